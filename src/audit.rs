@@ -1,0 +1,36 @@
+//! The audit trail: who changed what, before and after. Written in the same transaction as the
+//! change it describes.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, params};
+
+use crate::clock::to_db;
+
+#[expect(clippy::too_many_arguments, reason = "mirrors the audit_log columns")]
+pub fn record(
+    c: &Connection,
+    actor_id: Option<i64>,
+    actor_label: &str,
+    action: &str,
+    object_type: &str,
+    object_id: &str,
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<i64> {
+    c.prepare_cached(
+        "INSERT INTO audit_log (actor_id, actor_label, action, object_type, object_id, data_before, data_after, created_on)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        actor_id,
+        actor_label,
+        action,
+        object_type,
+        object_id,
+        before.map(ToString::to_string),
+        after.map(ToString::to_string),
+        to_db(now)
+    ])?;
+    Ok(c.last_insert_rowid())
+}

@@ -1,0 +1,452 @@
+//! The command line: `serve`, `migrate`, `demo`, `config check`, `job …`, `user create`,
+//! `apikey …`, `backup …`, `healthcheck`.
+
+use std::io::Read as _;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use crate::app::{self, AppState, StartOptions};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::DbError;
+use crate::jobs::{self, Trigger};
+use crate::users::api_keys::{self, Scope};
+use crate::users::store::{self as users, NewUser};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "mitxonline",
+    version,
+    about = "MITx Online: catalog, enrollments, ecommerce and more, in one binary on one SQLite file.",
+    long_about = "MITx Online in one binary. Configuration comes from MITXONLINE_* environment variables \
+(see deploy/env.example); `mitxonline config check` prints the effective values."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Start the web server, scheduler and outbox dispatcher (migrates the database first).
+    Serve {
+        /// Load the demo data set (idempotent) before serving.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create or migrate the database, then exit.
+    Migrate,
+    /// Load the demo data set (idempotent), then exit.
+    Demo,
+    /// Configuration commands.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Scheduled jobs.
+    Job {
+        #[command(subcommand)]
+        command: JobCommand,
+    },
+    /// User accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// API keys for service accounts (MIT Learn's ETL uses `Authorization: Api-Key <key>`).
+    Apikey {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
+    },
+    /// Streamed, Litestream-compatible backups (MITXONLINE_BACKUP_URL).
+    Backup {
+        #[command(subcommand)]
+        command: BackupCommand,
+    },
+    /// Exit 0 when the server answers 200 on its readiness endpoint (for container health checks).
+    Healthcheck {
+        /// Defaults to http://<MITXONLINE_BIND>/health/readiness/
+        url: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Print the effective configuration with secrets redacted; exit 1 naming each invalid variable.
+    Check,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum JobCommand {
+    /// List jobs with their schedules.
+    List,
+    /// Run one job now and wait for it.
+    Run { name: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a local account (or grant roles to an existing one). Prints a generated password
+    /// unless --password-stdin is given.
+    Create {
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        staff: bool,
+        /// Implies --staff.
+        #[arg(long)]
+        superuser: bool,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiKeyCommand {
+    /// Create a key; it is printed once and only its hash is stored.
+    Create {
+        name: String,
+        /// `catalog` (read the catalog incl. /api/internal/) or `staff` (operate jobs and the outbox).
+        #[arg(long, default_value = "catalog")]
+        scope: String,
+    },
+    /// List keys (never the secrets).
+    List,
+    /// Revoke a key by id.
+    Revoke { id: i64 },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BackupCommand {
+    /// Replication position, lag and the last snapshot.
+    Status,
+    /// Take a snapshot now.
+    Now,
+    /// Restore the replica into a new database file.
+    Restore {
+        #[arg(long)]
+        to: std::path::PathBuf,
+        /// Point in time (RFC 3339); the latest state when omitted.
+        #[arg(long)]
+        timestamp: Option<String>,
+    },
+    /// Restore to a temporary file, run integrity_check and compare with the live database.
+    Verify,
+}
+
+fn load_config() -> anyhow::Result<Config> {
+    Config::from_env().map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Runs the CLI; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Config {
+        command: ConfigCommand::Check,
+    } = &cli.command
+    {
+        return config_check();
+    }
+    let config = match load_config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    crate::telemetry::init(config.log_format);
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli.command, config)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn config_check() -> ExitCode {
+    match Config::from_env() {
+        Ok(c) => {
+            for line in c.redacted_lines() {
+                println!("{line}");
+            }
+            println!("configuration is valid");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprint!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve { demo } => {
+            let running = app::start(
+                config,
+                StartOptions {
+                    demo,
+                    scheduler: None,
+                    dispatcher: true,
+                    clock: Clock::default(),
+                    listener: None,
+                },
+            )
+            .await?;
+            running.run_until_signal().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let state = AppState::open(config, Clock::default())?;
+            let m = state.db.migrations().clone();
+            println!(
+                "database at schema version {} ({} migrations applied now)",
+                m.current, m.applied_now
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo => {
+            let state = AppState::open(config, Clock::default())?;
+            crate::modules::register(&state).await?;
+            let report = crate::demo::load(&state).await?;
+            println!("demo data loaded: {report}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config { .. } => unreachable!("handled before configuration is loaded"),
+        Command::Job { command } => job(command, config).await,
+        Command::User { command } => user(command, config).await,
+        Command::Apikey { command } => apikey(command, config).await,
+        Command::Backup { command } => crate::modules::backup_command(command, config).await,
+        Command::Healthcheck { url } => healthcheck(url, &config).await,
+    }
+}
+
+async fn job(command: JobCommand, config: Config) -> anyhow::Result<ExitCode> {
+    let state = AppState::open(config, Clock::default())?;
+    crate::modules::register(&state).await?;
+    match command {
+        JobCommand::List => {
+            for j in state.jobs.list() {
+                println!("{:<34} {:<18} {}", j.name, j.schedule, j.description);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        JobCommand::Run { name } => {
+            let outcome = jobs::run_now(&state, &name, Trigger::Cli).await?;
+            println!("run {}: {} {}", outcome.run_id, outcome.status, outcome.detail);
+            Ok(if outcome.status == "succeeded" {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}
+
+fn valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+}
+
+async fn user(command: UserCommand, config: Config) -> anyhow::Result<ExitCode> {
+    let UserCommand::Create {
+        email,
+        name,
+        staff,
+        superuser,
+        password_stdin,
+    } = command;
+    if !valid_email(&email) {
+        eprintln!("error: `{email}` is not a valid email address");
+        return Ok(ExitCode::from(2));
+    }
+    let (password, generated) = if password_stdin {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("reading the password from stdin")?;
+        let s = s.trim_end_matches(['\r', '\n']).to_owned();
+        anyhow::ensure!(
+            s.chars().count() >= 8,
+            "the password must have at least 8 characters"
+        );
+        (s, false)
+    } else {
+        (api_keys_random_password(), true)
+    };
+    let hash =
+        tokio::task::spawn_blocking(move || crate::users::password::hash(&password).map(|h| (h, password)))
+            .await??;
+    let state = AppState::open(config, Clock::default())?;
+    let now = state.clock.now();
+    let is_staff = staff || superuser;
+    let (id, created) = state
+        .db
+        .write(move |c| {
+            if let Some(u) = users::find_by_email(c, &email)? {
+                users::set_roles(c, u.id, is_staff || u.is_staff, superuser || u.is_superuser, now)?;
+                return Ok::<_, DbError>((u.id, false));
+            }
+            let username = users::free_username(c, &email)?;
+            let id = users::insert(
+                c,
+                &NewUser {
+                    email: email.clone(),
+                    username,
+                    name: name.unwrap_or_default(),
+                    is_staff,
+                    is_superuser: superuser,
+                    password_hash: Some(hash.0.clone()),
+                },
+                now,
+            )?;
+            Ok((id, true))
+        })
+        .await?;
+    if created {
+        println!("created user {id}{}", if is_staff { " (staff)" } else { "" });
+        if generated {
+            println!("password: {}", hash.1);
+        }
+    } else {
+        println!("user {id} already existed; roles updated (password unchanged)");
+    }
+    state.db.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn api_keys_random_password() -> String {
+    use rand::Rng as _;
+    rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(20)
+        .map(char::from)
+        .collect()
+}
+
+async fn apikey(command: ApiKeyCommand, config: Config) -> anyhow::Result<ExitCode> {
+    let state = AppState::open(config, Clock::default())?;
+    let now = state.clock.now();
+    let code = match command {
+        ApiKeyCommand::Create { name, scope } => {
+            let Some(scope) = Scope::parse(&scope) else {
+                eprintln!("error: --scope must be `catalog` or `staff`, not `{scope}`");
+                return Ok(ExitCode::from(2));
+            };
+            if name.trim().is_empty() || name.len() > 100 {
+                eprintln!("error: the key name must have 1 to 100 characters");
+                return Ok(ExitCode::from(2));
+            }
+            let (row, key) = state
+                .db
+                .write(move |c| api_keys::create(c, &name, scope, now).map_err(DbError::from))
+                .await?;
+            println!(
+                "created API key {} ({}, scope {})",
+                row.id,
+                row.name,
+                row.scope.as_str()
+            );
+            println!("key: {key}");
+            println!("store it now: it cannot be shown again");
+            ExitCode::SUCCESS
+        }
+        ApiKeyCommand::List => {
+            let keys = state
+                .db
+                .read(|c| api_keys::list(c).map_err(DbError::from))
+                .await?;
+            for k in keys {
+                println!(
+                    "{:>4}  {:<24} {:<8} {}.…  created {}{}",
+                    k.id,
+                    k.name,
+                    k.scope.as_str(),
+                    k.prefix,
+                    k.created_on,
+                    k.revoked_on.map(|r| format!("  REVOKED {r}")).unwrap_or_default()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        ApiKeyCommand::Revoke { id } => {
+            let ok = state
+                .db
+                .write(move |c| api_keys::revoke(c, id, now).map_err(DbError::from))
+                .await?;
+            if ok {
+                println!("revoked API key {id}");
+                ExitCode::SUCCESS
+            } else {
+                eprintln!("error: no active API key with id {id}");
+                ExitCode::FAILURE
+            }
+        }
+    };
+    state.db.shutdown().await;
+    Ok(code)
+}
+
+async fn healthcheck(url: Option<String>, config: &Config) -> anyhow::Result<ExitCode> {
+    let url = url.unwrap_or_else(|| {
+        let bind = config.bind;
+        let host = if bind.ip().is_unspecified() {
+            "127.0.0.1".to_owned()
+        } else {
+            bind.ip().to_string()
+        };
+        let host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host
+        };
+        format!("http://{host}:{}/health/readiness/", bind.port())
+    });
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .build()?;
+    match client.get(&url).send().await {
+        Ok(r) if r.status().is_success() => {
+            println!("ok: {url} answered {}", r.status());
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(r) => {
+            eprintln!("unhealthy: {url} answered {}", r.status());
+            Ok(ExitCode::FAILURE)
+        }
+        Err(e) => {
+            eprintln!("unhealthy: {url}: {e}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn emails_are_checked_before_creating_users() {
+        assert!(super::valid_email("a@b.co"));
+        assert!(!super::valid_email("a@b"));
+        assert!(!super::valid_email("ab.co"));
+        assert!(!super::valid_email("a b@c.de"));
+    }
+}

@@ -1,0 +1,228 @@
+//! The one SQLite database: a single writer thread that owns the only write connection, a few
+//! reader threads with read-only connections, and the embedded migrations.
+//!
+//! Async code never touches a connection: it sends a closure with [`Db::read`] or [`Db::write`]
+//! and awaits the result. Writes queued at the same moment are committed together in one
+//! transaction (each in its own savepoint, so one failing closure does not undo the others), and
+//! a write is acknowledged only after its transaction committed. The writer also owns WAL
+//! checkpoints, so the backup replicator can ship frames before they are checkpointed away.
+
+mod migrate;
+mod readers;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicI64;
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::config::Synchronous;
+use crate::metrics::{Histogram, Metrics};
+
+pub use migrate::{MigrationStatus, latest_embedded_version};
+pub use writer::CheckpointHook;
+
+/// Errors from the database layer itself (as opposed to a closure's own errors).
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the database is shutting down")]
+    Closed,
+    #[error("a database task panicked: {0}")]
+    Panicked(String),
+    #[error("commit failed: {0}")]
+    Commit(String),
+}
+
+impl DbError {
+    /// True when the error is a UNIQUE/CHECK/FOREIGN KEY violation.
+    pub fn is_constraint(&self) -> bool {
+        matches!(
+            self,
+            DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation
+        )
+    }
+}
+
+/// How to open the database.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    pub path: PathBuf,
+    pub readers: usize,
+    pub synchronous: Synchronous,
+}
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: writer::Writer,
+    readers: readers::Readers,
+    migrations: MigrationStatus,
+}
+
+/// Metric handles the database updates.
+pub(crate) struct DbMetrics {
+    pub queue_depth: Arc<AtomicI64>,
+    pub wait: Arc<Histogram>,
+    pub batch: Arc<Histogram>,
+}
+
+impl DbMetrics {
+    fn new(m: &Metrics) -> Self {
+        Self {
+            queue_depth: m.gauge(
+                "mitxonline_db_writer_queue_depth",
+                "Write closures waiting for the writer thread.",
+            ),
+            wait: m.histogram(
+                "mitxonline_db_writer_wait_seconds",
+                "Time a write waited in the queue before the writer ran it.",
+                &[],
+            ),
+            batch: m.histogram(
+                "mitxonline_db_writer_commit_seconds",
+                "Time of one writer transaction (a batch of writes) including commit.",
+                &[],
+            ),
+        }
+    }
+}
+
+pub(crate) fn apply_pragmas(conn: &Connection, sync: Synchronous) -> rusqlite::Result<()> {
+    let sync = match sync {
+        Synchronous::Full => "FULL",
+        Synchronous::Normal => "NORMAL",
+    };
+    conn.execute_batch(&format!(
+        "PRAGMA busy_timeout = 5000;
+         PRAGMA foreign_keys = ON;
+         PRAGMA synchronous = {sync};
+         PRAGMA cache_size = -16000;
+         PRAGMA temp_store = MEMORY;"
+    ))
+}
+
+impl Db {
+    /// Opens (creating if needed) and migrates the database, then starts the writer and readers.
+    ///
+    /// Fails with a clear message when the directory is not writable or the database was
+    /// migrated by a newer binary.
+    pub fn open(opts: &DbOptions, metrics: &Metrics) -> anyhow::Result<Db> {
+        use anyhow::Context as _;
+        if let Some(dir) = opts.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+            check_writable(dir)?;
+        }
+        let mut conn = Connection::open(&opts.path)
+            .with_context(|| format!("cannot open the database {}", opts.path.display()))?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .with_context(|| format!("cannot use the database {}", opts.path.display()))?;
+        anyhow::ensure!(
+            mode.eq_ignore_ascii_case("wal"),
+            "the database refused WAL mode ({mode})"
+        );
+        apply_pragmas(&conn, opts.synchronous)?;
+        // The writer thread checkpoints; SQLite must not do it behind the replicator's back.
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
+        let migrations = migrate::run(&mut conn)?;
+
+        let db_metrics = DbMetrics::new(metrics);
+        let readers = readers::Readers::start(&opts.path, opts.readers.max(1), opts.synchronous)?;
+        let writer = writer::Writer::start(conn, opts.path.clone(), db_metrics);
+        Ok(Db {
+            inner: Arc::new(Inner {
+                path: opts.path.clone(),
+                writer,
+                readers,
+                migrations,
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    pub fn migrations(&self) -> &MigrationStatus {
+        &self.inner.migrations
+    }
+
+    /// Runs `f` on a read-only connection on a reader thread.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        self.inner.readers.run(f).await
+    }
+
+    /// Runs `f` inside the writer's transaction; resolves after the commit.
+    ///
+    /// `f` runs in its own savepoint: when it returns `Err`, its changes are rolled back and the
+    /// error is returned, without affecting other writes batched in the same transaction.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        self.inner.writer.run(f).await
+    }
+
+    /// Installs the hook the writer calls before each checkpoint (the backup replicator).
+    pub fn set_checkpoint_hook(&self, hook: Arc<dyn CheckpointHook>) {
+        self.inner.writer.set_hook(hook);
+    }
+
+    /// Asks the writer to checkpoint now (after the hook ran), returning once done.
+    pub async fn checkpoint(&self) -> Result<(), DbError> {
+        self.inner.writer.checkpoint().await
+    }
+
+    /// Number of writes waiting for the writer.
+    pub fn write_queue_depth(&self) -> i64 {
+        self.inner.writer.queue_depth()
+    }
+
+    /// Finishes queued writes, checkpoints and truncates the WAL, and stops the threads.
+    pub async fn shutdown(&self) {
+        self.inner.writer.shutdown().await;
+        self.inner.readers.shutdown();
+    }
+}
+
+fn check_writable(dir: &Path) -> anyhow::Result<()> {
+    let probe = dir.join(format!(".write-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"ok").map_err(|e| {
+        anyhow::anyhow!(
+            "the data directory {} is not writable ({e}); set MITXONLINE_DATA_DIR to a writable directory",
+            dir.display()
+        )
+    })?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+/// Opens a read-only connection (used by reader threads and by tools).
+pub(crate) fn open_read_only(path: &Path, sync: Synchronous) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+    )?;
+    apply_pragmas(&conn, sync)?;
+    Ok(conn)
+}
+
+#[cfg(test)]
+mod tests;

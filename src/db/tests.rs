@@ -1,0 +1,149 @@
+use super::*;
+use crate::metrics::Metrics;
+
+fn open(dir: &std::path::Path) -> Db {
+    Db::open(
+        &DbOptions {
+            path: dir.join("t.db"),
+            readers: 2,
+            synchronous: Synchronous::Normal,
+        },
+        &Metrics::default(),
+    )
+    .expect("open")
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+#[test]
+fn writes_are_visible_to_readers_after_they_resolve() {
+    let dir = tempfile::tempdir().unwrap();
+    rt().block_on(async {
+        let db = open(dir.path());
+        db.write(|c| {
+            c.execute("INSERT INTO settings VALUES ('a', '1', 'now')", [])
+                .map_err(DbError::from)
+        })
+        .await
+        .unwrap();
+        let v: String = db
+            .read(|c| {
+                c.query_row("SELECT value FROM settings WHERE key='a'", [], |r| r.get(0))
+                    .map_err(DbError::from)
+            })
+            .await
+            .unwrap();
+        assert_eq!(v, "1");
+        db.shutdown().await;
+    });
+}
+
+#[test]
+fn a_failing_write_in_a_batch_does_not_undo_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    rt().block_on(async {
+        let db = open(dir.path());
+        let mut handles = Vec::new();
+        for i in 0..200 {
+            let db = db.clone();
+            handles.push(tokio::spawn(async move {
+                db.write(move |c| {
+                    c.execute("INSERT INTO settings VALUES (?1, 'x', 'now')", [format!("k{i}")])?;
+                    if i % 10 == 0 {
+                        // Duplicate key: this closure fails and only its own insert is undone.
+                        c.execute("INSERT INTO settings VALUES (?1, 'y', 'now')", [format!("k{i}")])?;
+                    }
+                    Ok::<_, DbError>(())
+                })
+                .await
+            }));
+        }
+        let mut failed = 0;
+        for h in handles {
+            if h.await.unwrap().is_err() {
+                failed += 1;
+            }
+        }
+        assert_eq!(failed, 20);
+        let n: i64 = db
+            .read(|c| {
+                c.query_row("SELECT count(*) FROM settings", [], |r| r.get(0))
+                    .map_err(DbError::from)
+            })
+            .await
+            .unwrap();
+        assert_eq!(n, 180);
+        db.shutdown().await;
+    });
+}
+
+#[test]
+fn a_panicking_write_is_reported_and_the_writer_survives() {
+    let dir = tempfile::tempdir().unwrap();
+    rt().block_on(async {
+        let db = open(dir.path());
+        let r: Result<(), DbError> = db.write(|_| panic!("boom")).await;
+        assert!(matches!(r, Err(DbError::Panicked(m)) if m == "boom"));
+        db.write(|c| {
+            c.execute("INSERT INTO settings VALUES ('b', '2', 'now')", [])
+                .map_err(DbError::from)
+        })
+        .await
+        .unwrap();
+        db.shutdown().await;
+    });
+}
+
+#[test]
+fn a_database_from_a_newer_binary_is_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    rt().block_on(async {
+        let db = open(dir.path());
+        let next = latest_embedded_version() + 1;
+        db.write(move |c| {
+            c.execute(
+                "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) VALUES (?1, 'future', '', '0')",
+                [next],
+            )
+            .map_err(DbError::from)
+        })
+        .await
+        .unwrap();
+        db.shutdown().await;
+    });
+    let err = Db::open(
+        &DbOptions {
+            path: dir.path().join("t.db"),
+            readers: 1,
+            synchronous: Synchronous::Normal,
+        },
+        &Metrics::default(),
+    )
+    .err()
+    .expect("must refuse");
+    assert!(err.to_string().contains("newer than this binary"), "{err}");
+}
+
+#[test]
+fn shutdown_truncates_the_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    rt().block_on(async {
+        let db = open(dir.path());
+        db.write(|c| {
+            c.execute("INSERT INTO settings VALUES ('c', '3', 'now')", [])
+                .map_err(DbError::from)
+        })
+        .await
+        .unwrap();
+        db.shutdown().await;
+    });
+    let wal = dir.path().join("t.db-wal");
+    let len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert_eq!(len, 0);
+}

@@ -1,0 +1,253 @@
+//! The single writer thread: group commit, savepoints per closure, checkpoints.
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use rusqlite::Connection;
+use tokio::sync::oneshot;
+
+use super::{DbError, DbMetrics};
+
+/// Most closures committed in one transaction.
+const MAX_BATCH: usize = 256;
+/// Checkpoint once the WAL file grows past this many bytes.
+const CHECKPOINT_WAL_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Called on the writer thread, outside any transaction, right before a checkpoint; the backup
+/// replicator ships every WAL frame it has not shipped yet. An error skips this checkpoint (the
+/// WAL keeps growing rather than losing unshipped frames).
+pub trait CheckpointHook: Send + Sync {
+    fn before_checkpoint(&self, conn: &Connection) -> anyhow::Result<()>;
+    /// Called after every commit; must be cheap (a notification).
+    fn after_commit(&self) {}
+}
+
+/// What happens once the batch's transaction has committed (or failed to).
+type Completion = Box<dyn FnOnce(Option<&str>) + Send>;
+type WriteJob = Box<dyn FnOnce(&Connection) -> Completion + Send>;
+
+enum Msg {
+    Write(WriteJob, Instant),
+    Checkpoint(oneshot::Sender<Result<(), DbError>>),
+    Shutdown(oneshot::Sender<()>),
+}
+
+pub(super) struct Writer {
+    tx: mpsc::Sender<Msg>,
+    hook: Arc<Mutex<Option<Arc<dyn CheckpointHook>>>>,
+    metrics: Arc<DbMetrics>,
+}
+
+pub(crate) fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_owned())
+}
+
+impl Writer {
+    pub(super) fn start(conn: Connection, path: PathBuf, metrics: DbMetrics) -> Self {
+        let (tx, rx) = mpsc::channel();
+        let hook: Arc<Mutex<Option<Arc<dyn CheckpointHook>>>> = Arc::default();
+        let metrics = Arc::new(metrics);
+        let state = WriterThread {
+            conn,
+            wal_path: PathBuf::from(format!("{}-wal", path.display())),
+            hook: hook.clone(),
+            metrics: metrics.clone(),
+        };
+        std::thread::Builder::new()
+            .name("db-writer".into())
+            .spawn(move || state.run(rx))
+            .expect("spawn the database writer thread");
+        Self { tx, hook, metrics }
+    }
+
+    pub(super) fn set_hook(&self, hook: Arc<dyn CheckpointHook>) {
+        *self.hook.lock().expect("hook lock") = Some(hook);
+    }
+
+    pub(super) fn queue_depth(&self) -> i64 {
+        self.metrics.queue_depth.load(Ordering::Relaxed)
+    }
+
+    pub(super) async fn run<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let (done, result) = oneshot::channel::<Result<T, E>>();
+        let job: WriteJob = Box::new(move |conn: &Connection| -> Completion {
+            let outcome = in_savepoint(conn, f);
+            Box::new(move |commit_error: Option<&str>| {
+                let out = match commit_error {
+                    None => outcome,
+                    Some(e) => Err(E::from(DbError::Commit(e.to_owned()))),
+                };
+                let _ = done.send(out);
+            })
+        });
+        self.metrics.queue_depth.fetch_add(1, Ordering::Relaxed);
+        if self.tx.send(Msg::Write(job, Instant::now())).is_err() {
+            self.metrics.queue_depth.fetch_sub(1, Ordering::Relaxed);
+            return Err(E::from(DbError::Closed));
+        }
+        result.await.unwrap_or_else(|_| Err(E::from(DbError::Closed)))
+    }
+
+    pub(super) async fn checkpoint(&self) -> Result<(), DbError> {
+        let (done, result) = oneshot::channel();
+        self.tx.send(Msg::Checkpoint(done)).map_err(|_| DbError::Closed)?;
+        result.await.map_err(|_| DbError::Closed)?
+    }
+
+    pub(super) async fn shutdown(&self) {
+        let (done, result) = oneshot::channel();
+        if self.tx.send(Msg::Shutdown(done)).is_ok() {
+            let _ = result.await;
+        }
+    }
+}
+
+/// Runs `f` in a savepoint, rolling it back when `f` fails or panics.
+fn in_savepoint<T, E, F>(conn: &Connection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&Connection) -> Result<T, E>,
+    E: From<DbError>,
+{
+    if let Err(e) = conn.execute_batch("SAVEPOINT w") {
+        return Err(E::from(DbError::Sqlite(e)));
+    }
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)))
+        .unwrap_or_else(|p| Err(E::from(DbError::Panicked(panic_text(&p)))));
+    let end = if outcome.is_ok() {
+        conn.execute_batch("RELEASE w")
+    } else {
+        conn.execute_batch("ROLLBACK TO w; RELEASE w")
+    };
+    match end {
+        Ok(()) => outcome,
+        Err(e) => Err(E::from(DbError::Sqlite(e))),
+    }
+}
+
+struct WriterThread {
+    conn: Connection,
+    wal_path: PathBuf,
+    hook: Arc<Mutex<Option<Arc<dyn CheckpointHook>>>>,
+    metrics: Arc<DbMetrics>,
+}
+
+impl WriterThread {
+    fn run(self, rx: mpsc::Receiver<Msg>) {
+        let mut pending: Option<Msg> = None;
+        loop {
+            let msg = match pending.take() {
+                Some(m) => m,
+                None => match rx.recv() {
+                    Ok(m) => m,
+                    Err(_) => {
+                        let _ = self.checkpoint(true);
+                        return;
+                    }
+                },
+            };
+            match msg {
+                Msg::Write(job, queued) => {
+                    let mut batch = vec![(job, queued)];
+                    while batch.len() < MAX_BATCH {
+                        match rx.try_recv() {
+                            Ok(Msg::Write(j, q)) => batch.push((j, q)),
+                            Ok(other) => {
+                                pending = Some(other);
+                                break;
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                    self.commit_batch(batch);
+                    self.maybe_checkpoint();
+                }
+                Msg::Checkpoint(done) => {
+                    let _ = done.send(self.checkpoint(false));
+                }
+                Msg::Shutdown(done) => {
+                    // Everything sent before the shutdown is already processed (FIFO).
+                    let _ = self.checkpoint(true);
+                    let _ = done.send(());
+                    return;
+                }
+            }
+        }
+    }
+
+    fn commit_batch(&self, batch: Vec<(WriteJob, Instant)>) {
+        let started = Instant::now();
+        let n = i64::try_from(batch.len()).unwrap_or(i64::MAX);
+        self.metrics.queue_depth.fetch_sub(n, Ordering::Relaxed);
+        if let Err(e) = self.conn.execute_batch("BEGIN IMMEDIATE") {
+            // Never run a closure outside a transaction: dropping the jobs answers each caller
+            // with `DbError::Closed`, and nothing was written.
+            tracing::error!(error = %e, "cannot begin a write transaction");
+            return;
+        }
+        let mut completions = Vec::with_capacity(batch.len());
+        for (job, queued) in batch {
+            self.metrics
+                .wait
+                .observe(started.saturating_duration_since(queued));
+            completions.push(job(&self.conn));
+        }
+        let commit = self.conn.execute_batch("COMMIT");
+        let err = commit.as_ref().err().map(ToString::to_string);
+        if let Some(e) = &err {
+            tracing::error!(error = %e, "write transaction failed to commit");
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        self.metrics.batch.observe(started.elapsed());
+        if err.is_none()
+            && let Some(h) = self.hook.lock().expect("hook lock").as_ref()
+        {
+            h.after_commit();
+        }
+        for c in completions {
+            c(err.as_deref());
+        }
+    }
+
+    fn maybe_checkpoint(&self) {
+        let big = std::fs::metadata(&self.wal_path)
+            .map(|m| m.len() > CHECKPOINT_WAL_BYTES)
+            .unwrap_or(false);
+        if big {
+            let _ = self.checkpoint(false);
+        }
+    }
+
+    /// Lets the hook ship pending frames, then checkpoints; `truncate` also empties the WAL file.
+    fn checkpoint(&self, truncate: bool) -> Result<(), DbError> {
+        let hook = self.hook.lock().expect("hook lock").clone();
+        if let Some(h) = hook
+            && let Err(e) = h.before_checkpoint(&self.conn)
+        {
+            tracing::warn!(error = %e, "checkpoint postponed: backup hook failed");
+            return Ok(());
+        }
+        let mode = if truncate { "TRUNCATE" } else { "RESTART" };
+        let (busy, _log, _done): (i64, i64, i64) =
+            self.conn
+                .query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?;
+        if busy != 0 {
+            // Readers still need old frames; a passive pass copies what it can.
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,60 @@
+//! The demo data set loaded by `mitxonline demo` and `serve --demo`: idempotent, so loading it
+//! twice changes nothing. Domain modules add their part in [`load`].
+
+use std::fmt;
+
+use crate::app::AppState;
+use crate::db::DbError;
+use crate::users::store::{self as users, NewUser};
+
+/// Demo accounts (local sign-in).
+pub const DEMO_STAFF_EMAIL: &str = "staff@example.com";
+pub const DEMO_LEARNER_EMAIL: &str = "learner@example.com";
+/// The demo accounts' password, printed in the README; demo data is for local use only.
+pub const DEMO_PASSWORD: &str = "mitxonline-demo";
+
+#[derive(Debug, Default)]
+pub struct DemoReport {
+    pub users_created: usize,
+}
+
+impl fmt::Display for DemoReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} users created", self.users_created)
+    }
+}
+
+pub async fn load(state: &AppState) -> anyhow::Result<DemoReport> {
+    let mut report = DemoReport::default();
+    let hash = crate::users::password::hash(DEMO_PASSWORD)?;
+    let now = state.clock.now();
+    report.users_created = state
+        .db
+        .write(move |c| {
+            let mut created = 0;
+            for (email, name, staff) in [
+                (DEMO_STAFF_EMAIL, "Demo Staff", true),
+                (DEMO_LEARNER_EMAIL, "Demo Learner", false),
+            ] {
+                if users::find_by_email(c, email)?.is_none() {
+                    let username = users::free_username(c, email)?;
+                    users::insert(
+                        c,
+                        &NewUser {
+                            email: email.into(),
+                            username,
+                            name: name.into(),
+                            is_staff: staff,
+                            is_superuser: staff,
+                            password_hash: Some(hash.clone()),
+                        },
+                        now,
+                    )?;
+                    created += 1;
+                }
+            }
+            Ok::<_, DbError>(created)
+        })
+        .await?;
+    Ok(report)
+}

@@ -1,0 +1,190 @@
+//! One error type for every handler. Domain errors convert into it; it becomes DRF-style JSON
+//! under `/api/` and a page in the site layout elsewhere (see [`render_errors`]). Internal errors
+//! are logged exactly once, with the request's id, and never shown to users.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::db::DbError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    /// Field name → messages, like DRF's validation errors.
+    #[error("invalid input")]
+    Invalid(BTreeMap<String, Vec<String>>),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("too many requests")]
+    TooManyRequests { retry_after: Duration },
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn not_found() -> Self {
+        AppError::NotFound("Not found.".into())
+    }
+
+    /// One invalid field.
+    pub fn field(name: &str, message: impl Into<String>) -> Self {
+        AppError::Invalid(BTreeMap::from([(name.to_owned(), vec![message.into()])]))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<DbError> for AppError {
+    fn from(e: DbError) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<rusqlite::Error> for AppError {
+    fn from(e: rusqlite::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+/// Marks a response as an error, carrying the user-facing message for HTML rendering.
+#[derive(Clone, Debug)]
+pub struct ErrorInfo {
+    pub message: String,
+}
+
+/// The internal error, kept in the response for [`render_errors`] to log once.
+#[derive(Clone)]
+struct InternalDetail(std::sync::Arc<anyhow::Error>);
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let (body, message) = match &self {
+            AppError::Invalid(fields) => (json!(fields), "Some fields are invalid.".to_owned()),
+            AppError::Internal(_) => {
+                let m = "Something went wrong on our side. Please try again.".to_owned();
+                (json!({ "detail": m }), m)
+            }
+            AppError::TooManyRequests { .. } => {
+                let m = "Request was throttled. Please wait before trying again.".to_owned();
+                (json!({ "detail": m }), m)
+            }
+            other => (json!({ "detail": other.to_string() }), other.to_string()),
+        };
+        let mut resp = (status, Json(body)).into_response();
+        resp.extensions_mut().insert(ErrorInfo { message });
+        if let AppError::TooManyRequests { retry_after } = &self {
+            resp.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_after.as_secs().max(1)),
+            );
+        }
+        if let AppError::Internal(e) = self {
+            resp.extensions_mut()
+                .insert(InternalDetail(std::sync::Arc::new(e)));
+        }
+        resp
+    }
+}
+
+/// Middleware: logs internal errors once, and gives every error response the right form —
+/// DRF-style JSON under `/api/`, an HTML page in the layout elsewhere — including errors that
+/// did not come from a handler (unknown routes, 405, 413 from the body limit, 415).
+pub async fn render_errors(req: Request, next: Next) -> Response {
+    let wants_json = is_api_path(req.uri().path())
+        || req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.starts_with("application/json"));
+    let prefix = req
+        .extensions()
+        .get::<crate::http::page::Prefix>()
+        .cloned()
+        .unwrap_or_default();
+    let mut resp = next.run(req).await;
+    let status = resp.status();
+    if let Some(InternalDetail(e)) = resp.extensions_mut().remove::<InternalDetail>() {
+        tracing::error!(error = format!("{e:#}"), "internal error");
+    }
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let info = resp.extensions().get::<ErrorInfo>().cloned();
+    let retry_after = resp.headers().get(header::RETRY_AFTER).cloned();
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("application/json"));
+    let message = match info {
+        Some(_) if wants_json && is_json => return resp,
+        Some(i) => i.message,
+        None if is_json => return resp,
+        None => default_message(status, resp).await,
+    };
+    if wants_json {
+        let out = (status, Json(json!({ "detail": message }))).into_response();
+        return with_retry_after(out, retry_after);
+    }
+    let out = (status, super::layout::error_page(&prefix, status, &message)).into_response();
+    with_retry_after(out, retry_after)
+}
+
+fn with_retry_after(mut resp: Response, retry_after: Option<HeaderValue>) -> Response {
+    if let Some(v) = retry_after {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
+}
+
+/// A message for responses produced outside handlers, keeping their own text when it is short
+/// plain text (axum's rejections name the problem, e.g. which JSON field is wrong).
+async fn default_message(status: StatusCode, resp: Response) -> String {
+    let is_text = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("text/plain"));
+    if is_text && let Ok(bytes) = axum::body::to_bytes(resp.into_body(), 4096).await {
+        let text = String::from_utf8_lossy(&bytes).trim().to_owned();
+        if !text.is_empty() {
+            return text;
+        }
+    }
+    match status {
+        StatusCode::NOT_FOUND => "Not found.".into(),
+        StatusCode::METHOD_NOT_ALLOWED => "Method not allowed.".into(),
+        StatusCode::PAYLOAD_TOO_LARGE => "The request body is larger than this server accepts.".into(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "Unsupported media type.".into(),
+        s => s.canonical_reason().unwrap_or("Error").to_owned() + ".",
+    }
+}
+
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with("/api/") || path == "/api"
+}

@@ -1,0 +1,228 @@
+//! Operator APIs: list jobs and runs, run a job now, see and retry outbox dead letters.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+
+use super::auth::StaffAccess;
+use super::error::AppError;
+use crate::app::AppState;
+use crate::db::DbError;
+use crate::jobs::{self, JobError, Trigger};
+use crate::users::api_keys::{self, Scope};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v0/staff/jobs/", get(list_jobs))
+        .route("/api/v0/staff/jobs/{name}/runs/", post(run_job))
+        .route("/api/v0/staff/job_runs/{id}/", get(get_run))
+        .route("/api/v0/staff/outbox/dead/", get(list_dead))
+        .route("/api/v0/staff/outbox/{id}/retry/", post(retry_dead))
+        .route("/api/v0/staff/api_keys/", get(list_api_keys).post(create_api_key))
+        .route(
+            "/api/v0/staff/api_keys/{id}/",
+            axum::routing::delete(revoke_api_key),
+        )
+}
+
+impl From<JobError> for AppError {
+    fn from(e: JobError) -> Self {
+        match e {
+            JobError::Unknown(_) => AppError::NotFound(e.to_string()),
+            JobError::Db(d) => d.into(),
+        }
+    }
+}
+
+async fn list_jobs(_staff: StaffAccess, State(state): State<AppState>) -> Result<Response, AppError> {
+    let runs = state
+        .db
+        .read(|c| jobs::store::recent(c, None, 500).map_err(DbError::from))
+        .await?;
+    let list: Vec<_> = state
+        .jobs
+        .list()
+        .into_iter()
+        .map(|j| {
+            let last = runs.iter().find(|r| r.job == j.name);
+            json!({
+                "name": j.name,
+                "schedule": j.schedule,
+                "description": j.description,
+                "running": state.jobs.is_running(j.name),
+                "last_run": last,
+            })
+        })
+        .collect();
+    Ok(Json(list).into_response())
+}
+
+async fn run_job(
+    staff: StaffAccess,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Response, AppError> {
+    let outcome = jobs::queue_run(&state, &name, Trigger::Staff).await?;
+    tracing::info!(job.name = %name, job.run_id = outcome.run_id, actor = %staff.actor, "job queued by staff");
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "id": outcome.run_id, "job": name, "status": outcome.status })),
+    )
+        .into_response())
+}
+
+async fn get_run(
+    _staff: StaffAccess,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let run = state
+        .db
+        .read(move |c| jobs::store::get(c, id).map_err(DbError::from))
+        .await?;
+    run.map(|r| Json(r).into_response())
+        .ok_or_else(AppError::not_found)
+}
+
+async fn list_dead(_staff: StaffAccess, State(state): State<AppState>) -> Result<Response, AppError> {
+    let dead = state
+        .db
+        .read(|c| crate::outbox::list_dead(c, 500).map_err(DbError::from))
+        .await?;
+    Ok(Json(dead).into_response())
+}
+
+async fn retry_dead(
+    staff: StaffAccess,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let now = state.clock.now();
+    let actor = staff.actor.clone();
+    let retried = state
+        .db
+        .write(move |c| {
+            let ok = crate::outbox::retry_dead(c, id, now)?;
+            if ok {
+                crate::audit::record(
+                    c,
+                    None,
+                    &actor,
+                    "outbox.retry",
+                    "outbox",
+                    &id.to_string(),
+                    None,
+                    None,
+                    now,
+                )?;
+            }
+            Ok::<_, DbError>(ok)
+        })
+        .await?;
+    if !retried {
+        return Err(AppError::NotFound(format!("No dead letter with id {id}.")));
+    }
+    state.outbox.wake();
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "id": id, "status": "pending" })),
+    )
+        .into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct NewApiKey {
+    name: String,
+    #[serde(default = "default_scope")]
+    scope: String,
+}
+
+fn default_scope() -> String {
+    "catalog".into()
+}
+
+/// POST /api/v0/staff/api_keys/ {name, scope}: the key is in the response, once.
+async fn create_api_key(
+    staff: StaffAccess,
+    State(state): State<AppState>,
+    super::json::ApiJson(body): super::json::ApiJson<NewApiKey>,
+) -> Result<Response, AppError> {
+    let name = body.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::field("name", "Must have 1 to 100 characters."));
+    }
+    let scope = Scope::parse(&body.scope).ok_or_else(|| {
+        AppError::field(
+            "scope",
+            format!("\"{}\" is not a valid choice (catalog, staff).", body.scope),
+        )
+    })?;
+    let now = state.clock.now();
+    let actor = staff.actor;
+    let (row, key) = state
+        .db
+        .write(move |c| {
+            let (row, key) = api_keys::create(c, &name, scope, now)?;
+            let after = json!({ "name": row.name, "scope": scope.as_str() });
+            crate::audit::record(
+                c,
+                None,
+                &actor,
+                "api_key.create",
+                "api_key",
+                &row.id.to_string(),
+                None,
+                Some(&after),
+                now,
+            )?;
+            Ok::<_, DbError>((row, key))
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": row.id, "name": row.name, "scope": row.scope, "prefix": row.prefix, "created_on": row.created_on, "key": key }))).into_response())
+}
+
+async fn list_api_keys(_staff: StaffAccess, State(state): State<AppState>) -> Result<Response, AppError> {
+    let keys = state
+        .db
+        .read(|c| api_keys::list(c).map_err(DbError::from))
+        .await?;
+    Ok(Json(keys).into_response())
+}
+
+async fn revoke_api_key(
+    staff: StaffAccess,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let now = state.clock.now();
+    let actor = staff.actor;
+    let ok = state
+        .db
+        .write(move |c| {
+            let ok = api_keys::revoke(c, id, now)?;
+            if ok {
+                crate::audit::record(
+                    c,
+                    None,
+                    &actor,
+                    "api_key.revoke",
+                    "api_key",
+                    &id.to_string(),
+                    None,
+                    None,
+                    now,
+                )?;
+            }
+            Ok::<_, DbError>(ok)
+        })
+        .await?;
+    if ok {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(AppError::NotFound(format!("No active API key with id {id}.")))
+    }
+}

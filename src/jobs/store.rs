@@ -1,0 +1,114 @@
+//! `job_runs` rows.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use super::Trigger;
+use crate::clock::to_db;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JobRun {
+    pub id: i64,
+    pub job: String,
+    pub trigger: String,
+    pub status: String,
+    pub queued_on: String,
+    pub started_on: Option<String>,
+    pub finished_on: Option<String>,
+    pub detail: String,
+}
+
+pub(super) fn insert(
+    c: &Connection,
+    job: &str,
+    trigger: Trigger,
+    status: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<i64> {
+    c.prepare_cached("INSERT INTO job_runs (job, trigger, status, queued_on) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![job, trigger.as_str(), status, to_db(now)])?;
+    Ok(c.last_insert_rowid())
+}
+
+pub(super) fn mark_started(c: &Connection, id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    c.execute(
+        "UPDATE job_runs SET status = 'running', started_on = ?2 WHERE id = ?1",
+        params![id, to_db(now)],
+    )?;
+    Ok(())
+}
+
+pub(super) fn mark_finished(
+    c: &Connection,
+    id: i64,
+    status: &str,
+    detail: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    c.execute(
+        "UPDATE job_runs SET status = ?2, detail = ?3, finished_on = ?4 WHERE id = ?1",
+        params![id, status, detail, to_db(now)],
+    )?;
+    Ok(())
+}
+
+/// Runs left `queued` or `running` by a process that died: they will never finish.
+pub fn fail_interrupted(c: &Connection, now: DateTime<Utc>) -> rusqlite::Result<usize> {
+    c.execute(
+        "UPDATE job_runs SET status = 'failed', finished_on = ?1,
+                detail = 'interrupted: the process stopped before the run finished'
+         WHERE status IN ('queued', 'running')",
+        [to_db(now)],
+    )
+}
+
+/// The most recent runs, optionally of one job.
+pub fn recent(c: &Connection, job: Option<&str>, limit: usize) -> rusqlite::Result<Vec<JobRun>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, job, trigger, status, queued_on, started_on, finished_on, detail FROM job_runs
+         WHERE (?1 IS NULL OR job = ?1) ORDER BY id DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![job, limit as i64], |r| {
+        Ok(JobRun {
+            id: r.get(0)?,
+            job: r.get(1)?,
+            trigger: r.get(2)?,
+            status: r.get(3)?,
+            queued_on: r.get(4)?,
+            started_on: r.get(5)?,
+            finished_on: r.get(6)?,
+            detail: r.get(7)?,
+        })
+    })?;
+    rows.collect()
+}
+
+pub fn get(c: &Connection, id: i64) -> rusqlite::Result<Option<JobRun>> {
+    use rusqlite::OptionalExtension as _;
+    c.query_row(
+        "SELECT id, job, trigger, status, queued_on, started_on, finished_on, detail FROM job_runs WHERE id = ?1",
+        [id],
+        |r| {
+            Ok(JobRun {
+                id: r.get(0)?,
+                job: r.get(1)?,
+                trigger: r.get(2)?,
+                status: r.get(3)?,
+                queued_on: r.get(4)?,
+                started_on: r.get(5)?,
+                finished_on: r.get(6)?,
+                detail: r.get(7)?,
+            })
+        },
+    )
+    .optional()
+}
+
+/// Deletes finished runs older than `before`.
+pub(super) fn prune(c: &Connection, before: DateTime<Utc>) -> rusqlite::Result<usize> {
+    c.execute(
+        "DELETE FROM job_runs WHERE status IN ('succeeded', 'failed', 'skipped') AND queued_on < ?1",
+        [to_db(before)],
+    )
+}

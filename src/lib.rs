@@ -1,0 +1,22 @@
+//! MITx Online as one binary on one SQLite file.
+//!
+//! The crate is organised by domain (catalog, users, enrollment, commerce, …) around a small
+//! foundation: [`config`], [`db`] (one writer thread, reader threads, migrations), [`http`]
+//! (router, middleware, errors, layout, assets), [`outbox`] (every outbound side effect),
+//! [`jobs`] (named scheduled jobs) and [`app`] (state and lifecycle). See `DESIGN.md` in the
+//! shared folder and the README for the decisions behind it.
+
+pub mod app;
+pub mod audit;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod http;
+pub mod jobs;
+pub mod metrics;
+pub mod modules;
+pub mod outbox;
+pub mod telemetry;
+pub mod users;

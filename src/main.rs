@@ -1,0 +1,5 @@
+//! The `mitxonline` binary: see `mitxonline --help`.
+
+fn main() -> std::process::ExitCode {
+    mitxonline::cli::main()
+}

@@ -1,0 +1,149 @@
+//! API keys for service accounts (`Authorization: Api-Key <prefix>.<secret>`, as drf-api-key).
+//! Only the SHA-256 of a key is stored; the key itself is shown once, at creation.
+
+use chrono::{DateTime, Utc};
+use rand::Rng as _;
+use rand::distr::Alphanumeric;
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest as _, Sha256};
+
+use crate::clock::to_db;
+
+/// What a key may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Read the catalog, including `/api/internal/` (MIT Learn's ETL).
+    Catalog,
+    /// Operate the appliance: run jobs, retry dead letters.
+    Staff,
+}
+
+impl Scope {
+    pub fn parse(s: &str) -> Option<Scope> {
+        match s {
+            "catalog" => Some(Scope::Catalog),
+            "staff" => Some(Scope::Staff),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Catalog => "catalog",
+            Scope::Staff => "staff",
+        }
+    }
+}
+
+/// A stored key, without its secret.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ApiKey {
+    pub id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub scope: Scope,
+    pub created_on: String,
+    pub revoked_on: Option<String>,
+}
+
+fn hash(key: &str) -> String {
+    Sha256::digest(key.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn random(n: usize) -> String {
+    rand::rng()
+        .sample_iter(Alphanumeric)
+        .take(n)
+        .map(char::from)
+        .collect()
+}
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApiKey> {
+    let scope: String = r.get(3)?;
+    Ok(ApiKey {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        prefix: r.get(2)?,
+        scope: Scope::parse(&scope).unwrap_or(Scope::Catalog),
+        created_on: r.get(4)?,
+        revoked_on: r.get(5)?,
+    })
+}
+
+/// Creates a key; returns the stored row and the full key (shown once).
+pub fn create(
+    c: &Connection,
+    name: &str,
+    scope: Scope,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<(ApiKey, String)> {
+    let prefix = random(8);
+    let key = format!("{prefix}.{}", random(32));
+    c.execute(
+        "INSERT INTO api_keys (name, prefix, key_hash, scope, created_on) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![name, prefix, hash(&key), scope.as_str(), to_db(now)],
+    )?;
+    let id = c.last_insert_rowid();
+    let row = c.query_row(
+        "SELECT id, name, prefix, scope, created_on, revoked_on FROM api_keys WHERE id = ?1",
+        [id],
+        from_row,
+    )?;
+    Ok((row, key))
+}
+
+pub fn list(c: &Connection) -> rusqlite::Result<Vec<ApiKey>> {
+    let mut stmt =
+        c.prepare("SELECT id, name, prefix, scope, created_on, revoked_on FROM api_keys ORDER BY id")?;
+    let rows = stmt.query_map([], from_row)?;
+    rows.collect()
+}
+
+/// Revokes a key; false when there is no such active key.
+pub fn revoke(c: &Connection, id: i64, now: DateTime<Utc>) -> rusqlite::Result<bool> {
+    let n = c.execute(
+        "UPDATE api_keys SET revoked_on = ?2 WHERE id = ?1 AND revoked_on IS NULL",
+        params![id, to_db(now)],
+    )?;
+    Ok(n == 1)
+}
+
+/// The active key matching `presented`, if any.
+pub fn authenticate(c: &Connection, presented: &str) -> rusqlite::Result<Option<ApiKey>> {
+    c.prepare_cached(
+        "SELECT id, name, prefix, scope, created_on, revoked_on FROM api_keys
+         WHERE key_hash = ?1 AND revoked_on IS NULL",
+    )?
+    .query_row([hash(presented)], from_row)
+    .optional()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_stored_hashed_and_revocable() {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch(
+            "CREATE TABLE api_keys (id INTEGER PRIMARY KEY, name TEXT, prefix TEXT, key_hash TEXT UNIQUE,
+             scope TEXT, created_on TEXT, revoked_on TEXT, last_used_on TEXT)",
+        )
+        .unwrap();
+        let now = Utc::now();
+        let (row, key) = create(&c, "learn", Scope::Catalog, now).unwrap();
+        assert!(key.starts_with(&format!("{}.", row.prefix)));
+        let stored: String = c
+            .query_row("SELECT key_hash FROM api_keys", [], |r| r.get(0))
+            .unwrap();
+        assert!(!stored.contains(&key));
+        assert_eq!(authenticate(&c, &key).unwrap().unwrap().id, row.id);
+        assert!(authenticate(&c, "wrong.key").unwrap().is_none());
+        assert!(revoke(&c, row.id, now).unwrap());
+        assert!(authenticate(&c, &key).unwrap().is_none());
+        assert!(!revoke(&c, row.id, now).unwrap());
+    }
+}
