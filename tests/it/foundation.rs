@@ -340,3 +340,28 @@ async fn requests_under_the_public_path_prefix_are_routed_and_links_carry_it() {
     assert!(html.contains("/mitxonline/static/app."));
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_home_page_renders_in_a_real_browser_with_a_working_skip_link() {
+    let Some(browser) = crate::support::browser::Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn().await;
+    browser.goto(&app.url("/")).await;
+    assert_eq!(browser.title().await, "MITx Online");
+    // The first Tab lands on the skip link, which is visible when focused.
+    browser.press_tab(1).await;
+    let focused = browser.eval("return document.activeElement.textContent").await;
+    assert_eq!(focused, "Skip to main content");
+    let visible = browser
+        .eval("return document.activeElement.getBoundingClientRect().left >= 0")
+        .await;
+    assert_eq!(visible, true);
+    // The stylesheet loaded from its hashed URL (the skip link is positioned off-screen by it).
+    let styled = browser
+        .eval("return getComputedStyle(document.querySelector('.skip-link')).position")
+        .await;
+    assert_eq!(styled, "absolute");
+    browser.quit().await;
+    app.shutdown().await;
+}

@@ -3,6 +3,7 @@
 
 #![allow(dead_code, reason = "each test module uses a different part of the harness")]
 
+pub mod browser;
 pub mod fake;
 pub mod process;
 
