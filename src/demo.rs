@@ -26,7 +26,7 @@ impl fmt::Display for DemoReport {
 
 pub async fn load(state: &AppState) -> anyhow::Result<DemoReport> {
     let mut report = DemoReport::default();
-    let hash = crate::users::password::hash(DEMO_PASSWORD)?;
+    let hash = tokio::task::spawn_blocking(|| crate::users::password::hash(DEMO_PASSWORD)).await??;
     let now = state.clock.now();
     report.users_created = state
         .db

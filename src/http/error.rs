@@ -188,3 +188,39 @@ async fn default_message(status: StatusCode, resp: Response) -> String {
 pub fn is_api_path(path: &str) -> bool {
     path.starts_with("/api/") || path == "/api"
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn internal_errors_show_a_generic_message_and_keep_the_detail_for_the_log() {
+        let resp = AppError::Internal(anyhow::anyhow!("secret table xyz is corrupt")).into_response();
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(resp.extensions().get::<InternalDetail>().is_some());
+        let body = axum::body::to_bytes(resp.into_body(), 4096).await.unwrap();
+        let text = String::from_utf8_lossy(&body);
+        assert!(!text.contains("xyz"), "{text}");
+        assert!(text.contains("Something went wrong"));
+    }
+
+    #[tokio::test]
+    async fn validation_errors_are_drf_style_field_maps() {
+        let resp = AppError::field("name", "Required.").into_response();
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+        let body = axum::body::to_bytes(resp.into_body(), 4096).await.unwrap();
+        assert_eq!(&body[..], br#"{"name":["Required."]}"#);
+    }
+
+    #[test]
+    fn the_500_page_uses_the_layout_and_says_nothing_internal() {
+        let html = crate::http::layout::error_page(
+            &crate::http::page::Prefix::default(),
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong on our side. Please try again.",
+        )
+        .into_string();
+        assert!(html.contains("Something went wrong"));
+        assert!(html.contains("Skip to main content"));
+    }
+}
