@@ -18,5 +18,6 @@ pub mod jobs;
 pub mod metrics;
 pub mod modules;
 pub mod outbox;
+pub mod staff;
 pub mod telemetry;
 pub mod users;

@@ -39,26 +39,7 @@ impl From<JobError> for AppError {
 }
 
 async fn list_jobs(_staff: StaffAccess, State(state): State<AppState>) -> Result<Response, AppError> {
-    let runs = state
-        .db
-        .read(|c| jobs::store::recent(c, None, 500).map_err(DbError::from))
-        .await?;
-    let list: Vec<_> = state
-        .jobs
-        .list()
-        .into_iter()
-        .map(|j| {
-            let last = runs.iter().find(|r| r.job == j.name);
-            json!({
-                "name": j.name,
-                "schedule": j.schedule,
-                "description": j.description,
-                "running": state.jobs.is_running(j.name),
-                "last_run": last,
-            })
-        })
-        .collect();
-    Ok(Json(list).into_response())
+    Ok(Json(crate::staff::service::jobs_overview(&state).await?).into_response())
 }
 
 async fn run_job(
@@ -101,32 +82,9 @@ async fn retry_dead(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let now = state.clock.now();
-    let actor = staff.actor.clone();
-    let retried = state
-        .db
-        .write(move |c| {
-            let ok = crate::outbox::retry_dead(c, id, now)?;
-            if ok {
-                crate::audit::record(
-                    c,
-                    None,
-                    &actor,
-                    "outbox.retry",
-                    "outbox",
-                    &id.to_string(),
-                    None,
-                    None,
-                    now,
-                )?;
-            }
-            Ok::<_, DbError>(ok)
-        })
-        .await?;
-    if !retried {
+    if !crate::staff::service::retry_dead_letter(&state, id, &staff.actor).await? {
         return Err(AppError::NotFound(format!("No dead letter with id {id}.")));
     }
-    state.outbox.wake();
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "id": id, "status": "pending" })),

@@ -19,6 +19,21 @@ pub struct JobRun {
     pub detail: String,
 }
 
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRun> {
+    Ok(JobRun {
+        id: r.get(0)?,
+        job: r.get(1)?,
+        trigger: r.get(2)?,
+        status: r.get(3)?,
+        queued_on: r.get(4)?,
+        started_on: r.get(5)?,
+        finished_on: r.get(6)?,
+        detail: r.get(7)?,
+    })
+}
+
+const COLUMNS: &str = "id, job, trigger, status, queued_on, started_on, finished_on, detail";
+
 pub(super) fn insert(
     c: &Connection,
     job: &str,
@@ -65,42 +80,19 @@ pub fn fail_interrupted(c: &Connection, now: DateTime<Utc>) -> rusqlite::Result<
 
 /// The most recent runs, optionally of one job.
 pub fn recent(c: &Connection, job: Option<&str>, limit: usize) -> rusqlite::Result<Vec<JobRun>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT id, job, trigger, status, queued_on, started_on, finished_on, detail FROM job_runs
-         WHERE (?1 IS NULL OR job = ?1) ORDER BY id DESC LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![job, limit as i64], |r| {
-        Ok(JobRun {
-            id: r.get(0)?,
-            job: r.get(1)?,
-            trigger: r.get(2)?,
-            status: r.get(3)?,
-            queued_on: r.get(4)?,
-            started_on: r.get(5)?,
-            finished_on: r.get(6)?,
-            detail: r.get(7)?,
-        })
-    })?;
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM job_runs WHERE (?1 IS NULL OR job = ?1) ORDER BY id DESC LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![job, limit as i64], from_row)?;
     rows.collect()
 }
 
 pub fn get(c: &Connection, id: i64) -> rusqlite::Result<Option<JobRun>> {
     use rusqlite::OptionalExtension as _;
     c.query_row(
-        "SELECT id, job, trigger, status, queued_on, started_on, finished_on, detail FROM job_runs WHERE id = ?1",
+        &format!("SELECT {COLUMNS} FROM job_runs WHERE id = ?1"),
         [id],
-        |r| {
-            Ok(JobRun {
-                id: r.get(0)?,
-                job: r.get(1)?,
-                trigger: r.get(2)?,
-                status: r.get(3)?,
-                queued_on: r.get(4)?,
-                started_on: r.get(5)?,
-                finished_on: r.get(6)?,
-                detail: r.get(7)?,
-            })
-        },
+        from_row,
     )
     .optional()
 }
@@ -111,4 +103,13 @@ pub(super) fn prune(c: &Connection, before: DateTime<Utc>) -> rusqlite::Result<u
         "DELETE FROM job_runs WHERE status IN ('succeeded', 'failed', 'skipped') AND queued_on < ?1",
         [to_db(before)],
     )
+}
+
+/// The latest run of every job that has run.
+pub fn last_runs(c: &Connection) -> rusqlite::Result<Vec<JobRun>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM job_runs WHERE id IN (SELECT max(id) FROM job_runs GROUP BY job)"
+    ))?;
+    let rows = stmt.query_map([], from_row)?;
+    rows.collect()
 }

@@ -1,0 +1,20 @@
+//! The staff console for operating the appliance: jobs (schedules, last runs, run now) and the
+//! outbox (backlog per destination, dead letters, retry). The JSON side lives in
+//! `http::staff_ops`; both call [`service`].
+
+mod pages;
+pub mod service;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::app::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/staff/jobs/", get(pages::jobs))
+        .route("/staff/jobs/{name}/", get(pages::job_runs))
+        .route("/staff/jobs/{name}/run", post(pages::run_job))
+        .route("/staff/outbox/", get(pages::outbox))
+        .route("/staff/outbox/{id}/retry", post(pages::retry))
+}

@@ -1,0 +1,186 @@
+//! Server-rendered staff console pages.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+
+use super::service;
+use crate::app::AppState;
+use crate::db::DbError;
+use crate::http::auth::StaffAccess;
+use crate::http::layout::{Meta, page};
+use crate::http::{AppError, PageCtx};
+use crate::jobs::{self, Trigger};
+
+fn staff_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
+    page(
+        ctx,
+        &Meta {
+            title,
+            noindex: true,
+            ..Meta::default()
+        },
+        html! {
+            div class="container" {
+                nav aria-label="Staff" {
+                    ul class="nav-list" {
+                        li { a href=(ctx.prefix.url("/staff/jobs/")) { "Jobs" } }
+                        li { a href=(ctx.prefix.url("/staff/outbox/")) { "Outbox" } }
+                    }
+                }
+                h1 { (title) }
+                (body)
+            }
+        },
+    )
+}
+
+fn csrf_field(ctx: &PageCtx) -> Markup {
+    html! { @if let Some(t) = &ctx.csrf_token { input type="hidden" name="csrfmiddlewaretoken" value=(t); } }
+}
+
+pub(super) async fn jobs(
+    _staff: StaffAccess,
+    ctx: PageCtx,
+    State(state): State<AppState>,
+) -> Result<Markup, AppError> {
+    let jobs = service::jobs_overview(&state).await?;
+    Ok(staff_page(
+        &ctx,
+        "Jobs",
+        html! {
+            p class="muted" { "Schedules are cron expressions in UTC (seconds first). A job never overlaps itself." }
+            div class="table-wrap" {
+                table {
+                    thead { tr { th scope="col" { "Job" } th scope="col" { "Schedule" } th scope="col" { "Last run" } th scope="col" { "" } } }
+                    tbody {
+                        @for j in &jobs {
+                            tr {
+                                td {
+                                    a href=(ctx.prefix.url(&format!("/staff/jobs/{}/", j.name))) { (j.name) }
+                                    br; span class="muted" { (j.description) }
+                                }
+                                td { code { (j.schedule) } }
+                                td {
+                                    @if j.running { span class="tag" { "running" } }
+                                    @else if let Some(r) = &j.last_run {
+                                        span class="tag" { (r.status) } " " (r.finished_on.as_deref().unwrap_or(&r.queued_on))
+                                        @if !r.detail.is_empty() { br; span class="muted" { (r.detail) } }
+                                    } @else { span class="muted" { "never" } }
+                                }
+                                td {
+                                    form method="post" action=(ctx.prefix.url(&format!("/staff/jobs/{}/run", j.name))) {
+                                        (csrf_field(&ctx))
+                                        button type="submit" class="secondary" aria-label=(format!("Run {} now", j.name)) { "Run now" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+pub(super) async fn job_runs(
+    _staff: StaffAccess,
+    ctx: PageCtx,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Markup, AppError> {
+    let job = state.jobs.get(&name).ok_or_else(AppError::not_found)?;
+    let runs = state
+        .db
+        .read(move |c| jobs::store::recent(c, Some(job.name), 100).map_err(DbError::from))
+        .await?;
+    Ok(staff_page(
+        &ctx,
+        &format!("Runs of {name}"),
+        html! {
+            div class="table-wrap" {
+                table {
+                    thead { tr { th scope="col" { "Run" } th scope="col" { "Trigger" } th scope="col" { "Status" } th scope="col" { "Queued" } th scope="col" { "Finished" } th scope="col" { "Detail" } } }
+                    tbody {
+                        @for r in &runs {
+                            tr { td { (r.id) } td { (r.trigger) } td { (r.status) } td { (r.queued_on) } td { (r.finished_on.as_deref().unwrap_or("")) } td { (r.detail) } }
+                        }
+                    }
+                }
+            }
+            @if runs.is_empty() { p { "This job has not run yet." } }
+        },
+    ))
+}
+
+pub(super) async fn run_job(
+    staff: StaffAccess,
+    ctx: PageCtx,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Response, AppError> {
+    let outcome = jobs::queue_run(&state, &name, Trigger::Staff).await?;
+    tracing::info!(job.name = %name, job.run_id = outcome.run_id, actor = %staff.actor, "job queued by staff");
+    Ok(Redirect::to(&ctx.prefix.url(&format!("/staff/jobs/{name}/"))).into_response())
+}
+
+pub(super) async fn outbox(
+    _staff: StaffAccess,
+    ctx: PageCtx,
+    State(state): State<AppState>,
+) -> Result<Markup, AppError> {
+    let now = state.clock.now();
+    let (counts, dead) = state
+        .db
+        .read(move |c| Ok::<_, DbError>((crate::outbox::counts(c, now)?, crate::outbox::list_dead(c, 200)?)))
+        .await?;
+    Ok(staff_page(
+        &ctx,
+        "Outbox",
+        html! {
+            p { "Backlog: " strong { (counts.pending) } " · dead letters: " strong { (counts.dead) }
+                " · oldest pending: " (counts.oldest_pending_age_seconds) " s" }
+            @if !counts.by_destination.is_empty() {
+                h2 { "By destination" }
+                table {
+                    thead { tr { th scope="col" { "Destination" } th scope="col" { "Pending" } th scope="col" { "Dead" } } }
+                    tbody { @for (d, p, x) in &counts.by_destination { tr { td { (d) } td { (p) } td { (x) } } } }
+                }
+            }
+            h2 { "Dead letters" }
+            @if dead.is_empty() { p { "None." } } @else {
+                div class="table-wrap" {
+                    table {
+                        thead { tr { th scope="col" { "Id" } th scope="col" { "Destination" } th scope="col" { "Kind" } th scope="col" { "Attempts" } th scope="col" { "Last error" } th scope="col" { "" } } }
+                        tbody {
+                            @for m in &dead {
+                                tr {
+                                    td { (m.id) } td { (m.destination) } td { (m.kind) } td { (m.attempts) }
+                                    td { (m.last_error.as_deref().unwrap_or("")) }
+                                    td {
+                                        form method="post" action=(ctx.prefix.url(&format!("/staff/outbox/{}/retry", m.id))) {
+                                            (csrf_field(&ctx))
+                                            button type="submit" class="secondary" aria-label=(format!("Retry message {}", m.id)) { "Retry" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+pub(super) async fn retry(
+    staff: StaffAccess,
+    ctx: PageCtx,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    if !service::retry_dead_letter(&state, id, &staff.actor).await? {
+        return Err(AppError::NotFound(format!("No dead letter with id {id}.")));
+    }
+    Ok(Redirect::to(&ctx.prefix.url("/staff/outbox/")).into_response())
+}

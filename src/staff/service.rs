@@ -1,0 +1,66 @@
+//! Operator use cases shared by the staff pages and the staff JSON API.
+
+use serde::Serialize;
+
+use crate::app::AppState;
+use crate::db::DbError;
+use crate::jobs::store::{self as runs, JobRun};
+
+/// One job as the console shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobOverview {
+    pub name: &'static str,
+    pub schedule: &'static str,
+    pub description: &'static str,
+    pub running: bool,
+    pub last_run: Option<JobRun>,
+}
+
+pub async fn jobs_overview(state: &AppState) -> Result<Vec<JobOverview>, DbError> {
+    let last = state
+        .db
+        .read(|c| runs::last_runs(c).map_err(DbError::from))
+        .await?;
+    Ok(state
+        .jobs
+        .list()
+        .into_iter()
+        .map(|j| JobOverview {
+            name: j.name,
+            schedule: j.schedule,
+            description: j.description,
+            running: state.jobs.is_running(j.name),
+            last_run: last.iter().find(|r| r.job == j.name).cloned(),
+        })
+        .collect())
+}
+
+/// Puts a dead letter back in the queue and audits who did it; false when `id` is not dead.
+pub async fn retry_dead_letter(state: &AppState, id: i64, actor: &str) -> Result<bool, DbError> {
+    let now = state.clock.now();
+    let actor = actor.to_owned();
+    let retried = state
+        .db
+        .write(move |c| {
+            let ok = crate::outbox::retry_dead(c, id, now)?;
+            if ok {
+                crate::audit::record(
+                    c,
+                    None,
+                    &actor,
+                    "outbox.retry",
+                    "outbox",
+                    &id.to_string(),
+                    None,
+                    None,
+                    now,
+                )?;
+            }
+            Ok::<_, DbError>(ok)
+        })
+        .await?;
+    if retried {
+        state.outbox.wake();
+    }
+    Ok(retried)
+}
