@@ -100,6 +100,7 @@ impl Replicator {
                 }
             }
             last = Instant::now();
+            let _cycle = self.shared.cycle.lock().await;
             let shipped = self.sync_once().await;
             if shipped && let Err(e) = maint.run(&self.shared, &self.state).await {
                 tracing::warn!(error = %format!("{e:#}"), "backup maintenance failed");
@@ -112,7 +113,7 @@ impl Replicator {
     }
 
     /// One cycle: a full copy if one is due, capture, upload. True when nothing is left staged.
-    pub async fn sync_once(&self) -> bool {
+    async fn sync_once(&self) -> bool {
         if let Err(e) = self.capture().await {
             self.record_error(&e);
         }
@@ -193,6 +194,7 @@ impl Replicator {
 
     /// Ships everything committed so far (tests, shutdown).
     pub async fn sync_now(&self) -> anyhow::Result<()> {
+        let _cycle = self.shared.cycle.lock().await;
         self.capture().await?;
         self.upload().await?;
         self.shared.publish(&self.state.metrics);
@@ -202,6 +204,7 @@ impl Replicator {
     /// Takes a level-9 snapshot from the replica now.
     pub async fn snapshot_now(&self) -> anyhow::Result<Option<u64>> {
         self.sync_now().await?;
+        let _cycle = self.shared.cycle.lock().await;
         let work = self.shared.dir.join("work");
         let txid = service::snapshot(&self.shared.replica, &work).await?;
         if let Some(t) = txid {

@@ -56,6 +56,8 @@ pub(super) struct Shared {
     pub core: Mutex<Core>,
     pub status: Mutex<Status>,
     pub wake: tokio::sync::Notify,
+    /// Serializes sync cycles, maintenance and on-demand snapshots of this process.
+    pub cycle: tokio::sync::Mutex<()>,
     /// When the oldest commit not yet captured happened.
     pub pending_since: Mutex<Option<Instant>>,
 }
@@ -84,6 +86,7 @@ impl Shared {
             core: Mutex::new(Core::default()),
             status: Mutex::new(Status::default()),
             wake: tokio::sync::Notify::new(),
+            cycle: tokio::sync::Mutex::new(()),
             pending_since: Mutex::new(None),
         })
     }

@@ -3,6 +3,8 @@
 
 mod support;
 
+mod backup;
+mod backup_crash;
 mod foundation;
 mod foundation_crash;
 mod foundation_outbox;
