@@ -40,7 +40,7 @@ fn write_until(
         )
         .unwrap();
         acks.push((c.last_insert_rowid(), Instant::now()));
-        if i % 7 == 0 {
+        if i.is_multiple_of(7) {
             c.execute(
                 "UPDATE acks SET payload = payload || 'u' WHERE id = ?1",
                 [i as i64 / 2],
