@@ -128,7 +128,7 @@ pub(super) async fn retain(
         let covered = files
             .iter()
             .any(|g| g.level == f.level + 1 && g.min_txid <= f.min_txid && g.max_txid >= f.max_txid);
-        if covered && replica.timestamp(f).await? < now - ms(l0_retention) {
+        if covered && f.timestamp_ms < now - ms(l0_retention) {
             doomed.push(f.clone());
         }
     }
@@ -137,7 +137,7 @@ pub(super) async fn retain(
     if let Some((newest, older)) = snaps.split_last() {
         let mut oldest_kept = *newest;
         for s in older.iter().rev() {
-            if replica.timestamp(s).await? < now - ms(retention) {
+            if s.timestamp_ms < now - ms(retention) {
                 doomed.push((*s).clone());
             } else {
                 oldest_kept = s;

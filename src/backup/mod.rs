@@ -195,10 +195,15 @@ impl Replicator {
     /// Ships everything committed so far (tests, shutdown).
     pub async fn sync_now(&self) -> anyhow::Result<()> {
         let _cycle = self.shared.cycle.lock().await;
-        self.capture().await?;
-        self.upload().await?;
+        let outcome = match self.capture().await {
+            Ok(()) => self.upload().await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = &outcome {
+            self.record_error(e);
+        }
         self.shared.publish(&self.state.metrics);
-        Ok(())
+        outcome
     }
 
     /// Takes a level-9 snapshot from the replica now.

@@ -20,7 +20,8 @@ pub struct FileInfo {
     pub min_txid: u64,
     pub max_txid: u64,
     pub size: u64,
-    /// Header timestamp (ms since epoch) when known from the listing (file mtime), else 0.
+    /// Timestamp (ms since epoch) from the listing: the header timestamp for a directory
+    /// replica (file mtime), the upload time for S3.
     pub timestamp_ms: i64,
 }
 

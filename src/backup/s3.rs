@@ -1,5 +1,9 @@
 //! An S3-compatible replica (AWS, MinIO, R2, moto) without an SDK: path-style requests over the
 //! shared reqwest client, signed with AWS Signature Version 4 (HMAC-SHA256).
+//!
+//! Object keys follow what Litestream 0.5.17 writes to S3 (checked against the real binary):
+//! `<prefix>/<level as 4 hex digits>/<min>-<max>.ltx`, e.g. `app/0009/0000000000000001-…ltx`
+//! (its file replica uses `ltx/<level>/` instead).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -95,6 +99,11 @@ impl S3Replica {
         format!("s3://{}/{} ({})", self.bucket, self.prefix, self.endpoint)
     }
 
+    /// The object key of an LTX file.
+    fn object(&self, level: u8, min: u64, max: u64) -> String {
+        self.key(&format!("{level:04x}/{}", ltx::file_name(min, max)))
+    }
+
     fn key(&self, rel: &str) -> String {
         if self.prefix.is_empty() {
             rel.to_owned()
@@ -184,7 +193,7 @@ impl S3Replica {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let mut q = vec![("list-type", "2".to_owned()), ("prefix", self.key("ltx/"))];
+            let mut q = vec![("list-type", "2".to_owned()), ("prefix", self.key(""))];
             if let Some(t) = &token {
                 q.push(("continuation-token", t.clone()));
             }
@@ -198,21 +207,32 @@ impl S3Replica {
                 let size = between(item, "<Size>", "</Size>")
                     .and_then(|s| s.parse().ok())
                     .unwrap_or(0);
-                let rel = key.strip_prefix(&self.key("ltx/")).unwrap_or("");
+                let rel = key.strip_prefix(&self.key("")).unwrap_or("");
                 let Some((level, name)) = rel.split_once('/') else {
                     continue;
                 };
-                let Ok(level) = level.parse::<u8>() else { continue };
+                if level.len() != 4 {
+                    continue;
+                }
+                let Ok(level) = u8::from_str_radix(level, 16) else {
+                    continue;
+                };
                 let Some((min, max)) = ltx::parse_file_name(name) else {
                     continue;
                 };
+                // Upload time: close to the header timestamp, good enough for retention; a
+                // point-in-time restore reads the exact header timestamps.
+                let timestamp_ms = between(item, "<LastModified>", "</LastModified>")
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| t.timestamp_millis())
+                    .unwrap_or(0);
                 if level <= SNAPSHOT_LEVEL {
                     out.push(FileInfo {
                         level,
                         min_txid: min,
                         max_txid: max,
                         size,
-                        timestamp_ms: 0,
+                        timestamp_ms,
                     });
                 }
             }
@@ -230,17 +250,14 @@ impl S3Replica {
 
     pub async fn put(&self, level: u8, local: &Path, header: &ltx::Header) -> anyhow::Result<()> {
         let body = tokio::fs::read(local).await?;
-        let key = self.key(&format!(
-            "ltx/{level}/{}",
-            ltx::file_name(header.min_txid, header.max_txid)
-        ));
+        let key = self.object(level, header.min_txid, header.max_txid);
         let req = self.request(reqwest::Method::PUT, &key, &[]).body(body);
         self.send(req, &format!("put {key}")).await?;
         Ok(())
     }
 
     pub async fn get(&self, info: &FileInfo, dest: &Path) -> anyhow::Result<()> {
-        let key = self.key(&info.key());
+        let key = self.object(info.level, info.min_txid, info.max_txid);
         let mut resp = self
             .send(
                 self.request(reqwest::Method::GET, &key, &[]),
@@ -257,7 +274,7 @@ impl S3Replica {
     }
 
     pub async fn header(&self, info: &FileInfo) -> anyhow::Result<ltx::Header> {
-        let key = self.key(&info.key());
+        let key = self.object(info.level, info.min_txid, info.max_txid);
         let req = self
             .request(reqwest::Method::GET, &key, &[])
             .header("range", format!("bytes=0-{}", ltx::HEADER_SIZE - 1));
@@ -266,7 +283,7 @@ impl S3Replica {
     }
 
     pub async fn delete(&self, info: &FileInfo) -> anyhow::Result<()> {
-        let key = self.key(&info.key());
+        let key = self.object(info.level, info.min_txid, info.max_txid);
         self.send(
             self.request(reqwest::Method::DELETE, &key, &[]),
             &format!("delete {key}"),
