@@ -57,6 +57,8 @@ pub struct Inner {
     /// Shared outbound HTTP client (rustls, timeouts), for every integration.
     pub http_client: reqwest::Client,
     pub started: Instant,
+    /// The backup replicator, once started (`MITXONLINE_BACKUP_URL`).
+    pub backup: std::sync::OnceLock<crate::backup::Replicator>,
     shutting_down: AtomicBool,
     scheduler_enabled: AtomicBool,
     health: RwLock<Vec<Arc<dyn HealthContributor>>>,
@@ -103,6 +105,7 @@ impl AppState {
             jobs: Arc::new(Registry::with_builtin()),
             http_client,
             started: Instant::now(),
+            backup: std::sync::OnceLock::new(),
             shutting_down: AtomicBool::new(false),
             scheduler_enabled: AtomicBool::new(false),
             health: RwLock::default(),

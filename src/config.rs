@@ -165,6 +165,22 @@ pub struct OutboxConfig {
     pub poll_interval: Duration,
 }
 
+/// Snapshot, compaction, retention and S3 settings of the streamed backup.
+#[derive(Debug, Clone)]
+pub struct BackupSettings {
+    pub snapshot_interval: Duration,
+    pub retention: Duration,
+    /// How long level-0 files stay after they were compacted into level 1.
+    pub l0_retention: Duration,
+    /// Compaction intervals of levels 1, 2 and 3.
+    pub compaction: [Duration; 3],
+    /// S3-compatible endpoint (`http://127.0.0.1:9000`); AWS when unset.
+    pub s3_endpoint: Option<Url>,
+    pub s3_region: String,
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<Secret>,
+}
+
 /// The effective configuration of one process.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -180,6 +196,7 @@ pub struct Config {
     pub cybersource: Option<CyberSourceConfig>,
     pub backup_url: Option<String>,
     pub backup_sync_interval: Duration,
+    pub backup: BackupSettings,
     pub smtp_url: Option<Secret>,
     pub secret_key: Option<Secret>,
     pub body_limit: usize,
@@ -428,6 +445,7 @@ impl Config {
             Duration::from_secs(1),
             parse_duration,
         );
+        let backup = Self::read_backup(&mut r);
         let smtp_url = r.opt("MITXONLINE_SMTP_URL", |v| {
             if v.starts_with("smtp://") || v.starts_with("smtps://") {
                 Ok(Secret::new(v))
@@ -494,6 +512,7 @@ impl Config {
             cybersource,
             backup_url,
             backup_sync_interval,
+            backup,
             smtp_url,
             secret_key,
             body_limit,
@@ -503,6 +522,39 @@ impl Config {
             outbox,
             shutdown_grace,
         })
+    }
+
+    fn read_backup(r: &mut Reader<'_>) -> BackupSettings {
+        let day = Duration::from_secs(86_400);
+        let compaction = r.parse(
+            "MITXONLINE_BACKUP_COMPACTION_INTERVALS",
+            [
+                Duration::from_secs(30),
+                Duration::from_secs(300),
+                Duration::from_secs(3600),
+            ],
+            |v| {
+                let d: Vec<Duration> = v.split(',').map(parse_duration).collect::<Result<_, _>>()?;
+                d.try_into()
+                    .map_err(|_| format!("`{v}` must be three durations (levels 1, 2, 3)"))
+            },
+        );
+        BackupSettings {
+            snapshot_interval: r.parse("MITXONLINE_BACKUP_SNAPSHOT_INTERVAL", day, parse_duration),
+            retention: r.parse("MITXONLINE_BACKUP_RETENTION", day, parse_duration),
+            l0_retention: r.parse(
+                "MITXONLINE_BACKUP_L0_RETENTION",
+                Duration::from_secs(300),
+                parse_duration,
+            ),
+            compaction,
+            s3_endpoint: r.opt("MITXONLINE_BACKUP_S3_ENDPOINT", parse_url),
+            s3_region: r.parse("MITXONLINE_BACKUP_S3_REGION", "us-east-1".to_owned(), |v| {
+                Ok(v.to_owned())
+            }),
+            s3_access_key_id: r.raw("MITXONLINE_BACKUP_S3_ACCESS_KEY_ID"),
+            s3_secret_access_key: r.secret("MITXONLINE_BACKUP_S3_SECRET_ACCESS_KEY"),
+        }
     }
 
     fn read_cybersource(r: &mut Reader<'_>) -> Option<CyberSourceConfig> {
@@ -641,6 +693,27 @@ impl Config {
         out.push(format!(
             "MITXONLINE_BACKUP_SYNC_INTERVAL={:?}",
             self.backup_sync_interval
+        ));
+        let b = &self.backup;
+        out.push(format!(
+            "MITXONLINE_BACKUP_SNAPSHOT_INTERVAL={:?}",
+            b.snapshot_interval
+        ));
+        out.push(format!("MITXONLINE_BACKUP_RETENTION={:?}", b.retention));
+        out.push(format!("MITXONLINE_BACKUP_L0_RETENTION={:?}", b.l0_retention));
+        out.push(format!(
+            "MITXONLINE_BACKUP_COMPACTION_INTERVALS={:?}",
+            b.compaction
+        ));
+        out.push(format!("MITXONLINE_BACKUP_S3_ENDPOINT={}", opt(&b.s3_endpoint)));
+        out.push(format!("MITXONLINE_BACKUP_S3_REGION={}", b.s3_region));
+        out.push(format!(
+            "MITXONLINE_BACKUP_S3_ACCESS_KEY_ID={}",
+            opt(&b.s3_access_key_id)
+        ));
+        out.push(format!(
+            "MITXONLINE_BACKUP_S3_SECRET_ACCESS_KEY={}",
+            opt(&b.s3_secret_access_key)
         ));
         out.push(format!(
             "MITXONLINE_SMTP_URL={}",

@@ -5,21 +5,27 @@ use crate::app::AppState;
 
 /// Called once at start, before serving.
 pub async fn register(state: &AppState) -> anyhow::Result<()> {
-    let _ = state;
+    match crate::backup::Replicator::start(state).await {
+        Ok(Some(r)) => {
+            let _ = state.backup.set(r);
+        }
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %format!("{e:#}"), "backup replication not started"),
+    }
     Ok(())
 }
 
 /// Called once at shutdown, after HTTP stopped and before the database closes.
 pub async fn shutdown(state: &AppState) {
-    let _ = state;
+    if let Some(r) = state.backup.get() {
+        r.shutdown().await;
+    }
 }
 
-/// `mitxonline backup …`; the backup module replaces this when it lands.
+/// `mitxonline backup …`.
 pub async fn backup_command(
     command: crate::cli::BackupCommand,
     config: crate::config::Config,
 ) -> anyhow::Result<std::process::ExitCode> {
-    let _ = (command, config);
-    eprintln!("streamed backups are not built yet (see the backup issue); nothing was done");
-    Ok(std::process::ExitCode::from(2))
+    crate::backup::service::command(command, config).await
 }

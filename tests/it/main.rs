@@ -3,6 +3,9 @@
 
 mod support;
 
+mod backup;
+mod backup_crash;
+mod backup_s3;
 mod foundation;
 mod foundation_crash;
 mod foundation_outbox;

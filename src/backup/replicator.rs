@@ -1,0 +1,299 @@
+//! The live replicator: turns committed WAL frames into level-0 LTX files, stages them on local
+//! disk, uploads them, and coordinates with the writer's checkpoints.
+//!
+//! - Capture (scan the WAL past the shipped position, encode one LTX file, stage it with fsync)
+//!   runs on a blocking thread once per sync interval after a commit, and on the writer thread
+//!   right before every checkpoint, so no frame is checkpointed away before it was captured.
+//!   Uploads happen afterwards, off the writer, so a slow or dead replica never blocks writes:
+//!   staged files wait (and the health check turns degraded) until the replica is back.
+//! - A "base" (every page of the database, one LTX file) is written when there is no usable
+//!   history: first start, an emptied replica, or a WAL we cannot account for. The writer
+//!   checkpoints with TRUNCATE inside the hook, then the base is read from the database file
+//!   while further checkpoints are postponed.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::BufWriter;
+use std::os::unix::fs::FileExt as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+use super::ltx::{self, Encoder, Header};
+use super::replica::Replica;
+use super::status::Status;
+use super::wal::{self, WalPos};
+use crate::db::CheckpointHook;
+
+/// What survives a restart (`<backup dir>/position.json`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(super) struct Core {
+    /// Last captured (staged) transaction id.
+    pub txid: u64,
+    /// Where capture stopped in the WAL.
+    pub pos: Option<WalPos>,
+    /// Everything up to `pos` was captured right before a checkpoint: a WAL generation whose
+    /// salt1 is `pos.salt1 + 1` (or any, when `pos` is `None`) continues the history.
+    pub expect_reset: bool,
+    pub page_size: u32,
+    #[serde(skip)]
+    pub base_needed: bool,
+    /// Set once the writer checkpointed for a base: the database file is complete and frozen.
+    #[serde(skip)]
+    pub base_ready: Option<(u32, u32)>,
+}
+
+pub(super) struct Shared {
+    pub db_path: PathBuf,
+    pub wal_path: PathBuf,
+    pub dir: PathBuf,
+    pub staging: PathBuf,
+    pub replica: Replica,
+    pub core: Mutex<Core>,
+    pub status: Mutex<Status>,
+    pub wake: tokio::sync::Notify,
+    /// Serializes sync cycles, maintenance and on-demand snapshots of this process.
+    pub cycle: tokio::sync::Mutex<()>,
+    /// When the oldest commit not yet captured happened.
+    pub pending_since: Mutex<Option<Instant>>,
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl Shared {
+    pub fn new(db_path: &Path, replica: Replica) -> anyhow::Result<Shared> {
+        let name = db_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "db".into());
+        let parent = db_path.parent().unwrap_or(Path::new("."));
+        let dir = parent.join(format!(".{name}-backup"));
+        let staging = dir.join("staging");
+        std::fs::create_dir_all(&staging)
+            .with_context(|| format!("creating the backup staging directory {}", staging.display()))?;
+        Ok(Shared {
+            db_path: db_path.to_owned(),
+            wal_path: PathBuf::from(format!("{}-wal", db_path.display())),
+            dir,
+            staging,
+            replica,
+            core: Mutex::new(Core::default()),
+            status: Mutex::new(Status::default()),
+            wake: tokio::sync::Notify::new(),
+            cycle: tokio::sync::Mutex::new(()),
+            pending_since: Mutex::new(None),
+        })
+    }
+
+    pub fn load_core(&self) -> Option<Core> {
+        let bytes = std::fs::read(self.dir.join("position.json")).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    fn persist(&self, core: &Core) -> anyhow::Result<()> {
+        write_durably(&self.dir.join("position.json"), &serde_json::to_vec(core)?)
+    }
+
+    /// Staged files, oldest first.
+    pub fn staged(&self) -> anyhow::Result<Vec<(u64, u64, PathBuf)>> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(&self.staging)? {
+            let e = e?;
+            if let Some((a, b)) = e.file_name().to_str().and_then(ltx::parse_file_name) {
+                out.push((a, b, e.path()));
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Captures committed WAL frames past the shipped position into a staged LTX file.
+    /// Returns the new TXID, if any. Runs on a blocking thread or the writer thread.
+    pub fn capture(&self, core: &mut Core) -> anyhow::Result<Option<u64>> {
+        if core.base_needed || core.base_ready.is_some() {
+            return Ok(None);
+        }
+        let Some(hdr) = wal::read_header(&self.wal_path)? else {
+            return Ok(None);
+        };
+        let from = match core.pos {
+            Some(p) if (p.salt1, p.salt2) == (hdr.salt1, hdr.salt2) => p,
+            Some(p) if core.expect_reset && hdr.salt1 == p.salt1.wrapping_add(1) => hdr.start(),
+            None if core.expect_reset => hdr.start(),
+            _ => {
+                tracing::warn!(
+                    "the WAL changed without the replicator (another process checkpointed?); writing a full copy"
+                );
+                core.base_needed = true;
+                return Ok(None);
+            }
+        };
+        let captured_since = self.pending_since.lock().expect("lock").take();
+        let scan = wal::scan(&self.wal_path, &hdr, from)?;
+        if scan.end == from {
+            if core.pos != Some(from) {
+                core.pos = Some(from);
+                core.expect_reset = false;
+                self.persist(core)?;
+            }
+            return Ok(None);
+        }
+        let txid = core.txid + 1;
+        let mut h = Header::new(hdr.page_size, scan.commit, txid, txid, now_ms());
+        h.wal_offset = i64::try_from(scan.start_offset)?;
+        h.wal_size = i64::try_from(scan.end.offset - scan.start_offset)?;
+        h.wal_salt1 = hdr.salt1;
+        h.wal_salt2 = hdr.salt2;
+        let lock = h.lock_page();
+        self.stage(h, |enc| {
+            for (pgno, data) in &scan.pages {
+                if *pgno != lock {
+                    enc.write_page(*pgno, data)?;
+                }
+            }
+            Ok(())
+        })?;
+        core.txid = txid;
+        core.pos = Some(scan.end);
+        core.expect_reset = false;
+        core.page_size = hdr.page_size;
+        self.persist(core)?;
+        let mut st = self.status.lock().expect("lock");
+        st.captured_txid = txid;
+        st.capture_times
+            .insert(txid, captured_since.unwrap_or_else(Instant::now));
+        Ok(Some(txid))
+    }
+
+    /// Writes one LTX file into the staging directory (temporary name, fsync, rename).
+    fn stage(
+        &self,
+        header: Header,
+        pages: impl FnOnce(&mut Encoder<BufWriter<File>>) -> Result<(), ltx::LtxError>,
+    ) -> anyhow::Result<PathBuf> {
+        let name = ltx::file_name(header.min_txid, header.max_txid);
+        let tmp = self.staging.join(format!("{name}.tmp"));
+        let dest = self.staging.join(&name);
+        let f = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        let mut enc = Encoder::new(BufWriter::with_capacity(1 << 20, f), header)?;
+        pages(&mut enc)?;
+        let (w, _) = enc.finish()?;
+        let f = w.into_inner().map_err(|e| e.into_error())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &dest)?;
+        Ok(dest)
+    }
+
+    /// Writer-thread part of a base: checkpoint everything into the database file.
+    fn prepare_base(&self, conn: &Connection, core: &mut Core) -> anyhow::Result<()> {
+        let (busy, _, _): (i64, i64, i64) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+        anyhow::ensure!(busy == 0, "readers kept the checkpoint for a full backup busy");
+        let pages: u32 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+        let page_size: u32 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        *self.pending_since.lock().expect("lock") = None;
+        core.base_needed = false;
+        core.base_ready = Some((pages, page_size));
+        core.pos = None;
+        core.expect_reset = true;
+        Ok(())
+    }
+
+    /// Blocking part of a base: every page of the (frozen) database file into one LTX file.
+    pub fn write_base(&self) -> anyhow::Result<Option<u64>> {
+        let (pages, page_size) = match self.core.lock().expect("lock").base_ready {
+            Some(b) => b,
+            None => return Ok(None),
+        };
+        let txid = self.core.lock().expect("lock").txid + 1;
+        let f = File::open(&self.db_path)?;
+        let header = Header::new(page_size, pages, txid, txid, now_ms());
+        let lock = header.lock_page();
+        let started = Instant::now();
+        self.stage(header, |enc| {
+            let mut buf = vec![0u8; page_size as usize];
+            for pgno in 1..=pages {
+                if pgno == lock {
+                    continue;
+                }
+                f.read_exact_at(&mut buf, u64::from(pgno - 1) * u64::from(page_size))?;
+                enc.write_page(pgno, &buf)?;
+            }
+            Ok(())
+        })?;
+        let mut core = self.core.lock().expect("lock");
+        core.txid = txid;
+        core.page_size = page_size;
+        core.base_ready = None;
+        self.persist(&core)?;
+        let mut st = self.status.lock().expect("lock");
+        st.captured_txid = txid;
+        st.capture_times.insert(txid, Instant::now());
+        tracing::info!(txid, pages, elapsed = ?started.elapsed(), "backup: full copy staged");
+        Ok(Some(txid))
+    }
+}
+
+fn write_durably(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = path.with_extension("tmp");
+    let mut f = File::create(&tmp)?;
+    std::io::Write::write_all(&mut f, bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+/// The writer's checkpoint hook.
+pub(super) struct Hook(pub Arc<Shared>);
+
+impl CheckpointHook for Hook {
+    fn before_checkpoint(&self, conn: &Connection) -> anyhow::Result<()> {
+        let mut core = self.0.core.lock().expect("lock");
+        if core.base_ready.is_some() {
+            anyhow::bail!("a full backup copy is being read from the database file");
+        }
+        if core.base_needed {
+            self.0.prepare_base(conn, &mut core)?;
+            // The base is the new history; the writer's own checkpoint is now a no-op.
+            drop(core);
+            self.0.wake.notify_one();
+            return Ok(());
+        }
+        self.0.capture(&mut core)?;
+        // Everything in this WAL generation is staged: a restart of the WAL is expected.
+        core.expect_reset = true;
+        self.0.persist(&core)?;
+        drop(core);
+        self.0.wake.notify_one();
+        Ok(())
+    }
+
+    fn after_commit(&self) {
+        let mut p = self.0.pending_since.lock().expect("lock");
+        if p.is_none() {
+            *p = Some(Instant::now());
+        }
+        drop(p);
+        self.0.wake.notify_one();
+    }
+}
+
+/// Recent ship-lag samples kept for benchmarks and status.
+pub(super) const LAG_SAMPLES: usize = 100_000;
+
+pub(super) fn record_lag(samples: &mut std::collections::VecDeque<Duration>, d: Duration) {
+    if samples.len() == LAG_SAMPLES {
+        samples.pop_front();
+    }
+    samples.push_back(d);
+}
+
+/// Capture times keyed by TXID (the oldest commit each staged file holds).
+pub(super) type CaptureTimes = BTreeMap<u64, Instant>;
