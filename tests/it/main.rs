@@ -6,3 +6,4 @@ mod support;
 mod foundation;
 mod foundation_crash;
 mod foundation_outbox;
+mod openedx;

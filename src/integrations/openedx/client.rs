@@ -253,7 +253,7 @@ impl OpenEdxClient {
             .send(
                 Method::POST,
                 "/api/user/v1/validation/registration".into(),
-                Auth::Service,
+                Auth::None,
                 Body::Form(form),
                 &extra,
             )
@@ -306,6 +306,30 @@ impl OpenEdxClient {
         } else {
             Err(status_error(&r))
         }
+    }
+
+    /// `PATCH /api/user/v1/accounts/<username>` with only `name` (edx-api-client's
+    /// `update_user_name`, with its jQuery-style headers).
+    pub async fn update_user_name(
+        &self,
+        user_token: &str,
+        edx_username: &str,
+        name: &str,
+    ) -> Result<Value, EdxError> {
+        let r = self
+            .send(
+                Method::PATCH,
+                format!("/api/user/v1/accounts/{}", path_segment(edx_username)),
+                Auth::User(user_token.into()),
+                Body::Json(json!({ "name": name })),
+                &[
+                    ("accept", "application/json, text/javascript, */*; q=0.01".into()),
+                    ("x-requested-with", "XMLHttpRequest".into()),
+                    ("content-type", "application/merge-patch+json".into()),
+                ],
+            )
+            .await?;
+        decode(&ok(r)?)
     }
 
     fn enrollment_path() -> String {

@@ -117,12 +117,14 @@ impl Transport {
                 timeout,
             } => {
                 let url = format!("{origin}{}", req.path_and_query);
+                let has_type = req.headers.iter().any(|(k, _)| *k == "content-type");
                 let mut b = client.request(req.method, &url).timeout(*timeout);
                 for (k, v) in &req.headers {
                     b = b.header(*k, v);
                 }
                 b = match req.body {
                     Body::None => b,
+                    Body::Json(v) if has_type => b.body(v.to_string()),
                     Body::Json(v) => b.header("content-type", "application/json").body(v.to_string()),
                     Body::Form(pairs) => b
                         .header("content-type", "application/x-www-form-urlencoded")
@@ -154,6 +156,7 @@ impl Transport {
                 })
             }
             Transport::Sandbox(router) => {
+                let has_type = req.headers.iter().any(|(k, _)| *k == "content-type");
                 let mut b = axum::http::Request::builder()
                     .method(req.method.as_str())
                     .uri(&req.path_and_query);
@@ -163,7 +166,9 @@ impl Transport {
                 let body = match req.body {
                     Body::None => axum::body::Body::empty(),
                     Body::Json(v) => {
-                        b = b.header("content-type", "application/json");
+                        if !has_type {
+                            b = b.header("content-type", "application/json");
+                        }
                         axum::body::Body::from(v.to_string())
                     }
                     Body::Form(pairs) => {

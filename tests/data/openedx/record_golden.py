@@ -126,8 +126,6 @@ call("update_course_mode", lambda: service.course_mode.update_course_mode(
 call("delete_course_mode", lambda: service.course_mode.delete_course_mode(COURSE, "verified"))
 call("user_exists", lambda: user.user_info.get_user_info())
 call("update_user_name", lambda: user.user_info.update_user_name("learner1", "Jane Doe"))
-call("validate_registration", lambda: service.user_validation.validate_user_registration_info(
-    {"username": "learner1", "email": "l1@example.com"}))
 call("lti_user_fix", lambda: service.lti_tools.fix_lti_user("l1@example.com"))
 
 # The calls the original makes with plain `requests` (openedx/api.py), built the same way.
@@ -147,6 +145,13 @@ def register_minimal():
         username="learner2", email="l2@example.com", name="Sam", country=None, state=None,
         gender=None, year_of_birth=None, level_of_education=None, provider="ol-oauth2",
         access_token="mxo-token", honor_code=True))
+
+
+def validate_registration():
+    s = requests.Session()
+    s.headers.update({"X-Access-Token": "registration-token"})
+    s.post(f"{BASE}/api/user/v1/validation/registration",
+           data=dict(username="learner1", email="l1@example.com"))
 
 
 def update_profile():
@@ -170,6 +175,7 @@ def token_refresh():
 
 call("register", register)
 call("register_minimal", register_minimal)
+call("validate_registration", validate_registration)
 call("update_profile", update_profile)
 call("token_exchange", token_exchange)
 call("token_refresh", token_refresh)
