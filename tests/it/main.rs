@@ -7,3 +7,4 @@ mod foundation;
 mod foundation_crash;
 mod foundation_outbox;
 mod openedx;
+mod openedx_outbox;
