@@ -8,3 +8,4 @@ mod foundation_crash;
 mod foundation_outbox;
 mod openedx;
 mod openedx_outbox;
+mod openedx_sandbox;

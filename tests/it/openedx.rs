@@ -285,7 +285,7 @@ async fn grade_and_course_calls_match_edx_api_client_including_pagination() {
     let pages = vec![
         Reply::json(
             200,
-            json!({ "results": [ { "id": "course-v1:MITx+K0+1T2026", "name": "K0", "pacing": "self" } ],
+            json!({ "results": [ { "id": "course-v1:MITx+K0+1T2026", "course_id": "course-v1:MITx+K0+1T2026", "name": "K0", "pacing": "self" } ],
             "pagination": { "next": "http://x/next" } }),
         ),
         Reply::json(200, json!({ "results": [], "pagination": { "next": null } })),
@@ -302,7 +302,7 @@ async fn grade_and_course_calls_match_edx_api_client_including_pagination() {
         "course_detail",
         vec![Reply::json(
             200,
-            json!({ "id": COURSE, "name": "Intro", "pacing": "instructor" }),
+            json!({ "id": COURSE, "course_id": COURSE, "name": "Intro", "pacing": "instructor" }),
         )],
         |c| async move { c.course_detail(COURSE).await },
     )

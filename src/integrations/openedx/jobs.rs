@@ -97,7 +97,7 @@ impl From<&CourseDetail> for CourseRunUpdate {
     fn from(d: &CourseDetail) -> Self {
         let end = parse_time(d.end.as_deref());
         CourseRunUpdate {
-            courseware_id: d.id.clone(),
+            courseware_id: d.key().to_owned(),
             title: d.name.clone(),
             start_date: parse_time(d.start.as_deref()),
             end_date: end,
@@ -138,7 +138,11 @@ pub async fn sync_course_runs(
         .read(move |c| cat.keys_to_sync(c, now).map_err(EdxError::from))
         .await?;
     let details = edx.client.course_details(&keys).await?;
-    let updates: Vec<CourseRunUpdate> = details.iter().map(CourseRunUpdate::from).collect();
+    let updates: Vec<CourseRunUpdate> = details
+        .iter()
+        .filter(|d| !d.key().is_empty())
+        .map(CourseRunUpdate::from)
+        .collect();
     let answered = updates.len();
     let changed = state
         .db

@@ -172,8 +172,11 @@ pub struct CurrentGrade {
 /// Course details used by the run sync (`GET /api/courses/v1/courses/`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CourseDetail {
-    #[serde(alias = "course_id")]
-    pub id: String,
+    /// edX sends both `id` and `course_id` (the same key); either may be missing elsewhere.
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub course_id: Option<String>,
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
@@ -191,6 +194,14 @@ pub struct CourseDetail {
 }
 
 impl CourseDetail {
+    /// The course key.
+    pub fn key(&self) -> &str {
+        self.id
+            .as_deref()
+            .or(self.course_id.as_deref())
+            .unwrap_or_default()
+    }
+
     /// Self-paced iff edX says `"self"`.
     pub fn is_self_paced(&self) -> bool {
         self.pacing.as_deref() == Some("self")
