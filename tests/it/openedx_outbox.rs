@@ -354,5 +354,25 @@ async fn a_rejected_registration_stores_edx_answer_as_the_sync_error() {
         .await
         .unwrap();
     assert!(err.contains("refused the registration"), "{err}");
+    // An enrollment for this learner fails permanently at once instead of waiting for an
+    // account that cannot be created; edX is not called.
+    let enroll = enqueue_enroll(&app, id, EnrollmentMode::Audit).await;
+    app.drain_outbox().await;
+    assert_eq!(fake.count(), 1);
+    let (permanent, last): (i64, String) = app
+        .state
+        .db
+        .read(move |c| {
+            c.query_row(
+                "SELECT permanent_failures, last_error FROM outbox WHERE id = ?1",
+                [enroll],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(DbError::from)
+        })
+        .await
+        .unwrap();
+    assert_eq!(permanent, 1);
+    assert!(last.contains("refused by edX"), "{last}");
     app.shutdown().await;
 }

@@ -168,9 +168,17 @@ fn done(r: Result<(), EdxError>) -> Delivery {
 impl OpenEdxDeliverer {
     /// The synced edX username, or a transient wait while the account is being created.
     async fn username_or_wait(&self, user_id: i64) -> Result<String, Delivery> {
-        match self.edx.synced_username(user_id).await {
-            Ok(Some(u)) => Ok(u),
-            Ok(None) => {
+        match self.edx.account(user_id).await {
+            Ok(Some(row)) if row.has_been_synced && row.edx_username.is_some() => {
+                Ok(row.edx_username.unwrap_or_default())
+            }
+            Ok(Some(row)) if row.has_sync_error => Err(Delivery::Permanent {
+                error: format!(
+                    "user {user_id}'s edX account was refused by edX ({}); fix the data and retry",
+                    row.sync_error_data.unwrap_or_default()
+                ),
+            }),
+            Ok(_) => {
                 let now = self.clock.now();
                 let queued = self
                     .db

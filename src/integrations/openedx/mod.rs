@@ -26,6 +26,7 @@ pub mod client;
 pub mod jobs;
 pub mod messages;
 pub mod model;
+mod pages;
 pub mod sandbox;
 pub mod service;
 pub mod store;
@@ -44,7 +45,7 @@ pub use service::OpenEdx;
 
 /// Staff routes of this layer.
 pub fn routes() -> Router<AppState> {
-    api::routes()
+    api::routes().merge(pages::routes())
 }
 
 /// Registers the `openedx` deliverer and the repair job.

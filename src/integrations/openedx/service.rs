@@ -324,11 +324,18 @@ impl OpenEdx {
 
     /// The learner's edX username, when their account is synced.
     pub async fn synced_username(&self, user_id: i64) -> Result<Option<String>, EdxError> {
-        let row = self
-            .db
+        Ok(self
+            .account(user_id)
+            .await?
+            .filter(|r| r.has_been_synced)
+            .and_then(|r| r.edx_username))
+    }
+
+    /// The learner's `openedx_users` row, if any.
+    pub async fn account(&self, user_id: i64) -> Result<Option<store::OpenEdxUser>, EdxError> {
+        self.db
             .read(move |c| store::find_by_user(c, user_id).map_err(EdxError::from))
-            .await?;
-        Ok(row.filter(|r| r.has_been_synced).and_then(|r| r.edx_username))
+            .await
     }
 
     /// Enrolls (or changes mode) unless edX already has an active enrollment in that mode;
