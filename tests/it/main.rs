@@ -7,5 +7,6 @@ mod foundation;
 mod foundation_crash;
 mod foundation_outbox;
 mod openedx;
+mod openedx_bench;
 mod openedx_outbox;
 mod openedx_sandbox;

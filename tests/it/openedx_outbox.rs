@@ -376,3 +376,43 @@ async fn a_rejected_registration_stores_edx_answer_as_the_sync_error() {
     assert!(last.contains("refused by edX"), "{last}");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn deliveries_to_edx_respect_the_per_destination_rate_limit() {
+    let fake = FakeServer::start().await;
+    fake.set_default(empty_page());
+    let app = TestApp::builder()
+        .env("MITXONLINE_OPENEDX_API_BASE_URL", &fake.url)
+        .env("MITXONLINE_OUTBOX_RATE_PER_MINUTE", "6")
+        .spawn()
+        .await;
+    for name in ["r0", "r1", "r2", "r3", "r4"] {
+        let id = synced_user(&app, name).await;
+        let now = app.state.clock.now();
+        app.state
+            .db
+            .write(move |c| {
+                let m = messages::Unenroll {
+                    user_id: id,
+                    course_id: COURSE.into(),
+                };
+                messages::enqueue_unenroll(c, now, &m, &id.to_string()).map_err(DbError::from)
+            })
+            .await
+            .unwrap();
+    }
+    // 6/min is a bucket of one: one message goes, four wait their turn (none is dropped).
+    let r = app.state.outbox.round_once().await.unwrap();
+    assert_eq!((r.delivered, r.deferred), (1, 4));
+    assert_eq!(
+        fake.count(),
+        1,
+        "an unenroll with nothing active on edX only checks"
+    );
+    assert_eq!(
+        app.scalar_i64("SELECT count(*) FROM outbox WHERE status = 'pending'")
+            .await,
+        4
+    );
+    app.shutdown().await;
+}

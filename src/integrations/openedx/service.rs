@@ -122,7 +122,7 @@ impl OpenEdx {
                 if row.edx_username.is_none() {
                     reconcile_username(c, &user, desired.as_deref(), now)?;
                 }
-                let row = store::find_by_user(c, user_id)?.expect("row exists");
+                let row = store::find_by_user(c, user_id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
                 let token = issuer(c, user_id, now)?;
                 Ok(Some((user, row, token)))
             })
@@ -185,10 +185,11 @@ impl OpenEdx {
             }
             if reply.is_duplicate_email() && !tried_email_fix {
                 tried_email_fix = true;
-                if self.client.lti_user_fix(&user.email).await? {
+                let fixed = self.client.lti_user_fix(&user.email).await?;
+                last = Some(reply);
+                if fixed {
                     continue;
                 }
-                last = Some(reply);
                 break;
             }
             if reply.is_duplicate_username() {
@@ -204,7 +205,10 @@ impl OpenEdx {
             last = Some(reply);
             break;
         }
-        let reply = last.expect("at least one attempt was made");
+        // Attempts used up without an answer from edX (every name was taken here meanwhile).
+        let Some(reply) = last else {
+            return Ok(CreateUserOutcome::NoUsername);
+        };
         if matches!(reply.status, 400 | 409) {
             let data = reply.body.clone();
             let now = self.clock.now();

@@ -59,7 +59,7 @@ pub fn get_or_create(c: &Connection, user_id: i64, now: DateTime<Utc>) -> rusqli
          ON CONFLICT (user_id, platform) DO NOTHING",
         params![user_id, PLATFORM_EDX, to_db(now)],
     )?;
-    Ok(find_by_user(c, user_id)?.expect("row just ensured"))
+    find_by_user(c, user_id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)
 }
 
 /// True when another account already holds this edX username.
