@@ -416,3 +416,27 @@ async fn deliveries_to_edx_respect_the_per_destination_rate_limit() {
     );
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn against_a_real_edx_the_repair_job_recreates_accounts_but_not_tokens_it_cannot_obtain_yet() {
+    let fake = FakeServer::start().await;
+    let app = app_with_edx(&fake.url).await;
+    let synced = synced_user(&app, "has-account").await;
+    let unsynced = user(&app, "no-account", "no-account@example.com", "No Account").await;
+    app.state
+        .db
+        .write(move |c| {
+            c.execute(
+                "UPDATE users SET last_login = created_on WHERE id IN (?1, ?2)",
+                [synced, unsynced],
+            )
+            .map_err(DbError::from)
+        })
+        .await
+        .unwrap();
+    app.advance(Duration::from_secs(600));
+    let run = app.run_job("repair-faulty-edx-users").await;
+    assert_eq!(run.status, "succeeded");
+    assert_eq!(run.detail, "queued 1 edX account creations and 0 token creations");
+    app.shutdown().await;
+}

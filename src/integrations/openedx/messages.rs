@@ -226,7 +226,9 @@ impl OpenEdxDeliverer {
                 {
                     Ok(CreateUserOutcome::Synced(_)) => {
                         // Tokens are best effort here; the repair job retries them.
-                        if let Err(e) = self.edx.valid_user_token(m.user_id).await {
+                        if self.edx.client.can_create_user_tokens()
+                            && let Err(e) = self.edx.valid_user_token(m.user_id).await
+                        {
                             tracing::warn!(user.id = m.user_id, error = %e, "edX tokens not created");
                         }
                         Delivery::Delivered

@@ -166,9 +166,12 @@ pub fn clear_tokens(c: &Connection, user_id: i64, now: DateTime<Utc>) -> rusqlit
 
 /// Active users who logged in, were created more than 5 minutes ago and lack a synced edX
 /// account or edX tokens; users with a recorded sync error are left for staff.
+/// With `include_missing_tokens` false only unsynced accounts count (tokens cannot be created
+/// yet). Returns `(user id, has_been_synced)`.
 pub fn faulty_user_ids(
     c: &Connection,
     now: DateTime<Utc>,
+    include_missing_tokens: bool,
     limit: usize,
 ) -> rusqlite::Result<Vec<(i64, bool)>> {
     let cutoff = to_db(now - chrono::Duration::minutes(5));
@@ -179,10 +182,13 @@ pub fn faulty_user_ids(
          LEFT JOIN openedx_api_auth a ON a.user_id = u.id
          WHERE u.is_active = 1 AND u.last_login IS NOT NULL AND u.created_on < ?1
            AND coalesce(o.has_sync_error, 0) = 0
-           AND (o.id IS NULL OR o.has_been_synced = 0 OR a.user_id IS NULL OR a.refresh_token IS NULL)
+           AND (o.id IS NULL OR o.has_been_synced = 0
+                OR (?3 AND (a.user_id IS NULL OR a.refresh_token IS NULL)))
          ORDER BY u.id LIMIT ?2",
     )?;
-    let rows = stmt.query_map(params![cutoff, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let rows = stmt.query_map(params![cutoff, limit as i64, include_missing_tokens], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?;
     rows.collect()
 }
 

@@ -177,6 +177,12 @@ impl OpenEdxClient {
         matches!(self.transport, Transport::Sandbox(_))
     }
 
+    /// Whether the per-user token flow can run: only against the sandbox until our OAuth2
+    /// provider exists (see the module documentation).
+    pub fn can_create_user_tokens(&self) -> bool {
+        self.is_sandbox()
+    }
+
     pub fn service_worker_username(&self) -> Option<&str> {
         self.service_worker_username.as_deref()
     }
