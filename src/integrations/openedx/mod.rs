@@ -63,3 +63,43 @@ pub fn register(state: &AppState) {
         state.jobs.add(job);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    use crate::config::Config;
+
+    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn open_edx_settings_default_like_the_original_and_never_print_secrets() {
+        let c = Config::from_vars(&vars(&[
+            ("MITXONLINE_OPENEDX_API_BASE_URL", "https://courses.example.edu"),
+            (
+                "MITXONLINE_OPENEDX_REGISTRATION_ACCESS_TOKEN",
+                "very-secret-registration",
+            ),
+            ("MITXONLINE_OPENEDX_SERVICE_TOKEN", "very-secret-service"),
+        ]))
+        .unwrap();
+        let o = c.openedx.as_ref().unwrap();
+        assert_eq!(o.timeout, Duration::from_secs(25));
+        assert_eq!(o.course_base_url.as_str(), "https://courses.example.edu/");
+        let text = c.redacted_lines().join("\n");
+        assert!(!text.contains("very-secret"));
+        assert!(text.contains("MITXONLINE_OPENEDX_REGISTRATION_ACCESS_TOKEN=********"));
+        let bad = Config::from_vars(&vars(&[
+            ("MITXONLINE_OPENEDX_API_BASE_URL", "https://courses.example.edu"),
+            ("MITXONLINE_OPENEDX_TIMEOUT", "soon"),
+        ]))
+        .unwrap_err();
+        assert_eq!(bad.0[0].variable, "MITXONLINE_OPENEDX_TIMEOUT");
+    }
+}
