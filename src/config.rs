@@ -128,6 +128,15 @@ pub struct OpenEdxConfig {
     pub service_token: Option<Secret>,
     pub client_id: Option<String>,
     pub client_secret: Option<Secret>,
+    /// `X-Access-Token` sent with registrations (`MITXONLINE_OPENEDX_REGISTRATION_ACCESS_TOKEN`).
+    pub registration_access_token: Option<Secret>,
+    /// The staff user the service token belongs to; course lists are asked "as" this user.
+    pub service_worker_username: Option<String>,
+    /// Per-request timeout (`MITXONLINE_OPENEDX_TIMEOUT`, default 25 s like edx-api-client).
+    pub timeout: Duration,
+    /// Learner-facing LMS base for courseware links (`MITXONLINE_OPENEDX_COURSE_BASE_URL`,
+    /// default: the API base URL).
+    pub course_base_url: Url,
 }
 
 /// CyberSource credentials; `None` in [`Config::cybersource`] means the built-in sandbox.
@@ -420,13 +429,23 @@ impl Config {
             );
         }
 
+        let openedx_timeout = r.parse(
+            "MITXONLINE_OPENEDX_TIMEOUT",
+            Duration::from_secs(25),
+            parse_duration,
+        );
+        let openedx_course_base = r.opt("MITXONLINE_OPENEDX_COURSE_BASE_URL", parse_url);
         let openedx = r
             .opt("MITXONLINE_OPENEDX_API_BASE_URL", parse_url)
             .map(|api_base_url| OpenEdxConfig {
+                course_base_url: openedx_course_base.unwrap_or_else(|| api_base_url.clone()),
                 api_base_url,
                 service_token: r.secret("MITXONLINE_OPENEDX_SERVICE_TOKEN"),
                 client_id: r.raw("MITXONLINE_OPENEDX_CLIENT_ID"),
                 client_secret: r.secret("MITXONLINE_OPENEDX_CLIENT_SECRET"),
+                registration_access_token: r.secret("MITXONLINE_OPENEDX_REGISTRATION_ACCESS_TOKEN"),
+                service_worker_username: r.raw("MITXONLINE_OPENEDX_SERVICE_WORKER_USERNAME"),
+                timeout: openedx_timeout,
             });
 
         let cybersource = Self::read_cybersource(&mut r);
@@ -655,6 +674,19 @@ impl Config {
                 out.push(format!(
                     "MITXONLINE_OPENEDX_CLIENT_SECRET={}",
                     opt(&o.client_secret)
+                ));
+                out.push(format!(
+                    "MITXONLINE_OPENEDX_REGISTRATION_ACCESS_TOKEN={}",
+                    opt(&o.registration_access_token)
+                ));
+                out.push(format!(
+                    "MITXONLINE_OPENEDX_SERVICE_WORKER_USERNAME={}",
+                    opt(&o.service_worker_username)
+                ));
+                out.push(format!("MITXONLINE_OPENEDX_TIMEOUT={:?}", o.timeout));
+                out.push(format!(
+                    "MITXONLINE_OPENEDX_COURSE_BASE_URL={}",
+                    o.course_base_url
                 ));
             }
             None => out.push(format!(

@@ -12,6 +12,7 @@ pub async fn register(state: &AppState) -> anyhow::Result<()> {
         Ok(None) => {}
         Err(e) => tracing::error!(error = %format!("{e:#}"), "backup replication not started"),
     }
+    crate::integrations::openedx::register(state);
     Ok(())
 }
 

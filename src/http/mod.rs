@@ -47,6 +47,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(home::routes())
         .merge(staff_ops::routes())
         .merge(crate::staff::routes())
+        .merge(crate::integrations::openedx::routes())
 }
 
 /// The complete router with middleware; what `serve` runs.

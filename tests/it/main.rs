@@ -10,3 +10,7 @@ mod foundation;
 mod foundation_crash;
 mod foundation_outbox;
 mod staff_console;
+mod openedx;
+mod openedx_bench;
+mod openedx_outbox;
+mod openedx_sandbox;

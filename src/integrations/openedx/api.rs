@@ -1,0 +1,147 @@
+//! Staff JSON API of the Open edX layer: see a learner's edX state, and (sandbox only) look at
+//! the sandbox edX and set grades, so enroll → grade works locally.
+
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::sandbox::store as sandbox;
+use super::service;
+use super::store;
+use crate::app::AppState;
+use crate::db::DbError;
+use crate::http::AppError;
+use crate::http::auth::StaffAccess;
+use crate::http::json::ApiJson;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v0/staff/openedx/users/{user_id}/", get(user_state))
+        .route("/api/v0/staff/openedx/sandbox/", get(sandbox_snapshot))
+        .route("/api/v0/staff/openedx/sandbox/grades/", post(set_grade))
+        .route("/api/v0/staff/openedx/sandbox/courses/", post(set_course))
+}
+
+async fn user_state(
+    State(state): State<AppState>,
+    _staff: StaffAccess,
+    Path(user_id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    let row = state
+        .db
+        .read(move |c| store::find_by_user(c, user_id).map_err(DbError::from))
+        .await?;
+    let row = row.ok_or_else(AppError::not_found)?;
+    Ok(Json(service::describe(&row)))
+}
+
+fn require_sandbox(state: &AppState) -> Result<(), AppError> {
+    if state.config.openedx.is_some() {
+        return Err(AppError::not_found());
+    }
+    Ok(())
+}
+
+async fn sandbox_snapshot(
+    State(state): State<AppState>,
+    _staff: StaffAccess,
+) -> Result<Json<Value>, AppError> {
+    require_sandbox(&state)?;
+    let v = state
+        .db
+        .read(|c| sandbox::snapshot(c).map_err(DbError::from))
+        .await?;
+    Ok(Json(v))
+}
+
+#[derive(Deserialize)]
+struct GradeInput {
+    course_id: String,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    percent: Value,
+    #[serde(default)]
+    passed: Option<bool>,
+    #[serde(default)]
+    letter_grade: Option<String>,
+}
+
+async fn set_grade(
+    State(state): State<AppState>,
+    staff: StaffAccess,
+    ApiJson(input): ApiJson<GradeInput>,
+) -> Result<Json<Value>, AppError> {
+    require_sandbox(&state)?;
+    let text = match &input.percent {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        _ => {
+            return Err(AppError::field(
+                "percent",
+                "A number between 0 and 1 is required.",
+            ));
+        }
+    };
+    let percent: Decimal = text
+        .parse::<Decimal>()
+        .ok()
+        .filter(|p| *p >= Decimal::ZERO && *p <= Decimal::ONE)
+        .ok_or_else(|| AppError::field("percent", "A number between 0 and 1 is required."))?;
+    if input.course_id.trim().is_empty() {
+        return Err(AppError::field("course_id", "This field is required."));
+    }
+    let passed = input.passed.unwrap_or(percent >= Decimal::new(5, 1));
+    let now = state.clock.now();
+    let actor = staff.actor.clone();
+    let result = state
+        .db
+        .write(move |c| -> Result<Result<Value, AppError>, DbError> {
+            let user = match (&input.username, &input.email) {
+                (Some(u), _) => sandbox::user_by_name(c, u)?,
+                (None, Some(e)) => sandbox::user_by_email(c, e)?,
+                (None, None) => return Ok(Err(AppError::field("username", "A username or email is required."))),
+            };
+            let Some(user) = user else {
+                return Ok(Err(AppError::field("username", "No sandbox edX user has this username or email.")));
+            };
+            let pct = percent.normalize().to_string();
+            sandbox::set_grade(c, &user.username, &input.course_id, &pct, passed, input.letter_grade.as_deref(), now)?;
+            let after = json!({ "username": user.username, "course_id": input.course_id, "percent": pct, "passed": passed, "letter_grade": input.letter_grade });
+            crate::audit::record(c, None, &actor, "openedx_sandbox.set_grade", "openedx_sandbox_grade", &format!("{}:{}", user.username, input.course_id), None, Some(&after), now)?;
+            Ok(Ok(after))
+        })
+        .await??;
+    Ok(Json(result))
+}
+
+async fn set_course(
+    State(state): State<AppState>,
+    _staff: StaffAccess,
+    ApiJson(input): ApiJson<Value>,
+) -> Result<Json<Value>, AppError> {
+    require_sandbox(&state)?;
+    let Some(id) = input
+        .get("course_id")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+    else {
+        return Err(AppError::field("course_id", "This field is required."));
+    };
+    if input.get("name").and_then(Value::as_str).is_none() {
+        return Err(AppError::field("name", "This field is required."));
+    }
+    let v = state
+        .db
+        .write(move |c| -> Result<Value, DbError> {
+            sandbox::upsert_course(c, &input)?;
+            Ok(sandbox::course(c, &id)?.unwrap_or(Value::Null))
+        })
+        .await?;
+    Ok(Json(v))
+}

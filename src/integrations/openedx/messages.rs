@@ -1,0 +1,314 @@
+//! Outbox messages for destination `openedx`: what each kind carries, the `enqueue_*`
+//! functions other modules call inside their own transaction, and the [`Deliverer`] that
+//! performs them.
+//!
+//! | kind | payload | effect |
+//! |---|---|---|
+//! | `create_user` | `{user_id, desired_username?, profile?: EdxProfile}` | registers the learner (username collisions handled), then fetches their edX tokens |
+//! | `create_auth_token` | `{user_id}` | (re)creates the learner's per-user edX tokens |
+//! | `enroll` | `{user_id, course_id, mode: "audit"\|"verified"}` | enrolls/changes mode unless edX already has that active enrollment |
+//! | `unenroll` | `{user_id, course_id}` | deactivates unless already inactive |
+//! | `update_profile` | `{user_id, profile: EdxProfile}` | PATCHes name (read at delivery) and profile fields |
+//! | `email_settings` | `{user_id, course_id, subscribe: bool}` | course email opt-in/out |
+//!
+//! Every kind is safe to deliver twice. `enroll`/`unenroll` wait (transient) until the
+//! learner's edX account is synced, enqueueing a `create_user` if none is pending.
+
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::client::EdxError;
+use super::model::{EdxProfile, EnrollmentMode};
+use super::service::{CreateUserOutcome, OpenEdx};
+use crate::clock::Clock;
+use crate::db::DbError;
+use crate::outbox::{self, BoxFuture, Deliverer, Delivery, Message, NewMessage};
+
+pub const DESTINATION: &str = "openedx";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateUser {
+    pub user_id: i64,
+    #[serde(default)]
+    pub desired_username: Option<String>,
+    #[serde(default)]
+    pub profile: Option<EdxProfile>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Enroll {
+    pub user_id: i64,
+    pub course_id: String,
+    pub mode: EnrollmentMode,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Unenroll {
+    pub user_id: i64,
+    pub course_id: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UpdateProfile {
+    pub user_id: i64,
+    #[serde(default)]
+    pub profile: EdxProfile,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EmailSettings {
+    pub user_id: i64,
+    pub course_id: String,
+    pub subscribe: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserOnly {
+    pub user_id: i64,
+}
+
+fn put(
+    conn: &Connection,
+    now: chrono::DateTime<chrono::Utc>,
+    kind: &str,
+    payload: serde_json::Value,
+    key: &str,
+) -> rusqlite::Result<i64> {
+    outbox::enqueue(
+        conn,
+        now,
+        &NewMessage {
+            destination: DESTINATION.into(),
+            kind: kind.into(),
+            payload,
+            idempotency_key: format!("openedx:{kind}:{key}"),
+        },
+    )
+}
+
+/// Queues the learner's edX account creation. `key` makes the request unique (e.g. the user id
+/// for the first creation, `"<user_id>:repair:<slot>"` for a repair).
+pub fn enqueue_create_user(
+    conn: &Connection,
+    now: chrono::DateTime<chrono::Utc>,
+    msg: &CreateUser,
+    key: &str,
+) -> rusqlite::Result<i64> {
+    put(conn, now, "create_user", json!(msg), key)
+}
+
+pub fn enqueue_create_auth_token(
+    conn: &Connection,
+    now: chrono::DateTime<chrono::Utc>,
+    user_id: i64,
+    key: &str,
+) -> rusqlite::Result<i64> {
+    put(conn, now, "create_auth_token", json!(UserOnly { user_id }), key)
+}
+
+/// Queues an enrollment (or upgrade). `key` identifies the local change (e.g. the enrollment
+/// row id and its version), so a retried request never enqueues twice.
+pub fn enqueue_enroll(
+    conn: &Connection,
+    now: chrono::DateTime<chrono::Utc>,
+    msg: &Enroll,
+    key: &str,
+) -> rusqlite::Result<i64> {
+    put(conn, now, "enroll", json!(msg), key)
+}
+
+pub fn enqueue_unenroll(
+    conn: &Connection,
+    now: chrono::DateTime<chrono::Utc>,
+    msg: &Unenroll,
+    key: &str,
+) -> rusqlite::Result<i64> {
+    put(conn, now, "unenroll", json!(msg), key)
+}
+
+pub fn enqueue_update_profile(
+    conn: &Connection,
+    now: chrono::DateTime<chrono::Utc>,
+    msg: &UpdateProfile,
+    key: &str,
+) -> rusqlite::Result<i64> {
+    put(conn, now, "update_profile", json!(msg), key)
+}
+
+pub fn enqueue_email_settings(
+    conn: &Connection,
+    now: chrono::DateTime<chrono::Utc>,
+    msg: &EmailSettings,
+    key: &str,
+) -> rusqlite::Result<i64> {
+    put(conn, now, "email_settings", json!(msg), key)
+}
+
+/// Delivers `openedx` messages.
+pub struct OpenEdxDeliverer {
+    pub edx: OpenEdx,
+    pub db: crate::db::Db,
+    pub clock: Clock,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(msg: &Message) -> Result<T, Delivery> {
+    serde_json::from_value(msg.payload.clone()).map_err(|e| Delivery::Permanent {
+        error: format!("bad {} payload: {e}", msg.kind),
+    })
+}
+
+fn done(r: Result<(), EdxError>) -> Delivery {
+    match r {
+        Ok(()) => Delivery::Delivered,
+        Err(e) => e.to_delivery(),
+    }
+}
+
+impl OpenEdxDeliverer {
+    /// The synced edX username, or a transient wait while the account is being created.
+    async fn username_or_wait(&self, user_id: i64) -> Result<String, Delivery> {
+        match self.edx.account(user_id).await {
+            Ok(Some(row)) if row.has_been_synced && row.edx_username.is_some() => {
+                Ok(row.edx_username.unwrap_or_default())
+            }
+            Ok(Some(row)) if row.has_sync_error => Err(Delivery::Permanent {
+                error: format!(
+                    "user {user_id}'s edX account was refused by edX ({}); fix the data and retry",
+                    row.sync_error_data.unwrap_or_default()
+                ),
+            }),
+            Ok(_) => {
+                let now = self.clock.now();
+                let queued = self
+                    .db
+                    .write(move |c| {
+                        enqueue_create_user(
+                            c,
+                            now,
+                            &CreateUser {
+                                user_id,
+                                desired_username: None,
+                                profile: None,
+                            },
+                            &format!("{user_id}:auto"),
+                        )
+                        .map_err(DbError::from)
+                    })
+                    .await;
+                if let Err(e) = queued {
+                    return Err(Delivery::Transient {
+                        error: e.to_string(),
+                        retry_after: None,
+                    });
+                }
+                Err(Delivery::Transient {
+                    error: format!("user {user_id} has no synced edX account yet"),
+                    retry_after: None,
+                })
+            }
+            Err(e) => Err(e.to_delivery()),
+        }
+    }
+
+    async fn run(&self, msg: &Message) -> Delivery {
+        match msg.kind.as_str() {
+            "create_user" => {
+                let m: CreateUser = match parse(msg) {
+                    Ok(m) => m,
+                    Err(d) => return d,
+                };
+                let profile = m.profile.unwrap_or_default();
+                match self
+                    .edx
+                    .create_edx_user(m.user_id, m.desired_username, &profile)
+                    .await
+                {
+                    Ok(CreateUserOutcome::Synced(_)) => {
+                        // Tokens are best effort here; the repair job retries them.
+                        if self.edx.client.can_create_user_tokens()
+                            && let Err(e) = self.edx.valid_user_token(m.user_id).await
+                        {
+                            tracing::warn!(user.id = m.user_id, error = %e, "edX tokens not created");
+                        }
+                        Delivery::Delivered
+                    }
+                    Ok(CreateUserOutcome::Rejected(data)) => Delivery::Permanent {
+                        error: format!("edX refused the registration: {data}"),
+                    },
+                    Ok(CreateUserOutcome::NoUsername) => Delivery::Permanent {
+                        error: "no free edX username could be found".into(),
+                    },
+                    Err(e) => e.to_delivery(),
+                }
+            }
+            "create_auth_token" => {
+                let m: UserOnly = match parse(msg) {
+                    Ok(m) => m,
+                    Err(d) => return d,
+                };
+                done(self.edx.valid_user_token(m.user_id).await.map(|_| ()))
+            }
+            "enroll" => {
+                let m: Enroll = match parse(msg) {
+                    Ok(m) => m,
+                    Err(d) => return d,
+                };
+                let username = match self.username_or_wait(m.user_id).await {
+                    Ok(u) => u,
+                    Err(d) => return d,
+                };
+                done(
+                    self.edx
+                        .enroll(m.user_id, &username, &m.course_id, m.mode)
+                        .await
+                        .map(|_| ()),
+                )
+            }
+            "unenroll" => {
+                let m: Unenroll = match parse(msg) {
+                    Ok(m) => m,
+                    Err(d) => return d,
+                };
+                let username = match self.username_or_wait(m.user_id).await {
+                    Ok(u) => u,
+                    Err(d) => return d,
+                };
+                done(self.edx.unenroll(m.user_id, &username, &m.course_id).await)
+            }
+            "update_profile" => {
+                let m: UpdateProfile = match parse(msg) {
+                    Ok(m) => m,
+                    Err(d) => return d,
+                };
+                done(self.edx.update_profile(m.user_id, &m.profile).await)
+            }
+            "email_settings" => {
+                let m: EmailSettings = match parse(msg) {
+                    Ok(m) => m,
+                    Err(d) => return d,
+                };
+                match self
+                    .edx
+                    .email_settings(m.user_id, &m.course_id, m.subscribe)
+                    .await
+                {
+                    Ok(true) => Delivery::Delivered,
+                    Ok(false) => Delivery::Permanent {
+                        error: "edX answered success: false".into(),
+                    },
+                    Err(e) => e.to_delivery(),
+                }
+            }
+            other => Delivery::Permanent {
+                error: format!("unknown openedx message kind `{other}`"),
+            },
+        }
+    }
+}
+
+impl Deliverer for OpenEdxDeliverer {
+    fn deliver<'a>(&'a self, msg: &'a Message) -> BoxFuture<'a, Delivery> {
+        Box::pin(self.run(msg))
+    }
+}

@@ -1,0 +1,84 @@
+//! Staff HTML view of the sandbox Open edX (`/staff/openedx/sandbox/`): its accounts,
+//! enrollments and grades, server-rendered. Grades are set through the staff JSON API; a form
+//! here waits for the identity module's CSRF protection for cookie-authenticated staff.
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use maud::{Markup, html};
+use serde_json::Value;
+
+use super::sandbox::store as sandbox;
+use crate::app::AppState;
+use crate::db::DbError;
+use crate::http::auth::StaffAccess;
+use crate::http::layout::{Meta, page};
+use crate::http::{AppError, PageCtx};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/staff/openedx/sandbox/", get(sandbox_page))
+}
+
+fn cell(v: &Value) -> String {
+    match v {
+        Value::Null => "—".to_owned(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn table(caption: &str, rows: &[Value], cols: &[(&str, &str)]) -> Markup {
+    html! {
+        div class="table-wrap" {
+            table {
+                caption { (caption) " (" (rows.len()) ")" }
+                thead { tr { @for (_, label) in cols { th scope="col" { (label) } } } }
+                tbody {
+                    @for r in rows {
+                        tr { @for (key, _) in cols { td { (cell(&r[*key])) } } }
+                    }
+                    @if rows.is_empty() {
+                        tr { td colspan=(cols.len()) { "Nothing yet." } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn sandbox_page(
+    State(state): State<AppState>,
+    _staff: StaffAccess,
+    ctx: PageCtx,
+) -> Result<Markup, AppError> {
+    if state.config.openedx.is_some() {
+        return Err(AppError::not_found());
+    }
+    let snap = state
+        .db
+        .read(|c| sandbox::snapshot(c).map_err(DbError::from))
+        .await?;
+    let list = |k: &str| snap[k].as_array().cloned().unwrap_or_default();
+    let content = html! {
+        section class="container" {
+            h1 { "Sandbox Open edX" }
+            p {
+                "Open edX is not configured (MITXONLINE_OPENEDX_API_BASE_URL is unset), so learners' edX accounts, "
+                "enrollments and grades live in this built-in sandbox. Set a grade with "
+                code { "POST /api/v0/staff/openedx/sandbox/grades/" } "."
+            }
+            (table("Accounts", &list("users"), &[("username", "Username"), ("email", "Email"), ("name", "Name")]))
+            (table("Enrollments", &list("enrollments"), &[("username", "Username"), ("course_id", "Course run"), ("mode", "Mode"), ("is_active", "Active")]))
+            (table("Grades", &list("grades"), &[("username", "Username"), ("course_id", "Course run"), ("percent", "Grade"), ("passed", "Passed"), ("letter_grade", "Letter")]))
+        }
+    };
+    Ok(page(
+        &ctx,
+        &Meta {
+            title: "Sandbox Open edX",
+            noindex: true,
+            ..Meta::default()
+        },
+        content,
+    ))
+}

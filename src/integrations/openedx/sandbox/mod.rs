@@ -1,0 +1,82 @@
+//! The built-in sandbox Open edX, used when `MITXONLINE_OPENEDX_API_BASE_URL` is unset.
+//!
+//! It is an axum router answering the same paths, parameters and shapes as edX for every call
+//! our client makes, keeping users, enrollments, grades, email settings and tokens in
+//! `openedx_sandbox_*` tables. The client reaches it in-process (see `transport.rs`): the same
+//! request bytes a real edX would get, without a socket or a second server to run. Staff set
+//! grades through `/api/v0/staff/openedx/sandbox/grades/`, so enroll → grade runs locally.
+//!
+//! Not modelled: Studio course runs, retirement, LTI accounts (the LTI fix always answers 404),
+//! and course-mode writes (modes are always `audit` and `verified`).
+
+mod handlers;
+pub mod store;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use super::client::ClientSettings;
+use crate::clock::Clock;
+use crate::db::Db;
+
+/// The service worker's token the sandbox accepts.
+pub const SERVICE_TOKEN: &str = "sandbox-service-token";
+pub const CLIENT_ID: &str = "sandbox-client";
+pub const CLIENT_SECRET: &str = "sandbox-secret";
+pub const SERVICE_WORKER: &str = "sandbox-service-worker";
+/// Lifetime of sandbox access tokens.
+pub const TOKEN_SECONDS: i64 = 3600;
+
+/// What the sandbox's handlers share.
+#[derive(Clone)]
+pub struct Sandbox {
+    pub db: Db,
+    pub clock: Clock,
+}
+
+/// Credentials our client uses against the sandbox.
+pub fn client_settings() -> ClientSettings {
+    ClientSettings {
+        service_token: Some(SERVICE_TOKEN.into()),
+        registration_access_token: None,
+        client_id: Some(CLIENT_ID.into()),
+        client_secret: Some(CLIENT_SECRET.into()),
+        service_worker_username: Some(SERVICE_WORKER.into()),
+    }
+}
+
+/// The sandbox edX's routes.
+pub fn router(db: Db, clock: Clock) -> Router {
+    Router::new()
+        .route("/user_api/v1/account/registration/", post(handlers::register))
+        .route("/api/user/v1/validation/registration", post(handlers::validate))
+        .route("/api/mobile/v0.5/my_user_info", get(handlers::my_user_info))
+        .route(
+            "/api/user/v1/accounts/{username}",
+            axum::routing::patch(handlers::patch_account),
+        )
+        .route(
+            "/api/enrollment/v1/enrollment",
+            post(handlers::post_enrollment).get(handlers::own_enrollments),
+        )
+        .route("/api/enrollment/v1/enrollments", get(handlers::list_enrollments))
+        .route("/api/change_email_settings", post(handlers::email_settings))
+        .route("/api/grades/v1/courses/{course_id}/", get(handlers::grades))
+        .route("/api/courses/v1/courses/", get(handlers::course_list))
+        .route(
+            "/api/courses/v1/courses/{course_id}/",
+            get(handlers::course_detail),
+        )
+        .route(
+            "/api/courses/v1/courses/{course_id}",
+            get(handlers::course_detail),
+        )
+        .route(
+            "/api/course_modes/v1/courses/{course_id}",
+            get(handlers::course_modes),
+        )
+        .route("/api/lti-user-fix/", post(handlers::lti_fix))
+        .route("/oauth2/authorize", get(handlers::authorize))
+        .route("/oauth2/access_token", post(handlers::access_token))
+        .with_state(Sandbox { db, clock })
+}
