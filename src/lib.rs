@@ -10,6 +10,7 @@ pub mod app;
 pub mod audit;
 pub mod cli;
 pub mod clock;
+pub mod commerce;
 pub mod config;
 pub mod db;
 pub mod demo;
