@@ -15,6 +15,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod http;
+pub mod integrations;
 pub mod jobs;
 pub mod metrics;
 pub mod modules;

@@ -1,7 +1,10 @@
 //! Table tests for the discount rules. Expected prices were computed with the original's own
 //! formulas in Python's `decimal` module (ROUND_HALF_EVEN).
 
-#![allow(clippy::type_complexity, reason = "table tests spell their columns out inline")]
+#![allow(
+    clippy::type_complexity,
+    reason = "table tests spell their columns out inline"
+)]
 
 use chrono::{Duration, TimeZone};
 

@@ -46,6 +46,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/static/{name}", get(assets::serve))
         .merge(home::routes())
         .merge(staff_ops::routes())
+        .merge(crate::integrations::cybersource::routes())
 }
 
 /// The complete router with middleware; what `serve` runs.
