@@ -3,6 +3,8 @@
 
 mod support;
 
+mod cybersource;
+mod cybersource_rest;
 mod foundation;
 mod foundation_crash;
 mod foundation_outbox;

@@ -25,6 +25,11 @@ const MAX_FORM_AGE_MINUTES: i64 = 15;
 /// Tolerated clock skew into the future.
 const MAX_FORM_SKEW_MINUTES: i64 = 5;
 
+/// A 400 naming the field; HTML error pages show the message (not a DRF field map).
+fn field_error(name: &str, message: &str) -> AppError {
+    AppError::BadRequest(format!("The field `{name}` is invalid: {message}"))
+}
+
 fn sandbox(state: &AppState) -> Result<CyberSource, AppError> {
     let cs = CyberSource::from_config(&state.config);
     if cs.sandbox {
@@ -96,10 +101,7 @@ pub async fn receive_checkout(
         "override_custom_receipt_page",
     ] {
         if !signed.contains(&name) || form.get(name).is_none_or(str::is_empty) {
-            return Err(AppError::field(
-                name,
-                "This field is required and must be signed.",
-            ));
+            return Err(field_error(name, "This field is required and must be signed."));
         }
     }
     let get = |k: &str| form.get(k).unwrap_or_default().to_owned();
@@ -107,15 +109,15 @@ pub async fn receive_checkout(
         .parse()
         .ok()
         .filter(|a: &Decimal| !a.is_sign_negative())
-        .ok_or_else(|| AppError::field("amount", "Enter a non-negative decimal amount."))?;
+        .ok_or_else(|| field_error("amount", "Enter a non-negative decimal amount."))?;
     let now = state.clock.now();
     let signed_at = NaiveDateTime::parse_from_str(&get("signed_date_time"), SIGNED_DATE_TIME_FORMAT)
-        .map_err(|_| AppError::field("signed_date_time", "Expected YYYY-MM-DDTHH:MM:SSZ (UTC)."))?
+        .map_err(|_| field_error("signed_date_time", "Expected YYYY-MM-DDTHH:MM:SSZ (UTC)."))?
         .and_utc();
     if now - signed_at > chrono::Duration::minutes(MAX_FORM_AGE_MINUTES)
         || signed_at - now > chrono::Duration::minutes(MAX_FORM_SKEW_MINUTES)
     {
-        return Err(AppError::field(
+        return Err(field_error(
             "signed_date_time",
             "The checkout form has expired; start the payment again.",
         ));
@@ -125,7 +127,7 @@ pub async fn receive_checkout(
             && !u.is_empty()
             && !url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
         {
-            return Err(AppError::field(name, "Enter an absolute http(s) URL."));
+            return Err(field_error(name, "Enter an absolute http(s) URL."));
         }
     }
     let token = Uuid::new_v4().simple().to_string();
@@ -228,13 +230,13 @@ pub async fn decide(
     let field = |k: &str| input.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let choice = field("decision")
         .and_then(Choice::parse)
-        .ok_or_else(|| AppError::field("decision", "Choose accept, decline or cancel."))?;
+        .ok_or_else(|| field_error("decision", "Choose accept, decline or cancel."))?;
     let card = match field("card") {
         None => TEST_CARDS[0],
         Some(n) => *TEST_CARDS
             .iter()
             .find(|(number, _, _)| *number == n)
-            .ok_or_else(|| AppError::field("card", "Choose one of the test cards."))?,
+            .ok_or_else(|| field_error("card", "Choose one of the test cards."))?,
     };
     let lose = field("lose_backoffice") == Some("on");
     let lookup = token.clone();
