@@ -647,10 +647,16 @@ impl Config {
                 ));
                 out.push(format!("MITXONLINE_CYBERSOURCE_REST_API_URL={}", c.rest_api_url));
             }
-            None => out.push(format!(
-                "MITXONLINE_CYBERSOURCE_SECURE_ACCEPTANCE_URL=(unset){}",
-                sandbox(false)
-            )),
+            None => {
+                out.push(format!(
+                    "MITXONLINE_CYBERSOURCE_SECURE_ACCEPTANCE_URL=(unset){}",
+                    sandbox(false)
+                ));
+                out.push(format!(
+                    "MITXONLINE_CYBERSOURCE_SANDBOX_BACKOFFICE_URL={}",
+                    opt(&self.cybersource_sandbox_backoffice_url)
+                ));
+            }
         }
         out.push(format!("MITXONLINE_BACKUP_URL={}", opt(&self.backup_url)));
         out.push(format!(
