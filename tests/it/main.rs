@@ -4,6 +4,7 @@
 mod support;
 
 mod cybersource;
+mod cybersource_browser;
 mod cybersource_rest;
 mod foundation;
 mod foundation_crash;
