@@ -389,3 +389,6 @@ pub fn validate_terms(d: &Discount, now: DateTime<Utc>) -> Result<(), Vec<FieldP
 #[cfg(test)]
 #[path = "discounts_tests.rs"]
 mod tests;
+#[cfg(test)]
+#[path = "discounts_validity_tests.rs"]
+mod validity_tests;

@@ -5,8 +5,9 @@ use chrono::DateTime;
 use serde_json::Value;
 use url::Url;
 
-use super::rest::{self, RestCredentials, search_body};
+use super::rest::{self, RestCredentials};
 use super::signing::sign_fields;
+use super::transactions::search_body;
 use super::*;
 
 fn golden() -> Value {
@@ -175,7 +176,7 @@ fn transaction_search_matches_the_sdk_body_and_signature() {
 fn transaction_details_are_fetched_and_reshaped_like_the_original() {
     let g = golden();
     assert_signed_like(&g, "details", "GET", None);
-    let details = rest::TransactionDetails::from_json_for_tests(g["details"]["reply"].clone());
+    let details = super::transactions::TransactionDetails::from_json_for_tests(g["details"]["reply"].clone());
     assert!(details.is_paid());
     assert_eq!(details.reference_number, "mitxonline-dev-1");
     let fields = Value::Object(details.to_sa_fields("GOLDEN-PROFILE-0001"));

@@ -20,6 +20,7 @@ pub mod checkout;
 pub mod rest;
 pub mod sandbox;
 pub mod signing;
+pub mod transactions;
 
 use axum::Router;
 use base64::Engine as _;
@@ -36,7 +37,8 @@ pub use callback::{
     CallbackForm, Decision, ProcessorResponse, VerifyError, order_id_from_reference, reference_number,
 };
 pub use checkout::{CheckoutForm, CheckoutLine, CheckoutOrder, ReturnUrls, prepare_checkout};
-pub use rest::{RefundRequest, RefundResponse, RestClient, RestCredentials, RestError, TransactionDetails};
+pub use rest::{RefundRequest, RefundResponse, RestClient, RestCredentials, RestError};
+pub use transactions::{TransactionDetails, TransactionSummary};
 
 /// Secure Acceptance profile credentials.
 #[derive(Debug, Clone)]
