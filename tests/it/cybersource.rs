@@ -76,7 +76,7 @@ impl Sandbox {
                     tax_amount: Decimal::ZERO,
                 })
                 .collect(),
-            merchant_fields: vec!["5".into()],
+            merchant_fields: vec![5.into()],
         };
         let urls = ReturnUrls {
             receipt: format!("{}/checkout/result/", self.receiver.url),

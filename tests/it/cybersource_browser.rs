@@ -32,7 +32,7 @@ async fn in_a_browser_accepting_a_sandbox_payment_returns_a_signed_result_to_the
             unit_price: Decimal::new(7500, 2),
             tax_amount: Decimal::ZERO,
         }],
-        merchant_fields: vec!["9".into()],
+        merchant_fields: vec![9.into()],
     };
     let urls = ReturnUrls {
         receipt: format!("{}/checkout/result/", receiver.url),

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
+use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 
@@ -44,8 +45,9 @@ pub struct CheckoutOrder {
     /// `mitxonline-<environment>-<order id>`, see [`super::reference_number`].
     pub reference: String,
     pub lines: Vec<CheckoutLine>,
-    /// `merchant_defined_data1..`; MITx Online sends the basket id.
-    pub merchant_fields: Vec<String>,
+    /// `merchant_defined_data1..`; MITx Online sends the basket id (a number). Strings and
+    /// numbers are posted as Python's `str()` renders them; the JSON payload keeps their type.
+    pub merchant_fields: Vec<serde_json::Value>,
 }
 
 /// Where CyberSource sends the learner and the server-to-server notification.
@@ -66,6 +68,9 @@ pub struct CheckoutForm {
     pub method: &'static str,
     /// Field names and values in the original's order, `signed_field_names` and `signature` last.
     pub fields: Vec<(String, String)>,
+    /// The same fields with the original's JSON types (quantities and counts are numbers, an
+    /// unknown IP is `null`), for the v0 checkout API's `payload`.
+    pub payload: serde_json::Map<String, serde_json::Value>,
 }
 
 impl CheckoutForm {
@@ -79,12 +84,7 @@ impl CheckoutForm {
 
     /// `{"url", "method", "payload": {...}}` as the original's checkout API returns it.
     pub fn to_json(&self) -> serde_json::Value {
-        let payload: serde_json::Map<String, serde_json::Value> = self
-            .fields
-            .iter()
-            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-            .collect();
-        serde_json::json!({ "url": self.url, "method": self.method, "payload": payload })
+        serde_json::json!({ "url": self.url, "method": self.method, "payload": self.payload })
     }
 }
 
@@ -127,8 +127,11 @@ pub fn prepare_checkout(
     ];
     fields.extend(lines);
     fields.push(("line_item_count".into(), order.lines.len().to_string()));
+    let mut typed: Vec<(String, Value)> = Vec::new();
     for (i, value) in order.merchant_fields.iter().take(MAX_MERCHANT_FIELDS).enumerate() {
-        fields.push((format!("merchant_defined_data{}", i + 1), value.clone()));
+        let name = format!("merchant_defined_data{}", i + 1);
+        fields.push((name.clone(), python_str(value)));
+        typed.push((name, value.clone()));
     }
     fields.extend([
         ("reference_number".into(), order.reference.clone()),
@@ -154,10 +157,40 @@ pub fn prepare_checkout(
     if let Some(url) = urls.backoffice.as_ref().filter(|u| !u.is_empty()) {
         fields.push(("override_backoffice_post_url".into(), url.clone()));
     }
+    let fields = sign_fields(credentials.security_key.expose(), fields);
+    let payload = fields
+        .iter()
+        .map(|(k, v)| {
+            let value = if let Some((_, t)) = typed.iter().find(|(n, _)| n == k) {
+                t.clone()
+            } else if k == "line_item_count" || (k.starts_with("item_") && k.ends_with("_quantity")) {
+                v.parse::<u64>()
+                    .map(Value::from)
+                    .unwrap_or_else(|_| Value::String(v.clone()))
+            } else if k == "customer_ip_address" && order.ip_address.as_deref().is_none_or(str::is_empty) {
+                Value::Null
+            } else {
+                Value::String(v.clone())
+            };
+            (k.clone(), value)
+        })
+        .collect();
     CheckoutForm {
         url: credentials.secure_acceptance_url.clone(),
         method: "POST",
-        fields: sign_fields(credentials.security_key.expose(), fields),
+        fields,
+        payload,
+    }
+}
+
+/// A JSON scalar as Python's `str()` renders it (`12`, `two`, `None`, `True`).
+fn python_str(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => "None".into(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        other => other.to_string(),
     }
 }
 

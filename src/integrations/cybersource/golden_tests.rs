@@ -70,12 +70,7 @@ fn checkout_forms_match_the_original_field_for_field_and_byte_for_byte() {
                     tax_amount: it["tax_amount"].as_str().unwrap().parse().unwrap(),
                 })
                 .collect(),
-            merchant_fields: input["merchant_fields"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|m| m.as_str().unwrap().to_owned())
-                .collect(),
+            merchant_fields: input["merchant_fields"].as_array().unwrap().to_vec(),
         };
         let urls = ReturnUrls {
             receipt: input["receipt_url"].as_str().unwrap().into(),
@@ -90,6 +85,12 @@ fn checkout_forms_match_the_original_field_for_field_and_byte_for_byte() {
         assert_eq!(form.url, case["url"].as_str().unwrap(), "{name}");
         assert_eq!(form.method, case["method"].as_str().unwrap(), "{name}");
         assert_eq!(form.fields, pairs(&case["fields"]), "{name}");
+        assert_eq!(
+            Value::Object(form.payload.clone()),
+            case["payload"],
+            "{name}: JSON payload types"
+        );
+        assert_eq!(form.to_json()["payload"], case["payload"], "{name}");
     }
 }
 

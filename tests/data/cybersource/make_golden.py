@@ -81,7 +81,7 @@ def checkout(name, order, uuid_hex, backoffice=None, merchant_fields=None):
                 }
                 for it in order.items
             ],
-            "merchant_fields": [str(m) for m in (merchant_fields or [])],
+            "merchant_fields": list(merchant_fields or []),
             "backoffice_post_url": backoffice,
             "receipt_url": RECEIPT,
             "cancel_url": RECEIPT,
@@ -91,6 +91,8 @@ def checkout(name, order, uuid_hex, backoffice=None, merchant_fields=None):
         "url": result["url"],
         "method": result["method"],
         "fields": fields,
+        # What the v0 checkout API returns (a JSONField keeps Python's types: ints, None).
+        "payload": result["payload"],
     }
 
 
