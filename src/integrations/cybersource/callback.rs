@@ -4,7 +4,7 @@
 //! Unlike the original, only POSTed form fields are ever considered (never a query string),
 //! the signature is compared in constant time, and a form repeating a signed field is refused.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::signing::{constant_time_eq, message, signature};
 
@@ -93,26 +93,26 @@ impl CallbackForm {
             .map(|(_, v)| v.as_str())
     }
 
-    fn count(&self, name: &str) -> usize {
-        self.fields.iter().filter(|(k, _)| k == name).count()
-    }
-
     /// Recomputes the signature over the posted `signed_field_names` and compares it with the
     /// posted `signature` in constant time.
     pub fn verify(&self, security_key: &str) -> Result<(), VerifyError> {
-        let posted = self.get("signature").ok_or(VerifyError::MissingSignature)?;
-        let names = self
-            .get("signed_field_names")
-            .ok_or(VerifyError::MissingSignedFieldNames)?;
-        for name in ["signature", "signed_field_names"]
-            .into_iter()
-            .chain(names.split(','))
-        {
-            if self.count(name) > 1 {
-                return Err(VerifyError::RepeatedField(name.to_owned()));
-            }
+        let mut by_name: HashMap<&str, (usize, &str)> = HashMap::with_capacity(self.fields.len());
+        for (k, v) in &self.fields {
+            let entry = by_name.entry(k.as_str()).or_insert((0, v.as_str()));
+            entry.0 += 1;
         }
-        let msg = message(names, |n| self.get(n)).map_err(VerifyError::MissingSignedField)?;
+        let one = |name: &str| match by_name.get(name) {
+            Some((1, v)) => Ok(Some(*v)),
+            Some(_) => Err(VerifyError::RepeatedField(name.to_owned())),
+            None => Ok(None),
+        };
+        let posted = one("signature")?.ok_or(VerifyError::MissingSignature)?;
+        let names = one("signed_field_names")?.ok_or(VerifyError::MissingSignedFieldNames)?;
+        for name in names.split(',') {
+            one(name)?;
+        }
+        let msg =
+            message(names, |n| by_name.get(n).map(|(_, v)| *v)).map_err(VerifyError::MissingSignedField)?;
         let expected = signature(security_key, &msg);
         if constant_time_eq(expected.as_bytes(), posted.as_bytes()) {
             Ok(())

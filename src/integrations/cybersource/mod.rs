@@ -163,4 +163,6 @@ pub fn register(state: &AppState) {
 }
 
 #[cfg(test)]
+mod bench_tests;
+#[cfg(test)]
 mod golden_tests;

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use sha2::Sha256;
 
 /// The message that is signed for these fields: `name=value` in `signed_field_names` order.
-/// `None` when a listed field is missing.
+/// `Err(name)` names the first listed field that is missing.
 pub fn message<'a>(
     signed_field_names: &str,
     value_of: impl Fn(&str) -> Option<&'a str>,
