@@ -149,6 +149,8 @@ pub struct CyberSourceConfig {
     pub merchant_id: Option<String>,
     pub merchant_key_id: Option<String>,
     pub merchant_secret: Option<Secret>,
+    /// REST API base (`MITXONLINE_CYBERSOURCE_REST_API_URL`, default production).
+    pub rest_api_url: Url,
 }
 
 #[derive(Debug, Clone)]
@@ -203,6 +205,9 @@ pub struct Config {
     pub oidc: Option<OidcConfig>,
     pub openedx: Option<OpenEdxConfig>,
     pub cybersource: Option<CyberSourceConfig>,
+    /// Where the sandbox CyberSource posts server-to-server results when a checkout form names
+    /// no `override_backoffice_post_url` (default `<public url>/api/checkout/result/`).
+    pub cybersource_sandbox_backoffice_url: Option<Url>,
     pub backup_url: Option<String>,
     pub backup_sync_interval: Duration,
     pub backup: BackupSettings,
@@ -515,6 +520,9 @@ impl Config {
             parse_duration,
         );
 
+        let cybersource_sandbox_backoffice_url =
+            r.opt("MITXONLINE_CYBERSOURCE_SANDBOX_BACKOFFICE_URL", parse_url);
+
         if !r.problems.is_empty() {
             return Err(ConfigError(r.problems));
         }
@@ -529,6 +537,7 @@ impl Config {
             oidc,
             openedx,
             cybersource,
+            cybersource_sandbox_backoffice_url,
             backup_url,
             backup_sync_interval,
             backup,
@@ -599,6 +608,11 @@ impl Config {
             merchant_id: r.raw("MITXONLINE_CYBERSOURCE_MERCHANT_ID"),
             merchant_key_id: r.raw("MITXONLINE_CYBERSOURCE_MERCHANT_KEY_ID"),
             merchant_secret: r.secret("MITXONLINE_CYBERSOURCE_MERCHANT_SECRET"),
+            rest_api_url: r.parse(
+                "MITXONLINE_CYBERSOURCE_REST_API_URL",
+                Url::parse("https://api.cybersource.com").expect("valid default"),
+                parse_url,
+            ),
         })
     }
 
@@ -715,11 +729,18 @@ impl Config {
                     "MITXONLINE_CYBERSOURCE_MERCHANT_SECRET={}",
                     opt(&c.merchant_secret)
                 ));
+                out.push(format!("MITXONLINE_CYBERSOURCE_REST_API_URL={}", c.rest_api_url));
             }
-            None => out.push(format!(
-                "MITXONLINE_CYBERSOURCE_SECURE_ACCEPTANCE_URL=(unset){}",
-                sandbox(false)
-            )),
+            None => {
+                out.push(format!(
+                    "MITXONLINE_CYBERSOURCE_SECURE_ACCEPTANCE_URL=(unset){}",
+                    sandbox(false)
+                ));
+                out.push(format!(
+                    "MITXONLINE_CYBERSOURCE_SANDBOX_BACKOFFICE_URL={}",
+                    opt(&self.cybersource_sandbox_backoffice_url)
+                ));
+            }
         }
         out.push(format!("MITXONLINE_BACKUP_URL={}", opt(&self.backup_url)));
         out.push(format!(

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod backup;
 pub mod cli;
 pub mod clock;
+pub mod commerce;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -13,6 +13,7 @@ pub async fn register(state: &AppState) -> anyhow::Result<()> {
         Err(e) => tracing::error!(error = %format!("{e:#}"), "backup replication not started"),
     }
     crate::integrations::openedx::register(state);
+    crate::integrations::cybersource::register(state);
     Ok(())
 }
 

@@ -48,6 +48,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(staff_ops::routes())
         .merge(crate::staff::routes())
         .merge(crate::integrations::openedx::routes())
+        .merge(crate::integrations::cybersource::routes())
 }
 
 /// The complete router with middleware; what `serve` runs.

@@ -1,0 +1,245 @@
+//! What CyberSource posts back — to the learner's browser (`/checkout/result/`) and
+//! server-to-server (`/api/checkout/result/`): verification and decoding (integrations §4.4).
+//!
+//! Unlike the original, only POSTed form fields are ever considered (never a query string),
+//! the signature is compared in constant time, and a form repeating a signed field is refused.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::signing::{constant_time_eq, message, signature};
+
+/// The gateway's decision, as the original's `ProcessorResponse.state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Decision {
+    Accept,
+    Decline,
+    /// MITx Online treats REVIEW like CANCEL (failure mode 4).
+    Review,
+    Cancel,
+    /// Also any missing or unknown decision.
+    Error,
+    /// Only REST refunds answer this.
+    Pending,
+}
+
+impl Decision {
+    /// `_get_decision_from_response`: exact, case-sensitive; anything else is `Error`.
+    pub fn parse(value: Option<&str>) -> Decision {
+        match value {
+            Some("ACCEPT") => Decision::Accept,
+            Some("DECLINE") => Decision::Decline,
+            Some("REVIEW") => Decision::Review,
+            Some("CANCEL") => Decision::Cancel,
+            Some("PENDING") => Decision::Pending,
+            _ => Decision::Error,
+        }
+    }
+
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Accept => "ACCEPT",
+            Decision::Decline => "DECLINE",
+            Decision::Review => "REVIEW",
+            Decision::Cancel => "CANCEL",
+            Decision::Error => "ERROR",
+            Decision::Pending => "PENDING",
+        }
+    }
+}
+
+/// Why a posted result was not accepted as coming from CyberSource.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    #[error("the request is not an application/x-www-form-urlencoded POST body")]
+    NotAForm,
+    #[error("the form has no `signature` field")]
+    MissingSignature,
+    #[error("the form has no `signed_field_names` field")]
+    MissingSignedFieldNames,
+    #[error("the signed field `{0}` is missing")]
+    MissingSignedField(String),
+    #[error("the field `{0}` appears more than once")]
+    RepeatedField(String),
+    #[error("the signature does not match")]
+    Mismatch,
+}
+
+/// The fields of a posted result, in the order they came.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CallbackForm {
+    pub fields: Vec<(String, String)>,
+}
+
+impl CallbackForm {
+    /// Parses an `application/x-www-form-urlencoded` POST body.
+    pub fn from_body(content_type: Option<&str>, body: &[u8]) -> Result<Self, VerifyError> {
+        let is_form = content_type
+            .and_then(|c| c.split(';').next())
+            .is_some_and(|c| c.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+        if !is_form {
+            return Err(VerifyError::NotAForm);
+        }
+        let fields: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(body).map_err(|_| VerifyError::NotAForm)?;
+        Ok(CallbackForm { fields })
+    }
+
+    /// The single value of a field, `None` when absent.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Recomputes the signature over the posted `signed_field_names` and compares it with the
+    /// posted `signature` in constant time.
+    pub fn verify(&self, security_key: &str) -> Result<(), VerifyError> {
+        let mut by_name: HashMap<&str, (usize, &str)> = HashMap::with_capacity(self.fields.len());
+        for (k, v) in &self.fields {
+            let entry = by_name.entry(k.as_str()).or_insert((0, v.as_str()));
+            entry.0 += 1;
+        }
+        let one = |name: &str| match by_name.get(name) {
+            Some((1, v)) => Ok(Some(*v)),
+            Some(_) => Err(VerifyError::RepeatedField(name.to_owned())),
+            None => Ok(None),
+        };
+        let posted = one("signature")?.ok_or(VerifyError::MissingSignature)?;
+        let names = one("signed_field_names")?.ok_or(VerifyError::MissingSignedFieldNames)?;
+        for name in names.split(',') {
+            one(name)?;
+        }
+        let msg =
+            message(names, |n| by_name.get(n).map(|(_, v)| *v)).map_err(VerifyError::MissingSignedField)?;
+        let expected = signature(security_key, &msg);
+        if constant_time_eq(expected.as_bytes(), posted.as_bytes()) {
+            Ok(())
+        } else {
+            Err(VerifyError::Mismatch)
+        }
+    }
+
+    /// Decodes the result (`decode_processor_response`). Call [`CallbackForm::verify`] first.
+    pub fn decode(&self) -> ProcessorResponse {
+        let text = |k: &str| self.get(k).unwrap_or_default().to_owned();
+        ProcessorResponse {
+            decision: Decision::parse(self.get("decision")),
+            reason_code: text("reason_code"),
+            message: text("message"),
+            transaction_id: text("transaction_id"),
+            reference_number: self.get("req_reference_number").map(str::to_owned),
+            amount: self.get("req_amount").map(str::to_owned),
+            currency: self.get("req_currency").map(str::to_owned),
+        }
+    }
+
+    /// All fields as a JSON object, what the original stores as the transaction's data.
+    pub fn to_json(&self) -> serde_json::Value {
+        let map: BTreeMap<&str, &str> = self
+            .fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        serde_json::json!(map)
+    }
+}
+
+/// The salient parts of a result (the original's `ProcessorResponse`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ProcessorResponse {
+    pub decision: Decision,
+    /// `100` means success; 101–199 are successes worth logging.
+    pub reason_code: String,
+    pub message: String,
+    pub transaction_id: String,
+    /// `req_reference_number`: `mitxonline-<environment>-<order id>`.
+    pub reference_number: Option<String>,
+    pub amount: Option<String>,
+    pub currency: Option<String>,
+}
+
+impl ProcessorResponse {
+    /// ACCEPT, or reason code 100 whatever the decision says (the original fulfils on either).
+    pub fn is_paid(&self) -> bool {
+        self.decision == Decision::Accept || self.reason_code == "100"
+    }
+}
+
+/// `mitxonline-<environment>-<order id>`.
+pub fn reference_number(environment: &str, order_id: i64) -> String {
+    format!("mitxonline-{environment}-{order_id}")
+}
+
+/// The order id in a reference number of this environment; `None` for any other reference.
+pub fn order_id_from_reference(environment: &str, reference: &str) -> Option<i64> {
+    let id = reference.strip_prefix(&format!("mitxonline-{environment}-"))?;
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    id.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_round_trip_only_within_their_environment() {
+        let r = reference_number("rc", 42);
+        assert_eq!(r, "mitxonline-rc-42");
+        assert_eq!(order_id_from_reference("rc", &r), Some(42));
+        assert_eq!(order_id_from_reference("production", &r), None);
+        assert_eq!(order_id_from_reference("rc", "mitxonline-rc-"), None);
+        assert_eq!(order_id_from_reference("rc", "mitxonline-rc-4x"), None);
+        assert_eq!(order_id_from_reference("rc", "mitxonline-rc-+4"), None);
+    }
+
+    #[test]
+    fn only_url_encoded_forms_are_read() {
+        assert_eq!(
+            CallbackForm::from_body(Some("application/json"), b"{}"),
+            Err(VerifyError::NotAForm)
+        );
+        assert_eq!(CallbackForm::from_body(None, b"a=1"), Err(VerifyError::NotAForm));
+        let f = CallbackForm::from_body(
+            Some("application/x-www-form-urlencoded; charset=utf-8"),
+            b"a=1&b=x+y",
+        )
+        .unwrap();
+        assert_eq!(f.get("b"), Some("x y"));
+    }
+
+    #[test]
+    fn a_repeated_signed_field_is_refused_even_if_one_copy_verifies() {
+        let signed = super::super::signing::sign_fields("k", vec![("decision".into(), "DECLINE".into())]);
+        let mut form = CallbackForm { fields: signed };
+        assert_eq!(form.verify("k"), Ok(()));
+        form.fields.push(("decision".into(), "ACCEPT".into()));
+        assert_eq!(
+            form.verify("k"),
+            Err(VerifyError::RepeatedField("decision".into()))
+        );
+    }
+
+    #[test]
+    fn missing_parts_are_named() {
+        let form = CallbackForm {
+            fields: vec![("signature".into(), "x".into())],
+        };
+        assert_eq!(form.verify("k"), Err(VerifyError::MissingSignedFieldNames));
+        let form = CallbackForm {
+            fields: vec![
+                ("signature".into(), "x".into()),
+                ("signed_field_names".into(), "a,b".into()),
+                ("a".into(), "1".into()),
+            ],
+        };
+        assert_eq!(form.verify("k"), Err(VerifyError::MissingSignedField("b".into())));
+        assert_eq!(
+            CallbackForm::default().verify("k"),
+            Err(VerifyError::MissingSignature)
+        );
+    }
+}

@@ -1,0 +1,163 @@
+//! The sandbox's record of hosted-checkout payments (`cybersource_sandbox_payments`).
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::clock::to_db;
+
+/// One payment attempt the sandbox page received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxPayment {
+    pub id: i64,
+    pub token: String,
+    pub transaction_uuid: String,
+    pub reference_number: String,
+    pub amount: String,
+    pub currency: String,
+    pub request_fields: Vec<(String, String)>,
+    pub decision: Option<String>,
+    pub transaction_id: Option<String>,
+    pub result_fields: Option<Vec<(String, String)>>,
+    pub refund_id: Option<String>,
+    pub refunded_amount: Option<String>,
+    pub created_on: String,
+    pub decided_on: Option<String>,
+}
+
+const COLUMNS: &str = "id, token, transaction_uuid, reference_number, amount, currency, request_fields, \
+    decision, transaction_id, result_fields, refund_id, refunded_amount, created_on, decided_on";
+
+fn fields(json: &str) -> Vec<(String, String)> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SandboxPayment> {
+    Ok(SandboxPayment {
+        id: r.get(0)?,
+        token: r.get(1)?,
+        transaction_uuid: r.get(2)?,
+        reference_number: r.get(3)?,
+        amount: r.get(4)?,
+        currency: r.get(5)?,
+        request_fields: fields(&r.get::<_, String>(6)?),
+        decision: r.get(7)?,
+        transaction_id: r.get(8)?,
+        result_fields: r.get::<_, Option<String>>(9)?.map(|s| fields(&s)),
+        refund_id: r.get(10)?,
+        refunded_amount: r.get(11)?,
+        created_on: r.get(12)?,
+        decided_on: r.get(13)?,
+    })
+}
+
+/// A verified checkout form to record.
+pub struct NewPayment<'a> {
+    pub token: &'a str,
+    pub transaction_uuid: &'a str,
+    pub reference_number: &'a str,
+    pub amount: &'a str,
+    pub currency: &'a str,
+    pub request_fields: &'a [(String, String)],
+}
+
+/// Records a payment attempt; the existing one when this `transaction_uuid` was seen before.
+pub fn insert_or_get(
+    conn: &Connection,
+    p: &NewPayment<'_>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<SandboxPayment> {
+    let json = serde_json::to_string(p.request_fields).expect("pairs serialise");
+    conn.execute(
+        "INSERT INTO cybersource_sandbox_payments
+            (token, transaction_uuid, reference_number, amount, currency, request_fields, created_on)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (transaction_uuid) DO NOTHING",
+        params![
+            p.token,
+            p.transaction_uuid,
+            p.reference_number,
+            p.amount,
+            p.currency,
+            json,
+            to_db(now)
+        ],
+    )?;
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM cybersource_sandbox_payments WHERE transaction_uuid = ?1"),
+        [p.transaction_uuid],
+        from_row,
+    )
+}
+
+pub fn by_token(conn: &Connection, token: &str) -> rusqlite::Result<Option<SandboxPayment>> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM cybersource_sandbox_payments WHERE token = ?1"),
+        [token],
+        from_row,
+    )
+    .optional()
+}
+
+pub fn by_transaction_id(conn: &Connection, id: &str) -> rusqlite::Result<Option<SandboxPayment>> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM cybersource_sandbox_payments WHERE transaction_id = ?1"),
+        [id],
+        from_row,
+    )
+    .optional()
+}
+
+/// Records the learner's decision once; `false` when it was already decided.
+pub fn decide(
+    conn: &Connection,
+    id: i64,
+    decision: &str,
+    transaction_id: Option<&str>,
+    result_fields: &[(String, String)],
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    let json = serde_json::to_string(result_fields).expect("pairs serialise");
+    let n = conn.execute(
+        "UPDATE cybersource_sandbox_payments
+            SET decision = ?2, transaction_id = ?3, result_fields = ?4, decided_on = ?5
+          WHERE id = ?1 AND decision IS NULL",
+        params![id, decision, transaction_id, json, to_db(now)],
+    )?;
+    Ok(n == 1)
+}
+
+/// Records a refund once; `false` when the payment was already refunded.
+pub fn refund(
+    conn: &Connection,
+    id: i64,
+    refund_id: &str,
+    amount: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    let n = conn.execute(
+        "UPDATE cybersource_sandbox_payments
+            SET refund_id = ?2, refunded_amount = ?3, refunded_on = ?4
+          WHERE id = ?1 AND refund_id IS NULL",
+        params![id, refund_id, amount, to_db(now)],
+    )?;
+    Ok(n == 1)
+}
+
+/// Decided payments with a transaction id for these references, newest first.
+pub fn search(
+    conn: &Connection,
+    references: &[String],
+    limit: usize,
+) -> rusqlite::Result<Vec<SandboxPayment>> {
+    let mut out = Vec::new();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM cybersource_sandbox_payments
+          WHERE reference_number = ?1 AND transaction_id IS NOT NULL"
+    ))?;
+    for r in references {
+        out.extend(stmt.query_map([r], from_row)?.collect::<Result<Vec<_>, _>>()?);
+    }
+    out.sort_by(|a, b| b.decided_on.cmp(&a.decided_on).then(b.id.cmp(&a.id)));
+    out.truncate(limit);
+    Ok(out)
+}
