@@ -15,6 +15,7 @@ pub mod db;
 pub mod demo;
 pub mod http;
 pub mod jobs;
+pub mod mail;
 pub mod metrics;
 pub mod modules;
 pub mod outbox;

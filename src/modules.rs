@@ -5,7 +5,7 @@ use crate::app::AppState;
 
 /// Called once at start, before serving.
 pub async fn register(state: &AppState) -> anyhow::Result<()> {
-    let _ = state;
+    crate::mail::register(state)?;
     Ok(())
 }
 

@@ -141,7 +141,14 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|c| c.starts_with("application/json"));
+    // A page rendered by its handler (a form shown again with its errors) is kept as it is.
+    let is_html = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("text/html"));
     let message = match info {
+        None if is_html => return resp,
         Some(_) if wants_json && is_json => return resp,
         Some(i) => i.message,
         None if is_json => return resp,

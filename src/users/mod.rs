@@ -1,6 +1,31 @@
-//! Users and service credentials. The foundation holds the account row and `user create`; the
-//! identity issue adds profiles, sessions and the three ways in.
+//! Users and how they get in (DESIGN decision 6). Accounts with their legal address and
+//! profile; three ways in — the APISIX `X-Userinfo` header (gateway mode), OIDC, and local
+//! accounts with email verification and password reset — all ending in one current user
+//! (`crate::http::session`). Service credentials: API keys and bearer tokens.
 
+pub mod api;
 pub mod api_keys;
+mod forms;
+pub mod gateway;
+pub mod geo;
+pub mod model;
+mod pages_auth;
+mod pages_profile;
 pub mod password;
+pub mod profile_service;
+pub mod profiles;
+pub mod service;
+pub mod sessions;
 pub mod store;
+
+use axum::Router;
+
+use crate::app::AppState;
+
+/// Every identity route: APIs, sign-in pages, profile pages.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(api::routes())
+        .merge(pages_auth::routes())
+        .merge(pages_profile::routes())
+}

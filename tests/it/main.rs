@@ -6,3 +6,5 @@ mod support;
 mod foundation;
 mod foundation_crash;
 mod foundation_outbox;
+mod identity;
+mod identity_helpers;
