@@ -7,4 +7,6 @@ mod foundation;
 mod foundation_crash;
 mod foundation_outbox;
 mod identity;
+mod identity_gateway;
 mod identity_helpers;
+mod users_api;
