@@ -11,6 +11,7 @@ pub mod geo;
 pub mod model;
 mod pages_auth;
 mod pages_profile;
+mod pages_staff;
 pub mod password;
 pub mod profile_service;
 pub mod profiles;
@@ -28,4 +29,5 @@ pub fn routes() -> Router<AppState> {
         .merge(api::routes())
         .merge(pages_auth::routes())
         .merge(pages_profile::routes())
+        .merge(pages_staff::routes())
 }

@@ -7,6 +7,8 @@ mod foundation;
 mod foundation_crash;
 mod foundation_outbox;
 mod identity;
+mod identity_browser;
 mod identity_gateway;
 mod identity_helpers;
+mod identity_staff;
 mod users_api;
