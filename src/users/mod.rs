@@ -9,7 +9,9 @@ mod forms;
 pub mod gateway;
 pub mod geo;
 pub mod model;
+pub mod oidc;
 mod pages_auth;
+mod pages_oidc;
 mod pages_profile;
 mod pages_staff;
 pub mod password;
@@ -28,6 +30,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(api::routes())
         .merge(pages_auth::routes())
+        .merge(pages_oidc::routes())
         .merge(pages_profile::routes())
         .merge(pages_staff::routes())
 }

@@ -86,7 +86,7 @@ fn local_only(state: &AppState) -> Result<(), AppError> {
 
 /// After any sign-in: a first login goes through onboarding (as the original's
 /// `GatewayLoginView`), unless `skip_onboarding=1`.
-async fn after_login(
+pub(super) async fn after_login(
     state: &AppState,
     ctx: &PageCtx,
     user_id: i64,

@@ -57,6 +57,17 @@ pub async fn gateway_sign_in(
     info: &Userinfo,
     session_token: Option<&str>,
 ) -> Result<Option<(User, i64, Option<String>)>, AppError> {
+    provider_sign_in(state, info, session_token, Source::Gateway).await
+}
+
+/// Signs in a user vouched for by the identity provider (gateway header or OIDC ID token),
+/// finding them by `sub` (= `global_id`) or creating them, and keeping a session of `source`.
+pub async fn provider_sign_in(
+    state: &AppState,
+    info: &Userinfo,
+    session_token: Option<&str>,
+    source: Source,
+) -> Result<Option<(User, i64, Option<String>)>, AppError> {
     let now = state.clock.now();
     let sub = info.sub.clone();
     let token = session_token.map(str::to_owned);
@@ -85,15 +96,13 @@ pub async fn gateway_sign_in(
         if unchanged
             && let Some(s) = &session
             && s.user_id == u.id
-            && s.source == Source::Gateway
+            && s.source == source
         {
             return Ok(Some((u.clone(), s.id, None)));
         }
     }
     let info = info.clone();
-    let reuse = session
-        .filter(|s| s.source == Source::Gateway)
-        .map(|s| (s.id, s.user_id));
+    let reuse = session.filter(|s| s.source == source).map(|s| (s.id, s.user_id));
     state
         .db
         .write(move |c| {
@@ -145,7 +154,7 @@ pub async fn gateway_sign_in(
             let (sid, token) = match reuse {
                 Some((sid, uid)) if uid == user.id => (sid, None),
                 _ => {
-                    let t = sessions::create(c, user.id, Source::Gateway, now)?;
+                    let t = sessions::create(c, user.id, source, now)?;
                     let sid = c.last_insert_rowid();
                     store::set_last_login(c, user.id, now)?;
                     (sid, Some(t))

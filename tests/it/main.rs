@@ -10,5 +10,6 @@ mod identity;
 mod identity_browser;
 mod identity_gateway;
 mod identity_helpers;
+mod identity_oidc;
 mod identity_staff;
 mod users_api;
