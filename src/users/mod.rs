@@ -17,6 +17,8 @@ mod pages_staff;
 pub mod password;
 pub mod profile_service;
 pub mod profiles;
+pub mod scim;
+mod scim_api;
 pub mod service;
 pub mod sessions;
 pub mod store;
@@ -33,4 +35,5 @@ pub fn routes() -> Router<AppState> {
         .merge(pages_oidc::routes())
         .merge(pages_profile::routes())
         .merge(pages_staff::routes())
+        .merge(scim_api::routes())
 }

@@ -55,7 +55,10 @@ fn concrete(path: &str) -> String {
 }
 
 fn is_staff_route(path: &str) -> bool {
-    path.starts_with("/staff/") || path.contains("/staff/") || path.contains("user_search")
+    path.starts_with("/staff/")
+        || path.contains("/staff/")
+        || path.contains("user_search")
+        || path.starts_with("/scim/")
 }
 
 #[tokio::test]

@@ -11,5 +11,6 @@ mod identity_browser;
 mod identity_gateway;
 mod identity_helpers;
 mod identity_oidc;
+mod identity_scim;
 mod identity_staff;
 mod users_api;
