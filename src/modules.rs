@@ -6,6 +6,7 @@ use crate::app::AppState;
 /// Called once at start, before serving.
 pub async fn register(state: &AppState) -> anyhow::Result<()> {
     crate::mail::register(state)?;
+    crate::users::register(state);
     Ok(())
 }
 

@@ -313,6 +313,20 @@ async fn identify_inner(state: &AppState, mut req: Request, next: Next) -> Resul
         csrf_verdict = Some(verdict);
     }
 
+    // Like mitol's gateway middleware: remember `?next=` for 30 s, for the login redirect.
+    if config.auth_mode == AuthMode::Gateway
+        && let Some(next) = req.uri().query().and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "next")
+                .map(|(_, v)| v.into_owned())
+        })
+        && !next.is_empty()
+    {
+        let v: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+        if let Ok(h) = HeaderValue::from_str(&format!("next={v}; Max-Age=30; Path=/; SameSite=Lax")) {
+            set_cookies.push(h);
+        }
+    }
     let csrf_used = Arc::new(AtomicBool::new(false));
     if let Some(u) = &user {
         req.extensions_mut().insert(Viewer {

@@ -37,3 +37,20 @@ pub fn routes() -> Router<AppState> {
         .merge(pages_staff::routes())
         .merge(scim_api::routes())
 }
+
+/// Identity's housekeeping job (registered from `modules::register`).
+pub fn register(state: &AppState) {
+    state.jobs.add(crate::jobs::JobDef::new(
+        "prune-identity",
+        "0 50 3 * * *",
+        "Deletes expired or revoked sessions and tokens, used email links, old login failures.",
+        |state| async move {
+            let now = state.clock.now();
+            let n = state
+                .db
+                .write(move |c| sessions::prune(c, now).map_err(crate::db::DbError::from))
+                .await?;
+            Ok(format!("deleted {n} rows"))
+        },
+    ));
+}

@@ -140,9 +140,13 @@ async fn login_page(
         AuthMode::Gateway => {
             // APISIX forced authentication before this request reached us.
             let skip = q.get("skip_onboarding").is_some_and(|v| v != "0");
-            let next = next
-                .map(str::to_owned)
-                .or_else(|| crate::http::session::cookie(&headers, "next").map(str::to_owned));
+            let next = next.map(str::to_owned).or_else(|| {
+                crate::http::session::cookie(&headers, "next").map(|v| {
+                    percent_encoding::percent_decode_str(&v.replace('+', " "))
+                        .decode_utf8_lossy()
+                        .into_owned()
+                })
+            });
             let target = match &id.user {
                 Some(u) => after_login(&state, &ctx, u.id, next.as_deref(), skip).await?,
                 None => safe_next(&state.config, &ctx.prefix, next.as_deref()),

@@ -238,3 +238,25 @@ pub fn access_token_user(c: &Connection, token: &str, now: DateTime<Utc>) -> rus
     .query_row(params![hash(token), to_db(now)], |r| r.get(0))
     .optional()
 }
+
+/// Deletes what can no longer be used: sessions and tokens expired or revoked more than a day
+/// ago, used or expired email links, old login failures and abandoned OIDC logins. Returns the
+/// number of rows removed.
+pub fn prune(c: &Connection, now: DateTime<Utc>) -> rusqlite::Result<usize> {
+    let day_ago = to_db(now - Duration::days(1));
+    let mut n = c.execute(
+        "DELETE FROM sessions WHERE expires_on < ?1 OR revoked_on < ?1",
+        [&day_ago],
+    )?;
+    n += c.execute(
+        "DELETE FROM access_tokens WHERE expires_on < ?1 OR revoked_on < ?1",
+        [&day_ago],
+    )?;
+    n += c.execute(
+        "DELETE FROM email_tokens WHERE expires_on < ?1 OR used_on < ?1",
+        [&day_ago],
+    )?;
+    n += c.execute("DELETE FROM login_failures WHERE failed_on < ?1", [&day_ago])?;
+    n += c.execute("DELETE FROM oidc_logins WHERE created_on < ?1", [&day_ago])?;
+    Ok(n)
+}

@@ -213,6 +213,24 @@ async fn login_sends_a_first_time_user_to_onboarding_once_and_only_to_allowed_ne
     assert_eq!(r.headers()["location"], "/dashboard/");
     let r = go("/login/?next=//evil.example/x").await.unwrap();
     assert_eq!(r.headers()["location"], "/dashboard/");
+    // The `next` of an earlier request is remembered in a 30-second cookie.
+    let c = client();
+    let r = c.get(app.url("/?next=/courses/abc/")).send().await.unwrap();
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|v| v.starts_with("next="))
+        .unwrap();
+    assert!(cookie.contains("Max-Age=30"), "{cookie}");
+    let r = c
+        .get(app.url("/login/"))
+        .header("x-userinfo", header.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/courses/abc/");
     let own = format!("{}/courses/", app.base);
     let r = client()
         .get(app.url(&format!("/login/?next={own}")))

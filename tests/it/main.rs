@@ -10,6 +10,7 @@ mod identity;
 mod identity_browser;
 mod identity_gateway;
 mod identity_helpers;
+mod identity_mail;
 mod identity_oidc;
 mod identity_scim;
 mod identity_staff;
