@@ -267,3 +267,16 @@ pub async fn finish(state: &AppState, st: &str, code: &str) -> Result<(Userinfo,
     let info = verify_id_token(&tokens.id_token, &jwks, &d.issuer, &cfg.client_id, &nonce)?;
     Ok((info, next))
 }
+
+/// Where to send the browser after a local logout so Keycloak ends its session too
+/// (RP-initiated logout with `client_id` and `post_logout_redirect_uri`); `None` when the
+/// provider has no end-session endpoint or cannot be reached.
+pub async fn logout_url(state: &AppState) -> Option<String> {
+    let cfg = state.config.oidc.clone()?;
+    let d = discovery(state, &cfg).await.ok()?;
+    let mut url = url::Url::parse(d.end_session_endpoint.as_deref()?).ok()?;
+    url.query_pairs_mut()
+        .append_pair("client_id", &cfg.client_id)
+        .append_pair("post_logout_redirect_uri", &state.config.absolute_url("/"));
+    Some(url.to_string())
+}

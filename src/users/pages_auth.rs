@@ -296,7 +296,11 @@ async fn logout_local(
     if let Some(sid) = id.session_id() {
         service::log_out(&state, sid).await?;
     }
-    let mut resp = Redirect::to(&ctx.prefix.url("/")).into_response();
+    let target = match state.config.auth_mode {
+        AuthMode::Oidc => super::oidc::logout_url(&state).await,
+        _ => None,
+    };
+    let mut resp = Redirect::to(&target.unwrap_or_else(|| ctx.prefix.url("/"))).into_response();
     resp.headers_mut()
         .append(header::SET_COOKIE, clear_session_cookie(&state.config));
     Ok(resp)

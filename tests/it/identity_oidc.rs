@@ -138,6 +138,25 @@ async fn the_code_flow_with_pkce_signs_a_keycloak_user_in() {
         mitxonline::users::oidc::challenge(&form["code_verifier"]),
         q["code_challenge"]
     );
+    // Logging out ends our session and sends the browser to Keycloak's end-session endpoint.
+    let r = c.get(app.url("/logout")).send().await.unwrap();
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        to.starts_with(&format!(
+            "{}/protocol/openid-connect/logout?client_id={CLIENT_ID}",
+            kc.issuer
+        )),
+        "{to}"
+    );
+    let me: Value = c
+        .get(app.url("/api/users/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["is_authenticated"], false);
     // The state is single use.
     let again = client()
         .get(app.url(&format!(
