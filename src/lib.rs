@@ -18,6 +18,7 @@ pub mod demo;
 pub mod http;
 pub mod integrations;
 pub mod jobs;
+pub mod mail;
 pub mod metrics;
 pub mod modules;
 pub mod outbox;

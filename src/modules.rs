@@ -14,6 +14,8 @@ pub async fn register(state: &AppState) -> anyhow::Result<()> {
     }
     crate::integrations::openedx::register(state);
     crate::integrations::cybersource::register(state);
+    crate::mail::register(state)?;
+    crate::users::register(state);
     Ok(())
 }
 

@@ -136,22 +136,39 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     }
     let info = resp.extensions().get::<ErrorInfo>().cloned();
     let retry_after = resp.headers().get(header::RETRY_AFTER).cloned();
+    // Cookies set on the way (a session ended, a CSRF cookie) survive the re-rendering.
+    let cookies: Vec<HeaderValue> = resp
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .cloned()
+        .collect();
     let is_json = resp
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|c| c.starts_with("application/json"));
+    // A page rendered by its handler (a form shown again with its errors) is kept as it is.
+    let is_html = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("text/html"));
     let message = match info {
+        None if is_html => return resp,
         Some(_) if wants_json && is_json => return resp,
         Some(i) => i.message,
         None if is_json => return resp,
         None => default_message(status, resp).await,
     };
-    if wants_json {
-        let out = (status, Json(json!({ "detail": message }))).into_response();
-        return with_retry_after(out, retry_after);
+    let mut out = if wants_json {
+        (status, Json(json!({ "detail": message }))).into_response()
+    } else {
+        (status, super::layout::error_page(&prefix, status, &message)).into_response()
+    };
+    for c in cookies {
+        out.headers_mut().append(header::SET_COOKIE, c);
     }
-    let out = (status, super::layout::error_page(&prefix, status, &message)).into_response();
     with_retry_after(out, retry_after)
 }
 

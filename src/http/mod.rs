@@ -4,12 +4,14 @@
 
 pub mod assets;
 pub mod auth;
+pub mod csrf;
 pub mod error;
 pub mod health;
 mod home;
 pub mod json;
 pub mod layout;
 pub mod page;
+pub mod session;
 mod staff_ops;
 
 use std::time::{Duration, Instant};
@@ -49,6 +51,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(crate::staff::routes())
         .merge(crate::integrations::openedx::routes())
         .merge(crate::integrations::cybersource::routes())
+        .merge(crate::users::routes())
+        .merge(crate::mail::routes())
 }
 
 /// The complete router with middleware; what `serve` runs.
@@ -57,6 +61,7 @@ pub fn build(state: AppState) -> Router {
     let body_limit = state.config.body_limit;
     let inner = routes(&state)
         .fallback(|| async { AppError::not_found() })
+        .layer(middleware::from_fn_with_state(state.clone(), session::identify))
         .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
         .layer(DefaultBodyLimit::disable())
         .with_state(state)

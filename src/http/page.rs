@@ -39,7 +39,10 @@ impl FromRequestParts<AppState> for PageCtx {
         Ok(PageCtx {
             prefix: parts.extensions.get::<Prefix>().cloned().unwrap_or_default(),
             viewer: parts.extensions.get::<Viewer>().cloned(),
-            csrf_token: None,
+            csrf_token: parts
+                .extensions
+                .get::<super::session::Identity>()
+                .map(super::session::Identity::csrf_token),
         })
     }
 }

@@ -1,6 +1,56 @@
-//! Users and service credentials. The foundation holds the account row and `user create`; the
-//! identity issue adds profiles, sessions and the three ways in.
+//! Users and how they get in (DESIGN decision 6). Accounts with their legal address and
+//! profile; three ways in — the APISIX `X-Userinfo` header (gateway mode), OIDC, and local
+//! accounts with email verification and password reset — all ending in one current user
+//! (`crate::http::session`). Service credentials: API keys and bearer tokens.
 
+pub mod api;
 pub mod api_keys;
+mod forms;
+pub mod gateway;
+pub mod geo;
+pub mod model;
+pub mod oidc;
+mod pages_auth;
+mod pages_oidc;
+mod pages_profile;
+mod pages_staff;
 pub mod password;
+pub mod profile_service;
+pub mod profiles;
+pub mod scim;
+mod scim_api;
+pub mod service;
+pub mod sessions;
 pub mod store;
+
+use axum::Router;
+
+use crate::app::AppState;
+
+/// Every identity route: APIs, sign-in pages, profile pages.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(api::routes())
+        .merge(pages_auth::routes())
+        .merge(pages_oidc::routes())
+        .merge(pages_profile::routes())
+        .merge(pages_staff::routes())
+        .merge(scim_api::routes())
+}
+
+/// Identity's housekeeping job (registered from `modules::register`).
+pub fn register(state: &AppState) {
+    state.jobs.add(crate::jobs::JobDef::new(
+        "prune-identity",
+        "0 50 3 * * *",
+        "Deletes expired or revoked sessions and tokens, used email links, old login failures.",
+        |state| async move {
+            let now = state.clock.now();
+            let n = state
+                .db
+                .write(move |c| sessions::prune(c, now).map_err(crate::db::DbError::from))
+                .await?;
+            Ok(format!("deleted {n} rows"))
+        },
+    ));
+}

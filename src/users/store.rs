@@ -16,6 +16,10 @@ pub struct User {
     pub is_active: bool,
     pub is_staff: bool,
     pub is_superuser: bool,
+    pub is_editor: bool,
+    pub email_verified: bool,
+    pub created_on: String,
+    pub updated_on: String,
 }
 
 /// Fields of a new account.
@@ -29,7 +33,8 @@ pub struct NewUser {
     pub password_hash: Option<String>,
 }
 
-const COLUMNS: &str = "id, username, email, name, global_id, is_active, is_staff, is_superuser";
+const COLUMNS: &str = "id, username, email, name, global_id, is_active, is_staff, is_superuser,
+    in_editors_group, email_verified_on IS NOT NULL, created_on, updated_on";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
@@ -41,14 +46,19 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         is_active: r.get(5)?,
         is_staff: r.get(6)?,
         is_superuser: r.get(7)?,
+        is_editor: r.get::<_, bool>(6)? || r.get::<_, bool>(7)? || r.get::<_, bool>(8)?,
+        email_verified: r.get(9)?,
+        created_on: r.get(10)?,
+        updated_on: r.get(11)?,
     })
 }
 
+/// Inserts an account created by an operator (CLI, demo): its email counts as verified.
 pub fn insert(c: &Connection, u: &NewUser, now: DateTime<Utc>) -> rusqlite::Result<i64> {
     let now = to_db(now);
     c.execute(
-        "INSERT INTO users (username, email, name, is_staff, is_superuser, password_hash, created_on, updated_on)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+        "INSERT INTO users (username, email, name, is_staff, is_superuser, password_hash, created_on, updated_on, email_verified_on)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7)",
         params![u.username, u.email, u.name, u.is_staff, u.is_superuser, u.password_hash, now],
     )?;
     Ok(c.last_insert_rowid())
@@ -113,4 +123,171 @@ pub fn free_username(c: &Connection, email: &str) -> rusqlite::Result<String> {
         candidate = format!("{base}{n}");
     }
     Ok(candidate)
+}
+
+/// Inserts a self-registered account whose email still has to be verified.
+pub fn insert_unverified(c: &Connection, u: &NewUser, now: DateTime<Utc>) -> rusqlite::Result<i64> {
+    let id = insert(c, u, now)?;
+    c.execute("UPDATE users SET email_verified_on = NULL WHERE id = ?1", [id])?;
+    Ok(id)
+}
+
+pub fn find_by_global_id(c: &Connection, global_id: &str) -> rusqlite::Result<Option<User>> {
+    c.prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE global_id = ?1"))?
+        .query_row([global_id], from_row)
+        .optional()
+}
+
+pub fn find_by_username(c: &Connection, username: &str) -> rusqlite::Result<Option<User>> {
+    c.query_row(
+        &format!("SELECT {COLUMNS} FROM users WHERE lower(username) = lower(?1)"),
+        [username],
+        from_row,
+    )
+    .optional()
+}
+
+/// The stored password hash of an active account with this email, with the account.
+pub fn credentials(c: &Connection, email: &str) -> rusqlite::Result<Option<(User, Option<String>)>> {
+    c.query_row(
+        &format!("SELECT {COLUMNS}, password_hash FROM users WHERE lower(email) = lower(?1)"),
+        [email],
+        |r| Ok((from_row(r)?, r.get(12)?)),
+    )
+    .optional()
+}
+
+pub fn password_hash(c: &Connection, id: i64) -> rusqlite::Result<Option<String>> {
+    c.query_row("SELECT password_hash FROM users WHERE id = ?1", [id], |r| {
+        r.get(0)
+    })
+    .optional()
+    .map(Option::flatten)
+}
+
+pub fn set_password_hash(c: &Connection, id: i64, hash: &str, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    c.execute(
+        "UPDATE users SET password_hash = ?2, updated_on = ?3 WHERE id = ?1",
+        params![id, hash, to_db(now)],
+    )?;
+    Ok(())
+}
+
+pub fn mark_verified(c: &Connection, id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    c.execute(
+        "UPDATE users SET email_verified_on = coalesce(email_verified_on, ?2) WHERE id = ?1",
+        params![id, to_db(now)],
+    )?;
+    Ok(())
+}
+
+pub fn set_last_login(c: &Connection, id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    c.execute(
+        "UPDATE users SET last_login = ?2 WHERE id = ?1",
+        params![id, to_db(now)],
+    )?;
+    Ok(())
+}
+
+pub fn set_email(c: &Connection, id: i64, email: &str, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    c.execute(
+        "UPDATE users SET email = ?2, updated_on = ?3 WHERE id = ?1",
+        params![id, email, to_db(now)],
+    )?;
+    Ok(())
+}
+
+pub fn set_name(c: &Connection, id: i64, name: &str, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    c.execute(
+        "UPDATE users SET name = ?2, updated_on = ?3 WHERE id = ?1",
+        params![id, name, to_db(now)],
+    )?;
+    Ok(())
+}
+
+pub fn set_username(c: &Connection, id: i64, username: &str, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    c.execute(
+        "UPDATE users SET username = ?2, updated_on = ?3 WHERE id = ?1",
+        params![id, username, to_db(now)],
+    )?;
+    Ok(())
+}
+
+/// Fields the identity provider owns (gateway header, OIDC claims, SCIM).
+pub struct ProviderFields<'a> {
+    pub global_id: &'a str,
+    pub username: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub name: Option<&'a str>,
+}
+
+/// Applies provider fields as the original does: username and email follow the provider, the
+/// name only while ours is empty. Returns whether anything changed.
+pub fn apply_provider_fields(
+    c: &Connection,
+    user: &User,
+    f: &ProviderFields<'_>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    let mut changed = false;
+    if let Some(u) = f.username.filter(|u| !u.is_empty() && *u != user.username)
+        && find_by_username(c, u)?.is_none_or(|o| o.id == user.id)
+    {
+        set_username(c, user.id, u, now)?;
+        changed = true;
+    }
+    if let Some(e) = f
+        .email
+        .filter(|e| !e.is_empty() && !e.eq_ignore_ascii_case(&user.email))
+        && find_by_email(c, e)?.is_none_or(|o| o.id == user.id)
+    {
+        set_email(c, user.id, e, now)?;
+        changed = true;
+    }
+    if let Some(n) = f.name.filter(|n| !n.is_empty())
+        && user.name.is_empty()
+    {
+        set_name(c, user.id, n, now)?;
+        changed = true;
+    }
+    if user.global_id.as_deref() != Some(f.global_id) {
+        c.execute(
+            "UPDATE users SET global_id = ?2, updated_on = ?3 WHERE id = ?1",
+            params![user.id, f.global_id, to_db(now)],
+        )?;
+        changed = true;
+    }
+    Ok(changed)
+}
+
+pub fn set_active(c: &Connection, id: i64, active: bool, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    c.execute(
+        "UPDATE users SET is_active = ?2, updated_on = ?3 WHERE id = ?1",
+        params![id, active, to_db(now)],
+    )?;
+    Ok(())
+}
+
+/// Staff search over username, name and email; returns the page and the total.
+pub fn search(c: &Connection, term: &str, limit: i64, offset: i64) -> rusqlite::Result<(Vec<User>, i64)> {
+    let like = format!(
+        "%{}%",
+        term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    );
+    let filter = "username LIKE ?1 ESCAPE '\\' OR name LIKE ?1 ESCAPE '\\' OR email LIKE ?1 ESCAPE '\\'";
+    let total = c.query_row(
+        &format!("SELECT count(*) FROM users WHERE {filter}"),
+        [&like],
+        |r| r.get(0),
+    )?;
+    let mut stmt = c.prepare(&format!(
+        "SELECT {COLUMNS} FROM users WHERE {filter} ORDER BY id LIMIT ?2 OFFSET ?3"
+    ))?;
+    let rows = stmt.query_map(params![like, limit, offset], from_row)?;
+    Ok((rows.collect::<rusqlite::Result<_>>()?, total))
+}
+
+/// Every user, in id order, a page at a time (SCIM listing).
+pub fn page(c: &Connection, limit: i64, offset: i64) -> rusqlite::Result<(Vec<User>, i64)> {
+    search(c, "", limit, offset)
 }

@@ -1,0 +1,453 @@
+//! Who is calling, resolved once per request by [`identify`]: a bearer token, the gateway's
+//! `X-Userinfo` header (gateway mode, trusted proxies only), or the `mitxonline_sessionid`
+//! cookie. The result is an [`Identity`] request extension (plus the layout's
+//! [`Viewer`]); handlers take [`CurrentUser`], [`MaybeUser`] or [`SignedIn`]. The same
+//! middleware enforces CSRF on cookie- and header-authenticated state-changing requests.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::csrf;
+use super::error::AppError;
+use super::page::{Prefix, Viewer};
+use crate::app::AppState;
+use crate::config::{AuthMode, Config};
+use crate::db::DbError;
+use crate::users::gateway;
+use crate::users::service;
+use crate::users::sessions::{self, Source};
+use crate::users::store::User;
+
+pub const SESSION_COOKIE: &str = "mitxonline_sessionid";
+
+/// How the request was authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Anonymous,
+    /// A session cookie (local or OIDC login, or an earlier gateway request).
+    Session {
+        id: i64,
+    },
+    /// The gateway header on this very request (with the session it keeps alive).
+    Gateway {
+        session_id: i64,
+    },
+    /// `Authorization: Bearer` (service users) — exempt from CSRF.
+    Bearer,
+}
+
+/// The resolved caller of one request.
+#[derive(Clone)]
+pub struct Identity {
+    pub user: Option<User>,
+    pub via: Via,
+    pub peer: Option<IpAddr>,
+    csrf_secret: String,
+    csrf_used: Arc<AtomicBool>,
+    /// The CSRF verdict for this request (unsafe methods only): `Err` says why it failed.
+    csrf_verdict: Option<Result<(), String>>,
+}
+
+impl Identity {
+    /// A fresh masked CSRF token for a form or page; makes sure the cookie is sent.
+    pub fn csrf_token(&self) -> String {
+        self.csrf_used.store(true, Ordering::Relaxed);
+        csrf::masked(&self.csrf_secret)
+    }
+
+    /// For anonymous form posts (login, sign-up): the CSRF check the middleware only enforces
+    /// on authenticated requests.
+    pub fn require_csrf(&self) -> Result<(), AppError> {
+        match &self.csrf_verdict {
+            Some(Err(why)) => Err(AppError::Forbidden(format!("CSRF Failed: {why}"))),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn session_id(&self) -> Option<i64> {
+        match self.via {
+            Via::Session { id } | Via::Gateway { session_id: id } => Some(id),
+            _ => None,
+        }
+    }
+}
+
+/// Reads one cookie from the request headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim_matches('"'))
+}
+
+fn secure(config: &Config) -> bool {
+    config.public_url.scheme() == "https"
+}
+
+/// `Set-Cookie` for a new session (HttpOnly, SameSite=Lax, Secure under https).
+pub fn session_cookie(config: &Config, token: &str) -> HeaderValue {
+    let max_age = sessions::SESSION_TTL.num_seconds();
+    let s = if secure(config) { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{s}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// `Set-Cookie` that removes the session cookie.
+pub fn clear_session_cookie(config: &Config) -> HeaderValue {
+    let s = if secure(config) { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{s}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn csrf_cookie(config: &Config, secret: &str) -> HeaderValue {
+    let s = if secure(config) { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{}={secret}; Path=/; Max-Age=31449600; SameSite=Lax{s}",
+        csrf::COOKIE
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The client address: the peer, or the last `X-Forwarded-For` hop when the peer is a
+/// trusted proxy.
+fn client_ip(config: &Config, peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+    let peer = peer?;
+    if config.gateway_trusted_proxies.iter().any(|n| n.contains(peer))
+        && let Some(fwd) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
+        && let Some(ip) = fwd.rsplit(',').next().and_then(|s| s.trim().parse().ok())
+    {
+        return Some(ip);
+    }
+    Some(peer)
+}
+
+fn is_unsafe(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
+}
+
+/// Finds the CSRF token in a buffered form body (urlencoded or multipart).
+fn form_token(content_type: &str, body: &[u8]) -> Option<String> {
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        return url::form_urlencoded::parse(body)
+            .find(|(k, _)| k == csrf::FORM_FIELD)
+            .map(|(_, v)| v.into_owned());
+    }
+    let needle = format!("name=\"{}\"", csrf::FORM_FIELD);
+    let at = body.windows(needle.len()).position(|w| w == needle.as_bytes())?;
+    let rest = &body[at..];
+    let start = rest.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let value = &rest[start..];
+    let end = value.windows(2).position(|w| w == b"\r\n")?;
+    std::str::from_utf8(&value[..end])
+        .ok()
+        .map(|s| s.trim().to_owned())
+}
+
+/// Django's checks: Origin/Referer on https, then the token against the cookie.
+fn check_csrf(
+    config: &Config,
+    headers: &HeaderMap,
+    cookie_secret: Option<&str>,
+    token: Option<&str>,
+) -> Result<(), String> {
+    if secure(config) {
+        if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+            if !csrf::same_origin(&config.public_url, origin) {
+                return Err(format!(
+                    "Origin checking failed - {origin} does not match any trusted origins."
+                ));
+            }
+        } else {
+            let Some(referer) = headers.get(header::REFERER).and_then(|v| v.to_str().ok()) else {
+                return Err("Referer checking failed - no Referer.".into());
+            };
+            if !csrf::same_origin(&config.public_url, referer) {
+                return Err("Referer checking failed - Referer does not match any trusted origins.".into());
+            }
+        }
+    }
+    let Some(secret) = cookie_secret.filter(|s| csrf::is_well_formed(s)) else {
+        return Err("CSRF cookie not set.".into());
+    };
+    match token {
+        None | Some("") => Err("CSRF token missing.".into()),
+        Some(t) if csrf::matches(secret, t) => Ok(()),
+        Some(_) => Err("CSRF token incorrect.".into()),
+    }
+}
+
+/// Middleware: resolves the caller, enforces CSRF, and sets the cookies that resulted.
+pub async fn identify(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match identify_inner(&state, req, next).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn identify_inner(state: &AppState, mut req: Request, next: Next) -> Result<Response, AppError> {
+    let config = &state.config;
+    let now = state.clock.now();
+    let headers = req.headers().clone();
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let cookie_secret = cookie(&headers, csrf::COOKIE).map(str::to_owned);
+    let (csrf_secret, csrf_new) = match cookie_secret.as_deref().filter(|s| csrf::is_well_formed(s)) {
+        Some(s) => (s.to_owned(), false),
+        None => (csrf::new_secret(), true),
+    };
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let session_token = cookie(&headers, SESSION_COOKIE).map(str::to_owned);
+    let mut set_cookies: Vec<HeaderValue> = Vec::new();
+
+    let mut user = None;
+    let mut via = Via::Anonymous;
+    let gateway_trusted = config.auth_mode == AuthMode::Gateway
+        && peer.is_some_and(|ip| config.gateway_trusted_proxies.iter().any(|n| n.contains(ip)));
+    let userinfo_header = headers.get(gateway::HEADER).map(|v| v.as_bytes().to_vec());
+
+    if let Some(auth) = &authorization {
+        if let Some((scheme, token)) = auth.split_once(' ')
+            && scheme.eq_ignore_ascii_case("Bearer")
+        {
+            let token = token.trim().to_owned();
+            let found = state
+                .db
+                .read(move |c| sessions::access_token_user(c, &token, now).map_err(DbError::from))
+                .await?;
+            if let Some(uid) = found {
+                user = service::load_user(state, uid).await?;
+                via = Via::Bearer;
+            }
+        }
+    } else if gateway_trusted && let Some(raw) = userinfo_header {
+        match gateway::decode(&raw) {
+            Ok(info) => {
+                if let Some((u, sid, token)) =
+                    service::gateway_sign_in(state, &info, session_token.as_deref()).await?
+                {
+                    if let Some(token) = token {
+                        set_cookies.push(session_cookie(config, &token));
+                    }
+                    via = Via::Gateway { session_id: sid };
+                    user = Some(u);
+                }
+            }
+            Err(why) => tracing::warn!(reason = why, "ignored an unreadable X-Userinfo header"),
+        }
+    } else if let Some(token) = &session_token {
+        let token = token.clone();
+        let found = state
+            .db
+            .read(move |c| sessions::find(c, &token, now).map_err(DbError::from))
+            .await?;
+        if let Some(s) = found {
+            let header_gone = s.source == Source::Gateway;
+            if header_gone {
+                // The gateway stopped vouching for this user: the session ends (RemoteUserMiddleware).
+                let id = s.id;
+                state
+                    .db
+                    .write(move |c| sessions::revoke(c, id, now).map_err(DbError::from))
+                    .await?;
+                set_cookies.push(clear_session_cookie(config));
+            } else {
+                user = service::load_user(state, s.user_id).await?;
+                if user.is_some() {
+                    via = Via::Session { id: s.id };
+                }
+            }
+        }
+    }
+
+    // CSRF: evaluated for every unsafe request without an Authorization header; enforced here
+    // for authenticated ones, and by form handlers (`require_csrf`) for anonymous ones.
+    let mut csrf_verdict = None;
+    if is_unsafe(req.method()) && authorization.is_none() {
+        let mut token = headers
+            .get(csrf::HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        if token.is_none()
+            && (content_type.starts_with("application/x-www-form-urlencoded")
+                || content_type.starts_with("multipart/form-data"))
+        {
+            let (parts, body) = req.into_parts();
+            let bytes = axum::body::to_bytes(body, config.body_limit)
+                .await
+                .map_err(|_| AppError::BadRequest("The request body could not be read.".into()))?;
+            token = form_token(&content_type, &bytes);
+            req = Request::from_parts(parts, Body::from(bytes));
+        }
+        let verdict = check_csrf(config, &headers, cookie_secret.as_deref(), token.as_deref());
+        if matches!(via, Via::Session { .. } | Via::Gateway { .. })
+            && let Err(why) = &verdict
+        {
+            return Err(AppError::Forbidden(format!("CSRF Failed: {why}")));
+        }
+        csrf_verdict = Some(verdict);
+    }
+
+    // Like mitol's gateway middleware: remember `?next=` for 30 s, for the login redirect.
+    if config.auth_mode == AuthMode::Gateway
+        && let Some(next) = req.uri().query().and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "next")
+                .map(|(_, v)| v.into_owned())
+        })
+        && !next.is_empty()
+    {
+        let v: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+        if let Ok(h) = HeaderValue::from_str(&format!("next={v}; Max-Age=30; Path=/; SameSite=Lax")) {
+            set_cookies.push(h);
+        }
+    }
+    let csrf_used = Arc::new(AtomicBool::new(false));
+    if let Some(u) = &user {
+        req.extensions_mut().insert(Viewer {
+            name: display_name(u),
+            is_staff: u.is_staff || u.is_superuser,
+        });
+    }
+    req.extensions_mut().insert(Identity {
+        user,
+        via,
+        peer: client_ip(config, peer, &headers),
+        csrf_secret: csrf_secret.clone(),
+        csrf_used: csrf_used.clone(),
+        csrf_verdict,
+    });
+    let mut resp = next.run(req).await;
+    if csrf_new && csrf_used.load(Ordering::Relaxed) {
+        set_cookies.push(csrf_cookie(config, &csrf_secret));
+    }
+    for c in set_cookies {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    Ok(resp)
+}
+
+/// What the header shows for a user.
+pub fn display_name(u: &User) -> String {
+    if u.name.trim().is_empty() {
+        u.username.clone()
+    } else {
+        u.name.clone()
+    }
+}
+
+fn identity(parts: &Parts) -> Option<&Identity> {
+    parts.extensions.get::<Identity>()
+}
+
+/// The signed-in user; 403 (as DRF's session authentication answers) when there is none.
+pub struct CurrentUser(pub User);
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        identity(parts)
+            .and_then(|i| i.user.clone())
+            .map(CurrentUser)
+            .ok_or_else(|| AppError::Forbidden("Authentication credentials were not provided.".into()))
+    }
+}
+
+/// The signed-in user, if any.
+pub struct MaybeUser(pub Option<User>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeUser {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(MaybeUser(identity(parts).and_then(|i| i.user.clone())))
+    }
+}
+
+/// For pages: the signed-in user, or a redirect to `/login/?next=<this page>`.
+pub struct SignedIn(pub User);
+
+impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(u) = identity(parts).and_then(|i| i.user.clone()) {
+            return Ok(SignedIn(u));
+        }
+        let prefix = parts.extensions.get::<Prefix>().cloned().unwrap_or_default();
+        let here = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+        let next: String = url::form_urlencoded::byte_serialize(prefix.url(&here).as_bytes()).collect();
+        Err(Redirect::to(&prefix.url(&format!("/login/?next={next}"))).into_response())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Identity {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        identity(parts)
+            .cloned()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("identity middleware is not installed")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_form_token_is_found_in_urlencoded_and_multipart_bodies() {
+        assert_eq!(
+            form_token(
+                "application/x-www-form-urlencoded",
+                b"a=1&csrfmiddlewaretoken=abc&b=2"
+            )
+            .as_deref(),
+            Some("abc")
+        );
+        let mp =
+            b"--X\r\nContent-Disposition: form-data; name=\"csrfmiddlewaretoken\"\r\n\r\ntok123\r\n--X--\r\n";
+        assert_eq!(
+            form_token("multipart/form-data; boundary=X", mp).as_deref(),
+            Some("tok123")
+        );
+        assert_eq!(form_token("multipart/form-data; boundary=X", b"--X--"), None);
+    }
+
+    #[test]
+    fn cookies_are_read_by_exact_name() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("xcsrftoken=no; csrftoken=yes; a=b"),
+        );
+        assert_eq!(cookie(&h, "csrftoken"), Some("yes"));
+        assert_eq!(cookie(&h, "missing"), None);
+    }
+}

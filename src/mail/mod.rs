@@ -1,0 +1,134 @@
+//! Outgoing mail. A message is written to the outbox (destination `mail`) in the same
+//! transaction as the change that causes it; the [`MailDeliverer`] then sends it over SMTP when
+//! `MITXONLINE_SMTP_URL` is set, or keeps it in the sandbox mailbox (`mail_sandbox`) that staff
+//! read at `/staff/mail/`, so local development and tests can follow emailed links.
+
+mod pages;
+pub mod smtp;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, params};
+use serde::{Deserialize, Serialize};
+
+use crate::app::AppState;
+use crate::clock::{Clock, to_db};
+use crate::db::{Db, DbError};
+use crate::outbox::{BoxFuture, Deliverer, Delivery, Message, NewMessage};
+
+pub use pages::routes;
+
+pub const DESTINATION: &str = "mail";
+pub const FROM_ADDRESS: &str = "MITx Online <no-reply@mitxonline.mit.edu>";
+
+/// One plain-text email.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Queues an email inside the caller's write transaction; call `state.outbox.wake()` after.
+pub fn queue(c: &Connection, now: DateTime<Utc>, email: &Email) -> rusqlite::Result<i64> {
+    crate::outbox::enqueue(
+        c,
+        now,
+        &NewMessage {
+            destination: DESTINATION.into(),
+            kind: "send".into(),
+            payload: serde_json::to_value(email).unwrap_or_default(),
+            idempotency_key: format!("mail:{}", uuid::Uuid::new_v4()),
+        },
+    )
+}
+
+/// A mail kept in the sandbox mailbox.
+#[derive(Debug, Clone, Serialize)]
+pub struct SandboxMail {
+    pub id: i64,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub created_on: String,
+}
+
+/// The newest sandbox mails, optionally only those to `to`.
+pub fn sandbox(c: &Connection, to: Option<&str>, limit: i64) -> rusqlite::Result<Vec<SandboxMail>> {
+    let mut stmt = c.prepare(
+        "SELECT id, to_address, subject, body, created_on FROM mail_sandbox
+         WHERE ?1 IS NULL OR lower(to_address) = lower(?1) ORDER BY id DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![to, limit], |r| {
+        Ok(SandboxMail {
+            id: r.get(0)?,
+            to: r.get(1)?,
+            subject: r.get(2)?,
+            body: r.get(3)?,
+            created_on: r.get(4)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// Delivers `mail` outbox messages by SMTP or into the sandbox.
+pub struct MailDeliverer {
+    db: Db,
+    clock: Clock,
+    smtp: Option<smtp::SmtpTarget>,
+}
+
+impl Deliverer for MailDeliverer {
+    fn deliver<'a>(&'a self, msg: &'a Message) -> BoxFuture<'a, Delivery> {
+        Box::pin(async move {
+            let Ok(email) = serde_json::from_value::<Email>(msg.payload.clone()) else {
+                return Delivery::Permanent {
+                    error: "mail payload is not an email".into(),
+                };
+            };
+            match &self.smtp {
+                Some(target) => smtp::send(target, FROM_ADDRESS, &email, &msg.idempotency_key).await,
+                None => {
+                    let key = msg.idempotency_key.clone();
+                    let now = self.clock.now();
+                    let stored = self
+                        .db
+                        .write(move |c| {
+                            c.execute(
+                                "INSERT INTO mail_sandbox (outbox_key, to_address, subject, body, created_on)
+                                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (outbox_key) DO NOTHING",
+                                params![key, email.to, email.subject, email.body, to_db(now)],
+                            )
+                            .map_err(DbError::from)
+                        })
+                        .await;
+                    match stored {
+                        Ok(_) => Delivery::Delivered,
+                        Err(e) => Delivery::Transient {
+                            error: format!("sandbox mailbox: {e}"),
+                            retry_after: None,
+                        },
+                    }
+                }
+            }
+        })
+    }
+}
+
+/// Registers the mail deliverer (called from `modules::register`).
+pub fn register(state: &AppState) -> anyhow::Result<()> {
+    let smtp = match &state.config.smtp_url {
+        Some(url) => Some(smtp::SmtpTarget::parse(url.expose())?),
+        None => None,
+    };
+    state.outbox.register(
+        DESTINATION,
+        Arc::new(MailDeliverer {
+            db: state.db.clone(),
+            clock: state.clock.clone(),
+            smtp,
+        }),
+    );
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! `/staff/mail/`: the sandbox mailbox, newest first (only filled when no SMTP server is set).
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::routing::get;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::db::DbError;
+use crate::http::auth::StaffAccess;
+use crate::http::layout::{Meta, page};
+use crate::http::{AppError, PageCtx};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/staff/mail/", get(mailbox))
+}
+
+#[derive(Deserialize)]
+struct Filter {
+    to: Option<String>,
+}
+
+async fn mailbox(
+    _staff: StaffAccess,
+    ctx: PageCtx,
+    State(state): State<AppState>,
+    Query(f): Query<Filter>,
+) -> Result<Markup, AppError> {
+    let to = f.to.filter(|t| !t.trim().is_empty());
+    let to2 = to.clone();
+    let mails = state
+        .db
+        .read(move |c| super::sandbox(c, to2.as_deref(), 200).map_err(DbError::from))
+        .await?;
+    let sandboxed = state.config.smtp_url.is_none();
+    Ok(page(
+        &ctx,
+        &Meta {
+            title: "Sandbox mailbox",
+            noindex: true,
+            ..Meta::default()
+        },
+        html! {
+            section class="container" {
+                h1 { "Sandbox mailbox" }
+                @if sandboxed {
+                    p { "No SMTP server is configured (MITXONLINE_SMTP_URL), so outgoing mail is kept here." }
+                } @else {
+                    p { "Mail is sent by SMTP; this mailbox only holds mail from before it was configured." }
+                }
+                form method="get" {
+                    label for="to" { "Recipient" }
+                    input id="to" name="to" type="email" value=[to.as_deref()];
+                    button type="submit" { "Filter" }
+                }
+                @if mails.is_empty() { p { "No mail." } }
+                @for m in &mails {
+                    article class="mail" id=(format!("mail-{}", m.id)) {
+                        h2 { (m.subject) }
+                        p { "To " (m.to) ", " time datetime=(m.created_on) { (m.created_on) } }
+                        pre { (m.body) }
+                    }
+                }
+            }
+        },
+    ))
+}

@@ -1,0 +1,264 @@
+//! The users and profile JSON APIs, in the original's paths and shapes: `/api/users/me`
+//! (and v0, and `current_user`), `/api/v0/userinfo/`, `/api/users/{id}/`, onboarding
+//! (`/api/profile/details/`, `/api/profile/extra/`) and the staff `user_search`.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::profile_service::{self as profile, FullUser};
+use super::{profiles, store};
+use crate::app::AppState;
+use crate::db::DbError;
+use crate::http::AppError;
+use crate::http::auth::StaffAccess;
+use crate::http::json::ApiJson;
+use crate::http::session::{CurrentUser, MaybeUser};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/users/me", get(me).patch(patch_me))
+        .route("/api/v0/users/me", get(me).patch(patch_me))
+        .route("/api/v0/users/current_user/", get(me).patch(patch_me))
+        .route("/api/v0/userinfo/", get(userinfo))
+        .route("/api/users/{id}/", get(public_user))
+        .route("/api/v0/users/{id}/", get(public_user))
+        .route("/api/profile/details/", post(details))
+        .route("/api/profile/extra/", post(extra))
+        .route("/api/user_search/", get(user_search))
+        .route("/api/v0/user_search/", get(user_search))
+        .route("/api/user_search/{id}/", get(user_search_one))
+        .route("/api/v0/user_search/{id}/", get(user_search_one))
+}
+
+/// DRF renders nested serializer errors as nested objects: `legal_address.state` becomes
+/// `{"legal_address": {"state": [...]}}`.
+pub fn nested_errors(e: AppError) -> Response {
+    let AppError::Invalid(map) = e else {
+        return e.into_response();
+    };
+    let mut out = serde_json::Map::new();
+    for (key, msgs) in map {
+        match key.split_once('.') {
+            Some((outer, inner)) => {
+                let entry = out.entry(outer.to_owned()).or_insert_with(|| json!({}));
+                if let Some(o) = entry.as_object_mut() {
+                    o.insert(inner.to_owned(), json!(msgs));
+                }
+            }
+            None => {
+                out.insert(key, json!(msgs));
+            }
+        }
+    }
+    (StatusCode::BAD_REQUEST, Json(Value::Object(out))).into_response()
+}
+
+async fn full(state: &AppState, id: i64) -> Result<FullUser, AppError> {
+    profile::load(state, id).await?.ok_or_else(AppError::not_found)
+}
+
+async fn me(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> Result<Json<Value>, AppError> {
+    match user {
+        None => Ok(Json(profile::anonymous_json())),
+        Some(u) => Ok(Json(profile::user_json(&full(&state, u.id).await?))),
+    }
+}
+
+async fn patch_me(
+    State(state): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    ApiJson(body): ApiJson<Value>,
+) -> Response {
+    let result = async {
+        let me = full(&state, u.id).await?;
+        profile::update_me(&state, &me, &body).await
+    }
+    .await;
+    match result {
+        Ok(f) => Json(profile::user_json(&f)).into_response(),
+        Err(e) => nested_errors(e),
+    }
+}
+
+/// Consumed by Open edX's SSO: the user, or 409 when there is no (edX) username.
+async fn userinfo(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> Result<Response, AppError> {
+    match user.filter(|u| !u.username.is_empty()) {
+        Some(u) => Ok(Json(profile::user_json(&full(&state, u.id).await?)).into_response()),
+        None => Ok((
+            StatusCode::CONFLICT,
+            Json(json!({"error": "User has no edx_username."})),
+        )
+            .into_response()),
+    }
+}
+
+async fn public_user(
+    State(state): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let found = state
+        .db
+        .read(move |c| store::find_by_id(c, id).map_err(DbError::from))
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if found.id != u.id {
+        return Err(AppError::Forbidden(
+            "You do not have permission to perform this action.".into(),
+        ));
+    }
+    Ok(Json(json!({
+        "id": found.id, "username": found.username, "name": found.name,
+        "created_on": found.created_on, "updated_on": found.updated_on,
+    })))
+}
+
+async fn details(
+    State(state): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    ApiJson(body): ApiJson<Value>,
+) -> Response {
+    let result = async {
+        let me = full(&state, u.id).await?;
+        profile::save_details(&state, &me, &body).await
+    }
+    .await;
+    match result {
+        // All fields are write-only in the original, so the body is empty; the cookie tells
+        // the front end to show "profile created".
+        Ok(_) => (
+            [(
+                header::SET_COOKIE,
+                "user-message=%7B%22type%22%3A%20%22profile-created%22%7D; Max-Age=60; Path=/",
+            )],
+            Json(json!({})),
+        )
+            .into_response(),
+        Err(e) => nested_errors(e),
+    }
+}
+
+async fn extra(
+    State(state): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    ApiJson(body): ApiJson<Value>,
+) -> Response {
+    let result = async {
+        let me = full(&state, u.id).await?;
+        profile::save_extra(&state, &me, &body).await
+    }
+    .await;
+    match result {
+        Ok(_) => Json(json!({})).into_response(),
+        Err(e) => nested_errors(e),
+    }
+}
+
+/// Staff gate of the original's `IsAdminUser`: a staff user, or a staff-scope API key.
+async fn require_staff(
+    user: &Option<store::User>,
+    staff: Result<StaffAccess, AppError>,
+) -> Result<(), AppError> {
+    match (user, staff) {
+        (Some(u), _) if u.is_staff || u.is_superuser => Ok(()),
+        (Some(_), _) => Err(AppError::Forbidden(
+            "You do not have permission to perform this action.".into(),
+        )),
+        (None, r) => r.map(|_| ()),
+    }
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    search: Option<String>,
+    l: Option<String>,
+    o: Option<String>,
+}
+
+fn staff_user_json(u: &store::User, address: Option<super::model::LegalAddress>) -> Value {
+    json!({
+        "id": u.id, "username": u.username, "name": u.name, "email": u.email,
+        "legal_address": address, "is_staff": u.is_staff, "is_superuser": u.is_superuser,
+    })
+}
+
+async fn user_search(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    staff: Result<StaffAccess, AppError>,
+    Query(q): Query<SearchQuery>,
+) -> Result<Json<Value>, AppError> {
+    require_staff(&user, staff).await?;
+    let parse = |v: &Option<String>, name: &str, default: i64| -> Result<i64, AppError> {
+        match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(default),
+            Some(s) => s
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| AppError::field(name, "A valid non-negative integer is required.")),
+        }
+    };
+    let limit = parse(&q.l, "l", 10)?.clamp(1, 50);
+    let offset = parse(&q.o, "o", 0)?;
+    let term = q.search.unwrap_or_default();
+    let t2 = term.clone();
+    let (rows, count) = state
+        .db
+        .read(move |c| {
+            let (users, count) = store::search(c, t2.trim(), limit, offset)?;
+            let mut rows = Vec::new();
+            for u in users {
+                let a = profiles::address(c, u.id)?;
+                rows.push(staff_user_json(&u, a));
+            }
+            Ok::<_, DbError>((rows, count))
+        })
+        .await?;
+    let page = |o: i64| {
+        let mut qs = url::form_urlencoded::Serializer::new(String::new());
+        qs.append_pair("l", &limit.to_string());
+        if o > 0 {
+            qs.append_pair("o", &o.to_string());
+        }
+        if !term.is_empty() {
+            qs.append_pair("search", &term);
+        }
+        state
+            .config
+            .absolute_url(&format!("/api/v0/user_search/?{}", qs.finish()))
+    };
+    let next = (offset + limit < count).then(|| page(offset + limit));
+    let previous = (offset > 0).then(|| page((offset - limit).max(0)));
+    Ok(Json(
+        json!({"count": count, "next": next, "previous": previous, "results": rows}),
+    ))
+}
+
+async fn user_search_one(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    staff: Result<StaffAccess, AppError>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    require_staff(&user, staff).await?;
+    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let found = state
+        .db
+        .read(move |c| {
+            let Some(u) = store::find_by_id(c, id)? else {
+                return Ok(None);
+            };
+            let a = profiles::address(c, id)?;
+            Ok::<_, DbError>(Some(staff_user_json(&u, a)))
+        })
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    Ok(Json(found))
+}

@@ -1,0 +1,103 @@
+//! OIDC mode's sign-in endpoints: `/login/oidc/` sends the browser to Keycloak,
+//! `/login/oidc/callback/` finishes the code flow and signs the user in.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use maud::html;
+
+use super::oidc::{self, OidcError};
+use super::pages_auth::after_login;
+use super::service;
+use super::sessions::Source;
+use crate::app::AppState;
+use crate::config::AuthMode;
+use crate::http::layout::{Meta, page};
+use crate::http::session::session_cookie;
+use crate::http::{AppError, PageCtx};
+
+type Params = BTreeMap<String, String>;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login/oidc/", get(begin))
+        .route("/login/oidc/callback/", get(callback))
+}
+
+fn failure(ctx: &PageCtx, e: &OidcError) -> Response {
+    tracing::warn!(error = %e, "OIDC sign-in failed");
+    let (status, text) = match e {
+        OidcError::Provider(_) | OidcError::NotConfigured | OidcError::Db(_) => (
+            StatusCode::BAD_GATEWAY,
+            "The sign-in service is not available right now. Please try again later.",
+        ),
+        OidcError::BadState | OidcError::Token(_) => (
+            StatusCode::BAD_REQUEST,
+            "This sign-in attempt could not be verified. Please start again.",
+        ),
+    };
+    let body = page(
+        ctx,
+        &Meta {
+            title: "Sign-in failed",
+            noindex: true,
+            ..Meta::default()
+        },
+        html! {
+            section class="container narrow" {
+                h1 { "Sign-in failed" }
+                p { (text) }
+                p { a class="button" href=(ctx.prefix.url("/login/")) { "Sign in again" } }
+            }
+        },
+    );
+    (status, body).into_response()
+}
+
+async fn begin(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Query(q): Query<Params>,
+) -> Result<Response, AppError> {
+    if state.config.auth_mode != AuthMode::Oidc {
+        return Err(AppError::not_found());
+    }
+    match oidc::start(&state, q.get("next").map_or("", String::as_str)).await {
+        Ok(url) => Ok(Redirect::to(&url).into_response()),
+        Err(e) => Ok(failure(&ctx, &e)),
+    }
+}
+
+async fn callback(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Query(q): Query<Params>,
+) -> Result<Response, AppError> {
+    if state.config.auth_mode != AuthMode::Oidc {
+        return Err(AppError::not_found());
+    }
+    let (Some(st), Some(code)) = (q.get("state"), q.get("code")) else {
+        return Ok(failure(&ctx, &OidcError::BadState));
+    };
+    let (info, next) = match oidc::finish(&state, st, code).await {
+        Ok(v) => v,
+        Err(e) => return Ok(failure(&ctx, &e)),
+    };
+    let Some((user, _, token)) = service::provider_sign_in(&state, &info, None, Source::Oidc).await? else {
+        return Ok(failure(
+            &ctx,
+            &OidcError::Token("account is inactive or unusable".into()),
+        ));
+    };
+    let target = after_login(&state, &ctx, user.id, Some(&next), false).await?;
+    let mut resp = Redirect::to(&target).into_response();
+    if let Some(t) = token {
+        resp.headers_mut()
+            .append(header::SET_COOKIE, session_cookie(&state.config, &t));
+    }
+    Ok(resp)
+}

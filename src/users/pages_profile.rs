@@ -1,0 +1,525 @@
+//! Profile pages: onboarding (`/create-profile/`, `/create-profile-extra/`), `/profile/` and
+//! `/account-settings/` (Keycloak account actions behind the gateway or with OIDC; change of
+//! email and password for local accounts). Forms post field names in the API's shape
+//! (`legal_address.country`), so the same validation as the JSON API applies.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use maud::{Markup, html};
+use serde_json::{Map, Value};
+
+use super::forms::{csrf_input, input, other_errors, safe_next, select};
+use super::geo;
+use super::model::{self, FieldErrors};
+use super::profile_service::{self as profile, FullUser};
+use super::service;
+use crate::app::AppState;
+use crate::config::AuthMode;
+use crate::http::layout::{Meta, page};
+use crate::http::session::{Identity, SignedIn};
+use crate::http::{AppError, PageCtx};
+
+type Params = BTreeMap<String, String>;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/create-profile/", get(details_page).post(details_submit))
+        .route("/create-profile-extra/", get(extra_page).post(extra_submit))
+        .route("/profile/", get(profile_page).post(profile_submit))
+        .route("/account-settings/", get(settings_page))
+        .route("/account-settings/email/", post(change_email))
+        .route("/account-settings/password/", post(change_password))
+        .route("/account/action/start/{action}/", get(account_action))
+        .route("/account/action/complete", get(account_action_complete))
+}
+
+/// `{"legal_address.country": "US", "name": "x"}` → nested JSON as the API takes it.
+fn form_json(f: &Params, skip: &[&str]) -> Value {
+    let mut out = Map::new();
+    for (k, v) in f {
+        if skip.contains(&k.as_str()) || k == "csrfmiddlewaretoken" || k == "next" {
+            continue;
+        }
+        match k.split_once('.') {
+            Some((outer, inner)) => {
+                let entry = out
+                    .entry(outer.to_owned())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Some(o) = entry.as_object_mut() {
+                    o.insert(inner.to_owned(), Value::String(v.clone()));
+                }
+            }
+            None => {
+                out.insert(k.clone(), Value::String(v.clone()));
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+/// Current values as form fields.
+fn form_values(f: &FullUser) -> Params {
+    let mut p = Params::new();
+    p.insert("name".into(), f.user.name.clone());
+    p.insert("username".into(), f.user.username.clone());
+    if let Some(a) = &f.address {
+        for (k, v) in [
+            ("country", a.country.clone()),
+            ("state", a.state.clone().unwrap_or_default()),
+            ("first_name", a.first_name.clone()),
+            ("last_name", a.last_name.clone()),
+            ("street_address_1", a.street_address_1.clone()),
+            ("street_address_2", a.street_address_2.clone()),
+            ("city", a.city.clone()),
+            ("postal_code", a.postal_code.clone()),
+        ] {
+            p.insert(format!("legal_address.{k}"), v);
+        }
+    }
+    if let Some(pr) = &f.profile {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        let num = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+        for (k, v) in [
+            ("gender", opt(&pr.gender)),
+            ("year_of_birth", num(pr.year_of_birth)),
+            ("company", opt(&pr.company)),
+            ("job_title", opt(&pr.job_title)),
+            ("industry", opt(&pr.industry)),
+            ("job_function", opt(&pr.job_function)),
+            ("company_size", num(pr.company_size)),
+            ("years_experience", num(pr.years_experience)),
+            ("leadership_level", opt(&pr.leadership_level)),
+            ("highest_education", opt(&pr.highest_education)),
+        ] {
+            p.insert(format!("user_profile.{k}"), v);
+        }
+    }
+    p
+}
+
+fn options<K: ToString>(list: &[(K, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(k, l)| (k.to_string(), (*l).to_owned()))
+        .collect()
+}
+
+fn address_fields(v: &Params, errors: &FieldErrors) -> Markup {
+    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
+    let countries: Vec<(String, String)> = geo::COUNTRIES
+        .iter()
+        .map(|c| (c.code.to_owned(), c.name.to_owned()))
+        .collect();
+    let states: Vec<(String, String)> = geo::US_SUBDIVISIONS
+        .iter()
+        .chain(geo::CA_SUBDIVISIONS)
+        .map(|s| (s.code.to_owned(), format!("{} ({})", s.name, &s.code[..2])))
+        .collect();
+    html! {
+        fieldset {
+            legend { "Legal address" }
+            (input("text", "legal_address.first_name", "legal_address.first_name", "First name", &g("legal_address.first_name"), errors, "autocomplete:given-name"))
+            (input("text", "legal_address.last_name", "legal_address.last_name", "Last name", &g("legal_address.last_name"), errors, "autocomplete:family-name"))
+            (input("text", "legal_address.street_address_1", "legal_address.street_address_1", "Street address", &g("legal_address.street_address_1"), errors, "autocomplete:address-line1"))
+            (input("text", "legal_address.city", "legal_address.city", "City", &g("legal_address.city"), errors, "autocomplete:address-level2"))
+            (select("legal_address.country", "legal_address.country", "Country", &g("legal_address.country"), &countries, errors))
+            (select("legal_address.state", "legal_address.state", "State or province (US and Canada)", &g("legal_address.state"), &states, errors))
+            (input("text", "legal_address.postal_code", "legal_address.postal_code", "Postal code", &g("legal_address.postal_code"), errors, "autocomplete:postal-code"))
+        }
+    }
+}
+
+fn extra_fields(v: &Params, errors: &FieldErrors, year_name: &str) -> Markup {
+    let g = |k: &str| {
+        v.get(&format!("user_profile.{k}"))
+            .or_else(|| v.get(k))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let education: Vec<(String, String)> = model::HIGHEST_EDUCATION
+        .iter()
+        .map(|e| ((*e).to_owned(), (*e).to_owned()))
+        .collect();
+    let key = |k: &str| {
+        if year_name.starts_with("user_profile.") {
+            format!("user_profile.{k}")
+        } else {
+            k.to_owned()
+        }
+    };
+    html! {
+        (select(&key("gender"), &key("gender"), "Gender", &g("gender"), &options(model::GENDERS), errors))
+        (input("number", year_name, year_name, "Year of birth", &g(year_name.trim_start_matches("user_profile.")).to_string() , errors, ""))
+        (input("text", &key("company"), &key("company"), "Company", &g("company"), errors, "autocomplete:organization"))
+        (input("text", &key("job_title"), &key("job_title"), "Job title", &g("job_title"), errors, "autocomplete:organization-title"))
+        (select(&key("company_size"), &key("company_size"), "Company size", &g("company_size"), &options(model::COMPANY_SIZES), errors))
+        (select(&key("years_experience"), &key("years_experience"), "Years of experience", &g("years_experience"), &options(model::YEARS_EXPERIENCE), errors))
+        (select(&key("highest_education"), &key("highest_education"), "Highest level of education", &g("highest_education"), &education, errors))
+    }
+}
+
+fn shell(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
+    page(
+        ctx,
+        &Meta {
+            title,
+            noindex: true,
+            ..Meta::default()
+        },
+        html! {
+            section class="container narrow" { h1 { (title) } (body) }
+        },
+    )
+}
+
+fn details_form(ctx: &PageCtx, v: &Params, next: &str, errors: &FieldErrors) -> Markup {
+    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
+    shell(
+        ctx,
+        "Complete your profile",
+        html! {
+            (other_errors(errors, &[]))
+            form method="post" action=(ctx.prefix.url("/create-profile/")) {
+                (csrf_input(&ctx.csrf_token))
+                input type="hidden" name="next" value=(next);
+                (input("text", "name", "name", "Full name", &g("name"), errors, "required autocomplete:name"))
+                (input("text", "username", "username", "Public username", &g("username"), errors, "required autocomplete:username"))
+                (address_fields(v, errors))
+                (input("number", "user_profile.year_of_birth", "user_profile.year_of_birth", "Year of birth", &g("user_profile.year_of_birth"), errors, "required"))
+                (select("user_profile.gender", "user_profile.gender", "Gender", &g("user_profile.gender"), &options(model::GENDERS), errors))
+                button class="button" type="submit" { "Continue" }
+            }
+        },
+    )
+}
+
+async fn load(state: &AppState, id: i64) -> Result<FullUser, AppError> {
+    profile::load(state, id).await?.ok_or_else(AppError::not_found)
+}
+
+async fn details_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    SignedIn(u): SignedIn,
+    Query(q): Query<Params>,
+) -> Result<Markup, AppError> {
+    let f = load(&state, u.id).await?;
+    Ok(details_form(
+        &ctx,
+        &form_values(&f),
+        q.get("next").map_or("", String::as_str),
+        &FieldErrors::new(),
+    ))
+}
+
+async fn details_submit(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    SignedIn(u): SignedIn,
+    Form(f): Form<Params>,
+) -> Result<Response, AppError> {
+    let me = load(&state, u.id).await?;
+    let next = f.get("next").cloned().unwrap_or_default();
+    match profile::save_details(&state, &me, &form_json(&f, &[])).await {
+        Ok(_) => {
+            let q: String = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", &next)
+                .finish();
+            Ok(Redirect::to(&ctx.prefix.url(&format!("/create-profile-extra/?{q}"))).into_response())
+        }
+        Err(AppError::Invalid(errors)) => {
+            Ok((StatusCode::BAD_REQUEST, details_form(&ctx, &f, &next, &errors)).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn extra_form(ctx: &PageCtx, v: &Params, next: &str, errors: &FieldErrors) -> Markup {
+    shell(
+        ctx,
+        "Tell us about yourself",
+        html! {
+            (other_errors(errors, &["gender", "birth_year", "company", "job_title", "company_size", "years_experience", "highest_education"]))
+            form method="post" action=(ctx.prefix.url("/create-profile-extra/")) {
+                (csrf_input(&ctx.csrf_token))
+                input type="hidden" name="next" value=(next);
+                (extra_fields(v, errors, "birth_year"))
+                button class="button" type="submit" { "Finish" }
+            }
+            p { a href=(safe_next_str(ctx, next)) { "Skip for now" } }
+        },
+    )
+}
+
+fn safe_next_str(ctx: &PageCtx, next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") {
+        next.to_owned()
+    } else {
+        ctx.prefix.url("/dashboard/")
+    }
+}
+
+async fn extra_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    SignedIn(u): SignedIn,
+    Query(q): Query<Params>,
+) -> Result<Markup, AppError> {
+    let f = load(&state, u.id).await?;
+    let mut v = form_values(&f);
+    if let Some(y) = v.get("user_profile.year_of_birth").cloned() {
+        v.insert("birth_year".into(), y);
+    }
+    Ok(extra_form(
+        &ctx,
+        &v,
+        q.get("next").map_or("", String::as_str),
+        &FieldErrors::new(),
+    ))
+}
+
+async fn extra_submit(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    SignedIn(u): SignedIn,
+    Form(f): Form<Params>,
+) -> Result<Response, AppError> {
+    let me = load(&state, u.id).await?;
+    let next = f.get("next").cloned().unwrap_or_default();
+    match profile::save_extra(&state, &me, &form_json(&f, &[])).await {
+        Ok(_) => Ok(Redirect::to(&safe_next(&state.config, &ctx.prefix, Some(&next))).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            Ok((StatusCode::BAD_REQUEST, extra_form(&ctx, &f, &next, &errors)).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn profile_form(ctx: &PageCtx, f: &FullUser, v: &Params, errors: &FieldErrors, saved: bool) -> Markup {
+    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
+    shell(
+        ctx,
+        "Profile",
+        html! {
+            @if saved { p class="notice" role="status" { "Your profile was saved." } }
+            (other_errors(errors, &[]))
+            p { "Signed in as " strong { (f.user.email) } " (" (f.user.username) "). " a href=(ctx.prefix.url("/account-settings/")) { "Account settings" } }
+            form method="post" action=(ctx.prefix.url("/profile/")) {
+                (csrf_input(&ctx.csrf_token))
+                (input("text", "name", "name", "Full name", &g("name"), errors, "required autocomplete:name"))
+                (address_fields(v, errors))
+                fieldset {
+                    legend { "About you" }
+                    (extra_fields(v, errors, "user_profile.year_of_birth"))
+                }
+                button class="button" type="submit" { "Save profile" }
+            }
+        },
+    )
+}
+
+async fn profile_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    SignedIn(u): SignedIn,
+    Query(q): Query<Params>,
+) -> Result<Markup, AppError> {
+    let f = load(&state, u.id).await?;
+    Ok(profile_form(
+        &ctx,
+        &f,
+        &form_values(&f),
+        &FieldErrors::new(),
+        q.contains_key("saved"),
+    ))
+}
+
+async fn profile_submit(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    SignedIn(u): SignedIn,
+    Form(f): Form<Params>,
+) -> Result<Response, AppError> {
+    let me = load(&state, u.id).await?;
+    match profile::update_me(&state, &me, &form_json(&f, &[])).await {
+        Ok(_) => Ok(Redirect::to(&ctx.prefix.url("/profile/?saved=1")).into_response()),
+        Err(AppError::Invalid(errors)) => Ok((
+            StatusCode::BAD_REQUEST,
+            profile_form(&ctx, &me, &f, &errors, false),
+        )
+            .into_response()),
+        Err(e) => Err(e),
+    }
+}
+
+fn settings(
+    ctx: &PageCtx,
+    state: &AppState,
+    u: &crate::users::store::User,
+    errors: &FieldErrors,
+    notice: Option<&str>,
+) -> Markup {
+    let p = &ctx.prefix;
+    shell(
+        ctx,
+        "Account settings",
+        html! {
+            @if let Some(n) = notice { p class="notice" role="status" { (n) } }
+            (other_errors(errors, &["email", "password", "current_password", "new_password"]))
+            p { "Email: " strong { (u.email) } }
+            @if state.config.auth_mode == AuthMode::Local {
+                h2 { "Change email" }
+                form method="post" action=(p.url("/account-settings/email/")) {
+                    (csrf_input(&ctx.csrf_token))
+                    (input("email", "email", "email", "New email", "", errors, "required autocomplete:email"))
+                    (input("password", "password", "password", "Current password", "", errors, "required autocomplete:current-password"))
+                    button class="button" type="submit" { "Send confirmation link" }
+                }
+                h2 { "Change password" }
+                form method="post" action=(p.url("/account-settings/password/")) {
+                    (csrf_input(&ctx.csrf_token))
+                    (input("password", "current_password", "current_password", "Current password", "", errors, "required autocomplete:current-password"))
+                    (input("password", "new_password", "new_password", "New password", "", errors, "required autocomplete:new-password"))
+                    button class="button" type="submit" { "Change password" }
+                }
+            } @else {
+                p { "Your email and password are managed by your MIT Learn account." }
+                ul {
+                    li { a href=(p.url("/account/action/start/update-email/")) { "Change email" } }
+                    li { a href=(p.url("/account/action/start/update-password/")) { "Change password" } }
+                }
+            }
+        },
+    )
+}
+
+async fn settings_page(State(state): State<AppState>, ctx: PageCtx, SignedIn(u): SignedIn) -> Markup {
+    settings(&ctx, &state, &u, &FieldErrors::new(), None)
+}
+
+async fn change_email(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    SignedIn(u): SignedIn,
+    Form(f): Form<Params>,
+) -> Result<Response, AppError> {
+    if state.config.auth_mode != AuthMode::Local {
+        return Err(AppError::not_found());
+    }
+    let get = |k: &str| f.get(k).map_or("", String::as_str);
+    match service::request_email_change(&state, &u, get("email"), get("password")).await {
+        Ok(()) => Ok(settings(
+            &ctx,
+            &state,
+            &u,
+            &FieldErrors::new(),
+            Some("We sent a confirmation link to your new address; your email changes when you follow it."),
+        )
+        .into_response()),
+        Err(AppError::Invalid(e)) => {
+            Ok((StatusCode::BAD_REQUEST, settings(&ctx, &state, &u, &e, None)).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    id: Identity,
+    SignedIn(u): SignedIn,
+    Form(f): Form<Params>,
+) -> Result<Response, AppError> {
+    if state.config.auth_mode != AuthMode::Local {
+        return Err(AppError::not_found());
+    }
+    let get = |k: &str| f.get(k).map_or("", String::as_str);
+    match service::change_password(
+        &state,
+        &u,
+        id.session_id(),
+        get("current_password"),
+        get("new_password"),
+    )
+    .await
+    {
+        Ok(()) => Ok(settings(
+            &ctx,
+            &state,
+            &u,
+            &FieldErrors::new(),
+            Some("Your password was changed; other sessions were signed out."),
+        )
+        .into_response()),
+        Err(AppError::Invalid(e)) => {
+            Ok((StatusCode::BAD_REQUEST, settings(&ctx, &state, &u, &e, None)).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The Keycloak realm base (`…/realms/<realm>`) from the OIDC discovery URL.
+fn realm_base(state: &AppState) -> Option<(String, String)> {
+    let oidc = state.config.oidc.as_ref()?;
+    let url = oidc.discovery_url.as_str();
+    let base = url
+        .split("/.well-known/")
+        .next()?
+        .trim_end_matches('/')
+        .to_owned();
+    Some((base, oidc.client_id.clone()))
+}
+
+/// `/account/action/start/{update-email,update-password}/` → Keycloak with `kc_action`.
+async fn account_action(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(action): Path<String>,
+    Query(q): Query<Params>,
+) -> Result<Response, AppError> {
+    let kc_action = match action.as_str() {
+        "update-email" => "UPDATE_EMAIL",
+        "update-password" => "UPDATE_PASSWORD",
+        _ => return Ok(Redirect::to(&ctx.prefix.url("/account-settings/")).into_response()),
+    };
+    let Some((base, client_id)) = realm_base(&state) else {
+        return Err(AppError::NotFound(
+            "Account actions need MITXONLINE_OIDC_DISCOVERY_URL and _CLIENT_ID.".into(),
+        ));
+    };
+    let next = safe_next(
+        &state.config,
+        &ctx.prefix,
+        q.get("next").map(String::as_str).or(Some("/account-settings/")),
+    );
+    let complete = state.config.absolute_url(&format!(
+        "/account/action/complete?{}",
+        url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("next", &next)
+            .finish()
+    ));
+    let qs = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("client_id", &client_id)
+        .append_pair("response_type", "code")
+        .append_pair("redirect_uri", &complete)
+        .append_pair("scope", "openid")
+        .append_pair("kc_action", kc_action)
+        .finish();
+    Ok(Redirect::to(&format!("{base}/protocol/openid-connect/auth?{qs}")).into_response())
+}
+
+async fn account_action_complete(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Query(q): Query<Params>,
+) -> Redirect {
+    Redirect::to(&safe_next(
+        &state.config,
+        &ctx.prefix,
+        q.get("next").map(String::as_str),
+    ))
+}

@@ -1,0 +1,185 @@
+//! `/staff/api-keys/`: staff create, list and revoke the API keys service accounts use
+//! (MIT Learn's ETL). A new key is shown once; every change is audited.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use maud::{Markup, html};
+use serde_json::json;
+
+use super::api_keys::{self, ApiKey, Scope};
+use super::forms::{csrf_input, input};
+use super::model::FieldErrors;
+use crate::app::AppState;
+use crate::db::DbError;
+use crate::http::auth::StaffAccess;
+use crate::http::layout::{Meta, page};
+use crate::http::{AppError, PageCtx};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/staff/api-keys/", get(list).post(create))
+        .route("/staff/api-keys/{id}/revoke/", post(revoke))
+}
+
+fn view(ctx: &PageCtx, keys: &[ApiKey], created: Option<(&ApiKey, &str)>, errors: &FieldErrors) -> Markup {
+    let p = &ctx.prefix;
+    page(
+        ctx,
+        &Meta {
+            title: "API keys",
+            noindex: true,
+            ..Meta::default()
+        },
+        html! {
+            section class="container" {
+                h1 { "API keys" }
+                p { "Service accounts send " code { "Authorization: Api-Key <key>" } ". Only a hash of each key is stored." }
+                @if let Some((k, secret)) = created {
+                    div class="notice" role="status" {
+                        p { "Key " strong { (k.name) } " created. Copy it now; it is not shown again:" }
+                        p { code id="new-key" { (secret) } }
+                    }
+                }
+                h2 { "Create a key" }
+                form method="post" action=(p.url("/staff/api-keys/")) {
+                    (csrf_input(&ctx.csrf_token))
+                    (input("text", "name", "name", "Name", "", errors, "required"))
+                    div class="field" {
+                        label for="f-scope" { "Scope" }
+                        select id="f-scope" name="scope" {
+                            option value="catalog" { "catalog — read the catalog and internal course APIs" }
+                            option value="staff" { "staff — operate the appliance" }
+                        }
+                    }
+                    button class="button" type="submit" { "Create key" }
+                }
+                h2 { "Keys" }
+                div class="table-wrap" {
+                    table {
+                        thead { tr { th { "Name" } th { "Prefix" } th { "Scope" } th { "Created" } th { "Status" } th { span class="visually-hidden" { "Actions" } } } }
+                        tbody {
+                            @for k in keys {
+                                tr {
+                                    td { (k.name) } td { code { (k.prefix) } } td { (k.scope.as_str()) } td { (k.created_on) }
+                                    td { @if let Some(r) = &k.revoked_on { "revoked " (r) } @else { "active" } }
+                                    td {
+                                        @if k.revoked_on.is_none() {
+                                            form method="post" action=(p.url(&format!("/staff/api-keys/{}/revoke/", k.id))) {
+                                                (csrf_input(&ctx.csrf_token))
+                                                button type="submit" { "Revoke " span class="visually-hidden" { (k.name) } }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+async fn all(state: &AppState) -> Result<Vec<ApiKey>, AppError> {
+    Ok(state
+        .db
+        .read(|c| api_keys::list(c).map_err(DbError::from))
+        .await?)
+}
+
+async fn list(_staff: StaffAccess, ctx: PageCtx, State(state): State<AppState>) -> Result<Markup, AppError> {
+    Ok(view(&ctx, &all(&state).await?, None, &FieldErrors::new()))
+}
+
+async fn create(
+    staff: StaffAccess,
+    ctx: PageCtx,
+    State(state): State<AppState>,
+    Form(f): Form<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
+    let name = f.get("name").map_or("", |s| s.trim()).to_owned();
+    let scope = Scope::parse(f.get("scope").map_or("catalog", String::as_str));
+    let mut errors = FieldErrors::new();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.insert("name".into(), vec!["Must have 1 to 100 characters.".into()]);
+    }
+    let Some(scope) = scope.filter(|_| errors.is_empty()) else {
+        if errors.is_empty() {
+            errors.insert(
+                "scope".into(),
+                vec!["Not a valid choice (catalog, staff).".into()],
+            );
+        }
+        return Ok((
+            StatusCode::BAD_REQUEST,
+            view(&ctx, &all(&state).await?, None, &errors),
+        )
+            .into_response());
+    };
+    let now = state.clock.now();
+    let actor = staff.actor;
+    let (row, key) = state
+        .db
+        .write(move |c| {
+            let (row, key) = api_keys::create(c, &name, scope, now)?;
+            let after = json!({ "name": row.name, "scope": scope.as_str() });
+            crate::audit::record(
+                c,
+                None,
+                &actor,
+                "api_key.create",
+                "api_key",
+                &row.id.to_string(),
+                None,
+                Some(&after),
+                now,
+            )?;
+            Ok::<_, DbError>((row, key))
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        view(&ctx, &all(&state).await?, Some((&row, &key)), &FieldErrors::new()),
+    )
+        .into_response())
+}
+
+async fn revoke(
+    staff: StaffAccess,
+    ctx: PageCtx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let now = state.clock.now();
+    let actor = staff.actor;
+    let done = state
+        .db
+        .write(move |c| {
+            let ok = api_keys::revoke(c, id, now)?;
+            if ok {
+                crate::audit::record(
+                    c,
+                    None,
+                    &actor,
+                    "api_key.revoke",
+                    "api_key",
+                    &id.to_string(),
+                    None,
+                    None,
+                    now,
+                )?;
+            }
+            Ok::<_, DbError>(ok)
+        })
+        .await?;
+    if !done {
+        return Err(AppError::NotFound(format!("No active API key with id {id}.")));
+    }
+    Ok(Redirect::to(&ctx.prefix.url("/staff/api-keys/")).into_response())
+}

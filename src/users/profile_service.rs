@@ -1,0 +1,331 @@
+//! Profile use cases shared by the JSON APIs and the HTML forms: the user as the original's
+//! `UserSerializer` shows it, `PATCH /api/users/me`, onboarding details and extra details.
+//! Input is JSON in the original's shapes; every field is validated before anything is written.
+
+use chrono::Datelike as _;
+use serde_json::{Value, json};
+
+use super::model::{self, Errors, FieldErrors, LegalAddress, UserProfile};
+use super::profiles;
+use super::store::{self, User};
+use crate::app::AppState;
+use crate::db::DbError;
+use crate::http::AppError;
+
+/// A user with their address and profile.
+#[derive(Debug, Clone)]
+pub struct FullUser {
+    pub user: User,
+    pub address: Option<LegalAddress>,
+    pub profile: Option<UserProfile>,
+    pub completed_onboarding: bool,
+}
+
+pub async fn load(state: &AppState, user_id: i64) -> Result<Option<FullUser>, AppError> {
+    Ok(state
+        .db
+        .read(move |c| load_with(c, user_id).map_err(DbError::from))
+        .await?)
+}
+
+fn load_with(c: &rusqlite::Connection, user_id: i64) -> rusqlite::Result<Option<FullUser>> {
+    let Some(user) = store::find_by_id(c, user_id)? else {
+        return Ok(None);
+    };
+    let profile = profiles::profile(c, user_id)?;
+    Ok(Some(FullUser {
+        address: profiles::address(c, user_id)?,
+        completed_onboarding: profile.as_ref().is_some_and(|p| p.1),
+        profile: profile.map(|p| p.0),
+        user,
+    }))
+}
+
+/// The original's `UserSerializer` output for a signed-in user.
+pub fn user_json(f: &FullUser) -> Value {
+    let u = &f.user;
+    json!({
+        "id": u.id,
+        "username": u.username,
+        "name": u.name,
+        "email": u.email,
+        "legal_address": f.address,
+        "user_profile": f.profile,
+        "is_anonymous": false,
+        "is_authenticated": true,
+        "is_editor": u.is_editor,
+        "is_staff": u.is_staff,
+        "is_superuser": u.is_superuser,
+        "created_on": u.created_on,
+        "updated_on": u.updated_on,
+        "grants": [],
+        "is_active": u.is_active,
+        "b2b_organizations": [],
+        "global_id": u.global_id,
+        "compliance_missing_fields": model::compliance_missing_fields(&u.email, f.address.as_ref()),
+    })
+}
+
+/// What the original answers for an anonymous caller (see the `api_users_me` sample).
+pub fn anonymous_json() -> Value {
+    json!({
+        "id": null, "username": null, "email": null, "legal_address": null, "user_profile": null,
+        "is_anonymous": true, "is_authenticated": false, "is_staff": false, "is_superuser": false,
+        "grants": [], "is_active": false, "b2b_organizations": [], "global_id": null,
+        "compliance_missing_fields": []
+    })
+}
+
+fn current_year(state: &AppState) -> i64 {
+    i64::from(state.clock.now().year())
+}
+
+fn object(body: &Value) -> Result<&serde_json::Map<String, Value>, AppError> {
+    body.as_object()
+        .ok_or_else(|| AppError::field("non_field_errors", "Invalid data. Expected a dictionary."))
+}
+
+fn check(errors: FieldErrors) -> Result<(), AppError> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(errors))
+    }
+}
+
+/// Validated changes to one user, ready to write.
+struct Changes {
+    name: Option<String>,
+    username: Option<String>,
+    address: Option<LegalAddress>,
+    profile: Option<UserProfile>,
+}
+
+async fn apply(state: &AppState, user_id: i64, ch: Changes) -> Result<FullUser, AppError> {
+    let now = state.clock.now();
+    state
+        .db
+        .write(move |c| {
+            if let Some(u) = &ch.username {
+                if store::find_by_username(c, u)?.is_some_and(|o| o.id != user_id) {
+                    return Ok(Err(AppError::field(
+                        "username",
+                        "A user already exists with this username. Please try a different one.",
+                    )));
+                }
+                store::set_username(c, user_id, u, now)?;
+            }
+            if let Some(n) = &ch.name {
+                store::set_name(c, user_id, n, now)?;
+            }
+            if let Some(a) = &ch.address {
+                profiles::save_address(c, user_id, a)?;
+            }
+            if let Some(p) = &ch.profile {
+                profiles::save_profile(c, user_id, p)?;
+            }
+            c.execute(
+                "UPDATE users SET updated_on = ?2 WHERE id = ?1",
+                rusqlite::params![user_id, crate::clock::to_db(now)],
+            )?;
+            Ok::<_, DbError>(load_with(c, user_id)?.ok_or(AppError::not_found()))
+        })
+        .await?
+}
+
+/// `PATCH /api/users/me`: name, legal address, profile. Email, username, password, roles and
+/// `is_active` are not writable here (the original lets a PATCH change them unchecked).
+pub async fn update_me(state: &AppState, me: &FullUser, body: &Value) -> Result<FullUser, AppError> {
+    let obj = object(body)?;
+    let mut errors = FieldErrors::new();
+    let name = match obj.get("name") {
+        None => None,
+        Some(Value::String(n)) => model::validate_name(n, 0, 255)
+            .map_err(|e| errors.insert("name".into(), vec![e]))
+            .ok(),
+        Some(_) => {
+            errors.insert("name".into(), vec!["Not a valid string.".into()]);
+            None
+        }
+    };
+    let address = match obj.get("legal_address") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(model::apply_legal_address(
+            &me.address.clone().unwrap_or_default(),
+            v,
+            &mut Errors {
+                map: &mut errors,
+                prefix: "legal_address",
+            },
+        )),
+    };
+    let profile = match obj.get("user_profile") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(model::apply_profile(
+            &me.profile.clone().unwrap_or_default(),
+            v,
+            current_year(state),
+            &mut Errors {
+                map: &mut errors,
+                prefix: "user_profile",
+            },
+        )),
+    };
+    check(errors)?;
+    apply(
+        state,
+        me.user.id,
+        Changes {
+            name,
+            username: None,
+            address,
+            profile,
+        },
+    )
+    .await
+}
+
+/// `POST /api/profile/details/` (onboarding): name (2–254), username, legal address and
+/// profile, all required.
+pub async fn save_details(state: &AppState, me: &FullUser, body: &Value) -> Result<FullUser, AppError> {
+    let obj = object(body)?;
+    let mut errors = FieldErrors::new();
+    let mut required = |field: &str| -> Option<String> {
+        match obj.get(field) {
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                errors.insert(field.into(), vec!["Not a valid string.".into()]);
+                None
+            }
+            None => {
+                errors.insert(field.into(), vec!["This field is required.".into()]);
+                None
+            }
+        }
+    };
+    let name = required("name");
+    let username = required("username");
+    let name = name.and_then(|n| {
+        model::validate_name(&n, 2, 254)
+            .map_err(|e| errors.insert("name".into(), vec![e]))
+            .ok()
+    });
+    let username = username.and_then(|u| {
+        model::validate_username(&u)
+            .map_err(|e| errors.insert("username".into(), vec![e]))
+            .ok()
+    });
+    let address = match obj.get("legal_address") {
+        None => {
+            errors.insert("legal_address".into(), vec!["This field is required.".into()]);
+            None
+        }
+        Some(v) => Some(model::apply_legal_address(
+            &me.address.clone().unwrap_or_default(),
+            v,
+            &mut Errors {
+                map: &mut errors,
+                prefix: "legal_address",
+            },
+        )),
+    };
+    let profile = match obj.get("user_profile") {
+        None => {
+            errors.insert("user_profile".into(), vec!["This field is required.".into()]);
+            None
+        }
+        Some(v) => Some(model::apply_profile(
+            &me.profile.clone().unwrap_or_default(),
+            v,
+            current_year(state),
+            &mut Errors {
+                map: &mut errors,
+                prefix: "user_profile",
+            },
+        )),
+    };
+    check(errors)?;
+    apply(
+        state,
+        me.user.id,
+        Changes {
+            name,
+            username,
+            address,
+            profile,
+        },
+    )
+    .await
+}
+
+/// `POST /api/profile/extra/`: gender, birth year, company and job title are required; the
+/// rest optional. (The original drops `birth_year` silently; it is saved here.)
+pub async fn save_extra(state: &AppState, me: &FullUser, body: &Value) -> Result<FullUser, AppError> {
+    let obj = object(body)?;
+    let mut errors = FieldErrors::new();
+    for field in ["gender", "birth_year", "company", "job_title"] {
+        let blank = match obj.get(field) {
+            None | Some(Value::Null) => true,
+            Some(Value::String(s)) => s.trim().is_empty(),
+            Some(_) => false,
+        };
+        if blank {
+            let msg = if obj.contains_key(field) {
+                "This field may not be blank."
+            } else {
+                "This field is required."
+            };
+            errors.insert(field.into(), vec![msg.into()]);
+        }
+    }
+    let allowed = [
+        "gender",
+        "birth_year",
+        "company",
+        "job_title",
+        "industry",
+        "job_function",
+        "years_experience",
+        "company_size",
+        "leadership_level",
+        "highest_education",
+    ];
+    let filtered: serde_json::Map<String, Value> = obj
+        .iter()
+        .filter(|(k, _)| allowed.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let profile = model::apply_profile(
+        &me.profile.clone().unwrap_or_default(),
+        &Value::Object(filtered),
+        current_year(state),
+        &mut Errors {
+            map: &mut errors,
+            prefix: "",
+        },
+    );
+    check(errors)?;
+    apply(
+        state,
+        me.user.id,
+        Changes {
+            name: None,
+            username: None,
+            address: None,
+            profile: Some(profile),
+        },
+    )
+    .await
+}
+
+/// Marks onboarding done (first login) and returns whether it had been done before.
+pub async fn complete_onboarding(state: &AppState, user_id: i64) -> Result<bool, AppError> {
+    Ok(state
+        .db
+        .write(move |c| {
+            let before = profiles::profile(c, user_id)?.is_some_and(|p| p.1);
+            profiles::set_completed_onboarding(c, user_id)?;
+            Ok::<_, DbError>(before)
+        })
+        .await?)
+}

@@ -1,0 +1,472 @@
+//! Account use cases: gateway sign-in, local sign-up, email verification, login with
+//! throttling, logout, password reset and change, email change. The only place that combines
+//! the user stores, sessions, password hashing and mail.
+
+use chrono::Duration;
+
+use super::model::{self, FieldErrors};
+use super::sessions::{self, Purpose, Source};
+use super::store::{self, NewUser, User};
+use super::{gateway::Userinfo, password, profiles};
+use crate::app::AppState;
+use crate::db::DbError;
+use crate::http::AppError;
+use crate::mail::{self, Email};
+
+/// Failed logins tolerated per account, and per client address, within [`THROTTLE_WINDOW`].
+pub const ACCOUNT_FAILURE_LIMIT: i64 = 5;
+pub const IP_FAILURE_LIMIT: i64 = 20;
+pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
+
+pub async fn load_user(state: &AppState, id: i64) -> Result<Option<User>, AppError> {
+    let u = state
+        .db
+        .read(move |c| store::find_by_id(c, id).map_err(DbError::from))
+        .await?;
+    Ok(u.filter(|u| u.is_active))
+}
+
+async fn hash_password(pw: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || password::hash(&pw))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(AppError::Internal)
+}
+
+async fn verify_password(pw: String, hash: Option<String>) -> bool {
+    // Without a hash, still spend the same effort so timing does not reveal accounts.
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    tokio::task::spawn_blocking(move || {
+        let dummy = DUMMY.get_or_init(|| password::hash("not a password").unwrap_or_default());
+        let ok = password::verify(&pw, hash.as_deref().unwrap_or(dummy));
+        ok && hash.is_some()
+    })
+    .await
+    .unwrap_or(false)
+}
+
+fn link(state: &AppState, path: &str, token: &str) -> String {
+    state.config.absolute_url(&format!("{path}?token={token}"))
+}
+
+/// The gateway vouches for `info`: find or create the user (as the original's backend does),
+/// and keep a gateway session. Returns the user, the session id and a new cookie value if one
+/// was created; `None` for inactive or unusable accounts.
+pub async fn gateway_sign_in(
+    state: &AppState,
+    info: &Userinfo,
+    session_token: Option<&str>,
+) -> Result<Option<(User, i64, Option<String>)>, AppError> {
+    provider_sign_in(state, info, session_token, Source::Gateway).await
+}
+
+/// Signs in a user vouched for by the identity provider (gateway header or OIDC ID token),
+/// finding them by `sub` (= `global_id`) or creating them, and keeping a session of `source`.
+pub async fn provider_sign_in(
+    state: &AppState,
+    info: &Userinfo,
+    session_token: Option<&str>,
+    source: Source,
+) -> Result<Option<(User, i64, Option<String>)>, AppError> {
+    let now = state.clock.now();
+    let sub = info.sub.clone();
+    let token = session_token.map(str::to_owned);
+    // Fast path: known user, nothing changed, live gateway session for them.
+    let (existing, session) = state
+        .db
+        .read(move |c| {
+            let u = store::find_by_global_id(c, &sub)?;
+            let s = match token {
+                Some(t) => sessions::find(c, &t, now)?,
+                None => None,
+            };
+            Ok::<_, DbError>((u, s))
+        })
+        .await?;
+    if let Some(u) = &existing {
+        if !u.is_active {
+            return Ok(None);
+        }
+        let unchanged = info.preferred_username.as_deref().is_none_or(|n| n == u.username)
+            && info
+                .email
+                .as_deref()
+                .is_none_or(|e| e.eq_ignore_ascii_case(&u.email))
+            && (info.name.is_none() || !u.name.is_empty());
+        if unchanged
+            && let Some(s) = &session
+            && s.user_id == u.id
+            && s.source == source
+        {
+            return Ok(Some((u.clone(), s.id, None)));
+        }
+    }
+    let info = info.clone();
+    let reuse = session.filter(|s| s.source == source).map(|s| (s.id, s.user_id));
+    state
+        .db
+        .write(move |c| {
+            let user = match store::find_by_global_id(c, &info.sub)? {
+                Some(u) => u,
+                None => {
+                    let Some(email) = info.email.clone() else {
+                        return Ok(None);
+                    };
+                    match store::find_by_email(c, &email)? {
+                        // An account made before SSO (same email, not linked yet) is adopted.
+                        Some(u) if u.global_id.is_none() => u,
+                        Some(_) => return Ok(None),
+                        None => {
+                            let username = match info.preferred_username.as_deref() {
+                                Some(p) if store::find_by_username(c, p)?.is_none() => p.to_owned(),
+                                _ => store::free_username(c, &email)?,
+                            };
+                            let id = store::insert(
+                                c,
+                                &NewUser {
+                                    email,
+                                    username,
+                                    ..NewUser::default()
+                                },
+                                now,
+                            )?;
+                            store::find_by_id(c, id)?
+                                .ok_or(DbError::from(rusqlite::Error::QueryReturnedNoRows))?
+                        }
+                    }
+                }
+            };
+            if !user.is_active {
+                return Ok(None);
+            }
+            store::apply_provider_fields(
+                c,
+                &user,
+                &store::ProviderFields {
+                    global_id: &info.sub,
+                    username: info.preferred_username.as_deref(),
+                    email: info.email.as_deref(),
+                    name: info.name.as_deref(),
+                },
+                now,
+            )?;
+            profiles::ensure_rows(c, user.id)?;
+            let (sid, token) = match reuse {
+                Some((sid, uid)) if uid == user.id => (sid, None),
+                _ => {
+                    let t = sessions::create(c, user.id, source, now)?;
+                    let sid = c.last_insert_rowid();
+                    store::set_last_login(c, user.id, now)?;
+                    (sid, Some(t))
+                }
+            };
+            let user =
+                store::find_by_id(c, user.id)?.ok_or(DbError::from(rusqlite::Error::QueryReturnedNoRows))?;
+            Ok::<_, DbError>(Some((user, sid, token)))
+        })
+        .await
+        .map_err(AppError::from)
+}
+
+fn invalid(errors: FieldErrors) -> AppError {
+    AppError::Invalid(errors)
+}
+
+/// Local sign-up: creates an unverified account and mails the verification link.
+pub async fn sign_up(state: &AppState, email: &str, name: &str, pw: &str) -> Result<i64, AppError> {
+    let mut errors = FieldErrors::new();
+    let email = model::validate_email(email)
+        .map_err(|e| errors.insert("email".into(), vec![e]))
+        .ok();
+    let name = model::validate_name(name, 2, 254)
+        .map_err(|e| errors.insert("name".into(), vec![e]))
+        .ok();
+    if let Err(e) = model::validate_password(pw) {
+        errors.insert("password".into(), vec![e]);
+    }
+    let (Some(email), Some(name)) = (email, name) else {
+        return Err(invalid(errors));
+    };
+    if !errors.is_empty() {
+        return Err(invalid(errors));
+    }
+    let hash = hash_password(pw.to_owned()).await?;
+    let now = state.clock.now();
+    let base = state.config.absolute_url("/verify-email/");
+    let id = state
+        .db
+        .write(move |c| {
+            if store::find_by_email(c, &email)?.is_some() {
+                return Ok(Err(AppError::field("email", "Email address already exists in the system.")));
+            }
+            let username = store::free_username(c, &email)?;
+            let id = store::insert_unverified(
+                c,
+                &NewUser { email: email.clone(), username, name, password_hash: Some(hash), ..NewUser::default() },
+                now,
+            )?;
+            profiles::ensure_rows(c, id)?;
+            let token = sessions::issue_token(c, id, Purpose::Verify, None, now)?;
+            mail::queue(c, now, &Email {
+                to: email,
+                subject: "Confirm your MITx Online email address".into(),
+                body: format!("Welcome to MITx Online.\n\nConfirm your email address to finish creating your account:\n{base}?token={token}\n\nThe link is valid for 24 hours. If you did not sign up, ignore this email.\n"),
+            })?;
+            Ok::<_, DbError>(Ok(id))
+        })
+        .await??;
+    state.outbox.wake();
+    Ok(id)
+}
+
+/// Confirms an email address from its link and signs the user in; returns the session cookie.
+pub async fn verify_email(state: &AppState, token: &str) -> Result<Option<(User, String)>, AppError> {
+    let now = state.clock.now();
+    let token = token.to_owned();
+    state
+        .db
+        .write(move |c| {
+            let Some((uid, _)) = sessions::consume_token(c, &token, Purpose::Verify, now)? else {
+                return Ok(None);
+            };
+            store::mark_verified(c, uid, now)?;
+            let Some(user) = store::find_by_id(c, uid)?.filter(|u| u.is_active) else {
+                return Ok(None);
+            };
+            let cookie = sessions::create(c, uid, Source::Local, now)?;
+            store::set_last_login(c, uid, now)?;
+            Ok::<_, DbError>(Some((user, cookie)))
+        })
+        .await
+        .map_err(AppError::from)
+}
+
+/// Why a login failed.
+#[derive(Debug)]
+pub enum LoginError {
+    Throttled,
+    BadCredentials,
+    Unverified,
+    Other(AppError),
+}
+
+impl From<DbError> for LoginError {
+    fn from(e: DbError) -> Self {
+        LoginError::Other(e.into())
+    }
+}
+
+/// Local login with per-account and per-address throttling; returns the session cookie.
+pub async fn log_in(
+    state: &AppState,
+    email: &str,
+    pw: &str,
+    ip: Option<std::net::IpAddr>,
+) -> Result<(User, String), LoginError> {
+    let now = state.clock.now();
+    let since = now - THROTTLE_WINDOW;
+    let account_key = email.trim().to_lowercase();
+    let ip_key = ip.map(|i| i.to_string()).unwrap_or_default();
+    let (ak, ik) = (account_key.clone(), ip_key.clone());
+    let (account_failures, ip_failures, creds) = state
+        .db
+        .read(move |c| {
+            Ok::<_, DbError>((
+                sessions::failures_since(c, "account", &ak, since)?,
+                sessions::failures_since(c, "ip", &ik, since)?,
+                store::credentials(c, &ak)?,
+            ))
+        })
+        .await?;
+    if account_failures >= ACCOUNT_FAILURE_LIMIT || ip_failures >= IP_FAILURE_LIMIT {
+        return Err(LoginError::Throttled);
+    }
+    let hash = creds.as_ref().and_then(|(_, h)| h.clone());
+    let ok = verify_password(pw.to_owned(), hash).await;
+    let user = creds.map(|(u, _)| u).filter(|u| ok && u.is_active);
+    let Some(user) = user else {
+        state
+            .db
+            .write(move |c| {
+                sessions::record_failure(c, "account", &account_key, now)?;
+                sessions::record_failure(c, "ip", &ip_key, now).map_err(DbError::from)
+            })
+            .await?;
+        return Err(LoginError::BadCredentials);
+    };
+    if !user.email_verified {
+        return Err(LoginError::Unverified);
+    }
+    let uid = user.id;
+    let cookie = state
+        .db
+        .write(move |c| {
+            sessions::clear_failures(c, &account_key, now - Duration::days(1))?;
+            store::set_last_login(c, uid, now)?;
+            sessions::create(c, uid, Source::Local, now).map_err(DbError::from)
+        })
+        .await?;
+    Ok((user, cookie))
+}
+
+pub async fn log_out(state: &AppState, session_id: i64) -> Result<(), AppError> {
+    let now = state.clock.now();
+    state
+        .db
+        .write(move |c| sessions::revoke(c, session_id, now).map_err(DbError::from))
+        .await?;
+    Ok(())
+}
+
+/// Mails a reset link if the account exists; says nothing either way (no account probing).
+pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(), AppError> {
+    let now = state.clock.now();
+    let email = email.trim().to_owned();
+    let base = state.config.absolute_url("/password-reset/confirm/");
+    state
+        .db
+        .write(move |c| {
+            if let Some(u) = store::find_by_email(c, &email)?.filter(|u| u.is_active) {
+                let token = sessions::issue_token(c, u.id, Purpose::Reset, None, now)?;
+                mail::queue(c, now, &Email {
+                    to: u.email,
+                    subject: "Reset your MITx Online password".into(),
+                    body: format!("Someone asked to reset the password of your MITx Online account.\n\nChoose a new password here (valid for one hour):\n{base}?token={token}\n\nIf it was not you, ignore this email; your password is unchanged.\n"),
+                })?;
+            }
+            Ok::<_, DbError>(())
+        })
+        .await?;
+    state.outbox.wake();
+    Ok(())
+}
+
+/// Whether a reset link is still usable (for showing the form).
+pub async fn reset_token_valid(state: &AppState, token: &str) -> Result<bool, AppError> {
+    let now = state.clock.now();
+    let token = token.to_owned();
+    Ok(state
+        .db
+        .read(move |c| sessions::peek_token(c, &token, Purpose::Reset, now).map_err(DbError::from))
+        .await?
+        .is_some())
+}
+
+/// Sets a new password from a reset link; every session of the account ends.
+pub async fn reset_password(state: &AppState, token: &str, pw: &str) -> Result<bool, AppError> {
+    model::validate_password(pw).map_err(|e| AppError::field("password", e))?;
+    let hash = hash_password(pw.to_owned()).await?;
+    let now = state.clock.now();
+    let token = token.to_owned();
+    state
+        .db
+        .write(move |c| {
+            let Some((uid, _)) = sessions::consume_token(c, &token, Purpose::Reset, now)? else {
+                return Ok(false);
+            };
+            store::set_password_hash(c, uid, &hash, now)?;
+            store::mark_verified(c, uid, now)?;
+            sessions::revoke_all(c, uid, None, now)?;
+            Ok::<_, DbError>(true)
+        })
+        .await
+        .map_err(AppError::from)
+}
+
+/// Changes the password after checking the current one; other sessions end.
+pub async fn change_password(
+    state: &AppState,
+    user: &User,
+    keep_session: Option<i64>,
+    current: &str,
+    new: &str,
+) -> Result<(), AppError> {
+    let uid = user.id;
+    let stored = state
+        .db
+        .read(move |c| store::password_hash(c, uid).map_err(DbError::from))
+        .await?;
+    if !verify_password(current.to_owned(), stored).await {
+        return Err(AppError::field(
+            "current_password",
+            "Your current password is not correct.",
+        ));
+    }
+    model::validate_password(new).map_err(|e| AppError::field("new_password", e))?;
+    let hash = hash_password(new.to_owned()).await?;
+    let now = state.clock.now();
+    state
+        .db
+        .write(move |c| {
+            store::set_password_hash(c, uid, &hash, now)?;
+            sessions::revoke_all(c, uid, keep_session, now).map_err(DbError::from)
+        })
+        .await?;
+    Ok(())
+}
+
+/// Starts an email change: after the password check, mails a confirmation link to the new
+/// address (the change happens when it is followed).
+pub async fn request_email_change(
+    state: &AppState,
+    user: &User,
+    new_email: &str,
+    pw: &str,
+) -> Result<(), AppError> {
+    let new_email = model::validate_email(new_email).map_err(|e| AppError::field("email", e))?;
+    if new_email.eq_ignore_ascii_case(&user.email) {
+        return Err(AppError::field(
+            "email",
+            "Provided email address is same as your current one",
+        ));
+    }
+    let uid = user.id;
+    let stored = state
+        .db
+        .read(move |c| store::password_hash(c, uid).map_err(DbError::from))
+        .await?;
+    if !verify_password(pw.to_owned(), stored).await {
+        return Err(AppError::field("password", "Invalid Password"));
+    }
+    let now = state.clock.now();
+    let base = link(state, "/account/confirm-email", "");
+    state
+        .db
+        .write(move |c| {
+            if store::find_by_email(c, &new_email)?.is_some() {
+                return Ok(Err(AppError::field("email", "Invalid email address")));
+            }
+            let token = sessions::issue_token(c, uid, Purpose::ChangeEmail, Some(&new_email), now)?;
+            mail::queue(c, now, &Email {
+                to: new_email,
+                subject: "Confirm your new MITx Online email address".into(),
+                body: format!("Confirm the change of your MITx Online email address to this one:\n{base}{token}\n\nThe link is valid for 24 hours.\n"),
+            })?;
+            Ok::<_, DbError>(Ok(()))
+        })
+        .await??;
+    state.outbox.wake();
+    Ok(())
+}
+
+/// Applies a confirmed email change; false if the link is invalid or the address got taken.
+pub async fn confirm_email_change(state: &AppState, token: &str) -> Result<bool, AppError> {
+    let now = state.clock.now();
+    let token = token.to_owned();
+    state
+        .db
+        .write(move |c| {
+            let Some((uid, Some(email))) = sessions::consume_token(c, &token, Purpose::ChangeEmail, now)?
+            else {
+                return Ok(false);
+            };
+            if store::find_by_email(c, &email)?.is_some() {
+                return Ok(false);
+            }
+            store::set_email(c, uid, &email, now)?;
+            store::mark_verified(c, uid, now)?;
+            Ok::<_, DbError>(true)
+        })
+        .await
+        .map_err(AppError::from)
+}
