@@ -8,8 +8,10 @@
 
 pub mod app;
 pub mod audit;
+pub mod catalog;
 pub mod cli;
 pub mod clock;
+pub mod cms;
 pub mod config;
 pub mod db;
 pub mod demo;
