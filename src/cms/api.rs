@@ -84,6 +84,11 @@ fn image(cat_media: Option<i64>, cx: &Ctx<'_>, title: &str) -> Value {
 
 fn certificate(cat: &Catalog, cx: &Ctx<'_>, p: &PublishedPage) -> Value {
     let mut m = meta(cat, cx, p, true);
+    if let Some(o) = m.as_object_mut() {
+        // Embedded certificate pages carry no live/last-published flags (as the original).
+        o.remove("live");
+        o.remove("last_published_at");
+    }
     if let Some(parent) = p.parent_id.and_then(|id| cat.page_by_id(id)) {
         m["parent"] = json!({
             "id": parent.id,

@@ -3,6 +3,8 @@
 
 mod support;
 
+mod catalog;
+mod catalog_filters;
 mod foundation;
 mod foundation_crash;
 mod foundation_outbox;
