@@ -5,6 +5,8 @@ mod support;
 
 mod catalog;
 mod catalog_filters;
+mod cms;
 mod foundation;
 mod foundation_crash;
 mod foundation_outbox;
+mod site;
