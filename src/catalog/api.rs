@@ -19,6 +19,12 @@ use crate::http::auth::ServiceKey;
 
 pub type Cache = Extension<Arc<CatalogCache>>;
 
+/// Counter of SQL statements run to answer catalog requests (the bench divides it by requests).
+pub const SQL_STATEMENTS: &str = "mitxonline_catalog_sql_statements_total";
+const SQL_HELP: &str = "SQL statements run by catalog requests (version checks and snapshot loads).";
+pub const LOADS: &str = "mitxonline_catalog_snapshot_loads_total";
+const LOADS_HELP: &str = "Catalog snapshots loaded after a catalog change.";
+
 /// Where Open edX serves courseware (the sandbox lives under our own URL).
 pub fn edx_base(state: &AppState) -> String {
     match &state.config.openedx {
@@ -36,8 +42,13 @@ pub struct Req {
 
 impl Req {
     pub async fn load(state: &AppState, cache: &CatalogCache) -> Result<Req, AppError> {
+        let (cat, statements) = cache.get(&state.db).await?;
+        state.metrics.add(SQL_STATEMENTS, SQL_HELP, &[], statements);
+        if statements > 1 {
+            state.metrics.inc(LOADS, LOADS_HELP, &[]);
+        }
         Ok(Req {
-            cat: cache.get(&state.db).await?,
+            cat,
             now: state.clock.now(),
             public_url: state.config.public_url.as_str().to_owned(),
             edx: edx_base(state),

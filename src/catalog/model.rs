@@ -109,6 +109,19 @@ impl CourseRun {
             && has_verified_mode
     }
 
+    /// Enrollable through its B2B contract: the run belongs to a contract, is enrollable, and
+    /// the contract has a free seat (`max_learners` unset, or fewer active enrollments).
+    pub fn is_enrollable_for_b2b(
+        &self,
+        now: Time,
+        max_learners: Option<i64>,
+        active_enrollments: i64,
+    ) -> bool {
+        self.b2b_contract_id.is_some()
+            && self.is_enrollable(now)
+            && max_learners.is_none_or(|m| active_enrollments < m)
+    }
+
     /// Hidden by the original's default manager.
     pub fn is_source(&self) -> bool {
         self.is_source_run || self.run_tag == "SOURCE"

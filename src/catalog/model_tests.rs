@@ -141,3 +141,24 @@ fn the_canonical_run_per_tag_is_the_primary_language_run_else_the_lowest_id() {
         assert_eq!(got, expected, "case {i}");
     }
 }
+
+#[test]
+fn b2b_enrollability_needs_a_contract_an_enrollable_run_and_a_free_seat() {
+    let open = |contract: Option<i64>| CourseRun {
+        b2b_contract_id: contract,
+        ..run(true, d(1), d(-1), None)
+    };
+    // (contract, enrollable run, max learners, active enrollments, expected)
+    let cases = [
+        (Some(1), true, None, 500, true),
+        (Some(1), true, Some(10), 9, true),
+        (Some(1), true, Some(10), 10, false),
+        (None, true, None, 0, false),
+        (Some(1), false, None, 0, false),
+    ];
+    for (i, (contract, enrollable, max, active, expected)) in cases.into_iter().enumerate() {
+        let mut r = open(contract);
+        r.live = enrollable;
+        assert_eq!(r.is_enrollable_for_b2b(now(), max, active), expected, "case {i}");
+    }
+}

@@ -238,10 +238,11 @@ fn course_page<'a>(cat: &'a Catalog, co: &'a Course, cx: &Ctx<'_>) -> Option<V1P
     let current_price = next_run(cat, co, cx.now)
         .and_then(|id| cat.run_by_id.get(&id))
         .and_then(|&i| cat.runs[i].product.as_ref())
+        .filter(|p| p.is_active)
         .and_then(|p| p.price.to_f64());
     Some(V1PageShape {
         feature_image_src: c.feature_image_id.map(|id| cx.media_url(id)),
-        page_url: format!("/courses/{}/", co.readable_id),
+        page_url: cx.abs(&format!("/courses/{}/", co.readable_id)),
         description: &c.description,
         live: true,
         length: &c.length,
@@ -423,14 +424,6 @@ fn certificate_type(cat: &Catalog, program_ids: &[i64]) -> &'static str {
     }
 }
 
-fn has_certificate_page(cat: &Catalog, page: Option<&PublishedPage>) -> bool {
-    page.is_some_and(|pg| {
-        cat.pages
-            .iter()
-            .any(|c| c.parent_id == Some(pg.id) && c.page_type == crate::cms::model::PageType::Certificate)
-    })
-}
-
 /// `all_runs`: the internal (ETL) variant, every run of the course ordered by id.
 pub fn v2_course<'a>(cat: &'a Catalog, co: &'a Course, cx: &Ctx<'_>, all_runs: bool) -> V2CourseShape<'a> {
     let page = cat.page(co.page);
@@ -462,7 +455,9 @@ pub fn v2_course<'a>(cat: &'a Catalog, co: &'a Course, cx: &Ctx<'_>, all_runs: b
             })
             .collect(),
         certificate_type: certificate_type(cat, &progs),
-        certificate_available: has_certificate_page(cat, page),
+        // As the original: a next run exists and some run offers the verified mode.
+        certificate_available: next_run(cat, co, cx.now).is_some()
+            && cat.course_runs(co).iter().any(|r| cat.has_verified(r)),
         required_prerequisites: content.is_some_and(|c| !c.prerequisites.trim().is_empty()),
         duration: content.and_then(|c| nonempty(&c.length)),
         min_weeks: content.and_then(|c| c.min_weeks),

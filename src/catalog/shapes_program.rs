@@ -62,7 +62,7 @@ fn program_page<'a>(cat: &'a Catalog, p: &'a Program, cx: &Ctx<'_>) -> Option<Pr
     let c = &page.content;
     Some(ProgramPageShape {
         feature_image_src: c.feature_image_id.map(|id| cx.media_url(id)),
-        page_url: format!("/programs/{}/", p.readable_id),
+        page_url: cx.abs(&format!("/programs/{}/", p.readable_id)),
         financial_assistance_form_url: &c.financial_assistance_form_url,
         description: &c.description,
         live: true,
