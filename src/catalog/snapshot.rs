@@ -491,39 +491,41 @@ pub fn current_version(c: &Connection) -> rusqlite::Result<i64> {
 #[derive(Default)]
 pub struct CatalogCache {
     current: RwLock<Option<Arc<Catalog>>>,
+    /// One load at a time: requests arriving while the catalog reloads wait for that load
+    /// instead of each starting their own.
+    loading: tokio::sync::Mutex<()>,
 }
 
 impl CatalogCache {
+    fn snapshot(&self) -> Option<Arc<Catalog>> {
+        self.current.read().expect("catalog lock").clone()
+    }
+
     /// The current catalog: one version check (a single statement on a reader thread), and a
-    /// reload only when the catalog changed since the last load.
-    /// Also returns how many SQL statements this call ran (1, or 1 + [`LOAD_STATEMENTS`]).
+    /// reload only when the catalog changed since the last load. Also returns how many SQL
+    /// statements this call ran (1, or 1 + [`LOAD_STATEMENTS`] for the request that reloads).
     pub async fn get(&self, db: &Db) -> Result<(Arc<Catalog>, u64), DbError> {
-        let have = self.current.read().expect("catalog lock").clone();
-        let known = have.as_ref().map(|c| c.version);
-        let fresh = db
-            .read(move |c| {
-                let v = current_version(c)?;
-                if Some(v) == known {
-                    return Ok::<_, DbError>(None);
-                }
+        let have = self.snapshot();
+        let version = db.read(|c| current_version(c).map_err(DbError::from)).await?;
+        if let Some(cat) = have.filter(|c| c.version == version) {
+            return Ok((cat, 1));
+        }
+        let _one_at_a_time = self.loading.lock().await;
+        if let Some(cat) = self.snapshot().filter(|c| c.version >= version) {
+            return Ok((cat, 1));
+        }
+        let cat = db
+            .read(|c| {
                 // One read transaction, so the version and the data belong together even
                 // when a write commits mid-load.
                 c.execute_batch("BEGIN DEFERRED")?;
                 let loaded = Catalog::load(c);
                 c.execute_batch(if loaded.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
-                Ok(Some(loaded?))
+                Ok::<_, DbError>(loaded?)
             })
             .await?;
-        match fresh {
-            None => Ok((have.expect("known version implies a snapshot"), 1)),
-            Some(cat) => {
-                let cat = Arc::new(cat);
-                let mut w = self.current.write().expect("catalog lock");
-                if w.as_ref().is_none_or(|c| c.version <= cat.version) {
-                    *w = Some(cat.clone());
-                }
-                Ok((cat, 1 + LOAD_STATEMENTS))
-            }
-        }
+        let cat = Arc::new(cat);
+        *self.current.write().expect("catalog lock") = Some(cat.clone());
+        Ok((cat, 1 + LOAD_STATEMENTS))
     }
 }

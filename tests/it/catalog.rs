@@ -283,3 +283,58 @@ fn the_shape_comparison_notices_a_changed_type() {
     let actual = serde_json::json!({ "price": 1.5, "n": "1" });
     assert_same_shape(&actual, &sample, "t");
 }
+
+#[tokio::test]
+async fn loading_the_demo_catalog_twice_changes_nothing() {
+    let app = demo().await;
+    let count = |sql: &'static str| app.scalar_i64(sql);
+    let before = (
+        count("SELECT count(*) FROM courses").await,
+        count("SELECT count(*) FROM course_runs").await,
+        count("SELECT count(*) FROM programs").await,
+        count("SELECT count(*) FROM cms_revisions").await,
+        count("SELECT count(*) FROM product_versions").await,
+    );
+    assert!(before.0 >= 25 && before.2 == 4, "{before:?}");
+    let report = mitxonline::demo::load(&app.state).await.unwrap();
+    assert_eq!(report.catalog.courses, 0);
+    let after = (
+        count("SELECT count(*) FROM courses").await,
+        count("SELECT count(*) FROM course_runs").await,
+        count("SELECT count(*) FROM programs").await,
+        count("SELECT count(*) FROM cms_revisions").await,
+        count("SELECT count(*) FROM product_versions").await,
+    );
+    assert_eq!(before, after);
+    // The demo has past, current and future runs, self-paced and instructor-paced ones.
+    let body = get_ok(&app, "/api/v2/courses/?page_size=100").await;
+    let runs: Vec<&Value> = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["courseruns"].as_array().unwrap())
+        .collect();
+    assert!(runs.iter().any(|r| r["is_enrollable"] == true));
+    assert!(runs.iter().any(|r| r["is_archived"] == true));
+    let now = app.state.clock.now();
+    let future = |r: &&Value| {
+        r["enrollment_start"]
+            .as_str()
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+            .is_some_and(|t| t > now)
+    };
+    assert!(runs.iter().any(|r| r["is_enrollable"] == false && future(r)));
+    assert!(
+        runs.iter().any(|r| r["is_self_paced"] == true) && runs.iter().any(|r| r["is_self_paced"] == false)
+    );
+    assert!(runs.iter().any(|r| r["products"].as_array().unwrap().is_empty()));
+    // One program nests another.
+    let programs = get_ok(&app, "/api/v2/programs/").await;
+    assert!(programs["results"].as_array().unwrap().iter().any(|p| {
+        !p["requirements"]["programs"]["required"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    }));
+    app.shutdown().await;
+}
