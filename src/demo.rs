@@ -16,11 +16,18 @@ pub const DEMO_PASSWORD: &str = "mitxonline-demo";
 #[derive(Debug, Default)]
 pub struct DemoReport {
     pub users_created: usize,
+    pub catalog: crate::catalog::demo::Loaded,
 }
 
 impl fmt::Display for DemoReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} users created", self.users_created)
+        write!(f, "{} users created", self.users_created)?;
+        let c = &self.catalog;
+        write!(
+            f,
+            "; catalog: {} courses, {} runs, {} programs, {} pages created",
+            c.courses, c.runs, c.programs, c.pages
+        )
     }
 }
 
@@ -55,6 +62,10 @@ pub async fn load(state: &AppState) -> anyhow::Result<DemoReport> {
             }
             Ok::<_, DbError>(created)
         })
+        .await?;
+    report.catalog = state
+        .db
+        .write(move |c| crate::catalog::demo::load(c, now))
         .await?;
     Ok(report)
 }

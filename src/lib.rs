@@ -9,8 +9,10 @@
 pub mod app;
 pub mod audit;
 pub mod backup;
+pub mod catalog;
 pub mod cli;
 pub mod clock;
+pub mod cms;
 pub mod commerce;
 pub mod config;
 pub mod db;

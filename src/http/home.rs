@@ -1,30 +1,98 @@
-//! The home page frame until the catalog module provides featured content.
+//! The home page: the CMS home page's hero (or a default), the site banner, and featured
+//! courses — enrollable courses with the soonest sessions, from the catalog snapshot.
 
 use axum::Router;
+use axum::extract::State;
 use axum::routing::get;
 use maud::{Markup, html};
 
 use super::layout::{Meta, page};
 use super::page::PageCtx;
 use crate::app::AppState;
+use crate::catalog::api::{Cache, Req};
+use crate::catalog::pages::{course_card, listed_courses, paragraphs};
+use crate::catalog::shapes::next_run;
+use crate::cms::model::{PageContent, PageType};
+use crate::http::AppError;
 
-pub(super) fn routes() -> Router<AppState> {
+/// Routes owned here, merged by `catalog::routes` (they need its snapshot cache).
+pub fn routes() -> Router<AppState> {
     Router::new().route("/", get(home))
 }
 
-async fn home(ctx: PageCtx) -> Markup {
+const FEATURED: usize = 6;
+
+async fn home(
+    State(state): State<AppState>,
+    axum::Extension(cache): Cache,
+    ctx: PageCtx,
+) -> Result<Markup, AppError> {
+    let r = Req::load(&state, &cache).await?;
+    Ok(render(&ctx, &r, None))
+}
+
+/// Renders the home page; `draft` is a staff preview of unpublished home content.
+pub fn render(ctx: &PageCtx, r: &Req, draft: Option<&PageContent>) -> Markup {
+    let cat = &r.cat;
+    let home = draft.or_else(|| cat.singleton(PageType::Home).map(|p| &p.content));
+    let banner = cat
+        .singleton(PageType::Banner)
+        .map(|p| &p.content.message)
+        .filter(|m| !m.is_empty());
+    let hero_title = home
+        .map(|h| h.hero_title.as_str())
+        .filter(|t| !t.is_empty())
+        .unwrap_or("Learn with MIT, online");
+    let hero_sub = home
+        .map(|h| h.hero_subtitle.as_str())
+        .filter(|t| !t.is_empty())
+        .unwrap_or("Courses and programs from MIT faculty, open to learners everywhere.");
+    let section_title = home
+        .map(|h| h.product_section_title.as_str())
+        .filter(|t| !t.is_empty())
+        .unwrap_or("Featured courses");
+    let cx = r.cx();
+    // Featured: courses with an enrollable session, soonest start first.
+    let mut featured: Vec<_> = listed_courses(cat)
+        .filter_map(|co| {
+            let run = next_run(cat, co, r.now)?;
+            let start = cat.run_by_id.get(&run).and_then(|&i| cat.runs[i].start_date);
+            Some((start, co))
+        })
+        .collect();
+    featured.sort_by_key(|(start, co)| (*start, co.id));
+    let image = home.and_then(|h| h.feature_image_id).map(|id| cx.media_url(id));
+    let canonical = cx.abs("/");
     page(
-        &ctx,
+        ctx,
         &Meta {
             title: "",
-            description: Some("Online courses and programs from MIT."),
+            description: Some(hero_sub),
+            canonical: Some(&canonical),
+            image: image.as_deref(),
             ..Meta::default()
         },
         html! {
-            section class="container" {
-                h1 { "Learn with MIT, online" }
-                p class="lead" { "Courses and programs from MIT faculty, open to learners everywhere." }
-                p { a class="button" href=(ctx.prefix.url("/catalog/")) { "Browse the catalog" } }
+            @if let Some(msg) = banner {
+                div class="container" { div class="notice" role="note" { (msg) } }
+            }
+            section class="container hero" {
+                div {
+                    h1 { (hero_title) }
+                    div class="lead" { (paragraphs(hero_sub)) }
+                    p { a class="button" href=(ctx.prefix.url("/catalog/")) { "Browse the catalog" } }
+                }
+                @if let Some(src) = &image { img src=(src) alt="" width="560" height="294"; }
+            }
+            section class="container" aria-labelledby="featured" {
+                h2 id="featured" { (section_title) }
+                @if featured.is_empty() {
+                    p { "New courses are coming soon." }
+                } @else {
+                    ul class="cards" {
+                        @for (_, co) in featured.iter().take(FEATURED) { li { (course_card(ctx, cat, co, &cx)) } }
+                    }
+                }
             }
         },
     )

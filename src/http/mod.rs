@@ -7,7 +7,7 @@ pub mod auth;
 pub mod csrf;
 pub mod error;
 pub mod health;
-mod home;
+pub mod home;
 pub mod json;
 pub mod layout;
 pub mod page;
@@ -46,7 +46,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/health/full/", get(health::full))
         .route("/metrics", get(health::metrics))
         .route("/static/{name}", get(assets::serve))
-        .merge(home::routes())
+        .merge(crate::catalog::routes())
         .merge(staff_ops::routes())
         .merge(crate::staff::routes())
         .merge(crate::integrations::openedx::routes())

@@ -1,0 +1,49 @@
+//! The catalog: departments, courses and their runs, programs with requirement trees,
+//! collections and products with versioned prices. Served to MIT Learn and the SPAs through
+//! the original's v1/v2/internal APIs, and to learners as server-rendered pages, all from an
+//! in-memory snapshot that is replaced whenever the catalog changes.
+
+pub mod api;
+pub mod api_v1;
+pub mod demo;
+pub mod model;
+pub mod pages;
+pub mod service;
+pub mod shapes;
+pub mod snapshot;
+pub mod store;
+
+use std::sync::Arc;
+
+use axum::routing::get;
+use axum::{Extension, Router};
+
+use crate::app::AppState;
+pub use snapshot::CatalogCache;
+
+/// Every catalog, CMS and public-site route, sharing one snapshot cache.
+pub fn routes() -> Router<AppState> {
+    let cache = Arc::new(CatalogCache::default());
+    Router::new()
+        .route("/api/v2/courses/", get(api::v2_courses))
+        .route("/api/v2/courses/{key}/", get(api::v2_course))
+        .route("/api/v2/programs/", get(api::v2_programs))
+        .route("/api/v2/programs/{key}/", get(api::v2_program))
+        .route("/api/v2/departments/", get(api::v2_departments))
+        .route("/api/v2/program-collections/", get(api::v2_program_collections))
+        .route("/api/internal/courses/", get(api::internal_courses))
+        .route("/api/internal/courses/{key}/", get(api::internal_course))
+        .route("/api/v1/courses/", get(api_v1::courses))
+        .route("/api/v1/courses/{id}/", get(api_v1::course))
+        .route("/api/v1/course_runs/", get(api_v1::course_runs))
+        .route("/api/v1/course_runs/{id}/", get(api_v1::course_run))
+        .route("/api/v1/programs/", get(api_v1::programs))
+        .route("/api/v1/programs/{id}/", get(api_v1::program))
+        .route("/api/v1/departments/", get(api_v1::departments))
+        .route("/api/countries/", get(api::countries))
+        .route("/api/v0/countries/", get(api::countries))
+        .merge(pages::routes())
+        .merge(crate::cms::routes())
+        .merge(crate::http::home::routes())
+        .layer(Extension(cache))
+}

@@ -1,0 +1,338 @@
+//! Course and program product pages and the catalog cards.
+
+use axum::extract::{Path, State};
+use maud::{Markup, html};
+
+use super::*;
+use crate::catalog::shapes::Ctx;
+
+/// Plain text rendered as paragraphs (blank lines separate them).
+pub fn paragraphs(text: &str) -> Markup {
+    html! {
+        @for para in text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
+            p { (para) }
+        }
+    }
+}
+
+fn money(d: rust_decimal::Decimal) -> String {
+    format!("${:.2}", d.round_dp(2))
+}
+
+pub fn course_card(ctx: &PageCtx, cat: &Catalog, co: &Course, cx: &Ctx<'_>) -> Markup {
+    let content = cat.page(co.page).map(|p| &p.content);
+    let next = super::super::shapes::next_run(cat, co, cx.now)
+        .and_then(|id| cat.run_by_id.get(&id))
+        .map(|&i| &cat.runs[i]);
+    html! {
+        article class="card" {
+            @if let Some(img) = content.and_then(|c| c.feature_image_id) {
+                img src=(ctx.prefix.url(&format!("/media/{img}/"))) alt="" loading="lazy" width="400" height="210";
+            }
+            h3 { a href=(ctx.prefix.url(&format!("/courses/{}/", co.readable_id))) { (co.title) } }
+            p class="muted" { (co.readable_id) }
+            @if let Some(r) = next {
+                p { "Starts " (day(r.start_date)) @if r.is_self_paced { " · Self-paced" } }
+            } @else {
+                p class="muted" { "No upcoming sessions" }
+            }
+        }
+    }
+}
+
+pub fn program_card(ctx: &PageCtx, cat: &Catalog, pr: &Program) -> Markup {
+    let content = cat.page(pr.page).map(|p| &p.content);
+    html! {
+        article class="card" {
+            @if let Some(img) = content.and_then(|c| c.feature_image_id) {
+                img src=(ctx.prefix.url(&format!("/media/{img}/"))) alt="" loading="lazy" width="400" height="210";
+            }
+            h3 { a href=(ctx.prefix.url(&format!("/programs/{}/", pr.readable_id))) { (pr.title) } }
+            p class="muted" { (pr.program_type) " · " (pr.course_ids().len()) " courses" }
+        }
+    }
+}
+
+pub(super) async fn course_page(
+    State(state): State<AppState>,
+    axum::Extension(cache): Cache,
+    ctx: PageCtx,
+    Path(readable_id): Path<String>,
+) -> Result<Markup, AppError> {
+    let r = Req::load(&state, &cache).await?;
+    let co = r
+        .cat
+        .course_by_readable
+        .get(&readable_id)
+        .map(|&i| &r.cat.courses[i])
+        .filter(|c| c.live && !service::is_b2b_only(&r.cat, c))
+        .ok_or_else(AppError::not_found)?;
+    let pg = r.cat.page(co.page).ok_or_else(AppError::not_found)?;
+    let canonical = state
+        .config
+        .absolute_url(&format!("/courses/{}/", co.readable_id));
+    Ok(render_course(&ctx, &r, co, &pg.content, Some(&canonical)))
+}
+
+fn instructors_section(ctx: &PageCtx, cat: &Catalog, c: &PageContent) -> Markup {
+    let people: Vec<&PublishedPage> = c
+        .instructor_ids
+        .iter()
+        .filter_map(|id| cat.page_by_id(*id))
+        .collect();
+    html! {
+        @if !people.is_empty() {
+            section aria-labelledby="instructors" {
+                h2 id="instructors" { (if c.faculty_section_title.is_empty() { "Meet your instructors" } else { &c.faculty_section_title }) }
+                ul class="people" {
+                    @for p in people {
+                        li {
+                            @if let Some(img) = p.content.feature_image_id {
+                                img src=(ctx.prefix.url(&format!("/media/{img}/"))) alt="" width="96" height="96" loading="lazy";
+                            }
+                            div {
+                                h3 { (if p.content.name.is_empty() { &p.content.title } else { &p.content.name }) }
+                                @if !p.content.title_1.is_empty() { p class="muted" { (p.content.title_1) } }
+                                (paragraphs(&p.content.bio_short))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn facts(c: &PageContent) -> Markup {
+    html! {
+        dl class="facts" {
+            @if !c.length.is_empty() { dt { "Length" } dd { (c.length) } }
+            @if !c.effort.is_empty() { dt { "Effort" } dd { (c.effort) } }
+            @if !c.price_text.is_empty() {
+                dt { "Price" }
+                dd { @if c.price_link.is_empty() { (c.price_text) } @else { a href=(c.price_link) { (c.price_text) } } }
+            }
+        }
+    }
+}
+
+fn run_item(ctx: &PageCtx, cat: &Catalog, run: &CourseRun, now: super::super::model::Time) -> Markup {
+    let enrollable = run.is_enrollable(now);
+    let upgradable = run.is_upgradable(now, cat.has_verified(run));
+    let label = format!("{} – {}", day(run.start_date), day(run.end_date));
+    html! {
+        li class="run" {
+            h3 { (label) }
+            p class="muted" {
+                (if run.is_self_paced { "Self-paced" } else { "Instructor-paced" })
+                @if let Some(e) = run.enrollment_end { " · Enroll by " (day(Some(e))) }
+                " · " (run.courseware_id)
+            }
+            @if enrollable {
+                form method="post" action=(ctx.prefix.url("/enrollments/")) class="inline" {
+                    @if let Some(t) = &ctx.csrf_token { input type="hidden" name="csrfmiddlewaretoken" value=(t); }
+                    input type="hidden" name="run" value=(run.id);
+                    button type="submit" aria-label=(format!("Enroll in the session starting {}", day(run.start_date))) { "Enroll now" }
+                }
+                @if let (true, Some(prod)) = (upgradable, &run.product) {
+                    " "
+                    a class="button secondary" href=(ctx.prefix.url(&format!("/cart/add/?product_id={}", prod.id))) {
+                        "Get a certificate: " (money(prod.price))
+                    }
+                    @if let Some(d) = run.upgrade_deadline { p class="muted" { "Upgrade deadline " (day(Some(d))) } }
+                }
+            } @else {
+                p { "Enrollment " (if run.enrollment_start.is_some_and(|s| s > now) { format!("opens {}", day(run.enrollment_start)) } else { "is closed".to_owned() }) }
+            }
+        }
+    }
+}
+
+pub fn render_course(
+    ctx: &PageCtx,
+    r: &Req,
+    co: &Course,
+    c: &PageContent,
+    canonical: Option<&str>,
+) -> Markup {
+    let cat = &r.cat;
+    let runs = runs_for_page(cat, co, r.now);
+    let image = c.feature_image_id.map(|id| r.cx().media_url(id));
+    let title = if c.seo_title.is_empty() {
+        &co.title
+    } else {
+        &c.seo_title
+    };
+    let desc = if c.search_description.is_empty() {
+        c.description.lines().next().unwrap_or("")
+    } else {
+        &c.search_description
+    };
+    let programs: Vec<&Program> = cat
+        .programs_of_course
+        .get(&co.id)
+        .into_iter()
+        .flatten()
+        .filter_map(|id| cat.program(*id))
+        .filter(|p| p.live && !p.b2b_only && p.page.is_some())
+        .collect();
+    page(
+        ctx,
+        &Meta {
+            title,
+            description: Some(desc),
+            canonical,
+            image: image.as_deref(),
+            ..Meta::default()
+        },
+        html! {
+            article class="container product" {
+                header class="product-hero" {
+                    div {
+                        p class="muted" { (co.readable_id) }
+                        h1 { (co.title) }
+                        (paragraphs(&c.description))
+                        (facts(c))
+                        @if !c.financial_assistance_form_url.is_empty() {
+                            p { a href=(c.financial_assistance_form_url) { "Financial assistance is available" } }
+                        }
+                    }
+                    @if let Some(src) = &image { img src=(src) alt="" width="480" height="252"; }
+                }
+                section aria-labelledby="sessions" {
+                    h2 id="sessions" { "Course sessions" }
+                    @if runs.is_empty() {
+                        p { "There are no upcoming sessions. Check back soon." }
+                    } @else {
+                        ul class="runs" { @for run in &runs { (run_item(ctx, cat, run, r.now)) } }
+                    }
+                }
+                @if !c.what_you_learn.is_empty() { section aria-labelledby="learn" { h2 id="learn" { "What you'll learn" } (paragraphs(&c.what_you_learn)) } }
+                @if !c.about.is_empty() { section aria-labelledby="about" { h2 id="about" { "About this course" } (paragraphs(&c.about)) } }
+                @if !c.prerequisites.is_empty() { section aria-labelledby="prereq" { h2 id="prereq" { "Prerequisites" } (paragraphs(&c.prerequisites)) } }
+                (instructors_section(ctx, cat, c))
+                @if !programs.is_empty() {
+                    section aria-labelledby="in-programs" {
+                        h2 id="in-programs" { "Part of" }
+                        ul { @for p in programs { li { a href=(ctx.prefix.url(&format!("/programs/{}/", p.readable_id))) { (p.title) } } } }
+                    }
+                }
+                @if !c.faq_url.is_empty() { p { a href=(c.faq_url) { "Frequently asked questions" } } }
+            }
+        },
+    )
+}
+
+pub(super) async fn program_page(
+    State(state): State<AppState>,
+    axum::Extension(cache): Cache,
+    ctx: PageCtx,
+    Path(readable_id): Path<String>,
+) -> Result<Markup, AppError> {
+    let r = Req::load(&state, &cache).await?;
+    let pr = r
+        .cat
+        .program_by_readable
+        .get(&readable_id)
+        .map(|&i| &r.cat.programs[i])
+        .filter(|p| p.live && !p.b2b_only)
+        .ok_or_else(AppError::not_found)?;
+    let pg = r.cat.page(pr.page).ok_or_else(AppError::not_found)?;
+    let canonical = state
+        .config
+        .absolute_url(&format!("/programs/{}/", pr.readable_id));
+    Ok(render_program(&ctx, &r, pr, &pg.content, Some(&canonical)))
+}
+
+pub fn render_program(
+    ctx: &PageCtx,
+    r: &Req,
+    pr: &Program,
+    c: &PageContent,
+    canonical: Option<&str>,
+) -> Markup {
+    let cat = &r.cat;
+    let req = pr.requirements();
+    let image = c.feature_image_id.map(|id| r.cx().media_url(id));
+    let title = if c.seo_title.is_empty() {
+        &pr.title
+    } else {
+        &c.seo_title
+    };
+    let desc = if c.search_description.is_empty() {
+        c.description.lines().next().unwrap_or("")
+    } else {
+        &c.search_description
+    };
+    let elective_count = pr
+        .root
+        .iter()
+        .flat_map(|r| &r.children)
+        .find(|n| n.operator.as_deref() == Some("min_number_of"))
+        .and_then(|n| n.operator_value.clone());
+    let course_list = |ids: &[i64]| {
+        html! {
+            ul class="requirements" {
+                @for co in ids.iter().filter_map(|id| cat.course(*id)) {
+                    li { @if co.page.is_some() && co.live { a href=(ctx.prefix.url(&format!("/courses/{}/", co.readable_id))) { (co.title) } } @else { (co.title) } }
+                }
+            }
+        }
+    };
+    let program_list = |ids: &[i64]| {
+        html! {
+            ul class="requirements" {
+                @for p in ids.iter().filter_map(|id| cat.program(*id)) {
+                    li { a href=(ctx.prefix.url(&format!("/programs/{}/", p.readable_id))) { (p.title) } " (program)" }
+                }
+            }
+        }
+    };
+    page(
+        ctx,
+        &Meta {
+            title,
+            description: Some(desc),
+            canonical,
+            image: image.as_deref(),
+            ..Meta::default()
+        },
+        html! {
+            article class="container product" {
+                header class="product-hero" {
+                    div {
+                        p class="muted" { (pr.program_type) " · " (pr.readable_id) }
+                        h1 { (pr.title) }
+                        (paragraphs(&c.description))
+                        (facts(c))
+                        @if let Some(prod) = &pr.product {
+                            p class="price" { "Program price: " strong { (money(prod.price)) } }
+                            a class="button" href=(ctx.prefix.url(&format!("/cart/add/?product_id={}", prod.id))) { "Enroll in the program" }
+                        }
+                        @if !c.financial_assistance_form_url.is_empty() {
+                            p { a href=(c.financial_assistance_form_url) { "Financial assistance is available" } }
+                        }
+                    }
+                    @if let Some(src) = &image { img src=(src) alt="" width="480" height="252"; }
+                }
+                section aria-labelledby="reqs" {
+                    h2 id="reqs" { "Courses in this program" }
+                    @if !req.required_courses.is_empty() || !req.required_programs.is_empty() {
+                        h3 { "Required courses" }
+                        (course_list(&req.required_courses))
+                        (program_list(&req.required_programs))
+                    }
+                    @if !req.elective_courses.is_empty() || !req.elective_programs.is_empty() {
+                        h3 { "Elective courses" @if let Some(n) = &elective_count { " (complete " (n) ")" } }
+                        (course_list(&req.elective_courses))
+                        (program_list(&req.elective_programs))
+                    }
+                }
+                @if !c.what_you_learn.is_empty() { section aria-labelledby="learn" { h2 id="learn" { "What you'll learn" } (paragraphs(&c.what_you_learn)) } }
+                @if !c.about.is_empty() { section aria-labelledby="about" { h2 id="about" { "About this program" } (paragraphs(&c.about)) } }
+                (instructors_section(ctx, cat, c))
+                @if !c.faq_url.is_empty() { p { a href=(c.faq_url) { "Frequently asked questions" } } }
+            }
+        },
+    )
+}

@@ -1,0 +1,531 @@
+//! The whole public catalog in memory: loaded with a fixed number of SQL statements (whatever
+//! the size of the catalog or of the page asked for), shared read-only between requests, and
+//! replaced as soon as `catalog_version` (bumped by triggers on every catalog or CMS table)
+//! moves, so a write — from any module — is visible on the very next request.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use rusqlite::Connection;
+use rust_decimal::Decimal;
+
+use super::model::*;
+use crate::clock::from_db;
+use crate::cms::model::{PageContent, PageType, PublishedPage};
+use crate::db::{Db, DbError};
+
+/// Statements one snapshot load runs: BEGIN, 19 queries, COMMIT (the version check that
+/// found the snapshot stale is counted separately).
+pub const LOAD_STATEMENTS: u64 = 21;
+
+#[derive(Debug, Default)]
+pub struct Catalog {
+    pub version: i64,
+    pub departments: Vec<Department>,
+    pub topics: Vec<Topic>,
+    pub modes: Vec<EnrollmentMode>,
+    /// Ordered by title, then id (the APIs' order).
+    pub courses: Vec<Course>,
+    pub runs: Vec<CourseRun>,
+    /// Ordered by title, then id.
+    pub programs: Vec<Program>,
+    pub collections: Vec<Collection>,
+    pub pages: Vec<PublishedPage>,
+    pub course_by_id: HashMap<i64, usize>,
+    pub course_by_readable: HashMap<String, usize>,
+    pub program_by_id: HashMap<i64, usize>,
+    pub program_by_readable: HashMap<String, usize>,
+    pub page_by_id: HashMap<i64, usize>,
+    pub run_by_id: HashMap<i64, usize>,
+    /// Program ids whose tree contains a course, by course id.
+    pub programs_of_course: HashMap<i64, Vec<i64>>,
+    /// Parent program ids, by child program id.
+    pub parents_of_program: HashMap<i64, Vec<i64>>,
+}
+
+fn t(s: Option<String>) -> Option<Time> {
+    s.as_deref().and_then(from_db)
+}
+
+fn dec(s: &str) -> Decimal {
+    s.parse().unwrap_or_default()
+}
+
+impl Catalog {
+    /// Loads everything with [`LOAD_STATEMENTS`] statements.
+    pub fn load(c: &Connection) -> rusqlite::Result<Catalog> {
+        let mut cat = Catalog {
+            version: current_version(c)?,
+            ..Catalog::default()
+        };
+        cat.departments = c
+            .prepare_cached("SELECT id, name, slug FROM departments ORDER BY name")?
+            .query_map([], |r| {
+                Ok(Department {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    slug: r.get(2)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let dept_idx: HashMap<i64, usize> = cat
+            .departments
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.id, i))
+            .collect();
+        cat.topics = c
+            .prepare_cached(
+                "SELECT t.id, t.name, p.name FROM topics t LEFT JOIN topics p ON p.id = t.parent_id ORDER BY t.name",
+            )?
+            .query_map([], |r| {
+                Ok(Topic {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    parent: r.get(2)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let topic_idx: HashMap<i64, usize> = cat.topics.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
+        cat.modes = c
+            .prepare_cached(
+                "SELECT id, mode_slug, mode_display_name, requires_payment FROM enrollment_modes ORDER BY id",
+            )?
+            .query_map([], |r| {
+                Ok(EnrollmentMode {
+                    id: r.get(0)?,
+                    mode_slug: r.get(1)?,
+                    mode_display_name: r.get(2)?,
+                    requires_payment: r.get(3)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let mode_idx: HashMap<i64, usize> = cat.modes.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
+
+        // Products with their current (latest) version.
+        let mut run_products: HashMap<i64, Product> = HashMap::new();
+        let mut program_products: HashMap<i64, Product> = HashMap::new();
+        {
+            let mut st = c.prepare_cached(
+                "SELECT p.id, p.is_active, p.course_run_id, p.program_id, v.price, v.description
+                 FROM products p JOIN product_versions v ON v.id =
+                   (SELECT max(id) FROM product_versions WHERE product_id = p.id)",
+            )?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                let price: String = r.get(4)?;
+                let product = Product {
+                    id: r.get(0)?,
+                    is_active: r.get(1)?,
+                    price: dec(&price),
+                    description: r.get(5)?,
+                };
+                if let Some(run) = r.get::<_, Option<i64>>(2)? {
+                    run_products.insert(run, product);
+                } else if let Some(p) = r.get::<_, Option<i64>>(3)? {
+                    program_products.insert(p, product);
+                }
+            }
+        }
+
+        // Published pages.
+        cat.pages = load_published_pages(c)?;
+        let mut page_of_course = HashMap::new();
+        let mut page_of_program = HashMap::new();
+        for (i, p) in cat.pages.iter().enumerate() {
+            cat.page_by_id.insert(p.id, i);
+            if let Some(id) = p.course_id {
+                page_of_course.insert(id, i);
+            }
+            if let Some(id) = p.program_id {
+                page_of_program.insert(id, i);
+            }
+        }
+
+        cat.courses = c
+            .prepare_cached("SELECT id, title, readable_id, live FROM courses ORDER BY title, id")?
+            .query_map([], |r| {
+                Ok(Course {
+                    id: r.get(0)?,
+                    title: r.get(1)?,
+                    readable_id: r.get(2)?,
+                    live: r.get(3)?,
+                    departments: vec![],
+                    topics: vec![],
+                    variants: vec![],
+                    blocked_countries: vec![],
+                    runs: vec![],
+                    page: None,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        for (i, co) in cat.courses.iter_mut().enumerate() {
+            cat.course_by_id.insert(co.id, i);
+            cat.course_by_readable.insert(co.readable_id.clone(), i);
+            co.page = page_of_course.get(&co.id).copied();
+        }
+        for (course, dept) in pairs(c, "SELECT course_id, department_id FROM course_departments")? {
+            if let (Some(&ci), Some(&di)) = (cat.course_by_id.get(&course), dept_idx.get(&dept)) {
+                cat.courses[ci].departments.push(di);
+            }
+        }
+        for (course, topic) in pairs(c, "SELECT course_id, topic_id FROM course_topics")? {
+            if let (Some(&ci), Some(&ti)) = (cat.course_by_id.get(&course), topic_idx.get(&topic)) {
+                cat.courses[ci].topics.push(ti);
+            }
+        }
+        {
+            let mut st = c.prepare_cached(
+                "SELECT course_id, language, variant_length, variant_industry, active, b2b_only, default_variant
+                 FROM course_variants ORDER BY id",
+            )?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                if let Some(&ci) = cat.course_by_id.get(&r.get::<_, i64>(0)?) {
+                    cat.courses[ci].variants.push(Variant {
+                        language: r.get(1)?,
+                        variant_length: r.get(2)?,
+                        variant_industry: r.get(3)?,
+                        active: r.get(4)?,
+                        b2b_only: r.get(5)?,
+                        default_variant: r.get(6)?,
+                    });
+                }
+            }
+        }
+        {
+            let mut st = c.prepare_cached("SELECT course_id, country FROM blocked_countries")?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                if let Some(&ci) = cat.course_by_id.get(&r.get::<_, i64>(0)?) {
+                    cat.courses[ci].blocked_countries.push(r.get(1)?);
+                }
+            }
+        }
+
+        // Runs (source runs are hidden, as by the original's default manager).
+        {
+            let mut st = c.prepare_cached(
+                "SELECT id, course_id, title, courseware_id, run_tag, has_courseware_url, start_date, end_date,
+                        certificate_available_date, enrollment_start, enrollment_end, expiration_date,
+                        upgrade_deadline, live, is_self_paced, b2b_contract_id, is_source_run,
+                        is_primary_language, language, variant_length, variant_industry
+                 FROM course_runs ORDER BY id",
+            )?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                let id: i64 = r.get(0)?;
+                let run = CourseRun {
+                    id,
+                    course_id: r.get(1)?,
+                    title: r.get(2)?,
+                    courseware_id: r.get(3)?,
+                    run_tag: r.get(4)?,
+                    has_courseware_url: r.get(5)?,
+                    start_date: t(r.get(6)?),
+                    end_date: t(r.get(7)?),
+                    certificate_available_date: t(r.get(8)?),
+                    enrollment_start: t(r.get(9)?),
+                    enrollment_end: t(r.get(10)?),
+                    expiration_date: t(r.get(11)?),
+                    upgrade_deadline: t(r.get(12)?),
+                    live: r.get(13)?,
+                    is_self_paced: r.get(14)?,
+                    b2b_contract_id: r.get(15)?,
+                    is_source_run: r.get(16)?,
+                    is_primary_language: r.get(17)?,
+                    language: r.get(18)?,
+                    variant_length: r.get(19)?,
+                    variant_industry: r.get(20)?,
+                    modes: vec![],
+                    product: run_products.remove(&id),
+                };
+                if run.is_source() {
+                    continue;
+                }
+                if let Some(&ci) = cat.course_by_id.get(&run.course_id) {
+                    cat.courses[ci].runs.push(cat.runs.len());
+                    cat.run_by_id.insert(id, cat.runs.len());
+                    cat.runs.push(run);
+                }
+            }
+        }
+        for (run, mode) in pairs(
+            c,
+            "SELECT course_run_id, mode_id FROM course_run_modes ORDER BY mode_id",
+        )? {
+            if let (Some(&ri), Some(&mi)) = (cat.run_by_id.get(&run), mode_idx.get(&mode)) {
+                cat.runs[ri].modes.push(mi);
+            }
+        }
+
+        load_programs(
+            c,
+            &mut cat,
+            &dept_idx,
+            &mode_idx,
+            &mut program_products,
+            &page_of_program,
+        )?;
+        Ok(cat)
+    }
+
+    pub fn course(&self, id: i64) -> Option<&Course> {
+        self.course_by_id.get(&id).map(|&i| &self.courses[i])
+    }
+    pub fn program(&self, id: i64) -> Option<&Program> {
+        self.program_by_id.get(&id).map(|&i| &self.programs[i])
+    }
+    pub fn page(&self, i: Option<usize>) -> Option<&PublishedPage> {
+        i.map(|i| &self.pages[i])
+    }
+    pub fn page_by_id(&self, id: i64) -> Option<&PublishedPage> {
+        self.page_by_id.get(&id).map(|&i| &self.pages[i])
+    }
+    pub fn course_runs(&self, co: &Course) -> Vec<&CourseRun> {
+        co.runs.iter().map(|&i| &self.runs[i]).collect()
+    }
+    pub fn has_verified(&self, run: &CourseRun) -> bool {
+        run.modes.iter().any(|&m| self.modes[m].mode_slug == "verified")
+    }
+    /// The home page and the site banner, when published.
+    pub fn singleton(&self, ty: PageType) -> Option<&PublishedPage> {
+        self.pages.iter().find(|p| p.page_type == ty)
+    }
+}
+
+fn pairs(c: &Connection, sql: &str) -> rusqlite::Result<Vec<(i64, i64)>> {
+    c.prepare_cached(sql)?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect()
+}
+
+fn load_published_pages(c: &Connection) -> rusqlite::Result<Vec<PublishedPage>> {
+    let mut st = c.prepare_cached(
+        "SELECT p.id, p.page_type, p.slug, p.course_id, p.program_id, p.parent_id,
+                p.first_published_at, p.last_published_at, r.content
+         FROM cms_pages p JOIN cms_revisions r ON r.id = p.live_revision_id
+         WHERE p.live = 1 ORDER BY p.id",
+    )?;
+    let mut rows = st.query([])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let ty: String = r.get(1)?;
+        let Some(page_type) = PageType::parse(&ty) else {
+            continue;
+        };
+        let content: String = r.get(8)?;
+        out.push(PublishedPage {
+            id: r.get(0)?,
+            page_type,
+            slug: r.get(2)?,
+            course_id: r.get(3)?,
+            program_id: r.get(4)?,
+            parent_id: r.get(5)?,
+            first_published_at: r.get(6)?,
+            last_published_at: r.get(7)?,
+            content: serde_json::from_str::<PageContent>(&content).unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}
+
+fn load_programs(
+    c: &Connection,
+    cat: &mut Catalog,
+    dept_idx: &HashMap<i64, usize>,
+    mode_idx: &HashMap<i64, usize>,
+    products: &mut HashMap<i64, Product>,
+    page_of_program: &HashMap<i64, usize>,
+) -> rusqlite::Result<()> {
+    let mut st = c.prepare_cached(
+        "SELECT id, title, readable_id, live, program_type, availability, enrollment_start, enrollment_end,
+                start_date, end_date, display_mode, b2b_only
+         FROM programs ORDER BY title, id",
+    )?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        cat.programs.push(Program {
+            id,
+            title: r.get(1)?,
+            readable_id: r.get(2)?,
+            live: r.get(3)?,
+            program_type: r.get(4)?,
+            availability: r.get(5)?,
+            enrollment_start: t(r.get(6)?),
+            enrollment_end: t(r.get(7)?),
+            start_date: t(r.get(8)?),
+            end_date: t(r.get(9)?),
+            display_mode: r.get(10)?,
+            b2b_only: r.get(11)?,
+            departments: vec![],
+            modes: vec![],
+            root: None,
+            product: products.remove(&id),
+            page: page_of_program.get(&id).copied(),
+            collections: vec![],
+        });
+    }
+    for (i, p) in cat.programs.iter().enumerate() {
+        cat.program_by_id.insert(p.id, i);
+        cat.program_by_readable.insert(p.readable_id.clone(), i);
+    }
+    for (p, d) in pairs(c, "SELECT program_id, department_id FROM program_departments")? {
+        if let (Some(&pi), Some(&di)) = (cat.program_by_id.get(&p), dept_idx.get(&d)) {
+            cat.programs[pi].departments.push(di);
+        }
+    }
+    for (p, m) in pairs(
+        c,
+        "SELECT program_id, mode_id FROM program_modes ORDER BY mode_id",
+    )? {
+        if let (Some(&pi), Some(&mi)) = (cat.program_by_id.get(&p), mode_idx.get(&m)) {
+            cat.programs[pi].modes.push(mi);
+        }
+    }
+    // Requirement trees.
+    let nodes: Vec<(Option<i64>, ReqNode)> = c
+        .prepare_cached(
+            "SELECT id, program_id, parent_id, node_type, operator, operator_value, course_id,
+                    required_program_id, title, elective_flag
+             FROM program_requirements ORDER BY program_id, position, id",
+        )?
+        .query_map([], |r| {
+            let ty: String = r.get(3)?;
+            Ok((
+                r.get::<_, Option<i64>>(2)?,
+                ReqNode {
+                    id: r.get(0)?,
+                    program_id: r.get(1)?,
+                    node_type: NodeType::parse(&ty).unwrap_or(NodeType::Operator),
+                    operator: r.get(4)?,
+                    operator_value: r.get(5)?,
+                    course_id: r.get(6)?,
+                    required_program_id: r.get(7)?,
+                    title: r.get(8)?,
+                    elective_flag: r.get(9)?,
+                    children: vec![],
+                },
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut children: HashMap<i64, Vec<ReqNode>> = HashMap::new();
+    let mut roots = Vec::new();
+    for (parent, n) in nodes {
+        match parent {
+            Some(p) => children.entry(p).or_default().push(n),
+            None => roots.push(n),
+        }
+    }
+    fn attach(n: &mut ReqNode, children: &mut HashMap<i64, Vec<ReqNode>>, depth: usize) {
+        if depth > 32 {
+            return;
+        }
+        if let Some(mut kids) = children.remove(&n.id) {
+            for k in &mut kids {
+                attach(k, children, depth + 1);
+            }
+            n.children = kids;
+        }
+    }
+    for r in &mut roots {
+        attach(r, &mut children, 0);
+    }
+    for root in roots {
+        if root.node_type != NodeType::ProgramRoot {
+            continue;
+        }
+        if let Some(&pi) = cat.program_by_id.get(&root.program_id) {
+            cat.programs[pi].root = Some(root);
+        }
+    }
+    for p in &cat.programs {
+        let r = p.requirements();
+        for cid in r.required_courses.iter().chain(&r.elective_courses) {
+            let e = cat.programs_of_course.entry(*cid).or_default();
+            if !e.contains(&p.id) {
+                e.push(p.id);
+            }
+        }
+        for child in r.required_programs.iter().chain(&r.elective_programs) {
+            cat.parents_of_program.entry(*child).or_default().push(p.id);
+        }
+    }
+    // Collections.
+    cat.collections = c
+        .prepare_cached(
+            "SELECT id, title, description, created_on, updated_on FROM program_collections ORDER BY id",
+        )?
+        .query_map([], |r| {
+            Ok(Collection {
+                id: r.get(0)?,
+                title: r.get(1)?,
+                description: r.get(2)?,
+                program_ids: vec![],
+                created_on: r.get(3)?,
+                updated_on: r.get(4)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    for (col, prog) in pairs(
+        c,
+        "SELECT collection_id, program_id FROM program_collection_items ORDER BY collection_id, position",
+    )? {
+        if let Some(cc) = cat.collections.iter_mut().find(|x| x.id == col) {
+            cc.program_ids.push(prog);
+        }
+        if let Some(&pi) = cat.program_by_id.get(&prog) {
+            cat.programs[pi].collections.push(col);
+        }
+    }
+    Ok(())
+}
+
+pub fn current_version(c: &Connection) -> rusqlite::Result<i64> {
+    c.prepare_cached("SELECT version FROM catalog_version WHERE id = 1")?
+        .query_row([], |r| r.get(0))
+}
+
+/// The shared, self-validating snapshot holder (one per router).
+#[derive(Default)]
+pub struct CatalogCache {
+    current: RwLock<Option<Arc<Catalog>>>,
+    /// One load at a time: requests arriving while the catalog reloads wait for that load
+    /// instead of each starting their own.
+    loading: tokio::sync::Mutex<()>,
+}
+
+impl CatalogCache {
+    fn snapshot(&self) -> Option<Arc<Catalog>> {
+        self.current.read().expect("catalog lock").clone()
+    }
+
+    /// The current catalog: one version check (a single statement on a reader thread), and a
+    /// reload only when the catalog changed since the last load. Also returns how many SQL
+    /// statements this call ran (1, or 1 + [`LOAD_STATEMENTS`] for the request that reloads).
+    pub async fn get(&self, db: &Db) -> Result<(Arc<Catalog>, u64), DbError> {
+        let have = self.snapshot();
+        let version = db.read(|c| current_version(c).map_err(DbError::from)).await?;
+        if let Some(cat) = have.filter(|c| c.version == version) {
+            return Ok((cat, 1));
+        }
+        let _one_at_a_time = self.loading.lock().await;
+        if let Some(cat) = self.snapshot().filter(|c| c.version >= version) {
+            return Ok((cat, 1));
+        }
+        let cat = db
+            .read(|c| {
+                // One read transaction, so the version and the data belong together even
+                // when a write commits mid-load.
+                c.execute_batch("BEGIN DEFERRED")?;
+                let loaded = Catalog::load(c);
+                c.execute_batch(if loaded.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+                Ok::<_, DbError>(loaded?)
+            })
+            .await?;
+        let cat = Arc::new(cat);
+        *self.current.write().expect("catalog lock") = Some(cat.clone());
+        Ok((cat, 1 + LOAD_STATEMENTS))
+    }
+}

@@ -1,0 +1,35 @@
+//! The CMS behind the product pages: home, course and program pages, instructors,
+//! signatories, certificate pages, resource pages and the site banner, each with draft and
+//! published revisions, plus images stored in SQLite. Staff edit under `/staff/cms/`; the
+//! public reads published revisions through the catalog snapshot and `/api/v2/pages/`.
+
+pub mod api;
+pub mod media;
+pub mod model;
+pub mod pages;
+pub mod service;
+pub mod store;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::app::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v2/pages/", get(api::pages))
+        .route("/api/v2/pages/{id}/", get(api::page_detail))
+        .route("/media/{id}/", get(api::media))
+        .route("/staff/cms/", get(pages::index))
+        .route("/staff/cms/pages/", post(pages::create))
+        .route("/staff/cms/pages/{id}/", get(pages::edit).post(pages::save))
+        .route("/staff/cms/pages/{id}/preview", get(pages::preview))
+        .route("/staff/cms/pages/{id}/publish", post(pages::publish))
+        .route("/staff/cms/pages/{id}/unpublish", post(pages::unpublish))
+        .route("/staff/cms/pages/{id}/rollback", post(pages::rollback))
+        .route(
+            "/staff/cms/media/",
+            post(pages::upload).layer(DefaultBodyLimit::max(media::MAX_BYTES + 64 * 1024)),
+        )
+}

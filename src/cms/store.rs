@@ -1,0 +1,277 @@
+//! CMS tables: pages, their revisions (each a full JSON snapshot of the content) and media.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest as _, Sha256};
+
+use super::model::{PageContent, PageType};
+use crate::clock::to_db;
+
+/// A page row as staff see it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PageRow {
+    pub id: i64,
+    pub page_type: String,
+    pub slug: String,
+    pub title: String,
+    pub course_id: Option<i64>,
+    pub program_id: Option<i64>,
+    pub parent_id: Option<i64>,
+    pub live: bool,
+    pub live_revision_id: Option<i64>,
+    pub first_published_at: Option<String>,
+    pub last_published_at: Option<String>,
+    pub updated_on: String,
+}
+
+const PAGE_COLS: &str =
+    "id, page_type, slug, title, course_id, program_id, parent_id, live, live_revision_id,
+     first_published_at, last_published_at, updated_on";
+
+fn page_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PageRow> {
+    Ok(PageRow {
+        id: r.get(0)?,
+        page_type: r.get(1)?,
+        slug: r.get(2)?,
+        title: r.get(3)?,
+        course_id: r.get(4)?,
+        program_id: r.get(5)?,
+        parent_id: r.get(6)?,
+        live: r.get(7)?,
+        live_revision_id: r.get(8)?,
+        first_published_at: r.get(9)?,
+        last_published_at: r.get(10)?,
+        updated_on: r.get(11)?,
+    })
+}
+
+pub struct NewPage<'a> {
+    pub page_type: PageType,
+    pub slug: &'a str,
+    pub course_id: Option<i64>,
+    pub program_id: Option<i64>,
+    pub parent_id: Option<i64>,
+}
+
+/// Creates a page with a first (draft) revision. Returns (page id, revision id).
+pub fn create_page(
+    c: &Connection,
+    n: &NewPage<'_>,
+    content: &PageContent,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<(i64, i64)> {
+    let ts = to_db(now);
+    c.execute(
+        "INSERT INTO cms_pages (page_type, slug, title, course_id, program_id, parent_id, created_on, updated_on)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+        params![n.page_type.as_str(), n.slug, content.title, n.course_id, n.program_id, n.parent_id, ts],
+    )?;
+    let id = c.last_insert_rowid();
+    let rev = add_revision(c, id, content, actor, now)?;
+    Ok((id, rev))
+}
+
+/// Saves a new draft revision.
+pub fn add_revision(
+    c: &Connection,
+    page_id: i64,
+    content: &PageContent,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<i64> {
+    let json = serde_json::to_string(content).unwrap_or_else(|_| "{}".into());
+    c.execute(
+        "INSERT INTO cms_revisions (page_id, content, created_by, created_on) VALUES (?1, ?2, ?3, ?4)",
+        params![page_id, json, actor, to_db(now)],
+    )?;
+    let rev = c.last_insert_rowid();
+    c.execute(
+        "UPDATE cms_pages SET title = ?2, updated_on = ?3 WHERE id = ?1",
+        params![page_id, content.title, to_db(now)],
+    )?;
+    Ok(rev)
+}
+
+/// Makes `revision_id` the live revision.
+pub fn publish(c: &Connection, page_id: i64, revision_id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    let ts = to_db(now);
+    c.execute(
+        "UPDATE cms_pages SET live = 1, live_revision_id = ?2, last_published_at = ?3,
+                first_published_at = coalesce(first_published_at, ?3), updated_on = ?3
+         WHERE id = ?1",
+        params![page_id, revision_id, ts],
+    )?;
+    Ok(())
+}
+
+pub fn unpublish(c: &Connection, page_id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    c.execute(
+        "UPDATE cms_pages SET live = 0, updated_on = ?2 WHERE id = ?1",
+        params![page_id, to_db(now)],
+    )?;
+    Ok(())
+}
+
+pub fn find_page(c: &Connection, id: i64) -> rusqlite::Result<Option<PageRow>> {
+    c.query_row(
+        &format!("SELECT {PAGE_COLS} FROM cms_pages WHERE id = ?1"),
+        [id],
+        page_row,
+    )
+    .optional()
+}
+
+pub fn find_by_slug(c: &Connection, ty: PageType, slug: &str) -> rusqlite::Result<Option<PageRow>> {
+    c.query_row(
+        &format!("SELECT {PAGE_COLS} FROM cms_pages WHERE page_type = ?1 AND slug = ?2"),
+        params![ty.as_str(), slug],
+        page_row,
+    )
+    .optional()
+}
+
+pub fn list_pages(c: &Connection) -> rusqlite::Result<Vec<PageRow>> {
+    c.prepare(&format!(
+        "SELECT {PAGE_COLS} FROM cms_pages ORDER BY page_type, title, id"
+    ))?
+    .query_map([], page_row)?
+    .collect()
+}
+
+#[derive(Debug, Clone)]
+pub struct Revision {
+    pub id: i64,
+    pub page_id: i64,
+    pub content: PageContent,
+    pub created_by: String,
+    pub created_on: String,
+}
+
+fn revision_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Revision> {
+    let content: String = r.get(2)?;
+    Ok(Revision {
+        id: r.get(0)?,
+        page_id: r.get(1)?,
+        content: serde_json::from_str(&content).unwrap_or_default(),
+        created_by: r.get(3)?,
+        created_on: r.get(4)?,
+    })
+}
+
+pub fn revisions(c: &Connection, page_id: i64) -> rusqlite::Result<Vec<Revision>> {
+    c.prepare(
+        "SELECT id, page_id, content, created_by, created_on FROM cms_revisions WHERE page_id = ?1 ORDER BY id DESC",
+    )?
+    .query_map([page_id], revision_row)?
+    .collect()
+}
+
+pub fn revision(c: &Connection, id: i64) -> rusqlite::Result<Option<Revision>> {
+    c.query_row(
+        "SELECT id, page_id, content, created_by, created_on FROM cms_revisions WHERE id = ?1",
+        [id],
+        revision_row,
+    )
+    .optional()
+}
+
+/// The newest revision (the draft).
+pub fn latest_revision(c: &Connection, page_id: i64) -> rusqlite::Result<Option<Revision>> {
+    c.query_row(
+        "SELECT id, page_id, content, created_by, created_on FROM cms_revisions WHERE page_id = ?1 ORDER BY id DESC LIMIT 1",
+        [page_id],
+        revision_row,
+    )
+    .optional()
+}
+
+/// A stored image.
+#[derive(Debug, Clone)]
+pub struct Media {
+    pub id: i64,
+    pub title: String,
+    pub filename: String,
+    pub content_type: String,
+    pub width: i64,
+    pub height: i64,
+    pub sha256: String,
+}
+
+pub fn insert_media(
+    c: &Connection,
+    title: &str,
+    filename: &str,
+    content_type: &str,
+    (width, height): (u32, u32),
+    bytes: &[u8],
+    now: DateTime<Utc>,
+) -> rusqlite::Result<i64> {
+    let sha: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+    c.execute(
+        "INSERT INTO cms_media (title, filename, content_type, width, height, bytes, sha256, created_on)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            title,
+            filename,
+            content_type,
+            width,
+            height,
+            bytes,
+            sha,
+            to_db(now)
+        ],
+    )?;
+    Ok(c.last_insert_rowid())
+}
+
+pub fn media_list(c: &Connection) -> rusqlite::Result<Vec<Media>> {
+    c.prepare(
+        "SELECT id, title, filename, content_type, width, height, sha256 FROM cms_media ORDER BY id DESC",
+    )?
+    .query_map([], |r| {
+        Ok(Media {
+            id: r.get(0)?,
+            title: r.get(1)?,
+            filename: r.get(2)?,
+            content_type: r.get(3)?,
+            width: r.get(4)?,
+            height: r.get(5)?,
+            sha256: r.get(6)?,
+        })
+    })?
+    .collect()
+}
+
+/// (content type, sha256, bytes) of an image.
+pub fn media_bytes(c: &Connection, id: i64) -> rusqlite::Result<Option<(String, String, Vec<u8>)>> {
+    c.query_row(
+        "SELECT content_type, sha256, bytes FROM cms_media WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .optional()
+}
+
+pub fn media_meta(c: &Connection, id: i64) -> rusqlite::Result<Option<Media>> {
+    media_list_by_id(c, id)
+}
+
+fn media_list_by_id(c: &Connection, id: i64) -> rusqlite::Result<Option<Media>> {
+    c.query_row(
+        "SELECT id, title, filename, content_type, width, height, sha256 FROM cms_media WHERE id = ?1",
+        [id],
+        |r| {
+            Ok(Media {
+                id: r.get(0)?,
+                title: r.get(1)?,
+                filename: r.get(2)?,
+                content_type: r.get(3)?,
+                width: r.get(4)?,
+                height: r.get(5)?,
+                sha256: r.get(6)?,
+            })
+        },
+    )
+    .optional()
+}
