@@ -145,13 +145,21 @@ impl Replicator {
             self.state.db.checkpoint().await?;
         }
         let shared = self.shared.clone();
-        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-            shared.write_base()?;
+        let base = tokio::task::spawn_blocking(move || -> anyhow::Result<bool> {
+            let base = shared.write_base()?.is_some();
             let mut core = shared.core.lock().expect("lock");
             shared.capture(&mut core)?;
-            Ok(())
+            Ok(base)
         })
-        .await?
+        .await??;
+        if base {
+            self.state.metrics.inc(
+                "mitxonline_backup_full_copies_total",
+                "LTX files holding every page (first start, or a history that could not continue).",
+                &[],
+            );
+        }
+        Ok(())
     }
 
     async fn upload(&self) -> anyhow::Result<()> {

@@ -58,6 +58,7 @@ impl Writer {
             wal_path: PathBuf::from(format!("{}-wal", path.display())),
             hook: hook.clone(),
             metrics: metrics.clone(),
+            next_checkpoint_at: std::cell::Cell::new(CHECKPOINT_WAL_BYTES),
         };
         std::thread::Builder::new()
             .name("db-writer".into())
@@ -140,6 +141,9 @@ struct WriterThread {
     wal_path: PathBuf,
     hook: Arc<Mutex<Option<Arc<dyn CheckpointHook>>>>,
     metrics: Arc<DbMetrics>,
+    /// WAL file size that triggers the next checkpoint. A checkpoint that could not empty the
+    /// WAL (busy readers, a postponing hook) moves it up, so it is not retried after every batch.
+    next_checkpoint_at: std::cell::Cell<u64>,
 }
 
 impl WriterThread {
@@ -220,11 +224,11 @@ impl WriterThread {
     }
 
     fn maybe_checkpoint(&self) {
-        let big = std::fs::metadata(&self.wal_path)
-            .map(|m| m.len() > CHECKPOINT_WAL_BYTES)
-            .unwrap_or(false);
-        if big {
-            let _ = self.checkpoint(false);
+        let wal_len = || std::fs::metadata(&self.wal_path).map(|m| m.len()).unwrap_or(0);
+        if wal_len() > self.next_checkpoint_at.get() {
+            // TRUNCATE empties the file, so its size measures growth since this checkpoint.
+            let _ = self.checkpoint(true);
+            self.next_checkpoint_at.set(wal_len() + CHECKPOINT_WAL_BYTES);
         }
     }
 

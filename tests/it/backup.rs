@@ -437,7 +437,7 @@ async fn compaction_snapshots_and_retention_keep_the_replica_restorable_by_both(
         seen.extend(files.iter().map(|f| f.level));
     }
     sync(&app).await;
-    for l in [0u8, 1, 2, 3, 9] {
+    for l in [1u8, 2, 3, 9] {
         assert!(seen.contains(&l), "never saw level {l} files: {seen:?}");
     }
     // Level-0 files go once level 1 covers them and they are older than the L0 retention.
@@ -488,5 +488,47 @@ async fn health_and_metrics_report_the_replica_position_and_lag() {
     ] {
         assert!(metrics.contains(name), "{name} missing from /metrics");
     }
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn checkpoints_triggered_by_wal_growth_continue_the_history_without_a_full_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let replica = dir.path().join("replica");
+    let app = backed_up_app(&replica, &[]).await;
+    create_churn_table(&app).await;
+    sync(&app).await;
+    let full_copies = || {
+        app.state
+            .metrics
+            .counter_value("mitxonline_backup_full_copies_total", &[])
+    };
+    assert_eq!(full_copies(), 1, "the first start writes one full copy");
+    // ~24 MB of WAL: the writer checkpoints (and truncates the WAL) past 16 MB.
+    for _ in 0..24 {
+        app.state
+            .db
+            .write(|c| {
+                c.execute("INSERT INTO blobs (b) VALUES (randomblob(1000000))", [])
+                    .map_err(DbError::from)
+            })
+            .await
+            .unwrap();
+    }
+    sync(&app).await;
+    let wal = std::fs::metadata(app.dir.path().join("mitxonline.db-wal"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    assert!(
+        wal < 20 * 1024 * 1024,
+        "the WAL was never checkpointed ({wal} bytes)"
+    );
+    assert_eq!(full_copies(), 1, "a checkpoint broke the history");
+    let live = live_digests(&app).await;
+    let out = dir.path().join("r.db");
+    service::restore(&file_replica(&replica), &out, Target::Latest)
+        .await
+        .unwrap();
+    assert_eq!(digests_of(&out), live);
     app.shutdown().await;
 }
