@@ -138,6 +138,9 @@ pub enum BackupCommand {
     Verify,
 }
 
+// CLI commands never shut the database down with a checkpoint: a running server (and its backup
+// replicator) owns checkpoints. Every write awaited here is committed, so exiting loses nothing.
+
 fn load_config() -> anyhow::Result<Config> {
     Config::from_env().map_err(|e| anyhow::anyhow!("{e}"))
 }
@@ -330,7 +333,6 @@ async fn user(command: UserCommand, config: Config) -> anyhow::Result<ExitCode> 
     } else {
         println!("user {id} already existed; roles updated (password unchanged)");
     }
-    state.db.shutdown().await;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -402,7 +404,6 @@ async fn apikey(command: ApiKeyCommand, config: Config) -> anyhow::Result<ExitCo
             }
         }
     };
-    state.db.shutdown().await;
     Ok(code)
 }
 
