@@ -4,7 +4,8 @@
 
 use chrono::Duration;
 
-use super::model::{self, FieldErrors};
+use super::model::FieldErrors;
+use super::rules;
 use super::sessions::{self, Purpose, Source};
 use super::store::{self, NewUser, User};
 use super::{gateway::Userinfo, password, profiles};
@@ -175,13 +176,13 @@ fn invalid(errors: FieldErrors) -> AppError {
 /// Local sign-up: creates an unverified account and mails the verification link.
 pub async fn sign_up(state: &AppState, email: &str, name: &str, pw: &str) -> Result<i64, AppError> {
     let mut errors = FieldErrors::new();
-    let email = model::validate_email(email)
+    let email = rules::validate_email(email)
         .map_err(|e| errors.insert("email".into(), vec![e]))
         .ok();
-    let name = model::validate_name(name, 2, 254)
+    let name = rules::validate_name(name, 2, 254)
         .map_err(|e| errors.insert("name".into(), vec![e]))
         .ok();
-    if let Err(e) = model::validate_password(pw) {
+    if let Err(e) = rules::validate_password(pw) {
         errors.insert("password".into(), vec![e]);
     }
     let (Some(email), Some(name)) = (email, name) else {
@@ -354,7 +355,7 @@ pub async fn reset_token_valid(state: &AppState, token: &str) -> Result<bool, Ap
 
 /// Sets a new password from a reset link; every session of the account ends.
 pub async fn reset_password(state: &AppState, token: &str, pw: &str) -> Result<bool, AppError> {
-    model::validate_password(pw).map_err(|e| AppError::field("password", e))?;
+    rules::validate_password(pw).map_err(|e| AppError::field("password", e))?;
     let hash = hash_password(pw.to_owned()).await?;
     let now = state.clock.now();
     let token = token.to_owned();
@@ -392,7 +393,7 @@ pub async fn change_password(
             "Your current password is not correct.",
         ));
     }
-    model::validate_password(new).map_err(|e| AppError::field("new_password", e))?;
+    rules::validate_password(new).map_err(|e| AppError::field("new_password", e))?;
     let hash = hash_password(new.to_owned()).await?;
     let now = state.clock.now();
     state
@@ -413,7 +414,7 @@ pub async fn request_email_change(
     new_email: &str,
     pw: &str,
 ) -> Result<(), AppError> {
-    let new_email = model::validate_email(new_email).map_err(|e| AppError::field("email", e))?;
+    let new_email = rules::validate_email(new_email).map_err(|e| AppError::field("email", e))?;
     if new_email.eq_ignore_ascii_case(&user.email) {
         return Err(AppError::field(
             "email",
