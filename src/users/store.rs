@@ -61,7 +61,10 @@ pub fn insert(c: &Connection, u: &NewUser, now: DateTime<Utc>) -> rusqlite::Resu
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7)",
         params![u.username, u.email, u.name, u.is_staff, u.is_superuser, u.password_hash, now],
     )?;
-    Ok(c.last_insert_rowid())
+    let id = c.last_insert_rowid();
+    // Like the original's manager: every user has an (empty) address and profile.
+    super::profiles::ensure_rows(c, id)?;
+    Ok(id)
 }
 
 pub fn find_by_email(c: &Connection, email: &str) -> rusqlite::Result<Option<User>> {
