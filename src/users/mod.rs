@@ -14,6 +14,7 @@ mod pages_account;
 mod pages_auth;
 mod pages_oidc;
 mod pages_profile;
+mod pages_roles;
 mod pages_staff;
 mod pages_tokens;
 pub mod password;
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .merge(pages_profile::routes())
         .merge(pages_account::routes())
         .merge(pages_staff::routes())
+        .merge(pages_roles::routes())
         .merge(pages_tokens::routes())
         .merge(scim_api::routes())
 }
