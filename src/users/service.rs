@@ -342,13 +342,13 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(),
     Ok(())
 }
 
-/// Whether a reset link is still usable (for showing the form).
-pub async fn reset_token_valid(state: &AppState, token: &str) -> Result<bool, AppError> {
+/// Whether an emailed link is still usable (for showing its form).
+pub async fn email_token_valid(state: &AppState, token: &str, purpose: Purpose) -> Result<bool, AppError> {
     let now = state.clock.now();
     let token = token.to_owned();
     Ok(state
         .db
-        .read(move |c| sessions::peek_token(c, &token, Purpose::Reset, now).map_err(DbError::from))
+        .read(move |c| sessions::peek_token(c, &token, purpose, now).map_err(DbError::from))
         .await?
         .is_some())
 }
