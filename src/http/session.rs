@@ -355,7 +355,13 @@ async fn identify_inner(state: &AppState, mut req: Request, next: Next) -> Resul
         csrf_verdict,
     });
     let mut resp = next.run(req).await;
-    if csrf_new && csrf_used.load(Ordering::Relaxed) {
+    // A response a shared cache may keep must not carry anyone's CSRF cookie.
+    let shared_cacheable = resp
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("public") || v.contains("s-maxage"));
+    if csrf_new && csrf_used.load(Ordering::Relaxed) && !shared_cacheable {
         set_cookies.push(csrf_cookie(config, &csrf_secret));
     }
     for c in set_cookies {
