@@ -66,7 +66,7 @@ async fn every_staff_route_and_staff_api_refuses_learners_and_anonymous_callers(
     let app = TestApp::spawn().await;
     let learner = signed_in(&app, "learner@example.com", false).await;
     let token = header_token(&app, &learner).await;
-    let anonymous = reqwest::Client::new();
+    let anonymous = crate::support::client();
     let routes: Vec<(String, String)> = declared_routes()
         .into_iter()
         .filter(|(p, _)| is_staff_route(p))
