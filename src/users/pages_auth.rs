@@ -210,7 +210,7 @@ async fn login_submit(
         }
         Err(LoginError::Unverified) => fail(
             StatusCode::BAD_REQUEST,
-            "Please confirm your email address first: follow the link we emailed you.",
+            "Please confirm your email address first: we just emailed you a new link.",
         ),
         Err(LoginError::Other(e)) => Err(e),
     }

@@ -173,6 +173,32 @@ fn invalid(errors: FieldErrors) -> AppError {
     AppError::Invalid(errors)
 }
 
+fn verification_email(to: String, base: &str, token: &str) -> Email {
+    Email {
+        to,
+        subject: "Confirm your MITx Online email address".into(),
+        body: format!(
+            "Welcome to MITx Online.\n\nConfirm your email address to finish creating your account:\n{base}?token={token}\n\nThe link is valid for 24 hours. If you did not sign up, ignore this email.\n"
+        ),
+    }
+}
+
+/// Mails a new verification link to an unverified account.
+async fn queue_verification(state: &AppState, user: &User) -> Result<(), AppError> {
+    let now = state.clock.now();
+    let base = state.config.absolute_url("/verify-email/");
+    let (uid, to) = (user.id, user.email.clone());
+    state
+        .db
+        .write(move |c| {
+            let token = sessions::issue_token(c, uid, Purpose::Verify, None, now)?;
+            mail::queue(c, now, &verification_email(to, &base, &token)).map_err(DbError::from)
+        })
+        .await?;
+    state.outbox.wake();
+    Ok(())
+}
+
 /// Local sign-up: creates an unverified account and mails the verification link.
 pub async fn sign_up(state: &AppState, email: &str, name: &str, pw: &str) -> Result<i64, AppError> {
     let mut errors = FieldErrors::new();
@@ -198,21 +224,26 @@ pub async fn sign_up(state: &AppState, email: &str, name: &str, pw: &str) -> Res
         .db
         .write(move |c| {
             if store::find_by_email(c, &email)?.is_some() {
-                return Ok(Err(AppError::field("email", "Email address already exists in the system.")));
+                return Ok(Err(AppError::field(
+                    "email",
+                    "Email address already exists in the system.",
+                )));
             }
             let username = store::free_username(c, &email)?;
             let id = store::insert_unverified(
                 c,
-                &NewUser { email: email.clone(), username, name, password_hash: Some(hash), ..NewUser::default() },
+                &NewUser {
+                    email: email.clone(),
+                    username,
+                    name,
+                    password_hash: Some(hash),
+                    ..NewUser::default()
+                },
                 now,
             )?;
             profiles::ensure_rows(c, id)?;
             let token = sessions::issue_token(c, id, Purpose::Verify, None, now)?;
-            mail::queue(c, now, &Email {
-                to: email,
-                subject: "Confirm your MITx Online email address".into(),
-                body: format!("Welcome to MITx Online.\n\nConfirm your email address to finish creating your account:\n{base}?token={token}\n\nThe link is valid for 24 hours. If you did not sign up, ignore this email.\n"),
-            })?;
+            mail::queue(c, now, &verification_email(email, &base, &token))?;
             Ok::<_, DbError>(Ok(id))
         })
         .await??;
@@ -296,6 +327,10 @@ pub async fn log_in(
         return Err(LoginError::BadCredentials);
     };
     if !user.email_verified {
+        // The password was right: send a fresh confirmation link (the first may be lost).
+        queue_verification(state, &user)
+            .await
+            .map_err(LoginError::Other)?;
         return Err(LoginError::Unverified);
     }
     let uid = user.id;

@@ -64,7 +64,9 @@ async fn a_learner_signs_up_confirms_the_emailed_link_and_lands_in_onboarding() 
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("confirm your email"));
 
+    // That attempt (with the right password) mailed a fresh link; both mails are there.
     let mail = last_mail(&app, "new@example.com").await;
+    assert_eq!(app.scalar_i64("SELECT count(*) FROM mail_sandbox").await, 2);
     let link = link_in(&app, &mail);
     assert!(link.starts_with("/verify-email/?token="), "{link}");
     // Following the link (as mail scanners do) changes nothing; the button confirms.
