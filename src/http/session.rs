@@ -24,7 +24,7 @@ use crate::db::DbError;
 use crate::users::gateway;
 use crate::users::service;
 use crate::users::sessions::{self, Source};
-use crate::users::store::User;
+use crate::users::store::{self, User};
 
 pub const SESSION_COOKIE: &str = "mitxonline_sessionid";
 
@@ -233,10 +233,15 @@ async fn identify_inner(state: &AppState, mut req: Request, next: Next) -> Resul
             let token = token.trim().to_owned();
             let found = state
                 .db
-                .read(move |c| sessions::access_token_user(c, &token, now).map_err(DbError::from))
+                .read(move |c| {
+                    let Some(uid) = sessions::access_token_user(c, &token, now)? else {
+                        return Ok(None);
+                    };
+                    store::find_by_id(c, uid).map_err(DbError::from)
+                })
                 .await?;
-            if let Some(uid) = found {
-                user = service::load_user(state, uid).await?;
+            if let Some(u) = found.filter(|u| u.is_active) {
+                user = Some(u);
                 via = Via::Bearer;
             }
         }
@@ -257,11 +262,18 @@ async fn identify_inner(state: &AppState, mut req: Request, next: Next) -> Resul
         }
     } else if let Some(token) = &session_token {
         let token = token.clone();
+        // One reader round trip: the session and its user.
         let found = state
             .db
-            .read(move |c| sessions::find(c, &token, now).map_err(DbError::from))
+            .read(move |c| {
+                let Some(s) = sessions::find(c, &token, now)? else {
+                    return Ok(None);
+                };
+                let u = store::find_by_id(c, s.user_id)?;
+                Ok::<_, DbError>(Some((s, u)))
+            })
             .await?;
-        if let Some(s) = found {
+        if let Some((s, found_user)) = found {
             let header_gone = s.source == Source::Gateway;
             if header_gone {
                 // The gateway stopped vouching for this user: the session ends (RemoteUserMiddleware).
@@ -272,7 +284,7 @@ async fn identify_inner(state: &AppState, mut req: Request, next: Next) -> Resul
                     .await?;
                 set_cookies.push(clear_session_cookie(config));
             } else {
-                user = service::load_user(state, s.user_id).await?;
+                user = found_user.filter(|u| u.is_active);
                 if user.is_some() {
                     via = Via::Session { id: s.id };
                 }
@@ -343,7 +355,13 @@ async fn identify_inner(state: &AppState, mut req: Request, next: Next) -> Resul
         csrf_verdict,
     });
     let mut resp = next.run(req).await;
-    if csrf_new && csrf_used.load(Ordering::Relaxed) {
+    // A response a shared cache may keep must not carry anyone's CSRF cookie.
+    let shared_cacheable = resp
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("public") || v.contains("s-maxage"));
+    if csrf_new && csrf_used.load(Ordering::Relaxed) && !shared_cacheable {
         set_cookies.push(csrf_cookie(config, &csrf_secret));
     }
     for c in set_cookies {

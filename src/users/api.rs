@@ -33,6 +33,57 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v0/user_search/", get(user_search))
         .route("/api/user_search/{id}/", get(user_search_one))
         .route("/api/v0/user_search/{id}/", get(user_search_one))
+        .route("/api/change-emails/", post(change_email_request))
+        .route(
+            "/api/change-emails/{code}/",
+            axum::routing::patch(change_email_confirm).put(change_email_confirm),
+        )
+}
+
+#[derive(Deserialize)]
+struct ChangeEmailBody {
+    #[serde(default)]
+    new_email: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// The original's legacy email change: mails a confirmation link to the new address.
+async fn change_email_request(
+    State(state): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    ApiJson(body): ApiJson<ChangeEmailBody>,
+) -> Result<Response, AppError> {
+    super::service::request_email_change(&state, &u, &body.new_email, &body.password).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"new_email": body.new_email.trim()})),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct ConfirmBody {
+    confirmed: Option<bool>,
+}
+
+/// `{"confirmed": true}` applies a pending change (anonymous, as the original; the code is the
+/// secret).
+async fn change_email_confirm(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    ApiJson(body): ApiJson<ConfirmBody>,
+) -> Result<Json<Value>, AppError> {
+    if body.confirmed != Some(true) {
+        return Err(AppError::field(
+            "confirmed",
+            "This field is required and must be true.",
+        ));
+    }
+    if !super::service::confirm_email_change(&state, &code).await? {
+        return Err(AppError::not_found());
+    }
+    Ok(Json(json!({"confirmed": true})))
 }
 
 /// DRF renders nested serializer errors as nested objects: `legal_address.state` becomes

@@ -49,7 +49,7 @@ pub fn decode(raw: &[u8]) -> Result<Userinfo, &'static str> {
     }
     let email = string(&v, "email");
     if let Some(e) = &email
-        && crate::users::model::validate_email(e).is_err()
+        && crate::users::rules::validate_email(e).is_err()
     {
         return Err("email is not an email address");
     }

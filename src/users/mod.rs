@@ -10,13 +10,17 @@ pub mod gateway;
 pub mod geo;
 pub mod model;
 pub mod oidc;
+mod pages_account;
 mod pages_auth;
 mod pages_oidc;
 mod pages_profile;
+mod pages_roles;
 mod pages_staff;
+mod pages_tokens;
 pub mod password;
 pub mod profile_service;
 pub mod profiles;
+pub mod rules;
 pub mod scim;
 mod scim_api;
 pub mod service;
@@ -34,7 +38,10 @@ pub fn routes() -> Router<AppState> {
         .merge(pages_auth::routes())
         .merge(pages_oidc::routes())
         .merge(pages_profile::routes())
+        .merge(pages_account::routes())
         .merge(pages_staff::routes())
+        .merge(pages_roles::routes())
+        .merge(pages_tokens::routes())
         .merge(scim_api::routes())
 }
 

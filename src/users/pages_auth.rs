@@ -39,7 +39,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/login/", get(login_page).post(login_submit))
         .route("/signup/", get(signup_page).post(signup_submit))
-        .route("/verify-email/", get(verify_email))
+        .route("/verify-email/", get(verify_email_page).post(verify_email))
         .route("/logout", get(logout).post(logout))
         .route("/logout/", get(logout).post(logout))
         .route("/logout/oidc", get(logout_local))
@@ -210,7 +210,7 @@ async fn login_submit(
         }
         Err(LoginError::Unverified) => fail(
             StatusCode::BAD_REQUEST,
-            "Please confirm your email address first: follow the link we emailed you.",
+            "Please confirm your email address first: we just emailed you a new link.",
         ),
         Err(LoginError::Other(e)) => Err(e),
     }
@@ -260,12 +260,52 @@ async fn signup_submit(
     }
 }
 
-async fn verify_email(
+fn verify_invalid(ctx: &PageCtx) -> Response {
+    with_status(
+        StatusCode::BAD_REQUEST,
+        simple(
+            ctx,
+            "This link is no longer valid",
+            html! {
+                p { "The confirmation link is invalid, already used or expired. " a href=(ctx.prefix.url("/login/")) { "Sign in" } " or sign up again." }
+            },
+        ),
+    )
+}
+
+/// The emailed link shows a confirm button: following a link (mail scanners prefetch them)
+/// changes nothing; the POST confirms and signs in.
+async fn verify_email_page(
     State(state): State<AppState>,
     ctx: PageCtx,
     Query(q): Query<Params>,
 ) -> Result<Response, AppError> {
     let token = q.get("token").map_or("", String::as_str);
+    if !service::email_token_valid(&state, token, super::sessions::Purpose::Verify).await? {
+        return Ok(verify_invalid(&ctx));
+    }
+    Ok(simple(
+        &ctx,
+        "Confirm your email address",
+        html! {
+            form method="post" action=(ctx.prefix.url("/verify-email/")) {
+                (csrf_input(&ctx.csrf_token))
+                input type="hidden" name="token" value=(token);
+                button class="button" type="submit" { "Confirm and sign in" }
+            }
+        },
+    )
+    .into_response())
+}
+
+async fn verify_email(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    id: Identity,
+    Form(f): Form<Params>,
+) -> Result<Response, AppError> {
+    id.require_csrf()?;
+    let token = f.get("token").map_or("", String::as_str);
     match service::verify_email(&state, token).await? {
         Some((user, cookie)) => {
             let target = after_login(&state, &ctx, user.id, None, false).await?;
@@ -274,16 +314,7 @@ async fn verify_email(
                 .append(header::SET_COOKIE, session_cookie(&state.config, &cookie));
             Ok(resp)
         }
-        None => Ok(with_status(
-            StatusCode::BAD_REQUEST,
-            simple(
-                &ctx,
-                "This link is no longer valid",
-                html! {
-                    p { "The confirmation link is invalid, already used or expired. " a href=(ctx.prefix.url("/login/")) { "Sign in" } " or sign up again." }
-                },
-            ),
-        )),
+        None => Ok(verify_invalid(&ctx)),
     }
 }
 
@@ -402,7 +433,7 @@ async fn reset_confirm_page(
 ) -> Result<Response, AppError> {
     local_only(&state)?;
     let token = q.get("token").map_or("", String::as_str);
-    if !service::reset_token_valid(&state, token).await? {
+    if !service::email_token_valid(&state, token, super::sessions::Purpose::Reset).await? {
         return Ok(invalid_link(&ctx));
     }
     Ok(reset_form(&ctx, token, &FieldErrors::new()).into_response())

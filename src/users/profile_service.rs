@@ -6,8 +6,8 @@ use chrono::Datelike as _;
 use serde_json::{Value, json};
 
 use super::model::{self, Errors, FieldErrors, LegalAddress, UserProfile};
-use super::profiles;
 use super::store::{self, User};
+use super::{profiles, rules};
 use crate::app::AppState;
 use crate::db::DbError;
 use crate::http::AppError;
@@ -62,7 +62,7 @@ pub fn user_json(f: &FullUser) -> Value {
         "is_active": u.is_active,
         "b2b_organizations": [],
         "global_id": u.global_id,
-        "compliance_missing_fields": model::compliance_missing_fields(&u.email, f.address.as_ref()),
+        "compliance_missing_fields": rules::compliance_missing_fields(&u.email, f.address.as_ref()),
     })
 }
 
@@ -140,7 +140,7 @@ pub async fn update_me(state: &AppState, me: &FullUser, body: &Value) -> Result<
     let mut errors = FieldErrors::new();
     let name = match obj.get("name") {
         None => None,
-        Some(Value::String(n)) => model::validate_name(n, 0, 255)
+        Some(Value::String(n)) => rules::validate_name(n, 0, 255)
             .map_err(|e| errors.insert("name".into(), vec![e]))
             .ok(),
         Some(_) => {
@@ -206,12 +206,12 @@ pub async fn save_details(state: &AppState, me: &FullUser, body: &Value) -> Resu
     let name = required("name");
     let username = required("username");
     let name = name.and_then(|n| {
-        model::validate_name(&n, 2, 254)
+        rules::validate_name(&n, 2, 254)
             .map_err(|e| errors.insert("name".into(), vec![e]))
             .ok()
     });
     let username = username.and_then(|u| {
-        model::validate_username(&u)
+        rules::validate_username(&u)
             .map_err(|e| errors.insert("username".into(), vec![e]))
             .ok()
     });

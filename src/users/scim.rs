@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use serde_json::{Value, json};
 
-use super::model::{self, LegalAddress};
+use super::model::LegalAddress;
+use super::rules;
 use super::store::{self, NewUser, User};
 use super::{profiles, sessions};
 use crate::clock::from_db;
@@ -143,7 +144,7 @@ pub fn inbound(v: &Value) -> Result<Inbound, ScimError> {
         active,
     };
     if let Some(e) = &i.email {
-        model::validate_email(e).map_err(ScimError::invalid)?;
+        rules::validate_email(e).map_err(ScimError::invalid)?;
     }
     if i.external_id.as_ref().is_some_and(|x| x.chars().count() > 36) {
         return Err(ScimError::invalid("externalId must be at most 36 characters"));

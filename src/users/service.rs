@@ -4,7 +4,8 @@
 
 use chrono::Duration;
 
-use super::model::{self, FieldErrors};
+use super::model::FieldErrors;
+use super::rules;
 use super::sessions::{self, Purpose, Source};
 use super::store::{self, NewUser, User};
 use super::{gateway::Userinfo, password, profiles};
@@ -172,16 +173,42 @@ fn invalid(errors: FieldErrors) -> AppError {
     AppError::Invalid(errors)
 }
 
+fn verification_email(to: String, base: &str, token: &str) -> Email {
+    Email {
+        to,
+        subject: "Confirm your MITx Online email address".into(),
+        body: format!(
+            "Welcome to MITx Online.\n\nConfirm your email address to finish creating your account:\n{base}?token={token}\n\nThe link is valid for 24 hours. If you did not sign up, ignore this email.\n"
+        ),
+    }
+}
+
+/// Mails a new verification link to an unverified account.
+async fn queue_verification(state: &AppState, user: &User) -> Result<(), AppError> {
+    let now = state.clock.now();
+    let base = state.config.absolute_url("/verify-email/");
+    let (uid, to) = (user.id, user.email.clone());
+    state
+        .db
+        .write(move |c| {
+            let token = sessions::issue_token(c, uid, Purpose::Verify, None, now)?;
+            mail::queue(c, now, &verification_email(to, &base, &token)).map_err(DbError::from)
+        })
+        .await?;
+    state.outbox.wake();
+    Ok(())
+}
+
 /// Local sign-up: creates an unverified account and mails the verification link.
 pub async fn sign_up(state: &AppState, email: &str, name: &str, pw: &str) -> Result<i64, AppError> {
     let mut errors = FieldErrors::new();
-    let email = model::validate_email(email)
+    let email = rules::validate_email(email)
         .map_err(|e| errors.insert("email".into(), vec![e]))
         .ok();
-    let name = model::validate_name(name, 2, 254)
+    let name = rules::validate_name(name, 2, 254)
         .map_err(|e| errors.insert("name".into(), vec![e]))
         .ok();
-    if let Err(e) = model::validate_password(pw) {
+    if let Err(e) = rules::validate_password(pw) {
         errors.insert("password".into(), vec![e]);
     }
     let (Some(email), Some(name)) = (email, name) else {
@@ -197,21 +224,26 @@ pub async fn sign_up(state: &AppState, email: &str, name: &str, pw: &str) -> Res
         .db
         .write(move |c| {
             if store::find_by_email(c, &email)?.is_some() {
-                return Ok(Err(AppError::field("email", "Email address already exists in the system.")));
+                return Ok(Err(AppError::field(
+                    "email",
+                    "Email address already exists in the system.",
+                )));
             }
             let username = store::free_username(c, &email)?;
             let id = store::insert_unverified(
                 c,
-                &NewUser { email: email.clone(), username, name, password_hash: Some(hash), ..NewUser::default() },
+                &NewUser {
+                    email: email.clone(),
+                    username,
+                    name,
+                    password_hash: Some(hash),
+                    ..NewUser::default()
+                },
                 now,
             )?;
             profiles::ensure_rows(c, id)?;
             let token = sessions::issue_token(c, id, Purpose::Verify, None, now)?;
-            mail::queue(c, now, &Email {
-                to: email,
-                subject: "Confirm your MITx Online email address".into(),
-                body: format!("Welcome to MITx Online.\n\nConfirm your email address to finish creating your account:\n{base}?token={token}\n\nThe link is valid for 24 hours. If you did not sign up, ignore this email.\n"),
-            })?;
+            mail::queue(c, now, &verification_email(email, &base, &token))?;
             Ok::<_, DbError>(Ok(id))
         })
         .await??;
@@ -295,6 +327,10 @@ pub async fn log_in(
         return Err(LoginError::BadCredentials);
     };
     if !user.email_verified {
+        // The password was right: send a fresh confirmation link (the first may be lost).
+        queue_verification(state, &user)
+            .await
+            .map_err(LoginError::Other)?;
         return Err(LoginError::Unverified);
     }
     let uid = user.id;
@@ -341,20 +377,20 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(),
     Ok(())
 }
 
-/// Whether a reset link is still usable (for showing the form).
-pub async fn reset_token_valid(state: &AppState, token: &str) -> Result<bool, AppError> {
+/// Whether an emailed link is still usable (for showing its form).
+pub async fn email_token_valid(state: &AppState, token: &str, purpose: Purpose) -> Result<bool, AppError> {
     let now = state.clock.now();
     let token = token.to_owned();
     Ok(state
         .db
-        .read(move |c| sessions::peek_token(c, &token, Purpose::Reset, now).map_err(DbError::from))
+        .read(move |c| sessions::peek_token(c, &token, purpose, now).map_err(DbError::from))
         .await?
         .is_some())
 }
 
 /// Sets a new password from a reset link; every session of the account ends.
 pub async fn reset_password(state: &AppState, token: &str, pw: &str) -> Result<bool, AppError> {
-    model::validate_password(pw).map_err(|e| AppError::field("password", e))?;
+    rules::validate_password(pw).map_err(|e| AppError::field("password", e))?;
     let hash = hash_password(pw.to_owned()).await?;
     let now = state.clock.now();
     let token = token.to_owned();
@@ -392,7 +428,7 @@ pub async fn change_password(
             "Your current password is not correct.",
         ));
     }
-    model::validate_password(new).map_err(|e| AppError::field("new_password", e))?;
+    rules::validate_password(new).map_err(|e| AppError::field("new_password", e))?;
     let hash = hash_password(new.to_owned()).await?;
     let now = state.clock.now();
     state
@@ -413,7 +449,7 @@ pub async fn request_email_change(
     new_email: &str,
     pw: &str,
 ) -> Result<(), AppError> {
-    let new_email = model::validate_email(new_email).map_err(|e| AppError::field("email", e))?;
+    let new_email = rules::validate_email(new_email).map_err(|e| AppError::field("email", e))?;
     if new_email.eq_ignore_ascii_case(&user.email) {
         return Err(AppError::field(
             "email",

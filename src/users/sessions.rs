@@ -260,3 +260,39 @@ pub fn prune(c: &Connection, now: DateTime<Utc>) -> rusqlite::Result<usize> {
     n += c.execute("DELETE FROM oidc_logins WHERE created_on < ?1", [&day_ago])?;
     Ok(n)
 }
+
+/// A bearer token as staff see it (never the token itself).
+#[derive(Debug, Clone)]
+pub struct AccessTokenRow {
+    pub id: i64,
+    pub user_email: String,
+    pub name: String,
+    pub created_on: String,
+    pub expires_on: String,
+    pub revoked_on: Option<String>,
+}
+
+pub fn list_access_tokens(c: &Connection) -> rusqlite::Result<Vec<AccessTokenRow>> {
+    let mut stmt = c.prepare(
+        "SELECT t.id, u.email, t.name, t.created_on, t.expires_on, t.revoked_on
+         FROM access_tokens t JOIN users u ON u.id = t.user_id ORDER BY t.id DESC LIMIT 500",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(AccessTokenRow {
+            id: r.get(0)?,
+            user_email: r.get(1)?,
+            name: r.get(2)?,
+            created_on: r.get(3)?,
+            expires_on: r.get(4)?,
+            revoked_on: r.get(5)?,
+        })
+    })?;
+    rows.collect()
+}
+
+pub fn revoke_access_token(c: &Connection, id: i64, now: DateTime<Utc>) -> rusqlite::Result<bool> {
+    Ok(c.execute(
+        "UPDATE access_tokens SET revoked_on = ?2 WHERE id = ?1 AND revoked_on IS NULL",
+        params![id, to_db(now)],
+    )? == 1)
+}

@@ -16,7 +16,9 @@ pub struct User {
     pub is_active: bool,
     pub is_staff: bool,
     pub is_superuser: bool,
+    /// Superuser, staff, or in the "Editors" group (`in_editors_group`).
     pub is_editor: bool,
+    pub in_editors_group: bool,
     pub email_verified: bool,
     pub created_on: String,
     pub updated_on: String,
@@ -47,6 +49,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         is_staff: r.get(6)?,
         is_superuser: r.get(7)?,
         is_editor: r.get::<_, bool>(6)? || r.get::<_, bool>(7)? || r.get::<_, bool>(8)?,
+        in_editors_group: r.get(8)?,
         email_verified: r.get(9)?,
         created_on: r.get(10)?,
         updated_on: r.get(11)?,
@@ -61,7 +64,10 @@ pub fn insert(c: &Connection, u: &NewUser, now: DateTime<Utc>) -> rusqlite::Resu
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7)",
         params![u.username, u.email, u.name, u.is_staff, u.is_superuser, u.password_hash, now],
     )?;
-    Ok(c.last_insert_rowid())
+    let id = c.last_insert_rowid();
+    // Like the original's manager: every user has an (empty) address and profile.
+    super::profiles::ensure_rows(c, id)?;
+    Ok(id)
 }
 
 pub fn find_by_email(c: &Connection, email: &str) -> rusqlite::Result<Option<User>> {
@@ -290,4 +296,39 @@ pub fn search(c: &Connection, term: &str, limit: i64, offset: i64) -> rusqlite::
 /// Every user, in id order, a page at a time (SCIM listing).
 pub fn page(c: &Connection, limit: i64, offset: i64) -> rusqlite::Result<(Vec<User>, i64)> {
     search(c, "", limit, offset)
+}
+
+/// Sets every role flag at once (staff roles page); `is_editor` is the "Editors" group.
+pub fn set_all_roles(c: &Connection, id: i64, roles: Roles, now: DateTime<Utc>) -> rusqlite::Result<bool> {
+    let n = c.execute(
+        "UPDATE users SET is_staff = ?2, is_superuser = ?3, in_editors_group = ?4, is_active = ?5, updated_on = ?6
+         WHERE id = ?1",
+        params![id, roles.is_staff, roles.is_superuser, roles.in_editors_group, roles.is_active, to_db(now)],
+    )?;
+    Ok(n == 1)
+}
+
+/// The role flags of an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Roles {
+    pub is_staff: bool,
+    pub is_superuser: bool,
+    pub in_editors_group: bool,
+    pub is_active: bool,
+}
+
+pub fn roles(c: &Connection, id: i64) -> rusqlite::Result<Option<Roles>> {
+    c.query_row(
+        "SELECT is_staff, is_superuser, in_editors_group, is_active FROM users WHERE id = ?1",
+        [id],
+        |r| {
+            Ok(Roles {
+                is_staff: r.get(0)?,
+                is_superuser: r.get(1)?,
+                in_editors_group: r.get(2)?,
+                is_active: r.get(3)?,
+            })
+        },
+    )
+    .optional()
 }

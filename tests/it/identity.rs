@@ -64,10 +64,15 @@ async fn a_learner_signs_up_confirms_the_emailed_link_and_lands_in_onboarding() 
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("confirm your email"));
 
+    // That attempt (with the right password) mailed a fresh link; both mails are there.
     let mail = last_mail(&app, "new@example.com").await;
+    assert_eq!(app.scalar_i64("SELECT count(*) FROM mail_sandbox").await, 2);
     let link = link_in(&app, &mail);
     assert!(link.starts_with("/verify-email/?token="), "{link}");
-    let r = c.get(app.url(&link)).send().await.unwrap();
+    // Following the link (as mail scanners do) changes nothing; the button confirms.
+    assert_eq!(client().get(app.url(&link)).send().await.unwrap().status(), 200);
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    let r = post_form(&app, &c, &link, "/verify-email/", &[("token", &token)]).await;
     assert_eq!(r.status(), 303);
     assert!(
         r.headers()["location"]
@@ -541,5 +546,69 @@ async fn pages_that_need_a_user_send_anonymous_visitors_to_login_with_next() {
     let c = client();
     let token = csrf_from(&app, &c, "/login/").await;
     assert_eq!(token.len(), 64);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn behind_the_mitxonline_prefix_login_redirects_keep_the_prefix_once() {
+    // As behind APISIX's prefixed route: the public URL carries `/mitxonline`.
+    let app = TestApp::builder()
+        .public_url("http://127.0.0.1:9/mitxonline")
+        .spawn()
+        .await;
+    make_user(&app, "prefix@example.com", "a good password", false).await;
+    let c = client();
+    let r = c.get(app.url("/mitxonline/profile/")).send().await.unwrap();
+    assert_eq!(
+        r.headers()["location"],
+        "/mitxonline/login/?next=%2Fmitxonline%2Fprofile%2F"
+    );
+    let r = post_form(
+        &app,
+        &c,
+        "/mitxonline/login/",
+        "/mitxonline/login/",
+        &[
+            ("email", "prefix@example.com"),
+            ("password", "a good password"),
+            ("next", "/mitxonline/profile/"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        r.headers()["location"],
+        "/mitxonline/create-profile/?next=%2Fmitxonline%2Fprofile%2F"
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_deactivated_account_cannot_log_in_and_its_sessions_stop_working() {
+    let app = TestApp::spawn().await;
+    let c = signed_in(&app, "gone@example.com", false).await;
+    app.state
+        .db
+        .write(|c| {
+            c.execute("UPDATE users SET is_active = 0", [])
+                .map_err(DbError::from)
+        })
+        .await
+        .unwrap();
+    let me: serde_json::Value = c
+        .get(app.url("/api/users/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["is_authenticated"], false);
+    assert_eq!(
+        log_in(&app, &client(), "gone@example.com", "a good password")
+            .await
+            .status(),
+        400
+    );
     app.shutdown().await;
 }

@@ -62,6 +62,7 @@ async fn a_learner_signs_up_completes_onboarding_and_edits_the_profile_in_a_real
 
     let link = link_in(&app, &last_mail(&app, "browser@example.com").await);
     b.goto(&app.url(&link)).await;
+    submit(&b, "/verify-email/").await;
     wait_for_path(&b, "/create-profile/").await;
     assert_eq!(
         b.attr(&b.find("#f-name").await, "value").await.as_deref(),

@@ -189,3 +189,64 @@ async fn scim_needs_a_staff_users_bearer_token() {
     assert_eq!(app.scalar_i64("SELECT count(*) FROM users").await, 2);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn staff_issue_and_revoke_the_bearer_token_keycloak_uses() {
+    let app = TestApp::spawn().await;
+    let staff = crate::identity_helpers::signed_in(&app, "ops@example.com", true).await;
+    make_user(&app, "keycloak-svc@example.com", "a good password", true).await;
+    let page = "/staff/access-tokens/";
+    let form = |email: &'static str, days: &'static str| {
+        vec![("email", email), ("name", "keycloak scim"), ("days", days)]
+    };
+    let r =
+        crate::identity_helpers::post_form(&app, &staff, page, page, &form("ghost@example.com", "30")).await;
+    assert_eq!(r.status(), 400);
+    let r = crate::identity_helpers::post_form(
+        &app,
+        &staff,
+        page,
+        page,
+        &form("keycloak-svc@example.com", "9999"),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let r =
+        crate::identity_helpers::post_form(&app, &staff, page, page, &form("keycloak-svc@example.com", "30"))
+            .await;
+    assert_eq!(r.status(), 201);
+    let html = r.text().await.unwrap();
+    let marker = "<code id=\"new-token\">";
+    let token = html[html.find(marker).unwrap() + marker.len()..]
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (status, _) = send(&app, &token, "GET", "/scim/v2/Users", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        app.scalar_i64(
+            "SELECT count(*) FROM access_tokens WHERE token_hash LIKE '%' AND length(token_hash) = 64"
+        )
+        .await,
+        1
+    );
+    let id = app.scalar_i64("SELECT id FROM access_tokens").await;
+    let r = crate::identity_helpers::post_form(
+        &app,
+        &staff,
+        page,
+        &format!("/staff/access-tokens/{id}/revoke/"),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let (status, _) = send(&app, &token, "GET", "/scim/v2/Users", None).await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        app.scalar_i64("SELECT count(*) FROM audit_log WHERE action LIKE 'access_token.%'")
+            .await,
+        2
+    );
+    app.shutdown().await;
+}

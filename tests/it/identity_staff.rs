@@ -66,7 +66,7 @@ async fn every_staff_route_and_staff_api_refuses_learners_and_anonymous_callers(
     let app = TestApp::spawn().await;
     let learner = signed_in(&app, "learner@example.com", false).await;
     let token = header_token(&app, &learner).await;
-    let anonymous = reqwest::Client::new();
+    let anonymous = crate::support::client();
     let routes: Vec<(String, String)> = declared_routes()
         .into_iter()
         .filter(|(p, _)| is_staff_route(p))
@@ -106,8 +106,15 @@ async fn every_staff_route_and_staff_api_refuses_learners_and_anonymous_callers(
                 .await
                 .unwrap();
             let s = anon.status().as_u16();
+            // A page may instead send an anonymous visitor to sign in.
+            let to_login = s == 303
+                && anon
+                    .headers()
+                    .get("location")
+                    .and_then(|l| l.to_str().ok())
+                    .is_some_and(|l| l.contains("/login/"));
             assert!(
-                matches!(s, 401 | 403 | 405),
+                matches!(s, 401 | 403 | 405) || to_login,
                 "{method} {route} ({file}) gave an anonymous caller {s}"
             );
         }
@@ -233,5 +240,103 @@ async fn mail_is_kept_in_the_sandbox_mailbox_that_staff_read() {
         .unwrap();
     assert!(html.contains("Confirm your MITx Online email address"), "{html}");
     assert!(html.contains("/verify-email/?token="));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn superusers_set_roles_including_editor_and_deactivation_ends_sessions() {
+    let app = TestApp::spawn().await;
+    let staff_only = signed_in(&app, "plainstaff@example.com", true).await;
+    let root = crate::support::client();
+    let uid = crate::identity_helpers::make_user(&app, "root@example.com", "a good password", true).await;
+    app.state
+        .db
+        .write(move |c| {
+            c.execute("UPDATE users SET is_superuser = 1 WHERE id = ?1", [uid])
+                .map_err(mitxonline::db::DbError::from)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        crate::identity_helpers::log_in(&app, &root, "root@example.com", "a good password")
+            .await
+            .status(),
+        303
+    );
+    let learner = signed_in(&app, "promote@example.com", false).await;
+    let target = app
+        .scalar_i64("SELECT id FROM users WHERE email = 'promote@example.com'")
+        .await;
+    let action = format!("/staff/users/{target}/roles/");
+
+    let r = post_form(
+        &app,
+        &staff_only,
+        "/profile/",
+        &action,
+        &[("is_staff", "on"), ("is_active", "on")],
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        403,
+        "staff who are not superusers cannot change roles"
+    );
+    let r = post_form(
+        &app,
+        &root,
+        "/staff/users/",
+        &action,
+        &[("in_editors_group", "on"), ("is_active", "on")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let me: serde_json::Value = learner
+        .get(app.url("/api/users/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (me["is_editor"].as_bool(), me["is_staff"].as_bool()),
+        (Some(true), Some(false))
+    );
+    let r = post_form(
+        &app,
+        &root,
+        "/staff/users/",
+        &action,
+        &[("in_editors_group", "on")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let me: serde_json::Value = learner
+        .get(app.url("/api/users/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        me["is_authenticated"], false,
+        "a deactivated account is signed out"
+    );
+    assert_eq!(
+        app.scalar_i64("SELECT count(*) FROM audit_log WHERE action = 'user.roles'")
+            .await,
+        2
+    );
+    let html = root
+        .get(app.url("/staff/users/?q=promote"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("inactive") && html.contains("editor"), "{html}");
     app.shutdown().await;
 }

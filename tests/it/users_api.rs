@@ -346,3 +346,71 @@ async fn user_search_is_for_staff_and_pages_with_l_and_o() {
     assert_eq!(one.status(), 200);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_legacy_change_email_api_mails_a_code_and_applies_it_once() {
+    let app = TestApp::spawn().await;
+    let c = signed_in(&app, "legacy@example.com", false).await;
+    let token = header_token(&app, &c).await;
+    let r = c
+        .post(app.url("/api/change-emails/"))
+        .header("x-csrftoken", &token)
+        .json(&json!({"new_email": "moved@example.com", "password": "wrong"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = c
+        .post(app.url("/api/change-emails/"))
+        .header("x-csrftoken", &token)
+        .json(&json!({"new_email": "moved@example.com", "password": "a good password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(
+        r.json::<Value>().await.unwrap(),
+        json!({"new_email": "moved@example.com"})
+    );
+    let mail = crate::identity_helpers::last_mail(&app, "moved@example.com").await;
+    let code = mail
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let anon = reqwest::Client::new();
+    let r = anon
+        .patch(app.url(&format!("/api/change-emails/{code}/")))
+        .json(&json!({"confirmed": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = anon
+        .patch(app.url(&format!("/api/change-emails/{code}/")))
+        .json(&json!({"confirmed": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = anon
+        .patch(app.url(&format!("/api/change-emails/{code}/")))
+        .json(&json!({"confirmed": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "a code works once");
+    let me: Value = c
+        .get(app.url("/api/users/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["email"], "moved@example.com");
+    app.shutdown().await;
+}

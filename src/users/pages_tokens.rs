@@ -1,0 +1,220 @@
+//! `/staff/access-tokens/`: bearer tokens for service users (Keycloak's SCIM pushes, Open edX
+//! webhooks). Staff issue one for an existing account with a lifetime; it is shown once, only
+//! its hash is kept, and it can be revoked. Every change is audited.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use maud::{Markup, html};
+use serde_json::json;
+
+use super::forms::{csrf_input, input, other_errors};
+use super::model::FieldErrors;
+use super::sessions::{self, AccessTokenRow};
+use super::store;
+use crate::app::AppState;
+use crate::db::DbError;
+use crate::http::auth::StaffAccess;
+use crate::http::layout::{Meta, page};
+use crate::http::{AppError, PageCtx};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/staff/access-tokens/", get(list).post(create))
+        .route("/staff/access-tokens/{id}/revoke/", post(revoke))
+}
+
+fn view(
+    ctx: &PageCtx,
+    rows: &[AccessTokenRow],
+    created: Option<&str>,
+    form: &BTreeMap<String, String>,
+    errors: &FieldErrors,
+) -> Markup {
+    let p = &ctx.prefix;
+    let v = |k: &str, d: &str| form.get(k).cloned().unwrap_or_else(|| d.to_owned());
+    page(
+        ctx,
+        &Meta {
+            title: "Service bearer tokens",
+            noindex: true,
+            ..Meta::default()
+        },
+        html! {
+            section class="container" {
+                h1 { "Service bearer tokens" }
+                p { "Services send " code { "Authorization: Bearer <token>" } " and act as the account the token belongs to (a staff account for SCIM)." }
+                @if let Some(t) = created {
+                    div class="notice" role="status" {
+                        p { "Token created. Copy it now; it is not shown again:" }
+                        p { code id="new-token" { (t) } }
+                    }
+                }
+                (other_errors(errors, &["email", "name", "days"]))
+                h2 { "Issue a token" }
+                form method="post" action=(p.url("/staff/access-tokens/")) {
+                    (csrf_input(&ctx.csrf_token))
+                    (input("email", "email", "email", "Account email", &v("email", ""), errors, "required"))
+                    (input("text", "name", "name", "What it is for", &v("name", ""), errors, "required"))
+                    (input("number", "days", "days", "Valid for (days, 1–730)", &v("days", "365"), errors, "required"))
+                    button class="button" type="submit" { "Issue token" }
+                }
+                h2 { "Tokens" }
+                div class="table-wrap" {
+                    table {
+                        thead { tr { th { "Account" } th { "Purpose" } th { "Created" } th { "Expires" } th { "Status" } th { span class="visually-hidden" { "Actions" } } } }
+                        tbody {
+                            @for t in rows {
+                                tr {
+                                    td { (t.user_email) } td { (t.name) } td { (t.created_on) } td { (t.expires_on) }
+                                    td { @if let Some(r) = &t.revoked_on { "revoked " (r) } @else { "active" } }
+                                    td {
+                                        @if t.revoked_on.is_none() {
+                                            form method="post" action=(p.url(&format!("/staff/access-tokens/{}/revoke/", t.id))) {
+                                                (csrf_input(&ctx.csrf_token))
+                                                button type="submit" { "Revoke" }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+async fn rows(state: &AppState) -> Result<Vec<AccessTokenRow>, AppError> {
+    Ok(state
+        .db
+        .read(|c| sessions::list_access_tokens(c).map_err(DbError::from))
+        .await?)
+}
+
+async fn list(_staff: StaffAccess, ctx: PageCtx, State(state): State<AppState>) -> Result<Markup, AppError> {
+    Ok(view(
+        &ctx,
+        &rows(&state).await?,
+        None,
+        &BTreeMap::new(),
+        &FieldErrors::new(),
+    ))
+}
+
+async fn create(
+    staff: StaffAccess,
+    ctx: PageCtx,
+    State(state): State<AppState>,
+    Form(f): Form<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
+    let email = f.get("email").map_or("", |s| s.trim()).to_owned();
+    let name = f.get("name").map_or("", |s| s.trim()).to_owned();
+    let mut errors = FieldErrors::new();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.insert("name".into(), vec!["Must have 1 to 100 characters.".into()]);
+    }
+    let days = f
+        .get("days")
+        .and_then(|d| d.trim().parse::<i64>().ok())
+        .filter(|d| (1..=730).contains(d));
+    if days.is_none() {
+        errors.insert(
+            "days".into(),
+            vec!["Enter a whole number of days from 1 to 730.".into()],
+        );
+    }
+    let now = state.clock.now();
+    let actor = staff.actor;
+    let result = if errors.is_empty() {
+        let (email2, name2) = (email.clone(), name.clone());
+        let days = days.unwrap_or(1);
+        state
+            .db
+            .write(move |c| {
+                let Some(u) = store::find_by_email(c, &email2)?.filter(|u| u.is_active) else {
+                    return Ok(None);
+                };
+                let token = sessions::issue_access_token(c, u.id, &name2, chrono::Duration::days(days), now)?;
+                let after = json!({"user": u.email, "name": name2, "days": days});
+                crate::audit::record(
+                    c,
+                    None,
+                    &actor,
+                    "access_token.create",
+                    "access_token",
+                    &c.last_insert_rowid().to_string(),
+                    None,
+                    Some(&after),
+                    now,
+                )?;
+                Ok::<_, DbError>(Some(token))
+            })
+            .await?
+    } else {
+        None
+    };
+    match result {
+        Some(token) => Ok((
+            StatusCode::CREATED,
+            view(
+                &ctx,
+                &rows(&state).await?,
+                Some(&token),
+                &BTreeMap::new(),
+                &FieldErrors::new(),
+            ),
+        )
+            .into_response()),
+        None => {
+            if errors.is_empty() {
+                errors.insert("email".into(), vec!["No active account has this email.".into()]);
+            }
+            Ok((
+                StatusCode::BAD_REQUEST,
+                view(&ctx, &rows(&state).await?, None, &f, &errors),
+            )
+                .into_response())
+        }
+    }
+}
+
+async fn revoke(
+    staff: StaffAccess,
+    ctx: PageCtx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let now = state.clock.now();
+    let actor = staff.actor;
+    let done = state
+        .db
+        .write(move |c| {
+            let ok = sessions::revoke_access_token(c, id, now)?;
+            if ok {
+                crate::audit::record(
+                    c,
+                    None,
+                    &actor,
+                    "access_token.revoke",
+                    "access_token",
+                    &id.to_string(),
+                    None,
+                    None,
+                    now,
+                )?;
+            }
+            Ok::<_, DbError>(ok)
+        })
+        .await?;
+    if !done {
+        return Err(AppError::NotFound(format!("No active token with id {id}.")));
+    }
+    Ok(Redirect::to(&ctx.prefix.url("/staff/access-tokens/")).into_response())
+}
