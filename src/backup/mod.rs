@@ -85,17 +85,22 @@ impl Replicator {
     async fn run(self, mut stop: watch::Receiver<bool>) {
         let interval = self.state.config.backup_sync_interval;
         let mut maint = maintain::Maintenance::new(&self.state.config);
-        let mut last = Instant::now() - interval;
+        let mut last = Instant::now().checked_sub(interval).unwrap_or_else(Instant::now);
         loop {
             tokio::select! {
                 _ = self.shared.wake.notified() => {}
                 _ = tokio::time::sleep(interval) => {}
                 _ = stop.changed() => return,
             }
-            let since = last.elapsed();
-            if since < interval {
+            // Ship when the oldest uncaptured commit is 90% of an interval old (so it reaches
+            // the replica within the interval), but at most two syncs per interval.
+            let oldest = *self.shared.pending_since.lock().expect("lock");
+            let due = oldest.map(|t| t + interval.mul_f64(0.9)).unwrap_or_else(Instant::now);
+            let due = due.max(last + interval / 2);
+            let now = Instant::now();
+            if due > now {
                 tokio::select! {
-                    _ = tokio::time::sleep(interval - since) => {}
+                    _ = tokio::time::sleep(due - now) => {}
                     _ = stop.changed() => return,
                 }
             }
