@@ -186,7 +186,7 @@ pub fn merge(inputs: &[Input], sink: &Sink) -> anyhow::Result<Merged> {
             let mut w = BufWriter::with_capacity(1 << 20, File::create(path)?);
             let mut next = 1u32;
             merge_pages(&mut sources, out.commit, |pgno, data| {
-                if pgno == lock && next == lock {
+                if next == lock && pgno > lock {
                     w.write_all(&vec![0u8; ps as usize])?;
                     next += 1;
                 }

@@ -39,6 +39,16 @@ pub struct Replicator {
     _lock: Arc<std::fs::File>,
 }
 
+/// The replica's HTTP client: no overall timeout (snapshots can be large), but connects and
+/// every read must make progress.
+pub fn http_client() -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .read_timeout(Duration::from_secs(60))
+        .user_agent(concat!("mitxonline/", env!("CARGO_PKG_VERSION")))
+        .build()?)
+}
+
 fn try_lock(path: &std::path::Path) -> anyhow::Result<Option<std::fs::File>> {
     use std::os::fd::AsRawFd as _;
     let f = std::fs::OpenOptions::new()
@@ -56,7 +66,7 @@ impl Replicator {
     /// Starts replicating when `MITXONLINE_BACKUP_URL` is set (and no other process already
     /// replicates this database); installs the checkpoint hook and the health check.
     pub async fn start(state: &AppState) -> anyhow::Result<Option<Replicator>> {
-        let Some(replica) = Replica::from_config(&state.config, state.http_client.clone())? else {
+        let Some(replica) = Replica::from_config(&state.config, http_client()?)? else {
             return Ok(None);
         };
         let shared = Arc::new(Shared::new(state.db.path(), replica)?);
@@ -76,7 +86,17 @@ impl Replicator {
             task: Arc::default(),
             _lock: Arc::new(lock),
         };
-        let task = tokio::spawn(r.clone().run(stop_rx));
+        let task = tokio::spawn(r.clone().run(stop_rx.clone()));
+        // Health, metrics and the stall alert stay current even while an upload hangs.
+        let (shared, metrics, mut stop_pub) = (r.shared.clone(), state.metrics.clone(), stop_rx);
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => shared.publish(&metrics),
+                    _ = stop_pub.changed() => return,
+                }
+            }
+        });
         *r.task.lock().expect("lock") = Some(task);
         tracing::info!(replica = %r.shared.replica.describe(), "backup replication started");
         Ok(Some(r))
@@ -85,17 +105,24 @@ impl Replicator {
     async fn run(self, mut stop: watch::Receiver<bool>) {
         let interval = self.state.config.backup_sync_interval;
         let mut maint = maintain::Maintenance::new(&self.state.config);
-        let mut last = Instant::now() - interval;
+        let mut last = Instant::now().checked_sub(interval).unwrap_or_else(Instant::now);
         loop {
             tokio::select! {
                 _ = self.shared.wake.notified() => {}
                 _ = tokio::time::sleep(interval) => {}
                 _ = stop.changed() => return,
             }
-            let since = last.elapsed();
-            if since < interval {
+            // Ship when the oldest uncaptured commit is 90% of an interval old (so it reaches
+            // the replica within the interval), but at most two syncs per interval.
+            let oldest = *self.shared.pending_since.lock().expect("lock");
+            let due = oldest
+                .map(|t| t + interval.mul_f64(0.9))
+                .unwrap_or_else(Instant::now);
+            let due = due.max(last + interval / 2);
+            let now = Instant::now();
+            if due > now {
                 tokio::select! {
-                    _ = tokio::time::sleep(interval - since) => {}
+                    _ = tokio::time::sleep(due - now) => {}
                     _ = stop.changed() => return,
                 }
             }

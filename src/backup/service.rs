@@ -173,10 +173,7 @@ pub fn table_digests(conn: &rusqlite::Connection) -> anyhow::Result<Vec<(String,
 
 /// Runs `mitxonline backup …`.
 pub async fn command(command: BackupCommand, config: Config) -> anyhow::Result<ExitCode> {
-    let http = reqwest::Client::builder()
-        .connect_timeout(std::time::Duration::from_secs(5))
-        .build()?;
-    let Some(replica) = Replica::from_config(&config, http)? else {
+    let Some(replica) = Replica::from_config(&config, super::http_client()?)? else {
         eprintln!("MITXONLINE_BACKUP_URL is not set: backups are off");
         return Ok(ExitCode::from(2));
     };

@@ -167,3 +167,76 @@ async fn our_restore_reads_a_replica_the_real_litestream_wrote_to_s3() {
     service::restore(&replica, &out, Target::Latest).await.unwrap();
     assert_eq!(digests_of(&out), expected);
 }
+
+/// An S3 endpoint that lists an empty bucket but never answers an upload.
+async fn hanging_s3() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 65536];
+                let Ok(n) = sock.read(&mut buf).await else { return };
+                if buf[..n].starts_with(b"GET") {
+                    let body = "<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>";
+                    let resp = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = sock.write_all(resp.as_bytes()).await;
+                } else {
+                    tokio::time::sleep(Duration::from_secs(3600)).await;
+                }
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn a_replica_that_stops_answering_is_shown_stalled_after_ten_seconds_while_writes_go_on() {
+    let endpoint = hanging_s3().await;
+    let mut b = TestApp::builder();
+    for (k, v) in s3_vars(&endpoint) {
+        b = b.env(k, &v);
+    }
+    let app = b.spawn().await;
+    create_churn_table(&app).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        app.state
+            .db
+            .write(|c| {
+                c.execute("INSERT INTO churn (v, n) VALUES ('w', 1)", [])
+                    .map_err(mitxonline::db::DbError::from)
+            })
+            .await
+            .expect("writes keep working");
+        let (status, health) = app.get_json("/health/full/").await;
+        assert_eq!(status, 200, "{health}");
+        let backup = &health["checks"]["backup"];
+        if backup["status"] == "degraded" {
+            assert!(backup["lag_seconds"].as_f64().unwrap() > 10.0, "{health}");
+            break;
+        }
+        assert!(backup["lag_seconds"].as_f64().unwrap() <= 10.5, "{health}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never shown as stalled: {health}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    // The gauges are published every second.
+    for _ in 0..30 {
+        let metrics = app.get("/metrics").await.text().await.unwrap();
+        if metrics.contains("mitxonline_backup_healthy 0") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("/metrics never showed mitxonline_backup_healthy 0");
+}

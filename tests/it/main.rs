@@ -5,6 +5,7 @@ mod support;
 
 mod backup;
 mod backup_crash;
+mod backup_levels;
 mod backup_s3;
 mod catalog;
 mod catalog_filters;
