@@ -41,6 +41,9 @@ pub struct Catalog {
     pub programs_of_course: HashMap<i64, Vec<i64>>,
     /// Parent program ids, by child program id.
     pub parents_of_program: HashMap<i64, Vec<i64>>,
+    /// Every instant at which a run predicate can change (enrollment start/end, end date,
+    /// upgrade deadline), sorted: a response computed at `t` holds until the first one ≥ `t`.
+    pub boundaries: Vec<Time>,
 }
 
 fn t(s: Option<String>) -> Option<Time> {
@@ -267,7 +270,29 @@ impl Catalog {
             &mut program_products,
             &page_of_program,
         )?;
+        cat.boundaries = cat
+            .runs
+            .iter()
+            .flat_map(|r| {
+                [
+                    r.enrollment_start,
+                    r.enrollment_end,
+                    r.end_date,
+                    r.upgrade_deadline,
+                ]
+            })
+            .flatten()
+            .collect();
+        cat.boundaries.sort_unstable();
+        cat.boundaries.dedup();
         Ok(cat)
+    }
+
+    /// Until when anything computed from this snapshot at `now` stays exact (`None`: forever,
+    /// until the catalog changes).
+    pub fn valid_until(&self, now: Time) -> Option<Time> {
+        let i = self.boundaries.partition_point(|b| *b < now);
+        self.boundaries.get(i).copied()
     }
 
     pub fn course(&self, id: i64) -> Option<&Course> {
@@ -494,9 +519,44 @@ pub struct CatalogCache {
     /// One load at a time: requests arriving while the catalog reloads wait for that load
     /// instead of each starting their own.
     loading: tokio::sync::Mutex<()>,
+    /// Serialized responses by path and query, exact for one catalog version until the next
+    /// predicate boundary.
+    responses: std::sync::Mutex<HashMap<String, CachedBody>>,
 }
 
+struct CachedBody {
+    version: i64,
+    valid_until: Option<Time>,
+    body: Arc<[u8]>,
+}
+
+/// Most responses kept; the cache is cleared when full (query strings are caller-chosen).
+const MAX_CACHED: usize = 2048;
+
 impl CatalogCache {
+    /// A stored response for `key`, if it was computed from `cat` and is still exact at `now`.
+    pub fn cached(&self, key: &str, cat: &Catalog, now: Time) -> Option<Arc<[u8]>> {
+        let map = self.responses.lock().expect("response cache lock");
+        let hit = map.get(key)?;
+        (hit.version == cat.version && hit.valid_until.is_none_or(|u| now < u)).then(|| hit.body.clone())
+    }
+
+    /// Stores a response computed from `cat` at `now`.
+    pub fn store(&self, key: &str, cat: &Catalog, now: Time, body: Arc<[u8]>) {
+        let mut map = self.responses.lock().expect("response cache lock");
+        if map.len() >= MAX_CACHED {
+            map.clear();
+        }
+        map.insert(
+            key.to_owned(),
+            CachedBody {
+                version: cat.version,
+                valid_until: cat.valid_until(now),
+                body,
+            },
+        );
+    }
+
     fn snapshot(&self) -> Option<Arc<Catalog>> {
         self.current.read().expect("catalog lock").clone()
     }
@@ -527,5 +587,48 @@ impl CatalogCache {
         let cat = Arc::new(cat);
         *self.current.write().expect("catalog lock") = Some(cat.clone());
         Ok((cat, 1 + LOAD_STATEMENTS))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone, Utc};
+
+    use super::*;
+
+    #[test]
+    fn a_response_holds_until_the_first_predicate_boundary_at_or_after_its_computation() {
+        let t = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let cat = Catalog {
+            boundaries: vec![t - Duration::days(1), t, t + Duration::hours(2)],
+            ..Catalog::default()
+        };
+        // A boundary exactly at "now" may flip right after it: not reusable.
+        assert_eq!(cat.valid_until(t), Some(t));
+        assert_eq!(
+            cat.valid_until(t + Duration::seconds(1)),
+            Some(t + Duration::hours(2))
+        );
+        assert_eq!(cat.valid_until(t + Duration::hours(3)), None);
+    }
+
+    #[test]
+    fn cached_bodies_are_dropped_by_a_new_version_or_a_passed_boundary() {
+        let t = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let cache = CatalogCache::default();
+        let cat = Catalog {
+            version: 3,
+            boundaries: vec![t + Duration::hours(1)],
+            ..Catalog::default()
+        };
+        cache.store("/a", &cat, t, Arc::from(&b"x"[..]));
+        assert!(cache.cached("/a", &cat, t + Duration::minutes(59)).is_some());
+        assert!(cache.cached("/a", &cat, t + Duration::hours(1)).is_none());
+        let newer = Catalog {
+            version: 4,
+            ..Catalog::default()
+        };
+        assert!(cache.cached("/a", &newer, t).is_none());
+        assert!(cache.cached("/b", &cat, t).is_none());
     }
 }
