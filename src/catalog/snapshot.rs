@@ -242,10 +242,13 @@ impl Catalog {
                     variant_industry: r.get(20)?,
                     modes: vec![],
                     product: run_products.remove(&id),
+                    text: RunText::default(),
                 };
                 if run.is_source() {
                     continue;
                 }
+                let mut run = run;
+                run.format_text();
                 if let Some(&ci) = cat.course_by_id.get(&run.course_id) {
                     cat.courses[ci].runs.push(cat.runs.len());
                     cat.run_by_id.insert(id, cat.runs.len());
@@ -521,7 +524,13 @@ pub struct CatalogCache {
     loading: tokio::sync::Mutex<()>,
     /// Serialized responses by path and query, exact for one catalog version until the next
     /// predicate boundary.
-    responses: std::sync::Mutex<HashMap<String, CachedBody>>,
+    responses: std::sync::Mutex<Responses>,
+}
+
+#[derive(Default)]
+struct Responses {
+    map: HashMap<String, CachedBody>,
+    bytes: usize,
 }
 
 struct CachedBody {
@@ -530,24 +539,26 @@ struct CachedBody {
     body: Arc<[u8]>,
 }
 
-/// Most responses kept; the cache is cleared when full (query strings are caller-chosen).
-const MAX_CACHED: usize = 2048;
+/// Most bytes kept; the cache is cleared when full (query strings are caller-chosen).
+const MAX_CACHED_BYTES: usize = 32 * 1024 * 1024;
 
 impl CatalogCache {
     /// A stored response for `key`, if it was computed from `cat` and is still exact at `now`.
     pub fn cached(&self, key: &str, cat: &Catalog, now: Time) -> Option<Arc<[u8]>> {
-        let map = self.responses.lock().expect("response cache lock");
-        let hit = map.get(key)?;
+        let cache = self.responses.lock().expect("response cache lock");
+        let hit = cache.map.get(key)?;
         (hit.version == cat.version && hit.valid_until.is_none_or(|u| now < u)).then(|| hit.body.clone())
     }
 
     /// Stores a response computed from `cat` at `now`.
     pub fn store(&self, key: &str, cat: &Catalog, now: Time, body: Arc<[u8]>) {
-        let mut map = self.responses.lock().expect("response cache lock");
-        if map.len() >= MAX_CACHED {
-            map.clear();
+        let mut cache = self.responses.lock().expect("response cache lock");
+        if cache.bytes + body.len() > MAX_CACHED_BYTES {
+            cache.map.clear();
+            cache.bytes = 0;
         }
-        map.insert(
+        cache.bytes += body.len() + key.len();
+        let old = cache.map.insert(
             key.to_owned(),
             CachedBody {
                 version: cat.version,
@@ -555,6 +566,9 @@ impl CatalogCache {
                 body,
             },
         );
+        if let Some(old) = old {
+            cache.bytes = cache.bytes.saturating_sub(old.body.len() + key.len());
+        }
     }
 
     fn snapshot(&self) -> Option<Arc<Catalog>> {
