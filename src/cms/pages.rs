@@ -14,6 +14,7 @@ use super::store;
 use crate::app::AppState;
 use crate::db::DbError;
 use crate::http::auth::StaffAccess;
+use crate::http::error::ErrorInfo;
 use crate::http::layout::{Meta, page};
 use crate::http::{AppError, PageCtx};
 
@@ -173,6 +174,36 @@ fn content_from_form(ty: T, form: &[(String, String)]) -> Result<PageContent, Cm
     Ok(content)
 }
 
+/// A staff form error: like [`AppError`], but an HTML page names the refused field and why
+/// (JSON callers get the DRF-style field map as usual).
+pub struct FormError(AppError);
+
+impl<E: Into<AppError>> From<E> for FormError {
+    fn from(e: E) -> Self {
+        FormError(e.into())
+    }
+}
+
+impl IntoResponse for FormError {
+    fn into_response(self) -> Response {
+        let named = match &self.0 {
+            AppError::Invalid(fields) => fields.iter().next().map(|(field, msgs)| {
+                let label = FIELDS
+                    .iter()
+                    .find(|f| f.0 == field)
+                    .map_or(field.as_str(), |f| f.1);
+                format!("{label}: {}", msgs.join(" "))
+            }),
+            _ => None,
+        };
+        let mut resp = self.0.into_response();
+        if let Some(message) = named {
+            resp.extensions_mut().insert(ErrorInfo { message });
+        }
+        resp
+    }
+}
+
 fn csrf(ctx: &PageCtx) -> Markup {
     html! { @if let Some(t) = &ctx.csrf_token { input type="hidden" name="csrfmiddlewaretoken" value=(t); } }
 }
@@ -259,7 +290,7 @@ pub async fn create(
     staff: StaffAccess,
     ctx: PageCtx,
     Form(form): Form<Vec<(String, String)>>,
-) -> Result<Response, AppError> {
+) -> Result<Response, FormError> {
     let ty = parse_type(&form)?;
     let get = |k: &str| {
         form.iter()
@@ -390,7 +421,7 @@ pub async fn save(
     ctx: PageCtx,
     Path(id): Path<i64>,
     Form(form): Form<Vec<(String, String)>>,
-) -> Result<Response, AppError> {
+) -> Result<Response, FormError> {
     let row = state
         .db
         .read(move |c| store::find_page(c, id).map_err(DbError::from))
@@ -408,7 +439,7 @@ pub async fn publish(
     staff: StaffAccess,
     ctx: PageCtx,
     Path(id): Path<i64>,
-) -> Result<Response, AppError> {
+) -> Result<Response, FormError> {
     service::publish(&state, &staff.actor, id).await?;
     Ok(Redirect::to(&ctx.prefix.url(&format!("/staff/cms/pages/{id}/"))).into_response())
 }
@@ -418,7 +449,7 @@ pub async fn unpublish(
     staff: StaffAccess,
     ctx: PageCtx,
     Path(id): Path<i64>,
-) -> Result<Response, AppError> {
+) -> Result<Response, FormError> {
     service::unpublish(&state, &staff.actor, id).await?;
     Ok(Redirect::to(&ctx.prefix.url(&format!("/staff/cms/pages/{id}/"))).into_response())
 }
@@ -429,7 +460,7 @@ pub async fn rollback(
     ctx: PageCtx,
     Path(id): Path<i64>,
     Form(form): Form<Vec<(String, String)>>,
-) -> Result<Response, AppError> {
+) -> Result<Response, FormError> {
     let rev = form
         .iter()
         .find(|(k, _)| k == "revision_id")
@@ -474,7 +505,7 @@ pub async fn upload(
     staff: StaffAccess,
     ctx: PageCtx,
     mut mp: Multipart,
-) -> Result<Response, AppError> {
+) -> Result<Response, FormError> {
     let mut title = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Some(field) = mp

@@ -209,7 +209,11 @@ async fn bad_cms_input_is_refused_naming_the_field_and_changes_nothing() {
         .post("/staff/cms/pages/1/", &[("title", "x"), ("min_weeks", "six")])
         .await;
     assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap().contains("<main"));
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("<main") && page.contains("Minimum weeks: Enter a whole number."),
+        "{page}"
+    );
     assert_eq!(app.scalar_i64("SELECT count(*) FROM cms_revisions").await, before);
     assert_eq!(app.scalar_i64("SELECT count(*) FROM cms_pages").await, 1);
     assert_eq!(
