@@ -213,3 +213,26 @@ pub async fn departments(
     })
     .await
 }
+
+/// `/api/v1/departments/{id}/`.
+pub async fn department(
+    State(state): State<AppState>,
+    Extension(cache): Cache,
+    Path(id): Path<String>,
+    uri: Uri,
+) -> Result<Response, AppError> {
+    cached(&state, &cache, &uri, |r| {
+        let i = id
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| r.cat.departments.iter().position(|d| d.id == id))
+            .ok_or_else(|| AppError::NotFound("No Department matches the given query.".into()))?;
+        Ok(json(&DepartmentV1 {
+            id: r.cat.departments[i].id,
+            name: &r.cat.departments[i].name,
+            courses: service::department_course_ids(&r.cat, i, r.now).len(),
+            programs: service::department_program_ids(&r.cat, i).len(),
+        }))
+    })
+    .await
+}

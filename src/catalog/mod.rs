@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/programs/", get(api_v1::programs))
         .route("/api/v1/programs/{id}/", get(api_v1::program))
         .route("/api/v1/departments/", get(api_v1::departments))
+        .route("/api/v1/departments/{id}/", get(api_v1::department))
         .route("/api/countries/", get(api::countries))
         .route("/api/v0/countries/", get(api::countries))
         .merge(pages::routes())

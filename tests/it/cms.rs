@@ -309,3 +309,37 @@ async fn images_are_validated_by_content_stored_in_the_database_and_served() {
     assert_eq!(app.get("/media/2/").await.status(), 404);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_published_site_banner_appears_on_the_home_page_and_goes_when_unpublished() {
+    let app = TestApp::spawn().await;
+    let staff = Staff {
+        app: &app,
+        key: app.api_key(Scope::Staff).await,
+    };
+    let r = staff
+        .post(
+            "/staff/cms/pages/",
+            &[("page_type", "banner"), ("title", "Banner")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let edit = location(&r);
+    let r = staff
+        .post(
+            &edit,
+            &[
+                ("title", "Banner"),
+                ("message", "Enrollment for fall opens Monday."),
+                ("action", "publish"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let home = app.get("/").await.text().await.unwrap();
+    assert!(home.contains("Enrollment for fall opens Monday."));
+    assert_eq!(staff.post(&format!("{edit}unpublish"), &[]).await.status(), 303);
+    let home = app.get("/").await.text().await.unwrap();
+    assert!(!home.contains("Enrollment for fall opens Monday."));
+    app.shutdown().await;
+}
