@@ -10,9 +10,10 @@ use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use super::cache::CatalogCache;
 use super::service::{self, Audience, PageReq, Params};
 use super::shapes::{self, Ctx};
-use super::snapshot::{Catalog, CatalogCache};
+use super::snapshot::Catalog;
 use crate::app::AppState;
 use crate::http::AppError;
 use crate::http::auth::ServiceKey;

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod api_v1;
+pub mod cache;
 pub mod demo;
 pub mod model;
 pub mod pages;
@@ -19,7 +20,7 @@ use axum::routing::get;
 use axum::{Extension, Router};
 
 use crate::app::AppState;
-pub use snapshot::CatalogCache;
+pub use cache::CatalogCache;
 
 /// Every catalog, CMS and public-site route, sharing one snapshot cache.
 pub fn routes() -> Router<AppState> {
