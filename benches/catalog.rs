@@ -191,15 +191,32 @@ fn to_ms(s: &str) -> f64 {
     }
 }
 
-fn wrk(url: &str, secs: u64, conns: u32) -> WrkResult {
+/// A wrk script that makes every request's URL unique (`&nocache=N`), so each one misses the
+/// response cache and is built from the snapshot.
+const UNIQUE_URLS: &str = r#"
+local n = 0
+request = function()
+  n = n + 1
+  local sep = string.find(wrk.path, "?", 1, true) and "&" or "?"
+  return wrk.format(nil, wrk.path .. sep .. "nocache=" .. n)
+end
+"#;
+
+fn wrk(url: &str, secs: u64, conns: u32, uncached: bool) -> WrkResult {
+    let script = std::env::temp_dir().join(format!("catalog-bench-{}.lua", std::process::id()));
+    std::fs::write(&script, UNIQUE_URLS).expect("write wrk script");
+    let mut args = vec![
+        "-t2".to_owned(),
+        format!("-c{conns}"),
+        format!("-d{secs}s"),
+        "--latency".to_owned(),
+    ];
+    if uncached {
+        args.extend(["-s".to_owned(), script.display().to_string()]);
+    }
+    args.push(url.to_owned());
     let out = Command::new("wrk")
-        .args([
-            "-t2",
-            &format!("-c{conns}"),
-            &format!("-d{secs}s"),
-            "--latency",
-            url,
-        ])
+        .args(&args)
         .output()
         .expect("wrk is installed (apt-get install wrk)");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -278,20 +295,24 @@ fn main() {
         );
         let client = reqwest::Client::new();
         let cases = [
-            ("course list, first page", "/api/v2/courses/".to_owned()),
-            ("course list, deep page (80)", "/api/v2/courses/?page=80".to_owned()),
-            ("course list, page_size=100", "/api/v2/courses/?page_size=100".to_owned()),
-            ("program list", "/api/v2/programs/".to_owned()),
-            ("course detail", "/api/v2/courses/500/".to_owned()),
+            ("course list, first page", "/api/v2/courses/", false),
+            ("course list, deep page (80)", "/api/v2/courses/?page=80", false),
+            ("course list, page_size=100", "/api/v2/courses/?page_size=100", false),
+            ("program list", "/api/v2/programs/", false),
+            ("course detail", "/api/v2/courses/500/", false),
+            ("UNCACHED course list, first", "/api/v2/courses/", true),
+            ("UNCACHED course list, deep", "/api/v2/courses/?page=80", true),
+            ("UNCACHED page_size=100", "/api/v2/courses/?page_size=100", true),
+            ("UNCACHED program list", "/api/v2/programs/", true),
         ];
         println!("{:<30} {:>10} {:>10} {:>10} {:>12}  notes", "endpoint", "req/s", "p50", "p99", "SQL/request");
-        for (name, path) in cases {
+        for (name, path, uncached) in cases {
             let url = format!("{base}{path}");
             let warm = client.get(&url).send().await.expect("warm-up request");
             assert_eq!(warm.status(), 200, "{path}");
             let body = warm.bytes().await.unwrap().len();
             let before = state.metrics.counter_value(SQL_STATEMENTS, &[]);
-            let r = tokio::task::spawn_blocking(move || wrk(&url, secs, conns)).await.unwrap();
+            let r = tokio::task::spawn_blocking(move || wrk(&url, secs, conns, uncached)).await.unwrap();
             let after = state.metrics.counter_value(SQL_STATEMENTS, &[]);
             let per_request = (after - before) as f64 / r.requests.max(1) as f64;
             println!(

@@ -10,9 +10,10 @@ use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use super::cache::CatalogCache;
 use super::service::{self, Audience, PageReq, Params};
 use super::shapes::{self, Ctx};
-use super::snapshot::{Catalog, CatalogCache};
+use super::snapshot::Catalog;
 use crate::app::AppState;
 use crate::http::AppError;
 use crate::http::auth::ServiceKey;
@@ -80,6 +81,40 @@ pub fn json<T: Serialize>(v: &T) -> Response {
     }
 }
 
+/// Answers from the response cache when the stored body was computed from the current
+/// snapshot and no run predicate changed since; otherwise builds, stores and returns it.
+/// Only successful JSON bodies are stored.
+pub async fn cached(
+    state: &AppState,
+    cache: &CatalogCache,
+    uri: &Uri,
+    build: impl FnOnce(&Req) -> Result<Response, AppError>,
+) -> Result<Response, AppError> {
+    let r = Req::load(state, cache).await?;
+    let key = uri.path_and_query().map_or("/", |p| p.as_str());
+    if let Some(body) = cache.cached(key, &r.cat, r.now) {
+        return Ok(bytes_response(&body));
+    }
+    let resp = build(&r)?;
+    if resp.status() != StatusCode::OK {
+        return Ok(resp);
+    }
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("buffering a response: {e}")))?;
+    let body: Arc<[u8]> = Arc::from(body.as_ref());
+    cache.store(key, &r.cat, r.now, body.clone());
+    Ok(bytes_response(&body))
+}
+
+fn bytes_response(body: &Arc<[u8]>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        axum::body::Bytes::copy_from_slice(body),
+    )
+        .into_response()
+}
+
 /// Pages `items` and builds the envelope with absolute links from MITXONLINE_PUBLIC_URL.
 pub fn paginate<'a, T, U>(
     state: &AppState,
@@ -111,13 +146,15 @@ pub async fn v2_courses(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let params = Params::parse(q.as_deref());
-    let r = Req::load(&state, &cache).await?;
-    let idx = service::filter_courses(&r.cat, &params, r.now, Audience::default())?;
-    let cx = r.cx();
-    let env = paginate(&state, &uri, &params, &idx, |&i| {
-        shapes::v2_course(&r.cat, &r.cat.courses[i], &cx, false)
-    })?;
-    Ok(json(&env))
+    cached(&state, &cache, &uri, |r| {
+        let idx = service::filter_courses(&r.cat, &params, r.now, Audience::default())?;
+        let cx = r.cx();
+        let env = paginate(&state, &uri, &params, &idx, |&i| {
+            shapes::v2_course(&r.cat, &r.cat.courses[i], &cx, false)
+        })?;
+        Ok(json(&env))
+    })
+    .await
 }
 
 fn no_course() -> AppError {
@@ -132,12 +169,15 @@ pub async fn v2_course(
     State(state): State<AppState>,
     Extension(cache): Cache,
     Path(key): Path<String>,
+    uri: Uri,
 ) -> Result<Response, AppError> {
-    let r = Req::load(&state, &cache).await?;
-    let co = service::lookup_course(&r.cat, &key)
-        .filter(|co| !service::is_b2b_only(&r.cat, co))
-        .ok_or_else(no_course)?;
-    Ok(json(&shapes::v2_course(&r.cat, co, &r.cx(), false)))
+    cached(&state, &cache, &uri, |r| {
+        let co = service::lookup_course(&r.cat, &key)
+            .filter(|co| !service::is_b2b_only(&r.cat, co))
+            .ok_or_else(no_course)?;
+        Ok(json(&shapes::v2_course(&r.cat, co, &r.cx(), false)))
+    })
+    .await
 }
 
 /// Any valid API key (MIT Learn's ETL key has the catalog scope).
@@ -159,13 +199,15 @@ pub async fn internal_courses(
 ) -> Result<Response, AppError> {
     require_key(&key)?;
     let params = Params::parse(q.as_deref());
-    let r = Req::load(&state, &cache).await?;
-    let idx = service::filter_courses(&r.cat, &params, r.now, Audience { internal: true })?;
-    let cx = r.cx();
-    let env = paginate(&state, &uri, &params, &idx, |&i| {
-        shapes::v2_course(&r.cat, &r.cat.courses[i], &cx, true)
-    })?;
-    Ok(json(&env))
+    cached(&state, &cache, &uri, |r| {
+        let idx = service::filter_courses(&r.cat, &params, r.now, Audience { internal: true })?;
+        let cx = r.cx();
+        let env = paginate(&state, &uri, &params, &idx, |&i| {
+            shapes::v2_course(&r.cat, &r.cat.courses[i], &cx, true)
+        })?;
+        Ok(json(&env))
+    })
+    .await
 }
 
 pub async fn internal_course(
@@ -173,11 +215,14 @@ pub async fn internal_course(
     Extension(cache): Cache,
     key: ServiceKey,
     Path(id): Path<String>,
+    uri: Uri,
 ) -> Result<Response, AppError> {
     require_key(&key)?;
-    let r = Req::load(&state, &cache).await?;
-    let co = service::lookup_course(&r.cat, &id).ok_or_else(no_course)?;
-    Ok(json(&shapes::v2_course(&r.cat, co, &r.cx(), true)))
+    cached(&state, &cache, &uri, |r| {
+        let co = service::lookup_course(&r.cat, &id).ok_or_else(no_course)?;
+        Ok(json(&shapes::v2_course(&r.cat, co, &r.cx(), true)))
+    })
+    .await
 }
 
 pub async fn v2_programs(
@@ -187,25 +232,30 @@ pub async fn v2_programs(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let params = Params::parse(q.as_deref());
-    let r = Req::load(&state, &cache).await?;
-    let idx = service::filter_programs(&r.cat, &params)?;
-    let cx = r.cx();
-    let env = paginate(&state, &uri, &params, &idx, |&i| {
-        shapes::v2_program(&r.cat, &r.cat.programs[i], &cx)
-    })?;
-    Ok(json(&env))
+    cached(&state, &cache, &uri, |r| {
+        let idx = service::filter_programs(&r.cat, &params)?;
+        let cx = r.cx();
+        let env = paginate(&state, &uri, &params, &idx, |&i| {
+            shapes::v2_program(&r.cat, &r.cat.programs[i], &cx)
+        })?;
+        Ok(json(&env))
+    })
+    .await
 }
 
 pub async fn v2_program(
     State(state): State<AppState>,
     Extension(cache): Cache,
     Path(key): Path<String>,
+    uri: Uri,
 ) -> Result<Response, AppError> {
-    let r = Req::load(&state, &cache).await?;
-    let p = service::lookup_program(&r.cat, &key)
-        .filter(|p| !p.b2b_only)
-        .ok_or_else(no_program)?;
-    Ok(json(&shapes::v2_program(&r.cat, p, &r.cx())))
+    cached(&state, &cache, &uri, |r| {
+        let p = service::lookup_program(&r.cat, &key)
+            .filter(|p| !p.b2b_only)
+            .ok_or_else(no_program)?;
+        Ok(json(&shapes::v2_program(&r.cat, p, &r.cx())))
+    })
+    .await
 }
 
 #[derive(Serialize)]
@@ -220,22 +270,25 @@ struct DepartmentV2<'a> {
 pub async fn v2_departments(
     State(state): State<AppState>,
     Extension(cache): Cache,
+    uri: Uri,
 ) -> Result<Response, AppError> {
-    let r = Req::load(&state, &cache).await?;
-    let out: Vec<DepartmentV2<'_>> = r
-        .cat
-        .departments
-        .iter()
-        .enumerate()
-        .map(|(i, d)| DepartmentV2 {
-            id: d.id,
-            name: &d.name,
-            slug: &d.slug,
-            course_ids: service::department_course_ids(&r.cat, i, r.now),
-            program_ids: service::department_program_ids(&r.cat, i),
-        })
-        .collect();
-    Ok(json(&out))
+    cached(&state, &cache, &uri, |r| {
+        let out: Vec<DepartmentV2<'_>> = r
+            .cat
+            .departments
+            .iter()
+            .enumerate()
+            .map(|(i, d)| DepartmentV2 {
+                id: d.id,
+                name: &d.name,
+                slug: &d.slug,
+                course_ids: service::department_course_ids(&r.cat, i, r.now),
+                program_ids: service::department_program_ids(&r.cat, i),
+            })
+            .collect();
+        Ok(json(&out))
+    })
+    .await
 }
 
 #[derive(Serialize)]
@@ -260,25 +313,27 @@ pub async fn v2_program_collections(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let params = Params::parse(q.as_deref());
-    let r = Req::load(&state, &cache).await?;
-    let env = paginate(&state, &uri, &params, &r.cat.collections, |c| CollectionShape {
-        id: c.id,
-        title: &c.title,
-        description: &c.description,
-        programs: c
-            .program_ids
-            .iter()
-            .filter_map(|id| r.cat.program(*id))
-            .filter(|p| !p.b2b_only)
-            .enumerate()
-            .map(|(order, p)| CollectionProgram {
-                id: p.id,
-                title: &p.title,
-                order,
-            })
-            .collect(),
-    })?;
-    Ok(json(&env))
+    cached(&state, &cache, &uri, |r| {
+        let env = paginate(&state, &uri, &params, &r.cat.collections, |c| CollectionShape {
+            id: c.id,
+            title: &c.title,
+            description: &c.description,
+            programs: c
+                .program_ids
+                .iter()
+                .filter_map(|id| r.cat.program(*id))
+                .filter(|p| !p.b2b_only)
+                .enumerate()
+                .map(|(order, p)| CollectionProgram {
+                    id: p.id,
+                    title: &p.title,
+                    order,
+                })
+                .collect(),
+        })?;
+        Ok(json(&env))
+    })
+    .await
 }
 
 /// `/api/countries/` and `/api/v0/countries/`: ISO 3166 countries with US/CA subdivisions.

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod api_v1;
+pub mod cache;
 pub mod demo;
 pub mod model;
 pub mod pages;
@@ -19,7 +20,7 @@ use axum::routing::get;
 use axum::{Extension, Router};
 
 use crate::app::AppState;
-pub use snapshot::CatalogCache;
+pub use cache::CatalogCache;
 
 /// Every catalog, CMS and public-site route, sharing one snapshot cache.
 pub fn routes() -> Router<AppState> {
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/programs/", get(api_v1::programs))
         .route("/api/v1/programs/{id}/", get(api_v1::program))
         .route("/api/v1/departments/", get(api_v1::departments))
+        .route("/api/v1/departments/{id}/", get(api_v1::department))
         .route("/api/countries/", get(api::countries))
         .route("/api/v0/countries/", get(api::countries))
         .merge(pages::routes())

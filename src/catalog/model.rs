@@ -73,9 +73,43 @@ pub struct CourseRun {
     /// Indexes into the snapshot's enrollment modes.
     pub modes: Vec<usize>,
     pub product: Option<Product>,
+    /// The API's text for each date and the course number, formatted once per snapshot.
+    pub text: RunText,
+}
+
+/// Pre-formatted run fields (formatting dates dominates building a run's JSON otherwise).
+#[derive(Debug, Clone, Default)]
+pub struct RunText {
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+    pub enrollment_start: Option<String>,
+    pub enrollment_end: Option<String>,
+    pub expiration_date: Option<String>,
+    pub certificate_available_date: Option<String>,
+    pub upgrade_deadline: Option<String>,
+    pub course_number: String,
+}
+
+/// The API's date format: microseconds and `Z` (`2026-11-02T11:39:35.038584Z`).
+pub fn api_time(t: Option<Time>) -> Option<String> {
+    t.map(|t| t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
 }
 
 impl CourseRun {
+    /// Fills [`CourseRun::text`] from the run's fields.
+    pub fn format_text(&mut self) {
+        self.text = RunText {
+            start_date: api_time(self.start_date),
+            end_date: api_time(self.end_date),
+            enrollment_start: api_time(self.enrollment_start),
+            enrollment_end: api_time(self.enrollment_end),
+            expiration_date: api_time(self.expiration_date),
+            certificate_available_date: api_time(self.certificate_available_date),
+            upgrade_deadline: api_time(self.upgrade_deadline),
+            course_number: self.course_number(),
+        };
+    }
+
     /// live, has a start, enrollment has started and has not ended.
     pub fn is_enrollable(&self, now: Time) -> bool {
         self.live

@@ -26,7 +26,7 @@ impl Ctx<'_> {
 }
 
 pub fn fmt_time(t: Option<Time>) -> Option<String> {
-    t.map(|t| t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
+    api_time(t)
 }
 
 fn money(d: Decimal) -> String {
@@ -95,15 +95,15 @@ fn product(p: &Product, v1: bool) -> ProductShape<'_> {
 #[derive(Serialize)]
 pub struct RunShape<'a> {
     pub title: &'a str,
-    pub start_date: Option<String>,
-    pub end_date: Option<String>,
-    pub enrollment_start: Option<String>,
-    pub enrollment_end: Option<String>,
-    pub expiration_date: Option<String>,
+    pub start_date: Option<&'a str>,
+    pub end_date: Option<&'a str>,
+    pub enrollment_start: Option<&'a str>,
+    pub enrollment_end: Option<&'a str>,
+    pub expiration_date: Option<&'a str>,
     pub courseware_url: Option<String>,
     pub courseware_id: &'a str,
-    pub certificate_available_date: Option<String>,
-    pub upgrade_deadline: Option<String>,
+    pub certificate_available_date: Option<&'a str>,
+    pub upgrade_deadline: Option<&'a str>,
     pub is_upgradable: bool,
     pub is_enrollable: bool,
     pub is_archived: bool,
@@ -111,7 +111,7 @@ pub struct RunShape<'a> {
     pub run_tag: &'a str,
     pub id: i64,
     pub live: bool,
-    pub course_number: String,
+    pub course_number: &'a str,
     pub enrollment_modes: Vec<ModeShape<'a>>,
     pub language: &'a str,
     pub is_primary_language: bool,
@@ -147,15 +147,15 @@ pub fn modes<'a>(cat: &'a Catalog, idx: &[usize]) -> Vec<ModeShape<'a>> {
 pub fn run<'a>(cat: &'a Catalog, r: &'a CourseRun, cx: &Ctx<'_>, v2: bool) -> RunShape<'a> {
     RunShape {
         title: &r.title,
-        start_date: fmt_time(r.start_date),
-        end_date: fmt_time(r.end_date),
-        enrollment_start: fmt_time(r.enrollment_start),
-        enrollment_end: fmt_time(r.enrollment_end),
-        expiration_date: fmt_time(r.expiration_date),
+        start_date: r.text.start_date.as_deref(),
+        end_date: r.text.end_date.as_deref(),
+        enrollment_start: r.text.enrollment_start.as_deref(),
+        enrollment_end: r.text.enrollment_end.as_deref(),
+        expiration_date: r.text.expiration_date.as_deref(),
         courseware_url: r.courseware_url(cx.edx_base),
         courseware_id: &r.courseware_id,
-        certificate_available_date: fmt_time(r.certificate_available_date),
-        upgrade_deadline: fmt_time(r.upgrade_deadline),
+        certificate_available_date: r.text.certificate_available_date.as_deref(),
+        upgrade_deadline: r.text.upgrade_deadline.as_deref(),
         is_upgradable: r.is_upgradable(cx.now, cat.has_verified(r)),
         is_enrollable: r.is_enrollable(cx.now),
         is_archived: r.is_archived(cx.now),
@@ -163,7 +163,7 @@ pub fn run<'a>(cat: &'a Catalog, r: &'a CourseRun, cx: &Ctx<'_>, v2: bool) -> Ru
         run_tag: &r.run_tag,
         id: r.id,
         live: r.live,
-        course_number: r.course_number(),
+        course_number: &r.text.course_number,
         enrollment_modes: modes(cat, &r.modes),
         language: &r.language,
         is_primary_language: r.is_primary_language,
@@ -232,10 +232,15 @@ pub fn instructors<'a>(cat: &'a Catalog, page: &'a PublishedPage) -> Vec<Instruc
         .collect()
 }
 
-fn course_page<'a>(cat: &'a Catalog, co: &'a Course, cx: &Ctx<'_>) -> Option<V1PageShape<'a>> {
+fn course_page<'a>(
+    cat: &'a Catalog,
+    co: &'a Course,
+    cx: &Ctx<'_>,
+    next: Option<i64>,
+) -> Option<V1PageShape<'a>> {
     let page = cat.page(co.page)?;
     let c = &page.content;
-    let current_price = next_run(cat, co, cx.now)
+    let current_price = next
         .and_then(|id| cat.run_by_id.get(&id))
         .and_then(|&i| cat.runs[i].product.as_ref())
         .filter(|p| p.is_active)
@@ -334,7 +339,8 @@ pub fn v1_course<'a>(
     with_runs: bool,
     flat: bool,
 ) -> V1CourseShape<'a> {
-    let flat_page = flat.then(|| match course_page(cat, co, cx) {
+    let next = next_run(cat, co, cx.now);
+    let flat_page = flat.then(|| match course_page(cat, co, cx, next) {
         Some(p) => FlatPage {
             feature_image_src: p.feature_image_src,
             page_url: Some(p.page_url),
@@ -362,9 +368,9 @@ pub fn v1_course<'a>(
         id: co.id,
         title: &co.title,
         readable_id: &co.readable_id,
-        next_run_id: next_run(cat, co, cx.now),
+        next_run_id: next,
         departments: departments(cat, &co.departments),
-        page: course_page(cat, co, cx),
+        page: course_page(cat, co, cx, next),
         programs: with_programs.then(|| program_refs(cat, co)),
         courseruns: with_runs.then(|| {
             public_runs(cat, co)
@@ -428,6 +434,7 @@ fn certificate_type(cat: &Catalog, program_ids: &[i64]) -> &'static str {
 pub fn v2_course<'a>(cat: &'a Catalog, co: &'a Course, cx: &Ctx<'_>, all_runs: bool) -> V2CourseShape<'a> {
     let page = cat.page(co.page);
     let content = page.map(|p| &p.content);
+    let next = next_run(cat, co, cx.now);
     let progs = cat.programs_of_course.get(&co.id).cloned().unwrap_or_default();
     let runs: Vec<&CourseRun> = if all_runs {
         cat.course_runs(co)
@@ -443,9 +450,9 @@ pub fn v2_course<'a>(cat: &'a Catalog, co: &'a Course, cx: &Ctx<'_>, all_runs: b
         id: co.id,
         title: &co.title,
         readable_id: &co.readable_id,
-        next_run_id: next_run(cat, co, cx.now),
+        next_run_id: next,
         departments: departments(cat, &co.departments),
-        page: course_page(cat, co, cx),
+        page: course_page(cat, co, cx, next),
         programs: program_refs(cat, co),
         topics: co
             .topics
@@ -456,8 +463,7 @@ pub fn v2_course<'a>(cat: &'a Catalog, co: &'a Course, cx: &Ctx<'_>, all_runs: b
             .collect(),
         certificate_type: certificate_type(cat, &progs),
         // As the original: a next run exists and some run offers the verified mode.
-        certificate_available: next_run(cat, co, cx.now).is_some()
-            && cat.course_runs(co).iter().any(|r| cat.has_verified(r)),
+        certificate_available: next.is_some() && cat.course_runs(co).iter().any(|r| cat.has_verified(r)),
         required_prerequisites: content.is_some_and(|c| !c.prerequisites.trim().is_empty()),
         duration: content.and_then(|c| nonempty(&c.length)),
         min_weeks: content.and_then(|c| c.min_weeks),

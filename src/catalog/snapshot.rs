@@ -1,10 +1,9 @@
-//! The whole public catalog in memory: loaded with a fixed number of SQL statements (whatever
-//! the size of the catalog or of the page asked for), shared read-only between requests, and
-//! replaced as soon as `catalog_version` (bumped by triggers on every catalog or CMS table)
-//! moves, so a write — from any module — is visible on the very next request.
+//! The whole public catalog in memory, loaded with a fixed number of SQL statements whatever
+//! the size of the catalog or of the page asked for, and shared read-only between requests.
+//! [`super::cache`] replaces it as soon as `catalog_version` (bumped by triggers on every
+//! catalog or CMS table) moves, so a write — from any module — is visible on the next request.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
 
 use rusqlite::Connection;
 use rust_decimal::Decimal;
@@ -12,7 +11,6 @@ use rust_decimal::Decimal;
 use super::model::*;
 use crate::clock::from_db;
 use crate::cms::model::{PageContent, PageType, PublishedPage};
-use crate::db::{Db, DbError};
 
 /// Statements one snapshot load runs: BEGIN, 19 queries, COMMIT (the version check that
 /// found the snapshot stale is counted separately).
@@ -41,6 +39,9 @@ pub struct Catalog {
     pub programs_of_course: HashMap<i64, Vec<i64>>,
     /// Parent program ids, by child program id.
     pub parents_of_program: HashMap<i64, Vec<i64>>,
+    /// Every instant at which a run predicate can change (enrollment start/end, end date,
+    /// upgrade deadline), sorted: a response computed at `t` holds until the first one ≥ `t`.
+    pub boundaries: Vec<Time>,
 }
 
 fn t(s: Option<String>) -> Option<Time> {
@@ -239,10 +240,13 @@ impl Catalog {
                     variant_industry: r.get(20)?,
                     modes: vec![],
                     product: run_products.remove(&id),
+                    text: RunText::default(),
                 };
                 if run.is_source() {
                     continue;
                 }
+                let mut run = run;
+                run.format_text();
                 if let Some(&ci) = cat.course_by_id.get(&run.course_id) {
                     cat.courses[ci].runs.push(cat.runs.len());
                     cat.run_by_id.insert(id, cat.runs.len());
@@ -267,7 +271,29 @@ impl Catalog {
             &mut program_products,
             &page_of_program,
         )?;
+        cat.boundaries = cat
+            .runs
+            .iter()
+            .flat_map(|r| {
+                [
+                    r.enrollment_start,
+                    r.enrollment_end,
+                    r.end_date,
+                    r.upgrade_deadline,
+                ]
+            })
+            .flatten()
+            .collect();
+        cat.boundaries.sort_unstable();
+        cat.boundaries.dedup();
         Ok(cat)
+    }
+
+    /// Until when anything computed from this snapshot at `now` stays exact (`None`: forever,
+    /// until the catalog changes).
+    pub fn valid_until(&self, now: Time) -> Option<Time> {
+        let i = self.boundaries.partition_point(|b| *b < now);
+        self.boundaries.get(i).copied()
     }
 
     pub fn course(&self, id: i64) -> Option<&Course> {
@@ -485,47 +511,4 @@ fn load_programs(
 pub fn current_version(c: &Connection) -> rusqlite::Result<i64> {
     c.prepare_cached("SELECT version FROM catalog_version WHERE id = 1")?
         .query_row([], |r| r.get(0))
-}
-
-/// The shared, self-validating snapshot holder (one per router).
-#[derive(Default)]
-pub struct CatalogCache {
-    current: RwLock<Option<Arc<Catalog>>>,
-    /// One load at a time: requests arriving while the catalog reloads wait for that load
-    /// instead of each starting their own.
-    loading: tokio::sync::Mutex<()>,
-}
-
-impl CatalogCache {
-    fn snapshot(&self) -> Option<Arc<Catalog>> {
-        self.current.read().expect("catalog lock").clone()
-    }
-
-    /// The current catalog: one version check (a single statement on a reader thread), and a
-    /// reload only when the catalog changed since the last load. Also returns how many SQL
-    /// statements this call ran (1, or 1 + [`LOAD_STATEMENTS`] for the request that reloads).
-    pub async fn get(&self, db: &Db) -> Result<(Arc<Catalog>, u64), DbError> {
-        let have = self.snapshot();
-        let version = db.read(|c| current_version(c).map_err(DbError::from)).await?;
-        if let Some(cat) = have.filter(|c| c.version == version) {
-            return Ok((cat, 1));
-        }
-        let _one_at_a_time = self.loading.lock().await;
-        if let Some(cat) = self.snapshot().filter(|c| c.version >= version) {
-            return Ok((cat, 1));
-        }
-        let cat = db
-            .read(|c| {
-                // One read transaction, so the version and the data belong together even
-                // when a write commits mid-load.
-                c.execute_batch("BEGIN DEFERRED")?;
-                let loaded = Catalog::load(c);
-                c.execute_batch(if loaded.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
-                Ok::<_, DbError>(loaded?)
-            })
-            .await?;
-        let cat = Arc::new(cat);
-        *self.current.write().expect("catalog lock") = Some(cat.clone());
-        Ok((cat, 1 + LOAD_STATEMENTS))
-    }
 }

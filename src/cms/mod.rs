@@ -4,6 +4,7 @@
 //! public reads published revisions through the catalog snapshot and `/api/v2/pages/`.
 
 pub mod api;
+pub mod form;
 pub mod media;
 pub mod model;
 pub mod pages;

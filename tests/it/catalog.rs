@@ -147,6 +147,9 @@ async fn v1_lists_are_plain_arrays_with_the_original_shape_unless_a_page_is_aske
     assert!(one[0]["programs"].is_array());
     let depts = get_ok(&app, "/api/v1/departments/").await;
     assert!(depts[0]["courses"].is_u64() && depts[0]["name"].is_string());
+    let one = get_ok(&app, &format!("/api/v1/departments/{}/", depts[0]["id"])).await;
+    assert_eq!(one, depts[0]);
+    assert_eq!(app.get_json("/api/v1/departments/999/").await.0, 404);
     app.shutdown().await;
 }
 

@@ -461,3 +461,129 @@ async fn a_catalog_write_is_visible_on_the_very_next_request() {
     );
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn sql_statements_per_request_do_not_grow_with_page_size() {
+    let app = TestApp::spawn().await;
+    seed(&app, |c, now| {
+        for n in 0..120 {
+            course(c, now, n, true, true)?;
+        }
+        Ok(())
+    })
+    .await;
+    let statements = || {
+        app.state
+            .metrics
+            .counter_value(mitxonline::catalog::api::SQL_STATEMENTS, &[])
+    };
+    // The first request after the seed loads the snapshot.
+    list(&app, "?page_size=1").await;
+    for q in [
+        "?page_size=1&x=1",
+        "?page_size=100",
+        "?page_size=100&page=2",
+        "?page=10",
+    ] {
+        let before = statements();
+        let body = list(&app, q).await;
+        assert!(body["count"].as_u64() == Some(120));
+        assert_eq!(statements() - before, 1, "{q}");
+    }
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn program_filters_narrow_the_list() {
+    let app = TestApp::spawn().await;
+    seed(&app, |c, now| {
+        for (n, live) in [(1, true), (2, true), (3, false)] {
+            let readable = format!("program-v1:TEST+P{n}");
+            let title = format!("Program {n}");
+            let (p, root) = store::insert_program(
+                c,
+                &NewProgram {
+                    title: &title,
+                    readable_id: &readable,
+                    live,
+                    program_type: "Series",
+                    departments: &[],
+                    modes: &[],
+                    start_date: None,
+                },
+                now,
+            )?;
+            let req = store::add_requirement(
+                c,
+                p,
+                root,
+                0,
+                &NewNode::AllOf {
+                    title: "Required Courses",
+                },
+            )?;
+            let co = course(c, now, n, true, false)?;
+            store::add_requirement(c, p, req, 0, &NewNode::Course(co))?;
+            if n == 1 {
+                let (pid, rev) = cms::create_page(
+                    c,
+                    &NewPage {
+                        page_type: PageType::Program,
+                        slug: &readable,
+                        course_id: None,
+                        program_id: Some(p),
+                        parent_id: None,
+                    },
+                    &PageContent {
+                        title,
+                        ..PageContent::default()
+                    },
+                    "t",
+                    now,
+                )?;
+                cms::publish(c, pid, rev, now)?;
+            }
+        }
+        Ok(())
+    })
+    .await;
+    let ids = |v: Value| -> Vec<String> {
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["readable_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let get = |q: &str| programs(&app, q.to_owned());
+    assert_eq!(get("").await["count"], 3);
+    assert_eq!(ids(get("?live=True").await).len(), 2);
+    assert_eq!(ids(get("?live=false").await), vec!["program-v1:TEST+P3"]);
+    assert_eq!(ids(get("?page__live=true").await), vec!["program-v1:TEST+P1"]);
+    assert_eq!(
+        ids(get("?readable_id=program-v1%3ATEST%2BP2").await),
+        vec!["program-v1:TEST+P2"]
+    );
+    assert_eq!(get("?org_id=3").await["count"], 0);
+    let first = get("?page__live=true").await;
+    let id = first["results"][0]["id"].as_i64().unwrap();
+    assert_eq!(
+        ids(get(Box::leak(format!("?id={id}").into_boxed_str())).await),
+        vec!["program-v1:TEST+P1"]
+    );
+    assert_eq!(
+        first["results"][0]["requirements"]["courses"]["required"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(app.get_json("/api/v2/programs/?live=nope").await.0, 400);
+    app.shutdown().await;
+}
+
+async fn programs(app: &TestApp, q: String) -> Value {
+    let (status, body) = app.get_json(&format!("/api/v2/programs/{q}")).await;
+    assert_eq!(status, 200, "{q}: {body}");
+    body
+}

@@ -209,7 +209,11 @@ async fn bad_cms_input_is_refused_naming_the_field_and_changes_nothing() {
         .post("/staff/cms/pages/1/", &[("title", "x"), ("min_weeks", "six")])
         .await;
     assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap().contains("<main"));
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("<main") && page.contains("Minimum weeks: Enter a whole number."),
+        "{page}"
+    );
     assert_eq!(app.scalar_i64("SELECT count(*) FROM cms_revisions").await, before);
     assert_eq!(app.scalar_i64("SELECT count(*) FROM cms_pages").await, 1);
     assert_eq!(
@@ -303,5 +307,39 @@ async fn images_are_validated_by_content_stored_in_the_database_and_served() {
         1
     );
     assert_eq!(app.get("/media/2/").await.status(), 404);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_published_site_banner_appears_on_the_home_page_and_goes_when_unpublished() {
+    let app = TestApp::spawn().await;
+    let staff = Staff {
+        app: &app,
+        key: app.api_key(Scope::Staff).await,
+    };
+    let r = staff
+        .post(
+            "/staff/cms/pages/",
+            &[("page_type", "banner"), ("title", "Banner")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let edit = location(&r);
+    let r = staff
+        .post(
+            &edit,
+            &[
+                ("title", "Banner"),
+                ("message", "Enrollment for fall opens Monday."),
+                ("action", "publish"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let home = app.get("/").await.text().await.unwrap();
+    assert!(home.contains("Enrollment for fall opens Monday."));
+    assert_eq!(staff.post(&format!("{edit}unpublish"), &[]).await.status(), 303);
+    let home = app.get("/").await.text().await.unwrap();
+    assert!(!home.contains("Enrollment for fall opens Monday."));
     app.shutdown().await;
 }
