@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 use crate::identity_helpers::{header_token, signed_in};
 use crate::support::TestApp;
 
-const SAMPLES: &str = "/work/shared/reference/mitxonline-samples";
+/// Copies of the original's captured responses (from the shared reference samples).
+const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/identity/samples");
 
 fn sample(name: &str) -> Option<Value> {
     let text = std::fs::read_to_string(format!("{SAMPLES}/{name}")).ok()?;
