@@ -21,9 +21,15 @@ fn money(d: rust_decimal::Decimal) -> String {
 
 pub fn course_card(ctx: &PageCtx, cat: &Catalog, co: &Course, cx: &Ctx<'_>) -> Markup {
     let content = cat.page(co.page).map(|p| &p.content);
+    // The next enrollable session, else the next one whose enrollment has not opened yet.
     let next = super::super::shapes::next_run(cat, co, cx.now)
         .and_then(|id| cat.run_by_id.get(&id))
-        .map(|&i| &cat.runs[i]);
+        .map(|&i| &cat.runs[i])
+        .or_else(|| {
+            runs_for_page(cat, co, cx.now)
+                .into_iter()
+                .find(|r| r.enrollment_start.is_some_and(|s| s > cx.now))
+        });
     html! {
         article class="card" {
             @if let Some(img) = content.and_then(|c| c.feature_image_id) {
@@ -32,7 +38,10 @@ pub fn course_card(ctx: &PageCtx, cat: &Catalog, co: &Course, cx: &Ctx<'_>) -> M
             h3 { a href=(ctx.prefix.url(&format!("/courses/{}/", co.readable_id))) { (co.title) } }
             p class="muted" { (co.readable_id) }
             @if let Some(r) = next {
-                p { "Starts " (day(r.start_date)) @if r.is_self_paced { " · Self-paced" } }
+                p {
+                    "Starts " (day(r.start_date)) @if r.is_self_paced { " · Self-paced" }
+                    @if !r.is_enrollable(cx.now) { " · Enrollment opens " (day(r.enrollment_start)) }
+                }
             } @else {
                 p class="muted" { "No upcoming sessions" }
             }

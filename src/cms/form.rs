@@ -205,7 +205,14 @@ pub(super) fn parse_type(form: &[(String, String)]) -> Result<PageType, CmsError
     PageType::parse(v).ok_or_else(|| bad("page_type", "Choose a valid page type."))
 }
 
-pub(super) fn field_input(name: &str, label: &str, kind: Kind, value: &Value) -> Markup {
+/// One form field; image fields offer the uploaded images (`images`: id and title).
+pub(super) fn field_input(
+    name: &str,
+    label: &str,
+    kind: Kind,
+    value: &Value,
+    images: &[(i64, String)],
+) -> Markup {
     let text = match value {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
@@ -217,7 +224,16 @@ pub(super) fn field_input(name: &str, label: &str, kind: Kind, value: &Value) ->
             @match kind {
                 Bool => { label { input type="checkbox" name=(name) checked[value.as_bool() == Some(true)]; " " (label) } }
                 Area => { label for=(name) { (label) } textarea id=(name) name=(name) { (text) } }
-                Int | Image => { label for=(name) { (label) } input type="number" id=(name) name=(name) value=(text) min="0"; }
+                Image => {
+                    label for=(name) { (label.trim_end_matches(" id")) }
+                    select id=(name) name=(name) {
+                        option value="" { "(none)" }
+                        @for (id, title) in images {
+                            option value=(id) selected[value.as_i64() == Some(*id)] { "#" (id) " " (title) }
+                        }
+                    }
+                }
+                Int => { label for=(name) { (label) } input type="number" id=(name) name=(name) value=(text) min="0"; }
                 Money => { label for=(name) { (label) } input type="text" inputmode="decimal" id=(name) name=(name) value=(text); }
                 _ => { label for=(name) { (label) } input type="text" id=(name) name=(name) value=(text) required[name == "title"]; }
             }

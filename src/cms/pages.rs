@@ -137,9 +137,15 @@ pub async fn edit(
     Path(id): Path<i64>,
 ) -> Result<Markup, AppError> {
     let _ = staff;
-    let (row, revs) = state
+    let (row, revs, images) = state
         .db
-        .read(move |c| Ok::<_, DbError>((store::find_page(c, id)?, store::revisions(c, id)?)))
+        .read(move |c| {
+            let images: Vec<(i64, String)> = store::media_list(c)?
+                .into_iter()
+                .map(|m| (m.id, m.title))
+                .collect();
+            Ok::<_, DbError>((store::find_page(c, id)?, store::revisions(c, id)?, images))
+        })
         .await?;
     let row = row.ok_or_else(AppError::not_found)?;
     let ty = PageType::parse(&row.page_type).ok_or_else(AppError::not_found)?;
@@ -160,14 +166,14 @@ pub async fn edit(
             form method="post" action=(p.url(&format!("{base}/"))) {
                 (csrf(&ctx))
                 @for &(name, label, kind, types) in FIELDS {
-                    @if applies(types, ty) { (field_input(name, label, kind, &values[name])) }
+                    @if applies(types, ty) { (field_input(name, label, kind, &values[name], &images)) }
                 }
                 @if ty == PageType::Resource {
                     fieldset {
                         legend { "Sections" }
                         @for (i, s) in draft.sections.iter().chain(std::iter::once(&Section::default())).enumerate() {
-                            (field_input(&format!("section_heading_{i}"), &format!("Section {} heading", i + 1), Kind::Text, &Value::String(s.heading.clone())))
-                            (field_input(&format!("section_detail_{i}"), &format!("Section {} text", i + 1), Kind::Area, &Value::String(s.detail.clone())))
+                            (field_input(&format!("section_heading_{i}"), &format!("Section {} heading", i + 1), Kind::Text, &Value::String(s.heading.clone()), &[]))
+                            (field_input(&format!("section_detail_{i}"), &format!("Section {} text", i + 1), Kind::Area, &Value::String(s.detail.clone()), &[]))
                         }
                     }
                 }

@@ -71,6 +71,7 @@ async fn staff_draft_preview_publish_unpublish_and_roll_back_a_course_page_with_
     assert!(edit.starts_with("/staff/cms/pages/"));
     let form = staff.get(&edit).await.text().await.unwrap();
     assert!(form.contains("name=\"description\"") && form.contains("Not published"));
+    assert!(form.contains("<select id=\"feature_image_id\" name=\"feature_image_id\">"));
 
     let save = |desc: &'static str, action: &'static str| {
         let staff = &staff;

@@ -34,6 +34,8 @@ async fn the_catalog_has_course_and_program_tabs_a_department_filter_and_pages()
     assert!(page.contains("aria-current=\"page\">Courses ("));
     assert_eq!(page.matches("class=\"card\"").count(), 12);
     assert!(page.contains("rel=\"next\" href=\"/catalog/courses/?page=2\""));
+    // A course whose next session opens for enrollment later says so.
+    assert!(page.contains("Calculus 1A: Differentiation") && page.contains("Enrollment opens"));
     let p2 = html(&app, "/catalog/courses/?page=2").await;
     assert!(p2.contains("rel=\"prev\""));
     let programs = html(&app, "/catalog/programs/").await;
