@@ -10,6 +10,20 @@ use mitxonline::users::store::{NewUser, insert};
 
 use crate::support::TestApp;
 
+/// 0 → "a", 25 → "z", 26 → "ba", …
+fn spelled(mut i: i64) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'a' + (i % 26) as u8);
+        i /= 26;
+        if i == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
 #[tokio::test]
 #[ignore = "benchmark: run scripts/bench-openedx"]
 async fn bench_sandbox_account_creation_and_enrollment() {
@@ -30,7 +44,8 @@ async fn bench_sandbox_account_creation_and_enrollment() {
                 let u = NewUser {
                     email: format!("bench{i}@example.com"),
                     username: format!("bench{i}@example.com"),
-                    name: format!("Bench Learner {i}"),
+                    // Digits vanish from edX usernames; spell the number so names stay distinct.
+                    name: format!("Bench Learner {}", spelled(i)),
                     ..NewUser::default()
                 };
                 let id = insert(c, &u, now)?;

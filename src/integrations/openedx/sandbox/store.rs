@@ -160,25 +160,15 @@ pub fn enrollments(
     offset: i64,
     limit: i64,
 ) -> rusqlite::Result<Vec<Value>> {
-    let mut stmt = c.prepare(
+    let names = (!usernames.is_empty()).then(|| json!(usernames).to_string());
+    let mut stmt = c.prepare_cached(
         "SELECT username, course_id, mode, is_active, created FROM openedx_sandbox_enrollments
-         WHERE (?1 IS NULL OR course_id = ?1) ORDER BY course_id, username",
+         WHERE (?1 IS NULL OR course_id = ?1)
+           AND (?2 IS NULL OR username IN (SELECT value FROM json_each(?2)))
+         ORDER BY course_id, username LIMIT ?3 OFFSET ?4",
     )?;
-    let rows = stmt.query_map(params![course_id], |r| {
-        Ok((r.get::<_, String>(0)?, enrollment_json(r)?))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (user, v) = row?;
-        if usernames.is_empty() || usernames.contains(&user) {
-            out.push(v);
-        }
-    }
-    Ok(out
-        .into_iter()
-        .skip(offset.max(0) as usize)
-        .take(limit as usize)
-        .collect())
+    let rows = stmt.query_map(params![course_id, names, limit, offset.max(0)], enrollment_json)?;
+    rows.collect()
 }
 
 pub fn set_email_setting(c: &Connection, username: &str, course_id: &str, on: bool) -> rusqlite::Result<()> {
