@@ -3,7 +3,7 @@
 //!
 //! `POST /sandbox/cybersource/pay` plays the hosted checkout page: it verifies the signed form
 //! exactly as CyberSource would, records it, and shows the order with test cards and Accept /
-//! Decline / Cancel buttons. The learner's choice produces a correctly signed result that is
+//! Decline / Review / Error / Cancel buttons. The learner's choice produces a correctly signed result that is
 //! (1) handed back to the browser as an auto-submitting form to the receipt/cancel page named
 //! in the checkout form (a plain button without JavaScript), and (2) posted server-to-server
 //! to the back-office URL **through the outbox** (destination `cybersource_sandbox_callback`):
@@ -50,6 +50,10 @@ pub const TEST_CARDS: &[(&str, &str, &str)] = &[
 pub enum Choice {
     Accept,
     Decline,
+    /// Held for Decision Manager review (MITx Online cancels such orders).
+    Review,
+    /// A processing error at CyberSource.
+    Error,
     Cancel,
 }
 
@@ -58,6 +62,8 @@ impl Choice {
         match s {
             "accept" => Some(Choice::Accept),
             "decline" => Some(Choice::Decline),
+            "review" => Some(Choice::Review),
+            "error" => Some(Choice::Error),
             "cancel" => Some(Choice::Cancel),
             _ => None,
         }
@@ -67,6 +73,8 @@ impl Choice {
         match self {
             Choice::Accept => "ACCEPT",
             Choice::Decline => "DECLINE",
+            Choice::Review => "REVIEW",
+            Choice::Error => "ERROR",
             Choice::Cancel => "CANCEL",
         }
     }
@@ -126,6 +134,8 @@ pub fn result_fields(
             "203",
             "General decline of the card. No other information was provided by the issuing bank.",
         ),
+        Choice::Review => ("480", "The order is marked for review by Decision Manager."),
+        Choice::Error => ("150", "General system failure."),
         Choice::Cancel => ("", "The consumer cancelled the transaction."),
     };
     if !reason.is_empty() {
@@ -145,7 +155,7 @@ pub fn result_fields(
             format!("SB{}", transaction_id.unwrap_or_default()),
         );
     }
-    if choice != Choice::Cancel {
+    if !matches!(choice, Choice::Cancel | Choice::Error) {
         let (number, code, name) = card;
         let last4 = &number[number.len().saturating_sub(4)..];
         put(
