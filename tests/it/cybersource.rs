@@ -369,7 +369,7 @@ async fn sandbox_refunds_and_searches_answer_from_what_the_page_recorded() {
 }
 
 #[tokio::test]
-async fn the_sandbox_rest_api_refuses_unsigned_and_wrongly_signed_requests() {
+async fn the_sandbox_rest_api_refuses_unsigned_wrongly_signed_and_stale_requests() {
     let s = Sandbox::start().await;
     let r = s
         .app
