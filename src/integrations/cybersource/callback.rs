@@ -160,10 +160,44 @@ pub struct ProcessorResponse {
     pub currency: Option<String>,
 }
 
+/// What MITx Online does with a pending order given a result
+/// (`process_cybersource_payment_response`, checked in this order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum OrderOutcome {
+    /// DECLINE: the order becomes declined (its discount redemptions are released).
+    Decline,
+    /// ERROR (also a missing or unknown decision): errored.
+    Error,
+    /// CANCEL and REVIEW: canceled (failure mode 4).
+    Cancel,
+    /// ACCEPT, or reason code 100 under any other remaining decision: fulfilled.
+    Fulfil,
+}
+
 impl ProcessorResponse {
-    /// ACCEPT, or reason code 100 whatever the decision says (the original fulfils on either).
+    /// The order transition, exactly as the original decides it. A PENDING decision without
+    /// reason code 100 cancels, like the original's "unknown state" branch.
+    pub fn order_outcome(&self) -> OrderOutcome {
+        match self.decision {
+            Decision::Decline => OrderOutcome::Decline,
+            Decision::Error => OrderOutcome::Error,
+            Decision::Cancel | Decision::Review => OrderOutcome::Cancel,
+            Decision::Accept => OrderOutcome::Fulfil,
+            Decision::Pending if self.reason_code.parse::<u32>() == Ok(100) => OrderOutcome::Fulfil,
+            Decision::Pending => OrderOutcome::Cancel,
+        }
+    }
+
+    /// Whether the order is paid ([`OrderOutcome::Fulfil`]).
     pub fn is_paid(&self) -> bool {
-        self.decision == Decision::Accept || self.reason_code == "100"
+        self.order_outcome() == OrderOutcome::Fulfil
+    }
+
+    /// Reason codes 101–199 are logged as errors by the original (successful but unusual).
+    pub fn is_unusual_success(&self) -> bool {
+        self.reason_code
+            .parse::<u32>()
+            .is_ok_and(|c| (101..200).contains(&c))
     }
 }
 
@@ -184,6 +218,31 @@ pub fn order_id_from_reference(environment: &str, reference: &str) -> Option<i64
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn order_outcomes_follow_the_original_order_of_checks() {
+        let table = [
+            ("ACCEPT", "100", OrderOutcome::Fulfil),
+            ("ACCEPT", "", OrderOutcome::Fulfil),
+            ("DECLINE", "100", OrderOutcome::Decline),
+            ("ERROR", "100", OrderOutcome::Error),
+            ("", "", OrderOutcome::Error),
+            ("SOMETHING", "100", OrderOutcome::Error),
+            ("CANCEL", "", OrderOutcome::Cancel),
+            ("REVIEW", "480", OrderOutcome::Cancel),
+            ("REVIEW", "100", OrderOutcome::Cancel),
+            ("PENDING", "100", OrderOutcome::Fulfil),
+            ("PENDING", "", OrderOutcome::Cancel),
+        ];
+        for (decision, reason, want) in table {
+            let mut fields = vec![("reason_code".to_owned(), reason.to_owned())];
+            if !decision.is_empty() {
+                fields.push(("decision".into(), decision.into()));
+            }
+            let r = CallbackForm { fields }.decode();
+            assert_eq!(r.order_outcome(), want, "{decision} {reason}");
+        }
+    }
 
     #[test]
     fn references_round_trip_only_within_their_environment() {
