@@ -2,7 +2,8 @@
 //! server-to-server (`/api/checkout/result/`): verification and decoding (integrations §4.4).
 //!
 //! Unlike the original, only POSTed form fields are ever considered (never a query string),
-//! the signature is compared in constant time, and a form repeating a signed field is refused.
+//! the signature is compared in constant time, a form repeating a signed field is refused, and
+//! fields outside `signed_field_names` are never read.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -121,17 +122,29 @@ impl CallbackForm {
         }
     }
 
+    /// The value of a field only if the signature covers it.
+    pub fn signed_get(&self, name: &str) -> Option<&str> {
+        let signed = self.get("signed_field_names")?;
+        signed
+            .split(',')
+            .any(|n| n == name)
+            .then(|| self.get(name))
+            .flatten()
+    }
+
     /// Decodes the result (`decode_processor_response`). Call [`CallbackForm::verify`] first.
+    /// Unlike the original, only fields covered by the signature are read: an unsigned
+    /// `decision` added to a genuine reply is ignored.
     pub fn decode(&self) -> ProcessorResponse {
-        let text = |k: &str| self.get(k).unwrap_or_default().to_owned();
+        let text = |k: &str| self.signed_get(k).unwrap_or_default().to_owned();
         ProcessorResponse {
-            decision: Decision::parse(self.get("decision")),
+            decision: Decision::parse(self.signed_get("decision")),
             reason_code: text("reason_code"),
             message: text("message"),
             transaction_id: text("transaction_id"),
-            reference_number: self.get("req_reference_number").map(str::to_owned),
-            amount: self.get("req_amount").map(str::to_owned),
-            currency: self.get("req_currency").map(str::to_owned),
+            reference_number: self.signed_get("req_reference_number").map(str::to_owned),
+            amount: self.signed_get("req_amount").map(str::to_owned),
+            currency: self.signed_get("req_currency").map(str::to_owned),
         }
     }
 
@@ -239,6 +252,7 @@ mod tests {
             if !decision.is_empty() {
                 fields.push(("decision".into(), decision.into()));
             }
+            let fields = super::super::signing::sign_fields("k", fields);
             let r = CallbackForm { fields }.decode();
             assert_eq!(r.order_outcome(), want, "{decision} {reason}");
         }
@@ -280,6 +294,32 @@ mod tests {
             form.verify("k"),
             Err(VerifyError::RepeatedField("decision".into()))
         );
+    }
+
+    #[test]
+    fn unsigned_fields_are_ignored_where_the_original_would_read_them() {
+        let signed = super::super::signing::sign_fields(
+            "k",
+            vec![
+                ("reason_code".into(), "203".into()),
+                ("req_amount".into(), "10.00".into()),
+            ],
+        );
+        let mut form = CallbackForm { fields: signed };
+        form.fields.push(("decision".into(), "ACCEPT".into()));
+        assert_eq!(
+            form.verify("k"),
+            Ok(()),
+            "extra unsigned fields do not break the signature"
+        );
+        let r = form.decode();
+        assert_eq!(
+            r.decision,
+            Decision::Error,
+            "an unsigned decision is not believed"
+        );
+        assert_eq!(r.amount.as_deref(), Some("10.00"));
+        assert!(!r.is_paid());
     }
 
     #[test]
