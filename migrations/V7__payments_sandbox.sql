@@ -12,7 +12,7 @@ CREATE TABLE cybersource_sandbox_payments (
     currency         TEXT NOT NULL,
     -- JSON [[name, value], ...]: the verified checkout form as posted.
     request_fields   TEXT NOT NULL,
-    decision         TEXT CHECK (decision IS NULL OR decision IN ('ACCEPT', 'DECLINE', 'CANCEL')),
+    decision         TEXT CHECK (decision IS NULL OR decision IN ('ACCEPT', 'DECLINE', 'REVIEW', 'ERROR', 'CANCEL')),
     transaction_id   TEXT UNIQUE,
     -- JSON [[name, value], ...]: the signed result posted back.
     result_fields    TEXT,

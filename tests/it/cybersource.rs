@@ -178,7 +178,7 @@ async fn an_accepted_sandbox_payment_posts_verifiable_results_to_the_browser_and
 }
 
 #[tokio::test]
-async fn declining_and_cancelling_return_to_the_pages_named_in_the_form() {
+async fn declined_cancelled_review_and_error_results_are_signed_and_go_to_the_pages_named_in_the_form() {
     let s = Sandbox::start().await;
     let (target, fields) = s.pay(&s.checkout(1), &[("decision", "decline")]).await;
     assert_eq!(target, format!("{}/checkout/result/", s.receiver.url));
@@ -195,7 +195,17 @@ async fn declining_and_cancelling_return_to_the_pages_named_in_the_form() {
     assert_eq!(cancelled.decode().decision, Decision::Cancel);
     assert_eq!(cancelled.decode().transaction_id, "");
 
-    assert_eq!(s.app.drain_outbox().await.delivered, 2);
+    let (_, fields) = s.pay(&s.checkout(3), &[("decision", "review")]).await;
+    let review = CallbackForm { fields }.decode();
+    assert_eq!(
+        (review.decision, review.reason_code.as_str()),
+        (Decision::Review, "480")
+    );
+    assert!(!review.is_paid(), "an order held for review is not paid");
+    let (_, fields) = s.pay(&s.checkout(4), &[("decision", "error")]).await;
+    assert_eq!(CallbackForm { fields }.decode().decision, Decision::Error);
+
+    assert_eq!(s.app.drain_outbox().await.delivered, 4);
     for r in s.receiver.requests() {
         let f = CallbackForm::from_body(r.header("content-type").as_deref(), &r.body).unwrap();
         assert_eq!(f.verify(&s.key()), Ok(()));
@@ -359,7 +369,7 @@ async fn sandbox_refunds_and_searches_answer_from_what_the_page_recorded() {
 }
 
 #[tokio::test]
-async fn the_sandbox_rest_api_refuses_unsigned_and_wrongly_signed_requests() {
+async fn the_sandbox_rest_api_refuses_unsigned_wrongly_signed_and_stale_requests() {
     let s = Sandbox::start().await;
     let r = s
         .app

@@ -2,7 +2,8 @@
 //! server-to-server (`/api/checkout/result/`): verification and decoding (integrations §4.4).
 //!
 //! Unlike the original, only POSTed form fields are ever considered (never a query string),
-//! the signature is compared in constant time, and a form repeating a signed field is refused.
+//! the signature is compared in constant time, a form repeating a signed field is refused, and
+//! fields outside `signed_field_names` are never read.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -121,17 +122,29 @@ impl CallbackForm {
         }
     }
 
+    /// The value of a field only if the signature covers it.
+    pub fn signed_get(&self, name: &str) -> Option<&str> {
+        let signed = self.get("signed_field_names")?;
+        signed
+            .split(',')
+            .any(|n| n == name)
+            .then(|| self.get(name))
+            .flatten()
+    }
+
     /// Decodes the result (`decode_processor_response`). Call [`CallbackForm::verify`] first.
+    /// Unlike the original, only fields covered by the signature are read: an unsigned
+    /// `decision` added to a genuine reply is ignored.
     pub fn decode(&self) -> ProcessorResponse {
-        let text = |k: &str| self.get(k).unwrap_or_default().to_owned();
+        let text = |k: &str| self.signed_get(k).unwrap_or_default().to_owned();
         ProcessorResponse {
-            decision: Decision::parse(self.get("decision")),
+            decision: Decision::parse(self.signed_get("decision")),
             reason_code: text("reason_code"),
             message: text("message"),
             transaction_id: text("transaction_id"),
-            reference_number: self.get("req_reference_number").map(str::to_owned),
-            amount: self.get("req_amount").map(str::to_owned),
-            currency: self.get("req_currency").map(str::to_owned),
+            reference_number: self.signed_get("req_reference_number").map(str::to_owned),
+            amount: self.signed_get("req_amount").map(str::to_owned),
+            currency: self.signed_get("req_currency").map(str::to_owned),
         }
     }
 
@@ -160,10 +173,44 @@ pub struct ProcessorResponse {
     pub currency: Option<String>,
 }
 
+/// What MITx Online does with a pending order given a result
+/// (`process_cybersource_payment_response`, checked in this order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum OrderOutcome {
+    /// DECLINE: the order becomes declined (its discount redemptions are released).
+    Decline,
+    /// ERROR (also a missing or unknown decision): errored.
+    Error,
+    /// CANCEL and REVIEW: canceled (failure mode 4).
+    Cancel,
+    /// ACCEPT, or reason code 100 under any other remaining decision: fulfilled.
+    Fulfil,
+}
+
 impl ProcessorResponse {
-    /// ACCEPT, or reason code 100 whatever the decision says (the original fulfils on either).
+    /// The order transition, exactly as the original decides it. A PENDING decision without
+    /// reason code 100 cancels, like the original's "unknown state" branch.
+    pub fn order_outcome(&self) -> OrderOutcome {
+        match self.decision {
+            Decision::Decline => OrderOutcome::Decline,
+            Decision::Error => OrderOutcome::Error,
+            Decision::Cancel | Decision::Review => OrderOutcome::Cancel,
+            Decision::Accept => OrderOutcome::Fulfil,
+            Decision::Pending if self.reason_code.parse::<u32>() == Ok(100) => OrderOutcome::Fulfil,
+            Decision::Pending => OrderOutcome::Cancel,
+        }
+    }
+
+    /// Whether the order is paid ([`OrderOutcome::Fulfil`]).
     pub fn is_paid(&self) -> bool {
-        self.decision == Decision::Accept || self.reason_code == "100"
+        self.order_outcome() == OrderOutcome::Fulfil
+    }
+
+    /// Reason codes 101–199 are logged as errors by the original (successful but unusual).
+    pub fn is_unusual_success(&self) -> bool {
+        self.reason_code
+            .parse::<u32>()
+            .is_ok_and(|c| (101..200).contains(&c))
     }
 }
 
@@ -184,6 +231,32 @@ pub fn order_id_from_reference(environment: &str, reference: &str) -> Option<i64
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn order_outcomes_follow_the_original_order_of_checks() {
+        let table = [
+            ("ACCEPT", "100", OrderOutcome::Fulfil),
+            ("ACCEPT", "", OrderOutcome::Fulfil),
+            ("DECLINE", "100", OrderOutcome::Decline),
+            ("ERROR", "100", OrderOutcome::Error),
+            ("", "", OrderOutcome::Error),
+            ("SOMETHING", "100", OrderOutcome::Error),
+            ("CANCEL", "", OrderOutcome::Cancel),
+            ("REVIEW", "480", OrderOutcome::Cancel),
+            ("REVIEW", "100", OrderOutcome::Cancel),
+            ("PENDING", "100", OrderOutcome::Fulfil),
+            ("PENDING", "", OrderOutcome::Cancel),
+        ];
+        for (decision, reason, want) in table {
+            let mut fields = vec![("reason_code".to_owned(), reason.to_owned())];
+            if !decision.is_empty() {
+                fields.push(("decision".into(), decision.into()));
+            }
+            let fields = super::super::signing::sign_fields("k", fields);
+            let r = CallbackForm { fields }.decode();
+            assert_eq!(r.order_outcome(), want, "{decision} {reason}");
+        }
+    }
 
     #[test]
     fn references_round_trip_only_within_their_environment() {
@@ -221,6 +294,32 @@ mod tests {
             form.verify("k"),
             Err(VerifyError::RepeatedField("decision".into()))
         );
+    }
+
+    #[test]
+    fn unsigned_fields_are_ignored_where_the_original_would_read_them() {
+        let signed = super::super::signing::sign_fields(
+            "k",
+            vec![
+                ("reason_code".into(), "203".into()),
+                ("req_amount".into(), "10.00".into()),
+            ],
+        );
+        let mut form = CallbackForm { fields: signed };
+        form.fields.push(("decision".into(), "ACCEPT".into()));
+        assert_eq!(
+            form.verify("k"),
+            Ok(()),
+            "extra unsigned fields do not break the signature"
+        );
+        let r = form.decode();
+        assert_eq!(
+            r.decision,
+            Decision::Error,
+            "an unsigned decision is not believed"
+        );
+        assert_eq!(r.amount.as_deref(), Some("10.00"));
+        assert!(!r.is_paid());
     }
 
     #[test]

@@ -35,6 +35,27 @@ pub struct CheckoutLine {
     pub tax_amount: Decimal,
 }
 
+impl CheckoutLine {
+    /// A line the way MITx Online builds it from an order line (`generate_checkout_payload`):
+    /// code = content type id, sku = `<content type id>-<object id>`, quantity 1, tax 0, and the
+    /// discounted price of the line.
+    pub fn product(
+        content_type_id: i64,
+        object_id: i64,
+        description: &str,
+        discounted_price: Decimal,
+    ) -> Self {
+        CheckoutLine {
+            code: content_type_id.to_string(),
+            name: description.to_owned(),
+            sku: format!("{content_type_id}-{object_id}"),
+            quantity: 1,
+            unit_price: discounted_price,
+            tax_amount: Decimal::ZERO,
+        }
+    }
+}
+
 /// What the order work hands over to start a payment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckoutOrder {

@@ -194,3 +194,15 @@ fn paypal_payments_and_incomplete_data_are_not_refundable() {
         ))
     );
 }
+
+#[test]
+fn product_lines_are_built_like_mitx_online_builds_them() {
+    let line = CheckoutLine::product(19, 100, "Course run 0", "100.00".parse().unwrap());
+    let g = golden();
+    let item = &g["checkouts"][1]["input"]["items"][0];
+    assert_eq!(line.code, item["code"].as_str().unwrap());
+    assert_eq!(line.sku, item["sku"].as_str().unwrap());
+    assert_eq!(line.name, item["name"].as_str().unwrap());
+    assert_eq!(line.tax_amount.to_string(), item["tax_amount"].as_str().unwrap());
+    assert_eq!(line.quantity, 1);
+}

@@ -34,7 +34,8 @@ use crate::app::AppState;
 use crate::config::{Config, Secret};
 
 pub use callback::{
-    CallbackForm, Decision, ProcessorResponse, VerifyError, order_id_from_reference, reference_number,
+    CallbackForm, Decision, OrderOutcome, ProcessorResponse, VerifyError, order_id_from_reference,
+    reference_number,
 };
 pub use checkout::{CheckoutForm, CheckoutLine, CheckoutOrder, ReturnUrls, prepare_checkout};
 pub use rest::{RefundRequest, RefundResponse, RestClient, RestCredentials, RestError};

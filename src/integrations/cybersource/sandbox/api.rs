@@ -21,6 +21,9 @@ use crate::integrations::cybersource::rest::{digest, signing_string};
 use crate::integrations::cybersource::signing::constant_time_eq;
 use crate::integrations::cybersource::{CyberSource, SANDBOX_KEY_ID, SANDBOX_MERCHANT_ID};
 
+/// How far a request's `Date` may be from the sandbox's clock (replayed requests are refused).
+const MAX_DATE_SKEW_SECONDS: i64 = 15 * 60;
+
 fn reply(status: StatusCode, body: Value) -> Response {
     (status, Json(body)).into_response()
 }
@@ -90,6 +93,11 @@ fn authenticate(
     }
     if header("v-c-merchant-id") != SANDBOX_MERCHANT_ID {
         return Err(denied("unknown merchant"));
+    }
+    let fresh = chrono::DateTime::parse_from_rfc2822(header("date"))
+        .is_ok_and(|d| (state.clock.now() - d.to_utc()).num_seconds().abs() <= MAX_DATE_SKEW_SECONDS);
+    if !fresh {
+        return Err(denied("the Date header is missing or more than 15 minutes off"));
     }
     let body_digest = body.map(digest);
     if let Some(d) = &body_digest

@@ -209,6 +209,10 @@ fn payment_page(ctx: &PageCtx, payment: &store::SandboxPayment, form: &CallbackF
                     " "
                     button type="submit" name="decision" value="decline" { "Decline card" }
                     " "
+                    button type="submit" name="decision" value="review" { "Hold for review" }
+                    " "
+                    button type="submit" name="decision" value="error" { "Processing error" }
+                    " "
                     button type="submit" name="decision" value="cancel" { "Cancel" }
                 }
             }
@@ -230,7 +234,7 @@ pub async fn decide(
     let field = |k: &str| input.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let choice = field("decision")
         .and_then(Choice::parse)
-        .ok_or_else(|| field_error("decision", "Choose accept, decline or cancel."))?;
+        .ok_or_else(|| field_error("decision", "Choose accept, decline, review, error or cancel."))?;
     let card = match field("card") {
         None => TEST_CARDS[0],
         Some(n) => *TEST_CARDS
@@ -249,7 +253,8 @@ pub async fn decide(
         return Err(AppError::Conflict("This payment was already completed.".into()));
     }
     let now = state.clock.now();
-    let txn = (choice != Choice::Cancel).then(|| transaction_id(payment.id, now));
+    let has_transaction = !matches!(choice, Choice::Cancel | Choice::Error);
+    let txn = has_transaction.then(|| transaction_id(payment.id, now));
     let fields = result_fields(
         cs.credentials.security_key.expose(),
         &payment.request_fields,
