@@ -234,7 +234,10 @@ async fn restore_big(mb: u64) {
         .expect("open restored")
         .query_row("SELECT count(*) FROM big", [], |r| r.get(0))
         .expect("count");
-    println!("integrity_check of the restored copy: {check} ({rows} rows) in {:?}", t.elapsed());
+    println!(
+        "integrity_check of the restored copy: {check} ({rows} rows) in {:?}",
+        t.elapsed()
+    );
     let _ = std::fs::remove_file(&out);
     if let Ok(bin) = std::env::var("MITXONLINE_TEST_LITESTREAM") {
         let theirs = dir.path().join("theirs.db");
