@@ -37,6 +37,16 @@ impl Maintenance {
     pub async fn run(&mut self, shared: &Shared, state: &AppState) -> anyhow::Result<()> {
         let work = shared.dir.join("work");
         let replica = &shared.replica;
+        let files = replica.list().await?;
+        let on_replica = files.iter().map(|f| f.max_txid).max().unwrap_or(0);
+        let restorable = super::merge::plan(&files, super::merge::Target::Latest)
+            .ok()
+            .and_then(|p| p.last().map(|f| f.max_txid))
+            .unwrap_or(0);
+        let shipped = shared.status.lock().expect("lock").replicated_txid;
+        if restorable < shipped {
+            return shared.restart_history(on_replica);
+        }
         for level in 1..=3u8 {
             let i = usize::from(level - 1);
             if self.last[i].elapsed() >= self.intervals[i] {

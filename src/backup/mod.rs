@@ -191,15 +191,21 @@ impl Replicator {
 
     async fn upload(&self) -> anyhow::Result<()> {
         let shared = self.shared.clone();
+        let snapshots = tokio::task::spawn_blocking(move || shared.staged_snapshots()).await??;
+        for (_, max, path) in snapshots {
+            let header = read_header(&path)?;
+            self.shared
+                .replica
+                .put(replica::SNAPSHOT_LEVEL, &path, &header)
+                .await
+                .with_context(|| format!("uploading ltx/9/{}", ltx::file_name(1, max)))?;
+            tokio::fs::remove_file(&path).await?;
+            self.shared.status.lock().expect("lock").last_snapshot = Some((max, chrono::Utc::now()));
+        }
+        let shared = self.shared.clone();
         let staged = tokio::task::spawn_blocking(move || shared.staged()).await??;
         for (_, max, path) in staged {
-            let mut head = [0u8; ltx::HEADER_SIZE];
-            {
-                use std::io::Read as _;
-                std::fs::File::open(&path)?.read_exact(&mut head)?;
-            }
-            let header =
-                ltx::Header::decode(&head).map_err(|e| anyhow::anyhow!("staged {}: {e}", path.display()))?;
+            let header = read_header(&path)?;
             self.shared
                 .replica
                 .put(0, &path, &header)
@@ -287,6 +293,13 @@ impl Replicator {
     }
 }
 
+fn read_header(path: &std::path::Path) -> anyhow::Result<ltx::Header> {
+    use std::io::Read as _;
+    let mut head = [0u8; ltx::HEADER_SIZE];
+    std::fs::File::open(path)?.read_exact(&mut head)?;
+    ltx::Header::decode(&head).map_err(|e| anyhow::anyhow!("staged {}: {e}", path.display()))
+}
+
 /// Decides at start whether the local position still continues the replica's history, or a
 /// full copy must start a new one.
 async fn decide_start(shared: &Arc<Shared>) -> anyhow::Result<Core> {
@@ -348,7 +361,7 @@ async fn decide_start(shared: &Arc<Shared>) -> anyhow::Result<Core> {
         };
     }
     if base {
-        for (_, _, path) in &staged {
+        for (_, _, path) in staged.iter().cloned().chain(shared.staged_snapshots()?) {
             let _ = std::fs::remove_file(path);
         }
         core.base_needed = true;

@@ -100,10 +100,29 @@ impl Shared {
         write_durably(&self.dir.join("position.json"), &serde_json::to_vec(core)?)
     }
 
-    /// Staged files, oldest first.
+    /// Where full copies wait as level-9 snapshots (uploaded before level-0 files).
+    pub fn snapshot_staging(&self) -> PathBuf {
+        self.staging.join("snapshot")
+    }
+
+    /// Staged level-0 files, oldest first.
     pub fn staged(&self) -> anyhow::Result<Vec<(u64, u64, PathBuf)>> {
+        staged_in(&self.staging)
+    }
+
+    /// Staged level-9 snapshots.
+    pub fn staged_snapshots(&self) -> anyhow::Result<Vec<(u64, u64, PathBuf)>> {
+        match std::fs::metadata(self.snapshot_staging()) {
+            Ok(_) => staged_in(&self.snapshot_staging()),
+            Err(_) => Ok(Vec::new()),
+        }
+    }
+}
+
+fn staged_in(dir: &Path) -> anyhow::Result<Vec<(u64, u64, PathBuf)>> {
+    {
         let mut out = Vec::new();
-        for e in std::fs::read_dir(&self.staging)? {
+        for e in std::fs::read_dir(dir)? {
             let e = e?;
             if let Some((a, b)) = e.file_name().to_str().and_then(ltx::parse_file_name) {
                 out.push((a, b, e.path()));
@@ -112,7 +131,9 @@ impl Shared {
         out.sort();
         Ok(out)
     }
+}
 
+impl Shared {
     /// Captures committed WAL frames past the shipped position into a staged LTX file.
     /// Returns the new TXID, if any. Runs on a blocking thread or the writer thread.
     pub fn capture(&self, core: &mut Core) -> anyhow::Result<Option<u64>> {
@@ -131,6 +152,10 @@ impl Shared {
                     "the WAL changed without the replicator (another process checkpointed?); writing a full copy"
                 );
                 core.base_needed = true;
+                // Persisted so that a restart before the full copy also makes one.
+                core.pos = None;
+                core.expect_reset = false;
+                self.persist(core)?;
                 return Ok(None);
             }
         };
@@ -151,7 +176,7 @@ impl Shared {
         h.wal_salt1 = hdr.salt1;
         h.wal_salt2 = hdr.salt2;
         let lock = h.lock_page();
-        self.stage(h, |enc| {
+        self.stage(&self.staging, h, |enc| {
             for (pgno, data) in &scan.pages {
                 if *pgno != lock {
                     enc.write_page(*pgno, data)?;
@@ -174,12 +199,13 @@ impl Shared {
     /// Writes one LTX file into the staging directory (temporary name, fsync, rename).
     fn stage(
         &self,
+        dir: &Path,
         header: Header,
         pages: impl FnOnce(&mut Encoder<BufWriter<File>>) -> Result<(), ltx::LtxError>,
     ) -> anyhow::Result<PathBuf> {
         let name = ltx::file_name(header.min_txid, header.max_txid);
-        let tmp = self.staging.join(format!("{name}.tmp"));
-        let dest = self.staging.join(&name);
+        let tmp = dir.join(format!("{name}.tmp"));
+        let dest = dir.join(&name);
         let f = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
         let mut enc = Encoder::new(BufWriter::with_capacity(1 << 20, f), header)?;
         pages(&mut enc)?;
@@ -188,6 +214,30 @@ impl Shared {
         f.sync_all()?;
         std::fs::rename(&tmp, &dest)?;
         Ok(dest)
+    }
+
+    /// The replica lost files we shipped (emptied, or restored from an older copy): start a new
+    /// history after what it still has, with a full copy.
+    pub fn restart_history(&self, replica_max: u64) -> anyhow::Result<()> {
+        let mut core = self.core.lock().expect("lock");
+        for (_, _, path) in self.staged()?.into_iter().chain(self.staged_snapshots()?) {
+            let _ = std::fs::remove_file(path);
+        }
+        core.base_needed = true;
+        core.txid = replica_max;
+        core.pos = None;
+        core.expect_reset = false;
+        self.persist(&core)?;
+        let mut st = self.status.lock().expect("lock");
+        st.captured_txid = replica_max;
+        st.replicated_txid = replica_max;
+        st.capture_times.clear();
+        st.last_snapshot = None;
+        tracing::warn!(
+            replica_max,
+            "backup replica lost shipped files; starting a new history with a full copy"
+        );
+        Ok(())
     }
 
     /// Writer-thread part of a base: checkpoint everything into the database file.
@@ -214,20 +264,30 @@ impl Shared {
         };
         let txid = self.core.lock().expect("lock").txid + 1;
         let f = File::open(&self.db_path)?;
-        let header = Header::new(page_size, pages, txid, txid, now_ms());
-        let lock = header.lock_page();
         let started = Instant::now();
-        self.stage(header, |enc| {
-            let mut buf = vec![0u8; page_size as usize];
-            for pgno in 1..=pages {
-                if pgno == lock {
-                    continue;
+        let now = now_ms();
+        let copy = |dir: &Path, min_txid: u64| {
+            let header = Header::new(page_size, pages, min_txid, txid, now);
+            let lock = header.lock_page();
+            self.stage(dir, header, |enc| {
+                let mut buf = vec![0u8; page_size as usize];
+                for pgno in 1..=pages {
+                    if pgno == lock {
+                        continue;
+                    }
+                    f.read_exact_at(&mut buf, u64::from(pgno - 1) * u64::from(page_size))?;
+                    enc.write_page(pgno, &buf)?;
                 }
-                f.read_exact_at(&mut buf, u64::from(pgno - 1) * u64::from(page_size))?;
-                enc.write_page(pgno, &buf)?;
-            }
-            Ok(())
-        })?;
+                Ok(())
+            })
+        };
+        if txid > 1 {
+            // A new history after older files: also a level-9 snapshot `1-txid`, so restores
+            // start here whatever came before.
+            std::fs::create_dir_all(self.snapshot_staging())?;
+            copy(&self.snapshot_staging(), 1)?;
+        }
+        copy(&self.staging, txid)?;
         let mut core = self.core.lock().expect("lock");
         core.txid = txid;
         core.page_size = page_size;

@@ -445,3 +445,40 @@ async fn health_and_metrics_report_the_replica_position_and_lag() {
     }
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_emptied_replica_gets_a_new_history_that_both_restores_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let replica = dir.path().join("replica");
+    let app = backed_up_app(&replica, &[]).await;
+    create_churn_table(&app).await;
+    churn(&app, 20).await;
+    sync(&app).await;
+    std::fs::remove_dir_all(&replica).unwrap();
+    churn(&app, 20).await;
+    let live = live_digests(&app).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let out = dir.path().join("r.db");
+    loop {
+        let _ = std::fs::remove_file(&out);
+        if service::restore(&file_replica(&replica), &out, Target::Latest)
+            .await
+            .is_ok()
+            && digests_of(&out) == live
+        {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the replica never got a new history"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    if let Some(bin) = litestream() {
+        let theirs = dir.path().join("theirs.db");
+        let o = litestream_restore(&bin, &replica, &theirs, &[]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(digests_of(&theirs), live);
+    }
+    app.shutdown().await;
+}

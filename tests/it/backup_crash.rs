@@ -112,6 +112,34 @@ async fn a_kill_9_during_writes_loses_no_transaction_acknowledged_more_than_one_
     stop.store(true, Ordering::SeqCst);
     let (conn, more) = writer.join().unwrap();
     tokio::time::sleep(Duration::from_millis(INTERVAL_MS * 3)).await;
+    let metrics = reqwest::get(format!("{}/metrics", server.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("mitxonline_backup_txid"), "{metrics}");
+    assert!(
+        !metrics.contains("mitxonline_backup_full_copies_total"),
+        "the restart after kill -9 did not continue the history"
+    );
+    assert!(server.terminate().success());
+
+    // A clean restart continues the history too.
+    let server = Process::serve(&data, &env).await;
+    conn.execute("INSERT INTO acks (payload) VALUES ('after a clean restart')", [])
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(INTERVAL_MS * 3)).await;
+    let metrics = reqwest::get(format!("{}/metrics", server.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !metrics.contains("mitxonline_backup_full_copies_total"),
+        "the restart after a clean stop did not continue the history"
+    );
     assert!(server.terminate().success());
     let live = service::table_digests(&conn).unwrap();
     drop(conn);
