@@ -24,6 +24,8 @@ mod identity_mail;
 mod identity_oidc;
 mod identity_scim;
 mod identity_staff;
+mod oauth2;
+mod oauth2_edx;
 mod openedx;
 mod openedx_bench;
 mod openedx_outbox;
