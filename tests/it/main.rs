@@ -26,6 +26,7 @@ mod identity_scim;
 mod identity_staff;
 mod oauth2;
 mod oauth2_edx;
+mod oauth2_tokens;
 mod openedx;
 mod openedx_bench;
 mod openedx_outbox;
