@@ -25,7 +25,9 @@ CREATE TABLE oauth2_codes (
     nonce          TEXT,
     created_on     TEXT NOT NULL,
     expires_on     TEXT NOT NULL,
-    used_on        TEXT
+    used_on        TEXT,
+    -- The access token the code was redeemed for (revoked if the code is presented again).
+    access_token_id INTEGER REFERENCES access_tokens (id) ON DELETE SET NULL
 ) STRICT;
 
 -- Refresh tokens, rotated on use (the old one and its access token are revoked).

@@ -131,9 +131,17 @@ async fn token_inner(
                 .db
                 .write(move |c| {
                     let app = service::authenticate_client(c, &creds)?;
-                    service::redeem_code(c, &app, &code, redirect_uri.as_deref(), verifier.as_deref(), now)
+                    // Committed even when refused: a replayed code's revocation must stick.
+                    Ok::<_, OAuthError>(service::redeem_code(
+                        c,
+                        &app,
+                        &code,
+                        redirect_uri.as_deref(),
+                        verifier.as_deref(),
+                        now,
+                    ))
                 })
-                .await?
+                .await??
         }
         "refresh_token" => {
             let token = form

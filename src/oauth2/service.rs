@@ -137,6 +137,11 @@ pub fn redeem_code(
         return Err(invalid("The code was issued to another client."));
     }
     if grant.used_on.is_some() {
+        // RFC 6749 §4.1.2: a replayed code revokes what it was redeemed for. The caller must
+        // commit even though this is an error (see `api::token`).
+        if let Some(id) = grant.access_token_id {
+            store::revoke_access_id(c, id, now)?;
+        }
         return Err(invalid("The code has already been used."));
     }
     if from_db(&grant.expires_on).is_none_or(|e| e <= now) {
@@ -157,6 +162,7 @@ pub fn redeem_code(
         return Err(invalid("The code has already been used."));
     }
     let issued = store::issue_tokens(c, app, grant.user_id, &grant.scope, ACCESS_TOKEN_TTL, now)?;
+    store::set_code_token(c, code, issued.access_token_id)?;
     Ok(Granted {
         issued,
         scope: grant.scope,

@@ -101,6 +101,7 @@ pub struct Grant {
     pub nonce: Option<String>,
     pub expires_on: String,
     pub used_on: Option<String>,
+    pub access_token_id: Option<i64>,
 }
 
 /// Stores a new code; returns the code itself.
@@ -127,7 +128,7 @@ pub fn create_code(
 
 pub fn find_code(c: &Connection, code: &str) -> rusqlite::Result<Option<Grant>> {
     c.query_row(
-        "SELECT application_id, user_id, redirect_uri, scope, code_challenge, nonce, expires_on, used_on
+        "SELECT application_id, user_id, redirect_uri, scope, code_challenge, nonce, expires_on, used_on, access_token_id
          FROM oauth2_codes WHERE code_hash = ?1",
         [hash(code)],
         |r| {
@@ -140,6 +141,7 @@ pub fn find_code(c: &Connection, code: &str) -> rusqlite::Result<Option<Grant>> 
                 nonce: r.get(5)?,
                 expires_on: r.get(6)?,
                 used_on: r.get(7)?,
+                access_token_id: r.get(8)?,
             })
         },
     )
@@ -153,9 +155,32 @@ pub fn mark_code_used(c: &Connection, code: &str, now: DateTime<Utc>) -> rusqlit
     )? == 1)
 }
 
+/// Records the access token a code was redeemed for.
+pub fn set_code_token(c: &Connection, code: &str, access_token_id: i64) -> rusqlite::Result<()> {
+    c.execute(
+        "UPDATE oauth2_codes SET access_token_id = ?2 WHERE code_hash = ?1",
+        params![hash(code), access_token_id],
+    )?;
+    Ok(())
+}
+
+/// Revokes an access token by id and the refresh tokens issued with it.
+pub fn revoke_access_id(c: &Connection, id: i64, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    c.execute(
+        "UPDATE access_tokens SET revoked_on = ?2 WHERE id = ?1 AND revoked_on IS NULL",
+        params![id, to_db(now)],
+    )?;
+    c.execute(
+        "UPDATE oauth2_refresh_tokens SET revoked_on = ?2 WHERE access_token_id = ?1 AND revoked_on IS NULL",
+        params![id, to_db(now)],
+    )?;
+    Ok(())
+}
+
 /// An access token (in `access_tokens`) and its refresh token, issued together.
 pub struct Issued {
     pub access_token: String,
+    pub access_token_id: i64,
     pub refresh_token: String,
 }
 
@@ -178,6 +203,7 @@ pub fn issue_tokens(
     )?;
     Ok(Issued {
         access_token,
+        access_token_id: access_id,
         refresh_token,
     })
 }

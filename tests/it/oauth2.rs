@@ -349,12 +349,19 @@ async fn bad_token_requests_get_the_rfc_6749_error_and_issue_nothing() {
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    // …and only once.
+    let access = body["access_token"].as_str().unwrap().to_owned();
+    assert!(who(&app, &access).await.is_some());
+    // …and only once: a replay is refused and revokes what the code was redeemed for.
     let (status, body) = redeem(&app, id, secret, code).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (400, Some("invalid_grant")),
         "{body}"
+    );
+    assert_eq!(
+        who(&app, &access).await,
+        None,
+        "replaying a code revokes its tokens"
     );
     assert_eq!(tokens_issued(&app).await, 1);
     app.shutdown().await;
