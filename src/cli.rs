@@ -60,6 +60,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ApiKeyCommand,
     },
+    /// Our OAuth2/OIDC provider's client applications.
+    Oauth2 {
+        #[command(subcommand)]
+        command: crate::oauth2::cli::Oauth2Command,
+    },
     /// Streamed, Litestream-compatible backups (MITXONLINE_BACKUP_URL).
     Backup {
         #[command(subcommand)]
@@ -231,6 +236,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Job { command } => job(command, config).await,
         Command::User { command } => user(command, config).await,
         Command::Apikey { command } => apikey(command, config).await,
+        Command::Oauth2 { command } => crate::oauth2::cli::command(command, config).await,
         Command::Backup { command } => crate::modules::backup_command(command, config).await,
         Command::Healthcheck { url } => healthcheck(url, &config).await,
     }

@@ -23,6 +23,7 @@ pub mod jobs;
 pub mod mail;
 pub mod metrics;
 pub mod modules;
+pub mod oauth2;
 pub mod outbox;
 pub mod staff;
 pub mod telemetry;

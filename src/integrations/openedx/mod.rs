@@ -16,10 +16,9 @@
 //! Per-user tokens: the token exchange, refresh (`invalid_grant` clears and redoes the flow)
 //! and storage in `openedx_api_auth` are here. The first step on a real edX — a session for
 //! the learner on *our* OAuth2 provider, `GET <edx>/auth/login/ol-oauth2/?auth_entry=login`,
-//! then `GET <edx>/oauth2/authorize?...` to obtain a code — needs that provider, which is later
-//! work: it must implement the browser-like flow in `OpenEdx::create_auth_token` (replacing
-//! `OpenEdxClient::sandbox_authorize` for real edX) and supply the access token edX registers
-//! with via `OpenEdx::with_login_token_issuer`.
+//! then `GET <edx>/oauth2/authorize?...` to obtain a code — is `crate::oauth2::edx::EdxBrowser`
+//! (the sandbox keeps `OpenEdxClient::sandbox_authorize`); the access token edX registers
+//! with comes from `crate::oauth2::edx::login_token_issuer`.
 
 pub mod api;
 pub mod client;

@@ -48,6 +48,8 @@ pub struct OpenEdx {
     /// `<public url>/_/auth/complete`: the redirect URI of the per-user token flow.
     redirect_uri: String,
     login_token: LoginTokenIssuer,
+    /// The per-user authorization step on a real edX (none for the sandbox).
+    browser: Option<crate::oauth2::edx::EdxBrowser>,
 }
 
 /// What a create-user attempt ended with.
@@ -64,6 +66,14 @@ pub enum CreateUserOutcome {
 impl OpenEdx {
     /// The configured edX, or the built-in sandbox when `MITXONLINE_OPENEDX_API_BASE_URL` is unset.
     pub fn from_state(state: &AppState) -> OpenEdx {
+        let browser = state.config.openedx.as_ref().and_then(|c| {
+            crate::oauth2::edx::EdxBrowser::new(
+                state,
+                c.api_base_url.origin().ascii_serialization(),
+                c.client_id.clone(),
+                c.timeout,
+            )
+        });
         let (transport, settings) = match &state.config.openedx {
             Some(c) => (
                 Transport::Http {
@@ -93,7 +103,9 @@ impl OpenEdx {
             clock: state.clock.clone(),
             redirect_uri: state.config.absolute_url(AUTH_COMPLETE_PATH),
             login_token: Arc::new(|_, _, _| Ok(random_token())),
+            browser,
         }
+        .with_login_token_issuer(crate::oauth2::edx::login_token_issuer())
     }
 
     /// Replaces how our OAuth2 access token for edX registration is issued.
@@ -305,10 +317,14 @@ impl OpenEdx {
                 "user {user_id} has no synced edX account"
             )));
         };
-        let code = self
-            .client
-            .sandbox_authorize(&edx_username, &self.redirect_uri)
-            .await?;
+        let code = match &self.browser {
+            Some(b) => b.authorize(user_id, &self.redirect_uri).await?,
+            None => {
+                self.client
+                    .sandbox_authorize(&edx_username, &self.redirect_uri)
+                    .await?
+            }
+        };
         let tokens = self.client.exchange_code(&code, &self.redirect_uri).await?;
         self.store_tokens(user_id, tokens).await
     }

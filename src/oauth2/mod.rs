@@ -1,0 +1,46 @@
+//! Our OAuth2/OIDC authorization server, so Open edX (and other clients) can log users in
+//! through us, like the original's django-oauth-toolkit under `/oauth2/`: applications
+//! registered by staff (`/staff/oauth2/`) or the CLI, the authorization-code flow with optional
+//! PKCE (S256) and a consent page unless the application skips it, the token endpoint
+//! (authorization code; refresh token with rotation), revocation, OIDC discovery, a JWKS and
+//! RS256 ID tokens (claims include `is_staff`). Access tokens are identity's bearer tokens
+//! (`access_tokens`, with scope and application), so `/api/users/me` and
+//! `/api/v0/userinfo/` accept them. [`edx`] supplies the Open edX layer's login token and its
+//! per-user authorization step against a real edX. Job `clear-expired-tokens` (Mon 09:00).
+
+pub mod api;
+pub mod cli;
+pub mod edx;
+pub mod keys;
+mod pages;
+pub mod service;
+mod staff;
+pub mod store;
+
+use axum::Router;
+
+use crate::app::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(api::routes())
+        .merge(pages::routes())
+        .merge(staff::routes())
+}
+
+/// The provider's housekeeping job (registered from `modules::register`).
+pub fn register(state: &AppState) {
+    state.jobs.add(crate::jobs::JobDef::new(
+        "clear-expired-tokens",
+        "0 0 9 * * 1",
+        "Deletes expired authorization codes, expired or revoked OAuth2 access tokens and revoked refresh tokens.",
+        |state| async move {
+            let now = state.clock.now();
+            let n = state
+                .db
+                .write(move |c| store::clear_expired(c, now).map_err(crate::db::DbError::from))
+                .await?;
+            Ok(format!("deleted {n} rows"))
+        },
+    ));
+}

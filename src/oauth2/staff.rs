@@ -1,0 +1,162 @@
+//! `/staff/oauth2/`: staff list and register client applications. The secret is shown once;
+//! only its hash is kept. Every creation is audited.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Form, Router};
+use maud::{Markup, html};
+use serde_json::json;
+
+use super::service;
+use super::store::{self, Application};
+use crate::app::AppState;
+use crate::db::DbError;
+use crate::http::auth::StaffAccess;
+use crate::http::layout::{Meta, page};
+use crate::http::{AppError, PageCtx};
+
+type Errors = BTreeMap<String, Vec<String>>;
+
+fn view(
+    ctx: &PageCtx,
+    apps: &[Application],
+    created: Option<(&Application, &str)>,
+    form: &BTreeMap<String, String>,
+    errors: &Errors,
+) -> Markup {
+    let v = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let err = |k: &str| errors.get(k).map(|m| m.join(" ")).unwrap_or_default();
+    page(
+        ctx,
+        &Meta {
+            title: "OAuth2 applications",
+            noindex: true,
+            ..Meta::default()
+        },
+        html! {
+            section class="container" {
+                h1 { "OAuth2 applications" }
+                p { "Clients of our OAuth2/OIDC provider (Open edX logs learners in through it). Discovery: "
+                    code { "/.well-known/openid-configuration" } }
+                @if let Some((app, secret)) = created {
+                    div class="notice" role="status" {
+                        p { "Application " (app.name) " created. Copy the secret now; it is not shown again." }
+                        p { "client_id: " code id="new-client-id" { (app.client_id) } }
+                        p { "client_secret: " code id="new-client-secret" { (secret) } }
+                    }
+                }
+                h2 { "Register an application" }
+                form method="post" action=(ctx.prefix.url("/staff/oauth2/")) {
+                    input type="hidden" name="csrfmiddlewaretoken" value=[ctx.csrf_token.as_deref()];
+                    label for="name" { "Name" }
+                    input id="name" name="name" type="text" required value=(v("name"));
+                    @let e = err("name"); @if !e.is_empty() { p class="field-error" { (e) } }
+                    label for="redirect_uris" { "Redirect URIs (space or line separated, exact match)" }
+                    textarea id="redirect_uris" name="redirect_uris" required { (v("redirect_uris")) }
+                    @let e = err("redirect_uris"); @if !e.is_empty() { p class="field-error" { (e) } }
+                    label { input type="checkbox" name="skip_authorization" value="on" checked[form.contains_key("skip_authorization")]; " Skip the consent page (trusted first-party client)" }
+                    button class="button" type="submit" { "Register" }
+                }
+                h2 { "Applications" }
+                div class="table-wrap" {
+                    table {
+                        thead { tr { th { "Name" } th { "client_id" } th { "Redirect URIs" } th { "Consent" } th { "Created" } } }
+                        tbody {
+                            @for a in apps {
+                                tr {
+                                    td { (a.name) } td { code { (a.client_id) } }
+                                    td { @for u in &a.redirect_uris { code { (u) } br; } }
+                                    td { @if a.skip_authorization { "skipped" } @else { "asked" } }
+                                    td { (a.created_on) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+async fn apps(state: &AppState) -> Result<Vec<Application>, AppError> {
+    Ok(state
+        .db
+        .read(|c| store::list_apps(c).map_err(DbError::from))
+        .await?)
+}
+
+async fn list(_staff: StaffAccess, ctx: PageCtx, State(state): State<AppState>) -> Result<Markup, AppError> {
+    Ok(view(
+        &ctx,
+        &apps(&state).await?,
+        None,
+        &BTreeMap::new(),
+        &Errors::new(),
+    ))
+}
+
+async fn create(
+    staff: StaffAccess,
+    ctx: PageCtx,
+    State(state): State<AppState>,
+    Form(f): Form<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
+    let name = f.get("name").cloned().unwrap_or_default();
+    let uris = vec![f.get("redirect_uris").cloned().unwrap_or_default()];
+    let (name, uris) = match service::validate_new_app(&name, &uris) {
+        Ok(ok) => ok,
+        Err(errors) => {
+            return Ok((
+                StatusCode::BAD_REQUEST,
+                view(&ctx, &apps(&state).await?, None, &f, &errors),
+            )
+                .into_response());
+        }
+    };
+    let skip = f.contains_key("skip_authorization");
+    let now = state.clock.now();
+    let actor = staff.actor;
+    let created = state
+        .db
+        .write(move |c| {
+            if store::find_app_by_name(c, &name)?.is_some() {
+                return Ok(None);
+            }
+            let (app, secret) = store::create_app(c, &name, &uris, skip, now)?;
+            let after = json!({"name": app.name, "client_id": app.client_id, "redirect_uris": app.redirect_uris, "skip_authorization": skip});
+            crate::audit::record(c, None, &actor, "oauth2_application.create", "oauth2_application", &app.id.to_string(), None, Some(&after), now)?;
+            Ok::<_, DbError>(Some((app, secret)))
+        })
+        .await?;
+    match created {
+        Some((app, secret)) => Ok((
+            StatusCode::CREATED,
+            view(
+                &ctx,
+                &apps(&state).await?,
+                Some((&app, &secret)),
+                &BTreeMap::new(),
+                &Errors::new(),
+            ),
+        )
+            .into_response()),
+        None => {
+            let errors = Errors::from([(
+                "name".to_owned(),
+                vec!["An application with this name exists.".to_owned()],
+            )]);
+            Ok((
+                StatusCode::BAD_REQUEST,
+                view(&ctx, &apps(&state).await?, None, &f, &errors),
+            )
+                .into_response())
+        }
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/staff/oauth2/", axum::routing::get(list).post(create))
+}
