@@ -438,3 +438,36 @@ pub async fn enroll_program_now(
         .write(move |c| enroll_program(c, now, user_id, program_id, mode, &actor))
         .await
 }
+
+/// An enrollment edX made itself (the edX webhook): created or reactivated locally in `mode`
+/// and recorded as confirmed by edX, with no push back. Returns the row and whether it was new
+/// or reactivated.
+pub fn record_from_edx(
+    c: &Connection,
+    now: Time,
+    user_id: i64,
+    run_id: i64,
+    mode: Mode,
+    actor: &Actor,
+) -> Result<(Enrollment, bool), EnrollError> {
+    let run = store::run_facts(c, run_id)?.ok_or(EnrollError::RunNotFound)?;
+    let (e, created) = match store::find(c, user_id, run_id)? {
+        Some(e) if e.active => (e, false),
+        Some(before) => {
+            let mut next = before.clone();
+            next.active = true;
+            next.change_status = None;
+            next.mode = mode;
+            let after = store::update(c, &next, now)?;
+            audit_run(c, actor, "reactivate", Some(&before), &after, now)?;
+            (after, true)
+        }
+        None => {
+            let e = store::insert(c, user_id, run_id, mode, now)?;
+            audit_run(c, actor, "enroll", None, &e, now)?;
+            (e, true)
+        }
+    };
+    edx_store::record_enrollment(c, user_id, &run.courseware_id, Some(e.mode.as_str()), true, now)?;
+    Ok((e, created))
+}

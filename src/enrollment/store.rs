@@ -343,3 +343,48 @@ pub fn grade(
     })
     .optional()
 }
+
+/// One active enrollment as the list APIs and the dashboard need it: the row, its grade and
+/// whether edX confirmed it (one statement for all of a learner's enrollments).
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub id: i64,
+    pub run_id: i64,
+    pub mode: Mode,
+    pub edx_emails_subscription: bool,
+    /// `(grade, letter_grade, passed, set_by_admin)`.
+    pub grade: Option<(rust_decimal::Decimal, Option<String>, bool, bool)>,
+    pub edx_enrolled: bool,
+    pub paid: bool,
+}
+
+pub fn listing(c: &Connection, user_id: i64) -> rusqlite::Result<Vec<Listed>> {
+    let mut st = c.prepare_cached(
+        "SELECT e.id, e.run_id, e.enrollment_mode, e.edx_emails_subscription,
+                g.grade, g.letter_grade, g.passed, g.set_by_admin,
+                coalesce(s.is_active = 1 AND s.mode = e.enrollment_mode, 0),
+                EXISTS (SELECT 1 FROM paid_course_runs p WHERE p.user_id = e.user_id AND p.run_id = e.run_id)
+         FROM course_run_enrollments e
+         JOIN course_runs r ON r.id = e.run_id
+         LEFT JOIN course_run_grades g ON g.user_id = e.user_id AND g.run_id = e.run_id
+         LEFT JOIN openedx_enrollment_sync s ON s.user_id = e.user_id AND s.course_id = r.courseware_id
+         WHERE e.user_id = ?1 AND e.active = 1
+         ORDER BY e.id",
+    )?;
+    st.query_map([user_id], |r| {
+        let grade: Option<String> = r.get(4)?;
+        Ok(Listed {
+            id: r.get(0)?,
+            run_id: r.get(1)?,
+            mode: parse::<Mode>(r, 2)?,
+            edx_emails_subscription: r.get(3)?,
+            grade: match grade {
+                Some(g) => Some((g.parse().unwrap_or_default(), r.get(5)?, r.get(6)?, r.get(7)?)),
+                None => None,
+            },
+            edx_enrolled: r.get(8)?,
+            paid: r.get(9)?,
+        })
+    })?
+    .collect()
+}
