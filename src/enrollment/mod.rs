@@ -7,6 +7,7 @@
 pub mod api;
 pub mod jobs;
 pub mod model;
+pub mod pages;
 pub mod service;
 pub mod shapes;
 pub mod store;
@@ -24,7 +25,7 @@ pub use model::{Actor, ChangeStatus, Checks, EnrollError, Enrollment, Mode, Prog
 /// Every enrollment route, sharing one catalog snapshot.
 pub fn routes() -> Router<AppState> {
     let cache = Arc::new(CatalogCache::default());
-    api::routes(cache)
+    api::routes(cache.clone()).merge(pages::routes().layer(axum::Extension(cache)))
 }
 
 /// Registers the enrollment jobs.

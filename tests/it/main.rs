@@ -14,6 +14,7 @@ mod cybersource_browser;
 mod cybersource_rest;
 mod enrollment;
 mod enrollment_helpers;
+mod enrollment_pages;
 mod enrollment_programs;
 mod foundation;
 mod foundation_crash;
