@@ -13,6 +13,7 @@ mod cybersource;
 mod cybersource_browser;
 mod cybersource_rest;
 mod enrollment;
+mod enrollment_crash;
 mod enrollment_helpers;
 mod enrollment_pages;
 mod enrollment_programs;
