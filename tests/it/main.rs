@@ -15,6 +15,7 @@ mod cybersource_rest;
 mod enrollment;
 mod enrollment_crash;
 mod enrollment_helpers;
+mod enrollment_jobs;
 mod enrollment_pages;
 mod enrollment_programs;
 mod foundation;
