@@ -67,6 +67,30 @@ async fn the_enroll_form_redirects_to_the_dashboard_with_an_enrolled_message_and
         .unwrap();
     assert!(page.contains("Yes, unenroll"));
     assert!(!page.contains("refund"), "no refund warning for an unpaid course");
+    // Once paid for, the confirmation warns about refunds.
+    let user = app.scalar_i64("SELECT user_id FROM course_run_enrollments").await;
+    let run_num: i64 = run_id.parse().unwrap();
+    let now = app.state.clock.now();
+    app.state
+        .db
+        .write(move |c| {
+            mitxonline::enrollment::service::record_paid_run(c, now, user, run_num, 7)
+                .map_err(mitxonline::db::DbError::from)
+        })
+        .await
+        .unwrap();
+    let page = client
+        .get(app.url(&confirm))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("refund"), "refund warning for a paid course");
+    let r = post_form(&app, &client, "/profile/", "/enrollments/", &[("run", &run_id)]).await;
+    assert_eq!(r.status(), 302);
+    assert_eq!(message(&r).as_deref(), Some(r#"{"type":"enroll-duplicated"}"#));
     let r = post_form(&app, &client, &confirm, &confirm, &[]).await;
     assert_eq!(r.status(), 302);
     assert_eq!(
