@@ -233,3 +233,71 @@ async fn reconciliation_requeues_unconfirmed_enrollments_once_and_gives_up_after
     );
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn upgrade_defer_and_refund_through_the_service_keep_one_row_per_run_and_push_each_change() {
+    use mitxonline::enrollment::{Actor, ChangeStatus, Mode, service};
+    let app = TestApp::spawn().await;
+    let (user, token) = learner(&app, "payer", false).await;
+    let first = run(&app, "course-v1:MITx+P1+1T2026", OPEN).await;
+    let second = run(&app, "course-v1:MITx+P1+2T2026", OPEN).await;
+    assert_eq!(enroll(&app, &token, first).await.0, 201);
+    let now = app.state.clock.now();
+    let (upgraded, deferred, target) = app
+        .state
+        .db
+        .write(move |c| {
+            let staff = Actor::system("order fulfilment");
+            let up = service::change_mode(c, now, user, first, Mode::Verified, &staff)?;
+            service::record_paid_run(c, now, user, first, 11)?;
+            let to = service::defer(c, now, user, first, second, false, &staff)?;
+            let from = mitxonline::enrollment::store::find(c, user, first)?.unwrap();
+            Ok::<_, mitxonline::enrollment::EnrollError>((up, from, to))
+        })
+        .await
+        .unwrap();
+    assert_eq!(upgraded.mode, Mode::Verified);
+    assert_eq!(
+        (deferred.active, deferred.change_status),
+        (false, Some(ChangeStatus::Deferred))
+    );
+    assert_eq!(
+        (target.active, target.mode),
+        (true, Mode::Verified),
+        "the mode follows the deferral"
+    );
+    let refunded = app
+        .state
+        .db
+        .write(move |c| {
+            let staff = Actor::system("refund");
+            service::remove_paid_run(c, user, first, 11)?;
+            service::unenroll(c, now, user, second, ChangeStatus::Refunded, &staff)
+        })
+        .await
+        .unwrap();
+    assert_eq!(refunded.change_status, Some(ChangeStatus::Refunded));
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM course_run_enrollments").await,
+        2
+    );
+    assert_eq!(count(&app, "SELECT count(*) FROM paid_course_runs").await, 0);
+    // enroll (audit), upgrade (verified), deferral: unenroll first + enroll second, refund: unenroll.
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM outbox WHERE kind = 'enroll'").await,
+        3
+    );
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM outbox WHERE kind = 'unenroll'").await,
+        2
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM audit_log WHERE object_type = 'course_run_enrollment' AND actor_id IS NULL"
+        )
+        .await,
+        4
+    );
+    app.shutdown().await;
+}
