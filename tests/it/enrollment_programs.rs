@@ -301,3 +301,69 @@ async fn upgrade_defer_and_refund_through_the_service_keep_one_row_per_run_and_p
     );
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn v1_and_v2_program_enrollments_list_the_learners_enrollments_in_program_courses() {
+    let app = TestApp::spawn().await;
+    let (_, token) = learner(&app, "listing", false).await;
+    let in_program = run(&app, "course-v1:MITx+IN+1T2026", OPEN).await;
+    let outside = run(&app, "course-v1:MITx+OUT+1T2026", OPEN).await;
+    let now = app.state.clock.now();
+    let p = app
+        .state
+        .db
+        .write(move |c| {
+            let (p, root) = cat::insert_program(
+                c,
+                &NewProgram {
+                    title: "Listing",
+                    readable_id: "program-v1:MITx+LIST",
+                    live: true,
+                    program_type: "Series",
+                    departments: &[],
+                    modes: &[],
+                    start_date: None,
+                },
+                now,
+            )?;
+            let req = cat::add_requirement(
+                c,
+                p,
+                root,
+                0,
+                &cat::NewNode::AllOf {
+                    title: "Required Courses",
+                },
+            )?;
+            let course = cat::course_id_by_readable(c, "course-v1:MITx+IN")?.unwrap();
+            cat::add_requirement(c, p, req, 0, &cat::NewNode::Course(course))?;
+            Ok::<_, DbError>(p)
+        })
+        .await
+        .unwrap();
+    assert_eq!(enroll(&app, &token, in_program).await.0, 201);
+    assert_eq!(enroll(&app, &token, outside).await.0, 201);
+    let (s, _) = send(
+        &app,
+        Method::POST,
+        &token,
+        "/api/v3/program_enrollments/",
+        Some(json!({ "program_id": p })),
+    )
+    .await;
+    assert_eq!(s, 201);
+    for path in ["/api/v1/program_enrollments/", "/api/v2/program_enrollments/"] {
+        let (s, list) = send(&app, Method::GET, &token, path, None).await;
+        assert_eq!(s, 200);
+        assert_eq!(list.as_array().map(Vec::len), Some(1), "{path}: {list}");
+        assert_eq!(list[0]["program"]["readable_id"], "program-v1:MITx+LIST");
+        let runs: Vec<i64> = list[0]["enrollments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["run"]["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(runs, [in_program], "{path}");
+    }
+    app.shutdown().await;
+}
