@@ -1,7 +1,7 @@
 //! Enrollment benchmark, in-process on 127.0.0.1:
 //! 1. `GET /api/v3/enrollments/` for a learner with 106 enrollments (grades on half of them),
 //!    driven by `wrk` at 32 connections: requests/s, p50/p99, SQL statements per request
-//!    (the enrollment module's own counter, plus the one bearer-token lookup of identity).
+//!    (the enrollment module's own counter; identity adds two: token lookup and user load).
 //! 2. `POST /api/v1/enrollments/` throughput: 200 learners × 10 runs from 32 concurrent
 //!    clients, with the built-in sandbox Open edX attached and the outbox dispatcher running;
 //!    then how long until every enrollment was delivered to (and confirmed by) edX.
@@ -198,7 +198,7 @@ fn main() {
         let after = state.metrics.counter_value(mitxonline::enrollment::api::SQL_STATEMENTS, &[]);
         println!("GET /api/v3/enrollments/ ({LEARNER_ENROLLMENTS} enrollments), wrk -t2 -c{conns} -d{secs}s:");
         println!(
-            "  {} req/s, p50 {}, p99 {}, enrollment SQL/request {:.3} (+1 bearer-token lookup){}",
+            "  {} req/s, p50 {}, p99 {}, enrollment SQL/request {:.3} (+2 by identity: bearer-token lookup, user load){}",
             r.rps,
             r.p50,
             r.p99,
