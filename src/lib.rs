@@ -17,6 +17,7 @@ pub mod commerce;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod enrollment;
 pub mod http;
 pub mod integrations;
 pub mod jobs;

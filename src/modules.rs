@@ -17,6 +17,7 @@ pub async fn register(state: &AppState) -> anyhow::Result<()> {
     crate::mail::register(state)?;
     crate::users::register(state);
     crate::oauth2::register(state);
+    crate::enrollment::register(state);
     Ok(())
 }
 

@@ -54,6 +54,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(crate::users::routes())
         .merge(crate::mail::routes())
         .merge(crate::oauth2::routes())
+        .merge(crate::enrollment::routes())
 }
 
 /// The complete router with middleware; what `serve` runs.

@@ -1,0 +1,507 @@
+//! The original's enrollment APIs: `/api/v{1,2,3}/enrollments/`, program enrollments v1/v2/v3
+//! and the Open edX enrollment webhook. List endpoints run two SQL statements (the catalog
+//! version check and one listing query); everything else about runs comes from the snapshot.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::model::{Actor, ChangeStatus, Checks, EnrollError, Mode};
+use super::service::{self, ProgramOutcome};
+use super::shapes::{self, Version};
+use super::store;
+use crate::app::AppState;
+use crate::catalog::CatalogCache;
+use crate::catalog::service::Params;
+use crate::catalog::shapes::Ctx;
+use crate::catalog::snapshot::Catalog;
+use crate::db::DbError;
+use crate::http::error::AppError;
+use crate::http::json::ApiJson;
+use crate::http::session::CurrentUser;
+
+pub type Cache = Extension<Arc<CatalogCache>>;
+
+/// SQL statements run by enrollment reads (the bench divides it by [`REQUESTS`]).
+pub const SQL_STATEMENTS: &str = "mitxonline_enrollment_sql_statements_total";
+const SQL_HELP: &str = "SQL statements run by enrollment list/detail requests.";
+pub const REQUESTS: &str = "mitxonline_enrollment_reads_total";
+const REQUESTS_HELP: &str = "Enrollment list/detail loads.";
+
+impl From<EnrollError> for AppError {
+    fn from(e: EnrollError) -> Self {
+        match e {
+            EnrollError::RunNotFound => AppError::field("run_id", "Invalid course run id."),
+            EnrollError::ProgramNotFound => AppError::NotFound("No Program matches the given query.".into()),
+            EnrollError::EnrollmentNotFound => AppError::not_found(),
+            EnrollError::NotEnrollable | EnrollError::B2bRun | EnrollError::BlockedCountry => {
+                AppError::field("run_id", e.to_string())
+            }
+            EnrollError::PaidProgram => AppError::BadRequest(e.to_string()),
+            EnrollError::Db(d) => AppError::Internal(d.into()),
+        }
+    }
+}
+
+pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/enrollments/", get(list_v1).post(create_v1))
+        .route(
+            "/api/v1/enrollments/{id}/",
+            get(detail_v1).patch(patch_v1).delete(destroy),
+        )
+        .route("/api/v2/enrollments/", get(list_v2).post(create_v2))
+        .route("/api/v2/enrollments/{id}/", get(detail_v2).delete(destroy))
+        .route("/api/v3/enrollments/", get(list_v3).post(create_v3))
+        .route("/api/v3/enrollments/{id}/", get(detail_v3).delete(destroy))
+        .route("/api/v1/program_enrollments/", get(programs_v1))
+        .route(
+            "/api/v1/program_enrollments/{id}/",
+            get(programs_v1).delete(program_delete_v1),
+        )
+        .route("/api/v2/program_enrollments/", get(programs_v2))
+        .route(
+            "/api/v2/program_enrollments/{id}/",
+            get(programs_v2).delete(program_delete_v2),
+        )
+        .route(
+            "/api/v3/program_enrollments/",
+            get(programs_v3).post(program_create_v3),
+        )
+        .route(
+            "/api/v3/program_enrollments/{id}/",
+            get(program_detail_v3).delete(program_delete_v3),
+        )
+        .route(
+            "/api/openedx_webhook/enrollment/",
+            post(super::webhooks::enrollment),
+        )
+        .route(
+            "/api/openedx_webhook/certificate/",
+            post(super::webhooks::certificate),
+        )
+        .layer(Extension(cache))
+}
+
+/// What every listing needs: the snapshot, shaping context and the learner's active rows.
+pub struct Loaded {
+    pub cat: Arc<Catalog>,
+    pub rows: Vec<store::Listed>,
+    pub now: crate::catalog::model::Time,
+    pub public_url: String,
+    pub edx: String,
+}
+
+impl Loaded {
+    pub async fn for_user(state: &AppState, cache: &CatalogCache, user_id: i64) -> Result<Loaded, AppError> {
+        let (cat, statements) = cache.get(&state.db).await?;
+        let rows = state
+            .db
+            .read(move |c| store::listing(c, user_id).map_err(DbError::from))
+            .await?;
+        state.metrics.add(SQL_STATEMENTS, SQL_HELP, &[], statements + 1);
+        state.metrics.inc(REQUESTS, REQUESTS_HELP, &[]);
+        Ok(Loaded {
+            cat,
+            rows,
+            now: state.clock.now(),
+            public_url: state.config.public_url.to_string(),
+            edx: crate::catalog::api::edx_base(state),
+        })
+    }
+
+    pub fn cx(&self) -> Ctx<'_> {
+        Ctx {
+            now: self.now,
+            public_url: &self.public_url,
+            edx_base: &self.edx,
+        }
+    }
+
+    fn shaped(&self, v: Version, keep: impl Fn(&store::Listed) -> bool) -> Vec<Value> {
+        let cx = self.cx();
+        self.rows
+            .iter()
+            .filter(|e| keep(e))
+            .filter_map(|e| shapes::enrollment(&self.cat, e, &cx, v))
+            .collect()
+    }
+
+    fn one(&self, id: i64, v: Version) -> Result<Value, AppError> {
+        let cx = self.cx();
+        self.rows
+            .iter()
+            .find(|e| e.id == id)
+            .and_then(|e| shapes::enrollment(&self.cat, e, &cx, v))
+            .ok_or_else(AppError::not_found)
+    }
+}
+
+async fn list(
+    state: AppState,
+    cache: &CatalogCache,
+    user: i64,
+    v: Version,
+    q: Option<String>,
+) -> Result<Json<Value>, AppError> {
+    let params = Params::parse(q.as_deref());
+    let exclude_b2b = params.bool("exclude_b2b")?.unwrap_or(false);
+    let org = params.ids("org_id")?;
+    let l = Loaded::for_user(&state, cache, user).await?;
+    let out = l.shaped(v, |e| {
+        let b2b = l
+            .cat
+            .run_by_id
+            .get(&e.run_id)
+            .and_then(|&i| l.cat.runs[i].b2b_contract_id);
+        // Organisations live in the B2B module; until it exists no run belongs to one.
+        !(exclude_b2b && b2b.is_some()) && org.is_none()
+    });
+    Ok(Json(Value::Array(out)))
+}
+
+async fn list_v1(
+    State(s): State<AppState>,
+    Extension(c): Cache,
+    CurrentUser(u): CurrentUser,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Value>, AppError> {
+    list(s, &c, u.id, Version::V1, q).await
+}
+async fn list_v2(
+    State(s): State<AppState>,
+    Extension(c): Cache,
+    CurrentUser(u): CurrentUser,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Value>, AppError> {
+    list(s, &c, u.id, Version::V2, q).await
+}
+async fn list_v3(
+    State(s): State<AppState>,
+    Extension(c): Cache,
+    CurrentUser(u): CurrentUser,
+    RawQuery(q): RawQuery,
+) -> Result<Json<Value>, AppError> {
+    list(s, &c, u.id, Version::V3, q).await
+}
+
+async fn detail(
+    state: AppState,
+    cache: &CatalogCache,
+    user: i64,
+    id: &str,
+    v: Version,
+) -> Result<Json<Value>, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let l = Loaded::for_user(&state, cache, user).await?;
+    Ok(Json(l.one(id, v)?))
+}
+
+async fn detail_v1(
+    State(s): State<AppState>,
+    Extension(c): Cache,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    detail(s, &c, u.id, &id, Version::V1).await
+}
+async fn detail_v2(
+    State(s): State<AppState>,
+    Extension(c): Cache,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    detail(s, &c, u.id, &id, Version::V2).await
+}
+async fn detail_v3(
+    State(s): State<AppState>,
+    Extension(c): Cache,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    detail(s, &c, u.id, &id, Version::V3).await
+}
+
+#[derive(Deserialize)]
+pub struct CreateBody {
+    run_id: Option<Value>,
+}
+
+fn int_field(v: Option<&Value>, name: &str) -> Result<i64, AppError> {
+    match v {
+        None | Some(Value::Null) => Err(AppError::field(name, "This field is required.")),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .ok_or_else(|| AppError::field(name, "A valid integer is required.")),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse()
+            .map_err(|_| AppError::field(name, "A valid integer is required.")),
+        Some(_) => Err(AppError::field(name, "A valid integer is required.")),
+    }
+}
+
+async fn create(
+    state: AppState,
+    cache: &CatalogCache,
+    user: i64,
+    body: CreateBody,
+    v: Version,
+) -> Result<Response, AppError> {
+    let run_id = int_field(body.run_id.as_ref(), "run_id")?;
+    let e = service::enroll_now(
+        &state,
+        user,
+        run_id,
+        Mode::Audit,
+        Checks::PUBLIC,
+        Actor::user(user),
+    )
+    .await?;
+    let l = Loaded::for_user(&state, cache, user).await?;
+    Ok((StatusCode::CREATED, Json(l.one(e.id, v)?)).into_response())
+}
+
+async fn create_v1(
+    State(s): State<AppState>,
+    Extension(c): Cache,
+    CurrentUser(u): CurrentUser,
+    ApiJson(b): ApiJson<CreateBody>,
+) -> Result<Response, AppError> {
+    create(s, &c, u.id, b, Version::V1).await
+}
+async fn create_v2(
+    State(s): State<AppState>,
+    Extension(c): Cache,
+    CurrentUser(u): CurrentUser,
+    ApiJson(b): ApiJson<CreateBody>,
+) -> Result<Response, AppError> {
+    create(s, &c, u.id, b, Version::V2).await
+}
+async fn create_v3(
+    State(s): State<AppState>,
+    Extension(c): Cache,
+    CurrentUser(u): CurrentUser,
+    ApiJson(b): ApiJson<CreateBody>,
+) -> Result<Response, AppError> {
+    create(s, &c, u.id, b, Version::V3).await
+}
+
+#[derive(Deserialize)]
+pub struct PatchBody {
+    receive_emails: Option<Value>,
+}
+
+async fn patch_v1(
+    State(state): State<AppState>,
+    Extension(cache): Cache,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PatchBody>,
+) -> Result<Json<Value>, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let subscribe = match body.receive_emails {
+        Some(Value::Bool(b)) => b,
+        None | Some(Value::Null) => return Err(AppError::field("receive_emails", "This field is required.")),
+        Some(_) => return Err(AppError::field("receive_emails", "Must be a valid boolean.")),
+    };
+    let now = state.clock.now();
+    let user = u.id;
+    state
+        .db
+        .write(move |c| service::set_receive_emails(c, now, user, id, subscribe, &Actor::user(user)))
+        .await?;
+    state.outbox.wake();
+    let l = Loaded::for_user(&state, &cache, user).await?;
+    Ok(Json(l.one(id, Version::V1)?))
+}
+
+/// DELETE: unenroll locally at once; edX follows through the outbox. 204.
+async fn destroy(
+    State(state): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let now = state.clock.now();
+    let user = u.id;
+    state
+        .db
+        .write(move |c| {
+            let e = store::get(c, id)?
+                .filter(|e| e.user_id == user && e.active)
+                .ok_or(EnrollError::EnrollmentNotFound)?;
+            service::unenroll(
+                c,
+                now,
+                user,
+                e.run_id,
+                ChangeStatus::Unenrolled,
+                &Actor::user(user),
+            )
+        })
+        .await?;
+    state.outbox.wake();
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- program enrollments ----
+
+async fn program_rows(state: &AppState, user: i64) -> Result<Vec<super::model::ProgramEnrollment>, AppError> {
+    state
+        .db
+        .read(move |c| store::programs_for_user(c, user).map_err(DbError::from))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))
+}
+
+async fn programs_list(
+    state: AppState,
+    cache: &CatalogCache,
+    user: i64,
+    v: Version,
+) -> Result<Json<Value>, AppError> {
+    let l = Loaded::for_user(&state, cache, user).await?;
+    let pes = program_rows(&state, user).await?;
+    let cx = l.cx();
+    let out: Vec<Value> = pes
+        .iter()
+        .filter(|p| p.active)
+        .filter_map(|p| match v {
+            Version::V3 => shapes::program_enrollment_v3(&l.cat, p),
+            _ => shapes::program_enrollment(&l.cat, p, &l.rows, &cx, v),
+        })
+        .collect();
+    Ok(Json(Value::Array(out)))
+}
+
+async fn programs_v1(
+    State(s): State<AppState>,
+    Extension(c): Cache,
+    CurrentUser(u): CurrentUser,
+) -> Result<Json<Value>, AppError> {
+    programs_list(s, &c, u.id, Version::V1).await
+}
+async fn programs_v2(
+    State(s): State<AppState>,
+    Extension(c): Cache,
+    CurrentUser(u): CurrentUser,
+) -> Result<Json<Value>, AppError> {
+    programs_list(s, &c, u.id, Version::V2).await
+}
+async fn programs_v3(
+    State(s): State<AppState>,
+    Extension(c): Cache,
+    CurrentUser(u): CurrentUser,
+) -> Result<Json<Value>, AppError> {
+    programs_list(s, &c, u.id, Version::V3).await
+}
+
+async fn program_unenroll(state: &AppState, user: i64, id: &str) -> Result<(), AppError> {
+    let program: i64 = id
+        .parse()
+        .map_err(|_| AppError::NotFound("No Program matches the given query.".into()))?;
+    let now = state.clock.now();
+    state
+        .db
+        .write(move |c| {
+            service::unenroll_program(
+                c,
+                now,
+                user,
+                program,
+                ChangeStatus::Unenrolled,
+                &Actor::user(user),
+            )
+        })
+        .await?;
+    Ok(())
+}
+
+async fn program_delete_v1(
+    State(s): State<AppState>,
+    Extension(c): Cache,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    program_unenroll(&s, u.id, &id).await?;
+    programs_list(s, &c, u.id, Version::V1).await
+}
+async fn program_delete_v2(
+    State(s): State<AppState>,
+    Extension(c): Cache,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    program_unenroll(&s, u.id, &id).await?;
+    programs_list(s, &c, u.id, Version::V2).await
+}
+async fn program_delete_v3(
+    State(s): State<AppState>,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    program_unenroll(&s, u.id, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct ProgramBody {
+    program_id: Option<Value>,
+}
+
+async fn program_create_v3(
+    State(state): State<AppState>,
+    Extension(cache): Cache,
+    CurrentUser(u): CurrentUser,
+    ApiJson(body): ApiJson<ProgramBody>,
+) -> Result<Response, AppError> {
+    let program = int_field(body.program_id.as_ref(), "program_id")?;
+    let (cat, _) = cache
+        .get(&state.db)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    if !cat.program(program).is_some_and(|p| p.live) {
+        return Err(AppError::field("program_id", "Invalid program id."));
+    }
+    let (pe, outcome) =
+        service::enroll_program_now(&state, u.id, program, Mode::Audit, Actor::user(u.id)).await?;
+    let status = match outcome {
+        ProgramOutcome::Existing => StatusCode::OK,
+        ProgramOutcome::Created => StatusCode::CREATED,
+    };
+    let body = shapes::program_enrollment_v3(&cat, &pe).ok_or_else(AppError::not_found)?;
+    Ok((status, Json(body)).into_response())
+}
+
+async fn program_detail_v3(
+    State(state): State<AppState>,
+    Extension(cache): Cache,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    let program: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let (cat, _) = cache
+        .get(&state.db)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let pe = program_rows(&state, u.id)
+        .await?
+        .into_iter()
+        .find(|p| p.program_id == program && p.active)
+        .ok_or_else(AppError::not_found)?;
+    Ok(Json(
+        shapes::program_enrollment_v3(&cat, &pe).ok_or_else(AppError::not_found)?,
+    ))
+}
+
+/// `{"detail": ...}` helper for handlers that answer with a message.
+pub fn detail_json(msg: &str) -> Json<Value> {
+    Json(json!({ "detail": msg }))
+}

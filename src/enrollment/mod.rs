@@ -1,0 +1,36 @@
+//! Enrollments: learners' course-run and program enrollments (one row per pair, reused across
+//! unenroll/re-enroll and mode changes, with `change_status` and an audit row for every
+//! change), paid runs/programs, grades pulled from Open edX, the original's enrollment APIs,
+//! the product-page enroll form and the learner dashboard. Every edX push goes through the
+//! outbox in the same transaction as the local change.
+
+pub mod api;
+pub mod jobs;
+pub mod model;
+pub mod pages;
+pub mod service;
+pub mod shapes;
+pub mod store;
+pub mod webhooks;
+
+use std::sync::Arc;
+
+use axum::Router;
+
+use crate::app::AppState;
+use crate::catalog::CatalogCache;
+
+pub use model::{Actor, ChangeStatus, Checks, EnrollError, Enrollment, Mode, ProgramEnrollment};
+
+/// Every enrollment route, sharing one catalog snapshot.
+pub fn routes() -> Router<AppState> {
+    let cache = Arc::new(CatalogCache::default());
+    api::routes(cache.clone()).merge(pages::routes().layer(axum::Extension(cache)))
+}
+
+/// Registers the enrollment jobs.
+pub fn register(state: &AppState) {
+    for job in jobs::job_defs() {
+        state.jobs.add(job);
+    }
+}

@@ -1,0 +1,308 @@
+//! Learner-facing pages: the product page's enroll form target (`POST /enrollments/`, with the
+//! original's redirects and `user-message` cookie) and the dashboard (`/dashboard/`): courses and
+//! programs with dates, courseware link, grade, upgrade button, email toggle and unenroll with a
+//! confirmation step (refund warning when paid). No JavaScript needed.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Form, Router};
+use maud::{Markup, html};
+
+use super::api::{Cache, Loaded};
+use super::model::{Actor, ChangeStatus, Checks, EnrollError, Mode};
+use super::{service, shapes, store};
+use crate::app::AppState;
+use crate::catalog::shapes::fmt_time;
+use crate::db::DbError;
+use crate::http::error::AppError;
+use crate::http::layout::{self, Meta};
+use crate::http::page::PageCtx;
+use crate::http::session::SignedIn;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/enrollments/", post(enroll_form))
+        .route("/dashboard/", get(dashboard))
+        .route("/dashboard/enrollments/{id}/emails/", post(toggle_emails))
+        .route(
+            "/dashboard/enrollments/{id}/unenroll/",
+            get(confirm_unenroll).post(unenroll),
+        )
+}
+
+/// The original's 20-second `user-message` cookie (`{"type": …}`, URL-encoded JSON).
+fn message_cookie(kind: &str) -> HeaderValue {
+    let json = serde_json::json!({ "type": kind }).to_string();
+    let enc: String = url::form_urlencoded::byte_serialize(json.as_bytes()).collect();
+    HeaderValue::from_str(&format!("user-message={enc}; Max-Age=20; Path=/"))
+        .unwrap_or_else(|_| HeaderValue::from_static("user-message=; Max-Age=0; Path=/"))
+}
+
+fn redirect_with(to: &str, kind: Option<&str>) -> Response {
+    let mut r = Redirect::to(to).into_response();
+    *r.status_mut() = axum::http::StatusCode::FOUND;
+    if let Some(k) = kind {
+        r.headers_mut().append(header::SET_COOKIE, message_cookie(k));
+    }
+    r
+}
+
+/// The Referer if it is a page of this site, else the home page.
+fn back(state: &AppState, ctx: &PageCtx, headers: &HeaderMap) -> String {
+    let ours = &state.config.public_url;
+    headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| url::Url::parse(r).ok())
+        .filter(|u| u.origin() == ours.origin())
+        .map(|u| match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_owned(),
+        })
+        .unwrap_or_else(|| ctx.prefix.url("/"))
+}
+
+/// POST /enrollments/ `run=<id>`.
+async fn enroll_form(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    SignedIn(u): SignedIn,
+    headers: HeaderMap,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let back = back(&state, &ctx, &headers);
+    let Some(run_id) = f.get("run").and_then(|r| r.trim().parse::<i64>().ok()) else {
+        return redirect_with(&back, None);
+    };
+    let user = u.id;
+    // Already paid for or verified: nothing to do, straight to the dashboard.
+    let verified = state
+        .db
+        .read(move |c| -> Result<bool, DbError> {
+            let paid = store::is_paid_run(c, user, run_id)?;
+            let verified =
+                store::find(c, user, run_id)?.is_some_and(|e| e.active && e.mode == Mode::Verified);
+            Ok(paid || verified)
+        })
+        .await;
+    if matches!(verified, Ok(true)) {
+        return redirect_with(&ctx.prefix.url("/dashboard/"), Some("enroll-duplicated"));
+    }
+    match service::enroll_now(
+        &state,
+        user,
+        run_id,
+        Mode::Audit,
+        Checks::PUBLIC,
+        Actor::user(user),
+    )
+    .await
+    {
+        Ok(_) => redirect_with(&ctx.prefix.url("/dashboard/"), Some("enrolled")),
+        Err(EnrollError::RunNotFound) => redirect_with(&back, None),
+        Err(EnrollError::BlockedCountry) => redirect_with(&back, Some("enroll-blocked")),
+        Err(e) => {
+            tracing::info!(error = %e, run_id, "enrollment form refused");
+            redirect_with(&back, Some("enroll-failed"))
+        }
+    }
+}
+
+fn day(t: Option<String>) -> String {
+    t.map(|s| s[..10].to_owned()).unwrap_or_else(|| "—".into())
+}
+
+fn banner(headers: &HeaderMap) -> Option<&'static str> {
+    let cookies = headers.get(header::COOKIE)?.to_str().ok()?;
+    let raw = cookies
+        .split(';')
+        .map(str::trim)
+        .find_map(|c| c.strip_prefix("user-message="))?;
+    let decoded: String = url::form_urlencoded::parse(format!("m={raw}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())?;
+    let v: serde_json::Value = serde_json::from_str(&decoded).ok()?;
+    Some(match v["type"].as_str()? {
+        "enrolled" => "You are enrolled.",
+        "enroll-failed" => "Something went wrong with your enrollment. Please contact support.",
+        "enroll-blocked" => "Enrollment in this course is not available in your country.",
+        "enroll-duplicated" => "You are already enrolled in this course.",
+        "unenrolled" => "You have been unenrolled.",
+        _ => return None,
+    })
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    Extension(cache): Cache,
+    ctx: PageCtx,
+    SignedIn(u): SignedIn,
+    headers: HeaderMap,
+) -> Result<Markup, AppError> {
+    let l = Loaded::for_user(&state, &cache, u.id).await?;
+    let user = u.id;
+    let programs = state
+        .db
+        .read(move |c| store::programs_for_user(c, user).map_err(DbError::from))
+        .await?;
+    let cx = l.cx();
+    let cat = &l.cat;
+    let content = html! {
+        main class="dashboard" {
+            h1 { "My dashboard" }
+            @if let Some(m) = banner(&headers) { p class="notice" role="status" { (m) } }
+            h2 { "My courses" }
+            @if l.rows.is_empty() {
+                p { "You are not enrolled in any courses yet. " a href=(ctx.prefix.url("/catalog/")) { "Browse the catalog" } "." }
+            }
+            ul class="enrollments" {
+                @for e in &l.rows {
+                    @if let Some(run) = cat.run_by_id.get(&e.run_id).map(|&i| &cat.runs[i]) {
+                        @let course = cat.course(run.course_id);
+                        @let upgradable = e.mode == Mode::Audit && run.is_upgradable(cx.now, cat.has_verified(run));
+                        li class="enrollment" {
+                            h3 { (course.map_or(run.title.as_str(), |c| c.title.as_str())) }
+                            p { (run.courseware_id) " · " (day(fmt_time(run.start_date))) " – " (day(fmt_time(run.end_date))) }
+                            p { "Mode: " (e.mode.as_str()) @if e.edx_enrolled { " · ready in the course" } @else { " · being set up in the course" } }
+                            @if let Some(url) = run.courseware_url(cx.edx_base) {
+                                p { a href=(url) { "Go to course" } }
+                            }
+                            @if let Some((g, letter, passed, _)) = &e.grade {
+                                p { "Grade: " (shapes::grade_percent(*g)) "%" @if let Some(l) = letter { " (" (l) ")" } @if *passed { " · passed" } }
+                            }
+                            @if upgradable {
+                                @if let Some(p) = &run.product {
+                                    p { a class="button" href=(ctx.prefix.url(&format!("/cart/add/?product_id={}", p.id))) { "Upgrade: get a certificate ($" (format!("{:.2}", p.price)) ")" } }
+                                }
+                            }
+                            form method="post" action=(ctx.prefix.url(&format!("/dashboard/enrollments/{}/emails/", e.id))) class="inline" {
+                                @if let Some(t) = &ctx.csrf_token { input type="hidden" name="csrfmiddlewaretoken" value=(t); }
+                                input type="hidden" name="receive_emails" value=(if e.edx_emails_subscription { "false" } else { "true" });
+                                button type="submit" { (if e.edx_emails_subscription { "Stop course emails" } else { "Receive course emails" }) }
+                            }
+                            " "
+                            a href=(ctx.prefix.url(&format!("/dashboard/enrollments/{}/unenroll/", e.id))) { "Unenroll" }
+                        }
+                    }
+                }
+            }
+            h2 { "My programs" }
+            ul class="programs" {
+                @for pe in programs.iter().filter(|p| p.active) {
+                    @if let Some(p) = cat.program(pe.program_id) {
+                        li { (p.title) " · " (pe.mode.as_str()) }
+                    }
+                }
+            }
+        }
+    };
+    Ok(layout::page(
+        &ctx,
+        &Meta {
+            title: "Dashboard",
+            noindex: true,
+            ..Meta::default()
+        },
+        content,
+    ))
+}
+
+async fn own_enrollment(
+    state: &AppState,
+    user: i64,
+    id: &str,
+) -> Result<(super::Enrollment, bool), AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    state
+        .db
+        .read(move |c| -> Result<_, DbError> {
+            let e = store::get(c, id)?.filter(|e| e.user_id == user && e.active);
+            Ok(match e {
+                Some(e) => {
+                    let paid = store::is_paid_run(c, user, e.run_id)?;
+                    Some((e, paid))
+                }
+                None => None,
+            })
+        })
+        .await?
+        .ok_or_else(AppError::not_found)
+}
+
+async fn confirm_unenroll(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    SignedIn(u): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Markup, AppError> {
+    let (e, paid) = own_enrollment(&state, u.id, &id).await?;
+    let content = html! {
+        main {
+            h1 { "Unenroll?" }
+            @if paid {
+                p class="warning" role="alert" { "You paid for this course. Unenrolling does not refund you automatically: contact support to ask for a refund before you unenroll." }
+            }
+            p { "You will lose access to the course materials." }
+            form method="post" action=(ctx.prefix.url(&format!("/dashboard/enrollments/{}/unenroll/", e.id))) {
+                @if let Some(t) = &ctx.csrf_token { input type="hidden" name="csrfmiddlewaretoken" value=(t); }
+                button type="submit" { "Yes, unenroll" }
+                " "
+                a href=(ctx.prefix.url("/dashboard/")) { "Cancel" }
+            }
+        }
+    };
+    Ok(layout::page(
+        &ctx,
+        &Meta {
+            title: "Unenroll",
+            noindex: true,
+            ..Meta::default()
+        },
+        content,
+    ))
+}
+
+async fn unenroll(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    SignedIn(u): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let (e, _) = own_enrollment(&state, u.id, &id).await?;
+    service::unenroll_now(
+        &state,
+        u.id,
+        e.run_id,
+        ChangeStatus::Unenrolled,
+        Actor::user(u.id),
+    )
+    .await?;
+    Ok(redirect_with(&ctx.prefix.url("/dashboard/"), Some("unenrolled")))
+}
+
+async fn toggle_emails(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    SignedIn(u): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let (e, _) = own_enrollment(&state, u.id, &id).await?;
+    let subscribe = match f.get("receive_emails").map(String::as_str) {
+        Some("true") => true,
+        Some("false") => false,
+        _ => return Err(AppError::field("receive_emails", "Must be true or false.")),
+    };
+    let now = state.clock.now();
+    let user = u.id;
+    state
+        .db
+        .write(move |c| service::set_receive_emails(c, now, user, e.id, subscribe, &Actor::user(user)))
+        .await?;
+    state.outbox.wake();
+    Ok(redirect_with(&ctx.prefix.url("/dashboard/"), None))
+}

@@ -1,0 +1,390 @@
+//! Plain SQL over `&Connection` for enrollments, paid runs/programs and grades.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::model::{ChangeStatus, Enrollment, Mode, ProgramEnrollment};
+use crate::clock::{from_db, to_db};
+
+const RUN_COLS: &str = "id, user_id, run_id, active, change_status, enrollment_mode, edx_emails_subscription, version, created_on, updated_on";
+
+fn time(r: &Row<'_>, i: usize) -> rusqlite::Result<DateTime<Utc>> {
+    let s: String = r.get(i)?;
+    from_db(&s).ok_or_else(|| rusqlite::Error::InvalidColumnType(i, s, rusqlite::types::Type::Text))
+}
+
+fn parse<T: std::str::FromStr>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
+    let s: String = r.get(i)?;
+    s.parse()
+        .map_err(|_| rusqlite::Error::InvalidColumnType(i, s, rusqlite::types::Type::Text))
+}
+
+fn opt_status(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<ChangeStatus>> {
+    let s: Option<String> = r.get(i)?;
+    match s {
+        None => Ok(None),
+        Some(s) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| rusqlite::Error::InvalidColumnType(i, s, rusqlite::types::Type::Text)),
+    }
+}
+
+fn run_row(r: &Row<'_>) -> rusqlite::Result<Enrollment> {
+    Ok(Enrollment {
+        id: r.get(0)?,
+        user_id: r.get(1)?,
+        run_id: r.get(2)?,
+        active: r.get(3)?,
+        change_status: opt_status(r, 4)?,
+        mode: parse::<Mode>(r, 5)?,
+        edx_emails_subscription: r.get(6)?,
+        version: r.get(7)?,
+        created_on: time(r, 8)?,
+        updated_on: time(r, 9)?,
+    })
+}
+
+pub fn find(c: &Connection, user_id: i64, run_id: i64) -> rusqlite::Result<Option<Enrollment>> {
+    c.prepare_cached(&format!(
+        "SELECT {RUN_COLS} FROM course_run_enrollments WHERE user_id = ?1 AND run_id = ?2"
+    ))?
+    .query_row(params![user_id, run_id], run_row)
+    .optional()
+}
+
+pub fn get(c: &Connection, id: i64) -> rusqlite::Result<Option<Enrollment>> {
+    c.prepare_cached(&format!(
+        "SELECT {RUN_COLS} FROM course_run_enrollments WHERE id = ?1"
+    ))?
+    .query_row([id], run_row)
+    .optional()
+}
+
+/// Every enrollment row of a learner (active or not), by id.
+pub fn for_user(c: &Connection, user_id: i64) -> rusqlite::Result<Vec<Enrollment>> {
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {RUN_COLS} FROM course_run_enrollments WHERE user_id = ?1 ORDER BY id"
+    ))?;
+    st.query_map([user_id], run_row)?.collect()
+}
+
+pub fn insert(
+    c: &Connection,
+    user_id: i64,
+    run_id: i64,
+    mode: Mode,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Enrollment> {
+    c.prepare_cached(
+        "INSERT INTO course_run_enrollments (user_id, run_id, enrollment_mode, created_on, updated_on)
+         VALUES (?1, ?2, ?3, ?4, ?4)",
+    )?
+    .execute(params![user_id, run_id, mode.as_str(), to_db(now)])?;
+    let id = c.last_insert_rowid();
+    get(c, id).map(|e| e.expect("row just inserted"))
+}
+
+/// Writes `e`'s state fields and bumps its version; returns the stored row.
+pub fn update(c: &Connection, e: &Enrollment, now: DateTime<Utc>) -> rusqlite::Result<Enrollment> {
+    c.prepare_cached(
+        "UPDATE course_run_enrollments SET active = ?2, change_status = ?3, enrollment_mode = ?4,
+             edx_emails_subscription = ?5, version = version + 1, edx_enrollment_retry_count = 0,
+             updated_on = ?6
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        e.id,
+        e.active,
+        e.change_status.map(ChangeStatus::as_str),
+        e.mode.as_str(),
+        e.edx_emails_subscription,
+        to_db(now)
+    ])?;
+    get(c, e.id).map(|e| e.expect("row exists"))
+}
+
+/// What a rule check needs to know about a run.
+#[derive(Debug, Clone)]
+pub struct RunFacts {
+    pub id: i64,
+    pub course_id: i64,
+    pub courseware_id: String,
+    pub live: bool,
+    pub start_date: Option<DateTime<Utc>>,
+    pub enrollment_start: Option<DateTime<Utc>>,
+    pub enrollment_end: Option<DateTime<Utc>>,
+    pub b2b_contract_id: Option<i64>,
+}
+
+impl RunFacts {
+    /// The catalog's predicate: live, has a start, enrollment open now.
+    pub fn is_enrollable(&self, now: DateTime<Utc>) -> bool {
+        self.live
+            && self.start_date.is_some()
+            && self.enrollment_start.is_some_and(|s| s <= now)
+            && self.enrollment_end.is_none_or(|e| e > now)
+    }
+}
+
+fn opt_time(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    let s: Option<String> = r.get(i)?;
+    Ok(s.as_deref().and_then(from_db))
+}
+
+pub fn run_facts(c: &Connection, run_id: i64) -> rusqlite::Result<Option<RunFacts>> {
+    c.prepare_cached(
+        "SELECT id, course_id, courseware_id, live, start_date, enrollment_start, enrollment_end, b2b_contract_id
+         FROM course_runs WHERE id = ?1",
+    )?
+    .query_row([run_id], |r| {
+        Ok(RunFacts {
+            id: r.get(0)?,
+            course_id: r.get(1)?,
+            courseware_id: r.get(2)?,
+            live: r.get(3)?,
+            start_date: opt_time(r, 4)?,
+            enrollment_start: opt_time(r, 5)?,
+            enrollment_end: opt_time(r, 6)?,
+            b2b_contract_id: r.get(7)?,
+        })
+    })
+    .optional()
+}
+
+pub fn run_id_by_courseware(c: &Connection, courseware_id: &str) -> rusqlite::Result<Option<i64>> {
+    c.prepare_cached("SELECT id FROM course_runs WHERE courseware_id = ?1")?
+        .query_row([courseware_id], |r| r.get(0))
+        .optional()
+}
+
+/// True when the learner's country (legal address) is blocked for the course.
+pub fn country_blocked(c: &Connection, user_id: i64, course_id: i64) -> rusqlite::Result<bool> {
+    c.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM legal_addresses a JOIN blocked_countries b
+                        ON b.country = upper(a.country) AND b.course_id = ?2
+                        WHERE a.user_id = ?1 AND a.country <> '')",
+    )?
+    .query_row(params![user_id, course_id], |r| r.get(0))
+}
+
+// ---- program enrollments ----
+
+const PROG_COLS: &str =
+    "id, user_id, program_id, active, change_status, enrollment_mode, created_on, updated_on";
+
+fn prog_row(r: &Row<'_>) -> rusqlite::Result<ProgramEnrollment> {
+    Ok(ProgramEnrollment {
+        id: r.get(0)?,
+        user_id: r.get(1)?,
+        program_id: r.get(2)?,
+        active: r.get(3)?,
+        change_status: opt_status(r, 4)?,
+        mode: parse::<Mode>(r, 5)?,
+        created_on: time(r, 6)?,
+        updated_on: time(r, 7)?,
+    })
+}
+
+pub fn find_program(
+    c: &Connection,
+    user_id: i64,
+    program_id: i64,
+) -> rusqlite::Result<Option<ProgramEnrollment>> {
+    c.prepare_cached(&format!(
+        "SELECT {PROG_COLS} FROM program_enrollments WHERE user_id = ?1 AND program_id = ?2"
+    ))?
+    .query_row(params![user_id, program_id], prog_row)
+    .optional()
+}
+
+pub fn programs_for_user(c: &Connection, user_id: i64) -> rusqlite::Result<Vec<ProgramEnrollment>> {
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {PROG_COLS} FROM program_enrollments WHERE user_id = ?1 ORDER BY id"
+    ))?;
+    st.query_map([user_id], prog_row)?.collect()
+}
+
+pub fn upsert_program(
+    c: &Connection,
+    e: &ProgramEnrollment,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<ProgramEnrollment> {
+    c.prepare_cached(
+        "INSERT INTO program_enrollments (user_id, program_id, active, change_status, enrollment_mode, created_on, updated_on)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+         ON CONFLICT (user_id, program_id) DO UPDATE SET active = excluded.active,
+             change_status = excluded.change_status, enrollment_mode = excluded.enrollment_mode,
+             updated_on = excluded.updated_on",
+    )?
+    .execute(params![
+        e.user_id,
+        e.program_id,
+        e.active,
+        e.change_status.map(ChangeStatus::as_str),
+        e.mode.as_str(),
+        to_db(now)
+    ])?;
+    find_program(c, e.user_id, e.program_id).map(|p| p.expect("row just written"))
+}
+
+pub fn program_exists(c: &Connection, program_id: i64) -> rusqlite::Result<Option<bool>> {
+    c.prepare_cached("SELECT live FROM programs WHERE id = ?1")?
+        .query_row([program_id], |r| r.get(0))
+        .optional()
+}
+
+// ---- paid runs / programs ----
+
+pub fn insert_paid_run(
+    c: &Connection,
+    user_id: i64,
+    run_id: i64,
+    order_id: i64,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    c.prepare_cached(
+        "INSERT INTO paid_course_runs (user_id, run_id, order_id, created_on) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (user_id, run_id, order_id) DO NOTHING",
+    )?
+    .execute(params![user_id, run_id, order_id, to_db(now)])?;
+    Ok(())
+}
+
+pub fn delete_paid_run(c: &Connection, user_id: i64, run_id: i64, order_id: i64) -> rusqlite::Result<bool> {
+    Ok(
+        c.prepare_cached(
+            "DELETE FROM paid_course_runs WHERE user_id = ?1 AND run_id = ?2 AND order_id = ?3",
+        )?
+        .execute(params![user_id, run_id, order_id])?
+            > 0,
+    )
+}
+
+pub fn is_paid_run(c: &Connection, user_id: i64, run_id: i64) -> rusqlite::Result<bool> {
+    c.prepare_cached("SELECT EXISTS (SELECT 1 FROM paid_course_runs WHERE user_id = ?1 AND run_id = ?2)")?
+        .query_row(params![user_id, run_id], |r| r.get(0))
+}
+
+pub fn insert_paid_program(
+    c: &Connection,
+    user_id: i64,
+    program_id: i64,
+    order_id: i64,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    c.prepare_cached(
+        "INSERT INTO paid_programs (user_id, program_id, order_id, created_on) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (user_id, program_id, order_id) DO NOTHING",
+    )?
+    .execute(params![user_id, program_id, order_id, to_db(now)])?;
+    Ok(())
+}
+
+pub fn delete_paid_program(
+    c: &Connection,
+    user_id: i64,
+    program_id: i64,
+    order_id: i64,
+) -> rusqlite::Result<bool> {
+    Ok(c.prepare_cached(
+        "DELETE FROM paid_programs WHERE user_id = ?1 AND program_id = ?2 AND order_id = ?3",
+    )?
+    .execute(params![user_id, program_id, order_id])?
+        > 0)
+}
+
+pub fn is_paid_program(c: &Connection, user_id: i64, program_id: i64) -> rusqlite::Result<bool> {
+    c.prepare_cached("SELECT EXISTS (SELECT 1 FROM paid_programs WHERE user_id = ?1 AND program_id = ?2)")?
+        .query_row(params![user_id, program_id], |r| r.get(0))
+}
+
+// ---- grades ----
+
+/// Upserts a grade pulled from edX unless staff set it by hand. Returns true when written.
+pub fn upsert_grade(
+    c: &Connection,
+    user_id: i64,
+    run_id: i64,
+    grade: rust_decimal::Decimal,
+    letter_grade: Option<&str>,
+    passed: bool,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    Ok(c.prepare_cached(
+        "INSERT INTO course_run_grades (user_id, run_id, grade, letter_grade, passed, created_on, updated_on)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+         ON CONFLICT (user_id, run_id) DO UPDATE SET grade = excluded.grade,
+             letter_grade = excluded.letter_grade, passed = excluded.passed, updated_on = excluded.updated_on
+         WHERE set_by_admin = 0 AND (grade <> excluded.grade OR letter_grade IS NOT excluded.letter_grade
+                                     OR passed <> excluded.passed)",
+    )?
+    .execute(params![
+        user_id,
+        run_id,
+        grade.to_string(),
+        letter_grade,
+        passed,
+        to_db(now)
+    ])? > 0)
+}
+
+/// `(grade, letter_grade, passed)`.
+pub fn grade(
+    c: &Connection,
+    user_id: i64,
+    run_id: i64,
+) -> rusqlite::Result<Option<(String, Option<String>, bool)>> {
+    c.prepare_cached(
+        "SELECT grade, letter_grade, passed FROM course_run_grades WHERE user_id = ?1 AND run_id = ?2",
+    )?
+    .query_row(params![user_id, run_id], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })
+    .optional()
+}
+
+/// One active enrollment as the list APIs and the dashboard need it: the row, its grade and
+/// whether edX confirmed it (one statement for all of a learner's enrollments).
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub id: i64,
+    pub run_id: i64,
+    pub mode: Mode,
+    pub edx_emails_subscription: bool,
+    /// `(grade, letter_grade, passed, set_by_admin)`.
+    pub grade: Option<(rust_decimal::Decimal, Option<String>, bool, bool)>,
+    pub edx_enrolled: bool,
+    pub paid: bool,
+}
+
+pub fn listing(c: &Connection, user_id: i64) -> rusqlite::Result<Vec<Listed>> {
+    let mut st = c.prepare_cached(
+        "SELECT e.id, e.run_id, e.enrollment_mode, e.edx_emails_subscription,
+                g.grade, g.letter_grade, g.passed, g.set_by_admin,
+                coalesce(s.is_active = 1 AND s.mode = e.enrollment_mode, 0),
+                EXISTS (SELECT 1 FROM paid_course_runs p WHERE p.user_id = e.user_id AND p.run_id = e.run_id)
+         FROM course_run_enrollments e
+         JOIN course_runs r ON r.id = e.run_id
+         LEFT JOIN course_run_grades g ON g.user_id = e.user_id AND g.run_id = e.run_id
+         LEFT JOIN openedx_enrollment_sync s ON s.user_id = e.user_id AND s.course_id = r.courseware_id
+         WHERE e.user_id = ?1 AND e.active = 1
+         ORDER BY e.id",
+    )?;
+    st.query_map([user_id], |r| {
+        let grade: Option<String> = r.get(4)?;
+        Ok(Listed {
+            id: r.get(0)?,
+            run_id: r.get(1)?,
+            mode: parse::<Mode>(r, 2)?,
+            edx_emails_subscription: r.get(3)?,
+            grade: match grade {
+                Some(g) => Some((g.parse().unwrap_or_default(), r.get(5)?, r.get(6)?, r.get(7)?)),
+                None => None,
+            },
+            edx_enrolled: r.get(8)?,
+            paid: r.get(9)?,
+        })
+    })?
+    .collect()
+}
