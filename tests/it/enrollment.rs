@@ -147,13 +147,12 @@ async fn refused_enrollments_name_run_id_and_change_nothing() {
         },
     )
     .await;
-    let now = mitxonline::clock::to_db(app.state.clock.now());
-    let _ = now;
     app.state
         .db
         .write(move |c| {
             c.execute(
-                "INSERT INTO legal_addresses (user_id, country) VALUES (?1, 'IR')",
+                "INSERT INTO legal_addresses (user_id, country) VALUES (?1, 'IR')
+                 ON CONFLICT (user_id) DO UPDATE SET country = excluded.country",
                 [id],
             )
             .map_err(mitxonline::db::DbError::from)
