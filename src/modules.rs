@@ -16,6 +16,7 @@ pub async fn register(state: &AppState) -> anyhow::Result<()> {
     crate::integrations::cybersource::register(state);
     crate::mail::register(state)?;
     crate::users::register(state);
+    crate::commerce::register(state);
     Ok(())
 }
 

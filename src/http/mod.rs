@@ -53,6 +53,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(crate::integrations::cybersource::routes())
         .merge(crate::users::routes())
         .merge(crate::mail::routes())
+        .merge(crate::commerce::routes())
 }
 
 /// The complete router with middleware; what `serve` runs.
