@@ -10,6 +10,7 @@ mod catalog;
 mod catalog_filters;
 mod checkout;
 mod cms;
+mod commerce;
 mod commerce_helpers;
 mod cybersource;
 mod cybersource_browser;
