@@ -192,10 +192,12 @@ fn check_csrf(
     }
 }
 
-/// Middleware: resolves the caller, enforces CSRF, and sets the cookies that resulted.
-/// Paths whose POSTs are authenticated by a signature instead of CSRF.
-const CSRF_EXEMPT: &[&str] = &["/checkout/result/"];
+/// Paths whose POSTs are authenticated by a signature instead of CSRF: the gateway's results,
+/// and the sandbox gateway's pages (posted from our interstitial as to CyberSource; the
+/// decision URL carries an unguessable token).
+const CSRF_EXEMPT: &[&str] = &["/checkout/result/", "/sandbox/cybersource/pay"];
 
+/// Middleware: resolves the caller, enforces CSRF, and sets the cookies that resulted.
 pub async fn identify(State(state): State<AppState>, req: Request, next: Next) -> Response {
     match identify_inner(&state, req, next).await {
         Ok(r) => r,
@@ -288,7 +290,7 @@ async fn identify_inner(state: &AppState, mut req: Request, next: Next) -> Resul
     let mut csrf_verdict = None;
     // Gateway results are signed by the gateway, never carry our CSRF token, and are verified
     // by their handlers (commerce); they are exempt like the original's `csrf_exempt` views.
-    let csrf_exempt = CSRF_EXEMPT.iter().any(|p| req.uri().path().ends_with(p));
+    let csrf_exempt = CSRF_EXEMPT.iter().any(|p| req.uri().path().contains(p));
     if is_unsafe(req.method()) && authorization.is_none() && !csrf_exempt {
         let mut token = headers
             .get(csrf::HEADER)
