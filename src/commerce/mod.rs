@@ -101,4 +101,17 @@ pub fn register(state: &AppState) {
         "Asks CyberSource (or the sandbox) about orders pending for over 15 minutes: paid ones are fulfilled, unpaid ones cancelled after a day.",
         |state| async move { refunds::resolve_pending(&state, chrono::Duration::minutes(15)).await },
     ));
+    state.jobs.add(crate::jobs::JobDef::new(
+        "cull-anonymous-baskets",
+        "0 30 2 * * *",
+        "Deletes anonymous baskets idle for more than two weeks (ANONYMOUS_BASKET_CULL_AGE).",
+        |state| async move {
+            let before = state.clock.now() - chrono::Duration::days(14);
+            let n = state
+                .db
+                .write(move |c| store::cull_anonymous(c, before).map_err(crate::db::DbError::from))
+                .await?;
+            Ok(format!("deleted {n} anonymous baskets"))
+        },
+    ));
 }

@@ -129,7 +129,7 @@ pub fn add_product(
     if replace {
         store::clear_items(c, basket)?;
     }
-    store::upsert_item(c, basket, product.id, quantity.max(1))?;
+    store::upsert_item(c, basket, product.id, quantity.max(1), now)?;
     store::clear_basket_discount(c, basket)?;
     if let Owner::User(u) = owner {
         apply_auto_discounts(c, basket, *u, now)?;

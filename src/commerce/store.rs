@@ -108,6 +108,14 @@ pub fn ensure_basket(c: &Connection, owner: &Owner, now: DateTime<Utc>) -> rusql
     Ok(c.last_insert_rowid())
 }
 
+/// Deletes anonymous baskets not touched since `before`.
+pub fn cull_anonymous(c: &Connection, before: DateTime<Utc>) -> rusqlite::Result<usize> {
+    c.execute(
+        "DELETE FROM baskets WHERE anonymous_id IS NOT NULL AND updated_on < ?1",
+        [to_db(before)],
+    )
+}
+
 pub fn basket_user(c: &Connection, basket: i64) -> rusqlite::Result<(Option<i64>, Option<String>)> {
     c.prepare_cached("SELECT user_id, anonymous_id FROM baskets WHERE id = ?1")?
         .query_row([basket], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -152,7 +160,15 @@ pub fn remove_item(c: &Connection, basket: i64, item: i64) -> rusqlite::Result<u
     )
 }
 
-pub fn upsert_item(c: &Connection, basket: i64, product: i64, quantity: u32) -> rusqlite::Result<i64> {
+pub fn upsert_item(
+    c: &Connection,
+    basket: i64,
+    product: i64,
+    quantity: u32,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<i64> {
+    c.prepare_cached("UPDATE baskets SET updated_on = ?2 WHERE id = ?1")?
+        .execute(params![basket, to_db(now)])?;
     c.prepare_cached(
         "INSERT INTO basket_items (basket_id, product_id, quantity) VALUES (?1, ?2, ?3)
          ON CONFLICT (basket_id, product_id) DO UPDATE SET quantity = excluded.quantity",

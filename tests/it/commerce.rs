@@ -516,3 +516,37 @@ async fn products_and_cart_links_use_the_originals_shapes() {
         .unwrap();
     assert_eq!(n, 0);
 }
+
+#[tokio::test]
+async fn anonymous_baskets_idle_for_two_weeks_are_culled_and_user_baskets_are_kept() {
+    let app = TestApp::spawn().await;
+    let (_, product) = run_product(&app, "CULL", "10.00").await;
+    let r = reqwest::Client::new()
+        .post(app.url("/api/checkout/add_to_cart/"))
+        .json(&json!({"product_id": product}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (_, client) = learner(&app, "keeper@example.com").await;
+    basket_with(&app, &client, product).await;
+    app.advance(std::time::Duration::from_secs(13 * 86400));
+    app.run_job("cull-anonymous-baskets").await;
+    assert_eq!(
+        app.scalar_i64("SELECT count(*) FROM baskets").await,
+        2,
+        "not idle long enough"
+    );
+    app.advance(std::time::Duration::from_secs(2 * 86400));
+    app.run_job("cull-anonymous-baskets").await;
+    assert_eq!(
+        app.scalar_i64("SELECT count(*) FROM baskets WHERE anonymous_id IS NOT NULL")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.scalar_i64("SELECT count(*) FROM baskets WHERE user_id IS NOT NULL")
+            .await,
+        1
+    );
+}

@@ -9,6 +9,7 @@ mod backup_s3;
 mod catalog;
 mod catalog_filters;
 mod checkout;
+mod checkout_bench;
 mod checkout_browser;
 mod cms;
 mod commerce;
