@@ -8,6 +8,7 @@
 //! (products, orders, refund requests), [`staff`] (discounts, refund requests page), [`pages`].
 
 pub mod api;
+pub mod api_checkout;
 pub mod api_orders;
 pub mod checkout;
 pub mod discounts;
@@ -20,6 +21,7 @@ pub mod service;
 pub mod shapes;
 pub mod staff;
 pub mod store;
+pub mod store_orders;
 
 use axum::Router;
 use axum::routing::{get, post};
