@@ -1,8 +1,119 @@
-//! Ecommerce: baskets, discounts, orders, receipts and refunds (issue 6).
+//! Ecommerce: baskets, discounts, orders, CyberSource checkout, receipts and refunds (issue 6).
 //!
-//! For now only the pure discount rules live here ([`discounts`]): the price math and the
-//! validity checks of the original's `ecommerce/discounts.py` and `Discount` model, over plain
-//! structs so they can be table-tested without a database. Baskets, orders and their pages build
-//! on these once the catalog and enrollments exist.
+//! The pure discount rules are in [`discounts`]; baskets and discount application in
+//! [`service`]; the order state machine, pending-order reuse and payment results in
+//! [`checkout`]; what a paid line grants (through the enrollment service, in the same
+//! transaction) in [`fulfilment`]; refunds and the scheduled pending-order resolution in
+//! [`refunds`]. Handlers: [`api`] (baskets, checkout, back-office result), [`api_orders`]
+//! (products, orders, refund requests), [`staff`] (discounts, refund requests page), [`pages`].
 
+pub mod api;
+pub mod api_checkout;
+pub mod api_orders;
+pub mod checkout;
 pub mod discounts;
+pub mod fulfilment;
+pub mod mails;
+pub mod model;
+pub mod pages;
+pub mod refunds;
+pub mod service;
+pub mod shapes;
+pub mod staff;
+pub mod store;
+pub mod store_orders;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::app::AppState;
+
+/// Every ecommerce route.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        // legacy
+        .route("/api/checkout/add_to_cart/", post(api::add_to_cart))
+        .route("/api/checkout/cart/", get(api::cart))
+        .route("/api/checkout/redeem_discount/", post(api::redeem_discount))
+        .route("/api/checkout/basket_items_count/", get(api::basket_items_count))
+        .route("/api/checkout/result/", post(api::backoffice_result))
+        .route("/api/products/", get(api_orders::products))
+        .route("/api/products/{id}/", get(api_orders::product))
+        .route("/api/orders/history/", get(api_orders::history))
+        .route("/api/orders/receipt/{id}/", get(api_orders::receipt))
+        .route("/api/discounts/", get(staff::list).post(staff::create))
+        .route("/api/discounts/create_batch/", post(staff::create_batch))
+        .route("/api/discounts/{id}/", get(staff::detail).patch(staff::update))
+        .route(
+            "/api/discounts/{id}/{what}/",
+            post(staff::link).patch(staff::link),
+        )
+        // v0
+        .route("/api/v0/baskets/", get(api::v0_baskets))
+        .route("/api/v0/baskets/{id}/", get(api::v0_basket))
+        .route(
+            "/api/v0/baskets/create_from_product/{product_id}/",
+            post(api::create_from_product),
+        )
+        .route(
+            "/api/v0/baskets/create_from_product/{product_id}/{code}/",
+            post(api::create_from_product),
+        )
+        .route(
+            "/api/v0/baskets/create_with_products/",
+            post(api::create_with_products),
+        )
+        .route("/api/v0/baskets/clear/", axum::routing::delete(api::clear))
+        .route("/api/v0/baskets/checkout/", get(api::v0_checkout))
+        .route("/api/v0/products/", get(api_orders::products))
+        .route("/api/v0/products/{id}/", get(api_orders::product))
+        .route("/api/v0/orders/history/", get(api_orders::history))
+        .route("/api/v0/orders/receipt/{id}/", get(api_orders::receipt))
+        .route("/api/v0/orders/status/{key}/", get(api_orders::status))
+        .route(
+            "/api/v0/orders/refund-requests/",
+            post(api_orders::refund_request),
+        )
+        .route("/api/v0/discounts/", get(staff::list).post(staff::create))
+        .route("/api/v0/discounts/{id}/", get(staff::detail).patch(staff::update))
+        .route(
+            "/api/v0/discounts/{id}/{what}/",
+            post(staff::link).patch(staff::link),
+        )
+        // pages
+        .route("/cart/", get(pages::cart))
+        .route("/cart/add/", get(api::cart_add))
+        .route("/cart/add", get(api::cart_add))
+        .route("/cart/coupon/", post(pages::coupon))
+        .route("/checkout/to_payment", get(pages::to_payment))
+        .route("/checkout/anonymous", get(pages::to_payment))
+        .route("/checkout/result/", post(pages::result))
+        .route("/orders/history/", get(pages::history))
+        .route("/orders/receipt/{id}/", get(pages::receipt))
+        .route("/staff/refunds/", get(staff::refunds_page))
+        .route("/staff/refunds/{id}/", post(staff::decide))
+}
+
+/// Registers the scheduled pending-order resolution (the original had the task but never
+/// scheduled it; lost callbacks stayed pending).
+pub fn register(state: &AppState) {
+    state.jobs.add(crate::jobs::JobDef::new(
+        "resolve-pending-orders",
+        "0 */15 * * * *",
+        "Asks CyberSource (or the sandbox) about orders pending for over 15 minutes: paid ones are fulfilled, unpaid ones cancelled after a day.",
+        |state| async move { refunds::resolve_pending(&state, chrono::Duration::minutes(15)).await },
+    ));
+    state.jobs.add(crate::jobs::JobDef::new(
+        "cull-anonymous-baskets",
+        "0 30 2 * * *",
+        "Deletes anonymous baskets idle for more than two weeks (ANONYMOUS_BASKET_CULL_AGE).",
+        |state| async move {
+            let before = state.clock.now() - chrono::Duration::days(14);
+            let n = state
+                .db
+                .write(move |c| store::cull_anonymous(c, before).map_err(crate::db::DbError::from))
+                .await?;
+            Ok(format!("deleted {n} anonymous baskets"))
+        },
+    ));
+}

@@ -55,6 +55,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(crate::mail::routes())
         .merge(crate::oauth2::routes())
         .merge(crate::enrollment::routes())
+        .merge(crate::commerce::routes())
 }
 
 /// The complete router with middleware; what `serve` runs.

@@ -1,0 +1,241 @@
+//! Orders (surface §3.3–3.5): the checkout gates, pending-order reuse, zero-value orders
+//! fulfilled at once, and the payment result applied to a pending order — idempotently,
+//! because every write runs on the one writer thread, where reading the order and changing
+//! it is one atomic step (the original's `select_for_update`).
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+use rust_decimal::Decimal;
+
+use super::discounts;
+use super::model::{LineRow, OrderRow, OrderState, Owner};
+use super::service::{self, CommerceError};
+use super::{fulfilment, store};
+use crate::db::DbError;
+use crate::integrations::cybersource::{Decision, ProcessorResponse};
+
+/// What starting a checkout produced.
+#[derive(Debug, Clone)]
+pub enum Started {
+    /// A pending order to pay at the gateway.
+    Pay {
+        order: OrderRow,
+        lines: Vec<LineRow>,
+        basket_id: i64,
+    },
+    /// The total was zero: the order is already fulfilled.
+    Free { order: OrderRow },
+}
+
+/// `generate_checkout_payload` up to the gateway: the gates, then a pending order (reused when
+/// one of this user's has exactly the same product versions) with fresh lines, redemptions and
+/// total.
+pub fn start(
+    c: &Connection,
+    user: i64,
+    environment: &str,
+    now: DateTime<Utc>,
+) -> Result<Started, CommerceError> {
+    let Some(basket) = service::find_basket(c, &Owner::User(user))? else {
+        return Err(CommerceError::Checkout("basket-empty"));
+    };
+    if basket.items.is_empty() {
+        return Err(CommerceError::Checkout("basket-empty"));
+    }
+    for item in &basket.items {
+        if let Some(course) = item.product.course_id
+            && store::blocked_in(c, user, course)?
+        {
+            return Err(CommerceError::Checkout("enroll-blocked"));
+        }
+    }
+    for item in &basket.items {
+        if item.product.course_run_id.is_some() && store::has_paid_for(c, user, item.product.id)? {
+            return Err(CommerceError::Checkout("enroll-duplicated"));
+        }
+    }
+    let first = &basket.items[0].product;
+    if first.course_run_id.is_some() && !upgradable(first, now) {
+        return Err(CommerceError::Checkout("course-non-upgradable"));
+    }
+    let mut versions: Vec<i64> = basket.items.iter().map(|i| i.product.version_id).collect();
+    versions.sort_unstable();
+    let mut reuse = None;
+    for o in store::pending_orders(c, user)? {
+        if store::line_versions(c, o.id)? == versions {
+            reuse = Some(o.id);
+            break;
+        }
+    }
+    if let Some(d) = &basket.discount
+        && service::usable(c, d, Some(user), &basket.product_ids(), reuse, now)?.is_err()
+    {
+        store::clear_basket_discount(c, basket.id)?;
+        service::apply_auto_discounts(c, basket.id, user, now)?;
+        return Err(CommerceError::Checkout("discount-invalid"));
+    }
+    let order_id = match reuse {
+        Some(id) => {
+            store::clear_redemptions(c, id)?;
+            id
+        }
+        None => store::insert_order(c, user, environment, now)?,
+    };
+    let lines: Vec<(i64, i64, u32, Decimal)> = basket
+        .items
+        .iter()
+        .map(|i| {
+            (
+                i.product.id,
+                i.product.version_id,
+                i.quantity,
+                i.discounted_price / Decimal::from(i.quantity),
+            )
+        })
+        .collect();
+    store::replace_lines(c, order_id, &lines)?;
+    if let Some(d) = &basket.discount {
+        store::add_redemption(c, order_id, d.id, user, now)?;
+    }
+    let total = discounts::order_total(basket.items.iter().map(|i| i.discounted_price));
+    store::set_total(c, order_id, total, now)?;
+    if total.is_zero() {
+        let id = format!("zero-{}", uuid::Uuid::new_v4().simple());
+        fulfil(
+            c,
+            order_id,
+            &id,
+            Decimal::ZERO,
+            &serde_json::json!({}),
+            "zero-value order",
+            now,
+        )?;
+        let order = store::order(c, order_id)?.ok_or_else(|| CommerceError::NotFound("order".into()))?;
+        return Ok(Started::Free { order });
+    }
+    let order = store::order(c, order_id)?.ok_or_else(|| CommerceError::NotFound("order".into()))?;
+    Ok(Started::Pay {
+        order,
+        lines: store::lines(c, order_id)?,
+        basket_id: basket.id,
+    })
+}
+
+/// A run can be paid for until its upgrade deadline and while it has not ended.
+fn upgradable(p: &super::model::ProductRow, now: DateTime<Utc>) -> bool {
+    let after = |d: &Option<String>| {
+        d.as_deref()
+            .and_then(crate::clock::from_db)
+            .is_some_and(|d| d <= now)
+    };
+    !after(&p.upgrade_deadline) && !after(&p.end_date)
+}
+
+/// What a gateway result did to an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// The order moved to this state.
+    Changed(OrderState),
+    /// The order was not pending; nothing changed (replay, race, late result).
+    Unchanged(OrderState),
+}
+
+impl Applied {
+    pub fn state(self) -> OrderState {
+        match self {
+            Applied::Changed(s) | Applied::Unchanged(s) => s,
+        }
+    }
+}
+
+/// Applies a verified gateway result to the order. `None` when there is no such order.
+/// ACCEPT (or reason 100) fulfils; DECLINE declines and frees the order's discount
+/// redemptions; ERROR errors; CANCEL and REVIEW (and anything else) cancel. Only a pending
+/// order changes.
+pub fn apply_result(
+    c: &Connection,
+    order_id: i64,
+    response: &ProcessorResponse,
+    data: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<Option<Applied>, CommerceError> {
+    let Some(order) = store::order(c, order_id)? else {
+        return Ok(None);
+    };
+    if order.state != OrderState::Pending {
+        return Ok(Some(Applied::Unchanged(order.state)));
+    }
+    let reason = format!("gateway {} {}", response.decision.as_str(), response.reason_code);
+    let to = if response.is_paid() {
+        let amount = response
+            .amount
+            .as_deref()
+            .and_then(|a| a.parse::<Decimal>().ok())
+            .unwrap_or(order.total_price_paid);
+        let id = if response.transaction_id.is_empty() {
+            format!("missing-{}", uuid::Uuid::new_v4().simple())
+        } else {
+            response.transaction_id.clone()
+        };
+        fulfil(c, order.id, &id, amount, data, &reason, now)?;
+        OrderState::Fulfilled
+    } else {
+        let to = match response.decision {
+            Decision::Decline => OrderState::Declined,
+            Decision::Error => OrderState::Errored,
+            _ => OrderState::Canceled,
+        };
+        if store::transition(c, order.id, OrderState::Pending, to, &reason, now)?
+            && to == OrderState::Declined
+        {
+            store::clear_redemptions(c, order.id)?;
+        }
+        to
+    };
+    Ok(Some(Applied::Changed(to)))
+}
+
+/// pending → fulfilled: the payment transaction, each line's enrollment and paid record, the
+/// receipt mail and the basket (if it still holds what was bought) — all in this transaction.
+pub fn fulfil(
+    c: &Connection,
+    order_id: i64,
+    transaction_id: &str,
+    amount: Decimal,
+    data: &serde_json::Value,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, CommerceError> {
+    if !store::transition(
+        c,
+        order_id,
+        OrderState::Pending,
+        OrderState::Fulfilled,
+        reason,
+        now,
+    )? {
+        return Ok(false);
+    }
+    let order = store::order(c, order_id)?.ok_or_else(|| CommerceError::NotFound("order".into()))?;
+    store::insert_transaction(c, transaction_id, order_id, amount, data, "payment", "", now)?;
+    let lines = store::lines(c, order_id)?;
+    for line in &lines {
+        fulfilment::grant(c, order.purchaser_id, order_id, line, now)?;
+    }
+    super::mails::queue_receipt(c, &order, &lines, now)?;
+    if let Some(b) = store::basket_id(c, &Owner::User(order.purchaser_id))? {
+        let mut held: Vec<i64> = store::basket_items(c, b)?.iter().map(|i| i.1).collect();
+        let mut bought: Vec<i64> = lines.iter().map(|l| l.product_id).collect();
+        held.sort_unstable();
+        bought.sort_unstable();
+        if held == bought {
+            store::delete_basket(c, b)?;
+        }
+    }
+    Ok(true)
+}
+
+/// Orders that stayed pending (lost callbacks) for the resolution job.
+pub fn stale_pending(c: &Connection, before: DateTime<Utc>) -> Result<Vec<OrderRow>, DbError> {
+    Ok(store::stale_pending(c, before, 200)?)
+}

@@ -1,0 +1,447 @@
+//! Staff tools: discounts CRUD and bulk codes (`/api/discounts/…`, `/api/v0/discounts/…`), and
+//! the refund-requests page at `/staff/refunds/` where a staff member refunds (downgrading or
+//! unenrolling) or denies. Every change is audited.
+
+use axum::Json;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::discounts::{DiscountType, PaymentType, RedemptionType};
+use super::model::DiscountRow;
+use super::refunds::{self, AfterRefund};
+use super::service::{self, CommerceError};
+use super::{shapes, store};
+use crate::app::AppState;
+use crate::http::auth::StaffAccess;
+use crate::http::error::AppError;
+use crate::http::json::ApiJson;
+use crate::http::layout::{Meta, page};
+use crate::http::page::PageCtx;
+use crate::http::session::Identity;
+
+#[derive(Deserialize, Default)]
+pub struct DiscountInput {
+    discount_code: Option<String>,
+    amount: Option<Value>,
+    automatic: Option<bool>,
+    discount_type: Option<String>,
+    redemption_type: Option<String>,
+    payment_type: Option<String>,
+    max_redemptions: Option<u32>,
+    activation_date: Option<String>,
+    expiration_date: Option<String>,
+}
+
+fn parse_amount(v: &Value) -> Result<Decimal, AppError> {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => return Err(AppError::field("amount", "A valid number is required.")),
+    };
+    s.trim()
+        .parse()
+        .map_err(|_| AppError::field("amount", "A valid number is required."))
+}
+
+fn parse_date(field: &'static str, v: &Option<String>) -> Result<Option<String>, AppError> {
+    match v.as_deref().filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => crate::clock::from_db(s)
+            .map(|t| Some(crate::clock::to_db(t)))
+            .ok_or_else(|| AppError::field(field, "Datetime has wrong format. Use ISO 8601 (RFC 3339).")),
+    }
+}
+
+/// Applies input over `base` (PATCH) or over defaults (POST).
+fn merge(base: Option<DiscountRow>, i: &DiscountInput) -> Result<DiscountRow, AppError> {
+    let required = |name: &str| AppError::field(name, "This field is required.");
+    let discount_type = match (&i.discount_type, &base) {
+        (Some(t), _) => t
+            .parse::<DiscountType>()
+            .map_err(|e| AppError::field("discount_type", e.to_string()))?,
+        (None, Some(b)) => b.discount_type,
+        (None, None) => return Err(required("discount_type")),
+    };
+    let redemption_type = match (&i.redemption_type, &base) {
+        (Some(t), _) => t
+            .parse::<RedemptionType>()
+            .map_err(|e| AppError::field("redemption_type", e.to_string()))?,
+        (None, Some(b)) => b.redemption_type,
+        (None, None) => RedemptionType::Unlimited,
+    };
+    let payment_type = match (&i.payment_type, &base) {
+        (Some(t), _) if t.is_empty() => None,
+        (Some(t), _) => Some(
+            t.parse::<PaymentType>()
+                .map_err(|e| AppError::field("payment_type", e.to_string()))?,
+        ),
+        (None, Some(b)) => b.payment_type,
+        (None, None) => None,
+    };
+    let amount = match (&i.amount, &base) {
+        (Some(a), _) => parse_amount(a)?,
+        (None, Some(b)) => b.amount,
+        (None, None) => return Err(required("amount")),
+    };
+    let code = match (&i.discount_code, &base) {
+        (Some(c), _) => c.trim().to_owned(),
+        (None, Some(b)) => b.discount_code.clone(),
+        (None, None) => return Err(required("discount_code")),
+    };
+    Ok(DiscountRow {
+        id: base.as_ref().map_or(0, |b| b.id),
+        discount_code: code,
+        amount,
+        automatic: i
+            .automatic
+            .or(base.as_ref().map(|b| b.automatic))
+            .unwrap_or(false),
+        discount_type,
+        redemption_type,
+        payment_type,
+        max_redemptions: i
+            .max_redemptions
+            .or(base.as_ref().map(|b| b.max_redemptions))
+            .unwrap_or(0),
+        activation_date: match &i.activation_date {
+            Some(_) => parse_date("activation_date", &i.activation_date)?,
+            None => base.as_ref().and_then(|b| b.activation_date.clone()),
+        },
+        expiration_date: match &i.expiration_date {
+            Some(_) => parse_date("expiration_date", &i.expiration_date)?,
+            None => base.as_ref().and_then(|b| b.expiration_date.clone()),
+        },
+        is_bulk: base.as_ref().is_some_and(|b| b.is_bulk),
+        is_program_discount: base.as_ref().is_some_and(|b| b.is_program_discount),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+/// GET discounts (staff).
+pub async fn list(
+    State(state): State<AppState>,
+    _s: StaffAccess,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, AppError> {
+    let limit = q.limit.unwrap_or(20).clamp(1, 1000);
+    let offset = q.offset.unwrap_or(0).max(0);
+    let (count, rows) = state
+        .db
+        .read(move |c| Ok::<_, CommerceError>(store::list_discounts(c, q.q.as_deref(), limit, offset)?))
+        .await?;
+    Ok(Json(
+        json!({"count": count, "results": rows.iter().map(shapes::discount).collect::<Vec<_>>()}),
+    ))
+}
+
+/// POST discounts (staff).
+pub async fn create(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    ApiJson(i): ApiJson<DiscountInput>,
+) -> Result<Response, AppError> {
+    let d = merge(None, &i)?;
+    let now = state.clock.now();
+    service::validate_discount(&d, now)?;
+    let d = state
+        .db
+        .write(move |c| {
+            let id = store::insert_discount(c, &d, now)?;
+            crate::audit::record(
+                c,
+                None,
+                &s.actor,
+                "create",
+                "discount",
+                &id.to_string(),
+                None,
+                Some(&shapes::discount(&d)),
+                now,
+            )?;
+            Ok::<_, CommerceError>(store::discount(c, id)?)
+        })
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    Ok((StatusCode::CREATED, Json(shapes::discount(&d))).into_response())
+}
+
+/// GET one discount (staff).
+pub async fn detail(
+    State(state): State<AppState>,
+    _s: StaffAccess,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    let d = state
+        .db
+        .read(move |c| Ok::<_, CommerceError>(store::discount(c, id)?))
+        .await?;
+    Ok(Json(shapes::discount(&d.ok_or_else(AppError::not_found)?)))
+}
+
+/// PATCH one discount (staff).
+pub async fn update(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    Path(id): Path<i64>,
+    ApiJson(i): ApiJson<DiscountInput>,
+) -> Result<Json<Value>, AppError> {
+    let base = state
+        .db
+        .read(move |c| Ok::<_, CommerceError>(store::discount(c, id)?))
+        .await?;
+    let before = base.clone().ok_or_else(AppError::not_found)?;
+    let d = merge(base, &i)?;
+    let now = state.clock.now();
+    service::validate_discount(&d, now)?;
+    let out = d.clone();
+    state
+        .db
+        .write(move |c| {
+            store::update_discount(c, &d, now)?;
+            crate::audit::record(
+                c,
+                None,
+                &s.actor,
+                "update",
+                "discount",
+                &id.to_string(),
+                Some(&shapes::discount(&before)),
+                Some(&shapes::discount(&d)),
+                now,
+            )?;
+            Ok::<_, CommerceError>(())
+        })
+        .await?;
+    Ok(Json(shapes::discount(&out)))
+}
+
+#[derive(Deserialize)]
+pub struct Link {
+    product_id: Option<i64>,
+    user_id: Option<i64>,
+    user: Option<i64>,
+}
+
+/// POST/PATCH `/{id}/products/` {product_id} or `/{id}/assignees/` {user}.
+pub async fn link(
+    State(state): State<AppState>,
+    _s: StaffAccess,
+    Path((id, what)): Path<(i64, String)>,
+    ApiJson(l): ApiJson<Link>,
+) -> Result<StatusCode, AppError> {
+    let target = match what.as_str() {
+        "products" => l
+            .product_id
+            .ok_or_else(|| AppError::field("product_id", "This field is required."))?,
+        "assignees" => l
+            .user
+            .or(l.user_id)
+            .ok_or_else(|| AppError::field("user", "This field is required."))?,
+        _ => return Err(AppError::not_found()),
+    };
+    state
+        .db
+        .write(move |c| {
+            store::discount(c, id)?.ok_or_else(|| CommerceError::NotFound("No such discount.".into()))?;
+            let r = if what == "products" {
+                store::add_discount_product(c, id, target)
+            } else {
+                store::add_discount_user(c, id, target)
+            };
+            r.map_err(|_| CommerceError::Invalid {
+                field: if what == "products" { "product_id" } else { "user" },
+                message: "No such object.".into(),
+            })
+        })
+        .await?;
+    Ok(StatusCode::CREATED)
+}
+
+#[derive(Deserialize)]
+pub struct Batch {
+    #[serde(default = "one")]
+    count: u32,
+    prefix: Option<String>,
+    #[serde(flatten)]
+    terms: DiscountInput,
+    #[serde(default)]
+    one_time: bool,
+    #[serde(default)]
+    once_per_user: bool,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// POST `/api/discounts/create_batch/`: `count` codes `prefix+uuid4` (count > 1 needs a
+/// prefix ≤ 63); `max_redemptions` is ignored, as in the original.
+pub async fn create_batch(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    ApiJson(b): ApiJson<Batch>,
+) -> Result<Response, AppError> {
+    if b.count == 0 || b.count > 5000 {
+        return Err(AppError::field("count", "Enter a number between 1 and 5000."));
+    }
+    let prefix = b.prefix.clone().unwrap_or_default();
+    if b.count > 1 && prefix.is_empty() {
+        return Err(AppError::field(
+            "prefix",
+            "You must specify a prefix to create a batch of codes.",
+        ));
+    }
+    if prefix.len() > 63 {
+        return Err(AppError::field(
+            "prefix",
+            "Ensure the prefix has no more than 63 characters.",
+        ));
+    }
+    let mut input = b.terms;
+    input.discount_code = Some("batch".into());
+    if b.one_time {
+        input.redemption_type = Some("one-time".into());
+    } else if b.once_per_user {
+        input.redemption_type = Some("one-time-per-user".into());
+    }
+    input.max_redemptions = Some(0);
+    let mut template = merge(None, &input)?;
+    template.is_bulk = true;
+    let now = state.clock.now();
+    service::validate_discount(&template, now)?;
+    let count = b.count;
+    let codes = state
+        .db
+        .write(move |c| {
+            let mut out = Vec::new();
+            for _ in 0..count {
+                let mut d = template.clone();
+                d.discount_code = format!("{prefix}{}", uuid::Uuid::new_v4());
+                let id = store::insert_discount(c, &d, now)?;
+                d.id = id;
+                out.push(shapes::discount(&d));
+            }
+            crate::audit::record(
+                c,
+                None,
+                &s.actor,
+                "create_batch",
+                "discount",
+                &prefix,
+                None,
+                Some(&json!({"count": count})),
+                now,
+            )?;
+            Ok::<_, CommerceError>(out)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!(codes))).into_response())
+}
+
+/// GET `/staff/refunds/`: learners' refund requests with refund and deny actions.
+pub async fn refunds_page(
+    State(state): State<AppState>,
+    _s: StaffAccess,
+    ctx: PageCtx,
+    identity: Identity,
+) -> Result<Markup, AppError> {
+    let rows = state
+        .db
+        .read(|c| Ok::<_, CommerceError>(refunds::list_requests(c)?))
+        .await?;
+    let csrf = identity.csrf_token();
+    Ok(page(
+        &ctx,
+        &Meta {
+            title: "Refund requests",
+            noindex: true,
+            ..Meta::default()
+        },
+        html! {
+            section class="container" {
+                h1 { "Refund requests" }
+                @if rows.is_empty() { p { "No refund requests." } }
+                @for r in &rows {
+                    article class="refund-request" id=(format!("refund-request-{}", r.id)) {
+                        h2 { (r.reference) " — " (r.email) " — $" (r.total) }
+                        p { "Reason: " (r.reason) " " (r.text) }
+                        p { "Status: " span class="status" { (r.status) } " (" (r.created_on) ")" }
+                        @if r.status == "pending" {
+                            form method="post" action=(ctx.prefix.url(&format!("/staff/refunds/{}/", r.id))) {
+                                input type="hidden" name="csrfmiddlewaretoken" value=(csrf);
+                                input type="hidden" name="order" value=(r.order_id);
+                                label { input type="radio" name="after" value="downgrade" checked; " Keep as audit" }
+                                label { input type="radio" name="after" value="unenroll"; " Unenroll" }
+                                button type="submit" name="action" value="refund" { "Refund" }
+                                button type="submit" name="action" value="deny" { "Deny" }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct Decide {
+    action: String,
+    order: i64,
+    after: Option<String>,
+}
+
+/// POST `/staff/refunds/{id}/`.
+pub async fn decide(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<Decide>,
+) -> Result<Response, AppError> {
+    let now = state.clock.now();
+    match f.action.as_str() {
+        "deny" => {
+            state
+                .db
+                .write(move |c| {
+                    refunds::set_request_status(c, id, "denied", now)?;
+                    crate::audit::record(
+                        c,
+                        None,
+                        &s.actor,
+                        "deny",
+                        "refund_request",
+                        &id.to_string(),
+                        None,
+                        None,
+                        now,
+                    )?;
+                    Ok::<_, CommerceError>(())
+                })
+                .await?;
+        }
+        "refund" => {
+            let after = match f.after.as_deref() {
+                Some("unenroll") => AfterRefund::Unenroll,
+                _ => AfterRefund::Downgrade,
+            };
+            let reason = format!("refund request {id} approved by {}", s.actor);
+            refunds::refund_order(&state, f.order, reason, after)
+                .await
+                .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        }
+        _ => return Err(AppError::field("action", "Choose refund or deny.")),
+    }
+    Ok(Redirect::to(&ctx.prefix.url("/staff/refunds/")).into_response())
+}
