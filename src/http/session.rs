@@ -195,7 +195,14 @@ fn check_csrf(
 /// Paths whose POSTs are authenticated by a signature instead of CSRF: the gateway's results,
 /// and the sandbox gateway's pages (posted from our interstitial as to CyberSource; the
 /// decision URL carries an unguessable token).
-const CSRF_EXEMPT: &[&str] = &["/checkout/result/", "/sandbox/cybersource/pay"];
+fn csrf_exempt(path: &str) -> bool {
+    const SANDBOX_PAY: &str = "/sandbox/cybersource/pay";
+    matches!(path, "/checkout/result/" | "/api/checkout/result/")
+        || path == SANDBOX_PAY
+        || path
+            .strip_prefix(SANDBOX_PAY)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
 
 /// Middleware: resolves the caller, enforces CSRF, and sets the cookies that resulted.
 pub async fn identify(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -302,7 +309,7 @@ async fn identify_inner(state: &AppState, mut req: Request, next: Next) -> Resul
     let mut csrf_verdict = None;
     // Gateway results are signed by the gateway, never carry our CSRF token, and are verified
     // by their handlers (commerce); they are exempt like the original's `csrf_exempt` views.
-    let csrf_exempt = CSRF_EXEMPT.iter().any(|p| req.uri().path().contains(p));
+    let csrf_exempt = csrf_exempt(req.uri().path());
     if is_unsafe(req.method()) && authorization.is_none() && !csrf_exempt {
         let mut token = headers
             .get(csrf::HEADER)
