@@ -1,0 +1,189 @@
+//! The effective configuration as `NAME=value` lines, secrets redacted (`config check`).
+
+use std::fmt;
+
+use super::*;
+
+impl Config {
+    /// The effective configuration as `NAME=value` lines, secrets redacted.
+    pub fn redacted_lines(&self) -> Vec<String> {
+        fn opt<T: fmt::Display>(v: &Option<T>) -> String {
+            v.as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_else(|| "(unset)".into())
+        }
+        let sandbox = |set: bool| if set { "" } else { " (unset: built-in sandbox)" };
+        let mut out = vec![
+            format!("MITXONLINE_DATA_DIR={}", self.data_dir.display()),
+            format!("MITXONLINE_BIND={}", self.bind),
+            format!("MITXONLINE_PUBLIC_URL={}", self.public_url),
+            format!("MITXONLINE_ENVIRONMENT={}", self.environment),
+            format!(
+                "MITXONLINE_LOG_FORMAT={}",
+                match self.log_format {
+                    LogFormat::Text => "text",
+                    LogFormat::Json => "json",
+                }
+            ),
+            format!(
+                "MITXONLINE_AUTH_MODE={}",
+                match self.auth_mode {
+                    AuthMode::Local => "local",
+                    AuthMode::Oidc => "oidc",
+                    AuthMode::Gateway => "gateway",
+                }
+            ),
+            format!(
+                "MITXONLINE_GATEWAY_TRUSTED_PROXIES={}",
+                self.gateway_trusted_proxies
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        ];
+        match &self.oidc {
+            Some(o) => {
+                out.push(format!("MITXONLINE_OIDC_DISCOVERY_URL={}", o.discovery_url));
+                out.push(format!("MITXONLINE_OIDC_CLIENT_ID={}", o.client_id));
+                out.push(format!("MITXONLINE_OIDC_CLIENT_SECRET={}", opt(&o.client_secret)));
+            }
+            None => out.push("MITXONLINE_OIDC_DISCOVERY_URL=(unset)".into()),
+        }
+        match &self.openedx {
+            Some(o) => {
+                out.push(format!("MITXONLINE_OPENEDX_API_BASE_URL={}", o.api_base_url));
+                out.push(format!(
+                    "MITXONLINE_OPENEDX_SERVICE_TOKEN={}",
+                    opt(&o.service_token)
+                ));
+                out.push(format!("MITXONLINE_OPENEDX_CLIENT_ID={}", opt(&o.client_id)));
+                out.push(format!(
+                    "MITXONLINE_OPENEDX_CLIENT_SECRET={}",
+                    opt(&o.client_secret)
+                ));
+                out.push(format!(
+                    "MITXONLINE_OPENEDX_REGISTRATION_ACCESS_TOKEN={}",
+                    opt(&o.registration_access_token)
+                ));
+                out.push(format!(
+                    "MITXONLINE_OPENEDX_SERVICE_WORKER_USERNAME={}",
+                    opt(&o.service_worker_username)
+                ));
+                out.push(format!("MITXONLINE_OPENEDX_TIMEOUT={:?}", o.timeout));
+                out.push(format!(
+                    "MITXONLINE_OPENEDX_COURSE_BASE_URL={}",
+                    o.course_base_url
+                ));
+            }
+            None => out.push(format!(
+                "MITXONLINE_OPENEDX_API_BASE_URL=(unset){}",
+                sandbox(false)
+            )),
+        }
+        match &self.cybersource {
+            Some(c) => {
+                out.push(format!(
+                    "MITXONLINE_CYBERSOURCE_SECURE_ACCEPTANCE_URL={}",
+                    c.secure_acceptance_url
+                ));
+                out.push(format!("MITXONLINE_CYBERSOURCE_ACCESS_KEY={}", c.access_key));
+                out.push(format!("MITXONLINE_CYBERSOURCE_PROFILE_ID={}", c.profile_id));
+                out.push(format!("MITXONLINE_CYBERSOURCE_SECURITY_KEY={}", c.security_key));
+                out.push(format!(
+                    "MITXONLINE_CYBERSOURCE_MERCHANT_ID={}",
+                    opt(&c.merchant_id)
+                ));
+                out.push(format!(
+                    "MITXONLINE_CYBERSOURCE_MERCHANT_KEY_ID={}",
+                    opt(&c.merchant_key_id)
+                ));
+                out.push(format!(
+                    "MITXONLINE_CYBERSOURCE_MERCHANT_SECRET={}",
+                    opt(&c.merchant_secret)
+                ));
+                out.push(format!("MITXONLINE_CYBERSOURCE_REST_API_URL={}", c.rest_api_url));
+            }
+            None => {
+                out.push(format!(
+                    "MITXONLINE_CYBERSOURCE_SECURE_ACCEPTANCE_URL=(unset){}",
+                    sandbox(false)
+                ));
+                out.push(format!(
+                    "MITXONLINE_CYBERSOURCE_SANDBOX_BACKOFFICE_URL={}",
+                    opt(&self.cybersource_sandbox_backoffice_url)
+                ));
+            }
+        }
+        out.push(format!("MITXONLINE_BACKUP_URL={}", opt(&self.backup_url)));
+        out.push(format!(
+            "MITXONLINE_BACKUP_SYNC_INTERVAL={:?}",
+            self.backup_sync_interval
+        ));
+        let b = &self.backup;
+        out.push(format!(
+            "MITXONLINE_BACKUP_SNAPSHOT_INTERVAL={:?}",
+            b.snapshot_interval
+        ));
+        out.push(format!("MITXONLINE_BACKUP_RETENTION={:?}", b.retention));
+        out.push(format!("MITXONLINE_BACKUP_L0_RETENTION={:?}", b.l0_retention));
+        out.push(format!(
+            "MITXONLINE_BACKUP_COMPACTION_INTERVALS={:?}",
+            b.compaction
+        ));
+        out.push(format!("MITXONLINE_BACKUP_S3_ENDPOINT={}", opt(&b.s3_endpoint)));
+        out.push(format!("MITXONLINE_BACKUP_S3_REGION={}", b.s3_region));
+        out.push(format!(
+            "MITXONLINE_BACKUP_S3_ACCESS_KEY_ID={}",
+            opt(&b.s3_access_key_id)
+        ));
+        out.push(format!(
+            "MITXONLINE_BACKUP_S3_SECRET_ACCESS_KEY={}",
+            opt(&b.s3_secret_access_key)
+        ));
+        out.push(format!(
+            "MITXONLINE_SMTP_URL={}",
+            self.smtp_url
+                .as_ref()
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "(unset: sandbox mailbox)".into())
+        ));
+        out.push(format!(
+            "MITXONLINE_SECRET_KEY={}",
+            self.secret_key
+                .as_ref()
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "(unset: generated and kept in the database)".into())
+        ));
+        out.push(format!("MITXONLINE_BODY_LIMIT={}", self.body_limit));
+        out.push(format!("MITXONLINE_DB_READERS={}", self.db_readers));
+        out.push(format!("MITXONLINE_DB_SYNCHRONOUS={:?}", self.db_synchronous).to_uppercase());
+        out.push(format!("MITXONLINE_SCHEDULER={}", self.scheduler_enabled));
+        out.push(format!(
+            "MITXONLINE_OUTBOX_BASE_BACKOFF={:?}",
+            self.outbox.base_backoff
+        ));
+        out.push(format!(
+            "MITXONLINE_OUTBOX_MAX_BACKOFF={:?}",
+            self.outbox.max_backoff
+        ));
+        out.push(format!(
+            "MITXONLINE_OUTBOX_MAX_ATTEMPTS={}",
+            self.outbox.max_attempts
+        ));
+        out.push(format!(
+            "MITXONLINE_OUTBOX_MAX_PERMANENT_FAILURES={}",
+            self.outbox.max_permanent_failures
+        ));
+        out.push(format!(
+            "MITXONLINE_OUTBOX_RATE_PER_MINUTE={}",
+            self.outbox.rate_per_minute
+        ));
+        out.push(format!(
+            "MITXONLINE_OUTBOX_POLL_INTERVAL={:?}",
+            self.outbox.poll_interval
+        ));
+        out.push(format!("MITXONLINE_SHUTDOWN_GRACE={:?}", self.shutdown_grace));
+        out
+    }
+}
