@@ -123,22 +123,7 @@ async fn create_api_key(
     let actor = staff.actor;
     let (row, key) = state
         .db
-        .write(move |c| {
-            let (row, key) = api_keys::create(c, &name, scope, now)?;
-            let after = json!({ "name": row.name, "scope": scope.as_str() });
-            crate::audit::record(
-                c,
-                None,
-                &actor,
-                "api_key.create",
-                "api_key",
-                &row.id.to_string(),
-                None,
-                Some(&after),
-                now,
-            )?;
-            Ok::<_, DbError>((row, key))
-        })
+        .write(move |c| api_keys::create_audited(c, &name, scope, &actor, now).map_err(DbError::from))
         .await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": row.id, "name": row.name, "scope": row.scope, "prefix": row.prefix, "created_on": row.created_on, "key": key }))).into_response())
 }
@@ -160,23 +145,7 @@ async fn revoke_api_key(
     let actor = staff.actor;
     let ok = state
         .db
-        .write(move |c| {
-            let ok = api_keys::revoke(c, id, now)?;
-            if ok {
-                crate::audit::record(
-                    c,
-                    None,
-                    &actor,
-                    "api_key.revoke",
-                    "api_key",
-                    &id.to_string(),
-                    None,
-                    None,
-                    now,
-                )?;
-            }
-            Ok::<_, DbError>(ok)
-        })
+        .write(move |c| api_keys::revoke_audited(c, id, &actor, now).map_err(DbError::from))
         .await?;
     if ok {
         Ok(StatusCode::NO_CONTENT.into_response())

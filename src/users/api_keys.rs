@@ -121,6 +121,49 @@ pub fn authenticate(c: &Connection, presented: &str) -> rusqlite::Result<Option<
     .optional()
 }
 
+/// Creates a key and audits who did it (staff page and staff API); returns the row and the key.
+pub fn create_audited(
+    c: &Connection,
+    name: &str,
+    scope: Scope,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<(ApiKey, String)> {
+    let (row, key) = create(c, name, scope, now)?;
+    let after = serde_json::json!({ "name": row.name, "scope": scope.as_str() });
+    crate::audit::record(
+        c,
+        None,
+        actor,
+        "api_key.create",
+        "api_key",
+        &row.id.to_string(),
+        None,
+        Some(&after),
+        now,
+    )?;
+    Ok((row, key))
+}
+
+/// Revokes a key and audits who did it; false (and nothing written) when no active key has `id`.
+pub fn revoke_audited(c: &Connection, id: i64, actor: &str, now: DateTime<Utc>) -> rusqlite::Result<bool> {
+    let ok = revoke(c, id, now)?;
+    if ok {
+        crate::audit::record(
+            c,
+            None,
+            actor,
+            "api_key.revoke",
+            "api_key",
+            &id.to_string(),
+            None,
+            None,
+            now,
+        )?;
+    }
+    Ok(ok)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

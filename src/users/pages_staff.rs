@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use maud::{Markup, html};
-use serde_json::json;
 
 use super::api_keys::{self, ApiKey, Scope};
 use super::forms::{csrf_input, input};
@@ -125,22 +124,7 @@ async fn create(
     let actor = staff.actor;
     let (row, key) = state
         .db
-        .write(move |c| {
-            let (row, key) = api_keys::create(c, &name, scope, now)?;
-            let after = json!({ "name": row.name, "scope": scope.as_str() });
-            crate::audit::record(
-                c,
-                None,
-                &actor,
-                "api_key.create",
-                "api_key",
-                &row.id.to_string(),
-                None,
-                Some(&after),
-                now,
-            )?;
-            Ok::<_, DbError>((row, key))
-        })
+        .write(move |c| api_keys::create_audited(c, &name, scope, &actor, now).map_err(DbError::from))
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -160,23 +144,7 @@ async fn revoke(
     let actor = staff.actor;
     let done = state
         .db
-        .write(move |c| {
-            let ok = api_keys::revoke(c, id, now)?;
-            if ok {
-                crate::audit::record(
-                    c,
-                    None,
-                    &actor,
-                    "api_key.revoke",
-                    "api_key",
-                    &id.to_string(),
-                    None,
-                    None,
-                    now,
-                )?;
-            }
-            Ok::<_, DbError>(ok)
-        })
+        .write(move |c| api_keys::revoke_audited(c, id, &actor, now).map_err(DbError::from))
         .await?;
     if !done {
         return Err(AppError::NotFound(format!("No active API key with id {id}.")));
