@@ -125,15 +125,7 @@ impl Registry {
 
 /// Queues a run (recorded at once) and executes it in the background; returns the queued row.
 pub async fn queue_run(state: &AppState, name: &str, trigger: Trigger) -> Result<RunOutcome, JobError> {
-    let job = state
-        .jobs
-        .get(name)
-        .ok_or_else(|| JobError::Unknown(name.to_owned()))?;
-    let now = state.clock.now();
-    let id = state
-        .db
-        .write(move |c| store::insert(c, job.name, trigger, "queued", now).map_err(DbError::from))
-        .await?;
+    let (job, id) = record_queued(state, name, trigger).await?;
     let st = state.clone();
     tokio::spawn(async move {
         if let Err(e) = execute(&st, job, id).await {
@@ -147,8 +139,8 @@ pub async fn queue_run(state: &AppState, name: &str, trigger: Trigger) -> Result
     })
 }
 
-/// Runs a job now and waits for it (scheduler, CLI, tests).
-pub async fn run_now(state: &AppState, name: &str, trigger: Trigger) -> Result<RunOutcome, JobError> {
+/// Finds the job and records a `queued` run of it.
+async fn record_queued(state: &AppState, name: &str, trigger: Trigger) -> Result<(JobDef, i64), JobError> {
     let job = state
         .jobs
         .get(name)
@@ -158,6 +150,12 @@ pub async fn run_now(state: &AppState, name: &str, trigger: Trigger) -> Result<R
         .db
         .write(move |c| store::insert(c, job.name, trigger, "queued", now).map_err(DbError::from))
         .await?;
+    Ok((job, id))
+}
+
+/// Runs a job now and waits for it (scheduler, CLI, tests).
+pub async fn run_now(state: &AppState, name: &str, trigger: Trigger) -> Result<RunOutcome, JobError> {
+    let (job, id) = record_queued(state, name, trigger).await?;
     execute(state, job, id).await
 }
 
