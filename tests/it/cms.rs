@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::catalog_filters::{course, seed};
+use crate::catalog_helpers::{course, seed};
 use crate::support::TestApp;
 use mitxonline::cms::media::gradient_png;
 use mitxonline::users::api_keys::Scope;
