@@ -5,7 +5,8 @@
 //! [`checkout`]; what a paid line grants (through the enrollment service, in the same
 //! transaction) in [`fulfilment`]; refunds and the scheduled pending-order resolution in
 //! [`refunds`]. Handlers: [`api`] (baskets, checkout, back-office result), [`api_orders`]
-//! (products, orders, refund requests), [`staff`] (discounts, refund requests page), [`pages`].
+//! (products, orders, refund requests), [`staff`] (discounts, refund requests page),
+//! [`staff_orders`] (order lookup and refunds for staff), [`pages`].
 
 pub mod api;
 pub mod api_checkout;
@@ -20,6 +21,7 @@ pub mod refunds;
 pub mod service;
 pub mod shapes;
 pub mod staff;
+pub mod staff_orders;
 pub mod store;
 pub mod store_orders;
 
@@ -90,6 +92,9 @@ pub fn routes() -> Router<AppState> {
         .route("/checkout/result/", post(pages::result))
         .route("/orders/history/", get(pages::history))
         .route("/orders/receipt/{id}/", get(pages::receipt))
+        .route("/staff/orders/", get(staff_orders::list))
+        .route("/staff/orders/{id}/", get(staff_orders::detail))
+        .route("/staff/orders/{id}/refund/", post(staff_orders::refund))
         .route("/staff/refunds/", get(staff::refunds_page))
         .route("/staff/refunds/{id}/", post(staff::decide))
 }

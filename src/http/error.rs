@@ -76,6 +76,16 @@ pub struct ErrorInfo {
     pub message: String,
 }
 
+/// The message an error page shows for invalid fields: each field named with its problems,
+/// e.g. `Some fields are invalid: reason: Say why.`
+fn invalid_message(fields: &BTreeMap<String, Vec<String>>) -> String {
+    let named: Vec<String> = fields
+        .iter()
+        .map(|(name, problems)| format!("{name}: {}", problems.join(" ")))
+        .collect();
+    format!("Some fields are invalid: {}", named.join("; "))
+}
+
 /// The internal error, kept in the response for [`render_errors`] to log once.
 #[derive(Clone)]
 struct InternalDetail(std::sync::Arc<anyhow::Error>);
@@ -84,7 +94,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
         let (body, message) = match &self {
-            AppError::Invalid(fields) => (json!(fields), "Some fields are invalid.".to_owned()),
+            AppError::Invalid(fields) => (json!(fields), invalid_message(fields)),
             AppError::Internal(_) => {
                 let m = "Something went wrong on our side. Please try again.".to_owned();
                 (json!({ "detail": m }), m)
@@ -209,6 +219,20 @@ pub fn is_api_path(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_invalid_field_message_names_every_field_and_its_problem() {
+        let mut fields = BTreeMap::new();
+        fields.insert("reason".to_owned(), vec!["Say why.".to_owned()]);
+        fields.insert(
+            "after".to_owned(),
+            vec!["Choose one.".to_owned(), "Really.".to_owned()],
+        );
+        assert_eq!(
+            invalid_message(&fields),
+            "Some fields are invalid: after: Choose one. Really.; reason: Say why."
+        );
+    }
 
     #[tokio::test]
     async fn internal_errors_show_a_generic_message_and_keep_the_detail_for_the_log() {

@@ -1,8 +1,9 @@
-//! The staff console for operating the appliance: jobs (schedules, last runs, run now) and the
-//! outbox (backlog per destination, dead letters, retry). The JSON side lives in
-//! `http::staff_ops`; both call [`service`].
+//! The staff console for operating the appliance: the staff home at `/staff/` linking every
+//! console page (other modules' pages use [`pages::staff_page`] for the shared navigation), jobs
+//! (schedules, last runs, run now) and the outbox (backlog per destination, dead letters, retry).
+//! The JSON side lives in `http::staff_ops`; both call [`service`].
 
-mod pages;
+pub mod pages;
 pub mod service;
 
 use axum::Router;
@@ -12,6 +13,7 @@ use crate::app::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/staff/", get(pages::home))
         .route("/staff/jobs/", get(pages::jobs))
         .route("/staff/jobs/{name}/", get(pages::job_runs))
         .route("/staff/jobs/{name}/run", post(pages::run_job))

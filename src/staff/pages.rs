@@ -12,7 +12,63 @@ use crate::http::layout::{Meta, page};
 use crate::http::{AppError, PageCtx};
 use crate::jobs::{self, Trigger};
 
-fn staff_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
+/// Every staff console page: (path, title, what it is for). The staff home lists them all.
+pub const CONSOLES: &[(&str, &str, &str)] = &[
+    (
+        "/staff/orders/",
+        "Orders",
+        "Find an order by reference or email; see its history; refund it.",
+    ),
+    (
+        "/staff/refunds/",
+        "Refund requests",
+        "Learners' refund requests: refund or deny.",
+    ),
+    (
+        "/staff/cms/",
+        "Pages",
+        "Create, edit, preview, publish and roll back CMS pages.",
+    ),
+    ("/staff/users/", "Users", "Find users; superusers change roles."),
+    (
+        "/staff/jobs/",
+        "Jobs",
+        "Scheduled jobs, their last runs, run now.",
+    ),
+    (
+        "/staff/outbox/",
+        "Outbox",
+        "Deliveries to partner services, dead letters, retry.",
+    ),
+    (
+        "/staff/api-keys/",
+        "API keys",
+        "Keys for services such as MIT Learn's ETL.",
+    ),
+    (
+        "/staff/access-tokens/",
+        "Access tokens",
+        "Bearer tokens for service users.",
+    ),
+    (
+        "/staff/oauth2/",
+        "OAuth2 applications",
+        "Clients of our OAuth2 provider, such as Open edX.",
+    ),
+    (
+        "/staff/mail/",
+        "Mailbox",
+        "Mail sent while no SMTP server is configured.",
+    ),
+    (
+        "/staff/openedx/sandbox/",
+        "Open edX sandbox",
+        "The built-in Open edX: users, enrollments, grades.",
+    ),
+];
+
+/// A page of the staff console: the staff navigation, a heading and `body`.
+pub fn staff_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
     page(
         ctx,
         &Meta {
@@ -24,12 +80,36 @@ fn staff_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
             div class="container" {
                 nav aria-label="Staff" {
                     ul class="nav-list" {
-                        li { a href=(ctx.prefix.url("/staff/jobs/")) { "Jobs" } }
-                        li { a href=(ctx.prefix.url("/staff/outbox/")) { "Outbox" } }
+                        li { a href=(ctx.prefix.url("/staff/")) { "Staff home" } }
+                        @for (path, name, _) in CONSOLES {
+                            li { a href=(ctx.prefix.url(path)) { (name) } }
+                        }
                     }
                 }
                 h1 { (title) }
                 (body)
+            }
+        },
+    )
+}
+
+/// GET `/staff/`: what the staff console offers.
+pub(super) async fn home(_staff: StaffAccess, ctx: PageCtx) -> Markup {
+    page(
+        &ctx,
+        &Meta {
+            title: "Staff",
+            noindex: true,
+            ..Meta::default()
+        },
+        html! {
+            div class="container" {
+                h1 { "Staff" }
+                ul class="staff-consoles" {
+                    @for (path, name, what) in CONSOLES {
+                        li { a href=(ctx.prefix.url(path)) { (name) } " — " span class="muted" { (what) } }
+                    }
+                }
             }
         },
     )

@@ -205,3 +205,64 @@ pub async fn started_checkout(app: &TestApp, client: &reqwest::Client, product: 
     assert_eq!(status, 200, "{body}");
     body
 }
+
+/// The hidden inputs of an HTML form, unescaped.
+pub fn hidden_inputs(html: &str) -> Vec<(String, String)> {
+    let unescape = |s: &str| {
+        s.replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    };
+    html.split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .map(|chunk| {
+            let (name, rest) = chunk.split_once("\" value=\"").unwrap();
+            (unescape(name), unescape(rest.split_once('"').unwrap().0))
+        })
+        .collect()
+}
+
+/// The action of the first form posting to a path containing `needle`.
+pub fn form_action(html: &str, needle: &str) -> String {
+    html.split("action=\"")
+        .skip(1)
+        .map(|c| c.split_once('"').unwrap().0.replace("&amp;", "&"))
+        .find(|a| a.contains(needle))
+        .unwrap_or_else(|| panic!("no form posting to {needle} in {html}"))
+}
+
+/// Pays a checkout payload on the sandbox page; returns the browser's result form fields.
+pub async fn pay_on_sandbox(
+    app: &TestApp,
+    checkout: &Value,
+    choice: &[(&str, &str)],
+) -> Vec<(String, String)> {
+    let fields: Vec<(String, String)> = checkout["payload"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.as_str().map_or_else(
+                    || if v.is_null() { "None".into() } else { v.to_string() },
+                    str::to_owned,
+                ),
+            )
+        })
+        .collect();
+    let browser = crate::support::client();
+    let page = browser
+        .post(checkout["url"].as_str().unwrap())
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    let action = form_action(&html, "/sandbox/cybersource/pay/");
+    let r = browser.post(app.url(&action)).form(choice).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    hidden_inputs(&r.text().await.unwrap())
+}

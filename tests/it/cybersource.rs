@@ -11,34 +11,9 @@ use mitxonline::integrations::cybersource::{
 };
 use rust_decimal::Decimal;
 
+use crate::commerce_helpers::{form_action, hidden_inputs};
 use crate::support::TestApp;
 use crate::support::fake::FakeServer;
-
-/// The value of every `<input type="hidden">` in a page, unescaped.
-fn hidden_inputs(html: &str) -> Vec<(String, String)> {
-    let unescape = |s: &str| {
-        s.replace("&quot;", "\"")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&amp;", "&")
-    };
-    let mut out = Vec::new();
-    for chunk in html.split("<input type=\"hidden\" name=\"").skip(1) {
-        let (name, rest) = chunk.split_once("\" value=\"").expect("hidden input has a value");
-        let value = rest.split_once('"').expect("closing quote").0;
-        out.push((unescape(name), unescape(value)));
-    }
-    out
-}
-
-/// The `action` of the first form whose action contains `needle`.
-fn form_action(html: &str, needle: &str) -> String {
-    html.split("action=\"")
-        .skip(1)
-        .map(|c| c.split_once('"').unwrap().0.replace("&amp;", "&"))
-        .find(|a| a.contains(needle))
-        .unwrap_or_else(|| panic!("no form posting to {needle} in {html}"))
-}
 
 struct Sandbox {
     app: TestApp,

@@ -47,4 +47,5 @@ mod openedx_outbox;
 mod openedx_sandbox;
 mod site;
 mod staff_console;
+mod staff_orders;
 mod users_api;

@@ -1,0 +1,257 @@
+//! The staff orders console (`/staff/orders/`): find an order by id, reference number or the
+//! purchaser's email, see its lines, state transitions and gateway transactions, and refund a
+//! fulfilled order (what the original does in Django admin). The refund itself is
+//! [`refunds::refund_order`]; this page only collects the reason and what happens to the
+//! enrollments, and audits who asked.
+
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use rusqlite::{Connection, params};
+use serde::Deserialize;
+
+use super::model::{LineRow, OrderRow, OrderState};
+use super::refunds::{self, AfterRefund};
+use super::service::CommerceError;
+use super::store;
+use super::store_orders::TransactionRow;
+use crate::app::AppState;
+use crate::http::auth::StaffAccess;
+use crate::http::error::AppError;
+use crate::http::page::PageCtx;
+use crate::staff::pages::staff_page;
+
+/// One row of the search results.
+struct Found {
+    id: i64,
+    state: String,
+    total: String,
+    reference: String,
+    email: String,
+    created_on: String,
+}
+
+/// The newest 50 orders matching `q` (an order id, a reference number, or part of an email);
+/// the newest 50 of all when `q` is empty.
+fn search(c: &Connection, q: &str) -> rusqlite::Result<Vec<Found>> {
+    c.prepare(
+        "SELECT o.id, o.state, o.total_price_paid, COALESCE(o.reference_number, ''), u.email, o.created_on
+         FROM orders o JOIN users u ON u.id = o.purchaser_id
+         WHERE ?1 = '' OR CAST(o.id AS TEXT) = ?1 OR o.reference_number = ?1 OR u.email LIKE '%' || ?1 || '%'
+         ORDER BY o.id DESC LIMIT 50",
+    )?
+    .query_map(params![q], |r| {
+        Ok(Found {
+            id: r.get(0)?,
+            state: r.get(1)?,
+            total: r.get(2)?,
+            reference: r.get(3)?,
+            email: r.get(4)?,
+            created_on: r.get(5)?,
+        })
+    })?
+    .collect()
+}
+
+/// `(from, to, reason, when)` of every transition of an order, oldest first.
+fn transitions(c: &Connection, order: i64) -> rusqlite::Result<Vec<(String, String, String, String)>> {
+    c.prepare(
+        "SELECT COALESCE(from_state, ''), to_state, reason, created_on FROM order_transitions
+         WHERE order_id = ?1 ORDER BY id",
+    )?
+    .query_map([order], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+    .collect()
+}
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// GET `/staff/orders/?q=`.
+pub async fn list(
+    State(state): State<AppState>,
+    _s: StaffAccess,
+    ctx: PageCtx,
+    Query(query): Query<SearchQuery>,
+) -> Result<Markup, AppError> {
+    let q = query.q.trim().to_owned();
+    let needle = q.clone();
+    let rows = state
+        .db
+        .read(move |c| Ok::<_, CommerceError>(search(c, &needle)?))
+        .await?;
+    Ok(staff_page(
+        &ctx,
+        "Orders",
+        html! {
+            form method="get" action=(ctx.prefix.url("/staff/orders/")) role="search" {
+                label for="order-q" { "Order id, reference number or email" }
+                input id="order-q" type="search" name="q" value=(q);
+                button type="submit" { "Search" }
+            }
+            @if rows.is_empty() { p { "No orders match." } }
+            @else {
+                div class="table-wrap" {
+                    table {
+                        thead { tr {
+                            th scope="col" { "Order" } th scope="col" { "Purchaser" } th scope="col" { "State" }
+                            th scope="col" { "Total" } th scope="col" { "Created" }
+                        } }
+                        tbody {
+                            @for o in &rows {
+                                tr {
+                                    td { a href=(ctx.prefix.url(&format!("/staff/orders/{}/", o.id))) {
+                                        "#" (o.id) @if !o.reference.is_empty() { " " (o.reference) }
+                                    } }
+                                    td { (o.email) }
+                                    td { span class="tag" { (o.state) } }
+                                    td { "$" (o.total) }
+                                    td { (o.created_on) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+type Detail = (
+    OrderRow,
+    String,
+    Vec<LineRow>,
+    Vec<(String, String, String, String)>,
+    Vec<TransactionRow>,
+);
+
+/// GET `/staff/orders/{id}/`.
+pub async fn detail(
+    State(state): State<AppState>,
+    _s: StaffAccess,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+) -> Result<Markup, AppError> {
+    let found: Option<Detail> = state
+        .db
+        .read(move |c| {
+            let Some(o) = store::order(c, id)? else {
+                return Ok::<_, CommerceError>(None);
+            };
+            let email: String =
+                c.query_row("SELECT email FROM users WHERE id = ?1", [o.purchaser_id], |r| {
+                    r.get(0)
+                })?;
+            let lines = store::lines(c, id)?;
+            Ok(Some((
+                o,
+                email,
+                lines,
+                transitions(c, id)?,
+                store::transactions(c, id)?,
+            )))
+        })
+        .await?;
+    let (o, email, lines, moves, txns) = found.ok_or_else(AppError::not_found)?;
+    let title = format!("Order #{}", o.id);
+    Ok(staff_page(
+        &ctx,
+        &title,
+        html! {
+            dl class="order-summary" {
+                dt { "Reference" } dd { (o.reference_number) }
+                dt { "Purchaser" } dd { (email) }
+                dt { "State" } dd { span class="tag order-state" { (o.state.as_str()) } }
+                dt { "Total paid" } dd { "$" (o.total_price_paid) }
+                dt { "Created" } dd { (o.created_on) }
+            }
+            h2 { "Lines" }
+            ul { @for l in &lines { li { (l.description) " — $" (l.discounted_price) " (list $" (l.unit_price) ")" } } }
+            h2 { "History" }
+            ol class="order-history" {
+                @for (from, to, reason, when) in &moves {
+                    li { (when) ": " (if from.is_empty() { "new" } else { from }) " → " (to)
+                        @if !reason.is_empty() { " (" (reason) ")" } }
+                }
+            }
+            h2 { "Transactions" }
+            @if txns.is_empty() { p { "None." } }
+            ul class="order-transactions" {
+                @for (tid, amount, _, kind, when) in &txns { li { (when) ": " (kind) " $" (amount) " — " code { (tid) } } }
+            }
+            @if o.state == OrderState::Fulfilled {
+                h2 { "Refund" }
+                form method="post" action=(ctx.prefix.url(&format!("/staff/orders/{}/refund/", o.id))) {
+                    @if let Some(t) = &ctx.csrf_token { input type="hidden" name="csrfmiddlewaretoken" value=(t); }
+                    label for="refund-reason" { "Reason (kept with the refund)" }
+                    input id="refund-reason" type="text" name="reason" required maxlength="500";
+                    fieldset {
+                        legend { "Enrollments bought with this order" }
+                        label { input type="radio" name="after" value="downgrade" checked; " Keep as audit" }
+                        label { input type="radio" name="after" value="unenroll"; " Unenroll" }
+                    }
+                    button type="submit" { "Refund $" (o.total_price_paid) }
+                }
+            }
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct RefundForm {
+    #[serde(default)]
+    reason: String,
+    after: Option<String>,
+}
+
+/// POST `/staff/orders/{id}/refund/`: refunds through the gateway, then back to the order.
+pub async fn refund(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<RefundForm>,
+) -> Result<Response, AppError> {
+    let reason = f.reason.trim().to_owned();
+    if reason.is_empty() {
+        return Err(AppError::field("reason", "Say why the order is refunded."));
+    }
+    let after = match f.after.as_deref() {
+        None | Some("downgrade") => AfterRefund::Downgrade,
+        Some("unenroll") => AfterRefund::Unenroll,
+        Some(_) => return Err(AppError::field("after", "Choose downgrade or unenroll.")),
+    };
+    let exists = state
+        .db
+        .read(move |c| Ok::<_, CommerceError>(store::order(c, id)?.is_some()))
+        .await?;
+    if !exists {
+        return Err(AppError::not_found());
+    }
+    let why = format!("{reason} (by {})", s.actor);
+    refunds::refund_order(&state, id, why, after)
+        .await
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let now = state.clock.now();
+    let actor = s.actor.clone();
+    state
+        .db
+        .write(move |c| {
+            crate::audit::record(
+                c,
+                None,
+                &actor,
+                "refund",
+                "order",
+                &id.to_string(),
+                None,
+                None,
+                now,
+            )?;
+            Ok::<_, CommerceError>(())
+        })
+        .await?;
+    Ok(Redirect::to(&ctx.prefix.url(&format!("/staff/orders/{id}/"))).into_response())
+}
