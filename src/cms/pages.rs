@@ -30,7 +30,7 @@ fn staff_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
             noindex: true,
             ..Meta::default()
         },
-        html! { section class="container staff-cms" { (body) } },
+        html! { section class="container staff-cms" { (crate::staff::pages::staff_nav(ctx)) (body) } },
     )
 }
 

@@ -43,6 +43,7 @@ async fn mailbox(
         },
         html! {
             section class="container" {
+                (crate::staff::pages::staff_nav(&ctx))
                 h1 { "Sandbox mailbox" }
                 @if sandboxed {
                     p { "No SMTP server is configured (MITXONLINE_SMTP_URL), so outgoing mail is kept here." }

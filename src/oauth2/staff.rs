@@ -38,6 +38,7 @@ fn view(
         },
         html! {
             section class="container" {
+                (crate::staff::pages::staff_nav(ctx))
                 h1 { "OAuth2 applications" }
                 p { "Clients of our OAuth2/OIDC provider (Open edX logs learners in through it). Discovery: "
                     code { "/.well-known/openid-configuration" } }

@@ -67,6 +67,20 @@ pub const CONSOLES: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The staff navigation: the staff home and every console page.
+pub fn staff_nav(ctx: &PageCtx) -> Markup {
+    html! {
+        nav aria-label="Staff" {
+            ul class="nav-list" {
+                li { a href=(ctx.prefix.url("/staff/")) { "Staff home" } }
+                @for (path, name, _) in CONSOLES {
+                    li { a href=(ctx.prefix.url(path)) { (name) } }
+                }
+            }
+        }
+    }
+}
+
 /// A page of the staff console: the staff navigation, a heading and `body`.
 pub fn staff_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
     page(
@@ -78,14 +92,7 @@ pub fn staff_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
         },
         html! {
             div class="container" {
-                nav aria-label="Staff" {
-                    ul class="nav-list" {
-                        li { a href=(ctx.prefix.url("/staff/")) { "Staff home" } }
-                        @for (path, name, _) in CONSOLES {
-                            li { a href=(ctx.prefix.url(path)) { (name) } }
-                        }
-                    }
-                }
+                (staff_nav(ctx))
                 h1 { (title) }
                 (body)
             }

@@ -41,6 +41,7 @@ fn view(ctx: &PageCtx, users: &[User], total: i64, term: &str, can_edit: bool) -
         },
         html! {
             section class="container" {
+                (crate::staff::pages::staff_nav(ctx))
                 h1 { "Users and roles" }
                 form method="get" action=(p.url("/staff/users/")) {
                     label for="q" { "Search by name, username or email" }

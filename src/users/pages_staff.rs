@@ -36,6 +36,7 @@ fn view(ctx: &PageCtx, keys: &[ApiKey], created: Option<(&ApiKey, &str)>, errors
         },
         html! {
             section class="container" {
+                (crate::staff::pages::staff_nav(ctx))
                 h1 { "API keys" }
                 p { "Service accounts send " code { "Authorization: Api-Key <key>" } ". Only a hash of each key is stored." }
                 @if let Some((k, secret)) = created {

@@ -46,6 +46,7 @@ fn view(
         },
         html! {
             section class="container" {
+                (crate::staff::pages::staff_nav(ctx))
                 h1 { "Service bearer tokens" }
                 p { "Services send " code { "Authorization: Bearer <token>" } " and act as the account the token belongs to (a staff account for SCIM)." }
                 @if let Some(t) = created {

@@ -61,6 +61,7 @@ async fn sandbox_page(
     let list = |k: &str| snap[k].as_array().cloned().unwrap_or_default();
     let content = html! {
         section class="container" {
+            (crate::staff::pages::staff_nav(&ctx))
             h1 { "Sandbox Open edX" }
             p {
                 "Open edX is not configured (MITXONLINE_OPENEDX_API_BASE_URL is unset), so learners' edX accounts, "
