@@ -1,5 +1,6 @@
 //! The demo data set loaded by `mitxonline demo` and `serve --demo`: idempotent, so loading it
-//! twice changes nothing. Domain modules add their part in [`load`].
+//! twice changes nothing. Domain modules add their part in [`load`]; the demo learner's
+//! profile, enrollments and coupon are in [`crate::demo_learner`].
 
 use std::fmt;
 
@@ -17,6 +18,7 @@ pub const DEMO_PASSWORD: &str = "mitxonline-demo";
 pub struct DemoReport {
     pub users_created: usize,
     pub catalog: crate::catalog::demo::Loaded,
+    pub learner: crate::demo_learner::Added,
 }
 
 impl fmt::Display for DemoReport {
@@ -27,6 +29,12 @@ impl fmt::Display for DemoReport {
             f,
             "; catalog: {} courses, {} runs, {} programs, {} pages created",
             c.courses, c.runs, c.programs, c.pages
+        )?;
+        let l = &self.learner;
+        write!(
+            f,
+            "; demo learner: {} enrollments, {} discount codes created",
+            l.enrollments, l.discounts
         )
     }
 }
@@ -67,5 +75,14 @@ pub async fn load(state: &AppState) -> anyhow::Result<DemoReport> {
         .db
         .write(move |c| crate::catalog::demo::load(c, now))
         .await?;
+    report.learner = state
+        .db
+        .write(move |c| {
+            let learner = users::find_by_email(c, DEMO_LEARNER_EMAIL)?
+                .ok_or_else(|| anyhow::anyhow!("the demo learner is missing"))?;
+            crate::demo_learner::load(c, learner.id, now)
+        })
+        .await?;
+    state.outbox.wake();
     Ok(report)
 }

@@ -17,6 +17,7 @@ pub mod commerce;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod demo_learner;
 pub mod enrollment;
 pub mod http;
 pub mod integrations;

@@ -20,6 +20,7 @@ mod commerce_helpers;
 mod cybersource;
 mod cybersource_browser;
 mod cybersource_rest;
+mod demo_learner;
 mod enrollment;
 mod enrollment_crash;
 mod enrollment_helpers;
