@@ -72,7 +72,13 @@ pub async fn cart(
                         tbody {
                             @for i in &b.items {
                                 tr class="cart-item" {
-                                    td { (i.product.description) br; small { (i.product.readable_id) } }
+                                    td {
+                                        strong { (i.product.title) }
+                                        br; small { (i.product.readable_id) }
+                                        @if let (Some(start), Some(end)) = (&i.product.start_date, &i.product.end_date) {
+                                            br; small { (start.get(..10).unwrap_or(start)) " – " (end.get(..10).unwrap_or(end)) }
+                                        }
+                                    }
                                     td { "$" (i.price) }
                                 }
                             }
