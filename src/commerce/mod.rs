@@ -16,6 +16,8 @@ pub mod fulfilment;
 pub mod mails;
 pub mod model;
 pub mod pages;
+pub mod program_discount;
+pub mod receipts_redirect;
 pub mod refunds;
 pub mod service;
 pub mod shapes;
@@ -90,6 +92,11 @@ pub fn routes() -> Router<AppState> {
         .route("/checkout/result/", post(pages::result))
         .route("/orders/history/", get(pages::history))
         .route("/orders/receipt/{id}/", get(pages::receipt))
+        .route("/orders/receipt/by-run/{id}/", get(receipts_redirect::by_run))
+        .route(
+            "/orders/receipt/by-program/{id}/",
+            get(receipts_redirect::by_program),
+        )
         .route("/staff/refunds/", get(staff::refunds_page))
         .route("/staff/refunds/{id}/", post(staff::decide))
 }
