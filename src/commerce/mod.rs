@@ -4,8 +4,10 @@
 //! [`service`]; the order state machine, pending-order reuse and payment results in
 //! [`checkout`]; what a paid line grants (through the enrollment service, in the same
 //! transaction) in [`fulfilment`]; refunds and the scheduled pending-order resolution in
-//! [`refunds`]. Handlers: [`api`] (baskets, checkout, back-office result), [`api_orders`]
-//! (products, orders, refund requests), [`staff`] (discounts, refund requests page), [`pages`].
+//! [`refunds`]; the verified-program discount and its zero-value order in [`program_discount`].
+//! Handlers: [`api`] (baskets, checkout, back-office result), [`api_orders`] (products, orders,
+//! refund requests), [`staff`] (discounts, refund requests page), [`pages`],
+//! [`receipts_redirect`] (receipt links by run/program).
 
 pub mod api;
 pub mod api_checkout;

@@ -143,3 +143,26 @@ async fn a_refunded_order_is_no_longer_the_receipt_the_link_leads_to() {
     let (status, _) = location(&client, &app.url(&format!("/orders/receipt/by-run/{run}/"))).await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn under_a_path_prefix_the_receipt_link_redirects_inside_the_prefix() {
+    let app = TestApp::builder()
+        .public_url("https://api.learn.mit.edu/mitxonline")
+        .spawn()
+        .await;
+    let prog = program(&app, DEDP, Some("1000.00")).await;
+    let (run, key) = course_run(&app, "PREFIX", Some(prog), UPGRADABLE).await;
+    let (user, client) = learner(&app, "prefix@example.com").await;
+    enroll_in_program(&app, user, prog.0, Mode::Verified).await;
+    assert_eq!(post_vpe(&app, &client, &key, &json!([DEDP])).await.0, 201);
+    let order = count(&app, "SELECT max(id) FROM orders WHERE purchaser_id = ?1", user).await;
+    let (status, to) = location(
+        &client,
+        &app.url(&format!("/mitxonline/orders/receipt/by-run/{run}/")),
+    )
+    .await;
+    assert_eq!(
+        (status, to),
+        (302, format!("/mitxonline/orders/receipt/{order}/"))
+    );
+}
