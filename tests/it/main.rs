@@ -43,6 +43,7 @@ mod openedx_bench;
 mod openedx_outbox;
 mod openedx_sandbox;
 mod program_flow;
+mod program_flow_bench;
 mod program_flow_helpers;
 mod program_flow_receipts;
 mod program_flow_refusals;
