@@ -156,9 +156,15 @@ fn run_is_upgradable(c: &Connection, run: &RunFacts, now: DateTime<Utc>) -> rusq
     .query_row(params![run.id, crate::clock::to_db(now)], |r| r.get(0))
 }
 
+/// The run with this courseware id; source runs are hidden, as by the original's default
+/// manager.
 fn run_by_key(c: &Connection, run_key: &str) -> Result<RunFacts, VerifiedError> {
     let not_found = || VerifiedError::NotFound(format!("No course run with the id `{run_key}`."));
-    let id = store::run_id_by_courseware(c, run_key)?.ok_or_else(not_found)?;
+    let id: i64 = c
+        .prepare_cached("SELECT id FROM course_runs WHERE courseware_id = ?1 AND is_source_run = 0")?
+        .query_row([run_key], |r| r.get(0))
+        .optional()?
+        .ok_or_else(not_found)?;
     store::run_facts(c, id)?.ok_or_else(not_found)
 }
 

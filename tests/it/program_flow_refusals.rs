@@ -99,6 +99,17 @@ async fn unknown_programs_programs_without_an_enrollment_and_unknown_runs_are_40
         "course-v1:MITx+NOPE+1T2026",
     )
     .await;
+    // A source run is hidden, as in the original.
+    let (source, source_key) = course_run(&app, "SOURCE", Some(prog), UPGRADABLE).await;
+    app.state
+        .db
+        .write(move |c| {
+            c.execute("UPDATE course_runs SET is_source_run = 1 WHERE id = ?1", [source])
+                .map_err(mitxonline::db::DbError::from)
+        })
+        .await
+        .unwrap();
+    refused(&app, &client, &source_key, json!([DEDP]), 404, "No course run").await;
     // An unenrolled program enrollment does not count.
     let now = app.state.clock.now();
     let o = other.0;
