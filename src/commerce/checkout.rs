@@ -27,6 +27,15 @@ pub enum Started {
     Free { order: OrderRow },
 }
 
+/// How a checkout is started. The verified-program flow sets both: its discount is bound to the
+/// program's product, not the run in the basket (the original's `skip_discount_check`), and
+/// its zero-value order sends no receipt (`skip_receipt`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StartOptions {
+    pub skip_discount_check: bool,
+    pub skip_receipt: bool,
+}
+
 /// `generate_checkout_payload` up to the gateway: the gates, then a pending order (reused when
 /// one of this user's has exactly the same product versions) with fresh lines, redemptions and
 /// total.
@@ -35,6 +44,17 @@ pub fn start(
     user: i64,
     environment: &str,
     now: DateTime<Utc>,
+) -> Result<Started, CommerceError> {
+    start_with(c, user, environment, now, StartOptions::default())
+}
+
+/// [`start`] with [`StartOptions`].
+pub fn start_with(
+    c: &Connection,
+    user: i64,
+    environment: &str,
+    now: DateTime<Utc>,
+    opts: StartOptions,
 ) -> Result<Started, CommerceError> {
     let Some(basket) = service::find_basket(c, &Owner::User(user))? else {
         return Err(CommerceError::Checkout("basket-empty"));
@@ -67,7 +87,8 @@ pub fn start(
             break;
         }
     }
-    if let Some(d) = &basket.discount
+    if !opts.skip_discount_check
+        && let Some(d) = &basket.discount
         && service::usable(c, d, Some(user), &basket.product_ids(), reuse, now)?.is_err()
     {
         store::clear_basket_discount(c, basket.id)?;
@@ -101,7 +122,7 @@ pub fn start(
     store::set_total(c, order_id, total, now)?;
     if total.is_zero() {
         let id = format!("zero-{}", uuid::Uuid::new_v4().simple());
-        fulfil(
+        fulfil_with_receipt(
             c,
             order_id,
             &id,
@@ -109,6 +130,7 @@ pub fn start(
             &serde_json::json!({}),
             "zero-value order",
             now,
+            !opts.skip_receipt,
         )?;
         let order = store::order(c, order_id)?.ok_or_else(|| CommerceError::NotFound("order".into()))?;
         return Ok(Started::Free { order });
@@ -206,6 +228,21 @@ pub fn fulfil(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, CommerceError> {
+    fulfil_with_receipt(c, order_id, transaction_id, amount, data, reason, now, true)
+}
+
+/// [`fulfil`], queueing the receipt mail only when `receipt`.
+#[allow(clippy::too_many_arguments)]
+fn fulfil_with_receipt(
+    c: &Connection,
+    order_id: i64,
+    transaction_id: &str,
+    amount: Decimal,
+    data: &serde_json::Value,
+    reason: &str,
+    now: DateTime<Utc>,
+    receipt: bool,
+) -> Result<bool, CommerceError> {
     if !store::transition(
         c,
         order_id,
@@ -222,7 +259,9 @@ pub fn fulfil(
     for line in &lines {
         fulfilment::grant(c, order.purchaser_id, order_id, line, now)?;
     }
-    super::mails::queue_receipt(c, &order, &lines, now)?;
+    if receipt {
+        super::mails::queue_receipt(c, &order, &lines, now)?;
+    }
     if let Some(b) = store::basket_id(c, &Owner::User(order.purchaser_id))? {
         let mut held: Vec<i64> = store::basket_items(c, b)?.iter().map(|i| i.1).collect();
         let mut bought: Vec<i64> = lines.iter().map(|l| l.product_id).collect();

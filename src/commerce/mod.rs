@@ -4,9 +4,10 @@
 //! [`service`]; the order state machine, pending-order reuse and payment results in
 //! [`checkout`]; what a paid line grants (through the enrollment service, in the same
 //! transaction) in [`fulfilment`]; refunds and the scheduled pending-order resolution in
-//! [`refunds`]. Handlers: [`api`] (baskets, checkout, back-office result), [`api_orders`]
-//! (products, orders, refund requests), [`staff`] (discounts, refund requests page),
-//! [`staff_orders`] (order lookup and refunds for staff), [`pages`].
+//! [`refunds`]; the verified-program discount and its zero-value order in [`program_discount`].
+//! Handlers: [`api`] (baskets, checkout, back-office result), [`api_orders`] (products, orders,
+//! refund requests), [`staff`] (discounts, refund requests page), [`staff_orders`] (order lookup
+//! and refunds for staff), [`pages`], [`receipts_redirect`] (receipt links by run/program).
 
 pub mod api;
 pub mod api_checkout;
@@ -17,6 +18,8 @@ pub mod fulfilment;
 pub mod mails;
 pub mod model;
 pub mod pages;
+pub mod program_discount;
+pub mod receipts_redirect;
 pub mod refunds;
 pub mod service;
 pub mod shapes;
@@ -95,6 +98,11 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/orders/", get(staff_orders::list))
         .route("/staff/orders/{id}/", get(staff_orders::detail))
         .route("/staff/orders/{id}/refund/", post(staff_orders::refund))
+        .route("/orders/receipt/by-run/{id}/", get(receipts_redirect::by_run))
+        .route(
+            "/orders/receipt/by-program/{id}/",
+            get(receipts_redirect::by_program),
+        )
         .route("/staff/refunds/", get(staff::refunds_page))
         .route("/staff/refunds/{id}/", post(staff::decide))
 }

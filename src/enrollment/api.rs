@@ -133,7 +133,7 @@ impl Loaded {
             .collect()
     }
 
-    fn one(&self, id: i64, v: Version) -> Result<Value, AppError> {
+    pub fn one(&self, id: i64, v: Version) -> Result<Value, AppError> {
         let cx = self.cx();
         self.rows
             .iter()

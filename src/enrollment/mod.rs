@@ -1,13 +1,16 @@
 //! Enrollments: learners' course-run and program enrollments (one row per pair, reused across
 //! unenroll/re-enroll and mode changes, with `change_status` and an audit row for every
 //! change), paid runs/programs, grades pulled from Open edX, the original's enrollment APIs,
-//! the product-page enroll form and the learner dashboard. Every edX push goes through the
+//! the verified-program course enrollment ([`program_verified`]), the product-page enroll form
+//! and the learner dashboard. Every edX push goes through the
 //! outbox in the same transaction as the local change.
 
 pub mod api;
+pub mod api_verified;
 pub mod jobs;
 pub mod model;
 pub mod pages;
+pub mod program_verified;
 pub mod service;
 pub mod shapes;
 pub mod store;
@@ -25,7 +28,9 @@ pub use model::{Actor, ChangeStatus, Checks, EnrollError, Enrollment, Mode, Prog
 /// Every enrollment route, sharing one catalog snapshot.
 pub fn routes() -> Router<AppState> {
     let cache = Arc::new(CatalogCache::default());
-    api::routes(cache.clone()).merge(pages::routes().layer(axum::Extension(cache)))
+    api::routes(cache.clone())
+        .merge(api_verified::routes(cache.clone()))
+        .merge(pages::routes().layer(axum::Extension(cache)))
 }
 
 /// Registers the enrollment jobs.

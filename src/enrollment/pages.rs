@@ -147,7 +147,14 @@ async fn dashboard(
     let user = u.id;
     let programs = state
         .db
-        .read(move |c| store::programs_for_user(c, user).map_err(DbError::from))
+        .read(move |c| -> Result<_, DbError> {
+            let mut out = Vec::new();
+            for pe in store::programs_for_user(c, user)? {
+                let paid = pe.active && store::is_paid_program(c, user, pe.program_id)?;
+                out.push((pe, paid));
+            }
+            Ok(out)
+        })
         .await?;
     let cx = l.cx();
     let cat = &l.cat;
@@ -186,15 +193,23 @@ async fn dashboard(
                             }
                             " "
                             a href=(ctx.prefix.url(&format!("/dashboard/enrollments/{}/unenroll/", e.id))) { "Unenroll" }
+                            @if e.paid {
+                                " " a class="receipt" href=(ctx.prefix.url(&format!("/orders/receipt/by-run/{}/", e.run_id))) { "View receipt" }
+                            }
                         }
                     }
                 }
             }
             h2 { "My programs" }
             ul class="programs" {
-                @for pe in programs.iter().filter(|p| p.active) {
+                @for (pe, paid) in programs.iter().filter(|(p, _)| p.active) {
                     @if let Some(p) = cat.program(pe.program_id) {
-                        li { (p.title) " · " (pe.mode.as_str()) }
+                        li {
+                            (p.title) " · " (pe.mode.as_str())
+                            @if *paid {
+                                " · " a class="receipt" href=(ctx.prefix.url(&format!("/orders/receipt/by-program/{}/", pe.program_id))) { "View receipt" }
+                            }
+                        }
                     }
                 }
             }
