@@ -227,48 +227,6 @@ pub async fn update(
 }
 
 #[derive(Deserialize)]
-pub struct Link {
-    product_id: Option<i64>,
-    user_id: Option<i64>,
-    user: Option<i64>,
-}
-
-/// POST/PATCH `/{id}/products/` {product_id} or `/{id}/assignees/` {user}.
-pub async fn link(
-    State(state): State<AppState>,
-    _s: StaffAccess,
-    Path((id, what)): Path<(i64, String)>,
-    ApiJson(l): ApiJson<Link>,
-) -> Result<StatusCode, AppError> {
-    let target = match what.as_str() {
-        "products" => l
-            .product_id
-            .ok_or_else(|| AppError::field("product_id", "This field is required."))?,
-        "assignees" => l
-            .user
-            .or(l.user_id)
-            .ok_or_else(|| AppError::field("user", "This field is required."))?,
-        _ => return Err(AppError::not_found()),
-    };
-    state
-        .db
-        .write(move |c| {
-            store::discount(c, id)?.ok_or_else(|| CommerceError::NotFound("No such discount.".into()))?;
-            let r = if what == "products" {
-                store::add_discount_product(c, id, target)
-            } else {
-                store::add_discount_user(c, id, target)
-            };
-            r.map_err(|_| CommerceError::Invalid {
-                field: if what == "products" { "product_id" } else { "user" },
-                message: "No such object.".into(),
-            })
-        })
-        .await?;
-    Ok(StatusCode::CREATED)
-}
-
-#[derive(Deserialize)]
 pub struct Batch {
     #[serde(default = "one")]
     count: u32,
@@ -356,9 +314,18 @@ pub async fn refunds_page(
     ctx: PageCtx,
     identity: Identity,
 ) -> Result<Markup, AppError> {
-    let rows = state
+    let (rows, left) = state
         .db
-        .read(|c| Ok::<_, CommerceError>(refunds::list_requests(c)?))
+        .read(|c| {
+            let rows = refunds::list_requests(c)?;
+            let mut left = std::collections::HashMap::new();
+            for r in &rows {
+                if let Some(o) = store::order(c, r.order_id)? {
+                    left.insert(r.order_id, super::partial_refunds::remaining(c, &o)?);
+                }
+            }
+            Ok::<_, CommerceError>((rows, left))
+        })
         .await?;
     let csrf = identity.csrf_token();
     Ok(page(
@@ -381,6 +348,9 @@ pub async fn refunds_page(
                             form method="post" action=(ctx.prefix.url(&format!("/staff/refunds/{}/", r.id))) {
                                 input type="hidden" name="csrfmiddlewaretoken" value=(csrf);
                                 input type="hidden" name="order" value=(r.order_id);
+                                @let remaining = left.get(&r.order_id).copied().unwrap_or_default();
+                                p { "Remaining refundable: $" span class="remaining" { (remaining) } }
+                                label { "Amount (default: all that remains) " input type="text" inputmode="decimal" name="amount" placeholder=(remaining); }
                                 label { input type="radio" name="after" value="downgrade" checked; " Keep as audit" }
                                 label { input type="radio" name="after" value="unenroll"; " Unenroll" }
                                 button type="submit" name="action" value="refund" { "Refund" }
@@ -399,6 +369,7 @@ pub struct Decide {
     action: String,
     order: i64,
     after: Option<String>,
+    amount: Option<String>,
 }
 
 /// POST `/staff/refunds/{id}/`.
@@ -437,9 +408,15 @@ pub async fn decide(
                 _ => AfterRefund::Downgrade,
             };
             let reason = format!("refund request {id} approved by {}", s.actor);
-            refunds::refund_order(&state, f.order, reason, after)
+            let amount = match f.amount.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+                None => None,
+                Some(a) => {
+                    Some(super::partial_refunds::parse_amount(a).map_err(|m| AppError::field("amount", m))?)
+                }
+            };
+            super::partial_refunds::refund(&state, f.order, amount, reason, s.actor.clone(), after)
                 .await
-                .map_err(|e| AppError::BadRequest(e.to_string()))?;
+                .map_err(super::staff_refunds::refund_error)?;
         }
         _ => return Err(AppError::field("action", "Choose refund or deny.")),
     }

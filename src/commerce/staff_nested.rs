@@ -1,0 +1,584 @@
+//! The nested discount resources of the staff API (surface §2.5), under both
+//! `/api/discounts/{id}/…` and `/api/v0/discounts/{id}/…`: `redemptions/` (list), `assignees/`
+//! (list, add by `user_id`, remove), `products/` (list, add by `product_id`, remove),
+//! `tiers/` (list, create, remove), and `/api/discounts/user/` (every user–discount
+//! assignment, as the original's `UserDiscountViewSet`). Lists use the original's Refine
+//! pagination (`l` limit, default 10, at most 50; `o` offset). Staff only; unknown ids and bad
+//! bodies are 4xx naming the problem with nothing changed; every change is audited.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::discount_links::{self as links, Courseware, Tier};
+use super::model::DiscountRow;
+use super::service::CommerceError;
+use super::store;
+use crate::app::AppState;
+use crate::db::DbError;
+use crate::http::auth::StaffAccess;
+use crate::http::error::AppError;
+use crate::http::json::ApiJson;
+
+/// Refine's `l`/`o` pagination (`RefinePagination`).
+#[derive(Deserialize, Default)]
+pub struct Page {
+    l: Option<String>,
+    o: Option<String>,
+}
+
+impl Page {
+    fn parse(&self) -> Result<(i64, i64), AppError> {
+        let num = |name: &str, v: &Option<String>, default: i64| match v.as_deref() {
+            None | Some("") => Ok(default),
+            Some(s) => s
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| AppError::field(name, "A non-negative integer is required.")),
+        };
+        let limit = num("l", &self.l, 10)?;
+        Ok((if limit == 0 { 10 } else { limit.min(50) }, num("o", &self.o, 0)?))
+    }
+}
+
+fn paginated(state: &AppState, uri: &Uri, count: i64, limit: i64, offset: i64, results: Vec<Value>) -> Value {
+    let link = |o: i64| {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        q.append_pair("l", &limit.to_string());
+        if o > 0 {
+            q.append_pair("o", &o.to_string());
+        }
+        Value::String(
+            state
+                .config
+                .absolute_url(&format!("{}?{}", uri.path(), q.finish())),
+        )
+    };
+    json!({
+        "count": count,
+        "next": if offset + limit < count { link(offset + limit) } else { Value::Null },
+        "previous": if offset > 0 { link((offset - limit).max(0)) } else { Value::Null },
+        "results": results,
+    })
+}
+
+fn no_discount() -> CommerceError {
+    CommerceError::NotFound("No such discount.".into())
+}
+
+fn the_discount(c: &rusqlite::Connection, id: i64) -> Result<DiscountRow, CommerceError> {
+    store::discount(c, id)?.ok_or_else(no_discount)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn audit(
+    c: &rusqlite::Connection,
+    actor: &str,
+    action: &str,
+    object: &str,
+    id: &str,
+    before: Option<&Value>,
+    after: Option<&Value>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), CommerceError> {
+    crate::audit::record(c, None, actor, action, object, id, before, after, now)?;
+    Ok(())
+}
+
+/// GET `/{id}/redemptions/`.
+pub async fn redemptions(
+    State(state): State<AppState>,
+    _s: StaffAccess,
+    Path(id): Path<i64>,
+    Query(p): Query<Page>,
+    uri: Uri,
+) -> Result<Json<Value>, AppError> {
+    let (limit, offset) = p.parse()?;
+    let (count, rows) = state
+        .db
+        .read(move |c| {
+            let d = the_discount(c, id)?;
+            Ok::<_, CommerceError>(links::redemptions_json(c, &d, limit, offset)?)
+        })
+        .await?;
+    Ok(Json(paginated(&state, &uri, count, limit, offset, rows)))
+}
+
+/// Which nested list.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Nested {
+    Products,
+    Assignees,
+}
+
+async fn list_nested(
+    state: &AppState,
+    id: i64,
+    p: &Page,
+    uri: &Uri,
+    what: Nested,
+) -> Result<Json<Value>, AppError> {
+    let (limit, offset) = p.parse()?;
+    let all = state
+        .db
+        .read(move |c| {
+            let d = the_discount(c, id)?;
+            Ok::<_, CommerceError>(match what {
+                Nested::Products => links::products_json(c, &d)?,
+                Nested::Assignees => links::assignees_json(c, &d)?,
+            })
+        })
+        .await?;
+    let count = all.len() as i64;
+    let page = all
+        .into_iter()
+        .skip(offset as usize)
+        .take(limit as usize)
+        .collect();
+    Ok(Json(paginated(state, uri, count, limit, offset, page)))
+}
+
+/// GET `/{id}/products/`.
+pub async fn products(
+    State(state): State<AppState>,
+    _s: StaffAccess,
+    Path(id): Path<i64>,
+    Query(p): Query<Page>,
+    uri: Uri,
+) -> Result<Json<Value>, AppError> {
+    list_nested(&state, id, &p, &uri, Nested::Products).await
+}
+
+/// GET `/{id}/assignees/`.
+pub async fn assignees(
+    State(state): State<AppState>,
+    _s: StaffAccess,
+    Path(id): Path<i64>,
+    Query(p): Query<Page>,
+    uri: Uri,
+) -> Result<Json<Value>, AppError> {
+    list_nested(&state, id, &p, &uri, Nested::Assignees).await
+}
+
+#[derive(Deserialize)]
+pub struct LinkBody {
+    product_id: Option<i64>,
+    user_id: Option<i64>,
+    user: Option<i64>,
+}
+
+/// Adds (or removes) a product or user; returns the discount's whole list as the original
+/// does, 201 when something was added, 200 otherwise.
+async fn change_link(
+    state: &AppState,
+    actor: String,
+    id: i64,
+    what: Nested,
+    target: i64,
+    add: bool,
+) -> Result<Response, AppError> {
+    let now = state.clock.now();
+    let (changed, list) = state
+        .db
+        .write(move |c| {
+            let d = the_discount(c, id)?;
+            let (field, object) = match what {
+                Nested::Products => ("product_id", "discount_product"),
+                Nested::Assignees => ("user_id", "discount_assignee"),
+            };
+            let exists = match what {
+                Nested::Products => store::product(c, target)?.is_some(),
+                Nested::Assignees => links::user(c, target)?.is_some(),
+            };
+            if !exists {
+                let msg = if add { "No such object." } else { "Not found." };
+                return Err(if add {
+                    CommerceError::Invalid {
+                        field,
+                        message: format!("{msg} ({target})"),
+                    }
+                } else {
+                    CommerceError::NotFound(format!("No such {}: {target}.", &field[..field.len() - 3]))
+                });
+            }
+            let linked = match what {
+                Nested::Products => links::is_product_linked(c, id, target)?,
+                Nested::Assignees => links::is_user_assigned(c, id, target)?,
+            };
+            let changed = match (add, linked, what) {
+                (true, false, Nested::Products) => {
+                    store::add_discount_product(c, id, target)?;
+                    true
+                }
+                (true, false, Nested::Assignees) => {
+                    store::add_discount_user(c, id, target)?;
+                    true
+                }
+                (false, true, Nested::Products) => links::remove_product(c, id, target)?,
+                (false, true, Nested::Assignees) => links::remove_assignee(c, id, target)?,
+                (false, false, _) => {
+                    return Err(CommerceError::NotFound(format!(
+                        "{} {target} is not linked to discount {id}.",
+                        if what == Nested::Products {
+                            "Product"
+                        } else {
+                            "User"
+                        }
+                    )));
+                }
+                (true, true, _) => false,
+            };
+            if changed {
+                let detail = json!({"discount": id, field: target});
+                let (before, after) = if add {
+                    (None, Some(&detail))
+                } else {
+                    (Some(&detail), None)
+                };
+                audit(
+                    c,
+                    &actor,
+                    if add { "add" } else { "remove" },
+                    object,
+                    &id.to_string(),
+                    before,
+                    after,
+                    now,
+                )?;
+            }
+            let list = match what {
+                Nested::Products => links::products_json(c, &d)?,
+                Nested::Assignees => links::assignees_json(c, &d)?,
+            };
+            Ok::<_, CommerceError>((changed, list))
+        })
+        .await?;
+    let status = if add && changed {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(Value::Array(list))).into_response())
+}
+
+/// POST/PATCH `/{id}/products/` (and PATCH `/{id}/products/{pk}/`) with `{product_id}`.
+pub async fn add_product(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    Path(path): Path<Vec<(String, String)>>,
+    ApiJson(b): ApiJson<LinkBody>,
+) -> Result<Response, AppError> {
+    let id = discount_id(&path)?;
+    let target = b
+        .product_id
+        .ok_or_else(|| AppError::field("product_id", "This field is required."))?;
+    change_link(&state, s.actor, id, Nested::Products, target, true).await
+}
+
+/// POST/PATCH `/{id}/assignees/` (and PATCH `/{id}/assignees/{pk}/`) with `{user_id}` (or
+/// `{user}`, the v0 spelling).
+pub async fn add_assignee(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    Path(path): Path<Vec<(String, String)>>,
+    ApiJson(b): ApiJson<LinkBody>,
+) -> Result<Response, AppError> {
+    let id = discount_id(&path)?;
+    let target = b
+        .user_id
+        .or(b.user)
+        .ok_or_else(|| AppError::field("user_id", "This field is required."))?;
+    change_link(&state, s.actor, id, Nested::Assignees, target, true).await
+}
+
+fn discount_id(path: &[(String, String)]) -> Result<i64, AppError> {
+    path.iter()
+        .find(|(k, _)| k == "id")
+        .and_then(|(_, v)| v.parse().ok())
+        .ok_or_else(|| AppError::NotFound("No such discount.".into()))
+}
+
+/// DELETE `/{id}/products/{product_id}/`.
+pub async fn remove_product(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    Path((id, product)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    change_link(&state, s.actor, id, Nested::Products, product, false).await
+}
+
+/// DELETE `/{id}/assignees/{user_id}/`.
+pub async fn remove_assignee(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    Path((id, user)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    change_link(&state, s.actor, id, Nested::Assignees, user, false).await
+}
+
+/// GET `/{id}/tiers/`: the flexible-price tiers using this discount.
+pub async fn tiers(
+    State(state): State<AppState>,
+    _s: StaffAccess,
+    Path(id): Path<i64>,
+    Query(p): Query<Page>,
+    uri: Uri,
+) -> Result<Json<Value>, AppError> {
+    let (limit, offset) = p.parse()?;
+    let all = state
+        .db
+        .read(move |c| {
+            the_discount(c, id)?;
+            let mut out = Vec::new();
+            for t in links::tiers(c, id)? {
+                out.push(links::tier_json(c, &t)?);
+            }
+            Ok::<_, CommerceError>(out)
+        })
+        .await?;
+    let count = all.len() as i64;
+    let page = all
+        .into_iter()
+        .skip(offset as usize)
+        .take(limit as usize)
+        .collect();
+    Ok(Json(paginated(&state, &uri, count, limit, offset, page)))
+}
+
+#[derive(Deserialize)]
+pub struct TierBody {
+    /// `course` or `program`.
+    courseware_type: Option<String>,
+    courseware_id: Option<Value>,
+    current: Option<bool>,
+    income_threshold_usd: Option<Value>,
+}
+
+/// Parses a tier body (also used by the staff page's form).
+pub fn parse_tier(discount: i64, b: &TierBody) -> Result<Tier, AppError> {
+    let id = match &b.courseware_id {
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .filter(|n| *n > 0)
+    .ok_or_else(|| AppError::field("courseware_id", "A valid course or program id is required."))?;
+    let courseware = match b.courseware_type.as_deref() {
+        Some("course") => Courseware::Course(id),
+        Some("program") => Courseware::Program(id),
+        _ => return Err(AppError::field("courseware_type", "Choose course or program.")),
+    };
+    let threshold = match &b.income_threshold_usd {
+        Some(Value::Number(n)) => n.to_string().parse::<Decimal>().ok(),
+        Some(Value::String(s)) => s.trim().parse::<Decimal>().ok(),
+        _ => None,
+    }
+    .filter(|d| !d.is_sign_negative())
+    .ok_or_else(|| AppError::field("income_threshold_usd", "A non-negative number is required."))?;
+    Ok(Tier {
+        id: 0,
+        discount_id: discount,
+        courseware,
+        current: b.current.unwrap_or(true),
+        income_threshold_usd: threshold,
+    })
+}
+
+/// Creates a tier (audited); `None` when the discount does not exist.
+pub async fn create_tier_for(state: &AppState, actor: String, t: Tier) -> Result<Value, AppError> {
+    let now = state.clock.now();
+    Ok(state
+        .db
+        .write(move |c| {
+            the_discount(c, t.discount_id)?;
+            if !links::courseware_exists(c, t.courseware)? {
+                return Err(CommerceError::Invalid {
+                    field: "courseware_id",
+                    message: "No such course or program.".into(),
+                });
+            }
+            let id = links::insert_tier(c, &t, now)?;
+            let tier = links::tier(c, id)?
+                .ok_or_else(|| CommerceError::Db(DbError::from(rusqlite::Error::QueryReturnedNoRows)))?;
+            let out = links::tier_json(c, &tier)?;
+            audit(
+                c,
+                &actor,
+                "create",
+                "flexible_price_tier",
+                &id.to_string(),
+                None,
+                Some(&out),
+                now,
+            )?;
+            Ok::<_, CommerceError>(out)
+        })
+        .await?)
+}
+
+/// POST `/{id}/tiers/` {courseware_type, courseware_id, current, income_threshold_usd}.
+pub async fn create_tier(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<TierBody>,
+) -> Result<Response, AppError> {
+    let t = parse_tier(id, &b)?;
+    let out = create_tier_for(&state, s.actor, t).await?;
+    Ok((StatusCode::CREATED, Json(out)).into_response())
+}
+
+/// DELETE `/{id}/tiers/{tier_id}/`.
+pub async fn delete_tier(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    Path((id, tier)): Path<(i64, i64)>,
+) -> Result<StatusCode, AppError> {
+    let now = state.clock.now();
+    state
+        .db
+        .write(move |c| {
+            the_discount(c, id)?;
+            let t = links::tier(c, tier)?
+                .filter(|t| t.discount_id == id)
+                .ok_or_else(|| CommerceError::NotFound(format!("No tier {tier} uses discount {id}.")))?;
+            let before = links::tier_json(c, &t)?;
+            links::delete_tier(c, tier)?;
+            audit(
+                c,
+                &s.actor,
+                "delete",
+                "flexible_price_tier",
+                &tier.to_string(),
+                Some(&before),
+                None,
+                now,
+            )?;
+            Ok::<_, CommerceError>(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// GET `/api/discounts/user/`: every user–discount assignment `{id, discount, user}`.
+pub async fn user_discounts(
+    State(state): State<AppState>,
+    _s: StaffAccess,
+    Query(p): Query<Page>,
+    uri: Uri,
+) -> Result<Json<Value>, AppError> {
+    let (limit, offset) = p.parse()?;
+    let (count, rows) = state
+        .db
+        .read(move |c| Ok::<_, CommerceError>(links::all_assignments(c, limit, offset)?))
+        .await?;
+    Ok(Json(paginated(&state, &uri, count, limit, offset, rows)))
+}
+
+#[derive(Deserialize)]
+pub struct UserDiscountBody {
+    discount: Option<i64>,
+    user: Option<i64>,
+}
+
+/// POST `/api/discounts/user/` {discount, user}.
+pub async fn create_user_discount(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    ApiJson(b): ApiJson<UserDiscountBody>,
+) -> Result<Response, AppError> {
+    let discount = b
+        .discount
+        .ok_or_else(|| AppError::field("discount", "This field is required."))?;
+    let user = b
+        .user
+        .ok_or_else(|| AppError::field("user", "This field is required."))?;
+    let now = state.clock.now();
+    let out = state
+        .db
+        .write(move |c| {
+            if store::discount(c, discount)?.is_none() {
+                return Err(CommerceError::Invalid {
+                    field: "discount",
+                    message: format!("Invalid pk \"{discount}\" - object does not exist."),
+                });
+            }
+            if links::user(c, user)?.is_none() {
+                return Err(CommerceError::Invalid {
+                    field: "user",
+                    message: format!("Invalid pk \"{user}\" - object does not exist."),
+                });
+            }
+            if links::is_user_assigned(c, discount, user)? {
+                return Err(CommerceError::Invalid {
+                    field: "user",
+                    message: "This user is already assigned to this discount.".into(),
+                });
+            }
+            store::add_discount_user(c, discount, user)?;
+            let row = links::assignments_of(c, discount, user)?;
+            audit(
+                c,
+                &s.actor,
+                "add",
+                "discount_assignee",
+                &discount.to_string(),
+                None,
+                Some(&row),
+                now,
+            )?;
+            Ok::<_, CommerceError>(row)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(out)).into_response())
+}
+
+/// GET `/api/discounts/user/{id}/`.
+pub async fn user_discount(
+    State(state): State<AppState>,
+    _s: StaffAccess,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    let row = state
+        .db
+        .read(move |c| Ok::<_, CommerceError>(links::assignment_by_id(c, id)?))
+        .await?;
+    Ok(Json(row.ok_or_else(|| {
+        AppError::NotFound("No such user discount.".into())
+    })?))
+}
+
+/// DELETE `/api/discounts/user/{id}/`.
+pub async fn delete_user_discount(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    let now = state.clock.now();
+    state
+        .db
+        .write(move |c| {
+            let row = links::assignment_by_id(c, id)?
+                .ok_or_else(|| CommerceError::NotFound("No such user discount.".into()))?;
+            links::delete_assignment(c, id)?;
+            let discount = row["discount"].to_string();
+            audit(
+                c,
+                &s.actor,
+                "remove",
+                "discount_assignee",
+                &discount,
+                Some(&row),
+                None,
+                now,
+            )?;
+            Ok::<_, CommerceError>(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
