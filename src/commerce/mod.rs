@@ -4,8 +4,11 @@
 //! [`service`]; the order state machine, pending-order reuse and payment results in
 //! [`checkout`]; what a paid line grants (through the enrollment service, in the same
 //! transaction) in [`fulfilment`]; refunds and the scheduled pending-order resolution in
-//! [`refunds`]. Handlers: [`api`] (baskets, checkout, back-office result), [`api_orders`]
-//! (products, orders, refund requests), [`staff`] (discounts, refund requests page), [`pages`].
+//! [`refunds`] and [`partial_refunds`]. Handlers: [`api`] (baskets, checkout, back-office
+//! result), [`api_orders`] (products, orders, refund requests), [`staff`] (discounts, refund
+//! requests page), [`staff_nested`] and [`staff_tiers`] (a discount's products, assignees,
+//! redemptions and flexible-price tiers), [`staff_refunds`] (refund API), [`staff_pages`]
+//! (staff discount pages), [`pages`].
 
 pub mod api;
 pub mod api_checkout;
@@ -25,6 +28,7 @@ pub mod staff;
 pub mod staff_nested;
 pub mod staff_pages;
 pub mod staff_refunds;
+pub mod staff_tiers;
 pub mod store;
 pub mod store_orders;
 
@@ -140,9 +144,9 @@ fn nested_discount_routes(base: &str) -> Router<AppState> {
         )
         .route(
             &r("/{id}/tiers/"),
-            get(staff_nested::tiers).post(staff_nested::create_tier),
+            get(staff_tiers::tiers).post(staff_tiers::create_tier),
         )
-        .route(&r("/{id}/tiers/{pk}/"), delete(staff_nested::delete_tier))
+        .route(&r("/{id}/tiers/{pk}/"), delete(staff_tiers::delete_tier))
 }
 
 /// Registers the scheduled pending-order resolution (the original had the task but never

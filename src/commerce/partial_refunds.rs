@@ -114,6 +114,8 @@ fn reserve(
         }
         Some(a) => a,
     };
+    let mut amount = amount;
+    amount.rescale(2);
     if amount.is_zero() && !order.total_price_paid.is_zero() {
         return Err(amount_error(
             "Nothing remains to be refunded on this order.".into(),

@@ -1,7 +1,9 @@
 //! Refunds through the CyberSource REST API (or the sandbox) and the pending-order resolution
 //! job (surface §3.6–3.7). The network call happens between two transactions: read what to
 //! refund, ask the gateway, then record the refund — only a successful refund (ACCEPT or
-//! PENDING) changes anything; a duplicate is never counted as a refund.
+//! PENDING) changes anything; a duplicate is never counted as a refund. Amounts, partial
+//! refunds and the reservation that prevents over-refunding are in [`super::partial_refunds`];
+//! [`refund_order`] refunds whatever remains.
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, params};

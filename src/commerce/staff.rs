@@ -410,13 +410,14 @@ pub async fn decide(
             let reason = format!("refund request {id} approved by {}", s.actor);
             let amount = match f.amount.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
                 None => None,
-                Some(a) => {
-                    Some(super::partial_refunds::parse_amount(a).map_err(|m| AppError::field("amount", m))?)
-                }
+                Some(a) => Some(
+                    super::partial_refunds::parse_amount(a)
+                        .map_err(|m| AppError::BadRequest(format!("amount: {m}")))?,
+                ),
             };
             super::partial_refunds::refund(&state, f.order, amount, reason, s.actor.clone(), after)
                 .await
-                .map_err(super::staff_refunds::refund_error)?;
+                .map_err(|e| super::staff_refunds::page_error(super::staff_refunds::refund_error(e)))?;
         }
         _ => return Err(AppError::field("action", "Choose refund or deny.")),
     }

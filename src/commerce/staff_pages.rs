@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::discount_links as links;
 use super::service::CommerceError;
-use super::staff_nested::{self, TierBody};
+use super::staff_tiers::{self, TierBody};
 use super::{shapes, store};
 use crate::app::AppState;
 use crate::http::auth::StaffAccess;
@@ -223,7 +223,7 @@ async fn add_tier(
         "current": f.current.is_some(),
     }))
     .map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let t = staff_nested::parse_tier(id, &body)?;
-    staff_nested::create_tier_for(&state, st.actor, t).await?;
+    let t = staff_tiers::parse_tier(id, &body)?;
+    staff_tiers::create_tier_for(&state, st.actor, t).await?;
     Ok(Redirect::to(&ctx.prefix.url(&format!("/staff/discounts/{id}/#tiers"))).into_response())
 }

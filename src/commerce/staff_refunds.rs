@@ -31,6 +31,21 @@ pub fn refund_error(e: RefundError) -> AppError {
     }
 }
 
+/// The same, for an HTML page: field errors spelled out (`amount: …`), since the HTML error
+/// page shows only the message.
+pub fn page_error(e: AppError) -> AppError {
+    match e {
+        AppError::Invalid(fields) => AppError::BadRequest(
+            fields
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", v.join(" ")))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        other => other,
+    }
+}
+
 async fn summary(state: &AppState, id: i64) -> Result<Value, AppError> {
     {
         let v = state

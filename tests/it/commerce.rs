@@ -32,7 +32,11 @@ fn form_action(html: &str, needle: &str) -> String {
 }
 
 /// Pays a checkout payload on the sandbox page; returns the browser's result form fields.
-async fn pay_on_sandbox(app: &TestApp, checkout: &Value, choice: &[(&str, &str)]) -> Vec<(String, String)> {
+pub async fn pay_on_sandbox(
+    app: &TestApp,
+    checkout: &Value,
+    choice: &[(&str, &str)],
+) -> Vec<(String, String)> {
     let fields: Vec<(String, String)> = checkout["payload"]
         .as_object()
         .unwrap()
