@@ -86,6 +86,10 @@ pub fn routes() -> Router<AppState> {
             "/api/v0/orders/{id}/refunds/",
             get(staff_refunds::list).post(staff_refunds::create),
         )
+        .route(
+            "/api/v0/orders/{id}/refunds/{refund}/",
+            axum::routing::patch(staff_refunds::settle),
+        )
         .route("/api/v0/discounts/", get(staff::list).post(staff::create))
         .route("/api/v0/discounts/{id}/", get(staff::detail).patch(staff::update))
         .merge(nested_discount_routes("/api/discounts"))

@@ -15,8 +15,11 @@
 //!    produce the original's `partially_refunded` state, which the original never produced
 //!    either: a partly refunded course is still paid for).
 //!
-//! A process that dies between steps 2 and 3 leaves the reservation `pending`: its amount
-//! stays reserved (never refunded twice) until staff look at it.
+//! When the gateway's answer is unknown (a timeout, a 5xx, an unreadable reply), or the
+//! process dies between steps 2 and 3, the reservation stays `pending`: its amount stays
+//! reserved (never refunded twice) until staff settle it with [`settle`] — `failed` gives the
+//! amount back to the balance, `done` (with the gateway's refund id) records the refund as in
+//! step 3.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
@@ -29,7 +32,7 @@ use super::service::CommerceError;
 use super::{fulfilment, mails, store};
 use crate::app::AppState;
 use crate::clock::to_db;
-use crate::integrations::cybersource::{CyberSource, RefundRequest};
+use crate::integrations::cybersource::{CyberSource, RefundRequest, RestError};
 
 /// Paid minus every done or pending refund.
 pub fn remaining(c: &Connection, order: &OrderRow) -> rusqlite::Result<Decimal> {
@@ -180,6 +183,15 @@ pub async fn refund(
     let refund_id = r.refund;
     let (transaction, raw) = match asked {
         Ok(v) => v,
+        // The gateway may or may not have refunded (a timeout, a 5xx, an unreadable reply):
+        // the reservation stays pending, keeping its amount out of reach, until staff settle
+        // it with [`settle`] after looking at CyberSource.
+        Err(RefundError::Gateway(e)) if e.is_transient() || matches!(e, RestError::BadResponse(_)) => {
+            return Err(RefundError::Unknown {
+                refund: refund_id,
+                cause: e.to_string(),
+            });
+        }
         Err(e) => {
             state
                 .db
@@ -268,4 +280,69 @@ fn record(
         now,
     )?;
     store::order(c, order.id)?.ok_or_else(|| CommerceError::NotFound("order".into()))
+}
+
+/// Staff settle a refund left `pending` (see the module doc): `None` marks it failed and
+/// releases its amount; `Some(transaction id)` records it as done, as a successful reply would.
+pub async fn settle(
+    state: &AppState,
+    order_id: i64,
+    refund_id: i64,
+    done: Option<String>,
+    actor: String,
+    after: AfterRefund,
+) -> Result<OrderRow, RefundError> {
+    let now = state.clock.now();
+    let out = state
+        .db
+        .write(move |c| {
+            let order = store::order(c, order_id)?.ok_or(RefundError::NoOrder)?;
+            let row = refunds_of(c, order_id)?
+                .into_iter()
+                .find(|r| r.0 == refund_id)
+                .ok_or_else(|| {
+                    RefundError::Commerce(CommerceError::NotFound("No such refund of this order.".into()))
+                })?;
+            if row.3 != "pending" {
+                return Err(RefundError::Commerce(CommerceError::Invalid {
+                    field: "status",
+                    message: format!("Only a pending refund can be settled (this one is {}).", row.3),
+                }));
+            }
+            match done {
+                None => {
+                    c.execute(
+                        "UPDATE order_refunds SET status = 'failed', updated_on = ?2 WHERE id = ?1",
+                        params![refund_id, to_db(now)],
+                    )?;
+                    crate::audit::record(
+                        c,
+                        None,
+                        &actor,
+                        "release_refund",
+                        "order",
+                        &order_id.to_string(),
+                        None,
+                        Some(&json!({"refund": refund_id, "amount": row.1.to_string()})),
+                        now,
+                    )?;
+                    Ok(order)
+                }
+                Some(txn) => Ok(record(
+                    c,
+                    refund_id,
+                    &order,
+                    row.1,
+                    &txn,
+                    &json!({"settled_by": actor}),
+                    &row.2,
+                    &actor,
+                    after,
+                    now,
+                )?),
+            }
+        })
+        .await?;
+    state.outbox.wake();
+    Ok(out)
 }

@@ -102,6 +102,10 @@ pub enum RefundError {
     Gateway(#[from] RestError),
     #[error("The gateway did not accept the refund (decision {0}).")]
     NotAccepted(&'static str),
+    #[error(
+        "CyberSource's answer is unknown ({cause}); refund {refund} stays pending with its amount reserved until staff settle it"
+    )]
+    Unknown { refund: i64, cause: String },
     #[error(transparent)]
     Commerce(#[from] CommerceError),
 }

@@ -1,7 +1,9 @@
 //! The staff refund API: `GET /api/v0/orders/{id}/refunds/` (what was paid, what remains,
 //! every refund) and `POST` the same path with `{amount?, reason?, unenroll?}` to refund an
-//! amount (default: all that remains) through [`super::partial_refunds`]. The original only
-//! had the Django admin form for this; the JSON names follow its Transaction model.
+//! amount (default: all that remains) through [`super::partial_refunds`]; `PATCH
+//! /api/v0/orders/{id}/refunds/{refund_id}/` settles a refund whose gateway answer was
+//! unknown. The original only had the Django admin form for this; the JSON names follow its
+//! Transaction model.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -27,6 +29,7 @@ pub fn refund_error(e: RefundError) -> AppError {
         RefundError::Commerce(c) => c.into(),
         RefundError::NoOrder => AppError::NotFound("No such order.".into()),
         e @ RefundError::NotFulfilled(_) => AppError::field("order", e.to_string()),
+        e @ RefundError::Unknown { .. } => AppError::Conflict(e.to_string()),
         e => AppError::BadRequest(e.to_string()),
     }
 }
@@ -136,4 +139,41 @@ pub async fn create(
         .await
         .map_err(refund_error)?;
     Ok((StatusCode::CREATED, Json(summary(&state, id).await?)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SettleBody {
+    status: Option<String>,
+    transaction_id: Option<String>,
+    #[serde(default)]
+    unenroll: bool,
+}
+
+/// PATCH `/api/v0/orders/{id}/refunds/{refund_id}/` (staff) `{status: "failed"}` or
+/// `{status: "done", transaction_id}`: settles a refund whose gateway answer was unknown.
+pub async fn settle(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    Path((id, refund)): Path<(i64, i64)>,
+    ApiJson(b): ApiJson<SettleBody>,
+) -> Result<Json<Value>, AppError> {
+    let done = match b.status.as_deref() {
+        Some("failed") => None,
+        Some("done") => Some(
+            b.transaction_id
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty() && t.len() <= 64)
+                .ok_or_else(|| AppError::field("transaction_id", "The gateway's refund id is required."))?,
+        ),
+        _ => return Err(AppError::field("status", "Choose failed or done.")),
+    };
+    let after = if b.unenroll {
+        AfterRefund::Unenroll
+    } else {
+        AfterRefund::Downgrade
+    };
+    partial_refunds::settle(&state, id, refund, done, s.actor.clone(), after)
+        .await
+        .map_err(refund_error)?;
+    Ok(Json(summary(&state, id).await?))
 }

@@ -286,3 +286,114 @@ async fn the_staff_refunds_page_takes_an_amount_defaulting_to_the_remaining_bala
     assert_eq!(summary["remaining"], "100.00");
     app.shutdown().await;
 }
+
+/// A fulfilled order paid `100.00` with CyberSource transaction data, for a gateway fake.
+async fn order_paid_at_gateway(app: &TestApp) -> i64 {
+    let (user, _) = learner(app, "gateway@example.com").await;
+    let now = mitxonline::clock::to_db(app.state.clock.now());
+    app.state
+        .db
+        .write(move |c| {
+            c.execute(
+                "INSERT INTO orders (state, purchaser_id, total_price_paid, reference_number, created_on, updated_on)
+                 VALUES ('fulfilled', ?1, '100.00', 'mitxonline-test-1', ?2, ?2)",
+                rusqlite::params![user, now],
+            )?;
+            let order = c.last_insert_rowid();
+            c.execute(
+                "INSERT INTO order_transactions (transaction_id, order_id, amount, data, transaction_type, created_on)
+                 VALUES ('7000000000000000000001', ?1, '100.00', ?2, 'payment', ?3)",
+                rusqlite::params![
+                    order,
+                    json!({"transaction_id": "7000000000000000000001", "req_amount": "100.00", "req_currency": "USD"}).to_string(),
+                    now
+                ],
+            )?;
+            Ok::<_, mitxonline::db::DbError>(order)
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_unknown_gateway_answer_keeps_the_amount_reserved_until_staff_settle_it() {
+    use crate::support::fake::{FakeServer, Reply};
+    let fake = FakeServer::start().await;
+    let app = TestApp::builder()
+        .env(
+            "MITXONLINE_CYBERSOURCE_SECURE_ACCEPTANCE_URL",
+            &format!("{}/pay", fake.url),
+        )
+        .env("MITXONLINE_CYBERSOURCE_ACCESS_KEY", "ak")
+        .env("MITXONLINE_CYBERSOURCE_PROFILE_ID", "pid")
+        .env("MITXONLINE_CYBERSOURCE_SECURITY_KEY", "sk")
+        .env("MITXONLINE_CYBERSOURCE_MERCHANT_ID", "mit_merchant")
+        .env("MITXONLINE_CYBERSOURCE_MERCHANT_KEY_ID", "key-1")
+        .env(
+            "MITXONLINE_CYBERSOURCE_MERCHANT_SECRET",
+            "c2hhcmVkLXNlY3JldC1mb3ItdGhlLWZha2U=",
+        )
+        .env("MITXONLINE_CYBERSOURCE_REST_API_URL", &fake.url)
+        .spawn()
+        .await;
+    let s = staff(&app).await;
+    let order = order_paid_at_gateway(&app).await;
+    let summary = |s: reqwest::Client, url: String| async move {
+        s.get(url).send().await.unwrap().json::<Value>().await.unwrap()
+    };
+    let url = app.url(&format!("/api/v0/orders/{order}/refunds/"));
+
+    fake.push(Reply::status(503));
+    let (st, err) = refund(&s, &app, order, json!({"amount": "40"})).await;
+    assert_eq!(st, 409, "{err}");
+    assert!(err.to_string().contains("pending"), "{err}");
+    let sum = summary(s.clone(), url.clone()).await;
+    assert_eq!(sum["remaining"], "60.00");
+    assert_eq!(sum["refunds"][0]["status"], "pending");
+    let pending = sum["refunds"][0]["id"].as_i64().unwrap();
+    // The reservation holds: 70 is more than remains.
+    let (st, err) = refund(&s, &app, order, json!({"amount": "70"})).await;
+    assert_eq!(st, 400);
+    assert!(err.get("amount").is_some(), "{err}");
+    assert_eq!(fake.count(), 1, "the refused request never reached the gateway");
+
+    let settle = |body: Value| {
+        s.patch(app.url(&format!("/api/v0/orders/{order}/refunds/{pending}/")))
+            .json(&body)
+            .send()
+    };
+    let r = settle(json!({"status": "maybe"})).await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("status"));
+    let r = settle(json!({"status": "done"})).await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("transaction_id"));
+    let r = settle(json!({"status": "failed"})).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(summary(s.clone(), url.clone()).await["remaining"], "100.00");
+    let r = settle(json!({"status": "failed"})).await.unwrap();
+    assert_eq!(r.status(), 400, "only a pending refund can be settled");
+
+    // Another unknown answer, this time settled as done: the order is refunded in full.
+    fake.push(Reply::status(503));
+    let (st, _) = refund(&s, &app, order, json!({})).await;
+    assert_eq!(st, 409);
+    let sum = summary(s.clone(), url.clone()).await;
+    let second = sum["refunds"][1]["id"].as_i64().unwrap();
+    let r = s
+        .patch(app.url(&format!("/api/v0/orders/{order}/refunds/{second}/")))
+        .json(&json!({"status": "done", "transaction_id": "7100000000000000000009"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let sum: Value = r.json().await.unwrap();
+    assert_eq!(sum["state"], "refunded");
+    assert_eq!(sum["remaining"], "0.00");
+    assert_eq!(
+        app.scalar_i64("SELECT count(*) FROM audit_log WHERE object_type = 'order' AND action IN ('refund', 'release_refund')")
+            .await,
+        2
+    );
+    app.shutdown().await;
+}
