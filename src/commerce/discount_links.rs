@@ -317,3 +317,12 @@ pub fn assignments_of(c: &Connection, discount: i64, user: i64) -> rusqlite::Res
     .optional()?
     .unwrap_or(Value::Null))
 }
+
+/// Changes a tier's `current` flag and threshold.
+pub fn update_tier(c: &Connection, t: &Tier, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    c.execute(
+        "UPDATE flexible_price_tiers SET current = ?2, income_threshold_usd = ?3, updated_on = ?4 WHERE id = ?1",
+        params![t.id, t.current, t.income_threshold_usd.to_string(), to_db(now)],
+    )?;
+    Ok(())
+}

@@ -114,7 +114,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The nested discount resources (and `/user/`) under one of the two discount prefixes.
 fn nested_discount_routes(base: &str) -> Router<AppState> {
-    use axum::routing::{delete, patch};
+    use axum::routing::patch;
     let r = |p: &str| format!("{base}{p}");
     Router::new()
         .route(
@@ -150,7 +150,10 @@ fn nested_discount_routes(base: &str) -> Router<AppState> {
             &r("/{id}/tiers/"),
             get(staff_tiers::tiers).post(staff_tiers::create_tier),
         )
-        .route(&r("/{id}/tiers/{pk}/"), delete(staff_tiers::delete_tier))
+        .route(
+            &r("/{id}/tiers/{pk}/"),
+            patch(staff_tiers::update_tier).delete(staff_tiers::delete_tier),
+        )
 }
 
 /// Registers the scheduled pending-order resolution (the original had the task but never

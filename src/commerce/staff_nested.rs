@@ -22,41 +22,89 @@ use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
 use crate::http::json::ApiJson;
 
-/// Refine's `l`/`o` pagination (`RefinePagination`).
+/// The two paginations of the original's nested viewsets: the legacy `/api/discounts/…` use
+/// Refine's (`l` limit, default 10, at most 50; `o` offset); the `/api/v0/discounts/…` use
+/// DRF's `LimitOffsetPagination` with no page size, so they answer a plain list unless
+/// `limit` is given (then `limit`/`offset`).
 #[derive(Deserialize, Default)]
 pub struct Page {
     l: Option<String>,
     o: Option<String>,
+    limit: Option<String>,
+    offset: Option<String>,
+}
+
+/// How one request pages.
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    pub limit: i64,
+    pub offset: i64,
+    style: Style,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Refine,
+    LimitOffset,
+    Plain,
 }
 
 impl Page {
-    pub(super) fn parse(&self) -> Result<(i64, i64), AppError> {
-        let num = |name: &str, v: &Option<String>, default: i64| match v.as_deref() {
-            None | Some("") => Ok(default),
+    pub(super) fn parse(&self, uri: &Uri) -> Result<Paging, AppError> {
+        let num = |name: &str, v: &Option<String>| match v.as_deref() {
+            None | Some("") => Ok(None),
             Some(s) => s
                 .parse::<i64>()
                 .ok()
                 .filter(|n| *n >= 0)
+                .map(Some)
                 .ok_or_else(|| AppError::field(name, "A non-negative integer is required.")),
         };
-        let limit = num("l", &self.l, 10)?;
-        Ok((if limit == 0 { 10 } else { limit.min(50) }, num("o", &self.o, 0)?))
+        if uri.path().starts_with("/api/v0/") {
+            let offset = num("offset", &self.offset)?.unwrap_or(0);
+            return Ok(match num("limit", &self.limit)?.filter(|l| *l > 0) {
+                Some(limit) => Paging {
+                    limit,
+                    offset,
+                    style: Style::LimitOffset,
+                },
+                None => Paging {
+                    limit: i64::MAX,
+                    offset: 0,
+                    style: Style::Plain,
+                },
+            });
+        }
+        let limit = num("l", &self.l)?.filter(|l| *l > 0).unwrap_or(10).min(50);
+        Ok(Paging {
+            limit,
+            offset: num("o", &self.o)?.unwrap_or(0),
+            style: Style::Refine,
+        })
     }
 }
 
-pub(super) fn paginated(
-    state: &AppState,
-    uri: &Uri,
-    count: i64,
-    limit: i64,
-    offset: i64,
-    results: Vec<Value>,
-) -> Value {
+impl Paging {
+    /// This page of an in-memory list.
+    pub(super) fn slice(&self, all: Vec<Value>) -> Vec<Value> {
+        all.into_iter()
+            .skip(usize::try_from(self.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(self.limit).unwrap_or(usize::MAX))
+            .collect()
+    }
+}
+
+pub(super) fn paginated(state: &AppState, uri: &Uri, count: i64, p: Paging, results: Vec<Value>) -> Value {
+    let (lname, oname) = match p.style {
+        Style::Plain => return Value::Array(results),
+        Style::Refine => ("l", "o"),
+        Style::LimitOffset => ("limit", "offset"),
+    };
     let link = |o: i64| {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
-        q.append_pair("l", &limit.to_string());
+        q.append_pair(lname, &p.limit.to_string());
         if o > 0 {
-            q.append_pair("o", &o.to_string());
+            q.append_pair(oname, &o.to_string());
         }
         Value::String(
             state
@@ -64,9 +112,10 @@ pub(super) fn paginated(
                 .absolute_url(&format!("{}?{}", uri.path(), q.finish())),
         )
     };
+    let (limit, offset) = (p.limit, p.offset);
     json!({
         "count": count,
-        "next": if offset + limit < count { link(offset + limit) } else { Value::Null },
+        "next": if offset.saturating_add(limit) < count { link(offset + limit) } else { Value::Null },
         "previous": if offset > 0 { link((offset - limit).max(0)) } else { Value::Null },
         "results": results,
     })
@@ -103,15 +152,15 @@ pub async fn redemptions(
     Query(p): Query<Page>,
     uri: Uri,
 ) -> Result<Json<Value>, AppError> {
-    let (limit, offset) = p.parse()?;
+    let paging = p.parse(&uri)?;
     let (count, rows) = state
         .db
         .read(move |c| {
             let d = the_discount(c, id)?;
-            Ok::<_, CommerceError>(links::redemptions_json(c, &d, limit, offset)?)
+            Ok::<_, CommerceError>(links::redemptions_json(c, &d, paging.limit, paging.offset)?)
         })
         .await?;
-    Ok(Json(paginated(&state, &uri, count, limit, offset, rows)))
+    Ok(Json(paginated(&state, &uri, count, paging, rows)))
 }
 
 /// Which nested list.
@@ -128,7 +177,7 @@ async fn list_nested(
     uri: &Uri,
     what: Nested,
 ) -> Result<Json<Value>, AppError> {
-    let (limit, offset) = p.parse()?;
+    let paging = p.parse(uri)?;
     let all = state
         .db
         .read(move |c| {
@@ -140,12 +189,7 @@ async fn list_nested(
         })
         .await?;
     let count = all.len() as i64;
-    let page = all
-        .into_iter()
-        .skip(offset as usize)
-        .take(limit as usize)
-        .collect();
-    Ok(Json(paginated(state, uri, count, limit, offset, page)))
+    Ok(Json(paginated(state, uri, count, paging, paging.slice(all))))
 }
 
 /// GET `/{id}/products/`.
@@ -333,12 +377,12 @@ pub async fn user_discounts(
     Query(p): Query<Page>,
     uri: Uri,
 ) -> Result<Json<Value>, AppError> {
-    let (limit, offset) = p.parse()?;
+    let paging = p.parse(&uri)?;
     let (count, rows) = state
         .db
-        .read(move |c| Ok::<_, CommerceError>(links::all_assignments(c, limit, offset)?))
+        .read(move |c| Ok::<_, CommerceError>(links::all_assignments(c, paging.limit, paging.offset)?))
         .await?;
-    Ok(Json(paginated(&state, &uri, count, limit, offset, rows)))
+    Ok(Json(paginated(&state, &uri, count, paging, rows)))
 }
 
 #[derive(Deserialize)]

@@ -1,5 +1,5 @@
 //! The flexible-price tiers of a discount in the staff API (`/api/discounts/{id}/tiers/`:
-//! list, create, delete), as the original's nested tier viewset, plus creation for the staff
+//! list, create, update, delete), as the original's nested tier viewset, plus creation for the staff
 //! discount page's form. Staff only; audited.
 
 use axum::Json;
@@ -27,7 +27,7 @@ pub async fn tiers(
     Query(p): Query<Page>,
     uri: Uri,
 ) -> Result<Json<Value>, AppError> {
-    let (limit, offset) = p.parse()?;
+    let paging = p.parse(&uri)?;
     let all = state
         .db
         .read(move |c| {
@@ -40,12 +40,7 @@ pub async fn tiers(
         })
         .await?;
     let count = all.len() as i64;
-    let page = all
-        .into_iter()
-        .skip(offset as usize)
-        .take(limit as usize)
-        .collect();
-    Ok(Json(paginated(&state, &uri, count, limit, offset, page)))
+    Ok(Json(paginated(&state, &uri, count, paging, paging.slice(all))))
 }
 
 #[derive(Deserialize)]
@@ -161,4 +156,58 @@ pub async fn delete_tier(
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct TierPatch {
+    current: Option<bool>,
+    income_threshold_usd: Option<Value>,
+}
+
+/// PATCH `/{id}/tiers/{tier_id}/` {current?, income_threshold_usd?} (audited).
+pub async fn update_tier(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    Path((id, tier)): Path<(i64, i64)>,
+    ApiJson(b): ApiJson<TierPatch>,
+) -> Result<Json<Value>, AppError> {
+    let threshold = match &b.income_threshold_usd {
+        None => None,
+        Some(v) => Some(
+            match v {
+                Value::Number(n) => n.to_string().parse::<Decimal>().ok(),
+                Value::String(s) => s.trim().parse::<Decimal>().ok(),
+                _ => None,
+            }
+            .filter(|d| !d.is_sign_negative())
+            .ok_or_else(|| AppError::field("income_threshold_usd", "A non-negative number is required."))?,
+        ),
+    };
+    let now = state.clock.now();
+    let out = state
+        .db
+        .write(move |c| {
+            the_discount(c, id)?;
+            let mut t = links::tier(c, tier)?
+                .filter(|t| t.discount_id == id)
+                .ok_or_else(|| CommerceError::NotFound(format!("No tier {tier} uses discount {id}.")))?;
+            let before = links::tier_json(c, &t)?;
+            t.current = b.current.unwrap_or(t.current);
+            t.income_threshold_usd = threshold.unwrap_or(t.income_threshold_usd);
+            links::update_tier(c, &t, now)?;
+            let after = links::tier_json(c, &t)?;
+            audit(
+                c,
+                &s.actor,
+                "update",
+                "flexible_price_tier",
+                &tier.to_string(),
+                Some(&before),
+                Some(&after),
+                now,
+            )?;
+            Ok::<_, CommerceError>(after)
+        })
+        .await?;
+    Ok(Json(out))
 }

@@ -67,8 +67,12 @@ async fn staff_link_products_and_users_and_see_them_with_redemptions_in_the_orig
     let aurl = app.url(&format!("/api/v0/discounts/{id}/assignees/"));
     let (st, list) = send(s.post(&aurl).json(&json!({"user_id": user}))).await;
     assert_eq!(st, 201, "{list}");
-    let (_, page) = send(s.get(&aurl)).await;
+    // v0 answers a plain list unless `limit` is given (DRF LimitOffsetPagination, no page size).
+    let (_, plain) = send(s.get(&aurl)).await;
+    assert_eq!(plain.as_array().map(Vec::len), Some(1), "{plain}");
+    let (_, page) = send(s.get(format!("{aurl}?limit=1"))).await;
     assert_eq!(page["count"], 1);
+    assert_eq!(page["results"][0], plain[0]);
     let u = &page["results"][0]["user"];
     assert_eq!(u["id"], user);
     assert_eq!(u["email"], "nested@example.com");
@@ -235,6 +239,23 @@ async fn staff_create_list_and_delete_flexible_price_tiers_and_see_every_tab_on_
     assert!(list.contains("FA-TIER-1"));
 
     let tid = tier["id"].as_i64().unwrap();
+    let turl = app.url(&format!("/api/discounts/{id}/tiers/{tid}/"));
+    let (st, updated) = send(
+        s.patch(&turl)
+            .json(&json!({"current": false, "income_threshold_usd": 30000})),
+    )
+    .await;
+    assert_eq!(st, 200, "{updated}");
+    assert_eq!(
+        (
+            updated["current"].clone(),
+            updated["income_threshold_usd"].clone()
+        ),
+        (json!(false), json!(30000))
+    );
+    let (st, err) = send(s.patch(&turl).json(&json!({"income_threshold_usd": "-1"}))).await;
+    assert_eq!(st, 400);
+    assert!(err.get("income_threshold_usd").is_some(), "{err}");
     let r = s
         .delete(app.url(&format!("/api/discounts/{id}/tiers/{tid}/")))
         .send()
@@ -250,7 +271,8 @@ async fn staff_create_list_and_delete_flexible_price_tiers_and_see_every_tab_on_
     assert_eq!(
         app.scalar_i64("SELECT count(*) FROM audit_log WHERE object_type = 'flexible_price_tier'")
             .await,
-        3
+        4,
+        "two creations, one update and one deletion"
     );
     app.shutdown().await;
 }
