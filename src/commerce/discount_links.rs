@@ -326,3 +326,49 @@ pub fn update_tier(c: &Connection, t: &Tier, now: DateTime<Utc>) -> rusqlite::Re
     )?;
     Ok(())
 }
+
+/// The staff discount list's filters (the original's `DiscountFilterSet`).
+#[derive(Debug, Clone, Default)]
+pub struct DiscountFilter {
+    /// Code contains (case-insensitive).
+    pub q: Option<String>,
+    pub redemption_type: Option<String>,
+    pub payment_type: Option<String>,
+    /// Has (`true`) or has not (`false`) any redemption.
+    pub is_redeemed: Option<bool>,
+}
+
+/// Discounts matching `f`, newest first: `(count, page)`.
+pub fn filter_discounts(
+    c: &Connection,
+    f: &DiscountFilter,
+    limit: i64,
+    offset: i64,
+) -> rusqlite::Result<(i64, Vec<DiscountRow>)> {
+    let filter = "WHERE (?1 IS NULL OR discount_code LIKE ?1) AND (?2 IS NULL OR redemption_type = ?2)
+          AND (?3 IS NULL OR payment_type = ?3)
+          AND (?4 IS NULL OR ?4 = EXISTS (SELECT 1 FROM discount_redemptions r WHERE r.discount_id = discounts.id))";
+    let like = f.q.as_ref().map(|q| format!("%{q}%"));
+    let args = params![like, f.redemption_type, f.payment_type, f.is_redeemed];
+    let count = c.query_row(&format!("SELECT count(*) FROM discounts {filter}"), args, |r| {
+        r.get(0)
+    })?;
+    let rows = c
+        .prepare(&format!(
+            "{} {filter} ORDER BY created_on DESC, id DESC LIMIT ?5 OFFSET ?6",
+            store::DISCOUNT_SQL
+        ))?
+        .query_map(
+            params![
+                like,
+                f.redemption_type,
+                f.payment_type,
+                f.is_redeemed,
+                limit,
+                offset
+            ],
+            store::discount_row,
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok((count, rows))
+}

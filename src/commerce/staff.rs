@@ -124,25 +124,55 @@ fn merge(base: Option<DiscountRow>, i: &DiscountInput) -> Result<DiscountRow, Ap
 #[derive(Deserialize)]
 pub struct ListQuery {
     q: Option<String>,
-    limit: Option<i64>,
-    offset: Option<i64>,
+    redemption_type: Option<String>,
+    payment_type: Option<String>,
+    is_redeemed: Option<String>,
 }
 
-/// GET discounts (staff).
+/// GET discounts (staff): newest first, filtered by `q` (code contains), `redemption_type`,
+/// `payment_type` and `is_redeemed` (yes/no), paged like the nested lists (Refine `l`/`o` on
+/// the legacy path, `limit`/`offset` on v0).
 pub async fn list(
     State(state): State<AppState>,
     _s: StaffAccess,
     Query(q): Query<ListQuery>,
+    Query(p): Query<super::staff_nested::Page>,
+    uri: axum::http::Uri,
 ) -> Result<Json<Value>, AppError> {
-    let limit = q.limit.unwrap_or(20).clamp(1, 1000);
-    let offset = q.offset.unwrap_or(0).max(0);
+    let paging = p.parse(&uri)?;
+    let choice =
+        |name: &'static str, v: Option<String>, ok: fn(&str) -> bool| match v.filter(|v| !v.is_empty()) {
+            Some(v) if !ok(&v) => Err(AppError::field(
+                name,
+                format!("Select a valid choice. {v} is not one of the available choices."),
+            )),
+            v => Ok(v),
+        };
+    let filter = super::discount_links::DiscountFilter {
+        q: q.q.filter(|q| !q.is_empty()),
+        redemption_type: choice("redemption_type", q.redemption_type, |v| {
+            v.parse::<RedemptionType>().is_ok()
+        })?,
+        payment_type: choice("payment_type", q.payment_type, |v| {
+            v.parse::<PaymentType>().is_ok()
+        })?,
+        is_redeemed: choice("is_redeemed", q.is_redeemed, |v| v == "yes" || v == "no")?.map(|v| v == "yes"),
+    };
     let (count, rows) = state
         .db
-        .read(move |c| Ok::<_, CommerceError>(store::list_discounts(c, q.q.as_deref(), limit, offset)?))
+        .read(move |c| {
+            Ok::<_, CommerceError>(super::discount_links::filter_discounts(
+                c,
+                &filter,
+                paging.limit,
+                paging.offset,
+            )?)
+        })
         .await?;
-    Ok(Json(
-        json!({"count": count, "results": rows.iter().map(shapes::discount).collect::<Vec<_>>()}),
-    ))
+    let results = rows.iter().map(shapes::discount).collect();
+    Ok(Json(super::staff_nested::paginated(
+        &state, &uri, count, paging, results,
+    )))
 }
 
 /// POST discounts (staff).

@@ -50,7 +50,7 @@ enum Style {
 }
 
 impl Page {
-    pub(super) fn parse(&self, uri: &Uri) -> Result<Paging, AppError> {
+    pub fn parse(&self, uri: &Uri) -> Result<Paging, AppError> {
         let num = |name: &str, v: &Option<String>| match v.as_deref() {
             None | Some("") => Ok(None),
             Some(s) => s
@@ -94,7 +94,7 @@ impl Paging {
     }
 }
 
-pub(super) fn paginated(state: &AppState, uri: &Uri, count: i64, p: Paging, results: Vec<Value>) -> Value {
+pub fn paginated(state: &AppState, uri: &Uri, count: i64, p: Paging, results: Vec<Value>) -> Value {
     let (lname, oname) = match p.style {
         Style::Plain => return Value::Array(results),
         Style::Refine => ("l", "o"),
