@@ -26,6 +26,8 @@ fn staff_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
                     ul class="nav-list" {
                         li { a href=(ctx.prefix.url("/staff/jobs/")) { "Jobs" } }
                         li { a href=(ctx.prefix.url("/staff/outbox/")) { "Outbox" } }
+                        li { a href=(ctx.prefix.url("/staff/discounts/")) { "Discounts" } }
+                        li { a href=(ctx.prefix.url("/staff/refunds/")) { "Refunds" } }
                     }
                 }
                 h1 { (title) }
