@@ -351,7 +351,8 @@ pub async fn refunds_page(
             let mut left = std::collections::HashMap::new();
             for r in &rows {
                 if let Some(o) = store::order(c, r.order_id)? {
-                    left.insert(r.order_id, super::partial_refunds::remaining(c, &o)?);
+                    let done = super::partial_refunds::refunds_of(c, o.id)?;
+                    left.insert(r.order_id, (super::partial_refunds::remaining(c, &o)?, done));
                 }
             }
             Ok::<_, CommerceError>((rows, left))
@@ -374,11 +375,18 @@ pub async fn refunds_page(
                         h2 { (r.reference) " — " (r.email) " — $" (r.total) }
                         p { "Reason: " (r.reason) " " (r.text) }
                         p { "Status: " span class="status" { (r.status) } " (" (r.created_on) ")" }
+                        @if let Some((_, done)) = left.get(&r.order_id).filter(|(_, d)| !d.is_empty()) {
+                            ul class="order-refunds" {
+                                @for (_, amount, reason, status, _, on) in done {
+                                    li { "$" (amount) " — " (status) " — " (reason) " (" (on) ")" }
+                                }
+                            }
+                        }
                         @if r.status == "pending" {
                             form method="post" action=(ctx.prefix.url(&format!("/staff/refunds/{}/", r.id))) {
                                 input type="hidden" name="csrfmiddlewaretoken" value=(csrf);
                                 input type="hidden" name="order" value=(r.order_id);
-                                @let remaining = left.get(&r.order_id).copied().unwrap_or_default();
+                                @let remaining = left.get(&r.order_id).map(|l| l.0).unwrap_or_default();
                                 p { "Remaining refundable: $" span class="remaining" { (remaining) } }
                                 label { "Amount (default: all that remains) " input type="text" inputmode="decimal" name="amount" placeholder=(remaining); }
                                 label { input type="radio" name="after" value="downgrade" checked; " Keep as audit" }

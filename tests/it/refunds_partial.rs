@@ -275,6 +275,10 @@ async fn the_staff_refunds_page_takes_an_amount_defaulting_to_the_remaining_bala
         .await
         .unwrap();
     assert!(html.contains("approved"), "{html}");
+    assert!(
+        html.contains("$20.00 — done"),
+        "the order's refunds are listed: {html}"
+    );
     let summary: Value = s
         .get(app.url(&format!("/api/v0/orders/{order}/refunds/")))
         .send()
