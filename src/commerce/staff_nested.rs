@@ -165,7 +165,7 @@ pub async fn redemptions(
 
 /// Which nested list.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Nested {
+pub(super) enum Nested {
     Products,
     Assignees,
 }
@@ -223,7 +223,7 @@ pub struct LinkBody {
 
 /// Adds (or removes) a product or user; returns the discount's whole list as the original
 /// does, 201 when something was added, 200 otherwise.
-async fn change_link(
+pub(super) async fn change_link(
     state: &AppState,
     actor: String,
     id: i64,

@@ -1,8 +1,9 @@
 //! The staff discount pages (surface §11, the staff dashboard's discount detail): a list at
 //! `/staff/discounts/` and a detail page at `/staff/discounts/{id}/` with the original's tabs —
 //! products, assigned users, redemptions and financial-assistance tiers — as in-page sections
-//! (anchor tabs, no JavaScript needed), and a form that adds a tier. Staff only; the tier form
-//! goes through the same audited code as the API.
+//! (anchor tabs, no JavaScript needed), forms that add or remove products and assigned users,
+//! and a form that adds a tier. Staff only; the forms go through the same audited code as the
+//! API.
 
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -14,6 +15,7 @@ use serde_json::Value;
 
 use super::discount_links as links;
 use super::service::CommerceError;
+use super::staff_nested::{self, Nested};
 use super::staff_tiers::{self, TierBody};
 use super::{shapes, store};
 use crate::app::AppState;
@@ -27,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/discounts/", get(list))
         .route("/staff/discounts/{id}/", get(detail))
         .route("/staff/discounts/{id}/tiers/", post(add_tier))
+        .route("/staff/discounts/{id}/links/", post(change_links))
 }
 
 fn staff_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
@@ -148,12 +151,14 @@ async fn detail(
         section id="products" {
             h2 { "Products" }
             @if d.products.is_empty() { p { "Any product." } }
-            ul { @for p in &d.products { li { (s(&p["product"]["id"])) ": " (s(&p["product"]["description"])) " — $" (s(&p["product"]["price"])) } } }
+            ul { @for p in &d.products { li { (s(&p["product"]["id"])) ": " (s(&p["product"]["description"])) " — $" (s(&p["product"]["price"])) " " (link_button(&ctx, id, "remove_product", &s(&p["product"]["id"]), "Remove")) } } }
+            (link_form(&ctx, id, "add_product", "Product id"))
         }
         section id="assignees" {
             h2 { "Assigned users" }
             @if d.assignees.is_empty() { p { "Not limited to particular users." } }
-            ul { @for a in &d.assignees { li { (s(&a["user"]["email"])) " (" (s(&a["user"]["username"])) ")" } } }
+            ul { @for a in &d.assignees { li { (s(&a["user"]["email"])) " (" (s(&a["user"]["username"])) ") " (link_button(&ctx, id, "remove_user", &s(&a["user"]["id"]), "Unassign")) } } }
+            (link_form(&ctx, id, "add_user", "User id"))
         }
         section id="redemptions" {
             h2 { "Redemptions" }
@@ -198,6 +203,70 @@ async fn detail(
         }
     };
     Ok(staff_page(&ctx, &title, body))
+}
+
+fn link_form(ctx: &PageCtx, id: i64, action: &str, label: &str) -> Markup {
+    html! {
+        form method="post" action=(ctx.prefix.url(&format!("/staff/discounts/{id}/links/"))) {
+            (csrf_field(ctx))
+            input type="hidden" name="action" value=(action);
+            label { (label) " " input type="number" name="target" min="1" required; }
+            button type="submit" { "Add" }
+        }
+    }
+}
+
+fn link_button(ctx: &PageCtx, id: i64, action: &str, target: &str, text: &str) -> Markup {
+    html! {
+        form class="inline" method="post" action=(ctx.prefix.url(&format!("/staff/discounts/{id}/links/"))) {
+            (csrf_field(ctx))
+            input type="hidden" name="action" value=(action);
+            input type="hidden" name="target" value=(target);
+            button type="submit" { (text) }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LinkForm {
+    action: String,
+    target: String,
+}
+
+/// POST `/staff/discounts/{id}/links/`: add or remove a product or an assigned user, through
+/// the same audited code as the API.
+async fn change_links(
+    State(state): State<AppState>,
+    st: StaffAccess,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<LinkForm>,
+) -> Result<Response, AppError> {
+    let (what, add, tab) = match f.action.as_str() {
+        "add_product" => (Nested::Products, true, "products"),
+        "remove_product" => (Nested::Products, false, "products"),
+        "add_user" => (Nested::Assignees, true, "assignees"),
+        "remove_user" => (Nested::Assignees, false, "assignees"),
+        _ => {
+            return Err(AppError::BadRequest(
+                "action: choose add_product, remove_product, add_user or remove_user.".into(),
+            ));
+        }
+    };
+    let target: i64 = f.target.trim().parse().map_err(|_| {
+        AppError::BadRequest(format!(
+            "{}: a number is required.",
+            if what == Nested::Products {
+                "product_id"
+            } else {
+                "user_id"
+            }
+        ))
+    })?;
+    staff_nested::change_link(&state, st.actor, id, what, target, add)
+        .await
+        .map_err(super::staff_refunds::page_error)?;
+    Ok(Redirect::to(&ctx.prefix.url(&format!("/staff/discounts/{id}/#{tab}"))).into_response())
 }
 
 #[derive(Deserialize)]

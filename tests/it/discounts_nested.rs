@@ -442,3 +442,65 @@ async fn the_discount_list_filters_by_code_type_and_redemption_newest_first_and_
     }
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_discount_page_adds_and_removes_products_and_users_through_the_audited_code() {
+    let app = TestApp::spawn().await;
+    let s = staff(&app).await;
+    let (_, product) = run_product(&app, "PGLINK", "20.00").await;
+    let (user, _) = learner(&app, "pagelink@example.com").await;
+    let id = a_discount(&app, "PAGELINK", "10").await;
+    let post = |action: &'static str, target: String| {
+        s.post(app.url(&format!("/staff/discounts/{id}/links/")))
+            .form(&[("action", action), ("target", target.as_str())])
+            .send()
+    };
+    let r = post("add_product", "x".into()).await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("product_id"));
+    let r = post("add_user", "4242".into()).await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("user_id"));
+    assert_eq!(app.scalar_i64("SELECT count(*) FROM discount_products").await, 0);
+    assert_eq!(app.scalar_i64("SELECT count(*) FROM user_discounts").await, 0);
+
+    assert_eq!(
+        post("add_product", product.to_string()).await.unwrap().status(),
+        303
+    );
+    assert_eq!(post("add_user", user.to_string()).await.unwrap().status(), 303);
+    let html = s
+        .get(app.url(&format!("/staff/discounts/{id}/")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("pagelink@example.com") && html.contains("Course PGLINK verified"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Products (1)") && html.contains("Assigned users (1)"),
+        "{html}"
+    );
+    assert_eq!(
+        post("remove_product", product.to_string())
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    assert_eq!(post("remove_user", user.to_string()).await.unwrap().status(), 303);
+    assert_eq!(app.scalar_i64("SELECT count(*) FROM discount_products").await, 0);
+    assert_eq!(app.scalar_i64("SELECT count(*) FROM user_discounts").await, 0);
+    assert_eq!(
+        app.scalar_i64(
+            "SELECT count(*) FROM audit_log WHERE object_type IN ('discount_product', 'discount_assignee')"
+        )
+        .await,
+        4
+    );
+    app.shutdown().await;
+}
