@@ -19,6 +19,7 @@ mod commerce_helpers;
 mod cybersource;
 mod cybersource_browser;
 mod cybersource_rest;
+mod discounts_list;
 mod discounts_nested;
 mod enrollment;
 mod enrollment_crash;
