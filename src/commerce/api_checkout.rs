@@ -25,13 +25,15 @@ pub async fn start_checkout(
     state: &AppState,
     user: &crate::users::store::User,
     ip: Option<String>,
+    catalog: &crate::catalog::CatalogCache,
 ) -> Result<(Started, Option<crate::integrations::cybersource::CheckoutForm>), CommerceError> {
+    let (cat, _) = catalog.get(&state.db).await?;
     let now = state.clock.now();
     let env = state.config.environment.clone();
     let uid = user.id;
     let started = state
         .db
-        .write(move |c| checkout::start(c, uid, &env, now))
+        .write(move |c| checkout::start(c, &cat, uid, &env, now))
         .await?;
     state.outbox.wake();
     let Started::Pay {
@@ -86,9 +88,10 @@ pub async fn v0_checkout(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     identity: Identity,
+    catalog: super::CatalogExt,
 ) -> Result<Response, AppError> {
     let ip = identity.peer.map(|p| p.to_string());
-    match start_checkout(&state, &user, ip).await {
+    match start_checkout(&state, &user, ip, &catalog).await {
         Ok((Started::Free { order }, _)) => {
             Ok(Json(json!({"no_checkout": true, "order_id": order.id})).into_response())
         }

@@ -11,6 +11,7 @@ use super::discounts;
 use super::model::{LineRow, OrderRow, OrderState, Owner};
 use super::service::{self, CommerceError};
 use super::{fulfilment, store};
+use crate::catalog::snapshot::Catalog;
 use crate::db::DbError;
 use crate::integrations::cybersource::{Decision, ProcessorResponse};
 
@@ -41,16 +42,18 @@ pub struct StartOptions {
 /// total.
 pub fn start(
     c: &Connection,
+    cat: &Catalog,
     user: i64,
     environment: &str,
     now: DateTime<Utc>,
 ) -> Result<Started, CommerceError> {
-    start_with(c, user, environment, now, StartOptions::default())
+    start_with(c, cat, user, environment, now, StartOptions::default())
 }
 
 /// [`start`] with [`StartOptions`].
 pub fn start_with(
     c: &Connection,
+    cat: &Catalog,
     user: i64,
     environment: &str,
     now: DateTime<Utc>,
@@ -74,9 +77,14 @@ pub fn start_with(
             return Err(CommerceError::Checkout("enroll-duplicated"));
         }
     }
-    let first = &basket.items[0].product;
-    if first.course_run_id.is_some() && !upgradable(first, now) {
-        return Err(CommerceError::Checkout("course-non-upgradable"));
+    // The original checks the first item only; we check every run in the basket (fixed: a
+    // run that cannot be upgraded is never paid for, wherever it sits in the basket).
+    for item in &basket.items {
+        if let Some(run) = item.product.course_run_id
+            && !upgradable(cat, run, now)
+        {
+            return Err(CommerceError::Checkout("course-non-upgradable"));
+        }
     }
     let mut versions: Vec<i64> = basket.items.iter().map(|i| i.product.version_id).collect();
     versions.sort_unstable();
@@ -143,14 +151,16 @@ pub fn start_with(
     })
 }
 
-/// A run can be paid for until its upgrade deadline and while it has not ended.
-fn upgradable(p: &super::model::ProductRow, now: DateTime<Utc>) -> bool {
-    let after = |d: &Option<String>| {
-        d.as_deref()
-            .and_then(crate::clock::from_db)
-            .is_some_and(|d| d <= now)
-    };
-    !after(&p.upgrade_deadline) && !after(&p.end_date)
+/// The catalog's rule on the current snapshot (`CourseRun::is_upgradable`): live, upgrade
+/// deadline unset or ahead, a product, and the verified mode. A run missing from the snapshot
+/// is not upgradable.
+/// The catalog's `is_upgradable` for a run id (false for a run not in the catalog): the one
+/// rule both checkout and the verified-program flow use.
+pub fn upgradable(cat: &Catalog, run: i64, now: DateTime<Utc>) -> bool {
+    cat.run_by_id
+        .get(&run)
+        .map(|&i| &cat.runs[i])
+        .is_some_and(|r| r.is_upgradable(now, cat.has_verified(r)))
 }
 
 /// What a gateway result did to an order.

@@ -4,27 +4,36 @@
 //! [`service`]; the order state machine, pending-order reuse and payment results in
 //! [`checkout`]; what a paid line grants (through the enrollment service, in the same
 //! transaction) in [`fulfilment`]; refunds and the scheduled pending-order resolution in
-//! [`refunds`]; the verified-program discount and its zero-value order in [`program_discount`].
-//! Handlers: [`api`] (baskets, checkout, back-office result), [`api_orders`] (products, orders,
-//! refund requests), [`staff`] (discounts, refund requests page), [`staff_orders`] (order lookup
-//! and refunds for staff), [`pages`], [`receipts_redirect`] (receipt links by run/program).
+//! [`refunds`] and [`partial_refunds`]; the verified-program discount and its zero-value order
+//! in [`program_discount`]. Handlers: [`api`] (baskets, checkout, back-office result),
+//! [`api_orders`] (products, orders, refund requests), [`staff`] (discounts, refund requests
+//! page), [`staff_nested`] and [`staff_tiers`] (a discount's products, assignees, redemptions and
+//! flexible-price tiers), [`staff_refunds`] (refund API), [`staff_pages`] (staff discount pages),
+//! [`staff_orders`] (order lookup and refunds for staff), [`pages`], [`receipts_redirect`]
+//! (receipt links by run/program).
 
 pub mod api;
 pub mod api_checkout;
 pub mod api_orders;
 pub mod checkout;
+pub mod discount_links;
 pub mod discounts;
 pub mod fulfilment;
 pub mod mails;
 pub mod model;
 pub mod pages;
+pub mod partial_refunds;
 pub mod program_discount;
 pub mod receipts_redirect;
 pub mod refunds;
 pub mod service;
 pub mod shapes;
 pub mod staff;
+pub mod staff_nested;
 pub mod staff_orders;
+pub mod staff_pages;
+pub mod staff_refunds;
+pub mod staff_tiers;
 pub mod store;
 pub mod store_orders;
 
@@ -32,6 +41,9 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use crate::app::AppState;
+
+/// The catalog snapshot the checkout gates read (its own cache, like the catalog's routes).
+pub type CatalogExt = axum::Extension<std::sync::Arc<crate::catalog::CatalogCache>>;
 
 /// Every ecommerce route.
 pub fn routes() -> Router<AppState> {
@@ -49,10 +61,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/discounts/", get(staff::list).post(staff::create))
         .route("/api/discounts/create_batch/", post(staff::create_batch))
         .route("/api/discounts/{id}/", get(staff::detail).patch(staff::update))
-        .route(
-            "/api/discounts/{id}/{what}/",
-            post(staff::link).patch(staff::link),
-        )
         // v0
         .route("/api/v0/baskets/", get(api::v0_baskets))
         .route("/api/v0/baskets/{id}/", get(api::v0_basket))
@@ -79,12 +87,19 @@ pub fn routes() -> Router<AppState> {
             "/api/v0/orders/refund-requests/",
             post(api_orders::refund_request),
         )
+        .route(
+            "/api/v0/orders/{id}/refunds/",
+            get(staff_refunds::list).post(staff_refunds::create),
+        )
+        .route(
+            "/api/v0/orders/{id}/refunds/{refund}/",
+            axum::routing::patch(staff_refunds::settle),
+        )
         .route("/api/v0/discounts/", get(staff::list).post(staff::create))
         .route("/api/v0/discounts/{id}/", get(staff::detail).patch(staff::update))
-        .route(
-            "/api/v0/discounts/{id}/{what}/",
-            post(staff::link).patch(staff::link),
-        )
+        .merge(nested_discount_routes("/api/discounts"))
+        .merge(nested_discount_routes("/api/v0/discounts"))
+        .merge(staff_pages::routes())
         // pages
         .route("/cart/", get(pages::cart))
         .route("/cart/add/", get(api::cart_add))
@@ -105,6 +120,53 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/staff/refunds/", get(staff::refunds_page))
         .route("/staff/refunds/{id}/", post(staff::decide))
+        .layer(axum::Extension(std::sync::Arc::new(
+            crate::catalog::CatalogCache::default(),
+        )))
+}
+
+/// The nested discount resources (and `/user/`) under one of the two discount prefixes.
+fn nested_discount_routes(base: &str) -> Router<AppState> {
+    use axum::routing::patch;
+    let r = |p: &str| format!("{base}{p}");
+    Router::new()
+        .route(
+            &r("/user/"),
+            get(staff_nested::user_discounts).post(staff_nested::create_user_discount),
+        )
+        .route(
+            &r("/user/{id}/"),
+            get(staff_nested::user_discount).delete(staff_nested::delete_user_discount),
+        )
+        .route(&r("/{id}/redemptions/"), get(staff_nested::redemptions))
+        .route(
+            &r("/{id}/products/"),
+            get(staff_nested::products)
+                .post(staff_nested::add_product)
+                .patch(staff_nested::add_product),
+        )
+        .route(
+            &r("/{id}/products/{pk}/"),
+            patch(staff_nested::add_product).delete(staff_nested::remove_product),
+        )
+        .route(
+            &r("/{id}/assignees/"),
+            get(staff_nested::assignees)
+                .post(staff_nested::add_assignee)
+                .patch(staff_nested::add_assignee),
+        )
+        .route(
+            &r("/{id}/assignees/{pk}/"),
+            patch(staff_nested::add_assignee).delete(staff_nested::remove_assignee),
+        )
+        .route(
+            &r("/{id}/tiers/"),
+            get(staff_tiers::tiers).post(staff_tiers::create_tier),
+        )
+        .route(
+            &r("/{id}/tiers/{pk}/"),
+            patch(staff_tiers::update_tier).delete(staff_tiers::delete_tier),
+        )
 }
 
 /// Registers the scheduled pending-order resolution (the original had the task but never

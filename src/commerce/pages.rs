@@ -162,10 +162,11 @@ pub async fn to_payment(
     SignedIn(user): SignedIn,
     identity: Identity,
     headers: HeaderMap,
+    catalog: super::CatalogExt,
 ) -> Result<Response, AppError> {
     let (_, cookie) = api::owner(&state, Some(user.id), &headers, false).await?;
     let ip = identity.peer.map(|p| p.to_string());
-    let mut resp = match api::start_checkout(&state, &user, ip).await {
+    let mut resp = match api::start_checkout(&state, &user, ip, &catalog).await {
         Ok((Started::Free { .. }, _)) => {
             Redirect::to(&ctx.prefix.url("/dashboard/?payment=accepted")).into_response()
         }

@@ -127,6 +127,7 @@ pub fn ensure_program_discount(
 /// with no receipt mail. Returns the fulfilled order.
 pub fn free_run_order(
     c: &Connection,
+    cat: &crate::catalog::snapshot::Catalog,
     user: i64,
     run_id: i64,
     program_id: i64,
@@ -152,7 +153,7 @@ pub fn free_run_order(
         skip_discount_check: true,
         skip_receipt: true,
     };
-    match checkout::start_with(c, user, environment, now, opts) {
+    match checkout::start_with(c, cat, user, environment, now, opts) {
         Ok(Started::Free { order }) => Ok(order),
         Ok(Started::Pay { order, .. }) => Err(FreeRunError::NotFree(format!(
             "order {} total {}",

@@ -1,19 +1,19 @@
 //! Refunds through the CyberSource REST API (or the sandbox) and the pending-order resolution
 //! job (surface §3.6–3.7). The network call happens between two transactions: read what to
 //! refund, ask the gateway, then record the refund — only a successful refund (ACCEPT or
-//! PENDING) changes anything; a duplicate is never counted as a refund.
+//! PENDING) changes anything; a duplicate is never counted as a refund. Amounts, partial
+//! refunds and the reservation that prevents over-refunding are in [`super::partial_refunds`];
+//! [`refund_order`] refunds whatever remains.
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, params};
-use rust_decimal::Decimal;
 
 use super::checkout;
 use super::model::{OrderRow, OrderState};
 use super::service::CommerceError;
-use super::{fulfilment, mails, store};
 use crate::app::AppState;
 use crate::clock::to_db;
-use crate::integrations::cybersource::{CyberSource, Decision, ProcessorResponse, RefundRequest, RestError};
+use crate::integrations::cybersource::{CyberSource, Decision, ProcessorResponse, RestError};
 
 pub const SUPPORT_EMAIL: &str = "mitxonline-support@mit.edu";
 
@@ -102,76 +102,36 @@ pub enum RefundError {
     Gateway(#[from] RestError),
     #[error("The gateway did not accept the refund (decision {0}).")]
     NotAccepted(&'static str),
+    #[error(
+        "CyberSource's answer is unknown ({cause}); refund {refund} stays pending with its amount reserved until staff settle it"
+    )]
+    Unknown { refund: i64, cause: String },
     #[error(transparent)]
     Commerce(#[from] CommerceError),
 }
 
-/// Refunds a fulfilled order in full, then downgrades or unenrolls as chosen, mails the
-/// learner and marks the learner's pending refund requests approved.
+impl From<crate::db::DbError> for RefundError {
+    fn from(e: crate::db::DbError) -> Self {
+        RefundError::Commerce(CommerceError::Db(e))
+    }
+}
+
+impl From<rusqlite::Error> for RefundError {
+    fn from(e: rusqlite::Error) -> Self {
+        RefundError::Commerce(CommerceError::from(e))
+    }
+}
+
+/// Refunds all that remains of a fulfilled order (see [`super::partial_refunds`], which
+/// also takes partial amounts), then downgrades or unenrolls as chosen, mails the learner
+/// and marks the learner's pending refund requests approved.
 pub async fn refund_order(
     state: &AppState,
     order_id: i64,
     reason: String,
     after: AfterRefund,
 ) -> Result<OrderRow, RefundError> {
-    let (order, data) = state
-        .db
-        .read(move |c| {
-            let o = store::order(c, order_id)?;
-            let data = store::transactions(c, order_id)?
-                .into_iter()
-                .find(|t| t.3 == "payment")
-                .map(|t| t.2);
-            Ok::<_, CommerceError>((o, data))
-        })
-        .await?;
-    let order = order.ok_or(RefundError::NoOrder)?;
-    if order.state != OrderState::Fulfilled {
-        return Err(RefundError::NotFulfilled(order.state.as_str()));
-    }
-    let now = state.clock.now();
-    let (refund_id, amount, raw) = if order.total_price_paid.is_zero() {
-        (
-            format!("zero-refund-{}", uuid::Uuid::new_v4().simple()),
-            Decimal::ZERO,
-            serde_json::json!({}),
-        )
-    } else {
-        let mut data = data.unwrap_or_default();
-        data["req_amount"] = serde_json::json!(order.total_price_paid.to_string());
-        let req = RefundRequest::from_payment_data(&data)?;
-        let client = CyberSource::from_config(&state.config).rest_client(state.http_client.clone())?;
-        let resp = client.refund(&req, now).await?;
-        if !resp.is_success() {
-            return Err(RefundError::NotAccepted(resp.decision.as_str()));
-        }
-        let id = resp
-            .refund_id
-            .clone()
-            .unwrap_or_else(|| format!("refund-{}", uuid::Uuid::new_v4().simple()));
-        (id, order.total_price_paid, resp.data)
-    };
-    let updated = state
-        .db
-        .write(move |c| {
-            if !store::transition(c, order_id, OrderState::Fulfilled, OrderState::Refunded, &reason, now)? {
-                return Err(CommerceError::Invalid { field: "order", message: "The order is no longer fulfilled.".into() });
-            }
-            store::insert_transaction(c, &refund_id, order_id, amount, &raw, "refund", &reason, now)?;
-            let o = store::order(c, order_id)?.ok_or_else(|| CommerceError::NotFound("order".into()))?;
-            for line in store::lines(c, order_id)? {
-                fulfilment::revoke(c, o.purchaser_id, order_id, &line, after, now)?;
-            }
-            mails::queue_refund(c, &o, amount, now)?;
-            c.execute(
-                "UPDATE refund_requests SET status = 'approved', updated_on = ?2 WHERE order_id = ?1 AND status = 'pending'",
-                params![order_id, to_db(now)],
-            )?;
-            Ok(o)
-        })
-        .await?;
-    state.outbox.wake();
-    Ok(updated)
+    super::partial_refunds::refund(state, order_id, None, reason, "system".into(), after).await
 }
 
 /// The pending-order resolution job: asks the gateway about orders pending for more than

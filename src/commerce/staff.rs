@@ -124,25 +124,55 @@ fn merge(base: Option<DiscountRow>, i: &DiscountInput) -> Result<DiscountRow, Ap
 #[derive(Deserialize)]
 pub struct ListQuery {
     q: Option<String>,
-    limit: Option<i64>,
-    offset: Option<i64>,
+    redemption_type: Option<String>,
+    payment_type: Option<String>,
+    is_redeemed: Option<String>,
 }
 
-/// GET discounts (staff).
+/// GET discounts (staff): newest first, filtered by `q` (code contains), `redemption_type`,
+/// `payment_type` and `is_redeemed` (yes/no), paged like the nested lists (Refine `l`/`o` on
+/// the legacy path, `limit`/`offset` on v0).
 pub async fn list(
     State(state): State<AppState>,
     _s: StaffAccess,
     Query(q): Query<ListQuery>,
+    Query(p): Query<super::staff_nested::Page>,
+    uri: axum::http::Uri,
 ) -> Result<Json<Value>, AppError> {
-    let limit = q.limit.unwrap_or(20).clamp(1, 1000);
-    let offset = q.offset.unwrap_or(0).max(0);
+    let paging = p.parse(&uri)?;
+    let choice =
+        |name: &'static str, v: Option<String>, ok: fn(&str) -> bool| match v.filter(|v| !v.is_empty()) {
+            Some(v) if !ok(&v) => Err(AppError::field(
+                name,
+                format!("Select a valid choice. {v} is not one of the available choices."),
+            )),
+            v => Ok(v),
+        };
+    let filter = super::discount_links::DiscountFilter {
+        q: q.q.filter(|q| !q.is_empty()),
+        redemption_type: choice("redemption_type", q.redemption_type, |v| {
+            v.parse::<RedemptionType>().is_ok()
+        })?,
+        payment_type: choice("payment_type", q.payment_type, |v| {
+            v.parse::<PaymentType>().is_ok()
+        })?,
+        is_redeemed: choice("is_redeemed", q.is_redeemed, |v| v == "yes" || v == "no")?.map(|v| v == "yes"),
+    };
     let (count, rows) = state
         .db
-        .read(move |c| Ok::<_, CommerceError>(store::list_discounts(c, q.q.as_deref(), limit, offset)?))
+        .read(move |c| {
+            Ok::<_, CommerceError>(super::discount_links::filter_discounts(
+                c,
+                &filter,
+                paging.limit,
+                paging.offset,
+            )?)
+        })
         .await?;
-    Ok(Json(
-        json!({"count": count, "results": rows.iter().map(shapes::discount).collect::<Vec<_>>()}),
-    ))
+    let results = rows.iter().map(shapes::discount).collect();
+    Ok(Json(super::staff_nested::paginated(
+        &state, &uri, count, paging, results,
+    )))
 }
 
 /// POST discounts (staff).
@@ -224,48 +254,6 @@ pub async fn update(
         })
         .await?;
     Ok(Json(shapes::discount(&out)))
-}
-
-#[derive(Deserialize)]
-pub struct Link {
-    product_id: Option<i64>,
-    user_id: Option<i64>,
-    user: Option<i64>,
-}
-
-/// POST/PATCH `/{id}/products/` {product_id} or `/{id}/assignees/` {user}.
-pub async fn link(
-    State(state): State<AppState>,
-    _s: StaffAccess,
-    Path((id, what)): Path<(i64, String)>,
-    ApiJson(l): ApiJson<Link>,
-) -> Result<StatusCode, AppError> {
-    let target = match what.as_str() {
-        "products" => l
-            .product_id
-            .ok_or_else(|| AppError::field("product_id", "This field is required."))?,
-        "assignees" => l
-            .user
-            .or(l.user_id)
-            .ok_or_else(|| AppError::field("user", "This field is required."))?,
-        _ => return Err(AppError::not_found()),
-    };
-    state
-        .db
-        .write(move |c| {
-            store::discount(c, id)?.ok_or_else(|| CommerceError::NotFound("No such discount.".into()))?;
-            let r = if what == "products" {
-                store::add_discount_product(c, id, target)
-            } else {
-                store::add_discount_user(c, id, target)
-            };
-            r.map_err(|_| CommerceError::Invalid {
-                field: if what == "products" { "product_id" } else { "user" },
-                message: "No such object.".into(),
-            })
-        })
-        .await?;
-    Ok(StatusCode::CREATED)
 }
 
 #[derive(Deserialize)]
@@ -356,9 +344,19 @@ pub async fn refunds_page(
     ctx: PageCtx,
     identity: Identity,
 ) -> Result<Markup, AppError> {
-    let rows = state
+    let (rows, left) = state
         .db
-        .read(|c| Ok::<_, CommerceError>(refunds::list_requests(c)?))
+        .read(|c| {
+            let rows = refunds::list_requests(c)?;
+            let mut left = std::collections::HashMap::new();
+            for r in &rows {
+                if let Some(o) = store::order(c, r.order_id)? {
+                    let done = super::partial_refunds::refunds_of(c, o.id)?;
+                    left.insert(r.order_id, (super::partial_refunds::remaining(c, &o)?, done));
+                }
+            }
+            Ok::<_, CommerceError>((rows, left))
+        })
         .await?;
     let csrf = identity.csrf_token();
     Ok(page(
@@ -370,6 +368,7 @@ pub async fn refunds_page(
         },
         html! {
             section class="container" {
+                (crate::staff::pages::staff_nav(&ctx))
                 h1 { "Refund requests" }
                 @if rows.is_empty() { p { "No refund requests." } }
                 @for r in &rows {
@@ -377,10 +376,20 @@ pub async fn refunds_page(
                         h2 { (r.reference) " — " (r.email) " — $" (r.total) }
                         p { "Reason: " (r.reason) " " (r.text) }
                         p { "Status: " span class="status" { (r.status) } " (" (r.created_on) ")" }
+                        @if let Some((_, done)) = left.get(&r.order_id).filter(|(_, d)| !d.is_empty()) {
+                            ul class="order-refunds" {
+                                @for (_, amount, reason, status, _, on) in done {
+                                    li { "$" (amount) " — " (status) " — " (reason) " (" (on) ")" }
+                                }
+                            }
+                        }
                         @if r.status == "pending" {
                             form method="post" action=(ctx.prefix.url(&format!("/staff/refunds/{}/", r.id))) {
                                 input type="hidden" name="csrfmiddlewaretoken" value=(csrf);
                                 input type="hidden" name="order" value=(r.order_id);
+                                @let remaining = left.get(&r.order_id).map(|l| l.0).unwrap_or_default();
+                                p { "Remaining refundable: $" span class="remaining" { (remaining) } }
+                                label { "Amount (default: all that remains) " input type="text" inputmode="decimal" name="amount" placeholder=(remaining); }
                                 label { input type="radio" name="after" value="downgrade" checked; " Keep as audit" }
                                 label { input type="radio" name="after" value="unenroll"; " Unenroll" }
                                 button type="submit" name="action" value="refund" { "Refund" }
@@ -399,6 +408,7 @@ pub struct Decide {
     action: String,
     order: i64,
     after: Option<String>,
+    amount: Option<String>,
 }
 
 /// POST `/staff/refunds/{id}/`.
@@ -437,9 +447,16 @@ pub async fn decide(
                 _ => AfterRefund::Downgrade,
             };
             let reason = format!("refund request {id} approved by {}", s.actor);
-            refunds::refund_order(&state, f.order, reason, after)
+            let amount = match f.amount.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+                None => None,
+                Some(a) => Some(
+                    super::partial_refunds::parse_amount(a)
+                        .map_err(|m| AppError::BadRequest(format!("amount: {m}")))?,
+                ),
+            };
+            super::partial_refunds::refund(&state, f.order, amount, reason, s.actor.clone(), after)
                 .await
-                .map_err(|e| AppError::BadRequest(e.to_string()))?;
+                .map_err(|e| super::staff_refunds::page_error(super::staff_refunds::refund_error(e)))?;
         }
         _ => return Err(AppError::field("action", "Choose refund or deny.")),
     }

@@ -1,8 +1,8 @@
 //! The staff orders console (`/staff/orders/`): find an order by id, reference number or the
 //! purchaser's email, see its lines, state transitions and gateway transactions, and refund a
-//! fulfilled order (what the original does in Django admin). The refund itself is
-//! [`refunds::refund_order`]; this page only collects the reason and what happens to the
-//! enrollments, and audits who asked.
+//! fulfilled order in full or in part (what the original does in Django admin). The refund
+//! itself, its reservation and its audit row are [`partial_refunds::refund`]; this page only
+//! collects the amount, the reason and what happens to the enrollments.
 
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -11,7 +11,8 @@ use rusqlite::{Connection, params};
 use serde::Deserialize;
 
 use super::model::{LineRow, OrderRow, OrderState};
-use super::refunds::{self, AfterRefund};
+use super::partial_refunds;
+use super::refunds::AfterRefund;
 use super::service::CommerceError;
 use super::store;
 use super::store_orders::TransactionRow;
@@ -119,13 +120,15 @@ pub async fn list(
     ))
 }
 
-type Detail = (
-    OrderRow,
-    String,
-    Vec<LineRow>,
-    Vec<(String, String, String, String)>,
-    Vec<TransactionRow>,
-);
+/// What the order page shows.
+struct Detail {
+    order: OrderRow,
+    email: String,
+    lines: Vec<LineRow>,
+    moves: Vec<(String, String, String, String)>,
+    txns: Vec<TransactionRow>,
+    remaining: rust_decimal::Decimal,
+}
 
 /// GET `/staff/orders/{id}/`.
 pub async fn detail(
@@ -144,17 +147,24 @@ pub async fn detail(
                 c.query_row("SELECT email FROM users WHERE id = ?1", [o.purchaser_id], |r| {
                     r.get(0)
                 })?;
-            let lines = store::lines(c, id)?;
-            Ok(Some((
-                o,
+            Ok(Some(Detail {
                 email,
-                lines,
-                transitions(c, id)?,
-                store::transactions(c, id)?,
-            )))
+                lines: store::lines(c, id)?,
+                moves: transitions(c, id)?,
+                txns: store::transactions(c, id)?,
+                remaining: partial_refunds::remaining(c, &o)?,
+                order: o,
+            }))
         })
         .await?;
-    let (o, email, lines, moves, txns) = found.ok_or_else(AppError::not_found)?;
+    let Detail {
+        order: o,
+        email,
+        lines,
+        moves,
+        txns,
+        remaining,
+    } = found.ok_or_else(AppError::not_found)?;
     let title = format!("Order #{}", o.id);
     Ok(staff_page(
         &ctx,
@@ -185,6 +195,9 @@ pub async fn detail(
                 h2 { "Refund" }
                 form method="post" action=(ctx.prefix.url(&format!("/staff/orders/{}/refund/", o.id))) {
                     @if let Some(t) = &ctx.csrf_token { input type="hidden" name="csrfmiddlewaretoken" value=(t); }
+                    p { "Refundable: $" (remaining) " of $" (o.total_price_paid) "." }
+                    label for="refund-amount" { "Amount (leave empty to refund all that remains)" }
+                    input id="refund-amount" type="text" name="amount" inputmode="decimal" placeholder=(remaining);
                     label for="refund-reason" { "Reason (kept with the refund)" }
                     input id="refund-reason" type="text" name="reason" required maxlength="500";
                     fieldset {
@@ -192,7 +205,7 @@ pub async fn detail(
                         label { input type="radio" name="after" value="downgrade" checked; " Keep as audit" }
                         label { input type="radio" name="after" value="unenroll"; " Unenroll" }
                     }
-                    button type="submit" { "Refund $" (o.total_price_paid) }
+                    button type="submit" { "Refund" }
                 }
             }
         },
@@ -201,6 +214,8 @@ pub async fn detail(
 
 #[derive(Deserialize)]
 pub struct RefundForm {
+    #[serde(default)]
+    amount: String,
     #[serde(default)]
     reason: String,
     after: Option<String>,
@@ -223,6 +238,10 @@ pub async fn refund(
         Some("unenroll") => AfterRefund::Unenroll,
         Some(_) => return Err(AppError::field("after", "Choose downgrade or unenroll.")),
     };
+    let amount = match f.amount.trim() {
+        "" => None,
+        raw => Some(partial_refunds::parse_amount(raw).map_err(|m| AppError::field("amount", &m))?),
+    };
     let exists = state
         .db
         .read(move |c| Ok::<_, CommerceError>(store::order(c, id)?.is_some()))
@@ -230,28 +249,8 @@ pub async fn refund(
     if !exists {
         return Err(AppError::not_found());
     }
-    let why = format!("{reason} (by {})", s.actor);
-    refunds::refund_order(&state, id, why, after)
+    partial_refunds::refund(&state, id, amount, reason, s.actor, after)
         .await
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let now = state.clock.now();
-    let actor = s.actor.clone();
-    state
-        .db
-        .write(move |c| {
-            crate::audit::record(
-                c,
-                None,
-                &actor,
-                "refund",
-                "order",
-                &id.to_string(),
-                None,
-                None,
-                now,
-            )?;
-            Ok::<_, CommerceError>(())
-        })
-        .await?;
     Ok(Redirect::to(&ctx.prefix.url(&format!("/staff/orders/{id}/"))).into_response())
 }

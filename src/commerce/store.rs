@@ -211,11 +211,11 @@ pub fn clear_basket_discount(c: &Connection, basket: i64) -> rusqlite::Result<()
 
 // ---- discounts ----
 
-const DISCOUNT_SQL: &str =
+pub(super) const DISCOUNT_SQL: &str =
     "SELECT id, discount_code, amount, automatic, discount_type, redemption_type, payment_type,
     max_redemptions, activation_date, expiration_date, is_bulk, is_program_discount FROM discounts";
 
-fn discount_row(r: &Row<'_>) -> rusqlite::Result<DiscountRow> {
+pub(super) fn discount_row(r: &Row<'_>) -> rusqlite::Result<DiscountRow> {
     let bad = |i: usize, e: super::discounts::UnknownChoice| {
         rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
     };

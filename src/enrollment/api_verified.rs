@@ -74,6 +74,7 @@ async fn create(
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Response, AppError> {
     let ids = program_ids(&body)?;
+    let (cat, _) = cache.get(&state.db).await?;
     let now = state.clock.now();
     let environment = state.config.environment.clone();
     let user = u.id;
@@ -85,6 +86,7 @@ async fn create(
                 run_key: &run_key,
                 program_ids: &ids,
                 environment: &environment,
+                catalog: &cat,
             };
             program_verified::enroll(c, now, &req)
         })

@@ -143,19 +143,6 @@ fn program_has_course(c: &Connection, program: i64, course: i64) -> rusqlite::Re
     .query_row(params![program, course], |r| r.get(0))
 }
 
-/// The original's `CourseRun.is_upgradable`: live, upgrade deadline open (or none), an active
-/// product, and the verified mode offered.
-fn run_is_upgradable(c: &Connection, run: &RunFacts, now: DateTime<Utc>) -> rusqlite::Result<bool> {
-    c.prepare_cached(
-        "SELECT r.live = 1 AND (r.upgrade_deadline IS NULL OR r.upgrade_deadline > ?2)
-            AND EXISTS (SELECT 1 FROM products p WHERE p.course_run_id = r.id AND p.is_active = 1)
-            AND EXISTS (SELECT 1 FROM course_run_modes m JOIN enrollment_modes em ON em.id = m.mode_id
-                        WHERE m.course_run_id = r.id AND em.mode_slug = 'verified')
-         FROM course_runs r WHERE r.id = ?1",
-    )?
-    .query_row(params![run.id, crate::clock::to_db(now)], |r| r.get(0))
-}
-
 /// The run with this courseware id; source runs are hidden, as by the original's default
 /// manager.
 fn run_by_key(c: &Connection, run_key: &str) -> Result<RunFacts, VerifiedError> {
@@ -175,6 +162,8 @@ pub struct Request<'a> {
     pub run_key: &'a str,
     pub program_ids: &'a [String],
     pub environment: &'a str,
+    /// The catalog snapshot whose `is_upgradable` rule decides verified or audit.
+    pub catalog: &'a crate::catalog::snapshot::Catalog,
 }
 
 /// The whole flow, in the caller's write transaction.
@@ -253,7 +242,7 @@ fn from_program(
     }
     let audit = pe.mode == Mode::Audit
         || !program_has_course(c, pe.program_id, run.course_id)?
-        || !run_is_upgradable(c, &run, now)?;
+        || !crate::commerce::checkout::upgradable(req.catalog, run.id, now);
     let mode = if audit { Mode::Audit } else { Mode::Verified };
     if existing
         .as_ref()
@@ -269,7 +258,7 @@ fn from_program(
         let e = service::enroll(c, now, user, run.id, Mode::Audit, checks, &Actor::user(user))?;
         return Ok(Outcome::Enrolled(e));
     }
-    program_discount::free_run_order(c, user, run.id, pe.program_id, req.environment, now)?;
+    program_discount::free_run_order(c, req.catalog, user, run.id, pe.program_id, req.environment, now)?;
     let e = store::find(c, user, run.id)?
         .filter(|e| e.active && e.mode == Mode::Verified)
         .ok_or(EnrollError::EnrollmentNotFound)?;

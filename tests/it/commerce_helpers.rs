@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::support::TestApp;
 
-/// A live, upgradable course run of a new course with a product at `price`; returns
+/// A live, upgradable course run (verified mode) of a new course with a product at `price`; returns
 /// `(run id, product id)`.
 pub async fn run_product(app: &TestApp, tag: &str, price: &str) -> (i64, i64) {
     let now = app.state.clock.now();
@@ -36,6 +36,11 @@ pub async fn run_product(app: &TestApp, tag: &str, price: &str) -> (i64, i64) {
                 rusqlite::params![course, format!("Run {tag}"), format!("course-v1:MITxT+{tag}+1T2026"), start, end, t],
             )?;
             let run = c.last_insert_rowid();
+            let verified = mitxonline::catalog::store::ensure_mode(c, "verified", true)?;
+            c.execute(
+                "INSERT INTO course_run_modes (course_run_id, mode_id) VALUES (?1, ?2)",
+                rusqlite::params![run, verified],
+            )?;
             c.execute(
                 "INSERT INTO products (course_run_id, is_active, created_on) VALUES (?1, 1, ?2)",
                 rusqlite::params![run, t],

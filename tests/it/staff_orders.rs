@@ -79,12 +79,9 @@ async fn the_staff_home_links_every_console_and_is_for_staff_only() {
     );
     // Every console page answers and carries the shared staff navigation back home.
     for (path, _, _) in mitxonline::staff::pages::CONSOLES {
-        if *path == "/staff/refunds/" {
-            continue; // its navigation comes with the refunds page's own rework
-        }
         let (status, html) = staff_get(&app, &key, path).await;
         assert_eq!(status, 200, "{path}");
-        assert!(html.contains("href=\"/staff/\""), "{path}: {html}");
+        assert!(html.contains("<nav aria-label=\"Staff\">"), "{path}: {html}");
     }
 }
 
@@ -118,7 +115,7 @@ async fn staff_find_an_order_by_email_or_reference_and_read_its_history() {
 }
 
 #[tokio::test]
-async fn a_staff_refund_needs_a_reason_and_unenrolls_when_asked() {
+async fn staff_refund_part_then_the_rest_with_a_reason_and_unenroll_when_asked() {
     let app = TestApp::spawn().await;
     let key = app.api_key(Scope::Staff).await;
     let (user, order, run) = fulfilled_order(&app, "refundee@example.com").await;
@@ -131,6 +128,11 @@ async fn a_staff_refund_needs_a_reason_and_unenrolls_when_asked() {
     let (status, body) = staff_post(&app, &key, &path, &[("reason", "asked"), ("after", "vanish")]).await;
     assert_eq!(status, 400);
     assert!(body.contains("after"), "{body}");
+    for bad in ["abc", "0", "-5", "80.01", "1.005"] {
+        let (status, body) = staff_post(&app, &key, &path, &[("reason", "asked"), ("amount", bad)]).await;
+        assert_eq!(status, 400, "{bad}");
+        assert!(body.contains("amount"), "{bad}: {body}");
+    }
     assert_eq!(
         staff_post(&app, &key, "/staff/orders/999999/refund/", &[("reason", "x")])
             .await
@@ -142,6 +144,26 @@ async fn a_staff_refund_needs_a_reason_and_unenrolls_when_asked() {
         "SELECT count(*) FROM order_transactions WHERE order_id = ?1 AND transaction_type = 'refund'";
     assert_eq!(count(&app, refunds, order).await, 0);
 
+    // Part of it: the order stays fulfilled and the learner keeps the verified enrollment.
+    let active = "SELECT count(*) FROM course_run_enrollments WHERE user_id = ?1 AND active = 1";
+    let (status, body) = staff_post(
+        &app,
+        &key,
+        &path,
+        &[
+            ("reason", "late start"),
+            ("amount", "30.00"),
+            ("after", "unenroll"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(order_state(&app, order).await, "fulfilled");
+    assert_eq!(count(&app, active, user).await, 1);
+    let (_, html) = staff_get(&app, &key, &format!("/staff/orders/{order}/")).await;
+    assert!(html.contains("Refundable: $50.00 of $80.00."), "{html}");
+
+    // The rest (the default amount): refunded, and unenrolled as asked.
     let (status, body) = staff_post(
         &app,
         &key,
@@ -151,8 +173,7 @@ async fn a_staff_refund_needs_a_reason_and_unenrolls_when_asked() {
     .await;
     assert_eq!(status, 303, "{body}");
     assert_eq!(order_state(&app, order).await, "refunded");
-    assert_eq!(count(&app, refunds, order).await, 1);
-    let active = "SELECT count(*) FROM course_run_enrollments WHERE user_id = ?1 AND active = 1";
+    assert_eq!(count(&app, refunds, order).await, 2);
     assert_eq!(count(&app, active, user).await, 0);
     assert_eq!(
         count(
@@ -166,7 +187,8 @@ async fn a_staff_refund_needs_a_reason_and_unenrolls_when_asked() {
     assert_eq!(
         app.scalar_i64("SELECT count(*) FROM audit_log WHERE action = 'refund' AND object_type = 'order'")
             .await,
-        1
+        2,
+        "each refund audited once"
     );
     let (_, html) = staff_get(&app, &key, &format!("/staff/orders/{order}/")).await;
     assert!(html.contains("duplicate purchase"), "{html}");
@@ -178,5 +200,5 @@ async fn a_staff_refund_needs_a_reason_and_unenrolls_when_asked() {
     // Refunding again is refused and records nothing.
     let (status, _) = staff_post(&app, &key, &path, &[("reason", "again")]).await;
     assert_eq!(status, 400);
-    assert_eq!(count(&app, refunds, order).await, 1);
+    assert_eq!(count(&app, refunds, order).await, 2);
 }

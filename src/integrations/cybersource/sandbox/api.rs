@@ -176,39 +176,31 @@ pub async fn refund(
             "Declined - the payment was not captured.",
         );
     }
-    if payment.refund_id.is_some() {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "DUPLICATE_REQUEST",
-            "Declined - The merchantReferenceCode sent with this authorization request matches the merchantReferenceCode of another authorization request that you sent in the last 15 minutes.",
-        );
-    }
     let paid: Decimal = payment.amount.parse().unwrap_or_default();
-    if amount > paid {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "INVALID_AMOUNT",
-            "Declined - the refund exceeds the captured amount.",
-        );
-    }
     let now = state.clock.now();
-    let refund_id = super::transaction_id(payment.id + 5_000_000_000, now);
-    let (pid, rid, amount_text) = (payment.id, refund_id.clone(), amount.to_string());
-    match state
+    let pid = payment.id;
+    let refund_id = match state
         .db
-        .write(move |c| store::refund(c, pid, &rid, &amount_text, now).map_err(DbError::from))
+        .write(move |c| store::refund(c, pid, amount, paid, now).map_err(DbError::from))
         .await
     {
-        Ok(true) => {}
-        Ok(false) => {
+        Ok(store::RefundOutcome::Refunded(id)) => id,
+        Ok(store::RefundOutcome::AlreadyRefunded) => {
             return error(
                 StatusCode::BAD_REQUEST,
                 "DUPLICATE_REQUEST",
-                "Declined - a refund for this payment was already requested.",
+                "Declined - The merchantReferenceCode sent with this authorization request matches the merchantReferenceCode of another authorization request that you sent in the last 15 minutes.",
+            );
+        }
+        Ok(store::RefundOutcome::Exceeds) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "INVALID_AMOUNT",
+                "Declined - the refund exceeds the captured amount.",
             );
         }
         Err(e) => return internal(e),
-    }
+    };
     reply(
         StatusCode::CREATED,
         json!({

@@ -127,20 +127,46 @@ pub fn decide(
 }
 
 /// Records a refund once; `false` when the payment was already refunded.
+/// What a sandbox refund did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundOutcome {
+    /// Recorded, with the refund's own id.
+    Refunded(String),
+    /// The payment was already refunded in full.
+    AlreadyRefunded,
+    /// This refund plus the earlier ones would exceed the captured amount.
+    Exceeds,
+}
+
+/// Records a (possibly partial) refund of payment `id`, captured for `paid`: several partial
+/// refunds are allowed up to the captured amount, each with its own refund id.
 pub fn refund(
     conn: &Connection,
     id: i64,
-    refund_id: &str,
-    amount: &str,
+    amount: rust_decimal::Decimal,
+    paid: rust_decimal::Decimal,
     now: DateTime<Utc>,
-) -> rusqlite::Result<bool> {
-    let n = conn.execute(
-        "UPDATE cybersource_sandbox_payments
-            SET refund_id = ?2, refunded_amount = ?3, refunded_on = ?4
-          WHERE id = ?1 AND refund_id IS NULL",
-        params![id, refund_id, amount, to_db(now)],
+) -> rusqlite::Result<RefundOutcome> {
+    let (so_far, count): (Option<String>, i64) = conn.query_row(
+        "SELECT refunded_amount, refund_count FROM cybersource_sandbox_payments WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    Ok(n == 1)
+    let so_far: rust_decimal::Decimal = so_far.and_then(|s| s.parse().ok()).unwrap_or_default();
+    if count > 0 && so_far >= paid {
+        return Ok(RefundOutcome::AlreadyRefunded);
+    }
+    if so_far + amount > paid {
+        return Ok(RefundOutcome::Exceeds);
+    }
+    let refund_id = super::transaction_id(id + 5_000_000_000 + count * 100_000_000, now);
+    conn.execute(
+        "UPDATE cybersource_sandbox_payments
+            SET refund_id = ?2, refunded_amount = ?3, refunded_on = ?4, refund_count = refund_count + 1
+          WHERE id = ?1",
+        params![id, refund_id, (so_far + amount).to_string(), to_db(now)],
+    )?;
+    Ok(RefundOutcome::Refunded(refund_id))
 }
 
 /// Decided payments with a transaction id for these references, newest first.
