@@ -5,13 +5,14 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::fragments::RunFragments;
 use super::model::{Actor, ChangeStatus, Checks, EnrollError, Mode};
 use super::service::{self, ProgramOutcome};
 use super::shapes::{self, Version};
@@ -49,7 +50,7 @@ impl From<EnrollError> for AppError {
     }
 }
 
-pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
+pub fn routes(cache: Arc<CatalogCache>, fragments: Arc<RunFragments>) -> Router<AppState> {
     Router::new()
         .route("/api/v1/enrollments/", get(list_v1).post(create_v1))
         .route(
@@ -87,6 +88,7 @@ pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
             post(super::webhooks::certificate),
         )
         .layer(Extension(cache))
+        .layer(Extension(fragments))
 }
 
 /// What every listing needs: the snapshot, shaping context and the learner's active rows.
@@ -143,6 +145,31 @@ impl Loaded {
     }
 }
 
+/// The list filters: `exclude_b2b` and `org_id` (organisations live in the B2B module; until
+/// it exists no run belongs to one, so any `org_id` filter matches nothing).
+struct ListFilter {
+    exclude_b2b: bool,
+    org: bool,
+}
+
+impl ListFilter {
+    fn parse(q: Option<&str>) -> Result<ListFilter, AppError> {
+        let params = Params::parse(q);
+        Ok(ListFilter {
+            exclude_b2b: params.bool("exclude_b2b")?.unwrap_or(false),
+            org: params.ids("org_id")?.is_some(),
+        })
+    }
+
+    fn keeps(&self, cat: &Catalog, e: &store::Listed) -> bool {
+        let b2b = cat
+            .run_by_id
+            .get(&e.run_id)
+            .and_then(|&i| cat.runs[i].b2b_contract_id);
+        !(self.org || (self.exclude_b2b && b2b.is_some()))
+    }
+}
+
 async fn list(
     state: AppState,
     cache: &CatalogCache,
@@ -150,19 +177,9 @@ async fn list(
     v: Version,
     q: Option<String>,
 ) -> Result<Json<Value>, AppError> {
-    let params = Params::parse(q.as_deref());
-    let exclude_b2b = params.bool("exclude_b2b")?.unwrap_or(false);
-    let org = params.ids("org_id")?;
+    let filter = ListFilter::parse(q.as_deref())?;
     let l = Loaded::for_user(&state, cache, user).await?;
-    let out = l.shaped(v, |e| {
-        let b2b = l
-            .cat
-            .run_by_id
-            .get(&e.run_id)
-            .and_then(|&i| l.cat.runs[i].b2b_contract_id);
-        // Organisations live in the B2B module; until it exists no run belongs to one.
-        !(exclude_b2b && b2b.is_some()) && org.is_none()
-    });
+    let out = l.shaped(v, |e| filter.keeps(&l.cat, e));
     Ok(Json(Value::Array(out)))
 }
 
@@ -182,13 +199,19 @@ async fn list_v2(
 ) -> Result<Json<Value>, AppError> {
     list(s, &c, u.id, Version::V2, q).await
 }
+/// v3 list: written straight to bytes from cached run fragments (see [`super::fragments`]).
 async fn list_v3(
     State(s): State<AppState>,
     Extension(c): Cache,
+    Extension(fragments): Extension<Arc<RunFragments>>,
     CurrentUser(u): CurrentUser,
     RawQuery(q): RawQuery,
-) -> Result<Json<Value>, AppError> {
-    list(s, &c, u.id, Version::V3, q).await
+) -> Result<Response, AppError> {
+    let filter = ListFilter::parse(q.as_deref())?;
+    let l = Loaded::for_user(&s, &c, u.id).await?;
+    let rows = l.rows.iter().filter(|e| filter.keeps(&l.cat, e));
+    let body = fragments.v3_list(&l.cat, rows, &l.cx());
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 async fn detail(

@@ -5,6 +5,7 @@
 //! outbox in the same transaction as the local change.
 
 pub mod api;
+pub mod fragments;
 pub mod jobs;
 pub mod model;
 pub mod pages;
@@ -25,7 +26,8 @@ pub use model::{Actor, ChangeStatus, Checks, EnrollError, Enrollment, Mode, Prog
 /// Every enrollment route, sharing one catalog snapshot.
 pub fn routes() -> Router<AppState> {
     let cache = Arc::new(CatalogCache::default());
-    api::routes(cache.clone()).merge(pages::routes().layer(axum::Extension(cache)))
+    api::routes(cache.clone(), Arc::new(fragments::RunFragments::default()))
+        .merge(pages::routes().layer(axum::Extension(cache)))
 }
 
 /// Registers the enrollment jobs.
