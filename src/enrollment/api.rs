@@ -101,11 +101,25 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// Everything, including the dashboard's edX confirmation.
     pub async fn for_user(state: &AppState, cache: &CatalogCache, user_id: i64) -> Result<Loaded, AppError> {
-        let (cat, statements) = cache.get(&state.db).await?;
-        let rows = state
-            .db
-            .read(move |c| store::listing(c, user_id).map_err(DbError::from))
+        Self::load(state, cache, user_id, store::listing).await
+    }
+
+    /// What the APIs show ([`store::api_listing`]).
+    pub async fn for_api(state: &AppState, cache: &CatalogCache, user_id: i64) -> Result<Loaded, AppError> {
+        Self::load(state, cache, user_id, store::api_listing).await
+    }
+
+    async fn load(
+        state: &AppState,
+        cache: &CatalogCache,
+        user_id: i64,
+        listing: fn(&rusqlite::Connection, i64) -> rusqlite::Result<Vec<store::Listed>>,
+    ) -> Result<Loaded, AppError> {
+        // One reader round trip: the catalog version check and the learner's rows.
+        let (cat, statements, rows) = cache
+            .get_with(&state.db, move |c| listing(c, user_id).map_err(DbError::from))
             .await?;
         state.metrics.add(SQL_STATEMENTS, SQL_HELP, &[], statements + 1);
         state.metrics.inc(REQUESTS, REQUESTS_HELP, &[]);
@@ -178,7 +192,7 @@ async fn list(
     q: Option<String>,
 ) -> Result<Json<Value>, AppError> {
     let filter = ListFilter::parse(q.as_deref())?;
-    let l = Loaded::for_user(&state, cache, user).await?;
+    let l = Loaded::for_api(&state, cache, user).await?;
     let out = l.shaped(v, |e| filter.keeps(&l.cat, e));
     Ok(Json(Value::Array(out)))
 }
@@ -208,7 +222,7 @@ async fn list_v3(
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
     let filter = ListFilter::parse(q.as_deref())?;
-    let l = Loaded::for_user(&s, &c, u.id).await?;
+    let l = Loaded::for_api(&s, &c, u.id).await?;
     let rows = l.rows.iter().filter(|e| filter.keeps(&l.cat, e));
     let body = fragments.v3_list(&l.cat, rows, &l.cx());
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
@@ -222,7 +236,7 @@ async fn detail(
     v: Version,
 ) -> Result<Json<Value>, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let l = Loaded::for_user(&state, cache, user).await?;
+    let l = Loaded::for_api(&state, cache, user).await?;
     Ok(Json(l.one(id, v)?))
 }
 
@@ -287,7 +301,7 @@ async fn create(
         Actor::user(user),
     )
     .await?;
-    let l = Loaded::for_user(&state, cache, user).await?;
+    let l = Loaded::for_api(&state, cache, user).await?;
     Ok((StatusCode::CREATED, Json(l.one(e.id, v)?)).into_response())
 }
 
@@ -341,7 +355,7 @@ async fn patch_v1(
         .write(move |c| service::set_receive_emails(c, now, user, id, subscribe, &Actor::user(user)))
         .await?;
     state.outbox.wake();
-    let l = Loaded::for_user(&state, &cache, user).await?;
+    let l = Loaded::for_api(&state, &cache, user).await?;
     Ok(Json(l.one(id, Version::V1)?))
 }
 
@@ -390,7 +404,7 @@ async fn programs_list(
     user: i64,
     v: Version,
 ) -> Result<Json<Value>, AppError> {
-    let l = Loaded::for_user(&state, cache, user).await?;
+    let l = Loaded::for_api(&state, cache, user).await?;
     let pes = program_rows(&state, user).await?;
     let cx = l.cx();
     let out: Vec<Value> = pes
