@@ -393,16 +393,21 @@ pub fn api_listing(c: &Connection, user_id: i64) -> rusqlite::Result<Vec<Listed>
 fn listed(c: &Connection, user_id: i64, sql: &str) -> rusqlite::Result<Vec<Listed>> {
     let mut st = c.prepare_cached(sql)?;
     st.query_map([user_id], |r| {
-        let grade: Option<String> = r.get(4)?;
+        // Borrowed text: no allocation for the mode and the grade of each row.
+        let mode = r.get_ref(2)?.as_str()?;
+        let mode = mode.parse::<Mode>().map_err(|_| {
+            rusqlite::Error::InvalidColumnType(2, mode.to_owned(), rusqlite::types::Type::Text)
+        })?;
+        let grade = match r.get_ref(4)?.as_str_or_null()? {
+            Some(g) => Some((g.parse().unwrap_or_default(), r.get(5)?, r.get(6)?, r.get(7)?)),
+            None => None,
+        };
         Ok(Listed {
             id: r.get(0)?,
             run_id: r.get(1)?,
-            mode: parse::<Mode>(r, 2)?,
+            mode,
             edx_emails_subscription: r.get(3)?,
-            grade: match grade {
-                Some(g) => Some((g.parse().unwrap_or_default(), r.get(5)?, r.get(6)?, r.get(7)?)),
-                None => None,
-            },
+            grade,
             edx_enrolled: r.get(8)?,
             paid: r.get(9)?,
         })
