@@ -1,6 +1,8 @@
 //! The original's enrollment APIs: `/api/v{1,2,3}/enrollments/`, program enrollments v1/v2/v3
 //! and the Open edX enrollment webhook. List endpoints run two SQL statements (the catalog
-//! version check and one listing query); everything else about runs comes from the snapshot.
+//! version check and one listing query, in one reader round trip); everything else about runs
+//! comes from the snapshot. The v3 list is written from cached run fragments
+//! ([`super::fragments`]).
 
 use std::sync::Arc;
 
