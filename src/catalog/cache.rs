@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use rusqlite::Connection;
+
 use super::model::Time;
 use super::snapshot::{Catalog, LOAD_STATEMENTS, current_version};
 use crate::db::{Db, DbError};
@@ -73,9 +75,26 @@ impl CatalogCache {
     /// reload only when the catalog changed since the last load. Also returns how many SQL
     /// statements this call ran (1, or 1 + [`LOAD_STATEMENTS`] for the request that reloads).
     pub async fn get(&self, db: &Db) -> Result<(Arc<Catalog>, u64), DbError> {
-        let have = self.snapshot();
         let version = db.read(|c| current_version(c).map_err(DbError::from)).await?;
-        if let Some(cat) = have.filter(|c| c.version == version) {
+        self.for_version(db, version).await
+    }
+
+    /// Like [`CatalogCache::get`], running `f` in the same reader round trip as the version
+    /// check (for callers that read something else as well).
+    pub async fn get_with<T, F>(&self, db: &Db, f: F) -> Result<(Arc<Catalog>, u64, T), DbError>
+    where
+        F: FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (version, value) = db
+            .read(move |c| Ok::<_, DbError>((current_version(c)?, f(c)?)))
+            .await?;
+        let (cat, statements) = self.for_version(db, version).await?;
+        Ok((cat, statements, value))
+    }
+
+    async fn for_version(&self, db: &Db, version: i64) -> Result<(Arc<Catalog>, u64), DbError> {
+        if let Some(cat) = self.snapshot().filter(|c| c.version == version) {
             return Ok((cat, 1));
         }
         let _one_at_a_time = self.loading.lock().await;

@@ -1,17 +1,20 @@
 //! The original's enrollment APIs: `/api/v{1,2,3}/enrollments/`, program enrollments v1/v2/v3
 //! and the Open edX enrollment webhook. List endpoints run two SQL statements (the catalog
-//! version check and one listing query); everything else about runs comes from the snapshot.
+//! version check and one listing query, in one reader round trip); everything else about runs
+//! comes from the snapshot. The v3 list is written from cached run fragments
+//! ([`super::fragments`]).
 
 use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::fragments::RunFragments;
 use super::model::{Actor, ChangeStatus, Checks, EnrollError, Mode};
 use super::service::{self, ProgramOutcome};
 use super::shapes::{self, Version};
@@ -49,7 +52,7 @@ impl From<EnrollError> for AppError {
     }
 }
 
-pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
+pub fn routes(cache: Arc<CatalogCache>, fragments: Arc<RunFragments>) -> Router<AppState> {
     Router::new()
         .route("/api/v1/enrollments/", get(list_v1).post(create_v1))
         .route(
@@ -87,6 +90,7 @@ pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
             post(super::webhooks::certificate),
         )
         .layer(Extension(cache))
+        .layer(Extension(fragments))
 }
 
 /// What every listing needs: the snapshot, shaping context and the learner's active rows.
@@ -99,11 +103,25 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// Everything, including the dashboard's edX confirmation.
     pub async fn for_user(state: &AppState, cache: &CatalogCache, user_id: i64) -> Result<Loaded, AppError> {
-        let (cat, statements) = cache.get(&state.db).await?;
-        let rows = state
-            .db
-            .read(move |c| store::listing(c, user_id).map_err(DbError::from))
+        Self::load(state, cache, user_id, store::listing).await
+    }
+
+    /// What the APIs show ([`store::api_listing`]).
+    pub async fn for_api(state: &AppState, cache: &CatalogCache, user_id: i64) -> Result<Loaded, AppError> {
+        Self::load(state, cache, user_id, store::api_listing).await
+    }
+
+    async fn load(
+        state: &AppState,
+        cache: &CatalogCache,
+        user_id: i64,
+        listing: fn(&rusqlite::Connection, i64) -> rusqlite::Result<Vec<store::Listed>>,
+    ) -> Result<Loaded, AppError> {
+        // One reader round trip: the catalog version check and the learner's rows.
+        let (cat, statements, rows) = cache
+            .get_with(&state.db, move |c| listing(c, user_id).map_err(DbError::from))
             .await?;
         state.metrics.add(SQL_STATEMENTS, SQL_HELP, &[], statements + 1);
         state.metrics.inc(REQUESTS, REQUESTS_HELP, &[]);
@@ -143,6 +161,31 @@ impl Loaded {
     }
 }
 
+/// The list filters: `exclude_b2b` and `org_id` (organisations live in the B2B module; until
+/// it exists no run belongs to one, so any `org_id` filter matches nothing).
+struct ListFilter {
+    exclude_b2b: bool,
+    org: bool,
+}
+
+impl ListFilter {
+    fn parse(q: Option<&str>) -> Result<ListFilter, AppError> {
+        let params = Params::parse(q);
+        Ok(ListFilter {
+            exclude_b2b: params.bool("exclude_b2b")?.unwrap_or(false),
+            org: params.ids("org_id")?.is_some(),
+        })
+    }
+
+    fn keeps(&self, cat: &Catalog, e: &store::Listed) -> bool {
+        let b2b = cat
+            .run_by_id
+            .get(&e.run_id)
+            .and_then(|&i| cat.runs[i].b2b_contract_id);
+        !(self.org || (self.exclude_b2b && b2b.is_some()))
+    }
+}
+
 async fn list(
     state: AppState,
     cache: &CatalogCache,
@@ -150,19 +193,9 @@ async fn list(
     v: Version,
     q: Option<String>,
 ) -> Result<Json<Value>, AppError> {
-    let params = Params::parse(q.as_deref());
-    let exclude_b2b = params.bool("exclude_b2b")?.unwrap_or(false);
-    let org = params.ids("org_id")?;
-    let l = Loaded::for_user(&state, cache, user).await?;
-    let out = l.shaped(v, |e| {
-        let b2b = l
-            .cat
-            .run_by_id
-            .get(&e.run_id)
-            .and_then(|&i| l.cat.runs[i].b2b_contract_id);
-        // Organisations live in the B2B module; until it exists no run belongs to one.
-        !(exclude_b2b && b2b.is_some()) && org.is_none()
-    });
+    let filter = ListFilter::parse(q.as_deref())?;
+    let l = Loaded::for_api(&state, cache, user).await?;
+    let out = l.shaped(v, |e| filter.keeps(&l.cat, e));
     Ok(Json(Value::Array(out)))
 }
 
@@ -182,13 +215,19 @@ async fn list_v2(
 ) -> Result<Json<Value>, AppError> {
     list(s, &c, u.id, Version::V2, q).await
 }
+/// v3 list: written straight to bytes from cached run fragments (see [`super::fragments`]).
 async fn list_v3(
     State(s): State<AppState>,
     Extension(c): Cache,
+    Extension(fragments): Extension<Arc<RunFragments>>,
     CurrentUser(u): CurrentUser,
     RawQuery(q): RawQuery,
-) -> Result<Json<Value>, AppError> {
-    list(s, &c, u.id, Version::V3, q).await
+) -> Result<Response, AppError> {
+    let filter = ListFilter::parse(q.as_deref())?;
+    let l = Loaded::for_api(&s, &c, u.id).await?;
+    let rows = l.rows.iter().filter(|e| filter.keeps(&l.cat, e));
+    let body = fragments.v3_list(&l.cat, rows, &l.cx());
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 async fn detail(
@@ -199,7 +238,7 @@ async fn detail(
     v: Version,
 ) -> Result<Json<Value>, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let l = Loaded::for_user(&state, cache, user).await?;
+    let l = Loaded::for_api(&state, cache, user).await?;
     Ok(Json(l.one(id, v)?))
 }
 
@@ -264,7 +303,7 @@ async fn create(
         Actor::user(user),
     )
     .await?;
-    let l = Loaded::for_user(&state, cache, user).await?;
+    let l = Loaded::for_api(&state, cache, user).await?;
     Ok((StatusCode::CREATED, Json(l.one(e.id, v)?)).into_response())
 }
 
@@ -318,7 +357,7 @@ async fn patch_v1(
         .write(move |c| service::set_receive_emails(c, now, user, id, subscribe, &Actor::user(user)))
         .await?;
     state.outbox.wake();
-    let l = Loaded::for_user(&state, &cache, user).await?;
+    let l = Loaded::for_api(&state, &cache, user).await?;
     Ok(Json(l.one(id, Version::V1)?))
 }
 
@@ -367,7 +406,7 @@ async fn programs_list(
     user: i64,
     v: Version,
 ) -> Result<Json<Value>, AppError> {
-    let l = Loaded::for_user(&state, cache, user).await?;
+    let l = Loaded::for_api(&state, cache, user).await?;
     let pes = program_rows(&state, user).await?;
     let cx = l.cx();
     let out: Vec<Value> = pes

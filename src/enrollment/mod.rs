@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod api_verified;
+pub mod fragments;
 pub mod jobs;
 pub mod model;
 pub mod pages;
@@ -28,7 +29,7 @@ pub use model::{Actor, ChangeStatus, Checks, EnrollError, Enrollment, Mode, Prog
 /// Every enrollment route, sharing one catalog snapshot.
 pub fn routes() -> Router<AppState> {
     let cache = Arc::new(CatalogCache::default());
-    api::routes(cache.clone())
+    api::routes(cache.clone(), Arc::new(fragments::RunFragments::default()))
         .merge(api_verified::routes(cache.clone()))
         .merge(pages::routes().layer(axum::Extension(cache)))
 }

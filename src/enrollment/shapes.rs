@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::model::ProgramEnrollment;
 use super::store::Listed;
+use crate::catalog::model::CourseRun;
 use crate::catalog::shapes::{self, Ctx, fmt_time};
 use crate::catalog::snapshot::Catalog;
 
@@ -38,48 +39,14 @@ fn grades(e: &Listed) -> Value {
 /// One enrollment in the shape of `v`; `None` when its run is no longer in the catalog.
 pub fn enrollment(cat: &Catalog, e: &Listed, cx: &Ctx<'_>, v: Version) -> Option<Value> {
     let run = cat.runs.get(*cat.run_by_id.get(&e.run_id)?)?;
-    let course = cat.course(run.course_id)?;
     let run_json = match v {
         Version::V1 | Version::V2 => {
+            let course = cat.course(run.course_id)?;
             let mut shape = shapes::run(cat, run, cx, v == Version::V2);
             shape.course = Some(shapes::v1_course(cat, course, cx, false, false, false));
             serde_json::to_value(shape).ok()?
         }
-        Version::V3 => {
-            let upgradable = run.is_upgradable(cx.now, cat.has_verified(run));
-            let product = run.product.as_ref().filter(|p| upgradable && p.is_active);
-            let page = cat.page(course.page);
-            json!({
-                "title": run.title,
-                "start_date": fmt_time(run.start_date),
-                "end_date": fmt_time(run.end_date),
-                "enrollment_start": fmt_time(run.enrollment_start),
-                "enrollment_end": fmt_time(run.enrollment_end),
-                "expiration_date": fmt_time(run.expiration_date),
-                "courseware_url": run.courseware_url(cx.edx_base),
-                "courseware_id": run.courseware_id,
-                "certificate_available_date": fmt_time(run.certificate_available_date),
-                "upgrade_deadline": fmt_time(run.upgrade_deadline),
-                "is_upgradable": upgradable,
-                "is_enrollable": run.is_enrollable(cx.now),
-                "is_archived": run.is_archived(cx.now),
-                "is_self_paced": run.is_self_paced,
-                "run_tag": run.run_tag,
-                "id": run.id,
-                "live": run.live,
-                "course_number": run.course_number(),
-                "upgrade_product_id": product.map(|p| p.id),
-                "upgrade_product_price": product.map(|p| format!("{:.2}", p.price)),
-                "upgrade_product_is_active": product.map(|p| p.is_active),
-                "course": {
-                    "id": course.id,
-                    "title": course.title,
-                    "readable_id": course.readable_id,
-                    "type": "course",
-                    "include_in_learn_catalog": page.is_some_and(|p| p.content.include_in_learn_catalog),
-                },
-            })
-        }
+        Version::V3 => v3_run(cat, run, cx)?,
     };
     let mut out = json!({
         "run": run_json,
@@ -95,6 +62,45 @@ pub fn enrollment(cat: &Catalog, e: &Listed, cx: &Ctx<'_>, v: Version) -> Option
         out["b2b_contract_id"] = json!(run.b2b_contract_id);
     }
     Some(out)
+}
+
+/// The `run` object of a v3 enrollment (the run with its course); `None` when the run's
+/// course is no longer in the catalog. Depends on the time only through the run predicates.
+pub fn v3_run(cat: &Catalog, run: &CourseRun, cx: &Ctx<'_>) -> Option<Value> {
+    let course = cat.course(run.course_id)?;
+    let upgradable = run.is_upgradable(cx.now, cat.has_verified(run));
+    let product = run.product.as_ref().filter(|p| upgradable && p.is_active);
+    let page = cat.page(course.page);
+    Some(json!({
+        "title": run.title,
+        "start_date": fmt_time(run.start_date),
+        "end_date": fmt_time(run.end_date),
+        "enrollment_start": fmt_time(run.enrollment_start),
+        "enrollment_end": fmt_time(run.enrollment_end),
+        "expiration_date": fmt_time(run.expiration_date),
+        "courseware_url": run.courseware_url(cx.edx_base),
+        "courseware_id": run.courseware_id,
+        "certificate_available_date": fmt_time(run.certificate_available_date),
+        "upgrade_deadline": fmt_time(run.upgrade_deadline),
+        "is_upgradable": upgradable,
+        "is_enrollable": run.is_enrollable(cx.now),
+        "is_archived": run.is_archived(cx.now),
+        "is_self_paced": run.is_self_paced,
+        "run_tag": run.run_tag,
+        "id": run.id,
+        "live": run.live,
+        "course_number": run.course_number(),
+        "upgrade_product_id": product.map(|p| p.id),
+        "upgrade_product_price": product.map(|p| format!("{:.2}", p.price)),
+        "upgrade_product_is_active": product.map(|p| p.is_active),
+        "course": {
+            "id": course.id,
+            "title": course.title,
+            "readable_id": course.readable_id,
+            "type": "course",
+            "include_in_learn_catalog": page.is_some_and(|p| p.content.include_in_learn_catalog),
+        },
+    }))
 }
 
 /// v1/v2 program enrollment: the program, the learner's enrollments in its courses, certificate.

@@ -30,6 +30,7 @@ mod enrollment_helpers;
 mod enrollment_jobs;
 mod enrollment_pages;
 mod enrollment_programs;
+mod enrollment_v3_list;
 mod foundation;
 mod foundation_crash;
 mod foundation_outbox;
