@@ -49,7 +49,7 @@ pub fn orders_of(c: &Connection, user: i64, states: &[OrderState]) -> rusqlite::
         .map(|s| format!("'{}'", s.as_str()))
         .collect::<Vec<_>>()
         .join(",");
-    c.prepare(&format!(
+    c.prepare_cached(&format!(
         "{ORDER_SQL} WHERE purchaser_id = ?1 AND state IN ({list}) ORDER BY created_on DESC, id DESC"
     ))?
     .query_map([user], order_row)?

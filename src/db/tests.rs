@@ -147,3 +147,36 @@ fn shutdown_truncates_the_wal() {
     let len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
     assert_eq!(len, 0);
 }
+
+/// Runs a cached `col = ?` query with a new value each time; returns how often SQLite had to
+/// re-prepare it.
+fn reprepares_of_cached_lookup(conn: &Connection) -> i32 {
+    conn.execute_batch(
+        "CREATE TABLE items (id INTEGER PRIMARY KEY, basket_id INTEGER NOT NULL, product_id INTEGER NOT NULL,
+             UNIQUE (basket_id, product_id));
+         INSERT INTO items (basket_id, product_id) VALUES (1, 1), (2, 2), (3, 3);",
+    )
+    .unwrap();
+    let sql = "SELECT id, product_id FROM items WHERE basket_id = ?1 ORDER BY id";
+    for basket in 1..=20_i64 {
+        let mut stmt = conn.prepare_cached(sql).unwrap();
+        let _: Vec<i64> = stmt
+            .query_map([basket], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+    }
+    conn.prepare_cached(sql)
+        .unwrap()
+        .get_status(rusqlite::StatementStatus::RePrepare)
+}
+
+#[test]
+fn cached_statements_are_reused_without_being_prepared_again() {
+    // The SQLite behaviour the setting guards against: a plain connection re-prepares.
+    let plain = Connection::open_in_memory().unwrap();
+    assert!(reprepares_of_cached_lookup(&plain) > 0);
+    let tuned = Connection::open_in_memory().unwrap();
+    apply_pragmas(&tuned, Synchronous::Normal).unwrap();
+    assert_eq!(reprepares_of_cached_lookup(&tuned), 0);
+}

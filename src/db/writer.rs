@@ -120,13 +120,13 @@ where
     F: FnOnce(&Connection) -> Result<T, E>,
     E: From<DbError>,
 {
-    if let Err(e) = conn.execute_batch("SAVEPOINT w") {
+    if let Err(e) = run_cached(conn, "SAVEPOINT w") {
         return Err(E::from(DbError::Sqlite(e)));
     }
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)))
         .unwrap_or_else(|p| Err(E::from(DbError::Panicked(panic_text(&p)))));
     let end = if outcome.is_ok() {
-        conn.execute_batch("RELEASE w")
+        run_cached(conn, "RELEASE w")
     } else {
         conn.execute_batch("ROLLBACK TO w; RELEASE w")
     };
@@ -134,6 +134,12 @@ where
         Ok(()) => outcome,
         Err(e) => Err(E::from(DbError::Sqlite(e))),
     }
+}
+
+/// Runs one statement through the connection's statement cache (no re-parse per closure).
+fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
 }
 
 struct WriterThread {
@@ -193,7 +199,7 @@ impl WriterThread {
         let started = Instant::now();
         let n = i64::try_from(batch.len()).unwrap_or(i64::MAX);
         self.metrics.queue_depth.fetch_sub(n, Ordering::Relaxed);
-        if let Err(e) = self.conn.execute_batch("BEGIN IMMEDIATE") {
+        if let Err(e) = run_cached(&self.conn, "BEGIN IMMEDIATE") {
             // Never run a closure outside a transaction: dropping the jobs answers each caller
             // with `DbError::Closed`, and nothing was written.
             tracing::error!(error = %e, "cannot begin a write transaction");
@@ -206,7 +212,7 @@ impl WriterThread {
                 .observe(started.saturating_duration_since(queued));
             completions.push(job(&self.conn));
         }
-        let commit = self.conn.execute_batch("COMMIT");
+        let commit = run_cached(&self.conn, "COMMIT");
         let err = commit.as_ref().err().map(ToString::to_string);
         if let Some(e) = &err {
             tracing::error!(error = %e, "write transaction failed to commit");
@@ -241,6 +247,7 @@ impl WriterThread {
             tracing::warn!(error = %e, "checkpoint postponed: backup hook failed");
             return Ok(());
         }
+        let started = Instant::now();
         let mode = if truncate { "TRUNCATE" } else { "RESTART" };
         let (busy, _log, _done): (i64, i64, i64) =
             self.conn
@@ -252,6 +259,7 @@ impl WriterThread {
             self.conn
                 .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
         }
+        self.metrics.checkpoint.observe(started.elapsed());
         Ok(())
     }
 }

@@ -61,17 +61,21 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
 /// side effects.
 pub fn enqueue(conn: &Connection, now: DateTime<Utc>, msg: &NewMessage) -> rusqlite::Result<i64> {
     let now = to_db(now);
-    conn.prepare_cached(
-        "INSERT INTO outbox (destination, kind, payload, idempotency_key, next_attempt_at, created_on)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (idempotency_key) DO NOTHING",
-    )?
-    .execute(params![
-        msg.destination,
-        msg.kind,
-        msg.payload.to_string(),
-        msg.idempotency_key,
-        now
-    ])?;
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO outbox (destination, kind, payload, idempotency_key, next_attempt_at, created_on)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (idempotency_key) DO NOTHING",
+        )?
+        .execute(params![
+            msg.destination,
+            msg.kind,
+            msg.payload.to_string(),
+            msg.idempotency_key,
+            now
+        ])?;
+    if inserted == 1 {
+        return Ok(conn.last_insert_rowid());
+    }
     conn.prepare_cached("SELECT id FROM outbox WHERE idempotency_key = ?1")?
         .query_row([&msg.idempotency_key], |r| r.get(0))
 }

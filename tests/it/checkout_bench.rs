@@ -11,6 +11,45 @@ use mitxonline::users::store::{self, NewUser};
 use crate::commerce_helpers::*;
 use crate::support::TestApp;
 
+/// CPU seconds (user + system) per thread group of this process: the database writer, the
+/// database readers, and everything else (HTTP server, bench client, runtime).
+fn cpu_by_thread() -> [f64; 3] {
+    let mut out = [0.0; 3];
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return out;
+    };
+    for t in tasks.flatten() {
+        let comm = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default();
+        let stat = std::fs::read_to_string(t.path().join("stat")).unwrap_or_default();
+        // Fields after the parenthesised name: state is field 3; utime 14, stime 15.
+        let Some((_, rest)) = stat.rsplit_once(") ") else {
+            continue;
+        };
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: f64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+            + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+        let i = match comm.trim() {
+            "db-writer" => 0,
+            c if c.starts_with("db-reader") => 1,
+            _ => 2,
+        };
+        out[i] += ticks / 100.0;
+    }
+    out
+}
+
+/// `(count, sum seconds)` of a histogram in the Prometheus text.
+fn histogram(text: &str, name: &str) -> (f64, f64) {
+    let value = |suffix: &str| {
+        let key = format!("{name}_{suffix} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&key))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0.0)
+    };
+    (value("count"), value("sum"))
+}
+
 fn pct(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -63,6 +102,8 @@ async fn bench_end_to_end_checkout() {
         .unwrap();
     let app = std::sync::Arc::new(app);
     let queue = std::sync::Arc::new(std::sync::Mutex::new(tokens));
+    let metrics_before = app.state.metrics.render();
+    let cpu_before = cpu_by_thread();
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..concurrency {
@@ -70,15 +111,22 @@ async fn bench_end_to_end_checkout() {
         let queue = queue.clone();
         workers.push(tokio::spawn(async move {
             let mut times: [Vec<Duration>; 3] = Default::default();
-            let plain = reqwest::Client::new();
+            // One keep-alive client per worker (as a browser keeps its connection); the
+            // learner's bearer token goes on each request.
+            let client = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(60))
+                .build()
+                .unwrap();
             loop {
                 let Some(token) = queue.lock().unwrap().pop() else {
                     break;
                 };
-                let client = bearer_client(&token);
+                let bearer = format!("Bearer {token}");
                 let t = Instant::now();
                 let r = client
                     .post(app.url(&format!("/api/v0/baskets/create_from_product/{product}/")))
+                    .header(reqwest::header::AUTHORIZATION, &bearer)
                     .send()
                     .await
                     .unwrap();
@@ -87,6 +135,7 @@ async fn bench_end_to_end_checkout() {
                 let t = Instant::now();
                 let body: serde_json::Value = client
                     .get(app.url("/api/v0/baskets/checkout/"))
+                    .header(reqwest::header::AUTHORIZATION, &bearer)
                     .send()
                     .await
                     .unwrap()
@@ -96,7 +145,7 @@ async fn bench_end_to_end_checkout() {
                 times[1].push(t.elapsed());
                 let fields = signed_result(&app, &body["payload"], "ACCEPT", "");
                 let t = Instant::now();
-                let r = plain
+                let r = client
                     .post(app.url("/api/checkout/result/"))
                     .form(&fields)
                     .send()
@@ -116,6 +165,8 @@ async fn bench_end_to_end_checkout() {
         }
     }
     let elapsed = started.elapsed();
+    let cpu_after = cpu_by_thread();
+    let metrics_after = app.state.metrics.render();
     let fulfilled = app
         .scalar_i64("SELECT count(*) FROM orders WHERE state = 'fulfilled'")
         .await;
@@ -130,6 +181,34 @@ async fn bench_end_to_end_checkout() {
         "checkout bench: {n} orders, {concurrency} concurrent learners, synchronous={sync}: {:.0} orders/s end to end ({:.2} s)",
         n as f64 / elapsed.as_secs_f64(),
         elapsed.as_secs_f64()
+    );
+    let delta = |name: &str| {
+        let (c0, s0) = histogram(&metrics_before, name);
+        let (c1, s1) = histogram(&metrics_after, name);
+        (c1 - c0, s1 - s0)
+    };
+    let (closures, waited) = delta("mitxonline_db_writer_wait_seconds");
+    let (commits, busy) = delta("mitxonline_db_writer_commit_seconds");
+    println!(
+        "checkout bench: writer: {closures:.0} write closures in {commits:.0} transactions ({:.1} per commit, {:.2} per order), mean queue wait {:.2} ms, mean transaction {:.2} ms, busy {:.0}% of the run",
+        closures / commits.max(1.0),
+        closures / n as f64,
+        waited * 1000.0 / closures.max(1.0),
+        busy * 1000.0 / commits.max(1.0),
+        busy * 100.0 / elapsed.as_secs_f64()
+    );
+    let (checkpoints, checkpointing) = delta("mitxonline_db_checkpoint_seconds");
+    println!(
+        "checkout bench: WAL checkpoints: {checkpoints:.0}, mean {:.1} ms each (writes wait meanwhile), {:.2} s in all",
+        checkpointing * 1000.0 / checkpoints.max(1.0),
+        checkpointing
+    );
+    let cpu: Vec<f64> = (0..3).map(|i| cpu_after[i] - cpu_before[i]).collect();
+    println!(
+        "checkout bench: CPU per order: writer thread {:.0} µs, reader threads {:.0} µs, everything else (server, client, runtime) {:.0} µs",
+        cpu[0] * 1e6 / n as f64,
+        cpu[1] * 1e6 / n as f64,
+        cpu[2] * 1e6 / n as f64
     );
     for (i, name) in [
         "basket (create_from_product)",
