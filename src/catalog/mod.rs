@@ -22,9 +22,8 @@ use axum::{Extension, Router};
 use crate::app::AppState;
 pub use cache::CatalogCache;
 
-/// Every catalog, CMS and public-site route, sharing one snapshot cache.
-pub fn routes() -> Router<AppState> {
-    let cache = Arc::new(CatalogCache::default());
+/// Every catalog, CMS and public-site route, reading the shared snapshot cache.
+pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
     Router::new()
         .route("/api/v2/courses/", get(api::v2_courses))
         .route("/api/v2/courses/{key}/", get(api::v2_course))

@@ -42,11 +42,11 @@ use axum::routing::{get, post};
 
 use crate::app::AppState;
 
-/// The catalog snapshot the checkout gates read (its own cache, like the catalog's routes).
+/// The shared catalog snapshot the checkout gates read.
 pub type CatalogExt = axum::Extension<std::sync::Arc<crate::catalog::CatalogCache>>;
 
-/// Every ecommerce route.
-pub fn routes() -> Router<AppState> {
+/// Every ecommerce route; checkout reads the shared catalog snapshot (the upgradable gate).
+pub fn routes(catalog: std::sync::Arc<crate::catalog::CatalogCache>) -> Router<AppState> {
     Router::new()
         // legacy
         .route("/api/checkout/add_to_cart/", post(api::add_to_cart))
@@ -120,9 +120,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/staff/refunds/", get(staff::refunds_page))
         .route("/staff/refunds/{id}/", post(staff::decide))
-        .layer(axum::Extension(std::sync::Arc::new(
-            crate::catalog::CatalogCache::default(),
-        )))
+        .layer(axum::Extension(catalog))
 }
 
 /// The nested discount resources (and `/user/`) under one of the two discount prefixes.

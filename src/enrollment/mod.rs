@@ -26,9 +26,8 @@ use crate::catalog::CatalogCache;
 
 pub use model::{Actor, ChangeStatus, Checks, EnrollError, Enrollment, Mode, ProgramEnrollment};
 
-/// Every enrollment route, sharing one catalog snapshot.
-pub fn routes() -> Router<AppState> {
-    let cache = Arc::new(CatalogCache::default());
+/// Every enrollment route, reading the shared catalog snapshot.
+pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
     api::routes(cache.clone(), Arc::new(fragments::RunFragments::default()))
         .merge(api_verified::routes(cache.clone()))
         .merge(pages::routes().layer(axum::Extension(cache)))

@@ -39,6 +39,9 @@ static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// All routes of the application, before the outer middleware.
 pub fn routes(state: &AppState) -> Router<AppState> {
     let _ = state;
+    // One catalog snapshot for every module that reads the catalog: a catalog write reloads it
+    // once, not once per module.
+    let catalog = std::sync::Arc::new(crate::catalog::CatalogCache::default());
     Router::new()
         .route("/health/startup/", get(health::startup))
         .route("/health/liveness/", get(health::liveness))
@@ -46,7 +49,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/health/full/", get(health::full))
         .route("/metrics", get(health::metrics))
         .route("/static/{name}", get(assets::serve))
-        .merge(crate::catalog::routes())
+        .merge(crate::catalog::routes(catalog.clone()))
         .merge(staff_ops::routes())
         .merge(crate::staff::routes())
         .merge(crate::integrations::openedx::routes())
@@ -54,8 +57,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(crate::users::routes())
         .merge(crate::mail::routes())
         .merge(crate::oauth2::routes())
-        .merge(crate::enrollment::routes())
-        .merge(crate::commerce::routes())
+        .merge(crate::enrollment::routes(catalog.clone()))
+        .merge(crate::commerce::routes(catalog))
 }
 
 /// The complete router with middleware; what `serve` runs.
