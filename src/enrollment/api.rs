@@ -1,7 +1,7 @@
-//! The original's enrollment APIs: `/api/v{1,2,3}/enrollments/`, program enrollments v1/v2/v3
-//! and the Open edX enrollment webhook. List endpoints run two SQL statements (the catalog
-//! version check and one listing query, in one reader round trip); everything else about runs
-//! comes from the snapshot. The v3 list is written from cached run fragments
+//! The original's enrollment APIs: `/api/v{1,2,3}/enrollments/` (program enrollments are in
+//! [`super::api_programs`]) and the Open edX webhooks. List endpoints run two SQL statements
+//! (the catalog version check and one listing query, in one reader round trip); everything else
+//! about runs comes from the snapshot. The v3 list is written from cached run fragments
 //! ([`super::fragments`]).
 
 use std::sync::Arc;
@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::fragments::RunFragments;
 use super::model::{Actor, ChangeStatus, Checks, EnrollError, Mode};
-use super::service::{self, ProgramOutcome};
+use super::service;
 use super::shapes::{self, Version};
 use super::store;
 use crate::app::AppState;
@@ -63,24 +63,6 @@ pub fn routes(cache: Arc<CatalogCache>, fragments: Arc<RunFragments>) -> Router<
         .route("/api/v2/enrollments/{id}/", get(detail_v2).delete(destroy))
         .route("/api/v3/enrollments/", get(list_v3).post(create_v3))
         .route("/api/v3/enrollments/{id}/", get(detail_v3).delete(destroy))
-        .route("/api/v1/program_enrollments/", get(programs_v1))
-        .route(
-            "/api/v1/program_enrollments/{id}/",
-            get(programs_v1).delete(program_delete_v1),
-        )
-        .route("/api/v2/program_enrollments/", get(programs_v2))
-        .route(
-            "/api/v2/program_enrollments/{id}/",
-            get(programs_v2).delete(program_delete_v2),
-        )
-        .route(
-            "/api/v3/program_enrollments/",
-            get(programs_v3).post(program_create_v3),
-        )
-        .route(
-            "/api/v3/program_enrollments/{id}/",
-            get(program_detail_v3).delete(program_delete_v3),
-        )
         .route(
             "/api/openedx_webhook/enrollment/",
             post(super::webhooks::enrollment),
@@ -89,6 +71,7 @@ pub fn routes(cache: Arc<CatalogCache>, fragments: Arc<RunFragments>) -> Router<
             "/api/openedx_webhook/certificate/",
             post(super::webhooks::certificate),
         )
+        .merge(super::api_programs::routes())
         .layer(Extension(cache))
         .layer(Extension(fragments))
 }
@@ -272,7 +255,7 @@ pub struct CreateBody {
     run_id: Option<Value>,
 }
 
-fn int_field(v: Option<&Value>, name: &str) -> Result<i64, AppError> {
+pub(super) fn int_field(v: Option<&Value>, name: &str) -> Result<i64, AppError> {
     match v {
         None | Some(Value::Null) => Err(AppError::field(name, "This field is required.")),
         Some(Value::Number(n)) => n
@@ -388,156 +371,6 @@ async fn destroy(
         .await?;
     state.outbox.wake();
     Ok(StatusCode::NO_CONTENT)
-}
-
-// ---- program enrollments ----
-
-async fn program_rows(state: &AppState, user: i64) -> Result<Vec<super::model::ProgramEnrollment>, AppError> {
-    state
-        .db
-        .read(move |c| store::programs_for_user(c, user).map_err(DbError::from))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))
-}
-
-async fn programs_list(
-    state: AppState,
-    cache: &CatalogCache,
-    user: i64,
-    v: Version,
-) -> Result<Json<Value>, AppError> {
-    let l = Loaded::for_api(&state, cache, user).await?;
-    let pes = program_rows(&state, user).await?;
-    let cx = l.cx();
-    let out: Vec<Value> = pes
-        .iter()
-        .filter(|p| p.active)
-        .filter_map(|p| match v {
-            Version::V3 => shapes::program_enrollment_v3(&l.cat, p),
-            _ => shapes::program_enrollment(&l.cat, p, &l.rows, &cx, v),
-        })
-        .collect();
-    Ok(Json(Value::Array(out)))
-}
-
-async fn programs_v1(
-    State(s): State<AppState>,
-    Extension(c): Cache,
-    CurrentUser(u): CurrentUser,
-) -> Result<Json<Value>, AppError> {
-    programs_list(s, &c, u.id, Version::V1).await
-}
-async fn programs_v2(
-    State(s): State<AppState>,
-    Extension(c): Cache,
-    CurrentUser(u): CurrentUser,
-) -> Result<Json<Value>, AppError> {
-    programs_list(s, &c, u.id, Version::V2).await
-}
-async fn programs_v3(
-    State(s): State<AppState>,
-    Extension(c): Cache,
-    CurrentUser(u): CurrentUser,
-) -> Result<Json<Value>, AppError> {
-    programs_list(s, &c, u.id, Version::V3).await
-}
-
-async fn program_unenroll(state: &AppState, user: i64, id: &str) -> Result<(), AppError> {
-    let program: i64 = id
-        .parse()
-        .map_err(|_| AppError::NotFound("No Program matches the given query.".into()))?;
-    let now = state.clock.now();
-    state
-        .db
-        .write(move |c| {
-            service::unenroll_program(
-                c,
-                now,
-                user,
-                program,
-                ChangeStatus::Unenrolled,
-                &Actor::user(user),
-            )
-        })
-        .await?;
-    Ok(())
-}
-
-async fn program_delete_v1(
-    State(s): State<AppState>,
-    Extension(c): Cache,
-    CurrentUser(u): CurrentUser,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, AppError> {
-    program_unenroll(&s, u.id, &id).await?;
-    programs_list(s, &c, u.id, Version::V1).await
-}
-async fn program_delete_v2(
-    State(s): State<AppState>,
-    Extension(c): Cache,
-    CurrentUser(u): CurrentUser,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, AppError> {
-    program_unenroll(&s, u.id, &id).await?;
-    programs_list(s, &c, u.id, Version::V2).await
-}
-async fn program_delete_v3(
-    State(s): State<AppState>,
-    CurrentUser(u): CurrentUser,
-    Path(id): Path<String>,
-) -> Result<StatusCode, AppError> {
-    program_unenroll(&s, u.id, &id).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Deserialize)]
-pub struct ProgramBody {
-    program_id: Option<Value>,
-}
-
-async fn program_create_v3(
-    State(state): State<AppState>,
-    Extension(cache): Cache,
-    CurrentUser(u): CurrentUser,
-    ApiJson(body): ApiJson<ProgramBody>,
-) -> Result<Response, AppError> {
-    let program = int_field(body.program_id.as_ref(), "program_id")?;
-    let (cat, _) = cache
-        .get(&state.db)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    if !cat.program(program).is_some_and(|p| p.live) {
-        return Err(AppError::field("program_id", "Invalid program id."));
-    }
-    let (pe, outcome) =
-        service::enroll_program_now(&state, u.id, program, Mode::Audit, Actor::user(u.id)).await?;
-    let status = match outcome {
-        ProgramOutcome::Existing => StatusCode::OK,
-        ProgramOutcome::Created => StatusCode::CREATED,
-    };
-    let body = shapes::program_enrollment_v3(&cat, &pe).ok_or_else(AppError::not_found)?;
-    Ok((status, Json(body)).into_response())
-}
-
-async fn program_detail_v3(
-    State(state): State<AppState>,
-    Extension(cache): Cache,
-    CurrentUser(u): CurrentUser,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, AppError> {
-    let program: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let (cat, _) = cache
-        .get(&state.db)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    let pe = program_rows(&state, u.id)
-        .await?
-        .into_iter()
-        .find(|p| p.program_id == program && p.active)
-        .ok_or_else(AppError::not_found)?;
-    Ok(Json(
-        shapes::program_enrollment_v3(&cat, &pe).ok_or_else(AppError::not_found)?,
-    ))
 }
 
 /// `{"detail": ...}` helper for handlers that answer with a message.

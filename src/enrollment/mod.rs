@@ -6,6 +6,7 @@
 //! outbox in the same transaction as the local change.
 
 pub mod api;
+pub mod api_programs;
 pub mod api_verified;
 pub mod fragments;
 pub mod jobs;
