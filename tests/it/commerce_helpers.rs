@@ -271,3 +271,11 @@ pub async fn pay_on_sandbox(
     assert_eq!(r.status(), 200);
     hidden_inputs(&r.text().await.unwrap())
 }
+
+/// A field of a checkout response's signed payload, as text.
+pub fn field(checkout: &Value, k: &str) -> String {
+    match &checkout["payload"][k] {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}

@@ -2,14 +2,11 @@
 //! enrollment, per-user tokens, profile and email settings, staff-set grades pulled back, and
 //! the repair job — all locally, through the same client and outbox as a real edX.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use mitxonline::db::DbError;
-use mitxonline::integrations::openedx::jobs::{
-    self, CourseRunCatalog, CourseRunUpdate, GradeSink, LearnerGrade,
-};
+use mitxonline::integrations::openedx::jobs::{self, LearnerGrade};
 use mitxonline::integrations::openedx::messages::{
     self, CreateUser, EmailSettings, Enroll, Unenroll, UpdateProfile,
 };
@@ -23,9 +20,9 @@ use serde_json::{Value, json};
 
 use crate::support::TestApp;
 
-const COURSE: &str = "course-v1:MITx+14.73x+3T2026";
+pub const COURSE: &str = "course-v1:MITx+14.73x+3T2026";
 
-async fn learner(app: &TestApp, email: &str, name: &str) -> i64 {
+pub async fn learner(app: &TestApp, email: &str, name: &str) -> i64 {
     let now = app.state.clock.now();
     let u = NewUser {
         email: email.into(),
@@ -40,7 +37,7 @@ async fn learner(app: &TestApp, email: &str, name: &str) -> i64 {
         .unwrap()
 }
 
-async fn write<F>(app: &TestApp, f: F)
+pub async fn write<F>(app: &TestApp, f: F)
 where
     F: FnOnce(&Connection, DateTime<Utc>) -> rusqlite::Result<i64> + Send + 'static,
 {
@@ -63,7 +60,7 @@ async fn staff_get(app: &TestApp, key: &str, path: &str) -> (u16, Value) {
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
-async fn staff_post(app: &TestApp, key: &str, path: &str, body: Value) -> (u16, Value) {
+pub async fn staff_post(app: &TestApp, key: &str, path: &str, body: Value) -> (u16, Value) {
     let r = app
         .client
         .post(app.url(path))
@@ -418,115 +415,5 @@ async fn staff_grade_input_is_validated_and_bad_input_changes_nothing() {
         0
     );
     assert_eq!(app.scalar_i64("SELECT count(*) FROM audit_log").await, 0);
-    app.shutdown().await;
-}
-
-struct Catalog;
-
-impl CourseRunCatalog for Catalog {
-    fn keys_to_sync(&self, _c: &Connection, _now: DateTime<Utc>) -> rusqlite::Result<Vec<String>> {
-        Ok(vec![COURSE.into(), "course-v1:MITx+Gone+1T2020".into()])
-    }
-    fn apply(&self, c: &Connection, u: &CourseRunUpdate, _now: DateTime<Utc>) -> rusqlite::Result<bool> {
-        c.execute(
-            "INSERT INTO settings (key, value, updated_on) VALUES (?1, ?2, '') ON CONFLICT (key) DO UPDATE SET value = ?2",
-            rusqlite::params![
-                format!("test.run.{}", u.courseware_id),
-                json!({ "title": u.title, "self_paced": u.is_self_paced, "cert": u.certificate_available_date.map(|d| d.to_rfc3339()) }).to_string()
-            ],
-        )?;
-        Ok(true)
-    }
-}
-
-struct Sink;
-
-impl GradeSink for Sink {
-    fn runs_to_grade(&self, _c: &Connection, _now: DateTime<Utc>) -> rusqlite::Result<Vec<String>> {
-        Ok(vec![COURSE.into()])
-    }
-    fn apply(&self, c: &Connection, g: &LearnerGrade, _now: DateTime<Utc>) -> rusqlite::Result<bool> {
-        c.execute(
-            "INSERT INTO settings (key, value, updated_on) VALUES (?1, ?2, '')",
-            rusqlite::params![format!("test.grade.{}", g.user_id), g.grade.to_string()],
-        )?;
-        Ok(true)
-    }
-}
-
-#[tokio::test]
-async fn course_run_sync_and_grade_pull_apply_what_the_sandbox_edx_says() {
-    let app = TestApp::spawn().await;
-    let key = app.api_key(Scope::Staff).await;
-    let (status, _) = staff_post(
-        &app,
-        &key,
-        "/api/v0/staff/openedx/sandbox/courses/",
-        json!({ "course_id": COURSE, "name": "The Challenges of Global Poverty", "pacing": "self",
-            "start": "2026-09-01T00:00:00Z", "end": "2026-12-15T00:00:00Z" }),
-    )
-    .await;
-    assert_eq!(status, 200);
-    let edx = OpenEdx::from_state(&app.state);
-    let report = jobs::sync_course_runs(&app.state, &edx, Arc::new(Catalog))
-        .await
-        .unwrap();
-    assert_eq!((report.asked, report.answered, report.changed), (2, 1, 1));
-    let stored: String = app
-        .state
-        .db
-        .read(|c| {
-            c.query_row(
-                "SELECT value FROM settings WHERE key LIKE 'test.run.%'",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(DbError::from)
-        })
-        .await
-        .unwrap();
-    let stored: Value = serde_json::from_str(&stored).unwrap();
-    assert_eq!(stored["title"], "The Challenges of Global Poverty");
-    assert_eq!(stored["self_paced"], true);
-    assert_eq!(
-        stored["cert"], "2026-12-15T00:00:00+00:00",
-        "certificate date falls back to the end date"
-    );
-
-    let id = learner(&app, "pat@example.com", "Pat").await;
-    write(&app, move |c, now| {
-        messages::enqueue_create_user(
-            c,
-            now,
-            &CreateUser {
-                user_id: id,
-                desired_username: None,
-                profile: None,
-            },
-            "pat",
-        )?;
-        messages::enqueue_enroll(
-            c,
-            now,
-            &Enroll {
-                user_id: id,
-                course_id: COURSE.into(),
-                mode: EnrollmentMode::Audit,
-            },
-            "pat-1",
-        )
-    })
-    .await;
-    app.drain_outbox().await;
-    staff_post(
-        &app,
-        &key,
-        "/api/v0/staff/openedx/sandbox/grades/",
-        json!({ "username": "pat", "course_id": COURSE, "percent": "0.4" }),
-    )
-    .await;
-    let report = jobs::pull_grades(&app.state, &edx, Arc::new(Sink)).await.unwrap();
-    assert_eq!((report.asked, report.answered, report.changed), (1, 1, 1));
-    assert_eq!(app.scalar_i64("SELECT count(*) FROM settings WHERE key = 'test.grade.' || (SELECT id FROM users WHERE email = 'pat@example.com') AND value = '0.4'").await, 1);
     app.shutdown().await;
 }
