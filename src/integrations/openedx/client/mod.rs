@@ -11,15 +11,13 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::model::{
-    EdxEnrollment, EdxProfile, EnrollmentMode, EnrollmentPage, RegistrationForm, RegistrationReply,
-    ValidationDecisions,
-};
-use super::transport::{Body, Outgoing, Reply, Transport, encode_pairs, path_segment};
+use super::model::{EdxProfile, RegistrationForm, RegistrationReply, ValidationDecisions};
+use super::transport::{Body, Outgoing, Reply, Transport, path_segment};
 use crate::db::DbError;
 use crate::outbox::Delivery;
 
 mod courses;
+mod enrollments;
 mod tokens;
 
 /// Keys per course-list request, and page size (edx-api-client's BATCH_SIZE / PAGE_SIZE).
@@ -339,131 +337,6 @@ impl OpenEdxClient {
             )
             .await?;
         decode(&ok(r)?)
-    }
-
-    fn enrollment_path() -> String {
-        "/api/enrollment/v1/enrollment".into()
-    }
-
-    /// Creates or changes an enrollment, always with `force_enrollment` like the original.
-    pub async fn enroll(
-        &self,
-        edx_username: &str,
-        course_id: &str,
-        mode: EnrollmentMode,
-    ) -> Result<EdxEnrollment, EdxError> {
-        let body = json!({
-            "mode": mode.as_str(),
-            "course_details": { "course_id": course_id },
-            "user": edx_username,
-            "force_enrollment": true,
-        });
-        let r = self
-            .send(
-                Method::POST,
-                Self::enrollment_path(),
-                Auth::Service,
-                Body::Json(body),
-                &[],
-            )
-            .await?;
-        decode(&ok(r)?)
-    }
-
-    /// Deactivates an enrollment (same endpoint, `is_active: false`, no mode).
-    pub async fn deactivate(&self, edx_username: &str, course_id: &str) -> Result<EdxEnrollment, EdxError> {
-        let body = json!({
-            "course_details": { "course_id": course_id },
-            "is_active": false,
-            "user": edx_username,
-        });
-        let r = self
-            .send(
-                Method::POST,
-                Self::enrollment_path(),
-                Auth::Service,
-                Body::Json(body),
-                &[],
-            )
-            .await?;
-        decode(&ok(r)?)
-    }
-
-    /// Every enrollment matching the filters, following the cursor pagination.
-    pub async fn list_enrollments(
-        &self,
-        course_id: Option<&str>,
-        usernames: &[&str],
-    ) -> Result<Vec<EdxEnrollment>, EdxError> {
-        let mut params: Vec<(String, String)> = Vec::new();
-        if let Some(c) = course_id {
-            params.push(("course_id".into(), c.into()));
-        }
-        if !usernames.is_empty() {
-            params.push(("username".into(), usernames.join(",")));
-        }
-        let mut out = Vec::new();
-        for _ in 0..MAX_PAGES {
-            let q = encode_pairs(&params);
-            let path = if q.is_empty() {
-                "/api/enrollment/v1/enrollments".to_owned()
-            } else {
-                format!("/api/enrollment/v1/enrollments?{q}")
-            };
-            let r = self
-                .send(Method::GET, path, Auth::Service, Body::None, &[])
-                .await?;
-            let page: EnrollmentPage = decode(&ok(r)?)?;
-            out.extend(page.results);
-            match page.next.as_deref().and_then(cursor_of) {
-                Some(c) => {
-                    params.retain(|(k, _)| k != "cursor");
-                    params.push(("cursor".into(), c));
-                }
-                None => return Ok(out),
-            }
-        }
-        Err(EdxError::Decode("enrollment listing never ended".into()))
-    }
-
-    /// The learner's own enrollments (learner token).
-    pub async fn own_enrollments(&self, user_token: &str) -> Result<Vec<EdxEnrollment>, EdxError> {
-        let r = self
-            .send(
-                Method::GET,
-                Self::enrollment_path(),
-                Auth::User(user_token.into()),
-                Body::None,
-                &[],
-            )
-            .await?;
-        decode(&ok(r)?)
-    }
-
-    /// `POST /api/change_email_settings` with the learner's token; `receive_emails: "on"` to
-    /// subscribe, omitted to unsubscribe. Returns edX's `success`.
-    pub async fn email_settings(
-        &self,
-        user_token: &str,
-        course_id: &str,
-        subscribe: bool,
-    ) -> Result<bool, EdxError> {
-        let body = if subscribe {
-            json!({ "course_id": course_id, "receive_emails": "on" })
-        } else {
-            json!({ "course_id": course_id })
-        };
-        let r = self
-            .send(
-                Method::POST,
-                "/api/change_email_settings".into(),
-                Auth::User(user_token.into()),
-                Body::Json(body),
-                &[],
-            )
-            .await?;
-        let r = ok(r)?;
-        Ok(r.json().get("success").and_then(Value::as_bool).unwrap_or(false))
     }
 
     /// `POST /api/lti-user-fix/` `{email}`: true when edX fixed the duplicate LTI account.
