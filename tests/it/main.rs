@@ -56,6 +56,7 @@ mod program_flow_helpers;
 mod program_flow_receipts;
 mod program_flow_refusals;
 mod refunds_partial;
+mod refunds_settle;
 mod site;
 mod staff_console;
 mod staff_orders;

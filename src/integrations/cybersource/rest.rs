@@ -278,7 +278,7 @@ impl RestClient {
         Self { http, creds }
     }
 
-    async fn send(
+    pub(super) async fn send(
         &self,
         method: &str,
         path: &str,
