@@ -31,7 +31,7 @@ pub enum OrderCommand {
         #[arg(long)]
         reason: String,
         /// At most two decimals; defaults to the whole remaining balance.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         amount: Option<String>,
         /// Deactivate the enrollments once nothing remains (default: keep them as audit).
         #[arg(long)]

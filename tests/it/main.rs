@@ -50,6 +50,7 @@ mod openedx;
 mod openedx_bench;
 mod openedx_outbox;
 mod openedx_sandbox;
+mod orders_cli;
 mod program_flow;
 mod program_flow_bench;
 mod program_flow_helpers;
