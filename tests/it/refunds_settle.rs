@@ -356,3 +356,33 @@ async fn the_job_settles_a_refund_the_sandbox_made_but_whose_reply_it_lost() {
     assert_eq!(run.detail, "no pending refunds to resolve");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_credit_found_by_transaction_search_never_fulfils_a_pending_order() {
+    use crate::commerce_helpers::{learner, order_state, run_product, started_checkout};
+    let fake = FakeServer::start().await;
+    let app = app_with_gateway(&fake).await;
+    let (_, product) = run_product(&app, "CREDIT", "50.00").await;
+    let (_, client) = learner(&app, "credit@example.com").await;
+    let body = started_checkout(&app, &client, product).await;
+    let order = body["order_id"].as_i64().unwrap();
+    let reference = body["payload"]["reference_number"].as_str().unwrap().to_owned();
+    app.advance(Duration::from_secs(16 * 60));
+    fake.push(Reply::json(
+        201,
+        json!({"_embedded": {"transactionSummaries": [
+            {"id": "7100000000000000000005", "clientReferenceInformation": {"code": reference}}
+        ]}}),
+    ));
+    fake.push(Reply::json(
+        200,
+        json!({"id": "7100000000000000000005", "rootId": "7000000000000000000005",
+        "clientReferenceInformation": {"code": reference},
+        "applicationInformation": {"applications": [{"name": "ics_credit", "reasonCode": "100"}]},
+        "orderInformation": {"amountDetails": {"totalAmount": "50.00", "currency": "USD"}}}),
+    ));
+    let run = app.run_job("resolve-pending-orders").await;
+    assert_eq!(run.detail, "fulfilled 0, canceled 0", "{}", run.detail);
+    assert_eq!(order_state(&app, order).await, "pending");
+    app.shutdown().await;
+}
