@@ -25,3 +25,8 @@ CREATE TABLE cybersource_sandbox_faults (
     name       TEXT PRIMARY KEY,
     armed_on   TEXT NOT NULL
 ) STRICT;
+
+-- What the staff member chose for the enrollments when asking for a refund, so settling a
+-- refund left pending (by staff or the resolve-pending-refunds job) does what was asked.
+ALTER TABLE order_refunds ADD COLUMN after_refund TEXT NOT NULL DEFAULT 'downgrade'
+    CHECK (after_refund IN ('downgrade', 'unenroll'));

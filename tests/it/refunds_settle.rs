@@ -386,3 +386,37 @@ async fn a_credit_found_by_transaction_search_never_fulfils_a_pending_order() {
     assert_eq!(order_state(&app, order).await, "pending");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_lost_full_refund_asked_with_unenroll_unenrolls_when_the_job_settles_it() {
+    let app = TestApp::spawn().await;
+    let s = staff(&app).await;
+    let (user, order, _, _) = paid_order(&app, "UNENR", "60.00").await;
+    let armed = s
+        .post(app.url("/sandbox/cybersource/faults/lose-next-refund-reply"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(armed.status(), 200);
+    let (st, _) = refund(
+        &s,
+        &app,
+        order,
+        json!({"unenroll": true, "reason": "wrong course"}),
+    )
+    .await;
+    assert_eq!(st, 409);
+    let active = "SELECT count(*) FROM course_run_enrollments WHERE user_id = ?1 AND active = 1";
+    assert_eq!(crate::commerce_helpers::count(&app, active, user).await, 1);
+    app.advance(Duration::from_secs(16 * 60));
+    let run = app.run_job("resolve-pending-refunds").await;
+    assert!(run.detail.starts_with("settled 1 as done"), "{}", run.detail);
+    let sum = summary(&s, &app, order).await;
+    assert_eq!(sum["state"], "refunded", "{sum}");
+    assert_eq!(
+        crate::commerce_helpers::count(&app, active, user).await,
+        0,
+        "the enrollment goes as the staff member asked"
+    );
+    app.shutdown().await;
+}
