@@ -1,5 +1,5 @@
 //! The command line: `serve`, `migrate`, `demo`, `config check`, `job …`, `user create`,
-//! `apikey …`, `backup …`, `healthcheck`.
+//! `apikey …`, `order …`, `backup …`, `healthcheck`.
 
 use std::io::Read as _;
 use std::process::ExitCode;
@@ -59,6 +59,11 @@ pub enum Command {
     Apikey {
         #[command(subcommand)]
         command: ApiKeyCommand,
+    },
+    /// Look up and refund orders (`order show`, `order refund`).
+    Order {
+        #[command(subcommand)]
+        command: crate::commerce::cli::OrderCommand,
     },
     /// Our OAuth2/OIDC provider's client applications.
     Oauth2 {
@@ -236,6 +241,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Job { command } => job(command, config).await,
         Command::User { command } => user(command, config).await,
         Command::Apikey { command } => apikey(command, config).await,
+        Command::Order { command } => crate::commerce::cli::command(command, config).await,
         Command::Oauth2 { command } => crate::oauth2::cli::command(command, config).await,
         Command::Backup { command } => crate::modules::backup_command(command, config).await,
         Command::Healthcheck { url } => healthcheck(url, &config).await,

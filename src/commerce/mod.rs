@@ -4,18 +4,19 @@
 //! [`service`]; the order state machine, pending-order reuse and payment results in
 //! [`checkout`]; what a paid line grants (through the enrollment service, in the same
 //! transaction) in [`fulfilment`]; refunds and the scheduled pending-order resolution in
-//! [`refunds`] and [`partial_refunds`]; the verified-program discount and its zero-value order
+//! [`refunds`] and [`partial_refunds`]; pending refunds settled by a job in [`refund_reconcile`]; the verified-program discount and its zero-value order
 //! in [`program_discount`]. Handlers: [`api`] (baskets, checkout, back-office result),
 //! [`api_orders`] (products, orders, refund requests), [`staff`] (discounts, refund requests
 //! page), [`staff_nested`] and [`staff_tiers`] (a discount's products, assignees, redemptions and
 //! flexible-price tiers), [`staff_refunds`] (refund API), [`staff_pages`] (staff discount pages),
-//! [`staff_orders`] (order lookup and refunds for staff), [`pages`], [`receipts_redirect`]
+//! [`staff_orders`] (order lookup and refunds for staff), [`staff_order_refunds`] (settling pending refunds), [`pages`], [`receipts_redirect`]
 //! (receipt links by run/program).
 
 pub mod api;
 pub mod api_checkout;
 pub mod api_orders;
 pub mod checkout;
+pub mod cli;
 pub mod discount_links;
 pub mod discounts;
 pub mod fulfilment;
@@ -25,11 +26,13 @@ pub mod pages;
 pub mod partial_refunds;
 pub mod program_discount;
 pub mod receipts_redirect;
+pub mod refund_reconcile;
 pub mod refunds;
 pub mod service;
 pub mod shapes;
 pub mod staff;
 pub mod staff_nested;
+pub mod staff_order_refunds;
 pub mod staff_orders;
 pub mod staff_pages;
 pub mod staff_refunds;
@@ -113,6 +116,10 @@ pub fn routes(catalog: std::sync::Arc<crate::catalog::CatalogCache>) -> Router<A
         .route("/staff/orders/", get(staff_orders::list))
         .route("/staff/orders/{id}/", get(staff_orders::detail))
         .route("/staff/orders/{id}/refund/", post(staff_orders::refund))
+        .route(
+            "/staff/orders/{id}/refunds/{refund}/settle/",
+            post(staff_order_refunds::settle),
+        )
         .route("/orders/receipt/by-run/{id}/", get(receipts_redirect::by_run))
         .route(
             "/orders/receipt/by-program/{id}/",
@@ -175,6 +182,14 @@ pub fn register(state: &AppState) {
         "0 */15 * * * *",
         "Asks CyberSource (or the sandbox) about orders pending for over 15 minutes: paid ones are fulfilled, unpaid ones cancelled after a day.",
         |state| async move { refunds::resolve_pending(&state, chrono::Duration::minutes(15)).await },
+    ));
+    state.jobs.add(crate::jobs::JobDef::new(
+        "resolve-pending-refunds",
+        "0 */15 * * * *",
+        "Settles refunds pending for over 15 minutes (CyberSource's reply was lost) from the refunds CyberSource (or the sandbox) shows; never asks for a new refund.",
+        |state| async move {
+            refund_reconcile::resolve_pending_refunds(&state, chrono::Duration::minutes(15)).await
+        },
     ));
     state.jobs.add(crate::jobs::JobDef::new(
         "cull-anonymous-baskets",

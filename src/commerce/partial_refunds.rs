@@ -101,6 +101,7 @@ fn reserve(
     amount: Option<Decimal>,
     reason: &str,
     actor: &str,
+    after: AfterRefund,
     now: DateTime<Utc>,
 ) -> Result<Reserved, RefundError> {
     let order = store::order(c, order_id)?.ok_or(RefundError::NoOrder)?;
@@ -125,9 +126,16 @@ fn reserve(
         ));
     }
     c.execute(
-        "INSERT INTO order_refunds (order_id, amount, reason, status, actor, created_on, updated_on)
-         VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?5)",
-        params![order_id, amount.to_string(), reason, actor, to_db(now)],
+        "INSERT INTO order_refunds (order_id, amount, reason, status, actor, after_refund, created_on, updated_on)
+         VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?6)",
+        params![
+            order_id,
+            amount.to_string(),
+            reason,
+            actor,
+            if after == AfterRefund::Unenroll { "unenroll" } else { "downgrade" },
+            to_db(now)
+        ],
     )?;
     let refund = c.last_insert_rowid();
     let payment = store::transactions(c, order_id)?
@@ -156,7 +164,7 @@ pub async fn refund(
     let (why, who) = (reason.clone(), actor.clone());
     let r = state
         .db
-        .write(move |c| reserve(c, order_id, amount, &why, &who, now))
+        .write(move |c| reserve(c, order_id, amount, &why, &who, after, now))
         .await?;
     let asked = async {
         if r.amount.is_zero() {
@@ -284,6 +292,8 @@ fn record(
 
 /// Staff settle a refund left `pending` (see the module doc): `None` marks it failed and
 /// releases its amount; `Some(transaction id)` records it as done, as a successful reply would.
+/// The enrollments are unenrolled when `after` says so or when the refund was asked with
+/// "unenroll".
 pub async fn settle(
     state: &AppState,
     order_id: i64,
@@ -303,6 +313,16 @@ pub async fn settle(
                 .ok_or_else(|| {
                     RefundError::Commerce(CommerceError::NotFound("No such refund of this order.".into()))
                 })?;
+            let asked_unenroll: bool = c.query_row(
+                "SELECT after_refund = 'unenroll' FROM order_refunds WHERE id = ?1",
+                [refund_id],
+                |r| r.get(0),
+            )?;
+            let after = if asked_unenroll {
+                AfterRefund::Unenroll
+            } else {
+                after
+            };
             if row.3 != "pending" {
                 return Err(RefundError::Commerce(CommerceError::Invalid {
                     field: "status",

@@ -127,6 +127,7 @@ struct Detail {
     lines: Vec<LineRow>,
     moves: Vec<(String, String, String, String)>,
     txns: Vec<TransactionRow>,
+    refunds: Vec<partial_refunds::RefundRow>,
     remaining: rust_decimal::Decimal,
 }
 
@@ -152,6 +153,7 @@ pub async fn detail(
                 lines: store::lines(c, id)?,
                 moves: transitions(c, id)?,
                 txns: store::transactions(c, id)?,
+                refunds: partial_refunds::refunds_of(c, id)?,
                 remaining: partial_refunds::remaining(c, &o)?,
                 order: o,
             }))
@@ -163,6 +165,7 @@ pub async fn detail(
         lines,
         moves,
         txns,
+        refunds,
         remaining,
     } = found.ok_or_else(AppError::not_found)?;
     let title = format!("Order #{}", o.id);
@@ -191,6 +194,7 @@ pub async fn detail(
             ul class="order-transactions" {
                 @for (tid, amount, _, kind, when) in &txns { li { (when) ": " (kind) " $" (amount) " — " code { (tid) } } }
             }
+            (super::staff_order_refunds::section(&ctx, o.id, &refunds))
             @if o.state == OrderState::Fulfilled {
                 h2 { "Refund" }
                 form method="post" action=(ctx.prefix.url(&format!("/staff/orders/{}/refund/", o.id))) {

@@ -190,8 +190,8 @@ async fn outages_are_transient_and_rejections_and_odd_replies_are_not_refunds() 
 
 #[tokio::test]
 async fn a_cybersource_that_cannot_be_reached_is_a_transient_error() {
-    let port = crate::support::process::free_port();
-    let fake_url = format!("http://127.0.0.1:{port}");
+    let nobody = crate::support::fake::DownPort::reserve();
+    let fake_url = nobody.url();
     let app = TestApp::builder()
         .env(
             "MITXONLINE_CYBERSOURCE_SECURE_ACCEPTANCE_URL",

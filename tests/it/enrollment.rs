@@ -58,8 +58,8 @@ async fn a_double_click_on_enroll_makes_one_enrollment_and_one_edx_call() {
 
 #[tokio::test]
 async fn with_edx_down_for_the_whole_request_the_enrollment_is_accepted_and_delivered_once_when_it_returns() {
-    let port = crate::support::process::free_port();
-    let app = app_with_edx(&format!("http://127.0.0.1:{port}")).await;
+    let down = crate::support::fake::DownPort::reserve();
+    let app = app_with_edx(&down.url()).await;
     let (id, token) = learner(&app, "grace", false).await;
     synced(&app, id, "grace").await;
     let run = run(&app, C1, OPEN).await;
@@ -75,7 +75,7 @@ async fn with_edx_down_for_the_whole_request_the_enrollment_is_accepted_and_deli
     let (_, list) = send(&app, Method::GET, &token, "/api/v3/enrollments/", None).await;
     assert_eq!(list.as_array().unwrap().len(), 1);
 
-    let fake = FakeServer::start_on(port).await;
+    let fake = FakeServer::start_on(down).await;
     fake.push(no_enrollment_yet());
     fake.push(enrolled_reply("grace", C1, "audit"));
     settle(&app).await;

@@ -56,12 +56,12 @@ async fn a_message_is_delivered_once_with_its_idempotency_key() {
 #[tokio::test]
 async fn a_partner_that_is_down_gets_the_message_when_it_returns() {
     // Reserve a port, then leave it closed: the partner is down.
-    let port = crate::support::process::free_port();
+    let down = crate::support::fake::DownPort::reserve();
     let app = TestApp::builder()
         .env("MITXONLINE_OUTBOX_BASE_BACKOFF", "1s")
         .spawn()
         .await;
-    let id = enqueue_post(&app, &format!("http://127.0.0.1:{port}/hook"), "down-1").await;
+    let id = enqueue_post(&app, &format!("{}/hook", down.url()), "down-1").await;
     let r = app.drain_outbox().await;
     assert_eq!((r.delivered, r.retried), (0, 1));
     let (status, attempts, err) = status_of(&app, id).await;
@@ -70,7 +70,7 @@ async fn a_partner_that_is_down_gets_the_message_when_it_returns() {
     // Not due yet: nothing is sent before the backoff elapses.
     assert_eq!(app.drain_outbox().await.retried, 0);
 
-    let fake = FakeServer::start_on(port).await;
+    let fake = FakeServer::start_on(down).await;
     app.advance(Duration::from_secs(5));
     assert_eq!(app.drain_outbox().await.delivered, 1);
     assert_eq!(fake.distinct_header("idempotency-key").len(), 1);

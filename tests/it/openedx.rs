@@ -418,11 +418,11 @@ async fn errors_are_classified_transient_or_permanent_like_the_original() {
     let e = slow.course_modes(COURSE).await.unwrap_err();
     assert!(matches!(e, EdxError::Transport { timeout: true, .. }), "{e}");
     // Nobody listening: a connection error, transient.
-    let port = crate::support::process::free_port();
+    let nobody = crate::support::fake::DownPort::reserve();
     let down = OpenEdxClient::new(
         Transport::Http {
             client: reqwest::Client::new(),
-            origin: format!("http://127.0.0.1:{port}"),
+            origin: nobody.url(),
             timeout: Duration::from_secs(2),
         },
         ClientSettings::default(),

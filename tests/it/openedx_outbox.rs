@@ -131,8 +131,8 @@ fn empty_page() -> Reply {
 
 #[tokio::test]
 async fn while_edx_is_down_messages_stay_pending_and_are_delivered_once_when_it_returns() {
-    let port = crate::support::process::free_port();
-    let app = app_with_edx(&format!("http://127.0.0.1:{port}")).await;
+    let down = crate::support::fake::DownPort::reserve();
+    let app = app_with_edx(&down.url()).await;
     let id = user(&app, "jane", "jane@example.com", "Jane Doe").await;
     enqueue_create(&app, id).await;
     let enroll_id = enqueue_enroll(&app, id, EnrollmentMode::Verified).await;
@@ -152,7 +152,7 @@ async fn while_edx_is_down_messages_stay_pending_and_are_delivered_once_when_it_
     );
     assert!(!edx_row(&app, id).await.has_been_synced);
 
-    let fake = FakeServer::start_on(port).await;
+    let fake = FakeServer::start_on(down).await;
     fake.push(Reply::json(200, json!({ "success": true })));
     fake.push(empty_page());
     fake.push(enrollment_reply("verified", "jane"));

@@ -9,7 +9,7 @@ use crate::commerce_helpers::*;
 use crate::support::TestApp;
 use mitxonline::users::api_keys::Scope;
 
-async fn staff(app: &TestApp) -> reqwest::Client {
+pub(crate) async fn staff(app: &TestApp) -> reqwest::Client {
     let key = app.api_key(Scope::Staff).await;
     let mut h = reqwest::header::HeaderMap::new();
     h.insert("Authorization", format!("Api-Key {key}").parse().unwrap());
@@ -21,7 +21,7 @@ async fn staff(app: &TestApp) -> reqwest::Client {
 }
 
 /// A learner's order for a run at `price`, paid on the sandbox: `(user, order, run)`.
-async fn paid_order(app: &TestApp, tag: &str, price: &str) -> (i64, i64, i64, reqwest::Client) {
+pub(crate) async fn paid_order(app: &TestApp, tag: &str, price: &str) -> (i64, i64, i64, reqwest::Client) {
     let (run, product) = run_product(app, tag, price).await;
     let (user, client) = learner(app, &format!("{}@example.com", tag.to_lowercase())).await;
     let body = started_checkout(app, &client, product).await;
@@ -32,7 +32,7 @@ async fn paid_order(app: &TestApp, tag: &str, price: &str) -> (i64, i64, i64, re
     (user, order, run, client)
 }
 
-async fn refund(s: &reqwest::Client, app: &TestApp, order: i64, body: Value) -> (u16, Value) {
+pub(crate) async fn refund(s: &reqwest::Client, app: &TestApp, order: i64, body: Value) -> (u16, Value) {
     let r = s
         .post(app.url(&format!("/api/v0/orders/{order}/refunds/")))
         .json(&body)
@@ -292,7 +292,7 @@ async fn the_staff_refunds_page_takes_an_amount_defaulting_to_the_remaining_bala
 }
 
 /// A fulfilled order paid `100.00` with CyberSource transaction data, for a gateway fake.
-async fn order_paid_at_gateway(app: &TestApp) -> i64 {
+pub(crate) async fn order_paid_at_gateway(app: &TestApp) -> i64 {
     let (user, _) = learner(app, "gateway@example.com").await;
     let now = mitxonline::clock::to_db(app.state.clock.now());
     app.state

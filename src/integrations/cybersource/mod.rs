@@ -17,6 +17,7 @@
 
 pub mod callback;
 pub mod checkout;
+pub mod refund_lookup;
 pub mod rest;
 pub mod sandbox;
 pub mod signing;

@@ -278,7 +278,7 @@ impl RestClient {
         Self { http, creds }
     }
 
-    async fn send(
+    pub(super) async fn send(
         &self,
         method: &str,
         path: &str,
@@ -448,6 +448,10 @@ impl RestClient {
                 continue;
             }
             let details = self.transaction_details(&hit.id, now).await?;
+            // A refund (credit) of a payment carries its reference but is not a payment.
+            if super::refund_lookup::refund_from_details(&details.raw).is_some() {
+                continue;
+            }
             let replace = match out.get(&hit.reference_number) {
                 None => true,
                 Some(_) => details.is_paid(),

@@ -110,19 +110,48 @@ async fn handle(State(inner): State<Arc<Mutex<Inner>>>, req: Request) -> Respons
     resp
 }
 
+/// A partner that is down: a port bound on 127.0.0.1 but not listening, so connections are
+/// refused, and nobody else can take the port until [`FakeServer::start_on`] brings the
+/// partner up on it.
+pub struct DownPort {
+    socket: tokio::net::TcpSocket,
+    pub port: u16,
+}
+
+impl DownPort {
+    pub fn reserve() -> DownPort {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket
+            .bind("127.0.0.1:0".parse().unwrap())
+            .expect("bind a port to hold");
+        let port = socket.local_addr().expect("local addr").port();
+        DownPort { socket, port }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
 impl FakeServer {
     /// Starts on 127.0.0.1 with an ephemeral port. Replies 200 `{}` unless scripted.
     pub async fn start() -> FakeServer {
-        Self::start_on(0).await
-    }
-
-    /// Starts on a given port (to come back after a simulated outage).
-    pub async fn start_on(port: u16) -> FakeServer {
-        let inner: Arc<Mutex<Inner>> = Arc::default();
-        let app = axum::Router::new().fallback(handle).with_state(inner.clone());
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
             .await
             .expect("bind fake");
+        Self::serve(listener)
+    }
+
+    /// Starts on a port reserved while the partner was "down" (see [`DownPort`]): the port
+    /// was never free, so no other test or outgoing connection can have taken it meanwhile.
+    pub async fn start_on(down: DownPort) -> FakeServer {
+        let listener = down.socket.listen(1024).expect("listen on the reserved port");
+        Self::serve(listener)
+    }
+
+    fn serve(listener: tokio::net::TcpListener) -> FakeServer {
+        let inner: Arc<Mutex<Inner>> = Arc::default();
+        let app = axum::Router::new().fallback(handle).with_state(inner.clone());
         let url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;

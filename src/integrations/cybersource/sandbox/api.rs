@@ -179,20 +179,34 @@ pub async fn refund(
     let paid: Decimal = payment.amount.parse().unwrap_or_default();
     let now = state.clock.now();
     let pid = payment.id;
-    let refund_id = match state
+    let made = state
         .db
-        .write(move |c| store::refund(c, pid, amount, paid, now).map_err(DbError::from))
-        .await
-    {
-        Ok(store::RefundOutcome::Refunded(id)) => id,
-        Ok(store::RefundOutcome::AlreadyRefunded) => {
+        .write(move |c| {
+            let lost = store::take_fault(c, store::LOSE_NEXT_REFUND_REPLY)?;
+            let out = store::refund(c, pid, amount, paid, lost, now)?;
+            if lost && !matches!(out, store::RefundOutcome::Refunded(_)) {
+                store::arm_fault(c, store::LOSE_NEXT_REFUND_REPLY, now)?;
+            }
+            Ok::<_, DbError>((out, lost))
+        })
+        .await;
+    let refund_id = match made {
+        Ok((store::RefundOutcome::Refunded(_), true)) => {
+            return error(
+                StatusCode::GATEWAY_TIMEOUT,
+                "SERVER_TIMEOUT",
+                "The sandbox made this refund but lost its reply (an armed fault).",
+            );
+        }
+        Ok((store::RefundOutcome::Refunded(id), false)) => id,
+        Ok((store::RefundOutcome::AlreadyRefunded, _)) => {
             return error(
                 StatusCode::BAD_REQUEST,
                 "DUPLICATE_REQUEST",
                 "Declined - The merchantReferenceCode sent with this authorization request matches the merchantReferenceCode of another authorization request that you sent in the last 15 minutes.",
             );
         }
-        Ok(store::RefundOutcome::Exceeds) => {
+        Ok((store::RefundOutcome::Exceeds, _)) => {
             return error(
                 StatusCode::BAD_REQUEST,
                 "INVALID_AMOUNT",
@@ -243,24 +257,45 @@ pub async fn search(
         }
     }
     let limit = request["limit"].as_u64().unwrap_or(20).clamp(1, 2500) as usize;
-    let hits = match state
+    let (hits, refunds) = match state
         .db
-        .read(move |c| store::search(c, &references, limit).map_err(DbError::from))
+        .read(move |c| {
+            Ok::<_, DbError>((
+                store::search(c, &references, limit)?,
+                store::refunds_for_references(c, &references)?,
+            ))
+        })
         .await
     {
         Ok(h) => h,
         Err(e) => return internal(e),
     };
-    let summaries: Vec<Value> = hits
+    let mut summaries: Vec<Value> = hits
         .iter()
         .map(|p| {
+            let r = |k: &str| {
+                p.result_fields
+                    .as_ref()
+                    .and_then(|f| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+            };
             json!({
                 "id": p.transaction_id,
                 "submitTimeUtc": submitted(p),
                 "clientReferenceInformation": { "code": p.reference_number },
+                "applicationInformation": {
+                    "reasonCode": r("reason_code"),
+                    "applications": [
+                        { "name": "ics_auth", "reasonCode": r("reason_code") },
+                        { "name": "ics_bill", "reasonCode": r("reason_code") },
+                    ],
+                },
+                "orderInformation": { "amountDetails": { "totalAmount": p.amount, "currency": p.currency } },
             })
         })
+        .chain(refunds.iter().map(super::refunds::summary))
         .collect();
+    summaries.sort_by(|a, b| b["submitTimeUtc"].as_str().cmp(&a["submitTimeUtc"].as_str()));
+    summaries.truncate(limit);
     reply(
         StatusCode::CREATED,
         json!({
@@ -296,13 +331,32 @@ pub async fn details(
         Ok(cs) => cs,
         Err(r) => return *r,
     };
-    let payment = match state
+    let base = cs
+        .rest
+        .as_ref()
+        .map(|r| r.base_url.as_str().trim_end_matches('/').to_owned())
+        .unwrap_or_default();
+    let found = state
         .db
-        .read(move |c| store::by_transaction_id(c, &id).map_err(DbError::from))
-        .await
-    {
-        Ok(Some(p)) => p,
-        Ok(None) => {
+        .read(move |c| {
+            let payment = store::by_transaction_id(c, &id)?;
+            let refunds = match &payment {
+                Some(p) => store::refunds_of_payment(c, p.id)?,
+                None => Vec::new(),
+            };
+            let refund = match payment {
+                Some(_) => None,
+                None => store::refund_by_id(c, &id)?,
+            };
+            Ok::<_, DbError>((payment, refunds, refund))
+        })
+        .await;
+    let (payment, refunds) = match found {
+        Ok((Some(p), refunds, _)) => (p, refunds),
+        Ok((None, _, Some(refund))) => {
+            return reply(StatusCode::OK, super::refunds::details(&refund, &base));
+        }
+        Ok((None, _, None)) => {
             return error(
                 StatusCode::NOT_FOUND,
                 "NOT_FOUND",
@@ -373,6 +427,10 @@ pub async fn details(
             "clientReferenceInformation": { "code": payment.reference_number },
             "merchantDefinedInformation": merchant_defined,
             "profileId": cs.credentials.profile_id,
+            "_links": {
+                "self": { "href": format!("{base}/tss/v2/transactions/{}", payment.transaction_id.clone().unwrap_or_default()), "method": "GET" },
+                "relatedTransactions": super::refunds::related(&refunds, &base),
+            },
         }),
     )
 }

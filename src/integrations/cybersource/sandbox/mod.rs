@@ -15,6 +15,7 @@
 
 mod api;
 mod pages;
+pub mod refunds;
 pub mod service;
 pub mod store;
 
@@ -101,5 +102,9 @@ pub fn routes() -> Router<AppState> {
         .route(
             &format!("{REST_BASE}/tss/v2/transactions/{{id}}"),
             get(api::details),
+        )
+        .route(
+            "/sandbox/cybersource/faults/lose-next-refund-reply",
+            post(refunds::arm_lost_reply),
         )
 }

@@ -126,7 +126,6 @@ pub fn decide(
     Ok(n == 1)
 }
 
-/// Records a refund once; `false` when the payment was already refunded.
 /// What a sandbox refund did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefundOutcome {
@@ -140,11 +139,13 @@ pub enum RefundOutcome {
 
 /// Records a (possibly partial) refund of payment `id`, captured for `paid`: several partial
 /// refunds are allowed up to the captured amount, each with its own refund id.
+/// `reply_lost` marks a refund whose reply the sandbox drops (see [`take_fault`]).
 pub fn refund(
     conn: &Connection,
     id: i64,
     amount: rust_decimal::Decimal,
     paid: rust_decimal::Decimal,
+    reply_lost: bool,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<RefundOutcome> {
     let (so_far, count): (Option<String>, i64) = conn.query_row(
@@ -166,6 +167,11 @@ pub fn refund(
           WHERE id = ?1",
         params![id, refund_id, (so_far + amount).to_string(), to_db(now)],
     )?;
+    conn.execute(
+        "INSERT INTO cybersource_sandbox_refunds (payment_id, refund_id, amount, currency, reply_lost, created_on)
+         SELECT id, ?2, ?3, currency, ?4, ?5 FROM cybersource_sandbox_payments WHERE id = ?1",
+        params![id, refund_id, amount.to_string(), reply_lost, to_db(now)],
+    )?;
     Ok(RefundOutcome::Refunded(refund_id))
 }
 
@@ -185,5 +191,95 @@ pub fn search(
     }
     out.sort_by(|a, b| b.decided_on.cmp(&a.decided_on).then(b.id.cmp(&a.id)));
     out.truncate(limit);
+    Ok(out)
+}
+
+/// The fault that makes the sandbox lose its reply to the next refund it makes.
+pub const LOSE_NEXT_REFUND_REPLY: &str = "lose_next_refund_reply";
+
+/// Arms a fault (idempotent).
+pub fn arm_fault(conn: &Connection, name: &str, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO cybersource_sandbox_faults (name, armed_on) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+        params![name, to_db(now)],
+    )?;
+    Ok(())
+}
+
+/// Whether a fault is armed, disarming it.
+pub fn take_fault(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
+    Ok(conn.execute("DELETE FROM cybersource_sandbox_faults WHERE name = ?1", [name])? == 1)
+}
+
+/// One refund the sandbox made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxRefund {
+    pub payment_id: i64,
+    pub refund_id: String,
+    pub amount: String,
+    pub currency: String,
+    pub reply_lost: bool,
+    pub created_on: String,
+    /// The payment's transaction id and reference number.
+    pub payment_transaction_id: String,
+    pub reference_number: String,
+}
+
+const REFUND_COLUMNS: &str = "r.payment_id, r.refund_id, r.amount, r.currency, r.reply_lost, r.created_on, \
+    COALESCE(p.transaction_id, ''), p.reference_number";
+
+fn refund_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SandboxRefund> {
+    Ok(SandboxRefund {
+        payment_id: r.get(0)?,
+        refund_id: r.get(1)?,
+        amount: r.get(2)?,
+        currency: r.get(3)?,
+        reply_lost: r.get(4)?,
+        created_on: r.get(5)?,
+        payment_transaction_id: r.get(6)?,
+        reference_number: r.get(7)?,
+    })
+}
+
+/// The refunds of a payment, oldest first.
+pub fn refunds_of_payment(conn: &Connection, payment: i64) -> rusqlite::Result<Vec<SandboxRefund>> {
+    conn.prepare(&format!(
+        "SELECT {REFUND_COLUMNS} FROM cybersource_sandbox_refunds r
+           JOIN cybersource_sandbox_payments p ON p.id = r.payment_id
+          WHERE r.payment_id = ?1 ORDER BY r.id"
+    ))?
+    .query_map([payment], refund_row)?
+    .collect()
+}
+
+/// A refund by its own id.
+pub fn refund_by_id(conn: &Connection, refund_id: &str) -> rusqlite::Result<Option<SandboxRefund>> {
+    conn.query_row(
+        &format!(
+            "SELECT {REFUND_COLUMNS} FROM cybersource_sandbox_refunds r
+               JOIN cybersource_sandbox_payments p ON p.id = r.payment_id
+              WHERE r.refund_id = ?1"
+        ),
+        [refund_id],
+        refund_row,
+    )
+    .optional()
+}
+
+/// The refunds of payments with these references (a refund carries its payment's reference,
+/// as CyberSource's follow-on transactions do).
+pub fn refunds_for_references(
+    conn: &Connection,
+    references: &[String],
+) -> rusqlite::Result<Vec<SandboxRefund>> {
+    let mut out = Vec::new();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {REFUND_COLUMNS} FROM cybersource_sandbox_refunds r
+           JOIN cybersource_sandbox_payments p ON p.id = r.payment_id
+          WHERE p.reference_number = ?1 ORDER BY r.id"
+    ))?;
+    for r in references {
+        out.extend(stmt.query_map([r], refund_row)?.collect::<Result<Vec<_>, _>>()?);
+    }
     Ok(out)
 }
