@@ -86,6 +86,9 @@ pub fn start_with(
             return Err(CommerceError::Checkout("course-non-upgradable"));
         }
     }
+    if let Some(code) = b2b_gate(c, cat, &basket)? {
+        return Err(CommerceError::Checkout(code));
+    }
     let mut versions: Vec<i64> = basket.items.iter().map(|i| i.product.version_id).collect();
     versions.sort_unstable();
     let mut reuse = None;
@@ -154,6 +157,41 @@ pub fn start_with(
 /// The catalog's rule on the current snapshot (`CourseRun::is_upgradable`): live, upgrade
 /// deadline unset or ahead, a product, and the verified mode. A run missing from the snapshot
 /// is not upgradable.
+/// The original's B2B gates: a run of a contract can only be bought with an enrollment code
+/// (a discount bound to that run's product). No code → `b2b-error-missing-enrollment-code`; a
+/// code not bound to every contract run's product → `b2b-invalid-basket`. The original also
+/// lets learners already attached to a free contract through; contracts and attachments come
+/// with the B2B issue, so until then every contract run needs its code.
+fn b2b_gate(
+    c: &Connection,
+    cat: &Catalog,
+    basket: &service::BasketView,
+) -> Result<Option<&'static str>, CommerceError> {
+    let contract_products: Vec<i64> = basket
+        .items
+        .iter()
+        .filter(|i| {
+            i.product
+                .course_run_id
+                .and_then(|run| cat.run_by_id.get(&run))
+                .is_some_and(|&idx| cat.runs[idx].b2b_contract_id.is_some())
+        })
+        .map(|i| i.product.id)
+        .collect();
+    if contract_products.is_empty() {
+        return Ok(None);
+    }
+    let Some(d) = &basket.discount else {
+        return Ok(Some("b2b-error-missing-enrollment-code"));
+    };
+    let bound = store::discount_products(c, d.id)?;
+    if contract_products.iter().all(|p| bound.contains(p)) {
+        Ok(None)
+    } else {
+        Ok(Some("b2b-invalid-basket"))
+    }
+}
+
 /// The catalog's `is_upgradable` for a run id (false for a run not in the catalog): the one
 /// rule both checkout and the verified-program flow use.
 pub fn upgradable(cat: &Catalog, run: i64, now: DateTime<Utc>) -> bool {

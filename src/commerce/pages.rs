@@ -203,6 +203,10 @@ fn checkout_message(code: &str) -> &'static str {
         "course-non-upgradable" => "This course run can no longer be upgraded.",
         "discount-invalid" => "The discount code in your cart is no longer valid; it has been removed.",
         "basket-empty" => "Your cart is empty.",
+        "b2b-error-missing-enrollment-code" => {
+            "This course run is offered through an organization: enter your enrollment code."
+        }
+        "b2b-invalid-basket" => "This enrollment code is not valid for the items in your cart.",
         _ => "Your order could not be started.",
     }
 }

@@ -1,7 +1,10 @@
-//! The `course-non-upgradable` checkout gate uses the catalog's rule (live, upgrade deadline
-//! unset or ahead, a product, the verified mode), on the API and on the cart page.
+//! Checkout gates: `course-non-upgradable` uses the catalog's rule (live, upgrade deadline
+//! unset or ahead, a product, the verified mode), on the API and on the cart page; a run of a
+//! B2B contract needs an enrollment code bound to its product.
 
 use mitxonline::db::DbError;
+use mitxonline::users::api_keys::Scope;
+use serde_json::json;
 
 use crate::commerce_helpers::*;
 use crate::support::TestApp;
@@ -82,5 +85,78 @@ async fn an_upgradable_run_still_checks_out() {
     let body = started_checkout(&app, &client, product).await;
     assert_eq!(body["no_checkout"], false);
     assert_eq!(app.scalar_i64("SELECT count(*) FROM orders").await, 1);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_contract_run_needs_an_enrollment_code_bound_to_its_product() {
+    let app = TestApp::spawn().await;
+    let (run, product) = run_product(&app, "B2BGATE", "250.00").await;
+    app.state
+        .db
+        .write(move |c| {
+            c.execute("UPDATE course_runs SET b2b_contract_id = 9 WHERE id = ?1", [run])?;
+            Ok::<_, DbError>(())
+        })
+        .await
+        .unwrap();
+    let (_, client) = learner(&app, "b2bgate@example.com").await;
+    basket_with(&app, &client, product).await;
+
+    // No code at all.
+    let (status, body) = checkout(&app, &client).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "b2b-error-missing-enrollment-code");
+
+    // A code that is not one of this run's enrollment codes.
+    discount(
+        &app,
+        json!({"discount_code": "ANYTHING", "amount": "10", "discount_type": "percent-off"}),
+    )
+    .await;
+    let r = client
+        .post(app.url("/api/checkout/redeem_discount/"))
+        .json(&json!({"discount": "ANYTHING"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let (status, body) = checkout(&app, &client).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "b2b-invalid-basket");
+    assert_eq!(
+        app.scalar_i64("SELECT count(*) FROM orders").await,
+        0,
+        "nothing created"
+    );
+
+    // The contract's enrollment code (fixed price, bound to the run's product) checks out.
+    let code = discount(
+        &app,
+        json!({"discount_code": "ACME-SEAT-1", "amount": "0", "discount_type": "fixed-price", "redemption_type": "one-time"}),
+    )
+    .await;
+    let key = app.api_key(Scope::Staff).await;
+    let r = reqwest::Client::new()
+        .patch(app.url(&format!("/api/discounts/{}/products/", code["id"])))
+        .header("Authorization", format!("Api-Key {key}"))
+        .json(&json!({"product_id": product}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = client
+        .post(app.url("/api/checkout/redeem_discount/"))
+        .json(&json!({"discount": "ACME-SEAT-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let (status, body) = checkout(&app, &client).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["no_checkout"], true,
+        "a free seat is fulfilled at once: {body}"
+    );
     app.shutdown().await;
 }
