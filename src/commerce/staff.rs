@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::discounts::{DiscountType, PaymentType, RedemptionType};
 use super::model::DiscountRow;
-use super::refunds::{self, AfterRefund};
+use super::refunds;
 use super::service::{self, CommerceError};
 use super::{shapes, store};
 use crate::app::AppState;
@@ -442,18 +442,9 @@ pub async fn decide(
                 .await?;
         }
         "refund" => {
-            let after = match f.after.as_deref() {
-                Some("unenroll") => AfterRefund::Unenroll,
-                _ => AfterRefund::Downgrade,
-            };
+            let (amount, after) =
+                super::staff_orders::refund_choice(f.amount.as_deref(), f.after.as_deref())?;
             let reason = format!("refund request {id} approved by {}", s.actor);
-            let amount = match f.amount.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
-                None => None,
-                Some(a) => Some(
-                    super::partial_refunds::parse_amount(a)
-                        .map_err(|m| AppError::BadRequest(format!("amount: {m}")))?,
-                ),
-            };
             super::partial_refunds::refund(&state, f.order, amount, reason, s.actor.clone(), after)
                 .await
                 .map_err(|e| super::staff_refunds::page_error(super::staff_refunds::refund_error(e)))?;

@@ -216,6 +216,25 @@ pub async fn detail(
     ))
 }
 
+/// What a staff refund form asks for: the amount (empty = all that remains) and what happens
+/// to the enrollments (`downgrade`, the default, or `unenroll`). Shared by this page and the
+/// refund-requests page; bad values are a 400 naming the field.
+pub fn refund_choice(
+    amount: Option<&str>,
+    after: Option<&str>,
+) -> Result<(Option<rust_decimal::Decimal>, AfterRefund), AppError> {
+    let after = match after {
+        None | Some("downgrade") => AfterRefund::Downgrade,
+        Some("unenroll") => AfterRefund::Unenroll,
+        Some(_) => return Err(AppError::field("after", "Choose downgrade or unenroll.")),
+    };
+    let amount = match amount.map(str::trim).unwrap_or("") {
+        "" => None,
+        raw => Some(partial_refunds::parse_amount(raw).map_err(|m| AppError::field("amount", &m))?),
+    };
+    Ok((amount, after))
+}
+
 #[derive(Deserialize)]
 pub struct RefundForm {
     #[serde(default)]
@@ -237,15 +256,7 @@ pub async fn refund(
     if reason.is_empty() {
         return Err(AppError::field("reason", "Say why the order is refunded."));
     }
-    let after = match f.after.as_deref() {
-        None | Some("downgrade") => AfterRefund::Downgrade,
-        Some("unenroll") => AfterRefund::Unenroll,
-        Some(_) => return Err(AppError::field("after", "Choose downgrade or unenroll.")),
-    };
-    let amount = match f.amount.trim() {
-        "" => None,
-        raw => Some(partial_refunds::parse_amount(raw).map_err(|m| AppError::field("amount", &m))?),
-    };
+    let (amount, after) = refund_choice(Some(&f.amount), f.after.as_deref())?;
     let exists = state
         .db
         .read(move |c| Ok::<_, CommerceError>(store::order(c, id)?.is_some()))
