@@ -266,6 +266,6 @@ pub async fn refund(
     }
     partial_refunds::refund(&state, id, amount, reason, s.actor, after)
         .await
-        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        .map_err(|e| super::staff_refunds::page_error(super::staff_refunds::refund_error(e)))?;
     Ok(Redirect::to(&ctx.prefix.url(&format!("/staff/orders/{id}/"))).into_response())
 }
