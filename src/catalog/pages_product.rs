@@ -139,7 +139,7 @@ fn run_item(ctx: &PageCtx, cat: &Catalog, run: &CourseRun, now: super::super::mo
             }
             @if enrollable {
                 form method="post" action=(ctx.prefix.url("/enrollments/")) class="inline" {
-                    @if let Some(t) = &ctx.csrf_token { input type="hidden" name="csrfmiddlewaretoken" value=(t); }
+                    (ctx.csrf_field())
                     input type="hidden" name="run" value=(run.id);
                     button type="submit" aria-label=(format!("Enroll in the session starting {}", day(run.start_date))) { "Enroll now" }
                 }

@@ -18,10 +18,6 @@ use crate::http::auth::StaffAccess;
 use crate::http::layout::{Meta, page};
 use crate::http::{AppError, PageCtx};
 
-fn csrf(ctx: &PageCtx) -> Markup {
-    html! { @if let Some(t) = &ctx.csrf_token { input type="hidden" name="csrfmiddlewaretoken" value=(t); } }
-}
-
 fn staff_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
     page(
         ctx,
@@ -66,7 +62,7 @@ pub async fn index(
             }
             h2 id="new-page" { "New page" }
             form method="post" action=(p.url("/staff/cms/pages/")) {
-                (csrf(&ctx))
+                (ctx.csrf_field())
                 div class="field" { label for="page_type" { "Type" } select id="page_type" name="page_type" { @for t in PageType::ALL { option value=(t.as_str()) { (t.label()) } } } }
                 div class="field" { label for="title" { "Title" } input type="text" id="title" name="title" required; }
                 div class="field" { label for="slug" { "Slug" } input type="text" id="slug" name="slug" aria-describedby="slug-help"; p id="slug-help" class="muted" { "Optional for product, home, banner and certificate pages." } }
@@ -76,7 +72,7 @@ pub async fn index(
             }
             h2 id="images" { "Images" }
             form method="post" action=(p.url("/staff/cms/media/")) enctype="multipart/form-data" {
-                (csrf(&ctx))
+                (ctx.csrf_field())
                 div class="field" { label for="media-title" { "Title" } input type="text" id="media-title" name="title"; }
                 div class="field" { label for="file" { "Image (PNG, JPEG, GIF or WebP, up to 5 MB)" } input type="file" id="file" name="file" accept="image/png,image/jpeg,image/gif,image/webp" required; }
                 button type="submit" { "Upload" }
@@ -164,7 +160,7 @@ pub async fn edit(
                 " " a href=(p.url(&format!("{base}/preview"))) { "Preview the draft" }
             }
             form method="post" action=(p.url(&format!("{base}/"))) {
-                (csrf(&ctx))
+                (ctx.csrf_field())
                 @for &(name, label, kind, types) in FIELDS {
                     @if applies(types, ty) { (field_input(name, label, kind, &values[name], &images)) }
                 }
@@ -184,9 +180,9 @@ pub async fn edit(
                 }
             }
             @if row.live {
-                form method="post" action=(p.url(&format!("{base}/unpublish"))) { (csrf(&ctx)) button type="submit" class="secondary" { "Unpublish" } }
+                form method="post" action=(p.url(&format!("{base}/unpublish"))) { (ctx.csrf_field()) button type="submit" class="secondary" { "Unpublish" } }
             } @else {
-                form method="post" action=(p.url(&format!("{base}/publish"))) { (csrf(&ctx)) button type="submit" { "Publish latest revision" } }
+                form method="post" action=(p.url(&format!("{base}/publish"))) { (ctx.csrf_field()) button type="submit" { "Publish latest revision" } }
             }
             h2 { "Revisions" }
             ol class="revisions" reversed {
@@ -195,7 +191,7 @@ pub async fn edit(
                         "Revision " (r.id) " by " (r.created_by) " at " (r.created_on)
                         @if Some(r.id) == row.live_revision_id { strong { " (live)" } }
                         form method="post" action=(p.url(&format!("{base}/rollback"))) class="inline" {
-                            (csrf(&ctx))
+                            (ctx.csrf_field())
                             input type="hidden" name="revision_id" value=(r.id);
                             button type="submit" class="secondary" aria-label=(format!("Roll back to revision {}", r.id)) { "Roll back to this" }
                         }

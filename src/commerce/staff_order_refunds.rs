@@ -60,7 +60,7 @@ pub fn section(ctx: &PageCtx, order: i64, refunds: &[RefundRow]) -> Markup {
 fn settle_form(ctx: &PageCtx, order: i64, refund: i64, status: &str, body: Markup) -> Markup {
     html! {
         form method="post" action=(ctx.prefix.url(&format!("/staff/orders/{order}/refunds/{refund}/settle/"))) {
-            @if let Some(t) = &ctx.csrf_token { input type="hidden" name="csrfmiddlewaretoken" value=(t); }
+            (ctx.csrf_field())
             input type="hidden" name="status" value=(status);
             (body)
         }

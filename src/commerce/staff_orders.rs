@@ -198,7 +198,7 @@ pub async fn detail(
             @if o.state == OrderState::Fulfilled {
                 h2 { "Refund" }
                 form method="post" action=(ctx.prefix.url(&format!("/staff/orders/{}/refund/", o.id))) {
-                    @if let Some(t) = &ctx.csrf_token { input type="hidden" name="csrfmiddlewaretoken" value=(t); }
+                    (ctx.csrf_field())
                     p { "Refundable: $" (remaining) " of $" (o.total_price_paid) "." }
                     label for="refund-amount" { "Amount (leave empty to refund all that remains)" }
                     input id="refund-amount" type="text" name="amount" inputmode="decimal" placeholder=(remaining);

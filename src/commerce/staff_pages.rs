@@ -32,10 +32,6 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/discounts/{id}/links/", post(change_links))
 }
 
-fn csrf_field(ctx: &PageCtx) -> Markup {
-    html! { @if let Some(t) = &ctx.csrf_token { input type="hidden" name="csrfmiddlewaretoken" value=(t); } }
-}
-
 #[derive(Deserialize)]
 pub struct ListQuery {
     q: Option<String>,
@@ -181,7 +177,7 @@ async fn detail(
                 }
             }
             form method="post" action=(ctx.prefix.url(&format!("/staff/discounts/{id}/tiers/"))) {
-                (csrf_field(&ctx))
+                (ctx.csrf_field())
                 label { "Courseware " select name="courseware_type" { option value="course" { "course" } option value="program" { "program" } } }
                 label { " id " input type="number" name="courseware_id" min="1" required; }
                 label { " income threshold (USD) " input type="text" inputmode="decimal" name="income_threshold_usd" required; }
@@ -196,7 +192,7 @@ async fn detail(
 fn link_form(ctx: &PageCtx, id: i64, action: &str, label: &str) -> Markup {
     html! {
         form method="post" action=(ctx.prefix.url(&format!("/staff/discounts/{id}/links/"))) {
-            (csrf_field(ctx))
+            (ctx.csrf_field())
             input type="hidden" name="action" value=(action);
             label { (label) " " input type="number" name="target" min="1" required; }
             button type="submit" { "Add" }
@@ -207,7 +203,7 @@ fn link_form(ctx: &PageCtx, id: i64, action: &str, label: &str) -> Markup {
 fn link_button(ctx: &PageCtx, id: i64, action: &str, target: &str, text: &str) -> Markup {
     html! {
         form class="inline" method="post" action=(ctx.prefix.url(&format!("/staff/discounts/{id}/links/"))) {
-            (csrf_field(ctx))
+            (ctx.csrf_field())
             input type="hidden" name="action" value=(action);
             input type="hidden" name="target" value=(target);
             button type="submit" { (text) }

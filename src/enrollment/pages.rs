@@ -187,7 +187,7 @@ async fn dashboard(
                                 }
                             }
                             form method="post" action=(ctx.prefix.url(&format!("/dashboard/enrollments/{}/emails/", e.id))) class="inline" {
-                                @if let Some(t) = &ctx.csrf_token { input type="hidden" name="csrfmiddlewaretoken" value=(t); }
+                                (ctx.csrf_field())
                                 input type="hidden" name="receive_emails" value=(if e.edx_emails_subscription { "false" } else { "true" });
                                 button type="submit" { (if e.edx_emails_subscription { "Stop course emails" } else { "Receive course emails" }) }
                             }
@@ -263,7 +263,7 @@ async fn confirm_unenroll(
             }
             p { "You will lose access to the course materials." }
             form method="post" action=(ctx.prefix.url(&format!("/dashboard/enrollments/{}/unenroll/", e.id))) {
-                @if let Some(t) = &ctx.csrf_token { input type="hidden" name="csrfmiddlewaretoken" value=(t); }
+                (ctx.csrf_field())
                 button type="submit" { "Yes, unenroll" }
                 " "
                 a href=(ctx.prefix.url("/dashboard/")) { "Cancel" }

@@ -32,6 +32,13 @@ pub struct PageCtx {
     pub csrf_token: Option<String>,
 }
 
+impl PageCtx {
+    /// The hidden `csrfmiddlewaretoken` input for a POST form (nothing when there is no token).
+    pub fn csrf_field(&self) -> maud::Markup {
+        maud::html! { @if let Some(t) = &self.csrf_token { input type="hidden" name="csrfmiddlewaretoken" value=(t); } }
+    }
+}
+
 impl FromRequestParts<AppState> for PageCtx {
     type Rejection = std::convert::Infallible;
 

@@ -122,10 +122,6 @@ pub(super) async fn home(_staff: StaffAccess, ctx: PageCtx) -> Markup {
     )
 }
 
-fn csrf_field(ctx: &PageCtx) -> Markup {
-    html! { @if let Some(t) = &ctx.csrf_token { input type="hidden" name="csrfmiddlewaretoken" value=(t); } }
-}
-
 pub(super) async fn jobs(
     _staff: StaffAccess,
     ctx: PageCtx,
@@ -157,7 +153,7 @@ pub(super) async fn jobs(
                                 }
                                 td {
                                     form method="post" action=(ctx.prefix.url(&format!("/staff/jobs/{}/run", j.name))) {
-                                        (csrf_field(&ctx))
+                                        (ctx.csrf_field())
                                         button type="submit" class="secondary" aria-label=(format!("Run {} now", j.name)) { "Run now" }
                                     }
                                 }
@@ -246,7 +242,7 @@ pub(super) async fn outbox(
                                     td { (m.last_error.as_deref().unwrap_or("")) }
                                     td {
                                         form method="post" action=(ctx.prefix.url(&format!("/staff/outbox/{}/retry", m.id))) {
-                                            (csrf_field(&ctx))
+                                            (ctx.csrf_field())
                                             button type="submit" class="secondary" aria-label=(format!("Retry message {}", m.id)) { "Retry" }
                                         }
                                     }
