@@ -372,6 +372,18 @@ pub fn unenroll_program(
 
 // ---- async wrappers: one write transaction, then wake the outbox ----
 
+/// Runs `f` in its own write transaction, then wakes the outbox for what it queued.
+async fn in_own_transaction<T, F>(state: &AppState, f: F) -> Result<T, EnrollError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Connection, Time) -> Result<T, EnrollError> + Send + 'static,
+{
+    let now = state.clock.now();
+    let out = state.db.write(move |c| f(c, now)).await?;
+    state.outbox.wake();
+    Ok(out)
+}
+
 /// [`enroll`] in its own transaction.
 pub async fn enroll_now(
     state: &AppState,
@@ -381,13 +393,10 @@ pub async fn enroll_now(
     checks: Checks,
     actor: Actor,
 ) -> Result<Enrollment, EnrollError> {
-    let now = state.clock.now();
-    let e = state
-        .db
-        .write(move |c| enroll(c, now, user_id, run_id, mode, checks, &actor))
-        .await?;
-    state.outbox.wake();
-    Ok(e)
+    in_own_transaction(state, move |c, now| {
+        enroll(c, now, user_id, run_id, mode, checks, &actor)
+    })
+    .await
 }
 
 /// [`change_mode`] in its own transaction.
@@ -398,13 +407,10 @@ pub async fn change_mode_now(
     mode: Mode,
     actor: Actor,
 ) -> Result<Enrollment, EnrollError> {
-    let now = state.clock.now();
-    let e = state
-        .db
-        .write(move |c| change_mode(c, now, user_id, run_id, mode, &actor))
-        .await?;
-    state.outbox.wake();
-    Ok(e)
+    in_own_transaction(state, move |c, now| {
+        change_mode(c, now, user_id, run_id, mode, &actor)
+    })
+    .await
 }
 
 /// [`unenroll`] in its own transaction.
@@ -415,13 +421,10 @@ pub async fn unenroll_now(
     status: ChangeStatus,
     actor: Actor,
 ) -> Result<Enrollment, EnrollError> {
-    let now = state.clock.now();
-    let e = state
-        .db
-        .write(move |c| unenroll(c, now, user_id, run_id, status, &actor))
-        .await?;
-    state.outbox.wake();
-    Ok(e)
+    in_own_transaction(state, move |c, now| {
+        unenroll(c, now, user_id, run_id, status, &actor)
+    })
+    .await
 }
 
 /// [`enroll_program`] in its own transaction.
@@ -432,11 +435,10 @@ pub async fn enroll_program_now(
     mode: Mode,
     actor: Actor,
 ) -> Result<(ProgramEnrollment, ProgramOutcome), EnrollError> {
-    let now = state.clock.now();
-    state
-        .db
-        .write(move |c| enroll_program(c, now, user_id, program_id, mode, &actor))
-        .await
+    in_own_transaction(state, move |c, now| {
+        enroll_program(c, now, user_id, program_id, mode, &actor)
+    })
+    .await
 }
 
 /// An enrollment edX made itself (the edX webhook): created or reactivated locally in `mode`
