@@ -4,10 +4,14 @@
 //! grade, an audit program enrollment, and an unlimited `DEMO20` code (20% off) to try in the
 //! cart. Loaded once: nothing is added when the learner already has an enrollment.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use rust_decimal::Decimal;
 
+use crate::catalog::model::CourseRun;
+use crate::catalog::snapshot::Catalog;
 use crate::commerce::discounts::{DiscountType, PaymentType, RedemptionType};
 use crate::commerce::model::DiscountRow;
 use crate::enrollment::{Actor, Checks, Mode, service, store as enrollments};
@@ -24,36 +28,34 @@ pub struct Added {
     pub discounts: usize,
 }
 
-/// Current, enrollable, public runs that can be upgraded (verified mode and an active product),
-/// in the primary language, one per course, soonest-ending first.
-fn upgradable_runs(c: &Connection, now: &str, limit: i64) -> rusqlite::Result<Vec<i64>> {
-    c.prepare(
-        "SELECT min(r.id) FROM course_runs r
-         JOIN products p ON p.course_run_id = r.id AND p.is_active = 1
-         JOIN course_run_modes m ON m.course_run_id = r.id
-         JOIN enrollment_modes em ON em.id = m.mode_id AND em.mode_slug = 'verified'
-         WHERE r.live = 1 AND r.b2b_contract_id IS NULL AND r.is_primary_language = 1
-           AND (r.enrollment_start IS NULL OR r.enrollment_start <= ?1)
-           AND (r.enrollment_end IS NULL OR r.enrollment_end > ?1)
-           AND (r.end_date IS NULL OR r.end_date > ?1)
-           AND (r.upgrade_deadline IS NULL OR r.upgrade_deadline > ?1)
-         GROUP BY r.course_id ORDER BY min(r.end_date) IS NULL, min(r.end_date), min(r.id) LIMIT ?2",
-    )?
-    .query_map(rusqlite::params![now, limit], |r| r.get(0))?
-    .collect()
+/// Current, enrollable, public runs that can be upgraded (the catalog's own predicates, an
+/// active product), in the primary language, one per course, soonest-ending first.
+fn upgradable_runs(cat: &Catalog, now: DateTime<Utc>, limit: usize) -> Vec<i64> {
+    let mut runs: Vec<&CourseRun> = cat
+        .runs
+        .iter()
+        .filter(|r| r.b2b_contract_id.is_none() && r.is_primary_language)
+        .filter(|r| r.is_enrollable(now) && r.end_date.is_none_or(|e| e > now))
+        .filter(|r| r.is_upgradable(now, cat.has_verified(r)))
+        .filter(|r| r.product.as_ref().is_some_and(|p| p.is_active))
+        .collect();
+    runs.sort_by_key(|r| (r.end_date.is_none(), r.end_date, r.id));
+    let mut courses = HashSet::new();
+    runs.into_iter()
+        .filter(|r| courses.insert(r.course_id))
+        .take(limit)
+        .map(|r| r.id)
+        .collect()
 }
 
-/// The latest ended public run of a course the learner is not enrolled in yet.
-fn ended_run(c: &Connection, now: &str, learner: i64) -> rusqlite::Result<Option<i64>> {
-    c.query_row(
-        "SELECT id FROM course_runs WHERE live = 1 AND b2b_contract_id IS NULL AND end_date < ?1
-           AND course_id NOT IN (SELECT r.course_id FROM course_run_enrollments e
-                                 JOIN course_runs r ON r.id = e.run_id WHERE e.user_id = ?2)
-         ORDER BY end_date DESC, id LIMIT 1",
-        rusqlite::params![now, learner],
-        |r| r.get(0),
-    )
-    .optional()
+/// The latest ended public run of a course not in `taken`.
+fn ended_run(cat: &Catalog, now: DateTime<Utc>, taken: &HashSet<i64>) -> Option<i64> {
+    cat.runs
+        .iter()
+        .filter(|r| r.live && r.b2b_contract_id.is_none() && !taken.contains(&r.course_id))
+        .filter(|r| r.end_date.is_some_and(|e| e < now))
+        .max_by_key(|r| (r.end_date, std::cmp::Reverse(r.id)))
+        .map(|r| r.id)
 }
 
 /// Adds the demo learner's data (see the module doc); call inside a write transaction after the
@@ -115,24 +117,25 @@ pub fn load(c: &Connection, learner: i64, now: DateTime<Utc>) -> anyhow::Result<
     profiles::set_completed_onboarding(c, learner)?;
 
     let actor = Actor::system("demo");
-    let stamp = crate::clock::to_db(now);
-    for run in upgradable_runs(c, &stamp, 2)? {
+    let cat = Catalog::load(c)?;
+    let mut taken = HashSet::new();
+    for run in upgradable_runs(&cat, now, 2) {
         service::enroll(c, now, learner, run, Mode::Audit, Checks::NONE, &actor)?;
+        taken.extend(cat.run_by_id.get(&run).map(|&i| cat.runs[i].course_id));
         added.enrollments += 1;
     }
-    if let Some(run) = ended_run(c, &stamp, learner)? {
+    if let Some(run) = ended_run(&cat, now, &taken) {
         service::enroll(c, now, learner, run, Mode::Audit, Checks::NONE, &actor)?;
         enrollments::upsert_grade(c, learner, run, Decimal::new(87, 2), Some("B"), true, now)?;
         added.enrollments += 1;
     }
-    let program: Option<i64> = c
-        .query_row(
-            "SELECT id FROM programs WHERE live = 1 AND b2b_only = 0 ORDER BY id LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if let Some(program) = program {
+    if let Some(program) = cat
+        .programs
+        .iter()
+        .filter(|p| p.live && !p.b2b_only)
+        .map(|p| p.id)
+        .min()
+    {
         service::enroll_program(c, now, learner, program, Mode::Audit, &actor)?;
     }
     Ok(added)
