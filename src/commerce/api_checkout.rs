@@ -88,7 +88,7 @@ pub async fn v0_checkout(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     identity: Identity,
-    catalog: super::CatalogExt,
+    catalog: crate::catalog::api::Cache,
 ) -> Result<Response, AppError> {
     let ip = identity.peer.map(|p| p.to_string());
     match start_checkout(&state, &user, ip, &catalog).await {

@@ -45,9 +45,6 @@ use axum::routing::{get, post};
 
 use crate::app::AppState;
 
-/// The shared catalog snapshot the checkout gates read.
-pub type CatalogExt = axum::Extension<std::sync::Arc<crate::catalog::CatalogCache>>;
-
 /// Every ecommerce route; checkout reads the shared catalog snapshot (the upgradable gate).
 pub fn routes(catalog: std::sync::Arc<crate::catalog::CatalogCache>) -> Router<AppState> {
     Router::new()

@@ -162,7 +162,7 @@ pub async fn to_payment(
     SignedIn(user): SignedIn,
     identity: Identity,
     headers: HeaderMap,
-    catalog: super::CatalogExt,
+    catalog: crate::catalog::api::Cache,
 ) -> Result<Response, AppError> {
     let (_, cookie) = api::owner(&state, Some(user.id), &headers, false).await?;
     let ip = identity.peer.map(|p| p.to_string());

@@ -29,7 +29,7 @@ use crate::http::error::AppError;
 use crate::http::json::ApiJson;
 use crate::http::session::CurrentUser;
 
-pub type Cache = Extension<Arc<CatalogCache>>;
+pub use crate::catalog::api::Cache;
 
 /// SQL statements run by enrollment reads (the bench divides it by [`REQUESTS`]).
 pub const SQL_STATEMENTS: &str = "mitxonline_enrollment_sql_statements_total";
