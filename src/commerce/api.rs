@@ -13,10 +13,10 @@ use serde_json::{Value, json};
 use super::model::Owner;
 use super::service::{self, BasketView, CommerceError};
 use super::shapes;
-use crate::app::AppState;
 use crate::http::error::AppError;
 use crate::http::json::ApiJson;
 use crate::http::session::{CurrentUser, MaybeUser};
+use crate::state::AppState;
 
 /// The anonymous basket cookie (the original keeps `anonymous_basket_id` in the session).
 pub const ANON_COOKIE: &str = "anonymous_basket_id";

@@ -13,12 +13,12 @@ use serde_json::json;
 use super::api::{owner, with_cookie};
 use super::checkout::{self, Started};
 use super::service::{self, CommerceError};
-use crate::app::AppState;
 use crate::http::error::AppError;
 use crate::http::session::{CurrentUser, Identity, MaybeUser};
 use crate::integrations::cybersource::{
     CallbackForm, CheckoutLine, CheckoutOrder, CyberSource, ReturnUrls, order_id_from_reference,
 };
+use crate::state::AppState;
 
 /// Starts a checkout for the user: the order and, unless it was free, the signed form.
 pub async fn start_checkout(

@@ -12,10 +12,10 @@ use serde_json::{Value, json};
 use super::model::{OrderRow, OrderState};
 use super::service::CommerceError;
 use super::{shapes, store};
-use crate::app::AppState;
 use crate::http::error::AppError;
 use crate::http::json::ApiJson;
 use crate::http::session::CurrentUser;
+use crate::state::AppState;
 
 #[derive(Deserialize, Default)]
 pub struct Page {

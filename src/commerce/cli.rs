@@ -12,9 +12,9 @@ use super::partial_refunds::{self, RefundRow};
 use super::refunds::{AfterRefund, RefundError};
 use super::service::CommerceError;
 use super::{model, store};
-use crate::app::AppState;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::state::AppState;
 
 #[derive(Subcommand, Debug)]
 pub enum OrderCommand {
@@ -106,10 +106,7 @@ fn print(s: &Shown) {
 
 async fn resolve(state: &AppState, key: &str) -> anyhow::Result<Option<i64>> {
     let key = key.to_owned();
-    Ok(state
-        .db
-        .read(move |c| find(c, &key).map_err(crate::db::DbError::from))
-        .await?)
+    Ok(state.db.read(move |c| find(c, &key)).await?)
 }
 
 /// Runs `mitxonline order …`.

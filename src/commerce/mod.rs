@@ -43,7 +43,7 @@ pub mod store_orders;
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Every ecommerce route; checkout reads the shared catalog snapshot (the upgradable gate).
 pub fn routes(catalog: std::sync::Arc<crate::catalog::CatalogCache>) -> Router<AppState> {
@@ -194,10 +194,7 @@ pub fn register(state: &AppState) {
         "Deletes anonymous baskets idle for more than two weeks (ANONYMOUS_BASKET_CULL_AGE).",
         |state| async move {
             let before = state.clock.now() - chrono::Duration::days(14);
-            let n = state
-                .db
-                .write(move |c| store::cull_anonymous(c, before).map_err(crate::db::DbError::from))
-                .await?;
+            let n = state.db.write(move |c| store::cull_anonymous(c, before)).await?;
             Ok(format!("deleted {n} anonymous baskets"))
         },
     ));

@@ -14,11 +14,11 @@ use super::api::{self, ResultError};
 use super::checkout::Started;
 use super::model::OrderState;
 use super::service::{self, CommerceError};
-use crate::app::AppState;
 use crate::http::error::AppError;
 use crate::http::layout::{Meta, page};
 use crate::http::page::PageCtx;
 use crate::http::session::{Identity, MaybeUser, SignedIn};
+use crate::state::AppState;
 
 fn meta(title: &str) -> Meta<'_> {
     Meta {

@@ -30,9 +30,9 @@ use super::model::{OrderRow, OrderState};
 use super::refunds::{AfterRefund, RefundError};
 use super::service::CommerceError;
 use super::{fulfilment, mails, store};
-use crate::app::AppState;
 use crate::clock::to_db;
 use crate::integrations::cybersource::{CyberSource, RefundRequest, RestError};
+use crate::state::AppState;
 
 /// Paid minus every done or pending refund.
 pub fn remaining(c: &Connection, order: &OrderRow) -> rusqlite::Result<Decimal> {

@@ -8,11 +8,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::app::AppState;
-use crate::db::DbError;
 use crate::http::error::AppError;
 use crate::http::page::PageCtx;
 use crate::http::session::SignedIn;
+use crate::state::AppState;
 
 /// What the receipt is looked up by.
 #[derive(Debug, Clone, Copy)]
@@ -41,7 +40,7 @@ fn latest_fulfilled(c: &Connection, user: i64, bought: Bought) -> rusqlite::Resu
 async fn redirect(state: &AppState, ctx: &PageCtx, user: i64, bought: Bought) -> Result<Response, AppError> {
     let order = state
         .db
-        .read(move |c| latest_fulfilled(c, user, bought).map_err(DbError::from))
+        .read(move |c| latest_fulfilled(c, user, bought))
         .await?
         .ok_or_else(|| AppError::NotFound("You have no receipt for this purchase.".into()))?;
     let to = ctx.prefix.url(&format!("/orders/receipt/{order}/"));

@@ -21,8 +21,8 @@ use super::partial_refunds;
 use super::refunds::AfterRefund;
 use super::service::CommerceError;
 use super::store;
-use crate::app::AppState;
 use crate::integrations::cybersource::CyberSource;
+use crate::state::AppState;
 
 /// The actor recorded on refunds this job settles.
 pub const ACTOR: &str = "job:resolve-pending-refunds";
@@ -81,10 +81,7 @@ fn order_info(c: &rusqlite::Connection, order: i64) -> Result<OrderInfo, Commerc
 pub async fn resolve_pending_refunds(state: &AppState, min_age: Duration) -> anyhow::Result<String> {
     let now = state.clock.now();
     let before = crate::clock::to_db(now - min_age);
-    let pending = state
-        .db
-        .read(move |c| stale(c, &before).map_err(crate::db::DbError::from))
-        .await?;
+    let pending = state.db.read(move |c| stale(c, &before)).await?;
     if pending.is_empty() {
         return Ok("no pending refunds to resolve".into());
     }

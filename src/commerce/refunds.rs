@@ -11,9 +11,9 @@ use rusqlite::{Connection, params};
 use super::checkout;
 use super::model::{OrderRow, OrderState};
 use super::service::CommerceError;
-use crate::app::AppState;
 use crate::clock::to_db;
 use crate::integrations::cybersource::{CyberSource, Decision, ProcessorResponse, RestError};
+use crate::state::AppState;
 
 pub const SUPPORT_EMAIL: &str = "mitxonline-support@mit.edu";
 

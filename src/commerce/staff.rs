@@ -16,13 +16,13 @@ use super::model::DiscountRow;
 use super::refunds;
 use super::service::{self, CommerceError};
 use super::{shapes, store};
-use crate::app::AppState;
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
 use crate::http::json::ApiJson;
 use crate::http::layout::{Meta, page};
 use crate::http::page::PageCtx;
 use crate::http::session::Identity;
+use crate::state::AppState;
 
 #[derive(Deserialize, Default)]
 pub struct DiscountInput {

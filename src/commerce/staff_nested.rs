@@ -17,10 +17,10 @@ use super::discount_links as links;
 use super::model::DiscountRow;
 use super::service::CommerceError;
 use super::store;
-use crate::app::AppState;
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
 use crate::http::json::ApiJson;
+use crate::state::AppState;
 
 /// The two paginations of the original's nested viewsets: the legacy `/api/discounts/…` use
 /// Refine's (`l` limit, default 10, at most 50; `o` offset); the `/api/v0/discounts/…` use

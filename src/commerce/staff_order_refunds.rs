@@ -11,10 +11,10 @@ use serde::Deserialize;
 use super::partial_refunds::{self, RefundRow};
 use super::refunds::AfterRefund;
 use super::staff_refunds::{page_error, refund_error};
-use crate::app::AppState;
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
 use crate::http::page::PageCtx;
+use crate::state::AppState;
 
 /// The refunds table with settle forms for pending refunds.
 pub fn section(ctx: &PageCtx, order: i64, refunds: &[RefundRow]) -> Markup {

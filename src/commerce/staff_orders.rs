@@ -16,11 +16,11 @@ use super::refunds::AfterRefund;
 use super::service::CommerceError;
 use super::store;
 use super::store_orders::TransactionRow;
-use crate::app::AppState;
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
 use crate::http::page::PageCtx;
 use crate::staff::pages::staff_page;
+use crate::state::AppState;
 
 /// One row of the search results.
 struct Found {

@@ -18,11 +18,11 @@ use super::service::CommerceError;
 use super::staff_nested::{self, Nested};
 use super::staff_tiers::{self, TierBody};
 use super::{shapes, store};
-use crate::app::AppState;
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
 use crate::http::page::PageCtx;
 use crate::staff::pages::staff_page;
+use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -17,10 +17,10 @@ use super::partial_refunds::{self, parse_amount};
 use super::refunds::{AfterRefund, RefundError};
 use super::service::CommerceError;
 use super::store;
-use crate::app::AppState;
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
 use crate::http::json::ApiJson;
+use crate::state::AppState;
 
 /// How a refund failure reaches staff: bad amounts name `amount`, a non-fulfilled order
 /// names `order`, gateway refusals say what the gateway said.

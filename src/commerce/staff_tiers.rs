@@ -13,11 +13,11 @@ use serde_json::Value;
 use super::discount_links::{self as links, Courseware, Tier};
 use super::service::CommerceError;
 use super::staff_nested::{Page, audit, paginated, the_discount};
-use crate::app::AppState;
 use crate::db::DbError;
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
 use crate::http::json::ApiJson;
+use crate::state::AppState;
 
 /// GET `/{id}/tiers/`: the flexible-price tiers using this discount.
 pub async fn tiers(

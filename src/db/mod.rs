@@ -38,6 +38,21 @@ pub enum DbError {
 }
 
 impl DbError {
+    /// The failure as a `rusqlite::Error`, so that a closure's own error type only needs
+    /// `From<rusqlite::Error>`: a closed database is `SQLITE_ABORT`, a panicking closure
+    /// `SQLITE_INTERNAL`, a failed commit `SQLITE_ERROR`, each with this error's message.
+    pub fn into_sqlite(self) -> rusqlite::Error {
+        use rusqlite::ffi;
+        let message = self.to_string();
+        let code = match self {
+            DbError::Sqlite(e) => return e,
+            DbError::Closed => ffi::SQLITE_ABORT,
+            DbError::Panicked(_) => ffi::SQLITE_INTERNAL,
+            DbError::Commit(_) => ffi::SQLITE_ERROR,
+        };
+        rusqlite::Error::SqliteFailure(ffi::Error::new(code), Some(message))
+    }
+
     /// True when the error is a UNIQUE/CHECK/FOREIGN KEY violation.
     pub fn is_constraint(&self) -> bool {
         matches!(
@@ -175,12 +190,13 @@ impl Db {
         &self.inner.migrations
     }
 
-    /// Runs `f` on a read-only connection on a reader thread.
+    /// Runs `f` on a read-only connection on a reader thread. `f` may fail with any error that
+    /// holds a `rusqlite::Error` (a store's own `rusqlite::Result`, [`DbError`], a domain error).
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
-        E: From<DbError> + Send + 'static,
+        E: From<rusqlite::Error> + Send + 'static,
     {
         self.inner.readers.run(f).await
     }
@@ -193,7 +209,7 @@ impl Db {
     where
         F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
-        E: From<DbError> + Send + 'static,
+        E: From<rusqlite::Error> + Send + 'static,
     {
         self.inner.writer.run(f).await
     }

@@ -4,8 +4,6 @@
 
 use std::time::Duration;
 
-use mitxonline::db::DbError;
-
 use crate::commerce_helpers::discount;
 use crate::support::TestApp;
 use crate::support::browser::Browser;
@@ -58,7 +56,6 @@ async fn a_learner_buys_a_certificate_with_a_coupon_through_the_sandbox_in_a_rea
                     ))
                 },
             )
-            .map_err(DbError::from)
         })
         .await
         .unwrap();
