@@ -103,8 +103,8 @@ pub async fn history(
         .db
         .read(move |c| {
             let mut out = Vec::new();
-            for o in basket::store::orders_of(c, user.id, &[OrderState::Fulfilled, OrderState::Refunded])? {
-                let lines = basket::store::lines(c, o.id)?;
+            for o in orders::store::orders_of(c, user.id, &[OrderState::Fulfilled, OrderState::Refunded])? {
+                let lines = orders::store::lines(c, o.id)?;
                 out.push(orders::shapes::history_order(
                     &o,
                     &lines,
@@ -124,11 +124,11 @@ pub async fn receipt_json(state: &AppState, user: i64, id: i64) -> Result<Value,
     state
         .db
         .read(move |c| {
-            let Some(o) = basket::store::order(c, id)?.filter(|o| o.purchaser_id == user) else {
+            let Some(o) = orders::store::order(c, id)?.filter(|o| o.purchaser_id == user) else {
                 return Err(CommerceError::NotFound("Not found.".into()));
             };
-            let lines = basket::store::lines(c, o.id)?;
-            let txns = basket::store::transactions(c, o.id)?;
+            let lines = orders::store::lines(c, o.id)?;
+            let txns = orders::store::transactions(c, o.id)?;
             let payment = txns.iter().rev().find(|t| t.3 == "payment").map(|t| t.2.clone()).unwrap_or_default();
             let mut line_json = Vec::new();
             for l in &lines {
@@ -147,7 +147,7 @@ pub async fn receipt_json(state: &AppState, user: i64, id: i64) -> Result<Value,
                     "total_paid": crate::money::round_cents(l.discounted_price * qty).to_string(),
                 }));
             }
-            let discounts: Vec<Value> = basket::store::order_redemptions(c, o.id)?
+            let discounts: Vec<Value> = orders::store::order_redemptions(c, o.id)?
                 .into_iter()
                 .filter_map(|d| discounts::store::discount(c, d).ok().flatten())
                 .map(|d| discounts::shapes::discount(&d))
@@ -201,8 +201,8 @@ pub async fn status(
         .db
         .read(move |c| {
             let o = match key.parse::<i64>() {
-                Ok(id) => basket::store::order(c, id)?,
-                Err(_) => basket::store::order_by_reference(c, &key)?,
+                Ok(id) => orders::store::order(c, id)?,
+                Err(_) => orders::store::order_by_reference(c, &key)?,
             };
             Ok::<_, CommerceError>(o.filter(|o| o.purchaser_id == user.id))
         })

@@ -29,12 +29,12 @@ pub async fn history(
         .db
         .read(move |c| {
             let mut out = Vec::new();
-            for o in crate::commerce::basket::store::orders_of(
+            for o in crate::commerce::orders::store::orders_of(
                 c,
                 user.id,
                 &[OrderState::Fulfilled, OrderState::Refunded],
             )? {
-                let lines = crate::commerce::basket::store::lines(c, o.id)?;
+                let lines = crate::commerce::orders::store::lines(c, o.id)?;
                 out.push((o, lines));
             }
             Ok::<_, CommerceError>(out)

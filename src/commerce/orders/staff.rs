@@ -4,7 +4,7 @@
 //! itself, its reservation and its audit row are [`refunds::service::refund`]; this page only
 //! collects the amount, the reason and what happens to the enrollments.
 
-use crate::commerce::{basket, refunds};
+use crate::commerce::{orders, refunds};
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
@@ -146,7 +146,7 @@ pub async fn detail(
     let found: Option<Detail> = state
         .db
         .read(move |c| {
-            let Some(o) = basket::store::order(c, id)? else {
+            let Some(o) = orders::store::order(c, id)? else {
                 return Ok::<_, CommerceError>(None);
             };
             let email: String =
@@ -155,9 +155,9 @@ pub async fn detail(
                 })?;
             Ok(Some(Detail {
                 email,
-                lines: basket::store::lines(c, id)?,
+                lines: orders::store::lines(c, id)?,
                 moves: transitions(c, id)?,
-                txns: basket::store::transactions(c, id)?,
+                txns: orders::store::transactions(c, id)?,
                 refunds: refunds::service::refunds_of(c, id)?,
                 remaining: refunds::service::remaining(c, &o)?,
                 order: o,
@@ -264,7 +264,7 @@ pub async fn refund(
     let (amount, after) = refund_choice(Some(&f.amount), f.after.as_deref())?;
     let exists = state
         .db
-        .read(move |c| Ok::<_, CommerceError>(basket::store::order(c, id)?.is_some()))
+        .read(move |c| Ok::<_, CommerceError>(orders::store::order(c, id)?.is_some()))
         .await?;
     if !exists {
         return Err(AppError::not_found());
