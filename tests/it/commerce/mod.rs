@@ -3,7 +3,6 @@
 
 mod baskets;
 mod checkout;
-mod checkout_bench;
 mod checkout_browser;
 mod checkout_gates;
 mod checkout_orders;

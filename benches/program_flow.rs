@@ -1,9 +1,8 @@
 //! Verified-program enrollment throughput over HTTP, printed, never asserted: each learner
 //! (verified in the program) posts `/api/v2/verified_program_enrollments/{run}/` once — a
 //! zero-value order, its fulfilment and the verified enrollment per request. Run with
-//! `cargo test --test it program_flow_bench -- --ignored --nocapture` (add
-//! `--profile release-nolto` for release figures). Env: BENCH_LEARNERS (500),
-//! BENCH_CONCURRENCY (16).
+//! `cargo bench --profile release-nolto --bench program_flow` (the app is the integration
+//! tests' `TestApp`). Env: BENCH_LEARNERS (500), BENCH_CONCURRENCY (16).
 
 use std::time::{Duration, Instant};
 
@@ -11,18 +10,20 @@ use mitxonline::enrollment::model::{Actor, Mode};
 use mitxonline::users::store::{self, NewUser};
 use serde_json::json;
 
-use crate::support::TestApp;
-use crate::support::commerce::bearer_client;
-use crate::support::program_flow::*;
+#[path = "../tests/it/support/mod.rs"]
+mod support;
+
+use support::TestApp;
+use support::commerce::bearer_client;
+use support::program_flow::*;
 
 fn ms(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len().max(1) as f64 - 1.0) * p).round() as usize;
     sorted.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-#[ignore = "benchmark: prints figures"]
-async fn bench_verified_program_enrollments() {
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
     let env = |k: &str, d: usize| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
     let n = env("BENCH_LEARNERS", 500);
     let concurrency = env("BENCH_CONCURRENCY", 16);

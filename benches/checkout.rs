@@ -1,15 +1,20 @@
 //! End-to-end checkout throughput over HTTP, printed, never asserted: basket
 //! (`create_from_product`) → signed payload (`/api/v0/baskets/checkout/`) → signed ACCEPT
 //! (`/api/checkout/result/`) → fulfilled order with a verified enrollment. Run with
-//! `scripts/bench-checkout` (an ignored test built with the release-nolto profile).
+//! `scripts/bench-checkout` (`cargo bench --profile release-nolto --bench checkout`; the app is
+//! the integration tests' `TestApp`). Env: BENCH_ORDERS (3000), BENCH_CONCURRENCY (16),
+//! BENCH_SYNCHRONOUS (FULL).
 
 use std::time::{Duration, Instant};
 
 use mitxonline::db::DbError;
 use mitxonline::users::store::{self, NewUser};
 
-use crate::support::TestApp;
-use crate::support::commerce::*;
+#[path = "../tests/it/support/mod.rs"]
+mod support;
+
+use support::TestApp;
+use support::commerce::*;
 
 /// CPU seconds (user + system) per thread group of this process: the database writer, the
 /// database readers, and everything else (HTTP server, bench client, runtime).
@@ -58,9 +63,8 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-#[tokio::test(flavor = "multi_thread")]
-#[ignore = "benchmark: run scripts/bench-checkout"]
-async fn bench_end_to_end_checkout() {
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
     let env = |k: &str, d: usize| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
     let n = env("BENCH_ORDERS", 3000);
     let concurrency = env("BENCH_CONCURRENCY", 16);

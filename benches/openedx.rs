@@ -1,5 +1,6 @@
 //! Throughput of the Open edX layer against the in-process sandbox, printed, never asserted.
-//! Run with `scripts/bench-openedx` (an ignored test, built with the release-nolto profile).
+//! Run with `scripts/bench-openedx` (`cargo bench --profile release-nolto --bench openedx`; the
+//! app is the integration tests' `TestApp`). Env: BENCH_LEARNERS (300).
 
 use std::time::Instant;
 
@@ -8,7 +9,10 @@ use mitxonline::integrations::openedx::messages::{self, CreateUser, Enroll};
 use mitxonline::integrations::openedx::model::EnrollmentMode;
 use mitxonline::users::store::{NewUser, insert};
 
-use crate::support::TestApp;
+#[path = "../tests/it/support/mod.rs"]
+mod support;
+
+use support::TestApp;
 
 /// 0 → "a", 25 → "z", 26 → "ba", …
 fn spelled(mut i: i64) -> String {
@@ -24,9 +28,8 @@ fn spelled(mut i: i64) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-#[tokio::test]
-#[ignore = "benchmark: run scripts/bench-openedx"]
-async fn bench_sandbox_account_creation_and_enrollment() {
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
     let n: i64 = std::env::var("BENCH_LEARNERS")
         .ok()
         .and_then(|v| v.parse().ok())
