@@ -73,7 +73,7 @@ impl Deref for AppState {
 
 impl AppState {
     /// Opens the database (creating and migrating it) and builds the state.
-    pub fn open(config: Config, clock: Clock) -> anyhow::Result<AppState> {
+    pub fn open(mut config: Config, clock: Clock) -> anyhow::Result<AppState> {
         let metrics = Arc::new(Metrics::default());
         let db = Db::open(
             &DbOptions {
@@ -83,6 +83,13 @@ impl AppState {
             },
             &metrics,
         )?;
+        if config.cybersource_sandbox() {
+            config.sandbox_keys = Some(crate::integrations::cybersource::sandbox::keys::load_or_create(
+                &config.database_path(),
+                config.db_synchronous,
+                clock.now(),
+            )?);
+        }
         let http_client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(30))
@@ -156,6 +163,9 @@ pub struct Running {
 
 /// Opens everything, binds `config.bind` and starts serving in the background.
 pub async fn start(config: Config, opts: StartOptions) -> anyhow::Result<Running> {
+    config
+        .check_sandboxes()
+        .map_err(|e| anyhow::anyhow!("refusing to serve: {e}"))?;
     let state = AppState::open(config, opts.clock.clone())?;
     let now = state.clock.now();
     let interrupted = state
