@@ -282,3 +282,62 @@ async fn framing_follows_mitxonline_frame_ancestors_and_https_sites_send_hsts() 
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("MITXONLINE_FRAME_ANCESTORS"));
 }
+
+#[tokio::test]
+async fn key_pages_work_in_a_real_browser_under_the_csp_without_a_single_violation() {
+    let Some(b) = crate::support::browser::Browser::start().await else {
+        return;
+    };
+    let app = TestApp::builder().demo(true).spawn().await;
+    let course: String = app
+        .state
+        .db
+        .read(|c| {
+            c.query_row(
+                "SELECT readable_id FROM courses WHERE live = 1 ORDER BY id LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(mitxonline::db::DbError::from)
+        })
+        .await
+        .unwrap();
+    for path in [
+        "/",
+        "/catalog/",
+        &format!("/courses/{course}/"),
+        "/login/",
+        "/signup/",
+        "/cart/",
+    ] {
+        b.goto(&app.url(path)).await;
+        // app.js is a module: it ran when it set up its enhancements without being blocked.
+        let loaded = b.eval("return document.readyState").await;
+        assert_eq!(loaded, "complete", "{path}");
+        let csp: Vec<String> = b
+            .console()
+            .await
+            .into_iter()
+            .filter(|m| m.contains("Content Security Policy") || m.contains("Refused to"))
+            .collect();
+        assert_eq!(csp, Vec::<String>::new(), "{path}");
+    }
+    // The check can see a violation: an injected inline script is refused and reported.
+    b.eval(
+        "const s = document.createElement('script'); s.textContent = 'window.injected = 1';
+         document.body.appendChild(s); return true;",
+    )
+    .await;
+    assert_eq!(
+        b.eval("return window.injected === undefined").await,
+        true,
+        "inline script is blocked"
+    );
+    let reported = b.console().await;
+    assert!(
+        reported.iter().any(|m| m.contains("Content Security Policy")),
+        "{reported:?}"
+    );
+    b.quit().await;
+    app.shutdown().await;
+}
