@@ -221,7 +221,7 @@ pub struct Config {
     pub sandbox: Option<bool>,
     /// The built-in CyberSource sandbox's keys: random, generated once per database and kept
     /// in it. Never read from the environment; filled in when the database is opened
-    /// ([`crate::app::AppState::open`]) and `None` until then (or when the sandbox is off).
+    /// ([`crate::state::AppState::open`]) and `None` until then (or when the sandbox is off).
     pub sandbox_keys: Option<SandboxKeys>,
     /// CSP `frame-ancestors` sources (`MITXONLINE_FRAME_ANCESTORS`, default `'self'`).
     pub frame_ancestors: Vec<String>,

@@ -6,11 +6,10 @@ use axum::routing::get;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use crate::app::AppState;
-use crate::db::DbError;
 use crate::http::auth::StaffAccess;
 use crate::http::layout::{Meta, page};
 use crate::http::{AppError, PageCtx};
+use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/staff/mail/", get(mailbox))
@@ -31,7 +30,7 @@ async fn mailbox(
     let to2 = to.clone();
     let mails = state
         .db
-        .read(move |c| super::sandbox(c, to2.as_deref(), 200).map_err(DbError::from))
+        .read(move |c| super::sandbox(c, to2.as_deref(), 200))
         .await?;
     let sandboxed = state.config.smtp_url.is_none();
     Ok(page(

@@ -9,10 +9,10 @@ use super::rules;
 use super::sessions::{self, Purpose, Source};
 use super::store::{self, NewUser, User};
 use super::{gateway::Userinfo, password, profiles};
-use crate::app::AppState;
 use crate::db::DbError;
 use crate::http::AppError;
 use crate::mail::{self, Email};
+use crate::state::AppState;
 
 /// Failed logins tolerated per account, and per client address, within [`THROTTLE_WINDOW`].
 pub const ACCOUNT_FAILURE_LIMIT: i64 = 5;
@@ -20,10 +20,7 @@ pub const IP_FAILURE_LIMIT: i64 = 20;
 pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
 
 pub async fn load_user(state: &AppState, id: i64) -> Result<Option<User>, AppError> {
-    let u = state
-        .db
-        .read(move |c| store::find_by_id(c, id).map_err(DbError::from))
-        .await?;
+    let u = state.db.read(move |c| store::find_by_id(c, id)).await?;
     Ok(u.filter(|u| u.is_active))
 }
 
@@ -192,7 +189,7 @@ async fn queue_verification(state: &AppState, user: &User) -> Result<(), AppErro
         .db
         .write(move |c| {
             let token = sessions::issue_token(c, uid, Purpose::Verify, None, now)?;
-            mail::queue(c, now, &verification_email(to, &base, &token)).map_err(DbError::from)
+            mail::queue(c, now, &verification_email(to, &base, &token))
         })
         .await?;
     state.outbox.wake();
@@ -288,6 +285,12 @@ impl From<DbError> for LoginError {
     }
 }
 
+impl From<rusqlite::Error> for LoginError {
+    fn from(e: rusqlite::Error) -> Self {
+        LoginError::Other(e.into())
+    }
+}
+
 /// Local login with per-account and per-address throttling; returns the session cookie.
 pub async fn log_in(
     state: &AppState,
@@ -321,7 +324,7 @@ pub async fn log_in(
             .db
             .write(move |c| {
                 sessions::record_failure(c, "account", &account_key, now)?;
-                sessions::record_failure(c, "ip", &ip_key, now).map_err(DbError::from)
+                sessions::record_failure(c, "ip", &ip_key, now)
             })
             .await?;
         return Err(LoginError::BadCredentials);
@@ -339,7 +342,7 @@ pub async fn log_in(
         .write(move |c| {
             sessions::clear_failures(c, &account_key, now - Duration::days(1))?;
             store::set_last_login(c, uid, now)?;
-            sessions::create(c, uid, Source::Local, now).map_err(DbError::from)
+            sessions::create(c, uid, Source::Local, now)
         })
         .await?;
     Ok((user, cookie))
@@ -349,7 +352,7 @@ pub async fn log_out(state: &AppState, session_id: i64) -> Result<(), AppError> 
     let now = state.clock.now();
     state
         .db
-        .write(move |c| sessions::revoke(c, session_id, now).map_err(DbError::from))
+        .write(move |c| sessions::revoke(c, session_id, now))
         .await?;
     Ok(())
 }
@@ -383,7 +386,7 @@ pub async fn email_token_valid(state: &AppState, token: &str, purpose: Purpose) 
     let token = token.to_owned();
     Ok(state
         .db
-        .read(move |c| sessions::peek_token(c, &token, purpose, now).map_err(DbError::from))
+        .read(move |c| sessions::peek_token(c, &token, purpose, now))
         .await?
         .is_some())
 }
@@ -418,10 +421,7 @@ pub async fn change_password(
     new: &str,
 ) -> Result<(), AppError> {
     let uid = user.id;
-    let stored = state
-        .db
-        .read(move |c| store::password_hash(c, uid).map_err(DbError::from))
-        .await?;
+    let stored = state.db.read(move |c| store::password_hash(c, uid)).await?;
     if !verify_password(current.to_owned(), stored).await {
         return Err(AppError::field(
             "current_password",
@@ -435,7 +435,7 @@ pub async fn change_password(
         .db
         .write(move |c| {
             store::set_password_hash(c, uid, &hash, now)?;
-            sessions::revoke_all(c, uid, keep_session, now).map_err(DbError::from)
+            sessions::revoke_all(c, uid, keep_session, now)
         })
         .await?;
     Ok(())
@@ -457,10 +457,7 @@ pub async fn request_email_change(
         ));
     }
     let uid = user.id;
-    let stored = state
-        .db
-        .read(move |c| store::password_hash(c, uid).map_err(DbError::from))
-        .await?;
+    let stored = state.db.read(move |c| store::password_hash(c, uid)).await?;
     if !verify_password(pw.to_owned(), stored).await {
         return Err(AppError::field("password", "Invalid Password"));
     }

@@ -55,7 +55,6 @@ pub async fn create_churn_table(app: &TestApp) {
                 "CREATE TABLE IF NOT EXISTS churn (id INTEGER PRIMARY KEY, v TEXT NOT NULL, n INTEGER NOT NULL);
                  CREATE TABLE IF NOT EXISTS blobs (id INTEGER PRIMARY KEY, b BLOB NOT NULL);",
             )
-            .map_err(DbError::from)
         })
         .await
         .expect("create tables");
@@ -205,10 +204,7 @@ async fn a_point_in_time_restore_returns_the_state_at_that_time() {
     for i in 0..5 {
         app.state
             .db
-            .write(move |c| {
-                c.execute("INSERT INTO churn (v, n) VALUES ('before', ?1)", [i])
-                    .map_err(DbError::from)
-            })
+            .write(move |c| c.execute("INSERT INTO churn (v, n) VALUES ('before', ?1)", [i]))
             .await
             .unwrap();
     }
@@ -218,10 +214,7 @@ async fn a_point_in_time_restore_returns_the_state_at_that_time() {
     tokio::time::sleep(Duration::from_millis(50)).await;
     app.state
         .db
-        .write(|c| {
-            c.execute("INSERT INTO churn (v, n) VALUES ('after', 99)", [])
-                .map_err(DbError::from)
-        })
+        .write(|c| c.execute("INSERT INTO churn (v, n) VALUES ('after', 99)", []))
         .await
         .unwrap();
     sync(&app).await;
@@ -260,10 +253,7 @@ async fn replica_with_history(dir: &Path) -> PathBuf {
     sync(&app).await;
     app.state
         .db
-        .write(|c| {
-            c.execute("INSERT INTO churn (v, n) VALUES ('x', 1)", [])
-                .map_err(DbError::from)
-        })
+        .write(|c| c.execute("INSERT INTO churn (v, n) VALUES ('x', 1)", []))
         .await
         .unwrap();
     sync(&app).await;
@@ -331,10 +321,7 @@ async fn an_unwritable_replica_keeps_the_server_serving_shows_degraded_and_resum
     for i in 0..20 {
         app.state
             .db
-            .write(move |c| {
-                c.execute("INSERT INTO churn (v, n) VALUES ('during', ?1)", [i])
-                    .map_err(DbError::from)
-            })
+            .write(move |c| c.execute("INSERT INTO churn (v, n) VALUES ('during', ?1)", [i]))
             .await
             .expect("writes keep working");
     }
@@ -422,10 +409,7 @@ async fn health_and_metrics_report_the_replica_position_and_lag() {
     let first = before["checks"]["backup"]["txid"].as_u64().expect("txid");
     app.state
         .db
-        .write(|c| {
-            c.execute("INSERT INTO churn (v, n) VALUES ('x', 1)", [])
-                .map_err(DbError::from)
-        })
+        .write(|c| c.execute("INSERT INTO churn (v, n) VALUES ('x', 1)", []))
         .await
         .unwrap();
     sync(&app).await;

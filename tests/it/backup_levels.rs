@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use mitxonline::backup::merge::Target;
 use mitxonline::backup::service;
-use mitxonline::db::DbError;
 
 use crate::backup::{
     backed_up_app, churn, create_churn_table, digests_of, file_replica, litestream, litestream_restore,
@@ -74,10 +73,7 @@ async fn checkpoints_triggered_by_wal_growth_continue_the_history_without_a_full
     for _ in 0..24 {
         app.state
             .db
-            .write(|c| {
-                c.execute("INSERT INTO blobs (b) VALUES (randomblob(1000000))", [])
-                    .map_err(DbError::from)
-            })
+            .write(|c| c.execute("INSERT INTO blobs (b) VALUES (randomblob(1000000))", []))
             .await
             .unwrap();
     }

@@ -8,7 +8,6 @@ use crate::support::TestApp;
 use mitxonline::catalog::store::{self, NewCourse, NewRun};
 use mitxonline::cms::model::{PageContent, PageType};
 use mitxonline::cms::store::{self as cms, NewPage};
-use mitxonline::db::DbError;
 
 /// Runs `f` in one write transaction against the app's database.
 pub async fn seed<F>(app: &TestApp, f: F)
@@ -16,11 +15,7 @@ where
     F: FnOnce(&Connection, DateTime<Utc>) -> rusqlite::Result<()> + Send + 'static,
 {
     let now = app.state.clock.now();
-    app.state
-        .db
-        .write(move |c| f(c, now).map_err(DbError::from))
-        .await
-        .expect("seed");
+    app.state.db.write(move |c| f(c, now)).await.expect("seed");
 }
 
 /// A live course with one run whose enrollment is open (or, with `open = false`, not yet).

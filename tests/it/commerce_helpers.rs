@@ -191,7 +191,6 @@ pub async fn order_state(app: &TestApp, order: i64) -> String {
             c.query_row("SELECT state FROM orders WHERE id = ?1", [order], |r| {
                 r.get::<_, String>(0)
             })
-            .map_err(DbError::from)
         })
         .await
         .unwrap()
@@ -200,7 +199,7 @@ pub async fn order_state(app: &TestApp, order: i64) -> String {
 pub async fn count(app: &TestApp, sql: &'static str, id: i64) -> i64 {
     app.state
         .db
-        .read(move |c| c.query_row(sql, [id], |r| r.get(0)).map_err(DbError::from))
+        .read(move |c| c.query_row(sql, [id], |r| r.get(0)))
         .await
         .unwrap()
 }

@@ -56,7 +56,7 @@ pub async fn synced(app: &TestApp, user_id: i64, edx_username: &'static str) {
         .write(move |c| {
             edx_store::get_or_create(c, user_id, now)?;
             edx_store::set_username(c, user_id, edx_username, Some(edx_username), now)?;
-            edx_store::mark_synced(c, user_id, now).map_err(DbError::from)
+            edx_store::mark_synced(c, user_id, now)
         })
         .await
         .unwrap();

@@ -31,7 +31,6 @@ async fn program(app: &TestApp, readable: &'static str) -> i64 {
                 now,
             )
             .map(|(id, _)| id)
-            .map_err(DbError::from)
         })
         .await
         .unwrap()
@@ -68,9 +67,7 @@ async fn v3_program_enrollment_is_201_then_200_and_a_paid_program_cannot_be_left
     let now = app.state.clock.now();
     app.state
         .db
-        .write(move |c| {
-            mitxonline::enrollment::service::record_paid_program(c, now, user, p, 42).map_err(DbError::from)
-        })
+        .write(move |c| mitxonline::enrollment::service::record_paid_program(c, now, user, p, 42))
         .await
         .unwrap();
     let (s, body) = send(
@@ -88,9 +85,7 @@ async fn v3_program_enrollment_is_201_then_200_and_a_paid_program_cannot_be_left
     );
     app.state
         .db
-        .write(move |c| {
-            mitxonline::enrollment::service::remove_paid_program(c, user, p, 42).map_err(DbError::from)
-        })
+        .write(move |c| mitxonline::enrollment::service::remove_paid_program(c, user, p, 42))
         .await
         .unwrap();
     let (s, _) = send(
@@ -188,10 +183,7 @@ async fn reconciliation_requeues_unconfirmed_enrollments_once_and_gives_up_after
     // The push died (e.g. edX refused it until someone fixed the course).
     app.state
         .db
-        .write(|c| {
-            c.execute("UPDATE outbox SET status = 'dead' WHERE kind = 'enroll'", [])
-                .map_err(DbError::from)
-        })
+        .write(|c| c.execute("UPDATE outbox SET status = 'dead' WHERE kind = 'enroll'", []))
         .await
         .unwrap();
     // Within the grace period nothing is touched.
@@ -218,10 +210,7 @@ async fn reconciliation_requeues_unconfirmed_enrollments_once_and_gives_up_after
     for _ in 0..6 {
         app.state
             .db
-            .write(|c| {
-                c.execute("UPDATE outbox SET status = 'dead' WHERE kind = 'enroll'", [])
-                    .map_err(DbError::from)
-            })
+            .write(|c| c.execute("UPDATE outbox SET status = 'dead' WHERE kind = 'enroll'", []))
             .await
             .unwrap();
         app.run_job("retry-failed-edx-enrollments").await;

@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use mitxonline::db::DbError;
 use mitxonline::outbox::{enqueue, http_post_message};
 use mitxonline::users::api_keys::Scope;
 use serde_json::json;
@@ -13,11 +12,7 @@ use crate::support::fake::{FakeServer, Reply};
 async fn enqueue_post(app: &TestApp, url: &str, key: &str) -> i64 {
     let msg = http_post_message(url, json!({ "hello": key }), key);
     let now = app.state.clock.now();
-    app.state
-        .db
-        .write(move |c| enqueue(c, now, &msg).map_err(DbError::from))
-        .await
-        .unwrap()
+    app.state.db.write(move |c| enqueue(c, now, &msg)).await.unwrap()
 }
 
 async fn status_of(app: &TestApp, id: i64) -> (String, i64, Option<String>) {
@@ -29,7 +24,6 @@ async fn status_of(app: &TestApp, id: i64) -> (String, i64, Option<String>) {
                 [id],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
-            .map_err(DbError::from)
         })
         .await
         .unwrap()
@@ -102,7 +96,6 @@ async fn retry_after_on_429_is_honoured() {
             c.query_row("SELECT next_attempt_at FROM outbox WHERE id = ?1", [id], |r| {
                 r.get(0)
             })
-            .map_err(DbError::from)
         })
         .await
         .unwrap();

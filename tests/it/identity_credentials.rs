@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use mitxonline::db::DbError;
 use serde_json::json;
 
 use crate::identity_helpers::{csrf_from, last_mail, link_in, log_in, make_user, post_form, signed_in};
@@ -211,7 +210,6 @@ async fn a_service_bearer_token_authenticates_without_csrf_until_it_expires() {
                 chrono::Duration::hours(1),
                 now,
             )
-            .map_err(DbError::from)
         })
         .await
         .unwrap();
@@ -290,10 +288,7 @@ async fn a_deactivated_account_cannot_log_in_and_its_sessions_stop_working() {
     let c = signed_in(&app, "gone@example.com", false).await;
     app.state
         .db
-        .write(|c| {
-            c.execute("UPDATE users SET is_active = 0", [])
-                .map_err(DbError::from)
-        })
+        .write(|c| c.execute("UPDATE users SET is_active = 0", []))
         .await
         .unwrap();
     let me: serde_json::Value = c

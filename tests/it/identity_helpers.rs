@@ -1,7 +1,6 @@
 //! Shared steps of the identity tests: CSRF tokens from pages, the sandbox mailbox, local
 //! accounts, signing in.
 
-use mitxonline::db::DbError;
 use mitxonline::users::store::{self, NewUser};
 
 use crate::support::TestApp;
@@ -45,7 +44,7 @@ pub async fn last_mail(app: &TestApp, to: &str) -> String {
     let mails = app
         .state
         .db
-        .read(move |c| mitxonline::mail::sandbox(c, Some(&to), 10).map_err(DbError::from))
+        .read(move |c| mitxonline::mail::sandbox(c, Some(&to), 10))
         .await
         .unwrap();
     mails.first().map(|m| m.body.clone()).unwrap_or_default()
@@ -79,7 +78,6 @@ pub async fn make_user(app: &TestApp, email: &str, password: &str, staff: bool) 
                 },
                 now,
             )
-            .map_err(DbError::from)
         })
         .await
         .unwrap()

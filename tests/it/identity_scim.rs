@@ -1,6 +1,5 @@
 //! SCIM pushes from Keycloak, authenticated by a staff user's bearer token.
 
-use mitxonline::db::DbError;
 use serde_json::{Value, json};
 
 use crate::identity_helpers::make_user;
@@ -19,7 +18,6 @@ async fn bearer_for(app: &TestApp, email: &str, staff: bool) -> String {
                 chrono::Duration::days(1),
                 now,
             )
-            .map_err(DbError::from)
         })
         .await
         .unwrap()

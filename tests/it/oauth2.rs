@@ -3,7 +3,6 @@
 //! revocation, ID tokens checked against the published JWKS.
 
 use base64::Engine as _;
-use mitxonline::db::DbError;
 use mitxonline::oauth2::store;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
@@ -21,7 +20,7 @@ pub async fn register_app(app: &TestApp, name: &str, redirect: &str, skip: bool)
     let (a, secret) = app
         .state
         .db
-        .write(move |c| store::create_app(c, &name, &[redirect], skip, now).map_err(DbError::from))
+        .write(move |c| store::create_app(c, &name, &[redirect], skip, now))
         .await
         .unwrap();
     (a.client_id, secret)

@@ -3,7 +3,6 @@
 //! code), the registration token is a real bearer token of ours, staff and the CLI register
 //! applications, and `clear-expired-tokens` cleans up.
 
-use mitxonline::db::DbError;
 use mitxonline::integrations::openedx::service::OpenEdx;
 use mitxonline::integrations::openedx::store as edx_store;
 use serde_json::json;
@@ -31,7 +30,7 @@ async fn per_user_edx_tokens_are_obtained_through_our_provider_against_a_real_ed
         .write(move |c| {
             edx_store::get_or_create(c, uid, now)?;
             edx_store::set_username(c, uid, "learner", None, now)?;
-            edx_store::mark_synced(c, uid, now).map_err(DbError::from)
+            edx_store::mark_synced(c, uid, now)
         })
         .await
         .unwrap();
@@ -92,7 +91,7 @@ async fn per_user_edx_tokens_are_obtained_through_our_provider_against_a_real_ed
     let stored = app
         .state
         .db
-        .read(move |c| edx_store::find_auth(c, uid).map_err(DbError::from))
+        .read(move |c| edx_store::find_auth(c, uid))
         .await
         .unwrap()
         .unwrap();
@@ -139,7 +138,7 @@ async fn the_token_edx_registers_with_is_a_real_bearer_token_of_ours() {
     let token = app
         .state
         .db
-        .write(move |c| mitxonline::oauth2::edx::issue_edx_login_token(c, uid, now).map_err(DbError::from))
+        .write(move |c| mitxonline::oauth2::edx::issue_edx_login_token(c, uid, now))
         .await
         .unwrap();
     let (s, me) = me_status(&app, &token).await;

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use mitxonline::db::DbError;
 use mitxonline::integrations::openedx::messages::{self, CreateUser, Enroll};
 use mitxonline::integrations::openedx::model::EnrollmentMode;
 use mitxonline::integrations::openedx::store;
@@ -32,11 +31,7 @@ async fn user(app: &TestApp, username: &str, email: &str, name: &str) -> i64 {
         name: name.into(),
         ..NewUser::default()
     };
-    app.state
-        .db
-        .write(move |c| insert(c, &u, now).map_err(DbError::from))
-        .await
-        .unwrap()
+    app.state.db.write(move |c| insert(c, &u, now)).await.unwrap()
 }
 
 /// A learner whose edX account already exists under `edx_username`.
@@ -54,7 +49,7 @@ async fn synced_user(app: &TestApp, edx_username: &'static str) -> i64 {
         .write(move |c| {
             store::get_or_create(c, id, now)?;
             store::set_username(c, id, edx_username, Some(edx_username), now)?;
-            store::mark_synced(c, id, now).map_err(DbError::from)
+            store::mark_synced(c, id, now)
         })
         .await
         .unwrap();
@@ -71,7 +66,7 @@ async fn enqueue_create(app: &TestApp, user_id: i64) {
                 desired_username: None,
                 profile: None,
             };
-            messages::enqueue_create_user(c, now, &m, &user_id.to_string()).map_err(DbError::from)
+            messages::enqueue_create_user(c, now, &m, &user_id.to_string())
         })
         .await
         .unwrap();
@@ -88,7 +83,6 @@ async fn enqueue_enroll(app: &TestApp, user_id: i64, mode: EnrollmentMode) -> i6
                 mode,
             };
             messages::enqueue_enroll(c, now, &m, &format!("{user_id}:{}", mode.as_str()))
-                .map_err(DbError::from)
         })
         .await
         .unwrap()
@@ -97,7 +91,7 @@ async fn enqueue_enroll(app: &TestApp, user_id: i64, mode: EnrollmentMode) -> i6
 async fn edx_row(app: &TestApp, user_id: i64) -> store::OpenEdxUser {
     app.state
         .db
-        .read(move |c| store::find_by_user(c, user_id).map_err(DbError::from))
+        .read(move |c| store::find_by_user(c, user_id))
         .await
         .unwrap()
         .expect("openedx_users row")
@@ -112,7 +106,6 @@ async fn outbox_status(app: &TestApp, id: i64) -> (String, String) {
                 [id],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .map_err(DbError::from)
         })
         .await
         .unwrap()
@@ -349,7 +342,6 @@ async fn a_rejected_registration_stores_edx_answer_as_the_sync_error() {
                 [],
                 |r| r.get(0),
             )
-            .map_err(DbError::from)
         })
         .await
         .unwrap();
@@ -368,7 +360,6 @@ async fn a_rejected_registration_stores_edx_answer_as_the_sync_error() {
                 [enroll],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .map_err(DbError::from)
         })
         .await
         .unwrap();
@@ -396,7 +387,7 @@ async fn deliveries_to_edx_respect_the_per_destination_rate_limit() {
                     user_id: id,
                     course_id: COURSE.into(),
                 };
-                messages::enqueue_unenroll(c, now, &m, &id.to_string()).map_err(DbError::from)
+                messages::enqueue_unenroll(c, now, &m, &id.to_string())
             })
             .await
             .unwrap();
@@ -430,7 +421,6 @@ async fn against_a_real_edx_the_repair_job_recreates_accounts_but_not_tokens_it_
                 "UPDATE users SET last_login = created_on WHERE id IN (?1, ?2)",
                 [synced, unsynced],
             )
-            .map_err(DbError::from)
         })
         .await
         .unwrap();

@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use mitxonline::db::DbError;
 use mitxonline::integrations::openedx::jobs::{self, LearnerGrade};
 use mitxonline::integrations::openedx::messages::{
     self, CreateUser, EmailSettings, Enroll, Unenroll, UpdateProfile,
@@ -30,11 +29,7 @@ pub async fn learner(app: &TestApp, email: &str, name: &str) -> i64 {
         name: name.into(),
         ..NewUser::default()
     };
-    app.state
-        .db
-        .write(move |c| insert(c, &u, now).map_err(DbError::from))
-        .await
-        .unwrap()
+    app.state.db.write(move |c| insert(c, &u, now)).await.unwrap()
 }
 
 pub async fn write<F>(app: &TestApp, f: F)
@@ -42,11 +37,7 @@ where
     F: FnOnce(&Connection, DateTime<Utc>) -> rusqlite::Result<i64> + Send + 'static,
 {
     let now = app.state.clock.now();
-    app.state
-        .db
-        .write(move |c| f(c, now).map_err(DbError::from))
-        .await
-        .unwrap();
+    app.state.db.write(move |c| f(c, now)).await.unwrap();
 }
 
 async fn staff_get(app: &TestApp, key: &str, path: &str) -> (u16, Value) {
@@ -192,10 +183,7 @@ async fn profile_email_settings_and_unenroll_use_per_user_tokens_that_refresh_an
     let first_token: String = app
         .state
         .db
-        .read(|c| {
-            c.query_row("SELECT access_token FROM openedx_api_auth", [], |r| r.get(0))
-                .map_err(DbError::from)
-        })
+        .read(|c| c.query_row("SELECT access_token FROM openedx_api_auth", [], |r| r.get(0)))
         .await
         .unwrap();
 
@@ -239,7 +227,6 @@ async fn profile_email_settings_and_unenroll_use_per_user_tokens_that_refresh_an
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .map_err(DbError::from)
         })
         .await
         .unwrap();
@@ -259,10 +246,7 @@ async fn profile_email_settings_and_unenroll_use_per_user_tokens_that_refresh_an
     // stored pair is cleared and the full flow runs again.
     app.state
         .db
-        .write(|c| {
-            c.execute("DELETE FROM openedx_sandbox_tokens", [])
-                .map_err(DbError::from)
-        })
+        .write(|c| c.execute("DELETE FROM openedx_sandbox_tokens", []))
         .await
         .unwrap();
     app.advance(Duration::from_secs(7200));
@@ -292,10 +276,7 @@ async fn profile_email_settings_and_unenroll_use_per_user_tokens_that_refresh_an
     let refresh_now: String = app
         .state
         .db
-        .read(|c| {
-            c.query_row("SELECT refresh_token FROM openedx_api_auth", [], |r| r.get(0))
-                .map_err(DbError::from)
-        })
+        .read(|c| c.query_row("SELECT refresh_token FROM openedx_api_auth", [], |r| r.get(0)))
         .await
         .unwrap();
     assert_ne!(refresh_now, refreshed);
@@ -325,10 +306,7 @@ async fn the_repair_job_creates_edx_accounts_for_learners_who_logged_in_but_were
     let _ = never;
     app.state
         .db
-        .write(move |c| {
-            c.execute("UPDATE users SET last_login = created_on WHERE id = ?1", [id])
-                .map_err(DbError::from)
-        })
+        .write(move |c| c.execute("UPDATE users SET last_login = created_on WHERE id = ?1", [id]))
         .await
         .unwrap();
     // Too new: nothing to repair yet.
@@ -353,7 +331,7 @@ async fn the_repair_job_creates_edx_accounts_for_learners_who_logged_in_but_were
     let row = app
         .state
         .db
-        .read(move |c| store::find_by_user(c, id).map_err(DbError::from))
+        .read(move |c| store::find_by_user(c, id))
         .await
         .unwrap()
         .unwrap();

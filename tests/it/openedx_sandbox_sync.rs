@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use mitxonline::db::DbError;
 use mitxonline::integrations::openedx::OpenEdx;
 use mitxonline::integrations::openedx::jobs::{
     self, CourseRunCatalog, CourseRunUpdate, GradeSink, LearnerGrade,
@@ -77,7 +76,6 @@ async fn course_run_sync_and_grade_pull_apply_what_the_sandbox_edx_says() {
                 [],
                 |r| r.get(0),
             )
-            .map_err(DbError::from)
         })
         .await
         .unwrap();

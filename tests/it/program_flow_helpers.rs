@@ -60,9 +60,7 @@ pub async fn program(app: &TestApp, readable: &str, price: Option<&str>) -> (i64
 pub async fn add_sub_program(app: &TestApp, parent: (i64, i64), child: i64) {
     app.state
         .db
-        .write(move |c| {
-            cat::add_requirement(c, parent.0, parent.1, 50, &NewNode::Program(child)).map_err(DbError::from)
-        })
+        .write(move |c| cat::add_requirement(c, parent.0, parent.1, 50, &NewNode::Program(child)))
         .await
         .unwrap();
 }
@@ -196,7 +194,6 @@ pub async fn run_mode(app: &TestApp, user: i64, run: i64) -> Option<String> {
                 |r| r.get(0),
             )
             .optional()
-            .map_err(DbError::from)
         })
         .await
         .unwrap()
@@ -214,7 +211,6 @@ pub async fn program_mode(app: &TestApp, user: i64, program: i64) -> Option<Stri
                 |r| r.get(0),
             )
             .optional()
-            .map_err(DbError::from)
         })
         .await
         .unwrap()

@@ -8,7 +8,7 @@
 //! decline or cancel, and posts correctly signed results back; its REST endpoints answer
 //! refunds and searches from what it recorded. It runs only where sandboxes are allowed
 //! (`dev`/`test` or `MITXONLINE_SANDBOX=on`, see [`Config::sandbox_allowed`]); its keys are
-//! random, generated once per database ([`sandbox::keys`]), so nobody else can sign results.
+//! random, generated once per database ([`crate::db::sandbox_keys`]), so nobody else can sign results.
 //!
 //! For the order work: build a [`CheckoutOrder`], call [`CyberSource::checkout`], render the
 //! form; on `/checkout/result/` and `/api/checkout/result/` parse with
@@ -28,8 +28,8 @@ use chrono::{DateTime, Utc};
 use url::Url;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::config::{Config, Secret};
+use crate::state::AppState;
 
 pub use callback::{
     CallbackForm, Decision, OrderOutcome, ProcessorResponse, VerifyError, order_id_from_reference,
@@ -77,7 +77,7 @@ fn loopback_base(config: &Config) -> Url {
 
 impl CyberSource {
     /// The configured gateway; without credentials, the sandbox when sandboxes are allowed and
-    /// its keys were loaded ([`crate::app::AppState::open`] does), and otherwise a gateway that
+    /// its keys were loaded ([`crate::state::AppState::open`] does), and otherwise a gateway that
     /// refuses everything: its key is random and known to no one, so nothing it signs is
     /// accepted and no result verifies, and it has no REST client. (`serve` never starts that
     /// way: [`Config::check_sandboxes`].)

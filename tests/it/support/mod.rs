@@ -10,12 +10,12 @@ pub mod process;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use mitxonline::app::{self, AppState, Running, StartOptions};
 use mitxonline::clock::Clock;
 use mitxonline::config::Config;
-use mitxonline::db::DbError;
 use mitxonline::jobs::{self, RunOutcome, Trigger};
 use mitxonline::outbox::DrainReport;
+use mitxonline::serve::{self, Running, StartOptions};
+use mitxonline::state::AppState;
 use mitxonline::users::api_keys::{self, Scope};
 
 /// A running app with its own temporary data directory.
@@ -80,7 +80,7 @@ impl TestAppBuilder {
         vars.entry("MITXONLINE_DB_READERS".into())
             .or_insert_with(|| "2".into());
         let config = Config::from_vars(&vars).expect("valid test configuration");
-        let running = app::start(
+        let running = serve::start(
             config,
             StartOptions {
                 demo: self.demo,
@@ -174,7 +174,7 @@ impl TestApp {
         let (_, key) = self
             .state
             .db
-            .write(move |c| api_keys::create(c, "test", scope, now).map_err(DbError::from))
+            .write(move |c| api_keys::create(c, "test", scope, now))
             .await
             .expect("create key");
         key
@@ -184,7 +184,7 @@ impl TestApp {
     pub async fn scalar_i64(&self, sql: &'static str) -> i64 {
         self.state
             .db
-            .read(move |c| c.query_row(sql, [], |r| r.get(0)).map_err(DbError::from))
+            .read(move |c| c.query_row(sql, [], |r| r.get(0)))
             .await
             .expect("query")
     }

@@ -1,7 +1,7 @@
 //! The built-in sandbox CyberSource, the default when no `MITXONLINE_CYBERSOURCE_*` credentials
 //! are set (DESIGN decision 8) — only where sandboxes are allowed (`dev`/`test` or
 //! `MITXONLINE_SANDBOX=on`); elsewhere every route here answers 404 and `serve` refuses to
-//! start without credentials. Its keys are random per database ([`keys`]).
+//! start without credentials. Its keys are random per database ([`crate::db::sandbox_keys`]).
 //!
 //! `POST /sandbox/cybersource/pay` plays the hosted checkout page: it verifies the signed form
 //! exactly as CyberSource would, records it, and shows the order with test cards and Accept /
@@ -16,7 +16,6 @@
 //! transaction searches and details from what the page recorded.
 
 mod api;
-pub mod keys;
 mod pages;
 pub mod refunds;
 pub mod service;
@@ -32,8 +31,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::app::AppState;
 use crate::outbox::{BoxFuture, Deliverer, Delivery, Message};
+use crate::state::AppState;
 
 /// Where the hosted checkout page lives.
 pub const PAY_PATH: &str = "/sandbox/cybersource/pay";
