@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod form;
+pub mod links;
 pub mod media;
 pub mod model;
 pub mod pages;

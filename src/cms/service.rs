@@ -76,13 +76,15 @@ pub fn validate_content(c: &PageContent) -> Result<(), CmsError> {
             return Err(invalid(name, "Ensure this value is greater than or equal to 0."));
         }
     }
+    // Every field that is rendered as (or handed out as) a link.
     for (name, url) in [
         ("faq_url", &c.faq_url),
         ("video_url", &c.video_url),
         ("price_link", &c.price_link),
+        ("financial_assistance_form_url", &c.financial_assistance_form_url),
     ] {
-        if !url.is_empty() && url::Url::parse(url).is_err() && !url.starts_with('/') {
-            return Err(invalid(name, "Enter a valid URL."));
+        if !url.is_empty() && !super::links::is_safe_link(url) {
+            return Err(invalid(name, super::links::LINK_ERROR));
         }
     }
     Ok(())
@@ -277,6 +279,8 @@ pub async fn publish(state: &AppState, actor: &str, page_id: i64) -> Result<i64,
         .write(move |c| {
             store::find_page(c, page_id)?.ok_or(CmsError::NotFound)?;
             let rev = store::latest_revision(c, page_id)?.ok_or(CmsError::NotFound)?;
+            // A draft saved before links were checked must not go live unchecked.
+            validate_content(&rev.content)?;
             store::publish(c, page_id, rev.id, now)?;
             audit_page(
                 c,
@@ -321,6 +325,7 @@ pub async fn rollback(
             let old = store::revision(c, revision_id)?
                 .filter(|r| r.page_id == page_id)
                 .ok_or_else(|| invalid("revision_id", "No such revision of this page."))?;
+            validate_content(&old.content)?;
             let rev = store::add_revision(c, page_id, &old.content, &actor, now)?;
             store::publish(c, page_id, rev, now)?;
             audit_page(
