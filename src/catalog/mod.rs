@@ -7,6 +7,8 @@ pub mod api;
 pub mod api_v1;
 pub mod cache;
 pub mod demo;
+pub mod edx_sync;
+pub mod lookups;
 pub mod model;
 pub mod pages;
 pub mod service;
@@ -22,7 +24,7 @@ use axum::{Extension, Router};
 use crate::state::AppState;
 pub use cache::CatalogCache;
 
-/// Every catalog, CMS and public-site route, reading the shared snapshot cache.
+/// Every catalog API route and catalog page, reading the shared snapshot cache.
 pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
     Router::new()
         .route("/api/v2/courses/", get(api::v2_courses))
@@ -44,7 +46,5 @@ pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
         .route("/api/countries/", get(api::countries))
         .route("/api/v0/countries/", get(api::countries))
         .merge(pages::routes())
-        .merge(crate::cms::routes())
-        .merge(crate::http::home::routes())
         .layer(Extension(cache))
 }

@@ -11,13 +11,18 @@ pub mod pages;
 pub mod service;
 pub mod store;
 
-use axum::Router;
+use std::sync::Arc;
+
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 
+use crate::catalog::CatalogCache;
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
+/// The pages API, media and the staff editor; pages are read through the shared catalog
+/// snapshot cache.
+pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
     Router::new()
         .route("/api/v2/pages/", get(api::pages))
         .route("/api/v2/pages/{id}/", get(api::page_detail))
@@ -33,4 +38,5 @@ pub fn routes() -> Router<AppState> {
             "/staff/cms/media/",
             post(pages::upload).layer(DefaultBodyLimit::max(media::MAX_BYTES + 64 * 1024)),
         )
+        .layer(Extension(cache))
 }

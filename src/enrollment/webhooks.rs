@@ -67,7 +67,7 @@ async fn resolve(state: &AppState, email: String, course_id: String) -> Result<(
         .db
         .read(move |c| -> Result<_, DbError> {
             let user = crate::users::store::find_by_email(c, &e2)?.map(|u| u.id);
-            let run = store::run_id_by_courseware(c, &c2)?;
+            let run = crate::catalog::service::run_id_by_courseware(c, &c2)?;
             Ok((user, run))
         })
         .await
