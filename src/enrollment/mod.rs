@@ -16,6 +16,7 @@ pub mod program_verified;
 pub mod service;
 pub mod shapes;
 pub mod store;
+pub mod webhook_service;
 pub mod webhooks;
 
 use std::sync::Arc;
