@@ -2,6 +2,16 @@
 //! collections and products with versioned prices. Served to MIT Learn and the SPAs through
 //! the original's v1/v2/internal APIs, and to learners as server-rendered pages, all from an
 //! in-memory snapshot that is replaced whenever the catalog changes.
+//!
+//! Owns `departments`, `topics`, `enrollment_modes`, `courses`, `course_departments`,
+//! `course_topics`, `course_variants`, `blocked_countries`, `course_runs`, `course_run_modes`,
+//! `programs`, `program_departments`, `program_modes`, `program_requirements`,
+//! `program_collections`, `program_collection_items`, `products`, `product_versions` and
+//! `catalog_version`. Other modules read them through the snapshot ([`CatalogCache`]) or,
+//! inside their own transactions, through [`service`] ([`lookups`], [`edx_sync`]). Reads from
+//! others: the snapshot loads the CMS's published pages (`cms_pages`, `cms_revisions`) with
+//! the catalog, and the blocked-country check joins the users module's `legal_addresses`.
+//! CMS pages and images are written through `cms::service` (the demo catalog).
 
 pub mod api;
 pub mod api_v1;

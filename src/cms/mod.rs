@@ -2,6 +2,10 @@
 //! signatories, certificate pages, resource pages and the site banner, each with draft and
 //! published revisions, plus images stored in SQLite. Staff edit under `/staff/cms/`; the
 //! public reads published revisions through the catalog snapshot and `/api/v2/pages/`.
+//!
+//! Owns `cms_pages`, `cms_revisions` and `cms_media`. Reads from others: products by readable
+//! id through `catalog::service`, and the catalog snapshot (the pages API, previews). Its
+//! routes are mounted by `http`.
 
 pub mod api;
 pub mod form;
