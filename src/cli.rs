@@ -64,7 +64,7 @@ pub enum Command {
     /// Look up and refund orders (`order show`, `order refund`).
     Order {
         #[command(subcommand)]
-        command: crate::commerce::cli::OrderCommand,
+        command: crate::commerce::orders::cli::OrderCommand,
     },
     /// Our OAuth2/OIDC provider's client applications.
     Oauth2 {
@@ -224,7 +224,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Job { command } => job(command, config).await,
         Command::User { command } => user(command, config).await,
         Command::Apikey { command } => apikey(command, config).await,
-        Command::Order { command } => crate::commerce::cli::command(command, config).await,
+        Command::Order { command } => crate::commerce::orders::cli::command(command, config).await,
         Command::Oauth2 { command } => crate::oauth2::cli::command(command, config).await,
         Command::Backup { command } => crate::backup::service::command(command, config).await,
         Command::Healthcheck { url } => healthcheck(url, &config).await,
