@@ -4,6 +4,7 @@
 use super::AppError;
 use crate::catalog::service::CatalogError;
 use crate::cms::service::CmsError;
+use crate::commerce::CommerceError;
 
 impl From<CatalogError> for AppError {
     fn from(e: CatalogError) -> Self {
@@ -20,6 +21,18 @@ impl From<CmsError> for AppError {
             CmsError::Invalid(field, msg) => AppError::field(field, msg),
             CmsError::NotFound => AppError::not_found(),
             CmsError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<CommerceError> for AppError {
+    fn from(e: CommerceError) -> Self {
+        match e {
+            CommerceError::NotFound(m) => AppError::NotFound(m),
+            CommerceError::Invalid { field, message } => AppError::field(field, message),
+            CommerceError::Checkout(code) => AppError::BadRequest(code.into()),
+            CommerceError::NoBasket => AppError::BadRequest("No basket".into()),
+            CommerceError::Db(e) => AppError::from(e),
         }
     }
 }
