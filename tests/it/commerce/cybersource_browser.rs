@@ -19,6 +19,7 @@ async fn in_a_browser_accepting_a_sandbox_payment_returns_a_signed_result_to_the
     };
     let receiver = FakeServer::start().await;
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["cybersource_sandbox_callback"]);
     let cs = CyberSource::from_config(&app.state.config);
     let order = CheckoutOrder {
         username: "browser-learner".into(),
