@@ -24,7 +24,7 @@ async fn location(client: &reqwest::Client, url: &str) -> (u16, String) {
 #[tokio::test]
 async fn receipt_links_redirect_to_the_latest_fulfilled_order_for_the_run_or_the_program() {
     let app = TestApp::spawn().await;
-    app.expect_undrained(&["mail", "openedx"]);
+    app.expect_undrained(&["openedx", "mail"]);
     let prog = program(&app, DEDP, Some("1000.00")).await;
     let (run, key) = course_run(&app, "RCPT", Some(prog), UPGRADABLE).await;
     let (user, client) = learner(&app, "receipts@example.com").await;
