@@ -64,7 +64,7 @@ pub enum Command {
     /// Look up and refund orders (`order show`, `order refund`).
     Order {
         #[command(subcommand)]
-        command: crate::commerce::cli::OrderCommand,
+        command: crate::commerce::orders::cli::OrderCommand,
     },
     /// Our OAuth2/OIDC provider's client applications.
     Oauth2 {
@@ -131,6 +131,16 @@ pub enum ApiKeyCommand {
     Revoke { id: i64 },
 }
 
+impl Command {
+    /// Serving, the demo loader, jobs and order refunds reach CyberSource, Open edX or mail.
+    fn talks_to_partners(&self) -> bool {
+        matches!(
+            self,
+            Command::Serve { .. } | Command::Demo | Command::Job { .. } | Command::Order { .. }
+        )
+    }
+}
+
 // CLI commands never shut the database down with a checkpoint: a running server (and its backup
 // replicator) owns checkpoints. Every write awaited here is committed, so exiting loses nothing.
 
@@ -154,6 +164,14 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Commands that talk to partners (or serve) must never fall back to a sandbox where
+    // sandboxes are not allowed; the others (migrate, backup, user, …) only touch the database.
+    if cli.command.talks_to_partners()
+        && let Err(e) = config.check_sandboxes()
+    {
+        eprint!("{e}");
+        return ExitCode::from(2);
+    }
     crate::telemetry::init(config.log_format);
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -176,6 +194,10 @@ fn config_check() -> ExitCode {
         Ok(c) => {
             for line in c.redacted_lines() {
                 println!("{line}");
+            }
+            if let Err(e) = c.check_sandboxes() {
+                eprint!("{e}");
+                return ExitCode::FAILURE;
             }
             println!("configuration is valid");
             ExitCode::SUCCESS
@@ -224,7 +246,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Job { command } => job(command, config).await,
         Command::User { command } => user(command, config).await,
         Command::Apikey { command } => apikey(command, config).await,
-        Command::Order { command } => crate::commerce::cli::command(command, config).await,
+        Command::Order { command } => crate::commerce::orders::cli::command(command, config).await,
         Command::Oauth2 { command } => crate::oauth2::cli::command(command, config).await,
         Command::Backup { command } => crate::backup::service::command(command, config).await,
         Command::Healthcheck { url } => healthcheck(url, &config).await,

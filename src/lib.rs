@@ -25,6 +25,7 @@ pub mod jobs;
 pub mod mail;
 pub mod metrics;
 pub mod modules;
+pub mod money;
 pub mod oauth2;
 pub mod outbox;
 pub mod serve;

@@ -9,6 +9,7 @@
 
 mod migrate;
 mod readers;
+pub mod sandbox_keys;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -28,7 +29,7 @@ pub use writer::CheckpointHook;
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     #[error("the database is shutting down")]
     Closed,
     #[error("a database task panicked: {0}")]
@@ -37,20 +38,28 @@ pub enum DbError {
     Commit(String),
 }
 
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e {
+            rusqlite::Error::ToSqlConversionFailure(boxed) => match boxed.downcast::<DbError>() {
+                Ok(ours) => *ours,
+                Err(other) => DbError::Sqlite(rusqlite::Error::ToSqlConversionFailure(other)),
+            },
+            e => DbError::Sqlite(e),
+        }
+    }
+}
+
 impl DbError {
     /// The failure as a `rusqlite::Error`, so that a closure's own error type only needs
-    /// `From<rusqlite::Error>`: a closed database is `SQLITE_ABORT`, a panicking closure
-    /// `SQLITE_INTERNAL`, a failed commit `SQLITE_ERROR`, each with this error's message.
+    /// `From<rusqlite::Error>`. The database layer's own failures (closed, a panicking closure,
+    /// a failed commit) travel boxed in `ToSqlConversionFailure` (the one variant that carries any error) and come back out unchanged through
+    /// `DbError::from`, so nothing about them is lost.
     pub fn into_sqlite(self) -> rusqlite::Error {
-        use rusqlite::ffi;
-        let message = self.to_string();
-        let code = match self {
-            DbError::Sqlite(e) => return e,
-            DbError::Closed => ffi::SQLITE_ABORT,
-            DbError::Panicked(_) => ffi::SQLITE_INTERNAL,
-            DbError::Commit(_) => ffi::SQLITE_ERROR,
-        };
-        rusqlite::Error::SqliteFailure(ffi::Error::new(code), Some(message))
+        match self {
+            DbError::Sqlite(e) => e,
+            other => rusqlite::Error::ToSqlConversionFailure(Box::new(other)),
+        }
     }
 
     /// True when the error is a UNIQUE/CHECK/FOREIGN KEY violation.

@@ -106,11 +106,11 @@ async fn a_sandbox_payment_fulfils_and_a_staff_refund_downgrades_and_mails_the_l
     assert!(mail.contains("refunded"), "{mail}");
 
     // A second refund of the same order is refused and records nothing.
-    let again = mitxonline::commerce::refunds::refund_order(
+    let again = mitxonline::commerce::refunds::gateway::refund_order(
         &app.state,
         order,
         "again".into(),
-        mitxonline::commerce::refunds::AfterRefund::Unenroll,
+        mitxonline::commerce::refunds::model::AfterRefund::Unenroll,
     )
     .await;
     assert!(again.is_err());
@@ -415,7 +415,8 @@ async fn refund_requests_need_consent_and_the_learners_own_fulfilled_order() {
     assert_eq!(ask(&other, true).await.unwrap().status(), 400);
     assert_eq!(app.scalar_i64("SELECT count(*) FROM refund_requests").await, 0);
     assert_eq!(ask(&client, true).await.unwrap().status(), 201);
-    let mail = crate::support::identity::last_mail(&app, mitxonline::commerce::refunds::SUPPORT_EMAIL).await;
+    let mail =
+        crate::support::identity::last_mail(&app, mitxonline::commerce::refunds::model::SUPPORT_EMAIL).await;
     assert!(mail.contains("rr@example.com"), "{mail}");
 }
 

@@ -83,16 +83,13 @@ async fn a_learner_buys_a_certificate_with_a_coupon_through_the_sandbox_in_a_rea
     })
     .await;
     let price: rust_decimal::Decimal = price.parse().unwrap();
-    let total = format!(
-        "id=\"cart-total\">${}<",
-        mitxonline::commerce::discounts::round_cents(price)
-    );
+    let total = format!("id=\"cart-total\">${}<", mitxonline::money::round_cents(price));
     wait_for(&b, &total, |_, src| src.contains(&total)).await;
 
     fill(&b, "#coupon", "BROWSER10").await;
     let apply = b.find("form.coupon button[type=submit]").await;
     b.click(&apply).await;
-    let expected = mitxonline::commerce::discounts::round_cents(price - rust_decimal::Decimal::from(10));
+    let expected = mitxonline::money::round_cents(price - rust_decimal::Decimal::from(10));
     let discounted = format!("id=\"cart-discounted-total\">${expected}<");
     wait_for(&b, &discounted, |_, src| {
         src.contains("cart-discount") && src.contains(&discounted)
