@@ -61,6 +61,7 @@ mod program_flow_refusals;
 mod refunds_partial;
 mod refunds_settle;
 mod security_links;
+mod security_payments;
 mod security_sandbox;
 mod site;
 mod staff_console;

@@ -33,6 +33,10 @@ fn notice(payment: Option<&str>) -> Option<&'static str> {
         "cancelled" => Some("Your payment was cancelled."),
         "declined" => Some("Your payment was declined. Please try another card."),
         "error" => Some("There was an error processing your payment."),
+        "review" => Some(
+            "Your payment is under review: it did not match your order, so the order was not completed. \
+             Our support team will contact you; please do not pay again.",
+        ),
         "accepted" => Some("Payment accepted. Thank you for your order!"),
         _ => None,
     }

@@ -16,40 +16,69 @@ use crate::commerce::basket::api::owner;
 use crate::commerce::basket::api::with_cookie;
 use crate::commerce::checkout::service::Started;
 use crate::commerce::error::CommerceError;
+use crate::commerce::orders::integrity;
 use crate::http::error::AppError;
 use crate::http::session::{CurrentUser, Identity, MaybeUser};
 use crate::integrations::cybersource::{
-    CallbackForm, CheckoutLine, CheckoutOrder, CyberSource, ReturnUrls, order_id_from_reference,
+    CallbackForm, CheckoutForm, CheckoutLine, CheckoutOrder, CyberSource, ReturnUrls, order_id_from_reference,
 };
 use crate::state::AppState;
 
-/// Starts a checkout for the user: the order and, unless it was free, the signed form.
+/// Starts a checkout for the user: the order and, unless it was free, the signed form. The
+/// form is signed and recorded as the order's last issued form in the same write that prices
+/// the order, so the only form that can pay it is the one with this price (a re-priced order
+/// gets a new transaction uuid; every older form is dead).
 pub async fn start_checkout(
     state: &AppState,
     user: &crate::users::store::User,
     ip: Option<String>,
     catalog: &crate::catalog::CatalogCache,
-) -> Result<(Started, Option<crate::integrations::cybersource::CheckoutForm>), CommerceError> {
+) -> Result<(Started, Option<CheckoutForm>), CommerceError> {
     let (cat, _) = catalog.get(&state.db).await?;
     let now = state.clock.now();
     let env = state.config.environment.clone();
     let uid = user.id;
-    let started = state
-        .db
-        .write(move |c| checkout::service::start(c, &cat, uid, &env, now))
-        .await?;
-    state.outbox.wake();
-    let Started::Pay {
-        order,
-        lines,
-        basket_id,
-    } = &started
-    else {
-        return Ok((started, None));
-    };
     let cs = CyberSource::from_config(&state.config);
     let receipt = state.config.absolute_url("/checkout/result/");
-    let checkout_lines = lines
+    let username = user.username.clone();
+    let started = state
+        .db
+        .write(move |c| {
+            let started = checkout::service::start(c, &cat, uid, &env, now)?;
+            let Started::Pay {
+                order,
+                lines,
+                basket_id,
+            } = &started
+            else {
+                return Ok::<_, CommerceError>((started, None));
+            };
+            let form = cs.checkout(
+                &checkout_order(username, ip, &order.reference_number, lines, *basket_id),
+                &ReturnUrls {
+                    receipt: receipt.clone(),
+                    cancel: receipt,
+                    backoffice: None,
+                },
+                now,
+            );
+            integrity::record_issued(c, order.id, &integrity::Issued::from_form(&form), now)?;
+            Ok((started, Some(form)))
+        })
+        .await?;
+    state.outbox.wake();
+    Ok(started)
+}
+
+/// The gateway's view of an order: one line per order line, priced as charged.
+fn checkout_order(
+    username: String,
+    ip_address: Option<String>,
+    reference: &str,
+    lines: &[crate::commerce::orders::model::LineRow],
+    basket_id: i64,
+) -> CheckoutOrder {
+    let lines = lines
         .iter()
         .map(|l| {
             let (ct, obj) = match (l.course_run_id, l.program_id) {
@@ -67,22 +96,13 @@ pub async fn start_checkout(
             }
         })
         .collect();
-    let form = cs.checkout(
-        &CheckoutOrder {
-            username: user.username.clone(),
-            ip_address: ip,
-            reference: order.reference_number.clone(),
-            lines: checkout_lines,
-            merchant_fields: vec![(*basket_id).into()],
-        },
-        &ReturnUrls {
-            receipt: receipt.clone(),
-            cancel: receipt,
-            backoffice: None,
-        },
-        now,
-    );
-    Ok((started, Some(form)))
+    CheckoutOrder {
+        username,
+        ip_address,
+        reference: reference.to_owned(),
+        lines,
+        merchant_fields: vec![basket_id.into()],
+    }
 }
 
 /// GET `/api/v0/baskets/checkout/`: `{no_checkout, url, method, payload, order_id}`, or 400

@@ -102,6 +102,7 @@ pub async fn result(
                 OrderState::Fulfilled => "/dashboard/?payment=accepted",
                 OrderState::Declined => "/cart/?payment=declined",
                 OrderState::Errored => "/cart/?payment=error",
+                OrderState::Review => "/cart/?payment=review",
                 OrderState::Pending => "/cart/",
                 _ => "/cart/?payment=cancelled",
             };

@@ -11,6 +11,7 @@ use maud::{Markup, html};
 use rusqlite::{Connection, params};
 use serde::Deserialize;
 
+use crate::commerce::orders::integrity;
 use crate::commerce::orders::model::LineRow;
 
 use crate::commerce::orders::model::OrderRow;
@@ -84,14 +85,15 @@ pub async fn list(
 ) -> Result<Markup, AppError> {
     let q = query.q.trim().to_owned();
     let needle = q.clone();
-    let rows = state
+    let (rows, alerts) = state
         .db
-        .read(move |c| Ok::<_, CommerceError>(search(c, &needle)?))
+        .read(move |c| Ok::<_, CommerceError>((search(c, &needle)?, integrity::open_alerts(c)?)))
         .await?;
     Ok(staff_page(
         &ctx,
         "Orders",
         html! {
+            (integrity::section(&ctx, &alerts))
             form method="get" action=(ctx.prefix.url("/staff/orders/")) role="search" {
                 label for="order-q" { "Order id, reference number or email" }
                 input id="order-q" type="search" name="q" value=(q);
@@ -134,6 +136,7 @@ struct Detail {
     txns: Vec<TransactionRow>,
     refunds: Vec<refunds::service::RefundRow>,
     remaining: rust_decimal::Decimal,
+    alerts: Vec<integrity::Alert>,
 }
 
 /// GET `/staff/orders/{id}/`.
@@ -160,6 +163,7 @@ pub async fn detail(
                 txns: basket::store::transactions(c, id)?,
                 refunds: refunds::service::refunds_of(c, id)?,
                 remaining: refunds::service::remaining(c, &o)?,
+                alerts: integrity::alerts_of(c, id)?,
                 order: o,
             }))
         })
@@ -172,12 +176,14 @@ pub async fn detail(
         txns,
         refunds,
         remaining,
+        alerts,
     } = found.ok_or_else(AppError::not_found)?;
     let title = format!("Order #{}", o.id);
     Ok(staff_page(
         &ctx,
         &title,
         html! {
+            (integrity::section(&ctx, &alerts))
             dl class="order-summary" {
                 dt { "Reference" } dd { (o.reference_number) }
                 dt { "Purchaser" } dd { (email) }
