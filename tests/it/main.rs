@@ -60,6 +60,7 @@ mod program_flow_receipts;
 mod program_flow_refusals;
 mod refunds_partial;
 mod refunds_settle;
+mod security_cross_site;
 mod security_links;
 mod security_payments;
 mod security_sandbox;

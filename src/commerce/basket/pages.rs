@@ -103,7 +103,10 @@ pub async fn cart(
                         dt { "Total" } dd id="cart-discounted-total" { "$" (b.discounted_price) }
                     }
                     @if signed_in {
-                        a class="button" id="place-order" href=(ctx.prefix.url("/checkout/to_payment")) { "Place your order" }
+                        form method="post" action=(ctx.prefix.url("/checkout/to_payment")) class="inline" {
+                            (ctx.csrf_field())
+                            button type="submit" id="place-order" { "Place your order" }
+                        }
                     } @else {
                         a class="button" href=(ctx.prefix.url("/login/?next=/cart/")) { "Sign in to place your order" }
                     }

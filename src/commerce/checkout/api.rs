@@ -1,24 +1,19 @@
 //! Checkout over the API: starting a checkout (signed CyberSource form), the v0 checkout
-//! endpoint, the gateway's results (`/api/checkout/result/`, shared with the browser return)
-//! and the `/cart/add/` link.
+//! endpoint and the gateway's results (`/api/checkout/result/`, shared with the browser return).
 
-use crate::commerce::{basket, checkout};
+use crate::commerce::checkout;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 use serde_json::json;
 
-use crate::commerce::basket::api::owner;
-
-use crate::commerce::basket::api::with_cookie;
 use crate::commerce::checkout::service::Started;
 use crate::commerce::error::CommerceError;
 use crate::commerce::orders::integrity;
 use crate::http::error::AppError;
-use crate::http::session::{CurrentUser, Identity, MaybeUser};
+use crate::http::session::{CurrentUser, Identity};
 use crate::integrations::cybersource::{
     CallbackForm, CheckoutForm, CheckoutLine, CheckoutOrder, CyberSource, ReturnUrls, order_id_from_reference,
 };
@@ -177,59 +172,4 @@ pub async fn backoffice_result(State(state): State<AppState>, headers: HeaderMap
         Err(ResultError::UnknownOrder) => AppError::NotFound("Order not found.".into()).into_response(),
         Err(ResultError::Internal(e)) => e.into_response(),
     }
-}
-
-#[derive(Deserialize)]
-pub struct CartAdd {
-    product_id: Option<String>,
-    course_run_id: Option<String>,
-    course_id: Option<String>,
-    program_id: Option<String>,
-}
-
-/// GET `/cart/add/?product_id|course_run_id|course_id|program_id`: empties the basket, adds,
-/// redirects to `/cart/`.
-pub async fn cart_add(
-    State(state): State<AppState>,
-    MaybeUser(user): MaybeUser,
-    headers: HeaderMap,
-    Query(q): Query<CartAdd>,
-) -> Result<Response, AppError> {
-    let num = |name: &'static str, v: &Option<String>| -> Result<Option<i64>, AppError> {
-        match v.as_deref().filter(|s| !s.is_empty()) {
-            None => Ok(None),
-            Some(s) => s
-                .parse()
-                .map(Some)
-                .map_err(|_| AppError::field(name, "Enter a whole number.")),
-        }
-    };
-    let product = num("product_id", &q.product_id)?;
-    let run = num("course_run_id", &q.course_run_id)?;
-    let course = num("course_id", &q.course_id)?;
-    let program = num("program_id", &q.program_id)?;
-    let (owner, cookie) = owner(&state, user.map(|u| u.id), &headers, true).await?;
-    let owner = owner.ok_or_else(AppError::not_found)?;
-    let now = state.clock.now();
-    state
-        .db
-        .write(move |c| {
-            let pid = match (product, run, course, program) {
-                (Some(p), ..) => Some(p),
-                (None, Some(r), ..) => crate::commerce::basket::store::product_for(c, Some(r), None)?,
-                (None, None, Some(co), _) => crate::commerce::basket::store::product_for_course(c, co)?,
-                (None, None, None, Some(pr)) => {
-                    crate::commerce::basket::store::product_for(c, None, Some(pr))?
-                }
-                _ => None,
-            }
-            .ok_or_else(|| CommerceError::NotFound("No product matches this link.".into()))?;
-            basket::service::add_product(c, &owner, pid, 1, true, now)
-        })
-        .await?;
-    let location = state.config.absolute_url("/cart/");
-    Ok(with_cookie(
-        (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),
-        cookie,
-    ))
 }
