@@ -9,9 +9,8 @@ use serde_json::json;
 use super::model::{PageContent, PageType};
 use super::store::{self, NewPage};
 use crate::audit;
-use crate::catalog::store as catalog_store;
+use crate::catalog::service as catalog;
 use crate::db::DbError;
-use crate::http::AppError;
 use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
@@ -27,16 +26,6 @@ pub enum CmsError {
 impl From<rusqlite::Error> for CmsError {
     fn from(e: rusqlite::Error) -> Self {
         CmsError::Db(e.into())
-    }
-}
-
-impl From<CmsError> for AppError {
-    fn from(e: CmsError) -> Self {
-        match e {
-            CmsError::Invalid(field, msg) => AppError::field(field, msg),
-            CmsError::NotFound => AppError::not_found(),
-            CmsError::Db(e) => e.into(),
-        }
     }
 }
 
@@ -134,9 +123,9 @@ pub async fn create(state: &AppState, actor: &str, req: CreatePage) -> Result<i6
                 PageType::Course | PageType::Program => {
                     let key = req.product.as_deref().map(str::trim).unwrap_or("");
                     let found = if req.page_type == PageType::Course {
-                        catalog_store::course_id_by_readable(c, key)?
+                        catalog::course_id_by_readable(c, key)?
                     } else {
-                        catalog_store::program_id_by_readable(c, key)?
+                        catalog::program_id_by_readable(c, key)?
                     };
                     let id = found.ok_or_else(|| {
                         invalid(
@@ -375,4 +364,31 @@ pub async fn upload(
             Ok(id)
         })
         .await
+}
+
+/// Creates and publishes a page in the caller's transaction, without an audit row: how the
+/// demo catalog seeds its pages (`actor` names the author of the revision).
+pub fn seed_published_page(
+    c: &Connection,
+    n: &NewPage<'_>,
+    content: &PageContent,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<i64> {
+    let (id, rev) = store::create_page(c, n, content, actor, now)?;
+    store::publish(c, id, rev, now)?;
+    Ok(id)
+}
+
+/// Stores an image in the caller's transaction, unchecked and unaudited: the demo catalog's
+/// generated images.
+pub fn seed_image(
+    c: &Connection,
+    title: &str,
+    filename: &str,
+    (width, height): (u32, u32),
+    png: &[u8],
+    now: DateTime<Utc>,
+) -> rusqlite::Result<i64> {
+    store::insert_media(c, title, filename, "image/png", (width, height), png, now)
 }

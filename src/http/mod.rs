@@ -5,6 +5,7 @@
 pub mod assets;
 pub mod auth;
 pub mod csrf;
+mod domain_errors;
 pub mod error;
 pub mod health;
 pub mod home;
@@ -51,6 +52,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/metrics", get(health::metrics))
         .route("/static/{name}", get(assets::serve))
         .merge(crate::catalog::routes(catalog.clone()))
+        .merge(crate::cms::routes(catalog.clone()))
+        .merge(home::routes(catalog.clone()))
         .merge(staff_ops::routes())
         .merge(crate::staff::routes())
         .merge(crate::integrations::openedx::routes())

@@ -23,6 +23,7 @@ pub mod profiles;
 pub mod rules;
 pub mod scim;
 mod scim_api;
+pub mod scim_service;
 pub mod service;
 pub mod sessions;
 pub mod store;

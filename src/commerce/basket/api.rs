@@ -21,18 +21,6 @@ use crate::state::AppState;
 /// The anonymous basket cookie (the original keeps `anonymous_basket_id` in the session).
 pub const ANON_COOKIE: &str = "anonymous_basket_id";
 
-impl From<CommerceError> for AppError {
-    fn from(e: CommerceError) -> Self {
-        match e {
-            CommerceError::NotFound(m) => AppError::NotFound(m),
-            CommerceError::Invalid { field, message } => AppError::field(field, message),
-            CommerceError::Checkout(code) => AppError::BadRequest(code.into()),
-            CommerceError::NoBasket => AppError::BadRequest("No basket".into()),
-            CommerceError::Db(e) => AppError::from(e),
-        }
-    }
-}
-
 /// Who owns the basket of this request. A signed-in user with an anonymous basket cookie
 /// claims that basket (what `/checkout/anonymous` does after login) and the cookie is cleared.
 pub async fn owner(

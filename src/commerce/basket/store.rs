@@ -4,7 +4,6 @@
 use crate::clock::to_db;
 use crate::commerce::basket::model::Owner;
 use crate::commerce::basket::model::ProductRow;
-pub use crate::commerce::orders::store::*;
 use crate::money;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};

@@ -3,7 +3,7 @@
 //! because every write runs on the one writer thread, where reading the order and changing
 //! it is one atomic step (the original's `select_for_update`).
 
-use crate::commerce::{basket, checkout, discounts};
+use crate::commerce::{basket, checkout, discounts, orders};
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use rust_decimal::Decimal;
@@ -71,13 +71,13 @@ pub fn start_with(
     }
     for item in &basket.items {
         if let Some(course) = item.product.course_id
-            && basket::store::blocked_in(c, user, course)?
+            && orders::store::blocked_in(c, user, course)?
         {
             return Err(CommerceError::Checkout("enroll-blocked"));
         }
     }
     for item in &basket.items {
-        if item.product.course_run_id.is_some() && basket::store::has_paid_for(c, user, item.product.id)? {
+        if item.product.course_run_id.is_some() && orders::store::has_paid_for(c, user, item.product.id)? {
             return Err(CommerceError::Checkout("enroll-duplicated"));
         }
     }
@@ -96,8 +96,8 @@ pub fn start_with(
     let mut versions: Vec<i64> = basket.items.iter().map(|i| i.product.version_id).collect();
     versions.sort_unstable();
     let mut reuse = None;
-    for o in basket::store::pending_orders(c, user)? {
-        if basket::store::line_versions(c, o.id)? == versions {
+    for o in orders::store::pending_orders(c, user)? {
+        if orders::store::line_versions(c, o.id)? == versions {
             reuse = Some(o.id);
             break;
         }
@@ -112,10 +112,10 @@ pub fn start_with(
     }
     let order_id = match reuse {
         Some(id) => {
-            basket::store::clear_redemptions(c, id)?;
+            orders::store::clear_redemptions(c, id)?;
             id
         }
-        None => basket::store::insert_order(c, user, environment, now)?,
+        None => orders::store::insert_order(c, user, environment, now)?,
     };
     let lines: Vec<(i64, i64, u32, Decimal)> = basket
         .items
@@ -129,12 +129,12 @@ pub fn start_with(
             )
         })
         .collect();
-    basket::store::replace_lines(c, order_id, &lines)?;
+    orders::store::replace_lines(c, order_id, &lines)?;
     if let Some(d) = &basket.discount {
-        basket::store::add_redemption(c, order_id, d.id, user, now)?;
+        orders::store::add_redemption(c, order_id, d.id, user, now)?;
     }
     let total = discounts::rules::order_total(basket.items.iter().map(|i| i.discounted_price));
-    basket::store::set_total(c, order_id, total, now)?;
+    orders::store::set_total(c, order_id, total, now)?;
     if total.is_zero() {
         let id = format!("zero-{}", uuid::Uuid::new_v4().simple());
         fulfil_with_receipt(
@@ -148,13 +148,13 @@ pub fn start_with(
             !opts.skip_receipt,
         )?;
         let order =
-            basket::store::order(c, order_id)?.ok_or_else(|| CommerceError::NotFound("order".into()))?;
+            orders::store::order(c, order_id)?.ok_or_else(|| CommerceError::NotFound("order".into()))?;
         return Ok(Started::Free { order });
     }
-    let order = basket::store::order(c, order_id)?.ok_or_else(|| CommerceError::NotFound("order".into()))?;
+    let order = orders::store::order(c, order_id)?.ok_or_else(|| CommerceError::NotFound("order".into()))?;
     Ok(Started::Pay {
         order,
-        lines: basket::store::lines(c, order_id)?,
+        lines: orders::store::lines(c, order_id)?,
         basket_id: basket.id,
     })
 }
@@ -249,7 +249,7 @@ pub fn apply_checked(
     evidence: Option<Evidence>,
     now: DateTime<Utc>,
 ) -> Result<Option<Applied>, CommerceError> {
-    let Some(order) = basket::store::order(c, order_id)? else {
+    let Some(order) = orders::store::order(c, order_id)? else {
         return Ok(None);
     };
     if order.state != OrderState::Pending {
@@ -285,10 +285,10 @@ pub fn apply_checked(
             Decision::Error => OrderState::Errored,
             _ => OrderState::Canceled,
         };
-        if basket::store::transition(c, order.id, OrderState::Pending, to, &reason, now)?
+        if orders::store::transition(c, order.id, OrderState::Pending, to, &reason, now)?
             && to == OrderState::Declined
         {
-            basket::store::clear_redemptions(c, order.id)?;
+            orders::store::clear_redemptions(c, order.id)?;
         }
         to
     };
@@ -321,7 +321,7 @@ fn fulfil_with_receipt(
     now: DateTime<Utc>,
     receipt: bool,
 ) -> Result<bool, CommerceError> {
-    if !basket::store::transition(
+    if !orders::store::transition(
         c,
         order_id,
         OrderState::Pending,
@@ -331,9 +331,9 @@ fn fulfil_with_receipt(
     )? {
         return Ok(false);
     }
-    let order = basket::store::order(c, order_id)?.ok_or_else(|| CommerceError::NotFound("order".into()))?;
-    basket::store::insert_transaction(c, transaction_id, order_id, amount, data, "payment", "", now)?;
-    let lines = basket::store::lines(c, order_id)?;
+    let order = orders::store::order(c, order_id)?.ok_or_else(|| CommerceError::NotFound("order".into()))?;
+    orders::store::insert_transaction(c, transaction_id, order_id, amount, data, "payment", "", now)?;
+    let lines = orders::store::lines(c, order_id)?;
     for line in &lines {
         checkout::fulfilment::grant(c, order.purchaser_id, order_id, line, now)?;
     }
@@ -354,5 +354,5 @@ fn fulfil_with_receipt(
 
 /// Orders that stayed pending (lost callbacks) for the resolution job.
 pub fn stale_pending(c: &Connection, before: DateTime<Utc>) -> Result<Vec<OrderRow>, DbError> {
-    Ok(basket::store::stale_pending(c, before, 200)?)
+    Ok(orders::store::stale_pending(c, before, 200)?)
 }

@@ -1,11 +1,11 @@
 //! The staff discount API: discounts CRUD and bulk codes (`/api/discounts/…`,
 //! `/api/v0/discounts/…`). Every change is audited.
 
+use crate::commerce::discounts;
 use crate::commerce::discounts::model::DiscountRow;
 use crate::commerce::discounts::rules::DiscountType;
 use crate::commerce::discounts::rules::PaymentType;
 use crate::commerce::discounts::rules::RedemptionType;
-use crate::commerce::{basket, discounts};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::commerce::error::CommerceError;
+use crate::commerce::discounts::service;
 
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
@@ -155,17 +155,7 @@ pub async fn list(
         })?,
         is_redeemed: choice("is_redeemed", q.is_redeemed, |v| v == "yes" || v == "no")?.map(|v| v == "yes"),
     };
-    let (count, rows) = state
-        .db
-        .read(move |c| {
-            Ok::<_, CommerceError>(crate::commerce::discounts::links::filter_discounts(
-                c,
-                &filter,
-                paging.limit,
-                paging.offset,
-            )?)
-        })
-        .await?;
+    let (count, rows) = service::find(&state, filter, paging.limit, paging.offset).await?;
     let results = rows.iter().map(discounts::shapes::discount).collect();
     Ok(Json(crate::commerce::discounts::nested::paginated(
         &state, &uri, count, paging, results,
@@ -179,27 +169,7 @@ pub async fn create(
     ApiJson(i): ApiJson<DiscountInput>,
 ) -> Result<Response, AppError> {
     let d = merge(None, &i)?;
-    let now = state.clock.now();
-    basket::service::validate_discount(&d, now)?;
-    let d = state
-        .db
-        .write(move |c| {
-            let id = discounts::store::insert_discount(c, &d, now)?;
-            crate::audit::record(
-                c,
-                None,
-                &s.actor,
-                "create",
-                "discount",
-                &id.to_string(),
-                None,
-                Some(&discounts::shapes::discount(&d)),
-                now,
-            )?;
-            Ok::<_, CommerceError>(discounts::store::discount(c, id)?)
-        })
-        .await?
-        .ok_or_else(AppError::not_found)?;
+    let d = service::create(&state, s.actor, d).await?;
     Ok((StatusCode::CREATED, Json(discounts::shapes::discount(&d))).into_response())
 }
 
@@ -209,10 +179,7 @@ pub async fn detail(
     _s: StaffAccess,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
-    let d = state
-        .db
-        .read(move |c| Ok::<_, CommerceError>(discounts::store::discount(c, id)?))
-        .await?;
+    let d = service::get(&state, id).await?;
     Ok(Json(discounts::shapes::discount(
         &d.ok_or_else(AppError::not_found)?,
     )))
@@ -225,33 +192,11 @@ pub async fn update(
     Path(id): Path<i64>,
     ApiJson(i): ApiJson<DiscountInput>,
 ) -> Result<Json<Value>, AppError> {
-    let base = state
-        .db
-        .read(move |c| Ok::<_, CommerceError>(discounts::store::discount(c, id)?))
-        .await?;
+    let base = service::get(&state, id).await?;
     let before = base.clone().ok_or_else(AppError::not_found)?;
     let d = merge(base, &i)?;
-    let now = state.clock.now();
-    basket::service::validate_discount(&d, now)?;
     let out = d.clone();
-    state
-        .db
-        .write(move |c| {
-            discounts::store::update_discount(c, &d, now)?;
-            crate::audit::record(
-                c,
-                None,
-                &s.actor,
-                "update",
-                "discount",
-                &id.to_string(),
-                Some(&discounts::shapes::discount(&before)),
-                Some(&discounts::shapes::discount(&d)),
-                now,
-            )?;
-            Ok::<_, CommerceError>(())
-        })
-        .await?;
+    service::update(&state, s.actor, before, d).await?;
     Ok(Json(discounts::shapes::discount(&out)))
 }
 
@@ -305,33 +250,6 @@ pub async fn create_batch(
     input.max_redemptions = Some(0);
     let mut template = merge(None, &input)?;
     template.is_bulk = true;
-    let now = state.clock.now();
-    basket::service::validate_discount(&template, now)?;
-    let count = b.count;
-    let codes = state
-        .db
-        .write(move |c| {
-            let mut out = Vec::new();
-            for _ in 0..count {
-                let mut d = template.clone();
-                d.discount_code = format!("{prefix}{}", uuid::Uuid::new_v4());
-                let id = discounts::store::insert_discount(c, &d, now)?;
-                d.id = id;
-                out.push(discounts::shapes::discount(&d));
-            }
-            crate::audit::record(
-                c,
-                None,
-                &s.actor,
-                "create_batch",
-                "discount",
-                &prefix,
-                None,
-                Some(&json!({"count": count})),
-                now,
-            )?;
-            Ok::<_, CommerceError>(out)
-        })
-        .await?;
+    let codes = service::create_batch(&state, s.actor, template, prefix, b.count).await?;
     Ok((StatusCode::CREATED, Json(json!(codes))).into_response())
 }

@@ -6,7 +6,7 @@
 //! are rendered as `{id, username, email, name}`: the original's depth-1 user carried every
 //! column, password hash included, which we do not repeat.
 
-use crate::commerce::{basket, discounts};
+use crate::commerce::{basket, discounts, orders};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
@@ -144,7 +144,7 @@ pub fn redemptions_json(
         .collect::<rusqlite::Result<_>>()?;
     let mut out = Vec::with_capacity(rows.len());
     for (id, date, by, order) in rows {
-        let o = basket::store::order(c, order)?;
+        let o = orders::store::order(c, order)?;
         out.push(json!({
             "id": id,
             "redemption_date": date,

@@ -11,8 +11,10 @@ pub mod model;
 pub mod nested;
 pub mod pages;
 pub mod rules;
+pub mod service;
 pub mod shapes;
 pub mod store;
+pub mod tier_service;
 pub mod tiers;
 
 use axum::Router;

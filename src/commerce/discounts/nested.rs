@@ -6,7 +6,6 @@
 //! pagination (`l` limit, default 10, at most 50; `o` offset). Staff only; unknown ids and bad
 //! bodies are 4xx naming the problem with nothing changed; every change is audited.
 
-use crate::commerce::{basket, discounts};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
@@ -14,9 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::commerce::discounts::links;
-use crate::commerce::discounts::model::DiscountRow;
-use crate::commerce::error::CommerceError;
+use crate::commerce::discounts::service::{self, Nested};
 
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
@@ -122,29 +119,6 @@ pub fn paginated(state: &AppState, uri: &Uri, count: i64, p: Paging, results: Ve
     })
 }
 
-fn no_discount() -> CommerceError {
-    CommerceError::NotFound("No such discount.".into())
-}
-
-pub(super) fn the_discount(c: &rusqlite::Connection, id: i64) -> Result<DiscountRow, CommerceError> {
-    discounts::store::discount(c, id)?.ok_or_else(no_discount)
-}
-
-#[allow(clippy::too_many_arguments)]
-pub(super) fn audit(
-    c: &rusqlite::Connection,
-    actor: &str,
-    action: &str,
-    object: &str,
-    id: &str,
-    before: Option<&Value>,
-    after: Option<&Value>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), CommerceError> {
-    crate::audit::record(c, None, actor, action, object, id, before, after, now)?;
-    Ok(())
-}
-
 /// GET `/{id}/redemptions/`.
 pub async fn redemptions(
     State(state): State<AppState>,
@@ -154,21 +128,8 @@ pub async fn redemptions(
     uri: Uri,
 ) -> Result<Json<Value>, AppError> {
     let paging = p.parse(&uri)?;
-    let (count, rows) = state
-        .db
-        .read(move |c| {
-            let d = the_discount(c, id)?;
-            Ok::<_, CommerceError>(links::redemptions_json(c, &d, paging.limit, paging.offset)?)
-        })
-        .await?;
+    let (count, rows) = service::redemptions(&state, id, paging.limit, paging.offset).await?;
     Ok(Json(paginated(&state, &uri, count, paging, rows)))
-}
-
-/// Which nested list.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Nested {
-    Products,
-    Assignees,
 }
 
 async fn list_nested(
@@ -179,16 +140,7 @@ async fn list_nested(
     what: Nested,
 ) -> Result<Json<Value>, AppError> {
     let paging = p.parse(uri)?;
-    let all = state
-        .db
-        .read(move |c| {
-            let d = the_discount(c, id)?;
-            Ok::<_, CommerceError>(match what {
-                Nested::Products => links::products_json(c, &d)?,
-                Nested::Assignees => links::assignees_json(c, &d)?,
-            })
-        })
-        .await?;
+    let all = service::linked(state, id, what).await?;
     let count = all.len() as i64;
     Ok(Json(paginated(state, uri, count, paging, paging.slice(all))))
 }
@@ -232,82 +184,7 @@ pub(super) async fn change_link(
     target: i64,
     add: bool,
 ) -> Result<Response, AppError> {
-    let now = state.clock.now();
-    let (changed, list) = state
-        .db
-        .write(move |c| {
-            let d = the_discount(c, id)?;
-            let (field, object) = match what {
-                Nested::Products => ("product_id", "discount_product"),
-                Nested::Assignees => ("user_id", "discount_assignee"),
-            };
-            let exists = match what {
-                Nested::Products => basket::store::product(c, target)?.is_some(),
-                Nested::Assignees => links::user(c, target)?.is_some(),
-            };
-            if !exists {
-                let msg = if add { "No such object." } else { "Not found." };
-                return Err(if add {
-                    CommerceError::Invalid {
-                        field,
-                        message: format!("{msg} ({target})"),
-                    }
-                } else {
-                    CommerceError::NotFound(format!("No such {}: {target}.", &field[..field.len() - 3]))
-                });
-            }
-            let linked = match what {
-                Nested::Products => links::is_product_linked(c, id, target)?,
-                Nested::Assignees => links::is_user_assigned(c, id, target)?,
-            };
-            let changed = match (add, linked, what) {
-                (true, false, Nested::Products) => {
-                    discounts::store::add_discount_product(c, id, target)?;
-                    true
-                }
-                (true, false, Nested::Assignees) => {
-                    discounts::store::add_discount_user(c, id, target)?;
-                    true
-                }
-                (false, true, Nested::Products) => links::remove_product(c, id, target)?,
-                (false, true, Nested::Assignees) => links::remove_assignee(c, id, target)?,
-                (false, false, _) => {
-                    return Err(CommerceError::NotFound(format!(
-                        "{} {target} is not linked to discount {id}.",
-                        if what == Nested::Products {
-                            "Product"
-                        } else {
-                            "User"
-                        }
-                    )));
-                }
-                (true, true, _) => false,
-            };
-            if changed {
-                let detail = json!({"discount": id, field: target});
-                let (before, after) = if add {
-                    (None, Some(&detail))
-                } else {
-                    (Some(&detail), None)
-                };
-                audit(
-                    c,
-                    &actor,
-                    if add { "add" } else { "remove" },
-                    object,
-                    &id.to_string(),
-                    before,
-                    after,
-                    now,
-                )?;
-            }
-            let list = match what {
-                Nested::Products => links::products_json(c, &d)?,
-                Nested::Assignees => links::assignees_json(c, &d)?,
-            };
-            Ok::<_, CommerceError>((changed, list))
-        })
-        .await?;
+    let (changed, list) = service::change_link(state, actor, id, what, target, add).await?;
     let status = if add && changed {
         StatusCode::CREATED
     } else {
@@ -379,10 +256,7 @@ pub async fn user_discounts(
     uri: Uri,
 ) -> Result<Json<Value>, AppError> {
     let paging = p.parse(&uri)?;
-    let (count, rows) = state
-        .db
-        .read(move |c| Ok::<_, CommerceError>(links::all_assignments(c, paging.limit, paging.offset)?))
-        .await?;
+    let (count, rows) = service::assignments(&state, paging.limit, paging.offset).await?;
     Ok(Json(paginated(&state, &uri, count, paging, rows)))
 }
 
@@ -404,43 +278,7 @@ pub async fn create_user_discount(
     let user = b
         .user
         .ok_or_else(|| AppError::field("user", "This field is required."))?;
-    let now = state.clock.now();
-    let out = state
-        .db
-        .write(move |c| {
-            if discounts::store::discount(c, discount)?.is_none() {
-                return Err(CommerceError::Invalid {
-                    field: "discount",
-                    message: format!("Invalid pk \"{discount}\" - object does not exist."),
-                });
-            }
-            if links::user(c, user)?.is_none() {
-                return Err(CommerceError::Invalid {
-                    field: "user",
-                    message: format!("Invalid pk \"{user}\" - object does not exist."),
-                });
-            }
-            if links::is_user_assigned(c, discount, user)? {
-                return Err(CommerceError::Invalid {
-                    field: "user",
-                    message: "This user is already assigned to this discount.".into(),
-                });
-            }
-            discounts::store::add_discount_user(c, discount, user)?;
-            let row = links::assignments_of(c, discount, user)?;
-            audit(
-                c,
-                &s.actor,
-                "add",
-                "discount_assignee",
-                &discount.to_string(),
-                None,
-                Some(&row),
-                now,
-            )?;
-            Ok::<_, CommerceError>(row)
-        })
-        .await?;
+    let out = service::assign_user(&state, s.actor, discount, user).await?;
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 
@@ -450,10 +288,7 @@ pub async fn user_discount(
     _s: StaffAccess,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
-    let row = state
-        .db
-        .read(move |c| Ok::<_, CommerceError>(links::assignment_by_id(c, id)?))
-        .await?;
+    let row = service::assignment(&state, id).await?;
     Ok(Json(row.ok_or_else(|| {
         AppError::NotFound("No such user discount.".into())
     })?))
@@ -465,26 +300,6 @@ pub async fn delete_user_discount(
     s: StaffAccess,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, AppError> {
-    let now = state.clock.now();
-    state
-        .db
-        .write(move |c| {
-            let row = links::assignment_by_id(c, id)?
-                .ok_or_else(|| CommerceError::NotFound("No such user discount.".into()))?;
-            links::delete_assignment(c, id)?;
-            let discount = row["discount"].to_string();
-            audit(
-                c,
-                &s.actor,
-                "remove",
-                "discount_assignee",
-                &discount,
-                Some(&row),
-                None,
-                now,
-            )?;
-            Ok::<_, CommerceError>(())
-        })
-        .await?;
+    service::unassign(&state, s.actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

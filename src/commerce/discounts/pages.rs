@@ -14,10 +14,8 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::commerce::discounts::links;
-use crate::commerce::discounts::nested::Nested;
+use crate::commerce::discounts::service::Nested;
 use crate::commerce::discounts::tiers::TierBody;
-use crate::commerce::error::CommerceError;
 
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
@@ -46,12 +44,7 @@ async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Markup, AppError> {
     let needle = q.q.clone();
-    let (count, rows) = state
-        .db
-        .read(move |c| {
-            Ok::<_, CommerceError>(discounts::store::list_discounts(c, needle.as_deref(), 200, 0)?)
-        })
-        .await?;
+    let (count, rows) = discounts::service::search(&state, needle).await?;
     Ok(staff_page(
         &ctx,
         "Discounts",
@@ -79,14 +72,6 @@ async fn list(
     ))
 }
 
-struct Detail {
-    discount: Value,
-    products: Vec<Value>,
-    assignees: Vec<Value>,
-    redemptions: (i64, Vec<Value>),
-    tiers: Vec<Value>,
-}
-
 fn s(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
@@ -102,24 +87,7 @@ async fn detail(
     ctx: PageCtx,
     Path(id): Path<i64>,
 ) -> Result<Markup, AppError> {
-    let d = state
-        .db
-        .read(move |c| {
-            let d = discounts::store::discount(c, id)?
-                .ok_or_else(|| CommerceError::NotFound("No such discount.".into()))?;
-            let mut tiers = Vec::new();
-            for t in links::tiers(c, id)? {
-                tiers.push(links::tier_json(c, &t)?);
-            }
-            Ok::<_, CommerceError>(Detail {
-                discount: discounts::shapes::discount(&d),
-                products: links::products_json(c, &d)?,
-                assignees: links::assignees_json(c, &d)?,
-                redemptions: links::redemptions_json(c, &d, 200, 0)?,
-                tiers,
-            })
-        })
-        .await?;
+    let d = discounts::service::detail(&state, id).await?;
     let title = format!("Discount {}", s(&d.discount["discount_code"]));
     let body = html! {
         dl class="discount-summary" {
@@ -280,6 +248,6 @@ async fn add_tier(
     }))
     .map_err(|e| AppError::BadRequest(e.to_string()))?;
     let t = discounts::tiers::parse_tier(id, &body)?;
-    discounts::tiers::create_tier_for(&state, st.actor, t).await?;
+    discounts::tier_service::create(&state, st.actor, t).await?;
     Ok(Redirect::to(&ctx.prefix.url(&format!("/staff/discounts/{id}/#tiers"))).into_response())
 }

@@ -3,7 +3,6 @@
 
 use crate::clock::to_db;
 use crate::commerce::discounts::model::DiscountRow;
-pub use crate::commerce::orders::store::*;
 use crate::money;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};

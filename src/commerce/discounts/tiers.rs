@@ -2,7 +2,6 @@
 //! list, create, update, delete), as the original's nested tier viewset, plus creation for the staff
 //! discount page's form. Staff only; audited.
 
-use crate::commerce::discounts;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
@@ -15,11 +14,8 @@ use crate::commerce::discounts::links::Courseware;
 
 use crate::commerce::discounts::links::Tier;
 use crate::commerce::discounts::nested::Page;
-use crate::commerce::discounts::nested::audit;
 use crate::commerce::discounts::nested::paginated;
-use crate::commerce::discounts::nested::the_discount;
-use crate::commerce::error::CommerceError;
-use crate::db::DbError;
+use crate::commerce::discounts::tier_service;
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
 use crate::http::json::ApiJson;
@@ -34,17 +30,7 @@ pub async fn tiers(
     uri: Uri,
 ) -> Result<Json<Value>, AppError> {
     let paging = p.parse(&uri)?;
-    let all = state
-        .db
-        .read(move |c| {
-            the_discount(c, id)?;
-            let mut out = Vec::new();
-            for t in discounts::links::tiers(c, id)? {
-                out.push(discounts::links::tier_json(c, &t)?);
-            }
-            Ok::<_, CommerceError>(out)
-        })
-        .await?;
+    let all = tier_service::list(&state, id).await?;
     let count = all.len() as i64;
     Ok(Json(paginated(&state, &uri, count, paging, paging.slice(all))))
 }
@@ -88,38 +74,6 @@ pub fn parse_tier(discount: i64, b: &TierBody) -> Result<Tier, AppError> {
     })
 }
 
-/// Creates a tier (audited); `None` when the discount does not exist.
-pub async fn create_tier_for(state: &AppState, actor: String, t: Tier) -> Result<Value, AppError> {
-    let now = state.clock.now();
-    Ok(state
-        .db
-        .write(move |c| {
-            the_discount(c, t.discount_id)?;
-            if !discounts::links::courseware_exists(c, t.courseware)? {
-                return Err(CommerceError::Invalid {
-                    field: "courseware_id",
-                    message: "No such course or program.".into(),
-                });
-            }
-            let id = discounts::links::insert_tier(c, &t, now)?;
-            let tier = discounts::links::tier(c, id)?
-                .ok_or_else(|| CommerceError::Db(DbError::from(rusqlite::Error::QueryReturnedNoRows)))?;
-            let out = discounts::links::tier_json(c, &tier)?;
-            audit(
-                c,
-                &actor,
-                "create",
-                "flexible_price_tier",
-                &id.to_string(),
-                None,
-                Some(&out),
-                now,
-            )?;
-            Ok::<_, CommerceError>(out)
-        })
-        .await?)
-}
-
 /// POST `/{id}/tiers/` {courseware_type, courseware_id, current, income_threshold_usd}.
 pub async fn create_tier(
     State(state): State<AppState>,
@@ -128,7 +82,7 @@ pub async fn create_tier(
     ApiJson(b): ApiJson<TierBody>,
 ) -> Result<Response, AppError> {
     let t = parse_tier(id, &b)?;
-    let out = create_tier_for(&state, s.actor, t).await?;
+    let out = tier_service::create(&state, s.actor, t).await?;
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 
@@ -138,29 +92,7 @@ pub async fn delete_tier(
     s: StaffAccess,
     Path((id, tier)): Path<(i64, i64)>,
 ) -> Result<StatusCode, AppError> {
-    let now = state.clock.now();
-    state
-        .db
-        .write(move |c| {
-            the_discount(c, id)?;
-            let t = discounts::links::tier(c, tier)?
-                .filter(|t| t.discount_id == id)
-                .ok_or_else(|| CommerceError::NotFound(format!("No tier {tier} uses discount {id}.")))?;
-            let before = discounts::links::tier_json(c, &t)?;
-            discounts::links::delete_tier(c, tier)?;
-            audit(
-                c,
-                &s.actor,
-                "delete",
-                "flexible_price_tier",
-                &tier.to_string(),
-                Some(&before),
-                None,
-                now,
-            )?;
-            Ok::<_, CommerceError>(())
-        })
-        .await?;
+    tier_service::delete(&state, s.actor, id, tier).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -189,31 +121,6 @@ pub async fn update_tier(
             .ok_or_else(|| AppError::field("income_threshold_usd", "A non-negative number is required."))?,
         ),
     };
-    let now = state.clock.now();
-    let out = state
-        .db
-        .write(move |c| {
-            the_discount(c, id)?;
-            let mut t = discounts::links::tier(c, tier)?
-                .filter(|t| t.discount_id == id)
-                .ok_or_else(|| CommerceError::NotFound(format!("No tier {tier} uses discount {id}.")))?;
-            let before = discounts::links::tier_json(c, &t)?;
-            t.current = b.current.unwrap_or(t.current);
-            t.income_threshold_usd = threshold.unwrap_or(t.income_threshold_usd);
-            discounts::links::update_tier(c, &t, now)?;
-            let after = discounts::links::tier_json(c, &t)?;
-            audit(
-                c,
-                &s.actor,
-                "update",
-                "flexible_price_tier",
-                &tier.to_string(),
-                Some(&before),
-                Some(&after),
-                now,
-            )?;
-            Ok::<_, CommerceError>(after)
-        })
-        .await?;
+    let out = tier_service::update(&state, s.actor, id, tier, b.current, threshold).await?;
     Ok(Json(out))
 }

@@ -3,7 +3,7 @@
 //! through [`refunds::service::refund`] exactly like the staff page (actor `cli`). Bad input
 //! exits 2 naming the problem; a refused or unknown gateway answer exits 1.
 
-use crate::commerce::{basket, orders, refunds};
+use crate::commerce::{orders, refunds};
 use std::process::ExitCode;
 
 use clap::Subcommand;
@@ -64,7 +64,7 @@ struct Shown {
 }
 
 fn load(c: &Connection, id: i64) -> Result<Shown, CommerceError> {
-    let order = basket::store::order(c, id)?.ok_or_else(|| CommerceError::NotFound("order".into()))?;
+    let order = orders::store::order(c, id)?.ok_or_else(|| CommerceError::NotFound("order".into()))?;
     let email = c.query_row(
         "SELECT email FROM users WHERE id = ?1",
         [order.purchaser_id],
@@ -72,7 +72,7 @@ fn load(c: &Connection, id: i64) -> Result<Shown, CommerceError> {
     )?;
     Ok(Shown {
         email,
-        lines: basket::store::lines(c, id)?,
+        lines: orders::store::lines(c, id)?,
         refunds: refunds::service::refunds_of(c, id)?,
         remaining: refunds::service::remaining(c, &order)?,
         order,

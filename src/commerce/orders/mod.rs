@@ -12,6 +12,7 @@ pub mod mails;
 pub mod model;
 pub mod pages;
 pub mod receipts;
+pub mod service;
 pub mod shapes;
 pub mod staff;
 pub mod store;

@@ -4,71 +4,23 @@
 //! itself, its reservation and its audit row are [`refunds::service::refund`]; this page only
 //! collects the amount, the reason and what happens to the enrollments.
 
-use crate::commerce::{basket, refunds};
+use crate::commerce::{orders, refunds};
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
-use rusqlite::{Connection, params};
 use serde::Deserialize;
 
 use crate::commerce::orders::integrity;
-use crate::commerce::orders::model::LineRow;
-
-use crate::commerce::orders::model::OrderRow;
-
 use crate::commerce::orders::model::OrderState;
 
-use crate::commerce::error::CommerceError;
 use crate::commerce::refunds::model::AfterRefund;
 
-use crate::commerce::orders::store::TransactionRow;
+use crate::commerce::orders::service::Detail;
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
 use crate::http::page::PageCtx;
 use crate::staff::pages::staff_page;
 use crate::state::AppState;
-
-/// One row of the search results.
-struct Found {
-    id: i64,
-    state: String,
-    total: String,
-    reference: String,
-    email: String,
-    created_on: String,
-}
-
-/// The newest 50 orders matching `q` (an order id, a reference number, or part of an email);
-/// the newest 50 of all when `q` is empty.
-fn search(c: &Connection, q: &str) -> rusqlite::Result<Vec<Found>> {
-    c.prepare(
-        "SELECT o.id, o.state, o.total_price_paid, COALESCE(o.reference_number, ''), u.email, o.created_on
-         FROM orders o JOIN users u ON u.id = o.purchaser_id
-         WHERE ?1 = '' OR CAST(o.id AS TEXT) = ?1 OR o.reference_number = ?1 OR u.email LIKE '%' || ?1 || '%'
-         ORDER BY o.id DESC LIMIT 50",
-    )?
-    .query_map(params![q], |r| {
-        Ok(Found {
-            id: r.get(0)?,
-            state: r.get(1)?,
-            total: r.get(2)?,
-            reference: r.get(3)?,
-            email: r.get(4)?,
-            created_on: r.get(5)?,
-        })
-    })?
-    .collect()
-}
-
-/// `(from, to, reason, when)` of every transition of an order, oldest first.
-fn transitions(c: &Connection, order: i64) -> rusqlite::Result<Vec<(String, String, String, String)>> {
-    c.prepare(
-        "SELECT COALESCE(from_state, ''), to_state, reason, created_on FROM order_transitions
-         WHERE order_id = ?1 ORDER BY id",
-    )?
-    .query_map([order], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-    .collect()
-}
 
 #[derive(Deserialize)]
 pub struct SearchQuery {
@@ -85,10 +37,8 @@ pub async fn list(
 ) -> Result<Markup, AppError> {
     let q = query.q.trim().to_owned();
     let needle = q.clone();
-    let (rows, alerts) = state
-        .db
-        .read(move |c| Ok::<_, CommerceError>((search(c, &needle)?, integrity::open_alerts(c)?)))
-        .await?;
+    let rows = orders::service::search(&state, needle).await?;
+    let alerts = orders::service::open_alerts(&state).await?;
     Ok(staff_page(
         &ctx,
         "Orders",
@@ -127,18 +77,6 @@ pub async fn list(
     ))
 }
 
-/// What the order page shows.
-struct Detail {
-    order: OrderRow,
-    email: String,
-    lines: Vec<LineRow>,
-    moves: Vec<(String, String, String, String)>,
-    txns: Vec<TransactionRow>,
-    refunds: Vec<refunds::service::RefundRow>,
-    remaining: rust_decimal::Decimal,
-    alerts: Vec<integrity::Alert>,
-}
-
 /// GET `/staff/orders/{id}/`.
 pub async fn detail(
     State(state): State<AppState>,
@@ -146,28 +84,7 @@ pub async fn detail(
     ctx: PageCtx,
     Path(id): Path<i64>,
 ) -> Result<Markup, AppError> {
-    let found: Option<Detail> = state
-        .db
-        .read(move |c| {
-            let Some(o) = basket::store::order(c, id)? else {
-                return Ok::<_, CommerceError>(None);
-            };
-            let email: String =
-                c.query_row("SELECT email FROM users WHERE id = ?1", [o.purchaser_id], |r| {
-                    r.get(0)
-                })?;
-            Ok(Some(Detail {
-                email,
-                lines: basket::store::lines(c, id)?,
-                moves: transitions(c, id)?,
-                txns: basket::store::transactions(c, id)?,
-                refunds: refunds::service::refunds_of(c, id)?,
-                remaining: refunds::service::remaining(c, &o)?,
-                alerts: integrity::alerts_of(c, id)?,
-                order: o,
-            }))
-        })
-        .await?;
+    let found = orders::service::staff_detail(&state, id).await?;
     let Detail {
         order: o,
         email,
@@ -268,11 +185,7 @@ pub async fn refund(
         return Err(AppError::field("reason", "Say why the order is refunded."));
     }
     let (amount, after) = refund_choice(Some(&f.amount), f.after.as_deref())?;
-    let exists = state
-        .db
-        .read(move |c| Ok::<_, CommerceError>(basket::store::order(c, id)?.is_some()))
-        .await?;
-    if !exists {
+    if orders::service::get(&state, id).await?.is_none() {
         return Err(AppError::not_found());
     }
     refunds::service::refund(&state, id, amount, reason, s.actor, after)

@@ -5,7 +5,7 @@
 //! unknown. The original only had the Django admin form for this; the JSON names follow its
 //! Transaction model.
 
-use crate::commerce::{basket, refunds};
+use crate::commerce::{orders, refunds};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -56,7 +56,7 @@ async fn summary(state: &AppState, id: i64) -> Result<Value, AppError> {
         let v = state
             .db
             .read(move |c| {
-                let o = basket::store::order(c, id)?
+                let o = orders::store::order(c, id)?
                     .ok_or_else(|| CommerceError::NotFound("No such order.".into()))?;
                 let remaining = refunds::service::remaining(c, &o)?;
                 let refunds: Vec<Value> = refunds::service::refunds_of(c, id)?

@@ -1,9 +1,9 @@
 //! Whether an order may still be refunded at the learner's request (the original's window and
 //! rules), shown in the order history.
 
-use crate::commerce::basket;
 use crate::commerce::orders::model::OrderRow;
 use crate::commerce::orders::model::OrderState;
+use crate::commerce::{basket, orders};
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 
@@ -19,7 +19,7 @@ pub fn refund_eligible(c: &Connection, o: &OrderRow, now: DateTime<Utc>) -> rusq
     if now <= bought + Duration::days(7) {
         return Ok(true);
     }
-    for l in basket::store::lines(c, o.id)? {
+    for l in orders::store::lines(c, o.id)? {
         if let Some(p) = basket::store::product(c, l.product_id)?
             && let Some(start) = p.start_date.as_deref().and_then(crate::clock::from_db)
             && bought < start

@@ -12,7 +12,7 @@
 //!
 //! [`RestClient::find_refunds`]: crate::integrations::cybersource::RestClient::find_refunds
 
-use crate::commerce::{basket, refunds};
+use crate::commerce::{orders, refunds};
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::Duration;
@@ -60,8 +60,8 @@ fn stale(c: &rusqlite::Connection, before: &str) -> rusqlite::Result<Vec<Stale>>
 }
 
 fn order_info(c: &rusqlite::Connection, order: i64) -> Result<OrderInfo, CommerceError> {
-    let o = basket::store::order(c, order)?.ok_or_else(|| CommerceError::NotFound("order".into()))?;
-    let txns = basket::store::transactions(c, order)?;
+    let o = orders::store::order(c, order)?.ok_or_else(|| CommerceError::NotFound("order".into()))?;
+    let txns = orders::store::transactions(c, order)?;
     let mut known: HashSet<String> = txns
         .iter()
         .filter(|t| t.3 == "refund")

@@ -1,7 +1,7 @@
 //! Learners' refund requests (`POST /api/v0/orders/refund-requests/`).
 
-use crate::commerce::basket;
 use crate::commerce::error::CommerceError;
+use crate::commerce::orders;
 use crate::commerce::orders::model::OrderState;
 use axum::Json;
 use axum::extract::State;
@@ -61,7 +61,7 @@ pub async fn refund_request(
     let (id, email) = state
         .db
         .write(move |c| {
-            let Some(o) = basket::store::order(c, body.order)?.filter(|o| o.purchaser_id == user.id) else {
+            let Some(o) = orders::store::order(c, body.order)?.filter(|o| o.purchaser_id == user.id) else {
                 return Err(CommerceError::Invalid {
                     field: "order",
                     message: "No such order of yours.".into(),

@@ -21,7 +21,7 @@
 //! amount back to the balance, `done` (with the gateway's refund id) records the refund as in
 //! step 3.
 
-use crate::commerce::{basket, checkout, refunds};
+use crate::commerce::{checkout, orders, refunds};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 use rust_decimal::Decimal;
@@ -108,7 +108,7 @@ fn reserve(
     after: AfterRefund,
     now: DateTime<Utc>,
 ) -> Result<Reserved, RefundError> {
-    let order = basket::store::order(c, order_id)?.ok_or(RefundError::NoOrder)?;
+    let order = orders::store::order(c, order_id)?.ok_or(RefundError::NoOrder)?;
     if order.state != OrderState::Fulfilled {
         return Err(RefundError::NotFulfilled(order.state.as_str()));
     }
@@ -142,7 +142,7 @@ fn reserve(
         ],
     )?;
     let refund = c.last_insert_rowid();
-    let payment = basket::store::transactions(c, order_id)?
+    let payment = orders::store::transactions(c, order_id)?
         .into_iter()
         .find(|t| t.3 == "payment")
         .map(|t| t.2);
@@ -257,10 +257,10 @@ fn record(
         "UPDATE order_refunds SET status = 'done', transaction_id = ?2, updated_on = ?3 WHERE id = ?1",
         params![refund_id, transaction, to_db(now)],
     )?;
-    basket::store::insert_transaction(c, transaction, order.id, amount, raw, "refund", reason, now)?;
+    orders::store::insert_transaction(c, transaction, order.id, amount, raw, "refund", reason, now)?;
     let left = remaining(c, order)?;
     if left.is_zero()
-        && basket::store::transition(
+        && orders::store::transition(
             c,
             order.id,
             OrderState::Fulfilled,
@@ -269,7 +269,7 @@ fn record(
             now,
         )?
     {
-        for line in basket::store::lines(c, order.id)? {
+        for line in orders::store::lines(c, order.id)? {
             checkout::fulfilment::revoke(c, order.purchaser_id, order.id, &line, after, now)?;
         }
     }
@@ -291,7 +291,7 @@ fn record(
         ),
         now,
     )?;
-    basket::store::order(c, order.id)?.ok_or_else(|| CommerceError::NotFound("order".into()))
+    orders::store::order(c, order.id)?.ok_or_else(|| CommerceError::NotFound("order".into()))
 }
 
 /// Staff settle a refund left `pending` (see the module doc): `None` marks it failed and
@@ -310,7 +310,7 @@ pub async fn settle(
     let out = state
         .db
         .write(move |c| {
-            let order = basket::store::order(c, order_id)?.ok_or(RefundError::NoOrder)?;
+            let order = orders::store::order(c, order_id)?.ok_or(RefundError::NoOrder)?;
             let row = refunds_of(c, order_id)?
                 .into_iter()
                 .find(|r| r.0 == refund_id)

@@ -1,7 +1,7 @@
 //! The refund-requests page at `/staff/refunds/`, where a staff member refunds (downgrading or
 //! unenrolling) or denies a learner's request. Every decision is audited.
 
-use crate::commerce::{basket, refunds};
+use crate::commerce::{orders, refunds};
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
@@ -29,7 +29,7 @@ pub async fn refunds_page(
             let rows = refunds::store::list_requests(c)?;
             let mut left = std::collections::HashMap::new();
             for r in &rows {
-                if let Some(o) = basket::store::order(c, r.order_id)? {
+                if let Some(o) = orders::store::order(c, r.order_id)? {
                     let done = crate::commerce::refunds::service::refunds_of(c, o.id)?;
                     left.insert(
                         r.order_id,

@@ -14,6 +14,11 @@
 //! form; on `/checkout/result/` and `/api/checkout/result/` parse with
 //! [`CallbackForm::from_body`], [`CyberSource::verify`], then [`CallbackForm::decode`]; refund
 //! and reconcile with [`CyberSource::rest_client`].
+//!
+//! Owns `cybersource_sandbox_payments`, `cybersource_sandbox_refunds` and
+//! `cybersource_sandbox_faults` (the sandbox's records); reads no other module's tables. The
+//! client (this file, [`rest`], [`signing`], [`callback`], [`transactions`]) knows no web layer
+//! and no domain module; the sandbox's web face is [`sandbox`].
 
 pub mod callback;
 pub mod checkout;

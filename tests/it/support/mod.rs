@@ -1,11 +1,18 @@
 //! Shared test harness: [`TestApp`] (the app in-process), [`fake::FakeServer`] (a scripted
-//! partner service), [`process::Process`] (the real binary, for kill -9 tests).
+//! partner service), [`process::Process`] (the real binary, for kill -9 tests), and the
+//! builders shared by the areas' tests (`catalog`, `commerce`, `enrollment`, `identity`,
+//! `program_flow`).
 
 #![allow(dead_code, reason = "each test module uses a different part of the harness")]
 
 pub mod browser;
+pub mod catalog;
+pub mod commerce;
+pub mod enrollment;
 pub mod fake;
+pub mod identity;
 pub mod process;
+pub mod program_flow;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
