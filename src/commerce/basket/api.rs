@@ -155,17 +155,7 @@ pub async fn redeem_discount(
             "Enter a discount code of 1 to 100 characters.",
         ));
     }
-    let now = state.clock.now();
-    let code = body.discount.clone();
-    let result = state
-        .db
-        .write(move |c| {
-            let Some(basket) = crate::commerce::basket::store::basket_id(c, &owner)? else {
-                return Err(CommerceError::NoBasket);
-            };
-            basket::service::redeem_code(c, basket, Some(user.id), &code, now)
-        })
-        .await;
+    let result = basket::service::redeem(&state, owner, user.id, body.discount.clone()).await;
     match result {
         Ok(d) => Ok(Json(json!({
             "message": "Discount applied",
@@ -347,16 +337,7 @@ pub async fn clear(
 ) -> Result<StatusCode, AppError> {
     let (owner, _) = owner(&state, user.map(|u| u.id), &headers, false).await?;
     if let Some(owner) = owner {
-        state
-            .db
-            .write(move |c| {
-                if let Some(b) = crate::commerce::basket::store::basket_id(c, &owner)? {
-                    crate::commerce::basket::store::clear_items(c, b)?;
-                    crate::commerce::basket::store::clear_basket_discount(c, b)?;
-                }
-                Ok::<_, CommerceError>(())
-            })
-            .await?;
+        basket::service::clear(&state, owner).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }

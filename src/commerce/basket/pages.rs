@@ -138,18 +138,8 @@ pub async fn coupon(
     if code.is_empty() || code.len() > 100 {
         return Ok(back_to_cart(&ctx, "Enter a coupon code of 1 to 100 characters."));
     }
-    let now = state.clock.now();
-    let r = state
-        .db
-        .write(move |c| {
-            let b = crate::commerce::basket::store::basket_id(
-                c,
-                &crate::commerce::basket::model::Owner::User(user.id),
-            )?
-            .ok_or(CommerceError::NoBasket)?;
-            basket::service::redeem_code(c, b, Some(user.id), &code, now)
-        })
-        .await;
+    let owner = crate::commerce::basket::model::Owner::User(user.id);
+    let r = basket::service::redeem(&state, owner, user.id, code).await;
     Ok(match r {
         Ok(d) => back_to_cart(&ctx, &format!("Coupon {} applied.", d.discount_code)),
         Err(CommerceError::NotFound(m)) => back_to_cart(&ctx, &m),

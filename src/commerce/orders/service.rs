@@ -244,3 +244,15 @@ pub async fn find_own(state: &AppState, user: i64, key: String) -> Result<Option
         })
         .await
 }
+
+/// The learner's latest fulfilled order holding the run's or program's product.
+pub async fn latest_receipt(
+    state: &AppState,
+    user: i64,
+    bought: orders::store::Bought,
+) -> Result<Option<i64>, CommerceError> {
+    state
+        .db
+        .read(move |c| Ok(orders::store::latest_fulfilled(c, user, bought)?))
+        .await
+}

@@ -283,6 +283,7 @@ async fn bad_page_input_is_a_clear_client_error() {
 #[tokio::test]
 async fn sandbox_refunds_and_searches_answer_from_what_the_page_recorded() {
     let s = Sandbox::start().await;
+    s.app.expect_undrained(&["cybersource_sandbox_callback"]);
     let (_, fields) = s
         .pay(
             &s.checkout(7),

@@ -14,6 +14,8 @@ async fn in_a_browser_accepting_a_sandbox_payment_returns_a_signed_result_to_the
         return;
     };
     let app = TestApp::spawn().await;
+    app.expect_undelivered_to("cybersource_sandbox_callback");
+    app.expect_undrained(&["openedx", "mail"]);
     let (_, product) = run_product(&app, "BROWSER77", "75.00").await;
     let (_, client) = learner(&app, "browser-learner@example.com").await;
     let checkout = started_checkout(&app, &client, product).await;

@@ -199,6 +199,7 @@ fn inline_code(html: &str) -> Vec<String> {
 #[tokio::test]
 async fn every_page_carries_a_content_security_policy_and_our_markup_has_no_inline_script() {
     let app = TestApp::builder().demo(true).spawn().await;
+    app.expect_undrained(&["openedx"]);
     let course: String = app
         .state
         .db
@@ -314,6 +315,7 @@ async fn key_pages_work_in_a_real_browser_under_the_csp_without_a_single_violati
         return;
     };
     let app = TestApp::builder().demo(true).spawn().await;
+    app.expect_undrained(&["openedx"]);
     let course: String = app
         .state
         .db

@@ -46,6 +46,7 @@ async fn post_checkout(url: &str, fields: &[(String, String)]) -> (u16, String) 
 async fn an_unsigned_or_foreign_override_backoffice_post_url_never_makes_the_sandbox_post_elsewhere() {
     let attacker = FakeServer::start().await;
     let app = TestApp::spawn().await;
+    app.expect_undelivered_to("cybersource_sandbox_callback");
     let cs = CyberSource::from_config(&app.state.config);
     let urls = |backoffice: Option<String>| ReturnUrls {
         receipt: app.url("/checkout/result/"),
