@@ -21,7 +21,7 @@ use crate::state::AppState;
 
 #[path = "pages_product.rs"]
 mod product;
-pub use product::{course_card, paragraphs};
+pub use product::{add_to_cart, course_card, paragraphs};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

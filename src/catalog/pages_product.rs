@@ -7,6 +7,17 @@ use super::*;
 use crate::catalog::shapes::Ctx;
 use crate::cms::links::safe_link;
 
+/// The POST form that puts a product in the cart (replacing what is there), as a button.
+pub fn add_to_cart(ctx: &PageCtx, product_id: i64, class: &str, label: Markup) -> Markup {
+    html! {
+        form method="post" action=(ctx.prefix.url("/cart/add/")) class="inline" data-product-id=(product_id) {
+            (ctx.csrf_field())
+            input type="hidden" name="product_id" value=(product_id);
+            button type="submit" class=[(!class.is_empty()).then_some(class)] { (label) }
+        }
+    }
+}
+
 /// Plain text rendered as paragraphs (blank lines separate them).
 pub fn paragraphs(text: &str) -> Markup {
     html! {
@@ -146,9 +157,7 @@ fn run_item(ctx: &PageCtx, cat: &Catalog, run: &CourseRun, now: super::super::mo
                 }
                 @if let (true, Some(prod)) = (upgradable, &run.product) {
                     " "
-                    a class="button secondary" href=(ctx.prefix.url(&format!("/cart/add/?product_id={}", prod.id))) {
-                        "Get a certificate: " (money(prod.price))
-                    }
+                    (add_to_cart(ctx, prod.id, "secondary", html! { "Get a certificate: " (money(prod.price)) }))
                     @if let Some(d) = run.upgrade_deadline { p class="muted" { "Upgrade deadline " (day(Some(d))) } }
                 }
             } @else {
@@ -317,7 +326,7 @@ pub fn render_program(
                         (facts(c))
                         @if let Some(prod) = &pr.product {
                             p class="price" { "Program price: " strong { (money(prod.price)) } }
-                            a class="button" href=(ctx.prefix.url(&format!("/cart/add/?product_id={}", prod.id))) { "Enroll in the program" }
+                            (add_to_cart(ctx, prod.id, "", html! { "Enroll in the program" }))
                         }
                         @if let Some(link) = safe_link(&c.financial_assistance_form_url) {
                             p { a href=(link) { "Financial assistance is available" } }

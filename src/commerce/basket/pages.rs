@@ -33,6 +33,10 @@ fn notice(payment: Option<&str>) -> Option<&'static str> {
         "cancelled" => Some("Your payment was cancelled."),
         "declined" => Some("Your payment was declined. Please try another card."),
         "error" => Some("There was an error processing your payment."),
+        "review" => Some(
+            "Your payment is under review: it did not match your order, so the order was not completed. \
+             Our support team will contact you; please do not pay again.",
+        ),
         "accepted" => Some("Payment accepted. Thank you for your order!"),
         _ => None,
     }
@@ -99,7 +103,10 @@ pub async fn cart(
                         dt { "Total" } dd id="cart-discounted-total" { "$" (b.discounted_price) }
                     }
                     @if signed_in {
-                        a class="button" id="place-order" href=(ctx.prefix.url("/checkout/to_payment")) { "Place your order" }
+                        form method="post" action=(ctx.prefix.url("/checkout/to_payment")) class="inline" {
+                            (ctx.csrf_field())
+                            button type="submit" id="place-order" { "Place your order" }
+                        }
                     } @else {
                         a class="button" href=(ctx.prefix.url("/login/?next=/cart/")) { "Sign in to place your order" }
                     }

@@ -85,7 +85,7 @@ pub async fn receipt(
                 @if !s(&t["card_number"]).is_empty() {
                     p { "Paid with " (s(&t["card_type"])) " " (s(&t["card_number"])) }
                 }
-                button type="button" onclick="window.print()" { "Print" }
+                button type="button" data-print { "Print" }
             }
         },
     ))

@@ -49,6 +49,11 @@ pub async fn search(state: &AppState, needle: String) -> Result<Vec<Found>, Comm
     state.db.read(move |c| Ok(search_rows(c, &needle)?)).await
 }
 
+/// Alerts of the orders still held for review, newest first (the top of the staff order list).
+pub async fn open_alerts(state: &AppState) -> Result<Vec<orders::integrity::Alert>, CommerceError> {
+    state.db.read(|c| Ok(orders::integrity::open_alerts(c)?)).await
+}
+
 /// `(from, to, reason, when)` of every transition of an order, oldest first.
 fn transitions(c: &Connection, order: i64) -> rusqlite::Result<Vec<(String, String, String, String)>> {
     c.prepare(
@@ -68,6 +73,8 @@ pub struct Detail {
     pub txns: Vec<TransactionRow>,
     pub refunds: Vec<refunds::service::RefundRow>,
     pub remaining: rust_decimal::Decimal,
+    /// Payment results held for review ([`orders::integrity`]).
+    pub alerts: Vec<orders::integrity::Alert>,
 }
 
 /// The staff order page's data; `None` for an unknown order.
@@ -88,6 +95,7 @@ pub async fn staff_detail(state: &AppState, id: i64) -> Result<Option<Detail>, C
                 txns: orders::store::transactions(c, id)?,
                 refunds: refunds::service::refunds_of(c, id)?,
                 remaining: refunds::service::remaining(c, &o)?,
+                alerts: orders::integrity::alerts_of(c, id)?,
                 order: o,
             }))
         })

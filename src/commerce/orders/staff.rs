@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use crate::commerce::orders::integrity;
 use crate::commerce::orders::model::OrderState;
 
 use crate::commerce::refunds::model::AfterRefund;
@@ -37,10 +38,12 @@ pub async fn list(
     let q = query.q.trim().to_owned();
     let needle = q.clone();
     let rows = orders::service::search(&state, needle).await?;
+    let alerts = orders::service::open_alerts(&state).await?;
     Ok(staff_page(
         &ctx,
         "Orders",
         html! {
+            (integrity::section(&ctx, &alerts))
             form method="get" action=(ctx.prefix.url("/staff/orders/")) role="search" {
                 label for="order-q" { "Order id, reference number or email" }
                 input id="order-q" type="search" name="q" value=(q);
@@ -90,12 +93,14 @@ pub async fn detail(
         txns,
         refunds,
         remaining,
+        alerts,
     } = found.ok_or_else(AppError::not_found)?;
     let title = format!("Order #{}", o.id);
     Ok(staff_page(
         &ctx,
         &title,
         html! {
+            (integrity::section(&ctx, &alerts))
             dl class="order-summary" {
                 dt { "Reference" } dd { (o.reference_number) }
                 dt { "Purchaser" } dd { (email) }

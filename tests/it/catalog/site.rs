@@ -66,7 +66,9 @@ async fn a_course_page_lists_its_runs_with_enroll_and_upgrade_actions_and_seo_me
     // The enroll form posts the run id to /enrollments/ like the original's product page.
     assert!(page.contains("action=\"/enrollments/\""));
     assert!(page.contains("name=\"run\""));
-    assert!(page.contains("href=\"/cart/add/?product_id="));
+    // The upgrade is a POST form to /cart/add/ (a state change, never a plain link).
+    assert!(page.contains("action=\"/cart/add/\""));
+    assert!(page.contains("name=\"product_id\""));
     assert!(page.contains("Financial assistance is available"));
     assert!(page.contains("Meet your instructors") && page.contains("Ada Okafor"));
     assert!(page.contains("What you'll learn"));

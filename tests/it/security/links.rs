@@ -248,6 +248,31 @@ async fn every_page_carries_a_content_security_policy_and_our_markup_has_no_inli
         let html = r.text().await.unwrap();
         assert_eq!(inline_code(&html), Vec::<String>::new(), "{path}");
     }
+    // Signed-in pages too: the cart, the dashboard and a receipt (its Print button included).
+    use crate::support::commerce::{learner, post_result, run_product, signed_result, started_checkout};
+    let (_, product) = run_product(&app, "CSP", "30.00").await;
+    let (_, client) = learner(&app, "csp@example.com").await;
+    let checkout = started_checkout(&app, &client, product).await;
+    let order = checkout["order_id"].as_i64().unwrap();
+    let paid = signed_result(&app, &checkout["payload"], "ACCEPT", "7000000000000000000777");
+    assert_eq!(
+        post_result(&app, "/api/checkout/result/", &paid).await.status(),
+        200
+    );
+    for path in [
+        "/cart/".to_owned(),
+        "/dashboard/".to_owned(),
+        format!("/orders/receipt/{order}/"),
+    ] {
+        let r = client.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert!(r.headers().contains_key("content-security-policy"), "{path}");
+        let html = r.text().await.unwrap();
+        assert_eq!(inline_code(&html), Vec::<String>::new(), "{path}");
+        if path.contains("receipt") {
+            assert!(html.contains("data-print"), "{html}");
+        }
+    }
     app.shutdown().await;
 }
 

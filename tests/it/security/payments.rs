@@ -6,11 +6,11 @@
 
 use serde_json::{Value, json};
 
-use crate::support::commerce::{
-    basket_with, checkout, count, discount, field, learner, order_state, pay_on_sandbox, post_result, run_product,
-    signed_result,
-};
 use crate::support::TestApp;
+use crate::support::commerce::{
+    basket_with, checkout, count, discount, field, learner, order_state, pay_on_sandbox, post_result,
+    run_product, signed_result,
+};
 use mitxonline::users::api_keys::Scope;
 
 const PATHS: [&str; 2] = ["/checkout/result/", "/api/checkout/result/"];
@@ -37,21 +37,38 @@ async fn discounted_then_repriced(app: &TestApp, tag: &str) -> (i64, reqwest::Cl
     let (status, kept) = checkout(app, &client).await;
     assert_eq!(status, 200, "{kept}");
     assert_eq!(field(&kept, "amount"), "10.00");
-    let r = client.delete(app.url("/api/v0/baskets/clear/")).send().await.unwrap();
+    let r = client
+        .delete(app.url("/api/v0/baskets/clear/"))
+        .send()
+        .await
+        .unwrap();
     assert!(r.status().is_success());
     basket_with(app, &client, product).await;
     let (status, current) = checkout(app, &client).await;
     assert_eq!(status, 200, "{current}");
     assert_eq!(field(&current, "amount"), "100.00");
     let order = kept["order_id"].as_i64().unwrap();
-    assert_eq!(current["order_id"].as_i64(), Some(order), "the pending order is reused");
-    assert_eq!(field(&current, "reference_number"), field(&kept, "reference_number"));
+    assert_eq!(
+        current["order_id"].as_i64(),
+        Some(order),
+        "the pending order is reused"
+    );
+    assert_eq!(
+        field(&current, "reference_number"),
+        field(&kept, "reference_number")
+    );
     assert_ne!(
         field(&current, "transaction_uuid"),
         field(&kept, "transaction_uuid"),
         "re-pricing issues a new transaction uuid"
     );
-    (user, client, order, kept["payload"].clone(), current["payload"].clone())
+    (
+        user,
+        client,
+        order,
+        kept["payload"].clone(),
+        current["payload"].clone(),
+    )
 }
 
 async fn verified_enrollments(app: &TestApp, user: i64) -> i64 {
@@ -97,18 +114,39 @@ async fn assert_held_for_review(
         assert_eq!(r.status(), 303);
         let to = r.headers()["location"].to_str().unwrap().to_owned();
         assert!(to.contains("payment=review"), "{to}");
-        let page = client.get(app.url(&to)).send().await.unwrap().text().await.unwrap();
+        let page = client
+            .get(app.url(&to))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(page.contains("payment is under review"), "{page}");
     }
     assert_eq!(order_state(app, order).await, "review", "{path}");
-    assert_eq!(verified_enrollments(app, user).await, 0, "{path}: nothing was enrolled");
     assert_eq!(
-        count(app, "SELECT count(*) FROM discount_redemptions WHERE order_id = ?1", order).await,
+        verified_enrollments(app, user).await,
+        0,
+        "{path}: nothing was enrolled"
+    );
+    assert_eq!(
+        count(
+            app,
+            "SELECT count(*) FROM discount_redemptions WHERE order_id = ?1",
+            order
+        )
+        .await,
         0,
         "{path}: no code was redeemed by this order"
     );
     assert_eq!(
-        count(app, "SELECT count(*) FROM order_transactions WHERE order_id = ?1", order).await,
+        count(
+            app,
+            "SELECT count(*) FROM order_transactions WHERE order_id = ?1",
+            order
+        )
+        .await,
         0,
         "{path}: no payment was recorded"
     );
@@ -178,7 +216,10 @@ async fn a_correctly_signed_accept_for_one_cent_does_not_fulfil_the_order() {
         let mut payload = body["payload"].clone();
         payload[*k] = json!(v);
         let result = signed_result(&app, &payload, "ACCEPT", &format!("70000000000000000002{i}"));
-        assert_eq!(post_result(&app, "/api/checkout/result/", &result).await.status(), 200);
+        assert_eq!(
+            post_result(&app, "/api/checkout/result/", &result).await.status(),
+            200
+        );
         assert_eq!(order_state(&app, order).await, "review", "{k}");
         assert_eq!(verified_enrollments(&app, user).await, 0, "{k}");
     }
@@ -190,7 +231,10 @@ async fn the_last_issued_form_still_pays_the_repriced_order_in_full() {
     let app = TestApp::spawn().await;
     let (user, _client, order, _kept, current) = discounted_then_repriced(&app, "HONEST").await;
     let paid = signed_result(&app, &current, "ACCEPT", "7000000000000000000099");
-    assert_eq!(post_result(&app, "/api/checkout/result/", &paid).await.status(), 200);
+    assert_eq!(
+        post_result(&app, "/api/checkout/result/", &paid).await.status(),
+        200
+    );
     assert_eq!(order_state(&app, order).await, "fulfilled");
     assert_eq!(verified_enrollments(&app, user).await, 1);
     app.shutdown().await;
@@ -201,13 +245,22 @@ async fn a_payment_transaction_search_reports_for_less_than_was_issued_is_held_f
     let app = TestApp::spawn().await;
     let (user, client, order, kept, _current) = discounted_then_repriced(&app, "SEARCH").await;
     // The kept 10 % form is paid on the (sandbox) gateway; neither result reaches us.
-    let checkout_json = json!({ "url": app.state.config.absolute_url("/sandbox/cybersource/pay"), "payload": kept });
-    pay_on_sandbox(&app, &checkout_json, &[("decision", "accept"), ("lose_backoffice", "on")]).await;
+    let checkout_json =
+        json!({ "url": app.state.config.absolute_url("/sandbox/cybersource/pay"), "payload": kept });
+    pay_on_sandbox(
+        &app,
+        &checkout_json,
+        &[("decision", "accept"), ("lose_backoffice", "on")],
+    )
+    .await;
     app.drain_outbox().await;
     assert_eq!(order_state(&app, order).await, "pending");
     app.advance(std::time::Duration::from_secs(16 * 60));
     let outcome = app.run_job("resolve-pending-orders").await;
-    assert!(format!("{outcome:?}").contains("1 held for review"), "{outcome:?}");
+    assert!(
+        format!("{outcome:?}").contains("1 held for review"),
+        "{outcome:?}"
+    );
     assert_eq!(order_state(&app, order).await, "review");
     assert_eq!(verified_enrollments(&app, user).await, 0);
     let reference = kept["reference_number"].as_str().unwrap().to_owned();
