@@ -36,3 +36,14 @@ impl From<CommerceError> for AppError {
         }
     }
 }
+
+impl From<crate::users::UserError> for AppError {
+    fn from(e: crate::users::UserError) -> Self {
+        use crate::users::UserError;
+        match e {
+            UserError::Invalid(fields) => AppError::Invalid(fields),
+            UserError::NotFound => AppError::not_found(),
+            UserError::Internal(e) => AppError::Internal(e),
+        }
+    }
+}

@@ -127,7 +127,9 @@ async fn patch_me(
 ) -> Response {
     let result = async {
         let me = full(&state, u.id).await?;
-        profile::update_me(&state, &me, &body).await
+        profile::update_me(&state, &me, &body)
+            .await
+            .map_err(AppError::from)
     }
     .await;
     match result {
@@ -177,7 +179,9 @@ async fn details(
 ) -> Response {
     let result = async {
         let me = full(&state, u.id).await?;
-        profile::save_details(&state, &me, &body).await
+        profile::save_details(&state, &me, &body)
+            .await
+            .map_err(AppError::from)
     }
     .await;
     match result {
@@ -202,7 +206,9 @@ async fn extra(
 ) -> Response {
     let result = async {
         let me = full(&state, u.id).await?;
-        profile::save_extra(&state, &me, &body).await
+        profile::save_extra(&state, &me, &body)
+            .await
+            .map_err(AppError::from)
     }
     .await;
     match result {

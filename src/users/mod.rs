@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod api_keys;
+pub mod error;
 mod forms;
 pub mod gateway;
 pub mod geo;
@@ -27,6 +28,8 @@ pub mod scim_service;
 pub mod service;
 pub mod sessions;
 pub mod store;
+
+pub use error::UserError;
 
 use axum::Router;
 
