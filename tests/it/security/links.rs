@@ -199,7 +199,7 @@ fn inline_code(html: &str) -> Vec<String> {
 #[tokio::test]
 async fn every_page_carries_a_content_security_policy_and_our_markup_has_no_inline_script() {
     let app = TestApp::builder().demo(true).spawn().await;
-    app.expect_undrained(&["openedx"]);
+    app.expect_undrained(&["openedx", "mail"]);
     let course: String = app
         .state
         .db

@@ -229,6 +229,8 @@ async fn a_correctly_signed_accept_for_one_cent_does_not_fulfil_the_order() {
 #[tokio::test]
 async fn the_last_issued_form_still_pays_the_repriced_order_in_full() {
     let app = TestApp::spawn().await;
+    // Fulfilment pushes the enrollment to edX and mails the receipt; not drained.
+    app.expect_undrained(&["openedx", "mail"]);
     let (user, _client, order, _kept, current) = discounted_then_repriced(&app, "HONEST").await;
     let paid = signed_result(&app, &current, "ACCEPT", "7000000000000000000099");
     assert_eq!(
