@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod cookies;
 pub mod csrf;
 pub mod error;
 pub mod health;
@@ -11,8 +12,11 @@ pub mod home;
 pub mod json;
 pub mod layout;
 pub mod page;
+pub mod redirect;
+pub mod scopes;
 pub mod session;
 mod staff_ops;
+pub mod throttle;
 
 use std::time::{Duration, Instant};
 

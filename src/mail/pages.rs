@@ -1,4 +1,5 @@
 //! `/staff/mail/`: the sandbox mailbox, newest first (only filled when no SMTP server is set).
+//! The secrets of emailed links are shown to superusers only.
 
 use axum::Router;
 use axum::extract::{Query, State};
@@ -8,8 +9,9 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::db::DbError;
-use crate::http::auth::StaffAccess;
+use crate::http::auth::{StaffAccess, require_superuser};
 use crate::http::layout::{Meta, page};
+use crate::http::session::Identity;
 use crate::http::{AppError, PageCtx};
 
 pub fn routes() -> Router<AppState> {
@@ -23,6 +25,7 @@ struct Filter {
 
 async fn mailbox(
     _staff: StaffAccess,
+    id: Identity,
     ctx: PageCtx,
     State(state): State<AppState>,
     Query(f): Query<Filter>,
@@ -34,6 +37,8 @@ async fn mailbox(
         .read(move |c| super::sandbox(c, to2.as_deref(), 200).map_err(DbError::from))
         .await?;
     let sandboxed = state.config.smtp_url.is_none();
+    // Emailed links sign their holder in (reset, verification): superusers only.
+    let reveal = require_superuser(&id).is_ok();
     Ok(page(
         &ctx,
         &Meta {
@@ -55,12 +60,13 @@ async fn mailbox(
                     input id="to" name="to" type="email" value=[to.as_deref()];
                     button type="submit" { "Filter" }
                 }
+                @if !reveal { p class="notice" { "Links in these mails are hidden; only superusers see them." } }
                 @if mails.is_empty() { p { "No mail." } }
                 @for m in &mails {
                     article class="mail" id=(format!("mail-{}", m.id)) {
                         h2 { (m.subject) }
                         p { "To " (m.to) ", " time datetime=(m.created_on) { (m.created_on) } }
-                        pre { (m.body) }
+                        @if reveal { pre { (m.body) } } @else { pre { (super::mask_links(&m.body)) } }
                     }
                 }
             }

@@ -8,6 +8,7 @@ pub mod api_keys;
 mod forms;
 pub mod gateway;
 pub mod geo;
+pub mod login;
 pub mod model;
 pub mod oidc;
 mod pages_account;
