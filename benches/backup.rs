@@ -15,12 +15,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use mitxonline::app::{self, Running, StartOptions};
 use mitxonline::backup::merge::Target;
 use mitxonline::backup::replica::{FileReplica, Replica};
 use mitxonline::backup::service;
 use mitxonline::config::Config;
-use mitxonline::db::DbError;
+use mitxonline::serve::{self, Running, StartOptions};
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -41,7 +40,7 @@ async fn start(data: &Path, replica: Option<&Path>) -> Running {
     }
     let config = Config::from_vars(&vars).expect("config");
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    app::start(
+    serve::start(
         config,
         StartOptions {
             listener: Some(listener),
@@ -57,7 +56,6 @@ async fn create_table(r: &Running) {
         .db
         .write(|c| {
             c.execute_batch("CREATE TABLE IF NOT EXISTS bench (id INTEGER PRIMARY KEY, v TEXT NOT NULL)")
-                .map_err(DbError::from)
         })
         .await
         .expect("table");
@@ -71,7 +69,6 @@ async fn insert(r: &Running, i: u64) {
                 "INSERT INTO bench (v) VALUES (?1)",
                 [format!("row {i} {}", "x".repeat(100))],
             )
-            .map_err(DbError::from)
         })
         .await
         .expect("insert");
@@ -101,7 +98,6 @@ async fn throughput(replicated: bool, secs: u64) -> f64 {
                             "INSERT INTO bench (v) VALUES (?1)",
                             [format!("row {i} {}", "x".repeat(100))],
                         )
-                        .map_err(DbError::from)
                     })
                     .await
                     .expect("insert");

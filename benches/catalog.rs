@@ -11,7 +11,6 @@ use std::process::Command;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use mitxonline::app::{self, StartOptions};
 use mitxonline::catalog::api::SQL_STATEMENTS;
 use mitxonline::catalog::store::{self, NewCourse, NewNode, NewProgram, NewRun, ProductTarget};
 use mitxonline::clock::Clock;
@@ -19,6 +18,7 @@ use mitxonline::cms::model::{PageContent, PageType};
 use mitxonline::cms::store::{self as cms, NewPage};
 use mitxonline::config::Config;
 use mitxonline::db::DbError;
+use mitxonline::serve::{self, StartOptions};
 use rusqlite::Connection;
 
 const COURSES: usize = 1000;
@@ -274,13 +274,13 @@ fn main() {
             ("MITXONLINE_LOG_FORMAT".to_owned(), "text".to_owned()),
         ]);
         let config = Config::from_vars(&vars).expect("config");
-        let running = app::start(config, StartOptions { listener: Some(listener), clock: Clock::default(), ..StartOptions::default() })
+        let running = serve::start(config, StartOptions { listener: Some(listener), clock: Clock::default(), ..StartOptions::default() })
             .await
             .expect("start");
         let state = running.state.clone();
         let started = std::time::Instant::now();
         let now = state.clock.now();
-        state.db.write(move |c| generate(c, now).map_err(DbError::from)).await.expect("generate");
+        state.db.write(move |c| generate(c, now)).await.expect("generate");
         let counts = state
             .db
             .read(|c| {

@@ -14,12 +14,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use mitxonline::app::{self, StartOptions};
 use mitxonline::catalog::store::{self, NewCourse, NewRun};
 use mitxonline::clock::Clock;
 use mitxonline::config::Config;
 use mitxonline::db::DbError;
 use mitxonline::enrollment::{Actor, Checks, Mode, service};
+use mitxonline::serve::{self, StartOptions};
 use mitxonline::users::store::NewUser;
 use rusqlite::Connection;
 
@@ -162,7 +162,7 @@ fn main() {
             ("MITXONLINE_OUTBOX_RATE_PER_MINUTE".to_owned(), std::env::var("BENCH_EDX_RATE").unwrap_or_else(|_| "1000000".into())),
         ]);
         let config = Config::from_vars(&vars).expect("config");
-        let running = app::start(config, StartOptions { listener: Some(listener), clock: Clock::default(), dispatcher: true, scheduler: Some(false), ..StartOptions::default() })
+        let running = serve::start(config, StartOptions { listener: Some(listener), clock: Clock::default(), dispatcher: true, scheduler: Some(false), ..StartOptions::default() })
             .await
             .expect("start");
         let state = running.state.clone();
@@ -209,7 +209,7 @@ fn main() {
         // 2. POST enroll throughput with the sandbox edX attached.
         let learners = state
             .db
-            .write(move |c| (0..POST_LEARNERS).map(|i| user(c, &format!("p{i}"), now)).collect::<Result<Vec<_>, _>>().map_err(DbError::from))
+            .write(move |c| (0..POST_LEARNERS).map(|i| user(c, &format!("p{i}"), now)).collect::<Result<Vec<_>, _>>())
             .await
             .unwrap();
         let runs = &runs;
@@ -248,7 +248,7 @@ fn main() {
         let confirmed = loop {
             let n = state
                 .db
-                .read(|c| c.query_row("SELECT count(*) FROM openedx_enrollment_sync WHERE is_active = 1", [], |r| r.get::<_, i64>(0)).map_err(DbError::from))
+                .read(|c| c.query_row("SELECT count(*) FROM openedx_enrollment_sync WHERE is_active = 1", [], |r| r.get::<_, i64>(0)))
                 .await
                 .unwrap();
             if n >= expected || Instant::now() > deadline {

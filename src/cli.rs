@@ -7,11 +7,12 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
-use crate::app::{self, AppState, StartOptions};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::DbError;
 use crate::jobs::{self, Trigger};
+use crate::serve::{self, StartOptions};
+use crate::state::AppState;
 use crate::users::api_keys::{self, Scope};
 use crate::users::store::{self as users, NewUser};
 
@@ -63,7 +64,7 @@ pub enum Command {
     /// Look up and refund orders (`order show`, `order refund`).
     Order {
         #[command(subcommand)]
-        command: crate::commerce::cli::OrderCommand,
+        command: crate::commerce::orders::cli::OrderCommand,
     },
     /// Our OAuth2/OIDC provider's client applications.
     Oauth2 {
@@ -73,7 +74,7 @@ pub enum Command {
     /// Streamed, Litestream-compatible backups (MITXONLINE_BACKUP_URL).
     Backup {
         #[command(subcommand)]
-        command: BackupCommand,
+        command: crate::backup::BackupCommand,
     },
     /// Exit 0 when the server answers 200 on its readiness endpoint (for container health checks).
     Healthcheck {
@@ -132,24 +133,6 @@ pub enum ApiKeyCommand {
     List,
     /// Revoke a key by id.
     Revoke { id: i64 },
-}
-
-#[derive(Subcommand, Debug)]
-pub enum BackupCommand {
-    /// Replication position, lag and the last snapshot.
-    Status,
-    /// Take a snapshot now.
-    Now,
-    /// Restore the replica into a new database file.
-    Restore {
-        #[arg(long)]
-        to: std::path::PathBuf,
-        /// Point in time (RFC 3339); the latest state when omitted.
-        #[arg(long)]
-        timestamp: Option<String>,
-    },
-    /// Restore to a temporary file, run integrity_check and compare with the live database.
-    Verify,
 }
 
 // CLI commands never shut the database down with a checkpoint: a running server (and its backup
@@ -211,7 +194,7 @@ fn config_check() -> ExitCode {
 async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve { demo } => {
-            let running = app::start(
+            let running = serve::start(
                 config,
                 StartOptions {
                     demo,
@@ -245,9 +228,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Job { command } => job(command, config).await,
         Command::User { command } => user(command, config).await,
         Command::Apikey { command } => apikey(command, config).await,
-        Command::Order { command } => crate::commerce::cli::command(command, config).await,
+        Command::Order { command } => crate::commerce::orders::cli::command(command, config).await,
         Command::Oauth2 { command } => crate::oauth2::cli::command(command, config).await,
-        Command::Backup { command } => crate::modules::backup_command(command, config).await,
+        Command::Backup { command } => crate::backup::service::command(command, config).await,
         Command::Healthcheck { url } => healthcheck(url, &config).await,
     }
 }
@@ -405,7 +388,7 @@ async fn apikey(command: ApiKeyCommand, config: Config) -> anyhow::Result<ExitCo
             }
             let (row, key) = state
                 .db
-                .write(move |c| api_keys::create(c, &name, scope, now).map_err(DbError::from))
+                .write(move |c| api_keys::create(c, &name, scope, now))
                 .await?;
             println!(
                 "created API key {} ({}, scope {})",
@@ -418,10 +401,7 @@ async fn apikey(command: ApiKeyCommand, config: Config) -> anyhow::Result<ExitCo
             ExitCode::SUCCESS
         }
         ApiKeyCommand::List => {
-            let keys = state
-                .db
-                .read(|c| api_keys::list(c).map_err(DbError::from))
-                .await?;
+            let keys = state.db.read(api_keys::list).await?;
             for k in keys {
                 println!(
                     "{:>4}  {:<24} {:<8} {}.…  created {}{}",
@@ -436,10 +416,7 @@ async fn apikey(command: ApiKeyCommand, config: Config) -> anyhow::Result<ExitCo
             ExitCode::SUCCESS
         }
         ApiKeyCommand::Revoke { id } => {
-            let ok = state
-                .db
-                .write(move |c| api_keys::revoke(c, id, now).map_err(DbError::from))
-                .await?;
+            let ok = state.db.write(move |c| api_keys::revoke(c, id, now)).await?;
             if ok {
                 println!("revoked API key {id}");
                 ExitCode::SUCCESS

@@ -4,8 +4,8 @@
 
 use std::fmt;
 
-use crate::app::AppState;
 use crate::db::DbError;
+use crate::state::AppState;
 use crate::users::store::{self as users, NewUser};
 
 /// Demo accounts (local sign-in).

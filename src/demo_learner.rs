@@ -12,8 +12,10 @@ use rust_decimal::Decimal;
 
 use crate::catalog::model::CourseRun;
 use crate::catalog::snapshot::Catalog;
-use crate::commerce::discounts::{DiscountType, PaymentType, RedemptionType};
-use crate::commerce::model::DiscountRow;
+use crate::commerce::discounts::model::DiscountRow;
+use crate::commerce::discounts::rules::DiscountType;
+use crate::commerce::discounts::rules::PaymentType;
+use crate::commerce::discounts::rules::RedemptionType;
 use crate::enrollment::{Actor, Checks, Mode, service, store as enrollments};
 use crate::users::model::{LegalAddress, UserProfile};
 use crate::users::profiles;
@@ -62,8 +64,8 @@ fn ended_run(cat: &Catalog, now: DateTime<Utc>, taken: &HashSet<i64>) -> Option<
 /// catalog demo data.
 pub fn load(c: &Connection, learner: i64, now: DateTime<Utc>) -> anyhow::Result<Added> {
     let mut added = Added::default();
-    if crate::commerce::store::discounts_by_code(c, DEMO_CODE)?.is_empty() {
-        crate::commerce::store::insert_discount(
+    if crate::commerce::discounts::store::discounts_by_code(c, DEMO_CODE)?.is_empty() {
+        crate::commerce::discounts::store::insert_discount(
             c,
             &DiscountRow {
                 id: 0,

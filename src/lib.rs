@@ -3,10 +3,10 @@
 //! The crate is organised by domain (catalog, users, enrollment, commerce, …) around a small
 //! foundation: [`config`], [`db`] (one writer thread, reader threads, migrations), [`http`]
 //! (router, middleware, errors, layout, assets), [`outbox`] (every outbound side effect),
-//! [`jobs`] (named scheduled jobs) and [`app`] (state and lifecycle). See `DESIGN.md` in the
+//! [`jobs`] (named scheduled jobs), [`state`] (what every handler and job shares; a leaf) and
+//! [`serve`] (start-up and shutdown, the only place that wires everything together). See `DESIGN.md` in the
 //! shared folder and the README for the decisions behind it.
 
-pub mod app;
 pub mod audit;
 pub mod backup;
 pub mod catalog;
@@ -25,8 +25,11 @@ pub mod jobs;
 pub mod mail;
 pub mod metrics;
 pub mod modules;
+pub mod money;
 pub mod oauth2;
 pub mod outbox;
+pub mod serve;
 pub mod staff;
+pub mod state;
 pub mod telemetry;
 pub mod users;

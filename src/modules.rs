@@ -1,7 +1,7 @@
 //! Where domain modules plug into the running application: jobs, outbox deliverers, health
 //! contributors and background tasks. Each issue's module adds one line here.
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Called once at start, before serving.
 pub async fn register(state: &AppState) -> anyhow::Result<()> {
@@ -27,12 +27,4 @@ pub async fn shutdown(state: &AppState) {
     if let Some(r) = state.backup.get() {
         r.shutdown().await;
     }
-}
-
-/// `mitxonline backup …`.
-pub async fn backup_command(
-    command: crate::cli::BackupCommand,
-    config: crate::config::Config,
-) -> anyhow::Result<std::process::ExitCode> {
-    crate::backup::service::command(command, config).await
 }

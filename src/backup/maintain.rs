@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use super::replica::{FileInfo, Replica, SNAPSHOT_LEVEL};
 use super::replicator::Shared;
 use super::service;
-use crate::app::AppState;
 use crate::config::Config;
+use crate::state::AppState;
 
 pub(super) struct Maintenance {
     intervals: [Duration; 3],

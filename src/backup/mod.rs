@@ -24,9 +24,10 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use tokio::sync::watch;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use replica::Replica;
 use replicator::{Core, Hook, Shared};
+pub use service::BackupCommand;
 pub use status::Summary;
 
 /// A running replicator; cheap to clone.

@@ -10,8 +10,26 @@ use anyhow::Context as _;
 use super::ltx::Header;
 use super::merge::{self, Input, Sink, Target};
 use super::replica::{FileInfo, Replica, SNAPSHOT_LEVEL};
-use crate::cli::BackupCommand;
 use crate::config::Config;
+
+/// `mitxonline backup …`.
+#[derive(clap::Subcommand, Debug)]
+pub enum BackupCommand {
+    /// Replication position, lag and the last snapshot.
+    Status,
+    /// Take a snapshot now.
+    Now,
+    /// Restore the replica into a new database file.
+    Restore {
+        #[arg(long)]
+        to: std::path::PathBuf,
+        /// Point in time (RFC 3339); the latest state when omitted.
+        #[arg(long)]
+        timestamp: Option<String>,
+    },
+    /// Restore to a temporary file, run integrity_check and compare with the live database.
+    Verify,
+}
 
 /// A directory removed with everything in it when dropped.
 struct WorkDir(PathBuf);

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::replicator::{CaptureTimes, Shared};
-use crate::app::{HealthContributor, HealthStatus};
 use crate::metrics::Metrics;
+use crate::state::{HealthContributor, HealthStatus};
 
 /// A replica with something unshipped for longer than this is stalled.
 pub const STALL_AFTER: Duration = Duration::from_secs(10);

@@ -14,9 +14,9 @@ use super::cache::CatalogCache;
 use super::service::{self, Audience, PageReq, Params};
 use super::shapes::{self, Ctx};
 use super::snapshot::Catalog;
-use crate::app::AppState;
 use crate::http::AppError;
 use crate::http::auth::ServiceKey;
+use crate::state::AppState;
 
 pub type Cache = Extension<Arc<CatalogCache>>;
 

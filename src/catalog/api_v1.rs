@@ -10,8 +10,8 @@ use serde::Serialize;
 use super::api::{Cache, cached, json, paginate};
 use super::service::{self, Audience, Params};
 use super::shapes;
-use crate::app::AppState;
 use crate::http::AppError;
+use crate::state::AppState;
 
 /// A plain list, or the paginated envelope when `page` is in the query (as the original).
 fn list_or_page<'a, T, U: Serialize>(

@@ -75,7 +75,7 @@ impl CatalogCache {
     /// reload only when the catalog changed since the last load. Also returns how many SQL
     /// statements this call ran (1, or 1 + [`LOAD_STATEMENTS`] for the request that reloads).
     pub async fn get(&self, db: &Db) -> Result<(Arc<Catalog>, u64), DbError> {
-        let version = db.read(|c| current_version(c).map_err(DbError::from)).await?;
+        let version = db.read(current_version).await?;
         self.for_version(db, version).await
     }
 
@@ -83,11 +83,11 @@ impl CatalogCache {
     /// check (for callers that read something else as well).
     pub async fn get_with<T, F>(&self, db: &Db, f: F) -> Result<(Arc<Catalog>, u64, T), DbError>
     where
-        F: FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
         T: Send + 'static,
     {
         let (version, value) = db
-            .read(move |c| Ok::<_, DbError>((current_version(c)?, f(c)?)))
+            .read(move |c| Ok::<_, rusqlite::Error>((current_version(c)?, f(c)?)))
             .await?;
         let (cat, statements) = self.for_version(db, version).await?;
         Ok((cat, statements, value))

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use axum::routing::get;
 use axum::{Extension, Router};
 
-use crate::app::AppState;
+use crate::state::AppState;
 pub use cache::CatalogCache;
 
 /// Every catalog, CMS and public-site route, reading the shared snapshot cache.

@@ -14,11 +14,11 @@ use super::model::{Course, CourseRun, Program};
 use super::service;
 use super::shapes::public_runs;
 use super::snapshot::Catalog;
-use crate::app::AppState;
 use crate::cms::model::{PageContent, PageType, PublishedPage};
 use crate::cms::store::PageRow;
 use crate::http::layout::{Meta, page};
 use crate::http::{AppError, PageCtx};
+use crate::state::AppState;
 
 #[path = "pages_product.rs"]
 mod product;

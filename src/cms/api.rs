@@ -8,13 +8,12 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::model::{PageType, PublishedPage};
-use crate::app::AppState;
 use crate::catalog::api::{Cache, Req, json as json_bytes};
 use crate::catalog::service::Params;
 use crate::catalog::shapes::{self, Ctx};
 use crate::catalog::snapshot::Catalog;
-use crate::db::DbError;
 use crate::http::AppError;
+use crate::state::AppState;
 
 fn wagtail_error(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({ "message": message }))).into_response()
@@ -311,10 +310,7 @@ pub async fn media(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let found = state
-        .db
-        .read(move |c| super::store::media_bytes(c, id).map_err(DbError::from))
-        .await?;
+    let found = state.db.read(move |c| super::store::media_bytes(c, id)).await?;
     let Some((ty, sha, bytes)) = found else {
         return Err(AppError::not_found());
     };

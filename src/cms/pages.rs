@@ -12,11 +12,11 @@ use super::form::{FIELDS, FormError, Kind, applies, content_from_form, field_inp
 use super::model::{PageContent, PageType, Section};
 use super::service::{self, CreatePage};
 use super::store;
-use crate::app::AppState;
 use crate::db::DbError;
 use crate::http::auth::StaffAccess;
 use crate::http::layout::{Meta, page};
 use crate::http::{AppError, PageCtx};
+use crate::state::AppState;
 
 fn staff_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
     page(
@@ -211,7 +211,7 @@ pub async fn save(
 ) -> Result<Response, FormError> {
     let row = state
         .db
-        .read(move |c| store::find_page(c, id).map_err(DbError::from))
+        .read(move |c| store::find_page(c, id))
         .await?
         .ok_or_else(AppError::not_found)?;
     let ty = PageType::parse(&row.page_type).ok_or_else(AppError::not_found)?;

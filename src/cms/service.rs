@@ -8,11 +8,11 @@ use serde_json::json;
 
 use super::model::{PageContent, PageType};
 use super::store::{self, NewPage};
-use crate::app::AppState;
 use crate::audit;
 use crate::catalog::store as catalog_store;
 use crate::db::DbError;
 use crate::http::AppError;
+use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CmsError {

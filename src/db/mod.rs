@@ -28,7 +28,7 @@ pub use writer::CheckpointHook;
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     #[error("the database is shutting down")]
     Closed,
     #[error("a database task panicked: {0}")]
@@ -37,7 +37,30 @@ pub enum DbError {
     Commit(String),
 }
 
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e {
+            rusqlite::Error::ToSqlConversionFailure(boxed) => match boxed.downcast::<DbError>() {
+                Ok(ours) => *ours,
+                Err(other) => DbError::Sqlite(rusqlite::Error::ToSqlConversionFailure(other)),
+            },
+            e => DbError::Sqlite(e),
+        }
+    }
+}
+
 impl DbError {
+    /// The failure as a `rusqlite::Error`, so that a closure's own error type only needs
+    /// `From<rusqlite::Error>`. The database layer's own failures (closed, a panicking closure,
+    /// a failed commit) travel boxed in `ToSqlConversionFailure` (the one variant that carries any error) and come back out unchanged through
+    /// `DbError::from`, so nothing about them is lost.
+    pub fn into_sqlite(self) -> rusqlite::Error {
+        match self {
+            DbError::Sqlite(e) => e,
+            other => rusqlite::Error::ToSqlConversionFailure(Box::new(other)),
+        }
+    }
+
     /// True when the error is a UNIQUE/CHECK/FOREIGN KEY violation.
     pub fn is_constraint(&self) -> bool {
         matches!(
@@ -175,12 +198,13 @@ impl Db {
         &self.inner.migrations
     }
 
-    /// Runs `f` on a read-only connection on a reader thread.
+    /// Runs `f` on a read-only connection on a reader thread. `f` may fail with any error that
+    /// holds a `rusqlite::Error` (a store's own `rusqlite::Result`, [`DbError`], a domain error).
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
-        E: From<DbError> + Send + 'static,
+        E: From<rusqlite::Error> + Send + 'static,
     {
         self.inner.readers.run(f).await
     }
@@ -193,7 +217,7 @@ impl Db {
     where
         F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
-        E: From<DbError> + Send + 'static,
+        E: From<rusqlite::Error> + Send + 'static,
     {
         self.inner.writer.run(f).await
     }

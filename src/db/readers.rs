@@ -48,20 +48,26 @@ impl Readers {
     where
         F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
-        E: From<DbError> + Send + 'static,
+        E: From<rusqlite::Error> + Send + 'static,
     {
         let (done, result) = oneshot::channel();
         let job: ReadJob = Box::new(move |conn| {
-            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)))
-                .unwrap_or_else(|p| Err(E::from(DbError::Panicked(super::writer::panic_text(&p)))));
+            let out =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn))).unwrap_or_else(|p| {
+                    Err(E::from(
+                        DbError::Panicked(super::writer::panic_text(&p)).into_sqlite(),
+                    ))
+                });
             let _ = done.send(out);
         });
         let sender = self.tx.lock().expect("reader sender lock").clone();
         match sender {
             Some(s) if s.send(job).is_ok() => {}
-            _ => return Err(E::from(DbError::Closed)),
+            _ => return Err(E::from(DbError::Closed.into_sqlite())),
         }
-        result.await.unwrap_or_else(|_| Err(E::from(DbError::Closed)))
+        result
+            .await
+            .unwrap_or_else(|_| Err(E::from(DbError::Closed.into_sqlite())))
     }
 
     pub(super) fn shutdown(&self) {

@@ -26,17 +26,11 @@ fn writes_are_visible_to_readers_after_they_resolve() {
     let dir = tempfile::tempdir().unwrap();
     rt().block_on(async {
         let db = open(dir.path());
-        db.write(|c| {
-            c.execute("INSERT INTO settings VALUES ('a', '1', 'now')", [])
-                .map_err(DbError::from)
-        })
-        .await
-        .unwrap();
+        db.write(|c| c.execute("INSERT INTO settings VALUES ('a', '1', 'now')", []))
+            .await
+            .unwrap();
         let v: String = db
-            .read(|c| {
-                c.query_row("SELECT value FROM settings WHERE key='a'", [], |r| r.get(0))
-                    .map_err(DbError::from)
-            })
+            .read(|c| c.query_row("SELECT value FROM settings WHERE key='a'", [], |r| r.get(0)))
             .await
             .unwrap();
         assert_eq!(v, "1");
@@ -72,10 +66,7 @@ fn a_failing_write_in_a_batch_does_not_undo_the_others() {
         }
         assert_eq!(failed, 20);
         let n: i64 = db
-            .read(|c| {
-                c.query_row("SELECT count(*) FROM settings", [], |r| r.get(0))
-                    .map_err(DbError::from)
-            })
+            .read(|c| c.query_row("SELECT count(*) FROM settings", [], |r| r.get(0)))
             .await
             .unwrap();
         assert_eq!(n, 180);
@@ -90,12 +81,9 @@ fn a_panicking_write_is_reported_and_the_writer_survives() {
         let db = open(dir.path());
         let r: Result<(), DbError> = db.write(|_| panic!("boom")).await;
         assert!(matches!(r, Err(DbError::Panicked(m)) if m == "boom"));
-        db.write(|c| {
-            c.execute("INSERT INTO settings VALUES ('b', '2', 'now')", [])
-                .map_err(DbError::from)
-        })
-        .await
-        .unwrap();
+        db.write(|c| c.execute("INSERT INTO settings VALUES ('b', '2', 'now')", []))
+            .await
+            .unwrap();
         db.shutdown().await;
     });
 }
@@ -111,7 +99,6 @@ fn a_database_from_a_newer_binary_is_refused_with_a_clear_message() {
                 "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) VALUES (?1, 'future', '', '0')",
                 [next],
             )
-            .map_err(DbError::from)
         })
         .await
         .unwrap();
@@ -135,12 +122,9 @@ fn shutdown_truncates_the_wal() {
     let dir = tempfile::tempdir().unwrap();
     rt().block_on(async {
         let db = open(dir.path());
-        db.write(|c| {
-            c.execute("INSERT INTO settings VALUES ('c', '3', 'now')", [])
-                .map_err(DbError::from)
-        })
-        .await
-        .unwrap();
+        db.write(|c| c.execute("INSERT INTO settings VALUES ('c', '3', 'now')", []))
+            .await
+            .unwrap();
         db.shutdown().await;
     });
     let wal = dir.path().join("t.db-wal");

@@ -79,7 +79,7 @@ impl Writer {
     where
         F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
-        E: From<DbError> + Send + 'static,
+        E: From<rusqlite::Error> + Send + 'static,
     {
         let (done, result) = oneshot::channel::<Result<T, E>>();
         let job: WriteJob = Box::new(move |conn: &Connection| -> Completion {
@@ -87,7 +87,7 @@ impl Writer {
             Box::new(move |commit_error: Option<&str>| {
                 let out = match commit_error {
                     None => outcome,
-                    Some(e) => Err(E::from(DbError::Commit(e.to_owned()))),
+                    Some(e) => Err(E::from(DbError::Commit(e.to_owned()).into_sqlite())),
                 };
                 let _ = done.send(out);
             })
@@ -95,9 +95,11 @@ impl Writer {
         self.metrics.queue_depth.fetch_add(1, Ordering::Relaxed);
         if self.tx.send(Msg::Write(job, Instant::now())).is_err() {
             self.metrics.queue_depth.fetch_sub(1, Ordering::Relaxed);
-            return Err(E::from(DbError::Closed));
+            return Err(E::from(DbError::Closed.into_sqlite()));
         }
-        result.await.unwrap_or_else(|_| Err(E::from(DbError::Closed)))
+        result
+            .await
+            .unwrap_or_else(|_| Err(E::from(DbError::Closed.into_sqlite())))
     }
 
     pub(super) async fn checkpoint(&self) -> Result<(), DbError> {
@@ -118,13 +120,13 @@ impl Writer {
 fn in_savepoint<T, E, F>(conn: &Connection, f: F) -> Result<T, E>
 where
     F: FnOnce(&Connection) -> Result<T, E>,
-    E: From<DbError>,
+    E: From<rusqlite::Error>,
 {
     if let Err(e) = run_cached(conn, "SAVEPOINT w") {
-        return Err(E::from(DbError::Sqlite(e)));
+        return Err(E::from(e));
     }
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)))
-        .unwrap_or_else(|p| Err(E::from(DbError::Panicked(panic_text(&p)))));
+        .unwrap_or_else(|p| Err(E::from(DbError::Panicked(panic_text(&p)).into_sqlite())));
     let end = if outcome.is_ok() {
         run_cached(conn, "RELEASE w")
     } else {
@@ -132,7 +134,7 @@ where
     };
     match end {
         Ok(()) => outcome,
-        Err(e) => Err(E::from(DbError::Sqlite(e))),
+        Err(e) => Err(E::from(e)),
     }
 }
 

@@ -19,15 +19,14 @@ use super::model::{Actor, ChangeStatus, Checks, EnrollError, Mode};
 use super::service;
 use super::shapes::{self, Version};
 use super::store;
-use crate::app::AppState;
 use crate::catalog::CatalogCache;
 use crate::catalog::service::Params;
 use crate::catalog::shapes::Ctx;
 use crate::catalog::snapshot::Catalog;
-use crate::db::DbError;
 use crate::http::error::AppError;
 use crate::http::json::ApiJson;
 use crate::http::session::CurrentUser;
+use crate::state::AppState;
 
 pub use crate::catalog::api::Cache;
 
@@ -103,9 +102,7 @@ impl Loaded {
         listing: fn(&rusqlite::Connection, i64) -> rusqlite::Result<Vec<store::Listed>>,
     ) -> Result<Loaded, AppError> {
         // One reader round trip: the catalog version check and the learner's rows.
-        let (cat, statements, rows) = cache
-            .get_with(&state.db, move |c| listing(c, user_id).map_err(DbError::from))
-            .await?;
+        let (cat, statements, rows) = cache.get_with(&state.db, move |c| listing(c, user_id)).await?;
         state.metrics.add(SQL_STATEMENTS, SQL_HELP, &[], statements + 1);
         state.metrics.inc(REQUESTS, REQUESTS_HELP, &[]);
         Ok(Loaded {

@@ -15,12 +15,11 @@ use super::model::{Actor, ChangeStatus, Mode};
 use super::service::{self, ProgramOutcome};
 use super::shapes::{self, Version};
 use super::store;
-use crate::app::AppState;
 use crate::catalog::CatalogCache;
-use crate::db::DbError;
 use crate::http::error::AppError;
 use crate::http::json::ApiJson;
 use crate::http::session::CurrentUser;
+use crate::state::AppState;
 
 /// Program-enrollment routes (merged into [`super::api::routes`], under its catalog layer).
 pub fn routes() -> Router<AppState> {
@@ -48,7 +47,7 @@ pub fn routes() -> Router<AppState> {
 async fn program_rows(state: &AppState, user: i64) -> Result<Vec<super::model::ProgramEnrollment>, AppError> {
     state
         .db
-        .read(move |c| store::programs_for_user(c, user).map_err(DbError::from))
+        .read(move |c| store::programs_for_user(c, user))
         .await
         .map_err(|e| AppError::Internal(e.into()))
 }

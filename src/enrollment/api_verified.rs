@@ -16,11 +16,11 @@ use serde_json::Value;
 use super::api::{Cache, Loaded};
 use super::program_verified::{self, MAX_PROGRAMS, Outcome, Request, VerifiedError};
 use super::shapes::Version;
-use crate::app::AppState;
 use crate::catalog::CatalogCache;
 use crate::http::error::AppError;
 use crate::http::json::ApiJson;
 use crate::http::session::CurrentUser;
+use crate::state::AppState;
 
 impl From<VerifiedError> for AppError {
     fn from(e: VerifiedError) -> Self {

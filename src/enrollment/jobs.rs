@@ -10,7 +10,6 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::model::Enrollment;
 use super::{service, store};
-use crate::app::AppState;
 use crate::clock::to_db;
 use crate::db::DbError;
 use crate::integrations::openedx::OpenEdx;
@@ -18,6 +17,7 @@ use crate::integrations::openedx::jobs::{
     CourseRunCatalog, CourseRunUpdate, GradeSink, LearnerGrade, pull_grades, sync_course_runs,
 };
 use crate::jobs::JobDef;
+use crate::state::AppState;
 
 /// A local change gets this long to reach edX through the outbox before reconciliation looks.
 pub const GRACE: Duration = Duration::minutes(5);

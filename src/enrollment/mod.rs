@@ -22,8 +22,8 @@ use std::sync::Arc;
 
 use axum::Router;
 
-use crate::app::AppState;
 use crate::catalog::CatalogCache;
+use crate::state::AppState;
 
 pub use model::{Actor, ChangeStatus, Checks, EnrollError, Enrollment, Mode, ProgramEnrollment};
 

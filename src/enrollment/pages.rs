@@ -15,13 +15,13 @@ use maud::{Markup, html};
 use super::api::{Cache, Loaded};
 use super::model::{Actor, ChangeStatus, Checks, EnrollError, Mode};
 use super::{service, shapes, store};
-use crate::app::AppState;
 use crate::catalog::shapes::fmt_time;
 use crate::db::DbError;
 use crate::http::error::AppError;
 use crate::http::layout::{self, Meta};
 use crate::http::page::PageCtx;
 use crate::http::session::SignedIn;
+use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -10,13 +10,14 @@
 //! enrollments, discount, basket, order), and the one writer thread serialises double
 //! submissions, so the second finds the enrollment and does nothing.
 
+use crate::commerce::checkout;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::model::{Actor, Checks, EnrollError, Enrollment, Mode, ProgramEnrollment};
 use super::service;
 use super::store::{self, RunFacts};
-use crate::commerce::program_discount::{self, FreeRunError};
+use crate::commerce::checkout::program_discount::FreeRunError;
 use crate::db::DbError;
 
 /// The most program ids a request may name (the original's `VPE_MAX_PROGRAMS`).
@@ -242,7 +243,7 @@ fn from_program(
     }
     let audit = pe.mode == Mode::Audit
         || !program_has_course(c, pe.program_id, run.course_id)?
-        || !crate::commerce::checkout::upgradable(req.catalog, run.id, now);
+        || !crate::commerce::checkout::service::upgradable(req.catalog, run.id, now);
     let mode = if audit { Mode::Audit } else { Mode::Verified };
     if existing
         .as_ref()
@@ -258,7 +259,15 @@ fn from_program(
         let e = service::enroll(c, now, user, run.id, Mode::Audit, checks, &Actor::user(user))?;
         return Ok(Outcome::Enrolled(e));
     }
-    program_discount::free_run_order(c, req.catalog, user, run.id, pe.program_id, req.environment, now)?;
+    checkout::program_discount::free_run_order(
+        c,
+        req.catalog,
+        user,
+        run.id,
+        pe.program_id,
+        req.environment,
+        now,
+    )?;
     let e = store::find(c, user, run.id)?
         .filter(|e| e.active && e.mode == Mode::Verified)
         .ok_or(EnrollError::EnrollmentNotFound)?;

@@ -10,10 +10,10 @@ use rusqlite::Connection;
 
 use super::model::{Actor, ChangeStatus, Checks, EnrollError, Enrollment, Mode, ProgramEnrollment};
 use super::store;
-use crate::app::AppState;
 use crate::audit;
 use crate::integrations::openedx::messages::{self as edx, CreateUser, EmailSettings, Enroll, Unenroll};
 use crate::integrations::openedx::store as edx_store;
+use crate::state::AppState;
 
 const RUN_OBJECT: &str = "course_run_enrollment";
 const PROGRAM_OBJECT: &str = "program_enrollment";

@@ -10,10 +10,10 @@ use serde_json::{Value, json};
 
 use super::model::{Actor, Mode};
 use super::{service, store};
-use crate::app::AppState;
 use crate::db::DbError;
 use crate::http::session::{Identity, Via};
 use crate::integrations::openedx::OpenEdx;
+use crate::state::AppState;
 
 /// A refusal: status and the `{"error": …}` message.
 type Fail = (StatusCode, String);
@@ -163,7 +163,6 @@ async fn certificate_inner(state: AppState, id: Identity, body: axum::body::Byte
         .db
         .write(move |c| {
             store::upsert_grade(c, user, run, g.percent, g.letter_grade.as_deref(), g.passed, now)
-                .map_err(DbError::from)
         })
         .await;
     match stored {

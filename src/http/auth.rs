@@ -8,8 +8,7 @@ use axum::http::request::Parts;
 
 use super::error::AppError;
 use super::session::{Identity, Via};
-use crate::app::AppState;
-use crate::db::DbError;
+use crate::state::AppState;
 use crate::users::api_keys::{self, ApiKey, Scope};
 use crate::users::store::User;
 
@@ -31,10 +30,7 @@ impl FromRequestParts<AppState> for ServiceKey {
         let Some(key) = presented_key(parts) else {
             return Ok(ServiceKey(None));
         };
-        let found = state
-            .db
-            .read(move |c| api_keys::authenticate(c, &key).map_err(DbError::from))
-            .await?;
+        let found = state.db.read(move |c| api_keys::authenticate(c, &key)).await?;
         match found {
             Some(k) => Ok(ServiceKey(Some(k))),
             None => Err(AppError::Unauthorized("Invalid or revoked API key.".into())),

@@ -8,8 +8,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::app::{AppState, HealthStatus};
-use crate::db::DbError;
+use crate::state::{AppState, HealthStatus};
 
 pub async fn startup(State(state): State<AppState>) -> Response {
     let m = state.db.migrations();
@@ -34,10 +33,7 @@ async fn database_check(state: &AppState) -> (HealthStatus, Value) {
     let started = Instant::now();
     let r = state
         .db
-        .read(|c| {
-            c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
-                .map_err(DbError::from)
-        })
+        .read(|c| c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)))
         .await;
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     match r {
@@ -92,11 +88,7 @@ pub async fn full(State(state): State<AppState>) -> Response {
     );
 
     let now = state.clock.now();
-    match state
-        .db
-        .read(move |c| crate::outbox::counts(c, now).map_err(DbError::from))
-        .await
-    {
+    match state.db.read(move |c| crate::outbox::counts(c, now)).await {
         Ok(counts) => {
             let s = if counts.dead > 0 {
                 HealthStatus::Degraded
@@ -142,11 +134,7 @@ pub async fn full(State(state): State<AppState>) -> Response {
 /// Prometheus text format; backlog gauges are read from the database at scrape time.
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let now = state.clock.now();
-    if let Ok(counts) = state
-        .db
-        .read(move |c| crate::outbox::counts(c, now).map_err(DbError::from))
-        .await
-    {
+    if let Ok(counts) = state.db.read(move |c| crate::outbox::counts(c, now)).await {
         state.metrics.set_gauge(
             "mitxonline_outbox_backlog",
             "Outbox messages waiting for delivery.",

@@ -8,12 +8,12 @@ use maud::{Markup, html};
 
 use super::layout::{Meta, page};
 use super::page::PageCtx;
-use crate::app::AppState;
 use crate::catalog::api::{Cache, Req};
 use crate::catalog::pages::{course_card, listed_courses, paragraphs};
 use crate::catalog::shapes::next_run;
 use crate::cms::model::{PageContent, PageType};
 use crate::http::AppError;
+use crate::state::AppState;
 
 /// Routes owned here, merged by `catalog::routes` (they need its snapshot cache).
 pub fn routes() -> Router<AppState> {

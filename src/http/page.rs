@@ -4,7 +4,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The public path prefix (`""` or `/mitxonline`), put in request extensions by the router.
 #[derive(Clone, Debug, Default)]

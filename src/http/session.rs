@@ -20,9 +20,9 @@ use super::csrf;
 use super::error::AppError;
 use super::page::{Prefix, Viewer};
 use super::scopes::Scopes;
-use crate::app::AppState;
 use crate::config::{AuthMode, Config};
 use crate::db::DbError;
+use crate::state::AppState;
 use crate::users::gateway;
 use crate::users::service;
 use crate::users::sessions::{self, Source};
@@ -328,10 +328,7 @@ async fn identify_inner(state: &AppState, mut req: Request, next: Next) -> Resul
             if header_gone {
                 // The gateway stopped vouching for this user: the session ends (RemoteUserMiddleware).
                 let id = s.id;
-                state
-                    .db
-                    .write(move |c| sessions::revoke(c, id, now).map_err(DbError::from))
-                    .await?;
+                state.db.write(move |c| sessions::revoke(c, id, now)).await?;
                 set_cookies.push(clear_session_cookie(config));
             } else {
                 user = found_user.filter(|u| u.is_active);

@@ -10,9 +10,8 @@ use serde_json::json;
 
 use super::auth::StaffAccess;
 use super::error::AppError;
-use crate::app::AppState;
-use crate::db::DbError;
 use crate::jobs::{self, JobError, Trigger};
+use crate::state::AppState;
 use crate::users::api_keys::{self, Scope};
 
 pub(super) fn routes() -> Router<AppState> {
@@ -61,10 +60,7 @@ async fn get_run(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let run = state
-        .db
-        .read(move |c| jobs::store::get(c, id).map_err(DbError::from))
-        .await?;
+    let run = state.db.read(move |c| jobs::store::get(c, id)).await?;
     run.map(|r| Json(r).into_response())
         .ok_or_else(AppError::not_found)
 }
@@ -75,10 +71,7 @@ async fn list_dead(
     id: super::session::Identity,
     State(state): State<AppState>,
 ) -> Result<Response, AppError> {
-    let mut dead = state
-        .db
-        .read(|c| crate::outbox::list_dead(c, 500).map_err(DbError::from))
-        .await?;
+    let mut dead = state.db.read(|c| crate::outbox::list_dead(c, 500)).await?;
     if super::auth::require_superuser(&id).is_err() {
         for m in &mut dead {
             m.payload = crate::mail::mask_json(&m.payload);
@@ -138,16 +131,13 @@ async fn create_api_key(
     let actor = staff.actor;
     let (row, key) = state
         .db
-        .write(move |c| api_keys::create_audited(c, &name, scope, &actor, now).map_err(DbError::from))
+        .write(move |c| api_keys::create_audited(c, &name, scope, &actor, now))
         .await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": row.id, "name": row.name, "scope": row.scope, "prefix": row.prefix, "created_on": row.created_on, "key": key }))).into_response())
 }
 
 async fn list_api_keys(_staff: StaffAccess, State(state): State<AppState>) -> Result<Response, AppError> {
-    let keys = state
-        .db
-        .read(|c| api_keys::list(c).map_err(DbError::from))
-        .await?;
+    let keys = state.db.read(api_keys::list).await?;
     Ok(Json(keys).into_response())
 }
 
@@ -160,7 +150,7 @@ async fn revoke_api_key(
     let actor = staff.actor;
     let ok = state
         .db
-        .write(move |c| api_keys::revoke_audited(c, id, &actor, now).map_err(DbError::from))
+        .write(move |c| api_keys::revoke_audited(c, id, &actor, now))
         .await?;
     if ok {
         Ok(StatusCode::NO_CONTENT.into_response())

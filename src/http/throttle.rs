@@ -10,9 +10,9 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::error::AppError;
-use crate::app::AppState;
 use crate::clock::{from_db, to_db};
 use crate::db::DbError;
+use crate::state::AppState;
 
 /// One limit: at most `max` events of `bucket` for `key` within `window`.
 #[derive(Debug, Clone)]

@@ -1,7 +1,6 @@
 //! The foundation's own housekeeping jobs.
 
 use super::{JobDef, store};
-use crate::db::DbError;
 
 /// How long finished job runs are kept.
 const JOB_RUN_RETENTION_DAYS: i64 = 90;
@@ -16,10 +15,7 @@ pub(super) fn jobs() -> Vec<JobDef> {
             "Deletes finished job runs older than 90 days.",
             |state| async move {
                 let before = state.clock.now() - chrono::Duration::days(JOB_RUN_RETENTION_DAYS);
-                let n = state
-                    .db
-                    .write(move |c| store::prune(c, before).map_err(DbError::from))
-                    .await?;
+                let n = state.db.write(move |c| store::prune(c, before)).await?;
                 Ok(format!("deleted {n} job runs"))
             },
         ),
@@ -31,7 +27,7 @@ pub(super) fn jobs() -> Vec<JobDef> {
                 let before = state.clock.now() - chrono::Duration::days(DELIVERED_OUTBOX_RETENTION_DAYS);
                 let n = state
                     .db
-                    .write(move |c| crate::outbox::purge_delivered(c, before).map_err(DbError::from))
+                    .write(move |c| crate::outbox::purge_delivered(c, before))
                     .await?;
                 Ok(format!("deleted {n} delivered messages"))
             },

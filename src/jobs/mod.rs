@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
-use crate::app::AppState;
 use crate::db::DbError;
 use crate::outbox::BoxFutureStatic;
+use crate::state::AppState;
 
 pub use scheduler::Scheduler;
 
@@ -79,6 +79,12 @@ pub enum JobError {
     Unknown(String),
     #[error(transparent)]
     Db(#[from] DbError),
+}
+
+impl From<rusqlite::Error> for JobError {
+    fn from(e: rusqlite::Error) -> Self {
+        JobError::Db(e.into())
+    }
 }
 
 /// Every job of this process and which are running now.
@@ -148,7 +154,7 @@ async fn record_queued(state: &AppState, name: &str, trigger: Trigger) -> Result
     let now = state.clock.now();
     let id = state
         .db
-        .write(move |c| store::insert(c, job.name, trigger, "queued", now).map_err(DbError::from))
+        .write(move |c| store::insert(c, job.name, trigger, "queued", now))
         .await?;
     Ok((job, id))
 }
@@ -175,10 +181,7 @@ async fn execute(state: &AppState, job: JobDef, id: i64) -> Result<RunOutcome, J
         )
     } else {
         let now = state.clock.now();
-        state
-            .db
-            .write(move |c| store::mark_started(c, id, now).map_err(DbError::from))
-            .await?;
+        state.db.write(move |c| store::mark_started(c, id, now)).await?;
         let span = tracing::info_span!("job", job.name = job.name, job.run_id = id);
         let result = {
             let _e = span.enter();
@@ -218,7 +221,7 @@ async fn execute(state: &AppState, job: JobDef, id: i64) -> Result<RunOutcome, J
     let d = detail.clone();
     state
         .db
-        .write(move |c| store::mark_finished(c, id, status, &d, now).map_err(DbError::from))
+        .write(move |c| store::mark_finished(c, id, status, &d, now))
         .await?;
     Ok(RunOutcome {
         run_id: id,

@@ -3,7 +3,7 @@
 use tokio_cron_scheduler::{Job, JobScheduler};
 
 use super::{Trigger, run_now};
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The running scheduler; dropped or [`Scheduler::stop`]ped at shutdown.
 pub struct Scheduler {

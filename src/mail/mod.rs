@@ -12,10 +12,10 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
 use crate::clock::{Clock, to_db};
-use crate::db::{Db, DbError};
+use crate::db::Db;
 use crate::outbox::{BoxFuture, Deliverer, Delivery, Message, NewMessage};
+use crate::state::AppState;
 
 pub use pages::routes;
 
@@ -147,7 +147,6 @@ impl Deliverer for MailDeliverer {
                                  VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (outbox_key) DO NOTHING",
                                 params![key, email.to, email.subject, email.body, to_db(now)],
                             )
-                            .map_err(DbError::from)
                         })
                         .await;
                     match stored {

@@ -7,12 +7,11 @@ use axum::routing::get;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use crate::app::AppState;
-use crate::db::DbError;
 use crate::http::auth::{StaffAccess, require_superuser};
 use crate::http::layout::{Meta, page};
 use crate::http::session::Identity;
 use crate::http::{AppError, PageCtx};
+use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/staff/mail/", get(mailbox))
@@ -34,7 +33,7 @@ async fn mailbox(
     let to2 = to.clone();
     let mails = state
         .db
-        .read(move |c| super::sandbox(c, to2.as_deref(), 200).map_err(DbError::from))
+        .read(move |c| super::sandbox(c, to2.as_deref(), 200))
         .await?;
     let sandboxed = state.config.smtp_url.is_none();
     // Emailed links sign their holder in (reset, verification): superusers only.

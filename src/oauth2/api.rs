@@ -16,10 +16,10 @@ use serde_json::{Value, json};
 use super::keys::{self, IdClaims};
 use super::service::{self, ClientCredentials, Granted, OAuthError};
 use super::store;
-use crate::app::AppState;
 use crate::http::AppError;
 use crate::http::scopes::{OidcUserinfo, Scoped};
 use crate::http::session::CurrentUser;
+use crate::state::AppState;
 use crate::users::store as users;
 
 fn oauth_error(e: OAuthError, basic: bool) -> Response {
@@ -187,7 +187,7 @@ async fn id_token(state: &AppState, g: &Granted) -> Result<String, OAuthError> {
     let uid = g.user_id;
     let user = state
         .db
-        .read(move |c| users::find_by_id(c, uid).map_err(crate::db::DbError::from))
+        .read(move |c| users::find_by_id(c, uid))
         .await?
         .ok_or_else(|| OAuthError::new("invalid_grant", "The account no longer exists."))?;
     let now = state.clock.now().timestamp();

@@ -7,10 +7,10 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use super::{service, store};
-use crate::app::AppState;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::DbError;
+use crate::state::AppState;
 
 #[derive(Subcommand, Debug)]
 pub enum Oauth2Command {
@@ -89,10 +89,7 @@ pub async fn command(command: Oauth2Command, config: Config) -> anyhow::Result<E
             Ok(ExitCode::SUCCESS)
         }
         AppCommand::List => {
-            let apps = state
-                .db
-                .read(|c| store::list_apps(c).map_err(DbError::from))
-                .await?;
+            let apps = state.db.read(store::list_apps).await?;
             for a in apps {
                 println!(
                     "{:>4}  {:<24} {}  {}{}",

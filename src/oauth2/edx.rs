@@ -16,12 +16,12 @@ use reqwest::header;
 use rusqlite::Connection;
 
 use super::store;
-use crate::app::AppState;
 use crate::clock::Clock;
 use crate::db::{Db, DbError};
 use crate::http::session::SESSION_COOKIE;
 use crate::integrations::openedx::client::EdxError;
 use crate::integrations::openedx::service::LoginTokenIssuer;
+use crate::state::AppState;
 use crate::users::sessions::{self, Source};
 
 /// Our application edX logs in with (`OPENEDX_OAUTH_APP_NAME`).
@@ -171,7 +171,7 @@ impl EdxBrowser {
         let now = self.clock.now();
         let token = self
             .db
-            .write(move |c| sessions::create(c, user_id, Source::Local, now).map_err(DbError::from))
+            .write(move |c| sessions::create(c, user_id, Source::Local, now))
             .await?;
         let mut jar: Jar = vec![(host_key(&self.our_url), SESSION_COOKIE.to_owned(), token.clone())];
         let result = async {

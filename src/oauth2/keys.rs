@@ -9,8 +9,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::store::{self, KeyRow};
-use crate::app::AppState;
 use crate::db::DbError;
+use crate::state::AppState;
 
 /// One DER element: (tag, contents, rest).
 fn der_element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
@@ -88,11 +88,7 @@ pub fn generate() -> anyhow::Result<KeyRow> {
 
 /// The signing key, generated and stored on first use.
 pub async fn ensure(state: &AppState) -> anyhow::Result<KeyRow> {
-    if let Some(k) = state
-        .db
-        .read(|c| store::current_key(c).map_err(DbError::from))
-        .await?
-    {
+    if let Some(k) = state.db.read(store::current_key).await? {
         return Ok(k);
     }
     let fresh = tokio::task::spawn_blocking(generate).await??;

@@ -19,7 +19,7 @@ pub mod store;
 
 use axum::Router;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -38,7 +38,7 @@ pub fn register(state: &AppState) {
             let now = state.clock.now();
             let n = state
                 .db
-                .write(move |c| store::clear_expired(c, now).map_err(crate::db::DbError::from))
+                .write(move |c| store::clear_expired(c, now))
                 .await?;
             Ok(format!("deleted {n} rows"))
         },

@@ -12,11 +12,10 @@ use maud::{Markup, html};
 
 use super::service::{self, OAuthError};
 use super::store::{self, Application};
-use crate::app::AppState;
-use crate::db::DbError;
 use crate::http::layout::{Meta, page};
 use crate::http::session::SignedIn;
 use crate::http::{AppError, PageCtx};
+use crate::state::AppState;
 use crate::users::store::User;
 
 /// A checked authorization request.
@@ -76,7 +75,7 @@ async fn check(state: &AppState, q: &BTreeMap<String, String>) -> Result<Request
     };
     let app = state
         .db
-        .read(move |c| store::find_app(c, &client_id).map_err(DbError::from))
+        .read(move |c| store::find_app(c, &client_id))
         .await
         .map_err(|e| Refusal::Page(AppError::from(e)))?
         .ok_or_else(|| Refusal::Page(AppError::field("client_id", "Unknown client_id.")))?;
@@ -167,7 +166,6 @@ async fn issue_code(state: &AppState, r: Request, user: &User) -> Result<Respons
                 service::CODE_TTL,
                 now,
             )
-            .map_err(DbError::from)
         })
         .await?;
     let mut pairs = vec![("code", code.as_str())];

@@ -12,12 +12,12 @@ use serde_json::json;
 
 use super::service;
 use super::store::{self, Application};
-use crate::app::AppState;
 use crate::db::DbError;
 use crate::http::auth::{StaffAccess, require_superuser};
 use crate::http::layout::{Meta, page};
 use crate::http::session::Identity;
 use crate::http::{AppError, PageCtx};
+use crate::state::AppState;
 
 type Errors = BTreeMap<String, Vec<String>>;
 
@@ -84,10 +84,7 @@ fn view(
 }
 
 async fn apps(state: &AppState) -> Result<Vec<Application>, AppError> {
-    Ok(state
-        .db
-        .read(|c| store::list_apps(c).map_err(DbError::from))
-        .await?)
+    Ok(state.db.read(store::list_apps).await?)
 }
 
 async fn list(_staff: StaffAccess, ctx: PageCtx, State(state): State<AppState>) -> Result<Markup, AppError> {

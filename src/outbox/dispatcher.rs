@@ -187,10 +187,7 @@ impl Dispatcher {
     pub async fn round_once(&self) -> Result<DrainReport, DbError> {
         let _round = self.round.lock().await;
         let now = self.clock.now();
-        let due = self
-            .db
-            .read(move |c| store::due(c, now, BATCH).map_err(DbError::from))
-            .await?;
+        let due = self.db.read(move |c| store::due(c, now, BATCH)).await?;
         let mut by_dest: BTreeMap<String, Vec<Message>> = BTreeMap::new();
         for m in due {
             by_dest.entry(m.destination.clone()).or_default().push(m);
@@ -279,9 +276,7 @@ impl Dispatcher {
         );
         match outcome {
             Delivery::Delivered => {
-                self.db
-                    .write(move |c| store::mark_delivered(c, id, now).map_err(DbError::from))
-                    .await?;
+                self.db.write(move |c| store::mark_delivered(c, id, now)).await?;
                 report.delivered += 1;
             }
             Delivery::Transient { error, retry_after } => {
@@ -330,10 +325,9 @@ impl Dispatcher {
             report.retried += 1;
         }
         self.db
-            .write(move |c| {
-                store::mark_failed(c, id, &error, permanent, retry_at, dead).map_err(DbError::from)
-            })
+            .write(move |c| store::mark_failed(c, id, &error, permanent, retry_at, dead))
             .await
+            .map_err(DbError::from)
     }
 
     /// Exponential backoff with "equal jitter": half the step fixed, half random.

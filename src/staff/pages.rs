@@ -5,12 +5,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 
 use super::service;
-use crate::app::AppState;
 use crate::db::DbError;
 use crate::http::auth::StaffAccess;
 use crate::http::layout::{Meta, page};
 use crate::http::{AppError, PageCtx};
 use crate::jobs::{self, Trigger};
+use crate::state::AppState;
 
 /// Every staff console page: (path, title, what it is for). The staff home lists them all.
 pub const CONSOLES: &[(&str, &str, &str)] = &[
@@ -175,7 +175,7 @@ pub(super) async fn job_runs(
     let job = state.jobs.get(&name).ok_or_else(AppError::not_found)?;
     let runs = state
         .db
-        .read(move |c| jobs::store::recent(c, Some(job.name), 100).map_err(DbError::from))
+        .read(move |c| jobs::store::recent(c, Some(job.name), 100))
         .await?;
     Ok(staff_page(
         &ctx,

@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use crate::app::AppState;
 use crate::db::DbError;
 use crate::jobs::store::{self as runs, JobRun};
+use crate::state::AppState;
 
 /// One job as the console shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -17,10 +17,7 @@ pub struct JobOverview {
 }
 
 pub async fn jobs_overview(state: &AppState) -> Result<Vec<JobOverview>, DbError> {
-    let last = state
-        .db
-        .read(|c| runs::last_runs(c).map_err(DbError::from))
-        .await?;
+    let last = state.db.read(runs::last_runs).await?;
     Ok(state
         .jobs
         .list()

@@ -12,7 +12,6 @@ use serde_json::{Value, json};
 
 use super::profile_service::{self as profile, FullUser};
 use super::{profiles, store};
-use crate::app::AppState;
 use crate::db::DbError;
 use crate::http::AppError;
 use crate::http::auth::StaffAccess;
@@ -20,6 +19,7 @@ use crate::http::cookies::Cookie;
 use crate::http::json::ApiJson;
 use crate::http::scopes::{ReadUser, Scoped};
 use crate::http::session::{CurrentUser, Identity, MaybeUser};
+use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -167,7 +167,7 @@ async fn public_user(
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
     let found = state
         .db
-        .read(move |c| store::find_by_id(c, id).map_err(DbError::from))
+        .read(move |c| store::find_by_id(c, id))
         .await?
         .ok_or_else(AppError::not_found)?;
     if found.id != u.id {

@@ -13,10 +13,10 @@ use chrono::Duration;
 use super::service::{queue_verification, verify_password};
 use super::sessions::{self, Source};
 use super::store::{self, User};
-use crate::app::AppState;
 use crate::db::DbError;
 use crate::http::AppError;
 use crate::http::throttle::{self, Limit};
+use crate::state::AppState;
 
 /// Failed logins tolerated per (account, client address) within [`THROTTLE_WINDOW`].
 pub const ACCOUNT_CLIENT_FAILURE_LIMIT: i64 = 5;

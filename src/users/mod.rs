@@ -30,7 +30,7 @@ pub mod store;
 
 use axum::Router;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Every identity route: APIs, sign-in pages, profile pages.
 pub fn routes() -> Router<AppState> {
@@ -54,10 +54,7 @@ pub fn register(state: &AppState) {
         "Deletes expired or revoked sessions and tokens, used email links, old login failures.",
         |state| async move {
             let now = state.clock.now();
-            let n = state
-                .db
-                .write(move |c| sessions::prune(c, now).map_err(crate::db::DbError::from))
-                .await?;
+            let n = state.db.write(move |c| sessions::prune(c, now)).await?;
             Ok(format!("deleted {n} rows"))
         },
     ));

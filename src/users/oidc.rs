@@ -14,10 +14,10 @@ use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 
 use super::gateway::Userinfo;
-use crate::app::AppState;
 use crate::clock::{from_db, to_db};
 use crate::config::OidcConfig;
 use crate::db::DbError;
+use crate::state::AppState;
 
 /// How long a started login may take.
 const LOGIN_TTL: chrono::Duration = chrono::Duration::minutes(10);
@@ -38,6 +38,12 @@ pub enum OidcError {
     Token(String),
     #[error(transparent)]
     Db(#[from] DbError),
+}
+
+impl From<rusqlite::Error> for OidcError {
+    fn from(e: rusqlite::Error) -> Self {
+        OidcError::Db(e.into())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -137,7 +143,6 @@ pub async fn start(state: &AppState, next: &str) -> Result<Started, OidcError> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![s2, n2, v2, next, to_db(now), b2],
             )
-            .map_err(DbError::from)
         })
         .await?;
     let mut url =

@@ -15,10 +15,10 @@ use super::forms::{csrf_input, input, other_errors, safe_next};
 use super::model::FieldErrors;
 use super::pages_profile::shell;
 use super::service;
-use crate::app::AppState;
 use crate::config::AuthMode;
 use crate::http::session::{Identity, SignedIn};
 use crate::http::{AppError, PageCtx};
+use crate::state::AppState;
 
 type Params = BTreeMap<String, String>;
 

@@ -16,11 +16,11 @@ use super::forms::{csrf_input, input, other_errors, safe_next};
 use super::model::FieldErrors;
 use super::profile_service;
 use super::service::{self, LoginError};
-use crate::app::AppState;
 use crate::config::AuthMode;
 use crate::http::layout::{Meta, page};
 use crate::http::session::{Identity, clear_session_cookie, session_cookie};
 use crate::http::{AppError, PageCtx};
+use crate::state::AppState;
 
 type Params = BTreeMap<String, String>;
 

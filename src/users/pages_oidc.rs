@@ -14,12 +14,12 @@ use super::oidc::{self, OidcError};
 use super::pages_auth::after_login;
 use super::service;
 use super::sessions::Source;
-use crate::app::AppState;
 use crate::config::AuthMode;
 use crate::http::cookies::Cookie;
 use crate::http::layout::{Meta, page};
 use crate::http::session::session_cookie;
 use crate::http::{AppError, PageCtx};
+use crate::state::AppState;
 
 type Params = BTreeMap<String, String>;
 

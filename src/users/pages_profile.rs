@@ -16,10 +16,10 @@ use super::forms::{csrf_input, input, other_errors, safe_next, select};
 use super::geo;
 use super::model::{self, FieldErrors};
 use super::profile_service::{self as profile, FullUser};
-use crate::app::AppState;
 use crate::http::layout::{Meta, page};
 use crate::http::session::SignedIn;
 use crate::http::{AppError, PageCtx};
+use crate::state::AppState;
 
 type Params = BTreeMap<String, String>;
 

@@ -16,12 +16,12 @@ use serde_json::json;
 use super::forms::csrf_input;
 use super::sessions;
 use super::store::{self, Roles, User};
-use crate::app::AppState;
 use crate::db::DbError;
 use crate::http::auth::{StaffAccess, SuperuserAccess, require_superuser};
 use crate::http::layout::{Meta, page};
 use crate::http::session::Identity;
 use crate::http::{AppError, PageCtx};
+use crate::state::AppState;
 
 type Params = BTreeMap<String, String>;
 
@@ -95,10 +95,7 @@ async fn list(
 ) -> Result<Markup, AppError> {
     let term = q.get("q").map_or("", |s| s.trim()).to_owned();
     let t2 = term.clone();
-    let (users, total) = state
-        .db
-        .read(move |c| store::search(c, &t2, 50, 0).map_err(DbError::from))
-        .await?;
+    let (users, total) = state.db.read(move |c| store::search(c, &t2, 50, 0)).await?;
     let can_edit = require_superuser(&me).is_ok();
     Ok(view(&ctx, &users, total, &term, can_edit))
 }

@@ -14,12 +14,11 @@ use maud::{Markup, html};
 use super::api_keys::{self, ApiKey, Scope};
 use super::forms::{csrf_input, input};
 use super::model::FieldErrors;
-use crate::app::AppState;
-use crate::db::DbError;
 use crate::http::auth::{StaffAccess, require_superuser};
 use crate::http::layout::{Meta, page};
 use crate::http::session::Identity;
 use crate::http::{AppError, PageCtx};
+use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -88,10 +87,7 @@ fn view(ctx: &PageCtx, keys: &[ApiKey], created: Option<(&ApiKey, &str)>, errors
 }
 
 async fn all(state: &AppState) -> Result<Vec<ApiKey>, AppError> {
-    Ok(state
-        .db
-        .read(|c| api_keys::list(c).map_err(DbError::from))
-        .await?)
+    Ok(state.db.read(api_keys::list).await?)
 }
 
 async fn list(_staff: StaffAccess, ctx: PageCtx, State(state): State<AppState>) -> Result<Markup, AppError> {
@@ -131,7 +127,7 @@ async fn create(
     let actor = staff.actor;
     let (row, key) = state
         .db
-        .write(move |c| api_keys::create_audited(c, &name, scope, &actor, now).map_err(DbError::from))
+        .write(move |c| api_keys::create_audited(c, &name, scope, &actor, now))
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -151,7 +147,7 @@ async fn revoke(
     let actor = staff.actor;
     let done = state
         .db
-        .write(move |c| api_keys::revoke_audited(c, id, &actor, now).map_err(DbError::from))
+        .write(move |c| api_keys::revoke_audited(c, id, &actor, now))
         .await?;
     if !done {
         return Err(AppError::NotFound(format!("No active API key with id {id}.")));

@@ -17,12 +17,12 @@ use super::forms::{csrf_input, input, other_errors};
 use super::model::FieldErrors;
 use super::sessions::{self, AccessTokenRow};
 use super::store;
-use crate::app::AppState;
 use crate::db::DbError;
 use crate::http::auth::{StaffAccess, SuperuserAccess, require_superuser};
 use crate::http::layout::{Meta, page};
 use crate::http::session::Identity;
 use crate::http::{AppError, PageCtx};
+use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -99,10 +99,7 @@ fn view(
 }
 
 async fn rows(state: &AppState) -> Result<Vec<AccessTokenRow>, AppError> {
-    Ok(state
-        .db
-        .read(|c| sessions::list_access_tokens(c).map_err(DbError::from))
-        .await?)
+    Ok(state.db.read(sessions::list_access_tokens).await?)
 }
 
 async fn list(

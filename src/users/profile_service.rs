@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 use super::model::{self, Errors, FieldErrors, LegalAddress, UserProfile};
 use super::store::{self, User};
 use super::{profiles, rules};
-use crate::app::AppState;
 use crate::db::DbError;
 use crate::http::AppError;
+use crate::state::AppState;
 
 /// A user with their address and profile.
 #[derive(Debug, Clone)]
@@ -22,10 +22,7 @@ pub struct FullUser {
 }
 
 pub async fn load(state: &AppState, user_id: i64) -> Result<Option<FullUser>, AppError> {
-    Ok(state
-        .db
-        .read(move |c| load_with(c, user_id).map_err(DbError::from))
-        .await?)
+    Ok(state.db.read(move |c| load_with(c, user_id)).await?)
 }
 
 fn load_with(c: &rusqlite::Connection, user_id: i64) -> rusqlite::Result<Option<FullUser>> {

@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 
 use super::scim::{self, BULK_RESPONSE_SCHEMA, LIST_SCHEMA, ScimError};
 use super::{profiles, store};
-use crate::app::AppState;
 use crate::http::session::{Identity, Via};
+use crate::state::AppState;
 
 const MAX_BULK_OPERATIONS: usize = 1000;
 
@@ -76,10 +76,7 @@ fn location(state: &AppState, id: i64) -> String {
 
 async fn resource_of(state: &AppState, u: store::User) -> Result<Value, ScimError> {
     let id = u.id;
-    let a = state
-        .db
-        .read(move |c| profiles::address(c, id).map_err(crate::db::DbError::from))
-        .await?;
+    let a = state.db.read(move |c| profiles::address(c, id)).await?;
     Ok(scim::resource(&u, a.as_ref(), &location(state, id)))
 }
 
@@ -166,7 +163,7 @@ async fn one(State(state): State<AppState>, id: Identity, Path(raw): Path<String
         let uid = user_id(&raw)?;
         let u = state
             .db
-            .read(move |c| store::find_by_id(c, uid).map_err(crate::db::DbError::from))
+            .read(move |c| store::find_by_id(c, uid))
             .await?
             .ok_or_else(ScimError::not_found)?;
         Ok::<_, ScimError>(scim_json(StatusCode::OK, resource_of(&state, u).await?))

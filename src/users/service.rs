@@ -11,19 +11,16 @@ use super::rules;
 use super::sessions::{self, Purpose, Source};
 use super::store::{self, NewUser, User};
 use super::{gateway::Userinfo, password, profiles};
-use crate::app::AppState;
 use crate::db::DbError;
 use crate::http::AppError;
 use crate::http::throttle::{self, Limit};
 use crate::mail::{self, Email};
+use crate::state::AppState;
 
 pub use super::login::{LoginError, log_in};
 
 pub async fn load_user(state: &AppState, id: i64) -> Result<Option<User>, AppError> {
-    let u = state
-        .db
-        .read(move |c| store::find_by_id(c, id).map_err(DbError::from))
-        .await?;
+    let u = state.db.read(move |c| store::find_by_id(c, id)).await?;
     Ok(u.filter(|u| u.is_active))
 }
 
@@ -200,7 +197,7 @@ pub(super) async fn queue_verification(state: &AppState, user: &User) -> Result<
         .db
         .write(move |c| {
             let token = sessions::issue_token(c, uid, Purpose::Verify, None, now)?;
-            mail::queue(c, now, &verification_email(to, &base, &token)).map_err(DbError::from)
+            mail::queue(c, now, &verification_email(to, &base, &token))
         })
         .await?;
     state.outbox.wake();
@@ -319,7 +316,7 @@ pub async fn log_out(state: &AppState, session_id: i64) -> Result<(), AppError> 
     let now = state.clock.now();
     state
         .db
-        .write(move |c| sessions::revoke(c, session_id, now).map_err(DbError::from))
+        .write(move |c| sessions::revoke(c, session_id, now))
         .await?;
     Ok(())
 }
@@ -363,7 +360,7 @@ pub async fn email_token_valid(state: &AppState, token: &str, purpose: Purpose) 
     let token = token.to_owned();
     Ok(state
         .db
-        .read(move |c| sessions::peek_token(c, &token, purpose, now).map_err(DbError::from))
+        .read(move |c| sessions::peek_token(c, &token, purpose, now))
         .await?
         .is_some())
 }
@@ -398,10 +395,7 @@ pub async fn change_password(
     new: &str,
 ) -> Result<(), AppError> {
     let uid = user.id;
-    let stored = state
-        .db
-        .read(move |c| store::password_hash(c, uid).map_err(DbError::from))
-        .await?;
+    let stored = state.db.read(move |c| store::password_hash(c, uid)).await?;
     if !verify_password(current.to_owned(), stored).await {
         return Err(AppError::field(
             "current_password",
@@ -415,7 +409,7 @@ pub async fn change_password(
         .db
         .write(move |c| {
             store::set_password_hash(c, uid, &hash, now)?;
-            sessions::revoke_all(c, uid, keep_session, now).map_err(DbError::from)
+            sessions::revoke_all(c, uid, keep_session, now)
         })
         .await?;
     Ok(())
@@ -447,10 +441,7 @@ pub async fn request_email_change(
         ));
     }
     let uid = user.id;
-    let stored = state
-        .db
-        .read(move |c| store::password_hash(c, uid).map_err(DbError::from))
-        .await?;
+    let stored = state.db.read(move |c| store::password_hash(c, uid)).await?;
     if !verify_password(pw.to_owned(), stored).await {
         return Err(AppError::field("password", "Invalid Password"));
     }

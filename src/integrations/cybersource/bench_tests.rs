@@ -8,8 +8,8 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::*;
-use crate::commerce::discounts::{DiscountType, line_price};
-
+use crate::commerce::discounts::rules::DiscountType;
+use crate::commerce::discounts::rules::line_price;
 fn per_second(label: &str, n: u32, f: impl Fn(u32)) {
     let start = Instant::now();
     for i in 0..n {

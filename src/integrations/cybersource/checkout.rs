@@ -11,8 +11,7 @@ use uuid::Uuid;
 
 use super::Credentials;
 use super::signing::{python_decimal_str, sign_fields};
-use crate::commerce::discounts::round_cents;
-
+use crate::money::round_cents;
 /// `signed_date_time` format (UTC, seconds, `Z`).
 pub const SIGNED_DATE_TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%SZ";
 

@@ -31,8 +31,8 @@ use sha2::{Digest as _, Sha256};
 use url::Url;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::config::{Config, Secret};
+use crate::state::AppState;
 
 pub use callback::{
     CallbackForm, Decision, OrderOutcome, ProcessorResponse, VerifyError, order_id_from_reference,

@@ -11,11 +11,11 @@ use serde_json::{Value, json};
 use super::sandbox::store as sandbox;
 use super::service;
 use super::store;
-use crate::app::AppState;
 use crate::db::DbError;
 use crate::http::AppError;
 use crate::http::auth::StaffAccess;
 use crate::http::json::ApiJson;
+use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -30,10 +30,7 @@ async fn user_state(
     _staff: StaffAccess,
     Path(user_id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
-    let row = state
-        .db
-        .read(move |c| store::find_by_user(c, user_id).map_err(DbError::from))
-        .await?;
+    let row = state.db.read(move |c| store::find_by_user(c, user_id)).await?;
     let row = row.ok_or_else(AppError::not_found)?;
     Ok(Json(service::describe(&row)))
 }
@@ -50,10 +47,7 @@ async fn sandbox_snapshot(
     _staff: StaffAccess,
 ) -> Result<Json<Value>, AppError> {
     require_sandbox(&state)?;
-    let v = state
-        .db
-        .read(|c| sandbox::snapshot(c).map_err(DbError::from))
-        .await?;
+    let v = state.db.read(sandbox::snapshot).await?;
     Ok(Json(v))
 }
 

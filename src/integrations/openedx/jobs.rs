@@ -14,9 +14,9 @@ use super::messages::{CreateUser, enqueue_create_auth_token, enqueue_create_user
 use super::model::{CourseDetail, CurrentGrade};
 use super::service::OpenEdx;
 use super::store;
-use crate::app::AppState;
 use crate::db::DbError;
 use crate::jobs::JobDef;
+use crate::state::AppState;
 
 /// Users looked at per repair run.
 const REPAIR_BATCH: usize = 500;

@@ -22,7 +22,6 @@ use super::client::EdxError;
 use super::model::{EdxProfile, EnrollmentMode};
 use super::service::{CreateUserOutcome, OpenEdx};
 use crate::clock::Clock;
-use crate::db::DbError;
 use crate::outbox::{self, BoxFuture, Deliverer, Delivery, Message, NewMessage};
 
 pub const DESTINATION: &str = "openedx";
@@ -193,7 +192,6 @@ impl OpenEdxDeliverer {
                             },
                             &format!("{user_id}:auto"),
                         )
-                        .map_err(DbError::from)
                     })
                     .await;
                 if let Err(e) = queued {

@@ -36,7 +36,7 @@ use std::sync::Arc;
 
 use axum::Router;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 pub use client::{EdxError, OpenEdxClient};
 pub use messages::DESTINATION;

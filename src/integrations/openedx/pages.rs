@@ -9,11 +9,10 @@ use maud::{Markup, html};
 use serde_json::Value;
 
 use super::sandbox::store as sandbox;
-use crate::app::AppState;
-use crate::db::DbError;
 use crate::http::auth::StaffAccess;
 use crate::http::layout::{Meta, page};
 use crate::http::{AppError, PageCtx};
+use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/staff/openedx/sandbox/", get(sandbox_page))
@@ -54,10 +53,7 @@ async fn sandbox_page(
     if state.config.openedx.is_some() {
         return Err(AppError::not_found());
     }
-    let snap = state
-        .db
-        .read(|c| sandbox::snapshot(c).map_err(DbError::from))
-        .await?;
+    let snap = state.db.read(sandbox::snapshot).await?;
     let list = |k: &str| snap[k].as_array().cloned().unwrap_or_default();
     let content = html! {
         section class="container" {

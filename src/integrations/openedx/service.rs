@@ -17,9 +17,9 @@ use super::client::{
 use super::model::{AUTH_COMPLETE_PATH, EdxEnrollment, EdxProfile, EnrollmentMode, RegistrationForm};
 use super::transport::Transport;
 use super::{sandbox, store, username};
-use crate::app::AppState;
 use crate::clock::Clock;
-use crate::db::{Db, DbError};
+use crate::db::Db;
+use crate::state::AppState;
 use crate::users::store as users;
 
 /// Registration attempts per delivery (the original's cap).
@@ -191,7 +191,7 @@ impl OpenEdx {
             if reply.status == 200 {
                 let now = self.clock.now();
                 self.db
-                    .write(move |c| store::mark_synced(c, user_id, now).map_err(DbError::from))
+                    .write(move |c| store::mark_synced(c, user_id, now))
                     .await?;
                 return Ok(CreateUserOutcome::Synced(current));
             }
@@ -225,7 +225,7 @@ impl OpenEdx {
             let data = reply.body.clone();
             let now = self.clock.now();
             self.db
-                .write(move |c| store::set_sync_error(c, user_id, &data, now).map_err(DbError::from))
+                .write(move |c| store::set_sync_error(c, user_id, &data, now))
                 .await?;
             return Ok(CreateUserOutcome::Rejected(reply.body));
         }
@@ -296,7 +296,7 @@ impl OpenEdx {
                 Err(e) if is_invalid_grant(&e) => {
                     let now = self.clock.now();
                     self.db
-                        .write(move |c| store::clear_tokens(c, user_id, now).map_err(DbError::from))
+                        .write(move |c| store::clear_tokens(c, user_id, now))
                         .await?;
                 }
                 Err(e) => return Err(e),
@@ -334,10 +334,7 @@ impl OpenEdx {
         let expires = now + chrono::Duration::seconds(t.expires_in - TOKEN_EXPIRY_MARGIN_SECS);
         let access = t.access_token.clone();
         self.db
-            .write(move |c| {
-                store::save_tokens(c, user_id, &t.access_token, &t.refresh_token, expires, now)
-                    .map_err(DbError::from)
-            })
+            .write(move |c| store::save_tokens(c, user_id, &t.access_token, &t.refresh_token, expires, now))
             .await?;
         Ok(access)
     }
@@ -418,10 +415,7 @@ impl OpenEdx {
         let now = self.clock.now();
         let course = course_id.to_owned();
         self.db
-            .write(move |c| {
-                store::record_enrollment(c, user_id, &course, mode.as_deref(), active, now)
-                    .map_err(DbError::from)
-            })
+            .write(move |c| store::record_enrollment(c, user_id, &course, mode.as_deref(), active, now))
             .await?;
         Ok(())
     }

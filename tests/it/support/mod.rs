@@ -1,21 +1,28 @@
 //! Shared test harness: [`TestApp`] (the app in-process), [`fake::FakeServer`] (a scripted
-//! partner service), [`process::Process`] (the real binary, for kill -9 tests).
+//! partner service), [`process::Process`] (the real binary, for kill -9 tests), and the
+//! builders shared by the areas' tests (`catalog`, `commerce`, `enrollment`, `identity`,
+//! `program_flow`).
 
 #![allow(dead_code, reason = "each test module uses a different part of the harness")]
 
 pub mod browser;
+pub mod catalog;
+pub mod commerce;
+pub mod enrollment;
 pub mod fake;
+pub mod identity;
 pub mod process;
+pub mod program_flow;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use mitxonline::app::{self, AppState, Running, StartOptions};
 use mitxonline::clock::Clock;
 use mitxonline::config::Config;
-use mitxonline::db::DbError;
 use mitxonline::jobs::{self, RunOutcome, Trigger};
 use mitxonline::outbox::DrainReport;
+use mitxonline::serve::{self, Running, StartOptions};
+use mitxonline::state::AppState;
 use mitxonline::users::api_keys::{self, Scope};
 
 /// A running app with its own temporary data directory.
@@ -80,7 +87,7 @@ impl TestAppBuilder {
         vars.entry("MITXONLINE_DB_READERS".into())
             .or_insert_with(|| "2".into());
         let config = Config::from_vars(&vars).expect("valid test configuration");
-        let running = app::start(
+        let running = serve::start(
             config,
             StartOptions {
                 demo: self.demo,
@@ -174,7 +181,7 @@ impl TestApp {
         let (_, key) = self
             .state
             .db
-            .write(move |c| api_keys::create(c, "test", scope, now).map_err(DbError::from))
+            .write(move |c| api_keys::create(c, "test", scope, now))
             .await
             .expect("create key");
         key
@@ -184,7 +191,7 @@ impl TestApp {
     pub async fn scalar_i64(&self, sql: &'static str) -> i64 {
         self.state
             .db
-            .read(move |c| c.query_row(sql, [], |r| r.get(0)).map_err(DbError::from))
+            .read(move |c| c.query_row(sql, [], |r| r.get(0)))
             .await
             .expect("query")
     }

@@ -14,12 +14,12 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 
 use super::store::{self, SandboxPayment};
-use crate::app::AppState;
 use crate::clock::to_db;
 use crate::db::DbError;
 use crate::integrations::cybersource::rest::{digest, signing_string};
 use crate::integrations::cybersource::signing::constant_time_eq;
 use crate::integrations::cybersource::{CyberSource, SANDBOX_KEY_ID, SANDBOX_MERCHANT_ID};
+use crate::state::AppState;
 
 /// How far a request's `Date` may be from the sandbox's clock (replayed requests are refused).
 const MAX_DATE_SKEW_SECONDS: i64 = 15 * 60;
@@ -39,7 +39,7 @@ fn error(status: StatusCode, reason: &str, message: &str) -> Response {
     )
 }
 
-fn internal(e: DbError) -> Response {
+fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "sandbox CyberSource storage failed");
     error(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -154,11 +154,7 @@ pub async fn refund(
         );
     };
     let lookup = id.clone();
-    let payment = match state
-        .db
-        .read(move |c| store::by_transaction_id(c, &lookup).map_err(DbError::from))
-        .await
-    {
+    let payment = match state.db.read(move |c| store::by_transaction_id(c, &lookup)).await {
         Ok(Some(p)) => p,
         Ok(None) => {
             return error(

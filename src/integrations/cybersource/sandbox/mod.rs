@@ -27,8 +27,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::app::AppState;
 use crate::outbox::{BoxFuture, Deliverer, Delivery, Message};
+use crate::state::AppState;
 
 /// Where the hosted checkout page lives.
 pub const PAY_PATH: &str = "/sandbox/cybersource/pay";

@@ -12,13 +12,13 @@ use uuid::Uuid;
 use super::{
     Choice, PAY_PATH, TEST_CARDS, backoffice_url, callback_message, result_fields, store, transaction_id,
 };
-use crate::app::AppState;
 use crate::db::DbError;
 use crate::http::layout::{self, Meta};
 use crate::http::{AppError, PageCtx};
 use crate::integrations::cybersource::checkout::SIGNED_DATE_TIME_FORMAT;
 use crate::integrations::cybersource::{CallbackForm, CyberSource, SANDBOX_ACCESS_KEY, SANDBOX_PROFILE_ID};
 use crate::outbox;
+use crate::state::AppState;
 
 /// How old a signed checkout form may be (CyberSource refuses stale `signed_date_time`).
 const MAX_FORM_AGE_MINUTES: i64 = 15;
@@ -153,7 +153,6 @@ pub async fn receive_checkout(
                 },
                 now,
             )
-            .map_err(DbError::from)
         })
         .await?;
     if payment.decision.is_some() {
@@ -246,7 +245,7 @@ pub async fn decide(
     let lookup = token.clone();
     let payment = state
         .db
-        .read(move |c| store::by_token(c, &lookup).map_err(DbError::from))
+        .read(move |c| store::by_token(c, &lookup))
         .await?
         .ok_or_else(AppError::not_found)?;
     if payment.decision.is_some() {

@@ -12,10 +12,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::store::{self, SandboxRefund};
-use crate::app::AppState;
-use crate::db::DbError;
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
+use crate::state::AppState;
 
 /// CyberSource's `submitTimeUtc` format for a stored time.
 pub fn submit_time(db_time: &str) -> String {
@@ -85,7 +84,7 @@ pub async fn arm_lost_reply(State(state): State<AppState>, _s: StaffAccess) -> R
     let now = state.clock.now();
     state
         .db
-        .write(move |c| store::arm_fault(c, store::LOSE_NEXT_REFUND_REPLY, now).map_err(DbError::from))
+        .write(move |c| store::arm_fault(c, store::LOSE_NEXT_REFUND_REPLY, now))
         .await?;
     Ok((
         StatusCode::OK,

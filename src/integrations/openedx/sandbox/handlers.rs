@@ -25,7 +25,7 @@ fn reply(status: StatusCode, body: Value) -> Response {
     (status, Json(body)).into_response()
 }
 
-fn db_error(e: DbError) -> Response {
+fn db_error(e: impl std::fmt::Display) -> Response {
     reply(
         StatusCode::INTERNAL_SERVER_ERROR,
         json!({ "detail": e.to_string() }),
@@ -57,7 +57,7 @@ async fn token_user(s: &Sandbox, h: &HeaderMap) -> Result<String, Response> {
     };
     let now = s.clock.now();
     let user =
-        s.db.read(move |c| store::token_user(c, &tok, now).map_err(DbError::from))
+        s.db.read(move |c| store::token_user(c, &tok, now))
             .await
             .map_err(db_error)?;
     user.ok_or_else(|| reply(StatusCode::UNAUTHORIZED, json!({ "detail": "Invalid token." })))
@@ -160,7 +160,7 @@ pub async fn validate(State(s): State<Sandbox>, body: Bytes) -> Res {
 pub async fn my_user_info(State(s): State<Sandbox>, h: HeaderMap) -> Res {
     let user = token_user(&s, &h).await?;
     let acc =
-        s.db.read(move |c| store::account_json(c, &user).map_err(DbError::from))
+        s.db.read(move |c| store::account_json(c, &user))
             .await
             .map_err(db_error)?;
     Ok(reply(StatusCode::OK, acc.unwrap_or(Value::Null)))
@@ -240,7 +240,7 @@ pub async fn post_enrollment(State(s): State<Sandbox>, h: HeaderMap, Json(body):
 pub async fn own_enrollments(State(s): State<Sandbox>, h: HeaderMap) -> Res {
     let user = token_user(&s, &h).await?;
     let list =
-        s.db.read(move |c| store::enrollments(c, None, &[user], 0, i64::MAX).map_err(DbError::from))
+        s.db.read(move |c| store::enrollments(c, None, &[user], 0, i64::MAX))
             .await
             .map_err(db_error)?;
     Ok(reply(StatusCode::OK, Value::Array(list)))
@@ -261,11 +261,10 @@ pub async fn list_enrollments(
         .unwrap_or_default();
     let offset: i64 = q.get("cursor").and_then(|c| c.parse().ok()).unwrap_or(0);
     let (c2, u2) = (course.clone(), users.clone());
-    let list = s
-        .db
-        .read(move |c| store::enrollments(c, c2.as_deref(), &u2, offset, PAGE + 1).map_err(DbError::from))
-        .await
-        .map_err(db_error)?;
+    let list =
+        s.db.read(move |c| store::enrollments(c, c2.as_deref(), &u2, offset, PAGE + 1))
+            .await
+            .map_err(db_error)?;
     let more = list.len() as i64 > PAGE;
     let results: Vec<Value> = list.into_iter().take(PAGE as usize).collect();
     let next = more.then(|| {
@@ -293,7 +292,7 @@ pub async fn email_settings(State(s): State<Sandbox>, h: HeaderMap, Json(body): 
         return Ok(reply(StatusCode::BAD_REQUEST, json!({ "success": false })));
     };
     let on = body.get("receive_emails").and_then(Value::as_str) == Some("on");
-    s.db.write(move |c| store::set_email_setting(c, &user, &course, on).map_err(DbError::from))
+    s.db.write(move |c| store::set_email_setting(c, &user, &course, on))
         .await
         .map_err(db_error)?;
     Ok(reply(StatusCode::OK, json!({ "success": true })))
@@ -311,7 +310,7 @@ pub async fn grades(
     let page: usize = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1).max(1);
     let c2 = course.clone();
     let list =
-        s.db.read(move |c| store::grades(c, &c2, username.as_deref()).map_err(DbError::from))
+        s.db.read(move |c| store::grades(c, &c2, username.as_deref()))
             .await
             .map_err(db_error)?;
     if single {
@@ -386,7 +385,7 @@ pub async fn course_list(State(s): State<Sandbox>, h: HeaderMap, RawQuery(raw): 
 pub async fn course_detail(State(s): State<Sandbox>, h: HeaderMap, Path(course): Path<String>) -> Res {
     require_service(&h)?;
     let found =
-        s.db.read(move |c| store::course(c, &course).map_err(DbError::from))
+        s.db.read(move |c| store::course(c, &course))
             .await
             .map_err(db_error)?;
     Ok(match found {

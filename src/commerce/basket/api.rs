@@ -1,0 +1,384 @@
+//! Basket JSON endpoints, legacy (`/api/checkout/…`) and v0 (`/api/v0/baskets/…`), with the
+//! original's shapes (surface §2.5–2.6).
+
+use crate::commerce::basket;
+use crate::commerce::basket::model::Owner;
+use crate::commerce::basket::service::BasketView;
+use crate::commerce::error::CommerceError;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::http::cookies::Cookie;
+use crate::http::error::AppError;
+use crate::http::json::ApiJson;
+use crate::http::session::{CurrentUser, Identity, MaybeUser};
+use crate::http::throttle;
+use crate::state::AppState;
+
+/// The anonymous basket cookie (the original keeps `anonymous_basket_id` in the session).
+pub const ANON_COOKIE: &str = "anonymous_basket_id";
+
+impl From<CommerceError> for AppError {
+    fn from(e: CommerceError) -> Self {
+        match e {
+            CommerceError::NotFound(m) => AppError::NotFound(m),
+            CommerceError::Invalid { field, message } => AppError::field(field, message),
+            CommerceError::Checkout(code) => AppError::BadRequest(code.into()),
+            CommerceError::NoBasket => AppError::BadRequest("No basket".into()),
+            CommerceError::Db(e) => AppError::from(e),
+        }
+    }
+}
+
+/// Who owns the basket of this request. A signed-in user with an anonymous basket cookie
+/// claims that basket (what `/checkout/anonymous` does after login) and the cookie is cleared.
+pub async fn owner(
+    state: &AppState,
+    user: Option<i64>,
+    headers: &HeaderMap,
+    create_anonymous: bool,
+) -> Result<(Option<Owner>, Option<HeaderValue>), AppError> {
+    let cookie = crate::http::session::cookie(headers, ANON_COOKIE)
+        .filter(|v| uuid::Uuid::parse_str(v).is_ok())
+        .map(str::to_owned);
+    match (user, cookie) {
+        (Some(u), Some(anon)) => {
+            let now = state.clock.now();
+            state
+                .db
+                .write(move |c| basket::service::claim_anonymous(c, &anon, u, now))
+                .await?;
+            let clear = Some(Cookie::removal(ANON_COOKIE).http_only().header(&state.config));
+            Ok((Some(Owner::User(u)), clear))
+        }
+        (Some(u), None) => Ok((Some(Owner::User(u)), None)),
+        (None, Some(anon)) => Ok((Some(Owner::Anonymous(anon)), None)),
+        (None, None) if create_anonymous => {
+            let id = uuid::Uuid::new_v4().to_string();
+            let set = Some(
+                Cookie::new(ANON_COOKIE, &id, 1_209_600)
+                    .http_only()
+                    .header(&state.config),
+            );
+            Ok((Some(Owner::Anonymous(id)), set))
+        }
+        (None, None) => Ok((None, None)),
+    }
+}
+
+pub(crate) fn with_cookie(mut resp: Response, cookie: Option<HeaderValue>) -> Response {
+    if let Some(c) = cookie {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    resp
+}
+
+async fn load_basket(state: &AppState, owner: Option<Owner>) -> Result<Option<BasketView>, AppError> {
+    let Some(owner) = owner else { return Ok(None) };
+    Ok(state
+        .db
+        .read(move |c| basket::service::find_basket(c, &owner))
+        .await?)
+}
+
+#[derive(Deserialize)]
+pub struct AddToCart {
+    product_id: i64,
+}
+
+/// POST `/api/checkout/add_to_cart/` {product_id}: replaces the basket's item.
+pub async fn add_to_cart(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<AddToCart>,
+) -> Result<Response, AppError> {
+    let (owner, cookie) = owner(&state, user.map(|u| u.id), &headers, true).await?;
+    let owner = owner.ok_or_else(AppError::not_found)?;
+    let now = state.clock.now();
+    state
+        .db
+        .write(move |c| basket::service::add_product(c, &owner, body.product_id, 1, true, now))
+        .await
+        .map_err(|e| match e {
+            CommerceError::NotFound(_) => AppError::field("product_id", "No active product with this id."),
+            other => other.into(),
+        })?;
+    Ok(with_cookie(
+        Json(json!({"message": "Product added to cart"})).into_response(),
+        cookie,
+    ))
+}
+
+/// GET `/api/checkout/cart/`: 406 without a basket or items.
+pub async fn cart(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let (owner, cookie) = owner(&state, user.map(|u| u.id), &headers, false).await?;
+    match load_basket(&state, owner).await? {
+        Some(b) if !b.items.is_empty() => Ok(with_cookie(
+            Json(basket::shapes::legacy_cart(&b)).into_response(),
+            cookie,
+        )),
+        _ => Ok(with_cookie(
+            (StatusCode::NOT_ACCEPTABLE, Json(json!({"detail": "No basket"}))).into_response(),
+            cookie,
+        )),
+    }
+}
+
+/// GET `/api/checkout/basket_items_count/`: an integer.
+pub async fn basket_items_count(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+) -> Result<Json<usize>, AppError> {
+    let (owner, _) = owner(&state, user.map(|u| u.id), &headers, false).await?;
+    Ok(Json(
+        load_basket(&state, owner).await?.map_or(0, |b| b.items.len()),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct Redeem {
+    discount: String,
+}
+
+/// POST `/api/checkout/redeem_discount/` {discount}: 406 without a basket, 404 when the code
+/// does not apply (naming why).
+pub async fn redeem_discount(
+    State(state): State<AppState>,
+    id: Identity,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<Redeem>,
+) -> Result<Response, AppError> {
+    throttle::check(&state, throttle::code_attempts(user.id, id.peer)).await?;
+    let (owner, _) = owner(&state, Some(user.id), &headers, false).await?;
+    let owner = owner.ok_or_else(AppError::not_found)?;
+    if body.discount.trim().is_empty() || body.discount.len() > 100 {
+        return Err(AppError::field(
+            "discount",
+            "Enter a discount code of 1 to 100 characters.",
+        ));
+    }
+    let now = state.clock.now();
+    let code = body.discount.clone();
+    let result = state
+        .db
+        .write(move |c| {
+            let Some(basket) = crate::commerce::basket::store::basket_id(c, &owner)? else {
+                return Err(CommerceError::NoBasket);
+            };
+            basket::service::redeem_code(c, basket, Some(user.id), &code, now)
+        })
+        .await;
+    match result {
+        Ok(d) => Ok(Json(json!({
+            "message": "Discount applied",
+            "code": d.discount_code,
+        }))
+        .into_response()),
+        Err(CommerceError::NoBasket) => {
+            Ok((StatusCode::NOT_ACCEPTABLE, Json(json!({"message": "No basket"}))).into_response())
+        }
+        Err(CommerceError::NotFound(m)) => Ok((
+            StatusCode::NOT_FOUND,
+            Json(json!({"message": m, "code": body.discount})),
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// GET `/api/v0/baskets/`: the user's basket as a one-element list.
+pub async fn v0_baskets(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+) -> Result<Json<Value>, AppError> {
+    let (owner, _) = owner(&state, Some(user.id), &headers, false).await?;
+    let list: Vec<Value> = load_basket(&state, owner)
+        .await?
+        .iter()
+        .map(basket::shapes::v0_basket)
+        .collect();
+    Ok(Json(json!(list)))
+}
+
+/// GET `/api/v0/baskets/{id}/`: only the user's own.
+pub async fn v0_basket(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let b = load_basket(&state, Some(Owner::User(user.id)))
+        .await?
+        .filter(|b| b.id == id)
+        .ok_or_else(AppError::not_found)?;
+    Ok(Json(basket::shapes::v0_basket(&b)))
+}
+
+#[derive(Deserialize, Default)]
+pub struct FromProduct {
+    quantity: Option<u32>,
+    #[serde(default)]
+    checkout: bool,
+}
+
+/// POST `/api/v0/baskets/create_from_product/{product_id}/[{code}/]`.
+pub async fn create_from_product(
+    State(state): State<AppState>,
+    id: Identity,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+    Path(params): Path<Vec<(String, String)>>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let product_id: i64 = params
+        .iter()
+        .find(|(k, _)| k == "product_id")
+        .and_then(|(_, v)| v.parse().ok())
+        .ok_or_else(|| AppError::field("product_id", "A valid integer is required."))?;
+    let code = params.iter().find(|(k, _)| k == "code").map(|(_, v)| v.clone());
+    if code.is_some() && user.is_none() {
+        return Err(AppError::Forbidden(
+            "Authentication credentials were not provided.".into(),
+        ));
+    }
+    if let (Some(_), Some(u)) = (&code, &user) {
+        throttle::check(&state, throttle::code_attempts(u.id, id.peer)).await?;
+    }
+    let opts: FromProduct = if body.is_empty() {
+        FromProduct::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("Invalid JSON body: {e}")))?
+    };
+    if opts.quantity == Some(0) {
+        return Err(AppError::field(
+            "quantity",
+            "Ensure this value is greater than or equal to 1.",
+        ));
+    }
+    let uid = user.as_ref().map(|u| u.id);
+    let (owner, cookie) = owner(&state, uid, &headers, true).await?;
+    let owner = owner.ok_or_else(AppError::not_found)?;
+    let now = state.clock.now();
+    let (basket, created) = state
+        .db
+        .write(move |c| {
+            let (basket, created) =
+                basket::service::add_product(c, &owner, product_id, opts.quantity.unwrap_or(1), false, now)?;
+            if let Some(code) = code {
+                // An inapplicable code leaves the basket as it is (the original ignores it too).
+                match basket::service::redeem_code(c, basket, uid, &code, now) {
+                    Ok(_) | Err(CommerceError::NotFound(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok((basket::service::basket_view(c, basket)?, created))
+        })
+        .await?;
+    if opts.checkout {
+        let to = if uid.is_some() {
+            "/checkout/to_payment"
+        } else {
+            "/checkout/anonymous"
+        };
+        let location = state.config.absolute_url(to);
+        return Ok(with_cookie(
+            (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),
+            cookie,
+        ));
+    }
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(with_cookie(
+        (status, Json(basket::shapes::v0_basket(&basket))).into_response(),
+        cookie,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct ProductQty {
+    product_id: i64,
+    quantity: Option<u32>,
+}
+
+#[derive(Deserialize)]
+pub struct WithProducts {
+    product_ids: Vec<ProductQty>,
+    discount_code: Option<String>,
+}
+
+/// POST `/api/v0/baskets/create_with_products/`.
+pub async fn create_with_products(
+    State(state): State<AppState>,
+    id: Identity,
+    CurrentUser(user): CurrentUser,
+    ApiJson(body): ApiJson<WithProducts>,
+) -> Result<Response, AppError> {
+    if body.discount_code.is_some() {
+        throttle::check(&state, throttle::code_attempts(user.id, id.peer)).await?;
+    }
+    if body.product_ids.is_empty() {
+        return Err(AppError::field("product_ids", "This list may not be empty."));
+    }
+    let now = state.clock.now();
+    let basket = state
+        .db
+        .write(move |c| {
+            let owner = Owner::User(user.id);
+            let mut basket = 0;
+            for (i, p) in body.product_ids.iter().enumerate() {
+                basket = basket::service::add_product(
+                    c,
+                    &owner,
+                    p.product_id,
+                    p.quantity.unwrap_or(1).max(1),
+                    i == 0,
+                    now,
+                )?
+                .0;
+            }
+            if let Some(code) = &body.discount_code {
+                basket::service::redeem_code(c, basket, Some(user.id), code, now)?;
+            }
+            basket::service::basket_view(c, basket)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(basket::shapes::v0_basket(&basket))).into_response())
+}
+
+/// DELETE `/api/v0/baskets/clear/`: 204.
+pub async fn clear(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+) -> Result<StatusCode, AppError> {
+    let (owner, _) = owner(&state, user.map(|u| u.id), &headers, false).await?;
+    if let Some(owner) = owner {
+        state
+            .db
+            .write(move |c| {
+                if let Some(b) = crate::commerce::basket::store::basket_id(c, &owner)? {
+                    crate::commerce::basket::store::clear_items(c, b)?;
+                    crate::commerce::basket::store::clear_basket_discount(c, b)?;
+                }
+                Ok::<_, CommerceError>(())
+            })
+            .await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}

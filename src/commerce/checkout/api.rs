@@ -1,0 +1,215 @@
+//! Checkout over the API: starting a checkout (signed CyberSource form), the v0 checkout
+//! endpoint, the gateway's results (`/api/checkout/result/`, shared with the browser return)
+//! and the `/cart/add/` link.
+
+use crate::commerce::{basket, checkout};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::commerce::basket::api::owner;
+
+use crate::commerce::basket::api::with_cookie;
+use crate::commerce::checkout::service::Started;
+use crate::commerce::error::CommerceError;
+use crate::http::error::AppError;
+use crate::http::session::{CurrentUser, Identity, MaybeUser};
+use crate::integrations::cybersource::{
+    CallbackForm, CheckoutLine, CheckoutOrder, CyberSource, ReturnUrls, order_id_from_reference,
+};
+use crate::state::AppState;
+
+/// Starts a checkout for the user: the order and, unless it was free, the signed form.
+pub async fn start_checkout(
+    state: &AppState,
+    user: &crate::users::store::User,
+    ip: Option<String>,
+    catalog: &crate::catalog::CatalogCache,
+) -> Result<(Started, Option<crate::integrations::cybersource::CheckoutForm>), CommerceError> {
+    let (cat, _) = catalog.get(&state.db).await?;
+    let now = state.clock.now();
+    let env = state.config.environment.clone();
+    let uid = user.id;
+    let started = state
+        .db
+        .write(move |c| checkout::service::start(c, &cat, uid, &env, now))
+        .await?;
+    state.outbox.wake();
+    let Started::Pay {
+        order,
+        lines,
+        basket_id,
+    } = &started
+    else {
+        return Ok((started, None));
+    };
+    let cs = CyberSource::from_config(&state.config);
+    let receipt = state.config.absolute_url("/checkout/result/");
+    let checkout_lines = lines
+        .iter()
+        .map(|l| {
+            let (ct, obj) = match (l.course_run_id, l.program_id) {
+                (Some(r), _) => (crate::commerce::orders::model::COURSE_RUN_CONTENT_TYPE_ID, r),
+                (_, Some(p)) => (crate::commerce::orders::model::PROGRAM_CONTENT_TYPE_ID, p),
+                _ => (0, 0),
+            };
+            CheckoutLine {
+                code: ct.to_string(),
+                name: l.description.clone(),
+                sku: format!("{ct}-{obj}"),
+                quantity: l.quantity,
+                unit_price: l.discounted_price,
+                tax_amount: rust_decimal::Decimal::ZERO,
+            }
+        })
+        .collect();
+    let form = cs.checkout(
+        &CheckoutOrder {
+            username: user.username.clone(),
+            ip_address: ip,
+            reference: order.reference_number.clone(),
+            lines: checkout_lines,
+            merchant_fields: vec![(*basket_id).into()],
+        },
+        &ReturnUrls {
+            receipt: receipt.clone(),
+            cancel: receipt,
+            backoffice: None,
+        },
+        now,
+    );
+    Ok((started, Some(form)))
+}
+
+/// GET `/api/v0/baskets/checkout/`: `{no_checkout, url, method, payload, order_id}`, or 400
+/// `{error}` with the original's codes.
+pub async fn v0_checkout(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    identity: Identity,
+    catalog: crate::catalog::api::Cache,
+) -> Result<Response, AppError> {
+    let ip = identity.peer.map(|p| p.to_string());
+    match start_checkout(&state, &user, ip, &catalog).await {
+        Ok((Started::Free { order }, _)) => {
+            Ok(Json(json!({"no_checkout": true, "order_id": order.id})).into_response())
+        }
+        Ok((Started::Pay { order, .. }, Some(form))) => {
+            let mut v = form.to_json();
+            v["no_checkout"] = json!(false);
+            v["order_id"] = json!(order.id);
+            Ok(Json(v).into_response())
+        }
+        Ok((Started::Pay { .. }, None)) => Err(AppError::Internal(anyhow::anyhow!("no checkout form"))),
+        Err(CommerceError::Checkout(code)) => Ok((
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": code, "no_checkout": true})),
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Verifies and applies a posted gateway result. `Err(status)` for a bad signature (the
+/// caller picks 401 or 403) or an unknown order (404).
+pub async fn receive_result(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<checkout::service::Applied, ResultError> {
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let form = CallbackForm::from_body(ct, body).map_err(|_| ResultError::BadSignature)?;
+    let cs = CyberSource::from_config(&state.config);
+    cs.verify(&form).map_err(|_| ResultError::BadSignature)?;
+    let response = form.decode();
+    let order_id = response
+        .reference_number
+        .as_deref()
+        .and_then(|r| order_id_from_reference(&state.config.environment, r))
+        .ok_or(ResultError::UnknownOrder)?;
+    let data = form.to_json();
+    let now = state.clock.now();
+    let applied = state
+        .db
+        .write(move |c| checkout::service::apply_result(c, order_id, &response, &data, now))
+        .await
+        .map_err(|e| ResultError::Internal(e.into()))?;
+    state.outbox.wake();
+    applied.ok_or(ResultError::UnknownOrder)
+}
+
+/// Why a posted result was not applied.
+pub enum ResultError {
+    BadSignature,
+    UnknownOrder,
+    Internal(AppError),
+}
+
+/// POST `/api/checkout/result/` (back office): 401 bad signature, 404 unknown order, else 200.
+pub async fn backoffice_result(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    match receive_result(&state, &headers, &body).await {
+        Ok(_) => StatusCode::OK.into_response(),
+        Err(ResultError::BadSignature) => AppError::Unauthorized("Invalid signature.".into()).into_response(),
+        Err(ResultError::UnknownOrder) => AppError::NotFound("Order not found.".into()).into_response(),
+        Err(ResultError::Internal(e)) => e.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CartAdd {
+    product_id: Option<String>,
+    course_run_id: Option<String>,
+    course_id: Option<String>,
+    program_id: Option<String>,
+}
+
+/// GET `/cart/add/?product_id|course_run_id|course_id|program_id`: empties the basket, adds,
+/// redirects to `/cart/`.
+pub async fn cart_add(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    headers: HeaderMap,
+    Query(q): Query<CartAdd>,
+) -> Result<Response, AppError> {
+    let num = |name: &'static str, v: &Option<String>| -> Result<Option<i64>, AppError> {
+        match v.as_deref().filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => s
+                .parse()
+                .map(Some)
+                .map_err(|_| AppError::field(name, "Enter a whole number.")),
+        }
+    };
+    let product = num("product_id", &q.product_id)?;
+    let run = num("course_run_id", &q.course_run_id)?;
+    let course = num("course_id", &q.course_id)?;
+    let program = num("program_id", &q.program_id)?;
+    let (owner, cookie) = owner(&state, user.map(|u| u.id), &headers, true).await?;
+    let owner = owner.ok_or_else(AppError::not_found)?;
+    let now = state.clock.now();
+    state
+        .db
+        .write(move |c| {
+            let pid = match (product, run, course, program) {
+                (Some(p), ..) => Some(p),
+                (None, Some(r), ..) => crate::commerce::basket::store::product_for(c, Some(r), None)?,
+                (None, None, Some(co), _) => crate::commerce::basket::store::product_for_course(c, co)?,
+                (None, None, None, Some(pr)) => {
+                    crate::commerce::basket::store::product_for(c, None, Some(pr))?
+                }
+                _ => None,
+            }
+            .ok_or_else(|| CommerceError::NotFound("No product matches this link.".into()))?;
+            basket::service::add_product(c, &owner, pid, 1, true, now)
+        })
+        .await?;
+    let location = state.config.absolute_url("/cart/");
+    Ok(with_cookie(
+        (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),
+        cookie,
+    ))
+}

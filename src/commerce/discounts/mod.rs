@@ -1,0 +1,77 @@
+//! Discounts (surface §3.2, §2.5, §11): the pure price and validity rules ([`rules`]), discount
+//! rows and what hangs off them (products, assigned users, redemptions, flexible-price tiers:
+//! [`links`]), the staff discount API ([`api`], [`nested`], [`tiers`]) and pages ([`pages`]).
+//!
+//! Owns `discounts`, `discount_products`, `user_discounts`, `discount_redemptions` and
+//! `flexible_price_tiers`.
+
+pub mod api;
+pub mod links;
+pub mod model;
+pub mod nested;
+pub mod pages;
+pub mod rules;
+pub mod service;
+pub mod shapes;
+pub mod store;
+pub mod tier_service;
+pub mod tiers;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+
+/// The routes of this part of ecommerce.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/discounts/", get(api::list).post(api::create))
+        .route("/api/discounts/create_batch/", post(api::create_batch))
+        .route("/api/discounts/{id}/", get(api::detail).patch(api::update))
+        .route("/api/v0/discounts/", get(api::list).post(api::create))
+        .route("/api/v0/discounts/{id}/", get(api::detail).patch(api::update))
+        .merge(nested_discount_routes("/api/discounts"))
+        .merge(nested_discount_routes("/api/v0/discounts"))
+        .merge(pages::routes())
+}
+
+/// The nested discount resources (and `/user/`) under one of the two discount prefixes.
+fn nested_discount_routes(base: &str) -> Router<AppState> {
+    use axum::routing::patch;
+    let r = |p: &str| format!("{base}{p}");
+    Router::new()
+        .route(
+            &r("/user/"),
+            get(nested::user_discounts).post(nested::create_user_discount),
+        )
+        .route(
+            &r("/user/{id}/"),
+            get(nested::user_discount).delete(nested::delete_user_discount),
+        )
+        .route(&r("/{id}/redemptions/"), get(nested::redemptions))
+        .route(
+            &r("/{id}/products/"),
+            get(nested::products)
+                .post(nested::add_product)
+                .patch(nested::add_product),
+        )
+        .route(
+            &r("/{id}/products/{pk}/"),
+            patch(nested::add_product).delete(nested::remove_product),
+        )
+        .route(
+            &r("/{id}/assignees/"),
+            get(nested::assignees)
+                .post(nested::add_assignee)
+                .patch(nested::add_assignee),
+        )
+        .route(
+            &r("/{id}/assignees/{pk}/"),
+            patch(nested::add_assignee).delete(nested::remove_assignee),
+        )
+        .route(&r("/{id}/tiers/"), get(tiers::tiers).post(tiers::create_tier))
+        .route(
+            &r("/{id}/tiers/{pk}/"),
+            patch(tiers::update_tier).delete(tiers::delete_tier),
+        )
+}

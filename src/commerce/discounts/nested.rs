@@ -1,0 +1,305 @@
+//! The nested discount resources of the staff API (surface §2.5), under both
+//! `/api/discounts/{id}/…` and `/api/v0/discounts/{id}/…`: `redemptions/` (list), `assignees/`
+//! (list, add by `user_id`, remove), `products/` (list, add by `product_id`, remove),
+//! `tiers/` (list, create, remove), and `/api/discounts/user/` (every user–discount
+//! assignment, as the original's `UserDiscountViewSet`). Lists use the original's Refine
+//! pagination (`l` limit, default 10, at most 50; `o` offset). Staff only; unknown ids and bad
+//! bodies are 4xx naming the problem with nothing changed; every change is audited.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::commerce::discounts::service::{self, Nested};
+
+use crate::http::auth::StaffAccess;
+use crate::http::error::AppError;
+use crate::http::json::ApiJson;
+use crate::state::AppState;
+
+/// The two paginations of the original's nested viewsets: the legacy `/api/discounts/…` use
+/// Refine's (`l` limit, default 10, at most 50; `o` offset); the `/api/v0/discounts/…` use
+/// DRF's `LimitOffsetPagination` with no page size, so they answer a plain list unless
+/// `limit` is given (then `limit`/`offset`).
+#[derive(Deserialize, Default)]
+pub struct Page {
+    l: Option<String>,
+    o: Option<String>,
+    limit: Option<String>,
+    offset: Option<String>,
+}
+
+/// How one request pages.
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    pub limit: i64,
+    pub offset: i64,
+    style: Style,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Refine,
+    LimitOffset,
+    Plain,
+}
+
+impl Page {
+    pub fn parse(&self, uri: &Uri) -> Result<Paging, AppError> {
+        let num = |name: &str, v: &Option<String>| match v.as_deref() {
+            None | Some("") => Ok(None),
+            Some(s) => s
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .map(Some)
+                .ok_or_else(|| AppError::field(name, "A non-negative integer is required.")),
+        };
+        if uri.path().starts_with("/api/v0/") {
+            let offset = num("offset", &self.offset)?.unwrap_or(0);
+            return Ok(match num("limit", &self.limit)?.filter(|l| *l > 0) {
+                Some(limit) => Paging {
+                    limit,
+                    offset,
+                    style: Style::LimitOffset,
+                },
+                None => Paging {
+                    limit: i64::MAX,
+                    offset: 0,
+                    style: Style::Plain,
+                },
+            });
+        }
+        let limit = num("l", &self.l)?.filter(|l| *l > 0).unwrap_or(10).min(50);
+        Ok(Paging {
+            limit,
+            offset: num("o", &self.o)?.unwrap_or(0),
+            style: Style::Refine,
+        })
+    }
+}
+
+impl Paging {
+    /// This page of an in-memory list.
+    pub(super) fn slice(&self, all: Vec<Value>) -> Vec<Value> {
+        all.into_iter()
+            .skip(usize::try_from(self.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(self.limit).unwrap_or(usize::MAX))
+            .collect()
+    }
+}
+
+pub fn paginated(state: &AppState, uri: &Uri, count: i64, p: Paging, results: Vec<Value>) -> Value {
+    let (lname, oname) = match p.style {
+        Style::Plain => return Value::Array(results),
+        Style::Refine => ("l", "o"),
+        Style::LimitOffset => ("limit", "offset"),
+    };
+    let link = |o: i64| {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        q.append_pair(lname, &p.limit.to_string());
+        if o > 0 {
+            q.append_pair(oname, &o.to_string());
+        }
+        Value::String(
+            state
+                .config
+                .absolute_url(&format!("{}?{}", uri.path(), q.finish())),
+        )
+    };
+    let (limit, offset) = (p.limit, p.offset);
+    json!({
+        "count": count,
+        "next": if offset.saturating_add(limit) < count { link(offset + limit) } else { Value::Null },
+        "previous": if offset > 0 { link((offset - limit).max(0)) } else { Value::Null },
+        "results": results,
+    })
+}
+
+/// GET `/{id}/redemptions/`.
+pub async fn redemptions(
+    State(state): State<AppState>,
+    _s: StaffAccess,
+    Path(id): Path<i64>,
+    Query(p): Query<Page>,
+    uri: Uri,
+) -> Result<Json<Value>, AppError> {
+    let paging = p.parse(&uri)?;
+    let (count, rows) = service::redemptions(&state, id, paging.limit, paging.offset).await?;
+    Ok(Json(paginated(&state, &uri, count, paging, rows)))
+}
+
+async fn list_nested(
+    state: &AppState,
+    id: i64,
+    p: &Page,
+    uri: &Uri,
+    what: Nested,
+) -> Result<Json<Value>, AppError> {
+    let paging = p.parse(uri)?;
+    let all = service::linked(state, id, what).await?;
+    let count = all.len() as i64;
+    Ok(Json(paginated(state, uri, count, paging, paging.slice(all))))
+}
+
+/// GET `/{id}/products/`.
+pub async fn products(
+    State(state): State<AppState>,
+    _s: StaffAccess,
+    Path(id): Path<i64>,
+    Query(p): Query<Page>,
+    uri: Uri,
+) -> Result<Json<Value>, AppError> {
+    list_nested(&state, id, &p, &uri, Nested::Products).await
+}
+
+/// GET `/{id}/assignees/`.
+pub async fn assignees(
+    State(state): State<AppState>,
+    _s: StaffAccess,
+    Path(id): Path<i64>,
+    Query(p): Query<Page>,
+    uri: Uri,
+) -> Result<Json<Value>, AppError> {
+    list_nested(&state, id, &p, &uri, Nested::Assignees).await
+}
+
+#[derive(Deserialize)]
+pub struct LinkBody {
+    product_id: Option<i64>,
+    user_id: Option<i64>,
+    user: Option<i64>,
+}
+
+/// Adds (or removes) a product or user; returns the discount's whole list as the original
+/// does, 201 when something was added, 200 otherwise.
+pub(super) async fn change_link(
+    state: &AppState,
+    actor: String,
+    id: i64,
+    what: Nested,
+    target: i64,
+    add: bool,
+) -> Result<Response, AppError> {
+    let (changed, list) = service::change_link(state, actor, id, what, target, add).await?;
+    let status = if add && changed {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(Value::Array(list))).into_response())
+}
+
+/// POST/PATCH `/{id}/products/` (and PATCH `/{id}/products/{pk}/`) with `{product_id}`.
+pub async fn add_product(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    Path(path): Path<Vec<(String, String)>>,
+    ApiJson(b): ApiJson<LinkBody>,
+) -> Result<Response, AppError> {
+    let id = discount_id(&path)?;
+    let target = b
+        .product_id
+        .ok_or_else(|| AppError::field("product_id", "This field is required."))?;
+    change_link(&state, s.actor, id, Nested::Products, target, true).await
+}
+
+/// POST/PATCH `/{id}/assignees/` (and PATCH `/{id}/assignees/{pk}/`) with `{user_id}` (or
+/// `{user}`, the v0 spelling).
+pub async fn add_assignee(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    Path(path): Path<Vec<(String, String)>>,
+    ApiJson(b): ApiJson<LinkBody>,
+) -> Result<Response, AppError> {
+    let id = discount_id(&path)?;
+    let target = b
+        .user_id
+        .or(b.user)
+        .ok_or_else(|| AppError::field("user_id", "This field is required."))?;
+    change_link(&state, s.actor, id, Nested::Assignees, target, true).await
+}
+
+fn discount_id(path: &[(String, String)]) -> Result<i64, AppError> {
+    path.iter()
+        .find(|(k, _)| k == "id")
+        .and_then(|(_, v)| v.parse().ok())
+        .ok_or_else(|| AppError::NotFound("No such discount.".into()))
+}
+
+/// DELETE `/{id}/products/{product_id}/`.
+pub async fn remove_product(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    Path((id, product)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    change_link(&state, s.actor, id, Nested::Products, product, false).await
+}
+
+/// DELETE `/{id}/assignees/{user_id}/`.
+pub async fn remove_assignee(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    Path((id, user)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    change_link(&state, s.actor, id, Nested::Assignees, user, false).await
+}
+
+/// GET `/api/discounts/user/`: every user–discount assignment `{id, discount, user}`.
+pub async fn user_discounts(
+    State(state): State<AppState>,
+    _s: StaffAccess,
+    Query(p): Query<Page>,
+    uri: Uri,
+) -> Result<Json<Value>, AppError> {
+    let paging = p.parse(&uri)?;
+    let (count, rows) = service::assignments(&state, paging.limit, paging.offset).await?;
+    Ok(Json(paginated(&state, &uri, count, paging, rows)))
+}
+
+#[derive(Deserialize)]
+pub struct UserDiscountBody {
+    discount: Option<i64>,
+    user: Option<i64>,
+}
+
+/// POST `/api/discounts/user/` {discount, user}.
+pub async fn create_user_discount(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    ApiJson(b): ApiJson<UserDiscountBody>,
+) -> Result<Response, AppError> {
+    let discount = b
+        .discount
+        .ok_or_else(|| AppError::field("discount", "This field is required."))?;
+    let user = b
+        .user
+        .ok_or_else(|| AppError::field("user", "This field is required."))?;
+    let out = service::assign_user(&state, s.actor, discount, user).await?;
+    Ok((StatusCode::CREATED, Json(out)).into_response())
+}
+
+/// GET `/api/discounts/user/{id}/`.
+pub async fn user_discount(
+    State(state): State<AppState>,
+    _s: StaffAccess,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, AppError> {
+    let row = service::assignment(&state, id).await?;
+    Ok(Json(row.ok_or_else(|| {
+        AppError::NotFound("No such user discount.".into())
+    })?))
+}
+
+/// DELETE `/api/discounts/user/{id}/`.
+pub async fn delete_user_discount(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    service::unassign(&state, s.actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,126 @@
+//! The flexible-price tiers of a discount in the staff API (`/api/discounts/{id}/tiers/`:
+//! list, create, update, delete), as the original's nested tier viewset, plus creation for the staff
+//! discount page's form. Staff only; audited.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::commerce::discounts::links::Courseware;
+
+use crate::commerce::discounts::links::Tier;
+use crate::commerce::discounts::nested::Page;
+use crate::commerce::discounts::nested::paginated;
+use crate::commerce::discounts::tier_service;
+use crate::http::auth::StaffAccess;
+use crate::http::error::AppError;
+use crate::http::json::ApiJson;
+use crate::state::AppState;
+
+/// GET `/{id}/tiers/`: the flexible-price tiers using this discount.
+pub async fn tiers(
+    State(state): State<AppState>,
+    _s: StaffAccess,
+    Path(id): Path<i64>,
+    Query(p): Query<Page>,
+    uri: Uri,
+) -> Result<Json<Value>, AppError> {
+    let paging = p.parse(&uri)?;
+    let all = tier_service::list(&state, id).await?;
+    let count = all.len() as i64;
+    Ok(Json(paginated(&state, &uri, count, paging, paging.slice(all))))
+}
+
+#[derive(Deserialize)]
+pub struct TierBody {
+    /// `course` or `program`.
+    courseware_type: Option<String>,
+    courseware_id: Option<Value>,
+    current: Option<bool>,
+    income_threshold_usd: Option<Value>,
+}
+
+/// Parses a tier body (also used by the staff page's form).
+pub fn parse_tier(discount: i64, b: &TierBody) -> Result<Tier, AppError> {
+    let id = match &b.courseware_id {
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .filter(|n| *n > 0)
+    .ok_or_else(|| AppError::field("courseware_id", "A valid course or program id is required."))?;
+    let courseware = match b.courseware_type.as_deref() {
+        Some("course") => Courseware::Course(id),
+        Some("program") => Courseware::Program(id),
+        _ => return Err(AppError::field("courseware_type", "Choose course or program.")),
+    };
+    let threshold = match &b.income_threshold_usd {
+        Some(Value::Number(n)) => n.to_string().parse::<Decimal>().ok(),
+        Some(Value::String(s)) => s.trim().parse::<Decimal>().ok(),
+        _ => None,
+    }
+    .filter(|d| !d.is_sign_negative())
+    .ok_or_else(|| AppError::field("income_threshold_usd", "A non-negative number is required."))?;
+    Ok(Tier {
+        id: 0,
+        discount_id: discount,
+        courseware,
+        current: b.current.unwrap_or(true),
+        income_threshold_usd: threshold,
+    })
+}
+
+/// POST `/{id}/tiers/` {courseware_type, courseware_id, current, income_threshold_usd}.
+pub async fn create_tier(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<TierBody>,
+) -> Result<Response, AppError> {
+    let t = parse_tier(id, &b)?;
+    let out = tier_service::create(&state, s.actor, t).await?;
+    Ok((StatusCode::CREATED, Json(out)).into_response())
+}
+
+/// DELETE `/{id}/tiers/{tier_id}/`.
+pub async fn delete_tier(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    Path((id, tier)): Path<(i64, i64)>,
+) -> Result<StatusCode, AppError> {
+    tier_service::delete(&state, s.actor, id, tier).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct TierPatch {
+    current: Option<bool>,
+    income_threshold_usd: Option<Value>,
+}
+
+/// PATCH `/{id}/tiers/{tier_id}/` {current?, income_threshold_usd?} (audited).
+pub async fn update_tier(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    Path((id, tier)): Path<(i64, i64)>,
+    ApiJson(b): ApiJson<TierPatch>,
+) -> Result<Json<Value>, AppError> {
+    let threshold = match &b.income_threshold_usd {
+        None => None,
+        Some(v) => Some(
+            match v {
+                Value::Number(n) => n.to_string().parse::<Decimal>().ok(),
+                Value::String(s) => s.trim().parse::<Decimal>().ok(),
+                _ => None,
+            }
+            .filter(|d| !d.is_sign_negative())
+            .ok_or_else(|| AppError::field("income_threshold_usd", "A non-negative number is required."))?,
+        ),
+    };
+    let out = tier_service::update(&state, s.actor, id, tier, b.current, threshold).await?;
+    Ok(Json(out))
+}

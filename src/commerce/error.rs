@@ -1,0 +1,26 @@
+//! The error every ecommerce service returns; `http::AppError` converts it for handlers.
+
+use crate::db::DbError;
+
+/// Why a commerce request cannot be done; each maps to one HTTP answer.
+#[derive(Debug, thiserror::Error)]
+pub enum CommerceError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    /// The v0 checkout error codes (`enroll-blocked`, `discount-invalid`, `basket-empty`, …).
+    #[error("checkout refused: {0}")]
+    Checkout(&'static str),
+    /// No basket (the legacy API's 406).
+    #[error("No basket")]
+    NoBasket,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<rusqlite::Error> for CommerceError {
+    fn from(e: rusqlite::Error) -> Self {
+        CommerceError::Db(DbError::from(e))
+    }
+}

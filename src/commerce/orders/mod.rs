@@ -1,0 +1,41 @@
+//! Orders (surface §3.3–3.6): the order state machine, lines, redemptions and gateway
+//! transactions; products, order history, receipts and status for learners; the staff order
+//! console; receipt mails; and `mitxonline order …`.
+//!
+//! Owns `orders`, `order_lines`, `order_redemptions` (with discounts), `transactions`.
+
+pub mod api;
+pub mod cli;
+pub mod mails;
+pub mod model;
+pub mod pages;
+pub mod receipts;
+pub mod shapes;
+pub mod staff;
+pub mod store;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+
+/// The routes of this part of ecommerce.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/products/", get(api::products))
+        .route("/api/products/{id}/", get(api::product))
+        .route("/api/orders/history/", get(api::history))
+        .route("/api/orders/receipt/{id}/", get(api::receipt))
+        .route("/api/v0/products/", get(api::products))
+        .route("/api/v0/products/{id}/", get(api::product))
+        .route("/api/v0/orders/history/", get(api::history))
+        .route("/api/v0/orders/receipt/{id}/", get(api::receipt))
+        .route("/api/v0/orders/status/{key}/", get(api::status))
+        .route("/orders/history/", get(pages::history))
+        .route("/orders/receipt/{id}/", get(pages::receipt))
+        .route("/staff/orders/", get(staff::list))
+        .route("/staff/orders/{id}/", get(staff::detail))
+        .route("/staff/orders/{id}/refund/", post(staff::refund))
+        .route("/orders/receipt/by-run/{id}/", get(receipts::by_run))
+        .route("/orders/receipt/by-program/{id}/", get(receipts::by_program))
+}

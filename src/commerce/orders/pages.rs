@@ -1,0 +1,107 @@
+//! Order pages: `/orders/history/` and the printable `/orders/receipt/{id}/`.
+
+use crate::commerce::error::CommerceError;
+use crate::commerce::orders::model::OrderState;
+use crate::http::error::AppError;
+use crate::http::layout::{Meta, page};
+use crate::http::page::PageCtx;
+use crate::http::session::SignedIn;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use maud::{Markup, html};
+use serde_json::Value;
+
+fn meta(title: &str) -> Meta<'_> {
+    Meta {
+        title,
+        noindex: true,
+        ..Meta::default()
+    }
+}
+
+/// GET `/orders/history/`.
+pub async fn history(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    SignedIn(user): SignedIn,
+) -> Result<Markup, AppError> {
+    let orders = state
+        .db
+        .read(move |c| {
+            let mut out = Vec::new();
+            for o in crate::commerce::orders::store::orders_of(
+                c,
+                user.id,
+                &[OrderState::Fulfilled, OrderState::Refunded],
+            )? {
+                let lines = crate::commerce::orders::store::lines(c, o.id)?;
+                out.push((o, lines));
+            }
+            Ok::<_, CommerceError>(out)
+        })
+        .await?;
+    Ok(page(
+        &ctx,
+        &meta("Order history"),
+        html! {
+            section class="container" {
+                h1 { "Order history" }
+                @if orders.is_empty() { p { "You have no orders yet." } }
+                table class="orders" {
+                    @for (o, lines) in &orders {
+                        tr {
+                            td { @for l in lines { (l.description) br; } }
+                            td { (o.created_on.get(..10).unwrap_or("")) }
+                            td { "$" (o.total_price_paid) }
+                            td { (o.state.as_str()) }
+                            td { a href=(ctx.prefix.url(&format!("/orders/receipt/{}/", o.id))) { "View receipt" } }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+/// GET `/orders/receipt/{id}/`: printable; the owner's only.
+pub async fn receipt(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Markup, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let r = crate::commerce::orders::api::receipt_json(&state, user.id, id).await?;
+    let s = |v: &Value| v.as_str().unwrap_or("").to_owned();
+    Ok(page(
+        &ctx,
+        &meta("Receipt"),
+        html! {
+            section class="container receipt" {
+                h1 { "Receipt" }
+                p { "Order number: " strong id="receipt-reference" { (s(&r["reference_number"])) } }
+                p { "Order date: " (s(&r["created_on"]).get(..10).unwrap_or("")) }
+                p { "State: " span id="receipt-state" { (s(&r["state"])) } }
+                table {
+                    thead { tr { th { "Item" } th { "Price" } th { "Discount" } th { "Paid" } } }
+                    tbody {
+                        @for l in r["lines"].as_array().into_iter().flatten() {
+                            tr {
+                                td { (s(&l["content_title"])) br; small { (s(&l["readable_id"])) } }
+                                td { "$" (s(&l["price"])) }
+                                td { "$" (s(&l["discount"])) }
+                                td { "$" (s(&l["total_paid"])) }
+                            }
+                        }
+                    }
+                }
+                p { "Total paid: " strong id="receipt-total" { "$" (s(&r["total_price_paid"])) } }
+                @let t = &r["transactions"];
+                @if !s(&t["card_number"]).is_empty() {
+                    p { "Paid with " (s(&t["card_type"])) " " (s(&t["card_number"])) }
+                }
+                button type="button" onclick="window.print()" { "Print" }
+            }
+        },
+    ))
+}

@@ -1,0 +1,46 @@
+//! Refund types: what happens to the enrollments after a refund, and why a refund failed.
+
+use crate::commerce::error::CommerceError;
+use crate::integrations::cybersource::RestError;
+
+pub const SUPPORT_EMAIL: &str = "mitxonline-support@mit.edu";
+
+/// What to do with the learner's enrollments after a refund.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterRefund {
+    /// Keep the enrollment, as audit (what the original's "unenroll" option really does).
+    Downgrade,
+    /// Deactivate the enrollment with status `refunded`.
+    Unenroll,
+}
+
+/// Why a refund did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum RefundError {
+    #[error("Only a fulfilled order can be refunded (this one is {0}).")]
+    NotFulfilled(&'static str),
+    #[error("No such order.")]
+    NoOrder,
+    #[error("The gateway refused the refund: {0}")]
+    Gateway(#[from] RestError),
+    #[error("The gateway did not accept the refund (decision {0}).")]
+    NotAccepted(&'static str),
+    #[error(
+        "CyberSource's answer is unknown ({cause}); refund {refund} stays pending with its amount reserved until staff settle it"
+    )]
+    Unknown { refund: i64, cause: String },
+    #[error(transparent)]
+    Commerce(#[from] CommerceError),
+}
+
+impl From<crate::db::DbError> for RefundError {
+    fn from(e: crate::db::DbError) -> Self {
+        RefundError::Commerce(CommerceError::Db(e))
+    }
+}
+
+impl From<rusqlite::Error> for RefundError {
+    fn from(e: rusqlite::Error) -> Self {
+        RefundError::Commerce(CommerceError::from(e))
+    }
+}

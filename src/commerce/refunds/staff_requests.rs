@@ -1,0 +1,146 @@
+//! The refund-requests page at `/staff/refunds/`, where a staff member refunds (downgrading or
+//! unenrolling) or denies a learner's request. Every decision is audited.
+
+use crate::commerce::{orders, refunds};
+use axum::extract::{Form, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::commerce::error::CommerceError;
+
+use crate::http::auth::StaffAccess;
+use crate::http::error::AppError;
+use crate::http::layout::{Meta, page};
+use crate::http::page::PageCtx;
+use crate::http::session::Identity;
+use crate::state::AppState;
+
+/// GET `/staff/refunds/`: learners' refund requests with refund and deny actions.
+pub async fn refunds_page(
+    State(state): State<AppState>,
+    _s: StaffAccess,
+    ctx: PageCtx,
+    identity: Identity,
+) -> Result<Markup, AppError> {
+    let (rows, left) = state
+        .db
+        .read(|c| {
+            let rows = refunds::store::list_requests(c)?;
+            let mut left = std::collections::HashMap::new();
+            for r in &rows {
+                if let Some(o) = orders::store::order(c, r.order_id)? {
+                    let done = crate::commerce::refunds::service::refunds_of(c, o.id)?;
+                    left.insert(
+                        r.order_id,
+                        (crate::commerce::refunds::service::remaining(c, &o)?, done),
+                    );
+                }
+            }
+            Ok::<_, CommerceError>((rows, left))
+        })
+        .await?;
+    let csrf = identity.csrf_token();
+    Ok(page(
+        &ctx,
+        &Meta {
+            title: "Refund requests",
+            noindex: true,
+            ..Meta::default()
+        },
+        html! {
+            section class="container" {
+                (crate::staff::pages::staff_nav(&ctx))
+                h1 { "Refund requests" }
+                @if rows.is_empty() { p { "No refund requests." } }
+                @for r in &rows {
+                    article class="refund-request" id=(format!("refund-request-{}", r.id)) {
+                        h2 { (r.reference) " — " (r.email) " — $" (r.total) }
+                        p { "Reason: " (r.reason) " " (r.text) }
+                        p { "Status: " span class="status" { (r.status) } " (" (r.created_on) ")" }
+                        @if let Some((_, done)) = left.get(&r.order_id).filter(|(_, d)| !d.is_empty()) {
+                            ul class="order-refunds" {
+                                @for (_, amount, reason, status, _, on) in done {
+                                    li { "$" (amount) " — " (status) " — " (reason) " (" (on) ")" }
+                                }
+                            }
+                        }
+                        @if r.status == "pending" {
+                            form method="post" action=(ctx.prefix.url(&format!("/staff/refunds/{}/", r.id))) {
+                                input type="hidden" name="csrfmiddlewaretoken" value=(csrf);
+                                input type="hidden" name="order" value=(r.order_id);
+                                @let remaining = left.get(&r.order_id).map(|l| l.0).unwrap_or_default();
+                                p { "Remaining refundable: $" span class="remaining" { (remaining) } }
+                                label { "Amount (default: all that remains) " input type="text" inputmode="decimal" name="amount" placeholder=(remaining); }
+                                label { input type="radio" name="after" value="downgrade" checked; " Keep as audit" }
+                                label { input type="radio" name="after" value="unenroll"; " Unenroll" }
+                                button type="submit" name="action" value="refund" { "Refund" }
+                                button type="submit" name="action" value="deny" { "Deny" }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct Decide {
+    action: String,
+    order: i64,
+    after: Option<String>,
+    amount: Option<String>,
+}
+
+/// POST `/staff/refunds/{id}/`.
+pub async fn decide(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<Decide>,
+) -> Result<Response, AppError> {
+    let now = state.clock.now();
+    match f.action.as_str() {
+        "deny" => {
+            state
+                .db
+                .write(move |c| {
+                    refunds::store::set_request_status(c, id, "denied", now)?;
+                    crate::audit::record(
+                        c,
+                        None,
+                        &s.actor,
+                        "deny",
+                        "refund_request",
+                        &id.to_string(),
+                        None,
+                        None,
+                        now,
+                    )?;
+                    Ok::<_, CommerceError>(())
+                })
+                .await?;
+        }
+        "refund" => {
+            let (amount, after) =
+                crate::commerce::orders::staff::refund_choice(f.amount.as_deref(), f.after.as_deref())?;
+            let reason = format!("refund request {id} approved by {}", s.actor);
+            crate::commerce::refunds::service::refund(
+                &state,
+                f.order,
+                amount,
+                reason,
+                s.actor.clone(),
+                after,
+            )
+            .await
+            .map_err(|e| {
+                crate::commerce::refunds::api::page_error(crate::commerce::refunds::api::refund_error(e))
+            })?;
+        }
+        _ => return Err(AppError::field("action", "Choose refund or deny.")),
+    }
+    Ok(Redirect::to(&ctx.prefix.url("/staff/refunds/")).into_response())
+}

@@ -1,0 +1,8 @@
+//! Catalog area: the catalog API's shapes, filters and visibility, the CMS editor and the public
+//! site.
+
+mod cms;
+mod filters;
+mod shapes;
+mod site;
+mod visibility;

@@ -1,0 +1,17 @@
+//! Commerce area: baskets, checkout, the sandbox and REST CyberSource, discounts, refunds and the
+//! staff and CLI faces of orders.
+
+mod baskets;
+mod checkout;
+mod checkout_browser;
+mod checkout_gates;
+mod checkout_orders;
+mod cybersource;
+mod cybersource_browser;
+mod cybersource_rest;
+mod discounts_list;
+mod discounts_nested;
+mod orders_cli;
+mod refunds_partial;
+mod refunds_settle;
+mod staff_orders;

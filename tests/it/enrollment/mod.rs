@@ -1,0 +1,17 @@
+//! Enrollment area: course and program enrollments, the Open edX client, outbox and sandbox, the
+//! verified-program flow and the demo learner.
+
+mod crash;
+mod demo_learner;
+mod enroll;
+mod jobs;
+mod openedx;
+mod openedx_outbox;
+mod openedx_sandbox;
+mod openedx_sandbox_sync;
+mod pages;
+mod program_flow;
+mod program_flow_receipts;
+mod program_flow_refusals;
+mod programs;
+mod v3_list;

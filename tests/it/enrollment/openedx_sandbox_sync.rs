@@ -1,0 +1,126 @@
+//! The sandbox Open edX feeding the nightly course-run sync and the hourly grade pull.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use mitxonline::integrations::openedx::OpenEdx;
+use mitxonline::integrations::openedx::jobs::{
+    self, CourseRunCatalog, CourseRunUpdate, GradeSink, LearnerGrade,
+};
+use mitxonline::integrations::openedx::messages::{self, CreateUser, Enroll};
+use mitxonline::integrations::openedx::model::EnrollmentMode;
+use mitxonline::users::api_keys::Scope;
+use rusqlite::Connection;
+use serde_json::{Value, json};
+
+use super::openedx_sandbox::{COURSE, learner, staff_post, write};
+use crate::support::TestApp;
+
+struct Catalog;
+
+impl CourseRunCatalog for Catalog {
+    fn keys_to_sync(&self, _c: &Connection, _now: DateTime<Utc>) -> rusqlite::Result<Vec<String>> {
+        Ok(vec![COURSE.into(), "course-v1:MITx+Gone+1T2020".into()])
+    }
+    fn apply(&self, c: &Connection, u: &CourseRunUpdate, _now: DateTime<Utc>) -> rusqlite::Result<bool> {
+        c.execute(
+            "INSERT INTO settings (key, value, updated_on) VALUES (?1, ?2, '') ON CONFLICT (key) DO UPDATE SET value = ?2",
+            rusqlite::params![
+                format!("test.run.{}", u.courseware_id),
+                json!({ "title": u.title, "self_paced": u.is_self_paced, "cert": u.certificate_available_date.map(|d| d.to_rfc3339()) }).to_string()
+            ],
+        )?;
+        Ok(true)
+    }
+}
+
+struct Sink;
+
+impl GradeSink for Sink {
+    fn runs_to_grade(&self, _c: &Connection, _now: DateTime<Utc>) -> rusqlite::Result<Vec<String>> {
+        Ok(vec![COURSE.into()])
+    }
+    fn apply(&self, c: &Connection, g: &LearnerGrade, _now: DateTime<Utc>) -> rusqlite::Result<bool> {
+        c.execute(
+            "INSERT INTO settings (key, value, updated_on) VALUES (?1, ?2, '')",
+            rusqlite::params![format!("test.grade.{}", g.user_id), g.grade.to_string()],
+        )?;
+        Ok(true)
+    }
+}
+
+#[tokio::test]
+async fn course_run_sync_and_grade_pull_apply_what_the_sandbox_edx_says() {
+    let app = TestApp::spawn().await;
+    let key = app.api_key(Scope::Staff).await;
+    let (status, _) = staff_post(
+        &app,
+        &key,
+        "/api/v0/staff/openedx/sandbox/courses/",
+        json!({ "course_id": COURSE, "name": "The Challenges of Global Poverty", "pacing": "self",
+            "start": "2026-09-01T00:00:00Z", "end": "2026-12-15T00:00:00Z" }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let edx = OpenEdx::from_state(&app.state);
+    let report = jobs::sync_course_runs(&app.state, &edx, Arc::new(Catalog))
+        .await
+        .unwrap();
+    assert_eq!((report.asked, report.answered, report.changed), (2, 1, 1));
+    let stored: String = app
+        .state
+        .db
+        .read(|c| {
+            c.query_row(
+                "SELECT value FROM settings WHERE key LIKE 'test.run.%'",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .await
+        .unwrap();
+    let stored: Value = serde_json::from_str(&stored).unwrap();
+    assert_eq!(stored["title"], "The Challenges of Global Poverty");
+    assert_eq!(stored["self_paced"], true);
+    assert_eq!(
+        stored["cert"], "2026-12-15T00:00:00+00:00",
+        "certificate date falls back to the end date"
+    );
+
+    let id = learner(&app, "pat@example.com", "Pat").await;
+    write(&app, move |c, now| {
+        messages::enqueue_create_user(
+            c,
+            now,
+            &CreateUser {
+                user_id: id,
+                desired_username: None,
+                profile: None,
+            },
+            "pat",
+        )?;
+        messages::enqueue_enroll(
+            c,
+            now,
+            &Enroll {
+                user_id: id,
+                course_id: COURSE.into(),
+                mode: EnrollmentMode::Audit,
+            },
+            "pat-1",
+        )
+    })
+    .await;
+    app.drain_outbox().await;
+    staff_post(
+        &app,
+        &key,
+        "/api/v0/staff/openedx/sandbox/grades/",
+        json!({ "username": "pat", "course_id": COURSE, "percent": "0.4" }),
+    )
+    .await;
+    let report = jobs::pull_grades(&app.state, &edx, Arc::new(Sink)).await.unwrap();
+    assert_eq!((report.asked, report.answered, report.changed), (1, 1, 1));
+    assert_eq!(app.scalar_i64("SELECT count(*) FROM settings WHERE key = 'test.grade.' || (SELECT id FROM users WHERE email = 'pat@example.com') AND value = '0.4'").await, 1);
+    app.shutdown().await;
+}
