@@ -123,7 +123,7 @@ pub fn mask_json(v: &serde_json::Value) -> serde_json::Value {
 pub struct MailDeliverer {
     db: Db,
     clock: Clock,
-    smtp: Option<smtp::SmtpTarget>,
+    smtp: Option<smtp::Smtp>,
 }
 
 impl Deliverer for MailDeliverer {
@@ -135,7 +135,7 @@ impl Deliverer for MailDeliverer {
                 };
             };
             match &self.smtp {
-                Some(target) => smtp::send(target, FROM_ADDRESS, &email, &msg.idempotency_key).await,
+                Some(smtp) => smtp::send(smtp, FROM_ADDRESS, &email, &msg.idempotency_key).await,
                 None => {
                     let key = msg.idempotency_key.clone();
                     let now = self.clock.now();
@@ -165,7 +165,7 @@ impl Deliverer for MailDeliverer {
 /// Registers the mail deliverer (called from `modules::register`).
 pub fn register(state: &AppState) -> anyhow::Result<()> {
     let smtp = match &state.config.smtp_url {
-        Some(url) => Some(smtp::SmtpTarget::parse(url.expose())?),
+        Some(url) => Some(smtp::Smtp::new(smtp::SmtpTarget::parse(url.expose())?)?),
         None => None,
     };
     state.outbox.register(
