@@ -113,6 +113,10 @@ pub enum UserCommand {
         /// Read the password from standard input.
         #[arg(long)]
         password_stdin: bool,
+        /// A service account: no password, never signs in as a person; the only kind of account
+        /// bearer tokens are issued for (`/staff/access-tokens/`). Not with --superuser.
+        #[arg(long, conflicts_with_all = ["superuser", "password_stdin"])]
+        service_account: bool,
     },
 }
 
@@ -294,6 +298,7 @@ async fn user(command: UserCommand, config: Config) -> anyhow::Result<ExitCode> 
         staff,
         superuser,
         password_stdin,
+        service_account,
     } = command;
     if !valid_email(&email) {
         eprintln!("error: `{email}` is not a valid email address");
@@ -319,12 +324,24 @@ async fn user(command: UserCommand, config: Config) -> anyhow::Result<ExitCode> 
     let state = AppState::open(config, Clock::default())?;
     let now = state.clock.now();
     let is_staff = staff || superuser;
-    let (id, created) = state
+    let outcome = state
         .db
         .write(move |c| {
             if let Some(u) = users::find_by_email(c, &email)? {
+                if service_account
+                    && !u.is_service_account
+                    && let Some(why) = users::service_account_obstacle(c, u.id)?
+                {
+                    return Ok(Err(why));
+                }
+                if u.is_service_account && superuser {
+                    return Ok(Err("A service account cannot be a superuser."));
+                }
                 users::set_roles(c, u.id, is_staff || u.is_staff, superuser || u.is_superuser, now)?;
-                return Ok::<_, DbError>((u.id, false));
+                if service_account {
+                    users::set_service_account(c, u.id, true, now)?;
+                }
+                return Ok::<_, DbError>(Ok((u.id, false)));
             }
             let username = users::free_username(c, &email)?;
             let id = users::insert(
@@ -335,16 +352,32 @@ async fn user(command: UserCommand, config: Config) -> anyhow::Result<ExitCode> 
                     name: name.unwrap_or_default(),
                     is_staff,
                     is_superuser: superuser,
-                    password_hash: Some(hash.0.clone()),
+                    password_hash: (!service_account).then(|| hash.0.clone()),
                 },
                 now,
             )?;
-            Ok((id, true))
+            if service_account {
+                users::set_service_account(c, id, true, now)?;
+            }
+            Ok(Ok((id, true)))
         })
         .await?;
+    let (id, created) = match outcome {
+        Ok(v) => v,
+        Err(why) => {
+            eprintln!("error: {why}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     if created {
-        println!("created user {id}{}", if is_staff { " (staff)" } else { "" });
-        if generated {
+        let kind = match (service_account, is_staff) {
+            (true, true) => " (staff service account)",
+            (true, false) => " (service account)",
+            (false, true) => " (staff)",
+            (false, false) => "",
+        };
+        println!("created user {id}{kind}");
+        if generated && !service_account {
             println!("password: {}", hash.1);
         }
     } else {

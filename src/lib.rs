@@ -32,4 +32,5 @@ pub mod serve;
 pub mod staff;
 pub mod state;
 pub mod telemetry;
+pub mod throttle;
 pub mod users;

@@ -229,11 +229,11 @@ impl Config {
         );
         let backup = Self::read_backup(&mut r);
         let smtp_url = r.opt("MITXONLINE_SMTP_URL", |v| {
-            if v.starts_with("smtp://") || v.starts_with("smtps://") {
-                Ok(Secret::new(v))
-            } else {
-                Err("must be an smtp:// or smtps:// URL".to_owned())
-            }
+            crate::mail::smtp::SmtpTarget::parse(v)
+                .map(|_| Secret::new(v))
+                .map_err(|e| {
+                    format!("must be an smtp://, smtp+starttls:// or smtps:// URL with a host ({e})")
+                })
         });
         let secret_key = r.opt("MITXONLINE_SECRET_KEY", |v| {
             if v.len() >= 32 {

@@ -35,18 +35,18 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The original's 20-second `user-message` cookie (`{"type": …}`, URL-encoded JSON).
-fn message_cookie(kind: &str) -> HeaderValue {
+fn message_cookie(config: &crate::config::Config, kind: &str) -> HeaderValue {
     let json = serde_json::json!({ "type": kind }).to_string();
     let enc: String = url::form_urlencoded::byte_serialize(json.as_bytes()).collect();
-    HeaderValue::from_str(&format!("user-message={enc}; Max-Age=20; Path=/"))
-        .unwrap_or_else(|_| HeaderValue::from_static("user-message=; Max-Age=0; Path=/"))
+    crate::http::cookies::Cookie::new("user-message", &enc, 20).header(config)
 }
 
-fn redirect_with(to: &str, kind: Option<&str>) -> Response {
+fn redirect_with(config: &crate::config::Config, to: &str, kind: Option<&str>) -> Response {
     let mut r = Redirect::to(to).into_response();
     *r.status_mut() = axum::http::StatusCode::FOUND;
     if let Some(k) = kind {
-        r.headers_mut().append(header::SET_COOKIE, message_cookie(k));
+        r.headers_mut()
+            .append(header::SET_COOKIE, message_cookie(config, k));
     }
     r
 }
@@ -76,7 +76,7 @@ async fn enroll_form(
 ) -> Response {
     let back = back(&state, &ctx, &headers);
     let Some(run_id) = f.get("run").and_then(|r| r.trim().parse::<i64>().ok()) else {
-        return redirect_with(&back, None);
+        return redirect_with(&state.config, &back, None);
     };
     let user = u.id;
     // Already paid for or verified: nothing to do, straight to the dashboard.
@@ -90,7 +90,11 @@ async fn enroll_form(
         })
         .await;
     if matches!(verified, Ok(true)) {
-        return redirect_with(&ctx.prefix.url("/dashboard/"), Some("enroll-duplicated"));
+        return redirect_with(
+            &state.config,
+            &ctx.prefix.url("/dashboard/"),
+            Some("enroll-duplicated"),
+        );
     }
     match service::enroll_now(
         &state,
@@ -102,12 +106,12 @@ async fn enroll_form(
     )
     .await
     {
-        Ok(_) => redirect_with(&ctx.prefix.url("/dashboard/"), Some("enrolled")),
-        Err(EnrollError::RunNotFound) => redirect_with(&back, None),
-        Err(EnrollError::BlockedCountry) => redirect_with(&back, Some("enroll-blocked")),
+        Ok(_) => redirect_with(&state.config, &ctx.prefix.url("/dashboard/"), Some("enrolled")),
+        Err(EnrollError::RunNotFound) => redirect_with(&state.config, &back, None),
+        Err(EnrollError::BlockedCountry) => redirect_with(&state.config, &back, Some("enroll-blocked")),
         Err(e) => {
             tracing::info!(error = %e, run_id, "enrollment form refused");
-            redirect_with(&back, Some("enroll-failed"))
+            redirect_with(&state.config, &back, Some("enroll-failed"))
         }
     }
 }
@@ -296,7 +300,11 @@ async fn unenroll(
         Actor::user(u.id),
     )
     .await?;
-    Ok(redirect_with(&ctx.prefix.url("/dashboard/"), Some("unenrolled")))
+    Ok(redirect_with(
+        &state.config,
+        &ctx.prefix.url("/dashboard/"),
+        Some("unenrolled"),
+    ))
 }
 
 async fn toggle_emails(
@@ -319,5 +327,5 @@ async fn toggle_emails(
         .write(move |c| service::set_receive_emails(c, now, user, e.id, subscribe, &Actor::user(user)))
         .await?;
     state.outbox.wake();
-    Ok(redirect_with(&ctx.prefix.url("/dashboard/"), None))
+    Ok(redirect_with(&state.config, &ctx.prefix.url("/dashboard/"), None))
 }

@@ -27,7 +27,7 @@ fn respond(r: Result<Response, Fail>) -> Response {
 fn authorize(id: &Identity) -> Result<i64, Fail> {
     match (&id.user, id.via) {
         (Some(u), Via::Bearer) if u.is_staff || u.is_superuser => Ok(u.id),
-        (Some(_), _) => Err(err(
+        (Some(_), _) | (None, Via::OAuth2 { .. }) => Err(err(
             StatusCode::FORBIDDEN,
             "You do not have permission to perform this action.",
         )),

@@ -7,8 +7,10 @@ use axum::http::header;
 use axum::http::request::Parts;
 
 use super::error::AppError;
+use super::session::{Identity, Via};
 use crate::state::AppState;
 use crate::users::api_keys::{self, ApiKey, Scope};
+use crate::users::store::User;
 
 /// A valid `Authorization: Api-Key …` header, if one was sent.
 pub struct ServiceKey(pub Option<ApiKey>);
@@ -40,16 +42,26 @@ impl FromRequestParts<AppState> for ServiceKey {
 /// API key, or (with the identity module) a signed-in staff user.
 pub struct StaffAccess {
     pub actor: String,
+    /// The signed-in staff user, if it is one (API keys have none).
+    pub user_id: Option<i64>,
+}
+
+fn identity(parts: &Parts) -> Option<&Identity> {
+    parts.extensions.get::<Identity>()
 }
 
 impl FromRequestParts<AppState> for StaffAccess {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(refusal) = identity(parts).and_then(Identity::app_token_refusal) {
+            return Err(refusal);
+        }
         if let Some(v) = parts.extensions.get::<super::page::Viewer>() {
             if v.is_staff {
                 return Ok(StaffAccess {
                     actor: v.name.clone(),
+                    user_id: identity(parts).and_then(|i| i.user.as_ref()).map(|u| u.id),
                 });
             }
             return Err(AppError::Forbidden(
@@ -59,6 +71,7 @@ impl FromRequestParts<AppState> for StaffAccess {
         match ServiceKey::from_request_parts(parts, state).await? {
             ServiceKey(Some(k)) if k.scope == Scope::Staff => Ok(StaffAccess {
                 actor: format!("api-key:{}", k.name),
+                user_id: None,
             }),
             ServiceKey(Some(_)) => Err(AppError::Forbidden(
                 "This API key does not have the staff scope.".into(),
@@ -67,5 +80,39 @@ impl FromRequestParts<AppState> for StaffAccess {
                 "Authentication credentials were not provided.".into(),
             )),
         }
+    }
+}
+
+/// Proof that a signed-in superuser (a person, by session or gateway) is asking: minting bearer
+/// tokens, creating staff-scope API keys, changing roles. API keys, bearer tokens and
+/// application tokens never qualify, whatever their scope.
+pub struct SuperuserAccess {
+    pub actor: String,
+    pub user: User,
+}
+
+/// The signed-in superuser behind `id`, or a 403: only a person signed in by session or
+/// gateway counts (see [`SuperuserAccess`]).
+pub fn require_superuser(id: &Identity) -> Result<&User, AppError> {
+    match (&id.user, id.via) {
+        (Some(u), Via::Session { .. } | Via::Gateway { .. }) if u.is_superuser => Ok(u),
+        _ => Err(AppError::Forbidden(
+            "Only a signed-in superuser can do this.".into(),
+        )),
+    }
+}
+
+impl FromRequestParts<AppState> for SuperuserAccess {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let staff = StaffAccess::from_request_parts(parts, state).await?;
+        let id = identity(parts)
+            .ok_or_else(|| AppError::Forbidden("Only a signed-in superuser can do this.".into()))?;
+        let user = require_superuser(id)?.clone();
+        Ok(SuperuserAccess {
+            actor: staff.actor,
+            user,
+        })
     }
 }

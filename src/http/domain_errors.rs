@@ -43,7 +43,19 @@ impl From<crate::users::UserError> for AppError {
         match e {
             UserError::Invalid(fields) => AppError::Invalid(fields),
             UserError::NotFound => AppError::not_found(),
+            UserError::Throttled { retry_after } => AppError::TooManyRequests { retry_after },
             UserError::Internal(e) => AppError::Internal(e),
+        }
+    }
+}
+
+impl From<crate::throttle::ThrottleError> for AppError {
+    fn from(e: crate::throttle::ThrottleError) -> Self {
+        match e {
+            crate::throttle::ThrottleError::Limited(l) => AppError::TooManyRequests {
+                retry_after: l.retry_after,
+            },
+            crate::throttle::ThrottleError::Db(e) => e.into(),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod cookies;
 pub mod csrf;
 mod domain_errors;
 pub mod error;
@@ -12,6 +13,8 @@ pub mod home;
 pub mod json;
 pub mod layout;
 pub mod page;
+pub mod redirect;
+pub mod scopes;
 pub mod security;
 pub mod session;
 mod staff_ops;

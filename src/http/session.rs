@@ -15,9 +15,11 @@ use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
+use super::cookies::Cookie;
 use super::csrf;
 use super::error::AppError;
 use super::page::{Prefix, Viewer};
+use super::scopes::Scopes;
 use crate::config::{AuthMode, Config};
 use crate::db::DbError;
 use crate::state::AppState;
@@ -40,15 +42,25 @@ pub enum Via {
     Gateway {
         session_id: i64,
     },
-    /// `Authorization: Bearer` (service users) — exempt from CSRF.
+    /// `Authorization: Bearer` with a staff-minted token of a service account — exempt from
+    /// CSRF.
     Bearer,
+    /// `Authorization: Bearer` with a token our OAuth2 provider issued to an application: the
+    /// request is anonymous except on routes that declare one of these scopes
+    /// ([`super::scopes::Scoped`]).
+    OAuth2 {
+        scopes: Scopes,
+    },
 }
 
 /// The resolved caller of one request.
 #[derive(Clone)]
 pub struct Identity {
+    /// The signed-in user; `None` for an application token until a route grants it.
     pub user: Option<User>,
     pub via: Via,
+    /// The owner of an application token ([`Via::OAuth2`]), for [`Identity::granted`].
+    token_user: Option<User>,
     pub peer: Option<IpAddr>,
     csrf_secret: String,
     csrf_used: Arc<AtomicBool>,
@@ -72,6 +84,26 @@ impl Identity {
         }
     }
 
+    /// This identity with an application token's owner as its user (see [`super::scopes`]).
+    pub(super) fn granted(&self) -> Identity {
+        let mut id = self.clone();
+        if matches!(self.via, Via::OAuth2 { .. }) {
+            id.user = self.token_user.clone();
+        }
+        id
+    }
+
+    /// Why a route that declares no OAuth2 scope refuses this request, if it is an
+    /// application's token.
+    pub fn app_token_refusal(&self) -> Option<AppError> {
+        matches!(self.via, Via::OAuth2 { .. } if self.user.is_none()).then(|| {
+            AppError::Forbidden(
+                "A token issued to an OAuth2 application cannot be used here: this route accepts none of its scopes."
+                    .into(),
+            )
+        })
+    }
+
     pub fn session_id(&self) -> Option<i64> {
         match self.via {
             Via::Session { id } | Via::Gateway { session_id: id } => Some(id),
@@ -93,35 +125,23 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 fn secure(config: &Config) -> bool {
-    config.public_url.scheme() == "https"
+    super::cookies::secure(config)
 }
 
 /// `Set-Cookie` for a new session (HttpOnly, SameSite=Lax, Secure under https).
 pub fn session_cookie(config: &Config, token: &str) -> HeaderValue {
-    let max_age = sessions::SESSION_TTL.num_seconds();
-    let s = if secure(config) { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{s}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static(""))
+    Cookie::new(SESSION_COOKIE, token, sessions::SESSION_TTL.num_seconds())
+        .http_only()
+        .header(config)
 }
 
 /// `Set-Cookie` that removes the session cookie.
 pub fn clear_session_cookie(config: &Config) -> HeaderValue {
-    let s = if secure(config) { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{s}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static(""))
+    Cookie::removal(SESSION_COOKIE).http_only().header(config)
 }
 
 fn csrf_cookie(config: &Config, secret: &str) -> HeaderValue {
-    let s = if secure(config) { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{}={secret}; Path=/; Max-Age=31449600; SameSite=Lax{s}",
-        csrf::COOKIE
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static(""))
+    Cookie::new(csrf::COOKIE, secret, 31_449_600).header(config)
 }
 
 /// The client address: the peer, or the last `X-Forwarded-For` hop when the peer is a
@@ -233,6 +253,7 @@ async fn identify_inner(state: &AppState, mut req: Request, next: Next) -> Resul
     let mut set_cookies: Vec<HeaderValue> = Vec::new();
 
     let mut user = None;
+    let mut token_user = None;
     let mut via = Via::Anonymous;
     let gateway_trusted = config.auth_mode == AuthMode::Gateway
         && peer.is_some_and(|ip| config.gateway_trusted_proxies.iter().any(|n| n.contains(ip)));
@@ -246,15 +267,32 @@ async fn identify_inner(state: &AppState, mut req: Request, next: Next) -> Resul
             let found = state
                 .db
                 .read(move |c| {
-                    let Some(uid) = sessions::access_token_user(c, &token, now)? else {
+                    let Some(t) = sessions::bearer_token(c, &token, now)? else {
                         return Ok(None);
                     };
-                    store::find_by_id(c, uid)
+                    Ok::<_, DbError>(store::find_by_id(c, t.user_id)?.map(|u| (t, u)))
                 })
                 .await?;
-            if let Some(u) = found.filter(|u| u.is_active) {
-                user = Some(u);
-                via = Via::Bearer;
+            match found.filter(|(_, u)| u.is_active) {
+                Some((t, u)) if t.is_application_token() => {
+                    via = Via::OAuth2 {
+                        scopes: Scopes::parse(&t.scope),
+                    };
+                    token_user = Some(u);
+                }
+                // Staff-minted tokens act only for service accounts (a person's account is
+                // never reachable by a bearer token, even one minted before that rule).
+                Some((_, u)) if u.is_service_account => {
+                    user = Some(u);
+                    via = Via::Bearer;
+                }
+                Some((_, u)) => {
+                    tracing::warn!(
+                        user.id = u.id,
+                        "refused a bearer token of an account that is not a service account"
+                    );
+                }
+                None => {}
             }
         }
     } else if gateway_trusted && let Some(raw) = userinfo_header {
@@ -347,20 +385,16 @@ async fn identify_inner(state: &AppState, mut req: Request, next: Next) -> Resul
         && !next.is_empty()
     {
         let v: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
-        if let Ok(h) = HeaderValue::from_str(&format!("next={v}; Max-Age=30; Path=/; SameSite=Lax")) {
-            set_cookies.push(h);
-        }
+        set_cookies.push(Cookie::new("next", &v, 30).header(config));
     }
     let csrf_used = Arc::new(AtomicBool::new(false));
     if let Some(u) = &user {
-        req.extensions_mut().insert(Viewer {
-            name: display_name(u),
-            is_staff: u.is_staff || u.is_superuser,
-        });
+        req.extensions_mut().insert(viewer_of(u));
     }
     req.extensions_mut().insert(Identity {
         user,
         via,
+        token_user,
         peer: client_ip(config, peer, &headers),
         csrf_secret: csrf_secret.clone(),
         csrf_used: csrf_used.clone(),
@@ -391,6 +425,14 @@ pub fn display_name(u: &User) -> String {
     }
 }
 
+/// The layout's view of a signed-in user.
+pub(super) fn viewer_of(u: &User) -> Viewer {
+    Viewer {
+        name: display_name(u),
+        is_staff: u.is_staff || u.is_superuser,
+    }
+}
+
 fn identity(parts: &Parts) -> Option<&Identity> {
     parts.extensions.get::<Identity>()
 }
@@ -402,8 +444,11 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        identity(parts)
-            .and_then(|i| i.user.clone())
+        let id = identity(parts);
+        if let Some(refusal) = id.and_then(Identity::app_token_refusal) {
+            return Err(refusal);
+        }
+        id.and_then(|i| i.user.clone())
             .map(CurrentUser)
             .ok_or_else(|| AppError::Forbidden("Authentication credentials were not provided.".into()))
     }
@@ -429,6 +474,9 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         if let Some(u) = identity(parts).and_then(|i| i.user.clone()) {
             return Ok(SignedIn(u));
+        }
+        if let Some(refusal) = identity(parts).and_then(Identity::app_token_refusal) {
+            return Err(refusal.into_response());
         }
         let prefix = parts.extensions.get::<Prefix>().cloned().unwrap_or_default();
         let here = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();

@@ -65,8 +65,18 @@ async fn get_run(
         .ok_or_else(AppError::not_found)
 }
 
-async fn list_dead(_staff: StaffAccess, State(state): State<AppState>) -> Result<Response, AppError> {
-    let dead = state.db.read(|c| crate::outbox::list_dead(c, 500)).await?;
+/// Dead letters; their payloads' secrets (emailed links, tokens) only for superusers.
+async fn list_dead(
+    _staff: StaffAccess,
+    id: super::session::Identity,
+    State(state): State<AppState>,
+) -> Result<Response, AppError> {
+    let mut dead = state.db.read(|c| crate::outbox::list_dead(c, 500)).await?;
+    if super::auth::require_superuser(&id).is_err() {
+        for m in &mut dead {
+            m.payload = crate::mail::mask_json(&m.payload);
+        }
+    }
     Ok(Json(dead).into_response())
 }
 
@@ -96,9 +106,11 @@ fn default_scope() -> String {
     "catalog".into()
 }
 
-/// POST /api/v0/staff/api_keys/ {name, scope}: the key is in the response, once.
+/// POST /api/v0/staff/api_keys/ {name, scope}: the key is in the response, once. Staff-scope
+/// keys are created by a signed-in superuser only (a key never mints a key as strong as itself).
 async fn create_api_key(
     staff: StaffAccess,
+    id: super::session::Identity,
     State(state): State<AppState>,
     super::json::ApiJson(body): super::json::ApiJson<NewApiKey>,
 ) -> Result<Response, AppError> {
@@ -112,6 +124,9 @@ async fn create_api_key(
             format!("\"{}\" is not a valid choice (catalog, staff).", body.scope),
         )
     })?;
+    if scope == Scope::Staff {
+        super::auth::require_superuser(&id)?;
+    }
     let now = state.clock.now();
     let actor = staff.actor;
     let (row, key) = state

@@ -72,11 +72,58 @@ pub fn sandbox(c: &Connection, to: Option<&str>, limit: i64) -> rusqlite::Result
     rows.collect()
 }
 
+/// What replaces a secret shown to staff who are not superusers.
+pub const MASK: &str = "[hidden: superusers only]";
+
+/// `text` with every emailed link's secret (`token=…`: password reset, email verification and
+/// change) replaced by [`MASK`], for staff who are not superusers.
+pub fn mask_links(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("token=") {
+        let (head, tail) = rest.split_at(at + "token=".len());
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~' | '%')))
+            .unwrap_or(tail.len());
+        if end > 0 {
+            out.push_str(MASK);
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A JSON payload with its secrets masked (see [`mask_links`]): strings under keys that name
+/// a secret (`*token*`, `*password*`, `*secret*`) entirely, and links inside every string.
+pub fn mask_json(v: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => Value::String(mask_links(s)),
+        Value::Array(a) => Value::Array(a.iter().map(mask_json).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, v)| {
+                    let k2 = k.to_ascii_lowercase();
+                    let secret = ["token", "password", "secret"].iter().any(|w| k2.contains(w));
+                    let v = match v {
+                        Value::String(_) if secret => Value::String(MASK.into()),
+                        other => mask_json(other),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 /// Delivers `mail` outbox messages by SMTP or into the sandbox.
 pub struct MailDeliverer {
     db: Db,
     clock: Clock,
-    smtp: Option<smtp::SmtpTarget>,
+    smtp: Option<smtp::Smtp>,
 }
 
 impl Deliverer for MailDeliverer {
@@ -88,7 +135,7 @@ impl Deliverer for MailDeliverer {
                 };
             };
             match &self.smtp {
-                Some(target) => smtp::send(target, FROM_ADDRESS, &email, &msg.idempotency_key).await,
+                Some(smtp) => smtp::send(smtp, FROM_ADDRESS, &email, &msg.idempotency_key).await,
                 None => {
                     let key = msg.idempotency_key.clone();
                     let now = self.clock.now();
@@ -118,7 +165,7 @@ impl Deliverer for MailDeliverer {
 /// Registers the mail deliverer (called from `modules::register`).
 pub fn register(state: &AppState) -> anyhow::Result<()> {
     let smtp = match &state.config.smtp_url {
-        Some(url) => Some(smtp::SmtpTarget::parse(url.expose())?),
+        Some(url) => Some(smtp::Smtp::new(smtp::SmtpTarget::parse(url.expose())?)?),
         None => None,
     };
     state.outbox.register(
@@ -130,4 +177,26 @@ pub fn register(state: &AppState) -> anyhow::Result<()> {
         }),
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_secrets_are_masked_and_the_rest_is_kept() {
+        let body =
+            "Reset here:\nhttps://x.test/password-reset/confirm/?token=Abc123xyz\nThanks. token= alone";
+        let m = mask_links(body);
+        assert!(!m.contains("Abc123xyz"), "{m}");
+        assert!(m.contains("/password-reset/confirm/?token=[hidden"), "{m}");
+        assert!(m.ends_with("Thanks. token= alone"));
+        let j = mask_json(
+            &serde_json::json!({"to": "a@b.c", "access_token": "sekrit", "body": "?token=zz", "n": 1}),
+        );
+        assert_eq!(j["access_token"], MASK);
+        assert_eq!(j["to"], "a@b.c");
+        assert_eq!(j["body"], format!("?token={MASK}"));
+        assert_eq!(j["n"], 1);
+    }
 }

@@ -1,4 +1,5 @@
 //! `/staff/mail/`: the sandbox mailbox, newest first (only filled when no SMTP server is set).
+//! The secrets of emailed links are shown to superusers only.
 
 use axum::Router;
 use axum::extract::{Query, State};
@@ -6,8 +7,9 @@ use axum::routing::get;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use crate::http::auth::StaffAccess;
+use crate::http::auth::{StaffAccess, require_superuser};
 use crate::http::layout::{Meta, page};
+use crate::http::session::Identity;
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
 
@@ -22,6 +24,7 @@ struct Filter {
 
 async fn mailbox(
     _staff: StaffAccess,
+    id: Identity,
     ctx: PageCtx,
     State(state): State<AppState>,
     Query(f): Query<Filter>,
@@ -33,6 +36,8 @@ async fn mailbox(
         .read(move |c| super::sandbox(c, to2.as_deref(), 200))
         .await?;
     let sandboxed = state.config.smtp_url.is_none();
+    // Emailed links sign their holder in (reset, verification): superusers only.
+    let reveal = require_superuser(&id).is_ok();
     Ok(page(
         &ctx,
         &Meta {
@@ -54,12 +59,13 @@ async fn mailbox(
                     input id="to" name="to" type="email" value=[to.as_deref()];
                     button type="submit" { "Filter" }
                 }
+                @if !reveal { p class="notice" { "Links in these mails are hidden; only superusers see them." } }
                 @if mails.is_empty() { p { "No mail." } }
                 @for m in &mails {
                     article class="mail" id=(format!("mail-{}", m.id)) {
                         h2 { (m.subject) }
                         p { "To " (m.to) ", " time datetime=(m.created_on) { (m.created_on) } }
-                        pre { (m.body) }
+                        @if reveal { pre { (m.body) } } @else { pre { (super::mask_links(&m.body)) } }
                     }
                 }
             }

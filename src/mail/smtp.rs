@@ -1,22 +1,43 @@
-//! A deliberately small SMTP client over a plain TCP connection: EHLO, optional AUTH PLAIN,
-//! MAIL FROM, RCPT TO, DATA, QUIT. `smtp://user:pass@host:port`. STARTTLS and SMTPS are not
-//! implemented: `smtps://` URLs are refused at start, so use a local relay for TLS.
+//! Sending over SMTP with `lettre` (rustls). `MITXONLINE_SMTP_URL` chooses the transport:
+//!
+//! - `smtp://[user:pass@]host[:port]` — plain SMTP (port 25), AUTH only when credentials are
+//!   given (for a relay on a trusted network);
+//! - `smtp+starttls://…` — STARTTLS required (port 587): a server that does not offer it, or a
+//!   certificate that does not verify, fails the delivery;
+//! - `smtps://…` — implicit TLS (port 465).
+//!
+//! Certificates are verified with the platform's trust store. User and password are
+//! percent-decoded.
 
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use base64::Engine as _;
-use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
-use tokio::net::TcpStream;
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, Message};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::extension::ClientId;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use super::Email;
 use crate::outbox::Delivery;
+
+/// How the connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// `smtp://`: none.
+    Plain,
+    /// `smtp+starttls://`: STARTTLS, required.
+    StartTls,
+    /// `smtps://`: TLS from the first byte.
+    ImplicitTls,
+}
 
 /// Where and how to send.
 #[derive(Debug, Clone)]
 pub struct SmtpTarget {
     pub host: String,
     pub port: u16,
+    pub security: Security,
     pub username: Option<String>,
     pub password: Option<String>,
 }
@@ -24,131 +45,109 @@ pub struct SmtpTarget {
 impl SmtpTarget {
     pub fn parse(url: &str) -> anyhow::Result<SmtpTarget> {
         let u = url::Url::parse(url).context("MITXONLINE_SMTP_URL is not a URL")?;
-        if u.scheme() != "smtp" {
-            bail!("MITXONLINE_SMTP_URL: only smtp:// (no TLS) is supported by the built-in client");
-        }
+        let (security, default_port) = match u.scheme() {
+            "smtp" => (Security::Plain, 25),
+            "smtp+starttls" => (Security::StartTls, 587),
+            "smtps" => (Security::ImplicitTls, 465),
+            other => {
+                bail!("MITXONLINE_SMTP_URL: `{other}://` is not one of smtp://, smtp+starttls://, smtps://")
+            }
+        };
         let decode = |s: &str| {
             percent_encoding::percent_decode_str(s)
                 .decode_utf8_lossy()
                 .into_owned()
         };
+        let host = u
+            .host_str()
+            .filter(|h| !h.is_empty())
+            .context("MITXONLINE_SMTP_URL has no host")?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
         Ok(SmtpTarget {
-            host: u
-                .host_str()
-                .context("MITXONLINE_SMTP_URL has no host")?
-                .to_owned(),
-            port: u.port().unwrap_or(25),
+            host,
+            port: u.port().unwrap_or(default_port),
+            security,
             username: Some(decode(u.username())).filter(|s| !s.is_empty()),
             password: u.password().map(decode),
         })
     }
 }
 
-struct Conn {
-    reader: BufReader<tokio::net::tcp::OwnedReadHalf>,
-    writer: tokio::net::tcp::OwnedWriteHalf,
+/// A configured SMTP transport (one connection per message).
+#[derive(Clone)]
+pub struct Smtp {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    pub target: SmtpTarget,
 }
 
-impl Conn {
-    /// Reads one (possibly multi-line) reply; returns its code.
-    async fn reply(&mut self) -> anyhow::Result<(u16, String)> {
-        let mut all = String::new();
-        loop {
-            let mut line = String::new();
-            if self.reader.read_line(&mut line).await? == 0 {
-                bail!("connection closed");
-            }
-            all.push_str(&line);
-            if line.len() < 4 || line.as_bytes()[3] != b'-' {
-                let code = line
-                    .get(..3)
-                    .and_then(|c| c.parse().ok())
-                    .context("bad SMTP reply")?;
-                return Ok((code, all));
-            }
-        }
-    }
-
-    async fn command(&mut self, line: &str, expect: u16) -> anyhow::Result<()> {
-        self.writer.write_all(line.as_bytes()).await?;
-        self.writer.write_all(b"\r\n").await?;
-        let (code, text) = self.reply().await?;
-        if code != expect {
-            bail!(SmtpRefused(code, text.trim().to_owned()));
-        }
-        Ok(())
+impl std::fmt::Debug for Smtp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Smtp")
+            .field("host", &self.target.host)
+            .field("port", &self.target.port)
+            .field("security", &self.target.security)
+            .finish_non_exhaustive()
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("SMTP {0}: {1}")]
-struct SmtpRefused(u16, String);
-
-fn header_safe(s: &str) -> String {
-    s.chars().filter(|c| !c.is_control()).collect()
-}
-
-fn message(from: &str, email: &Email, id: &str) -> String {
-    let mut body = String::new();
-    for line in email.body.replace("\r\n", "\n").split('\n') {
-        if line.starts_with('.') {
-            body.push('.');
+impl Smtp {
+    pub fn new(target: SmtpTarget) -> anyhow::Result<Smtp> {
+        type T = AsyncSmtpTransport<Tokio1Executor>;
+        let builder = match target.security {
+            Security::Plain => T::builder_dangerous(&target.host),
+            Security::StartTls => T::starttls_relay(&target.host).context("SMTP STARTTLS setup")?,
+            Security::ImplicitTls => T::relay(&target.host).context("SMTP TLS setup")?,
+        };
+        let mut builder = builder
+            .port(target.port)
+            .hello_name(ClientId::Domain("mitxonline".into()))
+            .timeout(Some(Duration::from_secs(30)));
+        if let (Some(u), Some(p)) = (&target.username, &target.password) {
+            builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
         }
-        body.push_str(line);
-        body.push_str("\r\n");
+        Ok(Smtp {
+            transport: builder.build(),
+            target,
+        })
     }
-    format!(
-        "From: {}\r\nTo: {}\r\nSubject: {}\r\nMessage-ID: <{}@mitxonline>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{body}.",
-        header_safe(from),
-        header_safe(&email.to),
-        header_safe(&email.subject),
-        header_safe(id).replace([' ', '<', '>'], ""),
-    )
 }
 
-async fn try_send(t: &SmtpTarget, from: &str, email: &Email, id: &str) -> anyhow::Result<()> {
-    let stream = TcpStream::connect((t.host.as_str(), t.port)).await?;
-    let (r, w) = stream.into_split();
-    let mut c = Conn {
-        reader: BufReader::new(r),
-        writer: w,
+/// The message: plain text, UTF-8. Addresses that do not parse (header injection included)
+/// are refused.
+pub fn message(from: &str, email: &Email, id: &str) -> anyhow::Result<Message> {
+    let from: Mailbox = from.parse().context("bad From address")?;
+    let to: Mailbox = email.to.parse().context("bad To address")?;
+    let id: String = id.chars().filter(char::is_ascii_alphanumeric).collect();
+    Message::builder()
+        .from(from)
+        .to(to)
+        .subject(email.subject.replace(['\r', '\n'], " "))
+        .message_id(Some(format!("<{id}@mitxonline>")))
+        .header(ContentType::TEXT_PLAIN)
+        .body(email.body.clone())
+        .context("building the message")
+}
+
+/// Sends one email; 5xx replies and unusable messages are permanent failures, everything else
+/// is retried.
+pub async fn send(smtp: &Smtp, from: &str, email: &Email, id: &str) -> Delivery {
+    let msg = match message(from, email, id) {
+        Ok(m) => m,
+        Err(e) => {
+            return Delivery::Permanent {
+                error: format!("{e:#}"),
+            };
+        }
     };
-    let (code, text) = c.reply().await?;
-    if code != 220 {
-        bail!(SmtpRefused(code, text));
-    }
-    c.command("EHLO mitxonline", 250).await?;
-    if let (Some(u), Some(p)) = (&t.username, &t.password) {
-        let token = base64::engine::general_purpose::STANDARD.encode(format!("\0{u}\0{p}"));
-        c.command(&format!("AUTH PLAIN {token}"), 235).await?;
-    }
-    let addr = |s: &str| {
-        let s = s.rsplit_once('<').map_or(s, |(_, a)| a.trim_end_matches('>'));
-        header_safe(s.trim())
-    };
-    c.command(&format!("MAIL FROM:<{}>", addr(from)), 250).await?;
-    c.command(&format!("RCPT TO:<{}>", addr(&email.to)), 250).await?;
-    c.command("DATA", 354).await?;
-    c.command(&message(from, email, id), 250).await?;
-    let _ = c.command("QUIT", 221).await;
-    Ok(())
-}
-
-/// Sends one email; 5xx replies are permanent failures, everything else is retried.
-pub async fn send(t: &SmtpTarget, from: &str, email: &Email, id: &str) -> Delivery {
-    match tokio::time::timeout(Duration::from_secs(30), try_send(t, from, email, id)).await {
-        Ok(Ok(())) => Delivery::Delivered,
-        Ok(Err(e)) => match e.downcast_ref::<SmtpRefused>() {
-            Some(SmtpRefused(code, _)) if (500..600).contains(code) => {
-                Delivery::Permanent { error: e.to_string() }
-            }
-            _ => Delivery::Transient {
-                error: e.to_string(),
-                retry_after: None,
-            },
+    match smtp.transport.send(msg).await {
+        Ok(_) => Delivery::Delivered,
+        Err(e) if e.is_permanent() => Delivery::Permanent {
+            error: format!("SMTP: {e}"),
         },
-        Err(_) => Delivery::Transient {
-            error: "SMTP timed out".into(),
+        Err(e) => Delivery::Transient {
+            error: format!("SMTP: {e}"),
             retry_after: None,
         },
     }
@@ -159,26 +158,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn smtp_urls_carry_credentials_and_tls_urls_are_refused() {
+    fn the_url_scheme_chooses_plain_starttls_or_implicit_tls_and_its_port() {
         let t = SmtpTarget::parse("smtp://me%40x:p%2Fw@127.0.0.1:2525").unwrap();
-        assert_eq!((t.host.as_str(), t.port), ("127.0.0.1", 2525));
+        assert_eq!(
+            (t.host.as_str(), t.port, t.security),
+            ("127.0.0.1", 2525, Security::Plain)
+        );
         assert_eq!(t.username.as_deref(), Some("me@x"));
         assert_eq!(t.password.as_deref(), Some("p/w"));
-        assert!(SmtpTarget::parse("smtps://h").is_err());
+        let t = SmtpTarget::parse("smtp+starttls://u:p@mail.example").unwrap();
+        assert_eq!((t.port, t.security), (587, Security::StartTls));
+        let t = SmtpTarget::parse("smtps://mail.example").unwrap();
+        assert_eq!(
+            (t.port, t.security, t.username),
+            (465, Security::ImplicitTls, None)
+        );
+        assert_eq!(SmtpTarget::parse("smtp://relay").unwrap().port, 25);
+        for bad in ["http://mail.example", "smtp+ssl://x", "not a url", "smtp://"] {
+            assert!(SmtpTarget::parse(bad).is_err(), "{bad}");
+        }
+        for url in ["smtp://h", "smtp+starttls://h", "smtps://h"] {
+            assert!(Smtp::new(SmtpTarget::parse(url).unwrap()).is_ok(), "{url}");
+        }
     }
 
     #[test]
-    fn message_bodies_are_dot_stuffed_and_headers_cannot_be_injected() {
-        let m = message(
-            "a@b.c",
-            &Email {
-                to: "x@y.z\r\nBcc: evil@e.com".into(),
-                subject: "Hi".into(),
-                body: ".hidden\nline".into(),
-            },
-            "mail:1",
-        );
-        assert!(m.contains("\r\n..hidden\r\nline\r\n."));
-        assert!(!m.contains("\r\nBcc:"));
+    fn addresses_cannot_inject_headers() {
+        let evil = Email {
+            to: "x@y.z\r\nBcc: evil@e.com".into(),
+            subject: "Hi\r\nBcc: evil@e.com".into(),
+            body: ".hidden\nline".into(),
+        };
+        assert!(message("a@b.c", &evil, "mail:1").is_err());
+        let ok = Email {
+            to: "x@y.z".into(),
+            ..evil
+        };
+        let m =
+            String::from_utf8(message("MITx Online <a@b.c>", &ok, "mail:1").unwrap().formatted()).unwrap();
+        assert!(!m.contains("\r\nBcc:"), "{m}");
+        assert!(m.contains("Message-ID: <mail1@mitxonline>"), "{m}");
     }
 }

@@ -17,6 +17,7 @@ use super::keys::{self, IdClaims};
 use super::service::{self, ClientCredentials, Granted, OAuthError};
 use super::store;
 use crate::http::AppError;
+use crate::http::scopes::{OidcUserinfo, Scoped};
 use crate::http::session::CurrentUser;
 use crate::state::AppState;
 use crate::users::store as users;
@@ -243,7 +244,7 @@ async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
     }
 }
 
-async fn userinfo(CurrentUser(u): CurrentUser) -> Json<Value> {
+async fn userinfo(_: Scoped<OidcUserinfo>, CurrentUser(u): CurrentUser) -> Json<Value> {
     Json(json!({
         "sub": u.id.to_string(),
         "email": u.email,

@@ -13,8 +13,9 @@ use serde_json::json;
 use super::service;
 use super::store::{self, Application};
 use crate::db::DbError;
-use crate::http::auth::StaffAccess;
+use crate::http::auth::{StaffAccess, require_superuser};
 use crate::http::layout::{Meta, page};
+use crate::http::session::Identity;
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
 
@@ -58,7 +59,7 @@ fn view(
                     label for="redirect_uris" { "Redirect URIs (space or line separated, exact match)" }
                     textarea id="redirect_uris" name="redirect_uris" required { (v("redirect_uris")) }
                     @let e = err("redirect_uris"); @if !e.is_empty() { p class="field-error" { (e) } }
-                    label { input type="checkbox" name="skip_authorization" value="on" checked[form.contains_key("skip_authorization")]; " Skip the consent page (trusted first-party client)" }
+                    label { input type="checkbox" name="skip_authorization" value="on" checked[form.contains_key("skip_authorization")]; " Skip the consent page (trusted first-party client; superusers only)" }
                     button class="button" type="submit" { "Register" }
                 }
                 h2 { "Applications" }
@@ -98,6 +99,7 @@ async fn list(_staff: StaffAccess, ctx: PageCtx, State(state): State<AppState>) 
 
 async fn create(
     staff: StaffAccess,
+    id: Identity,
     ctx: PageCtx,
     State(state): State<AppState>,
     Form(f): Form<BTreeMap<String, String>>,
@@ -115,6 +117,10 @@ async fn create(
         }
     };
     let skip = f.contains_key("skip_authorization");
+    if skip {
+        // An application that skips consent gets tokens for anyone who visits it signed in.
+        require_superuser(&id)?;
+    }
     let now = state.clock.now();
     let actor = staff.actor;
     let created = state

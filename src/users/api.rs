@@ -15,8 +15,10 @@ use super::{profiles, store};
 use crate::db::DbError;
 use crate::http::AppError;
 use crate::http::auth::StaffAccess;
+use crate::http::cookies::Cookie;
 use crate::http::json::ApiJson;
-use crate::http::session::{CurrentUser, MaybeUser};
+use crate::http::scopes::{ReadUser, Scoped};
+use crate::http::session::{CurrentUser, Identity, MaybeUser};
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -51,10 +53,11 @@ struct ChangeEmailBody {
 /// The original's legacy email change: mails a confirmation link to the new address.
 async fn change_email_request(
     State(state): State<AppState>,
+    id: Identity,
     CurrentUser(u): CurrentUser,
     ApiJson(body): ApiJson<ChangeEmailBody>,
 ) -> Result<Response, AppError> {
-    super::service::request_email_change(&state, &u, &body.new_email, &body.password).await?;
+    super::service::request_email_change(&state, &u, &body.new_email, &body.password, id.peer).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({"new_email": body.new_email.trim()})),
@@ -113,7 +116,11 @@ async fn full(state: &AppState, id: i64) -> Result<FullUser, AppError> {
     profile::load(state, id).await?.ok_or_else(AppError::not_found)
 }
 
-async fn me(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> Result<Json<Value>, AppError> {
+async fn me(
+    State(state): State<AppState>,
+    _: Scoped<ReadUser>,
+    MaybeUser(user): MaybeUser,
+) -> Result<Json<Value>, AppError> {
     match user {
         None => Ok(Json(profile::anonymous_json())),
         Some(u) => Ok(Json(profile::user_json(&full(&state, u.id).await?))),
@@ -139,7 +146,11 @@ async fn patch_me(
 }
 
 /// Consumed by Open edX's SSO: the user, or 409 when there is no (edX) username.
-async fn userinfo(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> Result<Response, AppError> {
+async fn userinfo(
+    State(state): State<AppState>,
+    _: Scoped<ReadUser>,
+    MaybeUser(user): MaybeUser,
+) -> Result<Response, AppError> {
     match user.filter(|u| !u.username.is_empty()) {
         Some(u) => Ok(Json(profile::user_json(&full(&state, u.id).await?)).into_response()),
         None => Ok((
@@ -190,7 +201,8 @@ async fn details(
         Ok(_) => (
             [(
                 header::SET_COOKIE,
-                "user-message=%7B%22type%22%3A%20%22profile-created%22%7D; Max-Age=60; Path=/",
+                Cookie::new("user-message", "%7B%22type%22%3A%20%22profile-created%22%7D", 60)
+                    .header(&state.config),
             )],
             Json(json!({})),
         )

@@ -11,6 +11,9 @@ pub enum UserError {
     Invalid(FieldErrors),
     #[error("Not found.")]
     NotFound,
+    /// A rate limit was reached: wait this long.
+    #[error("too many requests")]
+    Throttled { retry_after: std::time::Duration },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -31,5 +34,16 @@ impl From<DbError> for UserError {
 impl From<rusqlite::Error> for UserError {
     fn from(e: rusqlite::Error) -> Self {
         UserError::Internal(e.into())
+    }
+}
+
+impl From<crate::throttle::ThrottleError> for UserError {
+    fn from(e: crate::throttle::ThrottleError) -> Self {
+        match e {
+            crate::throttle::ThrottleError::Limited(l) => UserError::Throttled {
+                retry_after: l.retry_after,
+            },
+            crate::throttle::ThrottleError::Db(e) => e.into(),
+        }
     }
 }

@@ -1,11 +1,9 @@
 //! Small maud helpers shared by the identity pages: labelled fields with their errors, the
-//! CSRF hidden input, and the `next` allow-list.
+//! CSRF hidden input, and (re-exported) the one `next` rule, [`crate::http::redirect`].
 
 use maud::{Markup, html};
 
 use super::model::FieldErrors;
-use crate::config::Config;
-use crate::http::page::Prefix;
 
 pub fn csrf_input(token: &Option<String>) -> Markup {
     html! { input type="hidden" name="csrfmiddlewaretoken" value=[token.as_deref()]; }
@@ -84,28 +82,4 @@ pub fn other_errors(errors: &FieldErrors, shown: &[&str]) -> Markup {
     }
 }
 
-/// Where to go after signing in: a site-relative path, or an absolute URL on our own host;
-/// anything else falls back to the dashboard.
-pub fn safe_next(config: &Config, prefix: &Prefix, next: Option<&str>) -> String {
-    let fallback = prefix.url("/dashboard/");
-    let Some(next) = next.map(str::trim).filter(|n| !n.is_empty()) else {
-        return fallback;
-    };
-    if next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.contains('\\')
-        && !next.chars().any(char::is_control)
-    {
-        return if !prefix.0.is_empty() && next.starts_with(&format!("{}/", prefix.0)) {
-            next.to_owned()
-        } else {
-            prefix.url(next)
-        };
-    }
-    match url::Url::parse(next) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str() == config.public_url.host_str() => {
-            u.to_string()
-        }
-        _ => fallback,
-    }
-}
+pub use crate::http::redirect::safe_next;

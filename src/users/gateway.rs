@@ -17,6 +17,10 @@ pub struct Userinfo {
     pub preferred_username: Option<String>,
     pub name: Option<String>,
     pub email_optin: Option<bool>,
+    /// Whether the provider vouches that `email` belongs to this user, so an existing account
+    /// with that email (not linked yet) may be adopted. The gateway header is trusted for it
+    /// (the original's behaviour); an OIDC ID token must say `email_verified: true`.
+    pub email_verified: bool,
     /// Keycloak organisation ids (`organization` map values' `id`).
     pub organization_ids: Vec<String>,
 }
@@ -74,6 +78,7 @@ pub fn decode(raw: &[u8]) -> Result<Userinfo, &'static str> {
             .filter(|u| u.len() <= 500 && !u.chars().any(char::is_control)),
         name: string(&v, "name").filter(|n| n.chars().count() <= 255),
         email_optin,
+        email_verified: true,
         organization_ids,
     })
 }

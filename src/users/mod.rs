@@ -9,6 +9,7 @@ pub mod error;
 mod forms;
 pub mod gateway;
 pub mod geo;
+pub mod login;
 pub mod model;
 pub mod oidc;
 mod pages_account;

@@ -30,6 +30,8 @@ pub enum OidcError {
     NotConfigured,
     #[error("unknown, used or expired login state")]
     BadState,
+    #[error("the login was started by another browser (no or wrong login cookie)")]
+    OtherBrowser,
     #[error("the provider refused: {0}")]
     Provider(String),
     #[error("invalid ID token: {0}")]
@@ -105,20 +107,41 @@ fn callback_url(state: &AppState) -> String {
     state.config.absolute_url("/login/oidc/callback/")
 }
 
-/// Starts a login: stores state, nonce and PKCE verifier; returns the provider URL.
-pub async fn start(state: &AppState, next: &str) -> Result<String, OidcError> {
+/// The cookie binding a started login to the browser that started it (HttpOnly, SameSite=Lax,
+/// Secure under https, alive as long as the login may take).
+pub const BROWSER_COOKIE: &str = "mitxonline_oidc_login";
+
+/// Lifetime of [`BROWSER_COOKIE`], in seconds.
+pub fn browser_cookie_max_age() -> i64 {
+    LOGIN_TTL.num_seconds()
+}
+
+/// A started login: where to send the browser, and the value of its [`BROWSER_COOKIE`].
+pub struct Started {
+    pub url: String,
+    pub browser_secret: String,
+}
+
+/// Starts a login: stores state, nonce, PKCE verifier and the hash of a fresh browser secret
+/// (for the browser's cookie); returns the provider URL and that secret.
+pub async fn start(state: &AppState, next: &str) -> Result<Started, OidcError> {
     let cfg = state.config.oidc.clone().ok_or(OidcError::NotConfigured)?;
     let d = discovery(state, &cfg).await?;
-    let (st, nonce, verifier) = (random(32), random(32), random(64));
+    let (st, nonce, verifier, browser) = (random(32), random(32), random(64), random(43));
     let now = state.clock.now();
     let (s2, n2, v2, next) = (st.clone(), nonce.clone(), verifier.clone(), next.to_owned());
+    let b2 = crate::users::sessions::hash(&browser);
     state
         .db
         .write(move |c| {
-            c.execute("DELETE FROM oidc_logins WHERE created_on < ?1", [to_db(now - LOGIN_TTL)])?;
             c.execute(
-                "INSERT INTO oidc_logins (state, nonce, code_verifier, next_url, created_on) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![s2, n2, v2, next, to_db(now)],
+                "DELETE FROM oidc_logins WHERE created_on < ?1",
+                [to_db(now - LOGIN_TTL)],
+            )?;
+            c.execute(
+                "INSERT INTO oidc_logins (state, nonce, code_verifier, next_url, created_on, browser_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![s2, n2, v2, next, to_db(now), b2],
             )
         })
         .await?;
@@ -133,7 +156,10 @@ pub async fn start(state: &AppState, next: &str) -> Result<String, OidcError> {
         .append_pair("nonce", &nonce)
         .append_pair("code_challenge", &challenge(&verifier))
         .append_pair("code_challenge_method", "S256");
-    Ok(url.to_string())
+    Ok(Started {
+        url: url.to_string(),
+        browser_secret: browser,
+    })
 }
 
 #[derive(Deserialize)]
@@ -162,6 +188,8 @@ struct IdClaims {
     sub: String,
     nonce: Option<String>,
     email: Option<String>,
+    #[serde(default)]
+    email_verified: Option<serde_json::Value>,
     preferred_username: Option<String>,
     name: Option<String>,
 }
@@ -210,34 +238,50 @@ pub fn verify_id_token(
         email: c.email,
         preferred_username: c.preferred_username,
         name: c.name,
+        // Only a literal `true` (some providers send the string "true").
+        email_verified: matches!(&c.email_verified, Some(serde_json::Value::Bool(true)))
+            || matches!(&c.email_verified, Some(serde_json::Value::String(s)) if s == "true"),
         email_optin: None,
         organization_ids: Vec::new(),
     })
 }
 
-/// Finishes a login: consumes the state, exchanges the code, verifies the ID token. Returns
-/// the verified claims and the `next` URL saved at the start.
-pub async fn finish(state: &AppState, st: &str, code: &str) -> Result<(Userinfo, String), OidcError> {
+/// Finishes a login: consumes the state — which must have been started by this browser
+/// (`browser_secret` is its [`BROWSER_COOKIE`]) — exchanges the code, verifies the ID token.
+/// Returns the verified claims and the `next` URL saved at the start.
+pub async fn finish(
+    state: &AppState,
+    st: &str,
+    code: &str,
+    browser_secret: Option<&str>,
+) -> Result<(Userinfo, String), OidcError> {
     let cfg = state.config.oidc.clone().ok_or(OidcError::NotConfigured)?;
     let now = state.clock.now();
     let st = st.to_owned();
     let row = state
         .db
         .write(move |c| {
-            let row: Option<(String, String, String, String)> = c
+            let row: Option<(String, String, String, String, String)> = c
                 .query_row(
-                    "SELECT nonce, code_verifier, next_url, created_on FROM oidc_logins WHERE state = ?1",
+                    "SELECT nonce, code_verifier, next_url, created_on, browser_hash FROM oidc_logins WHERE state = ?1",
                     [&st],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
                 )
                 .optional()?;
             c.execute("DELETE FROM oidc_logins WHERE state = ?1", [&st])?;
             Ok::<_, DbError>(row)
         })
         .await?;
-    let Some((nonce, verifier, next, created)) = row else {
+    let Some((nonce, verifier, next, created, browser_hash)) = row else {
         return Err(OidcError::BadState);
     };
+    // Login CSRF: a callback URL made for another browser (an attacker's own login) is
+    // refused; the state was consumed either way.
+    let same_browser = browser_secret
+        .is_some_and(|b| !browser_hash.is_empty() && crate::users::sessions::hash(b) == browser_hash);
+    if !same_browser {
+        return Err(OidcError::OtherBrowser);
+    }
     if from_db(&created).is_none_or(|t| now - t > LOGIN_TTL) {
         return Err(OidcError::BadState);
     }

@@ -80,6 +80,7 @@ async fn settings_page(State(state): State<AppState>, ctx: PageCtx, SignedIn(u):
 async fn change_email(
     State(state): State<AppState>,
     ctx: PageCtx,
+    id: Identity,
     SignedIn(u): SignedIn,
     Form(f): Form<Params>,
 ) -> Result<Response, AppError> {
@@ -87,7 +88,7 @@ async fn change_email(
         return Err(AppError::not_found());
     }
     let get = |k: &str| f.get(k).map_or("", String::as_str);
-    match service::request_email_change(&state, &u, get("email"), get("password")).await {
+    match service::request_email_change(&state, &u, get("email"), get("password"), id.peer).await {
         Ok(()) => Ok(settings(
             &ctx,
             &state,

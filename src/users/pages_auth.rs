@@ -195,15 +195,14 @@ async fn login_submit(
                 .append(header::SET_COOKIE, session_cookie(&state.config, &cookie));
             Ok(resp)
         }
-        Err(LoginError::Throttled) => {
+        Err(LoginError::Throttled(wait)) => {
+            let minutes = wait.as_secs().div_ceil(60).max(1);
             let mut r = fail(
                 StatusCode::TOO_MANY_REQUESTS,
-                "Too many failed sign-in attempts. Please wait 15 minutes and try again.",
+                &format!("Too many failed sign-in attempts. Please wait {minutes} minutes and try again."),
             )?;
-            r.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(service::THROTTLE_WINDOW.num_seconds()),
-            );
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
             Ok(r)
         }
         Err(LoginError::BadCredentials) => {
@@ -251,7 +250,7 @@ async fn signup_submit(
     local_only(&state)?;
     id.require_csrf()?;
     let get = |k: &str| f.get(k).map_or("", String::as_str);
-    match service::sign_up(&state, get("email"), get("name"), get("password")).await {
+    match service::sign_up(&state, get("email"), get("name"), get("password"), id.peer).await {
         Ok(_) => Ok(simple(&ctx, "Check your email", html! {
             p class="notice" role="status" { "We sent a link to " strong { (get("email").trim()) } ". Follow it to confirm your address and finish creating your account." }
         })
@@ -388,7 +387,7 @@ async fn reset_request_submit(
 ) -> Result<Markup, AppError> {
     local_only(&state)?;
     id.require_csrf()?;
-    service::request_password_reset(&state, f.get("email").map_or("", String::as_str)).await?;
+    service::request_password_reset(&state, f.get("email").map_or("", String::as_str), id.peer).await?;
     Ok(simple(
         &ctx,
         "Check your email",

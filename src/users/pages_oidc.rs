@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use maud::html;
@@ -15,6 +15,7 @@ use super::pages_auth::after_login;
 use super::service;
 use super::sessions::Source;
 use crate::config::AuthMode;
+use crate::http::cookies::Cookie;
 use crate::http::layout::{Meta, page};
 use crate::http::session::session_cookie;
 use crate::http::{AppError, PageCtx};
@@ -35,7 +36,7 @@ fn failure(ctx: &PageCtx, e: &OidcError) -> Response {
             StatusCode::BAD_GATEWAY,
             "The sign-in service is not available right now. Please try again later.",
         ),
-        OidcError::BadState | OidcError::Token(_) => (
+        OidcError::BadState | OidcError::OtherBrowser | OidcError::Token(_) => (
             StatusCode::BAD_REQUEST,
             "This sign-in attempt could not be verified. Please start again.",
         ),
@@ -67,7 +68,18 @@ async fn begin(
         return Err(AppError::not_found());
     }
     match oidc::start(&state, q.get("next").map_or("", String::as_str)).await {
-        Ok(url) => Ok(Redirect::to(&url).into_response()),
+        Ok(started) => {
+            let mut resp = Redirect::to(&started.url).into_response();
+            let cookie = Cookie::new(
+                oidc::BROWSER_COOKIE,
+                &started.browser_secret,
+                oidc::browser_cookie_max_age(),
+            )
+            .http_only();
+            resp.headers_mut()
+                .append(header::SET_COOKIE, cookie.header(&state.config));
+            Ok(resp)
+        }
         Err(e) => Ok(failure(&ctx, &e)),
     }
 }
@@ -75,15 +87,35 @@ async fn begin(
 async fn callback(
     State(state): State<AppState>,
     ctx: PageCtx,
+    headers: HeaderMap,
     Query(q): Query<Params>,
 ) -> Result<Response, AppError> {
     if state.config.auth_mode != AuthMode::Oidc {
         return Err(AppError::not_found());
     }
+    let mut resp = callback_inner(&state, &ctx, &headers, &q).await?;
+    // The login cookie is single use, whatever the outcome.
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        Cookie::removal(oidc::BROWSER_COOKIE)
+            .http_only()
+            .header(&state.config),
+    );
+    Ok(resp)
+}
+
+async fn callback_inner(
+    state: &AppState,
+    ctx: &PageCtx,
+    headers: &HeaderMap,
+    q: &Params,
+) -> Result<Response, AppError> {
+    let (state, ctx) = (state.clone(), ctx.clone());
     let (Some(st), Some(code)) = (q.get("state"), q.get("code")) else {
         return Ok(failure(&ctx, &OidcError::BadState));
     };
-    let (info, next) = match oidc::finish(&state, st, code).await {
+    let browser = crate::http::session::cookie(headers, oidc::BROWSER_COOKIE);
+    let (info, next) = match oidc::finish(&state, st, code, browser).await {
         Ok(v) => v,
         Err(e) => return Ok(failure(&ctx, &e)),
     };

@@ -231,7 +231,7 @@ async fn details_submit(
     }
 }
 
-fn extra_form(ctx: &PageCtx, v: &Params, next: &str, errors: &FieldErrors) -> Markup {
+fn extra_form(ctx: &PageCtx, v: &Params, next: &str, skip_to: &str, errors: &FieldErrors) -> Markup {
     shell(
         ctx,
         "Tell us about yourself",
@@ -243,17 +243,9 @@ fn extra_form(ctx: &PageCtx, v: &Params, next: &str, errors: &FieldErrors) -> Ma
                 (extra_fields(v, errors, "birth_year"))
                 button class="button" type="submit" { "Finish" }
             }
-            p { a href=(safe_next_str(ctx, next)) { "Skip for now" } }
+            p { a href=(skip_to) { "Skip for now" } }
         },
     )
-}
-
-fn safe_next_str(ctx: &PageCtx, next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") {
-        next.to_owned()
-    } else {
-        ctx.prefix.url("/dashboard/")
-    }
 }
 
 async fn extra_page(
@@ -267,12 +259,9 @@ async fn extra_page(
     if let Some(y) = v.get("user_profile.year_of_birth").cloned() {
         v.insert("birth_year".into(), y);
     }
-    Ok(extra_form(
-        &ctx,
-        &v,
-        q.get("next").map_or("", String::as_str),
-        &FieldErrors::new(),
-    ))
+    let next = q.get("next").map_or("", String::as_str);
+    let skip_to = safe_next(&state.config, &ctx.prefix, Some(next));
+    Ok(extra_form(&ctx, &v, next, &skip_to, &FieldErrors::new()))
 }
 
 async fn extra_submit(
@@ -286,7 +275,12 @@ async fn extra_submit(
     match profile::save_extra(&state, &me, &form_json(&f, &[])).await {
         Ok(_) => Ok(Redirect::to(&safe_next(&state.config, &ctx.prefix, Some(&next))).into_response()),
         Err(UserError::Invalid(errors)) => {
-            Ok((StatusCode::BAD_REQUEST, extra_form(&ctx, &f, &next, &errors)).into_response())
+            let skip_to = safe_next(&state.config, &ctx.prefix, Some(&next));
+            Ok((
+                StatusCode::BAD_REQUEST,
+                extra_form(&ctx, &f, &next, &skip_to, &errors),
+            )
+                .into_response())
         }
         Err(e) => Err(e.into()),
     }

@@ -1,7 +1,8 @@
 //! `/staff/users/`: find accounts and set their roles — learner, staff, superuser, editor (the
-//! original's "Editors" group, `is_editor`) — or deactivate them. Any staff may look; only a
-//! superuser (or a staff-scope API key) may change roles. Changes are audited; deactivation and
-//! role removal end the account's sessions.
+//! original's "Editors" group, `is_editor`) — deactivate them, or mark an account as a service
+//! account (one bearer tokens may be issued for; never a person's account). Any staff may look;
+//! only a signed-in superuser may change roles — never an API key or token, never their own.
+//! Changes are audited; deactivation and role removal end the account's sessions.
 
 use std::collections::BTreeMap;
 
@@ -16,9 +17,9 @@ use super::forms::csrf_input;
 use super::sessions;
 use super::store::{self, Roles, User};
 use crate::db::DbError;
-use crate::http::auth::StaffAccess;
+use crate::http::auth::{StaffAccess, SuperuserAccess, require_superuser};
 use crate::http::layout::{Meta, page};
-use crate::http::session::MaybeUser;
+use crate::http::session::Identity;
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
 
@@ -61,13 +62,14 @@ fn view(ctx: &PageCtx, users: &[User], total: i64, term: &str, can_edit: bool) -
                                         @if !u.is_active { "inactive " }
                                         @if u.is_superuser { "superuser " } @else if u.is_staff { "staff " }
                                         @if u.in_editors_group { "editor " }
-                                        @if !u.is_staff && !u.is_superuser { "learner" }
+                                        @if u.is_service_account { "service account " }
+                                        @if !u.is_staff && !u.is_superuser && !u.is_service_account { "learner" }
                                     }
                                     @if can_edit {
                                         td {
                                             form method="post" action=(p.url(&format!("/staff/users/{}/roles/", u.id))) {
                                                 (csrf_input(&ctx.csrf_token))
-                                                @for (name, label, on) in [("is_staff", "Staff", u.is_staff), ("is_superuser", "Superuser", u.is_superuser), ("in_editors_group", "Editor", u.in_editors_group), ("is_active", "Active", u.is_active)] {
+                                                @for (name, label, on) in [("is_staff", "Staff", u.is_staff), ("is_superuser", "Superuser", u.is_superuser), ("in_editors_group", "Editor", u.in_editors_group), ("is_active", "Active", u.is_active), ("is_service_account", "Service account", u.is_service_account)] {
                                                     label { input type="checkbox" name=(name) value="on" checked[on]; " " (label) }
                                                 }
                                                 button type="submit" { "Save " span class="visually-hidden" { (u.email) } }
@@ -86,7 +88,7 @@ fn view(ctx: &PageCtx, users: &[User], total: i64, term: &str, can_edit: bool) -
 
 async fn list(
     _staff: StaffAccess,
-    MaybeUser(me): MaybeUser,
+    me: Identity,
     ctx: PageCtx,
     State(state): State<AppState>,
     Query(q): Query<Params>,
@@ -94,23 +96,24 @@ async fn list(
     let term = q.get("q").map_or("", |s| s.trim()).to_owned();
     let t2 = term.clone();
     let (users, total) = state.db.read(move |c| store::search(c, &t2, 50, 0)).await?;
-    let can_edit = me.is_none_or(|u| u.is_superuser);
+    let can_edit = require_superuser(&me).is_ok();
     Ok(view(&ctx, &users, total, &term, can_edit))
 }
 
+fn with_service(mut roles: serde_json::Value, on: bool) -> serde_json::Value {
+    roles["is_service_account"] = json!(on);
+    roles
+}
+
 async fn set_roles(
-    staff: StaffAccess,
-    MaybeUser(me): MaybeUser,
+    staff: SuperuserAccess,
     ctx: PageCtx,
     State(state): State<AppState>,
     Path(id): Path<String>,
     Form(f): Form<Params>,
 ) -> Result<Response, AppError> {
-    if me.as_ref().is_some_and(|u| !u.is_superuser) {
-        return Err(AppError::Forbidden("Only superusers can change roles.".into()));
-    }
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    if me.as_ref().is_some_and(|u| u.id == id) {
+    if staff.user.id == id {
         return Err(AppError::field("roles", "You cannot change your own roles."));
     }
     let on = |k: &str| f.get(k).is_some_and(|v| v == "on" || v == "true");
@@ -121,19 +124,34 @@ async fn set_roles(
         in_editors_group: on("in_editors_group"),
         is_active: on("is_active"),
     };
+    let service_account = on("is_service_account");
+    if service_account && new.is_superuser {
+        return Err(AppError::field(
+            "is_service_account",
+            "A superuser cannot be a service account.",
+        ));
+    }
     let now = state.clock.now();
     let actor = staff.actor;
-    let actor_id = me.map(|u| u.id);
+    let actor_id = Some(staff.user.id);
     let found = state
         .db
         .write(move |c| {
             let Some(before) = store::roles(c, id)? else {
-                return Ok(false);
+                return Ok(Err(AppError::not_found()));
             };
+            let was_service = store::find_by_id(c, id)?.is_some_and(|u| u.is_service_account);
+            if service_account && !was_service
+                && let Some(why) = store::service_account_obstacle(c, id)?
+            {
+                return Ok(Err(AppError::field("is_service_account", why)));
+            }
             store::set_all_roles(c, id, new, now)?;
+            store::set_service_account(c, id, service_account, now)?;
             let lost = (before.is_staff && !new.is_staff)
                 || (before.is_superuser && !new.is_superuser)
-                || !new.is_active;
+                || !new.is_active
+                || (was_service && !service_account);
             if lost {
                 sessions::revoke_all(c, id, None, now)?;
             }
@@ -144,15 +162,20 @@ async fn set_roles(
                 "user.roles",
                 "user",
                 &id.to_string(),
-                Some(&json!(before)),
-                Some(&json!(new)),
+                Some(&with_service(json!(before), was_service)),
+                Some(&with_service(json!(new), service_account)),
                 now,
             )?;
-            Ok::<_, DbError>(true)
+            if was_service && !service_account {
+                // Its tokens stop working at once (they are refused for persons anyway).
+                c.execute(
+                    "UPDATE access_tokens SET revoked_on = ?2 WHERE user_id = ?1 AND revoked_on IS NULL AND application_id IS NULL AND scope = ''",
+                    rusqlite::params![id, crate::clock::to_db(now)],
+                )?;
+            }
+            Ok::<_, DbError>(Ok(()))
         })
         .await?;
-    if !found {
-        return Err(AppError::not_found());
-    }
+    found?;
     Ok(Redirect::to(&ctx.prefix.url("/staff/users/")).into_response())
 }

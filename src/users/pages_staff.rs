@@ -1,5 +1,6 @@
 //! `/staff/api-keys/`: staff create, list and revoke the API keys service accounts use
-//! (MIT Learn's ETL). A new key is shown once; every change is audited.
+//! (MIT Learn's ETL). A new key is shown once; every change is audited. Staff-scope keys are
+//! created by signed-in superusers only.
 
 use std::collections::BTreeMap;
 
@@ -13,8 +14,9 @@ use maud::{Markup, html};
 use super::api_keys::{self, ApiKey, Scope};
 use super::forms::{csrf_input, input};
 use super::model::FieldErrors;
-use crate::http::auth::StaffAccess;
+use crate::http::auth::{StaffAccess, require_superuser};
 use crate::http::layout::{Meta, page};
+use crate::http::session::Identity;
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
 
@@ -52,7 +54,7 @@ fn view(ctx: &PageCtx, keys: &[ApiKey], created: Option<(&ApiKey, &str)>, errors
                         label for="f-scope" { "Scope" }
                         select id="f-scope" name="scope" {
                             option value="catalog" { "catalog — read the catalog and internal course APIs" }
-                            option value="staff" { "staff — operate the appliance" }
+                            option value="staff" { "staff — operate the appliance (superusers only)" }
                         }
                     }
                     button class="button" type="submit" { "Create key" }
@@ -94,6 +96,7 @@ async fn list(_staff: StaffAccess, ctx: PageCtx, State(state): State<AppState>) 
 
 async fn create(
     staff: StaffAccess,
+    id: Identity,
     ctx: PageCtx,
     State(state): State<AppState>,
     Form(f): Form<BTreeMap<String, String>>,
@@ -117,6 +120,9 @@ async fn create(
         )
             .into_response());
     };
+    if scope == Scope::Staff {
+        require_superuser(&id)?;
+    }
     let now = state.clock.now();
     let actor = staff.actor;
     let (row, key) = state

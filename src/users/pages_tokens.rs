@@ -1,6 +1,7 @@
-//! `/staff/access-tokens/`: bearer tokens for service users (Keycloak's SCIM pushes, Open edX
-//! webhooks). Staff issue one for an existing account with a lifetime; it is shown once, only
-//! its hash is kept, and it can be revoked. Every change is audited.
+//! `/staff/access-tokens/`: bearer tokens for service accounts (Keycloak's SCIM pushes, Open edX
+//! webhooks). A signed-in superuser issues one for an existing service account (never a
+//! person's account) with a lifetime; it is shown once, only its hash is kept, and any staff
+//! member can revoke it. Every change is audited.
 
 use std::collections::BTreeMap;
 
@@ -17,8 +18,9 @@ use super::model::FieldErrors;
 use super::sessions::{self, AccessTokenRow};
 use super::store;
 use crate::db::DbError;
-use crate::http::auth::StaffAccess;
+use crate::http::auth::{StaffAccess, SuperuserAccess, require_superuser};
 use crate::http::layout::{Meta, page};
+use crate::http::session::Identity;
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
 
@@ -34,6 +36,7 @@ fn view(
     created: Option<&str>,
     form: &BTreeMap<String, String>,
     errors: &FieldErrors,
+    can_mint: bool,
 ) -> Markup {
     let p = &ctx.prefix;
     let v = |k: &str, d: &str| form.get(k).cloned().unwrap_or_else(|| d.to_owned());
@@ -48,7 +51,7 @@ fn view(
             section class="container" {
                 (crate::staff::pages::staff_nav(ctx))
                 h1 { "Service bearer tokens" }
-                p { "Services send " code { "Authorization: Bearer <token>" } " and act as the account the token belongs to (a staff account for SCIM)." }
+                p { "Services send " code { "Authorization: Bearer <token>" } " and act as the service account the token belongs to (a staff service account for SCIM). Tokens are issued for service accounts only, by superusers." }
                 @if let Some(t) = created {
                     div class="notice" role="status" {
                         p { "Token created. Copy it now; it is not shown again:" }
@@ -56,13 +59,17 @@ fn view(
                     }
                 }
                 (other_errors(errors, &["email", "name", "days"]))
-                h2 { "Issue a token" }
-                form method="post" action=(p.url("/staff/access-tokens/")) {
-                    (csrf_input(&ctx.csrf_token))
-                    (input("email", "email", "email", "Account email", &v("email", ""), errors, "required"))
-                    (input("text", "name", "name", "What it is for", &v("name", ""), errors, "required"))
-                    (input("number", "days", "days", "Valid for (days, 1–730)", &v("days", "365"), errors, "required"))
-                    button class="button" type="submit" { "Issue token" }
+                @if can_mint {
+                    h2 { "Issue a token" }
+                    form method="post" action=(p.url("/staff/access-tokens/")) {
+                        (csrf_input(&ctx.csrf_token))
+                        (input("email", "email", "email", "Service account email", &v("email", ""), errors, "required"))
+                        (input("text", "name", "name", "What it is for", &v("name", ""), errors, "required"))
+                        (input("number", "days", "days", "Valid for (days, 1–730)", &v("days", "365"), errors, "required"))
+                        button class="button" type="submit" { "Issue token" }
+                    }
+                } @else {
+                    p class="notice warn" { "Only superusers can issue tokens." }
                 }
                 h2 { "Tokens" }
                 div class="table-wrap" {
@@ -95,18 +102,24 @@ async fn rows(state: &AppState) -> Result<Vec<AccessTokenRow>, AppError> {
     Ok(state.db.read(sessions::list_access_tokens).await?)
 }
 
-async fn list(_staff: StaffAccess, ctx: PageCtx, State(state): State<AppState>) -> Result<Markup, AppError> {
+async fn list(
+    _staff: StaffAccess,
+    id: Identity,
+    ctx: PageCtx,
+    State(state): State<AppState>,
+) -> Result<Markup, AppError> {
     Ok(view(
         &ctx,
         &rows(&state).await?,
         None,
         &BTreeMap::new(),
         &FieldErrors::new(),
+        require_superuser(&id).is_ok(),
     ))
 }
 
 async fn create(
-    staff: StaffAccess,
+    staff: SuperuserAccess,
     ctx: PageCtx,
     State(state): State<AppState>,
     Form(f): Form<BTreeMap<String, String>>,
@@ -136,8 +149,13 @@ async fn create(
             .db
             .write(move |c| {
                 let Some(u) = store::find_by_email(c, &email2)?.filter(|u| u.is_active) else {
-                    return Ok(None);
+                    return Ok(Err("No active account has this email."));
                 };
+                if !u.is_service_account || u.is_superuser {
+                    return Ok(Err(
+                        "This is not a service account. Tokens are issued only for service accounts (a superuser marks one at /staff/users/).",
+                    ));
+                }
                 let token = sessions::issue_access_token(c, u.id, &name2, chrono::Duration::days(days), now)?;
                 let after = json!({"user": u.email, "name": name2, "days": days});
                 crate::audit::record(
@@ -151,14 +169,14 @@ async fn create(
                     Some(&after),
                     now,
                 )?;
-                Ok::<_, DbError>(Some(token))
+                Ok::<_, DbError>(Ok(token))
             })
             .await?
     } else {
-        None
+        Err("")
     };
     match result {
-        Some(token) => Ok((
+        Ok(token) => Ok((
             StatusCode::CREATED,
             view(
                 &ctx,
@@ -166,16 +184,17 @@ async fn create(
                 Some(&token),
                 &BTreeMap::new(),
                 &FieldErrors::new(),
+                true,
             ),
         )
             .into_response()),
-        None => {
+        Err(why) => {
             if errors.is_empty() {
-                errors.insert("email".into(), vec!["No active account has this email.".into()]);
+                errors.insert("email".into(), vec![why.into()]);
             }
             Ok((
                 StatusCode::BAD_REQUEST,
-                view(&ctx, &rows(&state).await?, None, &f, &errors),
+                view(&ctx, &rows(&state).await?, None, &f, &errors, true),
             )
                 .into_response())
         }

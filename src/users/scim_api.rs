@@ -52,11 +52,11 @@ fn error(e: ScimError) -> Response {
     (status, axum::Json(e.body())).into_response()
 }
 
-/// Only an active staff user's bearer token may push users.
+/// Only an active staff service account's bearer token may push users.
 fn authorize(id: &Identity) -> Result<(), ScimError> {
     match (&id.user, id.via) {
         (Some(u), Via::Bearer) if u.is_staff || u.is_superuser => Ok(()),
-        (Some(_), _) => Err(ScimError {
+        (Some(_), _) | (None, Via::OAuth2 { .. }) => Err(ScimError {
             status: 403,
             scim_type: None,
             detail: "Permission denied".into(),

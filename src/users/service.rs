@@ -2,6 +2,8 @@
 //! throttling, logout, password reset and change, email change. The only place that combines
 //! the user stores, sessions, password hashing and mail.
 
+use std::net::IpAddr;
+
 use chrono::Duration;
 
 use super::error::UserError;
@@ -13,11 +15,9 @@ use super::{gateway::Userinfo, password, profiles};
 use crate::db::DbError;
 use crate::mail::{self, Email};
 use crate::state::AppState;
+use crate::throttle::{self, Limit};
 
-/// Failed logins tolerated per account, and per client address, within [`THROTTLE_WINDOW`].
-pub const ACCOUNT_FAILURE_LIMIT: i64 = 5;
-pub const IP_FAILURE_LIMIT: i64 = 20;
-pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
+pub use super::login::{LoginError, log_in};
 
 pub async fn load_user(state: &AppState, id: i64) -> Result<Option<User>, UserError> {
     let u = state.db.read(move |c| store::find_by_id(c, id)).await?;
@@ -31,7 +31,7 @@ async fn hash_password(pw: String) -> Result<String, UserError> {
         .map_err(UserError::Internal)
 }
 
-async fn verify_password(pw: String, hash: Option<String>) -> bool {
+pub(super) async fn verify_password(pw: String, hash: Option<String>) -> bool {
     // Without a hash, still spend the same effort so timing does not reveal accounts.
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     tokio::task::spawn_blocking(move || {
@@ -82,7 +82,7 @@ pub async fn provider_sign_in(
         })
         .await?;
     if let Some(u) = &existing {
-        if !u.is_active {
+        if !u.is_active || u.is_service_account {
             return Ok(None);
         }
         let unchanged = info.preferred_username.as_deref().is_none_or(|n| n == u.username)
@@ -111,9 +111,17 @@ pub async fn provider_sign_in(
                         return Ok(None);
                     };
                     match store::find_by_email(c, &email)? {
-                        // An account made before SSO (same email, not linked yet) is adopted.
-                        Some(u) if u.global_id.is_none() => u,
-                        Some(_) => return Ok(None),
+                        // An account made before SSO (same email, not linked yet) is adopted,
+                        // when the provider vouches for the email and it is a person's.
+                        Some(u) if u.global_id.is_none() && info.email_verified && !u.is_service_account => u,
+                        Some(u) => {
+                            tracing::warn!(
+                                user.id = u.id,
+                                email_verified = info.email_verified,
+                                "refused to adopt an account by email"
+                            );
+                            return Ok(None);
+                        }
                         None => {
                             let username = match info.preferred_username.as_deref() {
                                 Some(p) if store::find_by_username(c, p)?.is_none() => p.to_owned(),
@@ -134,7 +142,7 @@ pub async fn provider_sign_in(
                     }
                 }
             };
-            if !user.is_active {
+            if !user.is_active || user.is_service_account {
                 return Ok(None);
             }
             store::apply_provider_fields(
@@ -181,7 +189,7 @@ fn verification_email(to: String, base: &str, token: &str) -> Email {
 }
 
 /// Mails a new verification link to an unverified account.
-async fn queue_verification(state: &AppState, user: &User) -> Result<(), UserError> {
+pub(super) async fn queue_verification(state: &AppState, user: &User) -> Result<(), UserError> {
     let now = state.clock.now();
     let base = state.config.absolute_url("/verify-email/");
     let (uid, to) = (user.id, user.email.clone());
@@ -196,8 +204,39 @@ async fn queue_verification(state: &AppState, user: &User) -> Result<(), UserErr
     Ok(())
 }
 
-/// Local sign-up: creates an unverified account and mails the verification link.
-pub async fn sign_up(state: &AppState, email: &str, name: &str, pw: &str) -> Result<i64, UserError> {
+/// Mail floods: per address mailed, and per client, within an hour.
+const MAILS_PER_ADDRESS: i64 = 3;
+const MAILS_PER_CLIENT: i64 = 10;
+
+/// The limits of a request that mails `address` for `purpose` (sign-up, reset, email change).
+fn mail_limits(purpose: &'static str, address: &str, ip: Option<IpAddr>) -> Vec<Limit> {
+    let hour = Duration::hours(1);
+    vec![
+        Limit::new(purpose, address.trim().to_lowercase(), MAILS_PER_ADDRESS, hour),
+        Limit::per_client(purpose, ip, MAILS_PER_CLIENT, hour),
+    ]
+}
+
+fn signup_attempt_email(to: String, login: &str, reset: &str) -> Email {
+    Email {
+        to,
+        subject: "Someone tried to sign up with your MITx Online address".into(),
+        body: format!(
+            "Someone tried to create a new MITx Online account with this email address, which already has an account. No new account was created.\n\nIf it was you, sign in here:\n{login}\nForgot your password? Choose a new one here:\n{reset}\n\nIf it was not you, ignore this email; nothing changed.\n"
+        ),
+    }
+}
+
+/// Local sign-up: creates an unverified account and mails the verification link. An address
+/// that already has an account gets the same answer (no account probing) and its owner a note
+/// instead. Limited per address and per client (429).
+pub async fn sign_up(
+    state: &AppState,
+    email: &str,
+    name: &str,
+    pw: &str,
+    ip: Option<IpAddr>,
+) -> Result<(), UserError> {
     let mut errors = FieldErrors::new();
     let email = rules::validate_email(email)
         .map_err(|e| errors.insert("email".into(), vec![e]))
@@ -214,17 +253,20 @@ pub async fn sign_up(state: &AppState, email: &str, name: &str, pw: &str) -> Res
     if !errors.is_empty() {
         return Err(invalid(errors));
     }
+    throttle::check(state, mail_limits("mail:signup", &email, ip)).await?;
     let hash = hash_password(pw.to_owned()).await?;
     let now = state.clock.now();
     let base = state.config.absolute_url("/verify-email/");
-    let id = state
+    let (login, reset) = (
+        state.config.absolute_url("/login/"),
+        state.config.absolute_url("/password-reset/"),
+    );
+    state
         .db
         .write(move |c| {
-            if store::find_by_email(c, &email)?.is_some() {
-                return Ok(Err(UserError::field(
-                    "email",
-                    "Email address already exists in the system.",
-                )));
+            if let Some(known) = store::find_by_email(c, &email)? {
+                mail::queue(c, now, &signup_attempt_email(known.email, &login, &reset))?;
+                return Ok(());
             }
             let username = store::free_username(c, &email)?;
             let id = store::insert_unverified(
@@ -241,11 +283,11 @@ pub async fn sign_up(state: &AppState, email: &str, name: &str, pw: &str) -> Res
             profiles::ensure_rows(c, id)?;
             let token = sessions::issue_token(c, id, Purpose::Verify, None, now)?;
             mail::queue(c, now, &verification_email(email, &base, &token))?;
-            Ok::<_, DbError>(Ok(id))
+            Ok::<_, DbError>(())
         })
-        .await??;
+        .await?;
     state.outbox.wake();
-    Ok(id)
+    Ok(())
 }
 
 /// Confirms an email address from its link and signs the user in; returns the session cookie.
@@ -270,84 +312,6 @@ pub async fn verify_email(state: &AppState, token: &str) -> Result<Option<(User,
         .map_err(UserError::from)
 }
 
-/// Why a login failed.
-#[derive(Debug)]
-pub enum LoginError {
-    Throttled,
-    BadCredentials,
-    Unverified,
-    Other(UserError),
-}
-
-impl From<DbError> for LoginError {
-    fn from(e: DbError) -> Self {
-        LoginError::Other(e.into())
-    }
-}
-
-impl From<rusqlite::Error> for LoginError {
-    fn from(e: rusqlite::Error) -> Self {
-        LoginError::Other(e.into())
-    }
-}
-
-/// Local login with per-account and per-address throttling; returns the session cookie.
-pub async fn log_in(
-    state: &AppState,
-    email: &str,
-    pw: &str,
-    ip: Option<std::net::IpAddr>,
-) -> Result<(User, String), LoginError> {
-    let now = state.clock.now();
-    let since = now - THROTTLE_WINDOW;
-    let account_key = email.trim().to_lowercase();
-    let ip_key = ip.map(|i| i.to_string()).unwrap_or_default();
-    let (ak, ik) = (account_key.clone(), ip_key.clone());
-    let (account_failures, ip_failures, creds) = state
-        .db
-        .read(move |c| {
-            Ok::<_, DbError>((
-                sessions::failures_since(c, "account", &ak, since)?,
-                sessions::failures_since(c, "ip", &ik, since)?,
-                store::credentials(c, &ak)?,
-            ))
-        })
-        .await?;
-    if account_failures >= ACCOUNT_FAILURE_LIMIT || ip_failures >= IP_FAILURE_LIMIT {
-        return Err(LoginError::Throttled);
-    }
-    let hash = creds.as_ref().and_then(|(_, h)| h.clone());
-    let ok = verify_password(pw.to_owned(), hash).await;
-    let user = creds.map(|(u, _)| u).filter(|u| ok && u.is_active);
-    let Some(user) = user else {
-        state
-            .db
-            .write(move |c| {
-                sessions::record_failure(c, "account", &account_key, now)?;
-                sessions::record_failure(c, "ip", &ip_key, now)
-            })
-            .await?;
-        return Err(LoginError::BadCredentials);
-    };
-    if !user.email_verified {
-        // The password was right: send a fresh confirmation link (the first may be lost).
-        queue_verification(state, &user)
-            .await
-            .map_err(LoginError::Other)?;
-        return Err(LoginError::Unverified);
-    }
-    let uid = user.id;
-    let cookie = state
-        .db
-        .write(move |c| {
-            sessions::clear_failures(c, &account_key, now - Duration::days(1))?;
-            store::set_last_login(c, uid, now)?;
-            sessions::create(c, uid, Source::Local, now)
-        })
-        .await?;
-    Ok((user, cookie))
-}
-
 pub async fn log_out(state: &AppState, session_id: i64) -> Result<(), UserError> {
     let now = state.clock.now();
     state
@@ -358,14 +322,24 @@ pub async fn log_out(state: &AppState, session_id: i64) -> Result<(), UserError>
 }
 
 /// Mails a reset link if the account exists; says nothing either way (no account probing).
-pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(), UserError> {
-    let now = state.clock.now();
+/// Service accounts get none (they never sign in as a person). Limited per address and per
+/// client (429), whether the account exists or not.
+pub async fn request_password_reset(
+    state: &AppState,
+    email: &str,
+    ip: Option<IpAddr>,
+) -> Result<(), UserError> {
     let email = email.trim().to_owned();
+    if email.is_empty() {
+        return Err(UserError::field("email", "Enter your email address."));
+    }
+    throttle::check(state, mail_limits("mail:reset", &email, ip)).await?;
+    let now = state.clock.now();
     let base = state.config.absolute_url("/password-reset/confirm/");
     state
         .db
         .write(move |c| {
-            if let Some(u) = store::find_by_email(c, &email)?.filter(|u| u.is_active) {
+            if let Some(u) = store::find_by_email(c, &email)?.filter(|u| u.is_active && !u.is_service_account) {
                 let token = sessions::issue_token(c, u.id, Purpose::Reset, None, now)?;
                 mail::queue(c, now, &Email {
                     to: u.email,
@@ -442,14 +416,24 @@ pub async fn change_password(
 }
 
 /// Starts an email change: after the password check, mails a confirmation link to the new
-/// address (the change happens when it is followed).
+/// address (the change happens when it is followed). Limited per account, per new address and
+/// per client (429).
 pub async fn request_email_change(
     state: &AppState,
     user: &User,
     new_email: &str,
     pw: &str,
+    ip: Option<IpAddr>,
 ) -> Result<(), UserError> {
     let new_email = rules::validate_email(new_email).map_err(|e| UserError::field("email", e))?;
+    let mut limits = mail_limits("mail:change-email", &new_email, ip);
+    limits.push(Limit::new(
+        "mail:change-email:account",
+        user.id.to_string(),
+        MAILS_PER_ADDRESS,
+        Duration::hours(1),
+    ));
+    throttle::check(state, limits).await?;
     if new_email.eq_ignore_ascii_case(&user.email) {
         return Err(UserError::field(
             "email",

@@ -1,4 +1,4 @@
-//! Server-side sessions, emailed single-use tokens, login-failure counting and service bearer
+//! Server-side sessions, emailed single-use tokens and service bearer
 //! tokens: plain SQL. Every secret handed out is random; only its SHA-256 is stored.
 
 use chrono::{DateTime, Duration, Utc};
@@ -189,30 +189,6 @@ pub fn consume_token(
     Ok(found)
 }
 
-/// Counts failures of `kind`/`key` since `since`.
-pub fn failures_since(c: &Connection, kind: &str, key: &str, since: DateTime<Utc>) -> rusqlite::Result<i64> {
-    c.prepare_cached("SELECT count(*) FROM login_failures WHERE kind = ?1 AND key = ?2 AND failed_on > ?3")?
-        .query_row(params![kind, key, to_db(since)], |r| r.get(0))
-}
-
-pub fn record_failure(c: &Connection, kind: &str, key: &str, now: DateTime<Utc>) -> rusqlite::Result<()> {
-    c.execute(
-        "INSERT INTO login_failures (kind, key, failed_on) VALUES (?1, ?2, ?3)",
-        params![kind, key, to_db(now)],
-    )?;
-    Ok(())
-}
-
-/// Forgets an account's failures after a successful login, and old rows of everyone.
-pub fn clear_failures(c: &Connection, key: &str, before: DateTime<Utc>) -> rusqlite::Result<()> {
-    c.execute(
-        "DELETE FROM login_failures WHERE kind = 'account' AND key = ?1",
-        [key],
-    )?;
-    c.execute("DELETE FROM login_failures WHERE failed_on < ?1", [to_db(before)])?;
-    Ok(())
-}
-
 /// Issues an OAuth2-style bearer token for a (service) user.
 pub fn issue_access_token(
     c: &Connection,
@@ -229,13 +205,40 @@ pub fn issue_access_token(
     Ok(token)
 }
 
-/// The user a live bearer token belongs to.
-pub fn access_token_user(c: &Connection, token: &str, now: DateTime<Utc>) -> rusqlite::Result<Option<i64>> {
+/// A live bearer token: whose it is, and what it was issued as.
+#[derive(Debug, Clone)]
+pub struct BearerToken {
+    pub user_id: i64,
+    /// Space-separated OAuth2 scopes; empty for staff-minted service tokens.
+    pub scope: String,
+    pub application_id: Option<i64>,
+}
+
+impl BearerToken {
+    /// Issued by our OAuth2 provider to an application (it has scopes or an application),
+    /// as opposed to a service account's token minted by a superuser.
+    pub fn is_application_token(&self) -> bool {
+        self.application_id.is_some() || !self.scope.trim().is_empty()
+    }
+}
+
+/// The live bearer token `token` (not revoked, not expired, active user).
+pub fn bearer_token(
+    c: &Connection,
+    token: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Option<BearerToken>> {
     c.prepare_cached(
-        "SELECT t.user_id FROM access_tokens t JOIN users u ON u.id = t.user_id
+        "SELECT t.user_id, t.scope, t.application_id FROM access_tokens t JOIN users u ON u.id = t.user_id
          WHERE t.token_hash = ?1 AND t.revoked_on IS NULL AND t.expires_on > ?2 AND u.is_active = 1",
     )?
-    .query_row(params![hash(token), to_db(now)], |r| r.get(0))
+    .query_row(params![hash(token), to_db(now)], |r| {
+        Ok(BearerToken {
+            user_id: r.get(0)?,
+            scope: r.get(1)?,
+            application_id: r.get(2)?,
+        })
+    })
     .optional()
 }
 
@@ -256,7 +259,7 @@ pub fn prune(c: &Connection, now: DateTime<Utc>) -> rusqlite::Result<usize> {
         "DELETE FROM email_tokens WHERE expires_on < ?1 OR used_on < ?1",
         [&day_ago],
     )?;
-    n += c.execute("DELETE FROM login_failures WHERE failed_on < ?1", [&day_ago])?;
+    n += crate::throttle::prune(c, now - Duration::days(1))?;
     n += c.execute("DELETE FROM oidc_logins WHERE created_on < ?1", [&day_ago])?;
     Ok(n)
 }

@@ -20,6 +20,8 @@ pub struct User {
     pub is_editor: bool,
     pub in_editors_group: bool,
     pub email_verified: bool,
+    /// A service account (tokens are minted only for these; it never signs in as a person).
+    pub is_service_account: bool,
     pub created_on: String,
     pub updated_on: String,
 }
@@ -36,7 +38,7 @@ pub struct NewUser {
 }
 
 const COLUMNS: &str = "id, username, email, name, global_id, is_active, is_staff, is_superuser,
-    in_editors_group, email_verified_on IS NOT NULL, created_on, updated_on";
+    in_editors_group, email_verified_on IS NOT NULL, created_on, updated_on, is_service_account";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
@@ -53,6 +55,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         email_verified: r.get(9)?,
         created_on: r.get(10)?,
         updated_on: r.get(11)?,
+        is_service_account: r.get(12)?,
     })
 }
 
@@ -158,7 +161,7 @@ pub fn credentials(c: &Connection, email: &str) -> rusqlite::Result<Option<(User
     c.query_row(
         &format!("SELECT {COLUMNS}, password_hash FROM users WHERE lower(email) = lower(?1)"),
         [email],
-        |r| Ok((from_row(r)?, r.get(12)?)),
+        |r| Ok((from_row(r)?, r.get(13)?)),
     )
     .optional()
 }
@@ -331,4 +334,34 @@ pub fn roles(c: &Connection, id: i64) -> rusqlite::Result<Option<Roles>> {
         },
     )
     .optional()
+}
+
+/// Why an account may not become a service account, if it may not: it is a person's — it can
+/// sign in (a password or an SSO link), has signed in, or is a superuser.
+pub fn service_account_obstacle(c: &Connection, id: i64) -> rusqlite::Result<Option<&'static str>> {
+    let row: Option<(bool, bool, bool, bool)> = c
+        .query_row(
+            "SELECT is_superuser, password_hash IS NOT NULL, global_id IS NOT NULL, last_login IS NOT NULL
+             FROM users WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    Ok(match row {
+        None => Some("There is no such account."),
+        Some((true, ..)) => Some("A superuser cannot be a service account."),
+        Some((_, true, ..)) | Some((_, _, true, _)) | Some((.., true)) => Some(
+            "This is a person's account (it has a password, an SSO link or has signed in); create a separate one with `mitxonline user create EMAIL --service-account`.",
+        ),
+        Some(_) => None,
+    })
+}
+
+/// Sets or clears the service-account flag (callers check [`service_account_obstacle`]).
+pub fn set_service_account(c: &Connection, id: i64, on: bool, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    c.execute(
+        "UPDATE users SET is_service_account = ?2, updated_on = ?3 WHERE id = ?1",
+        params![id, on, to_db(now)],
+    )?;
+    Ok(())
 }

@@ -13,10 +13,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::http::cookies::Cookie;
 use crate::http::error::AppError;
 use crate::http::json::ApiJson;
-use crate::http::session::{CurrentUser, MaybeUser};
+use crate::http::session::{CurrentUser, Identity, MaybeUser};
 use crate::state::AppState;
+use crate::throttle;
 
 /// The anonymous basket cookie (the original keeps `anonymous_basket_id` in the session).
 pub const ANON_COOKIE: &str = "anonymous_basket_id";
@@ -39,20 +41,18 @@ pub async fn owner(
                 .db
                 .write(move |c| basket::service::claim_anonymous(c, &anon, u, now))
                 .await?;
-            let clear = HeaderValue::from_str(&format!(
-                "{ANON_COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"
-            ))
-            .ok();
+            let clear = Some(Cookie::removal(ANON_COOKIE).http_only().header(&state.config));
             Ok((Some(Owner::User(u)), clear))
         }
         (Some(u), None) => Ok((Some(Owner::User(u)), None)),
         (None, Some(anon)) => Ok((Some(Owner::Anonymous(anon)), None)),
         (None, None) if create_anonymous => {
             let id = uuid::Uuid::new_v4().to_string();
-            let set = HeaderValue::from_str(&format!(
-                "{ANON_COOKIE}={id}; Max-Age=1209600; Path=/; HttpOnly; SameSite=Lax"
-            ))
-            .ok();
+            let set = Some(
+                Cookie::new(ANON_COOKIE, &id, 1_209_600)
+                    .http_only()
+                    .header(&state.config),
+            );
             Ok((Some(Owner::Anonymous(id)), set))
         }
         (None, None) => Ok((None, None)),
@@ -143,10 +143,12 @@ pub struct Redeem {
 /// does not apply (naming why).
 pub async fn redeem_discount(
     State(state): State<AppState>,
+    id: Identity,
     CurrentUser(user): CurrentUser,
     headers: HeaderMap,
     ApiJson(body): ApiJson<Redeem>,
 ) -> Result<Response, AppError> {
+    throttle::check(&state, throttle::code_attempts(user.id, id.peer)).await?;
     let (owner, _) = owner(&state, Some(user.id), &headers, false).await?;
     let owner = owner.ok_or_else(AppError::not_found)?;
     if body.discount.trim().is_empty() || body.discount.len() > 100 {
@@ -213,6 +215,7 @@ pub struct FromProduct {
 /// POST `/api/v0/baskets/create_from_product/{product_id}/[{code}/]`.
 pub async fn create_from_product(
     State(state): State<AppState>,
+    id: Identity,
     MaybeUser(user): MaybeUser,
     headers: HeaderMap,
     Path(params): Path<Vec<(String, String)>>,
@@ -228,6 +231,9 @@ pub async fn create_from_product(
         return Err(AppError::Forbidden(
             "Authentication credentials were not provided.".into(),
         ));
+    }
+    if let (Some(_), Some(u)) = (&code, &user) {
+        throttle::check(&state, throttle::code_attempts(u.id, id.peer)).await?;
     }
     let opts: FromProduct = if body.is_empty() {
         FromProduct::default()
@@ -297,9 +303,13 @@ pub struct WithProducts {
 /// POST `/api/v0/baskets/create_with_products/`.
 pub async fn create_with_products(
     State(state): State<AppState>,
+    id: Identity,
     CurrentUser(user): CurrentUser,
     ApiJson(body): ApiJson<WithProducts>,
 ) -> Result<Response, AppError> {
+    if body.discount_code.is_some() {
+        throttle::check(&state, throttle::code_attempts(user.id, id.peer)).await?;
+    }
     if body.product_ids.is_empty() {
         return Err(AppError::field("product_ids", "This list may not be empty."));
     }

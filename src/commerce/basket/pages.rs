@@ -131,9 +131,11 @@ pub struct Coupon {
 pub async fn coupon(
     State(state): State<AppState>,
     ctx: PageCtx,
+    id: crate::http::session::Identity,
     SignedIn(user): SignedIn,
     Form(f): Form<Coupon>,
 ) -> Result<Response, AppError> {
+    crate::throttle::check(&state, crate::throttle::code_attempts(user.id, id.peer)).await?;
     let code = f.code.trim().to_owned();
     if code.is_empty() || code.len() > 100 {
         return Ok(back_to_cart(&ctx, "Enter a coupon code of 1 to 100 characters."));

@@ -197,7 +197,7 @@ async fn an_email_change_happens_only_when_the_new_address_confirms_it() {
 #[tokio::test]
 async fn a_service_bearer_token_authenticates_without_csrf_until_it_expires() {
     let app = TestApp::spawn().await;
-    let uid = make_user(&app, "svc@example.com", "a good password", false).await;
+    let uid = crate::support::identity::make_service_account(&app, "svc@example.com", false).await;
     let now = app.state.clock.now();
     let token = app
         .state

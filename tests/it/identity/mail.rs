@@ -1,5 +1,5 @@
-//! Outgoing mail over SMTP (the built-in minimal client) against a fake SMTP server on
-//! 127.0.0.1 that records the conversation.
+//! Outgoing mail over SMTP (lettre) against a fake SMTP server on 127.0.0.1 that records the
+//! conversation.
 
 use std::sync::{Arc, Mutex};
 
@@ -149,6 +149,43 @@ async fn a_mailbox_the_smtp_server_refuses_becomes_a_permanent_failure_not_a_cra
         app.scalar_i64("SELECT count(*) FROM outbox WHERE last_error LIKE '%550%'")
             .await,
         1
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_starttls_url_never_falls_back_to_sending_in_plaintext() {
+    // The fake server offers no STARTTLS: a required-TLS transport must not send anything.
+    let (port, log) = fake_smtp(false).await;
+    let app = TestApp::builder()
+        .env(
+            "MITXONLINE_SMTP_URL",
+            &format!("smtp+starttls://mailer:secret@127.0.0.1:{port}"),
+        )
+        .spawn()
+        .await;
+    crate::support::identity::make_user(&app, "tls@example.com", "a good password", false).await;
+    let c = client();
+    post_form(
+        &app,
+        &c,
+        "/password-reset/",
+        "/password-reset/",
+        &[("email", "tls@example.com")],
+    )
+    .await;
+    app.drain_outbox().await;
+    assert_eq!(
+        app.scalar_i64("SELECT count(*) FROM outbox WHERE destination = 'mail' AND status = 'delivered'")
+            .await,
+        0
+    );
+    let lines = log.lock().unwrap().clone();
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.starts_with("AUTH") || l.starts_with("MAIL FROM") || l.contains("token=")),
+        "nothing but the greeting went out in plaintext: {lines:?}"
     );
     app.shutdown().await;
 }

@@ -186,18 +186,16 @@ async fn staff_register_applications_on_the_staff_page_and_others_cannot() {
         app.scalar_i64("SELECT count(*) FROM oauth2_applications").await,
         0
     );
-    let r = post_form(
-        &app,
-        &staff,
-        "/staff/oauth2/",
-        "/staff/oauth2/",
-        &[
-            ("name", "Studio"),
-            ("redirect_uris", "https://studio.example/cb"),
-            ("skip_authorization", "on"),
-        ],
-    )
-    .await;
+    let studio = [
+        ("name", "Studio"),
+        ("redirect_uris", "https://studio.example/cb"),
+        ("skip_authorization", "on"),
+    ];
+    // An application that skips consent is a superuser's decision.
+    let r = post_form(&app, &staff, "/staff/oauth2/", "/staff/oauth2/", &studio).await;
+    assert_eq!(r.status(), 403);
+    let staff = crate::support::identity::signed_in_superuser(&app, "root@example.com").await;
+    let r = post_form(&app, &staff, "/staff/oauth2/", "/staff/oauth2/", &studio).await;
     assert_eq!(r.status(), 201);
     let html = r.text().await.unwrap();
     let secret = html

@@ -259,3 +259,61 @@ async fn a_provider_that_is_down_is_a_clear_502_and_nobody_is_signed_in() {
     assert_eq!(app.scalar_i64("SELECT count(*) FROM sessions").await, 0);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_attackers_callback_url_does_not_sign_the_victim_into_the_attackers_account() {
+    let kc = Keycloak::start().await;
+    let app = oidc_app(&kc).await;
+    let attacker = client();
+    let q = begin(&app, &attacker).await;
+    // The attacker sends their own callback URL (their state, their code) to the victim, who
+    // may even have a login of their own under way.
+    let victim = client();
+    begin(&app, &victim).await;
+    let trap = format!("/login/oidc/callback/?state={}&code=attackers-code", q["state"]);
+    for browser in [&victim, &client()] {
+        let r = browser.get(app.url(&trap)).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{}", r.text().await.unwrap());
+    }
+    let me: Value = victim
+        .get(app.url("/api/users/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["is_authenticated"], false);
+    assert!(
+        !kc.fake.requests().iter().any(|r| r.path.ends_with("/token")),
+        "the code was never redeemed"
+    );
+    assert_eq!(app.scalar_i64("SELECT count(*) FROM users").await, 0);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_unverified_email_in_the_id_token_does_not_take_over_an_existing_account() {
+    let kc = Keycloak::start().await;
+    let app = oidc_app(&kc).await;
+    crate::support::identity::make_user(&app, "oidc@example.com", "a good password", false).await;
+    for (verified, status) in [(json!(null), 400), (json!(false), 400), (json!(true), 303)] {
+        let c = client();
+        let q = begin(&app, &c).await;
+        let mut claims = claims(&kc, &q["nonce"]);
+        claims["email_verified"] = verified.clone();
+        kc.will_issue(&kc.id_token("oidc_test_rsa.pem", claims));
+        let r = c
+            .get(app.url(&format!("/login/oidc/callback/?state={}&code=c", q["state"])))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), status, "email_verified {verified}");
+        let linked = app
+            .scalar_i64("SELECT count(*) FROM users WHERE global_id IS NOT NULL")
+            .await;
+        assert_eq!(linked, i64::from(status == 303), "email_verified {verified}");
+    }
+    assert_eq!(app.scalar_i64("SELECT count(*) FROM users").await, 1);
+    app.shutdown().await;
+}

@@ -1,26 +1,13 @@
-//! SCIM pushes from Keycloak, authenticated by a staff user's bearer token.
+//! SCIM pushes from Keycloak, authenticated by a staff service account's bearer token.
 
 use serde_json::{Value, json};
 
 use crate::support::TestApp;
-use crate::support::identity::make_user;
+use crate::support::identity::{make_service_account, service_token};
 
 async fn bearer_for(app: &TestApp, email: &str, staff: bool) -> String {
-    let uid = make_user(app, email, "a good password", staff).await;
-    let now = app.state.clock.now();
-    app.state
-        .db
-        .write(move |c| {
-            mitxonline::users::sessions::issue_access_token(
-                c,
-                uid,
-                "keycloak-scim",
-                chrono::Duration::days(1),
-                now,
-            )
-        })
-        .await
-        .unwrap()
+    let uid = make_service_account(app, email, staff).await;
+    service_token(app, uid).await
 }
 
 async fn send(app: &TestApp, token: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
@@ -191,8 +178,8 @@ async fn scim_needs_a_staff_users_bearer_token() {
 #[tokio::test]
 async fn staff_issue_and_revoke_the_bearer_token_keycloak_uses() {
     let app = TestApp::spawn().await;
-    let staff = crate::support::identity::signed_in(&app, "ops@example.com", true).await;
-    make_user(&app, "keycloak-svc@example.com", "a good password", true).await;
+    let staff = crate::support::identity::signed_in_superuser(&app, "ops@example.com").await;
+    make_service_account(&app, "keycloak-svc@example.com", true).await;
     let page = "/staff/access-tokens/";
     let form = |email: &'static str, days: &'static str| {
         vec![("email", email), ("name", "keycloak scim"), ("days", days)]

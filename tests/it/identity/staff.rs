@@ -152,9 +152,9 @@ async fn signed_in_staff_pass_the_staff_gate_and_staff_keys_keep_working() {
 }
 
 #[tokio::test]
-async fn staff_create_and_revoke_api_keys_on_the_staff_page() {
+async fn superusers_create_and_revoke_staff_api_keys_on_the_staff_page() {
     let app = TestApp::spawn().await;
-    let staff = signed_in(&app, "keys@example.com", true).await;
+    let staff = crate::support::identity::signed_in_superuser(&app, "keys@example.com").await;
     let r = post_form(
         &app,
         &staff,

@@ -113,3 +113,56 @@ pub async fn signed_in(app: &TestApp, email: &str, staff: bool) -> reqwest::Clie
 pub async fn header_token(app: &TestApp, client: &reqwest::Client) -> String {
     csrf_from(app, client, "/profile/").await
 }
+
+/// Creates a service account (no password, as `user create --service-account` does).
+pub async fn make_service_account(app: &TestApp, email: &str, staff: bool) -> i64 {
+    let now = app.state.clock.now();
+    let email = email.to_owned();
+    app.state
+        .db
+        .write(move |c| {
+            let username = store::free_username(c, &email)?;
+            let id = store::insert(
+                c,
+                &NewUser {
+                    email,
+                    username,
+                    name: "Service".into(),
+                    is_staff: staff,
+                    is_superuser: false,
+                    password_hash: None,
+                },
+                now,
+            )?;
+            store::set_service_account(c, id, true, now)?;
+            Ok::<_, rusqlite::Error>(id)
+        })
+        .await
+        .unwrap()
+}
+
+/// A staff-minted bearer token for `uid` (as `/staff/access-tokens/` issues).
+pub async fn service_token(app: &TestApp, uid: i64) -> String {
+    let now = app.state.clock.now();
+    app.state
+        .db
+        .write(move |c| {
+            mitxonline::users::sessions::issue_access_token(c, uid, "service", chrono::Duration::days(1), now)
+        })
+        .await
+        .unwrap()
+}
+
+/// A fresh client signed in as a new superuser.
+pub async fn signed_in_superuser(app: &TestApp, email: &str) -> reqwest::Client {
+    let uid = make_user(app, email, "a good password", true).await;
+    app.state
+        .db
+        .write(move |c| c.execute("UPDATE users SET is_superuser = 1 WHERE id = ?1", [uid]))
+        .await
+        .unwrap();
+    let client = crate::support::client();
+    let r = log_in(app, &client, email, "a good password").await;
+    assert_eq!(r.status(), 303, "login of {email}");
+    client
+}

@@ -1,0 +1,434 @@
+//! The route matrix: every route declared in `src/` (`.route("…", get(…).post(…))`), every
+//! method it declares, called by every kind of caller — anonymous, learner, staff, superuser,
+//! catalog API key, staff API key, and an OAuth2 application's `user:read` token (of a
+//! superuser, the worst case). What each caller may get follows from the route's class, which
+//! is derived from its path by [`classify`]; a route no rule classifies fails the test until
+//! it is classified, so a new route cannot slip in unreviewed.
+
+use mitxonline::users::api_keys::Scope;
+
+use crate::support::identity::{header_token, make_user, signed_in, signed_in_superuser};
+use crate::support::{TestApp, client};
+
+/// What a route is, for access control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// Anyone; an application token counts as anonymous.
+    Public,
+    /// Signed-in people (session or gateway); keys and application tokens are refused.
+    SignedIn,
+    /// Signed-in people, about one account (may answer 403 for someone else's id).
+    OwnAccount,
+    /// Staff people and staff-scope API keys.
+    Staff,
+    /// Signed-in superusers only.
+    Superuser,
+    /// Any API key (MIT Learn's ETL).
+    ApiKey,
+    /// Only a staff service account's bearer token: every caller here is refused.
+    ServiceToken,
+    /// Reading one's own account; application tokens with `user:read` pass.
+    OAuthUserRead,
+    /// The OIDC userinfo endpoint: signed-in people and `user:read`/`openid` tokens.
+    OAuthUserinfo,
+    /// Ends the caller's session: tested last, anything but a server error.
+    Logout,
+    /// Gateway results: authenticated by their signature, refused to every caller here.
+    GatewaySigned,
+    /// Not checked beyond "no server error": routers not mounted on the server (the in-process
+    /// edX sandbox), the CyberSource sandbox's own controls, and `/login` (a redirect to
+    /// `/login/`).
+    Unchecked,
+}
+
+/// The class of `method path` declared in `file`; `None` when no rule knows it.
+fn classify(method: &str, path: &str, file: &str) -> Option<Class> {
+    use Class::*;
+    if file.contains("integrations/openedx/sandbox/")
+        || file.contains("integrations/cybersource/sandbox/")
+        || path == "/login"
+    {
+        return Some(Unchecked);
+    }
+    let superuser_only = [
+        ("POST", "/staff/users/{id}/roles/"),
+        ("POST", "/staff/access-tokens/"),
+    ];
+    if superuser_only.contains(&(method, path)) {
+        return Some(Superuser);
+    }
+    let class = match path {
+        p if p.starts_with("/logout") => Logout,
+        p if p.starts_with("/scim/") || p.starts_with("/api/openedx_webhook/") => ServiceToken,
+        p if p.starts_with("/staff/")
+            || p.starts_with("/api/v0/staff/")
+            || p.contains("user_search")
+            || p.starts_with("/api/discounts/")
+            || p.starts_with("/api/v0/discounts/")
+            || p.starts_with("/api/v0/orders/{id}/refunds/") =>
+        {
+            Staff
+        }
+        p if p.starts_with("/api/internal/") => ApiKey,
+        "/api/users/me" | "/api/v0/users/me" | "/api/v0/users/current_user/" if method == "GET" => {
+            OAuthUserRead
+        }
+        "/api/v0/userinfo/" => OAuthUserRead,
+        p if p.contains("enrollments/{") => OwnAccount,
+        p if p.contains("enrollments") => SignedIn,
+        "/oauth2/userinfo/" => OAuthUserinfo,
+        "/api/users/{id}/"
+        | "/api/v0/users/{id}/"
+        | "/api/v2/enrollments/{id}/"
+        | "/api/v3/enrollments/{id}/"
+        | "/orders/receipt/{id}/"
+        | "/api/orders/receipt/{id}/"
+        | "/api/v0/orders/receipt/{id}/"
+        | "/api/v0/baskets/{id}/"
+        | "/dashboard/enrollments/{id}/emails/" => OwnAccount,
+        "/api/users/me"
+        | "/api/v0/users/me"
+        | "/api/v0/users/current_user/"
+        | "/api/profile/details/"
+        | "/api/profile/extra/"
+        | "/api/change-emails/"
+        | "/api/change_email_settings"
+        | "/api/checkout/redeem_discount/"
+        | "/api/orders/history/"
+        | "/api/v0/orders/history/"
+        | "/api/v0/orders/refund-requests/"
+        | "/api/v0/baskets/"
+        | "/api/v0/baskets/checkout/"
+        | "/api/v1/enrollments/"
+        | "/api/v2/enrollments/"
+        | "/api/v3/enrollments/"
+        | "/api/v1/program_enrollments/"
+        | "/api/v2/program_enrollments/"
+        | "/api/v2/verified_program_enrollments/{run_key}/"
+        | "/account-settings/"
+        | "/account-settings/email/"
+        | "/account-settings/password/"
+        | "/create-profile/"
+        | "/create-profile-extra/"
+        | "/profile/"
+        | "/dashboard/"
+        | "/enrollments/"
+        | "/cart/coupon/"
+        | "/orders/history/"
+        | "/orders/receipt/by-run/{id}/"
+        | "/orders/receipt/by-program/{id}/"
+        | "/oauth2/authorize"
+        | "/oauth2/authorize/" => SignedIn,
+        p if p.starts_with("/api/v0/orders/status/") => SignedIn,
+        "/checkout/result/" | "/api/checkout/result/" => GatewaySigned,
+        "/checkout/to_payment" | "/checkout/anonymous" => SignedIn,
+        "/api/v0/baskets/clear/" => Public,
+        // With a discount code it needs a user (codes are redeemed by people).
+        p if p.starts_with("/api/v0/baskets/create_from_product/") && p.ends_with("{code}/") => SignedIn,
+        p if p.starts_with("/api/v0/baskets/create_from_product/") => Public,
+        p if p.starts_with("/api/v0/baskets/") => SignedIn,
+        "/"
+        | "/{slug}/"
+        | "/robots.txt"
+        | "/sitemap.xml"
+        | "/metrics"
+        | "/media/{id}/"
+        | "/static/{name}"
+        | "/catalog/"
+        | "/catalog/{tab}/"
+        | "/catalog/{tab}/{department}/"
+        | "/courses/{readable_id}/"
+        | "/programs/{readable_id}/"
+        | "/login"
+        | "/login/"
+        | "/account/action/start/{action}/"
+        | "/login/oidc/"
+        | "/login/oidc/callback/"
+        | "/signup/"
+        | "/verify-email/"
+        | "/account/confirm-email"
+        | "/account/action/complete"
+        | "/cart/"
+        | "/cart/add"
+        | "/cart/add/"
+        | "/api/checkout/add_to_cart/"
+        | "/api/checkout/cart/"
+        | "/api/checkout/basket_items_count/"
+        | "/.well-known/openid-configuration"
+        | "/oauth2/.well-known/openid-configuration"
+        | "/oauth2/.well-known/jwks.json"
+        | "/oauth2/token/"
+        | "/oauth2/revoke_token/"
+        | "/api/countries/"
+        | "/api/v0/countries/" => Public,
+        p if p.starts_with("/health/")
+            || p.starts_with("/password-reset")
+            || p.starts_with("/api/change-emails/")
+            || p.starts_with("/api/products/")
+            || p.starts_with("/api/v0/products/")
+            || p.starts_with("/api/v1/")
+            || p.starts_with("/api/v2/") =>
+        {
+            Public
+        }
+        _ => return None,
+    };
+    Some(class)
+}
+
+/// Every declared route: (path, methods, file).
+fn declared() -> Vec<(String, Vec<String>, String)> {
+    fn methods_of(call: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for m in ["get", "post", "put", "patch", "delete"] {
+            let needle = format!("{m}(");
+            let mut rest = call;
+            while let Some(at) = rest.find(&needle) {
+                let before = rest[..at].chars().last();
+                if !before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                    out.push(m.to_uppercase());
+                    break;
+                }
+                rest = &rest[at + needle.len()..];
+            }
+        }
+        out
+    }
+    fn walk(dir: &std::path::Path, out: &mut Vec<(String, Vec<String>, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let mut rest = text.as_str();
+            while let Some(at) = rest.find(".route(") {
+                rest = &rest[at + ".route(".len()..];
+                let Some(lit) = rest.trim_start().strip_prefix('"') else {
+                    continue;
+                };
+                let Some(end) = lit.find('"') else { continue };
+                // The arguments up to the `.route(` call's closing parenthesis.
+                let mut depth = 1;
+                let call: String = rest
+                    .chars()
+                    .take_while(|c| {
+                        depth += match c {
+                            '(' => 1,
+                            ')' => -1,
+                            _ => 0,
+                        };
+                        depth > 0
+                    })
+                    .collect();
+                out.push((
+                    lit[..end].to_owned(),
+                    methods_of(&call),
+                    path.display().to_string(),
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut out,
+    );
+    out
+}
+
+fn concrete(path: &str) -> String {
+    let mut out = String::new();
+    let mut in_param = false;
+    for ch in path.chars() {
+        match ch {
+            '{' => in_param = true,
+            '}' => {
+                in_param = false;
+                out.push('1');
+            }
+            _ if !in_param => out.push(ch),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A kind of caller, its client, and the headers it sends.
+type Caller = (Who, reqwest::Client, Vec<(&'static str, String)>);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    Learner,
+    Staff,
+    Superuser,
+    CatalogKey,
+    StaffKey,
+    OAuthUserRead,
+}
+
+/// Whether `who` may pass the access check of a route of `class`: `Some(true)` must pass (not
+/// 401/403), `Some(false)` must be refused, `None` is not checked beyond "no server error".
+fn may(class: Class, who: Who) -> Option<bool> {
+    use Who::*;
+    let person = matches!(who, Learner | Staff | Superuser);
+    Some(match class {
+        Class::Public => true,
+        Class::SignedIn => person,
+        Class::OwnAccount if person => return None,
+        Class::OwnAccount => false,
+        Class::Staff => matches!(who, Staff | Superuser | StaffKey),
+        Class::Superuser => who == Superuser,
+        Class::ApiKey => matches!(who, CatalogKey | StaffKey),
+        Class::ServiceToken | Class::GatewaySigned => false,
+        Class::OAuthUserRead => true,
+        Class::OAuthUserinfo => person || who == OAuthUserRead,
+        Class::Logout | Class::Unchecked => return None,
+    })
+}
+
+fn refused(status: u16, location: Option<&str>) -> bool {
+    matches!(status, 401 | 403) || (status == 303 && location.is_some_and(|l| l.contains("/login/")))
+}
+
+#[tokio::test]
+async fn every_route_and_method_answers_each_kind_of_caller_as_its_class_says() {
+    let app = TestApp::spawn().await;
+    // Id 1 of keys and tokens are throwaways, for the routes that revoke "1".
+    let _throwaway = app.api_key(Scope::Catalog).await;
+    let nobody = make_user(&app, "m-nobody@example.com", "a good password", false).await;
+    crate::support::identity::service_token(&app, nobody).await;
+    let catalog_key = app.api_key(Scope::Catalog).await;
+    let staff_key = app.api_key(Scope::Staff).await;
+    let anonymous = client();
+    let anon_token = crate::support::identity::csrf_from(&app, &anonymous, "/login/").await;
+    let learner = signed_in(&app, "m-learner@example.com", false).await;
+    let staff = signed_in(&app, "m-staff@example.com", true).await;
+    let root = signed_in_superuser(&app, "m-root@example.com").await;
+    make_user(&app, "m-other@example.com", "a good password", false).await;
+    let root_id = app
+        .scalar_i64("SELECT id FROM users WHERE email = 'm-root@example.com'")
+        .await;
+    let oauth = oauth_token(&app, root_id).await;
+    let mut callers: Vec<Caller> = vec![
+        (Who::Anonymous, anonymous, vec![("x-csrftoken", anon_token)]),
+        (
+            Who::CatalogKey,
+            client(),
+            vec![("authorization", format!("Api-Key {catalog_key}"))],
+        ),
+        (
+            Who::StaffKey,
+            client(),
+            vec![("authorization", format!("Api-Key {staff_key}"))],
+        ),
+        (
+            Who::OAuthUserRead,
+            client(),
+            vec![("authorization", format!("Bearer {oauth}"))],
+        ),
+    ];
+    for (who, c) in [
+        (Who::Learner, learner),
+        (Who::Staff, staff),
+        (Who::Superuser, root),
+    ] {
+        let t = header_token(&app, &c).await;
+        callers.push((who, c, vec![("x-csrftoken", t)]));
+    }
+    let mut routes = declared();
+    assert!(routes.len() > 150, "the scan found the routes: {}", routes.len());
+    // Logging out ends the callers' sessions: last.
+    routes.sort_by_key(|(p, _, _)| p.starts_with("/logout"));
+    let mut problems = Vec::new();
+    for (path, methods, file) in &routes {
+        assert!(
+            !methods.is_empty(),
+            "{path} ({file}) declares no method the scan knows"
+        );
+        for method in methods {
+            let Some(class) = classify(method, path, file) else {
+                problems.push(format!("unclassified: {method} {path} ({file})"));
+                continue;
+            };
+            for (who, c, headers) in &callers {
+                let mut req = c
+                    .request(method.parse().unwrap(), app.url(&concrete(path)))
+                    .header("content-type", "application/json")
+                    .body("{}");
+                for (k, v) in headers {
+                    req = req.header(*k, v);
+                }
+                let r = req.send().await.unwrap();
+                let status = r.status().as_u16();
+                let location = r
+                    .headers()
+                    .get("location")
+                    .and_then(|l| l.to_str().ok())
+                    .map(str::to_owned);
+                let body: String = r.text().await.unwrap_or_default().chars().take(160).collect();
+                let what = format!("{who:?} {method} {path} [{class:?}] → {status} {body}");
+                if status >= 500 {
+                    problems.push(format!("server error: {what}"));
+                } else if body.contains("CSRF Failed") {
+                    problems.push(format!("CSRF, not access control: {what}"));
+                } else {
+                    match may(class, *who) {
+                        Some(true) if refused(status, location.as_deref()) => {
+                            problems.push(format!("refused: {what}"))
+                        }
+                        Some(false) if !refused(status, location.as_deref()) => {
+                            problems.push(format!("let through: {what}"))
+                        }
+                        _ => {}
+                    }
+                    // An application token is refused with 403 by staff, SCIM, webhook and
+                    // money routes (pages may instead send it to sign in).
+                    let strict = matches!(class, Class::Staff | Class::Superuser | Class::ServiceToken);
+                    if *who == Who::OAuthUserRead && strict && status != 403 {
+                        problems.push(format!("application token not refused with 403: {what}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    app.shutdown().await;
+}
+
+/// A `user:read` token our provider issued to an application, for `user_id`.
+async fn oauth_token(app: &TestApp, user_id: i64) -> String {
+    let now = app.state.clock.now();
+    app.state
+        .db
+        .write(move |c| {
+            let (a, _) = mitxonline::oauth2::store::create_app(
+                c,
+                "matrix-client",
+                &["https://client.example/cb".to_owned()],
+                false,
+                now,
+            )?;
+            mitxonline::oauth2::store::issue_access_token(
+                c,
+                Some(a.id),
+                &a.name,
+                user_id,
+                "user:read",
+                chrono::Duration::hours(1),
+                now,
+            )
+        })
+        .await
+        .unwrap()
+}
