@@ -1,6 +1,7 @@
 // MITx Online progressive enhancement. Every page works without this file.
 // - Forms with data-confirm ask before submitting.
 // - Forms with data-autosubmit submit themselves (the checkout hand-off to the payment page).
+// - Buttons with data-print print the page (the receipt). No inline handlers: the CSP forbids them.
 // - fetch() helpers send Django's CSRF header from the csrftoken cookie.
 
 export function csrfToken() {
@@ -26,6 +27,9 @@ function enhance(root) {
   }
   for (const form of root.querySelectorAll("form[data-autosubmit]")) {
     form.submit();
+  }
+  for (const button of root.querySelectorAll("button[data-print]")) {
+    button.addEventListener("click", () => window.print());
   }
 }
 

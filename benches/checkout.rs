@@ -73,6 +73,9 @@ async fn main() {
         .env("MITXONLINE_DB_SYNCHRONOUS", &sync)
         .spawn()
         .await;
+    // Fulfilment queues each learner's edX account, enrollment and receipt; the bench times
+    // checkout only.
+    app.expect_undrained(&["openedx", "mail"]);
     let (_, product) = run_product(&app, "BENCH", "100.00").await;
     let now = app.state.clock.now();
     let tokens: Vec<String> = app

@@ -28,6 +28,8 @@ async fn main() {
     let n = env("BENCH_LEARNERS", 500);
     let concurrency = env("BENCH_CONCURRENCY", 16);
     let app = TestApp::spawn().await;
+    // Each verified enrollment queues its edX push; the bench times the request only.
+    app.expect_undrained(&["openedx"]);
     let prog = program(&app, "program-v1:MITx+BENCH", Some("1000.00")).await;
     let (_, key) = course_run(&app, "BENCH1", Some(prog), UPGRADABLE).await;
     let now = app.state.clock.now();

@@ -1,5 +1,7 @@
 //! The audit trail: who changed what, before and after. Written in the same transaction as the
 //! change it describes.
+//!
+//! Owns `audit_log`; every module writes it through [`record`], and reads no other table.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};

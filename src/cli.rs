@@ -135,6 +135,16 @@ pub enum ApiKeyCommand {
     Revoke { id: i64 },
 }
 
+impl Command {
+    /// Serving, the demo loader, jobs and order refunds reach CyberSource, Open edX or mail.
+    fn talks_to_partners(&self) -> bool {
+        matches!(
+            self,
+            Command::Serve { .. } | Command::Demo | Command::Job { .. } | Command::Order { .. }
+        )
+    }
+}
+
 // CLI commands never shut the database down with a checkpoint: a running server (and its backup
 // replicator) owns checkpoints. Every write awaited here is committed, so exiting loses nothing.
 
@@ -158,6 +168,14 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Commands that talk to partners (or serve) must never fall back to a sandbox where
+    // sandboxes are not allowed; the others (migrate, backup, user, …) only touch the database.
+    if cli.command.talks_to_partners()
+        && let Err(e) = config.check_sandboxes()
+    {
+        eprint!("{e}");
+        return ExitCode::from(2);
+    }
     crate::telemetry::init(config.log_format);
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -180,6 +198,10 @@ fn config_check() -> ExitCode {
         Ok(c) => {
             for line in c.redacted_lines() {
                 println!("{line}");
+            }
+            if let Err(e) = c.check_sandboxes() {
+                eprint!("{e}");
+                return ExitCode::FAILURE;
             }
             println!("configuration is valid");
             ExitCode::SUCCESS

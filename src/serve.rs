@@ -41,6 +41,9 @@ pub struct Running {
 
 /// Opens everything, binds `config.bind` and starts serving in the background.
 pub async fn start(config: Config, opts: StartOptions) -> anyhow::Result<Running> {
+    config
+        .check_sandboxes()
+        .map_err(|e| anyhow::anyhow!("refusing to serve: {e}"))?;
     let state = AppState::open(config, opts.clock.clone())?;
     let now = state.clock.now();
     let interrupted = state

@@ -73,7 +73,7 @@ impl Deref for AppState {
 
 impl AppState {
     /// Opens the database (creating and migrating it) and builds the state.
-    pub fn open(config: Config, clock: Clock) -> anyhow::Result<AppState> {
+    pub fn open(mut config: Config, clock: Clock) -> anyhow::Result<AppState> {
         let metrics = Arc::new(Metrics::default());
         let db = Db::open(
             &DbOptions {
@@ -83,6 +83,13 @@ impl AppState {
             },
             &metrics,
         )?;
+        if config.cybersource_sandbox() {
+            config.sandbox_keys = Some(crate::db::sandbox_keys::load_or_create(
+                &config.database_path(),
+                config.db_synchronous,
+                clock.now(),
+            )?);
+        }
         let http_client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(30))

@@ -9,8 +9,8 @@ use rust_decimal::Decimal;
 
 use super::store::{self, NewCourse, NewRun, ProductTarget};
 use crate::cms::media::gradient_png;
-use crate::cms::model::{PageContent, PageType};
-use crate::cms::store::{self as cms, NewPage};
+use crate::cms::model::{NewPage, PageContent, PageType};
+use crate::cms::service as cms;
 use crate::db::DbError;
 
 /// The readable id whose presence marks the demo catalog as loaded.
@@ -95,9 +95,7 @@ pub(super) fn publish_new(
     content: &PageContent,
     now: DateTime<Utc>,
 ) -> Result<i64, DbError> {
-    let (id, rev) = cms::create_page(c, n, content, "demo", now)?;
-    cms::publish(c, id, rev, now)?;
-    Ok(id)
+    Ok(cms::seed_published_page(c, n, content, "demo", now)?)
 }
 
 /// Loads the demo catalog unless it is already there.
@@ -129,11 +127,10 @@ pub fn load(c: &Connection, now: DateTime<Utc>) -> Result<Loaded, DbError> {
     let mut images = Vec::new();
     for (i, (from, to)) in COLOURS.iter().enumerate() {
         let png = gradient_png(600, 315, *from, *to);
-        images.push(cms::insert_media(
+        images.push(cms::seed_image(
             c,
             &format!("Demo image {}", i + 1),
             &format!("demo-{}.png", i + 1),
-            "image/png",
             (600, 315),
             &png,
             now,
@@ -142,7 +139,7 @@ pub fn load(c: &Connection, now: DateTime<Utc>) -> Result<Loaded, DbError> {
     let mut instructor_pages = Vec::new();
     for (i, (name, title)) in INSTRUCTORS.iter().enumerate() {
         let png = gradient_png(160, 160, COLOURS[i].1, COLOURS[i].0);
-        let img = cms::insert_media(c, name, "portrait.png", "image/png", (160, 160), &png, now)?;
+        let img = cms::seed_image(c, name, "portrait.png", (160, 160), &png, now)?;
         let content = PageContent {
             title: (*name).into(),
             name: (*name).into(),

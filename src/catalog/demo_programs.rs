@@ -6,8 +6,7 @@ use rusqlite::Connection;
 
 use super::{Loaded, money, publish_new};
 use crate::catalog::store::{self, NewNode, NewProgram, ProductTarget};
-use crate::cms::model::{PageContent, PageType, Section};
-use crate::cms::store::NewPage;
+use crate::cms::model::{NewPage, PageContent, PageType, Section};
 use crate::db::DbError;
 
 /// What the course part of the demo made, for the programs to use.

@@ -2,11 +2,23 @@
 //! collections and products with versioned prices. Served to MIT Learn and the SPAs through
 //! the original's v1/v2/internal APIs, and to learners as server-rendered pages, all from an
 //! in-memory snapshot that is replaced whenever the catalog changes.
+//!
+//! Owns `departments`, `topics`, `enrollment_modes`, `courses`, `course_departments`,
+//! `course_topics`, `course_variants`, `blocked_countries`, `course_runs`, `course_run_modes`,
+//! `programs`, `program_departments`, `program_modes`, `program_requirements`,
+//! `program_collections`, `program_collection_items`, `products`, `product_versions` and
+//! `catalog_version`. Other modules read them through the snapshot ([`CatalogCache`]) or,
+//! inside their own transactions, through [`service`] ([`lookups`], [`edx_sync`]). Reads from
+//! others: the snapshot loads the CMS's published pages (`cms_pages`, `cms_revisions`) with
+//! the catalog, and the blocked-country check joins the users module's `legal_addresses`.
+//! CMS pages and images are written through `cms::service` (the demo catalog).
 
 pub mod api;
 pub mod api_v1;
 pub mod cache;
 pub mod demo;
+pub mod edx_sync;
+pub mod lookups;
 pub mod model;
 pub mod pages;
 pub mod service;
@@ -22,7 +34,7 @@ use axum::{Extension, Router};
 use crate::state::AppState;
 pub use cache::CatalogCache;
 
-/// Every catalog, CMS and public-site route, reading the shared snapshot cache.
+/// Every catalog API route and catalog page, reading the shared snapshot cache.
 pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
     Router::new()
         .route("/api/v2/courses/", get(api::v2_courses))
@@ -44,7 +56,5 @@ pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
         .route("/api/countries/", get(api::countries))
         .route("/api/v0/countries/", get(api::countries))
         .merge(pages::routes())
-        .merge(crate::cms::routes())
-        .merge(crate::http::home::routes())
         .layer(Extension(cache))
 }

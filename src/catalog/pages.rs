@@ -14,15 +14,14 @@ use super::model::{Course, CourseRun, Program};
 use super::service;
 use super::shapes::public_runs;
 use super::snapshot::Catalog;
-use crate::cms::model::{PageContent, PageType, PublishedPage};
-use crate::cms::store::PageRow;
+use crate::cms::model::{PageContent, PageRow, PageType, PublishedPage};
 use crate::http::layout::{Meta, page};
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
 
 #[path = "pages_product.rs"]
 mod product;
-pub use product::{course_card, paragraphs};
+pub use product::{add_to_cart, course_card, paragraphs};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

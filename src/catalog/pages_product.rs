@@ -5,6 +5,18 @@ use maud::{Markup, html};
 
 use super::*;
 use crate::catalog::shapes::Ctx;
+use crate::cms::links::safe_link;
+
+/// The POST form that puts a product in the cart (replacing what is there), as a button.
+pub fn add_to_cart(ctx: &PageCtx, product_id: i64, class: &str, label: Markup) -> Markup {
+    html! {
+        form method="post" action=(ctx.prefix.url("/cart/add/")) class="inline" data-product-id=(product_id) {
+            (ctx.csrf_field())
+            input type="hidden" name="product_id" value=(product_id);
+            button type="submit" class=[(!class.is_empty()).then_some(class)] { (label) }
+        }
+    }
+}
 
 /// Plain text rendered as paragraphs (blank lines separate them).
 pub fn paragraphs(text: &str) -> Markup {
@@ -119,7 +131,7 @@ fn facts(c: &PageContent) -> Markup {
             @if !c.effort.is_empty() { dt { "Effort" } dd { (c.effort) } }
             @if !c.price_text.is_empty() {
                 dt { "Price" }
-                dd { @if c.price_link.is_empty() { (c.price_text) } @else { a href=(c.price_link) { (c.price_text) } } }
+                dd { @if let Some(link) = safe_link(&c.price_link) { a href=(link) { (c.price_text) } } @else { (c.price_text) } }
             }
         }
     }
@@ -145,9 +157,7 @@ fn run_item(ctx: &PageCtx, cat: &Catalog, run: &CourseRun, now: super::super::mo
                 }
                 @if let (true, Some(prod)) = (upgradable, &run.product) {
                     " "
-                    a class="button secondary" href=(ctx.prefix.url(&format!("/cart/add/?product_id={}", prod.id))) {
-                        "Get a certificate: " (money(prod.price))
-                    }
+                    (add_to_cart(ctx, prod.id, "secondary", html! { "Get a certificate: " (money(prod.price)) }))
                     @if let Some(d) = run.upgrade_deadline { p class="muted" { "Upgrade deadline " (day(Some(d))) } }
                 }
             } @else {
@@ -202,8 +212,8 @@ pub fn render_course(
                         h1 { (co.title) }
                         (paragraphs(&c.description))
                         (facts(c))
-                        @if !c.financial_assistance_form_url.is_empty() {
-                            p { a href=(c.financial_assistance_form_url) { "Financial assistance is available" } }
+                        @if let Some(link) = safe_link(&c.financial_assistance_form_url) {
+                            p { a href=(link) { "Financial assistance is available" } }
                         }
                     }
                     @if let Some(src) = &image { img src=(src) alt="" width="480" height="252"; }
@@ -226,7 +236,7 @@ pub fn render_course(
                         ul { @for p in programs { li { a href=(ctx.prefix.url(&format!("/programs/{}/", p.readable_id))) { (p.title) } } } }
                     }
                 }
-                @if !c.faq_url.is_empty() { p { a href=(c.faq_url) { "Frequently asked questions" } } }
+                @if let Some(link) = safe_link(&c.faq_url) { p { a href=(link) { "Frequently asked questions" } } }
             }
         },
     )
@@ -316,10 +326,10 @@ pub fn render_program(
                         (facts(c))
                         @if let Some(prod) = &pr.product {
                             p class="price" { "Program price: " strong { (money(prod.price)) } }
-                            a class="button" href=(ctx.prefix.url(&format!("/cart/add/?product_id={}", prod.id))) { "Enroll in the program" }
+                            (add_to_cart(ctx, prod.id, "", html! { "Enroll in the program" }))
                         }
-                        @if !c.financial_assistance_form_url.is_empty() {
-                            p { a href=(c.financial_assistance_form_url) { "Financial assistance is available" } }
+                        @if let Some(link) = safe_link(&c.financial_assistance_form_url) {
+                            p { a href=(link) { "Financial assistance is available" } }
                         }
                     }
                     @if let Some(src) = &image { img src=(src) alt="" width="480" height="252"; }
@@ -340,7 +350,7 @@ pub fn render_program(
                 @if !c.what_you_learn.is_empty() { section aria-labelledby="learn" { h2 id="learn" { "What you'll learn" } (paragraphs(&c.what_you_learn)) } }
                 @if !c.about.is_empty() { section aria-labelledby="about" { h2 id="about" { "About this program" } (paragraphs(&c.about)) } }
                 (instructors_section(ctx, cat, c))
-                @if !c.faq_url.is_empty() { p { a href=(c.faq_url) { "Frequently asked questions" } } }
+                @if let Some(link) = safe_link(&c.faq_url) { p { a href=(link) { "Frequently asked questions" } } }
             }
         },
     )

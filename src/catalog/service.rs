@@ -6,7 +6,32 @@ use std::ops::Range;
 
 use super::model::*;
 use super::snapshot::Catalog;
-use crate::http::AppError;
+
+// What other modules look up in the catalog's tables inside their own transactions.
+pub use super::edx_sync::RunCatalog;
+pub use super::lookups::{
+    RunFacts, country_blocked, gradable_run_keys, program_by_readable, program_has_course, program_live,
+    run_facts, run_id_by_courseware, sub_programs, visible_run_id_by_courseware,
+};
+pub use super::store::{course_id_by_readable, program_id_by_readable};
+
+/// What a catalog query can get wrong; `http::AppError` turns it into the original's response.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CatalogError {
+    /// A query parameter with a value the filter does not accept (a DRF field error, 400).
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: &'static str },
+    /// A page number past the end or not a number (the original's 404 "Invalid page.").
+    #[error("Invalid page.")]
+    InvalidPage,
+}
+
+fn invalid(field: &str, message: &'static str) -> CatalogError {
+    CatalogError::Invalid {
+        field: field.to_owned(),
+        message,
+    }
+}
 
 /// The query string as ordered pairs (repeated keys kept; `+` decodes to a space, like Django).
 #[derive(Debug, Default, Clone)]
@@ -31,17 +56,17 @@ impl Params {
     }
 
     /// A django-filter BooleanFilter: `true/True/1`, `false/False/0`; empty means unset.
-    pub fn bool(&self, key: &str) -> Result<Option<bool>, AppError> {
+    pub fn bool(&self, key: &str) -> Result<Option<bool>, CatalogError> {
         match self.get(key) {
             None | Some("") => Ok(None),
             Some("true" | "True" | "1") => Ok(Some(true)),
             Some("false" | "False" | "0") => Ok(Some(false)),
-            Some(_) => Err(AppError::field(key, "Select a valid choice. Use true or false.")),
+            Some(_) => Err(invalid(key, "Select a valid choice. Use true or false.")),
         }
     }
 
     /// A comma-separated id list (`id=1,2,3`), possibly repeated.
-    pub fn ids(&self, key: &str) -> Result<Option<Vec<i64>>, AppError> {
+    pub fn ids(&self, key: &str) -> Result<Option<Vec<i64>>, CatalogError> {
         let mut out = Vec::new();
         let mut any = false;
         for (k, v) in &self.0 {
@@ -52,7 +77,7 @@ impl Params {
             for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
                 out.push(
                     part.parse::<i64>()
-                        .map_err(|_| AppError::field(key, "Enter a whole number."))?,
+                        .map_err(|_| invalid(key, "Enter a whole number."))?,
                 );
             }
         }
@@ -75,12 +100,8 @@ pub struct PageReq {
 pub const PAGE_SIZE: usize = 12;
 pub const MAX_PAGE_SIZE: usize = 100;
 
-fn invalid_page() -> AppError {
-    AppError::NotFound("Invalid page.".into())
-}
-
 impl PageReq {
-    pub fn from_params(p: &Params) -> Result<PageReq, AppError> {
+    pub fn from_params(p: &Params) -> Result<PageReq, CatalogError> {
         let size = p
             .get("page_size")
             .and_then(|s| s.parse::<usize>().ok())
@@ -93,7 +114,7 @@ impl PageReq {
                 s.parse::<usize>()
                     .ok()
                     .filter(|&n| n > 0)
-                    .ok_or_else(invalid_page)?,
+                    .ok_or(CatalogError::InvalidPage)?,
                 false,
             ),
         };
@@ -102,11 +123,11 @@ impl PageReq {
 
     /// The slice of `total` items this page covers, and the resolved page number; a page past
     /// the end is the original's 404 "Invalid page." (page 1 of nothing is fine).
-    pub fn window(&self, total: usize) -> Result<(Range<usize>, usize, usize), AppError> {
+    pub fn window(&self, total: usize) -> Result<(Range<usize>, usize, usize), CatalogError> {
         let pages = total.div_ceil(self.size).max(1);
         let page = if self.last { pages } else { self.page };
         if page > pages {
-            return Err(invalid_page());
+            return Err(CatalogError::InvalidPage);
         }
         let start = (page - 1) * self.size;
         Ok((start..(start + self.size).min(total), page, pages))
@@ -143,7 +164,12 @@ pub fn is_b2b_only(cat: &Catalog, co: &Course) -> bool {
 }
 
 /// The v2/internal/v1 course filters. Returns indexes into `cat.courses` (title order).
-pub fn filter_courses(cat: &Catalog, p: &Params, now: Time, aud: Audience) -> Result<Vec<usize>, AppError> {
+pub fn filter_courses(
+    cat: &Catalog,
+    p: &Params,
+    now: Time,
+    aud: Audience,
+) -> Result<Vec<usize>, CatalogError> {
     let ids = p.ids("id")?;
     let live = if aud.internal { None } else { p.bool("live")? };
     let page_live = p.bool("page__live")?;
@@ -201,7 +227,7 @@ pub fn filter_courses(cat: &Catalog, p: &Params, now: Time, aud: Audience) -> Re
 }
 
 /// The v1/v2 program filters; B2B-only programs are never listed.
-pub fn filter_programs(cat: &Catalog, p: &Params) -> Result<Vec<usize>, AppError> {
+pub fn filter_programs(cat: &Catalog, p: &Params) -> Result<Vec<usize>, CatalogError> {
     let ids = p.ids("id")?;
     let live = p.bool("live")?;
     let page_live = p.bool("page__live")?;

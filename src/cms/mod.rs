@@ -2,22 +2,32 @@
 //! signatories, certificate pages, resource pages and the site banner, each with draft and
 //! published revisions, plus images stored in SQLite. Staff edit under `/staff/cms/`; the
 //! public reads published revisions through the catalog snapshot and `/api/v2/pages/`.
+//!
+//! Owns `cms_pages`, `cms_revisions` and `cms_media`. Reads from others: products by readable
+//! id through `catalog::service`, and the catalog snapshot (the pages API, previews). Its
+//! routes are mounted by `http`.
 
 pub mod api;
 pub mod form;
+pub mod links;
 pub mod media;
 pub mod model;
 pub mod pages;
 pub mod service;
 pub mod store;
 
-use axum::Router;
+use std::sync::Arc;
+
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 
+use crate::catalog::CatalogCache;
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
+/// The pages API, media and the staff editor; pages are read through the shared catalog
+/// snapshot cache.
+pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
     Router::new()
         .route("/api/v2/pages/", get(api::pages))
         .route("/api/v2/pages/{id}/", get(api::page_detail))
@@ -33,4 +43,5 @@ pub fn routes() -> Router<AppState> {
             "/staff/cms/media/",
             post(pages::upload).layer(DefaultBodyLimit::max(media::MAX_BYTES + 64 * 1024)),
         )
+        .layer(Extension(cache))
 }

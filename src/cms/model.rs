@@ -150,3 +150,29 @@ pub struct PublishedPage {
     pub last_published_at: Option<String>,
     pub content: PageContent,
 }
+
+/// A page row as staff see it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PageRow {
+    pub id: i64,
+    pub page_type: String,
+    pub slug: String,
+    pub title: String,
+    pub course_id: Option<i64>,
+    pub program_id: Option<i64>,
+    pub parent_id: Option<i64>,
+    pub live: bool,
+    pub live_revision_id: Option<i64>,
+    pub first_published_at: Option<String>,
+    pub last_published_at: Option<String>,
+    pub updated_on: String,
+}
+
+/// A page to create: its type, slug and the product or parent page it belongs to.
+pub struct NewPage<'a> {
+    pub page_type: PageType,
+    pub slug: &'a str,
+    pub course_id: Option<i64>,
+    pub program_id: Option<i64>,
+    pub parent_id: Option<i64>,
+}

@@ -9,9 +9,8 @@ use serde_json::json;
 use super::model::{PageContent, PageType};
 use super::store::{self, NewPage};
 use crate::audit;
-use crate::catalog::store as catalog_store;
+use crate::catalog::service as catalog;
 use crate::db::DbError;
-use crate::http::AppError;
 use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
@@ -27,16 +26,6 @@ pub enum CmsError {
 impl From<rusqlite::Error> for CmsError {
     fn from(e: rusqlite::Error) -> Self {
         CmsError::Db(e.into())
-    }
-}
-
-impl From<CmsError> for AppError {
-    fn from(e: CmsError) -> Self {
-        match e {
-            CmsError::Invalid(field, msg) => AppError::field(field, msg),
-            CmsError::NotFound => AppError::not_found(),
-            CmsError::Db(e) => e.into(),
-        }
     }
 }
 
@@ -76,13 +65,15 @@ pub fn validate_content(c: &PageContent) -> Result<(), CmsError> {
             return Err(invalid(name, "Ensure this value is greater than or equal to 0."));
         }
     }
+    // Every field that is rendered as (or handed out as) a link.
     for (name, url) in [
         ("faq_url", &c.faq_url),
         ("video_url", &c.video_url),
         ("price_link", &c.price_link),
+        ("financial_assistance_form_url", &c.financial_assistance_form_url),
     ] {
-        if !url.is_empty() && url::Url::parse(url).is_err() && !url.starts_with('/') {
-            return Err(invalid(name, "Enter a valid URL."));
+        if !url.is_empty() && !super::links::is_safe_link(url) {
+            return Err(invalid(name, super::links::LINK_ERROR));
         }
     }
     Ok(())
@@ -132,9 +123,9 @@ pub async fn create(state: &AppState, actor: &str, req: CreatePage) -> Result<i6
                 PageType::Course | PageType::Program => {
                     let key = req.product.as_deref().map(str::trim).unwrap_or("");
                     let found = if req.page_type == PageType::Course {
-                        catalog_store::course_id_by_readable(c, key)?
+                        catalog::course_id_by_readable(c, key)?
                     } else {
-                        catalog_store::program_id_by_readable(c, key)?
+                        catalog::program_id_by_readable(c, key)?
                     };
                     let id = found.ok_or_else(|| {
                         invalid(
@@ -277,6 +268,8 @@ pub async fn publish(state: &AppState, actor: &str, page_id: i64) -> Result<i64,
         .write(move |c| {
             store::find_page(c, page_id)?.ok_or(CmsError::NotFound)?;
             let rev = store::latest_revision(c, page_id)?.ok_or(CmsError::NotFound)?;
+            // A draft saved before links were checked must not go live unchecked.
+            validate_content(&rev.content)?;
             store::publish(c, page_id, rev.id, now)?;
             audit_page(
                 c,
@@ -321,6 +314,7 @@ pub async fn rollback(
             let old = store::revision(c, revision_id)?
                 .filter(|r| r.page_id == page_id)
                 .ok_or_else(|| invalid("revision_id", "No such revision of this page."))?;
+            validate_content(&old.content)?;
             let rev = store::add_revision(c, page_id, &old.content, &actor, now)?;
             store::publish(c, page_id, rev, now)?;
             audit_page(
@@ -370,4 +364,31 @@ pub async fn upload(
             Ok(id)
         })
         .await
+}
+
+/// Creates and publishes a page in the caller's transaction, without an audit row: how the
+/// demo catalog seeds its pages (`actor` names the author of the revision).
+pub fn seed_published_page(
+    c: &Connection,
+    n: &NewPage<'_>,
+    content: &PageContent,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<i64> {
+    let (id, rev) = store::create_page(c, n, content, actor, now)?;
+    store::publish(c, id, rev, now)?;
+    Ok(id)
+}
+
+/// Stores an image in the caller's transaction, unchecked and unaudited: the demo catalog's
+/// generated images.
+pub fn seed_image(
+    c: &Connection,
+    title: &str,
+    filename: &str,
+    (width, height): (u32, u32),
+    png: &[u8],
+    now: DateTime<Utc>,
+) -> rusqlite::Result<i64> {
+    store::insert_media(c, title, filename, "image/png", (width, height), png, now)
 }

@@ -4,25 +4,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest as _, Sha256};
 
+pub use super::model::{NewPage, PageRow};
 use super::model::{PageContent, PageType};
 use crate::clock::to_db;
-
-/// A page row as staff see it.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct PageRow {
-    pub id: i64,
-    pub page_type: String,
-    pub slug: String,
-    pub title: String,
-    pub course_id: Option<i64>,
-    pub program_id: Option<i64>,
-    pub parent_id: Option<i64>,
-    pub live: bool,
-    pub live_revision_id: Option<i64>,
-    pub first_published_at: Option<String>,
-    pub last_published_at: Option<String>,
-    pub updated_on: String,
-}
 
 const PAGE_COLS: &str =
     "id, page_type, slug, title, course_id, program_id, parent_id, live, live_revision_id,
@@ -43,14 +27,6 @@ fn page_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PageRow> {
         last_published_at: r.get(10)?,
         updated_on: r.get(11)?,
     })
-}
-
-pub struct NewPage<'a> {
-    pub page_type: PageType,
-    pub slug: &'a str,
-    pub course_id: Option<i64>,
-    pub program_id: Option<i64>,
-    pub parent_id: Option<i64>,
 }
 
 /// Creates a page with a first (draft) revision. Returns (page id, revision id).

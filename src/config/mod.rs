@@ -152,6 +152,15 @@ pub struct CyberSourceConfig {
     pub rest_api_url: Url,
 }
 
+/// Secrets of the built-in CyberSource sandbox (see [`Config::sandbox_keys`]).
+#[derive(Debug, Clone)]
+pub struct SandboxKeys {
+    /// Secure Acceptance security key (hex of 32 random bytes).
+    pub security_key: Secret,
+    /// REST shared secret (base64 of 32 random bytes).
+    pub rest_secret: Secret,
+}
+
 #[derive(Debug, Clone)]
 pub struct OidcConfig {
     pub discovery_url: Url,
@@ -207,6 +216,18 @@ pub struct Config {
     /// Where the sandbox CyberSource posts server-to-server results when a checkout form names
     /// no `override_backoffice_post_url` (default `<public url>/api/checkout/result/`).
     pub cybersource_sandbox_backoffice_url: Option<Url>,
+    /// `MITXONLINE_SANDBOX`: `Some(true)` runs the built-in sandboxes in any environment,
+    /// `Some(false)` in none; unset, they run only when the environment is `dev` or `test`.
+    pub sandbox: Option<bool>,
+    /// The built-in CyberSource sandbox's keys: random, generated once per database and kept
+    /// in it. Never read from the environment; filled in when the database is opened
+    /// ([`crate::state::AppState::open`]) and `None` until then (or when the sandbox is off).
+    pub sandbox_keys: Option<SandboxKeys>,
+    /// CSP `frame-ancestors` sources (`MITXONLINE_FRAME_ANCESTORS`, default `'self'`).
+    pub frame_ancestors: Vec<String>,
+    /// Partner origins whose links may change state with a GET (`MITXONLINE_TRUSTED_ORIGINS`,
+    /// e.g. MIT Learn), besides our own origin.
+    pub trusted_origins: Vec<String>,
     pub backup_url: Option<String>,
     pub backup_sync_interval: Duration,
     pub backup: BackupSettings,
@@ -251,8 +272,10 @@ impl std::error::Error for ConfigError {}
 
 mod reader;
 mod redacted;
+mod sandbox;
 #[cfg(test)]
 mod tests;
+mod web;
 
 pub use reader::parse_duration;
 

@@ -280,6 +280,17 @@ impl Config {
 
         let cybersource_sandbox_backoffice_url =
             r.opt("MITXONLINE_CYBERSOURCE_SANDBOX_BACKOFFICE_URL", parse_url);
+        let sandbox = r.opt("MITXONLINE_SANDBOX", parse_bool);
+        let frame_ancestors = r.parse(
+            "MITXONLINE_FRAME_ANCESTORS",
+            vec!["'self'".to_owned()],
+            super::web::parse_frame_ancestors,
+        );
+        let trusted_origins = r.parse(
+            "MITXONLINE_TRUSTED_ORIGINS",
+            Vec::new(),
+            super::web::parse_origins,
+        );
 
         if !r.problems.is_empty() {
             return Err(ConfigError(r.problems));
@@ -296,6 +307,10 @@ impl Config {
             openedx,
             cybersource,
             cybersource_sandbox_backoffice_url,
+            sandbox,
+            sandbox_keys: None,
+            frame_ancestors,
+            trusted_origins,
             backup_url,
             backup_sync_interval,
             backup,

@@ -12,7 +12,12 @@ impl Config {
                 .map(ToString::to_string)
                 .unwrap_or_else(|| "(unset)".into())
         }
-        let sandbox = |set: bool| if set { "" } else { " (unset: built-in sandbox)" };
+        let sandboxes = self.sandbox_allowed();
+        let sandbox = |set: bool| match (set, sandboxes) {
+            (true, _) => "",
+            (false, true) => " (unset: built-in sandbox)",
+            (false, false) => " (unset: REQUIRED, sandboxes are off)",
+        };
         let mut out = vec![
             format!("MITXONLINE_DATA_DIR={}", self.data_dir.display()),
             format!("MITXONLINE_BIND={}", self.bind),
@@ -115,6 +120,26 @@ impl Config {
                 ));
             }
         }
+        out.push(format!(
+            "MITXONLINE_SANDBOX={}",
+            match self.sandbox {
+                Some(true) => "on".to_owned(),
+                Some(false) => "off".to_owned(),
+                None => format!("(unset: {})", if sandboxes { "on in dev/test" } else { "off" }),
+            }
+        ));
+        out.push(format!(
+            "MITXONLINE_FRAME_ANCESTORS={}",
+            self.frame_ancestors.join(" ")
+        ));
+        out.push(format!(
+            "MITXONLINE_TRUSTED_ORIGINS={}",
+            if self.trusted_origins.is_empty() {
+                "(unset)".to_owned()
+            } else {
+                self.trusted_origins.join(",")
+            }
+        ));
         out.push(format!("MITXONLINE_BACKUP_URL={}", opt(&self.backup_url)));
         out.push(format!(
             "MITXONLINE_BACKUP_SYNC_INTERVAL={:?}",
@@ -143,10 +168,13 @@ impl Config {
         ));
         out.push(format!(
             "MITXONLINE_SMTP_URL={}",
-            self.smtp_url
-                .as_ref()
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| "(unset: sandbox mailbox)".into())
+            self.smtp_url.as_ref().map(|s| s.to_string()).unwrap_or_else(|| {
+                if sandboxes {
+                    "(unset: sandbox mailbox)".into()
+                } else {
+                    "(unset: REQUIRED, sandboxes are off)".into()
+                }
+            })
         ));
         out.push(format!(
             "MITXONLINE_SECRET_KEY={}",

@@ -103,3 +103,52 @@ fn durations_and_sizes_parse() {
     assert_eq!(parse_size("2048").unwrap(), 2048);
     assert!(parse_size("-1").is_err());
 }
+
+#[test]
+fn sandboxes_run_only_in_dev_and_test_unless_switched() {
+    let with = |pairs: &[(&str, &str)]| Config::from_vars(&vars(pairs)).unwrap();
+    assert!(with(&[]).sandbox_allowed(), "dev is the default");
+    assert!(with(&[("MITXONLINE_ENVIRONMENT", "test")]).cybersource_sandbox());
+    let prod = with(&[("MITXONLINE_ENVIRONMENT", "production")]);
+    assert!(!prod.sandbox_allowed() && !prod.cybersource_sandbox() && !prod.openedx_sandbox());
+    assert!(!prod.mail_sandbox());
+    let names: Vec<String> = prod.sandbox_problems().into_iter().map(|p| p.variable).collect();
+    assert_eq!(
+        names,
+        [
+            "MITXONLINE_CYBERSOURCE_SECURE_ACCEPTANCE_URL",
+            "MITXONLINE_CYBERSOURCE_ACCESS_KEY",
+            "MITXONLINE_CYBERSOURCE_PROFILE_ID",
+            "MITXONLINE_CYBERSOURCE_SECURITY_KEY",
+            "MITXONLINE_OPENEDX_API_BASE_URL",
+            "MITXONLINE_SMTP_URL"
+        ]
+    );
+    assert!(prod.check_sandboxes().is_err());
+    let on = with(&[
+        ("MITXONLINE_ENVIRONMENT", "production"),
+        ("MITXONLINE_SANDBOX", "on"),
+    ]);
+    assert!(on.sandbox_allowed() && on.check_sandboxes().is_ok());
+    let off = with(&[("MITXONLINE_SANDBOX", "off")]);
+    assert!(!off.sandbox_allowed() && off.check_sandboxes().is_err());
+    let err = Config::from_vars(&vars(&[("MITXONLINE_SANDBOX", "maybe")])).unwrap_err();
+    assert_eq!(err.0[0].variable, "MITXONLINE_SANDBOX");
+}
+
+#[test]
+fn a_cybersource_config_never_runs_the_sandbox_without_its_database_keys() {
+    use crate::integrations::cybersource::CyberSource;
+    let c = Config::from_vars(&BTreeMap::new()).unwrap();
+    assert!(c.sandbox_keys.is_none());
+    let a = CyberSource::from_config(&c);
+    let b = CyberSource::from_config(&c);
+    assert!(
+        !a.sandbox && a.rest.is_none(),
+        "no keys loaded: a gateway that refuses everything"
+    );
+    assert_ne!(
+        a.credentials.security_key, b.credentials.security_key,
+        "a random key nobody holds"
+    );
+}

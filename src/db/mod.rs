@@ -9,6 +9,7 @@
 
 mod migrate;
 mod readers;
+pub mod sandbox_keys;
 mod writer;
 
 use std::path::{Path, PathBuf};

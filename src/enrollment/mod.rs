@@ -4,6 +4,14 @@
 //! the verified-program course enrollment ([`program_verified`]), the product-page enroll form
 //! and the learner dashboard. Every edX push goes through the
 //! outbox in the same transaction as the local change.
+//!
+//! Owns `course_run_enrollments`, `program_enrollments`, `paid_course_runs`, `paid_programs`
+//! and `course_run_grades`. Reads from others: the catalog snapshot for every list and page,
+//! and `catalog::service` for runs and programs inside its transactions; learners by email
+//! through `users::store`; edX confirmations through `integrations::openedx` (its store and
+//! messages). Two statements join other owners' tables on purpose, to keep one statement per
+//! request or batch: the dashboard [`store::listing`] and the reconciliation
+//! [`store::unconfirmed`] (`course_runs`, `openedx_enrollment_sync`, `outbox`).
 
 pub mod api;
 pub mod api_programs;
@@ -16,6 +24,7 @@ pub mod program_verified;
 pub mod service;
 pub mod shapes;
 pub mod store;
+pub mod webhook_service;
 pub mod webhooks;
 
 use std::sync::Arc;

@@ -187,7 +187,7 @@ async fn dashboard(
                             }
                             @if upgradable {
                                 @if let Some(p) = &run.product {
-                                    p { a class="button" href=(ctx.prefix.url(&format!("/cart/add/?product_id={}", p.id))) { "Upgrade: get a certificate ($" (format!("{:.2}", p.price)) ")" } }
+                                    div { (crate::catalog::pages::add_to_cart(&ctx, p.id, "", html! { "Upgrade: get a certificate ($" (format!("{:.2}", p.price)) ")" })) }
                                 }
                             }
                             form method="post" action=(ctx.prefix.url(&format!("/dashboard/enrollments/{}/emails/", e.id))) class="inline" {

@@ -12,11 +12,12 @@
 
 use crate::commerce::checkout;
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 
 use super::model::{Actor, Checks, EnrollError, Enrollment, Mode, ProgramEnrollment};
 use super::service;
-use super::store::{self, RunFacts};
+use super::store;
+use crate::catalog::service::{self as catalog, RunFacts};
 use crate::commerce::checkout::program_discount::FreeRunError;
 use crate::db::DbError;
 
@@ -106,15 +107,8 @@ struct Program {
 fn programs_by_readable(c: &Connection, ids: &[String]) -> rusqlite::Result<Vec<Program>> {
     let mut out: Vec<Program> = Vec::new();
     for readable in ids {
-        let found = c
-            .prepare_cached("SELECT id, readable_id FROM programs WHERE readable_id = ?1")?
-            .query_row([readable], |r| {
-                Ok(Program {
-                    id: r.get(0)?,
-                    readable_id: r.get(1)?,
-                })
-            })
-            .optional()?;
+        let found =
+            catalog::program_by_readable(c, readable)?.map(|(id, readable_id)| Program { id, readable_id });
         if let Some(p) = found
             && !out.iter().any(|o| o.id == p.id)
         {
@@ -125,35 +119,12 @@ fn programs_by_readable(c: &Connection, ids: &[String]) -> rusqlite::Result<Vec<
     Ok(out)
 }
 
-/// The programs directly required by `program` (the original's `program_nodes`).
-fn sub_programs(c: &Connection, program: i64) -> rusqlite::Result<Vec<i64>> {
-    c.prepare_cached(
-        "SELECT required_program_id FROM program_requirements
-         WHERE program_id = ?1 AND node_type = 'program' AND required_program_id IS NOT NULL",
-    )?
-    .query_map([program], |r| r.get(0))?
-    .collect()
-}
-
-/// Whether the course is one of the program's required or elective courses.
-fn program_has_course(c: &Connection, program: i64, course: i64) -> rusqlite::Result<bool> {
-    c.prepare_cached(
-        "SELECT EXISTS (SELECT 1 FROM program_requirements
-                        WHERE program_id = ?1 AND node_type = 'course' AND course_id = ?2)",
-    )?
-    .query_row(params![program, course], |r| r.get(0))
-}
-
 /// The run with this courseware id; source runs are hidden, as by the original's default
 /// manager.
 fn run_by_key(c: &Connection, run_key: &str) -> Result<RunFacts, VerifiedError> {
     let not_found = || VerifiedError::NotFound(format!("No course run with the id `{run_key}`."));
-    let id: i64 = c
-        .prepare_cached("SELECT id FROM course_runs WHERE courseware_id = ?1 AND is_source_run = 0")?
-        .query_row([run_key], |r| r.get(0))
-        .optional()?
-        .ok_or_else(not_found)?;
-    store::run_facts(c, id)?.ok_or_else(not_found)
+    let id = catalog::visible_run_id_by_courseware(c, run_key)?.ok_or_else(not_found)?;
+    catalog::run_facts(c, id)?.ok_or_else(not_found)
 }
 
 /// What the learner asked for, checked: `run_key` is the run's courseware id, `program_ids`
@@ -186,8 +157,8 @@ pub fn enroll(c: &Connection, now: DateTime<Utc>, req: &Request<'_>) -> Result<O
         return from_program(c, now, req, &enrollments[0]);
     }
     let (a, b) = (&programs[0], &programs[1]);
-    let a_in_b = sub_programs(c, b.id)?.contains(&a.id);
-    let b_in_a = sub_programs(c, a.id)?.contains(&b.id);
+    let a_in_b = catalog::sub_programs(c, b.id)?.contains(&a.id);
+    let b_in_a = catalog::sub_programs(c, a.id)?.contains(&b.id);
     if a_in_b == b_in_a {
         return Err(VerifiedError::BadRequest(format!(
             "The programs `{}` and `{}` are not parent and child.",
@@ -217,7 +188,7 @@ pub fn enroll(c: &Connection, now: DateTime<Utc>, req: &Request<'_>) -> Result<O
         _ => {}
     }
     let run = run_by_key(c, req.run_key)?;
-    let course_program = if program_has_course(c, a.id, run.course_id)? {
+    let course_program = if catalog::program_has_course(c, a.id, run.course_id)? {
         a
     } else {
         b
@@ -242,7 +213,7 @@ fn from_program(
         return Err(EnrollError::NotEnrollable.into());
     }
     let audit = pe.mode == Mode::Audit
-        || !program_has_course(c, pe.program_id, run.course_id)?
+        || !catalog::program_has_course(c, pe.program_id, run.course_id)?
         || !crate::commerce::checkout::service::upgradable(req.catalog, run.id, now);
     let mode = if audit { Mode::Audit } else { Mode::Verified };
     if existing

@@ -11,6 +11,7 @@ use rusqlite::Connection;
 use super::model::{Actor, ChangeStatus, Checks, EnrollError, Enrollment, Mode, ProgramEnrollment};
 use super::store;
 use crate::audit;
+use crate::catalog::service as catalog;
 use crate::integrations::openedx::messages::{self as edx, CreateUser, EmailSettings, Enroll, Unenroll};
 use crate::integrations::openedx::store as edx_store;
 use crate::state::AppState;
@@ -58,7 +59,7 @@ pub fn ensure_edx_user(c: &Connection, now: Time, user_id: i64) -> rusqlite::Res
 }
 
 fn courseware_id(c: &Connection, run_id: i64) -> Result<String, EnrollError> {
-    Ok(store::run_facts(c, run_id)?
+    Ok(catalog::run_facts(c, run_id)?
         .ok_or(EnrollError::RunNotFound)?
         .courseware_id)
 }
@@ -99,12 +100,12 @@ pub fn enroll(
     checks: Checks,
     actor: &Actor,
 ) -> Result<Enrollment, EnrollError> {
-    let run = store::run_facts(c, run_id)?.ok_or(EnrollError::RunNotFound)?;
+    let run = catalog::run_facts(c, run_id)?.ok_or(EnrollError::RunNotFound)?;
     let existing = store::find(c, user_id, run_id)?;
     if checks.refuse_b2b && run.b2b_contract_id.is_some() {
         return Err(EnrollError::B2bRun);
     }
-    if checks.blocked_countries && store::country_blocked(c, user_id, run.course_id)? {
+    if checks.blocked_countries && catalog::country_blocked(c, user_id, run.course_id)? {
         return Err(EnrollError::BlockedCountry);
     }
     let already_active = existing.as_ref().is_some_and(|e| e.active);
@@ -308,7 +309,7 @@ pub fn enroll_program(
     mode: Mode,
     actor: &Actor,
 ) -> Result<(ProgramEnrollment, ProgramOutcome), EnrollError> {
-    store::program_exists(c, program_id)?.ok_or(EnrollError::ProgramNotFound)?;
+    catalog::program_live(c, program_id)?.ok_or(EnrollError::ProgramNotFound)?;
     let before = store::find_program(c, user_id, program_id)?;
     if let Some(b) = &before
         && b.active
@@ -352,7 +353,7 @@ pub fn unenroll_program(
     status: ChangeStatus,
     actor: &Actor,
 ) -> Result<Option<ProgramEnrollment>, EnrollError> {
-    store::program_exists(c, program_id)?.ok_or(EnrollError::ProgramNotFound)?;
+    catalog::program_live(c, program_id)?.ok_or(EnrollError::ProgramNotFound)?;
     let Some(before) = store::find_program(c, user_id, program_id)? else {
         return Ok(None);
     };
@@ -452,7 +453,7 @@ pub fn record_from_edx(
     mode: Mode,
     actor: &Actor,
 ) -> Result<(Enrollment, bool), EnrollError> {
-    let run = store::run_facts(c, run_id)?.ok_or(EnrollError::RunNotFound)?;
+    let run = catalog::run_facts(c, run_id)?.ok_or(EnrollError::RunNotFound)?;
     let (e, created) = match store::find(c, user_id, run_id)? {
         Some(e) if e.active => (e, false),
         Some(before) => {

@@ -104,70 +104,6 @@ pub fn update(c: &Connection, e: &Enrollment, now: DateTime<Utc>) -> rusqlite::R
     get(c, e.id).map(|e| e.expect("row exists"))
 }
 
-/// What a rule check needs to know about a run.
-#[derive(Debug, Clone)]
-pub struct RunFacts {
-    pub id: i64,
-    pub course_id: i64,
-    pub courseware_id: String,
-    pub live: bool,
-    pub start_date: Option<DateTime<Utc>>,
-    pub enrollment_start: Option<DateTime<Utc>>,
-    pub enrollment_end: Option<DateTime<Utc>>,
-    pub b2b_contract_id: Option<i64>,
-}
-
-impl RunFacts {
-    /// The catalog's predicate: live, has a start, enrollment open now.
-    pub fn is_enrollable(&self, now: DateTime<Utc>) -> bool {
-        self.live
-            && self.start_date.is_some()
-            && self.enrollment_start.is_some_and(|s| s <= now)
-            && self.enrollment_end.is_none_or(|e| e > now)
-    }
-}
-
-fn opt_time(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
-    let s: Option<String> = r.get(i)?;
-    Ok(s.as_deref().and_then(from_db))
-}
-
-pub fn run_facts(c: &Connection, run_id: i64) -> rusqlite::Result<Option<RunFacts>> {
-    c.prepare_cached(
-        "SELECT id, course_id, courseware_id, live, start_date, enrollment_start, enrollment_end, b2b_contract_id
-         FROM course_runs WHERE id = ?1",
-    )?
-    .query_row([run_id], |r| {
-        Ok(RunFacts {
-            id: r.get(0)?,
-            course_id: r.get(1)?,
-            courseware_id: r.get(2)?,
-            live: r.get(3)?,
-            start_date: opt_time(r, 4)?,
-            enrollment_start: opt_time(r, 5)?,
-            enrollment_end: opt_time(r, 6)?,
-            b2b_contract_id: r.get(7)?,
-        })
-    })
-    .optional()
-}
-
-pub fn run_id_by_courseware(c: &Connection, courseware_id: &str) -> rusqlite::Result<Option<i64>> {
-    c.prepare_cached("SELECT id FROM course_runs WHERE courseware_id = ?1")?
-        .query_row([courseware_id], |r| r.get(0))
-        .optional()
-}
-
-/// True when the learner's country (legal address) is blocked for the course.
-pub fn country_blocked(c: &Connection, user_id: i64, course_id: i64) -> rusqlite::Result<bool> {
-    c.prepare_cached(
-        "SELECT EXISTS (SELECT 1 FROM legal_addresses a JOIN blocked_countries b
-                        ON b.country = upper(a.country) AND b.course_id = ?2
-                        WHERE a.user_id = ?1 AND a.country <> '')",
-    )?
-    .query_row(params![user_id, course_id], |r| r.get(0))
-}
-
 // ---- program enrollments ----
 
 const PROG_COLS: &str =
@@ -226,12 +162,6 @@ pub fn upsert_program(
         to_db(now)
     ])?;
     find_program(c, e.user_id, e.program_id).map(|p| p.expect("row just written"))
-}
-
-pub fn program_exists(c: &Connection, program_id: i64) -> rusqlite::Result<Option<bool>> {
-    c.prepare_cached("SELECT live FROM programs WHERE id = ?1")?
-        .query_row([program_id], |r| r.get(0))
-        .optional()
 }
 
 // ---- paid runs / programs ----
@@ -346,6 +276,10 @@ pub fn grade(
 
 /// One active enrollment as the list APIs and the dashboard need it: the row, its grade and
 /// whether edX confirmed it (one statement for all of a learner's enrollments).
+///
+/// The dashboard's [`listing`] is a hot path counted in statements, so it joins the catalog's
+/// `course_runs` (for the courseware id) and the edX integration's `openedx_enrollment_sync`
+/// in that one statement rather than asking their owners row by row.
 #[derive(Debug, Clone)]
 pub struct Listed {
     pub id: i64,
@@ -413,4 +347,44 @@ fn listed(c: &Connection, user_id: i64, sql: &str) -> rusqlite::Result<Vec<Liste
         })
     })?
     .collect()
+}
+
+// ---- edX reconciliation ----
+
+/// Active enrollments whose current state edX has not confirmed, last changed at or before
+/// `changed_before`, with no pending outbox message for them and fewer than `max_retries`
+/// re-pushes.
+///
+/// One statement per reconciliation batch: it joins the catalog's `course_runs` (for the
+/// courseware id), the edX integration's `openedx_enrollment_sync` and the `outbox` instead
+/// of asking each owner per enrollment.
+pub fn unconfirmed(
+    c: &Connection,
+    changed_before: DateTime<Utc>,
+    max_retries: i64,
+    limit: i64,
+) -> rusqlite::Result<Vec<i64>> {
+    let mut st = c.prepare_cached(
+        "SELECT e.id FROM course_run_enrollments e
+         JOIN course_runs r ON r.id = e.run_id
+         LEFT JOIN openedx_enrollment_sync s ON s.user_id = e.user_id AND s.course_id = r.courseware_id
+         WHERE e.active = 1 AND e.updated_on <= ?1 AND e.edx_enrollment_retry_count < ?2
+           AND NOT (coalesce(s.is_active, 0) = 1 AND s.mode = e.enrollment_mode)
+           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.status = 'pending'
+                           AND o.idempotency_key >= 'openedx:enroll:' || e.id || ':'
+                           AND o.idempotency_key < 'openedx:enroll:' || e.id || ';')
+         ORDER BY e.id LIMIT ?3",
+    )?;
+    st.query_map(params![to_db(changed_before), max_retries, limit], |r| r.get(0))?
+        .collect()
+}
+
+/// Counts one more re-push of the enrollment; returns the new count.
+pub fn bump_edx_retry_count(c: &Connection, id: i64) -> rusqlite::Result<i64> {
+    c.query_row(
+        "UPDATE course_run_enrollments SET edx_enrollment_retry_count = edx_enrollment_retry_count + 1
+         WHERE id = ?1 RETURNING edx_enrollment_retry_count",
+        [id],
+        |r| r.get(0),
+    )
 }

@@ -1,6 +1,7 @@
-//! Inbound Open edX webhooks (staff OAuth2 bearer): an enrollment edX made (recorded locally,
-//! no push back), and the certificate webhook, which pulls and stores the learner's grade
-//! (certificate generation itself is another issue).
+//! Inbound Open edX webhooks (staff OAuth2 bearer), the handlers: who may call, what the body
+//! must name, and the original's `{"error": …}` answers. What they do is in
+//! [`super::webhook_service`]: an enrollment edX made (recorded locally, no push back), and
+//! the certificate webhook, which pulls and stores the learner's grade.
 
 use axum::Json;
 use axum::extract::State;
@@ -8,11 +9,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::model::{Actor, Mode};
-use super::{service, store};
-use crate::db::DbError;
+use super::webhook_service::{self, WebhookError};
 use crate::http::session::{Identity, Via};
-use crate::integrations::openedx::OpenEdx;
 use crate::state::AppState;
 
 /// A refusal: status and the `{"error": …}` message.
@@ -60,29 +58,22 @@ fn fields(body: &[u8]) -> Result<(String, String), Fail> {
     }
 }
 
-/// `(user_id, run_id)` or a 404 naming which is unknown.
-async fn resolve(state: &AppState, email: String, course_id: String) -> Result<(i64, i64), Fail> {
-    let (e2, c2) = (email.clone(), course_id.clone());
-    let found = state
-        .db
-        .read(move |c| -> Result<_, DbError> {
-            let user = crate::users::store::find_by_email(c, &e2)?.map(|u| u.id);
-            let run = store::run_id_by_courseware(c, &c2)?;
-            Ok((user, run))
-        })
-        .await
-        .map_err(|_| err(StatusCode::INTERNAL_SERVER_ERROR, "database error"))?;
-    match found {
-        (None, _) => Err(err(
-            StatusCode::NOT_FOUND,
-            format!("User with email {email} not found"),
-        )),
-        (_, None) => Err(err(
-            StatusCode::NOT_FOUND,
-            format!("Course run with id {course_id} not found"),
-        )),
-        (Some(u), Some(r)) => Ok((u, r)),
+/// The original's answer to each failure of the webhook service.
+fn refusal(e: WebhookError) -> Fail {
+    let status = match &e {
+        WebhookError::UnknownUser(_)
+        | WebhookError::UnknownRun(_)
+        | WebhookError::NoEdxAccount
+        | WebhookError::NoGrade => StatusCode::NOT_FOUND,
+        WebhookError::Edx(_) | WebhookError::GradeOutOfRange => StatusCode::BAD_GATEWAY,
+        WebhookError::Lookup(_) | WebhookError::Enroll(_) | WebhookError::StoreGrade(_) => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    };
+    if let WebhookError::Enroll(cause) = &e {
+        tracing::error!(error = %cause, "edX enrollment webhook failed");
     }
+    err(status, e.to_string())
 }
 
 /// POST /api/openedx_webhook/enrollment/ {email, course_id, role}: 201 new, 200 existing.
@@ -93,34 +84,19 @@ pub async fn enrollment(State(state): State<AppState>, id: Identity, body: axum:
 async fn enroll_inner(state: AppState, id: Identity, body: axum::body::Bytes) -> Result<Response, Fail> {
     let actor = authorize(&id)?;
     let (email, course_id) = fields(&body)?;
-    let (user, run) = resolve(&state, email, course_id).await?;
-    let now = state.clock.now();
-    let done = state
-        .db
-        .write(move |c| {
-            let mut a = Actor::user(actor);
-            a.label = "openedx webhook".into();
-            service::record_from_edx(c, now, user, run, Mode::Audit, &a)
-        })
-        .await;
-    match done {
-        Ok((e, created)) => Ok((
-            if created {
-                StatusCode::CREATED
-            } else {
-                StatusCode::OK
-            },
-            Json(json!({ "message": "Enrollment successful", "enrollment_id": e.id, "active": e.active })),
-        )
-            .into_response()),
-        Err(e) => {
-            tracing::error!(error = %e, "edX enrollment webhook failed");
-            Err(err(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Failed to create enrollment",
-            ))
-        }
-    }
+    let (e, created) = webhook_service::record_edx_enrollment(&state, actor, email, course_id)
+        .await
+        .map_err(refusal)?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(json!({ "message": "Enrollment successful", "enrollment_id": e.id, "active": e.active })),
+    )
+        .into_response())
 }
 
 /// POST /api/openedx_webhook/certificate/ {email, course_id}: pulls the learner's current grade
@@ -132,51 +108,15 @@ pub async fn certificate(State(state): State<AppState>, id: Identity, body: axum
 async fn certificate_inner(state: AppState, id: Identity, body: axum::body::Bytes) -> Result<Response, Fail> {
     authorize(&id)?;
     let (email, course_id) = fields(&body)?;
-    let (user, run) = resolve(&state, email, course_id.clone()).await?;
-    let edx = OpenEdx::from_state(&state);
-    let username = match edx.synced_username(user).await {
-        Ok(Some(u)) => u,
-        Ok(None) => {
-            return Err(err(
-                StatusCode::NOT_FOUND,
-                "The learner has no Open edX account yet",
-            ));
-        }
-        Err(e) => return Err(err(StatusCode::BAD_GATEWAY, format!("Open edX: {e}"))),
-    };
-    let grade = match edx.client.user_grade(&username, &course_id).await {
-        Ok(Some(g)) => g,
-        Ok(None) => {
-            return Err(err(
-                StatusCode::NOT_FOUND,
-                "Open edX has no grade for this learner",
-            ));
-        }
-        Err(e) => return Err(err(StatusCode::BAD_GATEWAY, format!("Open edX: {e}"))),
-    };
-    if grade.percent < rust_decimal::Decimal::ZERO || grade.percent > rust_decimal::Decimal::ONE {
-        return Err(err(StatusCode::BAD_GATEWAY, "Open edX sent a grade outside 0..1"));
-    }
-    let now = state.clock.now();
-    let g = grade.clone();
-    let stored = state
-        .db
-        .write(move |c| {
-            store::upsert_grade(c, user, run, g.percent, g.letter_grade.as_deref(), g.passed, now)
-        })
-        .await;
-    match stored {
-        Ok(changed) => Ok(Json(json!({
-            "message": "Grade stored",
-            "grade": grade.percent.to_string(),
-            "passed": grade.passed,
-            "changed": changed,
-            "certificate": null,
-        }))
-        .into_response()),
-        Err(_) => Err(err(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Failed to store the grade",
-        )),
-    }
+    let grade = webhook_service::pull_edx_grade(&state, email, course_id)
+        .await
+        .map_err(refusal)?;
+    Ok(Json(json!({
+        "message": "Grade stored",
+        "grade": grade.percent.to_string(),
+        "passed": grade.passed,
+        "changed": grade.changed,
+        "certificate": null,
+    }))
+    .into_response())
 }

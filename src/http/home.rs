@@ -15,9 +15,9 @@ use crate::cms::model::{PageContent, PageType};
 use crate::http::AppError;
 use crate::state::AppState;
 
-/// Routes owned here, merged by `catalog::routes` (they need its snapshot cache).
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(home))
+/// Routes owned here; the home page reads the shared catalog snapshot cache.
+pub fn routes(cache: std::sync::Arc<crate::catalog::CatalogCache>) -> Router<AppState> {
+    Router::new().route("/", get(home)).layer(axum::Extension(cache))
 }
 
 const FEATURED: usize = 6;

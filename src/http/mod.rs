@@ -1,11 +1,12 @@
 //! HTTP assembly: every module's routes merged into one router, wrapped in the middleware all
-//! requests share (request ids, tracing, metrics, security headers, cache policy, body limit,
+//! requests share (request ids, tracing, metrics, security headers and CSP, cache policy, body limit,
 //! error rendering, path-prefix handling).
 
 pub mod assets;
 pub mod auth;
 pub mod cookies;
 pub mod csrf;
+mod domain_errors;
 pub mod error;
 pub mod health;
 pub mod home;
@@ -14,6 +15,7 @@ pub mod layout;
 pub mod page;
 pub mod redirect;
 pub mod scopes;
+pub mod security;
 pub mod session;
 mod staff_ops;
 pub mod throttle;
@@ -54,6 +56,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/metrics", get(health::metrics))
         .route("/static/{name}", get(assets::serve))
         .merge(crate::catalog::routes(catalog.clone()))
+        .merge(crate::cms::routes(catalog.clone()))
+        .merge(home::routes(catalog.clone()))
         .merge(staff_ops::routes())
         .merge(crate::staff::routes())
         .merge(crate::integrations::openedx::routes())
@@ -69,6 +73,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
 pub fn build(state: AppState) -> Router {
     let prefix = Prefix(state.config.path_prefix().to_owned());
     let body_limit = state.config.body_limit;
+    let security_headers = security::SecurityHeaders::from_config(&state.config);
     let inner = routes(&state)
         .fallback(|| async { AppError::not_found() })
         .layer(middleware::from_fn_with_state(state.clone(), session::identify))
@@ -96,10 +101,9 @@ pub fn build(state: AppState) -> Router {
                 )
                 .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone()))
                 .layer(CompressionLayer::new())
-                .layer(SetResponseHeaderLayer::if_not_present(
-                    header::X_FRAME_OPTIONS,
-                    HeaderValue::from_static("DENY"),
-                ))
+                .layer(middleware::from_fn(move |req, next| {
+                    security::add_headers(security_headers.clone(), req, next)
+                }))
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::X_CONTENT_TYPE_OPTIONS,
                     HeaderValue::from_static("nosniff"),

@@ -137,9 +137,9 @@ pub fn code_attempts(user_id: i64, ip: Option<IpAddr>) -> Vec<Limit> {
     ]
 }
 
-/// [`hit`] in its own write: `Err(AppError::TooManyRequests)` (429 with `Retry-After`) when a
-/// limit is reached.
-pub async fn check(state: &AppState, limits: Vec<Limit>) -> Result<(), AppError> {
+/// [`hit`] in its own write; the error (`AppError::TooManyRequests`, 429 with `Retry-After`,
+/// or a service's own error type) names how long to wait when a limit is reached.
+pub async fn check<E: From<Limited> + From<DbError>>(state: &AppState, limits: Vec<Limit>) -> Result<(), E> {
     let now = state.clock.now();
     let verdict = state
         .db
@@ -147,7 +147,7 @@ pub async fn check(state: &AppState, limits: Vec<Limit>) -> Result<(), AppError>
         .await?;
     verdict.map_err(|l| {
         tracing::info!(bucket = l.bucket, "rate limit reached");
-        AppError::from(l)
+        E::from(l)
     })
 }
 

@@ -1,6 +1,8 @@
 //! Named jobs (DESIGN decision 9): one registry with each job's schedule and description, every
 //! run recorded in `job_runs`, a job never overlapping itself, runnable from the scheduler, the
 //! CLI (`mitxonline job run NAME`) and staff.
+//!
+//! Owns `job_runs`; reads no other module's tables (each job calls its module's service).
 
 mod builtin;
 mod scheduler;

@@ -7,6 +7,10 @@
 //! (`access_tokens`, with scope and application), so `/api/users/me` and
 //! `/api/v0/userinfo/` accept them. [`edx`] supplies the Open edX layer's login token and its
 //! per-user authorization step against a real edX. Job `clear-expired-tokens` (Mon 09:00).
+//!
+//! Owns `oauth2_applications`, `oauth2_codes`, `oauth2_refresh_tokens` and `oauth2_keys`.
+//! Reads from others: accounts through `users::store`; it issues and revokes rows of the users
+//! module's `access_tokens` (identity's bearer tokens) with the users module's token hashing.
 
 pub mod api;
 pub mod cli;

@@ -207,9 +207,9 @@ pub fn refresh(
             wanted
         }
     };
-    let active: bool = c.query_row("SELECT is_active FROM users WHERE id = ?1", [row.user_id], |r| {
-        r.get(0)
-    })?;
+    let active = crate::users::store::find_by_id(c, row.user_id)?
+        .map(|u| u.is_active)
+        .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
     if !active {
         return Err(OAuthError::new("invalid_grant", "The account is inactive."));
     }

@@ -6,6 +6,9 @@
 //! with jitter, `Retry-After`, a per-destination rate limit and a cap on attempts. Messages that
 //! keep failing become dead letters that staff can retry. Nothing is lost when a partner is down,
 //! and no network call ever happens inside a database transaction.
+//!
+//! Owns `outbox`; reads no other module's tables. Other modules write to it only through
+//! [`enqueue`] (the enrollment reconciliation reads pending keys in its one statement).
 
 mod dispatcher;
 mod http_post;

@@ -2,6 +2,8 @@
 //! console page (other modules' pages use [`pages::staff_page`] for the shared navigation), jobs
 //! (schedules, last runs, run now) and the outbox (backlog per destination, dead letters, retry).
 //! The JSON side lives in `http::staff_ops`; both call [`service`].
+//!
+//! Owns no tables: job runs and outbox rows are read through `jobs` and `outbox`.
 
 pub mod pages;
 pub mod service;

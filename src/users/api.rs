@@ -134,7 +134,9 @@ async fn patch_me(
 ) -> Response {
     let result = async {
         let me = full(&state, u.id).await?;
-        profile::update_me(&state, &me, &body).await
+        profile::update_me(&state, &me, &body)
+            .await
+            .map_err(AppError::from)
     }
     .await;
     match result {
@@ -188,7 +190,9 @@ async fn details(
 ) -> Response {
     let result = async {
         let me = full(&state, u.id).await?;
-        profile::save_details(&state, &me, &body).await
+        profile::save_details(&state, &me, &body)
+            .await
+            .map_err(AppError::from)
     }
     .await;
     match result {
@@ -214,7 +218,9 @@ async fn extra(
 ) -> Response {
     let result = async {
         let me = full(&state, u.id).await?;
-        profile::save_extra(&state, &me, &body).await
+        profile::save_extra(&state, &me, &body)
+            .await
+            .map_err(AppError::from)
     }
     .await;
     match result {

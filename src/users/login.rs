@@ -10,11 +10,11 @@ use std::time::Duration as StdDuration;
 
 use chrono::Duration;
 
+use super::UserError;
 use super::service::{queue_verification, verify_password};
 use super::sessions::{self, Source};
 use super::store::{self, User};
 use crate::db::DbError;
-use crate::http::AppError;
 use crate::http::throttle::{self, Limit};
 use crate::state::AppState;
 
@@ -38,11 +38,17 @@ pub enum LoginError {
     Throttled(StdDuration),
     BadCredentials,
     Unverified,
-    Other(AppError),
+    Other(UserError),
 }
 
 impl From<DbError> for LoginError {
     fn from(e: DbError) -> Self {
+        LoginError::Other(e.into())
+    }
+}
+
+impl From<rusqlite::Error> for LoginError {
+    fn from(e: rusqlite::Error) -> Self {
         LoginError::Other(e.into())
     }
 }

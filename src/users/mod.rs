@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod api_keys;
+pub mod error;
 mod forms;
 pub mod gateway;
 pub mod geo;
@@ -24,9 +25,12 @@ pub mod profiles;
 pub mod rules;
 pub mod scim;
 mod scim_api;
+pub mod scim_service;
 pub mod service;
 pub mod sessions;
 pub mod store;
+
+pub use error::UserError;
 
 use axum::Router;
 

@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use maud::{Markup, html};
 
+use super::UserError;
 use super::forms::{csrf_input, input, other_errors, safe_next};
 use super::model::FieldErrors;
 use super::pages_profile::shell;
@@ -96,10 +97,10 @@ async fn change_email(
             Some("We sent a confirmation link to your new address; your email changes when you follow it."),
         )
         .into_response()),
-        Err(AppError::Invalid(e)) => {
+        Err(UserError::Invalid(e)) => {
             Ok((StatusCode::BAD_REQUEST, settings(&ctx, &state, &u, &e, None)).into_response())
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -131,10 +132,10 @@ async fn change_password(
             Some("Your password was changed; other sessions were signed out."),
         )
         .into_response()),
-        Err(AppError::Invalid(e)) => {
+        Err(UserError::Invalid(e)) => {
             Ok((StatusCode::BAD_REQUEST, settings(&ctx, &state, &u, &e, None)).into_response())
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 

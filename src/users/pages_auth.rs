@@ -12,6 +12,7 @@ use axum::{Form, Json, Router};
 use maud::{Markup, html};
 use serde_json::json;
 
+use super::UserError;
 use super::forms::{csrf_input, input, other_errors, safe_next};
 use super::model::FieldErrors;
 use super::profile_service;
@@ -211,7 +212,7 @@ async fn login_submit(
             StatusCode::BAD_REQUEST,
             "Please confirm your email address first: we just emailed you a new link.",
         ),
-        Err(LoginError::Other(e)) => Err(e),
+        Err(LoginError::Other(e)) => Err(e.into()),
     }
 }
 
@@ -254,8 +255,8 @@ async fn signup_submit(
             p class="notice" role="status" { "We sent a link to " strong { (get("email").trim()) } ". Follow it to confirm your address and finish creating your account." }
         })
         .into_response()),
-        Err(AppError::Invalid(errors)) => Ok(with_status(StatusCode::BAD_REQUEST, signup_form(&ctx, &f, &errors))),
-        Err(e) => Err(e),
+        Err(UserError::Invalid(errors)) => Ok(with_status(StatusCode::BAD_REQUEST, signup_form(&ctx, &f, &errors))),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -458,11 +459,11 @@ async fn reset_confirm_submit(
             Ok(resp)
         }
         Ok(false) => Ok(invalid_link(&ctx)),
-        Err(AppError::Invalid(errors)) => Ok(with_status(
+        Err(UserError::Invalid(errors)) => Ok(with_status(
             StatusCode::BAD_REQUEST,
             reset_form(&ctx, token, &errors),
         )),
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 

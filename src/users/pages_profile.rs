@@ -12,6 +12,7 @@ use axum::{Form, Router};
 use maud::{Markup, html};
 use serde_json::{Map, Value};
 
+use super::UserError;
 use super::forms::{csrf_input, input, other_errors, safe_next, select};
 use super::geo;
 use super::model::{self, FieldErrors};
@@ -223,10 +224,10 @@ async fn details_submit(
                 .finish();
             Ok(Redirect::to(&ctx.prefix.url(&format!("/create-profile-extra/?{q}"))).into_response())
         }
-        Err(AppError::Invalid(errors)) => {
+        Err(UserError::Invalid(errors)) => {
             Ok((StatusCode::BAD_REQUEST, details_form(&ctx, &f, &next, &errors)).into_response())
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -273,7 +274,7 @@ async fn extra_submit(
     let next = f.get("next").cloned().unwrap_or_default();
     match profile::save_extra(&state, &me, &form_json(&f, &[])).await {
         Ok(_) => Ok(Redirect::to(&safe_next(&state.config, &ctx.prefix, Some(&next))).into_response()),
-        Err(AppError::Invalid(errors)) => {
+        Err(UserError::Invalid(errors)) => {
             let skip_to = safe_next(&state.config, &ctx.prefix, Some(&next));
             Ok((
                 StatusCode::BAD_REQUEST,
@@ -281,7 +282,7 @@ async fn extra_submit(
             )
                 .into_response())
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -333,11 +334,11 @@ async fn profile_submit(
     let me = load(&state, u.id).await?;
     match profile::update_me(&state, &me, &form_json(&f, &[])).await {
         Ok(_) => Ok(Redirect::to(&ctx.prefix.url("/profile/?saved=1")).into_response()),
-        Err(AppError::Invalid(errors)) => Ok((
+        Err(UserError::Invalid(errors)) => Ok((
             StatusCode::BAD_REQUEST,
             profile_form(&ctx, &me, &f, &errors, false),
         )
             .into_response()),
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }

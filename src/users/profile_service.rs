@@ -5,11 +5,11 @@
 use chrono::Datelike as _;
 use serde_json::{Value, json};
 
+use super::error::UserError;
 use super::model::{self, Errors, FieldErrors, LegalAddress, UserProfile};
 use super::store::{self, User};
 use super::{profiles, rules};
 use crate::db::DbError;
-use crate::http::AppError;
 use crate::state::AppState;
 
 /// A user with their address and profile.
@@ -21,7 +21,7 @@ pub struct FullUser {
     pub completed_onboarding: bool,
 }
 
-pub async fn load(state: &AppState, user_id: i64) -> Result<Option<FullUser>, AppError> {
+pub async fn load(state: &AppState, user_id: i64) -> Result<Option<FullUser>, UserError> {
     Ok(state.db.read(move |c| load_with(c, user_id)).await?)
 }
 
@@ -77,16 +77,16 @@ fn current_year(state: &AppState) -> i64 {
     i64::from(state.clock.now().year())
 }
 
-fn object(body: &Value) -> Result<&serde_json::Map<String, Value>, AppError> {
+fn object(body: &Value) -> Result<&serde_json::Map<String, Value>, UserError> {
     body.as_object()
-        .ok_or_else(|| AppError::field("non_field_errors", "Invalid data. Expected a dictionary."))
+        .ok_or_else(|| UserError::field("non_field_errors", "Invalid data. Expected a dictionary."))
 }
 
-fn check(errors: FieldErrors) -> Result<(), AppError> {
+fn check(errors: FieldErrors) -> Result<(), UserError> {
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(AppError::Invalid(errors))
+        Err(UserError::Invalid(errors))
     }
 }
 
@@ -98,14 +98,14 @@ struct Changes {
     profile: Option<UserProfile>,
 }
 
-async fn apply(state: &AppState, user_id: i64, ch: Changes) -> Result<FullUser, AppError> {
+async fn apply(state: &AppState, user_id: i64, ch: Changes) -> Result<FullUser, UserError> {
     let now = state.clock.now();
     state
         .db
         .write(move |c| {
             if let Some(u) = &ch.username {
                 if store::find_by_username(c, u)?.is_some_and(|o| o.id != user_id) {
-                    return Ok(Err(AppError::field(
+                    return Ok(Err(UserError::field(
                         "username",
                         "A user already exists with this username. Please try a different one.",
                     )));
@@ -125,14 +125,14 @@ async fn apply(state: &AppState, user_id: i64, ch: Changes) -> Result<FullUser, 
                 "UPDATE users SET updated_on = ?2 WHERE id = ?1",
                 rusqlite::params![user_id, crate::clock::to_db(now)],
             )?;
-            Ok::<_, DbError>(load_with(c, user_id)?.ok_or(AppError::not_found()))
+            Ok::<_, DbError>(load_with(c, user_id)?.ok_or(UserError::NotFound))
         })
         .await?
 }
 
 /// `PATCH /api/users/me`: name, legal address, profile. Email, username, password, roles and
 /// `is_active` are not writable here (the original lets a PATCH change them unchecked).
-pub async fn update_me(state: &AppState, me: &FullUser, body: &Value) -> Result<FullUser, AppError> {
+pub async fn update_me(state: &AppState, me: &FullUser, body: &Value) -> Result<FullUser, UserError> {
     let obj = object(body)?;
     let mut errors = FieldErrors::new();
     let name = match obj.get("name") {
@@ -184,7 +184,7 @@ pub async fn update_me(state: &AppState, me: &FullUser, body: &Value) -> Result<
 
 /// `POST /api/profile/details/` (onboarding): name (2–254), username, legal address and
 /// profile, all required.
-pub async fn save_details(state: &AppState, me: &FullUser, body: &Value) -> Result<FullUser, AppError> {
+pub async fn save_details(state: &AppState, me: &FullUser, body: &Value) -> Result<FullUser, UserError> {
     let obj = object(body)?;
     let mut errors = FieldErrors::new();
     let mut required = |field: &str| -> Option<String> {
@@ -257,7 +257,7 @@ pub async fn save_details(state: &AppState, me: &FullUser, body: &Value) -> Resu
 
 /// `POST /api/profile/extra/`: gender, birth year, company and job title are required; the
 /// rest optional. (The original drops `birth_year` silently; it is saved here.)
-pub async fn save_extra(state: &AppState, me: &FullUser, body: &Value) -> Result<FullUser, AppError> {
+pub async fn save_extra(state: &AppState, me: &FullUser, body: &Value) -> Result<FullUser, UserError> {
     let obj = object(body)?;
     let mut errors = FieldErrors::new();
     for field in ["gender", "birth_year", "company", "job_title"] {
@@ -316,7 +316,7 @@ pub async fn save_extra(state: &AppState, me: &FullUser, body: &Value) -> Result
 }
 
 /// Marks onboarding done (first login) and returns whether it had been done before.
-pub async fn complete_onboarding(state: &AppState, user_id: i64) -> Result<bool, AppError> {
+pub async fn complete_onboarding(state: &AppState, user_id: i64) -> Result<bool, UserError> {
     Ok(state
         .db
         .write(move |c| {

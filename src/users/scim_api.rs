@@ -1,6 +1,7 @@
 //! SCIM 2.0 endpoints for Keycloak's pushes: `/scim/v2/Users` (+`/{id}`, `/.search`) and
 //! `/scim/v2/Bulk`, authenticated by the bearer token of an active staff user (as the
-//! original's SCIM auth check). Bodies are `application/scim+json` (or JSON).
+//! original's SCIM auth check). Bodies are `application/scim+json` (or JSON). These are the
+//! handlers; what each push does is in `scim_service`.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -11,12 +12,10 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::scim::{self, BULK_RESPONSE_SCHEMA, LIST_SCHEMA, ScimError};
-use super::{profiles, store};
+use super::scim::{self, ScimError};
+use super::scim_service::{self, MAX_BULK_OPERATIONS, user_id};
 use crate::http::session::{Identity, Via};
 use crate::state::AppState;
-
-const MAX_BULK_OPERATIONS: usize = 1000;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -37,6 +36,14 @@ fn scim_json(status: StatusCode, v: Value) -> Response {
         v.to_string(),
     )
         .into_response()
+}
+
+/// 200 with the resource, or the error.
+fn ok(r: Result<Value, ScimError>) -> Response {
+    match r {
+        Ok(v) => scim_json(StatusCode::OK, v),
+        Err(e) => error(e),
+    }
 }
 
 fn error(e: ScimError) -> Response {
@@ -70,16 +77,6 @@ fn parse(body: &Bytes) -> Result<Value, ScimError> {
     })
 }
 
-fn location(state: &AppState, id: i64) -> String {
-    state.config.absolute_url(&format!("/scim/v2/Users/{id}"))
-}
-
-async fn resource_of(state: &AppState, u: store::User) -> Result<Value, ScimError> {
-    let id = u.id;
-    let a = state.db.read(move |c| profiles::address(c, id)).await?;
-    Ok(scim::resource(&u, a.as_ref(), &location(state, id)))
-}
-
 #[derive(Deserialize)]
 struct ListQuery {
     filter: Option<String>,
@@ -97,37 +94,14 @@ fn number(v: Option<&str>, name: &str, default: i64) -> Result<i64, ScimError> {
     }
 }
 
-async fn run_search(
-    state: &AppState,
-    filter: Option<String>,
-    start: i64,
-    count: i64,
-) -> Result<Response, ScimError> {
-    let (rows, total) = state
-        .db
-        .read(move |c| scim::search(c, filter.as_deref(), start, count))
-        .await?;
-    let resources: Vec<Value> = rows
-        .iter()
-        .map(|(u, a)| scim::resource(u, a.as_ref(), &location(state, u.id)))
-        .collect();
-    Ok(scim_json(
-        StatusCode::OK,
-        json!({
-            "schemas": [LIST_SCHEMA], "totalResults": total, "itemsPerPage": resources.len(),
-            "startIndex": start.max(1), "Resources": resources,
-        }),
-    ))
-}
-
 async fn list(State(state): State<AppState>, id: Identity, Query(q): Query<ListQuery>) -> Response {
     let r = async {
         authorize(&id)?;
         let start = number(q.start_index.as_deref(), "startIndex", 1)?;
         let count = number(q.count.as_deref(), "count", 100)?;
-        run_search(&state, q.filter, start, count).await
+        scim_service::search(&state, q.filter, start, count).await
     };
-    r.await.unwrap_or_else(error)
+    ok(r.await)
 }
 
 async fn search(State(state): State<AppState>, id: Identity, body: Bytes) -> Response {
@@ -137,38 +111,29 @@ async fn search(State(state): State<AppState>, id: Identity, body: Bytes) -> Res
         let filter = v.get("filter").and_then(Value::as_str).map(str::to_owned);
         let start = v.get("startIndex").and_then(Value::as_i64).unwrap_or(1);
         let count = v.get("count").and_then(Value::as_i64).unwrap_or(100);
-        run_search(&state, filter, start, count).await
+        scim_service::search(&state, filter, start, count).await
     };
-    r.await.unwrap_or_else(error)
-}
-
-fn user_id(raw: &str) -> Result<i64, ScimError> {
-    raw.parse().map_err(|_| ScimError::not_found())
+    ok(r.await)
 }
 
 async fn create(State(state): State<AppState>, id: Identity, body: Bytes) -> Response {
     let r = async {
         authorize(&id)?;
         let i = scim::inbound(&parse(&body)?)?;
-        let now = state.clock.now();
-        let u = state.db.write(move |c| scim::create(c, &i, now)).await?;
-        Ok::<_, ScimError>(scim_json(StatusCode::CREATED, resource_of(&state, u).await?))
+        scim_service::create(&state, i).await
     };
-    r.await.unwrap_or_else(error)
+    match r.await {
+        Ok(v) => scim_json(StatusCode::CREATED, v),
+        Err(e) => error(e),
+    }
 }
 
 async fn one(State(state): State<AppState>, id: Identity, Path(raw): Path<String>) -> Response {
     let r = async {
         authorize(&id)?;
-        let uid = user_id(&raw)?;
-        let u = state
-            .db
-            .read(move |c| store::find_by_id(c, uid))
-            .await?
-            .ok_or_else(ScimError::not_found)?;
-        Ok::<_, ScimError>(scim_json(StatusCode::OK, resource_of(&state, u).await?))
+        scim_service::get(&state, user_id(&raw)?).await
     };
-    r.await.unwrap_or_else(error)
+    ok(r.await)
 }
 
 async fn replace(
@@ -181,11 +146,9 @@ async fn replace(
         authorize(&id)?;
         let uid = user_id(&raw)?;
         let i = scim::inbound(&parse(&body)?)?;
-        let now = state.clock.now();
-        let u = state.db.write(move |c| scim::update(c, uid, &i, now)).await?;
-        Ok::<_, ScimError>(scim_json(StatusCode::OK, resource_of(&state, u).await?))
+        scim_service::replace(&state, uid, i).await
     };
-    r.await.unwrap_or_else(error)
+    ok(r.await)
 }
 
 async fn patch(
@@ -198,134 +161,29 @@ async fn patch(
         authorize(&id)?;
         let uid = user_id(&raw)?;
         let v = parse(&body)?;
-        let now = state.clock.now();
-        let u = state.db.write(move |c| scim::patch(c, uid, &v, now)).await?;
-        Ok::<_, ScimError>(scim_json(StatusCode::OK, resource_of(&state, u).await?))
+        scim_service::patch(&state, uid, v).await
     };
-    r.await.unwrap_or_else(error)
+    ok(r.await)
 }
 
 /// DELETE deactivates (as the original), ending the user's sessions.
 async fn deactivate(State(state): State<AppState>, id: Identity, Path(raw): Path<String>) -> Response {
     let r = async {
         authorize(&id)?;
-        let uid = user_id(&raw)?;
-        let now = state.clock.now();
-        state
-            .db
-            .write(move |c| {
-                scim::update(
-                    c,
-                    uid,
-                    &scim::Inbound {
-                        active: Some(false),
-                        ..scim::Inbound::default()
-                    },
-                    now,
-                )
-            })
-            .await?;
-        Ok::<_, ScimError>(StatusCode::NO_CONTENT.into_response())
+        scim_service::deactivate(&state, user_id(&raw)?).await
     };
-    r.await.unwrap_or_else(error)
-}
-
-/// Runs one bulk operation inside the bulk's transaction; returns (status, location).
-fn bulk_op(
-    c: &rusqlite::Connection,
-    op: &Value,
-    now: chrono::DateTime<chrono::Utc>,
-    base: &str,
-) -> Result<(u16, Option<String>), ScimError> {
-    let method = op
-        .get("method")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_ascii_uppercase();
-    let path = op.get("path").and_then(Value::as_str).unwrap_or("");
-    let data = op.get("data").cloned().unwrap_or(Value::Null);
-    let loc = |id: i64| Some(format!("{base}/scim/v2/Users/{id}"));
-    let target = || {
-        path.strip_prefix("/Users/")
-            .ok_or_else(|| ScimError::invalid(format!("bad path {path:?}")))
-            .and_then(user_id)
-    };
-    // Each operation runs in its own savepoint, so a failed one leaves no trace.
-    c.execute_batch("SAVEPOINT scim_bulk_op")?;
-    let sp = c;
-    let result = match (method.as_str(), path) {
-        ("POST", "/Users") => scim::inbound(&data)
-            .and_then(|i| scim::create(sp, &i, now))
-            .map(|u| (201, loc(u.id))),
-        ("PUT", _) => {
-            target().and_then(|id| scim::update(sp, id, &scim::inbound(&data)?, now).map(|_| (200, loc(id))))
-        }
-        ("PATCH", _) => target().and_then(|id| scim::patch(sp, id, &data, now).map(|_| (200, loc(id)))),
-        ("DELETE", _) => target().and_then(|id| {
-            scim::update(
-                sp,
-                id,
-                &scim::Inbound {
-                    active: Some(false),
-                    ..scim::Inbound::default()
-                },
-                now,
-            )
-            .map(|_| (204, None))
-        }),
-        _ => Err(ScimError::invalid(format!(
-            "unsupported operation {method} {path}"
-        ))),
-    };
-    if result.is_ok() {
-        c.execute_batch("RELEASE scim_bulk_op")?;
-    } else {
-        c.execute_batch("ROLLBACK TO scim_bulk_op; RELEASE scim_bulk_op")?;
+    match r.await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => error(e),
     }
-    result
 }
 
 async fn bulk(State(state): State<AppState>, id: Identity, body: Bytes) -> Response {
     let r = async {
         authorize(&id)?;
-        let v = parse(&body)?;
-        let ops = v
-            .get("Operations")
-            .and_then(Value::as_array)
-            .cloned()
-            .ok_or_else(|| ScimError::invalid("Operations is required"))?;
-        if ops.len() > MAX_BULK_OPERATIONS {
-            return Err(ScimError {
-                status: 413,
-                scim_type: None,
-                detail: format!("at most {MAX_BULK_OPERATIONS} operations"),
-            });
-        }
-        let now = state.clock.now();
-        let base = state.config.absolute_url("");
-        let results = state
-            .db
-            .write(move |c| {
-                let mut out = Vec::new();
-                for op in &ops {
-                    let method = op.get("method").cloned().unwrap_or(Value::Null);
-                    let bulk_id = op.get("bulkId").cloned().unwrap_or(Value::Null);
-                    let entry = match bulk_op(c, op, now, &base) {
-                        Ok((status, location)) => json!({"method": method, "bulkId": bulk_id, "location": location, "status": status.to_string()}),
-                        Err(e) if e.status == 500 => return Err(e),
-                        Err(e) => json!({"method": method, "bulkId": bulk_id, "status": e.status.to_string(), "response": e.body()}),
-                    };
-                    out.push(entry);
-                }
-                Ok::<_, ScimError>(out)
-            })
-            .await?;
-        Ok(scim_json(
-            StatusCode::OK,
-            json!({"schemas": [BULK_RESPONSE_SCHEMA], "Operations": results}),
-        ))
+        scim_service::bulk(&state, &parse(&body)?).await
     };
-    r.await.unwrap_or_else(error)
+    ok(r.await)
 }
 
 async fn provider_config(id: Identity) -> Response {

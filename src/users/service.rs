@@ -6,29 +6,29 @@ use std::net::IpAddr;
 
 use chrono::Duration;
 
+use super::error::UserError;
 use super::model::FieldErrors;
 use super::rules;
 use super::sessions::{self, Purpose, Source};
 use super::store::{self, NewUser, User};
 use super::{gateway::Userinfo, password, profiles};
 use crate::db::DbError;
-use crate::http::AppError;
 use crate::http::throttle::{self, Limit};
 use crate::mail::{self, Email};
 use crate::state::AppState;
 
 pub use super::login::{LoginError, log_in};
 
-pub async fn load_user(state: &AppState, id: i64) -> Result<Option<User>, AppError> {
+pub async fn load_user(state: &AppState, id: i64) -> Result<Option<User>, UserError> {
     let u = state.db.read(move |c| store::find_by_id(c, id)).await?;
     Ok(u.filter(|u| u.is_active))
 }
 
-async fn hash_password(pw: String) -> Result<String, AppError> {
+async fn hash_password(pw: String) -> Result<String, UserError> {
     tokio::task::spawn_blocking(move || password::hash(&pw))
         .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(AppError::Internal)
+        .map_err(|e| UserError::Internal(e.into()))?
+        .map_err(UserError::Internal)
 }
 
 pub(super) async fn verify_password(pw: String, hash: Option<String>) -> bool {
@@ -54,7 +54,7 @@ pub async fn gateway_sign_in(
     state: &AppState,
     info: &Userinfo,
     session_token: Option<&str>,
-) -> Result<Option<(User, i64, Option<String>)>, AppError> {
+) -> Result<Option<(User, i64, Option<String>)>, UserError> {
     provider_sign_in(state, info, session_token, Source::Gateway).await
 }
 
@@ -65,7 +65,7 @@ pub async fn provider_sign_in(
     info: &Userinfo,
     session_token: Option<&str>,
     source: Source,
-) -> Result<Option<(User, i64, Option<String>)>, AppError> {
+) -> Result<Option<(User, i64, Option<String>)>, UserError> {
     let now = state.clock.now();
     let sub = info.sub.clone();
     let token = session_token.map(str::to_owned);
@@ -171,11 +171,11 @@ pub async fn provider_sign_in(
             Ok::<_, DbError>(Some((user, sid, token)))
         })
         .await
-        .map_err(AppError::from)
+        .map_err(UserError::from)
 }
 
-fn invalid(errors: FieldErrors) -> AppError {
-    AppError::Invalid(errors)
+fn invalid(errors: FieldErrors) -> UserError {
+    UserError::Invalid(errors)
 }
 
 fn verification_email(to: String, base: &str, token: &str) -> Email {
@@ -189,7 +189,7 @@ fn verification_email(to: String, base: &str, token: &str) -> Email {
 }
 
 /// Mails a new verification link to an unverified account.
-pub(super) async fn queue_verification(state: &AppState, user: &User) -> Result<(), AppError> {
+pub(super) async fn queue_verification(state: &AppState, user: &User) -> Result<(), UserError> {
     let now = state.clock.now();
     let base = state.config.absolute_url("/verify-email/");
     let (uid, to) = (user.id, user.email.clone());
@@ -236,7 +236,7 @@ pub async fn sign_up(
     name: &str,
     pw: &str,
     ip: Option<IpAddr>,
-) -> Result<(), AppError> {
+) -> Result<(), UserError> {
     let mut errors = FieldErrors::new();
     let email = rules::validate_email(email)
         .map_err(|e| errors.insert("email".into(), vec![e]))
@@ -253,7 +253,7 @@ pub async fn sign_up(
     if !errors.is_empty() {
         return Err(invalid(errors));
     }
-    throttle::check(state, mail_limits("mail:signup", &email, ip)).await?;
+    throttle::check::<UserError>(state, mail_limits("mail:signup", &email, ip)).await?;
     let hash = hash_password(pw.to_owned()).await?;
     let now = state.clock.now();
     let base = state.config.absolute_url("/verify-email/");
@@ -291,7 +291,7 @@ pub async fn sign_up(
 }
 
 /// Confirms an email address from its link and signs the user in; returns the session cookie.
-pub async fn verify_email(state: &AppState, token: &str) -> Result<Option<(User, String)>, AppError> {
+pub async fn verify_email(state: &AppState, token: &str) -> Result<Option<(User, String)>, UserError> {
     let now = state.clock.now();
     let token = token.to_owned();
     state
@@ -309,10 +309,10 @@ pub async fn verify_email(state: &AppState, token: &str) -> Result<Option<(User,
             Ok::<_, DbError>(Some((user, cookie)))
         })
         .await
-        .map_err(AppError::from)
+        .map_err(UserError::from)
 }
 
-pub async fn log_out(state: &AppState, session_id: i64) -> Result<(), AppError> {
+pub async fn log_out(state: &AppState, session_id: i64) -> Result<(), UserError> {
     let now = state.clock.now();
     state
         .db
@@ -328,12 +328,12 @@ pub async fn request_password_reset(
     state: &AppState,
     email: &str,
     ip: Option<IpAddr>,
-) -> Result<(), AppError> {
+) -> Result<(), UserError> {
     let email = email.trim().to_owned();
     if email.is_empty() {
-        return Err(AppError::field("email", "Enter your email address."));
+        return Err(UserError::field("email", "Enter your email address."));
     }
-    throttle::check(state, mail_limits("mail:reset", &email, ip)).await?;
+    throttle::check::<UserError>(state, mail_limits("mail:reset", &email, ip)).await?;
     let now = state.clock.now();
     let base = state.config.absolute_url("/password-reset/confirm/");
     state
@@ -355,7 +355,7 @@ pub async fn request_password_reset(
 }
 
 /// Whether an emailed link is still usable (for showing its form).
-pub async fn email_token_valid(state: &AppState, token: &str, purpose: Purpose) -> Result<bool, AppError> {
+pub async fn email_token_valid(state: &AppState, token: &str, purpose: Purpose) -> Result<bool, UserError> {
     let now = state.clock.now();
     let token = token.to_owned();
     Ok(state
@@ -366,8 +366,8 @@ pub async fn email_token_valid(state: &AppState, token: &str, purpose: Purpose) 
 }
 
 /// Sets a new password from a reset link; every session of the account ends.
-pub async fn reset_password(state: &AppState, token: &str, pw: &str) -> Result<bool, AppError> {
-    rules::validate_password(pw).map_err(|e| AppError::field("password", e))?;
+pub async fn reset_password(state: &AppState, token: &str, pw: &str) -> Result<bool, UserError> {
+    rules::validate_password(pw).map_err(|e| UserError::field("password", e))?;
     let hash = hash_password(pw.to_owned()).await?;
     let now = state.clock.now();
     let token = token.to_owned();
@@ -383,7 +383,7 @@ pub async fn reset_password(state: &AppState, token: &str, pw: &str) -> Result<b
             Ok::<_, DbError>(true)
         })
         .await
-        .map_err(AppError::from)
+        .map_err(UserError::from)
 }
 
 /// Changes the password after checking the current one; other sessions end.
@@ -393,16 +393,16 @@ pub async fn change_password(
     keep_session: Option<i64>,
     current: &str,
     new: &str,
-) -> Result<(), AppError> {
+) -> Result<(), UserError> {
     let uid = user.id;
     let stored = state.db.read(move |c| store::password_hash(c, uid)).await?;
     if !verify_password(current.to_owned(), stored).await {
-        return Err(AppError::field(
+        return Err(UserError::field(
             "current_password",
             "Your current password is not correct.",
         ));
     }
-    rules::validate_password(new).map_err(|e| AppError::field("new_password", e))?;
+    rules::validate_password(new).map_err(|e| UserError::field("new_password", e))?;
     let hash = hash_password(new.to_owned()).await?;
     let now = state.clock.now();
     state
@@ -424,8 +424,8 @@ pub async fn request_email_change(
     new_email: &str,
     pw: &str,
     ip: Option<IpAddr>,
-) -> Result<(), AppError> {
-    let new_email = rules::validate_email(new_email).map_err(|e| AppError::field("email", e))?;
+) -> Result<(), UserError> {
+    let new_email = rules::validate_email(new_email).map_err(|e| UserError::field("email", e))?;
     let mut limits = mail_limits("mail:change-email", &new_email, ip);
     limits.push(Limit::new(
         "mail:change-email:account",
@@ -433,9 +433,9 @@ pub async fn request_email_change(
         MAILS_PER_ADDRESS,
         Duration::hours(1),
     ));
-    throttle::check(state, limits).await?;
+    throttle::check::<UserError>(state, limits).await?;
     if new_email.eq_ignore_ascii_case(&user.email) {
-        return Err(AppError::field(
+        return Err(UserError::field(
             "email",
             "Provided email address is same as your current one",
         ));
@@ -443,7 +443,7 @@ pub async fn request_email_change(
     let uid = user.id;
     let stored = state.db.read(move |c| store::password_hash(c, uid)).await?;
     if !verify_password(pw.to_owned(), stored).await {
-        return Err(AppError::field("password", "Invalid Password"));
+        return Err(UserError::field("password", "Invalid Password"));
     }
     let now = state.clock.now();
     let base = link(state, "/account/confirm-email", "");
@@ -451,7 +451,7 @@ pub async fn request_email_change(
         .db
         .write(move |c| {
             if store::find_by_email(c, &new_email)?.is_some() {
-                return Ok(Err(AppError::field("email", "Invalid email address")));
+                return Ok(Err(UserError::field("email", "Invalid email address")));
             }
             let token = sessions::issue_token(c, uid, Purpose::ChangeEmail, Some(&new_email), now)?;
             mail::queue(c, now, &Email {
@@ -467,7 +467,7 @@ pub async fn request_email_change(
 }
 
 /// Applies a confirmed email change; false if the link is invalid or the address got taken.
-pub async fn confirm_email_change(state: &AppState, token: &str) -> Result<bool, AppError> {
+pub async fn confirm_email_change(state: &AppState, token: &str) -> Result<bool, UserError> {
     let now = state.clock.now();
     let token = token.to_owned();
     state
@@ -485,5 +485,5 @@ pub async fn confirm_email_change(state: &AppState, token: &str) -> Result<bool,
             Ok::<_, DbError>(true)
         })
         .await
-        .map_err(AppError::from)
+        .map_err(UserError::from)
 }

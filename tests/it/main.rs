@@ -12,3 +12,4 @@ mod commerce;
 mod enrollment;
 mod identity;
 mod ops;
+mod security;

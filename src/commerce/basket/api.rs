@@ -23,18 +23,6 @@ use crate::state::AppState;
 /// The anonymous basket cookie (the original keeps `anonymous_basket_id` in the session).
 pub const ANON_COOKIE: &str = "anonymous_basket_id";
 
-impl From<CommerceError> for AppError {
-    fn from(e: CommerceError) -> Self {
-        match e {
-            CommerceError::NotFound(m) => AppError::NotFound(m),
-            CommerceError::Invalid { field, message } => AppError::field(field, message),
-            CommerceError::Checkout(code) => AppError::BadRequest(code.into()),
-            CommerceError::NoBasket => AppError::BadRequest("No basket".into()),
-            CommerceError::Db(e) => AppError::from(e),
-        }
-    }
-}
-
 /// Who owns the basket of this request. A signed-in user with an anonymous basket cookie
 /// claims that basket (what `/checkout/anonymous` does after login) and the cookie is cleared.
 pub async fn owner(
@@ -160,7 +148,7 @@ pub async fn redeem_discount(
     headers: HeaderMap,
     ApiJson(body): ApiJson<Redeem>,
 ) -> Result<Response, AppError> {
-    throttle::check(&state, throttle::code_attempts(user.id, id.peer)).await?;
+    throttle::check::<AppError>(&state, throttle::code_attempts(user.id, id.peer)).await?;
     let (owner, _) = owner(&state, Some(user.id), &headers, false).await?;
     let owner = owner.ok_or_else(AppError::not_found)?;
     if body.discount.trim().is_empty() || body.discount.len() > 100 {
@@ -169,17 +157,7 @@ pub async fn redeem_discount(
             "Enter a discount code of 1 to 100 characters.",
         ));
     }
-    let now = state.clock.now();
-    let code = body.discount.clone();
-    let result = state
-        .db
-        .write(move |c| {
-            let Some(basket) = crate::commerce::basket::store::basket_id(c, &owner)? else {
-                return Err(CommerceError::NoBasket);
-            };
-            basket::service::redeem_code(c, basket, Some(user.id), &code, now)
-        })
-        .await;
+    let result = basket::service::redeem(&state, owner, user.id, body.discount.clone()).await;
     match result {
         Ok(d) => Ok(Json(json!({
             "message": "Discount applied",
@@ -255,7 +233,7 @@ pub async fn create_from_product(
         ));
     }
     if let (Some(_), Some(u)) = (&code, &user) {
-        throttle::check(&state, throttle::code_attempts(u.id, id.peer)).await?;
+        throttle::check::<AppError>(&state, throttle::code_attempts(u.id, id.peer)).await?;
     }
     let opts: FromProduct = if body.is_empty() {
         FromProduct::default()
@@ -330,7 +308,7 @@ pub async fn create_with_products(
     ApiJson(body): ApiJson<WithProducts>,
 ) -> Result<Response, AppError> {
     if body.discount_code.is_some() {
-        throttle::check(&state, throttle::code_attempts(user.id, id.peer)).await?;
+        throttle::check::<AppError>(&state, throttle::code_attempts(user.id, id.peer)).await?;
     }
     if body.product_ids.is_empty() {
         return Err(AppError::field("product_ids", "This list may not be empty."));
@@ -369,16 +347,7 @@ pub async fn clear(
 ) -> Result<StatusCode, AppError> {
     let (owner, _) = owner(&state, user.map(|u| u.id), &headers, false).await?;
     if let Some(owner) = owner {
-        state
-            .db
-            .write(move |c| {
-                if let Some(b) = crate::commerce::basket::store::basket_id(c, &owner)? {
-                    crate::commerce::basket::store::clear_items(c, b)?;
-                    crate::commerce::basket::store::clear_basket_discount(c, b)?;
-                }
-                Ok::<_, CommerceError>(())
-            })
-            .await?;
+        basket::service::clear(&state, owner).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -33,6 +33,10 @@ fn notice(payment: Option<&str>) -> Option<&'static str> {
         "cancelled" => Some("Your payment was cancelled."),
         "declined" => Some("Your payment was declined. Please try another card."),
         "error" => Some("There was an error processing your payment."),
+        "review" => Some(
+            "Your payment is under review: it did not match your order, so the order was not completed. \
+             Our support team will contact you; please do not pay again.",
+        ),
         "accepted" => Some("Payment accepted. Thank you for your order!"),
         _ => None,
     }
@@ -99,7 +103,10 @@ pub async fn cart(
                         dt { "Total" } dd id="cart-discounted-total" { "$" (b.discounted_price) }
                     }
                     @if signed_in {
-                        a class="button" id="place-order" href=(ctx.prefix.url("/checkout/to_payment")) { "Place your order" }
+                        form method="post" action=(ctx.prefix.url("/checkout/to_payment")) class="inline" {
+                            (ctx.csrf_field())
+                            button type="submit" id="place-order" { "Place your order" }
+                        }
                     } @else {
                         a class="button" href=(ctx.prefix.url("/login/?next=/cart/")) { "Sign in to place your order" }
                     }
@@ -128,23 +135,14 @@ pub async fn coupon(
     SignedIn(user): SignedIn,
     Form(f): Form<Coupon>,
 ) -> Result<Response, AppError> {
-    crate::http::throttle::check(&state, crate::http::throttle::code_attempts(user.id, id.peer)).await?;
+    crate::http::throttle::check::<AppError>(&state, crate::http::throttle::code_attempts(user.id, id.peer))
+        .await?;
     let code = f.code.trim().to_owned();
     if code.is_empty() || code.len() > 100 {
         return Ok(back_to_cart(&ctx, "Enter a coupon code of 1 to 100 characters."));
     }
-    let now = state.clock.now();
-    let r = state
-        .db
-        .write(move |c| {
-            let b = crate::commerce::basket::store::basket_id(
-                c,
-                &crate::commerce::basket::model::Owner::User(user.id),
-            )?
-            .ok_or(CommerceError::NoBasket)?;
-            basket::service::redeem_code(c, b, Some(user.id), &code, now)
-        })
-        .await;
+    let owner = crate::commerce::basket::model::Owner::User(user.id);
+    let r = basket::service::redeem(&state, owner, user.id, code).await;
     Ok(match r {
         Ok(d) => back_to_cart(&ctx, &format!("Coupon {} applied.", d.discount_code)),
         Err(CommerceError::NotFound(m)) => back_to_cart(&ctx, &m),

@@ -11,6 +11,7 @@ use crate::commerce::discounts::rules::PaymentType;
 use crate::commerce::discounts::rules::RedemptionType;
 use crate::commerce::discounts::rules::Redemptions;
 use crate::commerce::{basket, discounts};
+use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use rust_decimal::Decimal;
@@ -299,4 +300,35 @@ pub fn validate_discount(d: &DiscountRow, now: DateTime<Utc>) -> Result<(), Comm
         field: p[0].field,
         message: p[0].message.clone(),
     })
+}
+
+/// Applies a typed code to the owner's basket (`NoBasket` when there is none).
+pub async fn redeem(
+    state: &AppState,
+    owner: Owner,
+    user: i64,
+    code: String,
+) -> Result<DiscountRow, CommerceError> {
+    let now = state.clock.now();
+    state
+        .db
+        .write(move |c| {
+            let basket = basket::store::basket_id(c, &owner)?.ok_or(CommerceError::NoBasket)?;
+            redeem_code(c, basket, Some(user), &code, now)
+        })
+        .await
+}
+
+/// Empties the owner's basket: its items and its discount.
+pub async fn clear(state: &AppState, owner: Owner) -> Result<(), CommerceError> {
+    state
+        .db
+        .write(move |c| {
+            if let Some(b) = basket::store::basket_id(c, &owner)? {
+                basket::store::clear_items(c, b)?;
+                basket::store::clear_basket_discount(c, b)?;
+            }
+            Ok(())
+        })
+        .await
 }

@@ -1,55 +1,79 @@
 //! Checkout over the API: starting a checkout (signed CyberSource form), the v0 checkout
-//! endpoint, the gateway's results (`/api/checkout/result/`, shared with the browser return)
-//! and the `/cart/add/` link.
+//! endpoint and the gateway's results (`/api/checkout/result/`, shared with the browser return).
 
-use crate::commerce::{basket, checkout};
+use crate::commerce::checkout;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 use serde_json::json;
 
-use crate::commerce::basket::api::owner;
-
-use crate::commerce::basket::api::with_cookie;
 use crate::commerce::checkout::service::Started;
 use crate::commerce::error::CommerceError;
+use crate::commerce::orders::integrity;
 use crate::http::error::AppError;
-use crate::http::session::{CurrentUser, Identity, MaybeUser};
+use crate::http::session::{CurrentUser, Identity};
 use crate::integrations::cybersource::{
-    CallbackForm, CheckoutLine, CheckoutOrder, CyberSource, ReturnUrls, order_id_from_reference,
+    CallbackForm, CheckoutForm, CheckoutLine, CheckoutOrder, CyberSource, ReturnUrls, order_id_from_reference,
 };
 use crate::state::AppState;
 
-/// Starts a checkout for the user: the order and, unless it was free, the signed form.
+/// Starts a checkout for the user: the order and, unless it was free, the signed form. The
+/// form is signed and recorded as the order's last issued form in the same write that prices
+/// the order, so the only form that can pay it is the one with this price (a re-priced order
+/// gets a new transaction uuid; every older form is dead).
 pub async fn start_checkout(
     state: &AppState,
     user: &crate::users::store::User,
     ip: Option<String>,
     catalog: &crate::catalog::CatalogCache,
-) -> Result<(Started, Option<crate::integrations::cybersource::CheckoutForm>), CommerceError> {
+) -> Result<(Started, Option<CheckoutForm>), CommerceError> {
     let (cat, _) = catalog.get(&state.db).await?;
     let now = state.clock.now();
     let env = state.config.environment.clone();
     let uid = user.id;
-    let started = state
-        .db
-        .write(move |c| checkout::service::start(c, &cat, uid, &env, now))
-        .await?;
-    state.outbox.wake();
-    let Started::Pay {
-        order,
-        lines,
-        basket_id,
-    } = &started
-    else {
-        return Ok((started, None));
-    };
     let cs = CyberSource::from_config(&state.config);
     let receipt = state.config.absolute_url("/checkout/result/");
-    let checkout_lines = lines
+    let username = user.username.clone();
+    let started = state
+        .db
+        .write(move |c| {
+            let started = checkout::service::start(c, &cat, uid, &env, now)?;
+            let Started::Pay {
+                order,
+                lines,
+                basket_id,
+            } = &started
+            else {
+                return Ok::<_, CommerceError>((started, None));
+            };
+            let form = cs.checkout(
+                &checkout_order(username, ip, &order.reference_number, lines, *basket_id),
+                &ReturnUrls {
+                    receipt: receipt.clone(),
+                    cancel: receipt,
+                    backoffice: None,
+                },
+                now,
+            );
+            integrity::record_issued(c, order.id, &integrity::Issued::from_form(&form), now)?;
+            Ok((started, Some(form)))
+        })
+        .await?;
+    state.outbox.wake();
+    Ok(started)
+}
+
+/// The gateway's view of an order: one line per order line, priced as charged.
+fn checkout_order(
+    username: String,
+    ip_address: Option<String>,
+    reference: &str,
+    lines: &[crate::commerce::orders::model::LineRow],
+    basket_id: i64,
+) -> CheckoutOrder {
+    let lines = lines
         .iter()
         .map(|l| {
             let (ct, obj) = match (l.course_run_id, l.program_id) {
@@ -67,22 +91,13 @@ pub async fn start_checkout(
             }
         })
         .collect();
-    let form = cs.checkout(
-        &CheckoutOrder {
-            username: user.username.clone(),
-            ip_address: ip,
-            reference: order.reference_number.clone(),
-            lines: checkout_lines,
-            merchant_fields: vec![(*basket_id).into()],
-        },
-        &ReturnUrls {
-            receipt: receipt.clone(),
-            cancel: receipt,
-            backoffice: None,
-        },
-        now,
-    );
-    Ok((started, Some(form)))
+    CheckoutOrder {
+        username,
+        ip_address,
+        reference: reference.to_owned(),
+        lines,
+        merchant_fields: vec![basket_id.into()],
+    }
 }
 
 /// GET `/api/v0/baskets/checkout/`: `{no_checkout, url, method, payload, order_id}`, or 400
@@ -157,59 +172,4 @@ pub async fn backoffice_result(State(state): State<AppState>, headers: HeaderMap
         Err(ResultError::UnknownOrder) => AppError::NotFound("Order not found.".into()).into_response(),
         Err(ResultError::Internal(e)) => e.into_response(),
     }
-}
-
-#[derive(Deserialize)]
-pub struct CartAdd {
-    product_id: Option<String>,
-    course_run_id: Option<String>,
-    course_id: Option<String>,
-    program_id: Option<String>,
-}
-
-/// GET `/cart/add/?product_id|course_run_id|course_id|program_id`: empties the basket, adds,
-/// redirects to `/cart/`.
-pub async fn cart_add(
-    State(state): State<AppState>,
-    MaybeUser(user): MaybeUser,
-    headers: HeaderMap,
-    Query(q): Query<CartAdd>,
-) -> Result<Response, AppError> {
-    let num = |name: &'static str, v: &Option<String>| -> Result<Option<i64>, AppError> {
-        match v.as_deref().filter(|s| !s.is_empty()) {
-            None => Ok(None),
-            Some(s) => s
-                .parse()
-                .map(Some)
-                .map_err(|_| AppError::field(name, "Enter a whole number.")),
-        }
-    };
-    let product = num("product_id", &q.product_id)?;
-    let run = num("course_run_id", &q.course_run_id)?;
-    let course = num("course_id", &q.course_id)?;
-    let program = num("program_id", &q.program_id)?;
-    let (owner, cookie) = owner(&state, user.map(|u| u.id), &headers, true).await?;
-    let owner = owner.ok_or_else(AppError::not_found)?;
-    let now = state.clock.now();
-    state
-        .db
-        .write(move |c| {
-            let pid = match (product, run, course, program) {
-                (Some(p), ..) => Some(p),
-                (None, Some(r), ..) => crate::commerce::basket::store::product_for(c, Some(r), None)?,
-                (None, None, Some(co), _) => crate::commerce::basket::store::product_for_course(c, co)?,
-                (None, None, None, Some(pr)) => {
-                    crate::commerce::basket::store::product_for(c, None, Some(pr))?
-                }
-                _ => None,
-            }
-            .ok_or_else(|| CommerceError::NotFound("No product matches this link.".into()))?;
-            basket::service::add_product(c, &owner, pid, 1, true, now)
-        })
-        .await?;
-    let location = state.config.absolute_url("/cart/");
-    Ok(with_cookie(
-        (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),
-        cookie,
-    ))
 }

@@ -2,12 +2,14 @@
 //! form, zero-value orders fulfilled at once, payment results applied to a pending order, what a
 //! paid line grants ([`fulfilment`], through the enrollment service in the same transaction),
 //! the verified-program zero-value order ([`program_discount`]) and the scheduled resolution of
-//! orders whose result never came ([`pending`]).
+//! orders whose result never came ([`pending`]). The state-changing GET links and their POST
+//! forms, which refuse to act for other sites, are [`links`].
 //!
 //! Writes orders through [`crate::commerce::orders`]; owns no table of its own.
 
 pub mod api;
 pub mod fulfilment;
+pub mod links;
 pub mod pages;
 pub mod pending;
 pub mod program_discount;
@@ -23,10 +25,16 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/checkout/result/", post(api::backoffice_result))
         .route("/api/v0/baskets/checkout/", get(api::v0_checkout))
-        .route("/cart/add/", get(api::cart_add))
-        .route("/cart/add", get(api::cart_add))
-        .route("/checkout/to_payment", get(pages::to_payment))
-        .route("/checkout/anonymous", get(pages::to_payment))
+        .route("/cart/add/", get(links::cart_add).post(links::cart_add_post))
+        .route("/cart/add", get(links::cart_add).post(links::cart_add_post))
+        .route(
+            "/checkout/to_payment",
+            get(links::to_payment).post(links::to_payment_post),
+        )
+        .route(
+            "/checkout/anonymous",
+            get(links::to_payment).post(links::to_payment_post),
+        )
         .route("/checkout/result/", post(pages::result))
 }
 

@@ -31,10 +31,11 @@ fn back_to_cart(ctx: &PageCtx, message: &str) -> Response {
     Redirect::to(&ctx.prefix.url(&format!("/cart/?message={m}"))).into_response()
 }
 
-/// GET `/checkout/to_payment` (and `/checkout/anonymous`, which first claims the visitor's
-/// basket): starts the order and hands the signed form to the payment page.
+/// `/checkout/to_payment` (and `/checkout/anonymous`, which first claims the visitor's
+/// basket), once [`checkout::links`] decided the request may act: starts the order and hands
+/// the signed form to the payment page.
 pub async fn to_payment(
-    State(state): State<AppState>,
+    state: AppState,
     ctx: PageCtx,
     SignedIn(user): SignedIn,
     identity: Identity,
@@ -102,6 +103,7 @@ pub async fn result(
                 OrderState::Fulfilled => "/dashboard/?payment=accepted",
                 OrderState::Declined => "/cart/?payment=declined",
                 OrderState::Errored => "/cart/?payment=error",
+                OrderState::Review => "/cart/?payment=review",
                 OrderState::Pending => "/cart/",
                 _ => "/cart/?payment=cancelled",
             };

@@ -1,9 +1,11 @@
 //! The `resolve-pending-orders` job: orders pending longer than a threshold are asked about at
-//! CyberSource (or the sandbox): paid ones are fulfilled, unpaid ones cancelled after a day.
+//! CyberSource (or the sandbox): paid ones are fulfilled when what was paid matches the form
+//! issued (else held for review), unpaid ones cancelled after a day.
 
 use crate::commerce::checkout;
 use chrono::Duration;
 
+use crate::commerce::orders::integrity::Evidence;
 use crate::commerce::orders::model::OrderState;
 use crate::integrations::cybersource::{CyberSource, Decision, ProcessorResponse};
 use crate::state::AppState;
@@ -24,25 +26,29 @@ pub async fn resolve_pending(state: &AppState, min_age: Duration) -> anyhow::Res
     let client = cs.rest_client(state.http_client.clone())?;
     let refs: Vec<String> = stale.iter().map(|o| o.reference_number.clone()).collect();
     let found = client.resolve_references(&refs, now).await?;
-    let (mut fulfilled, mut canceled) = (0, 0);
+    let (mut fulfilled, mut canceled, mut held) = (0, 0, 0);
     for o in stale {
         let details = found.get(&o.reference_number);
         let old = crate::clock::from_db(&o.created_on).is_some_and(|t| t < now - Duration::days(1));
-        let (response, data) = match details {
+        let (response, data, evidence) = match details {
             Some(d) if d.is_paid() => {
                 let fields = d.to_sa_fields(&cs.credentials.profile_id);
                 let data = serde_json::Value::Object(fields);
                 (
+                    // What the gateway reports, never what we expect: the job holds for review
+                    // a payment whose reference, amount or currency differ from the issued form.
                     ProcessorResponse {
                         decision: Decision::Accept,
                         reason_code: "100".into(),
                         message: "resolved by transaction search".into(),
                         transaction_id: d.transaction_id.clone(),
-                        reference_number: Some(o.reference_number.clone()),
-                        amount: data.get("req_amount").and_then(|v| v.as_str()).map(str::to_owned),
-                        currency: Some("USD".into()),
+                        reference_number: Some(d.reference_number.clone()),
+                        amount: d.amount.clone(),
+                        currency: d.currency.clone(),
+                        transaction_uuid: None,
                     },
                     data,
+                    Some(Evidence::Searched),
                 )
             }
             _ if old => (
@@ -54,22 +60,29 @@ pub async fn resolve_pending(state: &AppState, min_age: Duration) -> anyhow::Res
                     reference_number: Some(o.reference_number.clone()),
                     amount: None,
                     currency: None,
+                    transaction_uuid: None,
                 },
                 serde_json::json!({}),
+                None,
             ),
             _ => continue,
         };
         let id = o.id;
         let applied = state
             .db
-            .write(move |c| checkout::service::apply_result(c, id, &response, &data, now))
+            .write(move |c| checkout::service::apply_checked(c, id, &response, &data, evidence, now))
             .await?;
         match applied {
             Some(checkout::service::Applied::Changed(OrderState::Fulfilled)) => fulfilled += 1,
+            Some(checkout::service::Applied::Changed(OrderState::Review)) => held += 1,
             Some(checkout::service::Applied::Changed(_)) => canceled += 1,
             _ => {}
         }
     }
     state.outbox.wake();
-    Ok(format!("fulfilled {fulfilled}, canceled {canceled}"))
+    Ok(if held == 0 {
+        format!("fulfilled {fulfilled}, canceled {canceled}")
+    } else {
+        format!("fulfilled {fulfilled}, canceled {canceled}, {held} held for review")
+    })
 }

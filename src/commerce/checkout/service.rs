@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 
 use crate::commerce::basket::model::Owner;
 use crate::commerce::error::CommerceError;
+use crate::commerce::orders::integrity::{self, Evidence};
 use crate::commerce::orders::model::LineRow;
 use crate::commerce::orders::model::OrderRow;
 use crate::commerce::orders::model::OrderState;
@@ -222,10 +223,12 @@ impl Applied {
     }
 }
 
-/// Applies a verified gateway result to the order. `None` when there is no such order.
-/// ACCEPT (or reason 100) fulfils; DECLINE declines and frees the order's discount
-/// redemptions; ERROR errors; CANCEL and REVIEW (and anything else) cancel. Only a pending
-/// order changes.
+/// Applies a verified, posted gateway result to the order. `None` when there is no such order.
+/// Only a pending order changes, and only as the result says when its signed amount, currency,
+/// reference and transaction uuid match the last checkout form issued for the order; any other
+/// result holds the order for review ([`integrity::hold_for_review`]). A matching ACCEPT (or
+/// reason 100) fulfils; DECLINE declines and frees the order's discount redemptions; ERROR
+/// errors; CANCEL and REVIEW (and anything else) cancel.
 pub fn apply_result(
     c: &Connection,
     order_id: i64,
@@ -233,11 +236,34 @@ pub fn apply_result(
     data: &serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<Option<Applied>, CommerceError> {
+    apply_checked(c, order_id, response, data, Some(Evidence::Posted), now)
+}
+
+/// [`apply_result`] for a result from `evidence`; `None` for our own conclusion (the
+/// resolution job cancelling an order the gateway never saw paid), which has nothing to compare.
+pub fn apply_checked(
+    c: &Connection,
+    order_id: i64,
+    response: &ProcessorResponse,
+    data: &serde_json::Value,
+    evidence: Option<Evidence>,
+    now: DateTime<Utc>,
+) -> Result<Option<Applied>, CommerceError> {
     let Some(order) = orders::store::order(c, order_id)? else {
         return Ok(None);
     };
     if order.state != OrderState::Pending {
         return Ok(Some(Applied::Unchanged(order.state)));
+    }
+    // A payment is only ever taken from evidence; one without any is compared as if posted.
+    let evidence = evidence.or(response.is_paid().then_some(Evidence::Posted));
+    if let Some(evidence) = evidence {
+        let issued = integrity::last_issued(c, order.id)?;
+        let differ = integrity::mismatches(issued.as_ref(), response, evidence);
+        if !differ.is_empty() {
+            integrity::hold_for_review(c, order.id, &differ, issued.as_ref(), response, now)?;
+            return Ok(Some(Applied::Changed(OrderState::Review)));
+        }
     }
     let reason = format!("gateway {} {}", response.decision.as_str(), response.reason_code);
     let to = if response.is_paid() {

@@ -2,14 +2,17 @@
 //! transactions; products, order history, receipts and status for learners; the staff order
 //! console; receipt mails; and `mitxonline order …`.
 //!
-//! Owns `orders`, `order_lines`, `order_redemptions` (with discounts), `transactions`.
+//! Owns `orders`, `order_lines`, `order_redemptions` (with discounts), `transactions`, and the
+//! checkout forms issued and the alerts about results that did not match them ([`integrity`]).
 
 pub mod api;
 pub mod cli;
+pub mod integrity;
 pub mod mails;
 pub mod model;
 pub mod pages;
 pub mod receipts;
+pub mod service;
 pub mod shapes;
 pub mod staff;
 pub mod store;

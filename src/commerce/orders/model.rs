@@ -38,14 +38,19 @@ impl OrderState {
         }
     }
 
-    /// The transitions this system makes: pending → fulfilled | declined | errored | canceled,
-    /// fulfilled → refunded. Everything else is refused (callbacks never move a finished order).
+    /// The transitions this system makes: pending → fulfilled | declined | errored | canceled |
+    /// review (a payment result that does not match the issued form), fulfilled → refunded.
+    /// Everything else is refused (callbacks never move a finished order).
     pub fn may_become(self, to: OrderState) -> bool {
         matches!(
             (self, to),
             (
                 OrderState::Pending,
-                OrderState::Fulfilled | OrderState::Declined | OrderState::Errored | OrderState::Canceled
+                OrderState::Fulfilled
+                    | OrderState::Declined
+                    | OrderState::Errored
+                    | OrderState::Canceled
+                    | OrderState::Review
             ) | (OrderState::Fulfilled, OrderState::Refunded)
         )
     }
@@ -106,6 +111,7 @@ mod tests {
             assert!(!Declined.may_become(to));
         }
         assert!(Fulfilled.may_become(Refunded));
+        assert!(Pending.may_become(Review) && !Review.may_become(Fulfilled));
         assert!(!Pending.may_become(Refunded));
         assert!(!Refunded.may_become(Fulfilled));
         assert!(!Canceled.may_become(Fulfilled));

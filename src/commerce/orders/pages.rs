@@ -1,7 +1,6 @@
 //! Order pages: `/orders/history/` and the printable `/orders/receipt/{id}/`.
 
-use crate::commerce::error::CommerceError;
-use crate::commerce::orders::model::OrderState;
+use crate::commerce::orders;
 use crate::http::error::AppError;
 use crate::http::layout::{Meta, page};
 use crate::http::page::PageCtx;
@@ -25,21 +24,7 @@ pub async fn history(
     ctx: PageCtx,
     SignedIn(user): SignedIn,
 ) -> Result<Markup, AppError> {
-    let orders = state
-        .db
-        .read(move |c| {
-            let mut out = Vec::new();
-            for o in crate::commerce::orders::store::orders_of(
-                c,
-                user.id,
-                &[OrderState::Fulfilled, OrderState::Refunded],
-            )? {
-                let lines = crate::commerce::orders::store::lines(c, o.id)?;
-                out.push((o, lines));
-            }
-            Ok::<_, CommerceError>(out)
-        })
-        .await?;
+    let orders = orders::service::history_rows(&state, user.id).await?;
     Ok(page(
         &ctx,
         &meta("Order history"),
@@ -71,7 +56,7 @@ pub async fn receipt(
     Path(id): Path<String>,
 ) -> Result<Markup, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let r = crate::commerce::orders::api::receipt_json(&state, user.id, id).await?;
+    let r = orders::service::receipt(&state, user.id, id).await?;
     let s = |v: &Value| v.as_str().unwrap_or("").to_owned();
     Ok(page(
         &ctx,
@@ -100,7 +85,7 @@ pub async fn receipt(
                 @if !s(&t["card_number"]).is_empty() {
                     p { "Paid with " (s(&t["card_type"])) " " (s(&t["card_number"])) }
                 }
-                button type="button" onclick="window.print()" { "Print" }
+                button type="button" data-print { "Print" }
             }
         },
     ))

@@ -8,66 +8,19 @@ use crate::commerce::{orders, refunds};
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
-use rusqlite::{Connection, params};
 use serde::Deserialize;
 
-use crate::commerce::orders::model::LineRow;
-
-use crate::commerce::orders::model::OrderRow;
-
+use crate::commerce::orders::integrity;
 use crate::commerce::orders::model::OrderState;
 
-use crate::commerce::error::CommerceError;
 use crate::commerce::refunds::model::AfterRefund;
 
-use crate::commerce::orders::store::TransactionRow;
+use crate::commerce::orders::service::Detail;
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
 use crate::http::page::PageCtx;
 use crate::staff::pages::staff_page;
 use crate::state::AppState;
-
-/// One row of the search results.
-struct Found {
-    id: i64,
-    state: String,
-    total: String,
-    reference: String,
-    email: String,
-    created_on: String,
-}
-
-/// The newest 50 orders matching `q` (an order id, a reference number, or part of an email);
-/// the newest 50 of all when `q` is empty.
-fn search(c: &Connection, q: &str) -> rusqlite::Result<Vec<Found>> {
-    c.prepare(
-        "SELECT o.id, o.state, o.total_price_paid, COALESCE(o.reference_number, ''), u.email, o.created_on
-         FROM orders o JOIN users u ON u.id = o.purchaser_id
-         WHERE ?1 = '' OR CAST(o.id AS TEXT) = ?1 OR o.reference_number = ?1 OR u.email LIKE '%' || ?1 || '%'
-         ORDER BY o.id DESC LIMIT 50",
-    )?
-    .query_map(params![q], |r| {
-        Ok(Found {
-            id: r.get(0)?,
-            state: r.get(1)?,
-            total: r.get(2)?,
-            reference: r.get(3)?,
-            email: r.get(4)?,
-            created_on: r.get(5)?,
-        })
-    })?
-    .collect()
-}
-
-/// `(from, to, reason, when)` of every transition of an order, oldest first.
-fn transitions(c: &Connection, order: i64) -> rusqlite::Result<Vec<(String, String, String, String)>> {
-    c.prepare(
-        "SELECT COALESCE(from_state, ''), to_state, reason, created_on FROM order_transitions
-         WHERE order_id = ?1 ORDER BY id",
-    )?
-    .query_map([order], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-    .collect()
-}
 
 #[derive(Deserialize)]
 pub struct SearchQuery {
@@ -84,14 +37,13 @@ pub async fn list(
 ) -> Result<Markup, AppError> {
     let q = query.q.trim().to_owned();
     let needle = q.clone();
-    let rows = state
-        .db
-        .read(move |c| Ok::<_, CommerceError>(search(c, &needle)?))
-        .await?;
+    let rows = orders::service::search(&state, needle).await?;
+    let alerts = orders::service::open_alerts(&state).await?;
     Ok(staff_page(
         &ctx,
         "Orders",
         html! {
+            (integrity::section(&ctx, &alerts))
             form method="get" action=(ctx.prefix.url("/staff/orders/")) role="search" {
                 label for="order-q" { "Order id, reference number or email" }
                 input id="order-q" type="search" name="q" value=(q);
@@ -125,17 +77,6 @@ pub async fn list(
     ))
 }
 
-/// What the order page shows.
-struct Detail {
-    order: OrderRow,
-    email: String,
-    lines: Vec<LineRow>,
-    moves: Vec<(String, String, String, String)>,
-    txns: Vec<TransactionRow>,
-    refunds: Vec<refunds::service::RefundRow>,
-    remaining: rust_decimal::Decimal,
-}
-
 /// GET `/staff/orders/{id}/`.
 pub async fn detail(
     State(state): State<AppState>,
@@ -143,27 +84,7 @@ pub async fn detail(
     ctx: PageCtx,
     Path(id): Path<i64>,
 ) -> Result<Markup, AppError> {
-    let found: Option<Detail> = state
-        .db
-        .read(move |c| {
-            let Some(o) = orders::store::order(c, id)? else {
-                return Ok::<_, CommerceError>(None);
-            };
-            let email: String =
-                c.query_row("SELECT email FROM users WHERE id = ?1", [o.purchaser_id], |r| {
-                    r.get(0)
-                })?;
-            Ok(Some(Detail {
-                email,
-                lines: orders::store::lines(c, id)?,
-                moves: transitions(c, id)?,
-                txns: orders::store::transactions(c, id)?,
-                refunds: refunds::service::refunds_of(c, id)?,
-                remaining: refunds::service::remaining(c, &o)?,
-                order: o,
-            }))
-        })
-        .await?;
+    let found = orders::service::staff_detail(&state, id).await?;
     let Detail {
         order: o,
         email,
@@ -172,12 +93,14 @@ pub async fn detail(
         txns,
         refunds,
         remaining,
+        alerts,
     } = found.ok_or_else(AppError::not_found)?;
     let title = format!("Order #{}", o.id);
     Ok(staff_page(
         &ctx,
         &title,
         html! {
+            (integrity::section(&ctx, &alerts))
             dl class="order-summary" {
                 dt { "Reference" } dd { (o.reference_number) }
                 dt { "Purchaser" } dd { (email) }
@@ -262,11 +185,7 @@ pub async fn refund(
         return Err(AppError::field("reason", "Say why the order is refunded."));
     }
     let (amount, after) = refund_choice(Some(&f.amount), f.after.as_deref())?;
-    let exists = state
-        .db
-        .read(move |c| Ok::<_, CommerceError>(orders::store::order(c, id)?.is_some()))
-        .await?;
-    if !exists {
+    if orders::service::get(&state, id).await?.is_none() {
         return Err(AppError::not_found());
     }
     refunds::service::refund(&state, id, amount, reason, s.actor, after)

@@ -252,3 +252,27 @@ pub fn blocked_in(c: &Connection, user: i64, course: i64) -> rusqlite::Result<bo
     )?
     .query_row(params![user, course], |r| r.get(0))
 }
+
+/// What the receipt is looked up by.
+#[derive(Debug, Clone, Copy)]
+pub enum Bought {
+    Run(i64),
+    Program(i64),
+}
+
+/// The newest fulfilled order of `user` with a line for the run's / program's product.
+pub fn latest_fulfilled(c: &Connection, user: i64, bought: Bought) -> rusqlite::Result<Option<i64>> {
+    let (column, id) = match bought {
+        Bought::Run(id) => ("course_run_id", id),
+        Bought::Program(id) => ("program_id", id),
+    };
+    c.prepare_cached(&format!(
+        "SELECT o.id FROM orders o
+         JOIN order_lines l ON l.order_id = o.id
+         JOIN products p ON p.id = l.product_id
+         WHERE o.purchaser_id = ?1 AND o.state = 'fulfilled' AND p.{column} = ?2
+         ORDER BY o.created_on DESC, o.id DESC LIMIT 1"
+    ))?
+    .query_row(params![user, id], |r| r.get(0))
+    .optional()
+}

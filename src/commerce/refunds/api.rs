@@ -5,16 +5,15 @@
 //! unknown. The original only had the Django admin form for this; the JSON names follow its
 //! Transaction model.
 
-use crate::commerce::{orders, refunds};
+use crate::commerce::refunds;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::commerce::error::CommerceError;
 use crate::commerce::refunds::model::AfterRefund;
 use crate::commerce::refunds::model::RefundError;
 use crate::commerce::refunds::service::parse_amount;
@@ -51,48 +50,13 @@ pub fn page_error(e: AppError) -> AppError {
     }
 }
 
-async fn summary(state: &AppState, id: i64) -> Result<Value, AppError> {
-    {
-        let v = state
-            .db
-            .read(move |c| {
-                let o = orders::store::order(c, id)?
-                    .ok_or_else(|| CommerceError::NotFound("No such order.".into()))?;
-                let remaining = refunds::service::remaining(c, &o)?;
-                let refunds: Vec<Value> = refunds::service::refunds_of(c, id)?
-                    .into_iter()
-                    .map(|(rid, amount, reason, status, txn, created)| {
-                        json!({
-                            "id": rid,
-                            "amount": format!("{amount:.2}"),
-                            "reason": reason,
-                            "status": status,
-                            "transaction_id": txn,
-                            "created_on": created,
-                        })
-                    })
-                    .collect();
-                Ok::<_, CommerceError>(json!({
-                    "order": o.id,
-                    "reference_number": o.reference_number,
-                    "state": o.state.as_str(),
-                    "total_price_paid": format!("{:.2}", o.total_price_paid),
-                    "remaining": format!("{remaining:.2}"),
-                    "refunds": refunds,
-                }))
-            })
-            .await?;
-        Ok(v)
-    }
-}
-
 /// GET `/api/v0/orders/{id}/refunds/` (staff).
 pub async fn list(
     State(state): State<AppState>,
     _s: StaffAccess,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
-    Ok(Json(summary(&state, id).await?))
+    Ok(Json(refunds::request_service::summary(&state, id).await?))
 }
 
 #[derive(Deserialize)]
@@ -140,7 +104,11 @@ pub async fn create(
     refunds::service::refund(&state, id, amount, reason, s.actor.clone(), after)
         .await
         .map_err(refund_error)?;
-    Ok((StatusCode::CREATED, Json(summary(&state, id).await?)).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(refunds::request_service::summary(&state, id).await?),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -177,5 +145,5 @@ pub async fn settle(
     refunds::service::settle(&state, id, refund, done, s.actor.clone(), after)
         .await
         .map_err(refund_error)?;
-    Ok(Json(summary(&state, id).await?))
+    Ok(Json(refunds::request_service::summary(&state, id).await?))
 }

@@ -10,6 +10,7 @@ pub mod gateway;
 pub mod mails;
 pub mod model;
 pub mod reconcile;
+pub mod request_service;
 pub mod requests;
 pub mod service;
 pub mod staff;

@@ -44,3 +44,14 @@ impl From<rusqlite::Error> for RefundError {
         RefundError::Commerce(CommerceError::from(e))
     }
 }
+
+/// A learner's refund request as posted (`RefundRequestSerializer`).
+#[derive(serde::Deserialize)]
+pub struct NewRefundRequest {
+    pub order: i64,
+    pub refund_reason: String,
+    #[serde(default)]
+    pub refund_reason_text: String,
+    #[serde(default)]
+    pub consent_given: bool,
+}

@@ -1,29 +1,17 @@
 //! Learners' refund requests (`POST /api/v0/orders/refund-requests/`).
 
-use crate::commerce::error::CommerceError;
-use crate::commerce::orders;
-use crate::commerce::orders::model::OrderState;
+use crate::commerce::refunds;
+use crate::commerce::refunds::model::NewRefundRequest;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 use serde_json::json;
 
 use crate::http::error::AppError;
 use crate::http::json::ApiJson;
 use crate::http::session::CurrentUser;
 use crate::state::AppState;
-
-#[derive(Deserialize)]
-pub struct NewRefundRequest {
-    order: i64,
-    refund_reason: String,
-    #[serde(default)]
-    refund_reason_text: String,
-    #[serde(default)]
-    consent_given: bool,
-}
 
 const REASONS: &[&str] = &[
     "enrolled_in_another_course",
@@ -57,50 +45,6 @@ pub async fn refund_request(
             "Ensure this field has no more than 2000 characters.",
         ));
     }
-    let now = state.clock.now();
-    let (id, email) = state
-        .db
-        .write(move |c| {
-            let Some(o) = orders::store::order(c, body.order)?.filter(|o| o.purchaser_id == user.id) else {
-                return Err(CommerceError::Invalid {
-                    field: "order",
-                    message: "No such order of yours.".into(),
-                });
-            };
-            if o.state != OrderState::Fulfilled {
-                return Err(CommerceError::Invalid {
-                    field: "order",
-                    message: "Only a fulfilled order can be refunded.".into(),
-                });
-            }
-            let id = crate::commerce::refunds::store::insert_request(
-                c,
-                o.id,
-                user.id,
-                &body.refund_reason,
-                &body.refund_reason_text,
-                now,
-            )?;
-            crate::mail::queue(
-                c,
-                now,
-                &crate::mail::Email {
-                    to: crate::commerce::refunds::model::SUPPORT_EMAIL.into(),
-                    subject: format!("Refund request for order {}", o.reference_number),
-                    body: format!(
-                        "{} asks for a refund of order {} ({}).\nReason: {}\n{}\n",
-                        user.email,
-                        o.reference_number,
-                        o.total_price_paid,
-                        body.refund_reason,
-                        body.refund_reason_text
-                    ),
-                },
-            )?;
-            Ok((id, user.email.clone()))
-        })
-        .await?;
-    state.outbox.wake();
-    let _ = email;
+    let id = refunds::request_service::ask(&state, user.id, user.email.clone(), body).await?;
     Ok((StatusCode::CREATED, Json(json!({"id": id, "status": "pending"}))).into_response())
 }

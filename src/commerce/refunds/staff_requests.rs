@@ -1,13 +1,11 @@
 //! The refund-requests page at `/staff/refunds/`, where a staff member refunds (downgrading or
 //! unenrolling) or denies a learner's request. Every decision is audited.
 
-use crate::commerce::{orders, refunds};
+use crate::commerce::refunds;
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
-
-use crate::commerce::error::CommerceError;
 
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
@@ -23,23 +21,7 @@ pub async fn refunds_page(
     ctx: PageCtx,
     identity: Identity,
 ) -> Result<Markup, AppError> {
-    let (rows, left) = state
-        .db
-        .read(|c| {
-            let rows = refunds::store::list_requests(c)?;
-            let mut left = std::collections::HashMap::new();
-            for r in &rows {
-                if let Some(o) = orders::store::order(c, r.order_id)? {
-                    let done = crate::commerce::refunds::service::refunds_of(c, o.id)?;
-                    left.insert(
-                        r.order_id,
-                        (crate::commerce::refunds::service::remaining(c, &o)?, done),
-                    );
-                }
-            }
-            Ok::<_, CommerceError>((rows, left))
-        })
-        .await?;
+    let (rows, left) = refunds::request_service::open_requests(&state).await?;
     let csrf = identity.csrf_token();
     Ok(page(
         &ctx,
@@ -101,27 +83,9 @@ pub async fn decide(
     Path(id): Path<i64>,
     Form(f): Form<Decide>,
 ) -> Result<Response, AppError> {
-    let now = state.clock.now();
     match f.action.as_str() {
         "deny" => {
-            state
-                .db
-                .write(move |c| {
-                    refunds::store::set_request_status(c, id, "denied", now)?;
-                    crate::audit::record(
-                        c,
-                        None,
-                        &s.actor,
-                        "deny",
-                        "refund_request",
-                        &id.to_string(),
-                        None,
-                        None,
-                        now,
-                    )?;
-                    Ok::<_, CommerceError>(())
-                })
-                .await?;
+            refunds::request_service::deny(&state, &s.actor, id).await?;
         }
         "refund" => {
             let (amount, after) =

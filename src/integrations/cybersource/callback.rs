@@ -145,6 +145,7 @@ impl CallbackForm {
             reference_number: self.signed_get("req_reference_number").map(str::to_owned),
             amount: self.signed_get("req_amount").map(str::to_owned),
             currency: self.signed_get("req_currency").map(str::to_owned),
+            transaction_uuid: self.signed_get("req_transaction_uuid").map(str::to_owned),
         }
     }
 
@@ -171,6 +172,8 @@ pub struct ProcessorResponse {
     pub reference_number: Option<String>,
     pub amount: Option<String>,
     pub currency: Option<String>,
+    /// `req_transaction_uuid`: which checkout form this result answers.
+    pub transaction_uuid: Option<String>,
 }
 
 /// What MITx Online does with a pending order given a result

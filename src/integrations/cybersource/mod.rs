@@ -6,14 +6,19 @@
 //! With no `MITXONLINE_CYBERSOURCE_*` credentials the built-in [`sandbox`] stands in: a hosted
 //! checkout page on this server that verifies the signed form, lets the learner accept,
 //! decline or cancel, and posts correctly signed results back; its REST endpoints answer
-//! refunds and searches from what it recorded. Its keys are derived from the public URL
-//! ([`CyberSource::from_config`]) — fixed for an instance, and not secret, because nothing real
-//! is paid there.
+//! refunds and searches from what it recorded. It runs only where sandboxes are allowed
+//! (`dev`/`test` or `MITXONLINE_SANDBOX=on`, see [`Config::sandbox_allowed`]); its keys are
+//! random, generated once per database ([`crate::db::sandbox_keys`]), so nobody else can sign results.
 //!
 //! For the order work: build a [`CheckoutOrder`], call [`CyberSource::checkout`], render the
 //! form; on `/checkout/result/` and `/api/checkout/result/` parse with
 //! [`CallbackForm::from_body`], [`CyberSource::verify`], then [`CallbackForm::decode`]; refund
 //! and reconcile with [`CyberSource::rest_client`].
+//!
+//! Owns `cybersource_sandbox_payments`, `cybersource_sandbox_refunds` and
+//! `cybersource_sandbox_faults` (the sandbox's records); reads no other module's tables. The
+//! client (this file, [`rest`], [`signing`], [`callback`], [`transactions`]) knows no web layer
+//! and no domain module; the sandbox's web face is [`sandbox`].
 
 pub mod callback;
 pub mod checkout;
@@ -24,10 +29,7 @@ pub mod signing;
 pub mod transactions;
 
 use axum::Router;
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
-use sha2::{Digest as _, Sha256};
 use url::Url;
 use uuid::Uuid;
 
@@ -66,22 +68,6 @@ pub const SANDBOX_PROFILE_ID: &str = "MITXONLINE-SANDBOX";
 pub const SANDBOX_MERCHANT_ID: &str = "mitxonline_sandbox";
 pub const SANDBOX_KEY_ID: &str = "sandbox-key";
 
-fn derive(label: &str, public_url: &Url) -> [u8; 32] {
-    Sha256::digest(format!("{label}:{}", public_url.as_str().trim_end_matches('/')).as_bytes()).into()
-}
-
-/// The sandbox's Secure Acceptance security key: hex SHA-256 of
-/// `mitxonline-cybersource-sandbox:<public url without trailing slash>`.
-pub fn sandbox_security_key(public_url: &Url) -> String {
-    checkout::hex(&derive("mitxonline-cybersource-sandbox", public_url))
-}
-
-/// The sandbox's REST shared secret: base64 of SHA-256 of
-/// `mitxonline-cybersource-sandbox-rest:<public url without trailing slash>`.
-pub fn sandbox_rest_secret(public_url: &Url) -> String {
-    STANDARD.encode(derive("mitxonline-cybersource-sandbox-rest", public_url))
-}
-
 /// Where this process can reach itself (the sandbox REST API is called over loopback).
 fn loopback_base(config: &Config) -> Url {
     let addr = config.bind;
@@ -95,10 +81,14 @@ fn loopback_base(config: &Config) -> Url {
 }
 
 impl CyberSource {
-    /// The configured gateway, or the sandbox when `MITXONLINE_CYBERSOURCE_*` is unset.
+    /// The configured gateway; without credentials, the sandbox when sandboxes are allowed and
+    /// its keys were loaded ([`crate::state::AppState::open`] does), and otherwise a gateway that
+    /// refuses everything: its key is random and known to no one, so nothing it signs is
+    /// accepted and no result verifies, and it has no REST client. (`serve` never starts that
+    /// way: [`Config::check_sandboxes`].)
     pub fn from_config(config: &Config) -> CyberSource {
-        match &config.cybersource {
-            Some(c) => CyberSource {
+        if let Some(c) = &config.cybersource {
+            return CyberSource {
                 credentials: Credentials {
                     secure_acceptance_url: c.secure_acceptance_url.to_string(),
                     access_key: c.access_key.clone(),
@@ -115,22 +105,30 @@ impl CyberSource {
                     _ => None,
                 },
                 sandbox: false,
+            };
+        }
+        let keys = config
+            .sandbox_keys
+            .as_ref()
+            .filter(|_| config.cybersource_sandbox());
+        let credentials = Credentials {
+            secure_acceptance_url: config.absolute_url(sandbox::PAY_PATH),
+            access_key: SANDBOX_ACCESS_KEY.into(),
+            profile_id: SANDBOX_PROFILE_ID.into(),
+            security_key: match keys {
+                Some(k) => k.security_key.clone(),
+                None => Secret::new(checkout::hex(&rand::random::<[u8; 32]>())),
             },
-            None => CyberSource {
-                credentials: Credentials {
-                    secure_acceptance_url: config.absolute_url(sandbox::PAY_PATH),
-                    access_key: SANDBOX_ACCESS_KEY.into(),
-                    profile_id: SANDBOX_PROFILE_ID.into(),
-                    security_key: Secret::new(sandbox_security_key(&config.public_url)),
-                },
-                rest: Some(RestCredentials {
-                    base_url: loopback_base(config),
-                    merchant_id: SANDBOX_MERCHANT_ID.into(),
-                    key_id: SANDBOX_KEY_ID.into(),
-                    secret: Secret::new(sandbox_rest_secret(&config.public_url)),
-                }),
-                sandbox: true,
-            },
+        };
+        CyberSource {
+            credentials,
+            rest: keys.map(|k| RestCredentials {
+                base_url: loopback_base(config),
+                merchant_id: SANDBOX_MERCHANT_ID.into(),
+                key_id: SANDBOX_KEY_ID.into(),
+                secret: k.rest_secret.clone(),
+            }),
+            sandbox: keys.is_some(),
         }
     }
 
@@ -153,8 +151,8 @@ impl CyberSource {
     }
 }
 
-/// The sandbox's pages and REST endpoints (mounted always; they answer 404 when real
-/// credentials are configured).
+/// The sandbox's pages and REST endpoints (mounted always; they answer 404 unless the sandbox
+/// is in use: no credentials, sandboxes allowed).
 pub fn routes() -> Router<AppState> {
     sandbox::routes()
 }

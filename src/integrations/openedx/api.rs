@@ -36,7 +36,7 @@ async fn user_state(
 }
 
 fn require_sandbox(state: &AppState) -> Result<(), AppError> {
-    if state.config.openedx.is_some() {
+    if !state.config.openedx_sandbox() {
         return Err(AppError::not_found());
     }
     Ok(())

@@ -19,6 +19,12 @@
 //! then `GET <edx>/oauth2/authorize?...` to obtain a code — is `crate::oauth2::edx::EdxBrowser`
 //! (the sandbox keeps `OpenEdxClient::sandbox_authorize`); the access token edX registers
 //! with comes from `crate::oauth2::edx::login_token_issuer`.
+//!
+//! Owns `openedx_users`, `openedx_api_auth`, `openedx_enrollment_sync` and the sandbox's
+//! `openedx_sandbox_*` tables. Reads from others: accounts through `users::store` (the repair
+//! job's [`store::faulty_user_ids`] joins `users` in one statement), our OAuth2 provider's edX
+//! login through `oauth2::edx`. The [`client`] knows no web layer and no domain module; the
+//! sandbox's web face is [`sandbox`] and the staff/JSON faces are [`api`] and [`pages`].
 
 pub mod api;
 pub mod client;

@@ -50,7 +50,7 @@ async fn sandbox_page(
     _staff: StaffAccess,
     ctx: PageCtx,
 ) -> Result<Markup, AppError> {
-    if state.config.openedx.is_some() {
+    if !state.config.openedx_sandbox() {
         return Err(AppError::not_found());
     }
     let snap = state.db.read(sandbox::snapshot).await?;

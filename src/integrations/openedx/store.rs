@@ -168,6 +168,9 @@ pub fn clear_tokens(c: &Connection, user_id: i64, now: DateTime<Utc>) -> rusqlit
 /// account or edX tokens; users with a recorded sync error are left for staff.
 /// With `include_missing_tokens` false only unsynced accounts count (tokens cannot be created
 /// yet). Returns `(user id, has_been_synced)`.
+///
+/// A batch job's one statement: it joins the users module's `users` (active, has logged in)
+/// rather than asking that module user by user.
 pub fn faulty_user_ids(
     c: &Connection,
     now: DateTime<Utc>,

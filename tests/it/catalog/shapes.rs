@@ -73,6 +73,7 @@ fn non_empty<'a>(v: &'a Value, what: &str) -> &'a Vec<Value> {
 #[tokio::test]
 async fn v2_course_list_and_details_have_the_original_shape() {
     let app = demo().await;
+    app.expect_undrained(&["openedx"]);
     let list = get_ok(&app, "/api/v2/courses/").await;
     assert_same_shape(&list, &sample("api_v2_courses.json"), "v2 courses");
     assert_eq!(non_empty(&list["results"], "results").len(), 12);
@@ -95,6 +96,7 @@ async fn v2_course_list_and_details_have_the_original_shape() {
 #[tokio::test]
 async fn v2_programs_departments_and_collections_have_the_original_shape() {
     let app = demo().await;
+    app.expect_undrained(&["openedx"]);
     let list = get_ok(&app, "/api/v2/programs/").await;
     assert_same_shape(&list, &sample("api_v2_programs.json"), "v2 programs");
     let first = &non_empty(&list["results"], "programs")[0];
@@ -117,6 +119,7 @@ async fn v2_programs_departments_and_collections_have_the_original_shape() {
 #[tokio::test]
 async fn v1_lists_are_plain_arrays_with_the_original_shape_unless_a_page_is_asked_for() {
     let app = demo().await;
+    app.expect_undrained(&["openedx"]);
     let courses = get_ok(&app, "/api/v1/courses/").await;
     assert!(courses.is_array());
     assert_same_shape(&courses, &sample("api_v1_courses.json"), "v1 courses");
@@ -156,6 +159,7 @@ async fn v1_lists_are_plain_arrays_with_the_original_shape_unless_a_page_is_aske
 #[tokio::test]
 async fn the_internal_course_list_needs_an_api_key_and_returns_every_run() {
     let app = demo().await;
+    app.expect_undrained(&["openedx"]);
     let r = app.get("/api/internal/courses/").await;
     assert_eq!(r.status(), 403);
     let bad = app
@@ -224,6 +228,7 @@ async fn the_internal_course_list_needs_an_api_key_and_returns_every_run() {
 #[tokio::test]
 async fn wagtail_pages_and_countries_have_the_original_shape() {
     let app = demo().await;
+    app.expect_undrained(&["openedx"]);
     let list = get_ok(&app, "/api/v2/pages/?type=cms.coursepage").await;
     assert_same_shape(
         &list,
@@ -290,6 +295,7 @@ fn the_shape_comparison_notices_a_changed_type() {
 #[tokio::test]
 async fn loading_the_demo_catalog_twice_changes_nothing() {
     let app = demo().await;
+    app.expect_undrained(&["openedx"]);
     let count = |sql: &'static str| app.scalar_i64(sql);
     let before = (
         count("SELECT count(*) FROM courses").await,

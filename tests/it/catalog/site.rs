@@ -18,6 +18,7 @@ async fn html(app: &TestApp, path: &str) -> String {
 #[tokio::test]
 async fn the_home_page_shows_the_cms_hero_and_featured_courses() {
     let app = demo().await;
+    app.expect_undrained(&["openedx"]);
     let page = html(&app, "/").await;
     assert!(page.contains("MITx Online offers courses and programs designed by MIT faculty"));
     assert!(page.contains("Featured courses"));
@@ -30,6 +31,7 @@ async fn the_home_page_shows_the_cms_hero_and_featured_courses() {
 #[tokio::test]
 async fn the_catalog_has_course_and_program_tabs_a_department_filter_and_pages() {
     let app = demo().await;
+    app.expect_undrained(&["openedx"]);
     let page = html(&app, "/catalog/").await;
     assert!(page.contains("aria-current=\"page\">Courses ("));
     assert_eq!(page.matches("class=\"card\"").count(), 12);
@@ -57,13 +59,16 @@ async fn the_catalog_has_course_and_program_tabs_a_department_filter_and_pages()
 #[tokio::test]
 async fn a_course_page_lists_its_runs_with_enroll_and_upgrade_actions_and_seo_meta() {
     let app = demo().await;
+    app.expect_undrained(&["openedx"]);
     let page = html(&app, "/courses/course-v1:MITxT+DEMO.101x/").await;
     assert!(page.contains("<h1>Introduction to Aerospace Engineering</h1>"));
     assert!(page.contains("Course sessions"));
     // The enroll form posts the run id to /enrollments/ like the original's product page.
     assert!(page.contains("action=\"/enrollments/\""));
     assert!(page.contains("name=\"run\""));
-    assert!(page.contains("href=\"/cart/add/?product_id="));
+    // The upgrade is a POST form to /cart/add/ (a state change, never a plain link).
+    assert!(page.contains("action=\"/cart/add/\""));
+    assert!(page.contains("name=\"product_id\""));
     assert!(page.contains("Financial assistance is available"));
     assert!(page.contains("Meet your instructors") && page.contains("Ada Okafor"));
     assert!(page.contains("What you'll learn"));
@@ -92,6 +97,7 @@ async fn a_course_page_lists_its_runs_with_enroll_and_upgrade_actions_and_seo_me
 #[tokio::test]
 async fn resource_pages_sitemap_and_robots_are_served() {
     let app = demo().await;
+    app.expect_undrained(&["openedx"]);
     let about = html(&app, "/about-us/").await;
     assert!(about.contains("About MITx Online"));
     let r = app.get("/sitemap.xml").await;
@@ -124,6 +130,7 @@ async fn pages_and_links_carry_the_gateway_prefix() {
         .public_url("https://example.org/mitxonline")
         .spawn()
         .await;
+    app.expect_undrained(&["openedx"]);
     let page = html(&app, "/catalog/").await;
     assert!(page.contains("href=\"/mitxonline/courses/course-v1:MITxT+"));
     assert!(page.contains("src=\"/mitxonline/media/"));
@@ -138,6 +145,7 @@ async fn a_browser_goes_from_the_home_page_to_the_catalog_to_a_course_and_sees_i
         return;
     };
     let app = demo().await;
+    app.expect_undrained(&["openedx"]);
     browser.goto(&app.url("/")).await;
     assert_eq!(browser.title().await, "MITx Online");
     let link = browser.find("a.button[href='/catalog/']").await;

@@ -128,6 +128,7 @@ async fn a_sandbox_payment_fulfils_and_a_staff_refund_downgrades_and_mails_the_l
 #[tokio::test]
 async fn a_lost_callback_is_recovered_by_the_scheduled_resolution_job() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx", "mail"]);
     let (_, product) = run_product(&app, "LOST", "80.00").await;
     let (user, client) = learner(&app, "lost@example.com").await;
     let body = started_checkout(&app, &client, product).await;

@@ -209,6 +209,7 @@ async fn tampered_unsigned_and_unknown_results_change_nothing_and_answer_401_403
 #[tokio::test]
 async fn a_result_for_an_order_already_fulfilled_changes_nothing() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx", "mail"]);
     let (_, product) = run_product(&app, "PAY4", "50.00").await;
     let (_, client) = learner(&app, "late@example.com").await;
     let body = started_checkout(&app, &client, product).await;
@@ -369,6 +370,7 @@ async fn decline_frees_the_code_review_and_cancel_cancel_and_error_errors() {
 #[tokio::test]
 async fn a_zero_value_order_is_fulfilled_at_once_without_the_gateway() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx", "mail"]);
     let (_, product) = run_product(&app, "FREE", "100.00").await;
     discount(
         &app,

@@ -75,7 +75,9 @@ async fn a_learner_buys_a_certificate_with_a_coupon_through_the_sandbox_in_a_rea
 
     b.goto(&app.url(&format!("/courses/{readable}/"))).await;
     let link = b
-        .find(&format!("a[href='/cart/add/?product_id={product}']"))
+        .find(&format!(
+            "form[action='/cart/add/'][data-product-id='{product}'] button[type=submit]"
+        ))
         .await;
     b.click(&link).await;
     wait_for(&b, "the cart", |url, src| {

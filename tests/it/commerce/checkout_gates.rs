@@ -91,6 +91,7 @@ async fn an_upgradable_run_still_checks_out() {
 #[tokio::test]
 async fn a_contract_run_needs_an_enrollment_code_bound_to_its_product() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx", "mail"]);
     let (run, product) = run_product(&app, "B2BGATE", "250.00").await;
     app.state
         .db

@@ -46,6 +46,7 @@ async fn a_pending_order_is_reused_for_the_same_product_version_and_not_after_a_
 #[tokio::test]
 async fn checkout_refuses_an_empty_basket_and_a_run_already_paid_for() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx", "mail"]);
     let (_, product) = run_product(&app, "GATE", "10.00").await;
     let (_, client) = learner(&app, "gate@example.com").await;
     let (status, body) = checkout(&app, &client).await;

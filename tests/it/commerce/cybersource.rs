@@ -54,8 +54,8 @@ impl Sandbox {
             merchant_fields: vec![5.into()],
         };
         let urls = ReturnUrls {
-            receipt: format!("{}/checkout/result/", self.receiver.url),
-            cancel: format!("{}/checkout/cancelled/", self.receiver.url),
+            receipt: self.app.url("/checkout/result/"),
+            cancel: self.app.url("/checkout/cancelled/"),
             backoffice: None,
         };
         self.cs.checkout(&order, &urls, now)
@@ -123,7 +123,7 @@ async fn an_accepted_sandbox_payment_posts_verifiable_results_to_the_browser_and
     let (target, fields) = s
         .pay(&form, &[("decision", "accept"), ("card", "5555555555554444")])
         .await;
-    assert_eq!(target, format!("{}/checkout/result/", s.receiver.url));
+    assert_eq!(target, s.app.url("/checkout/result/"));
     let browser = CallbackForm { fields };
     assert_eq!(browser.verify(&s.key()), Ok(()));
     let decoded = browser.decode();
@@ -156,7 +156,7 @@ async fn an_accepted_sandbox_payment_posts_verifiable_results_to_the_browser_and
 async fn declined_cancelled_review_and_error_results_are_signed_and_go_to_the_pages_named_in_the_form() {
     let s = Sandbox::start().await;
     let (target, fields) = s.pay(&s.checkout(1), &[("decision", "decline")]).await;
-    assert_eq!(target, format!("{}/checkout/result/", s.receiver.url));
+    assert_eq!(target, s.app.url("/checkout/result/"));
     let declined = CallbackForm { fields };
     assert_eq!(declined.verify(&s.key()), Ok(()));
     assert_eq!(declined.decode().decision, Decision::Decline);
@@ -164,7 +164,7 @@ async fn declined_cancelled_review_and_error_results_are_signed_and_go_to_the_pa
     assert!(!declined.decode().is_paid());
 
     let (target, fields) = s.pay(&s.checkout(2), &[("decision", "cancel")]).await;
-    assert_eq!(target, format!("{}/checkout/cancelled/", s.receiver.url));
+    assert_eq!(target, s.app.url("/checkout/cancelled/"));
     let cancelled = CallbackForm { fields };
     assert_eq!(cancelled.verify(&s.key()), Ok(()));
     assert_eq!(cancelled.decode().decision, Decision::Cancel);
@@ -283,6 +283,7 @@ async fn bad_page_input_is_a_clear_client_error() {
 #[tokio::test]
 async fn sandbox_refunds_and_searches_answer_from_what_the_page_recorded() {
     let s = Sandbox::start().await;
+    s.app.expect_undrained(&["cybersource_sandbox_callback"]);
     let (_, fields) = s
         .pay(
             &s.checkout(7),

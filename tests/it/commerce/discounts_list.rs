@@ -9,6 +9,7 @@ use crate::support::commerce::*;
 #[tokio::test]
 async fn the_discount_list_filters_by_code_type_and_redemption_newest_first_and_pages_like_the_original() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx", "mail"]);
     let s = staff(&app).await;
     let (_, product) = run_product(&app, "FILT", "10.00").await;
     let plain = a_discount(&app, "PLAIN-ONE", "10").await;

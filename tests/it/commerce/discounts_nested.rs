@@ -43,6 +43,7 @@ async fn audit_rows(app: &TestApp) -> i64 {
 #[tokio::test]
 async fn staff_link_products_and_users_and_see_them_with_redemptions_in_the_originals_shapes() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx", "mail"]);
     let s = staff(&app).await;
     let (_, product) = run_product(&app, "NEST", "100.00").await;
     let id = a_discount(&app, "FREEBIE", "100").await;

@@ -68,6 +68,7 @@ async fn order_show_prints_the_order_by_id_or_reference_and_unknown_orders_exit_
 #[tokio::test]
 async fn order_refund_refunds_part_then_the_rest_and_refuses_bad_input_changing_nothing() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx", "mail"]);
     let (user, order, _, _) = paid_order(&app, "CLIREF", "100.00").await;
     let id = order.to_string();
     for (args, needle) in [

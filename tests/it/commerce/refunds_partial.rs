@@ -179,6 +179,7 @@ async fn bad_amounts_are_400_naming_amount_and_learners_cannot_refund() {
 #[tokio::test]
 async fn concurrent_partial_refunds_never_exceed_what_was_paid() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx", "mail"]);
     let s = staff(&app).await;
     let (_, order, _, _) = paid_order(&app, "RACE", "100.00").await;
     let mut tasks = Vec::new();
@@ -229,6 +230,7 @@ async fn concurrent_partial_refunds_never_exceed_what_was_paid() {
 #[tokio::test]
 async fn the_staff_refunds_page_takes_an_amount_defaulting_to_the_remaining_balance() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["mail"]);
     let s = staff(&app).await;
     let (_, order, _, client) = paid_order(&app, "PAGE", "120.00").await;
     let r = client
@@ -340,6 +342,7 @@ async fn an_unknown_gateway_answer_keeps_the_amount_reserved_until_staff_settle_
         .env("MITXONLINE_CYBERSOURCE_REST_API_URL", &fake.url)
         .spawn()
         .await;
+    app.expect_undrained(&["mail"]);
     let s = staff(&app).await;
     let order = order_paid_at_gateway(&app).await;
     let summary = |s: reqwest::Client, url: String| async move {

@@ -305,6 +305,7 @@ async fn the_job_settles_a_lost_refund_from_cybersource_transaction_search_and_d
 #[tokio::test]
 async fn the_job_settles_a_refund_the_sandbox_made_but_whose_reply_it_lost() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["mail"]);
     let s = staff(&app).await;
     let (_, order, _, _) = paid_order(&app, "LOST", "90.00").await;
     let r = s
@@ -390,6 +391,7 @@ async fn a_credit_found_by_transaction_search_never_fulfils_a_pending_order() {
 #[tokio::test]
 async fn a_lost_full_refund_asked_with_unenroll_unenrolls_when_the_job_settles_it() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx", "mail"]);
     let s = staff(&app).await;
     let (user, order, _, _) = paid_order(&app, "UNENR", "60.00").await;
     let armed = s

@@ -117,6 +117,7 @@ async fn staff_find_an_order_by_email_or_reference_and_read_its_history() {
 #[tokio::test]
 async fn staff_refund_part_then_the_rest_with_a_reason_and_unenroll_when_asked() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx", "mail"]);
     let key = app.api_key(Scope::Staff).await;
     let (user, order, run) = fulfilled_order(&app, "refundee@example.com").await;
     let path = format!("/staff/orders/{order}/refund/");

@@ -10,6 +10,7 @@ use crate::support::{TestApp, client};
 #[tokio::test]
 async fn the_demo_learner_signs_in_to_a_dashboard_worth_looking_at() {
     let app = TestApp::builder().demo(true).spawn().await;
+    app.expect_undrained(&["openedx"]);
     let browser = client();
     let r = log_in(&app, &browser, DEMO_LEARNER_EMAIL, DEMO_PASSWORD).await;
     assert_eq!(r.status(), 303);

@@ -205,6 +205,7 @@ async fn refused_enrollments_name_run_id_and_change_nothing() {
 #[tokio::test]
 async fn unenroll_then_enroll_again_reuses_the_row_and_audits_every_change() {
     let app = crate::support::TestApp::spawn().await;
+    app.expect_undrained(&["openedx"]);
     let (_, token) = learner(&app, "again", false).await;
     let run = run(&app, C1, OPEN).await;
     let (_, first) = enroll(&app, &token, run).await;
@@ -277,6 +278,7 @@ async fn unenroll_then_enroll_again_reuses_the_row_and_audits_every_change() {
 #[tokio::test]
 async fn receive_emails_patch_queues_the_edx_setting_and_validates_its_input() {
     let app = crate::support::TestApp::spawn().await;
+    app.expect_undrained(&["openedx"]);
     let (_, token) = learner(&app, "mail", false).await;
     let run = run(&app, C1, OPEN).await;
     let (_, e) = enroll(&app, &token, run).await;
@@ -311,6 +313,7 @@ async fn receive_emails_patch_queues_the_edx_setting_and_validates_its_input() {
 #[tokio::test]
 async fn v3_enrollments_have_the_original_shape_and_take_two_sql_statements() {
     let app = crate::support::TestApp::spawn().await;
+    app.expect_undrained(&["openedx"]);
     let (_, token) = learner(&app, "shape", false).await;
     for key in [
         "course-v1:MITx+S1+1T2026",

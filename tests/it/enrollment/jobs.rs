@@ -13,6 +13,7 @@ const C1: &str = "course-v1:MITx+14.01x+1T2026";
 async fn the_hourly_grade_pull_stores_grades_and_keeps_grades_set_by_staff() {
     let fake = FakeServer::start().await;
     let app = app_with_edx(&fake.url).await;
+    app.expect_undrained(&["openedx"]);
     let (ann, ann_token) = learner(&app, "ann", false).await;
     synced(&app, ann, "ann").await;
     let (bob, _) = learner(&app, "bob", false).await;

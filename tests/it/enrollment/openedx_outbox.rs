@@ -190,6 +190,7 @@ async fn while_edx_is_down_messages_stay_pending_and_are_delivered_once_when_it_
 async fn a_429_with_retry_after_makes_the_dispatcher_wait() {
     let fake = FakeServer::start().await;
     let app = app_with_edx(&fake.url).await;
+    app.expect_undelivered_to("openedx");
     let id = synced_user(&app, "waiter").await;
     fake.push(empty_page());
     fake.push(Reply::json(429, json!({ "detail": "Request was throttled." })).header("retry-after", "120"));
@@ -283,6 +284,7 @@ async fn registration_stops_after_four_attempts_when_every_name_collides_unlike_
     let fake = FakeServer::start().await;
     fake.set_default(Reply::json(409, json!({ "error_code": "duplicate-username" })));
     let app = app_with_edx(&fake.url).await;
+    app.expect_undelivered_to("openedx");
     let id = user(&app, "taken", "taken@example.com", "Taken").await;
     enqueue_create(&app, id).await;
     let r = app.drain_outbox().await;
@@ -322,6 +324,7 @@ async fn a_duplicate_email_is_fixed_once_through_the_lti_api_then_registration_i
 async fn a_rejected_registration_stores_edx_answer_as_the_sync_error() {
     let fake = FakeServer::start().await;
     let app = app_with_edx(&fake.url).await;
+    app.expect_undelivered_to("openedx");
     let id = user(&app, "bad", "bad@example.com", "Bad Data").await;
     fake.push(Reply::json(
         400,
@@ -377,6 +380,7 @@ async fn deliveries_to_edx_respect_the_per_destination_rate_limit() {
         .env("MITXONLINE_OUTBOX_RATE_PER_MINUTE", "6")
         .spawn()
         .await;
+    app.expect_undelivered_to("openedx");
     for name in ["r0", "r1", "r2", "r3", "r4"] {
         let id = synced_user(&app, name).await;
         let now = app.state.clock.now();
@@ -412,6 +416,7 @@ async fn deliveries_to_edx_respect_the_per_destination_rate_limit() {
 async fn against_a_real_edx_the_repair_job_recreates_accounts_but_not_tokens_it_cannot_obtain_yet() {
     let fake = FakeServer::start().await;
     let app = app_with_edx(&fake.url).await;
+    app.expect_undelivered_to("openedx");
     let synced = synced_user(&app, "has-account").await;
     let unsynced = user(&app, "no-account", "no-account@example.com", "No Account").await;
     app.state

@@ -27,6 +27,7 @@ fn message(r: &reqwest::Response) -> Option<String> {
 async fn the_enroll_form_redirects_to_the_dashboard_with_an_enrolled_message_and_the_dashboard_lists_the_course()
  {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx"]);
     let client = signed_in(&app, "formy@example.com", false).await;
     let run_id = run(&app, C1, OPEN).await.to_string();
     let r = post_form(&app, &client, "/profile/", "/enrollments/", &[("run", &run_id)]).await;

@@ -174,6 +174,7 @@ async fn a_program_buyer_gets_verified_runs_through_zero_value_orders_without_re
 #[tokio::test]
 async fn another_verified_learner_reuses_the_programs_discount() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx"]);
     let prog = program(&app, DEDP, Some("1000.00")).await;
     let (run, key) = course_run(&app, "DEDP1", Some(prog), UPGRADABLE).await;
     let mut users = Vec::new();
@@ -205,6 +206,7 @@ async fn another_verified_learner_reuses_the_programs_discount() {
 #[tokio::test]
 async fn an_audit_enrollment_in_the_run_is_upgraded_to_verified() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx"]);
     let prog = program(&app, DEDP, Some("1000.00")).await;
     let (run, key) = course_run(&app, "DEDP1", Some(prog), UPGRADABLE).await;
     let (user, client) = learner(&app, "upgrade@example.com").await;
@@ -233,6 +235,7 @@ async fn an_audit_enrollment_in_the_run_is_upgraded_to_verified() {
 #[tokio::test]
 async fn the_parents_verified_enrollment_cascades_to_the_sub_program_named_with_it() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx"]);
     let parent = program(&app, "program-v1:MITx+PARENT", Some("2000.00")).await;
     let child = program(&app, "program-v1:MITx+CHILD", Some("500.00")).await;
     add_sub_program(&app, parent, child.0).await;
@@ -275,6 +278,7 @@ async fn the_parents_verified_enrollment_cascades_to_the_sub_program_named_with_
 #[tokio::test]
 async fn two_programs_without_a_verified_enrollment_give_audit_enrollments_everywhere() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx"]);
     let parent = program(&app, "program-v1:MITx+PARENT", Some("2000.00")).await;
     let child = program(&app, "program-v1:MITx+CHILD", Some("500.00")).await;
     add_sub_program(&app, parent, child.0).await;
@@ -335,6 +339,7 @@ async fn audit_program_enrollment_course_outside_the_program_or_a_non_upgradable
     ];
     for (i, (what, mode, inside, opts)) in cases.into_iter().enumerate() {
         let app = TestApp::spawn().await;
+        app.expect_undrained(&["openedx"]);
         let prog = program(&app, DEDP, Some("1000.00")).await;
         let (run, key) = course_run(&app, &format!("FB{i}"), inside.then_some(prog), opts).await;
         let (user, client) = learner(&app, "fallback@example.com").await;
@@ -368,6 +373,7 @@ async fn audit_program_enrollment_course_outside_the_program_or_a_non_upgradable
 #[tokio::test]
 async fn a_learner_already_enrolled_in_a_closed_run_gets_204_not_a_refusal() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx"]);
     let prog = program(&app, DEDP, Some("1000.00")).await;
     let (run, key) = course_run(&app, "OPEN1", Some(prog), UPGRADABLE).await;
     let (user, client) = learner(&app, "closed@example.com").await;
@@ -394,6 +400,7 @@ async fn a_learner_already_enrolled_in_a_closed_run_gets_204_not_a_refusal() {
 #[tokio::test]
 async fn a_double_submission_makes_one_order_and_one_enrollment() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx"]);
     let prog = program(&app, DEDP, Some("1000.00")).await;
     let (run, key) = course_run(&app, "TWICE", Some(prog), UPGRADABLE).await;
     let (user, client) = learner(&app, "twice@example.com").await;

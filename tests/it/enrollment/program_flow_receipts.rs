@@ -24,6 +24,7 @@ async fn location(client: &reqwest::Client, url: &str) -> (u16, String) {
 #[tokio::test]
 async fn receipt_links_redirect_to_the_latest_fulfilled_order_for_the_run_or_the_program() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx", "mail"]);
     let prog = program(&app, DEDP, Some("1000.00")).await;
     let (run, key) = course_run(&app, "RCPT", Some(prog), UPGRADABLE).await;
     let (user, client) = learner(&app, "receipts@example.com").await;
@@ -122,6 +123,7 @@ async fn an_anonymous_visitor_is_sent_to_log_in_first() {
 #[tokio::test]
 async fn a_refunded_order_is_no_longer_the_receipt_the_link_leads_to() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx"]);
     let prog = program(&app, DEDP, Some("1000.00")).await;
     let (run, key) = course_run(&app, "REFUND", Some(prog), UPGRADABLE).await;
     let (user, client) = learner(&app, "refunded@example.com").await;
@@ -150,6 +152,7 @@ async fn under_a_path_prefix_the_receipt_link_redirects_inside_the_prefix() {
         .public_url("https://api.learn.mit.edu/mitxonline")
         .spawn()
         .await;
+    app.expect_undrained(&["openedx"]);
     let prog = program(&app, DEDP, Some("1000.00")).await;
     let (run, key) = course_run(&app, "PREFIX", Some(prog), UPGRADABLE).await;
     let (user, client) = learner(&app, "prefix@example.com").await;

@@ -304,6 +304,7 @@ async fn an_anonymous_request_is_refused() {
 #[tokio::test]
 async fn a_cookie_session_needs_the_csrf_token_like_every_other_v2_post() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx"]);
     let prog = program(&app, DEDP, Some("1000.00")).await;
     let (run, key) = course_run(&app, "CSRF", Some(prog), UPGRADABLE).await;
     let client = crate::support::identity::signed_in(&app, "csrf@example.com", false).await;

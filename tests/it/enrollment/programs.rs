@@ -177,6 +177,8 @@ async fn the_edx_enrollment_webhook_records_a_confirmed_enrollment_without_calli
 #[tokio::test]
 async fn reconciliation_requeues_unconfirmed_enrollments_once_and_gives_up_after_five_tries() {
     let app = TestApp::spawn().await;
+    app.expect_dead_letters("openedx", 6);
+    app.expect_undrained(&["openedx"]);
     let (_, token) = learner(&app, "lost", false).await;
     let run = run(&app, C1, OPEN).await;
     assert_eq!(enroll(&app, &token, run).await.0, 201);
@@ -227,6 +229,7 @@ async fn reconciliation_requeues_unconfirmed_enrollments_once_and_gives_up_after
 async fn upgrade_defer_and_refund_through_the_service_keep_one_row_per_run_and_push_each_change() {
     use mitxonline::enrollment::{Actor, ChangeStatus, Mode, service};
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx"]);
     let (user, token) = learner(&app, "payer", false).await;
     let first = run(&app, "course-v1:MITx+P1+1T2026", OPEN).await;
     let second = run(&app, "course-v1:MITx+P1+2T2026", OPEN).await;
@@ -294,6 +297,7 @@ async fn upgrade_defer_and_refund_through_the_service_keep_one_row_per_run_and_p
 #[tokio::test]
 async fn v1_and_v2_program_enrollments_list_the_learners_enrollments_in_program_courses() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx"]);
     let (_, token) = learner(&app, "listing", false).await;
     let in_program = run(&app, "course-v1:MITx+IN+1T2026", OPEN).await;
     let outside = run(&app, "course-v1:MITx+OUT+1T2026", OPEN).await;

@@ -91,6 +91,7 @@ async fn raw(app: &TestApp, token: &str, path: &str) -> String {
 #[tokio::test]
 async fn the_v3_list_shows_a_passed_upgrade_deadline_and_enrollment_end_on_the_next_request() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx"]);
     let (_, token) = learner(&app, "deadline", false).await;
     let hour = chrono::Duration::hours(1);
     let (run, product) = paid_run(
@@ -132,6 +133,7 @@ async fn the_v3_list_shows_a_passed_upgrade_deadline_and_enrollment_end_on_the_n
 #[tokio::test]
 async fn a_catalog_edit_shows_in_the_next_v3_list() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx"]);
     let (_, token) = learner(&app, "edited", false).await;
     let (run, _) = paid_run(&app, "course-v1:MITx+ED1+1T2026", None, None, false).await;
     assert_eq!(enroll(&app, &token, run).await.0, 201);
@@ -161,6 +163,7 @@ async fn a_catalog_edit_shows_in_the_next_v3_list() {
 #[tokio::test]
 async fn the_v3_list_is_byte_for_byte_the_v3_detail_of_each_enrollment_in_order() {
     let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx"]);
     let (user, token) = learner(&app, "bytes", false).await;
     let day = chrono::Duration::days(1);
     let mut runs = Vec::new();

@@ -120,6 +120,7 @@ async fn a_mailbox_the_smtp_server_refuses_becomes_a_permanent_failure_not_a_cra
         .env("MITXONLINE_SMTP_URL", &format!("smtp://127.0.0.1:{port}"))
         .spawn()
         .await;
+    app.expect_undelivered_to("mail");
     let c = client();
     post_form(
         &app,
@@ -186,5 +187,6 @@ async fn a_starttls_url_never_falls_back_to_sending_in_plaintext() {
             .any(|l| l.starts_with("AUTH") || l.starts_with("MAIL FROM") || l.contains("token=")),
         "nothing but the greeting went out in plaintext: {lines:?}"
     );
+    app.expect_undelivered_to("mail");
     app.shutdown().await;
 }

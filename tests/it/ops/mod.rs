@@ -1,7 +1,8 @@
 //! Operations area: health, metrics, errors, limits, jobs, the outbox and the staff console; the
-//! real binary under kill -9.
+//! real binary under kill -9; the harness's own drop check.
 
 mod crash;
+mod drop_check;
 mod foundation;
 mod outbox;
 mod staff_console;

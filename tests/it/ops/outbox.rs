@@ -80,6 +80,7 @@ async fn retry_after_on_429_is_honoured() {
         .env("MITXONLINE_OUTBOX_BASE_BACKOFF", "1s")
         .spawn()
         .await;
+    app.expect_undelivered_to("http_post");
     let id = enqueue_post(&app, &format!("{}/hook", fake.url), "ra-1").await;
     assert_eq!(app.drain_outbox().await.retried, 1);
     // The base backoff (1 s) has passed but Retry-After (120 s) has not: no new attempt.
@@ -178,6 +179,7 @@ async fn the_per_destination_rate_limit_spaces_deliveries() {
         .env("MITXONLINE_OUTBOX_RATE_PER_MINUTE", "6")
         .spawn()
         .await;
+    app.expect_undelivered_to("http_post");
     for i in 0..5 {
         enqueue_post(&app, &format!("{}/hook", fake.url), &format!("rl-{i}")).await;
     }

@@ -61,6 +61,7 @@ async fn staff_see_every_job_and_can_run_one_from_the_page() {
 #[tokio::test]
 async fn staff_retry_a_dead_letter_from_the_outbox_page() {
     let app = TestApp::spawn().await;
+    app.expect_undelivered_to("http_post");
     let key = app.api_key(Scope::Staff).await;
     let now = app.state.clock.now();
     let id = app

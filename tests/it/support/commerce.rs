@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use mitxonline::db::DbError;
-use mitxonline::integrations::cybersource::{sandbox_security_key, signing::sign_fields};
+use mitxonline::integrations::cybersource::{CyberSource, signing::sign_fields};
 use mitxonline::users::api_keys::Scope;
 use mitxonline::users::store::{self, NewUser};
 use serde_json::Value;
@@ -169,7 +169,9 @@ pub fn signed_result(
         };
         fields.push((format!("req_{k}"), v));
     }
-    sign_fields(&sandbox_security_key(&app.state.config.public_url), fields)
+    let cs = CyberSource::from_config(&app.state.config);
+    assert!(cs.sandbox, "results are signed with this database's sandbox key");
+    sign_fields(cs.credentials.security_key.expose(), fields)
 }
 
 /// POSTs form fields to a result endpoint with a fresh (cookie-less) client.

@@ -1,5 +1,7 @@
 //! The built-in sandbox CyberSource, the default when no `MITXONLINE_CYBERSOURCE_*` credentials
-//! are set (DESIGN decision 8).
+//! are set (DESIGN decision 8) — only where sandboxes are allowed (`dev`/`test` or
+//! `MITXONLINE_SANDBOX=on`); elsewhere every route here answers 404 and `serve` refuses to
+//! start without credentials. Its keys are random per database ([`crate::db::sandbox_keys`]).
 //!
 //! `POST /sandbox/cybersource/pay` plays the hosted checkout page: it verifies the signed form
 //! exactly as CyberSource would, records it, and shows the order with test cards and Accept /
@@ -19,7 +21,9 @@ pub mod refunds;
 pub mod service;
 pub mod store;
 
-pub use service::{Choice, TEST_CARDS, backoffice_url, callback_message, result_fields, transaction_id};
+pub use service::{
+    Choice, TEST_CARDS, backoffice_url, callback_message, override_allowed, result_fields, transaction_id,
+};
 
 use std::sync::Arc;
 use std::time::Duration;

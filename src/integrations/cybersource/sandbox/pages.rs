@@ -10,7 +10,8 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::{
-    Choice, PAY_PATH, TEST_CARDS, backoffice_url, callback_message, result_fields, store, transaction_id,
+    Choice, PAY_PATH, TEST_CARDS, backoffice_url, callback_message, override_allowed, result_fields, store,
+    transaction_id,
 };
 use crate::db::DbError;
 use crate::http::layout::{self, Meta};
@@ -122,12 +123,21 @@ pub async fn receive_checkout(
             "The checkout form has expired; start the payment again.",
         ));
     }
-    for name in ["override_custom_receipt_page", "override_custom_cancel_page"] {
-        if let Some(u) = form.get(name)
-            && !u.is_empty()
-            && !url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+    for name in [
+        "override_custom_receipt_page",
+        "override_custom_cancel_page",
+        "override_backoffice_post_url",
+    ] {
+        if form.get(name).is_some_and(|u| !u.is_empty())
+            && !override_allowed(&state.config, &form.fields, name)
         {
-            return Err(field_error(name, "Enter an absolute http(s) URL."));
+            return Err(field_error(
+                name,
+                &format!(
+                    "It must be a signed field and an absolute URL on this site ({}).",
+                    state.config.public_url.as_str().trim_end_matches('/')
+                ),
+            ));
         }
     }
     let token = Uuid::new_v4().simple().to_string();
@@ -286,15 +296,17 @@ pub async fn decide(
     if !lose {
         state.outbox.wake();
     }
+    // Checked when the form arrived; checked again, as the sandbox only ever returns to us.
     let request = |k: &str| {
         payment
             .request_fields
             .iter()
             .find(|(n, _)| n == k)
             .map(|(_, v)| v.clone())
-            .filter(|v| !v.is_empty())
+            .filter(|v| !v.is_empty() && override_allowed(&state.config, &payment.request_fields, k))
     };
-    let receipt = request("override_custom_receipt_page").unwrap_or_default();
+    let receipt = request("override_custom_receipt_page")
+        .unwrap_or_else(|| state.config.absolute_url("/checkout/result/"));
     let target = match choice {
         Choice::Cancel => request("override_custom_cancel_page").unwrap_or(receipt),
         _ => receipt,

@@ -53,14 +53,34 @@ impl Choice {
     }
 }
 
-/// The back-office URL for a checkout form: its `override_backoffice_post_url`, else the
-/// configured sandbox profile URL, else `<public url>/api/checkout/result/`.
+/// Whether a checkout form's `override_*` URL may be followed: it must be one of the signed
+/// fields (an unsigned field is anyone's) and on our own site (the public URL's origin and
+/// path prefix), so the sandbox never posts results, with retries, to an address someone else
+/// chose.
+pub fn override_allowed(config: &Config, request_fields: &[(String, String)], name: &str) -> bool {
+    let get = |k: &str| {
+        request_fields
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+    };
+    let signed = get("signed_field_names")
+        .unwrap_or_default()
+        .split(',')
+        .any(|n| n == name);
+    signed && get(name).is_some_and(|u| config.is_own_url(u))
+}
+
+/// The back-office URL for a checkout form: its `override_backoffice_post_url` when signed and
+/// on our own site, else the configured sandbox profile URL, else
+/// `<public url>/api/checkout/result/`.
 pub fn backoffice_url(config: &Config, request_fields: &[(String, String)]) -> String {
+    const NAME: &str = "override_backoffice_post_url";
     request_fields
         .iter()
-        .find(|(k, _)| k == "override_backoffice_post_url")
+        .find(|(k, _)| k == NAME)
         .map(|(_, v)| v.clone())
-        .filter(|v| !v.is_empty())
+        .filter(|v| !v.is_empty() && override_allowed(config, request_fields, NAME))
         .or_else(|| {
             config
                 .cybersource_sandbox_backoffice_url

@@ -1,0 +1,130 @@
+//! Catalog rows other modules read inside their own transactions, where the snapshot (which
+//! may trail a write by a moment) is not the source of truth: an enrollment rule check, an edX
+//! push, a grade or a webhook naming a run. Plain functions over `&Connection`, re-exported
+//! by [`super::service`] so other modules never query the catalog tables themselves.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::clock::{from_db, to_db};
+
+/// What a rule check needs to know about a run.
+#[derive(Debug, Clone)]
+pub struct RunFacts {
+    pub id: i64,
+    pub course_id: i64,
+    pub courseware_id: String,
+    pub live: bool,
+    pub start_date: Option<DateTime<Utc>>,
+    pub enrollment_start: Option<DateTime<Utc>>,
+    pub enrollment_end: Option<DateTime<Utc>>,
+    pub b2b_contract_id: Option<i64>,
+}
+
+impl RunFacts {
+    /// The catalog's predicate: live, has a start, enrollment open now.
+    pub fn is_enrollable(&self, now: DateTime<Utc>) -> bool {
+        self.live
+            && self.start_date.is_some()
+            && self.enrollment_start.is_some_and(|s| s <= now)
+            && self.enrollment_end.is_none_or(|e| e > now)
+    }
+}
+
+fn opt_time(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    let s: Option<String> = r.get(i)?;
+    Ok(s.as_deref().and_then(from_db))
+}
+
+pub fn run_facts(c: &Connection, run_id: i64) -> rusqlite::Result<Option<RunFacts>> {
+    c.prepare_cached(
+        "SELECT id, course_id, courseware_id, live, start_date, enrollment_start, enrollment_end, b2b_contract_id
+         FROM course_runs WHERE id = ?1",
+    )?
+    .query_row([run_id], |r| {
+        Ok(RunFacts {
+            id: r.get(0)?,
+            course_id: r.get(1)?,
+            courseware_id: r.get(2)?,
+            live: r.get(3)?,
+            start_date: opt_time(r, 4)?,
+            enrollment_start: opt_time(r, 5)?,
+            enrollment_end: opt_time(r, 6)?,
+            b2b_contract_id: r.get(7)?,
+        })
+    })
+    .optional()
+}
+
+pub fn run_id_by_courseware(c: &Connection, courseware_id: &str) -> rusqlite::Result<Option<i64>> {
+    c.prepare_cached("SELECT id FROM course_runs WHERE courseware_id = ?1")?
+        .query_row([courseware_id], |r| r.get(0))
+        .optional()
+}
+
+/// The run with this courseware id unless it is a source run (hidden, as by the original's
+/// default manager).
+pub fn visible_run_id_by_courseware(c: &Connection, courseware_id: &str) -> rusqlite::Result<Option<i64>> {
+    c.prepare_cached("SELECT id FROM course_runs WHERE courseware_id = ?1 AND is_source_run = 0")?
+        .query_row([courseware_id], |r| r.get(0))
+        .optional()
+}
+
+/// True when the learner's country (legal address) is blocked for the course.
+///
+/// One statement on the enroll path, so it joins the users module's `legal_addresses` rather
+/// than asking that module for the country first (the join is the only place the catalog
+/// reads another module's table).
+pub fn country_blocked(c: &Connection, user_id: i64, course_id: i64) -> rusqlite::Result<bool> {
+    c.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM legal_addresses a JOIN blocked_countries b
+                        ON b.country = upper(a.country) AND b.course_id = ?2
+                        WHERE a.user_id = ?1 AND a.country <> '')",
+    )?
+    .query_row(params![user_id, course_id], |r| r.get(0))
+}
+
+/// Whether the program is live; `None` when there is no such program.
+pub fn program_live(c: &Connection, program_id: i64) -> rusqlite::Result<Option<bool>> {
+    c.prepare_cached("SELECT live FROM programs WHERE id = ?1")?
+        .query_row([program_id], |r| r.get(0))
+        .optional()
+}
+
+/// `(id, readable_id)` of the program with this readable id.
+pub fn program_by_readable(c: &Connection, readable_id: &str) -> rusqlite::Result<Option<(i64, String)>> {
+    c.prepare_cached("SELECT id, readable_id FROM programs WHERE readable_id = ?1")?
+        .query_row([readable_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+}
+
+/// The programs directly required by `program` (the original's `program_nodes`).
+pub fn sub_programs(c: &Connection, program: i64) -> rusqlite::Result<Vec<i64>> {
+    c.prepare_cached(
+        "SELECT required_program_id FROM program_requirements
+         WHERE program_id = ?1 AND node_type = 'program' AND required_program_id IS NOT NULL",
+    )?
+    .query_map([program], |r| r.get(0))?
+    .collect()
+}
+
+/// Whether the course is one of the program's required or elective courses.
+pub fn program_has_course(c: &Connection, program: i64, course: i64) -> rusqlite::Result<bool> {
+    c.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM program_requirements
+                        WHERE program_id = ?1 AND node_type = 'course' AND course_id = ?2)",
+    )?
+    .query_row(params![program, course], |r| r.get(0))
+}
+
+/// Courseware ids of live, non-variant runs whose certificate date is unset or not before
+/// `since` (the runs whose grades are pulled).
+pub fn gradable_run_keys(c: &Connection, since: DateTime<Utc>) -> rusqlite::Result<Vec<String>> {
+    let mut st = c.prepare_cached(
+        "SELECT courseware_id FROM course_runs
+         WHERE live = 1 AND variant_length = '' AND variant_industry = ''
+           AND (certificate_available_date IS NULL OR certificate_available_date >= ?1)
+         ORDER BY id",
+    )?;
+    st.query_map([to_db(since)], |r| r.get(0))?.collect()
+}

@@ -1,0 +1,50 @@
+//! How each domain service's error becomes a response. Services know nothing of HTTP; this is
+//! the one place that decides the status and message of each of their failures.
+
+use super::AppError;
+use crate::catalog::service::CatalogError;
+use crate::cms::service::CmsError;
+use crate::commerce::CommerceError;
+
+impl From<CatalogError> for AppError {
+    fn from(e: CatalogError) -> Self {
+        match e {
+            CatalogError::Invalid { field, message } => AppError::field(&field, message),
+            CatalogError::InvalidPage => AppError::NotFound("Invalid page.".into()),
+        }
+    }
+}
+
+impl From<CmsError> for AppError {
+    fn from(e: CmsError) -> Self {
+        match e {
+            CmsError::Invalid(field, msg) => AppError::field(field, msg),
+            CmsError::NotFound => AppError::not_found(),
+            CmsError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<CommerceError> for AppError {
+    fn from(e: CommerceError) -> Self {
+        match e {
+            CommerceError::NotFound(m) => AppError::NotFound(m),
+            CommerceError::Invalid { field, message } => AppError::field(field, message),
+            CommerceError::Checkout(code) => AppError::BadRequest(code.into()),
+            CommerceError::NoBasket => AppError::BadRequest("No basket".into()),
+            CommerceError::Db(e) => AppError::from(e),
+        }
+    }
+}
+
+impl From<crate::users::UserError> for AppError {
+    fn from(e: crate::users::UserError) -> Self {
+        use crate::users::UserError;
+        match e {
+            UserError::Invalid(fields) => AppError::Invalid(fields),
+            UserError::NotFound => AppError::not_found(),
+            UserError::Throttled { retry_after } => AppError::TooManyRequests { retry_after },
+            UserError::Internal(e) => AppError::Internal(e),
+        }
+    }
+}
