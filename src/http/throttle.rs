@@ -128,12 +128,14 @@ pub fn prune(c: &Connection, before: DateTime<Utc>) -> rusqlite::Result<usize> {
     c.execute("DELETE FROM throttle_events WHERE at < ?1", [to_db(before)])
 }
 
-/// Discount-code attempts (guessing): per user and per client address, 15 minutes.
+/// Discount-code attempts (guessing): 10 per user and 300 per client address in 15 minutes.
+/// The per-user limit is the guard (accounts are themselves limited per address at sign-up);
+/// the per-address one is loose enough for a campus behind one NAT address at a course launch.
 pub fn code_attempts(user_id: i64, ip: Option<IpAddr>) -> Vec<Limit> {
     let window = Duration::minutes(15);
     vec![
         Limit::new("discount-code:user", user_id.to_string(), 10, window),
-        Limit::per_client("discount-code:client", ip, 30, window),
+        Limit::per_client("discount-code:client", ip, 300, window),
     ]
 }
 
