@@ -88,6 +88,8 @@ fn user(c: &Connection, name: &str, now: DateTime<Utc>) -> rusqlite::Result<(i64
         },
         now,
     )?;
+    // Test callers authenticate by a staff-minted bearer token, which only service accounts hold.
+    mitxonline::users::store::set_service_account(c, id, true, now)?;
     let token =
         mitxonline::users::sessions::issue_access_token(c, id, "bench", chrono::Duration::days(1), now)?;
     Ok((id, token))

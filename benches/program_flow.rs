@@ -59,6 +59,8 @@ async fn main() {
                     Mode::Verified,
                     &Actor::system("bench"),
                 )?;
+                // Test callers authenticate by a staff-minted bearer token, which only service accounts hold.
+                mitxonline::users::store::set_service_account(c, id, true, now)?;
                 out.push(mitxonline::users::sessions::issue_access_token(
                     c,
                     id,

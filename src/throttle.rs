@@ -50,16 +50,6 @@ pub struct Limited {
     pub retry_after: StdDuration,
 }
 
-/// Why [`check`] refused: a limit was reached (429 with `Retry-After` at the web layer), or the
-/// database failed.
-#[derive(Debug, thiserror::Error)]
-pub enum ThrottleError {
-    #[error("rate limit `{}` reached", .0.bucket)]
-    Limited(Limited),
-    #[error(transparent)]
-    Db(#[from] DbError),
-}
-
 /// How long until `limit` lets one more event through, if it is reached now.
 fn wait(c: &Connection, l: &Limit, now: DateTime<Utc>) -> rusqlite::Result<Option<StdDuration>> {
     let since = to_db(now - l.window);
@@ -129,17 +119,20 @@ pub fn prune(c: &Connection, before: DateTime<Utc>) -> rusqlite::Result<usize> {
     c.execute("DELETE FROM throttle_events WHERE at < ?1", [to_db(before)])
 }
 
-/// Discount-code attempts (guessing): per user and per client address, 15 minutes.
+/// Discount-code attempts (guessing): 10 per user and 300 per client address in 15 minutes.
+/// The per-user limit is the guard (accounts are themselves limited per address at sign-up);
+/// the per-address one is loose enough for a campus behind one NAT address at a course launch.
 pub fn code_attempts(user_id: i64, ip: Option<IpAddr>) -> Vec<Limit> {
     let window = Duration::minutes(15);
     vec![
         Limit::new("discount-code:user", user_id.to_string(), 10, window),
-        Limit::per_client("discount-code:client", ip, 30, window),
+        Limit::per_client("discount-code:client", ip, 300, window),
     ]
 }
 
-/// [`hit`] in its own write: `Err(ThrottleError::Limited)` when a limit is reached.
-pub async fn check(state: &AppState, limits: Vec<Limit>) -> Result<(), ThrottleError> {
+/// [`hit`] in its own write; the error (`AppError::TooManyRequests`, 429 with `Retry-After`,
+/// or a service's own error type) names how long to wait when a limit is reached.
+pub async fn check<E: From<Limited> + From<DbError>>(state: &AppState, limits: Vec<Limit>) -> Result<(), E> {
     let now = state.clock.now();
     let verdict = state
         .db
@@ -147,7 +140,7 @@ pub async fn check(state: &AppState, limits: Vec<Limit>) -> Result<(), ThrottleE
         .await?;
     verdict.map_err(|l| {
         tracing::info!(bucket = l.bucket, "rate limit reached");
-        ThrottleError::Limited(l)
+        E::from(l)
     })
 }
 

@@ -49,13 +49,10 @@ impl From<crate::users::UserError> for AppError {
     }
 }
 
-impl From<crate::throttle::ThrottleError> for AppError {
-    fn from(e: crate::throttle::ThrottleError) -> Self {
-        match e {
-            crate::throttle::ThrottleError::Limited(l) => AppError::TooManyRequests {
-                retry_after: l.retry_after,
-            },
-            crate::throttle::ThrottleError::Db(e) => e.into(),
+impl From<crate::throttle::Limited> for AppError {
+    fn from(l: crate::throttle::Limited) -> Self {
+        AppError::TooManyRequests {
+            retry_after: l.retry_after,
         }
     }
 }

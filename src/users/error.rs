@@ -11,7 +11,7 @@ pub enum UserError {
     Invalid(FieldErrors),
     #[error("Not found.")]
     NotFound,
-    /// A rate limit was reached: wait this long.
+    /// A rate limit is reached; try again after this long.
     #[error("too many requests")]
     Throttled { retry_after: std::time::Duration },
     #[error(transparent)]
@@ -37,13 +37,10 @@ impl From<rusqlite::Error> for UserError {
     }
 }
 
-impl From<crate::throttle::ThrottleError> for UserError {
-    fn from(e: crate::throttle::ThrottleError) -> Self {
-        match e {
-            crate::throttle::ThrottleError::Limited(l) => UserError::Throttled {
-                retry_after: l.retry_after,
-            },
-            crate::throttle::ThrottleError::Db(e) => e.into(),
+impl From<crate::throttle::Limited> for UserError {
+    fn from(l: crate::throttle::Limited) -> Self {
+        UserError::Throttled {
+            retry_after: l.retry_after,
         }
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration as StdDuration;
 
 use chrono::Duration;
 
-use super::error::UserError;
+use super::UserError;
 use super::service::{queue_verification, verify_password};
 use super::sessions::{self, Source};
 use super::store::{self, User};
@@ -43,6 +43,12 @@ pub enum LoginError {
 
 impl From<DbError> for LoginError {
     fn from(e: DbError) -> Self {
+        LoginError::Other(e.into())
+    }
+}
+
+impl From<rusqlite::Error> for LoginError {
+    fn from(e: rusqlite::Error) -> Self {
         LoginError::Other(e.into())
     }
 }

@@ -253,7 +253,7 @@ pub async fn sign_up(
     if !errors.is_empty() {
         return Err(invalid(errors));
     }
-    throttle::check(state, mail_limits("mail:signup", &email, ip)).await?;
+    throttle::check::<UserError>(state, mail_limits("mail:signup", &email, ip)).await?;
     let hash = hash_password(pw.to_owned()).await?;
     let now = state.clock.now();
     let base = state.config.absolute_url("/verify-email/");
@@ -333,7 +333,7 @@ pub async fn request_password_reset(
     if email.is_empty() {
         return Err(UserError::field("email", "Enter your email address."));
     }
-    throttle::check(state, mail_limits("mail:reset", &email, ip)).await?;
+    throttle::check::<UserError>(state, mail_limits("mail:reset", &email, ip)).await?;
     let now = state.clock.now();
     let base = state.config.absolute_url("/password-reset/confirm/");
     state
@@ -433,7 +433,7 @@ pub async fn request_email_change(
         MAILS_PER_ADDRESS,
         Duration::hours(1),
     ));
-    throttle::check(state, limits).await?;
+    throttle::check::<UserError>(state, limits).await?;
     if new_email.eq_ignore_ascii_case(&user.email) {
         return Err(UserError::field(
             "email",

@@ -148,7 +148,7 @@ pub async fn redeem_discount(
     headers: HeaderMap,
     ApiJson(body): ApiJson<Redeem>,
 ) -> Result<Response, AppError> {
-    throttle::check(&state, throttle::code_attempts(user.id, id.peer)).await?;
+    throttle::check::<AppError>(&state, throttle::code_attempts(user.id, id.peer)).await?;
     let (owner, _) = owner(&state, Some(user.id), &headers, false).await?;
     let owner = owner.ok_or_else(AppError::not_found)?;
     if body.discount.trim().is_empty() || body.discount.len() > 100 {
@@ -233,7 +233,7 @@ pub async fn create_from_product(
         ));
     }
     if let (Some(_), Some(u)) = (&code, &user) {
-        throttle::check(&state, throttle::code_attempts(u.id, id.peer)).await?;
+        throttle::check::<AppError>(&state, throttle::code_attempts(u.id, id.peer)).await?;
     }
     let opts: FromProduct = if body.is_empty() {
         FromProduct::default()
@@ -308,7 +308,7 @@ pub async fn create_with_products(
     ApiJson(body): ApiJson<WithProducts>,
 ) -> Result<Response, AppError> {
     if body.discount_code.is_some() {
-        throttle::check(&state, throttle::code_attempts(user.id, id.peer)).await?;
+        throttle::check::<AppError>(&state, throttle::code_attempts(user.id, id.peer)).await?;
     }
     if body.product_ids.is_empty() {
         return Err(AppError::field("product_ids", "This list may not be empty."));

@@ -135,7 +135,7 @@ pub async fn coupon(
     SignedIn(user): SignedIn,
     Form(f): Form<Coupon>,
 ) -> Result<Response, AppError> {
-    crate::throttle::check(&state, crate::throttle::code_attempts(user.id, id.peer)).await?;
+    crate::throttle::check::<AppError>(&state, crate::throttle::code_attempts(user.id, id.peer)).await?;
     let code = f.code.trim().to_owned();
     if code.is_empty() || code.len() > 100 {
         return Ok(back_to_cart(&ctx, "Enter a coupon code of 1 to 100 characters."));

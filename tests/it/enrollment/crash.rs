@@ -43,6 +43,8 @@ async fn kill_9_between_the_local_commit_and_the_edx_push_delivers_once_after_re
     edx_store::get_or_create(&conn, user, now).unwrap();
     edx_store::set_username(&conn, user, "crash", Some("crash"), now).unwrap();
     edx_store::mark_synced(&conn, user, now).unwrap();
+    // Test callers authenticate by a staff-minted bearer token, which only service accounts hold.
+    mitxonline::users::store::set_service_account(&conn, user, true, now).unwrap();
     let token = mitxonline::users::sessions::issue_access_token(&conn, user, "t", day, now).unwrap();
     let course = cat::insert_course(
         &conn,

@@ -185,6 +185,7 @@ async fn a_mailbox_cannot_be_flooded_with_reset_sign_up_or_email_change_mail() {
         assert_eq!(r.status(), if n < 3 { 201 } else { 429 }, "request {n}");
     }
     assert_eq!(app.scalar_i64("SELECT count(*) FROM users").await, 2);
+    app.drain_outbox().await;
     app.shutdown().await;
 }
 

@@ -187,5 +187,6 @@ async fn a_starttls_url_never_falls_back_to_sending_in_plaintext() {
             .any(|l| l.starts_with("AUTH") || l.starts_with("MAIL FROM") || l.contains("token=")),
         "nothing but the greeting went out in plaintext: {lines:?}"
     );
+    app.expect_undelivered_to("mail");
     app.shutdown().await;
 }

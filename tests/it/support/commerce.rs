@@ -77,6 +77,8 @@ pub async fn learner(app: &TestApp, email: &str) -> (i64, reqwest::Client) {
                 },
                 now,
             )?;
+            // Test callers authenticate by a staff-minted bearer token, which only service accounts hold.
+            store::set_service_account(c, id, true, now)?;
             let token = mitxonline::users::sessions::issue_access_token(
                 c,
                 id,

@@ -35,6 +35,8 @@ pub async fn learner(app: &TestApp, username: &str, staff: bool) -> (i64, String
         .db
         .write(move |c| {
             let id = insert(c, &u, now)?;
+            // Test callers authenticate by a staff-minted bearer token, which only service accounts hold.
+            mitxonline::users::store::set_service_account(c, id, true, now)?;
             let token = mitxonline::users::sessions::issue_access_token(
                 c,
                 id,
