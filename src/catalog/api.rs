@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -139,45 +140,89 @@ pub fn paginate<'a, T, U>(
     })
 }
 
-pub async fn v2_courses(
-    State(state): State<AppState>,
-    Extension(cache): Cache,
-    uri: Uri,
-    RawQuery(q): RawQuery,
-) -> Result<Response, AppError> {
-    let params = Params::parse(q.as_deref());
-    cached(&state, &cache, &uri, |r| {
-        let idx = service::filter_courses(&r.cat, &params, r.now, Audience::default())?;
+/// What every catalog API handler takes: the state, the snapshot cache, the URI (the response
+/// cache's key and the pagination links' path) and the parsed query.
+pub struct Api {
+    pub state: AppState,
+    pub cache: Arc<CatalogCache>,
+    pub uri: Uri,
+    pub params: Params,
+}
+
+impl FromRequestParts<AppState> for Api {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Extension(cache) = Cache::from_request_parts(parts, state)
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+        Ok(Api {
+            state: state.clone(),
+            cache,
+            params: Params::parse(parts.uri.query()),
+            uri: parts.uri.clone(),
+        })
+    }
+}
+
+impl Api {
+    /// A cached JSON answer built from the current snapshot (see [`cached`]).
+    pub async fn answer(
+        &self,
+        build: impl FnOnce(&Req) -> Result<Response, AppError>,
+    ) -> Result<Response, AppError> {
+        cached(&self.state, &self.cache, &self.uri, build).await
+    }
+
+    /// DRF's envelope around this request's page of `items`.
+    pub fn page<'a, T, U: Serialize>(
+        &self,
+        items: &'a [T],
+        f: impl Fn(&'a T) -> U,
+    ) -> Result<Response, AppError> {
+        Ok(json(&paginate(&self.state, &self.uri, &self.params, items, f)?))
+    }
+}
+
+/// DRF's 404 for an object that is not there (or not shown to this caller).
+pub fn found<T>(v: Option<T>, what: &str) -> Result<T, AppError> {
+    v.ok_or_else(|| AppError::NotFound(format!("No {what} matches the given query.")))
+}
+
+/// v2 and internal course lists: the internal one (any API key) also lists B2B-only courses
+/// and shows every run.
+async fn course_list(api: &Api, internal: bool) -> Result<Response, AppError> {
+    api.answer(|r| {
+        let idx = service::filter_courses(&r.cat, &api.params, r.now, Audience { internal })?;
         let cx = r.cx();
-        let env = paginate(&state, &uri, &params, &idx, |&i| {
-            shapes::v2_course(&r.cat, &r.cat.courses[i], &cx, false)
-        })?;
-        Ok(json(&env))
+        api.page(&idx, |&i| {
+            shapes::v2_course(&r.cat, &r.cat.courses[i], &cx, internal)
+        })
     })
     .await
 }
 
-fn no_course() -> AppError {
-    AppError::NotFound("No Course matches the given query.".into())
-}
-
-fn no_program() -> AppError {
-    AppError::NotFound("No Program matches the given query.".into())
-}
-
-pub async fn v2_course(
-    State(state): State<AppState>,
-    Extension(cache): Cache,
-    Path(key): Path<String>,
-    uri: Uri,
-) -> Result<Response, AppError> {
-    cached(&state, &cache, &uri, |r| {
-        let co = service::lookup_course(&r.cat, &key)
-            .filter(|co| !service::is_b2b_only(&r.cat, co))
-            .ok_or_else(no_course)?;
-        Ok(json(&shapes::v2_course(&r.cat, co, &r.cx(), false)))
+/// One v2 or internal course, by id or readable id.
+async fn course_detail(api: &Api, key: &str, internal: bool) -> Result<Response, AppError> {
+    api.answer(|r| {
+        let co =
+            service::lookup_course(&r.cat, key).filter(|co| internal || !service::is_b2b_only(&r.cat, co));
+        Ok(json(&shapes::v2_course(
+            &r.cat,
+            found(co, "Course")?,
+            &r.cx(),
+            internal,
+        )))
     })
     .await
+}
+
+pub async fn v2_courses(api: Api) -> Result<Response, AppError> {
+    course_list(&api, false).await
+}
+
+pub async fn v2_course(Path(key): Path<String>, api: Api) -> Result<Response, AppError> {
+    course_detail(&api, &key, false).await
 }
 
 /// Any valid API key (MIT Learn's ETL key has the catalog scope).
@@ -190,70 +235,33 @@ fn require_key(key: &ServiceKey) -> Result<(), AppError> {
     }
 }
 
-pub async fn internal_courses(
-    State(state): State<AppState>,
-    Extension(cache): Cache,
-    key: ServiceKey,
-    uri: Uri,
-    RawQuery(q): RawQuery,
-) -> Result<Response, AppError> {
+pub async fn internal_courses(key: ServiceKey, api: Api) -> Result<Response, AppError> {
     require_key(&key)?;
-    let params = Params::parse(q.as_deref());
-    cached(&state, &cache, &uri, |r| {
-        let idx = service::filter_courses(&r.cat, &params, r.now, Audience { internal: true })?;
-        let cx = r.cx();
-        let env = paginate(&state, &uri, &params, &idx, |&i| {
-            shapes::v2_course(&r.cat, &r.cat.courses[i], &cx, true)
-        })?;
-        Ok(json(&env))
-    })
-    .await
+    course_list(&api, true).await
 }
 
 pub async fn internal_course(
-    State(state): State<AppState>,
-    Extension(cache): Cache,
     key: ServiceKey,
     Path(id): Path<String>,
-    uri: Uri,
+    api: Api,
 ) -> Result<Response, AppError> {
     require_key(&key)?;
-    cached(&state, &cache, &uri, |r| {
-        let co = service::lookup_course(&r.cat, &id).ok_or_else(no_course)?;
-        Ok(json(&shapes::v2_course(&r.cat, co, &r.cx(), true)))
-    })
-    .await
+    course_detail(&api, &id, true).await
 }
 
-pub async fn v2_programs(
-    State(state): State<AppState>,
-    Extension(cache): Cache,
-    uri: Uri,
-    RawQuery(q): RawQuery,
-) -> Result<Response, AppError> {
-    let params = Params::parse(q.as_deref());
-    cached(&state, &cache, &uri, |r| {
-        let idx = service::filter_programs(&r.cat, &params)?;
+pub async fn v2_programs(api: Api) -> Result<Response, AppError> {
+    api.answer(|r| {
+        let idx = service::filter_programs(&r.cat, &api.params)?;
         let cx = r.cx();
-        let env = paginate(&state, &uri, &params, &idx, |&i| {
-            shapes::v2_program(&r.cat, &r.cat.programs[i], &cx)
-        })?;
-        Ok(json(&env))
+        api.page(&idx, |&i| shapes::v2_program(&r.cat, &r.cat.programs[i], &cx))
     })
     .await
 }
 
-pub async fn v2_program(
-    State(state): State<AppState>,
-    Extension(cache): Cache,
-    Path(key): Path<String>,
-    uri: Uri,
-) -> Result<Response, AppError> {
-    cached(&state, &cache, &uri, |r| {
-        let p = service::lookup_program(&r.cat, &key)
-            .filter(|p| !p.b2b_only)
-            .ok_or_else(no_program)?;
-        Ok(json(&shapes::v2_program(&r.cat, p, &r.cx())))
+pub async fn v2_program(Path(key): Path<String>, api: Api) -> Result<Response, AppError> {
+    api.answer(|r| {
+        let p = service::lookup_program(&r.cat, &key).filter(|p| !p.b2b_only);
+        Ok(json(&shapes::v2_program(&r.cat, found(p, "Program")?, &r.cx())))
     })
     .await
 }
@@ -267,12 +275,8 @@ struct DepartmentV2<'a> {
     program_ids: Vec<i64>,
 }
 
-pub async fn v2_departments(
-    State(state): State<AppState>,
-    Extension(cache): Cache,
-    uri: Uri,
-) -> Result<Response, AppError> {
-    cached(&state, &cache, &uri, |r| {
+pub async fn v2_departments(api: Api) -> Result<Response, AppError> {
+    api.answer(|r| {
         let out: Vec<DepartmentV2<'_>> = r
             .cat
             .departments
@@ -306,15 +310,9 @@ struct CollectionShape<'a> {
     programs: Vec<CollectionProgram<'a>>,
 }
 
-pub async fn v2_program_collections(
-    State(state): State<AppState>,
-    Extension(cache): Cache,
-    uri: Uri,
-    RawQuery(q): RawQuery,
-) -> Result<Response, AppError> {
-    let params = Params::parse(q.as_deref());
-    cached(&state, &cache, &uri, |r| {
-        let env = paginate(&state, &uri, &params, &r.cat.collections, |c| CollectionShape {
+pub async fn v2_program_collections(api: Api) -> Result<Response, AppError> {
+    api.answer(|r| {
+        api.page(&r.cat.collections, |c| CollectionShape {
             id: c.id,
             title: &c.title,
             description: &c.description,
@@ -330,8 +328,7 @@ pub async fn v2_program_collections(
                     order,
                 })
                 .collect(),
-        })?;
-        Ok(json(&env))
+        })
     })
     .await
 }

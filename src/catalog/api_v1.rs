@@ -1,69 +1,58 @@
 //! The v1 catalog API: plain lists unless `page` is given (then DRF's envelope), courses with
 //! their runs, course runs (incl. `relevant_to`), programs and departments.
 
-use axum::Extension;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::Uri;
+use axum::extract::Path;
 use axum::response::Response;
 use serde::Serialize;
 
-use super::api::{Cache, cached, json, paginate};
-use super::service::{self, Audience, Params};
+use super::api::{Api, Req, found, json};
+use super::service::{self, Audience};
 use super::shapes;
 use crate::http::AppError;
-use crate::state::AppState;
 
 /// A plain list, or the paginated envelope when `page` is in the query (as the original).
 fn list_or_page<'a, T, U: Serialize>(
-    state: &AppState,
-    uri: &Uri,
-    params: &Params,
+    api: &Api,
     items: &'a [T],
     f: impl Fn(&'a T) -> U,
 ) -> Result<Response, AppError> {
-    if params.get("page").is_some() {
-        Ok(json(&paginate(state, uri, params, items, f)?))
+    if api.params.get("page").is_some() {
+        api.page(items, f)
     } else {
         Ok(json(&items.iter().map(f).collect::<Vec<_>>()))
     }
 }
 
-pub async fn courses(
-    State(state): State<AppState>,
-    Extension(cache): Cache,
-    uri: Uri,
-    RawQuery(q): RawQuery,
+/// A v1 detail: `id` parsed as an integer and answered by `get`, else DRF's 404 naming `what`.
+async fn detail(
+    api: &Api,
+    id: &str,
+    what: &str,
+    get: impl FnOnce(&Req, i64) -> Option<Response>,
 ) -> Result<Response, AppError> {
-    let params = Params::parse(q.as_deref());
-    cached(&state, &cache, &uri, |r| {
-        let idx = service::filter_courses(&r.cat, &params, r.now, Audience::default())?;
-        let with_programs = params.text("readable_id").is_some();
+    api.answer(|r| found(id.parse::<i64>().ok().and_then(|id| get(r, id)), what))
+        .await
+}
+
+pub async fn courses(api: Api) -> Result<Response, AppError> {
+    api.answer(|r| {
+        let idx = service::filter_courses(&r.cat, &api.params, r.now, Audience::default())?;
+        let with_programs = api.params.text("readable_id").is_some();
         let cx = r.cx();
-        list_or_page(&state, &uri, &params, &idx, |&i| {
+        list_or_page(&api, &idx, |&i| {
             shapes::v1_course(&r.cat, &r.cat.courses[i], &cx, with_programs, true, false)
         })
     })
     .await
 }
 
-pub async fn course(
-    State(state): State<AppState>,
-    Extension(cache): Cache,
-    Path(id): Path<String>,
-    uri: Uri,
-) -> Result<Response, AppError> {
-    cached(&state, &cache, &uri, |r| {
-        let co = id
-            .parse::<i64>()
-            .ok()
-            .and_then(|id| r.cat.course(id))
-            .filter(|co| !service::is_b2b_only(&r.cat, co))
-            .ok_or_else(|| AppError::NotFound("No Course matches the given query.".into()))?;
-        Ok(json(&shapes::v1_course(&r.cat, co, &r.cx(), false, true, false)))
+pub async fn course(Path(id): Path<String>, api: Api) -> Result<Response, AppError> {
+    detail(&api, &id, "Course", |r, id| {
+        let co = r.cat.course(id).filter(|co| !service::is_b2b_only(&r.cat, co))?;
+        Some(json(&shapes::v1_course(&r.cat, co, &r.cx(), false, true, false)))
     })
     .await
 }
-
 fn run_with_course<'a>(
     cat: &'a super::snapshot::Catalog,
     run: &'a super::model::CourseRun,
@@ -81,14 +70,9 @@ fn run_with_course<'a>(
     shape
 }
 
-pub async fn course_runs(
-    State(state): State<AppState>,
-    Extension(cache): Cache,
-    uri: Uri,
-    RawQuery(q): RawQuery,
-) -> Result<Response, AppError> {
-    let params = Params::parse(q.as_deref());
-    cached(&state, &cache, &uri, |r| {
+pub async fn course_runs(api: Api) -> Result<Response, AppError> {
+    let params = &api.params;
+    api.answer(|r| {
         let cat = &r.cat;
         let cx = r.cx();
         let mut runs: Vec<usize>;
@@ -124,63 +108,37 @@ pub async fn course_runs(
                 })
                 .collect();
         }
-        list_or_page(&state, &uri, &params, &runs, |&i| {
+        list_or_page(&api, &runs, |&i| {
             run_with_course(cat, &cat.runs[i], &cx, relevant.is_some())
         })
     })
     .await
 }
 
-pub async fn course_run(
-    State(state): State<AppState>,
-    Extension(cache): Cache,
-    Path(id): Path<String>,
-    uri: Uri,
-) -> Result<Response, AppError> {
-    cached(&state, &cache, &uri, |r| {
-        let run = id
-            .parse::<i64>()
-            .ok()
-            .and_then(|id| r.cat.run_by_id.get(&id))
-            .map(|&i| &r.cat.runs[i])
-            .filter(|run| run.b2b_contract_id.is_none())
-            .ok_or_else(|| AppError::NotFound("No CourseRun matches the given query.".into()))?;
-        Ok(json(&run_with_course(&r.cat, run, &r.cx(), false)))
+pub async fn course_run(Path(id): Path<String>, api: Api) -> Result<Response, AppError> {
+    detail(&api, &id, "CourseRun", |r, id| {
+        let run = r.cat.run_by_id.get(&id).map(|&i| &r.cat.runs[i]);
+        let run = run.filter(|run| run.b2b_contract_id.is_none())?;
+        Some(json(&run_with_course(&r.cat, run, &r.cx(), false)))
     })
     .await
 }
 
-pub async fn programs(
-    State(state): State<AppState>,
-    Extension(cache): Cache,
-    uri: Uri,
-    RawQuery(q): RawQuery,
-) -> Result<Response, AppError> {
-    let params = Params::parse(q.as_deref());
-    cached(&state, &cache, &uri, |r| {
-        let idx = service::filter_programs(&r.cat, &params)?;
+pub async fn programs(api: Api) -> Result<Response, AppError> {
+    api.answer(|r| {
+        let idx = service::filter_programs(&r.cat, &api.params)?;
         let cx = r.cx();
-        list_or_page(&state, &uri, &params, &idx, |&i| {
+        list_or_page(&api, &idx, |&i| {
             shapes::v1_program(&r.cat, &r.cat.programs[i], &cx)
         })
     })
     .await
 }
 
-pub async fn program(
-    State(state): State<AppState>,
-    Extension(cache): Cache,
-    Path(id): Path<String>,
-    uri: Uri,
-) -> Result<Response, AppError> {
-    cached(&state, &cache, &uri, |r| {
-        let p = id
-            .parse::<i64>()
-            .ok()
-            .and_then(|id| r.cat.program(id))
-            .filter(|p| !p.b2b_only)
-            .ok_or_else(|| AppError::NotFound("No Program matches the given query.".into()))?;
-        Ok(json(&shapes::v1_program(&r.cat, p, &r.cx())))
+pub async fn program(Path(id): Path<String>, api: Api) -> Result<Response, AppError> {
+    detail(&api, &id, "Program", |r, id| {
+        let p = r.cat.program(id).filter(|p| !p.b2b_only)?;
+        Some(json(&shapes::v1_program(&r.cat, p, &r.cx())))
     })
     .await
 }
@@ -193,46 +151,30 @@ struct DepartmentV1<'a> {
     programs: usize,
 }
 
+fn department_v1(r: &Req, i: usize) -> DepartmentV1<'_> {
+    DepartmentV1 {
+        id: r.cat.departments[i].id,
+        name: &r.cat.departments[i].name,
+        courses: service::department_course_ids(&r.cat, i, r.now).len(),
+        programs: service::department_program_ids(&r.cat, i).len(),
+    }
+}
+
 /// `/api/v1/departments/`: name with course and program counts (the original answers 500 here
 /// at the captured commit; this returns the documented shape).
-pub async fn departments(
-    State(state): State<AppState>,
-    Extension(cache): Cache,
-    uri: Uri,
-    RawQuery(q): RawQuery,
-) -> Result<Response, AppError> {
-    let params = Params::parse(q.as_deref());
-    cached(&state, &cache, &uri, |r| {
+pub async fn departments(api: Api) -> Result<Response, AppError> {
+    api.answer(|r| {
         let items: Vec<usize> = (0..r.cat.departments.len()).collect();
-        list_or_page(&state, &uri, &params, &items, |&i| DepartmentV1 {
-            id: r.cat.departments[i].id,
-            name: &r.cat.departments[i].name,
-            courses: service::department_course_ids(&r.cat, i, r.now).len(),
-            programs: service::department_program_ids(&r.cat, i).len(),
-        })
+        list_or_page(&api, &items, |&i| department_v1(r, i))
     })
     .await
 }
 
 /// `/api/v1/departments/{id}/`.
-pub async fn department(
-    State(state): State<AppState>,
-    Extension(cache): Cache,
-    Path(id): Path<String>,
-    uri: Uri,
-) -> Result<Response, AppError> {
-    cached(&state, &cache, &uri, |r| {
-        let i = id
-            .parse::<i64>()
-            .ok()
-            .and_then(|id| r.cat.departments.iter().position(|d| d.id == id))
-            .ok_or_else(|| AppError::NotFound("No Department matches the given query.".into()))?;
-        Ok(json(&DepartmentV1 {
-            id: r.cat.departments[i].id,
-            name: &r.cat.departments[i].name,
-            courses: service::department_course_ids(&r.cat, i, r.now).len(),
-            programs: service::department_program_ids(&r.cat, i).len(),
-        }))
+pub async fn department(Path(id): Path<String>, api: Api) -> Result<Response, AppError> {
+    detail(&api, &id, "Department", |r, id| {
+        let i = r.cat.departments.iter().position(|d| d.id == id)?;
+        Some(json(&department_v1(r, i)))
     })
     .await
 }
