@@ -37,6 +37,21 @@ impl Histogram {
     }
 }
 
+/// Writes the families of a one-value type (counters, gauges) in the exposition format.
+fn render_simple<T>(
+    out: &mut String,
+    kind: &str,
+    families: &BTreeMap<&'static str, Family<T>>,
+    value: impl Fn(&T) -> String,
+) {
+    for (name, fam) in families {
+        let _ = writeln!(out, "# HELP {name} {}\n# TYPE {name} {kind}", fam.help);
+        for (labels, v) in fam.series.values() {
+            let _ = writeln!(out, "{name}{} {}", label_text(labels, None), value(v));
+        }
+    }
+}
+
 struct Family<T> {
     help: &'static str,
     series: BTreeMap<String, (Labels, Arc<T>)>,
@@ -162,28 +177,14 @@ impl Metrics {
     /// Prometheus text exposition format 0.0.4.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        for (name, fam) in self.counters.read().expect("metrics lock").iter() {
-            let _ = writeln!(out, "# HELP {name} {}\n# TYPE {name} counter", fam.help);
-            for (labels, v) in fam.series.values() {
-                let _ = writeln!(
-                    out,
-                    "{name}{} {}",
-                    label_text(labels, None),
-                    v.load(Ordering::Relaxed)
-                );
-            }
-        }
-        for (name, fam) in self.gauges.read().expect("metrics lock").iter() {
-            let _ = writeln!(out, "# HELP {name} {}\n# TYPE {name} gauge", fam.help);
-            for (labels, v) in fam.series.values() {
-                let _ = writeln!(
-                    out,
-                    "{name}{} {}",
-                    label_text(labels, None),
-                    v.load(Ordering::Relaxed)
-                );
-            }
-        }
+        let counters = self.counters.read().expect("metrics lock");
+        render_simple(&mut out, "counter", &counters, |v| {
+            v.load(Ordering::Relaxed).to_string()
+        });
+        let gauges = self.gauges.read().expect("metrics lock");
+        render_simple(&mut out, "gauge", &gauges, |v| {
+            v.load(Ordering::Relaxed).to_string()
+        });
         for (name, fam) in self.histograms.read().expect("metrics lock").iter() {
             let _ = writeln!(out, "# HELP {name} {}\n# TYPE {name} histogram", fam.help);
             for (labels, h) in fam.series.values() {

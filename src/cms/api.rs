@@ -310,10 +310,7 @@ pub async fn media(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let found = state.db.read(move |c| super::store::media_bytes(c, id)).await?;
-    let Some((ty, sha, bytes)) = found else {
-        return Err(AppError::not_found());
-    };
+    let (ty, sha, bytes) = super::queries::media_bytes(&state, id).await?;
     let etag = format!("\"{}\"", &sha[..16.min(sha.len())]);
     let cache = (header::CACHE_CONTROL, "public, max-age=86400");
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {

@@ -13,6 +13,7 @@ pub mod links;
 pub mod media;
 pub mod model;
 pub mod pages;
+pub mod queries;
 pub mod service;
 pub mod store;
 
@@ -36,8 +37,8 @@ pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
         .route("/staff/cms/pages/", post(pages::create))
         .route("/staff/cms/pages/{id}/", get(pages::edit).post(pages::save))
         .route("/staff/cms/pages/{id}/preview", get(pages::preview))
-        .route("/staff/cms/pages/{id}/publish", post(pages::publish))
-        .route("/staff/cms/pages/{id}/unpublish", post(pages::unpublish))
+        .route("/staff/cms/pages/{id}/publish", post(pages::set_live::<true>))
+        .route("/staff/cms/pages/{id}/unpublish", post(pages::set_live::<false>))
         .route("/staff/cms/pages/{id}/rollback", post(pages::rollback))
         .route(
             "/staff/cms/media/",

@@ -10,22 +10,17 @@ use serde_json::Value;
 
 use super::form::{FIELDS, FormError, Kind, applies, content_from_form, field_input, parse_type};
 use super::model::{PageContent, PageType, Section};
+use super::queries;
 use super::service::{self, CreatePage};
-use super::store;
-use crate::db::DbError;
 use crate::http::auth::StaffAccess;
-use crate::http::layout::{Meta, page};
+use crate::http::layout::private_page;
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
 
 fn staff_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
-    page(
+    private_page(
         ctx,
-        &Meta {
-            title,
-            noindex: true,
-            ..Meta::default()
-        },
+        title,
         html! { section class="container staff-cms" { (crate::staff::pages::staff_nav(ctx)) (body) } },
     )
 }
@@ -36,10 +31,7 @@ pub async fn index(
     ctx: PageCtx,
 ) -> Result<Markup, AppError> {
     let _ = staff;
-    let (pages, media) = state
-        .db
-        .read(|c| Ok::<_, DbError>((store::list_pages(c)?, store::media_list(c)?)))
-        .await?;
+    let (pages, media) = queries::pages_and_media(&state).await?;
     let p = &ctx.prefix;
     Ok(staff_page(
         &ctx,
@@ -123,7 +115,7 @@ pub async fn create(
         },
     )
     .await?;
-    Ok(Redirect::to(&ctx.prefix.url(&format!("/staff/cms/pages/{id}/"))).into_response())
+    Ok(back_to_page(&ctx, id))
 }
 
 pub async fn edit(
@@ -133,17 +125,7 @@ pub async fn edit(
     Path(id): Path<i64>,
 ) -> Result<Markup, AppError> {
     let _ = staff;
-    let (row, revs, images) = state
-        .db
-        .read(move |c| {
-            let images: Vec<(i64, String)> = store::media_list(c)?
-                .into_iter()
-                .map(|m| (m.id, m.title))
-                .collect();
-            Ok::<_, DbError>((store::find_page(c, id)?, store::revisions(c, id)?, images))
-        })
-        .await?;
-    let row = row.ok_or_else(AppError::not_found)?;
+    let (row, revs, images) = queries::page_for_edit(&state, id).await?;
     let ty = PageType::parse(&row.page_type).ok_or_else(AppError::not_found)?;
     let draft = revs.first().map(|r| r.content.clone()).unwrap_or_default();
     let values = serde_json::to_value(&draft).unwrap_or(Value::Null);
@@ -209,36 +191,27 @@ pub async fn save(
     Path(id): Path<i64>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, FormError> {
-    let row = state
-        .db
-        .read(move |c| store::find_page(c, id))
-        .await?
-        .ok_or_else(AppError::not_found)?;
+    let row = queries::page(&state, id).await?;
     let ty = PageType::parse(&row.page_type).ok_or_else(AppError::not_found)?;
     let content = content_from_form(ty, &form)?;
     let publish = form.iter().any(|(k, v)| k == "action" && v == "publish");
     service::save(&state, &staff.actor, id, content, publish).await?;
-    Ok(Redirect::to(&ctx.prefix.url(&format!("/staff/cms/pages/{id}/"))).into_response())
+    Ok(back_to_page(&ctx, id))
 }
 
-pub async fn publish(
+/// Publishes the latest revision (`LIVE`) or takes the page offline.
+pub async fn set_live<const LIVE: bool>(
     State(state): State<AppState>,
     staff: StaffAccess,
     ctx: PageCtx,
     Path(id): Path<i64>,
 ) -> Result<Response, FormError> {
-    service::publish(&state, &staff.actor, id).await?;
-    Ok(Redirect::to(&ctx.prefix.url(&format!("/staff/cms/pages/{id}/"))).into_response())
-}
-
-pub async fn unpublish(
-    State(state): State<AppState>,
-    staff: StaffAccess,
-    ctx: PageCtx,
-    Path(id): Path<i64>,
-) -> Result<Response, FormError> {
-    service::unpublish(&state, &staff.actor, id).await?;
-    Ok(Redirect::to(&ctx.prefix.url(&format!("/staff/cms/pages/{id}/"))).into_response())
+    if LIVE {
+        service::publish(&state, &staff.actor, id).await?;
+    } else {
+        service::unpublish(&state, &staff.actor, id).await?;
+    }
+    Ok(back_to_page(&ctx, id))
 }
 
 pub async fn rollback(
@@ -254,7 +227,7 @@ pub async fn rollback(
         .and_then(|(_, v)| v.parse::<i64>().ok())
         .ok_or_else(|| AppError::field("revision_id", "Choose a revision."))?;
     service::rollback(&state, &staff.actor, id, rev).await?;
-    Ok(Redirect::to(&ctx.prefix.url(&format!("/staff/cms/pages/{id}/"))).into_response())
+    Ok(back_to_page(&ctx, id))
 }
 
 #[derive(serde::Deserialize)]
@@ -272,17 +245,7 @@ pub async fn preview(
     Query(q): Query<PreviewQuery>,
 ) -> Result<Markup, AppError> {
     let _ = staff;
-    let (row, rev) = state
-        .db
-        .read(move |c| {
-            let rev = match q.revision {
-                Some(r) => store::revision(c, r)?.filter(|r| r.page_id == id),
-                None => store::latest_revision(c, id)?,
-            };
-            Ok::<_, DbError>((store::find_page(c, id)?, rev))
-        })
-        .await?;
-    let (row, rev) = row.zip(rev).ok_or_else(AppError::not_found)?;
+    let (row, rev) = queries::preview(&state, id, q.revision).await?;
     let r = crate::catalog::api::Req::load(&state, &cache).await?;
     crate::catalog::pages::preview(&ctx, &r, &row, &rev.content)
 }
@@ -321,4 +284,9 @@ pub async fn upload(
     let (name, bytes) = file.ok_or_else(|| AppError::field("file", "Choose an image to upload."))?;
     service::upload(&state, &staff.actor, title, name, bytes).await?;
     Ok(Redirect::to(&ctx.prefix.url("/staff/cms/#images")).into_response())
+}
+
+/// Back to the page's editor.
+fn back_to_page(ctx: &PageCtx, id: i64) -> Response {
+    Redirect::to(&ctx.prefix.url(&format!("/staff/cms/pages/{id}/"))).into_response()
 }

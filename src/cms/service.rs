@@ -79,6 +79,18 @@ pub fn validate_content(c: &PageContent) -> Result<(), CmsError> {
     Ok(())
 }
 
+/// [`audit_page`] for an action on one revision.
+fn audit_revision(
+    c: &Connection,
+    actor: &str,
+    action: &str,
+    page_id: i64,
+    rev: i64,
+    now: DateTime<Utc>,
+) -> Result<(), CmsError> {
+    audit_page(c, actor, action, page_id, json!({ "revision": rev }), now)
+}
+
 fn audit_page(
     c: &Connection,
     actor: &str,
@@ -235,24 +247,10 @@ pub async fn save(
         .write(move |c| {
             store::find_page(c, page_id)?.ok_or(CmsError::NotFound)?;
             let rev = store::add_revision(c, page_id, &content, &actor, now)?;
-            audit_page(
-                c,
-                &actor,
-                "cms.page.save",
-                page_id,
-                json!({ "revision": rev }),
-                now,
-            )?;
+            audit_revision(c, &actor, "cms.page.save", page_id, rev, now)?;
             if publish {
                 store::publish(c, page_id, rev, now)?;
-                audit_page(
-                    c,
-                    &actor,
-                    "cms.page.publish",
-                    page_id,
-                    json!({ "revision": rev }),
-                    now,
-                )?;
+                audit_revision(c, &actor, "cms.page.publish", page_id, rev, now)?;
             }
             Ok(rev)
         })
@@ -271,14 +269,7 @@ pub async fn publish(state: &AppState, actor: &str, page_id: i64) -> Result<i64,
             // A draft saved before links were checked must not go live unchecked.
             validate_content(&rev.content)?;
             store::publish(c, page_id, rev.id, now)?;
-            audit_page(
-                c,
-                &actor,
-                "cms.page.publish",
-                page_id,
-                json!({ "revision": rev.id }),
-                now,
-            )?;
+            audit_revision(c, &actor, "cms.page.publish", page_id, rev.id, now)?;
             Ok(rev.id)
         })
         .await

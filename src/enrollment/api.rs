@@ -15,10 +15,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::fragments::RunFragments;
-use super::model::{Actor, ChangeStatus, Checks, EnrollError, Mode};
-use super::service;
+use super::model::{Actor, Checks, Mode};
 use super::shapes::{self, Version};
 use super::store;
+use super::{queries, service};
 use crate::catalog::CatalogCache;
 use crate::catalog::service::Params;
 use crate::catalog::shapes::Ctx;
@@ -35,21 +35,6 @@ pub const SQL_STATEMENTS: &str = "mitxonline_enrollment_sql_statements_total";
 const SQL_HELP: &str = "SQL statements run by enrollment list/detail requests.";
 pub const REQUESTS: &str = "mitxonline_enrollment_reads_total";
 const REQUESTS_HELP: &str = "Enrollment list/detail loads.";
-
-impl From<EnrollError> for AppError {
-    fn from(e: EnrollError) -> Self {
-        match e {
-            EnrollError::RunNotFound => AppError::field("run_id", "Invalid course run id."),
-            EnrollError::ProgramNotFound => AppError::NotFound("No Program matches the given query.".into()),
-            EnrollError::EnrollmentNotFound => AppError::not_found(),
-            EnrollError::NotEnrollable | EnrollError::B2bRun | EnrollError::BlockedCountry => {
-                AppError::field("run_id", e.to_string())
-            }
-            EnrollError::PaidProgram => AppError::BadRequest(e.to_string()),
-            EnrollError::Db(d) => AppError::Internal(d.into()),
-        }
-    }
-}
 
 pub fn routes(cache: Arc<CatalogCache>, fragments: Arc<RunFragments>) -> Router<AppState> {
     Router::new()
@@ -348,25 +333,7 @@ async fn destroy(
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let now = state.clock.now();
-    let user = u.id;
-    state
-        .db
-        .write(move |c| {
-            let e = store::get(c, id)?
-                .filter(|e| e.user_id == user && e.active)
-                .ok_or(EnrollError::EnrollmentNotFound)?;
-            service::unenroll(
-                c,
-                now,
-                user,
-                e.run_id,
-                ChangeStatus::Unenrolled,
-                &Actor::user(user),
-            )
-        })
-        .await?;
-    state.outbox.wake();
+    queries::unenroll_own(&state, u.id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

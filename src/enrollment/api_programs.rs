@@ -11,10 +11,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::api::{Cache, Loaded, int_field};
-use super::model::{Actor, ChangeStatus, Mode};
+use super::model::{Actor, Mode};
 use super::service::{self, ProgramOutcome};
 use super::shapes::{self, Version};
-use super::store;
 use crate::catalog::CatalogCache;
 use crate::http::error::AppError;
 use crate::http::json::ApiJson;
@@ -24,19 +23,19 @@ use crate::state::AppState;
 /// Program-enrollment routes (merged into [`super::api::routes`], under its catalog layer).
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/program_enrollments/", get(programs_v1))
+        .route("/api/v1/program_enrollments/", get(programs_at::<1>))
         .route(
             "/api/v1/program_enrollments/{id}/",
-            get(programs_v1).delete(program_delete_v1),
+            get(programs_at::<1>).delete(program_delete_at::<1>),
         )
-        .route("/api/v2/program_enrollments/", get(programs_v2))
+        .route("/api/v2/program_enrollments/", get(programs_at::<2>))
         .route(
             "/api/v2/program_enrollments/{id}/",
-            get(programs_v2).delete(program_delete_v2),
+            get(programs_at::<2>).delete(program_delete_at::<2>),
         )
         .route(
             "/api/v3/program_enrollments/",
-            get(programs_v3).post(program_create_v3),
+            get(programs_at::<3>).post(program_create_v3),
         )
         .route(
             "/api/v3/program_enrollments/{id}/",
@@ -45,11 +44,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn program_rows(state: &AppState, user: i64) -> Result<Vec<super::model::ProgramEnrollment>, AppError> {
-    state
-        .db
-        .read(move |c| store::programs_for_user(c, user))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))
+    Ok(super::queries::programs_of(state, user).await?)
 }
 
 async fn programs_list(
@@ -72,66 +67,32 @@ async fn programs_list(
     Ok(Json(Value::Array(out)))
 }
 
-async fn programs_v1(
+/// GET the learner's program enrollments in API version `V` (1, 2 or 3).
+async fn programs_at<const V: u8>(
     State(s): State<AppState>,
     Extension(c): Cache,
     CurrentUser(u): CurrentUser,
 ) -> Result<Json<Value>, AppError> {
-    programs_list(s, &c, u.id, Version::V1).await
-}
-async fn programs_v2(
-    State(s): State<AppState>,
-    Extension(c): Cache,
-    CurrentUser(u): CurrentUser,
-) -> Result<Json<Value>, AppError> {
-    programs_list(s, &c, u.id, Version::V2).await
-}
-async fn programs_v3(
-    State(s): State<AppState>,
-    Extension(c): Cache,
-    CurrentUser(u): CurrentUser,
-) -> Result<Json<Value>, AppError> {
-    programs_list(s, &c, u.id, Version::V3).await
+    programs_list(s, &c, u.id, Version::from_number(V)).await
 }
 
 async fn program_unenroll(state: &AppState, user: i64, id: &str) -> Result<(), AppError> {
     let program: i64 = id
         .parse()
         .map_err(|_| AppError::NotFound("No Program matches the given query.".into()))?;
-    let now = state.clock.now();
-    state
-        .db
-        .write(move |c| {
-            service::unenroll_program(
-                c,
-                now,
-                user,
-                program,
-                ChangeStatus::Unenrolled,
-                &Actor::user(user),
-            )
-        })
-        .await?;
+    super::queries::unenroll_program_own(state, user, program).await?;
     Ok(())
 }
 
-async fn program_delete_v1(
+/// DELETE (v1, v2): unenrolls, answers the remaining enrollments in version `V`.
+async fn program_delete_at<const V: u8>(
     State(s): State<AppState>,
     Extension(c): Cache,
     CurrentUser(u): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, AppError> {
     program_unenroll(&s, u.id, &id).await?;
-    programs_list(s, &c, u.id, Version::V1).await
-}
-async fn program_delete_v2(
-    State(s): State<AppState>,
-    Extension(c): Cache,
-    CurrentUser(u): CurrentUser,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, AppError> {
-    program_unenroll(&s, u.id, &id).await?;
-    programs_list(s, &c, u.id, Version::V2).await
+    programs_list(s, &c, u.id, Version::from_number(V)).await
 }
 async fn program_delete_v3(
     State(s): State<AppState>,

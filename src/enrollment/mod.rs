@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod model;
 pub mod pages;
 pub mod program_verified;
+pub mod queries;
 pub mod service;
 pub mod shapes;
 pub mod store;

@@ -14,11 +14,10 @@ use maud::{Markup, html};
 
 use super::api::{Cache, Loaded};
 use super::model::{Actor, ChangeStatus, Checks, EnrollError, Mode};
-use super::{service, shapes, store};
+use super::{queries, service, shapes};
 use crate::catalog::shapes::fmt_time;
-use crate::db::DbError;
 use crate::http::error::AppError;
-use crate::http::layout::{self, Meta};
+use crate::http::layout;
 use crate::http::page::PageCtx;
 use crate::http::session::SignedIn;
 use crate::state::AppState;
@@ -80,15 +79,7 @@ async fn enroll_form(
     };
     let user = u.id;
     // Already paid for or verified: nothing to do, straight to the dashboard.
-    let verified = state
-        .db
-        .read(move |c| -> Result<bool, DbError> {
-            let paid = store::is_paid_run(c, user, run_id)?;
-            let verified =
-                store::find(c, user, run_id)?.is_some_and(|e| e.active && e.mode == Mode::Verified);
-            Ok(paid || verified)
-        })
-        .await;
+    let verified = queries::has_verified_seat(&state, user, run_id).await;
     if matches!(verified, Ok(true)) {
         return redirect_with(
             &state.config,
@@ -149,17 +140,7 @@ async fn dashboard(
 ) -> Result<Markup, AppError> {
     let l = Loaded::for_user(&state, &cache, u.id).await?;
     let user = u.id;
-    let programs = state
-        .db
-        .read(move |c| -> Result<_, DbError> {
-            let mut out = Vec::new();
-            for pe in store::programs_for_user(c, user)? {
-                let paid = pe.active && store::is_paid_program(c, user, pe.program_id)?;
-                out.push((pe, paid));
-            }
-            Ok(out)
-        })
-        .await?;
+    let programs = queries::programs_with_payment(&state, user).await?;
     let cx = l.cx();
     let cat = &l.cat;
     let content = html! {
@@ -219,15 +200,7 @@ async fn dashboard(
             }
         }
     };
-    Ok(layout::page(
-        &ctx,
-        &Meta {
-            title: "Dashboard",
-            noindex: true,
-            ..Meta::default()
-        },
-        content,
-    ))
+    Ok(layout::private_page(&ctx, "Dashboard", content))
 }
 
 async fn own_enrollment(
@@ -236,20 +209,7 @@ async fn own_enrollment(
     id: &str,
 ) -> Result<(super::Enrollment, bool), AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    state
-        .db
-        .read(move |c| -> Result<_, DbError> {
-            let e = store::get(c, id)?.filter(|e| e.user_id == user && e.active);
-            Ok(match e {
-                Some(e) => {
-                    let paid = store::is_paid_run(c, user, e.run_id)?;
-                    Some((e, paid))
-                }
-                None => None,
-            })
-        })
-        .await?
-        .ok_or_else(AppError::not_found)
+    Ok(queries::own_enrollment(state, user, id).await?)
 }
 
 async fn confirm_unenroll(
@@ -274,15 +234,7 @@ async fn confirm_unenroll(
             }
         }
     };
-    Ok(layout::page(
-        &ctx,
-        &Meta {
-            title: "Unenroll",
-            noindex: true,
-            ..Meta::default()
-        },
-        content,
-    ))
+    Ok(layout::private_page(&ctx, "Unenroll", content))
 }
 
 async fn unenroll(

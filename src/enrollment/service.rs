@@ -29,15 +29,38 @@ fn audit_run(
     after: &Enrollment,
     now: Time,
 ) -> rusqlite::Result<()> {
+    let before = before.map(Enrollment::audit_json);
+    audit_change(
+        c,
+        actor,
+        action,
+        (RUN_OBJECT, after.id),
+        before,
+        after.audit_json(),
+        now,
+    )
+}
+
+/// One audit row for a change to an enrollment (`object` is its table label and id).
+fn audit_change(
+    c: &Connection,
+    actor: &Actor,
+    action: &str,
+    object: (&str, i64),
+    before: Option<serde_json::Value>,
+    after: serde_json::Value,
+    now: Time,
+) -> rusqlite::Result<()> {
+    let id = object.1.to_string();
     audit::record(
         c,
         actor.user_id,
         &actor.label,
         action,
-        RUN_OBJECT,
-        &after.id.to_string(),
-        before.map(Enrollment::audit_json).as_ref(),
-        Some(&after.audit_json()),
+        object.0,
+        &id,
+        before.as_ref(),
+        Some(&after),
         now,
     )?;
     Ok(())
@@ -279,18 +302,16 @@ fn audit_program(
     after: &ProgramEnrollment,
     now: Time,
 ) -> rusqlite::Result<()> {
-    audit::record(
+    let before = before.map(ProgramEnrollment::audit_json);
+    audit_change(
         c,
-        actor.user_id,
-        &actor.label,
+        actor,
         action,
-        PROGRAM_OBJECT,
-        &after.id.to_string(),
-        before.map(ProgramEnrollment::audit_json).as_ref(),
-        Some(&after.audit_json()),
+        (PROGRAM_OBJECT, after.id),
+        before,
+        after.audit_json(),
         now,
-    )?;
-    Ok(())
+    )
 }
 
 /// Whether [`enroll_program`] created/reactivated the row or found it active already.

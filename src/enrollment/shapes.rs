@@ -18,6 +18,17 @@ pub enum Version {
     V3,
 }
 
+impl Version {
+    /// The version numbered `n` in a route (1, 2, anything else is 3).
+    pub const fn from_number(n: u8) -> Version {
+        match n {
+            1 => Version::V1,
+            2 => Version::V2,
+            _ => Version::V3,
+        }
+    }
+}
+
 /// `grade_percent`: round-half-even(grade × 100).
 pub fn grade_percent(grade: Decimal) -> Decimal {
     (grade * Decimal::ONE_HUNDRED).round_dp_with_strategy(0, RoundingStrategy::MidpointNearestEven)

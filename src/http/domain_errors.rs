@@ -5,6 +5,7 @@ use super::AppError;
 use crate::catalog::service::CatalogError;
 use crate::cms::service::CmsError;
 use crate::commerce::CommerceError;
+use crate::enrollment::EnrollError;
 
 impl From<CatalogError> for AppError {
     fn from(e: CatalogError) -> Self {
@@ -53,6 +54,30 @@ impl From<crate::throttle::Limited> for AppError {
     fn from(l: crate::throttle::Limited) -> Self {
         AppError::TooManyRequests {
             retry_after: l.retry_after,
+        }
+    }
+}
+
+impl From<EnrollError> for AppError {
+    fn from(e: EnrollError) -> Self {
+        match e {
+            EnrollError::RunNotFound => AppError::field("run_id", "Invalid course run id."),
+            EnrollError::ProgramNotFound => AppError::NotFound("No Program matches the given query.".into()),
+            EnrollError::EnrollmentNotFound => AppError::not_found(),
+            EnrollError::NotEnrollable | EnrollError::B2bRun | EnrollError::BlockedCountry => {
+                AppError::field("run_id", e.to_string())
+            }
+            EnrollError::PaidProgram => AppError::BadRequest(e.to_string()),
+            EnrollError::Db(d) => AppError::Internal(d.into()),
+        }
+    }
+}
+
+impl From<crate::jobs::JobError> for AppError {
+    fn from(e: crate::jobs::JobError) -> Self {
+        match e {
+            crate::jobs::JobError::Unknown(_) => AppError::NotFound(e.to_string()),
+            crate::jobs::JobError::Db(d) => d.into(),
         }
     }
 }

@@ -20,6 +20,29 @@ pub struct Meta<'a> {
 
 pub const SITE_NAME: &str = "MITx Online";
 
+/// Head metadata for a page search engines must not index (accounts, carts, staff, errors).
+pub fn private(title: &str) -> Meta<'_> {
+    Meta {
+        title,
+        noindex: true,
+        ..Meta::default()
+    }
+}
+
+/// A whole page in the site frame, with [`private`] metadata.
+pub fn private_page(ctx: &PageCtx, title: &str, content: Markup) -> Markup {
+    page(ctx, &private(title), content)
+}
+
+/// A narrow private page headed by its title (sign-in, account and confirmation forms).
+pub fn narrow_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
+    private_page(
+        ctx,
+        title,
+        html! { section class="container narrow" { h1 { (title) } (body) } },
+    )
+}
+
 /// A whole page in the site frame.
 pub fn page(ctx: &PageCtx, meta: &Meta<'_>, content: Markup) -> Markup {
     let p = &ctx.prefix;
@@ -118,13 +141,9 @@ pub fn error_page(prefix: &Prefix, status: StatusCode, message: &str) -> Markup 
         s if s.is_server_error() => "Something went wrong",
         _ => "We could not do that",
     };
-    page(
+    private_page(
         &ctx,
-        &Meta {
-            title: heading,
-            noindex: true,
-            ..Meta::default()
-        },
+        heading,
         html! {
             section class="container error-page" {
                 p class="error-code" { (status.as_u16()) }

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::auth::StaffAccess;
 use super::error::AppError;
-use crate::jobs::{self, JobError, Trigger};
+use crate::jobs::{self, Trigger};
 use crate::state::AppState;
 use crate::users::api_keys::{self, Scope};
 
@@ -26,15 +26,6 @@ pub(super) fn routes() -> Router<AppState> {
             "/api/v0/staff/api_keys/{id}/",
             axum::routing::delete(revoke_api_key),
         )
-}
-
-impl From<JobError> for AppError {
-    fn from(e: JobError) -> Self {
-        match e {
-            JobError::Unknown(_) => AppError::NotFound(e.to_string()),
-            JobError::Db(d) => d.into(),
-        }
-    }
 }
 
 async fn list_jobs(_staff: StaffAccess, State(state): State<AppState>) -> Result<Response, AppError> {
@@ -60,7 +51,7 @@ async fn get_run(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let run = state.db.read(move |c| jobs::store::get(c, id)).await?;
+    let run = crate::staff::service::job_run(&state, id).await?;
     run.map(|r| Json(r).into_response())
         .ok_or_else(AppError::not_found)
 }
@@ -71,7 +62,7 @@ async fn list_dead(
     id: super::session::Identity,
     State(state): State<AppState>,
 ) -> Result<Response, AppError> {
-    let mut dead = state.db.read(|c| crate::outbox::list_dead(c, 500)).await?;
+    let mut dead = crate::staff::service::dead_letters(&state).await?;
     if super::auth::require_superuser(&id).is_err() {
         for m in &mut dead {
             m.payload = crate::mail::mask_json(&m.payload);
@@ -127,17 +118,12 @@ async fn create_api_key(
     if scope == Scope::Staff {
         super::auth::require_superuser(&id)?;
     }
-    let now = state.clock.now();
-    let actor = staff.actor;
-    let (row, key) = state
-        .db
-        .write(move |c| api_keys::create_audited(c, &name, scope, &actor, now))
-        .await?;
+    let (row, key) = api_keys::issue(&state, name, scope, staff.actor).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": row.id, "name": row.name, "scope": row.scope, "prefix": row.prefix, "created_on": row.created_on, "key": key }))).into_response())
 }
 
 async fn list_api_keys(_staff: StaffAccess, State(state): State<AppState>) -> Result<Response, AppError> {
-    let keys = state.db.read(api_keys::list).await?;
+    let keys = api_keys::all(&state).await?;
     Ok(Json(keys).into_response())
 }
 
@@ -146,12 +132,7 @@ async fn revoke_api_key(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let now = state.clock.now();
-    let actor = staff.actor;
-    let ok = state
-        .db
-        .write(move |c| api_keys::revoke_audited(c, id, &actor, now))
-        .await?;
+    let ok = api_keys::withdraw(&state, id, staff.actor).await?;
     if ok {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {

@@ -8,7 +8,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::http::auth::{StaffAccess, require_superuser};
-use crate::http::layout::{Meta, page};
+use crate::http::layout::private_page;
 use crate::http::session::Identity;
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
@@ -38,13 +38,9 @@ async fn mailbox(
     let sandboxed = state.config.smtp_url.is_none();
     // Emailed links sign their holder in (reset, verification): superusers only.
     let reveal = require_superuser(&id).is_ok();
-    Ok(page(
+    Ok(private_page(
         &ctx,
-        &Meta {
-            title: "Sandbox mailbox",
-            noindex: true,
-            ..Meta::default()
-        },
+        "Sandbox mailbox",
         html! {
             section class="container" {
                 (crate::staff::pages::staff_nav(&ctx))

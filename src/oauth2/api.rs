@@ -15,7 +15,6 @@ use serde_json::{Value, json};
 
 use super::keys::{self, IdClaims};
 use super::service::{self, ClientCredentials, Granted, OAuthError};
-use super::store;
 use crate::http::AppError;
 use crate::http::scopes::{OidcUserinfo, Scoped};
 use crate::http::session::CurrentUser;
@@ -222,19 +221,7 @@ async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
             .get("token")
             .cloned()
             .ok_or_else(|| OAuthError::new("invalid_request", "token is required."))?;
-        let now = state.clock.now();
-        state
-            .db
-            .write(move |c| {
-                let app = service::authenticate_client(c, &creds)?;
-                if !store::revoke_access(c, app.id, &token, now)?
-                    && let Some(r) = store::find_refresh(c, &token)?.filter(|r| r.application_id == app.id)
-                {
-                    store::revoke_refresh(c, &r, now)?;
-                }
-                Ok::<_, OAuthError>(())
-            })
-            .await
+        service::revoke(&state, creds, token).await
     }
     .await;
     match result {

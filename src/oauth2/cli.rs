@@ -6,10 +6,8 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use super::{service, store};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::db::DbError;
 use crate::state::AppState;
 
 #[derive(Subcommand, Debug)]
@@ -39,7 +37,6 @@ pub enum AppCommand {
 
 pub async fn command(command: Oauth2Command, config: Config) -> anyhow::Result<ExitCode> {
     let state = AppState::open(config, Clock::default())?;
-    let now = state.clock.now();
     let Oauth2Command::App { command } = command;
     match command {
         AppCommand::Create {
@@ -47,7 +44,7 @@ pub async fn command(command: Oauth2Command, config: Config) -> anyhow::Result<E
             redirect_uri,
             skip_authorization,
         } => {
-            let (name, uris) = match service::validate_new_app(&name, &redirect_uri) {
+            let (name, uris) = match super::apps::validate_new_app(&name, &redirect_uri) {
                 Ok(ok) => ok,
                 Err(errors) => {
                     for (field, msgs) in errors {
@@ -56,28 +53,7 @@ pub async fn command(command: Oauth2Command, config: Config) -> anyhow::Result<E
                     return Ok(ExitCode::from(2));
                 }
             };
-            let created = state
-                .db
-                .write(move |c| {
-                    if store::find_app_by_name(c, &name)?.is_some() {
-                        return Ok(None);
-                    }
-                    let (app, secret) = store::create_app(c, &name, &uris, skip_authorization, now)?;
-                    let after = serde_json::json!({"name": app.name, "client_id": app.client_id});
-                    crate::audit::record(
-                        c,
-                        None,
-                        "cli",
-                        "oauth2_application.create",
-                        "oauth2_application",
-                        &app.id.to_string(),
-                        None,
-                        Some(&after),
-                        now,
-                    )?;
-                    Ok::<_, DbError>(Some((app, secret)))
-                })
-                .await?;
+            let created = super::apps::create(&state, "cli".into(), name, uris, skip_authorization).await?;
             let Some((app, secret)) = created else {
                 eprintln!("error: name: an application with this name exists");
                 return Ok(ExitCode::from(2));
@@ -89,7 +65,7 @@ pub async fn command(command: Oauth2Command, config: Config) -> anyhow::Result<E
             Ok(ExitCode::SUCCESS)
         }
         AppCommand::List => {
-            let apps = state.db.read(store::list_apps).await?;
+            let apps = super::apps::list(&state).await?;
             for a in apps {
                 println!(
                     "{:>4}  {:<24} {}  {}{}",

@@ -13,6 +13,7 @@
 //! module's `access_tokens` (identity's bearer tokens) with the users module's token hashing.
 
 pub mod api;
+pub mod apps;
 pub mod cli;
 pub mod edx;
 pub mod keys;

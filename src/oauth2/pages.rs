@@ -10,9 +10,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Router};
 use maud::{Markup, html};
 
+use super::apps;
 use super::service::{self, OAuthError};
-use super::store::{self, Application};
-use crate::http::layout::{Meta, page};
+use super::store::Application;
+use crate::http::layout::private_page;
 use crate::http::session::SignedIn;
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
@@ -73,9 +74,7 @@ async fn check(state: &AppState, q: &BTreeMap<String, String>) -> Result<Request
             "client_id is required.",
         )));
     };
-    let app = state
-        .db
-        .read(move |c| store::find_app(c, &client_id))
+    let app = apps::find(state, client_id)
         .await
         .map_err(|e| Refusal::Page(AppError::from(e)))?
         .ok_or_else(|| Refusal::Page(AppError::field("client_id", "Unknown client_id.")))?;
@@ -143,31 +142,18 @@ async fn check(state: &AppState, q: &BTreeMap<String, String>) -> Result<Request
 }
 
 async fn issue_code(state: &AppState, r: Request, user: &User) -> Result<Response, AppError> {
-    let now = state.clock.now();
-    let uid = user.id;
-    let (app_id, uri, scope, ch, nonce) = (
-        r.app.id,
-        r.redirect_uri.clone(),
-        r.scope.clone(),
-        r.code_challenge.clone(),
-        r.nonce.clone(),
-    );
-    let code = state
-        .db
-        .write(move |c| {
-            store::create_code(
-                c,
-                app_id,
-                uid,
-                &uri,
-                &scope,
-                ch.as_deref(),
-                nonce.as_deref(),
-                service::CODE_TTL,
-                now,
-            )
-        })
-        .await?;
+    let code = apps::issue_code(
+        state,
+        apps::CodeGrant {
+            app_id: r.app.id,
+            user_id: user.id,
+            redirect_uri: r.redirect_uri.clone(),
+            scope: r.scope.clone(),
+            code_challenge: r.code_challenge.clone(),
+            nonce: r.nonce.clone(),
+        },
+    )
+    .await?;
     let mut pairs = vec![("code", code.as_str())];
     if let Some(s) = &r.state {
         pairs.push(("state", s));
@@ -202,13 +188,9 @@ fn consent(ctx: &PageCtx, r: &Request, q: &BTreeMap<String, String>) -> Markup {
         "code_challenge_method",
         "nonce",
     ];
-    page(
+    private_page(
         ctx,
-        &Meta {
-            title: "Authorize access",
-            noindex: true,
-            ..Meta::default()
-        },
+        "Authorize access",
         html! {
             section class="container" {
                 h1 { "Authorize " (r.app.name) "?" }

@@ -224,48 +224,26 @@ pub fn refresh(
     })
 }
 
-/// Checks a new application's name and redirect URIs (absolute http(s), no fragment);
-/// returns the trimmed name and URIs, or a message per field.
-pub fn validate_new_app(
-    name: &str,
-    redirect_uris: &[String],
-) -> Result<(String, Vec<String>), std::collections::BTreeMap<String, Vec<String>>> {
-    let mut errors = std::collections::BTreeMap::new();
-    let name = name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
-        errors.insert(
-            "name".to_owned(),
-            vec!["Must have 1 to 100 characters.".to_owned()],
-        );
-    }
-    let uris: Vec<String> = redirect_uris
-        .iter()
-        .flat_map(|u| u.split_whitespace())
-        .map(str::to_owned)
-        .collect();
-    let bad = uris.iter().find(|u| {
-        url::Url::parse(u).map_or(true, |p| {
-            !matches!(p.scheme(), "http" | "https") || p.fragment().is_some() || p.host().is_none()
+/// RFC 7009 revocation by an authenticated client: its access token, else its refresh token
+/// (with the access token it issued). Unknown tokens are not an error.
+pub async fn revoke(
+    state: &crate::state::AppState,
+    creds: ClientCredentials,
+    token: String,
+) -> Result<(), OAuthError> {
+    let now = state.clock.now();
+    state
+        .db
+        .write(move |c| {
+            let app = authenticate_client(c, &creds)?;
+            if !store::revoke_access(c, app.id, &token, now)?
+                && let Some(r) = store::find_refresh(c, &token)?.filter(|r| r.application_id == app.id)
+            {
+                store::revoke_refresh(c, &r, now)?;
+            }
+            Ok::<_, OAuthError>(())
         })
-    });
-    if uris.is_empty() {
-        errors.insert(
-            "redirect_uris".to_owned(),
-            vec!["At least one redirect URI is required.".to_owned()],
-        );
-    } else if let Some(b) = bad {
-        errors.insert(
-            "redirect_uris".to_owned(),
-            vec![format!(
-                "`{b}` is not an absolute http(s) URL without a fragment."
-            )],
-        );
-    }
-    if errors.is_empty() {
-        Ok((name, uris))
-    } else {
-        Err(errors)
-    }
+        .await
 }
 
 #[cfg(test)]

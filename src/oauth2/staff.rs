@@ -8,13 +8,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Form, Router};
 use maud::{Markup, html};
-use serde_json::json;
 
-use super::service;
-use super::store::{self, Application};
-use crate::db::DbError;
+use super::apps;
+use super::store::Application;
 use crate::http::auth::{StaffAccess, require_superuser};
-use crate::http::layout::{Meta, page};
 use crate::http::session::Identity;
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
@@ -30,17 +27,10 @@ fn view(
 ) -> Markup {
     let v = |k: &str| form.get(k).cloned().unwrap_or_default();
     let err = |k: &str| errors.get(k).map(|m| m.join(" ")).unwrap_or_default();
-    page(
+    crate::staff::pages::staff_page(
         ctx,
-        &Meta {
-            title: "OAuth2 applications",
-            noindex: true,
-            ..Meta::default()
-        },
+        "OAuth2 applications",
         html! {
-            section class="container" {
-                (crate::staff::pages::staff_nav(ctx))
-                h1 { "OAuth2 applications" }
                 p { "Clients of our OAuth2/OIDC provider (Open edX logs learners in through it). Discovery: "
                     code { "/.well-known/openid-configuration" } }
                 @if let Some((app, secret)) = created {
@@ -78,13 +68,12 @@ fn view(
                         }
                     }
                 }
-            }
         },
     )
 }
 
 async fn apps(state: &AppState) -> Result<Vec<Application>, AppError> {
-    Ok(state.db.read(store::list_apps).await?)
+    Ok(apps::list(state).await?)
 }
 
 async fn list(_staff: StaffAccess, ctx: PageCtx, State(state): State<AppState>) -> Result<Markup, AppError> {
@@ -106,7 +95,7 @@ async fn create(
 ) -> Result<Response, AppError> {
     let name = f.get("name").cloned().unwrap_or_default();
     let uris = vec![f.get("redirect_uris").cloned().unwrap_or_default()];
-    let (name, uris) = match service::validate_new_app(&name, &uris) {
+    let (name, uris) = match apps::validate_new_app(&name, &uris) {
         Ok(ok) => ok,
         Err(errors) => {
             return Ok((
@@ -121,20 +110,7 @@ async fn create(
         // An application that skips consent gets tokens for anyone who visits it signed in.
         require_superuser(&id)?;
     }
-    let now = state.clock.now();
-    let actor = staff.actor;
-    let created = state
-        .db
-        .write(move |c| {
-            if store::find_app_by_name(c, &name)?.is_some() {
-                return Ok(None);
-            }
-            let (app, secret) = store::create_app(c, &name, &uris, skip, now)?;
-            let after = json!({"name": app.name, "client_id": app.client_id, "redirect_uris": app.redirect_uris, "skip_authorization": skip});
-            crate::audit::record(c, None, &actor, "oauth2_application.create", "oauth2_application", &app.id.to_string(), None, Some(&after), now)?;
-            Ok::<_, DbError>(Some((app, secret)))
-        })
-        .await?;
+    let created = apps::create(&state, staff.actor, name, uris, skip).await?;
     match created {
         Some((app, secret)) => Ok((
             StatusCode::CREATED,

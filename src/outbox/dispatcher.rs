@@ -47,6 +47,27 @@ impl Delivery {
             },
         }
     }
+
+    /// Classifies what a plain HTTP call answered: a network failure is transient, a response
+    /// is [`Delivery::from_status`].
+    pub async fn from_sent(sent: reqwest::Result<reqwest::Response>) -> Delivery {
+        match sent {
+            Err(e) => Delivery::Transient {
+                error: format!("request failed: {e}"),
+                retry_after: None,
+            },
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let retry_after = resp
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                let text = resp.text().await.unwrap_or_default();
+                Delivery::from_status(status, retry_after.as_deref(), &text)
+            }
+        }
+    }
 }
 
 /// `Retry-After` as delta-seconds or an HTTP date.

@@ -51,22 +51,7 @@ impl Deliverer for HttpPostDeliverer {
                 .json(&body)
                 .send()
                 .await;
-            match sent {
-                Err(e) => Delivery::Transient {
-                    error: format!("request failed: {e}"),
-                    retry_after: None,
-                },
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let retry_after = resp
-                        .headers()
-                        .get("retry-after")
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_owned);
-                    let text = resp.text().await.unwrap_or_default();
-                    Delivery::from_status(status, retry_after.as_deref(), &text)
-                }
-            }
+            Delivery::from_sent(sent).await
         })
     }
 }

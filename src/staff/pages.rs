@@ -7,7 +7,7 @@ use maud::{Markup, html};
 use super::service;
 use crate::db::DbError;
 use crate::http::auth::StaffAccess;
-use crate::http::layout::{Meta, page};
+use crate::http::layout::private_page;
 use crate::http::{AppError, PageCtx};
 use crate::jobs::{self, Trigger};
 use crate::state::AppState;
@@ -83,13 +83,9 @@ pub fn staff_nav(ctx: &PageCtx) -> Markup {
 
 /// A page of the staff console: the staff navigation, a heading and `body`.
 pub fn staff_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
-    page(
+    private_page(
         ctx,
-        &Meta {
-            title,
-            noindex: true,
-            ..Meta::default()
-        },
+        title,
         html! {
             div class="container" {
                 (staff_nav(ctx))
@@ -102,13 +98,9 @@ pub fn staff_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
 
 /// GET `/staff/`: what the staff console offers.
 pub(super) async fn home(_staff: StaffAccess, ctx: PageCtx) -> Markup {
-    page(
+    private_page(
         &ctx,
-        &Meta {
-            title: "Staff",
-            noindex: true,
-            ..Meta::default()
-        },
+        "Staff",
         html! {
             div class="container" {
                 h1 { "Staff" }
@@ -173,10 +165,7 @@ pub(super) async fn job_runs(
     Path(name): Path<String>,
 ) -> Result<Markup, AppError> {
     let job = state.jobs.get(&name).ok_or_else(AppError::not_found)?;
-    let runs = state
-        .db
-        .read(move |c| jobs::store::recent(c, Some(job.name), 100))
-        .await?;
+    let runs = service::job_runs(&state, job.name).await?;
     Ok(staff_page(
         &ctx,
         &format!("Runs of {name}"),

@@ -61,3 +61,18 @@ pub async fn retry_dead_letter(state: &AppState, id: i64, actor: &str) -> Result
     }
     Ok(retried)
 }
+
+/// One job run.
+pub async fn job_run(state: &AppState, id: i64) -> Result<Option<JobRun>, DbError> {
+    state.db.read(move |c| Ok(runs::get(c, id)?)).await
+}
+
+/// The last 100 runs of a job, newest first.
+pub async fn job_runs(state: &AppState, job: &'static str) -> Result<Vec<JobRun>, DbError> {
+    state.db.read(move |c| Ok(runs::recent(c, Some(job), 100)?)).await
+}
+
+/// The outbox's dead letters (at most 500), as stored: masking secrets is the caller's job.
+pub async fn dead_letters(state: &AppState) -> Result<Vec<crate::outbox::Message>, DbError> {
+    state.db.read(|c| Ok(crate::outbox::list_dead(c, 500)?)).await
+}

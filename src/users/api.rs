@@ -11,8 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::profile_service::{self as profile, FullUser};
-use super::{profiles, store};
-use crate::db::DbError;
+use super::{staff_service, store};
 use crate::http::AppError;
 use crate::http::auth::StaffAccess;
 use crate::http::cookies::Cookie;
@@ -116,6 +115,14 @@ async fn full(state: &AppState, id: i64) -> Result<FullUser, AppError> {
     profile::load(state, id).await?.ok_or_else(AppError::not_found)
 }
 
+/// Loads the learner and applies one profile edit; errors as [`nested_errors`] answers them.
+async fn edit(state: &AppState, id: i64, body: &Value, e: profile::Edit) -> Result<FullUser, Response> {
+    let me = full(state, id).await.map_err(nested_errors)?;
+    profile::edit(state, &me, body, e)
+        .await
+        .map_err(|e| nested_errors(e.into()))
+}
+
 async fn me(
     State(state): State<AppState>,
     _: Scoped<ReadUser>,
@@ -132,16 +139,9 @@ async fn patch_me(
     CurrentUser(u): CurrentUser,
     ApiJson(body): ApiJson<Value>,
 ) -> Response {
-    let result = async {
-        let me = full(&state, u.id).await?;
-        profile::update_me(&state, &me, &body)
-            .await
-            .map_err(AppError::from)
-    }
-    .await;
-    match result {
+    match edit(&state, u.id, &body, profile::Edit::Me).await {
         Ok(f) => Json(profile::user_json(&f)).into_response(),
-        Err(e) => nested_errors(e),
+        Err(r) => r,
     }
 }
 
@@ -167,9 +167,7 @@ async fn public_user(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let found = state
-        .db
-        .read(move |c| store::find_by_id(c, id))
+    let found = super::service::load_user(&state, id)
         .await?
         .ok_or_else(AppError::not_found)?;
     if found.id != u.id {
@@ -188,14 +186,7 @@ async fn details(
     CurrentUser(u): CurrentUser,
     ApiJson(body): ApiJson<Value>,
 ) -> Response {
-    let result = async {
-        let me = full(&state, u.id).await?;
-        profile::save_details(&state, &me, &body)
-            .await
-            .map_err(AppError::from)
-    }
-    .await;
-    match result {
+    match edit(&state, u.id, &body, profile::Edit::Details).await {
         // All fields are write-only in the original, so the body is empty; the cookie tells
         // the front end to show "profile created".
         Ok(_) => (
@@ -207,7 +198,7 @@ async fn details(
             Json(json!({})),
         )
             .into_response(),
-        Err(e) => nested_errors(e),
+        Err(r) => r,
     }
 }
 
@@ -216,16 +207,9 @@ async fn extra(
     CurrentUser(u): CurrentUser,
     ApiJson(body): ApiJson<Value>,
 ) -> Response {
-    let result = async {
-        let me = full(&state, u.id).await?;
-        profile::save_extra(&state, &me, &body)
-            .await
-            .map_err(AppError::from)
-    }
-    .await;
-    match result {
+    match edit(&state, u.id, &body, profile::Edit::Extra).await {
         Ok(_) => Json(json!({})).into_response(),
-        Err(e) => nested_errors(e),
+        Err(r) => r,
     }
 }
 
@@ -277,19 +261,8 @@ async fn user_search(
     let limit = parse(&q.l, "l", 10)?.clamp(1, 50);
     let offset = parse(&q.o, "o", 0)?;
     let term = q.search.unwrap_or_default();
-    let t2 = term.clone();
-    let (rows, count) = state
-        .db
-        .read(move |c| {
-            let (users, count) = store::search(c, t2.trim(), limit, offset)?;
-            let mut rows = Vec::new();
-            for u in users {
-                let a = profiles::address(c, u.id)?;
-                rows.push(staff_user_json(&u, a));
-            }
-            Ok::<_, DbError>((rows, count))
-        })
-        .await?;
+    let (found, count) = staff_service::search_with_addresses(&state, term.clone(), limit, offset).await?;
+    let rows: Vec<Value> = found.into_iter().map(|(u, a)| staff_user_json(&u, a)).collect();
     let page = |o: i64| {
         let mut qs = url::form_urlencoded::Serializer::new(String::new());
         qs.append_pair("l", &limit.to_string());
@@ -318,16 +291,6 @@ async fn user_search_one(
 ) -> Result<Json<Value>, AppError> {
     require_staff(&user, staff).await?;
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let found = state
-        .db
-        .read(move |c| {
-            let Some(u) = store::find_by_id(c, id)? else {
-                return Ok(None);
-            };
-            let a = profiles::address(c, id)?;
-            Ok::<_, DbError>(Some(staff_user_json(&u, a)))
-        })
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    Ok(Json(found))
+    let (u, a) = staff_service::with_address(&state, id).await?;
+    Ok(Json(staff_user_json(&u, a)))
 }

@@ -8,6 +8,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest as _, Sha256};
 
 use crate::clock::to_db;
+use crate::db::DbError;
+use crate::state::AppState;
 
 /// What a key may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -121,47 +123,65 @@ pub fn authenticate(c: &Connection, presented: &str) -> rusqlite::Result<Option<
     .optional()
 }
 
-/// Creates a key and audits who did it (staff page and staff API); returns the row and the key.
-pub fn create_audited(
-    c: &Connection,
-    name: &str,
+/// Creates a key and audits who did it (staff page and staff API); returns the row and the
+/// key, shown once. Who may create which scope is the caller's check.
+pub async fn issue(
+    state: &AppState,
+    name: String,
     scope: Scope,
-    actor: &str,
-    now: DateTime<Utc>,
-) -> rusqlite::Result<(ApiKey, String)> {
-    let (row, key) = create(c, name, scope, now)?;
-    let after = serde_json::json!({ "name": row.name, "scope": scope.as_str() });
-    crate::audit::record(
-        c,
-        None,
-        actor,
-        "api_key.create",
-        "api_key",
-        &row.id.to_string(),
-        None,
-        Some(&after),
-        now,
-    )?;
-    Ok((row, key))
+    actor: String,
+) -> Result<(ApiKey, String), DbError> {
+    let now = state.clock.now();
+    state
+        .db
+        .write(move |c| {
+            let (row, key) = create(c, &name, scope, now)?;
+            let after = serde_json::json!({ "name": row.name, "scope": scope.as_str() });
+            let id = row.id.to_string();
+            crate::audit::record(
+                c,
+                None,
+                &actor,
+                "api_key.create",
+                "api_key",
+                &id,
+                None,
+                Some(&after),
+                now,
+            )?;
+            Ok((row, key))
+        })
+        .await
+}
+
+/// Every key, revoked ones included.
+pub async fn all(state: &AppState) -> Result<Vec<ApiKey>, DbError> {
+    state.db.read(|c| Ok(list(c)?)).await
 }
 
 /// Revokes a key and audits who did it; false (and nothing written) when no active key has `id`.
-pub fn revoke_audited(c: &Connection, id: i64, actor: &str, now: DateTime<Utc>) -> rusqlite::Result<bool> {
-    let ok = revoke(c, id, now)?;
-    if ok {
-        crate::audit::record(
-            c,
-            None,
-            actor,
-            "api_key.revoke",
-            "api_key",
-            &id.to_string(),
-            None,
-            None,
-            now,
-        )?;
-    }
-    Ok(ok)
+pub async fn withdraw(state: &AppState, id: i64, actor: String) -> Result<bool, DbError> {
+    let now = state.clock.now();
+    state
+        .db
+        .write(move |c| {
+            let ok = revoke(c, id, now)?;
+            if ok {
+                crate::audit::record(
+                    c,
+                    None,
+                    &actor,
+                    "api_key.revoke",
+                    "api_key",
+                    &id.to_string(),
+                    None,
+                    None,
+                    now,
+                )?;
+            }
+            Ok(ok)
+        })
+        .await
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ mod scim_api;
 pub mod scim_service;
 pub mod service;
 pub mod sessions;
+pub mod staff_service;
 pub mod store;
 
 pub use error::UserError;

@@ -88,17 +88,29 @@ async fn change_email(
         return Err(AppError::not_found());
     }
     let get = |k: &str| f.get(k).map_or("", String::as_str);
-    match service::request_email_change(&state, &u, get("email"), get("password"), id.peer).await {
-        Ok(()) => Ok(settings(
-            &ctx,
-            &state,
-            &u,
-            &FieldErrors::new(),
-            Some("We sent a confirmation link to your new address; your email changes when you follow it."),
-        )
-        .into_response()),
+    let done = service::request_email_change(&state, &u, get("email"), get("password"), id.peer).await;
+    settings_after(
+        &ctx,
+        &state,
+        &u,
+        done,
+        "We sent a confirmation link to your new address; your email changes when you follow it.",
+    )
+}
+
+/// The settings page after a change: with `notice` when it was made, with the field errors
+/// (400) when it was refused.
+fn settings_after(
+    ctx: &PageCtx,
+    state: &AppState,
+    u: &crate::users::store::User,
+    done: Result<(), UserError>,
+    notice: &str,
+) -> Result<Response, AppError> {
+    match done {
+        Ok(()) => Ok(settings(ctx, state, u, &FieldErrors::new(), Some(notice)).into_response()),
         Err(UserError::Invalid(e)) => {
-            Ok((StatusCode::BAD_REQUEST, settings(&ctx, &state, &u, &e, None)).into_response())
+            Ok((StatusCode::BAD_REQUEST, settings(ctx, state, u, &e, None)).into_response())
         }
         Err(e) => Err(e.into()),
     }
@@ -115,28 +127,21 @@ async fn change_password(
         return Err(AppError::not_found());
     }
     let get = |k: &str| f.get(k).map_or("", String::as_str);
-    match service::change_password(
+    let done = service::change_password(
         &state,
         &u,
         id.session_id(),
         get("current_password"),
         get("new_password"),
     )
-    .await
-    {
-        Ok(()) => Ok(settings(
-            &ctx,
-            &state,
-            &u,
-            &FieldErrors::new(),
-            Some("Your password was changed; other sessions were signed out."),
-        )
-        .into_response()),
-        Err(UserError::Invalid(e)) => {
-            Ok((StatusCode::BAD_REQUEST, settings(&ctx, &state, &u, &e, None)).into_response())
-        }
-        Err(e) => Err(e.into()),
-    }
+    .await;
+    settings_after(
+        &ctx,
+        &state,
+        &u,
+        done,
+        "Your password was changed; other sessions were signed out.",
+    )
 }
 
 /// The Keycloak realm base (`…/realms/<realm>`) from the OIDC discovery URL.

@@ -18,7 +18,7 @@ use super::model::FieldErrors;
 use super::profile_service;
 use super::service::{self, LoginError};
 use crate::config::AuthMode;
-use crate::http::layout::{Meta, page};
+use crate::http::layout::narrow_page;
 use crate::http::session::{Identity, clear_session_cookie, session_cookie};
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
@@ -60,17 +60,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn simple(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
-    page(
-        ctx,
-        &Meta {
-            title,
-            noindex: true,
-            ..Meta::default()
-        },
-        html! {
-            section class="container narrow" { h1 { (title) } (body) }
-        },
-    )
+    narrow_page(ctx, title, body)
 }
 
 fn with_status(status: StatusCode, m: Markup) -> Response {

@@ -16,7 +16,7 @@ use super::service;
 use super::sessions::Source;
 use crate::config::AuthMode;
 use crate::http::cookies::Cookie;
-use crate::http::layout::{Meta, page};
+use crate::http::layout::private_page;
 use crate::http::session::session_cookie;
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
@@ -41,13 +41,9 @@ fn failure(ctx: &PageCtx, e: &OidcError) -> Response {
             "This sign-in attempt could not be verified. Please start again.",
         ),
     };
-    let body = page(
+    let body = private_page(
         ctx,
-        &Meta {
-            title: "Sign-in failed",
-            noindex: true,
-            ..Meta::default()
-        },
+        "Sign-in failed",
         html! {
             section class="container narrow" {
                 h1 { "Sign-in failed" }

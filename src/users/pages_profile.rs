@@ -17,7 +17,7 @@ use super::forms::{csrf_input, input, other_errors, safe_next, select};
 use super::geo;
 use super::model::{self, FieldErrors};
 use super::profile_service::{self as profile, FullUser};
-use crate::http::layout::{Meta, page};
+use crate::http::layout::narrow_page;
 use crate::http::session::SignedIn;
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
@@ -156,17 +156,7 @@ fn extra_fields(v: &Params, errors: &FieldErrors, year_name: &str) -> Markup {
 }
 
 pub(super) fn shell(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
-    page(
-        ctx,
-        &Meta {
-            title,
-            noindex: true,
-            ..Meta::default()
-        },
-        html! {
-            section class="container narrow" { h1 { (title) } (body) }
-        },
-    )
+    narrow_page(ctx, title, body)
 }
 
 fn details_form(ctx: &PageCtx, v: &Params, next: &str, errors: &FieldErrors) -> Markup {

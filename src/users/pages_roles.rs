@@ -11,14 +11,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use maud::{Markup, html};
-use serde_json::json;
 
 use super::forms::csrf_input;
-use super::sessions;
-use super::store::{self, Roles, User};
-use crate::db::DbError;
+use super::staff_service::{self, RoleChange};
+use super::store::{Roles, User};
 use crate::http::auth::{StaffAccess, SuperuserAccess, require_superuser};
-use crate::http::layout::{Meta, page};
 use crate::http::session::Identity;
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
@@ -33,17 +30,10 @@ pub fn routes() -> Router<AppState> {
 
 fn view(ctx: &PageCtx, users: &[User], total: i64, term: &str, can_edit: bool) -> Markup {
     let p = &ctx.prefix;
-    page(
+    crate::staff::pages::staff_page(
         ctx,
-        &Meta {
-            title: "Users and roles",
-            noindex: true,
-            ..Meta::default()
-        },
+        "Users and roles",
         html! {
-            section class="container" {
-                (crate::staff::pages::staff_nav(ctx))
-                h1 { "Users and roles" }
                 form method="get" action=(p.url("/staff/users/")) {
                     label for="q" { "Search by name, username or email" }
                     input id="q" type="text" name="q" value=(term);
@@ -81,7 +71,6 @@ fn view(ctx: &PageCtx, users: &[User], total: i64, term: &str, can_edit: bool) -
                         }
                     }
                 }
-            }
         },
     )
 }
@@ -94,15 +83,9 @@ async fn list(
     Query(q): Query<Params>,
 ) -> Result<Markup, AppError> {
     let term = q.get("q").map_or("", |s| s.trim()).to_owned();
-    let t2 = term.clone();
-    let (users, total) = state.db.read(move |c| store::search(c, &t2, 50, 0)).await?;
+    let (users, total) = staff_service::search(&state, term.clone(), 50, 0).await?;
     let can_edit = require_superuser(&me).is_ok();
     Ok(view(&ctx, &users, total, &term, can_edit))
-}
-
-fn with_service(mut roles: serde_json::Value, on: bool) -> serde_json::Value {
-    roles["is_service_account"] = json!(on);
-    roles
 }
 
 async fn set_roles(
@@ -113,69 +96,17 @@ async fn set_roles(
     Form(f): Form<Params>,
 ) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    if staff.user.id == id {
-        return Err(AppError::field("roles", "You cannot change your own roles."));
-    }
     let on = |k: &str| f.get(k).is_some_and(|v| v == "on" || v == "true");
     let superuser = on("is_superuser");
-    let new = Roles {
-        is_staff: on("is_staff") || superuser,
-        is_superuser: superuser,
-        in_editors_group: on("in_editors_group"),
-        is_active: on("is_active"),
+    let change = RoleChange {
+        roles: Roles {
+            is_staff: on("is_staff") || superuser,
+            is_superuser: superuser,
+            in_editors_group: on("in_editors_group"),
+            is_active: on("is_active"),
+        },
+        service_account: on("is_service_account"),
     };
-    let service_account = on("is_service_account");
-    if service_account && new.is_superuser {
-        return Err(AppError::field(
-            "is_service_account",
-            "A superuser cannot be a service account.",
-        ));
-    }
-    let now = state.clock.now();
-    let actor = staff.actor;
-    let actor_id = Some(staff.user.id);
-    let found = state
-        .db
-        .write(move |c| {
-            let Some(before) = store::roles(c, id)? else {
-                return Ok(Err(AppError::not_found()));
-            };
-            let was_service = store::find_by_id(c, id)?.is_some_and(|u| u.is_service_account);
-            if service_account && !was_service
-                && let Some(why) = store::service_account_obstacle(c, id)?
-            {
-                return Ok(Err(AppError::field("is_service_account", why)));
-            }
-            store::set_all_roles(c, id, new, now)?;
-            store::set_service_account(c, id, service_account, now)?;
-            let lost = (before.is_staff && !new.is_staff)
-                || (before.is_superuser && !new.is_superuser)
-                || !new.is_active
-                || (was_service && !service_account);
-            if lost {
-                sessions::revoke_all(c, id, None, now)?;
-            }
-            crate::audit::record(
-                c,
-                actor_id,
-                &actor,
-                "user.roles",
-                "user",
-                &id.to_string(),
-                Some(&with_service(json!(before), was_service)),
-                Some(&with_service(json!(new), service_account)),
-                now,
-            )?;
-            if was_service && !service_account {
-                // Its tokens stop working at once (they are refused for persons anyway).
-                c.execute(
-                    "UPDATE access_tokens SET revoked_on = ?2 WHERE user_id = ?1 AND revoked_on IS NULL AND application_id IS NULL AND scope = ''",
-                    rusqlite::params![id, crate::clock::to_db(now)],
-                )?;
-            }
-            Ok::<_, DbError>(Ok(()))
-        })
-        .await?;
-    found?;
+    staff_service::set_roles(&state, staff.actor, staff.user.id, id, change).await?;
     Ok(Redirect::to(&ctx.prefix.url("/staff/users/")).into_response())
 }

@@ -15,7 +15,6 @@ use super::api_keys::{self, ApiKey, Scope};
 use super::forms::{csrf_input, input};
 use super::model::FieldErrors;
 use crate::http::auth::{StaffAccess, require_superuser};
-use crate::http::layout::{Meta, page};
 use crate::http::session::Identity;
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
@@ -28,17 +27,10 @@ pub fn routes() -> Router<AppState> {
 
 fn view(ctx: &PageCtx, keys: &[ApiKey], created: Option<(&ApiKey, &str)>, errors: &FieldErrors) -> Markup {
     let p = &ctx.prefix;
-    page(
+    crate::staff::pages::staff_page(
         ctx,
-        &Meta {
-            title: "API keys",
-            noindex: true,
-            ..Meta::default()
-        },
+        "API keys",
         html! {
-            section class="container" {
-                (crate::staff::pages::staff_nav(ctx))
-                h1 { "API keys" }
                 p { "Service accounts send " code { "Authorization: Api-Key <key>" } ". Only a hash of each key is stored." }
                 @if let Some((k, secret)) = created {
                     div class="notice" role="status" {
@@ -81,13 +73,12 @@ fn view(ctx: &PageCtx, keys: &[ApiKey], created: Option<(&ApiKey, &str)>, errors
                         }
                     }
                 }
-            }
         },
     )
 }
 
 async fn all(state: &AppState) -> Result<Vec<ApiKey>, AppError> {
-    Ok(state.db.read(api_keys::list).await?)
+    Ok(api_keys::all(state).await?)
 }
 
 async fn list(_staff: StaffAccess, ctx: PageCtx, State(state): State<AppState>) -> Result<Markup, AppError> {
@@ -123,12 +114,7 @@ async fn create(
     if scope == Scope::Staff {
         require_superuser(&id)?;
     }
-    let now = state.clock.now();
-    let actor = staff.actor;
-    let (row, key) = state
-        .db
-        .write(move |c| api_keys::create_audited(c, &name, scope, &actor, now))
-        .await?;
+    let (row, key) = api_keys::issue(&state, name, scope, staff.actor).await?;
     Ok((
         StatusCode::CREATED,
         view(&ctx, &all(&state).await?, Some((&row, &key)), &FieldErrors::new()),
@@ -143,12 +129,7 @@ async fn revoke(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let now = state.clock.now();
-    let actor = staff.actor;
-    let done = state
-        .db
-        .write(move |c| api_keys::revoke_audited(c, id, &actor, now))
-        .await?;
+    let done = api_keys::withdraw(&state, id, staff.actor).await?;
     if !done {
         return Err(AppError::NotFound(format!("No active API key with id {id}.")));
     }

@@ -11,15 +11,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use maud::{Markup, html};
-use serde_json::json;
 
+use super::error::UserError;
 use super::forms::{csrf_input, input, other_errors};
 use super::model::FieldErrors;
-use super::sessions::{self, AccessTokenRow};
-use super::store;
-use crate::db::DbError;
+use super::sessions::AccessTokenRow;
+use super::staff_service;
 use crate::http::auth::{StaffAccess, SuperuserAccess, require_superuser};
-use crate::http::layout::{Meta, page};
 use crate::http::session::Identity;
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
@@ -40,17 +38,10 @@ fn view(
 ) -> Markup {
     let p = &ctx.prefix;
     let v = |k: &str, d: &str| form.get(k).cloned().unwrap_or_else(|| d.to_owned());
-    page(
+    crate::staff::pages::staff_page(
         ctx,
-        &Meta {
-            title: "Service bearer tokens",
-            noindex: true,
-            ..Meta::default()
-        },
+        "Service bearer tokens",
         html! {
-            section class="container" {
-                (crate::staff::pages::staff_nav(ctx))
-                h1 { "Service bearer tokens" }
                 p { "Services send " code { "Authorization: Bearer <token>" } " and act as the service account the token belongs to (a staff service account for SCIM). Tokens are issued for service accounts only, by superusers." }
                 @if let Some(t) = created {
                     div class="notice" role="status" {
@@ -93,13 +84,12 @@ fn view(
                         }
                     }
                 }
-            }
         },
     )
 }
 
 async fn rows(state: &AppState) -> Result<Vec<AccessTokenRow>, AppError> {
-    Ok(state.db.read(sessions::list_access_tokens).await?)
+    Ok(staff_service::tokens(state).await?)
 }
 
 async fn list(
@@ -140,40 +130,9 @@ async fn create(
             vec!["Enter a whole number of days from 1 to 730.".into()],
         );
     }
-    let now = state.clock.now();
-    let actor = staff.actor;
-    let result = if errors.is_empty() {
-        let (email2, name2) = (email.clone(), name.clone());
-        let days = days.unwrap_or(1);
-        state
-            .db
-            .write(move |c| {
-                let Some(u) = store::find_by_email(c, &email2)?.filter(|u| u.is_active) else {
-                    return Ok(Err("No active account has this email."));
-                };
-                if !u.is_service_account || u.is_superuser {
-                    return Ok(Err(
-                        "This is not a service account. Tokens are issued only for service accounts (a superuser marks one at /staff/users/).",
-                    ));
-                }
-                let token = sessions::issue_access_token(c, u.id, &name2, chrono::Duration::days(days), now)?;
-                let after = json!({"user": u.email, "name": name2, "days": days});
-                crate::audit::record(
-                    c,
-                    None,
-                    &actor,
-                    "access_token.create",
-                    "access_token",
-                    &c.last_insert_rowid().to_string(),
-                    None,
-                    Some(&after),
-                    now,
-                )?;
-                Ok::<_, DbError>(Ok(token))
-            })
-            .await?
-    } else {
-        Err("")
+    let result = match days.filter(|_| errors.is_empty()) {
+        Some(days) => staff_service::issue_token(&state, staff.actor, email, name, days).await,
+        None => Err(UserError::Invalid(FieldErrors::new())),
     };
     match result {
         Ok(token) => Ok((
@@ -188,16 +147,15 @@ async fn create(
             ),
         )
             .into_response()),
-        Err(why) => {
-            if errors.is_empty() {
-                errors.insert("email".into(), vec![why.into()]);
-            }
+        Err(UserError::Invalid(why)) => {
+            errors.extend(why);
             Ok((
                 StatusCode::BAD_REQUEST,
                 view(&ctx, &rows(&state).await?, None, &f, &errors, true),
             )
                 .into_response())
         }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -208,28 +166,7 @@ async fn revoke(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let now = state.clock.now();
-    let actor = staff.actor;
-    let done = state
-        .db
-        .write(move |c| {
-            let ok = sessions::revoke_access_token(c, id, now)?;
-            if ok {
-                crate::audit::record(
-                    c,
-                    None,
-                    &actor,
-                    "access_token.revoke",
-                    "access_token",
-                    &id.to_string(),
-                    None,
-                    None,
-                    now,
-                )?;
-            }
-            Ok::<_, DbError>(ok)
-        })
-        .await?;
+    let done = staff_service::revoke_token(&state, staff.actor, id).await?;
     if !done {
         return Err(AppError::NotFound(format!("No active token with id {id}.")));
     }

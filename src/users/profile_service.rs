@@ -132,6 +132,26 @@ async fn apply(state: &AppState, user_id: i64, ch: Changes) -> Result<FullUser, 
 
 /// `PATCH /api/users/me`: name, legal address, profile. Email, username, password, roles and
 /// `is_active` are not writable here (the original lets a PATCH change them unchecked).
+/// Which profile form a learner saved.
+#[derive(Debug, Clone, Copy)]
+pub enum Edit {
+    /// `PATCH /api/users/me`: name, legal address, profile.
+    Me,
+    /// `POST /api/profile/details/`: the required onboarding details.
+    Details,
+    /// `POST /api/profile/extra/`: the optional extras.
+    Extra,
+}
+
+/// Applies one profile edit to the learner.
+pub async fn edit(state: &AppState, me: &FullUser, body: &Value, e: Edit) -> Result<FullUser, UserError> {
+    match e {
+        Edit::Me => update_me(state, me, body).await,
+        Edit::Details => save_details(state, me, body).await,
+        Edit::Extra => save_extra(state, me, body).await,
+    }
+}
+
 pub async fn update_me(state: &AppState, me: &FullUser, body: &Value) -> Result<FullUser, UserError> {
     let obj = object(body)?;
     let mut errors = FieldErrors::new();

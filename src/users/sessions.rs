@@ -299,3 +299,12 @@ pub fn revoke_access_token(c: &Connection, id: i64, now: DateTime<Utc>) -> rusql
         params![id, to_db(now)],
     )? == 1)
 }
+
+/// Revokes every staff-minted token of a user (no application, no scope): done when the user
+/// stops being a service account, so its tokens stop working at once.
+pub fn revoke_service_tokens(c: &Connection, user_id: i64, now: DateTime<Utc>) -> rusqlite::Result<usize> {
+    c.execute(
+        "UPDATE access_tokens SET revoked_on = ?2 WHERE user_id = ?1 AND revoked_on IS NULL AND application_id IS NULL AND scope = ''",
+        rusqlite::params![user_id, crate::clock::to_db(now)],
+    )
+}

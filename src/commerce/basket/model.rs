@@ -42,3 +42,13 @@ impl ProductRow {
         }
     }
 }
+
+/// What a cart link (`/cart/add/?…`) names, validated: a product, or the product of a course
+/// run, a course (its current run) or a program. The first one given wins.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LinkTarget {
+    pub product: Option<i64>,
+    pub run: Option<i64>,
+    pub course: Option<i64>,
+    pub program: Option<i64>,
+}

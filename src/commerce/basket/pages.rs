@@ -4,7 +4,7 @@
 use crate::commerce::basket;
 use crate::commerce::error::CommerceError;
 use crate::http::error::AppError;
-use crate::http::layout::{Meta, page};
+use crate::http::layout::{page, private};
 use crate::http::page::PageCtx;
 use crate::http::session::{Identity, MaybeUser, SignedIn};
 use crate::state::AppState;
@@ -13,14 +13,6 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use serde::Deserialize;
-
-fn meta(title: &str) -> Meta<'_> {
-    Meta {
-        title,
-        noindex: true,
-        ..Meta::default()
-    }
-}
 
 #[derive(Deserialize)]
 pub struct CartQuery {
@@ -115,7 +107,7 @@ pub async fn cart(
             }
         }
     };
-    let mut resp = page(&ctx, &meta("Shopping cart"), body).into_response();
+    let mut resp = page(&ctx, &private("Shopping cart"), body).into_response();
     if let Some(c) = cookie {
         resp.headers_mut().append(header::SET_COOKIE, c);
     }

@@ -3,8 +3,7 @@
 //! function runs inside the caller's write (or read) transaction.
 
 use crate::commerce::CommerceError;
-use crate::commerce::basket::model::Owner;
-use crate::commerce::basket::model::ProductRow;
+use crate::commerce::basket::model::{LinkTarget, Owner, ProductRow};
 use crate::commerce::discounts::model::DiscountRow;
 use crate::commerce::discounts::rules::Invalid;
 use crate::commerce::discounts::rules::PaymentType;
@@ -329,6 +328,26 @@ pub async fn clear(state: &AppState, owner: Owner) -> Result<(), CommerceError> 
                 basket::store::clear_basket_discount(c, b)?;
             }
             Ok(())
+        })
+        .await
+}
+
+/// A cart link: empties the owner's basket and adds the one product the link names
+/// (`NotFound` when it names none).
+pub async fn replace_with_link(state: &AppState, owner: Owner, t: LinkTarget) -> Result<(), CommerceError> {
+    let now = state.clock.now();
+    state
+        .db
+        .write(move |c| {
+            let pid = match (t.product, t.run, t.course, t.program) {
+                (Some(p), ..) => Some(p),
+                (None, Some(r), ..) => basket::store::product_for(c, Some(r), None)?,
+                (None, None, Some(co), _) => basket::store::product_for_course(c, co)?,
+                (None, None, None, Some(pr)) => basket::store::product_for(c, None, Some(pr))?,
+                _ => None,
+            }
+            .ok_or_else(|| CommerceError::NotFound("No product matches this link.".into()))?;
+            add_product(c, &owner, pid, 1, true, now).map(|_| ())
         })
         .await
 }

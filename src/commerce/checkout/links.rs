@@ -14,10 +14,10 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::commerce::basket::api::{owner, with_cookie};
-use crate::commerce::error::CommerceError;
+use crate::commerce::basket::model::LinkTarget;
 use crate::commerce::{basket, checkout};
 use crate::http::error::AppError;
-use crate::http::layout::{Meta, page};
+use crate::http::layout::private_page;
 use crate::http::page::PageCtx;
 use crate::http::security::cross_site;
 use crate::http::session::{Identity, MaybeUser, SignedIn};
@@ -44,12 +44,7 @@ fn confirm(
             p { a href=(ctx.prefix.url("/")) { "No, take me to the home page" } }
         }
     };
-    let meta = Meta {
-        title,
-        noindex: true,
-        ..Meta::default()
-    };
-    (StatusCode::OK, page(ctx, &meta, body)).into_response()
+    (StatusCode::OK, private_page(ctx, title, body)).into_response()
 }
 
 /// `product_id`, `course_run_id`, `course_id` or `program_id` (the first given wins).
@@ -61,16 +56,8 @@ pub struct CartAdd {
     program_id: Option<String>,
 }
 
-/// The validated ids of a cart link.
-struct Target {
-    product: Option<i64>,
-    run: Option<i64>,
-    course: Option<i64>,
-    program: Option<i64>,
-}
-
 impl CartAdd {
-    fn parse(&self) -> Result<Target, AppError> {
+    fn parse(&self) -> Result<LinkTarget, AppError> {
         let num = |name: &'static str, v: &Option<String>| -> Result<Option<i64>, AppError> {
             match v.as_deref().filter(|s| !s.is_empty()) {
                 None => Ok(None),
@@ -80,7 +67,7 @@ impl CartAdd {
                     .map_err(|_| AppError::field(name, "Enter a whole number.")),
             }
         };
-        Ok(Target {
+        Ok(LinkTarget {
             product: num("product_id", &self.product_id)?,
             run: num("course_run_id", &self.course_run_id)?,
             course: num("course_id", &self.course_id)?,
@@ -107,25 +94,11 @@ async fn add(
     state: &AppState,
     user: Option<i64>,
     headers: &HeaderMap,
-    t: Target,
+    t: LinkTarget,
 ) -> Result<Response, AppError> {
     let (owner, cookie) = owner(state, user, headers, true).await?;
     let owner = owner.ok_or_else(AppError::not_found)?;
-    let now = state.clock.now();
-    state
-        .db
-        .write(move |c| {
-            let pid = match (t.product, t.run, t.course, t.program) {
-                (Some(p), ..) => Some(p),
-                (None, Some(r), ..) => basket::store::product_for(c, Some(r), None)?,
-                (None, None, Some(co), _) => basket::store::product_for_course(c, co)?,
-                (None, None, None, Some(pr)) => basket::store::product_for(c, None, Some(pr))?,
-                _ => None,
-            }
-            .ok_or_else(|| CommerceError::NotFound("No product matches this link.".into()))?;
-            basket::service::add_product(c, &owner, pid, 1, true, now)
-        })
-        .await?;
+    basket::service::replace_with_link(state, owner, t).await?;
     let location = state.config.absolute_url("/cart/");
     Ok(with_cookie(
         (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),

@@ -8,7 +8,7 @@ use crate::commerce::checkout::service::Started;
 use crate::commerce::error::CommerceError;
 use crate::commerce::orders::model::OrderState;
 use crate::http::error::AppError;
-use crate::http::layout::{Meta, page};
+use crate::http::layout::{page, private};
 use crate::http::page::PageCtx;
 use crate::http::session::{Identity, SignedIn};
 use crate::state::AppState;
@@ -17,14 +17,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
-
-fn meta(title: &str) -> Meta<'_> {
-    Meta {
-        title,
-        noindex: true,
-        ..Meta::default()
-    }
-}
 
 fn back_to_cart(ctx: &PageCtx, message: &str) -> Response {
     let m: String = url::form_urlencoded::byte_serialize(message.as_bytes()).collect();
@@ -50,7 +42,7 @@ pub async fn to_payment(
         }
         Ok((Started::Pay { .. }, Some(form))) => page(
             &ctx,
-            &meta("Redirecting to payment"),
+            &private("Redirecting to payment"),
             html! {
                 section class="container" {
                     h1 { "Redirecting to the payment page…" }

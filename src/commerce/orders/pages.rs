@@ -2,21 +2,13 @@
 
 use crate::commerce::orders;
 use crate::http::error::AppError;
-use crate::http::layout::{Meta, page};
+use crate::http::layout::{page, private};
 use crate::http::page::PageCtx;
 use crate::http::session::SignedIn;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use maud::{Markup, html};
 use serde_json::Value;
-
-fn meta(title: &str) -> Meta<'_> {
-    Meta {
-        title,
-        noindex: true,
-        ..Meta::default()
-    }
-}
 
 /// GET `/orders/history/`.
 pub async fn history(
@@ -27,7 +19,7 @@ pub async fn history(
     let orders = orders::service::history_rows(&state, user.id).await?;
     Ok(page(
         &ctx,
-        &meta("Order history"),
+        &private("Order history"),
         html! {
             section class="container" {
                 h1 { "Order history" }
@@ -60,7 +52,7 @@ pub async fn receipt(
     let s = |v: &Value| v.as_str().unwrap_or("").to_owned();
     Ok(page(
         &ctx,
-        &meta("Receipt"),
+        &private("Receipt"),
         html! {
             section class="container receipt" {
                 h1 { "Receipt" }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
-use crate::http::layout::{Meta, page};
+use crate::http::layout::private_page;
 use crate::http::page::PageCtx;
 use crate::http::session::Identity;
 use crate::state::AppState;
@@ -23,13 +23,9 @@ pub async fn refunds_page(
 ) -> Result<Markup, AppError> {
     let (rows, left) = refunds::request_service::open_requests(&state).await?;
     let csrf = identity.csrf_token();
-    Ok(page(
+    Ok(private_page(
         &ctx,
-        &Meta {
-            title: "Refund requests",
-            noindex: true,
-            ..Meta::default()
-        },
+        "Refund requests",
         html! {
             section class="container" {
                 (crate::staff::pages::staff_nav(&ctx))

@@ -6,12 +6,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::sandbox::store as sandbox;
+use super::sandbox;
 use super::service;
-use super::store;
-use crate::db::DbError;
 use crate::http::AppError;
 use crate::http::auth::StaffAccess;
 use crate::http::json::ApiJson;
@@ -30,8 +28,11 @@ async fn user_state(
     _staff: StaffAccess,
     Path(user_id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
-    let row = state.db.read(move |c| store::find_by_user(c, user_id)).await?;
-    let row = row.ok_or_else(AppError::not_found)?;
+    let row = service::OpenEdx::from_state(&state)
+        .account(user_id)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .ok_or_else(AppError::not_found)?;
     Ok(Json(service::describe(&row)))
 }
 
@@ -47,7 +48,7 @@ async fn sandbox_snapshot(
     _staff: StaffAccess,
 ) -> Result<Json<Value>, AppError> {
     require_sandbox(&state)?;
-    let v = state.db.read(sandbox::snapshot).await?;
+    let v = sandbox::snapshot(&state).await?;
     Ok(Json(v))
 }
 
@@ -90,26 +91,20 @@ async fn set_grade(
         return Err(AppError::field("course_id", "This field is required."));
     }
     let passed = input.passed.unwrap_or(percent >= Decimal::new(5, 1));
-    let now = state.clock.now();
-    let actor = staff.actor.clone();
-    let result = state
-        .db
-        .write(move |c| -> Result<Result<Value, AppError>, DbError> {
-            let user = match (&input.username, &input.email) {
-                (Some(u), _) => sandbox::user_by_name(c, u)?,
-                (None, Some(e)) => sandbox::user_by_email(c, e)?,
-                (None, None) => return Ok(Err(AppError::field("username", "A username or email is required."))),
-            };
-            let Some(user) = user else {
-                return Ok(Err(AppError::field("username", "No sandbox edX user has this username or email.")));
-            };
-            let pct = percent.normalize().to_string();
-            sandbox::set_grade(c, &user.username, &input.course_id, &pct, passed, input.letter_grade.as_deref(), now)?;
-            let after = json!({ "username": user.username, "course_id": input.course_id, "percent": pct, "passed": passed, "letter_grade": input.letter_grade });
-            crate::audit::record(c, None, &actor, "openedx_sandbox.set_grade", "openedx_sandbox_grade", &format!("{}:{}", user.username, input.course_id), None, Some(&after), now)?;
-            Ok(Ok(after))
-        })
-        .await??;
+    let who = match (input.username, input.email) {
+        (Some(u), _) => sandbox::Learner::Username(u),
+        (None, Some(e)) => sandbox::Learner::Email(e),
+        (None, None) => return Err(AppError::field("username", "A username or email is required.")),
+    };
+    let grade = sandbox::Grade {
+        course_id: input.course_id,
+        percent: percent.normalize().to_string(),
+        passed,
+        letter_grade: input.letter_grade,
+    };
+    let result = sandbox::set_grade_by_staff(&state, staff.actor, who, grade)
+        .await?
+        .ok_or_else(|| AppError::field("username", "No sandbox edX user has this username or email."))?;
     Ok(Json(result))
 }
 
@@ -130,12 +125,6 @@ async fn set_course(
     if input.get("name").and_then(Value::as_str).is_none() {
         return Err(AppError::field("name", "This field is required."));
     }
-    let v = state
-        .db
-        .write(move |c| -> Result<Value, DbError> {
-            sandbox::upsert_course(c, &input)?;
-            Ok(sandbox::course(c, &id)?.unwrap_or(Value::Null))
-        })
-        .await?;
+    let v = sandbox::put_course(&state, id, input).await?;
     Ok(Json(v))
 }

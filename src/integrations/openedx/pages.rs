@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::sandbox::store as sandbox;
 use crate::http::auth::StaffAccess;
-use crate::http::layout::{Meta, page};
+use crate::http::layout::private_page;
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
 
@@ -69,13 +69,5 @@ async fn sandbox_page(
             (table("Grades", &list("grades"), &[("username", "Username"), ("course_id", "Course run"), ("percent", "Grade"), ("passed", "Passed"), ("letter_grade", "Letter")]))
         }
     };
-    Ok(page(
-        &ctx,
-        &Meta {
-            title: "Sandbox Open edX",
-            noindex: true,
-            ..Meta::default()
-        },
-        content,
-    ))
+    Ok(private_page(&ctx, "Sandbox Open edX", content))
 }

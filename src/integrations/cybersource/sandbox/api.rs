@@ -127,6 +127,23 @@ fn authenticate(
     Ok(cs)
 }
 
+/// A signed POST's JSON body, or the response refusing it (bad signature, not JSON).
+fn signed_json(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &OriginalUri,
+    body: &Bytes,
+) -> Result<Value, Box<Response>> {
+    authenticate(state, headers, "POST", uri, Some(body))?;
+    serde_json::from_slice::<Value>(body).map_err(|_| {
+        Box::new(error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_DATA",
+            "The body is not JSON.",
+        ))
+    })
+}
+
 /// `POST …/pts/v2/payments/{id}/refunds`
 pub async fn refund(
     State(state): State<AppState>,
@@ -135,11 +152,9 @@ pub async fn refund(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = authenticate(&state, &headers, "POST", &uri, Some(&body)) {
-        return *r;
-    }
-    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "INVALID_DATA", "The body is not JSON.");
+    let request = match signed_json(&state, &headers, &uri, &body) {
+        Ok(v) => v,
+        Err(r) => return *r,
     };
     let amount_details = &request["orderInformation"]["amountDetails"];
     let Some(amount) = amount_details["totalAmount"]
@@ -232,11 +247,9 @@ pub async fn search(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = authenticate(&state, &headers, "POST", &uri, Some(&body)) {
-        return *r;
-    }
-    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "INVALID_DATA", "The body is not JSON.");
+    let request = match signed_json(&state, &headers, &uri, &body) {
+        Ok(v) => v,
+        Err(r) => return *r,
     };
     let query = request["query"].as_str().unwrap_or_default();
     let mut references = Vec::new();

@@ -14,7 +14,7 @@ use super::{
     transaction_id,
 };
 use crate::db::DbError;
-use crate::http::layout::{self, Meta};
+use crate::http::layout;
 use crate::http::{AppError, PageCtx};
 use crate::integrations::cybersource::checkout::SIGNED_DATE_TIME_FORMAT;
 use crate::integrations::cybersource::{CallbackForm, CyberSource, SANDBOX_ACCESS_KEY, SANDBOX_PROFILE_ID};
@@ -41,15 +41,7 @@ fn sandbox(state: &AppState) -> Result<CyberSource, AppError> {
 }
 
 fn frame(ctx: &PageCtx, title: &str, content: Markup) -> Markup {
-    layout::page(
-        ctx,
-        &Meta {
-            title,
-            noindex: true,
-            ..Meta::default()
-        },
-        content,
-    )
+    layout::private_page(ctx, title, content)
 }
 
 /// `GET /sandbox/cybersource/pay`: the page only takes signed POSTs, like CyberSource's.

@@ -26,16 +26,7 @@ impl OpenEdxClient {
             "user": edx_username,
             "force_enrollment": true,
         });
-        let r = self
-            .send(
-                Method::POST,
-                Self::enrollment_path(),
-                Auth::Service,
-                Body::Json(body),
-                &[],
-            )
-            .await?;
-        decode(&ok(r)?)
+        self.post_enrollment(body).await
     }
 
     /// Deactivates an enrollment (same endpoint, `is_active: false`, no mode).
@@ -45,14 +36,14 @@ impl OpenEdxClient {
             "is_active": false,
             "user": edx_username,
         });
+        self.post_enrollment(body).await
+    }
+
+    /// `POST /api/enrollment/v1/enrollment` as the service worker.
+    async fn post_enrollment(&self, body: serde_json::Value) -> Result<EdxEnrollment, EdxError> {
+        let path = Self::enrollment_path();
         let r = self
-            .send(
-                Method::POST,
-                Self::enrollment_path(),
-                Auth::Service,
-                Body::Json(body),
-                &[],
-            )
+            .send(Method::POST, path, Auth::Service, Body::Json(body), &[])
             .await?;
         decode(&ok(r)?)
     }

@@ -80,3 +80,63 @@ pub fn router(db: Db, clock: Clock) -> Router {
         .route("/oauth2/access_token", post(handlers::access_token))
         .with_state(Sandbox { db, clock })
 }
+
+/// Whom a staff grade is for: a sandbox edX username or email.
+pub enum Learner {
+    Username(String),
+    Email(String),
+}
+
+/// A grade staff set in the sandbox edX (`percent` as a decimal string 0–1).
+pub struct Grade {
+    pub course_id: String,
+    pub percent: String,
+    pub passed: bool,
+    pub letter_grade: Option<String>,
+}
+
+/// Sets a grade in the sandbox edX and audits who did it; the stored grade as JSON, or `None`
+/// when no sandbox user has that username or email.
+pub async fn set_grade_by_staff(
+    state: &crate::state::AppState,
+    actor: String,
+    who: Learner,
+    g: Grade,
+) -> Result<Option<serde_json::Value>, crate::db::DbError> {
+    let now = state.clock.now();
+    state
+        .db
+        .write(move |c| {
+            let user = match &who {
+                Learner::Username(u) => store::user_by_name(c, u)?,
+                Learner::Email(e) => store::user_by_email(c, e)?,
+            };
+            let Some(user) = user else { return Ok(None) };
+            store::set_grade(c, &user.username, &g.course_id, &g.percent, g.passed, g.letter_grade.as_deref(), now)?;
+            let after = serde_json::json!({ "username": user.username, "course_id": g.course_id, "percent": g.percent, "passed": g.passed, "letter_grade": g.letter_grade });
+            let key = format!("{}:{}", user.username, g.course_id);
+            crate::audit::record(c, None, &actor, "openedx_sandbox.set_grade", "openedx_sandbox_grade", &key, None, Some(&after), now)?;
+            Ok(Some(after))
+        })
+        .await
+}
+
+/// Creates or updates a sandbox edX course from staff JSON (`course_id`, `name`, …); the stored course.
+pub async fn put_course(
+    state: &crate::state::AppState,
+    id: String,
+    input: serde_json::Value,
+) -> Result<serde_json::Value, crate::db::DbError> {
+    state
+        .db
+        .write(move |c| {
+            store::upsert_course(c, &input)?;
+            Ok(store::course(c, &id)?.unwrap_or(serde_json::Value::Null))
+        })
+        .await
+}
+
+/// Everything the sandbox edX holds, for the staff view.
+pub async fn snapshot(state: &crate::state::AppState) -> Result<serde_json::Value, crate::db::DbError> {
+    state.db.read(|c| Ok(store::snapshot(c)?)).await
+}
