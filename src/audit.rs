@@ -8,6 +8,30 @@ use rusqlite::{Connection, params};
 
 use crate::clock::to_db;
 
+/// [`record`] for an action with no "before" state by an actor known by label only (staff,
+/// the CLI, a job).
+pub fn by_staff(
+    c: &Connection,
+    actor_label: &str,
+    action: &str,
+    object_type: &str,
+    object_id: &str,
+    after: Option<&serde_json::Value>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<i64> {
+    record(
+        c,
+        None,
+        actor_label,
+        action,
+        object_type,
+        object_id,
+        None,
+        after,
+        now,
+    )
+}
+
 #[expect(clippy::too_many_arguments, reason = "mirrors the audit_log columns")]
 pub fn record(
     c: &Connection,

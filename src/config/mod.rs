@@ -274,7 +274,7 @@ mod reader;
 mod redacted;
 mod sandbox;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod web;
 
 pub use reader::parse_duration;

@@ -3,7 +3,8 @@ use std::collections::BTreeMap;
 use super::reader::parse_size;
 use super::*;
 
-fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+/// Environment variables from pairs, for `Config::from_vars` in tests.
+pub(crate) fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

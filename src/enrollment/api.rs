@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::fragments::RunFragments;
-use super::model::{Actor, Checks, Mode};
+use super::model::Actor;
 use super::shapes::{self, Version};
 use super::store;
 use super::{queries, service};
@@ -259,15 +259,7 @@ async fn create(
     v: Version,
 ) -> Result<Response, AppError> {
     let run_id = int_field(body.run_id.as_ref(), "run_id")?;
-    let e = service::enroll_now(
-        &state,
-        user,
-        run_id,
-        Mode::Audit,
-        Checks::PUBLIC,
-        Actor::user(user),
-    )
-    .await?;
+    let e = queries::enroll_self(&state, user, run_id).await?;
     let l = Loaded::for_api(&state, cache, user).await?;
     Ok((StatusCode::CREATED, Json(l.one(e.id, v)?)).into_response())
 }

@@ -11,8 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::api::{Cache, Loaded, int_field};
-use super::model::{Actor, Mode};
-use super::service::{self, ProgramOutcome};
+use super::service::ProgramOutcome;
 use super::shapes::{self, Version};
 use crate::catalog::CatalogCache;
 use crate::http::error::AppError;
@@ -122,8 +121,7 @@ async fn program_create_v3(
     if !cat.program(program).is_some_and(|p| p.live) {
         return Err(AppError::field("program_id", "Invalid program id."));
     }
-    let (pe, outcome) =
-        service::enroll_program_now(&state, u.id, program, Mode::Audit, Actor::user(u.id)).await?;
+    let (pe, outcome) = super::queries::enroll_program_self(&state, u.id, program).await?;
     let status = match outcome {
         ProgramOutcome::Existing => StatusCode::OK,
         ProgramOutcome::Created => StatusCode::CREATED,

@@ -13,7 +13,7 @@ use axum::{Extension, Form, Router};
 use maud::{Markup, html};
 
 use super::api::{Cache, Loaded};
-use super::model::{Actor, ChangeStatus, Checks, EnrollError, Mode};
+use super::model::{Actor, EnrollError, Mode};
 use super::{queries, service, shapes};
 use crate::catalog::shapes::fmt_time;
 use crate::http::error::AppError;
@@ -87,16 +87,7 @@ async fn enroll_form(
             Some("enroll-duplicated"),
         );
     }
-    match service::enroll_now(
-        &state,
-        user,
-        run_id,
-        Mode::Audit,
-        Checks::PUBLIC,
-        Actor::user(user),
-    )
-    .await
-    {
+    match queries::enroll_self(&state, user, run_id).await {
         Ok(_) => redirect_with(&state.config, &ctx.prefix.url("/dashboard/"), Some("enrolled")),
         Err(EnrollError::RunNotFound) => redirect_with(&state.config, &back, None),
         Err(EnrollError::BlockedCountry) => redirect_with(&state.config, &back, Some("enroll-blocked")),
@@ -243,15 +234,8 @@ async fn unenroll(
     SignedIn(u): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let (e, _) = own_enrollment(&state, u.id, &id).await?;
-    service::unenroll_now(
-        &state,
-        u.id,
-        e.run_id,
-        ChangeStatus::Unenrolled,
-        Actor::user(u.id),
-    )
-    .await?;
+    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    queries::unenroll_own(&state, u.id, id).await?;
     Ok(redirect_with(
         &state.config,
         &ctx.prefix.url("/dashboard/"),

@@ -102,3 +102,31 @@ pub async fn unenroll_program_own(state: &AppState, user: i64, program: i64) -> 
     state.outbox.wake();
     Ok(())
 }
+
+/// The learner enrolls themself in a run, in audit, with the public checks.
+pub async fn enroll_self(state: &AppState, user: i64, run_id: i64) -> Result<Enrollment, EnrollError> {
+    service::in_own_transaction(state, move |c, now| {
+        service::enroll(
+            c,
+            now,
+            user,
+            run_id,
+            Mode::Audit,
+            super::Checks::PUBLIC,
+            &Actor::user(user),
+        )
+    })
+    .await
+}
+
+/// The learner enrolls themself in a program, in audit.
+pub async fn enroll_program_self(
+    state: &AppState,
+    user: i64,
+    program: i64,
+) -> Result<(ProgramEnrollment, service::ProgramOutcome), EnrollError> {
+    service::in_own_transaction(state, move |c, now| {
+        service::enroll_program(c, now, user, program, Mode::Audit, &Actor::user(user))
+    })
+    .await
+}

@@ -21,43 +21,44 @@ const PROGRAM_OBJECT: &str = "program_enrollment";
 
 type Time = DateTime<Utc>;
 
-fn audit_run(
-    c: &Connection,
-    actor: &Actor,
-    action: &str,
-    before: Option<&Enrollment>,
-    after: &Enrollment,
-    now: Time,
-) -> rusqlite::Result<()> {
-    let before = before.map(Enrollment::audit_json);
-    audit_change(
-        c,
-        actor,
-        action,
-        (RUN_OBJECT, after.id),
-        before,
-        after.audit_json(),
-        now,
-    )
+/// What an enrollment-like row writes to the audit log: its table label, id and JSON.
+trait Audited {
+    const OBJECT: &'static str;
+    fn audited(&self) -> (i64, serde_json::Value);
 }
 
-/// One audit row for a change to an enrollment (`object` is its table label and id).
-fn audit_change(
+impl Audited for Enrollment {
+    const OBJECT: &'static str = RUN_OBJECT;
+    fn audited(&self) -> (i64, serde_json::Value) {
+        (self.id, self.audit_json())
+    }
+}
+
+impl Audited for ProgramEnrollment {
+    const OBJECT: &'static str = PROGRAM_OBJECT;
+    fn audited(&self) -> (i64, serde_json::Value) {
+        (self.id, self.audit_json())
+    }
+}
+
+/// One audit row for a change to an enrollment or program enrollment.
+fn audit<T: Audited>(
     c: &Connection,
     actor: &Actor,
     action: &str,
-    object: (&str, i64),
-    before: Option<serde_json::Value>,
-    after: serde_json::Value,
+    before: Option<&T>,
+    after: &T,
     now: Time,
 ) -> rusqlite::Result<()> {
-    let id = object.1.to_string();
+    let before = before.map(|b| b.audited().1);
+    let (id, after) = after.audited();
+    let id = id.to_string();
     audit::record(
         c,
         actor.user_id,
         &actor.label,
         action,
-        object.0,
+        T::OBJECT,
         &id,
         before.as_ref(),
         Some(&after),
@@ -138,7 +139,7 @@ pub fn enroll(
     match existing {
         None => {
             let e = store::insert(c, user_id, run_id, mode, now)?;
-            audit_run(c, actor, "enroll", None, &e, now)?;
+            audit(c, actor, "enroll", None, &e, now)?;
             push_to_edx(c, now, &e)?;
             Ok(e)
         }
@@ -154,7 +155,7 @@ pub fn enroll(
             next.change_status = None;
             next.mode = mode;
             let after = store::update(c, &next, now)?;
-            audit_run(c, actor, action, Some(&before), &after, now)?;
+            audit(c, actor, action, Some(&before), &after, now)?;
             push_to_edx(c, now, &after)?;
             Ok(after)
         }
@@ -176,7 +177,7 @@ pub fn change_mode(
             let mut next = before.clone();
             next.mode = mode;
             let after = store::update(c, &next, now)?;
-            audit_run(c, actor, "change_mode", Some(&before), &after, now)?;
+            audit(c, actor, "change_mode", Some(&before), &after, now)?;
             push_to_edx(c, now, &after)?;
             Ok(after)
         }
@@ -203,7 +204,7 @@ pub fn unenroll(
     next.active = false;
     next.change_status = Some(status);
     let after = store::update(c, &next, now)?;
-    audit_run(c, actor, status.as_str(), Some(&before), &after, now)?;
+    audit(c, actor, status.as_str(), Some(&before), &after, now)?;
     push_to_edx(c, now, &after)?;
     Ok(after)
 }
@@ -249,7 +250,7 @@ pub fn set_receive_emails(
     let mut next = before.clone();
     next.edx_emails_subscription = subscribe;
     let after = store::update(c, &next, now)?;
-    audit_run(c, actor, "email_settings", Some(&before), &after, now)?;
+    audit(c, actor, "email_settings", Some(&before), &after, now)?;
     let msg = EmailSettings {
         user_id,
         course_id: courseware_id(c, after.run_id)?,
@@ -294,26 +295,6 @@ pub fn remove_paid_program(
     store::delete_paid_program(c, user_id, program_id, order_id)
 }
 
-fn audit_program(
-    c: &Connection,
-    actor: &Actor,
-    action: &str,
-    before: Option<&ProgramEnrollment>,
-    after: &ProgramEnrollment,
-    now: Time,
-) -> rusqlite::Result<()> {
-    let before = before.map(ProgramEnrollment::audit_json);
-    audit_change(
-        c,
-        actor,
-        action,
-        (PROGRAM_OBJECT, after.id),
-        before,
-        after.audit_json(),
-        now,
-    )
-}
-
 /// Whether [`enroll_program`] created/reactivated the row or found it active already.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProgramOutcome {
@@ -355,7 +336,7 @@ pub fn enroll_program(
         (Some(_), true) => "change_mode",
         (Some(_), false) => "reactivate",
     };
-    audit_program(c, actor, action, before.as_ref(), &after, now)?;
+    audit(c, actor, action, before.as_ref(), &after, now)?;
     let outcome = if was_active {
         ProgramOutcome::Existing
     } else {
@@ -388,14 +369,14 @@ pub fn unenroll_program(
     next.active = false;
     next.change_status = Some(status);
     let after = store::upsert_program(c, &next, now)?;
-    audit_program(c, actor, status.as_str(), Some(&before), &after, now)?;
+    audit(c, actor, status.as_str(), Some(&before), &after, now)?;
     Ok(Some(after))
 }
 
 // ---- async wrappers: one write transaction, then wake the outbox ----
 
 /// Runs `f` in its own write transaction, then wakes the outbox for what it queued.
-async fn in_own_transaction<T, F>(state: &AppState, f: F) -> Result<T, EnrollError>
+pub async fn in_own_transaction<T, F>(state: &AppState, f: F) -> Result<T, EnrollError>
 where
     T: Send + 'static,
     F: FnOnce(&Connection, Time) -> Result<T, EnrollError> + Send + 'static,
@@ -404,63 +385,6 @@ where
     let out = state.db.write(move |c| f(c, now)).await?;
     state.outbox.wake();
     Ok(out)
-}
-
-/// [`enroll`] in its own transaction.
-pub async fn enroll_now(
-    state: &AppState,
-    user_id: i64,
-    run_id: i64,
-    mode: Mode,
-    checks: Checks,
-    actor: Actor,
-) -> Result<Enrollment, EnrollError> {
-    in_own_transaction(state, move |c, now| {
-        enroll(c, now, user_id, run_id, mode, checks, &actor)
-    })
-    .await
-}
-
-/// [`change_mode`] in its own transaction.
-pub async fn change_mode_now(
-    state: &AppState,
-    user_id: i64,
-    run_id: i64,
-    mode: Mode,
-    actor: Actor,
-) -> Result<Enrollment, EnrollError> {
-    in_own_transaction(state, move |c, now| {
-        change_mode(c, now, user_id, run_id, mode, &actor)
-    })
-    .await
-}
-
-/// [`unenroll`] in its own transaction.
-pub async fn unenroll_now(
-    state: &AppState,
-    user_id: i64,
-    run_id: i64,
-    status: ChangeStatus,
-    actor: Actor,
-) -> Result<Enrollment, EnrollError> {
-    in_own_transaction(state, move |c, now| {
-        unenroll(c, now, user_id, run_id, status, &actor)
-    })
-    .await
-}
-
-/// [`enroll_program`] in its own transaction.
-pub async fn enroll_program_now(
-    state: &AppState,
-    user_id: i64,
-    program_id: i64,
-    mode: Mode,
-    actor: Actor,
-) -> Result<(ProgramEnrollment, ProgramOutcome), EnrollError> {
-    in_own_transaction(state, move |c, now| {
-        enroll_program(c, now, user_id, program_id, mode, &actor)
-    })
-    .await
 }
 
 /// An enrollment edX made itself (the edX webhook): created or reactivated locally in `mode`
@@ -483,12 +407,12 @@ pub fn record_from_edx(
             next.change_status = None;
             next.mode = mode;
             let after = store::update(c, &next, now)?;
-            audit_run(c, actor, "reactivate", Some(&before), &after, now)?;
+            audit(c, actor, "reactivate", Some(&before), &after, now)?;
             (after, true)
         }
         None => {
             let e = store::insert(c, user_id, run_id, mode, now)?;
-            audit_run(c, actor, "enroll", None, &e, now)?;
+            audit(c, actor, "enroll", None, &e, now)?;
             (e, true)
         }
     };

@@ -2,6 +2,8 @@
 //! transaction as the change that causes it; the [`MailDeliverer`] then sends it over SMTP when
 //! `MITXONLINE_SMTP_URL` is set, or keeps it in the sandbox mailbox (`mail_sandbox`) that staff
 //! read at `/staff/mail/`, so local development and tests can follow emailed links.
+//!
+//! Owns `mail_sandbox`. Reads nothing of other modules: callers pass the rendered message.
 
 mod pages;
 pub mod smtp;

@@ -41,17 +41,7 @@ pub async fn retry_dead_letter(state: &AppState, id: i64, actor: &str) -> Result
         .write(move |c| {
             let ok = crate::outbox::retry_dead(c, id, now)?;
             if ok {
-                crate::audit::record(
-                    c,
-                    None,
-                    &actor,
-                    "outbox.retry",
-                    "outbox",
-                    &id.to_string(),
-                    None,
-                    None,
-                    now,
-                )?;
+                crate::audit::by_staff(c, &actor, "outbox.retry", "outbox", &id.to_string(), None, now)?;
             }
             Ok::<_, DbError>(ok)
         })

@@ -138,17 +138,7 @@ pub async fn issue(
             let (row, key) = create(c, &name, scope, now)?;
             let after = serde_json::json!({ "name": row.name, "scope": scope.as_str() });
             let id = row.id.to_string();
-            crate::audit::record(
-                c,
-                None,
-                &actor,
-                "api_key.create",
-                "api_key",
-                &id,
-                None,
-                Some(&after),
-                now,
-            )?;
+            crate::audit::by_staff(c, &actor, "api_key.create", "api_key", &id, Some(&after), now)?;
             Ok((row, key))
         })
         .await
@@ -167,17 +157,7 @@ pub async fn withdraw(state: &AppState, id: i64, actor: String) -> Result<bool, 
         .write(move |c| {
             let ok = revoke(c, id, now)?;
             if ok {
-                crate::audit::record(
-                    c,
-                    None,
-                    &actor,
-                    "api_key.revoke",
-                    "api_key",
-                    &id.to_string(),
-                    None,
-                    None,
-                    now,
-                )?;
+                crate::audit::by_staff(c, &actor, "api_key.revoke", "api_key", &id.to_string(), None, now)?;
             }
             Ok(ok)
         })

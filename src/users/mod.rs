@@ -2,6 +2,15 @@
 //! profile; three ways in — the APISIX `X-Userinfo` header (gateway mode), OIDC, and local
 //! accounts with email verification and password reset — all ending in one current user
 //! (`crate::http::session`). Service credentials: API keys and bearer tokens.
+//!
+//! Owns `users`, `legal_addresses`, `user_profiles`, `sessions`, `email_tokens`,
+//! `login_failures`, `oidc_logins`, `access_tokens` (staff-minted tokens here; the OAuth2
+//! provider issues its own rows through `oauth2::store`, which also owns the refresh tokens)
+//! and `api_keys`. Handlers reach them through `service`, `profile_service`, `scim_service`,
+//! `staff_service` and `api_keys`; other modules through `store` lookups by id/email (read
+//! only). Known exceptions, kept because each is one statement per request: commerce's
+//! receipt and refund mails and the discount APIs join `users` for the purchaser's name and
+//! email, and the Open edX store joins it for the learner's username.
 
 pub mod api;
 pub mod api_keys;

@@ -177,14 +177,12 @@ pub async fn revoke_token(state: &AppState, actor: String, id: i64) -> Result<bo
         .write(move |c| {
             let ok = sessions::revoke_access_token(c, id, now)?;
             if ok {
-                crate::audit::record(
+                crate::audit::by_staff(
                     c,
-                    None,
                     &actor,
                     "access_token.revoke",
                     "access_token",
                     &id.to_string(),
-                    None,
                     None,
                     now,
                 )?;

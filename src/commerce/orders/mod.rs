@@ -39,6 +39,9 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/orders/", get(staff::list))
         .route("/staff/orders/{id}/", get(staff::detail))
         .route("/staff/orders/{id}/refund/", post(staff::refund))
-        .route("/orders/receipt/by-run/{id}/", get(receipts::by_run))
-        .route("/orders/receipt/by-program/{id}/", get(receipts::by_program))
+        .route("/orders/receipt/by-run/{id}/", get(receipts::by_product::<false>))
+        .route(
+            "/orders/receipt/by-program/{id}/",
+            get(receipts::by_product::<true>),
+        )
 }

@@ -26,22 +26,18 @@ fn parse_id(id: &str) -> Result<i64, AppError> {
     id.parse().map_err(|_| AppError::not_found())
 }
 
-/// GET `/orders/receipt/by-run/{id}/`.
-pub async fn by_run(
+/// GET `/orders/receipt/by-run/{id}/` (`PROGRAM` false) and `/orders/receipt/by-program/{id}/`.
+pub async fn by_product<const PROGRAM: bool>(
     State(state): State<AppState>,
     ctx: PageCtx,
     SignedIn(user): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    redirect(&state, &ctx, user.id, Bought::Run(parse_id(&id)?)).await
-}
-
-/// GET `/orders/receipt/by-program/{id}/`.
-pub async fn by_program(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    SignedIn(user): SignedIn,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    redirect(&state, &ctx, user.id, Bought::Program(parse_id(&id)?)).await
+    let id = parse_id(&id)?;
+    let bought = if PROGRAM {
+        Bought::Program(id)
+    } else {
+        Bought::Run(id)
+    };
+    redirect(&state, &ctx, user.id, bought).await
 }

@@ -96,11 +96,7 @@ pub async fn create(
             "Ensure this field has no more than 1000 characters.",
         ));
     }
-    let after = if b.unenroll {
-        AfterRefund::Unenroll
-    } else {
-        AfterRefund::Downgrade
-    };
+    let after = AfterRefund::from_unenroll(b.unenroll);
     refunds::service::refund(&state, id, amount, reason, s.actor.clone(), after)
         .await
         .map_err(refund_error)?;
@@ -137,11 +133,7 @@ pub async fn settle(
         ),
         _ => return Err(AppError::field("status", "Choose failed or done.")),
     };
-    let after = if b.unenroll {
-        AfterRefund::Unenroll
-    } else {
-        AfterRefund::Downgrade
-    };
+    let after = AfterRefund::from_unenroll(b.unenroll);
     refunds::service::settle(&state, id, refund, done, s.actor.clone(), after)
         .await
         .map_err(refund_error)?;

@@ -14,6 +14,17 @@ pub enum AfterRefund {
     Unenroll,
 }
 
+impl AfterRefund {
+    /// `Unenroll` when the staff member asked for it, else `Downgrade`.
+    pub fn from_unenroll(unenroll: bool) -> AfterRefund {
+        if unenroll {
+            AfterRefund::Unenroll
+        } else {
+            AfterRefund::Downgrade
+        }
+    }
+}
+
 /// Why a refund did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum RefundError {

@@ -100,17 +100,7 @@ pub async fn deny(state: &AppState, actor: &str, id: i64) -> Result<(), Commerce
         .db
         .write(move |c| {
             refunds::store::set_request_status(c, id, "denied", now)?;
-            crate::audit::record(
-                c,
-                None,
-                &actor,
-                "deny",
-                "refund_request",
-                &id.to_string(),
-                None,
-                None,
-                now,
-            )?;
+            crate::audit::by_staff(c, &actor, "deny", "refund_request", &id.to_string(), None, now)?;
             Ok(())
         })
         .await

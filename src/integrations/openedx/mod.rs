@@ -71,17 +71,11 @@ pub fn register(state: &AppState) {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
     use std::time::Duration;
 
     use crate::config::Config;
 
-    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use crate::config::tests::vars;
 
     #[test]
     fn open_edx_settings_default_like_the_original_and_never_print_secrets() {
