@@ -132,6 +132,20 @@ async fn apply(state: &AppState, user_id: i64, ch: Changes) -> Result<FullUser, 
 
 /// `PATCH /api/users/me`: name, legal address, profile. Email, username, password, roles and
 /// `is_active` are not writable here (the original lets a PATCH change them unchecked).
+/// The learner's profile with the `user_profile` object applied; problems go to `errors`.
+fn edited_profile(state: &AppState, me: &FullUser, v: &Value, errors: &mut FieldErrors) -> UserProfile {
+    let mut e = Errors {
+        map: errors,
+        prefix: "user_profile",
+    };
+    model::apply_profile(
+        &me.profile.clone().unwrap_or_default(),
+        v,
+        current_year(state),
+        &mut e,
+    )
+}
+
 /// Which profile form a learner saved.
 #[derive(Debug, Clone, Copy)]
 pub enum Edit {
@@ -178,15 +192,7 @@ pub async fn update_me(state: &AppState, me: &FullUser, body: &Value) -> Result<
     };
     let profile = match obj.get("user_profile") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(model::apply_profile(
-            &me.profile.clone().unwrap_or_default(),
-            v,
-            current_year(state),
-            &mut Errors {
-                map: &mut errors,
-                prefix: "user_profile",
-            },
-        )),
+        Some(v) => Some(edited_profile(state, me, v, &mut errors)),
     };
     check(errors)?;
     apply(
@@ -251,15 +257,7 @@ pub async fn save_details(state: &AppState, me: &FullUser, body: &Value) -> Resu
             errors.insert("user_profile".into(), vec!["This field is required.".into()]);
             None
         }
-        Some(v) => Some(model::apply_profile(
-            &me.profile.clone().unwrap_or_default(),
-            v,
-            current_year(state),
-            &mut Errors {
-                map: &mut errors,
-                prefix: "user_profile",
-            },
-        )),
+        Some(v) => Some(edited_profile(state, me, v, &mut errors)),
     };
     check(errors)?;
     apply(
