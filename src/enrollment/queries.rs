@@ -1,6 +1,7 @@
-//! Read-side use cases for the enrollment handlers: a learner's own enrollment, their
-//! program enrollments with payment state, and the "already verified" check of the enroll
-//! form. Handlers call these rather than the store.
+//! The learner-facing use cases the enrollment handlers call rather than the store: reading
+//! their own enrollment, program enrollments with payment state and the enroll form's
+//! "already verified" check, and enrolling or unenrolling themselves (each write in its own
+//! transaction through [`service::in_own_transaction`], which wakes the outbox).
 
 use super::model::{EnrollError, Enrollment, Mode, ProgramEnrollment};
 use super::{Actor, ChangeStatus, service, store};
@@ -23,25 +24,20 @@ pub async fn own_enrollment(state: &AppState, user: i64, id: i64) -> Result<(Enr
 
 /// Unenrolls the learner from their own active enrollment `id`; edX follows through the outbox.
 pub async fn unenroll_own(state: &AppState, user: i64, id: i64) -> Result<Enrollment, EnrollError> {
-    let now = state.clock.now();
-    let out = state
-        .db
-        .write(move |c| {
-            let e = store::get(c, id)?
-                .filter(|e| e.user_id == user && e.active)
-                .ok_or(EnrollError::EnrollmentNotFound)?;
-            service::unenroll(
-                c,
-                now,
-                user,
-                e.run_id,
-                ChangeStatus::Unenrolled,
-                &Actor::user(user),
-            )
-        })
-        .await?;
-    state.outbox.wake();
-    Ok(out)
+    service::in_own_transaction(state, move |c, now| {
+        let e = store::get(c, id)?
+            .filter(|e| e.user_id == user && e.active)
+            .ok_or(EnrollError::EnrollmentNotFound)?;
+        service::unenroll(
+            c,
+            now,
+            user,
+            e.run_id,
+            ChangeStatus::Unenrolled,
+            &Actor::user(user),
+        )
+    })
+    .await
 }
 
 /// Whether the learner has paid for `run_id` or holds an active verified enrollment in it.
@@ -85,21 +81,17 @@ pub async fn programs_with_payment(
 
 /// Unenrolls the learner from a program (refused for a paid one).
 pub async fn unenroll_program_own(state: &AppState, user: i64, program: i64) -> Result<(), EnrollError> {
-    let now = state.clock.now();
-    state
-        .db
-        .write(move |c| {
-            service::unenroll_program(
-                c,
-                now,
-                user,
-                program,
-                ChangeStatus::Unenrolled,
-                &Actor::user(user),
-            )
-        })
-        .await?;
-    state.outbox.wake();
+    service::in_own_transaction(state, move |c, now| {
+        service::unenroll_program(
+            c,
+            now,
+            user,
+            program,
+            ChangeStatus::Unenrolled,
+            &Actor::user(user),
+        )
+    })
+    .await?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@ use crate::catalog::service::CatalogError;
 use crate::cms::service::CmsError;
 use crate::commerce::CommerceError;
 use crate::enrollment::EnrollError;
+use crate::jobs::JobError;
 
 impl From<CatalogError> for AppError {
     fn from(e: CatalogError) -> Self {
@@ -73,11 +74,11 @@ impl From<EnrollError> for AppError {
     }
 }
 
-impl From<crate::jobs::JobError> for AppError {
-    fn from(e: crate::jobs::JobError) -> Self {
+impl From<JobError> for AppError {
+    fn from(e: JobError) -> Self {
         match e {
-            crate::jobs::JobError::Unknown(_) => AppError::NotFound(e.to_string()),
-            crate::jobs::JobError::Db(d) => d.into(),
+            JobError::Unknown(_) => AppError::NotFound(e.to_string()),
+            JobError::Db(d) => d.into(),
         }
     }
 }

@@ -78,7 +78,7 @@ pub async fn create(
             let (app, secret) = store::create_app(c, &name, &uris, skip_authorization, now)?;
             let after = serde_json::json!({"name": app.name, "client_id": app.client_id, "redirect_uris": app.redirect_uris, "skip_authorization": skip_authorization});
             let id = app.id.to_string();
-            crate::audit::record(c, None, &actor, "oauth2_application.create", "oauth2_application", &id, None, Some(&after), now)?;
+            crate::audit::by_staff(c, &actor, "oauth2_application.create", "oauth2_application", &id, Some(&after), now)?;
             Ok::<_, DbError>(Some((app, secret)))
         })
         .await

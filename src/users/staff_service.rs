@@ -163,7 +163,7 @@ pub async fn issue_token(
             let token = sessions::issue_access_token(c, u.id, &name, chrono::Duration::days(days), now)?;
             let after = json!({"user": u.email, "name": name, "days": days});
             let row = c.last_insert_rowid().to_string();
-            crate::audit::record(c, None, &actor, "access_token.create", "access_token", &row, None, Some(&after), now)?;
+            crate::audit::by_staff(c, &actor, "access_token.create", "access_token", &row, Some(&after), now)?;
             Ok(token)
         })
         .await

@@ -115,7 +115,7 @@ pub async fn set_grade_by_staff(
             store::set_grade(c, &user.username, &g.course_id, &g.percent, g.passed, g.letter_grade.as_deref(), now)?;
             let after = serde_json::json!({ "username": user.username, "course_id": g.course_id, "percent": g.percent, "passed": g.passed, "letter_grade": g.letter_grade });
             let key = format!("{}:{}", user.username, g.course_id);
-            crate::audit::record(c, None, &actor, "openedx_sandbox.set_grade", "openedx_sandbox_grade", &key, None, Some(&after), now)?;
+            crate::audit::by_staff(c, &actor, "openedx_sandbox.set_grade", "openedx_sandbox_grade", &key, Some(&after), now)?;
             Ok(Some(after))
         })
         .await
