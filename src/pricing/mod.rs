@@ -17,7 +17,9 @@
 
 pub mod api;
 pub mod demo;
+pub mod error;
 pub mod form_service;
+pub mod granted;
 pub mod mails;
 pub mod model;
 pub mod pages;

@@ -10,45 +10,12 @@ use serde_json::json;
 use crate::clock::{from_db, to_db};
 use crate::commerce::discounts::model::DiscountRow;
 use crate::commerce::discounts::tier_service;
-use crate::db::DbError;
-use crate::pricing::model::{self, Courseware, FieldProblem, Status, TierOption};
+use crate::pricing::model::{self, Courseware, Status, TierOption};
 use crate::pricing::store::{self, FormTexts, Request};
 use crate::state::AppState;
 
-/// Why a flexible-pricing request cannot be done; `http::AppError` converts it.
-#[derive(Debug, thiserror::Error)]
-pub enum PricingError {
-    #[error("{0}")]
-    NotFound(String),
-    #[error("invalid input")]
-    Invalid(Vec<FieldProblem>),
-    /// A request already exists and was not reset.
-    #[error("{0}")]
-    AlreadyExists(String),
-    /// No `$0` tier for the courseware: staff must configure tiers first.
-    #[error("{0}")]
-    NotConfigured(String),
-    /// Open Exchange Rates (or the sandbox) did not answer usefully.
-    #[error("{0}")]
-    Upstream(String),
-    #[error(transparent)]
-    Db(#[from] DbError),
-}
-
-impl From<rusqlite::Error> for PricingError {
-    fn from(e: rusqlite::Error) -> Self {
-        PricingError::Db(DbError::from(e))
-    }
-}
-
-impl PricingError {
-    pub fn field(field: &'static str, message: impl Into<String>) -> Self {
-        PricingError::Invalid(vec![FieldProblem {
-            field,
-            message: message.into(),
-        }])
-    }
-}
+pub use crate::pricing::error::PricingError;
+pub use crate::pricing::granted::{approved_discount, approved_for_course, product_price};
 
 /// The family of a course or program, read from the catalog.
 pub fn family_of(c: &Connection, w: Courseware) -> rusqlite::Result<Vec<Courseware>> {
@@ -388,96 +355,6 @@ pub fn request_json(r: &Request) -> serde_json::Value {
 /// The learner's own requests (`applications/`).
 pub async fn own_requests(state: &AppState, user: i64) -> Result<Vec<Request>, PricingError> {
     Ok(state.db.read(move |c| store::requests_of_user(c, user)).await?)
-}
-
-fn in_date(d: &DiscountRow, now: DateTime<Utc>) -> bool {
-    let rules = d.rules();
-    rules.activation_date.is_none_or(|a| a <= now) && rules.expiration_date.is_none_or(|e| e >= now)
-}
-
-/// The courseware family a product's purchase counts for.
-fn product_family(c: &Connection, product: i64) -> rusqlite::Result<Vec<Courseware>> {
-    match crate::catalog::service::product_purchasable(c, product)? {
-        Some((Some(run), _)) => match crate::catalog::service::run_facts(c, run)? {
-            Some(r) => family_of(c, Courseware::Course(r.course_id)),
-            None => Ok(Vec::new()),
-        },
-        Some((None, Some(program))) => family_of(c, Courseware::Program(program)),
-        _ => Ok(Vec::new()),
-    }
-}
-
-/// `determine_courseware_flexible_price_discount`: the tier discount of the learner's approved
-/// request for the product's family, when the tier is current and its discount in date.
-pub fn approved_discount(
-    c: &Connection,
-    user: i64,
-    product: i64,
-    now: DateTime<Utc>,
-) -> rusqlite::Result<Option<DiscountRow>> {
-    for member in product_family(c, product)? {
-        let Some(r) = store::request_for(c, user, member)? else {
-            continue;
-        };
-        let Some((tier, d)) = r
-            .tier_id
-            .map(|t| tier_service::tier_with_discount(c, t))
-            .transpose()?
-            .flatten()
-        else {
-            continue;
-        };
-        if !in_date(&d, now) {
-            continue;
-        }
-        if tier.current && r.status.is_approved() {
-            return Ok(Some(d));
-        }
-    }
-    Ok(None)
-}
-
-/// `is_courseware_flexible_price_approved`: an approved request with a current tier covers
-/// the run's course.
-pub fn approved_for_course(c: &Connection, user: i64, course: i64) -> rusqlite::Result<bool> {
-    for member in family_of(c, Courseware::Course(course))? {
-        if let Some(r) = store::request_for(c, user, member)?
-            && r.status.is_approved()
-            && let Some((tier, _)) = r
-                .tier_id
-                .map(|t| tier_service::tier_with_discount(c, t))
-                .transpose()?
-                .flatten()
-            && tier.current
-        {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
-/// The learner's flexible price for a product (`/api/v0/products/{id}/user_flexible_price/`):
-/// the discount and the price it gives, `None` when none applies.
-pub async fn product_price(
-    state: &AppState,
-    user: Option<i64>,
-    product: i64,
-) -> Result<Option<(DiscountRow, Decimal)>, PricingError> {
-    let now = state.clock.now();
-    state
-        .db
-        .read(move |c| {
-            let Some(u) = user else { return Ok(None) };
-            let Some(d) = approved_discount(c, u, product, now)? else {
-                return Ok(None);
-            };
-            let price = crate::commerce::basket::service::list_price(c, product)?;
-            Ok(price.map(|p| {
-                let discounted = crate::commerce::discounts::rules::line_price(p, &[d.term()], 1);
-                (d, discounted)
-            }))
-        })
-        .await
 }
 
 /// The course or program of a page path (`/courses/{readable_id}/…`, `/programs/…`).
