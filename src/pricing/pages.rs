@@ -13,7 +13,7 @@ use crate::catalog::pages::{add_to_cart, paragraphs};
 use crate::http::error::AppError;
 use crate::http::layout::{self, Meta};
 use crate::http::page::PageCtx;
-use crate::http::session::{Identity, MaybeUser};
+use crate::http::session::{Identity, MaybeUser, SignedIn};
 use crate::pricing::model::Courseware;
 use crate::pricing::service::{self, FormState, FormView, PricingError, RawSubmission};
 use crate::state::AppState;
@@ -159,17 +159,13 @@ async fn submit(
     state: AppState,
     ctx: PageCtx,
     id: Identity,
+    user: i64,
     program: bool,
     readable: String,
     f: RawSubmission,
 ) -> Result<Response, AppError> {
     id.require_csrf()?;
     let path = page_path(program, &readable);
-    let Some(user) = id.user.as_ref().map(|u| u.id) else {
-        return Ok(
-            Redirect::to(&ctx.prefix.url(&format!("/login/?next={}", ctx.prefix.url(&path)))).into_response(),
-        );
-    };
     let w = service::page_courseware(&state, program, readable).await?;
     match service::submit(&state, user, w, f.clone()).await {
         Ok(_) => Ok(Redirect::to(&ctx.prefix.url(&path)).into_response()),
@@ -201,10 +197,11 @@ pub async fn course_submit(
     State(state): State<AppState>,
     ctx: PageCtx,
     id: Identity,
+    SignedIn(user): SignedIn,
     Path(readable): Path<String>,
     Form(f): Form<RawSubmission>,
 ) -> Result<Response, AppError> {
-    submit(state, ctx, id, false, readable, f).await
+    submit(state, ctx, id, user.id, false, readable, f).await
 }
 
 /// POST `/programs/{readable_id}/financial-assistance-request/`.
@@ -212,8 +209,9 @@ pub async fn program_submit(
     State(state): State<AppState>,
     ctx: PageCtx,
     id: Identity,
+    SignedIn(user): SignedIn,
     Path(readable): Path<String>,
     Form(f): Form<RawSubmission>,
 ) -> Result<Response, AppError> {
-    submit(state, ctx, id, true, readable, f).await
+    submit(state, ctx, id, user.id, true, readable, f).await
 }
