@@ -19,6 +19,8 @@ pub struct DemoReport {
     pub users_created: usize,
     pub catalog: crate::catalog::demo::Loaded,
     pub learner: crate::demo_learner::Added,
+    /// Flexible-pricing request forms created (with their tiers).
+    pub flexible_pricing_forms: usize,
 }
 
 impl fmt::Display for DemoReport {
@@ -35,6 +37,11 @@ impl fmt::Display for DemoReport {
             f,
             "; demo learner: {} enrollments, {} discount codes created",
             l.enrollments, l.discounts
+        )?;
+        write!(
+            f,
+            "; flexible pricing: {} request forms",
+            self.flexible_pricing_forms
         )
     }
 }
@@ -74,6 +81,10 @@ pub async fn load(state: &AppState) -> anyhow::Result<DemoReport> {
     report.catalog = state
         .db
         .write(move |c| crate::catalog::demo::load(c, now))
+        .await?;
+    report.flexible_pricing_forms = state
+        .db
+        .write(move |c| crate::pricing::demo::load(c, now))
         .await?;
     report.learner = state
         .db

@@ -28,6 +28,7 @@ pub mod modules;
 pub mod money;
 pub mod oauth2;
 pub mod outbox;
+pub mod pricing;
 pub mod serve;
 pub mod staff;
 pub mod state;

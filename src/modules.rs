@@ -19,6 +19,7 @@ pub async fn register(state: &AppState) -> anyhow::Result<()> {
     crate::oauth2::register(state);
     crate::enrollment::register(state);
     crate::commerce::register(state);
+    crate::pricing::register(state);
     Ok(())
 }
 

@@ -128,3 +128,73 @@ pub fn gradable_run_keys(c: &Connection, since: DateTime<Utc>) -> rusqlite::Resu
     )?;
     st.query_map([to_db(since)], |r| r.get(0))?.collect()
 }
+
+/// Programs whose requirement tree names the course, by program id (the original's
+/// `Course.programs`).
+pub fn programs_of_course(c: &Connection, course: i64) -> rusqlite::Result<Vec<i64>> {
+    c.prepare_cached(
+        "SELECT DISTINCT program_id FROM program_requirements
+         WHERE node_type = 'course' AND course_id = ?1 ORDER BY program_id",
+    )?
+    .query_map([course], |r| r.get(0))?
+    .collect()
+}
+
+/// Programs related to `program` in either direction (`related_programs`), in the order the
+/// relations were made.
+pub fn related_programs(c: &Connection, program: i64) -> rusqlite::Result<Vec<i64>> {
+    c.prepare_cached(
+        "SELECT CASE WHEN first_program_id = ?1 THEN second_program_id ELSE first_program_id END
+         FROM related_programs WHERE first_program_id = ?1 OR second_program_id = ?1 ORDER BY rowid",
+    )?
+    .query_map([program], |r| r.get(0))?
+    .collect()
+}
+
+/// What a product sells: `(course run id, program id)`, exactly one set.
+pub fn product_purchasable(
+    c: &Connection,
+    product: i64,
+) -> rusqlite::Result<Option<(Option<i64>, Option<i64>)>> {
+    c.prepare_cached("SELECT course_run_id, program_id FROM products WHERE id = ?1")?
+        .query_row([product], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+}
+
+/// `(title, readable_id)` of a course (`program = false`) or program.
+pub fn courseware_title(
+    c: &Connection,
+    program: bool,
+    id: i64,
+) -> rusqlite::Result<Option<(String, String)>> {
+    let sql = if program {
+        "SELECT title, readable_id FROM programs WHERE id = ?1"
+    } else {
+        "SELECT title, readable_id FROM courses WHERE id = ?1"
+    };
+    c.prepare_cached(sql)?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+}
+
+/// Every course and program, as `(is program, id, title, readable_id)`, courses first.
+pub fn coursewares(c: &Connection) -> rusqlite::Result<Vec<(bool, i64, String, String)>> {
+    c.prepare_cached(
+        "SELECT 0, id, title, readable_id FROM courses UNION ALL SELECT 1, id, title, readable_id FROM programs
+         ORDER BY 1, 3, 2",
+    )?
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+    .collect()
+}
+
+/// The product a course or program page sells: a program's product, or the active product of
+/// the course's latest-starting live run.
+pub fn courseware_product(c: &Connection, program: bool, id: i64) -> rusqlite::Result<Option<i64>> {
+    let sql = if program {
+        "SELECT id FROM products WHERE program_id = ?1 AND is_active = 1"
+    } else {
+        "SELECT p.id FROM products p JOIN course_runs r ON r.id = p.course_run_id
+         WHERE r.course_id = ?1 AND r.live = 1 AND p.is_active = 1 ORDER BY r.start_date DESC, r.id DESC LIMIT 1"
+    };
+    c.prepare_cached(sql)?.query_row([id], |r| r.get(0)).optional()
+}

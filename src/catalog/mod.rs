@@ -6,8 +6,8 @@
 //! Owns `departments`, `topics`, `enrollment_modes`, `courses`, `course_departments`,
 //! `course_topics`, `course_variants`, `blocked_countries`, `course_runs`, `course_run_modes`,
 //! `programs`, `program_departments`, `program_modes`, `program_requirements`,
-//! `program_collections`, `program_collection_items`, `products`, `product_versions` and
-//! `catalog_version`. Other modules read them through the snapshot ([`CatalogCache`]) or,
+//! `program_collections`, `program_collection_items`, `products`, `product_versions`,
+//! `related_programs` and `catalog_version`. Other modules read them through the snapshot ([`CatalogCache`]) or,
 //! inside their own transactions, through [`service`] ([`lookups`], [`edx_sync`]). Reads from
 //! others: the snapshot loads the CMS's published pages (`cms_pages`, `cms_revisions`) with
 //! the catalog, and the blocked-country check joins the users module's `legal_addresses`.

@@ -10,8 +10,9 @@ use super::snapshot::Catalog;
 // What other modules look up in the catalog's tables inside their own transactions.
 pub use super::edx_sync::RunCatalog;
 pub use super::lookups::{
-    RunFacts, country_blocked, gradable_run_keys, program_by_readable, program_has_course, program_live,
-    run_facts, run_id_by_courseware, sub_programs, visible_run_id_by_courseware,
+    RunFacts, country_blocked, courseware_product, courseware_title, coursewares, gradable_run_keys,
+    product_purchasable, program_by_readable, program_has_course, program_live, programs_of_course,
+    related_programs, run_facts, run_id_by_courseware, sub_programs, visible_run_id_by_courseware,
 };
 pub use super::store::{course_id_by_readable, program_id_by_readable};
 

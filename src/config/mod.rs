@@ -232,6 +232,9 @@ pub struct Config {
     pub backup_sync_interval: Duration,
     pub backup: BackupSettings,
     pub smtp_url: Option<Secret>,
+    /// Open Exchange Rates (`MITXONLINE_OPEN_EXCHANGE_RATES_APP_ID`, `_URL`); `None` means the
+    /// built-in sandbox table (dev/test).
+    pub open_exchange_rates: Option<OpenExchangeRatesConfig>,
     pub secret_key: Option<Secret>,
     pub body_limit: usize,
     pub db_readers: usize,
@@ -239,6 +242,13 @@ pub struct Config {
     pub scheduler_enabled: bool,
     pub outbox: OutboxConfig,
     pub shutdown_grace: Duration,
+}
+
+/// Open Exchange Rates: the API base (`…/api/`, ending in a slash) and the app id.
+#[derive(Debug, Clone)]
+pub struct OpenExchangeRatesConfig {
+    pub url: Url,
+    pub app_id: Secret,
 }
 
 /// One invalid variable and why.

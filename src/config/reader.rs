@@ -235,6 +235,22 @@ impl Config {
                     format!("must be an smtp://, smtp+starttls:// or smtps:// URL with a host ({e})")
                 })
         });
+        let oxr_url = r
+            .opt("MITXONLINE_OPEN_EXCHANGE_RATES_URL", parse_url)
+            .map(|mut u| {
+                if !u.path().ends_with('/') {
+                    u.set_path(&format!("{}/", u.path()));
+                }
+                u
+            });
+        let open_exchange_rates =
+            r.secret("MITXONLINE_OPEN_EXCHANGE_RATES_APP_ID")
+                .map(|app_id| super::OpenExchangeRatesConfig {
+                    url: oxr_url.unwrap_or_else(|| {
+                        Url::parse("https://openexchangerates.org/api/").expect("a valid default URL")
+                    }),
+                    app_id,
+                });
         let secret_key = r.opt("MITXONLINE_SECRET_KEY", |v| {
             if v.len() >= 32 {
                 Ok(Secret::new(v))
@@ -315,6 +331,7 @@ impl Config {
             backup_sync_interval,
             backup,
             smtp_url,
+            open_exchange_rates,
             secret_key,
             body_limit,
             db_readers,

@@ -177,6 +177,19 @@ impl Config {
             })
         ));
         out.push(format!(
+            "MITXONLINE_OPEN_EXCHANGE_RATES_APP_ID={}",
+            self.open_exchange_rates
+                .as_ref()
+                .map(|o| format!("{} ({})", o.app_id, o.url))
+                .unwrap_or_else(|| {
+                    if sandboxes {
+                        "(unset: sandbox exchange rates)".into()
+                    } else {
+                        "(unset: the exchange-rate job fails)".into()
+                    }
+                })
+        ));
+        out.push(format!(
             "MITXONLINE_SECRET_KEY={}",
             self.secret_key
                 .as_ref()

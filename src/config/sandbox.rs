@@ -43,6 +43,12 @@ impl Config {
         self.smtp_url.is_none() && self.sandbox_allowed()
     }
 
+    /// The sandbox exchange-rate table is in use (no `MITXONLINE_OPEN_EXCHANGE_RATES_APP_ID`,
+    /// sandboxes allowed).
+    pub fn exchange_rates_sandbox(&self) -> bool {
+        self.open_exchange_rates.is_none() && self.sandbox_allowed()
+    }
+
     /// What would make a sandbox run where sandboxes are not allowed: one problem per missing
     /// variable. Empty when the sandboxes are allowed or every partner is configured.
     pub fn sandbox_problems(&self) -> Vec<ConfigProblem> {

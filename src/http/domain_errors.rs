@@ -39,6 +39,25 @@ impl From<CommerceError> for AppError {
     }
 }
 
+impl From<crate::pricing::service::PricingError> for AppError {
+    fn from(e: crate::pricing::service::PricingError) -> Self {
+        use crate::pricing::service::PricingError;
+        match e {
+            PricingError::NotFound(m) => AppError::NotFound(m),
+            PricingError::Invalid(problems) => {
+                let mut fields = std::collections::BTreeMap::<String, Vec<String>>::new();
+                for p in problems {
+                    fields.entry(p.field.to_owned()).or_default().push(p.message);
+                }
+                AppError::Invalid(fields)
+            }
+            PricingError::AlreadyExists(m) | PricingError::NotConfigured(m) => AppError::BadRequest(m),
+            PricingError::Upstream(m) => AppError::Internal(anyhow::anyhow!(m)),
+            PricingError::Db(e) => AppError::from(e),
+        }
+    }
+}
+
 impl From<crate::users::UserError> for AppError {
     fn from(e: crate::users::UserError) -> Self {
         use crate::users::UserError;

@@ -25,6 +25,11 @@ pub const CONSOLES: &[(&str, &str, &str)] = &[
         "Learners' refund requests: refund or deny.",
     ),
     (
+        "/staff/flexible-pricing/",
+        "Financial assistance",
+        "Flexible-pricing requests: approve, deny, reset; thresholds, rates, forms.",
+    ),
+    (
         "/staff/cms/",
         "Pages",
         "Create, edit, preview, publish and roll back CMS pages.",

@@ -15,7 +15,7 @@
 pub mod api;
 pub mod api_keys;
 pub mod error;
-mod forms;
+pub mod forms;
 pub mod gateway;
 pub mod geo;
 pub mod login;

@@ -12,4 +12,5 @@ mod commerce;
 mod enrollment;
 mod identity;
 mod ops;
+mod pricing;
 mod security;

@@ -80,6 +80,11 @@ pub fn basket_view(c: &Connection, basket: i64) -> Result<BasketView, CommerceEr
     })
 }
 
+/// A product's current list price (`None` for an unknown product).
+pub fn list_price(c: &Connection, product: i64) -> rusqlite::Result<Option<Decimal>> {
+    Ok(basket::store::product(c, product)?.map(|p| p.price))
+}
+
 /// The owner's basket view, if they have a basket.
 pub fn find_basket(c: &Connection, owner: &Owner) -> Result<Option<BasketView>, CommerceError> {
     match basket::store::basket_id(c, owner)? {
@@ -180,6 +185,23 @@ pub fn usable(
     if !assigned.is_empty() && !user.is_some_and(|u| assigned.contains(&u)) {
         return Ok(Err(Invalid::NotAssignedToUser));
     }
+    // A financial-assistance discount is only ever the one the learner's approved request
+    // grants for a product in the basket.
+    if d.payment_type == Some(PaymentType::FinancialAssistance) {
+        let Some(u) = user else {
+            return Ok(Err(Invalid::FinancialAssistance));
+        };
+        let mut granted = false;
+        for p in products {
+            if crate::pricing::service::approved_discount(c, u, *p, now)?.is_some_and(|a| a.id == d.id) {
+                granted = true;
+                break;
+            }
+        }
+        if !granted {
+            return Ok(Err(Invalid::FinancialAssistance));
+        }
+    }
     Ok(Ok(()))
 }
 
@@ -197,8 +219,9 @@ fn basket_price(
     Ok(discounts::rules::order_total(lines))
 }
 
-/// Applies the best of the user's assigned, financial-assistance and automatic discounts that
-/// are valid now, unless the basket already has a discount that is at least as good.
+/// Applies the best of the user's assigned, financial-assistance (their approved flexible-price
+/// request's tier discount, from [`crate::pricing::service`]) and automatic discounts that are
+/// valid now, unless the basket already has a discount that is at least as good.
 pub fn apply_auto_discounts(
     c: &Connection,
     basket: i64,
@@ -221,7 +244,18 @@ pub fn apply_auto_discounts(
         None => None,
     };
     let current_id = best.as_ref().map(|b| b.1.id);
-    for (d, _assigned) in discounts::store::auto_discounts(c, Some(user))? {
+    let mut candidates: Vec<DiscountRow> = discounts::store::auto_discounts(c, Some(user))?
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect();
+    for p in &products {
+        if let Some(fa) = crate::pricing::service::approved_discount(c, user, *p, now)?
+            && !candidates.iter().any(|d| d.id == fa.id)
+        {
+            candidates.push(fa);
+        }
+    }
+    for d in candidates {
         if usable(c, &d, Some(user), &products, None, now)?.is_err() {
             continue;
         }

@@ -235,6 +235,19 @@ pub fn tiers(c: &Connection, discount: i64) -> rusqlite::Result<Vec<Tier>> {
         .collect()
 }
 
+/// The tiers of a course or program, oldest first.
+pub fn tiers_of(c: &Connection, w: Courseware) -> rusqlite::Result<Vec<Tier>> {
+    let (course, program) = match w {
+        Courseware::Course(id) => (Some(id), None),
+        Courseware::Program(id) => (None, Some(id)),
+    };
+    c.prepare_cached(&format!(
+        "{TIER_SQL} WHERE course_id IS ?1 AND program_id IS ?2 ORDER BY id"
+    ))?
+    .query_map(params![course, program], tier_row)?
+    .collect()
+}
+
 pub fn tier(c: &Connection, id: i64) -> rusqlite::Result<Option<Tier>> {
     c.query_row(&format!("{TIER_SQL} WHERE id = ?1"), [id], tier_row)
         .optional()

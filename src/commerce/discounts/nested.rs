@@ -84,7 +84,7 @@ impl Page {
 
 impl Paging {
     /// This page of an in-memory list.
-    pub(super) fn slice(&self, all: Vec<Value>) -> Vec<Value> {
+    pub fn slice(&self, all: Vec<Value>) -> Vec<Value> {
         all.into_iter()
             .skip(usize::try_from(self.offset).unwrap_or(usize::MAX))
             .take(usize::try_from(self.limit).unwrap_or(usize::MAX))

@@ -6,10 +6,47 @@ use serde_json::Value;
 
 use crate::commerce::discounts;
 use crate::commerce::discounts::links::Tier;
+use crate::commerce::discounts::model::DiscountRow;
 use crate::commerce::discounts::service::{audit, the_discount};
 use crate::commerce::error::CommerceError;
 use crate::db::DbError;
 use crate::state::AppState;
+
+/// The tiers of each courseware in `family` (flexible pricing chooses among them), each with
+/// its discount. Runs inside the caller's transaction.
+pub fn tiers_with_discounts(
+    c: &rusqlite::Connection,
+    family: &[discounts::links::Courseware],
+) -> rusqlite::Result<Vec<(Tier, DiscountRow)>> {
+    let mut out: Vec<(Tier, DiscountRow)> = Vec::new();
+    for w in family {
+        for t in discounts::links::tiers_of(c, *w)? {
+            if out.iter().any(|(o, _)| o.id == t.id) {
+                continue;
+            }
+            if let Some(d) = discounts::store::discount(c, t.discount_id)? {
+                out.push((t, d));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One tier with its discount.
+pub fn tier_with_discount(
+    c: &rusqlite::Connection,
+    id: i64,
+) -> rusqlite::Result<Option<(Tier, DiscountRow)>> {
+    let Some(t) = discounts::links::tier(c, id)? else {
+        return Ok(None);
+    };
+    Ok(discounts::store::discount(c, t.discount_id)?.map(|d| (t, d)))
+}
+
+/// A discount row by id (flexible pricing shows and re-points tiers' discounts).
+pub fn discount(c: &rusqlite::Connection, id: i64) -> rusqlite::Result<Option<DiscountRow>> {
+    discounts::store::discount(c, id)
+}
 
 /// The tiers using a discount, in the original's shape.
 pub async fn list(state: &AppState, id: i64) -> Result<Vec<Value>, CommerceError> {

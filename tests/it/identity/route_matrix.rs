@@ -58,6 +58,9 @@ fn classify(method: &str, path: &str, file: &str) -> Option<Class> {
         return Some(Superuser);
     }
     let class = match path {
+        // The flexible-pricing request form: anyone reads it, people submit it.
+        p if p.ends_with("/financial-assistance-request/") && method == "GET" => Public,
+        p if p.ends_with("/financial-assistance-request/") => SignedIn,
         p if p.starts_with("/logout") => Logout,
         p if p.starts_with("/scim/") || p.starts_with("/api/openedx_webhook/") => ServiceToken,
         p if p.starts_with("/staff/")

@@ -1,0 +1,104 @@
+//! The discount an approved request grants (surface §4.6), which ecommerce applies to the
+//! learner's basket by itself, and the learner's price for a product. Re-exported by
+//! [`super::service`].
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+use rust_decimal::Decimal;
+
+use crate::commerce::discounts::model::DiscountRow;
+use crate::commerce::discounts::tier_service;
+use crate::pricing::model::Courseware;
+use crate::pricing::service::{PricingError, family_of};
+use crate::pricing::store;
+use crate::state::AppState;
+
+fn in_date(d: &DiscountRow, now: DateTime<Utc>) -> bool {
+    let rules = d.rules();
+    rules.activation_date.is_none_or(|a| a <= now) && rules.expiration_date.is_none_or(|e| e >= now)
+}
+
+/// The courseware family a product's purchase counts for.
+fn product_family(c: &Connection, product: i64) -> rusqlite::Result<Vec<Courseware>> {
+    match crate::catalog::service::product_purchasable(c, product)? {
+        Some((Some(run), _)) => match crate::catalog::service::run_facts(c, run)? {
+            Some(r) => family_of(c, Courseware::Course(r.course_id)),
+            None => Ok(Vec::new()),
+        },
+        Some((None, Some(program))) => family_of(c, Courseware::Program(program)),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// `determine_courseware_flexible_price_discount`: the tier discount of the learner's approved
+/// request for the product's family, when the tier is current and its discount in date.
+pub fn approved_discount(
+    c: &Connection,
+    user: i64,
+    product: i64,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Option<DiscountRow>> {
+    for member in product_family(c, product)? {
+        let Some(r) = store::request_for(c, user, member)? else {
+            continue;
+        };
+        let Some((tier, d)) = r
+            .tier_id
+            .map(|t| tier_service::tier_with_discount(c, t))
+            .transpose()?
+            .flatten()
+        else {
+            continue;
+        };
+        if !in_date(&d, now) {
+            continue;
+        }
+        if tier.current && r.status.is_approved() {
+            return Ok(Some(d));
+        }
+    }
+    Ok(None)
+}
+
+/// `is_courseware_flexible_price_approved`: an approved request with a current tier covers
+/// the run's course.
+pub fn approved_for_course(c: &Connection, user: i64, course: i64) -> rusqlite::Result<bool> {
+    for member in family_of(c, Courseware::Course(course))? {
+        if let Some(r) = store::request_for(c, user, member)?
+            && r.status.is_approved()
+            && let Some((tier, _)) = r
+                .tier_id
+                .map(|t| tier_service::tier_with_discount(c, t))
+                .transpose()?
+                .flatten()
+            && tier.current
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The learner's flexible price for a product (`/api/v0/products/{id}/user_flexible_price/`):
+/// the discount and the price it gives, `None` when none applies.
+pub async fn product_price(
+    state: &AppState,
+    user: Option<i64>,
+    product: i64,
+) -> Result<Option<(DiscountRow, Decimal)>, PricingError> {
+    let now = state.clock.now();
+    state
+        .db
+        .read(move |c| {
+            let Some(u) = user else { return Ok(None) };
+            let Some(d) = approved_discount(c, u, product, now)? else {
+                return Ok(None);
+            };
+            let price = crate::commerce::basket::service::list_price(c, product)?;
+            Ok(price.map(|p| {
+                let discounted = crate::commerce::discounts::rules::line_price(p, &[d.term()], 1);
+                (d, discounted)
+            }))
+        })
+        .await
+}
