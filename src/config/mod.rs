@@ -200,6 +200,15 @@ pub struct BackupSettings {
     pub s3_secret_access_key: Option<Secret>,
 }
 
+/// Verifiable-credential signing (see [`Config::vc`]).
+#[derive(Debug, Clone)]
+pub struct VcConfig {
+    pub signer_url: Option<Url>,
+    pub signer_token: Option<Secret>,
+    pub did: String,
+    pub learn_base_url: Url,
+}
+
 /// The effective configuration of one process.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -232,6 +241,10 @@ pub struct Config {
     pub backup_sync_interval: Duration,
     pub backup: BackupSettings,
     pub smtp_url: Option<Secret>,
+    /// Verifiable credentials: the signer (`MITXONLINE_VC_SIGNER_URL`, bearer
+    /// `MITXONLINE_VC_SIGNER_TOKEN`; the built-in sandbox signer when unset), the issuer's DID
+    /// (`MITXONLINE_VC_DID`) and MIT Learn's base for achievement ids (`MITXONLINE_LEARN_BASE_URL`).
+    pub vc: VcConfig,
     pub secret_key: Option<Secret>,
     pub body_limit: usize,
     pub db_readers: usize,

@@ -235,6 +235,16 @@ impl Config {
                     format!("must be an smtp://, smtp+starttls:// or smtps:// URL with a host ({e})")
                 })
         });
+        let vc = super::VcConfig {
+            signer_url: r.opt("MITXONLINE_VC_SIGNER_URL", parse_url),
+            signer_token: r.secret("MITXONLINE_VC_SIGNER_TOKEN"),
+            did: r
+                .raw("MITXONLINE_VC_DID")
+                .unwrap_or_else(|| "z6MkSandboxSignerMITxOnline".to_owned()),
+            learn_base_url: r
+                .opt("MITXONLINE_LEARN_BASE_URL", parse_url)
+                .unwrap_or_else(|| Url::parse("https://learn.mit.edu").expect("valid default")),
+        };
         let secret_key = r.opt("MITXONLINE_SECRET_KEY", |v| {
             if v.len() >= 32 {
                 Ok(Secret::new(v))
@@ -315,6 +325,7 @@ impl Config {
             backup_sync_interval,
             backup,
             smtp_url,
+            vc,
             secret_key,
             body_limit,
             db_readers,

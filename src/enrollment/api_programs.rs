@@ -44,12 +44,32 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-async fn program_rows(state: &AppState, user: i64) -> Result<Vec<super::model::ProgramEnrollment>, AppError> {
-    state
+/// The learner's program enrollments, each with the uuid of its unrevoked certificate (read
+/// through the certificates module's store, in the same reader round trip).
+async fn program_rows(
+    state: &AppState,
+    user: i64,
+) -> Result<Vec<(super::model::ProgramEnrollment, Option<String>)>, AppError> {
+    let (rows, certs) = state
         .db
-        .read(move |c| store::programs_for_user(c, user))
+        .read(move |c| {
+            Ok::<_, rusqlite::Error>((
+                store::programs_for_user(c, user)?,
+                crate::certificates::store::for_user(c, crate::certificates::Kind::Program, user)?,
+            ))
+        })
         .await
-        .map_err(|e| AppError::Internal(e.into()))
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(rows
+        .into_iter()
+        .map(|p| {
+            let uuid = certs
+                .iter()
+                .find(|x| x.object_id == p.program_id && !x.is_revoked)
+                .map(|x| x.uuid.clone());
+            (p, uuid)
+        })
+        .collect())
 }
 
 async fn programs_list(
@@ -63,10 +83,10 @@ async fn programs_list(
     let cx = l.cx();
     let out: Vec<Value> = pes
         .iter()
-        .filter(|p| p.active)
-        .filter_map(|p| match v {
-            Version::V3 => shapes::program_enrollment_v3(&l.cat, p),
-            _ => shapes::program_enrollment(&l.cat, p, &l.rows, &cx, v),
+        .filter(|(p, _)| p.active)
+        .filter_map(|(p, cert)| match v {
+            Version::V3 => shapes::program_enrollment_v3(&l.cat, p, cert.as_deref()),
+            _ => shapes::program_enrollment(&l.cat, p, cert.as_deref(), &l.rows, &cx, v),
         })
         .collect();
     Ok(Json(Value::Array(out)))
@@ -167,7 +187,12 @@ async fn program_create_v3(
         ProgramOutcome::Existing => StatusCode::OK,
         ProgramOutcome::Created => StatusCode::CREATED,
     };
-    let body = shapes::program_enrollment_v3(&cat, &pe).ok_or_else(AppError::not_found)?;
+    let cert = program_rows(&state, u.id)
+        .await?
+        .into_iter()
+        .find(|(p, _)| p.program_id == program)
+        .and_then(|(_, c)| c);
+    let body = shapes::program_enrollment_v3(&cat, &pe, cert.as_deref()).ok_or_else(AppError::not_found)?;
     Ok((status, Json(body)).into_response())
 }
 
@@ -182,12 +207,12 @@ async fn program_detail_v3(
         .get(&state.db)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
-    let pe = program_rows(&state, u.id)
+    let (pe, cert) = program_rows(&state, u.id)
         .await?
         .into_iter()
-        .find(|p| p.program_id == program && p.active)
+        .find(|(p, _)| p.program_id == program && p.active)
         .ok_or_else(AppError::not_found)?;
     Ok(Json(
-        shapes::program_enrollment_v3(&cat, &pe).ok_or_else(AppError::not_found)?,
+        shapes::program_enrollment_v3(&cat, &pe, cert.as_deref()).ok_or_else(AppError::not_found)?,
     ))
 }

@@ -152,10 +152,15 @@ async fn dashboard(
     let programs = state
         .db
         .read(move |c| -> Result<_, DbError> {
+            let certs = crate::certificates::store::for_user(c, crate::certificates::Kind::Program, user)?;
             let mut out = Vec::new();
             for pe in store::programs_for_user(c, user)? {
                 let paid = pe.active && store::is_paid_program(c, user, pe.program_id)?;
-                out.push((pe, paid));
+                let cert = certs
+                    .iter()
+                    .find(|x| x.object_id == pe.program_id && !x.is_revoked)
+                    .map(|x| x.link());
+                out.push((pe, paid, cert));
             }
             Ok(out)
         })
@@ -185,6 +190,9 @@ async fn dashboard(
                             @if let Some((g, letter, passed, _)) = &e.grade {
                                 p { "Grade: " (shapes::grade_percent(*g)) "%" @if let Some(l) = letter { " (" (l) ")" } @if *passed { " · passed" } }
                             }
+                            @if let Some(uuid) = &e.certificate {
+                                p { a class="certificate-link" href=(ctx.prefix.url(&format!("/certificate/{uuid}/"))) { "View certificate" } }
+                            }
                             @if upgradable {
                                 @if let Some(p) = &run.product {
                                     div { (crate::catalog::pages::add_to_cart(&ctx, p.id, "", html! { "Upgrade: get a certificate ($" (format!("{:.2}", p.price)) ")" })) }
@@ -206,10 +214,14 @@ async fn dashboard(
             }
             h2 { "My programs" }
             ul class="programs" {
-                @for (pe, paid) in programs.iter().filter(|(p, _)| p.active) {
+                @for (pe, paid, cert) in programs.iter().filter(|(p, _, _)| p.active) {
                     @if let Some(p) = cat.program(pe.program_id) {
                         li {
                             (p.title) " · " (pe.mode.as_str())
+                            @if let Some(link) = cert {
+                                " · " a class="certificate-link" href=(ctx.prefix.url(link)) { "View certificate" }
+                            }
+                            " · " a href=(ctx.prefix.url(&format!("/records/{}/", pe.program_id))) { "Program record" }
                             @if *paid {
                                 " · " a class="receipt" href=(ctx.prefix.url(&format!("/orders/receipt/by-program/{}/", pe.program_id))) { "View receipt" }
                             }

@@ -56,3 +56,14 @@ impl From<crate::throttle::Limited> for AppError {
         }
     }
 }
+
+impl From<crate::certificates::CertificateError> for AppError {
+    fn from(e: crate::certificates::CertificateError) -> Self {
+        use crate::certificates::CertificateError;
+        match e {
+            CertificateError::NotFound => AppError::not_found(),
+            CertificateError::Invalid { field, message } => AppError::field(field, message),
+            CertificateError::Db(e) => e.into(),
+        }
+    }
+}

@@ -65,6 +65,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(crate::mail::routes())
         .merge(crate::oauth2::routes())
         .merge(crate::enrollment::routes(catalog.clone()))
+        .merge(crate::certificates::routes(catalog.clone()))
         .merge(crate::commerce::routes(catalog))
 }
 
