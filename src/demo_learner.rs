@@ -1,8 +1,10 @@
 //! The demo learner's part of the demo data: a completed profile (so signing in lands on the
 //! dashboard), audit enrollments in two current runs that can be upgraded (so the dashboard
 //! shows upgrade buttons and the sandbox purchase can be tried), a passed past run with its
-//! grade, an audit program enrollment, and an unlimited `DEMO20` code (20% off) to try in the
-//! cart. Loaded once: nothing is added when the learner already has an enrollment.
+//! grade and certificate, an audit program enrollment, a completed program (verified, every
+//! course passed and certified) with its program certificate, and an unlimited `DEMO20` code
+//! (20% off) to try in the cart. Loaded once: nothing is added when the learner already has an
+//! enrollment.
 
 use std::collections::HashSet;
 
@@ -12,6 +14,7 @@ use rust_decimal::Decimal;
 
 use crate::catalog::model::CourseRun;
 use crate::catalog::snapshot::Catalog;
+use crate::certificates;
 use crate::commerce::discounts::model::DiscountRow;
 use crate::commerce::discounts::rules::DiscountType;
 use crate::commerce::discounts::rules::PaymentType;
@@ -50,11 +53,12 @@ fn upgradable_runs(cat: &Catalog, now: DateTime<Utc>, limit: usize) -> Vec<i64> 
         .collect()
 }
 
-/// The latest ended public run of a course not in `taken`.
+/// The latest ended public run with a verified mode of a course not in `taken`.
 fn ended_run(cat: &Catalog, now: DateTime<Utc>, taken: &HashSet<i64>) -> Option<i64> {
     cat.runs
         .iter()
         .filter(|r| r.live && r.b2b_contract_id.is_none() && !taken.contains(&r.course_id))
+        .filter(|r| cat.has_verified(r) && r.variant_length.is_empty() && r.variant_industry.is_empty())
         .filter(|r| r.end_date.is_some_and(|e| e < now))
         .max_by_key(|r| (r.end_date, std::cmp::Reverse(r.id)))
         .map(|r| r.id)
@@ -84,6 +88,14 @@ pub fn load(c: &Connection, learner: i64, now: DateTime<Utc>) -> anyhow::Result<
             now,
         )?;
         added.discounts += 1;
+    }
+    if certificates::store::partner_schools(c)?.is_empty() {
+        certificates::store::insert_partner_school(
+            c,
+            "Example Institute of Technology",
+            "admissions@example.edu",
+        )?;
+        certificates::store::insert_partner_school(c, "Sample State University", "graduate@example.org")?;
     }
     let enrolled: i64 = c.query_row(
         "SELECT count(*) FROM course_run_enrollments WHERE user_id = ?1",
@@ -127,18 +139,81 @@ pub fn load(c: &Connection, learner: i64, now: DateTime<Utc>) -> anyhow::Result<
         added.enrollments += 1;
     }
     if let Some(run) = ended_run(&cat, now, &taken) {
-        service::enroll(c, now, learner, run, Mode::Audit, Checks::NONE, &actor)?;
+        service::enroll(c, now, learner, run, Mode::Verified, Checks::NONE, &actor)?;
         enrollments::upsert_grade(c, learner, run, Decimal::new(87, 2), Some("B"), true, now)?;
+        certificates::service::process_stored_grade(c, &cat, now, learner, run, true)?;
+        taken.extend(cat.run_by_id.get(&run).map(|&i| cat.runs[i].course_id));
         added.enrollments += 1;
     }
+    added.enrollments += completed_program(c, &cat, now, learner, &taken, &actor)?;
     if let Some(program) = cat
         .programs
         .iter()
         .filter(|p| p.live && !p.b2b_only)
+        .filter(|p| {
+            certificates::store::for_user(c, certificates::Kind::Program, learner)
+                .is_ok_and(|v| v.iter().all(|x| x.object_id != p.id))
+        })
         .map(|p| p.id)
         .min()
     {
         service::enroll_program(c, now, learner, program, Mode::Audit, &actor)?;
     }
     Ok(added)
+}
+
+/// The run of a course the demo learner completes: its latest ended run with a verified mode,
+/// else its current one.
+fn completion_run(cat: &Catalog, now: DateTime<Utc>, course: i64) -> Option<i64> {
+    let co = cat.course(course)?;
+    let runs: Vec<&CourseRun> = cat
+        .course_runs(co)
+        .into_iter()
+        .filter(|r| r.live && r.b2b_contract_id.is_none() && cat.has_verified(r))
+        .filter(|r| r.variant_length.is_empty() && r.variant_industry.is_empty() && r.is_primary_language)
+        .filter(|r| r.start_date.is_some_and(|s| s < now))
+        .collect();
+    runs.iter()
+        .filter(|r| r.end_date.is_some_and(|e| e < now))
+        .max_by_key(|r| r.end_date)
+        .or_else(|| runs.iter().max_by_key(|r| r.start_date))
+        .map(|r| r.id)
+}
+
+/// Completes the smallest live program whose courses are not already used: a verified program
+/// enrollment, a verified enrollment with a passing grade and a certificate in a run of every
+/// course, then the program certificate by the requirement tree. Returns the enrollments added.
+fn completed_program(
+    c: &Connection,
+    cat: &Catalog,
+    now: DateTime<Utc>,
+    learner: i64,
+    taken: &HashSet<i64>,
+    actor: &Actor,
+) -> anyhow::Result<usize> {
+    let candidate = cat
+        .programs
+        .iter()
+        .filter(|p| p.live && !p.b2b_only && p.root.is_some())
+        .filter_map(|p| {
+            let courses = p.course_ids();
+            let runs: Option<Vec<i64>> = courses.iter().map(|&co| completion_run(cat, now, co)).collect();
+            let free = courses.iter().all(|co| !taken.contains(co));
+            let nested = p.requirements().required_programs.is_empty()
+                && p.requirements().elective_programs.is_empty();
+            runs.filter(|r| free && nested && !r.is_empty())
+                .map(|r| (p.id, r))
+        })
+        .min_by_key(|(id, r)| (r.len(), *id));
+    let Some((program, runs)) = candidate else {
+        return Ok(0);
+    };
+    service::enroll_program(c, now, learner, program, Mode::Verified, actor)?;
+    for &run in &runs {
+        service::enroll(c, now, learner, run, Mode::Verified, Checks::NONE, actor)?;
+        enrollments::upsert_grade(c, learner, run, Decimal::new(93, 2), Some("A"), true, now)?;
+        certificates::service::process_stored_grade(c, cat, now, learner, run, true)?;
+    }
+    certificates::service::generate_program_certificate(c, cat, now, learner, program, false)?;
+    Ok(runs.len())
 }

@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod backup;
 pub mod catalog;
+pub mod certificates;
 pub mod cli;
 pub mod clock;
 pub mod cms;

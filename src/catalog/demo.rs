@@ -166,6 +166,15 @@ pub fn load(c: &Connection, now: DateTime<Utc>) -> Result<Loaded, DbError> {
         )?);
         out.pages += 1;
     }
+    // A drawn-looking signature (at least 150x50, as signatory pages require).
+    let signature = cms::seed_image(
+        c,
+        "Signature of Morgan Lee",
+        "signature.png",
+        (300, 100),
+        &gradient_png(300, 100, [40, 40, 90], [250, 250, 250]),
+        now,
+    )?;
     let signatory = publish_new(
         c,
         &NewPage {
@@ -180,6 +189,7 @@ pub fn load(c: &Connection, now: DateTime<Utc>) -> Result<Loaded, DbError> {
             name: "Morgan Lee".into(),
             title_1: "Dean of Digital Learning".into(),
             organization: "MIT Open Learning".into(),
+            signature_image_id: Some(signature),
             ..PageContent::default()
         },
         now,
@@ -386,6 +396,7 @@ pub fn load(c: &Connection, now: DateTime<Utc>) -> Result<Loaded, DbError> {
             course_ids: &course_ids,
             images: &images,
             instructors: &instructor_pages,
+            signatory,
         },
         &mut out,
     )?;

@@ -17,6 +17,8 @@ pub struct Ingredients<'a> {
     pub course_ids: &'a [i64],
     pub images: &'a [i64],
     pub instructors: &'a [i64],
+    /// The signatory page program certificates are signed by.
+    pub signatory: i64,
 }
 
 pub fn load(
@@ -134,7 +136,7 @@ pub fn load(
             list_price: Some(money(["900", "1500", "700", "1000"][k])),
             ..PageContent::default()
         };
-        publish_new(
+        let page = publish_new(
             c,
             &NewPage {
                 page_type: PageType::Program,
@@ -144,6 +146,24 @@ pub fn load(
                 parent_id: None,
             },
             &content,
+            now,
+        )?;
+        out.pages += 1;
+        publish_new(
+            c,
+            &NewPage {
+                page_type: PageType::Certificate,
+                slug: &format!("certificate-{page}"),
+                course_id: None,
+                program_id: None,
+                parent_id: Some(page),
+            },
+            &PageContent {
+                title: format!("Certificate for {title}"),
+                product_name: (*title).into(),
+                signatory_ids: vec![ing.signatory],
+                ..PageContent::default()
+            },
             now,
         )?;
         out.pages += 1;

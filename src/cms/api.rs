@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::model::{PageType, PublishedPage};
+use super::model::{PageContent, PageType, PublishedPage};
 use crate::catalog::api::{Cache, Req, json as json_bytes};
 use crate::catalog::service::Params;
 use crate::catalog::shapes::{self, Ctx};
@@ -81,7 +81,20 @@ fn image(cat_media: Option<i64>, cx: &Ctx<'_>, title: &str) -> Value {
     })
 }
 
-fn certificate(cat: &Catalog, cx: &Ctx<'_>, p: &PublishedPage) -> Value {
+/// A certificate page's CEU overrides as Wagtail stream blocks.
+pub fn overrides(c: &PageContent) -> Value {
+    c.ceu_overrides
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            json!({ "type": "course_run", "value": { "readable_id": o.readable_id, "CEUs": o.ceus },
+                    "id": format!("override-{i}") })
+        })
+        .collect()
+}
+
+/// A certificate page in the pages API's shape (also embedded in certificate API answers).
+pub fn certificate(cat: &Catalog, cx: &Ctx<'_>, p: &PublishedPage) -> Value {
     let mut m = meta(cat, cx, p, true);
     if let Some(o) = m.as_object_mut() {
         // Embedded certificate pages carry no live/last-published flags (as the original).
@@ -114,7 +127,7 @@ fn certificate(cat: &Catalog, cx: &Ctx<'_>, p: &PublishedPage) -> Value {
         "title": p.content.title,
         "product_name": p.content.product_name,
         "CEUs": p.content.ceus,
-        "overrides": [],
+        "overrides": overrides(&p.content),
         "signatory_items": signatories,
     })
 }

@@ -50,8 +50,20 @@ pub(super) const FIELDS: &[(&str, &str, Kind, &[T])] = &[
     ("ceus", "CEUs", Text, &[T::Certificate]),
     (
         "signatory_ids",
-        "Signatory page ids (comma separated)",
+        "Signatory page ids (comma separated, 1 to 7)",
         Ids,
+        &[T::Certificate],
+    ),
+    (
+        "verifiable_credential_criteria",
+        "Verifiable credential criteria (the credential's narrative; none is issued without it)",
+        Area,
+        &[T::Certificate],
+    ),
+    (
+        "should_provision_verifiable_credential",
+        "Issue verifiable credentials for these certificates",
+        Bool,
         &[T::Certificate],
     ),
     ("description", "Description", Area, PRODUCT),
@@ -150,6 +162,28 @@ pub(super) fn content_from_form(ty: T, form: &[(String, String)]) -> Result<Page
     }
     let mut content: PageContent =
         serde_json::from_value(Value::Object(m)).map_err(|e| CmsError::Invalid("form", e.to_string()))?;
+    if ty == T::Certificate {
+        let mut i = 0;
+        while let Some(id) = get(&format!("ceu_override_readable_id_{i}")) {
+            let ceus = get(&format!("ceu_override_ceus_{i}")).unwrap_or("");
+            if !id.is_empty() || !ceus.is_empty() {
+                if id.is_empty() || ceus.is_empty() {
+                    return Err(bad(
+                        "ceu_overrides",
+                        "Each override needs a readable id and its CEUs.",
+                    ));
+                }
+                if content.ceu_overrides.iter().any(|o| o.readable_id == id) {
+                    return Err(bad("ceu_overrides", "Each readable id may be overridden once."));
+                }
+                content.ceu_overrides.push(super::model::CeuOverride {
+                    readable_id: id.to_owned(),
+                    ceus: ceus.to_owned(),
+                });
+            }
+            i += 1;
+        }
+    }
     if ty == T::Resource {
         let mut i = 0;
         while let Some(h) = get(&format!("section_heading_{i}")) {

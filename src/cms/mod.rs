@@ -8,6 +8,7 @@
 //! routes are mounted by `http`.
 
 pub mod api;
+pub mod certificate_rules;
 pub mod form;
 pub mod links;
 pub mod media;

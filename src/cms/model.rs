@@ -82,6 +82,13 @@ pub struct Section {
     pub detail: String,
 }
 
+/// A certificate page's CEUs for one run or program.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CeuOverride {
+    pub readable_id: String,
+    pub ceus: String,
+}
+
 /// A revision's content. Text is plain text (paragraphs split on blank lines when rendered).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -127,6 +134,11 @@ pub struct PageContent {
     pub product_name: String,
     pub ceus: String,
     pub signatory_ids: Vec<i64>,
+    /// CEUs for specific runs or programs, by readable id (unique).
+    pub ceu_overrides: Vec<CeuOverride>,
+    /// The criteria narrative of the verifiable credentials issued for this certificate.
+    pub verifiable_credential_criteria: String,
+    pub should_provision_verifiable_credential: bool,
     // Resource pages.
     pub sections: Vec<Section>,
     // Home.

@@ -9,7 +9,7 @@ use maud::{Markup, html};
 use serde_json::Value;
 
 use super::form::{FIELDS, FormError, Kind, applies, content_from_form, field_input, parse_type};
-use super::model::{PageContent, PageType, Section};
+use super::model::{CeuOverride, PageContent, PageType, Section};
 use super::queries;
 use super::service::{self, CreatePage};
 use crate::http::auth::StaffAccess;
@@ -145,6 +145,16 @@ pub async fn edit(
                 (ctx.csrf_field())
                 @for &(name, label, kind, types) in FIELDS {
                     @if applies(types, ty) { (field_input(name, label, kind, &values[name], &images)) }
+                }
+                @if ty == PageType::Certificate {
+                    fieldset {
+                        legend { "CEU overrides (for one run's courseware id or a program's readable id)" }
+                        @for (i, o) in draft.ceu_overrides.iter().chain(std::iter::once(&CeuOverride::default())).enumerate() {
+                            (field_input(&format!("ceu_override_readable_id_{i}"), &format!("Override {} readable id", i + 1), Kind::Text, &Value::String(o.readable_id.clone()), &[]))
+                            (field_input(&format!("ceu_override_ceus_{i}"), &format!("Override {} CEUs", i + 1), Kind::Text, &Value::String(o.ceus.clone()), &[]))
+                        }
+                    }
+                    p { a href=(p.url(&format!("/staff/certificates/preview/{}/", row.id))) { "Preview as a certificate (sample learner)" } }
                 }
                 @if ty == PageType::Resource {
                     fieldset {

@@ -245,7 +245,8 @@ pub async fn save(
     state
         .db
         .write(move |c| {
-            store::find_page(c, page_id)?.ok_or(CmsError::NotFound)?;
+            let row = store::find_page(c, page_id)?.ok_or(CmsError::NotFound)?;
+            super::certificate_rules::check(c, &row.page_type, &content, publish)?;
             let rev = store::add_revision(c, page_id, &content, &actor, now)?;
             audit_revision(c, &actor, "cms.page.save", page_id, rev, now)?;
             if publish {

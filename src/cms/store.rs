@@ -251,3 +251,28 @@ fn media_list_by_id(c: &Connection, id: i64) -> rusqlite::Result<Option<Media>> 
     )
     .optional()
 }
+
+/// The revision a new certificate pins: the published revision of the certificate page under
+/// the course's (or program's) page, else its latest revision; `None` without such a page.
+pub fn certificate_revision(
+    c: &Connection,
+    course_id: Option<i64>,
+    program_id: Option<i64>,
+) -> rusqlite::Result<Option<i64>> {
+    c.prepare_cached(
+        "SELECT coalesce(cert.live_revision_id,
+                         (SELECT max(r.id) FROM cms_revisions r WHERE r.page_id = cert.id))
+         FROM cms_pages parent JOIN cms_pages cert ON cert.parent_id = parent.id
+         WHERE cert.page_type = 'certificate'
+           AND (parent.course_id = ?1 OR parent.program_id = ?2)
+         ORDER BY cert.id LIMIT 1",
+    )?
+    .query_row(params![course_id, program_id], |r| r.get(0))
+    .optional()
+    .map(Option::flatten)
+}
+
+/// A revision's page id and content (what a certificate pinned).
+pub fn revision_content(c: &Connection, id: i64) -> rusqlite::Result<Option<(i64, PageContent)>> {
+    Ok(revision(c, id)?.map(|r| (r.page_id, r.content)))
+}

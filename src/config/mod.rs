@@ -200,6 +200,15 @@ pub struct BackupSettings {
     pub s3_secret_access_key: Option<Secret>,
 }
 
+/// Verifiable-credential signing (see [`Config::vc`]).
+#[derive(Debug, Clone)]
+pub struct VcConfig {
+    pub signer_url: Option<Url>,
+    pub signer_token: Option<Secret>,
+    pub did: String,
+    pub learn_base_url: Url,
+}
+
 /// The effective configuration of one process.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -235,6 +244,10 @@ pub struct Config {
     /// Open Exchange Rates (`MITXONLINE_OPEN_EXCHANGE_RATES_APP_ID`, `_URL`); `None` means the
     /// built-in sandbox table (dev/test).
     pub open_exchange_rates: Option<OpenExchangeRatesConfig>,
+    /// Verifiable credentials: the signer (`MITXONLINE_VC_SIGNER_URL`, bearer
+    /// `MITXONLINE_VC_SIGNER_TOKEN`; the built-in sandbox signer when unset), the issuer's DID
+    /// (`MITXONLINE_VC_DID`) and MIT Learn's base for achievement ids (`MITXONLINE_LEARN_BASE_URL`).
+    pub vc: VcConfig,
     pub secret_key: Option<Secret>,
     pub body_limit: usize,
     pub db_readers: usize,

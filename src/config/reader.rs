@@ -251,6 +251,16 @@ impl Config {
                     }),
                     app_id,
                 });
+        let vc = super::VcConfig {
+            signer_url: r.opt("MITXONLINE_VC_SIGNER_URL", parse_url),
+            signer_token: r.secret("MITXONLINE_VC_SIGNER_TOKEN"),
+            did: r
+                .raw("MITXONLINE_VC_DID")
+                .unwrap_or_else(|| "z6MkSandboxSignerMITxOnline".to_owned()),
+            learn_base_url: r
+                .opt("MITXONLINE_LEARN_BASE_URL", parse_url)
+                .unwrap_or_else(|| Url::parse("https://learn.mit.edu").expect("valid default")),
+        };
         let secret_key = r.opt("MITXONLINE_SECRET_KEY", |v| {
             if v.len() >= 32 {
                 Ok(Secret::new(v))
@@ -332,6 +342,7 @@ impl Config {
             backup,
             smtp_url,
             open_exchange_rates,
+            vc,
             secret_key,
             body_limit,
             db_readers,

@@ -190,6 +190,22 @@ impl Config {
                 })
         ));
         out.push(format!(
+            "MITXONLINE_VC_SIGNER_URL={}",
+            self.vc
+                .signer_url
+                .as_ref()
+                .map_or("(unset: built-in sandbox signer)".to_owned(), |u| u.to_string())
+        ));
+        out.push(format!(
+            "MITXONLINE_VC_SIGNER_TOKEN={}",
+            self.vc
+                .signer_token
+                .as_ref()
+                .map_or("(unset)".to_owned(), |s| s.to_string())
+        ));
+        out.push(format!("MITXONLINE_VC_DID={}", self.vc.did));
+        out.push(format!("MITXONLINE_LEARN_BASE_URL={}", self.vc.learn_base_url));
+        out.push(format!(
             "MITXONLINE_SECRET_KEY={}",
             self.secret_key
                 .as_ref()

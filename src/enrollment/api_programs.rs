@@ -42,8 +42,16 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-async fn program_rows(state: &AppState, user: i64) -> Result<Vec<super::model::ProgramEnrollment>, AppError> {
-    Ok(super::queries::programs_of(state, user).await?)
+/// The learner's program enrollments, each with the uuid of its unrevoked certificate.
+async fn program_rows(
+    state: &AppState,
+    user: i64,
+) -> Result<Vec<(super::model::ProgramEnrollment, Option<String>)>, AppError> {
+    Ok(super::queries::programs_of(state, user)
+        .await?
+        .into_iter()
+        .map(|(p, cert)| (p, cert.map(|c| c.uuid)))
+        .collect())
 }
 
 async fn programs_list(
@@ -57,10 +65,10 @@ async fn programs_list(
     let cx = l.cx();
     let out: Vec<Value> = pes
         .iter()
-        .filter(|p| p.active)
-        .filter_map(|p| match v {
-            Version::V3 => shapes::program_enrollment_v3(&l.cat, p),
-            _ => shapes::program_enrollment(&l.cat, p, &l.rows, &cx, v),
+        .filter(|(p, _)| p.active)
+        .filter_map(|(p, cert)| match v {
+            Version::V3 => shapes::program_enrollment_v3(&l.cat, p, cert.as_deref()),
+            _ => shapes::program_enrollment(&l.cat, p, cert.as_deref(), &l.rows, &cx, v),
         })
         .collect();
     Ok(Json(Value::Array(out)))
@@ -126,7 +134,12 @@ async fn program_create_v3(
         ProgramOutcome::Existing => StatusCode::OK,
         ProgramOutcome::Created => StatusCode::CREATED,
     };
-    let body = shapes::program_enrollment_v3(&cat, &pe).ok_or_else(AppError::not_found)?;
+    let cert = program_rows(&state, u.id)
+        .await?
+        .into_iter()
+        .find(|(p, _)| p.program_id == program)
+        .and_then(|(_, c)| c);
+    let body = shapes::program_enrollment_v3(&cat, &pe, cert.as_deref()).ok_or_else(AppError::not_found)?;
     Ok((status, Json(body)).into_response())
 }
 
@@ -141,12 +154,12 @@ async fn program_detail_v3(
         .get(&state.db)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
-    let pe = program_rows(&state, u.id)
+    let (pe, cert) = program_rows(&state, u.id)
         .await?
         .into_iter()
-        .find(|p| p.program_id == program && p.active)
+        .find(|(p, _)| p.program_id == program && p.active)
         .ok_or_else(AppError::not_found)?;
     Ok(Json(
-        shapes::program_enrollment_v3(&cat, &pe).ok_or_else(AppError::not_found)?,
+        shapes::program_enrollment_v3(&cat, &pe, cert.as_deref()).ok_or_else(AppError::not_found)?,
     ))
 }

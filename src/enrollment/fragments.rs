@@ -106,7 +106,18 @@ fn boolean(out: &mut Vec<u8>, b: bool) {
 fn write_v3(out: &mut Vec<u8>, run_json: &[u8], run: &CourseRun, e: &Listed) {
     out.extend_from_slice(b"{\"approved_flexible_price_exists\":false,\"b2b_contract_id\":");
     json(out, &run.b2b_contract_id);
-    out.extend_from_slice(b",\"b2b_organization_id\":null,\"certificate\":null,\"edx_emails_subscription\":");
+    out.extend_from_slice(b",\"b2b_organization_id\":null,\"certificate\":");
+    match &e.certificate {
+        None => out.extend_from_slice(b"null"),
+        Some(uuid) => {
+            out.extend_from_slice(b"{\"link\":");
+            json(out, &format!("/certificate/{uuid}/"));
+            out.extend_from_slice(b",\"uuid\":");
+            json(out, uuid);
+            out.push(b'}');
+        }
+    }
+    out.extend_from_slice(b",\"edx_emails_subscription\":");
     boolean(out, e.edx_emails_subscription);
     out.extend_from_slice(b",\"enrollment_mode\":");
     json(out, e.mode.as_str());

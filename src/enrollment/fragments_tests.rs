@@ -89,6 +89,7 @@ fn rows() -> Vec<Listed> {
         grade: grade.map(|(g, l, p, a)| (g.parse().unwrap(), l.map(str::to_owned), p, a)),
         edx_enrolled: false,
         paid: false,
+        certificate: None,
     };
     vec![
         row(1, 10, Mode::Audit, None),

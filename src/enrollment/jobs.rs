@@ -1,7 +1,7 @@
 //! Scheduled enrollment work with the original's schedules: the edX enrollment reconciliation
-//! (`retry-failed-edx-enrollments`, every 30 minutes), the nightly course-run sync
-//! (`sync-courseruns-data`, 00:10) and the hourly grade pull (`generate-course-certificate`'s
-//! grade step, at :00; certificate generation itself is another issue).
+//! (`retry-failed-edx-enrollments`, every 30 minutes) and the nightly course-run sync
+//! (`sync-courseruns-data`, 00:10). The hourly grade pull and certificate generation
+//! (`generate-course-certificate`) are the certificates module's.
 
 use std::sync::Arc;
 
@@ -13,7 +13,7 @@ use super::{service, store};
 use crate::catalog::service as catalog;
 use crate::db::DbError;
 use crate::integrations::openedx::OpenEdx;
-use crate::integrations::openedx::jobs::{GradeSink, LearnerGrade, pull_grades, sync_course_runs};
+use crate::integrations::openedx::jobs::sync_course_runs;
 use crate::jobs::JobDef;
 use crate::state::AppState;
 
@@ -23,8 +23,6 @@ pub const GRACE: Duration = Duration::minutes(5);
 pub const MAX_RETRIES: i64 = 5;
 /// Enrollments re-pushed per run.
 pub const BATCH: i64 = 500;
-/// Grades are pulled for runs whose certificate date is at most this old (or unset).
-pub const CERTIFICATE_WINDOW_DAYS: i64 = 31;
 
 pub fn job_defs() -> Vec<JobDef> {
     vec![
@@ -48,21 +46,6 @@ pub fn job_defs() -> Vec<JobDef> {
                     .map_err(|e| anyhow::anyhow!(e))?;
                 Ok(format!(
                     "asked {} runs, edX answered {}, {} changed",
-                    r.asked, r.answered, r.changed
-                ))
-            },
-        ),
-        JobDef::new(
-            "generate-course-certificate",
-            "0 0 * * * *",
-            "Pulls current grades from Open edX for live runs in the certificate window and stores them.",
-            |state: AppState| async move {
-                let edx = OpenEdx::from_state(&state);
-                let r = pull_grades(&state, &edx, Arc::new(Grades))
-                    .await
-                    .map_err(|e| anyhow::anyhow!(e))?;
-                Ok(format!(
-                    "pulled grades for {} runs: {} grades, {} changed (certificate generation is not built)",
                     r.asked, r.answered, r.changed
                 ))
             },
@@ -108,32 +91,4 @@ fn repush(c: &Connection, now: DateTime<Utc>, e: &Enrollment, attempt: i64) -> R
         &format!("{}:{}:retry{attempt}", e.id, e.version),
     )?;
     Ok(())
-}
-
-/// The grade sink: live, non-variant runs in the certificate window; grades set by staff stay.
-pub struct Grades;
-
-impl GradeSink for Grades {
-    fn runs_to_grade(&self, c: &Connection, now: DateTime<Utc>) -> rusqlite::Result<Vec<String>> {
-        catalog::gradable_run_keys(c, now - Duration::days(CERTIFICATE_WINDOW_DAYS))
-    }
-
-    fn apply(&self, c: &Connection, g: &LearnerGrade, now: DateTime<Utc>) -> rusqlite::Result<bool> {
-        let Some(run_id) = catalog::run_id_by_courseware(c, &g.courseware_id)? else {
-            return Ok(false);
-        };
-        if g.grade < rust_decimal::Decimal::ZERO || g.grade > rust_decimal::Decimal::ONE {
-            tracing::warn!(run = %g.courseware_id, user = g.user_id, "edX grade outside 0..1 skipped");
-            return Ok(false);
-        }
-        store::upsert_grade(
-            c,
-            g.user_id,
-            run_id,
-            g.grade,
-            g.letter_grade.as_deref(),
-            g.passed,
-            now,
-        )
-    }
 }

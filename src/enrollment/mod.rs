@@ -16,6 +16,7 @@
 pub mod api;
 pub mod api_programs;
 pub mod api_verified;
+pub mod facts;
 pub mod fragments;
 pub mod jobs;
 pub mod model;

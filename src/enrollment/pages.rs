@@ -131,7 +131,11 @@ async fn dashboard(
 ) -> Result<Markup, AppError> {
     let l = Loaded::for_user(&state, &cache, u.id).await?;
     let user = u.id;
-    let programs = queries::programs_with_payment(&state, user).await?;
+    let programs: Vec<_> = queries::programs_with_payment(&state, user)
+        .await?
+        .into_iter()
+        .map(|(pe, paid, cert)| (pe, paid, cert.map(|c| c.link())))
+        .collect();
     let cx = l.cx();
     let cat = &l.cat;
     let content = html! {
@@ -157,6 +161,9 @@ async fn dashboard(
                             @if let Some((g, letter, passed, _)) = &e.grade {
                                 p { "Grade: " (shapes::grade_percent(*g)) "%" @if let Some(l) = letter { " (" (l) ")" } @if *passed { " · passed" } }
                             }
+                            @if let Some(uuid) = &e.certificate {
+                                p { a class="certificate-link" href=(ctx.prefix.url(&format!("/certificate/{uuid}/"))) { "View certificate" } }
+                            }
                             @if upgradable {
                                 @if let Some(p) = &run.product {
                                     div { (crate::catalog::pages::add_to_cart(&ctx, p.id, "", html! { "Upgrade: get a certificate ($" (format!("{:.2}", p.price)) ")" })) }
@@ -178,10 +185,14 @@ async fn dashboard(
             }
             h2 { "My programs" }
             ul class="programs" {
-                @for (pe, paid) in programs.iter().filter(|(p, _)| p.active) {
+                @for (pe, paid, cert) in programs.iter().filter(|(p, _, _)| p.active) {
                     @if let Some(p) = cat.program(pe.program_id) {
                         li {
                             (p.title) " · " (pe.mode.as_str())
+                            @if let Some(link) = cert {
+                                " · " a class="certificate-link" href=(ctx.prefix.url(link)) { "View certificate" }
+                            }
+                            " · " a href=(ctx.prefix.url(&format!("/records/{}/", pe.program_id))) { "Program record" }
                             @if *paid {
                                 " · " a class="receipt" href=(ctx.prefix.url(&format!("/orders/receipt/by-program/{}/", pe.program_id))) { "View receipt" }
                             }

@@ -5,6 +5,7 @@
 
 use super::model::{EnrollError, Enrollment, Mode, ProgramEnrollment};
 use super::{Actor, ChangeStatus, service, store};
+use crate::certificates::{Certificate, Kind};
 use crate::state::AppState;
 
 /// The learner's active enrollment `id` and whether its run is paid for; `EnrollmentNotFound`
@@ -53,26 +54,42 @@ pub async fn has_verified_seat(state: &AppState, user: i64, run_id: i64) -> Resu
         .await
 }
 
-/// The learner's program enrollments.
-pub async fn programs_of(state: &AppState, user: i64) -> Result<Vec<ProgramEnrollment>, EnrollError> {
+/// The learner's program enrollments, each with its unrevoked program certificate (read through
+/// the certificates module, in the same reader round trip).
+pub async fn programs_of(
+    state: &AppState,
+    user: i64,
+) -> Result<Vec<(ProgramEnrollment, Option<Certificate>)>, EnrollError> {
     state
         .db
-        .read(move |c| Ok(store::programs_for_user(c, user)?))
+        .read(move |c| -> Result<_, EnrollError> {
+            let mut certs = crate::certificates::store::for_user(c, Kind::Program, user)?;
+            certs.retain(|x| !x.is_revoked);
+            Ok(store::programs_for_user(c, user)?
+                .into_iter()
+                .map(|pe| {
+                    let cert = certs.iter().find(|x| x.object_id == pe.program_id).cloned();
+                    (pe, cert)
+                })
+                .collect())
+        })
         .await
 }
 
-/// The learner's program enrollments, each with whether it is active and paid for.
+/// The learner's program enrollments with their certificate, each with whether it is active and
+/// paid for.
 pub async fn programs_with_payment(
     state: &AppState,
     user: i64,
-) -> Result<Vec<(ProgramEnrollment, bool)>, EnrollError> {
+) -> Result<Vec<(ProgramEnrollment, bool, Option<Certificate>)>, EnrollError> {
+    let rows = programs_of(state, user).await?;
     state
         .db
         .read(move |c| -> Result<_, EnrollError> {
             let mut out = Vec::new();
-            for pe in store::programs_for_user(c, user)? {
+            for (pe, cert) in rows {
                 let paid = pe.active && store::is_paid_program(c, user, pe.program_id)?;
-                out.push((pe, paid));
+                out.push((pe, paid, cert));
             }
             Ok(out)
         })

@@ -47,6 +47,15 @@ fn grades(e: &Listed) -> Value {
     }
 }
 
+/// A certificate as the enrollment shapes embed it (`{uuid, link}`), or null.
+pub fn certificate(uuid: Option<&str>, program: bool) -> Value {
+    match uuid {
+        None => Value::Null,
+        Some(u) if program => json!({ "uuid": u, "link": format!("/certificate/program/{u}/") }),
+        Some(u) => json!({ "uuid": u, "link": format!("/certificate/{u}/") }),
+    }
+}
+
 /// One enrollment in the shape of `v`; `None` when its run is no longer in the catalog.
 pub fn enrollment(cat: &Catalog, e: &Listed, cx: &Ctx<'_>, v: Version) -> Option<Value> {
     let run = cat.runs.get(*cat.run_by_id.get(&e.run_id)?)?;
@@ -63,7 +72,7 @@ pub fn enrollment(cat: &Catalog, e: &Listed, cx: &Ctx<'_>, v: Version) -> Option
         "run": run_json,
         "id": e.id,
         "edx_emails_subscription": e.edx_emails_subscription,
-        "certificate": null,
+        "certificate": certificate(e.certificate.as_deref(), false),
         "enrollment_mode": e.mode.as_str(),
         "approved_flexible_price_exists": false,
         "grades": grades(e),
@@ -118,6 +127,7 @@ pub fn v3_run(cat: &Catalog, run: &CourseRun, cx: &Ctx<'_>) -> Option<Value> {
 pub fn program_enrollment(
     cat: &Catalog,
     pe: &ProgramEnrollment,
+    pe_cert: Option<&str>,
     enrollments: &[Listed],
     cx: &Ctx<'_>,
     v: Version,
@@ -137,11 +147,11 @@ pub fn program_enrollment(
         Version::V2 => serde_json::to_value(shapes::v2_program(cat, p, cx)).ok()?,
         _ => serde_json::to_value(shapes::v1_program(cat, p, cx)).ok()?,
     };
-    Some(json!({ "program": program, "enrollments": in_program, "certificate": null }))
+    Some(json!({ "program": program, "enrollments": in_program, "certificate": certificate(pe_cert, true) }))
 }
 
 /// v3 program enrollment.
-pub fn program_enrollment_v3(cat: &Catalog, pe: &ProgramEnrollment) -> Option<Value> {
+pub fn program_enrollment_v3(cat: &Catalog, pe: &ProgramEnrollment, pe_cert: Option<&str>) -> Option<Value> {
     let p = cat.program(pe.program_id)?;
     Some(json!({
         "program": {
@@ -152,7 +162,7 @@ pub fn program_enrollment_v3(cat: &Catalog, pe: &ProgramEnrollment) -> Option<Va
             "live": p.live,
             "display_mode": p.display_mode,
         },
-        "certificate": null,
+        "certificate": certificate(pe_cert, true),
         "enrollment_mode": pe.mode.as_str(),
     }))
 }

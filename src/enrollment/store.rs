@@ -259,27 +259,13 @@ pub fn upsert_grade(
     ])? > 0)
 }
 
-/// `(grade, letter_grade, passed)`.
-pub fn grade(
-    c: &Connection,
-    user_id: i64,
-    run_id: i64,
-) -> rusqlite::Result<Option<(String, Option<String>, bool)>> {
-    c.prepare_cached(
-        "SELECT grade, letter_grade, passed FROM course_run_grades WHERE user_id = ?1 AND run_id = ?2",
-    )?
-    .query_row(params![user_id, run_id], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-    })
-    .optional()
-}
-
 /// One active enrollment as the list APIs and the dashboard need it: the row, its grade and
 /// whether edX confirmed it (one statement for all of a learner's enrollments).
 ///
 /// The dashboard's [`listing`] is a hot path counted in statements, so it joins the catalog's
-/// `course_runs` (for the courseware id) and the edX integration's `openedx_enrollment_sync`
-/// in that one statement rather than asking their owners row by row.
+/// `course_runs` (for the courseware id), the edX integration's `openedx_enrollment_sync` and
+/// the certificates module's `course_run_certificates` (the `certificate` of every enrollment
+/// shape) in that one statement rather than asking their owners row by row.
 #[derive(Debug, Clone)]
 pub struct Listed {
     pub id: i64,
@@ -290,6 +276,8 @@ pub struct Listed {
     pub grade: Option<(rust_decimal::Decimal, Option<String>, bool, bool)>,
     pub edx_enrolled: bool,
     pub paid: bool,
+    /// The uuid of the learner's unrevoked certificate for the run.
+    pub certificate: Option<String>,
 }
 
 pub fn listing(c: &Connection, user_id: i64) -> rusqlite::Result<Vec<Listed>> {
@@ -299,10 +287,13 @@ pub fn listing(c: &Connection, user_id: i64) -> rusqlite::Result<Vec<Listed>> {
         "SELECT e.id, e.run_id, e.enrollment_mode, e.edx_emails_subscription,
                 g.grade, g.letter_grade, g.passed, g.set_by_admin,
                 coalesce(s.is_active = 1 AND s.mode = e.enrollment_mode, 0),
-                EXISTS (SELECT 1 FROM paid_course_runs p WHERE p.user_id = e.user_id AND p.run_id = e.run_id)
+                EXISTS (SELECT 1 FROM paid_course_runs p WHERE p.user_id = e.user_id AND p.run_id = e.run_id),
+                cert.uuid
          FROM course_run_enrollments e
          JOIN course_runs r ON r.id = e.run_id
          LEFT JOIN course_run_grades g ON g.user_id = e.user_id AND g.run_id = e.run_id
+         LEFT JOIN course_run_certificates cert ON cert.user_id = e.user_id AND cert.run_id = e.run_id
+                                               AND cert.is_revoked = 0
          LEFT JOIN openedx_enrollment_sync s ON s.user_id = e.user_id AND s.course_id = r.courseware_id
          WHERE e.user_id = ?1 AND e.active = 1
          ORDER BY e.id",
@@ -316,9 +307,11 @@ pub fn api_listing(c: &Connection, user_id: i64) -> rusqlite::Result<Vec<Listed>
         c,
         user_id,
         "SELECT e.id, e.run_id, e.enrollment_mode, e.edx_emails_subscription,
-                g.grade, g.letter_grade, g.passed, g.set_by_admin, 0, 0
+                g.grade, g.letter_grade, g.passed, g.set_by_admin, 0, 0, cert.uuid
          FROM course_run_enrollments e
          LEFT JOIN course_run_grades g ON g.user_id = e.user_id AND g.run_id = e.run_id
+         LEFT JOIN course_run_certificates cert ON cert.user_id = e.user_id AND cert.run_id = e.run_id
+                                               AND cert.is_revoked = 0
          WHERE e.user_id = ?1 AND e.active = 1
          ORDER BY e.id",
     )
@@ -344,6 +337,7 @@ fn listed(c: &Connection, user_id: i64, sql: &str) -> rusqlite::Result<Vec<Liste
             grade,
             edx_enrolled: r.get(8)?,
             paid: r.get(9)?,
+            certificate: r.get(10)?,
         })
     })?
     .collect()

@@ -32,6 +32,8 @@ pub enum WebhookError {
     GradeOutOfRange,
     #[error("Failed to store the grade")]
     StoreGrade(#[source] rusqlite::Error),
+    #[error("Failed to generate the certificate")]
+    Certificate(#[source] crate::certificates::CertificateError),
 }
 
 /// `(user_id, run_id)`, or which of the two is unknown.
@@ -81,10 +83,12 @@ pub struct StoredGrade {
     pub passed: bool,
     /// Whether the stored grade changed.
     pub changed: bool,
+    /// The learner's certificate for the run after the forced issue, if any.
+    pub certificate: Option<crate::certificates::Certificate>,
 }
 
-/// The certificate webhook: pulls the learner's current grade for the run from edX and stores
-/// it (certificate generation itself is another issue).
+/// The certificate webhook: pulls the learner's current grade for the run from edX, stores it
+/// and forces certificate generation (whatever the run's certificate date).
 pub async fn pull_edx_grade(
     state: &AppState,
     email: String,
@@ -115,9 +119,13 @@ pub async fn pull_edx_grade(
         })
         .await
         .map_err(WebhookError::StoreGrade)?;
+    let certificate = crate::certificates::manage::issue_forced(state, user, run)
+        .await
+        .map_err(WebhookError::Certificate)?;
     Ok(StoredGrade {
         percent: grade.percent,
         passed: grade.passed,
         changed,
+        certificate,
     })
 }

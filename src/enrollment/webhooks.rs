@@ -1,7 +1,8 @@
 //! Inbound Open edX webhooks (staff OAuth2 bearer), the handlers: who may call, what the body
 //! must name, and the original's `{"error": …}` answers. What they do is in
 //! [`super::webhook_service`]: an enrollment edX made (recorded locally, no push back), and
-//! the certificate webhook, which pulls and stores the learner's grade.
+//! the certificate webhook, which pulls and stores the learner's grade and forces the
+//! certificate.
 
 use axum::Json;
 use axum::extract::State;
@@ -66,9 +67,10 @@ fn refusal(e: WebhookError) -> Fail {
         | WebhookError::NoEdxAccount
         | WebhookError::NoGrade => StatusCode::NOT_FOUND,
         WebhookError::Edx(_) | WebhookError::GradeOutOfRange => StatusCode::BAD_GATEWAY,
-        WebhookError::Lookup(_) | WebhookError::Enroll(_) | WebhookError::StoreGrade(_) => {
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
+        WebhookError::Lookup(_)
+        | WebhookError::Enroll(_)
+        | WebhookError::StoreGrade(_)
+        | WebhookError::Certificate(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
     if let WebhookError::Enroll(cause) = &e {
         tracing::error!(error = %cause, "edX enrollment webhook failed");
@@ -100,7 +102,7 @@ async fn enroll_inner(state: AppState, id: Identity, body: axum::body::Bytes) ->
 }
 
 /// POST /api/openedx_webhook/certificate/ {email, course_id}: pulls the learner's current grade
-/// from edX and stores it.
+/// from edX, stores it and forces the certificate.
 pub async fn certificate(State(state): State<AppState>, id: Identity, body: axum::body::Bytes) -> Response {
     respond(certificate_inner(state, id, body).await)
 }
@@ -116,7 +118,7 @@ async fn certificate_inner(state: AppState, id: Identity, body: axum::body::Byte
         "grade": grade.percent.to_string(),
         "passed": grade.passed,
         "changed": grade.changed,
-        "certificate": null,
+        "certificate": grade.certificate.map(|c| json!({ "uuid": c.uuid, "link": c.link() })),
     }))
     .into_response())
 }

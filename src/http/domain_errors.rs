@@ -101,3 +101,14 @@ impl From<JobError> for AppError {
         }
     }
 }
+
+impl From<crate::certificates::CertificateError> for AppError {
+    fn from(e: crate::certificates::CertificateError) -> Self {
+        use crate::certificates::CertificateError;
+        match e {
+            CertificateError::NotFound => AppError::not_found(),
+            CertificateError::Invalid { field, message } => AppError::field(field, message),
+            CertificateError::Db(e) => e.into(),
+        }
+    }
+}

@@ -66,6 +66,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(crate::oauth2::routes())
         .merge(crate::enrollment::routes(catalog.clone()))
         .merge(crate::pricing::routes())
+        .merge(crate::certificates::routes(catalog.clone()))
         .merge(crate::commerce::routes(catalog))
 }
 

@@ -34,6 +34,11 @@ pub const CONSOLES: &[(&str, &str, &str)] = &[
         "Pages",
         "Create, edit, preview, publish and roll back CMS pages.",
     ),
+    (
+        "/staff/certificates/",
+        "Certificates",
+        "A learner's grades and certificates: override a grade, revoke or un-revoke.",
+    ),
     ("/staff/users/", "Users", "Find users; superusers change roles."),
     (
         "/staff/jobs/",

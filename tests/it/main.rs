@@ -8,6 +8,7 @@ mod support;
 
 mod backup;
 mod catalog;
+mod certificates;
 mod commerce;
 mod enrollment;
 mod identity;

@@ -1,5 +1,5 @@
 //! The demo learner: signing in lands on the dashboard with upgradable audit enrollments, a
-//! graded past run and a program; the `DEMO20` code works in the cart; loading twice adds nothing.
+//! graded and certified past run, a program and a completed program with its certificate; the `DEMO20` code works in the cart; loading twice adds nothing.
 
 use mitxonline::demo::{DEMO_LEARNER_EMAIL, DEMO_PASSWORD};
 use mitxonline::demo_learner::DEMO_CODE;
@@ -42,8 +42,42 @@ async fn the_demo_learner_signs_in_to_a_dashboard_worth_looking_at() {
     let mut distinct = courses.clone();
     distinct.sort_unstable();
     distinct.dedup();
-    assert_eq!(courses.len(), 3, "{v3}");
-    assert_eq!(distinct.len(), 3, "one run per course: {courses:?}");
+    // Two upgradable audit runs, the certified past run and the completed program's runs (each
+    // certified too).
+    let certified = v3
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| !e["certificate"].is_null())
+        .count();
+    assert!(
+        certified >= 2,
+        "the past run and the completed program's courses: {v3}"
+    );
+    assert_eq!(courses.len(), 2 + certified, "{v3}");
+    assert_eq!(distinct.len(), courses.len(), "one run per course: {courses:?}");
+    assert_eq!(
+        html.matches("View certificate").count(),
+        certified + 1,
+        "runs and the program: {html}"
+    );
+    let programs: serde_json::Value = browser
+        .get(app.url("/api/v2/program_enrollments/"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let program_certs: Vec<&str> = programs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["certificate"]["link"].as_str())
+        .collect();
+    assert_eq!(program_certs.len(), 1, "{programs}");
+    let page = browser.get(app.url(program_certs[0])).send().await.unwrap();
+    assert_eq!(page.status(), 200);
 
     // The first upgradable run's product goes in the cart and DEMO20 takes 20% off.
     let product = v3

@@ -302,6 +302,23 @@ impl Browser {
             .unwrap_or_default()
     }
 
+    /// Prints the page to PDF (WebDriver "Print Page") on paper of `width` × `height` cm,
+    /// landscape, and returns the PDF bytes.
+    pub async fn print_pdf(&self, width_cm: f64, height_cm: f64) -> Vec<u8> {
+        use base64::Engine as _;
+        let v = self
+            .cmd(
+                reqwest::Method::POST,
+                "/print",
+                Some(json!({ "orientation": "landscape", "background": true,
+                             "page": { "width": width_cm, "height": height_cm } })),
+            )
+            .await;
+        base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().unwrap_or_default())
+            .unwrap_or_default()
+    }
+
     /// Ends the session and the driver.
     pub async fn quit(mut self) {
         let _ = self

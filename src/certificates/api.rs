@@ -1,0 +1,115 @@
+//! The original's certificate APIs: `GET /api/v2/course_certificates/{uuid}/`,
+//! `GET /api/v2/program_certificates/{uuid}/` (anonymous; a revoked certificate is a 404) and
+//! the verifiable credential downloads.
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::model::Kind;
+use super::views::{self, CertificateView};
+use crate::catalog::api::{Cache, Req};
+use crate::catalog::shapes::{self, Ctx, fmt_time};
+use crate::catalog::snapshot::Catalog;
+use crate::clock::from_db;
+use crate::http::AppError;
+use crate::state::AppState;
+
+/// A path uuid, or 404 (the original's `<uuid:…>` converter).
+pub fn parse_uuid(s: &str) -> Result<String, AppError> {
+    uuid::Uuid::parse_str(s)
+        .map(|u| u.to_string())
+        .map_err(|_| AppError::not_found())
+}
+
+fn api_time(s: &str) -> Value {
+    json!(fmt_time(from_db(s)))
+}
+
+/// The `PublicUser` shape.
+pub fn public_user(v: &CertificateView) -> Value {
+    let u = &v.learner;
+    json!({ "id": u.id, "username": u.username, "name": u.name,
+            "created_on": api_time(&u.created_on), "updated_on": api_time(&u.updated_on) })
+}
+
+/// The certificate page (`CertificatePageModel`) as pinned by the certificate.
+fn certificate_page(cat: &Catalog, cx: &Ctx<'_>, v: &CertificateView) -> Value {
+    let Some(p) = &v.page else { return Value::Null };
+    let mut page = crate::cms::api::certificate(cat, cx, p);
+    page["meta"]["live"] = json!(true);
+    page["meta"]["last_published_at"] = json!(p.last_published_at);
+    page
+}
+
+/// The certificate in the original's v2 shape.
+pub fn shape(cat: &Catalog, cx: &Ctx<'_>, v: &CertificateView) -> Option<Value> {
+    let mut out = json!({
+        "user": public_user(v),
+        "uuid": v.cert.uuid,
+        "is_revoked": v.cert.is_revoked,
+        "issue_date": fmt_time(Some(v.cert.issue_date)),
+        "certificate_page": certificate_page(cat, cx, v),
+        "verifiable_credential_json": v.credential,
+        "certificate_page_revision": v.cert.revision_id,
+    });
+    match v.cert.kind {
+        Kind::CourseRun => {
+            let run = cat.runs.get(*cat.run_by_id.get(&v.cert.object_id)?)?;
+            let course = cat.course(run.course_id)?;
+            let mut shape = shapes::run(cat, run, cx, true);
+            shape.course = Some(shapes::v1_course(cat, course, cx, false, false, false));
+            out["course_run"] = serde_json::to_value(shape).ok()?;
+        }
+        Kind::Program => {
+            let p = cat.program(v.cert.object_id)?;
+            out["program"] = serde_json::to_value(shapes::v2_program(cat, p, cx)).ok()?;
+        }
+    }
+    Some(out)
+}
+
+async fn one(state: AppState, cache: Cache, kind: Kind, uuid: String) -> Result<Response, AppError> {
+    let uuid = parse_uuid(&uuid)?;
+    let req = Req::load(&state, &cache).await?;
+    let v = views::visible(&state.db, &req.cat, kind, uuid, req.now).await?;
+    let body = shape(&req.cat, &req.cx(), &v).ok_or_else(AppError::not_found)?;
+    Ok(axum::Json(body).into_response())
+}
+
+/// GET `/api/v2/course_certificates/{uuid}/`.
+pub async fn course_certificate(
+    State(state): State<AppState>,
+    cache: Cache,
+    Path(uuid): Path<String>,
+) -> Result<Response, AppError> {
+    one(state, cache, Kind::CourseRun, uuid).await
+}
+
+/// GET `/api/v2/program_certificates/{uuid}/`.
+pub async fn program_certificate(
+    State(state): State<AppState>,
+    cache: Cache,
+    Path(uuid): Path<String>,
+) -> Result<Response, AppError> {
+    one(state, cache, Kind::Program, uuid).await
+}
+
+/// GET `/api/v2/verifiable_{course,program}_credential/{id}/download/`: the signed JSON as an
+/// attachment.
+pub async fn download_credential(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_uuid(&id)?;
+    let data = views::credential(&state.db, id.clone()).await?;
+    Ok((
+        [(
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"credential_{id}.json\""),
+        )],
+        axum::Json(data),
+    )
+        .into_response())
+}

@@ -1,0 +1,277 @@
+//! Learner records over HTTP: the original's JSON (`/api/records/program/{id}/`, `…/share/`,
+//! `…/revoke/`, `/api/records/shared/{uuid}/`, `/api/v1/partnerschools/`) and the pages
+//! `/records/{program}/` (the learner's record with share controls) and
+//! `/records/shared/{uuid}/` (what a share link shows).
+
+use axum::Json;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::api::parse_uuid;
+use super::records::{self, Record};
+use crate::catalog::api::{Cache, Req};
+use crate::catalog::model::ReqNode;
+use crate::enrollment::shapes::grade_percent;
+use crate::http::layout::{Meta, page};
+use crate::http::session::{CurrentUser, SignedIn};
+use crate::http::{AppError, PageCtx};
+use crate::state::AppState;
+
+fn tree(n: &ReqNode) -> Value {
+    json!({
+        "id": n.id,
+        "data": { "node_type": n.node_type.as_str(), "operator": n.operator, "operator_value": n.operator_value,
+                  "course": n.course_id, "program": n.required_program_id, "title": n.title,
+                  "elective_flag": n.elective_flag },
+        "children": n.children.iter().map(tree).collect::<Vec<_>>(),
+    })
+}
+
+/// The record in the original's shape.
+pub fn shape(r: &Record) -> Value {
+    let courses: Vec<Value> = r
+        .courses
+        .iter()
+        .map(|c| {
+            json!({
+                "title": c.title, "id": c.id, "readable_id": c.readable_id, "reqtype": c.reqtype,
+                "grade": c.grade.as_ref().map(|(g, l, p, a)| json!({
+                    "grade": rust_decimal::prelude::ToPrimitive::to_f64(g), "letter_grade": l, "passed": p,
+                    "set_by_admin": a, "grade_percent": rust_decimal::prelude::ToPrimitive::to_f64(&grade_percent(*g)) })),
+                "certificate": c.certificate.as_ref().map(|u| json!({ "uuid": u, "link": format!("/certificate/{u}/") })),
+            })
+        })
+        .collect();
+    json!({
+        "user": { "name": r.learner.name, "email": r.learner.email, "username": r.edx_username },
+        "program": { "title": r.title, "readable_id": r.readable_id, "courses": courses,
+                     "requirements": r.root.as_ref().map(tree) },
+        "sharing": r.shares.iter().map(|(uuid, school, active)| json!({
+            "share_uuid": uuid, "partner_school": school, "is_active": active })).collect::<Vec<_>>(),
+        "partner_schools": r.partner_schools.iter().map(|(id, name)| json!({ "id": id, "name": name })).collect::<Vec<_>>(),
+    })
+}
+
+fn program_id(s: &str) -> Result<i64, AppError> {
+    s.parse().map_err(|_| AppError::not_found())
+}
+
+/// GET `/api/records/program/{id}/`.
+pub async fn get_record(
+    State(state): State<AppState>,
+    cache: Cache,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    let req = Req::load(&state, &cache).await?;
+    let r = records::record(&state.db, &req.cat, u.id, program_id(&id)?, req.now).await?;
+    Ok(Json(shape(&r)))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ShareBody {
+    #[serde(rename = "partnerSchool", default)]
+    partner_school: Option<i64>,
+}
+
+/// POST `/api/records/program/{id}/share/` `{partnerSchool: id|null}`.
+pub async fn share(
+    State(state): State<AppState>,
+    cache: Cache,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+    crate::http::json::ApiJson(body): crate::http::json::ApiJson<ShareBody>,
+) -> Result<Json<Value>, AppError> {
+    let req = Req::load(&state, &cache).await?;
+    let program = program_id(&id)?;
+    records::share(&state, &req.cat, u.id, program, body.partner_school).await?;
+    Ok(Json(shape(
+        &records::record(&state.db, &req.cat, u.id, program, req.now).await?,
+    )))
+}
+
+/// POST `/api/records/program/{id}/revoke/`: deactivates the public links.
+pub async fn revoke(
+    State(state): State<AppState>,
+    cache: Cache,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    let req = Req::load(&state, &cache).await?;
+    let program = program_id(&id)?;
+    records::revoke_public(&state, u.id, program).await?;
+    Ok(Json(shape(
+        &records::record(&state.db, &req.cat, u.id, program, req.now).await?,
+    )))
+}
+
+/// GET `/api/records/shared/{uuid}/` (anonymous; 404 when the share is inactive).
+pub async fn get_shared(
+    State(state): State<AppState>,
+    cache: Cache,
+    Path(uuid): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    let req = Req::load(&state, &cache).await?;
+    let r = records::shared(&state.db, &req.cat, parse_uuid(&uuid)?, req.now).await?;
+    Ok(Json(shape(&r)))
+}
+
+#[derive(Deserialize, Default)]
+pub struct SchoolFilter {
+    #[serde(default)]
+    program: Option<String>,
+}
+
+/// GET `/api/v1/partnerschools/` (`program` filter accepted: every active school is offered
+/// for every program, as the original with program-specific schools off).
+pub async fn partner_schools(
+    State(state): State<AppState>,
+    CurrentUser(_): CurrentUser,
+    Query(f): Query<SchoolFilter>,
+) -> Result<Json<Value>, AppError> {
+    if let Some(p) = f.program.as_deref().filter(|p| !p.is_empty()) {
+        p.parse::<i64>()
+            .map_err(|_| AppError::field("program", "Enter a program id."))?;
+    }
+    let schools = records::partner_schools(&state.db).await?;
+    Ok(Json(Value::Array(
+        schools
+            .into_iter()
+            .map(|(id, name)| json!({ "id": id, "name": name }))
+            .collect(),
+    )))
+}
+
+fn record_body(ctx: &PageCtx, r: &Record, own: bool) -> Markup {
+    html! {
+        div class="container" {
+            h1 { "Program record: " (r.title) }
+            p { (r.learner.name) @if own { " · " (r.learner.email) } }
+            div class="table-wrap" { table {
+                thead { tr { th scope="col" { "Course" } th scope="col" { "Requirement" } th scope="col" { "Grade" } th scope="col" { "Certificate" } } }
+                tbody { @for c in &r.courses { tr {
+                    td { (c.title) br; span class="muted" { (c.readable_id) } }
+                    td { (c.reqtype) }
+                    td { @match &c.grade { Some((g, l, ..)) => { (grade_percent(*g)) "%" @if let Some(l) = l { " (" (l) ")" } } None => { "—" } } }
+                    td { @match &c.certificate {
+                        Some(u) => { a href=(ctx.prefix.url(&format!("/certificate/{u}/"))) { "View certificate" } }
+                        None => { "Not earned yet" }
+                    } }
+                } } }
+            } }
+        }
+    }
+}
+
+/// GET `/records/{program}/`: the learner's record with a public link to share and revoke, and
+/// sharing with partner schools.
+pub async fn page_record(
+    State(state): State<AppState>,
+    cache: Cache,
+    ctx: PageCtx,
+    SignedIn(u): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Markup, AppError> {
+    let req = Req::load(&state, &cache).await?;
+    let program = program_id(&id)?;
+    let r = records::record(&state.db, &req.cat, u.id, program, req.now).await?;
+    let public = r
+        .shares
+        .iter()
+        .find(|s| s.1.is_none())
+        .map(|s| state.config.absolute_url(&format!("/records/shared/{}/", s.0)));
+    let action = |what: &str| ctx.prefix.url(&format!("/records/{program}/{what}/"));
+    Ok(page(
+        &ctx,
+        &Meta {
+            title: &r.title,
+            noindex: true,
+            ..Meta::default()
+        },
+        html! {
+            (record_body(&ctx, &r, true))
+            div class="container" {
+                h2 { "Share your record" }
+                @if let Some(link) = &public {
+                    p { "Anyone with this link can see your record: " a class="share-link" href=(link) { (link) } }
+                    form method="post" action=(action("revoke")) { (ctx.csrf_field()) button type="submit" class="secondary" { "Revoke the link" } }
+                } @else {
+                    form method="post" action=(action("share")) { (ctx.csrf_field()) button type="submit" { "Create a share link" } }
+                }
+                @if !r.partner_schools.is_empty() {
+                    form method="post" action=(action("share")) {
+                        (ctx.csrf_field())
+                        label for="school" { "Send to a partner school" }
+                        select id="school" name="partner_school" {
+                            @for (id, name) in &r.partner_schools { option value=(id) { (name) } }
+                        }
+                        button type="submit" { "Send" }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ShareForm {
+    #[serde(default)]
+    partner_school: String,
+}
+
+/// POST `/records/{program}/share/` (the page's forms).
+pub async fn page_share(
+    State(state): State<AppState>,
+    cache: Cache,
+    ctx: PageCtx,
+    SignedIn(u): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<ShareForm>,
+) -> Result<Response, AppError> {
+    let req = Req::load(&state, &cache).await?;
+    let program = program_id(&id)?;
+    let school = match f.partner_school.trim() {
+        "" => None,
+        s => Some(
+            s.parse()
+                .map_err(|_| AppError::field("partner_school", "Choose a partner school."))?,
+        ),
+    };
+    records::share(&state, &req.cat, u.id, program, school).await?;
+    Ok(Redirect::to(&ctx.prefix.url(&format!("/records/{program}/"))).into_response())
+}
+
+/// POST `/records/{program}/revoke/`.
+pub async fn page_revoke(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    SignedIn(u): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let program = program_id(&id)?;
+    records::revoke_public(&state, u.id, program).await?;
+    Ok(Redirect::to(&ctx.prefix.url(&format!("/records/{program}/"))).into_response())
+}
+
+/// GET `/records/shared/{uuid}/`.
+pub async fn page_shared(
+    State(state): State<AppState>,
+    cache: Cache,
+    ctx: PageCtx,
+    Path(uuid): Path<String>,
+) -> Result<Markup, AppError> {
+    let req = Req::load(&state, &cache).await?;
+    let r = records::shared(&state.db, &req.cat, parse_uuid(&uuid)?, req.now).await?;
+    Ok(page(
+        &ctx,
+        &Meta {
+            title: &r.title,
+            noindex: true,
+            ..Meta::default()
+        },
+        record_body(&ctx, &r, false),
+    ))
+}
