@@ -19,6 +19,7 @@ pub struct DemoReport {
     pub users_created: usize,
     pub catalog: crate::catalog::demo::Loaded,
     pub learner: crate::demo_learner::Added,
+    pub b2b_contracts: usize,
 }
 
 impl fmt::Display for DemoReport {
@@ -33,8 +34,8 @@ impl fmt::Display for DemoReport {
         let l = &self.learner;
         write!(
             f,
-            "; demo learner: {} enrollments, {} discount codes created",
-            l.enrollments, l.discounts
+            "; demo learner: {} enrollments, {} discount codes created; {} B2B contracts created",
+            l.enrollments, l.discounts, self.b2b_contracts
         )
     }
 }
@@ -82,6 +83,11 @@ pub async fn load(state: &AppState) -> anyhow::Result<DemoReport> {
                 .ok_or_else(|| anyhow::anyhow!("the demo learner is missing"))?;
             crate::demo_learner::load(c, learner.id, now)
         })
+        .await?;
+    let sandbox_edx = state.config.openedx_sandbox();
+    report.b2b_contracts = state
+        .db
+        .write(move |c| crate::b2b::demo::load(c, now, sandbox_edx))
         .await?;
     state.outbox.wake();
     Ok(report)

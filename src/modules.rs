@@ -14,11 +14,13 @@ pub async fn register(state: &AppState) -> anyhow::Result<()> {
     }
     crate::integrations::openedx::register(state);
     crate::integrations::cybersource::register(state);
+    crate::integrations::keycloak::register(state);
     crate::mail::register(state)?;
     crate::users::register(state);
     crate::oauth2::register(state);
     crate::enrollment::register(state);
     crate::commerce::register(state);
+    crate::b2b::register(state);
     Ok(())
 }
 

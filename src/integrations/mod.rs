@@ -4,4 +4,5 @@
 //! needs no external account.
 
 pub mod cybersource;
+pub mod keycloak;
 pub mod openedx;

@@ -25,6 +25,11 @@ pub const CONSOLES: &[(&str, &str, &str)] = &[
         "Learners' refund requests: refund or deny.",
     ),
     (
+        "/staff/b2b/",
+        "B2B contracts",
+        "Organizations, contracts, their programs, runs, codes and learners; import and export.",
+    ),
+    (
         "/staff/cms/",
         "Pages",
         "Create, edit, preview, publish and roll back CMS pages.",
