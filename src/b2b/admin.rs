@@ -36,24 +36,26 @@ fn trimmed(s: &str) -> String {
     s.trim().to_owned()
 }
 
+/// A name of 1 to 255 characters and its slug (the given one, or the name's).
+fn name_and_slug(name: &str, slug: &str) -> Result<(String, String), B2bError> {
+    let name = trimmed(name);
+    if name.is_empty() || name.chars().count() > 255 {
+        return Err(B2bError::invalid(
+            "name",
+            "A name of 1 to 255 characters is required.",
+        ));
+    }
+    let slug = slugify(if slug.trim().is_empty() { &name } else { slug });
+    if slug.is_empty() {
+        return Err(B2bError::invalid("slug", "The slug needs letters or digits."));
+    }
+    Ok((name, slug))
+}
+
 impl NewOrganization {
     /// Validates and builds the row (the slug defaults to the name's slug, the key to the slug).
     pub fn parse(&self) -> Result<Organization, B2bError> {
-        let name = trimmed(&self.name);
-        if name.is_empty() || name.chars().count() > 255 {
-            return Err(B2bError::invalid(
-                "name",
-                "A name of 1 to 255 characters is required.",
-            ));
-        }
-        let slug = if self.slug.trim().is_empty() {
-            slugify(&name)
-        } else {
-            slugify(&self.slug)
-        };
-        if slug.is_empty() {
-            return Err(B2bError::invalid("slug", "The slug needs letters or digits."));
-        }
+        let (name, slug) = name_and_slug(&self.name, &self.slug)?;
         let key = if self.org_key.trim().is_empty() {
             slug.clone()
         } else {
@@ -126,21 +128,7 @@ fn parse_date(field: &'static str, s: &str) -> Result<Option<NaiveDate>, B2bErro
 
 impl NewContract {
     pub fn parse(&self, org: i64) -> Result<Contract, B2bError> {
-        let name = trimmed(&self.name);
-        if name.is_empty() || name.chars().count() > 255 {
-            return Err(B2bError::invalid(
-                "name",
-                "A name of 1 to 255 characters is required.",
-            ));
-        }
-        let slug = if self.slug.trim().is_empty() {
-            slugify(&name)
-        } else {
-            slugify(&self.slug)
-        };
-        if slug.is_empty() {
-            return Err(B2bError::invalid("slug", "The slug needs letters or digits."));
-        }
+        let (name, slug) = name_and_slug(&self.name, &self.slug)?;
         let membership_type = MembershipType::parse(self.membership_type.trim())
             .ok_or_else(|| B2bError::invalid("membership_type", "Choose managed, code or auto."))?;
         let start = parse_date("contract_start", &self.contract_start)?;

@@ -37,7 +37,7 @@ pub enum Outcome {
 }
 
 fn hex(bytes: &str) -> Option<Vec<u8>> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return None;
     }
     (0..bytes.len())

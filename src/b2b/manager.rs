@@ -158,33 +158,45 @@ pub fn assign_in(
     now: DateTime<Utc>,
 ) -> Result<Value, B2bError> {
     let email = valid_email(email)?;
-    let org =
-        store::organization(c, k.organization_id)?.ok_or_else(|| B2bError::NotFound("Not found.".into()))?;
     let found = code_for(c, k, code)?;
     if store_codes::assignment_of(c, found.discount_id)?.is_some() {
         return Err(B2bError::Conflict(
             "Code has already been assigned or redeemed.".into(),
         ));
     }
-    let msg = crate::mail::queue_tagged(
-        c,
-        now,
-        &invite(&who.attach_url, k, &org, &email, name, &found.code),
-        &who.tag,
-    )?;
+    let out = send_invite(c, k, &found, (&email, name), who, now)?;
+    audit(c, who, "b2b.assign_code", &found, &out, now)?;
+    Ok(out)
+}
+
+/// Queues the invite for `found` to `(email, name)` and records the assignment; returns the
+/// code's JSON.
+fn send_invite(
+    c: &Connection,
+    k: &Contract,
+    found: &Code,
+    (email, name): (&str, &str),
+    who: &Acting,
+    now: DateTime<Utc>,
+) -> Result<Value, B2bError> {
+    let org =
+        store::organization(c, k.organization_id)?.ok_or_else(|| B2bError::NotFound("Not found.".into()))?;
+    let mail = invite(&who.attach_url, k, &org, email, name, &found.code);
+    let msg = crate::mail::queue_tagged(c, now, &mail, &who.tag)?;
     store_codes::insert_assignment(
         c,
         found.discount_id,
         k.id,
-        &email,
+        email,
         name.trim(),
         &who.actor,
         &msg,
         now,
     )?;
-    let out = code_json(&found, store_codes::assignment_of(c, found.discount_id)?.as_ref());
-    audit(c, who, "b2b.assign_code", &found, &out, now)?;
-    Ok(out)
+    Ok(code_json(
+        found,
+        store_codes::assignment_of(c, found.discount_id)?.as_ref(),
+    ))
 }
 
 fn unredeemed_assignment(c: &Connection, found: &Code, verb: &str) -> Result<Assignment, B2bError> {
@@ -219,25 +231,7 @@ pub fn reassign_in(
     let a = unredeemed_assignment(c, &found, "reassign")?;
     rotate(c, &mut found, now)?;
     store_codes::delete_assignment(c, a.id)?;
-    let org =
-        store::organization(c, k.organization_id)?.ok_or_else(|| B2bError::NotFound("Not found.".into()))?;
-    let msg = crate::mail::queue_tagged(
-        c,
-        now,
-        &invite(&who.attach_url, k, &org, &email, name, &found.code),
-        &who.tag,
-    )?;
-    store_codes::insert_assignment(
-        c,
-        found.discount_id,
-        k.id,
-        &email,
-        name.trim(),
-        &who.actor,
-        &msg,
-        now,
-    )?;
-    let out = code_json(&found, store_codes::assignment_of(c, found.discount_id)?.as_ref());
+    let out = send_invite(c, k, &found, (&email, name), who, now)?;
     audit(c, who, "b2b.reassign_code", &found, &out, now)?;
     Ok(out)
 }
