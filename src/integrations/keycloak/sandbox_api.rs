@@ -10,7 +10,6 @@ use serde_json::{Value, json};
 use super::sandbox;
 use crate::http::AppError;
 use crate::http::auth::StaffAccess;
-use crate::http::json::ApiJson;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -46,9 +45,11 @@ struct NewOrg {
 async fn create(
     State(state): State<AppState>,
     s: StaffAccess,
-    ApiJson(o): ApiJson<NewOrg>,
+    body: axum::body::Bytes,
 ) -> Result<Json<Value>, AppError> {
     require_sandbox(&state)?;
+    let o: NewOrg =
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("JSON parse error - {e}")))?;
     let name = o.name.trim().to_owned();
     let alias = o.alias.trim().to_owned();
     if name.is_empty() {
