@@ -21,6 +21,8 @@ pub struct DemoReport {
     pub learner: crate::demo_learner::Added,
     /// Flexible-pricing request forms created (with their tiers).
     pub flexible_pricing_forms: usize,
+    /// B2B contracts created (with their organization, program and codes).
+    pub b2b_contracts: usize,
 }
 
 impl fmt::Display for DemoReport {
@@ -40,8 +42,8 @@ impl fmt::Display for DemoReport {
         )?;
         write!(
             f,
-            "; flexible pricing: {} request forms",
-            self.flexible_pricing_forms
+            "; flexible pricing: {} request forms; {} B2B contracts created",
+            self.flexible_pricing_forms, self.b2b_contracts
         )
     }
 }
@@ -93,6 +95,11 @@ pub async fn load(state: &AppState) -> anyhow::Result<DemoReport> {
                 .ok_or_else(|| anyhow::anyhow!("the demo learner is missing"))?;
             crate::demo_learner::load(c, learner.id, now)
         })
+        .await?;
+    let sandbox_edx = state.config.openedx_sandbox();
+    report.b2b_contracts = state
+        .db
+        .write(move |c| crate::b2b::demo::load(c, now, sandbox_edx))
         .await?;
     state.outbox.wake();
     Ok(report)

@@ -8,6 +8,7 @@
 //! shared folder and the README for the decisions behind it.
 
 pub mod audit;
+pub mod b2b;
 pub mod backup;
 pub mod catalog;
 pub mod certificates;

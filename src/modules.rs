@@ -14,6 +14,7 @@ pub async fn register(state: &AppState) -> anyhow::Result<()> {
     }
     crate::integrations::openedx::register(state);
     crate::integrations::cybersource::register(state);
+    crate::integrations::keycloak::register(state);
     crate::mail::register(state)?;
     crate::users::register(state);
     crate::oauth2::register(state);
@@ -21,6 +22,7 @@ pub async fn register(state: &AppState) -> anyhow::Result<()> {
     crate::certificates::register(state);
     crate::commerce::register(state);
     crate::pricing::register(state);
+    crate::b2b::register(state);
     Ok(())
 }
 

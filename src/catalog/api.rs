@@ -17,7 +17,9 @@ use super::shapes::{self, Ctx};
 use super::snapshot::Catalog;
 use crate::http::AppError;
 use crate::http::auth::ServiceKey;
+use crate::http::session::MaybeUser;
 use crate::state::AppState;
+use crate::users::store::User;
 
 pub type Cache = Extension<Arc<CatalogCache>>;
 
@@ -193,13 +195,59 @@ pub fn found<T>(v: Option<T>, what: &str) -> Result<T, AppError> {
 /// and shows every run.
 async fn course_list(api: &Api, internal: bool) -> Result<Response, AppError> {
     api.answer(|r| {
-        let idx = service::filter_courses(&r.cat, &api.params, r.now, Audience { internal })?;
+        let aud = Audience {
+            internal,
+            contracts: None,
+        };
+        let idx = service::filter_courses(&r.cat, &api.params, r.now, aud)?;
         let cx = r.cx();
         api.page(&idx, |&i| {
             shapes::v2_course(&r.cat, &r.cat.courses[i], &cx, internal)
         })
     })
     .await
+}
+
+/// An `org_id` / `contract_id` parameter: absent, or a whole number.
+fn b2b_param(p: &service::Params, key: &str) -> Result<Option<i64>, AppError> {
+    p.text(key)
+        .map(|v| {
+            v.parse::<i64>()
+                .map_err(|_| AppError::field(key, "Enter a number."))
+        })
+        .transpose()
+}
+
+/// What the caller may see of an `org_id` / `contract_id` view (the B2B module decides).
+async fn b2b_view(api: &Api, user: Option<&User>) -> Result<Option<crate::b2b::service::Visible>, AppError> {
+    let org = b2b_param(&api.params, "org_id")?;
+    let contract = b2b_param(&api.params, "contract_id")?;
+    Ok(crate::b2b::service::catalog_view(&api.state, user, org, contract).await?)
+}
+
+/// The v2 course list of an organisation/contract view: per caller, so never cached; the
+/// courses with runs in the visible contracts, showing only those runs.
+async fn b2b_course_list(api: &Api, user: Option<&User>) -> Result<Response, AppError> {
+    let view = b2b_view(api, user).await?;
+    let r = Req::load(&api.state, &api.cache).await?;
+    let contracts = view.as_ref().map(|v| v.contracts.as_slice());
+    let aud = Audience {
+        internal: false,
+        contracts,
+    };
+    let idx = service::filter_courses(&r.cat, &api.params, r.now, aud)?;
+    let cx = r.cx();
+    api.page(&idx, |&i| {
+        let mut shape = shapes::v2_course(&r.cat, &r.cat.courses[i], &cx, true);
+        if let Some(runs) = &mut shape.courseruns {
+            runs.retain(|x| {
+                x.b2b_contract
+                    .flatten()
+                    .is_some_and(|k| contracts.is_some_and(|v| v.contains(&k)))
+            });
+        }
+        shape
+    })
 }
 
 /// One v2 or internal course, by id or readable id.
@@ -217,7 +265,10 @@ async fn course_detail(api: &Api, key: &str, internal: bool) -> Result<Response,
     .await
 }
 
-pub async fn v2_courses(api: Api) -> Result<Response, AppError> {
+pub async fn v2_courses(api: Api, MaybeUser(user): MaybeUser) -> Result<Response, AppError> {
+    if service::is_b2b_view(&api.params) {
+        return b2b_course_list(&api, user.as_ref()).await;
+    }
     course_list(&api, false).await
 }
 
@@ -249,9 +300,17 @@ pub async fn internal_course(
     course_detail(&api, &id, true).await
 }
 
-pub async fn v2_programs(api: Api) -> Result<Response, AppError> {
+pub async fn v2_programs(api: Api, MaybeUser(user): MaybeUser) -> Result<Response, AppError> {
+    if service::is_b2b_view(&api.params) {
+        let view = b2b_view(&api, user.as_ref()).await?;
+        let r = Req::load(&api.state, &api.cache).await?;
+        let programs = view.as_ref().map(|v| v.programs.as_slice());
+        let idx = service::filter_programs(&r.cat, &api.params, programs)?;
+        let cx = r.cx();
+        return api.page(&idx, |&i| shapes::v2_program(&r.cat, &r.cat.programs[i], &cx));
+    }
     api.answer(|r| {
-        let idx = service::filter_programs(&r.cat, &api.params)?;
+        let idx = service::filter_programs(&r.cat, &api.params, None)?;
         let cx = r.cx();
         api.page(&idx, |&i| shapes::v2_program(&r.cat, &r.cat.programs[i], &cx))
     })

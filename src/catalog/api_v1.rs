@@ -126,7 +126,7 @@ pub async fn course_run(Path(id): Path<String>, api: Api) -> Result<Response, Ap
 
 pub async fn programs(api: Api) -> Result<Response, AppError> {
     api.answer(|r| {
-        let idx = service::filter_programs(&r.cat, &api.params)?;
+        let idx = service::filter_programs(&r.cat, &api.params, None)?;
         let cx = r.cx();
         list_or_page(&api, &idx, |&i| {
             shapes::v1_program(&r.cat, &r.cat.programs[i], &cx)

@@ -198,3 +198,64 @@ pub fn courseware_product(c: &Connection, program: bool, id: i64) -> rusqlite::R
     };
     c.prepare_cached(sql)?.query_row([id], |r| r.get(0)).optional()
 }
+/// A course's source run (the original's `is_source_run` flag, or run tag `SOURCE`), as B2B
+/// provisioning copies it.
+#[derive(Debug, Clone)]
+pub struct SourceRun {
+    pub id: i64,
+    pub course_id: i64,
+    pub course_title: String,
+    pub course_readable_id: String,
+    pub title: String,
+    pub courseware_id: String,
+    pub language: String,
+    pub is_primary_language: bool,
+    pub variant_length: String,
+    pub variant_industry: String,
+}
+
+/// The source runs of every course the program requires (one per language/variant), in
+/// course then run order.
+pub fn program_source_runs(c: &Connection, program: i64) -> rusqlite::Result<Vec<SourceRun>> {
+    c.prepare_cached(
+        "SELECT r.id, co.id, co.title, co.readable_id, r.title, r.courseware_id, r.language, r.is_primary_language,
+                r.variant_length, r.variant_industry
+         FROM course_runs r JOIN courses co ON co.id = r.course_id
+         WHERE (r.is_source_run = 1 OR r.run_tag = 'SOURCE') AND r.b2b_contract_id IS NULL
+           AND r.course_id IN (SELECT course_id FROM program_requirements
+                               WHERE program_id = ?1 AND node_type = 'course' AND course_id IS NOT NULL)
+         ORDER BY co.id, r.id",
+    )?
+    .query_map([program], |r| {
+        Ok(SourceRun {
+            id: r.get(0)?,
+            course_id: r.get(1)?,
+            course_title: r.get(2)?,
+            course_readable_id: r.get(3)?,
+            title: r.get(4)?,
+            courseware_id: r.get(5)?,
+            language: r.get(6)?,
+            is_primary_language: r.get(7)?,
+            variant_length: r.get(8)?,
+            variant_industry: r.get(9)?,
+        })
+    })?
+    .collect()
+}
+
+/// The readable id of a program.
+pub fn program_readable_id(c: &Connection, program_id: i64) -> rusqlite::Result<Option<String>> {
+    c.prepare_cached("SELECT readable_id FROM programs WHERE id = ?1")?
+        .query_row([program_id], |r| r.get(0))
+        .optional()
+}
+
+/// `(id, readable id, title)` of the courses a program requires, in requirement order.
+pub fn program_courses(c: &Connection, program: i64) -> rusqlite::Result<Vec<(i64, String, String)>> {
+    c.prepare_cached(
+        "SELECT co.id, co.readable_id, co.title FROM program_requirements q JOIN courses co ON co.id = q.course_id
+         WHERE q.program_id = ?1 AND q.node_type = 'course' ORDER BY q.parent_id, q.position, co.id",
+    )?
+    .query_map([program], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+    .collect()
+}

@@ -10,9 +10,10 @@ use super::snapshot::Catalog;
 // What other modules look up in the catalog's tables inside their own transactions.
 pub use super::edx_sync::RunCatalog;
 pub use super::lookups::{
-    RunFacts, country_blocked, courseware_product, courseware_title, coursewares, gradable_run_keys,
-    product_purchasable, program_by_readable, program_has_course, program_live, programs_of_course,
-    related_programs, run_facts, run_id_by_courseware, sub_programs, visible_run_id_by_courseware,
+    RunFacts, SourceRun, country_blocked, courseware_product, courseware_title, coursewares,
+    gradable_run_keys, product_purchasable, program_by_readable, program_courses, program_has_course,
+    program_live, program_readable_id, program_source_runs, programs_of_course, related_programs,
+    run_facts, run_id_by_courseware, sub_programs, visible_run_id_by_courseware,
 };
 pub use super::store::{course_id_by_readable, program_id_by_readable};
 
@@ -154,9 +155,32 @@ pub fn page_link(path: &str, params: &Params, page: Option<usize>) -> String {
 
 /// Where the caller stands: anonymous callers never see B2B-only courses, runs or programs.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Audience {
+pub struct Audience<'a> {
     /// `/api/internal/`: every run of every course.
     pub internal: bool,
+    /// For an `org_id` / `contract_id` view: the active contracts the caller may see (the B2B
+    /// module decides, from memberships and attachments); `None` shows nothing there.
+    pub contracts: Option<&'a [i64]>,
+}
+
+impl Audience<'_> {
+    /// Whether a run is shown: every run internally; in a B2B view the runs of the visible
+    /// contracts; otherwise public (non-contract) runs.
+    pub fn shows(&self, r: &super::model::CourseRun, b2b_view: bool) -> bool {
+        if self.internal {
+            return true;
+        }
+        match (b2b_view, self.contracts) {
+            (true, Some(v)) => r.b2b_contract_id.is_some_and(|k| v.contains(&k)),
+            (true, None) => false,
+            (false, _) => r.b2b_contract_id.is_none(),
+        }
+    }
+}
+
+/// Whether the query asks for an organisation or contract view.
+pub fn is_b2b_view(p: &Params) -> bool {
+    p.text("org_id").is_some() || p.text("contract_id").is_some()
 }
 
 /// A course is B2B-only when it has runs and every one belongs to a contract.
@@ -179,14 +203,19 @@ pub fn filter_courses(
     let language = p.text("courseruns__language");
     let length = p.text("courseruns__variant_length");
     let industry = p.text("courseruns__variant_industry");
-    // Organisation/contract views are for members; identity is not known here, so they are
-    // empty for every caller (as for a non-member in the original).
-    if !aud.internal && (p.text("org_id").is_some() || p.text("contract_id").is_some()) {
+    // Organisation/contract views list the courses with runs in the contracts the caller may
+    // see (none for a non-member), and show only those runs.
+    let b2b_view = !aud.internal && is_b2b_view(p);
+    if b2b_view && aud.contracts.is_none_or(<[i64]>::is_empty) {
         return Ok(vec![]);
     }
     let mut out = Vec::new();
     for (i, co) in cat.courses.iter().enumerate() {
-        if !aud.internal && is_b2b_only(cat, co) {
+        if b2b_view {
+            if !co.runs.iter().any(|&r| aud.shows(&cat.runs[r], true)) {
+                continue;
+            }
+        } else if !aud.internal && is_b2b_only(cat, co) {
             continue;
         }
         if ids.as_ref().is_some_and(|ids| !ids.contains(&co.id)) {
@@ -205,7 +234,7 @@ pub fn filter_courses(
             co.runs
                 .iter()
                 .map(|&i| &cat.runs[i])
-                .filter(|r| aud.internal || r.b2b_contract_id.is_none())
+                .filter(|r| aud.shows(r, b2b_view))
         };
         match enrollable {
             Some(true) if !runs().any(|r| r.is_enrollable(now)) => continue,
@@ -227,20 +256,30 @@ pub fn filter_courses(
     Ok(out)
 }
 
-/// The v1/v2 program filters; B2B-only programs are never listed.
-pub fn filter_programs(cat: &Catalog, p: &Params) -> Result<Vec<usize>, CatalogError> {
+/// The v1/v2 program filters; B2B-only programs are never listed publicly. An `org_id` /
+/// `contract_id` view lists `contract_programs` instead: the programs of the contracts the
+/// caller may see (the B2B module computes them; `None` for a non-member lists nothing).
+pub fn filter_programs(
+    cat: &Catalog,
+    p: &Params,
+    contract_programs: Option<&[i64]>,
+) -> Result<Vec<usize>, CatalogError> {
     let ids = p.ids("id")?;
     let live = p.bool("live")?;
     let page_live = p.bool("page__live")?;
     let readable = p.get("readable_id").filter(|s| !s.is_empty());
-    if p.text("org_id").is_some() || p.text("contract_id").is_some() {
+    let b2b_view = is_b2b_view(p);
+    if b2b_view && contract_programs.is_none() {
         return Ok(vec![]);
     }
     Ok(cat
         .programs
         .iter()
         .enumerate()
-        .filter(|(_, pr)| !pr.b2b_only)
+        .filter(|(_, pr)| match (b2b_view, contract_programs) {
+            (true, Some(v)) => v.contains(&pr.id),
+            _ => !pr.b2b_only,
+        })
         .filter(|(_, pr)| ids.as_ref().is_none_or(|ids| ids.contains(&pr.id)))
         .filter(|(_, pr)| live.is_none_or(|l| pr.live == l))
         .filter(|(_, pr)| readable.is_none_or(|r| pr.readable_id == r))

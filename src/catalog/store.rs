@@ -348,3 +348,17 @@ pub fn block_country(c: &Connection, course_id: i64, country: &str) -> rusqlite:
     )?;
     Ok(())
 }
+
+/// Sets a run's variant (length, industry), which [`insert_run`] leaves empty.
+pub fn set_run_variant(c: &Connection, run: i64, length: &str, industry: &str) -> rusqlite::Result<usize> {
+    c.execute(
+        "UPDATE course_runs SET variant_length = ?2, variant_industry = ?3 WHERE id = ?1
+           AND (variant_length <> ?2 OR variant_industry <> ?3)",
+        params![run, length, industry],
+    )
+}
+
+/// Marks a run as a course's source run (the one B2B contract runs are copied from).
+pub fn mark_source_run(c: &Connection, run: i64) -> rusqlite::Result<usize> {
+    c.execute("UPDATE course_runs SET is_source_run = 1 WHERE id = ?1", [run])
+}

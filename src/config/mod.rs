@@ -138,6 +138,32 @@ pub struct OpenEdxConfig {
     pub course_base_url: Url,
 }
 
+/// Keycloak's admin API (organizations); `None` in [`Config::keycloak`] means the built-in
+/// sandbox. Client-credentials login with `MITXONLINE_KEYCLOAK_ADMIN_CLIENT_ID` / `_SECRET`.
+#[derive(Debug, Clone)]
+pub struct KeycloakConfig {
+    /// `MITXONLINE_KEYCLOAK_BASE_URL`, e.g. `https://sso.ol.mit.edu`.
+    pub base_url: Url,
+    /// `MITXONLINE_KEYCLOAK_REALM` (default `olapps`).
+    pub realm: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+}
+
+/// B2B settings.
+#[derive(Debug, Clone)]
+pub struct B2bConfig {
+    /// Where invites send learners to redeem their code; the code is appended
+    /// (`MITXONLINE_MIT_LEARN_ATTACH_URL`, default `https://learn.mit.edu/enrollmentcode/`).
+    pub learn_attach_url: String,
+    /// Mailgun's webhook signing key (`MITXONLINE_MAILGUN_WEBHOOK_SIGNING_KEY`); unset, every
+    /// webhook is ignored.
+    pub mailgun_signing_key: Option<Secret>,
+    /// The tag on invite mails that webhook events must carry (`MITXONLINE_MAILGUN_TAG`,
+    /// default `b2b-enrollment-code`).
+    pub mailgun_tag: String,
+}
+
 /// CyberSource credentials; `None` in [`Config::cybersource`] means the built-in sandbox.
 #[derive(Debug, Clone)]
 pub struct CyberSourceConfig {
@@ -222,6 +248,8 @@ pub struct Config {
     pub oidc: Option<OidcConfig>,
     pub openedx: Option<OpenEdxConfig>,
     pub cybersource: Option<CyberSourceConfig>,
+    pub keycloak: Option<KeycloakConfig>,
+    pub b2b: B2bConfig,
     /// Where the sandbox CyberSource posts server-to-server results when a checkout form names
     /// no `override_backoffice_post_url` (default `<public url>/api/checkout/result/`).
     pub cybersource_sandbox_backoffice_url: Option<Url>,

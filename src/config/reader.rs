@@ -212,6 +212,16 @@ impl Config {
             });
 
         let cybersource = Self::read_cybersource(&mut r);
+        let keycloak = Self::read_keycloak(&mut r);
+        let b2b = B2bConfig {
+            learn_attach_url: r
+                .raw("MITXONLINE_MIT_LEARN_ATTACH_URL")
+                .unwrap_or_else(|| "https://learn.mit.edu/enrollmentcode/".to_owned()),
+            mailgun_signing_key: r.secret("MITXONLINE_MAILGUN_WEBHOOK_SIGNING_KEY"),
+            mailgun_tag: r
+                .raw("MITXONLINE_MAILGUN_TAG")
+                .unwrap_or_else(|| "b2b-enrollment-code".to_owned()),
+        };
 
         let backup_url = r.opt("MITXONLINE_BACKUP_URL", |v| {
             if v.starts_with("file:///") || v.starts_with("s3://") {
@@ -332,6 +342,8 @@ impl Config {
             oidc,
             openedx,
             cybersource,
+            keycloak,
+            b2b,
             cybersource_sandbox_backoffice_url,
             sandbox,
             sandbox_keys: None,
@@ -383,6 +395,31 @@ impl Config {
             }),
             s3_access_key_id: r.raw("MITXONLINE_BACKUP_S3_ACCESS_KEY_ID"),
             s3_secret_access_key: r.secret("MITXONLINE_BACKUP_S3_SECRET_ACCESS_KEY"),
+        }
+    }
+
+    fn read_keycloak(r: &mut Reader<'_>) -> Option<KeycloakConfig> {
+        const URL: &str = "MITXONLINE_KEYCLOAK_BASE_URL";
+        let base_url = r.opt(URL, parse_url)?;
+        let realm = r
+            .raw("MITXONLINE_KEYCLOAK_REALM")
+            .unwrap_or_else(|| "olapps".to_owned());
+        let client_id = r.raw("MITXONLINE_KEYCLOAK_ADMIN_CLIENT_ID");
+        let client_secret = r.secret("MITXONLINE_KEYCLOAK_ADMIN_CLIENT_SECRET");
+        match (client_id, client_secret) {
+            (Some(client_id), Some(client_secret)) => Some(KeycloakConfig {
+                base_url,
+                realm,
+                client_id,
+                client_secret,
+            }),
+            _ => {
+                r.problem(
+                    "MITXONLINE_KEYCLOAK_ADMIN_CLIENT_ID",
+                    "required (with MITXONLINE_KEYCLOAK_ADMIN_CLIENT_SECRET) when MITXONLINE_KEYCLOAK_BASE_URL is set",
+                );
+                None
+            }
         }
     }
 

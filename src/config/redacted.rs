@@ -176,6 +176,27 @@ impl Config {
                 }
             })
         ));
+        match &self.keycloak {
+            Some(k) => {
+                out.push(format!("MITXONLINE_KEYCLOAK_BASE_URL={}", k.base_url));
+                out.push(format!("MITXONLINE_KEYCLOAK_REALM={}", k.realm));
+                out.push(format!("MITXONLINE_KEYCLOAK_ADMIN_CLIENT_ID={}", k.client_id));
+                out.push(format!(
+                    "MITXONLINE_KEYCLOAK_ADMIN_CLIENT_SECRET={}",
+                    k.client_secret
+                ));
+            }
+            None => out.push(format!("MITXONLINE_KEYCLOAK_BASE_URL=(unset){}", sandbox(false))),
+        }
+        out.push(format!(
+            "MITXONLINE_MIT_LEARN_ATTACH_URL={}",
+            self.b2b.learn_attach_url
+        ));
+        out.push(format!(
+            "MITXONLINE_MAILGUN_WEBHOOK_SIGNING_KEY={}",
+            opt(&self.b2b.mailgun_signing_key)
+        ));
+        out.push(format!("MITXONLINE_MAILGUN_TAG={}", self.b2b.mailgun_tag));
         out.push(format!(
             "MITXONLINE_OPEN_EXCHANGE_RATES_APP_ID={}",
             self.open_exchange_rates

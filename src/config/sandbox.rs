@@ -38,6 +38,11 @@ impl Config {
         self.openedx.is_none() && self.sandbox_allowed()
     }
 
+    /// The sandbox Keycloak admin API is in use (no `MITXONLINE_KEYCLOAK_BASE_URL`, sandboxes allowed).
+    pub fn keycloak_sandbox(&self) -> bool {
+        self.keycloak.is_none() && self.sandbox_allowed()
+    }
+
     /// The sandbox mailbox is in use (no `MITXONLINE_SMTP_URL`, sandboxes allowed).
     pub fn mail_sandbox(&self) -> bool {
         self.smtp_url.is_none() && self.sandbox_allowed()
@@ -71,6 +76,9 @@ impl Config {
         }
         if self.smtp_url.is_none() {
             missing.push(("MITXONLINE_SMTP_URL", why("mailbox (mail is never sent)")));
+        }
+        if self.keycloak.is_none() {
+            missing.push(("MITXONLINE_KEYCLOAK_BASE_URL", why("Keycloak admin API")));
         }
         missing
             .into_iter()

@@ -126,19 +126,23 @@ impl Loaded {
     }
 }
 
-/// The list filters: `exclude_b2b` and `org_id` (organisations live in the B2B module; until
-/// it exists no run belongs to one, so any `org_id` filter matches nothing).
+/// The list filters: `exclude_b2b`, and `org_id` — only enrollments in runs of those
+/// organizations' contracts (the B2B module says which contracts they have).
 struct ListFilter {
     exclude_b2b: bool,
-    org: bool,
+    org_contracts: Option<Vec<i64>>,
 }
 
 impl ListFilter {
-    fn parse(q: Option<&str>) -> Result<ListFilter, AppError> {
+    async fn parse(state: &AppState, q: Option<&str>) -> Result<ListFilter, AppError> {
         let params = Params::parse(q);
+        let org_contracts = match params.ids("org_id")? {
+            Some(orgs) => Some(crate::b2b::service::contracts_of_orgs(state, orgs).await?),
+            None => None,
+        };
         Ok(ListFilter {
             exclude_b2b: params.bool("exclude_b2b")?.unwrap_or(false),
-            org: params.ids("org_id")?.is_some(),
+            org_contracts,
         })
     }
 
@@ -147,7 +151,10 @@ impl ListFilter {
             .run_by_id
             .get(&e.run_id)
             .and_then(|&i| cat.runs[i].b2b_contract_id);
-        !(self.org || (self.exclude_b2b && b2b.is_some()))
+        if let Some(ks) = &self.org_contracts {
+            return b2b.is_some_and(|k| ks.contains(&k));
+        }
+        !(self.exclude_b2b && b2b.is_some())
     }
 }
 
@@ -158,7 +165,7 @@ async fn list(
     v: Version,
     q: Option<String>,
 ) -> Result<Json<Value>, AppError> {
-    let filter = ListFilter::parse(q.as_deref())?;
+    let filter = ListFilter::parse(&state, q.as_deref()).await?;
     let l = Loaded::for_api(&state, cache, user).await?;
     let out = l.shaped(v, |e| filter.keeps(&l.cat, e));
     Ok(Json(Value::Array(out)))
@@ -188,7 +195,7 @@ async fn list_v3(
     CurrentUser(u): CurrentUser,
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
-    let filter = ListFilter::parse(q.as_deref())?;
+    let filter = ListFilter::parse(&s, q.as_deref()).await?;
     let l = Loaded::for_api(&s, &c, u.id).await?;
     let rows = l.rows.iter().filter(|e| filter.keeps(&l.cat, e));
     let body = fragments.v3_list(&l.cat, rows, &l.cx());

@@ -61,6 +61,22 @@ pub fn get(c: &Connection, id: i64) -> rusqlite::Result<Option<Enrollment>> {
     .optional()
 }
 
+/// Every enrollment row of a run (active or not), by id (B2B managers' view).
+pub fn for_run(c: &Connection, run_id: i64) -> rusqlite::Result<Vec<Enrollment>> {
+    let mut st = c.prepare_cached(&format!(
+        "SELECT {RUN_COLS} FROM course_run_enrollments WHERE run_id = ?1 ORDER BY id"
+    ))?;
+    st.query_map([run_id], run_row)?.collect()
+}
+
+/// Enrollments of a run without a change status (the original's `get_enrollments`).
+pub fn count_active_for_run(c: &Connection, run_id: i64) -> rusqlite::Result<i64> {
+    c.prepare_cached(
+        "SELECT count(*) FROM course_run_enrollments WHERE run_id = ?1 AND change_status IS NULL",
+    )?
+    .query_row([run_id], |r| r.get(0))
+}
+
 /// Every enrollment row of a learner (active or not), by id.
 pub fn for_user(c: &Connection, user_id: i64) -> rusqlite::Result<Vec<Enrollment>> {
     let mut st = c.prepare_cached(&format!(

@@ -112,3 +112,18 @@ impl From<crate::certificates::CertificateError> for AppError {
         }
     }
 }
+
+impl From<crate::b2b::B2bError> for AppError {
+    fn from(e: crate::b2b::B2bError) -> Self {
+        use crate::b2b::B2bError;
+        match e {
+            B2bError::NotFound(m) => AppError::NotFound(m),
+            B2bError::Invalid { field, message } => AppError::field(field, message),
+            B2bError::Conflict(m) => AppError::Conflict(m),
+            B2bError::Forbidden(m) => AppError::Forbidden(m),
+            B2bError::Enroll { result, .. } => AppError::BadRequest(result.into()),
+            B2bError::Commerce(e) => e.into(),
+            B2bError::Db(e) => e.into(),
+        }
+    }
+}

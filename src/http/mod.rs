@@ -61,12 +61,14 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(crate::staff::routes())
         .merge(crate::integrations::openedx::routes())
         .merge(crate::integrations::cybersource::routes())
+        .merge(crate::integrations::keycloak::routes())
         .merge(crate::users::routes())
         .merge(crate::mail::routes())
         .merge(crate::oauth2::routes())
         .merge(crate::enrollment::routes(catalog.clone()))
         .merge(crate::pricing::routes())
         .merge(crate::certificates::routes(catalog.clone()))
+        .merge(crate::b2b::routes(catalog.clone()))
         .merge(crate::commerce::routes(catalog))
 }
 

@@ -301,6 +301,13 @@ async fn identify_inner(state: &AppState, mut req: Request, next: Next) -> Resul
                 if let Some((u, sid, token)) =
                     service::gateway_sign_in(state, &info, session_token.as_deref()).await?
                 {
+                    // Keycloak organizations: on sign-in (a new session), then at most once a minute.
+                    let signed_in = token.is_some();
+                    if let Err(e) =
+                        crate::b2b::keycloak::reconcile(state, &u, &info.organization_ids, signed_in).await
+                    {
+                        tracing::warn!(user.id = u.id, error = %e, "Keycloak organizations not reconciled");
+                    }
                     if let Some(token) = token {
                         set_cookies.push(session_cookie(config, &token));
                     }

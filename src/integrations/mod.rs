@@ -5,4 +5,5 @@
 
 pub mod cybersource;
 pub mod exchange_rates;
+pub mod keycloak;
 pub mod openedx;

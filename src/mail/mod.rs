@@ -46,6 +46,37 @@ pub fn queue(c: &Connection, now: DateTime<Utc>, email: &Email) -> rusqlite::Res
     )
 }
 
+/// Queues an email carrying a Mailgun tag (`X-Mailgun-Tag`), and returns the Message-ID it
+/// will be sent with (without angle brackets, as Mailgun reports it), so delivery events can
+/// be matched back to it.
+pub fn queue_tagged(
+    c: &Connection,
+    now: DateTime<Utc>,
+    email: &Email,
+    tag: &str,
+) -> rusqlite::Result<String> {
+    let key = format!("mail:{tag}:{}", uuid::Uuid::new_v4().simple());
+    let mut payload = serde_json::to_value(email).unwrap_or_default();
+    payload["tag"] = serde_json::json!(tag);
+    crate::outbox::enqueue(
+        c,
+        now,
+        &NewMessage {
+            destination: DESTINATION.into(),
+            kind: "send".into(),
+            payload,
+            idempotency_key: key.clone(),
+        },
+    )?;
+    Ok(message_id_for(&key))
+}
+
+/// The Message-ID (without brackets) of the mail sent for an outbox key.
+pub fn message_id_for(key: &str) -> String {
+    let id: String = key.chars().filter(char::is_ascii_alphanumeric).collect();
+    format!("{id}@mitxonline")
+}
+
 /// A mail kept in the sandbox mailbox.
 #[derive(Debug, Clone, Serialize)]
 pub struct SandboxMail {
@@ -137,7 +168,10 @@ impl Deliverer for MailDeliverer {
                 };
             };
             match &self.smtp {
-                Some(smtp) => smtp::send(smtp, FROM_ADDRESS, &email, &msg.idempotency_key).await,
+                Some(smtp) => {
+                    let tag = msg.payload.get("tag").and_then(serde_json::Value::as_str);
+                    smtp::send(smtp, FROM_ADDRESS, &email, &msg.idempotency_key, tag).await
+                }
                 None => {
                     let key = msg.idempotency_key.clone();
                     let now = self.clock.now();

@@ -116,11 +116,18 @@ impl Smtp {
 
 /// The message: plain text, UTF-8. Addresses that do not parse (header injection included)
 /// are refused.
-pub fn message(from: &str, email: &Email, id: &str) -> anyhow::Result<Message> {
+pub fn message(from: &str, email: &Email, id: &str, tag: Option<&str>) -> anyhow::Result<Message> {
     let from: Mailbox = from.parse().context("bad From address")?;
     let to: Mailbox = email.to.parse().context("bad To address")?;
     let id: String = id.chars().filter(char::is_ascii_alphanumeric).collect();
-    Message::builder()
+    let mut builder = Message::builder();
+    if let Some(tag) = tag.filter(|t| t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')) {
+        builder = builder.raw_header(lettre::message::header::HeaderValue::new(
+            lettre::message::header::HeaderName::new_from_ascii_str("X-Mailgun-Tag"),
+            tag.to_owned(),
+        ));
+    }
+    builder
         .from(from)
         .to(to)
         .subject(email.subject.replace(['\r', '\n'], " "))
@@ -132,8 +139,8 @@ pub fn message(from: &str, email: &Email, id: &str) -> anyhow::Result<Message> {
 
 /// Sends one email; 5xx replies and unusable messages are permanent failures, everything else
 /// is retried.
-pub async fn send(smtp: &Smtp, from: &str, email: &Email, id: &str) -> Delivery {
-    let msg = match message(from, email, id) {
+pub async fn send(smtp: &Smtp, from: &str, email: &Email, id: &str, tag: Option<&str>) -> Delivery {
+    let msg = match message(from, email, id, tag) {
         Ok(m) => m,
         Err(e) => {
             return Delivery::Permanent {
@@ -189,14 +196,19 @@ mod tests {
             subject: "Hi\r\nBcc: evil@e.com".into(),
             body: ".hidden\nline".into(),
         };
-        assert!(message("a@b.c", &evil, "mail:1").is_err());
+        assert!(message("a@b.c", &evil, "mail:1", None).is_err());
         let ok = Email {
             to: "x@y.z".into(),
             ..evil
         };
-        let m =
-            String::from_utf8(message("MITx Online <a@b.c>", &ok, "mail:1").unwrap().formatted()).unwrap();
+        let m = String::from_utf8(
+            message("MITx Online <a@b.c>", &ok, "mail:1", Some("b2b-codes"))
+                .unwrap()
+                .formatted(),
+        )
+        .unwrap();
         assert!(!m.contains("\r\nBcc:"), "{m}");
         assert!(m.contains("Message-ID: <mail1@mitxonline>"), "{m}");
+        assert!(m.contains("X-Mailgun-Tag: b2b-codes"), "{m}");
     }
 }

@@ -86,6 +86,29 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// partner can deduplicate a message delivered again after a crash.
 pub trait Deliverer: Send + Sync {
     fn deliver<'a>(&'a self, msg: &'a Message) -> BoxFuture<'a, Delivery>;
+
+    /// A retry policy of its own for `msg`, instead of the dispatcher's backoff and caps.
+    fn retry_policy(&self, _msg: &Message) -> Option<RetryPolicy> {
+        None
+    }
+}
+
+/// Linear retries, as some of the original's Celery tasks do (`countdown = step × retries +
+/// jitter`): every failure, transient or permanent, waits `step × attempts` plus up to
+/// `jitter`, and the message is a dead letter after `max_attempts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    pub step: Duration,
+    pub jitter: Duration,
+}
+
+impl RetryPolicy {
+    /// The wait after the `attempts`-th failed attempt.
+    pub fn delay(&self, attempts: u32) -> Duration {
+        let jitter = rand::rng().random_range(0.0..=self.jitter.as_secs_f64());
+        self.step * attempts + Duration::from_secs_f64(jitter)
+    }
 }
 
 /// Token bucket per destination, plus a pause when the partner said `Retry-After`.
@@ -271,7 +294,8 @@ impl Dispatcher {
                 break;
             }
             let outcome = deliverer.deliver(&msg).await;
-            self.record(&dest, &msg, outcome, &mut report).await?;
+            let policy = deliverer.retry_policy(&msg);
+            self.record(&dest, &msg, outcome, policy, &mut report).await?;
         }
         Ok(report)
     }
@@ -281,6 +305,7 @@ impl Dispatcher {
         dest: &str,
         msg: &Message,
         outcome: Delivery,
+        policy: Option<RetryPolicy>,
         report: &mut DrainReport,
     ) -> Result<(), DbError> {
         let now = self.clock.now();
@@ -295,12 +320,19 @@ impl Dispatcher {
             "Outbox delivery attempts by destination and outcome.",
             &[("destination", dest), ("outcome", label)],
         );
-        match outcome {
-            Delivery::Delivered => {
+        match (outcome, policy) {
+            (Delivery::Delivered, _) => {
                 self.db.write(move |c| store::mark_delivered(c, id, now)).await?;
                 report.delivered += 1;
             }
-            Delivery::Transient { error, retry_after } => {
+            (Delivery::Transient { error, .. } | Delivery::Permanent { error }, Some(p)) => {
+                let attempts = u32::try_from(msg.attempts).unwrap_or(u32::MAX).saturating_add(1);
+                let permanent = matches!(label, "permanent");
+                let dead = attempts >= p.max_attempts;
+                self.fail(msg, error, permanent, now, p.delay(attempts), dead, report)
+                    .await?;
+            }
+            (Delivery::Transient { error, retry_after }, None) => {
                 if let Some(wait) = retry_after
                     && let Some(lane) = self.lanes.lock().expect("lanes lock").get_mut(dest)
                 {
@@ -311,7 +343,7 @@ impl Dispatcher {
                 let dead = attempts >= self.config.max_attempts;
                 self.fail(msg, error, false, now, delay, dead, report).await?;
             }
-            Delivery::Permanent { error } => {
+            (Delivery::Permanent { error }, None) => {
                 let attempts = u32::try_from(msg.attempts).unwrap_or(u32::MAX).saturating_add(1);
                 let permanent = u32::try_from(msg.permanent_failures).unwrap_or(u32::MAX) + 1;
                 let dead =
@@ -384,6 +416,20 @@ mod tests {
             Delivery::from_status(404, None, ""),
             Delivery::Permanent { .. }
         ));
+    }
+
+    #[test]
+    fn a_linear_retry_policy_waits_step_times_attempts_plus_jitter() {
+        let p = RetryPolicy {
+            max_attempts: 5,
+            step: Duration::from_secs(300),
+            jitter: Duration::from_secs(60),
+        };
+        for attempts in 1..=5 {
+            let d = p.delay(attempts);
+            assert!(d >= Duration::from_secs(300 * u64::from(attempts)), "{d:?}");
+            assert!(d <= Duration::from_secs(300 * u64::from(attempts) + 60), "{d:?}");
+        }
     }
 
     #[test]

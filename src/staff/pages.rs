@@ -30,6 +30,11 @@ pub const CONSOLES: &[(&str, &str, &str)] = &[
         "Flexible-pricing requests: approve, deny, reset; thresholds, rates, forms.",
     ),
     (
+        "/staff/b2b/",
+        "B2B contracts",
+        "Organizations, contracts, their programs, runs, codes and learners; import and export.",
+    ),
+    (
         "/staff/cms/",
         "Pages",
         "Create, edit, preview, publish and roll back CMS pages.",

@@ -123,6 +123,13 @@ async fn edit(state: &AppState, id: i64, body: &Value, e: profile::Edit) -> Resu
         .map_err(|e| nested_errors(e.into()))
 }
 
+/// `UserSerializer` with `b2b_organizations` filled in by the B2B module.
+async fn user_with_orgs(state: &AppState, f: &FullUser) -> Result<Value, AppError> {
+    let mut v = profile::user_json(f);
+    v["b2b_organizations"] = json!(crate::b2b::service::user_organizations_now(state, f.user.id).await?);
+    Ok(v)
+}
+
 async fn me(
     State(state): State<AppState>,
     _: Scoped<ReadUser>,
@@ -130,7 +137,7 @@ async fn me(
 ) -> Result<Json<Value>, AppError> {
     match user {
         None => Ok(Json(profile::anonymous_json())),
-        Some(u) => Ok(Json(profile::user_json(&full(&state, u.id).await?))),
+        Some(u) => Ok(Json(user_with_orgs(&state, &full(&state, u.id).await?).await?)),
     }
 }
 
@@ -140,7 +147,10 @@ async fn patch_me(
     ApiJson(body): ApiJson<Value>,
 ) -> Response {
     match edit(&state, u.id, &body, profile::Edit::Me).await {
-        Ok(f) => Json(profile::user_json(&f)).into_response(),
+        Ok(f) => match user_with_orgs(&state, &f).await {
+            Ok(v) => Json(v).into_response(),
+            Err(e) => e.into_response(),
+        },
         Err(r) => r,
     }
 }
@@ -152,7 +162,7 @@ async fn userinfo(
     MaybeUser(user): MaybeUser,
 ) -> Result<Response, AppError> {
     match user.filter(|u| !u.username.is_empty()) {
-        Some(u) => Ok(Json(profile::user_json(&full(&state, u.id).await?)).into_response()),
+        Some(u) => Ok(Json(user_with_orgs(&state, &full(&state, u.id).await?).await?).into_response()),
         None => Ok((
             StatusCode::CONFLICT,
             Json(json!({"error": "User has no edx_username."})),

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod b2b;
 mod backup;
 mod catalog;
 mod certificates;

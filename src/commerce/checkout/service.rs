@@ -90,7 +90,7 @@ pub fn start_with(
             return Err(CommerceError::Checkout("course-non-upgradable"));
         }
     }
-    if let Some(code) = b2b_gate(c, cat, &basket)? {
+    if let Some(code) = b2b_gate(c, cat, &basket, user)? {
         return Err(CommerceError::Checkout(code));
     }
     let mut versions: Vec<i64> = basket.items.iter().map(|i| i.product.version_id).collect();
@@ -162,27 +162,29 @@ pub fn start_with(
 /// The catalog's rule on the current snapshot (`CourseRun::is_upgradable`): live, upgrade
 /// deadline unset or ahead, a product, and the verified mode. A run missing from the snapshot
 /// is not upgradable.
-/// The original's B2B gates: a run of a contract can only be bought with an enrollment code
-/// (a discount bound to that run's product). No code → `b2b-error-missing-enrollment-code`; a
-/// code not bound to every contract run's product → `b2b-invalid-basket`. The original also
-/// lets learners already attached to a free contract through; contracts and attachments come
-/// with the B2B issue, so until then every contract run needs its code.
+/// The original's B2B gates: a run of an active contract can only be bought with an
+/// enrollment code (a discount bound to that run's product), unless the learner is attached to
+/// that contract and it is free (the B2B module answers). No code → `b2b-error-missing-
+/// enrollment-code`; a code not bound to every such run's product → `b2b-invalid-basket`.
 fn b2b_gate(
     c: &Connection,
     cat: &Catalog,
     basket: &basket::service::BasketView,
+    user: i64,
 ) -> Result<Option<&'static str>, CommerceError> {
-    let contract_products: Vec<i64> = basket
-        .items
-        .iter()
-        .filter(|i| {
-            i.product
-                .course_run_id
-                .and_then(|run| cat.run_by_id.get(&run))
-                .is_some_and(|&idx| cat.runs[idx].b2b_contract_id.is_some())
-        })
-        .map(|i| i.product.id)
-        .collect();
+    let mut contract_products: Vec<i64> = Vec::new();
+    for i in &basket.items {
+        let contract = i
+            .product
+            .course_run_id
+            .and_then(|run| cat.run_by_id.get(&run))
+            .and_then(|&idx| cat.runs[idx].b2b_contract_id);
+        if let Some(k) = contract
+            && !crate::b2b::service::attached_to_free_contract(c, user, k)?
+        {
+            contract_products.push(i.product.id);
+        }
+    }
     if contract_products.is_empty() {
         return Ok(None);
     }

@@ -187,3 +187,21 @@ pub fn add_discount_user(c: &Connection, discount: i64, user: i64) -> rusqlite::
     )?;
     Ok(())
 }
+
+/// Deletes a discount that was never redeemed (its product and user links go with it); false
+/// when it has redemptions or does not exist.
+pub fn delete_unredeemed_discount(c: &Connection, id: i64) -> rusqlite::Result<bool> {
+    Ok(c.execute(
+        "DELETE FROM discounts WHERE id = ?1
+           AND NOT EXISTS (SELECT 1 FROM discount_redemptions WHERE discount_id = ?1)",
+        [id],
+    )? > 0)
+}
+
+/// Gives a discount a new code string (a rotated B2B enrollment code).
+pub fn set_discount_code(c: &Connection, id: i64, code: &str, now: DateTime<Utc>) -> rusqlite::Result<usize> {
+    c.execute(
+        "UPDATE discounts SET discount_code = ?2, updated_on = ?3 WHERE id = ?1",
+        params![id, code, to_db(now)],
+    )
+}

@@ -276,3 +276,17 @@ pub fn latest_fulfilled(c: &Connection, user: i64, bought: Bought) -> rusqlite::
     .query_row(params![user, id], |r| r.get(0))
     .optional()
 }
+
+/// The newest fulfilled order of `user` with a line for `product`.
+pub fn fulfilled_order_with_product(
+    c: &Connection,
+    user: i64,
+    product: i64,
+) -> rusqlite::Result<Option<i64>> {
+    c.prepare_cached(
+        "SELECT o.id FROM order_lines l JOIN orders o ON o.id = l.order_id
+         WHERE o.purchaser_id = ?1 AND o.state = 'fulfilled' AND l.product_id = ?2 ORDER BY o.id DESC LIMIT 1",
+    )?
+    .query_row([user, product], |r| r.get(0))
+    .optional()
+}

@@ -10,6 +10,7 @@
 //! | `unenroll` | `{user_id, course_id}` | deactivates unless already inactive |
 //! | `update_profile` | `{user_id, profile: EdxProfile}` | PATCHes name (read at delivery) and profile fields |
 //! | `email_settings` | `{user_id, course_id, subscribe: bool}` | course email opt-in/out |
+//! | `clone_course_run` | `{source_course_id, course_id, fix: RunFix}` | Studio re-run of the source into the new key (skipped when it exists), then title/pacing/dates fixed and the audit and verified modes ensured; 5 attempts, 300 s × attempt + ≤ 60 s jitter |
 //!
 //! Every kind is safe to deliver twice. `enroll`/`unenroll` wait (transient) until the
 //! learner's edX account is synced, enqueueing a `create_user` if none is pending.
@@ -61,6 +62,20 @@ pub struct EmailSettings {
     pub course_id: String,
     pub subscribe: bool,
 }
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CloneCourseRun {
+    pub source_course_id: String,
+    pub course_id: String,
+    pub fix: super::client::RunFix,
+}
+
+/// The original's `clone_courserun` task: 5 retries, 300 s × attempt + up to 60 s of jitter.
+pub const CLONE_RETRY: outbox::RetryPolicy = outbox::RetryPolicy {
+    max_attempts: 5,
+    step: std::time::Duration::from_secs(300),
+    jitter: std::time::Duration::from_secs(60),
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UserOnly {
@@ -144,6 +159,15 @@ pub fn enqueue_email_settings(
     put(conn, now, "email_settings", json!(msg), key)
 }
 
+/// Queues a Studio re-run of `msg.source_course_id` into `msg.course_id` (keyed by the new run).
+pub fn enqueue_clone_course_run(
+    conn: &Connection,
+    now: chrono::DateTime<chrono::Utc>,
+    msg: &CloneCourseRun,
+) -> rusqlite::Result<i64> {
+    put(conn, now, "clone_course_run", json!(msg), &msg.course_id)
+}
+
 /// Delivers `openedx` messages.
 pub struct OpenEdxDeliverer {
     pub edx: OpenEdx,
@@ -207,6 +231,34 @@ impl OpenEdxDeliverer {
             }
             Err(e) => Err(e.to_delivery()),
         }
+    }
+
+    /// Re-runs the source unless Studio has the new run already (a retry after a partial
+    /// success), then fixes the run and ensures its modes.
+    async fn clone_run(&self, m: &CloneCourseRun) -> Result<(), EdxError> {
+        let client = &self.edx.client;
+        if !client.studio_run_exists(&m.course_id).await? {
+            client.clone_course_run(&m.source_course_id, &m.course_id).await?;
+        }
+        client.fix_course_run(&m.course_id, &m.fix).await?;
+        let have: Vec<String> = client
+            .course_modes(&m.course_id)
+            .await?
+            .into_iter()
+            .map(|x| x.mode_slug)
+            .collect();
+        for (slug, name) in [("audit", "Audit"), ("verified", "Verified")] {
+            if !have.iter().any(|h| h == slug) {
+                let mode = super::model::CourseMode {
+                    mode_slug: slug.into(),
+                    mode_display_name: Some(name.into()),
+                    currency: Some("usd".into()),
+                    ..Default::default()
+                };
+                client.create_course_mode(&m.course_id, &mode).await?;
+            }
+        }
+        Ok(())
     }
 
     async fn run(&self, msg: &Message) -> Delivery {
@@ -298,6 +350,10 @@ impl OpenEdxDeliverer {
                     Err(e) => e.to_delivery(),
                 }
             }
+            "clone_course_run" => match parse::<CloneCourseRun>(msg) {
+                Ok(m) => done(self.clone_run(&m).await),
+                Err(d) => d,
+            },
             other => Delivery::Permanent {
                 error: format!("unknown openedx message kind `{other}`"),
             },
@@ -308,5 +364,9 @@ impl OpenEdxDeliverer {
 impl Deliverer for OpenEdxDeliverer {
     fn deliver<'a>(&'a self, msg: &'a Message) -> BoxFuture<'a, Delivery> {
         Box::pin(self.run(msg))
+    }
+
+    fn retry_policy(&self, msg: &Message) -> Option<outbox::RetryPolicy> {
+        (msg.kind == "clone_course_run").then_some(CLONE_RETRY)
     }
 }

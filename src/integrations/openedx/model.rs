@@ -209,7 +209,7 @@ impl CourseDetail {
 }
 
 /// A course mode (`/api/course_modes/v1/`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CourseMode {
     #[serde(default)]
     pub course_id: Option<String>,

@@ -72,6 +72,15 @@ fn classify(method: &str, path: &str, file: &str) -> Option<Class> {
         {
             Staff
         }
+        // B2B: managers' data is about their own organizations (404 for others).
+        p if p.starts_with("/api/v0/b2b/manager/") => OwnAccount,
+        "/api/v0/b2b/service/organization-manager-check/" => ServiceToken,
+        "/api/v0/b2b/webhook"
+        | "/api/v0/b2b/organizations/"
+        | "/api/v0/b2b/organizations/{slug}/"
+        | "/api/v0/b2b/contracts/"
+        | "/api/v0/b2b/contracts/{slug}/" => Public,
+        p if p.starts_with("/api/v0/b2b/") || p == "/api/v3/courses/variant_runs/" => SignedIn,
         p if p.starts_with("/api/internal/") => ApiKey,
         "/api/users/me" | "/api/v0/users/me" | "/api/v0/users/current_user/" if method == "GET" => {
             OAuthUserRead

@@ -262,6 +262,9 @@ async fn with_sandboxes_off_every_sandbox_route_answers_404() {
         .env("MITXONLINE_CYBERSOURCE_SECURITY_KEY", "sk")
         .env("MITXONLINE_OPENEDX_API_BASE_URL", "http://127.0.0.1:9")
         .env("MITXONLINE_SMTP_URL", "smtp://127.0.0.1:9")
+        .env("MITXONLINE_KEYCLOAK_BASE_URL", "http://127.0.0.1:9")
+        .env("MITXONLINE_KEYCLOAK_ADMIN_CLIENT_ID", "mitxonline")
+        .env("MITXONLINE_KEYCLOAK_ADMIN_CLIENT_SECRET", "kc-secret")
         .spawn()
         .await;
     assert!(!app.state.config.sandbox_allowed());
@@ -280,6 +283,8 @@ async fn with_sandboxes_off_every_sandbox_route_answers_404() {
         ("POST", "/sandbox/cybersource/rest/pts/v2/payments/1/refunds"),
         ("POST", "/sandbox/cybersource/faults/lose-next-refund-reply"),
         ("GET", "/api/v0/staff/openedx/sandbox/"),
+        ("GET", "/api/v0/staff/keycloak/sandbox/organizations/"),
+        ("POST", "/api/v0/staff/keycloak/sandbox/organizations/"),
     ] {
         let r = client
             .request(method.parse().unwrap(), app.url(path))

@@ -18,7 +18,10 @@ use crate::outbox::Delivery;
 
 mod courses;
 mod enrollments;
+mod studio;
 mod tokens;
+
+pub use studio::RunFix;
 
 /// Keys per course-list request, and page size (edx-api-client's BATCH_SIZE / PAGE_SIZE).
 pub const COURSE_BATCH: usize = 100;

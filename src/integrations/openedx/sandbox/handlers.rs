@@ -19,13 +19,13 @@ use serde_json::{Value, json};
 use super::{CLIENT_ID, CLIENT_SECRET, SERVICE_TOKEN, Sandbox, TOKEN_SECONDS, store};
 use crate::db::DbError;
 
-type Res = Result<Response, Response>;
+pub(super) type Res = Result<Response, Response>;
 
-fn reply(status: StatusCode, body: Value) -> Response {
+pub(super) fn reply(status: StatusCode, body: Value) -> Response {
     (status, Json(body)).into_response()
 }
 
-fn db_error(e: impl std::fmt::Display) -> Response {
+pub(super) fn db_error(e: impl std::fmt::Display) -> Response {
     reply(
         StatusCode::INTERNAL_SERVER_ERROR,
         json!({ "detail": e.to_string() }),
@@ -37,7 +37,7 @@ fn bearer(h: &HeaderMap) -> Option<String> {
     v.strip_prefix("Bearer ").map(str::to_owned)
 }
 
-fn require_service(h: &HeaderMap) -> Result<(), Response> {
+pub(super) fn require_service(h: &HeaderMap) -> Result<(), Response> {
     if bearer(h).as_deref() == Some(SERVICE_TOKEN) {
         Ok(())
     } else {

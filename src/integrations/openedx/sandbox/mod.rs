@@ -6,11 +6,14 @@
 //! request bytes a real edX would get, without a socket or a second server to run. Staff set
 //! grades through `/api/v0/staff/openedx/sandbox/grades/`, so enroll → grade runs locally.
 //!
-//! Not modelled: Studio course runs, retirement, LTI accounts (the LTI fix always answers 404),
+//! Studio re-runs ([`studio`]) need the source run registered in the sandbox (staff do that
+//! with `POST /api/v0/staff/openedx/sandbox/courses/`, the demo for its source runs); an
+//! unknown source answers 404, as Studio does. Not modelled: retirement, LTI accounts (the LTI fix always answers 404),
 //! and course-mode writes (modes are always `audit` and `verified`).
 
 mod handlers;
 pub mod store;
+mod studio;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -76,6 +79,11 @@ pub fn router(db: Db, clock: Clock) -> Router {
             get(handlers::course_modes),
         )
         .route("/api/lti-user-fix/", post(handlers::lti_fix))
+        .route("/api/v1/course_runs/clone/", post(studio::clone_run))
+        .route(
+            "/api/v1/course_runs/{course_id}/",
+            get(studio::run_detail).patch(studio::fix_run),
+        )
         .route("/oauth2/authorize", get(handlers::authorize))
         .route("/oauth2/access_token", post(handlers::access_token))
         .with_state(Sandbox { db, clock })

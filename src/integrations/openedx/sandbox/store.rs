@@ -343,5 +343,7 @@ pub fn snapshot(c: &Connection) -> rusqlite::Result<Value> {
             &["username", "course_id", "mode", "is_active"])?,
         "grades": collect("SELECT username, course_id, percent, passed, letter_grade FROM openedx_sandbox_grades ORDER BY course_id, username",
             &["username", "course_id", "percent", "passed", "letter_grade"])?,
+        "courses": collect("SELECT course_id, name, start_date, end_date, pacing FROM openedx_sandbox_courses ORDER BY course_id",
+            &["course_id", "name", "start", "end", "pacing"])?,
     }))
 }

@@ -1,0 +1,46 @@
+//! The original's B2B JSON shapes: `ContractPageSerializer`, `OrganizationPageSerializer`.
+
+use rusqlite::Connection;
+use serde_json::{Value, json};
+
+use super::model::{Contract, Organization};
+use super::store;
+
+fn day(d: Option<chrono::NaiveDate>) -> Value {
+    d.map_or(Value::Null, |d| json!(d.format("%Y-%m-%d").to_string()))
+}
+
+/// `ContractPageSerializer`: the base fields, welcome messages, ordered program ids, variants.
+pub fn contract(c: &Connection, k: &Contract) -> rusqlite::Result<Value> {
+    Ok(json!({
+        "id": k.id,
+        "name": k.name,
+        "description": k.description,
+        "membership_type": k.membership_type.as_str(),
+        "organization": k.organization_id,
+        "contract_start": day(k.contract_start),
+        "contract_end": day(k.contract_end),
+        "slug": k.slug,
+        "welcome_message": k.welcome_message,
+        "welcome_message_extra": k.welcome_message_extra,
+        "programs": store::contract_programs(c, k.id)?,
+        "variant_options": k.variant_options,
+    }))
+}
+
+/// `OrganizationPageSerializer` with the given contracts.
+pub fn organization(c: &Connection, o: &Organization, contracts: &[Contract]) -> rusqlite::Result<Value> {
+    let contracts: Vec<Value> = contracts
+        .iter()
+        .map(|k| contract(c, k))
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(json!({
+        "id": o.id,
+        "name": o.name,
+        "description": o.description,
+        "logo": if o.logo.is_empty() { Value::Null } else { json!(o.logo) },
+        "slug": o.slug,
+        "sso_organization_id": o.sso_organization_id,
+        "contracts": contracts,
+    }))
+}

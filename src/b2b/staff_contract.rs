@@ -1,0 +1,147 @@
+//! One contract's staff page `/staff/b2b/contracts/{id}/`: its terms, programs (add one →
+//! provisioning), contract runs with their Studio re-run state, enrollment codes with their
+//! assignments, attached learners, the code refresh, and the JSON export.
+
+use axum::Json;
+use axum::extract::{Form, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+
+use super::api::Cache;
+use super::staff::page_error;
+use super::{admin, admin_io};
+use crate::http::auth::StaffAccess;
+use crate::http::{AppError, PageCtx};
+use crate::staff::pages::staff_page;
+use crate::state::AppState;
+
+/// GET `/staff/b2b/contracts/{id}/`.
+pub async fn contract(
+    State(state): State<AppState>,
+    axum::Extension(cache): Cache,
+    _s: StaffAccess,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+) -> Result<Markup, AppError> {
+    let d = admin_io::contract_detail(&state, id).await?;
+    let (cat, _) = cache.get(&state.db).await?;
+    let k = &d.contract;
+    let base = format!("/staff/b2b/contracts/{id}/");
+    Ok(staff_page(
+        &ctx,
+        &k.name,
+        html! {
+            p { a href=(ctx.prefix.url(&format!("/staff/b2b/organizations/{}/", d.org.id))) { (d.org.name) } }
+            dl class="b2b-terms" {
+                dt { "Membership" } dd { (k.membership_type.as_str()) }
+                dt { "Dates" } dd { (k.contract_start.map(|d| d.to_string()).unwrap_or_else(|| "—".into())) " to " (k.contract_end.map(|d| d.to_string()).unwrap_or_else(|| "—".into())) }
+                dt { "Seats" } dd { (d.attached.len()) " attached" @if let Some(m) = k.seat_limit() { " of " (m) } @else { " (unlimited)" } }
+                dt { "Price" } dd { @if k.is_free() { "free" } @else { "$" (crate::money::cents_string(k.price())) } }
+                dt { "Slug" } dd { code { (k.slug) } }
+            }
+            p { a href=(ctx.prefix.url(&format!("{base}export/"))) { "Export as JSON" } }
+            h2 { "Programs" }
+            @if d.programs.is_empty() { p { "None yet." } }
+            ul {
+                @for p in &d.programs {
+                    li { @if let Some(pr) = cat.program(*p) { (pr.title) " " code { (pr.readable_id) } } @else { "program " (p) } }
+                }
+            }
+            form method="post" action=(ctx.prefix.url(&format!("{base}programs/"))) {
+                (ctx.csrf_field())
+                label for="program" { "Add a program (id or readable id)" }
+                input id="program" name="program" type="text" required;
+                button type="submit" { "Add and provision" }
+            }
+            h2 { "Contract runs" }
+            @if d.runs.is_empty() { p { "None yet: add a program whose courses have source runs." } }
+            @else {
+                div class="table-wrap" { table class="b2b-runs" {
+                    thead { tr { th scope="col" { "Run" } th scope="col" { "Title" } th scope="col" { "Studio re-run" } } }
+                    tbody { @for r in &d.runs { tr { td { code { (r.courseware_id) } } td { (r.title) } td { span class="tag" { (r.status) } } } } }
+                } }
+                p class="muted" { "Re-runs go through the outbox (5 attempts, 5 minutes × attempt apart); failed ones can be retried from " a href=(ctx.prefix.url("/staff/outbox/")) { "the outbox" } "." }
+            }
+            h2 { "Enrollment codes (" (d.codes.len()) ")" }
+            form method="post" action=(ctx.prefix.url(&format!("{base}codes/"))) {
+                (ctx.csrf_field())
+                input type="hidden" name="action" value="refresh";
+                button type="submit" class="secondary" { "Bring codes up to date" }
+            }
+            @if !d.codes.is_empty() {
+                div class="table-wrap" { table class="b2b-codes" {
+                    thead { tr { th scope="col" { "Code" } th scope="col" { "Use" } th scope="col" { "Status" } } }
+                    tbody {
+                        @for code in d.codes.iter().take(200) {
+                            tr {
+                                td { code { (code.code) } }
+                                td { @if code.unlimited { "unlimited" } @else { "one-time" } }
+                                td {
+                                    @if code.claimed { "redeemed" } @else if code.assigned { "assigned" } @else if code.used_in_order { "used at checkout" } @else { "unassigned" }
+                                    @if let Some(a) = d.assignments.iter().find(|a| a.discount_id == code.discount_id) {
+                                        @if let Some(e) = &a.assigned_email { " — " (e) }
+                                        @if let Some(s) = &a.email_status { " (" (s) ")" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                } }
+            }
+            h2 { "Attached learners (" (d.attached.len()) ")" }
+            ul { @for (_, email, name, on) in &d.attached { li { (email) @if !name.is_empty() { " (" (name) ")" } " — " (on) } } }
+        },
+    ))
+}
+
+#[derive(serde::Deserialize)]
+pub struct ProgramForm {
+    #[serde(default)]
+    program: String,
+}
+
+/// POST `/staff/b2b/contracts/{id}/programs/`.
+pub async fn add_program(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<ProgramForm>,
+) -> Result<Response, AppError> {
+    admin::add_program(&state, id, f.program, s.actor)
+        .await
+        .map_err(page_error)?;
+    Ok(Redirect::to(&ctx.prefix.url(&format!("/staff/b2b/contracts/{id}/"))).into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct CodesForm {
+    #[serde(default)]
+    action: String,
+}
+
+/// POST `/staff/b2b/contracts/{id}/codes/` `action=refresh`.
+pub async fn codes(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    ctx: PageCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<CodesForm>,
+) -> Result<Response, AppError> {
+    if f.action != "refresh" {
+        return Err(AppError::BadRequest("action: choose refresh.".into()));
+    }
+    admin::refresh_codes(&state, id, s.actor)
+        .await
+        .map_err(page_error)?;
+    Ok(Redirect::to(&ctx.prefix.url(&format!("/staff/b2b/contracts/{id}/"))).into_response())
+}
+
+/// GET `/staff/b2b/contracts/{id}/export/`.
+pub async fn export(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    Ok(Json(admin_io::export(&state, id, s.actor).await?).into_response())
+}
