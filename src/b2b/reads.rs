@@ -117,6 +117,7 @@ pub fn run_shapes(state: &AppState, cat: &Catalog, runs: &[i64]) -> Vec<Value> {
         now: state.clock.now(),
         public_url: &public_url,
         edx_base: &edx,
+        learner: None,
     };
     runs.iter()
         .filter_map(|id| cat.run_by_id.get(id).map(|&i| &cat.runs[i]))

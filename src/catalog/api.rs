@@ -42,6 +42,8 @@ pub struct Req {
     pub now: super::model::Time,
     pub public_url: String,
     pub edx: String,
+    /// What is the signed-in caller's, when it changes the response (then never cached).
+    pub learner: Option<shapes::Learner>,
 }
 
 impl Req {
@@ -56,6 +58,7 @@ impl Req {
             now: state.clock.now(),
             public_url: state.config.public_url.as_str().to_owned(),
             edx: edx_base(state),
+            learner: None,
         })
     }
     pub fn cx(&self) -> Ctx<'_> {
@@ -63,8 +66,42 @@ impl Req {
             now: self.now,
             public_url: &self.public_url,
             edx_base: &self.edx,
+            learner: self.learner.as_ref(),
         }
     }
+}
+
+/// What of the catalog is `user`'s: their flexible-price approvals and discounts (pricing
+/// module) over every course and product of the snapshot and, when `enrollments`, their
+/// active enrollments (enrollment module). `None` when nothing is theirs, so the shared
+/// cached response serves them.
+async fn learner(
+    state: &AppState,
+    cat: &Catalog,
+    user: i64,
+    enrollments: bool,
+) -> Result<Option<shapes::Learner>, AppError> {
+    let courses = cat.courses.iter().map(|co| co.id).collect();
+    let products = cat
+        .runs
+        .iter()
+        .filter_map(|r| r.product.as_ref().map(|p| p.id))
+        .collect();
+    let prices = crate::pricing::service::learner_prices_now(state, user, courses, products).await?;
+    if prices.is_none() && !enrollments {
+        return Ok(None);
+    }
+    let prices = prices.unwrap_or_default();
+    let enrolled = if enrollments {
+        crate::enrollment::queries::active_runs(state, user).await?
+    } else {
+        Default::default()
+    };
+    Ok(Some(shapes::Learner {
+        approved_courses: prices.approved_courses,
+        product_discounts: prices.product_discounts,
+        enrolled,
+    }))
 }
 
 /// DRF's `{count, next, previous, results}`.
@@ -88,12 +125,11 @@ pub fn json<T: Serialize>(v: &T) -> Response {
 /// snapshot and no run predicate changed since; otherwise builds, stores and returns it.
 /// Only successful JSON bodies are stored.
 pub async fn cached(
-    state: &AppState,
     cache: &CatalogCache,
     uri: &Uri,
+    r: Req,
     build: impl FnOnce(&Req) -> Result<Response, AppError>,
 ) -> Result<Response, AppError> {
-    let r = Req::load(state, cache).await?;
     let key = uri.path_and_query().map_or("/", |p| p.as_str());
     if let Some(body) = cache.cached(key, &r.cat, r.now) {
         return Ok(bytes_response(&body));
@@ -149,6 +185,8 @@ pub struct Api {
     pub cache: Arc<CatalogCache>,
     pub uri: Uri,
     pub params: Params,
+    /// The signed-in caller, if any.
+    pub user: Option<i64>,
 }
 
 impl FromRequestParts<AppState> for Api {
@@ -158,22 +196,47 @@ impl FromRequestParts<AppState> for Api {
         let Extension(cache) = Cache::from_request_parts(parts, state)
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+        let Ok(MaybeUser(user)) = MaybeUser::from_request_parts(parts, state).await;
         Ok(Api {
             state: state.clone(),
             cache,
             params: Params::parse(parts.uri.query()),
             uri: parts.uri.clone(),
+            user: user.map(|u| u.id),
         })
     }
 }
 
 impl Api {
-    /// A cached JSON answer built from the current snapshot (see [`cached`]).
+    /// A JSON answer built from the current snapshot: cached (see [`cached`]) unless
+    /// something in it is the signed-in caller's (see [`learner`]).
     pub async fn answer(
         &self,
         build: impl FnOnce(&Req) -> Result<Response, AppError>,
     ) -> Result<Response, AppError> {
-        cached(&self.state, &self.cache, &self.uri, build).await
+        self.answer_for(false, build).await
+    }
+
+    /// [`Api::answer`] that also shows the caller their active enrollments.
+    pub async fn answer_for(
+        &self,
+        enrollments: bool,
+        build: impl FnOnce(&Req) -> Result<Response, AppError>,
+    ) -> Result<Response, AppError> {
+        let r = self.req(enrollments).await?;
+        if r.learner.is_some() {
+            return build(&r);
+        }
+        cached(&self.cache, &self.uri, r, build).await
+    }
+
+    /// The current snapshot with what of it is the signed-in caller's (see [`learner`]).
+    pub async fn req(&self, enrollments: bool) -> Result<Req, AppError> {
+        let mut r = Req::load(&self.state, &self.cache).await?;
+        if let Some(user) = self.user {
+            r.learner = learner(&self.state, &r.cat, user, enrollments).await?;
+        }
+        Ok(r)
     }
 
     /// DRF's envelope around this request's page of `items`.
@@ -229,7 +292,7 @@ async fn b2b_view(api: &Api, user: Option<&User>) -> Result<Option<crate::b2b::s
 /// courses with runs in the visible contracts, showing only those runs.
 async fn b2b_course_list(api: &Api, user: Option<&User>) -> Result<Response, AppError> {
     let view = b2b_view(api, user).await?;
-    let r = Req::load(&api.state, &api.cache).await?;
+    let r = api.req(false).await?;
     let contracts = view.as_ref().map(|v| v.contracts.as_slice());
     let aud = Audience {
         internal: false,
@@ -303,7 +366,7 @@ pub async fn internal_course(
 pub async fn v2_programs(api: Api, MaybeUser(user): MaybeUser) -> Result<Response, AppError> {
     if service::is_b2b_view(&api.params) {
         let view = b2b_view(&api, user.as_ref()).await?;
-        let r = Req::load(&api.state, &api.cache).await?;
+        let r = api.req(false).await?;
         let programs = view.as_ref().map(|v| v.programs.as_slice());
         let idx = service::filter_programs(&r.cat, &api.params, programs)?;
         let cx = r.cx();

@@ -64,19 +64,20 @@ fn run_with_course<'a>(
         shape.course = Some(shapes::v1_course(cat, co, cx, false, false, false));
     }
     if relevant {
-        shape.is_enrolled = Some(false);
-        shape.is_verified = Some(false);
+        let enrolled = cx.learner.and_then(|l| l.enrolled.get(&run.id));
+        shape.is_enrolled = Some(enrolled.is_some());
+        shape.is_verified = Some(enrolled.is_some_and(|&verified| verified));
     }
     shape
 }
 
 pub async fn course_runs(api: Api) -> Result<Response, AppError> {
     let params = &api.params;
-    api.answer(|r| {
+    let relevant = params.text("relevant_to");
+    api.answer_for(relevant.is_some(), |r| {
         let cat = &r.cat;
         let cx = r.cx();
         let mut runs: Vec<usize>;
-        let relevant = params.text("relevant_to");
         if let Some(key) = relevant {
             // Enrollable runs of the course, or of every course in the program.
             let courses: Vec<i64> = if let Some(co) = service::lookup_course(cat, key) {

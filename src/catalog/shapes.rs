@@ -9,11 +9,27 @@ use super::model::*;
 use super::snapshot::Catalog;
 use crate::cms::model::PublishedPage;
 
-/// What shaping needs besides the catalog: the time and how to build absolute links.
+/// What shaping needs besides the catalog: the time, how to build absolute links and, for a
+/// signed-in caller, what is theirs.
 pub struct Ctx<'a> {
     pub now: Time,
     pub public_url: &'a str,
     pub edx_base: &'a str,
+    pub learner: Option<&'a Learner>,
+}
+
+/// What a signed-in caller changes in a catalog response (such a response is built for them
+/// and never cached): their flexible-price approvals and discounts (from the pricing module)
+/// and their active enrollments (from the enrollment module).
+#[derive(Debug, Default)]
+pub struct Learner {
+    /// Courses an approved flexible-price request covers (`approved_flexible_price_exists`).
+    pub approved_courses: std::collections::HashSet<i64>,
+    /// The caller's flexible-price discount per product (`product_flexible_price`).
+    pub product_discounts: std::collections::HashMap<i64, serde_json::Value>,
+    /// Active enrollments: run id → whether verified (`relevant_to`'s `is_enrolled` /
+    /// `is_verified`).
+    pub enrolled: std::collections::HashMap<i64, bool>,
 }
 
 impl Ctx<'_> {
@@ -78,16 +94,17 @@ pub struct ProductShape<'a> {
     pub description: &'a str,
     pub is_active: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub product_flexible_price: Option<Option<()>>,
+    pub product_flexible_price: Option<Option<serde_json::Value>>,
 }
 
-fn product(p: &Product, v1: bool) -> ProductShape<'_> {
+/// A product; `v1` adds the caller's `product_flexible_price` (null for anyone without one).
+fn product<'a>(p: &'a Product, v1: bool, cx: &Ctx<'_>) -> ProductShape<'a> {
     ProductShape {
         id: p.id,
         price: money(p.price),
         description: &p.description,
         is_active: p.is_active,
-        product_flexible_price: v1.then_some(None),
+        product_flexible_price: v1.then(|| cx.learner.and_then(|l| l.product_discounts.get(&p.id).cloned())),
     }
 }
 
@@ -171,8 +188,10 @@ pub fn run<'a>(cat: &'a Catalog, r: &'a CourseRun, cx: &Ctx<'_>, v2: bool) -> Ru
         variant_industry: &r.variant_industry,
         variant_length: &r.variant_length,
         course_id: r.course_id,
-        products: r.product.iter().map(|p| product(p, !v2)).collect(),
-        approved_flexible_price_exists: false,
+        products: r.product.iter().map(|p| product(p, !v2, cx)).collect(),
+        approved_flexible_price_exists: cx
+            .learner
+            .is_some_and(|l| l.approved_courses.contains(&r.course_id)),
         b2b_contract: v2.then_some(r.b2b_contract_id),
         course: None,
         is_enrolled: None,

@@ -235,7 +235,7 @@ pub fn v2_program<'a>(cat: &'a Catalog, p: &'a Program, cx: &Ctx<'_>) -> V2Progr
         min_weekly_hours: content.and_then(|c| nonempty(&c.min_weekly_hours)),
         max_weekly_hours: content.and_then(|c| nonempty(&c.max_weekly_hours)),
         enrollment_modes: modes(cat, &p.modes),
-        products: p.product.iter().map(|pr| product(pr, false)).collect(),
+        products: p.product.iter().map(|pr| product(pr, false, cx)).collect(),
     }
 }
 

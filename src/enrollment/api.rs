@@ -87,8 +87,24 @@ impl Loaded {
         listing: fn(&rusqlite::Connection, i64) -> rusqlite::Result<Vec<store::Listed>>,
     ) -> Result<Loaded, AppError> {
         // One reader round trip: the catalog version check and the learner's rows.
-        let (cat, statements, rows) = cache.get_with(&state.db, move |c| listing(c, user_id)).await?;
-        state.metrics.add(SQL_STATEMENTS, SQL_HELP, &[], statements + 1);
+        let (cat, mut statements, mut rows) = cache.get_with(&state.db, move |c| listing(c, user_id)).await?;
+        statements += 1;
+        if rows.iter().any(|e| e.any_flexible_price) {
+            // The few learners with an approved request: which of their courses it covers
+            // (one more reader round trip, counted as one statement).
+            let course_of = |e: &store::Listed| cat.run_by_id.get(&e.run_id).map(|&i| cat.runs[i].course_id);
+            let courses: Vec<i64> = rows.iter().filter_map(course_of).collect();
+            if let Some(p) =
+                crate::pricing::service::learner_prices_now(state, user_id, courses, Vec::new()).await?
+            {
+                for e in &mut rows {
+                    e.approved_flexible_price =
+                        course_of(e).is_some_and(|co| p.approved_courses.contains(&co));
+                }
+            }
+            statements += 1;
+        }
+        state.metrics.add(SQL_STATEMENTS, SQL_HELP, &[], statements);
         state.metrics.inc(REQUESTS, REQUESTS_HELP, &[]);
         Ok(Loaded {
             cat,
@@ -104,6 +120,7 @@ impl Loaded {
             now: self.now,
             public_url: &self.public_url,
             edx_base: &self.edx,
+            learner: None,
         }
     }
 

@@ -104,9 +104,13 @@ fn boolean(out: &mut Vec<u8>, b: bool) {
 
 /// One v3 enrollment around its serialized `run`, keys in serde_json's (sorted) map order.
 fn write_v3(out: &mut Vec<u8>, run_json: &[u8], run: &CourseRun, e: &Listed) {
-    out.extend_from_slice(b"{\"approved_flexible_price_exists\":false,\"b2b_contract_id\":");
+    out.extend_from_slice(b"{\"approved_flexible_price_exists\":");
+    boolean(out, e.approved_flexible_price);
+    out.extend_from_slice(b",\"b2b_contract_id\":");
     json(out, &run.b2b_contract_id);
-    out.extend_from_slice(b",\"b2b_organization_id\":null,\"certificate\":");
+    out.extend_from_slice(b",\"b2b_organization_id\":");
+    json(out, &e.b2b_organization_id);
+    out.extend_from_slice(b",\"certificate\":");
     match &e.certificate {
         None => out.extend_from_slice(b"null"),
         Some(uuid) => {

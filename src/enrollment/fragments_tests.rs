@@ -90,6 +90,9 @@ fn rows() -> Vec<Listed> {
         edx_enrolled: false,
         paid: false,
         certificate: None,
+        b2b_organization_id: None,
+        approved_flexible_price: false,
+        any_flexible_price: false,
     };
     vec![
         row(1, 10, Mode::Audit, None),
@@ -109,6 +112,7 @@ fn ctx(now: Time) -> Ctx<'static> {
         now,
         public_url: "http://127.0.0.1:1",
         edx_base: "http://edx.test/",
+        learner: None,
     }
 }
 

@@ -41,6 +41,22 @@ pub async fn unenroll_own(state: &AppState, user: i64, id: i64) -> Result<Enroll
     .await
 }
 
+/// The learner's active enrollments: run id → whether verified (the catalog's `relevant_to`).
+pub async fn active_runs(
+    state: &AppState,
+    user: i64,
+) -> Result<std::collections::HashMap<i64, bool>, EnrollError> {
+    state
+        .db
+        .read(move |c| -> Result<_, EnrollError> {
+            Ok(store::api_listing(c, user)?
+                .into_iter()
+                .map(|e| (e.run_id, e.mode == Mode::Verified))
+                .collect())
+        })
+        .await
+}
+
 /// Whether the learner has paid for `run_id` or holds an active verified enrollment in it.
 pub async fn has_verified_seat(state: &AppState, user: i64, run_id: i64) -> Result<bool, EnrollError> {
     state

@@ -63,6 +63,7 @@ pub fn enrollment(cat: &Catalog, e: &Listed, cx: &Ctx<'_>, v: Version) -> Option
         Version::V1 | Version::V2 => {
             let course = cat.course(run.course_id)?;
             let mut shape = shapes::run(cat, run, cx, v == Version::V2);
+            shape.approved_flexible_price_exists = e.approved_flexible_price;
             shape.course = Some(shapes::v1_course(cat, course, cx, false, false, false));
             serde_json::to_value(shape).ok()?
         }
@@ -74,11 +75,11 @@ pub fn enrollment(cat: &Catalog, e: &Listed, cx: &Ctx<'_>, v: Version) -> Option
         "edx_emails_subscription": e.edx_emails_subscription,
         "certificate": certificate(e.certificate.as_deref(), false),
         "enrollment_mode": e.mode.as_str(),
-        "approved_flexible_price_exists": false,
+        "approved_flexible_price_exists": e.approved_flexible_price,
         "grades": grades(e),
     });
     if v != Version::V1 {
-        out["b2b_organization_id"] = Value::Null;
+        out["b2b_organization_id"] = json!(e.b2b_organization_id);
         out["b2b_contract_id"] = json!(run.b2b_contract_id);
     }
     Some(out)

@@ -281,7 +281,8 @@ pub fn upsert_grade(
 /// The dashboard's [`listing`] is a hot path counted in statements, so it joins the catalog's
 /// `course_runs` (for the courseware id), the edX integration's `openedx_enrollment_sync` and
 /// the certificates module's `course_run_certificates` (the `certificate` of every enrollment
-/// shape) in that one statement rather than asking their owners row by row.
+/// shape) and the B2B module's `b2b_contracts` (the run's `b2b_organization_id`) in that one
+/// statement rather than asking their owners row by row.
 #[derive(Debug, Clone)]
 pub struct Listed {
     pub id: i64,
@@ -294,17 +295,40 @@ pub struct Listed {
     pub paid: bool,
     /// The uuid of the learner's unrevoked certificate for the run.
     pub certificate: Option<String>,
+    /// The organization of the run's B2B contract.
+    pub b2b_organization_id: Option<i64>,
+    /// An approved flexible-price request covers the run's course (filled in from the pricing
+    /// module by the listing's loader; `false` from the store).
+    pub approved_flexible_price: bool,
+    /// The learner has some approved flexible-price request (the loader's cue to ask pricing).
+    pub any_flexible_price: bool,
+}
+
+/// Columns 11 and 12 of both listings: the organization of the run's contract, and whether
+/// the learner has any approved flexible-price request (the pricing module's
+/// `flexible_prices`; only then does the loader ask pricing which courses it covers). A
+/// literal so the listings stay `&'static str`.
+macro_rules! organization {
+    () => {
+        "(SELECT k.organization_id FROM course_runs kr JOIN b2b_contracts k ON k.id = kr.b2b_contract_id
+          WHERE kr.id = e.run_id),
+         EXISTS (SELECT 1 FROM flexible_prices fp WHERE fp.user_id = e.user_id
+                 AND fp.status IN ('approved', 'auto-approved'))"
+    };
 }
 
 pub fn listing(c: &Connection, user_id: i64) -> rusqlite::Result<Vec<Listed>> {
     listed(
         c,
         user_id,
-        "SELECT e.id, e.run_id, e.enrollment_mode, e.edx_emails_subscription,
+        concat!(
+            "SELECT e.id, e.run_id, e.enrollment_mode, e.edx_emails_subscription,
                 g.grade, g.letter_grade, g.passed, g.set_by_admin,
                 coalesce(s.is_active = 1 AND s.mode = e.enrollment_mode, 0),
                 EXISTS (SELECT 1 FROM paid_course_runs p WHERE p.user_id = e.user_id AND p.run_id = e.run_id),
-                cert.uuid
+                cert.uuid, ",
+            organization!(),
+            "
          FROM course_run_enrollments e
          JOIN course_runs r ON r.id = e.run_id
          LEFT JOIN course_run_grades g ON g.user_id = e.user_id AND g.run_id = e.run_id
@@ -312,7 +336,8 @@ pub fn listing(c: &Connection, user_id: i64) -> rusqlite::Result<Vec<Listed>> {
                                                AND cert.is_revoked = 0
          LEFT JOIN openedx_enrollment_sync s ON s.user_id = e.user_id AND s.course_id = r.courseware_id
          WHERE e.user_id = ?1 AND e.active = 1
-         ORDER BY e.id",
+         ORDER BY e.id"
+        ),
     )
 }
 
@@ -322,14 +347,18 @@ pub fn api_listing(c: &Connection, user_id: i64) -> rusqlite::Result<Vec<Listed>
     listed(
         c,
         user_id,
-        "SELECT e.id, e.run_id, e.enrollment_mode, e.edx_emails_subscription,
-                g.grade, g.letter_grade, g.passed, g.set_by_admin, 0, 0, cert.uuid
+        concat!(
+            "SELECT e.id, e.run_id, e.enrollment_mode, e.edx_emails_subscription,
+                g.grade, g.letter_grade, g.passed, g.set_by_admin, 0, 0, cert.uuid, ",
+            organization!(),
+            "
          FROM course_run_enrollments e
          LEFT JOIN course_run_grades g ON g.user_id = e.user_id AND g.run_id = e.run_id
          LEFT JOIN course_run_certificates cert ON cert.user_id = e.user_id AND cert.run_id = e.run_id
                                                AND cert.is_revoked = 0
          WHERE e.user_id = ?1 AND e.active = 1
-         ORDER BY e.id",
+         ORDER BY e.id"
+        ),
     )
 }
 
@@ -354,6 +383,9 @@ fn listed(c: &Connection, user_id: i64, sql: &str) -> rusqlite::Result<Vec<Liste
             edx_enrolled: r.get(8)?,
             paid: r.get(9)?,
             certificate: r.get(10)?,
+            b2b_organization_id: r.get(11)?,
+            approved_flexible_price: false,
+            any_flexible_price: r.get(12)?,
         })
     })?
     .collect()

@@ -2,6 +2,8 @@
 //! learner's basket by itself, and the learner's price for a product. Re-exported by
 //! [`super::service`].
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use rust_decimal::Decimal;
@@ -101,4 +103,57 @@ pub async fn product_price(
             }))
         })
         .await
+}
+
+/// What a signed-in learner's approved requests change in the catalog and enrollment
+/// responses: the courses an approval covers (`approved_flexible_price_exists`) and the
+/// discount per product (`product_flexible_price`, in the discount API's shape).
+#[derive(Debug, Default, Clone)]
+pub struct LearnerPrices {
+    pub approved_courses: HashSet<i64>,
+    pub product_discounts: HashMap<i64, serde_json::Value>,
+}
+
+/// [`LearnerPrices`] for `courses` and `products`; `None` (one indexed query) when the learner
+/// has no approved request at all, which is nearly everyone.
+pub fn learner_prices(
+    c: &Connection,
+    user: i64,
+    courses: &[i64],
+    products: &[i64],
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Option<LearnerPrices>> {
+    if !store::requests_of_user(c, user)?
+        .iter()
+        .any(|r| r.status.is_approved())
+    {
+        return Ok(None);
+    }
+    let mut out = LearnerPrices::default();
+    for &course in courses {
+        if approved_for_course(c, user, course)? {
+            out.approved_courses.insert(course);
+        }
+    }
+    for &product in products {
+        if let Some(d) = approved_discount(c, user, product, now)? {
+            out.product_discounts
+                .insert(product, crate::commerce::discounts::shapes::discount(&d));
+        }
+    }
+    Ok(Some(out))
+}
+
+/// [`learner_prices`] in its own read.
+pub async fn learner_prices_now(
+    state: &AppState,
+    user: i64,
+    courses: Vec<i64>,
+    products: Vec<i64>,
+) -> Result<Option<LearnerPrices>, PricingError> {
+    let now = state.clock.now();
+    Ok(state
+        .db
+        .read(move |c| learner_prices(c, user, &courses, &products, now))
+        .await?)
 }

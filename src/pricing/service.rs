@@ -15,7 +15,9 @@ use crate::pricing::store::{self, FormTexts, Request};
 use crate::state::AppState;
 
 pub use crate::pricing::error::PricingError;
-pub use crate::pricing::granted::{approved_discount, approved_for_course, product_price};
+pub use crate::pricing::granted::{
+    LearnerPrices, approved_discount, approved_for_course, learner_prices, learner_prices_now, product_price,
+};
 
 /// The family of a course or program, read from the catalog.
 pub fn family_of(c: &Connection, w: Courseware) -> rusqlite::Result<Vec<Courseware>> {

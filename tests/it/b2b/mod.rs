@@ -4,6 +4,7 @@
 mod attach;
 mod catalog;
 mod enroll;
+mod enrollment_shapes;
 mod keycloak;
 mod manager;
 mod staff;

@@ -246,3 +246,52 @@ async fn sql_statements_per_request_do_not_grow_with_page_size() {
     }
     app.shutdown().await;
 }
+
+/// `relevant_to` tells the signed-in learner which runs they are enrolled in (and verified);
+/// anyone else gets `false` for both, also when the shared answer is cached.
+#[tokio::test]
+async fn relevant_runs_say_whether_the_signed_in_learner_is_enrolled_and_verified() {
+    use crate::support::commerce::{learner, run_product};
+    let app = TestApp::spawn().await;
+    app.expect_undrained(&["openedx"]);
+    let (run, _) = run_product(&app, "REL1", "10.00").await;
+    let path = "/api/v1/course_runs/?relevant_to=course-v1%3AMITxT%2BREL1";
+    let (_, jane) = learner(&app, "rel-jane@example.com").await;
+    let (_, other) = learner(&app, "rel-other@example.com").await;
+    let flags = |v: &serde_json::Value| (v[0]["is_enrolled"].clone(), v[0]["is_verified"].clone());
+    let url = app.url(path);
+    let get = |c: reqwest::Client| {
+        let url = url.clone();
+        async move {
+            let v: serde_json::Value = c.get(url).send().await.unwrap().json().await.unwrap();
+            v
+        }
+    };
+    assert_eq!(flags(&get(jane.clone()).await), (false.into(), false.into()));
+    let r = jane
+        .post(app.url("/api/v1/enrollments/"))
+        .json(&serde_json::json!({ "run_id": run }))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let mine = get(jane.clone()).await;
+    assert_eq!(mine[0]["id"], run);
+    assert_eq!(flags(&mine), (true.into(), false.into()), "{mine}");
+    app.state
+        .db
+        .write(move |c| {
+            c.execute(
+                "UPDATE course_run_enrollments SET enrollment_mode = 'verified' WHERE run_id = ?1",
+                [run],
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(flags(&get(jane.clone()).await), (true.into(), true.into()));
+    for _ in 0..2 {
+        assert_eq!(flags(&get(other.clone()).await), (false.into(), false.into()));
+        let anonymous: serde_json::Value = app.get(path).await.json().await.unwrap();
+        assert_eq!(flags(&anonymous), (false.into(), false.into()));
+    }
+}

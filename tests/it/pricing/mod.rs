@@ -5,6 +5,7 @@ mod browser;
 mod learner;
 mod rates;
 mod review;
+mod shapes;
 
 use mitxonline::pricing::model::Courseware;
 use mitxonline::pricing::store::FormTexts;
