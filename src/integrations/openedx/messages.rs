@@ -4,7 +4,7 @@
 //!
 //! | kind | payload | effect |
 //! |---|---|---|
-//! | `create_user` | `{user_id, desired_username?, profile?: EdxProfile}` | registers the learner (username collisions handled), then fetches their edX tokens |
+//! | `create_user` | `{user_id, desired_username?, profile?: EdxProfile}` | registers the learner (username collisions handled; an account edX already holds under their email, e.g. from a delivery whose answer was lost, is adopted), then fetches their edX tokens |
 //! | `create_auth_token` | `{user_id}` | (re)creates the learner's per-user edX tokens |
 //! | `enroll` | `{user_id, course_id, mode: "audit"\|"verified"}` | enrolls/changes mode unless edX already has that active enrollment |
 //! | `unenroll` | `{user_id, course_id}` | deactivates unless already inactive |

@@ -202,6 +202,13 @@ impl OpenEdx {
                 if fixed {
                     continue;
                 }
+                // The account may be ours: registered by an earlier delivery whose answer was
+                // lost (a crash or the network between edX's commit and our acknowledgement).
+                if let Some(name) = self.client.account_by_email(&user.email).await?
+                    && self.adopt(user_id, &name).await?
+                {
+                    return Ok(CreateUserOutcome::Synced(name));
+                }
                 break;
             }
             if reply.is_duplicate_username() {
@@ -234,6 +241,24 @@ impl OpenEdx {
             retry_after: None,
             body: reply.body.to_string(),
         })
+    }
+
+    /// Takes the edX account registered with the learner's email as theirs: stores its username
+    /// and marks the learner synced. False (nothing changed) when another learner here already
+    /// holds that username.
+    async fn adopt(&self, user_id: i64, edx_username: &str) -> Result<bool, EdxError> {
+        let name = edx_username.to_owned();
+        let now = self.clock.now();
+        self.db
+            .write(move |c| -> Result<bool, EdxError> {
+                if store::username_taken_by_other(c, &name, user_id)? {
+                    return Ok(false);
+                }
+                store::set_username(c, user_id, &name, None, now)?;
+                store::mark_synced(c, user_id, now)?;
+                Ok(true)
+            })
+            .await
     }
 
     /// Next username to try: edX's suggestions not taken here, else a generated `<base>_<n>`.

@@ -321,6 +321,54 @@ async fn a_duplicate_email_is_fixed_once_through_the_lti_api_then_registration_i
 }
 
 #[tokio::test]
+async fn a_duplicate_email_that_is_no_lti_account_is_looked_up_and_the_learners_own_account_adopted() {
+    let fake = FakeServer::start().await;
+    let app = app_with_edx(&fake.url).await;
+    let id = user(&app, "again", "again@example.com", "Again User").await;
+    fake.push(Reply::json(409, json!({ "error_code": "duplicate-email" })));
+    fake.push(Reply::json(
+        404,
+        json!({ "detail": "No LTI user with this email." }),
+    ));
+    fake.push(Reply::json(
+        200,
+        json!([{ "username": "again-user", "email": "Again@Example.com", "name": "Again User" }]),
+    ));
+    enqueue_create(&app, id).await;
+    assert_eq!(app.drain_outbox().await.delivered, 1);
+    let reqs = fake.requests();
+    assert_eq!(reqs.len(), 3);
+    assert_eq!(reqs[2].method, "GET");
+    assert_eq!(reqs[2].path, "/api/user/v1/accounts");
+    assert_eq!(reqs[2].query.as_deref(), Some("email=again%40example.com"));
+    assert_eq!(reqs[2].header("authorization").as_deref(), Some("Bearer svc"));
+    let row = edx_row(&app, id).await;
+    assert!(row.has_been_synced && !row.has_sync_error);
+    assert_eq!(row.edx_username.as_deref(), Some("again-user"));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_duplicate_email_with_no_account_found_is_still_refused() {
+    let fake = FakeServer::start().await;
+    let app = app_with_edx(&fake.url).await;
+    app.expect_undelivered_to("openedx");
+    let id = user(&app, "ghost", "ghost@example.com", "Ghost User").await;
+    fake.push(Reply::json(409, json!({ "error_code": "duplicate-email" })));
+    fake.push(Reply::json(
+        404,
+        json!({ "detail": "No LTI user with this email." }),
+    ));
+    fake.push(Reply::json(200, json!([])));
+    enqueue_create(&app, id).await;
+    assert_eq!(app.drain_outbox().await.delivered, 0);
+    let row = edx_row(&app, id).await;
+    assert!(row.has_sync_error && !row.has_been_synced);
+    assert_eq!(row.sync_error_data.unwrap()["error_code"], "duplicate-email");
+    app.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_rejected_registration_stores_edx_answer_as_the_sync_error() {
     let fake = FakeServer::start().await;
     let app = app_with_edx(&fake.url).await;

@@ -40,7 +40,7 @@ where
     app.state.db.write(move |c| f(c, now)).await.unwrap();
 }
 
-async fn staff_get(app: &TestApp, key: &str, path: &str) -> (u16, Value) {
+pub async fn staff_get(app: &TestApp, key: &str, path: &str) -> (u16, Value) {
     let r = app
         .client
         .get(app.url(path))

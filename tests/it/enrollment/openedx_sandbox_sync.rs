@@ -13,7 +13,7 @@ use mitxonline::users::api_keys::Scope;
 use rusqlite::Connection;
 use serde_json::{Value, json};
 
-use super::openedx_sandbox::{COURSE, learner, staff_post, write};
+use super::openedx_sandbox::{COURSE, learner, staff_get, staff_post, write};
 use crate::support::TestApp;
 
 struct Catalog;
@@ -122,5 +122,59 @@ async fn course_run_sync_and_grade_pull_apply_what_the_sandbox_edx_says() {
     let report = jobs::pull_grades(&app.state, &edx, Arc::new(Sink)).await.unwrap();
     assert_eq!((report.asked, report.answered, report.changed), (1, 1, 1));
     assert_eq!(app.scalar_i64("SELECT count(*) FROM settings WHERE key = 'test.grade.' || (SELECT id FROM users WHERE email = 'pat@example.com') AND value = '0.4'").await, 1);
+    app.shutdown().await;
+}
+
+/// The crash window of issue 20: edX registered the learner, then our server died before the
+/// `create_user` message was marked delivered. The state it leaves (edX has the account; our
+/// row holds the username, unsynced; the message still pending) is rebuilt here: the
+/// redelivery finds the account by email and adopts it, and the enrollment behind it arrives.
+#[tokio::test]
+async fn a_registration_whose_answer_was_lost_is_adopted_on_redelivery_and_the_enrollment_arrives() {
+    let app = TestApp::spawn().await;
+    let key = app.api_key(Scope::Staff).await;
+    let id = learner(&app, "lost@example.com", "Lost Answer").await;
+    let create = move |c: &Connection, now, key: &str| {
+        let msg = CreateUser {
+            user_id: id,
+            desired_username: None,
+            profile: None,
+        };
+        messages::enqueue_create_user(c, now, &msg, key)
+    };
+    write(&app, move |c, now| create(c, now, "first")).await;
+    assert_eq!(app.drain_outbox().await.delivered, 1);
+
+    // edX's commit stands; our acknowledgement was lost.
+    write(&app, move |c, now| {
+        c.execute(
+            "UPDATE openedx_users SET has_been_synced = 0 WHERE user_id = ?1",
+            [id],
+        )?;
+        create(c, now, "redelivery")?;
+        let e = Enroll {
+            user_id: id,
+            course_id: COURSE.into(),
+            mode: EnrollmentMode::Audit,
+        };
+        messages::enqueue_enroll(c, now, &e, "lost-1")
+    })
+    .await;
+    let r = app.drain_outbox().await;
+    assert_eq!((r.delivered, r.dead), (2, 0));
+    assert_eq!(
+        app.scalar_i64("SELECT count(*) FROM outbox WHERE permanent_failures > 0")
+            .await,
+        0
+    );
+    let (_, snap) = staff_get(&app, &key, "/api/v0/staff/openedx/sandbox/").await;
+    assert_eq!(snap["users"].as_array().unwrap().len(), 1, "{snap}");
+    assert_eq!(
+        snap["enrollments"][0],
+        json!({ "username": "lost-answer", "course_id": COURSE, "mode": "audit", "is_active": 1 })
+    );
+    let (_, mine) = staff_get(&app, &key, &format!("/api/v0/staff/openedx/users/{id}/")).await;
+    assert_eq!(mine["has_been_synced"], true);
+    assert_eq!(mine["edx_username"], "lost-answer");
     app.shutdown().await;
 }

@@ -342,6 +342,36 @@ impl OpenEdxClient {
         decode(&ok(r)?)
     }
 
+    /// `GET /api/user/v1/accounts?email=<email>` with the service token: the username of the
+    /// edX account registered with this email, if any (edX answers a list of accounts).
+    pub async fn account_by_email(&self, email: &str) -> Result<Option<String>, EdxError> {
+        let q: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("email", email)
+            .finish();
+        let r = self
+            .send(
+                Method::GET,
+                format!("/api/user/v1/accounts?{q}"),
+                Auth::Service,
+                Body::None,
+                &[],
+            )
+            .await?;
+        if r.status == 404 {
+            return Ok(None);
+        }
+        let accounts: Value = decode(&ok(r)?)?;
+        Ok(accounts.as_array().and_then(|a| {
+            a.iter()
+                .find(|acc| {
+                    acc.get("email")
+                        .and_then(Value::as_str)
+                        .is_some_and(|e| e.eq_ignore_ascii_case(email))
+                })
+                .and_then(|acc| acc.get("username").and_then(Value::as_str).map(str::to_owned))
+        }))
+    }
+
     /// `POST /api/lti-user-fix/` `{email}`: true when edX fixed the duplicate LTI account.
     pub async fn lti_user_fix(&self, email: &str) -> Result<bool, EdxError> {
         let r = self

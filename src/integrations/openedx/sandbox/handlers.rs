@@ -407,6 +407,26 @@ pub async fn course_modes(h: HeaderMap, Path(course): Path<String>) -> Res {
     ))
 }
 
+/// `GET /api/user/v1/accounts?email=` (staff/service only): the accounts with that email, as
+/// edX lists them.
+pub async fn accounts_by_email(
+    State(s): State<Sandbox>,
+    h: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Res {
+    require_service(&h)?;
+    let email = q.get("email").cloned().unwrap_or_default();
+    let found =
+        s.db.read(move |c| store::user_by_email(c, &email))
+            .await
+            .map_err(db_error)?;
+    let list: Vec<Value> = found
+        .into_iter()
+        .map(|u| json!({ "username": u.username, "email": u.email, "name": u.name }))
+        .collect();
+    Ok(reply(StatusCode::OK, json!(list)))
+}
+
 pub async fn lti_fix(h: HeaderMap) -> Res {
     require_service(&h)?;
     Ok(reply(

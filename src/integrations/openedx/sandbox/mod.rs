@@ -54,6 +54,7 @@ pub fn router(db: Db, clock: Clock) -> Router {
         .route("/user_api/v1/account/registration/", post(handlers::register))
         .route("/api/user/v1/validation/registration", post(handlers::validate))
         .route("/api/mobile/v0.5/my_user_info", get(handlers::my_user_info))
+        .route("/api/user/v1/accounts", get(handlers::accounts_by_email))
         .route(
             "/api/user/v1/accounts/{username}",
             axum::routing::patch(handlers::patch_account),
