@@ -397,22 +397,35 @@ struct DepartmentV2<'a> {
     program_ids: Vec<i64>,
 }
 
+fn department_v2(r: &Req, i: usize) -> DepartmentV2<'_> {
+    let d = &r.cat.departments[i];
+    DepartmentV2 {
+        id: d.id,
+        name: &d.name,
+        slug: &d.slug,
+        course_ids: service::department_course_ids(&r.cat, i, r.now),
+        program_ids: service::department_program_ids(&r.cat, i),
+    }
+}
+
 pub async fn v2_departments(api: Api) -> Result<Response, AppError> {
     api.answer(|r| {
-        let out: Vec<DepartmentV2<'_>> = r
-            .cat
-            .departments
-            .iter()
-            .enumerate()
-            .map(|(i, d)| DepartmentV2 {
-                id: d.id,
-                name: &d.name,
-                slug: &d.slug,
-                course_ids: service::department_course_ids(&r.cat, i, r.now),
-                program_ids: service::department_program_ids(&r.cat, i),
-            })
+        let out: Vec<DepartmentV2<'_>> = (0..r.cat.departments.len())
+            .map(|i| department_v2(r, i))
             .collect();
         Ok(json(&out))
+    })
+    .await
+}
+
+/// `/api/v2/departments/{id}/`.
+pub async fn v2_department(Path(id): Path<String>, api: Api) -> Result<Response, AppError> {
+    api.answer(|r| {
+        let i = id
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| r.cat.departments.iter().position(|d| d.id == id));
+        Ok(json(&department_v2(r, found(i, "Department")?)))
     })
     .await
 }
@@ -432,25 +445,39 @@ struct CollectionShape<'a> {
     programs: Vec<CollectionProgram<'a>>,
 }
 
+fn collection<'a>(r: &'a Req, c: &'a super::model::Collection) -> CollectionShape<'a> {
+    CollectionShape {
+        id: c.id,
+        title: &c.title,
+        description: &c.description,
+        programs: c
+            .program_ids
+            .iter()
+            .filter_map(|id| r.cat.program(*id))
+            .filter(|p| !p.b2b_only)
+            .enumerate()
+            .map(|(order, p)| CollectionProgram {
+                id: p.id,
+                title: &p.title,
+                order,
+            })
+            .collect(),
+    }
+}
+
 pub async fn v2_program_collections(api: Api) -> Result<Response, AppError> {
+    api.answer(|r| api.page(&r.cat.collections, |c| collection(r, c)))
+        .await
+}
+
+/// `/api/v2/program-collections/{id}/`.
+pub async fn v2_program_collection(Path(id): Path<String>, api: Api) -> Result<Response, AppError> {
     api.answer(|r| {
-        api.page(&r.cat.collections, |c| CollectionShape {
-            id: c.id,
-            title: &c.title,
-            description: &c.description,
-            programs: c
-                .program_ids
-                .iter()
-                .filter_map(|id| r.cat.program(*id))
-                .filter(|p| !p.b2b_only)
-                .enumerate()
-                .map(|(order, p)| CollectionProgram {
-                    id: p.id,
-                    title: &p.title,
-                    order,
-                })
-                .collect(),
-        })
+        let c = id
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| r.cat.collections.iter().find(|c| c.id == id));
+        Ok(json(&collection(r, found(c, "ProgramCollection")?)))
     })
     .await
 }

@@ -42,7 +42,12 @@ pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
         .route("/api/v2/programs/", get(api::v2_programs))
         .route("/api/v2/programs/{key}/", get(api::v2_program))
         .route("/api/v2/departments/", get(api::v2_departments))
+        .route("/api/v2/departments/{id}/", get(api::v2_department))
         .route("/api/v2/program-collections/", get(api::v2_program_collections))
+        .route(
+            "/api/v2/program-collections/{id}/",
+            get(api::v2_program_collection),
+        )
         .route("/api/internal/courses/", get(api::internal_courses))
         .route("/api/internal/courses/{key}/", get(api::internal_course))
         .route("/api/v1/courses/", get(api_v1::courses))

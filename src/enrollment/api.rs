@@ -41,7 +41,7 @@ pub fn routes(cache: Arc<CatalogCache>, fragments: Arc<RunFragments>) -> Router<
         .route("/api/v1/enrollments/", get(list_v1).post(create_v1))
         .route(
             "/api/v1/enrollments/{id}/",
-            get(detail_v1).patch(patch_v1).delete(destroy),
+            get(detail_v1).put(put_v1).patch(patch_v1).delete(destroy),
         )
         .route("/api/v2/enrollments/", get(list_v2).post(create_v2))
         .route("/api/v2/enrollments/{id}/", get(detail_v2).delete(destroy))
@@ -318,6 +318,37 @@ pub struct PatchBody {
     receive_emails: Option<Value>,
 }
 
+/// A boolean field of a request body; `None` when absent or null.
+fn bool_field(v: Option<&Value>, name: &str) -> Result<Option<bool>, AppError> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(AppError::field(name, "Must be a valid boolean.")),
+    }
+}
+
+/// Sets the course email subscription of the learner's enrollment `id` (when `subscribe` is
+/// given) and answers the enrollment in the v1 shape.
+async fn subscribe_and_show(
+    state: &AppState,
+    cache: &CatalogCache,
+    user: i64,
+    id: i64,
+    subscribe: Option<bool>,
+) -> Result<Json<Value>, AppError> {
+    if let Some(subscribe) = subscribe {
+        let now = state.clock.now();
+        state
+            .db
+            .write(move |c| service::set_receive_emails(c, now, user, id, subscribe, &Actor::user(user)))
+            .await?;
+        state.outbox.wake();
+    }
+    let l = Loaded::for_api(state, cache, user).await?;
+    Ok(Json(l.one(id, Version::V1)?))
+}
+
+/// PATCH `{receive_emails}`: subscribe or unsubscribe from the course's emails.
 async fn patch_v1(
     State(state): State<AppState>,
     Extension(cache): Cache,
@@ -326,20 +357,32 @@ async fn patch_v1(
     ApiJson(body): ApiJson<PatchBody>,
 ) -> Result<Json<Value>, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let subscribe = match body.receive_emails {
-        Some(Value::Bool(b)) => b,
-        None | Some(Value::Null) => return Err(AppError::field("receive_emails", "This field is required.")),
-        Some(_) => return Err(AppError::field("receive_emails", "Must be a valid boolean.")),
-    };
-    let now = state.clock.now();
-    let user = u.id;
-    state
-        .db
-        .write(move |c| service::set_receive_emails(c, now, user, id, subscribe, &Actor::user(user)))
-        .await?;
-    state.outbox.wake();
-    let l = Loaded::for_api(&state, &cache, user).await?;
-    Ok(Json(l.one(id, Version::V1)?))
+    let subscribe = bool_field(body.receive_emails.as_ref(), "receive_emails")?
+        .ok_or_else(|| AppError::field("receive_emails", "This field is required."))?;
+    subscribe_and_show(&state, &cache, u.id, id, Some(subscribe)).await
+}
+
+/// PUT `{run_id, edx_emails_subscription?}` (the contract's `CourseRunEnrollmentRequest`):
+/// `run_id` must name the enrollment's own run (an enrollment never moves to another run,
+/// unlike the original's default update); the subscription is set when given.
+async fn put_v1(
+    State(state): State<AppState>,
+    Extension(cache): Cache,
+    CurrentUser(u): CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Json<Value>, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let (own, _) = queries::own_enrollment(&state, u.id, id).await?;
+    let run = int_field(body.get("run_id"), "run_id")?;
+    if run != own.run_id {
+        return Err(AppError::field(
+            "run_id",
+            "An enrollment cannot be moved to another run.",
+        ));
+    }
+    let subscribe = bool_field(body.get("edx_emails_subscription"), "edx_emails_subscription")?;
+    subscribe_and_show(&state, &cache, u.id, id, subscribe).await
 }
 
 /// DELETE: unenroll locally at once; edX follows through the outbox. 204.

@@ -80,6 +80,18 @@ pub async fn history(
     Ok(Json(paginate(&state, uri.path(), items, limit, offset)))
 }
 
+/// GET `/api/v0/orders/history/{id}/`: one order of the caller's history (others get 404).
+pub async fn history_order(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| AppError::NotFound("No Order matches the given query.".into()))?;
+    Ok(Json(orders::service::history_order(&state, user.id, id).await?))
+}
+
 /// GET `/api/orders/receipt/{id}/`: owner only (others get 404).
 pub async fn receipt(
     State(state): State<AppState>,

@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v0/products/", get(api::products))
         .route("/api/v0/products/{id}/", get(api::product))
         .route("/api/v0/orders/history/", get(api::history))
+        .route("/api/v0/orders/history/{id}/", get(api::history_order))
         .route("/api/v0/orders/receipt/{id}/", get(api::receipt))
         .route("/api/v0/orders/status/{key}/", get(api::status))
         .route("/orders/history/", get(pages::history))

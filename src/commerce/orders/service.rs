@@ -133,22 +133,47 @@ pub async fn product(state: &AppState, id: i64) -> Result<Option<basket::model::
 
 /// The learner's fulfilled and refunded orders, newest first, in the history shape.
 pub async fn history(state: &AppState, user: i64) -> Result<Vec<Value>, CommerceError> {
+    history_shaped(state, user, None).await
+}
+
+/// One order of the learner's history (`/api/v0/orders/history/{id}/`); another learner's
+/// order, or one not fulfilled or refunded, is DRF's 404.
+pub async fn history_order(state: &AppState, user: i64, id: i64) -> Result<Value, CommerceError> {
+    history_shaped(state, user, Some(id))
+        .await?
+        .pop()
+        .ok_or_else(|| CommerceError::NotFound("No Order matches the given query.".into()))
+}
+
+/// The history shapes of the learner's orders (only `id` when given).
+async fn history_shaped(state: &AppState, user: i64, only: Option<i64>) -> Result<Vec<Value>, CommerceError> {
     let now = state.clock.now();
     state
         .db
         .read(move |c| {
             let mut out = Vec::new();
-            for o in orders::store::orders_of(c, user, &[OrderState::Fulfilled, OrderState::Refunded])? {
-                let lines = orders::store::lines(c, o.id)?;
-                out.push(orders::shapes::history_order(
-                    &o,
-                    &lines,
-                    refund_eligible(c, &o, now)?,
-                ));
+            for (o, lines) in history_of(c, user)? {
+                if only.is_none_or(|id| id == o.id) {
+                    out.push(orders::shapes::history_order(
+                        &o,
+                        &lines,
+                        refund_eligible(c, &o, now)?,
+                    ));
+                }
             }
             Ok(out)
         })
         .await
+}
+
+/// The learner's fulfilled and refunded orders with their lines, newest first.
+fn history_of(c: &rusqlite::Connection, user: i64) -> rusqlite::Result<Vec<(OrderRow, Vec<LineRow>)>> {
+    let mut out = Vec::new();
+    for o in orders::store::orders_of(c, user, &[OrderState::Fulfilled, OrderState::Refunded])? {
+        let lines = orders::store::lines(c, o.id)?;
+        out.push((o, lines));
+    }
+    Ok(out)
 }
 
 /// The learner's fulfilled and refunded orders with their lines, for the history page.
@@ -156,17 +181,7 @@ pub async fn history_rows(
     state: &AppState,
     user: i64,
 ) -> Result<Vec<(OrderRow, Vec<LineRow>)>, CommerceError> {
-    state
-        .db
-        .read(move |c| {
-            let mut out = Vec::new();
-            for o in orders::store::orders_of(c, user, &[OrderState::Fulfilled, OrderState::Refunded])? {
-                let lines = orders::store::lines(c, o.id)?;
-                out.push((o, lines));
-            }
-            Ok(out)
-        })
-        .await
+    Ok(state.db.read(move |c| history_of(c, user)).await?)
 }
 
 /// The receipt JSON of an order the user owns.

@@ -113,6 +113,28 @@ async fn v2_programs_departments_and_collections_have_the_original_shape() {
     assert_same_shape(&depts, &sample("api_v2_departments.json"), "departments");
     let cols = get_ok(&app, "/api/v2/program-collections/").await;
     assert_same_shape(&cols, &sample("api_v2_program-collections.json"), "collections");
+    // Details answer the list's entries; unknown ids are DRF's 404.
+    for d in depts.as_array().unwrap() {
+        assert_eq!(
+            &get_ok(&app, &format!("/api/v2/departments/{}/", d["id"])).await,
+            d
+        );
+    }
+    for c in cols["results"].as_array().unwrap() {
+        assert_eq!(
+            &get_ok(&app, &format!("/api/v2/program-collections/{}/", c["id"])).await,
+            c
+        );
+    }
+    for path in [
+        "/api/v2/departments/999/",
+        "/api/v2/departments/x/",
+        "/api/v2/program-collections/999/",
+    ] {
+        let (status, body) = app.get_json(path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(body["detail"].as_str().unwrap().starts_with("No "), "{body}");
+    }
     app.shutdown().await;
 }
 

@@ -116,6 +116,25 @@ async fn an_accepted_back_office_result_fulfils_once_with_a_verified_enrollment_
         .unwrap();
     assert_eq!(h["results"][0]["id"], order);
     assert_eq!(h["results"][0]["total_price_paid"], "100.00");
+    let one = client
+        .get(app.url(&format!("/api/v0/orders/history/{order}/")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(one.status(), 200);
+    assert_eq!(one.json::<Value>().await.unwrap(), h["results"][0]);
+    let (_, stranger) = learner(&app, "history-stranger@example.com").await;
+    for path in [
+        format!("/api/v0/orders/history/{order}/"),
+        "/api/v0/orders/history/nope/".into(),
+    ] {
+        let r = stranger.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+        assert_eq!(
+            r.json::<Value>().await.unwrap()["detail"],
+            "No Order matches the given query."
+        );
+    }
     let s: Value = client
         .get(app.url(&format!("/api/v0/orders/status/{order}/")))
         .send()

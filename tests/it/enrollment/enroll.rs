@@ -311,6 +311,59 @@ async fn receive_emails_patch_queues_the_edx_setting_and_validates_its_input() {
 }
 
 #[tokio::test]
+async fn put_sets_the_email_subscription_but_never_moves_an_enrollment_to_another_run() {
+    let app = crate::support::TestApp::spawn().await;
+    app.expect_undrained(&["openedx"]);
+    let (_, token) = learner(&app, "put", false).await;
+    let (_, stranger) = learner(&app, "put-stranger", false).await;
+    let first = run(&app, C1, OPEN).await;
+    let other = run(&app, "course-v1:MITx+6.003x+1T2026", OPEN).await;
+    let (_, e) = enroll(&app, &token, first).await;
+    let path = format!("/api/v1/enrollments/{}/", e["id"]);
+    let put = |token: String, body: serde_json::Value| {
+        let path = path.clone();
+        let app = &app;
+        async move { send(app, Method::PUT, &token, &path, Some(body)).await }
+    };
+    for (body, field) in [
+        (
+            json!({ "run_id": other, "edx_emails_subscription": false }),
+            "run_id",
+        ),
+        (json!({ "edx_emails_subscription": false }), "run_id"),
+        (
+            json!({ "run_id": first, "edx_emails_subscription": "no" }),
+            "edx_emails_subscription",
+        ),
+    ] {
+        let (status, reply) = put(token.clone(), body.clone()).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(reply[field].is_array(), "{body}: {reply}");
+    }
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM outbox WHERE kind = 'email_settings'").await,
+        0,
+        "a refused PUT changes nothing"
+    );
+    let (status, _) = put(stranger, json!({ "run_id": first })).await;
+    assert_eq!(status, 404, "someone else's enrollment");
+
+    let (status, body) = put(
+        token.clone(),
+        json!({ "run_id": first, "edx_emails_subscription": false }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["edx_emails_subscription"], false);
+    assert_eq!(body["run"]["id"], first);
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM outbox WHERE kind = 'email_settings'").await,
+        1
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test]
 async fn v3_enrollments_have_the_original_shape_and_take_two_sql_statements() {
     let app = crate::support::TestApp::spawn().await;
     app.expect_undrained(&["openedx"]);

@@ -97,7 +97,8 @@ fn classify(method: &str, path: &str, file: &str) -> Option<Class> {
         | "/api/orders/receipt/{id}/"
         | "/api/v0/orders/receipt/{id}/"
         | "/api/v0/baskets/{id}/"
-        | "/dashboard/enrollments/{id}/emails/" => OwnAccount,
+        | "/dashboard/enrollments/{id}/emails/"
+        | "/api/v0/orders/history/{id}/" => OwnAccount,
         "/api/users/me"
         | "/api/v0/users/me"
         | "/api/v0/users/current_user/"
