@@ -39,6 +39,7 @@ pub fn routes() -> Router<AppState> {
             post(api::create_with_products),
         )
         .route("/api/v0/baskets/clear/", axum::routing::delete(api::clear))
+        .route("/api/v0/baskets/add_discount/", post(api::add_discount))
         .route("/cart/", get(pages::cart))
         .route("/cart/coupon/", post(pages::coupon))
 }

@@ -290,6 +290,53 @@ async fn discount_math_takes_the_lowest_price_without_stacking_and_bad_codes_nam
 }
 
 #[tokio::test]
+async fn v0_add_discount_applies_the_code_and_answers_the_basket() {
+    let app = TestApp::spawn().await;
+    let (_, product) = run_product(&app, "ADDD", "80.00").await;
+    discount(
+        &app,
+        json!({"discount_code": "QUARTER", "amount": "25", "discount_type": "percent-off"}),
+    )
+    .await;
+    let (_, client) = learner(&app, "add-discount@example.com").await;
+    let add = |query: &'static str| {
+        let client = client.clone();
+        let url = app.url(&format!("/api/v0/baskets/add_discount/{query}"));
+        async move {
+            let r = client.post(url).send().await.unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    assert_eq!(add("?discount_code=QUARTER").await.0, 406, "no basket yet");
+    basket_with(&app, &client, product).await;
+    let (status, body) = add("").await;
+    assert_eq!(status, 400);
+    assert!(body["discount_code"].is_array(), "{body}");
+    let (status, body) = add("?discount_code=NOPE").await;
+    assert_eq!(status, 404);
+    assert!(body["message"].as_str().unwrap().contains("NOPE"), "{body}");
+    let (status, basket) = add("?discount_code=QUARTER").await;
+    assert_eq!(status, 200, "{basket}");
+    assert_eq!(basket["discounted_price"], "60.00");
+    assert_eq!(basket["discounts"][0]["discount_code"], "QUARTER", "{basket}");
+    assert_eq!(basket["basket_items"][0]["product"]["id"], product);
+    let anonymous = app
+        .client
+        .post(app.url("/api/v0/baskets/add_discount/?discount_code=QUARTER"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        matches!(anonymous.status().as_u16(), 401 | 403),
+        "{}",
+        anonymous.status()
+    );
+}
+
+#[tokio::test]
 async fn bad_discount_and_basket_input_is_a_clear_client_error_that_changes_nothing() {
     let app = TestApp::spawn().await;
     let key = app.api_key(Scope::Staff).await;

@@ -107,6 +107,7 @@ fn classify(method: &str, path: &str, file: &str) -> Option<Class> {
         | "/api/change-emails/"
         | "/api/change_email_settings"
         | "/api/checkout/redeem_discount/"
+        | "/api/v0/baskets/add_discount/"
         | "/api/orders/history/"
         | "/api/v0/orders/history/"
         | "/api/v0/orders/refund-requests/"
