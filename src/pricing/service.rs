@@ -15,7 +15,9 @@ use crate::pricing::store::{self, FormTexts, Request};
 use crate::state::AppState;
 
 pub use crate::pricing::error::PricingError;
-pub use crate::pricing::granted::{approved_discount, approved_for_course, product_price};
+pub use crate::pricing::granted::{
+    approved_discount, approved_for_course, learner_price, learner_prices, product_price,
+};
 
 /// The family of a course or program, read from the catalog.
 pub fn family_of(c: &Connection, w: Courseware) -> rusqlite::Result<Vec<Courseware>> {
@@ -216,12 +218,7 @@ pub async fn submit(
     raw: RawSubmission,
 ) -> Result<Request, PricingError> {
     let now = state.clock.now();
-    let out = state
-        .db
-        .write(move |c| submit_in(c, user, page, &raw, now))
-        .await?;
-    state.outbox.wake();
-    Ok(out)
+    crate::pricing::mails::write_then_send(state, move |c| submit_in(c, user, page, &raw, now)).await
 }
 
 fn submit_in(
