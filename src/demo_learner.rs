@@ -16,9 +16,7 @@ use crate::catalog::model::CourseRun;
 use crate::catalog::snapshot::Catalog;
 use crate::certificates;
 use crate::commerce::discounts::model::DiscountRow;
-use crate::commerce::discounts::rules::DiscountType;
 use crate::commerce::discounts::rules::PaymentType;
-use crate::commerce::discounts::rules::RedemptionType;
 use crate::enrollment::{Actor, Checks, Mode, service, store as enrollments};
 use crate::users::model::{LegalAddress, UserProfile};
 use crate::users::profiles;
@@ -71,20 +69,7 @@ pub fn load(c: &Connection, learner: i64, now: DateTime<Utc>) -> anyhow::Result<
     if crate::commerce::discounts::store::discounts_by_code(c, DEMO_CODE)?.is_empty() {
         crate::commerce::discounts::store::insert_discount(
             c,
-            &DiscountRow {
-                id: 0,
-                discount_code: DEMO_CODE.into(),
-                amount: Decimal::from(20),
-                automatic: false,
-                discount_type: DiscountType::PercentOff,
-                redemption_type: RedemptionType::Unlimited,
-                payment_type: Some(PaymentType::Marketing),
-                max_redemptions: 0,
-                activation_date: None,
-                expiration_date: None,
-                is_bulk: false,
-                is_program_discount: false,
-            },
+            &DiscountRow::percent_off(DEMO_CODE, Decimal::from(20), PaymentType::Marketing),
             now,
         )?;
         added.discounts += 1;

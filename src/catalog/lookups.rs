@@ -1,7 +1,8 @@
 //! Catalog rows other modules read inside their own transactions, where the snapshot (which
 //! may trail a write by a moment) is not the source of truth: an enrollment rule check, an edX
 //! push, a grade or a webhook naming a run. Plain functions over `&Connection`, re-exported
-//! by [`super::service`] so other modules never query the catalog tables themselves.
+//! by [`super::service`] so other modules never query the catalog tables themselves (and
+//! [`relate_programs`], the one write they make).
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -149,6 +150,25 @@ pub fn related_programs(c: &Connection, program: i64) -> rusqlite::Result<Vec<i6
     )?
     .query_map([program], |r| r.get(0))?
     .collect()
+}
+
+/// Relates two programs (either direction counts, as `related_programs` reads it); `false`
+/// when they already were. The one catalog write other modules make: flexible pricing's staff
+/// settings relate programs so that one approval covers both.
+pub fn relate_programs(c: &Connection, first: i64, second: i64) -> rusqlite::Result<bool> {
+    if related_programs(c, first)?.contains(&second) {
+        return Ok(false);
+    }
+    c.prepare_cached("INSERT INTO related_programs (first_program_id, second_program_id) VALUES (?1, ?2)")?
+        .execute([first, second])?;
+    Ok(true)
+}
+
+/// Every relation between two programs, as `(first id, second id)` in the order they were made.
+pub fn program_relations(c: &Connection) -> rusqlite::Result<Vec<(i64, i64)>> {
+    c.prepare_cached("SELECT first_program_id, second_program_id FROM related_programs ORDER BY rowid")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect()
 }
 
 /// What a product sells: `(course run id, program id)`, exactly one set.

@@ -288,14 +288,14 @@ pub fn preview(ctx: &PageCtx, r: &Req, row: &PageRow, content: &PageContent) -> 
                 .course_id
                 .and_then(|id| r.cat.course(id))
                 .ok_or_else(AppError::not_found)?;
-            product::render_course(ctx, r, co, content, None)
+            product::render_course(ctx, r, co, content, None, &product::LearnerPrices::new())
         }
         PageType::Program => {
             let pr = row
                 .program_id
                 .and_then(|id| r.cat.program(id))
                 .ok_or_else(AppError::not_found)?;
-            product::render_program(ctx, r, pr, content, None)
+            product::render_program(ctx, r, pr, content, None, &product::LearnerPrices::new())
         }
         PageType::Home => crate::http::home::render(ctx, r, Some(content)),
         _ => render_resource(ctx, r, &pg, content, None),

@@ -1,11 +1,16 @@
 //! Course and program product pages and the catalog cards.
 
+use std::collections::HashMap;
+
 use axum::extract::{Path, State};
 use maud::{Markup, html};
+use rust_decimal::Decimal;
 
 use super::*;
 use crate::catalog::shapes::Ctx;
 use crate::cms::links::safe_link;
+use crate::http::session::MaybeUser;
+use crate::users::store::User;
 
 /// The POST form that puts a product in the cart (replacing what is there), as a button.
 pub fn add_to_cart(ctx: &PageCtx, product_id: i64, class: &str, label: Markup) -> Markup {
@@ -29,6 +34,29 @@ pub fn paragraphs(text: &str) -> Markup {
 
 fn money(d: rust_decimal::Decimal) -> String {
     format!("${:.2}", d.round_dp(2))
+}
+
+/// The signed-in learner's own prices for the products a page shows (product id → price once
+/// their approved flexible-price request applies), from
+/// [`crate::pricing::service::page_prices`]; empty for guests and CMS previews.
+pub type LearnerPrices = HashMap<i64, Decimal>;
+
+/// The learner's price for a product when it differs from the list price: the list price
+/// struck through and theirs named.
+fn own_price(prices: &LearnerPrices, product: i64, list: Decimal) -> Option<Markup> {
+    let own = prices.get(&product).filter(|p| **p != list)?;
+    Some(
+        html! { del class="list-price" { (money(list)) } " Your price: " strong class="your-price" { (money(*own)) } },
+    )
+}
+
+/// The learner's prices for `products`, none for a guest.
+async fn learner_prices(
+    state: &AppState,
+    user: Option<&User>,
+    products: Vec<i64>,
+) -> Result<LearnerPrices, AppError> {
+    Ok(crate::pricing::service::page_prices(state, user.map(|u| u.id), products).await?)
 }
 
 pub fn course_card(ctx: &PageCtx, cat: &Catalog, co: &Course, cx: &Ctx<'_>) -> Markup {
@@ -78,6 +106,7 @@ pub(super) async fn course_page(
     State(state): State<AppState>,
     axum::Extension(cache): Cache,
     ctx: PageCtx,
+    MaybeUser(user): MaybeUser,
     Path(readable_id): Path<String>,
 ) -> Result<Markup, AppError> {
     let r = Req::load(&state, &cache).await?;
@@ -92,7 +121,19 @@ pub(super) async fn course_page(
     let canonical = state
         .config
         .absolute_url(&format!("/courses/{}/", co.readable_id));
-    Ok(render_course(&ctx, &r, co, &pg.content, Some(&canonical)))
+    let products = runs_for_page(&r.cat, co, r.now)
+        .iter()
+        .filter_map(|run| run.product.as_ref().map(|p| p.id))
+        .collect();
+    let prices = learner_prices(&state, user.as_ref(), products).await?;
+    Ok(render_course(
+        &ctx,
+        &r,
+        co,
+        &pg.content,
+        Some(&canonical),
+        &prices,
+    ))
 }
 
 fn instructors_section(ctx: &PageCtx, cat: &Catalog, c: &PageContent) -> Markup {
@@ -137,7 +178,13 @@ fn facts(c: &PageContent) -> Markup {
     }
 }
 
-fn run_item(ctx: &PageCtx, cat: &Catalog, run: &CourseRun, now: super::super::model::Time) -> Markup {
+fn run_item(
+    ctx: &PageCtx,
+    cat: &Catalog,
+    run: &CourseRun,
+    now: super::super::model::Time,
+    prices: &LearnerPrices,
+) -> Markup {
     let enrollable = run.is_enrollable(now);
     let upgradable = run.is_upgradable(now, cat.has_verified(run));
     let label = format!("{} – {}", day(run.start_date), day(run.end_date));
@@ -157,7 +204,7 @@ fn run_item(ctx: &PageCtx, cat: &Catalog, run: &CourseRun, now: super::super::mo
                 }
                 @if let (true, Some(prod)) = (upgradable, &run.product) {
                     " "
-                    (add_to_cart(ctx, prod.id, "secondary", html! { "Get a certificate: " (money(prod.price)) }))
+                    (add_to_cart(ctx, prod.id, "secondary", html! { "Get a certificate: " @match own_price(prices, prod.id, prod.price) { Some(own) => { (own) } None => { (money(prod.price)) } } }))
                     @if let Some(d) = run.upgrade_deadline { p class="muted" { "Upgrade deadline " (day(Some(d))) } }
                 }
             } @else {
@@ -173,6 +220,7 @@ pub fn render_course(
     co: &Course,
     c: &PageContent,
     canonical: Option<&str>,
+    prices: &LearnerPrices,
 ) -> Markup {
     let cat = &r.cat;
     let runs = runs_for_page(cat, co, r.now);
@@ -223,7 +271,7 @@ pub fn render_course(
                     @if runs.is_empty() {
                         p { "There are no upcoming sessions. Check back soon." }
                     } @else {
-                        ul class="runs" { @for run in &runs { (run_item(ctx, cat, run, r.now)) } }
+                        ul class="runs" { @for run in &runs { (run_item(ctx, cat, run, r.now, prices)) } }
                     }
                 }
                 @if !c.what_you_learn.is_empty() { section aria-labelledby="learn" { h2 id="learn" { "What you'll learn" } (paragraphs(&c.what_you_learn)) } }
@@ -246,6 +294,7 @@ pub(super) async fn program_page(
     State(state): State<AppState>,
     axum::Extension(cache): Cache,
     ctx: PageCtx,
+    MaybeUser(user): MaybeUser,
     Path(readable_id): Path<String>,
 ) -> Result<Markup, AppError> {
     let r = Req::load(&state, &cache).await?;
@@ -260,7 +309,16 @@ pub(super) async fn program_page(
     let canonical = state
         .config
         .absolute_url(&format!("/programs/{}/", pr.readable_id));
-    Ok(render_program(&ctx, &r, pr, &pg.content, Some(&canonical)))
+    let products = pr.product.iter().map(|p| p.id).collect();
+    let prices = learner_prices(&state, user.as_ref(), products).await?;
+    Ok(render_program(
+        &ctx,
+        &r,
+        pr,
+        &pg.content,
+        Some(&canonical),
+        &prices,
+    ))
 }
 
 pub fn render_program(
@@ -269,6 +327,7 @@ pub fn render_program(
     pr: &Program,
     c: &PageContent,
     canonical: Option<&str>,
+    prices: &LearnerPrices,
 ) -> Markup {
     let cat = &r.cat;
     let req = pr.requirements();
@@ -325,7 +384,7 @@ pub fn render_program(
                         (paragraphs(&c.description))
                         (facts(c))
                         @if let Some(prod) = &pr.product {
-                            p class="price" { "Program price: " strong { (money(prod.price)) } }
+                            p class="price" { "Program price: " @match own_price(prices, prod.id, prod.price) { Some(own) => { (own) } None => { strong { (money(prod.price)) } } } }
                             (add_to_cart(ctx, prod.id, "", html! { "Enroll in the program" }))
                         }
                         @if let Some(link) = safe_link(&c.financial_assistance_form_url) {

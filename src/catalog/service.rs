@@ -12,8 +12,9 @@ pub use super::edx_sync::RunCatalog;
 pub use super::lookups::{
     RunFacts, SourceRun, country_blocked, courseware_product, courseware_title, coursewares,
     gradable_run_keys, product_purchasable, program_by_readable, program_courses, program_has_course,
-    program_live, program_readable_id, program_source_runs, programs_of_course, related_programs, run_facts,
-    run_id_by_courseware, sub_programs, visible_run_id_by_courseware,
+    program_live, program_readable_id, program_relations, program_source_runs, programs_of_course,
+    relate_programs, related_programs, run_facts, run_id_by_courseware, sub_programs,
+    visible_run_id_by_courseware,
 };
 pub use super::store::{course_id_by_readable, program_id_by_readable};
 

@@ -211,6 +211,23 @@ pub async fn coursewares(State(state): State<AppState>, _s: StaffAccess) -> Resu
     Ok(Json(Value::Array(review::coursewares(&state).await?)))
 }
 
+/// The row of `all` that `matches`, else a 404 saying `missing`.
+fn found<'a, T>(all: &'a [T], matches: impl Fn(&T) -> bool, missing: &str) -> Result<&'a T, AppError> {
+    all.iter()
+        .find(|t| matches(t))
+        .ok_or_else(|| AppError::NotFound(missing.into()))
+}
+
+/// A saved row's JSON: 201 when it was created, else 200.
+fn created_or_ok((created, body): (bool, Value)) -> Response {
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    (status, Json(body)).into_response()
+}
+
 /// GET `exchange_rates/` (signed in).
 pub async fn rates_list(
     State(state): State<AppState>,
@@ -228,11 +245,8 @@ pub async fn rate_detail(
 ) -> Result<Json<Value>, AppError> {
     let code = code.to_ascii_uppercase();
     let all = rates::rates(&state).await?;
-    let r = all
-        .iter()
-        .find(|r| r.1.0 == code)
-        .ok_or_else(|| AppError::NotFound("No CurrencyExchangeRate matches the given query.".into()))?;
-    Ok(Json(rates::rate_json(r)))
+    let missing = "No CurrencyExchangeRate matches the given query.";
+    Ok(Json(rates::rate_json(found(&all, |r| r.1.0 == code, missing)?)))
 }
 
 #[derive(Deserialize)]
@@ -242,27 +256,26 @@ pub struct RateBody {
     description: Option<String>,
 }
 
+/// Saves the rate of `code` from `b`: `(created, the rate's JSON)`.
+async fn save_rate(
+    state: &AppState,
+    actor: String,
+    code: &str,
+    b: RateBody,
+) -> Result<(bool, Value), AppError> {
+    let rate = b.exchange_rate.unwrap_or(Value::Null);
+    let (created, r) = rates::save_rate(state, actor, code, &rate, b.description).await?;
+    Ok((created, rates::rate_json(&r)))
+}
+
 /// POST `exchange_rates/` (staff).
 pub async fn rate_create(
     State(state): State<AppState>,
     s: StaffAccess,
-    ApiJson(b): ApiJson<RateBody>,
+    ApiJson(mut b): ApiJson<RateBody>,
 ) -> Result<Response, AppError> {
-    let code = b.currency_code.unwrap_or_default();
-    let (created, r) = rates::save_rate(
-        &state,
-        s.actor,
-        &code,
-        &b.exchange_rate.unwrap_or(Value::Null),
-        b.description,
-    )
-    .await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(rates::rate_json(&r))).into_response())
+    let code = b.currency_code.take().unwrap_or_default();
+    Ok(created_or_ok(save_rate(&state, s.actor, &code, b).await?))
 }
 
 /// PUT/PATCH `exchange_rates/{code}/` (staff).
@@ -272,15 +285,7 @@ pub async fn rate_update(
     Path(code): Path<String>,
     ApiJson(b): ApiJson<RateBody>,
 ) -> Result<Json<Value>, AppError> {
-    let (_, r) = rates::save_rate(
-        &state,
-        s.actor,
-        &code,
-        &b.exchange_rate.unwrap_or(Value::Null),
-        b.description,
-    )
-    .await?;
-    Ok(Json(rates::rate_json(&r)))
+    Ok(Json(save_rate(&state, s.actor, &code, b).await?.1))
 }
 
 /// DELETE `exchange_rates/{code}/` (staff).
@@ -312,11 +317,12 @@ pub async fn threshold_detail(
 ) -> Result<Json<Value>, AppError> {
     let code = code.to_ascii_uppercase();
     let all = rates::thresholds(&state).await?;
-    let t = all
-        .iter()
-        .find(|t| t.1 == code)
-        .ok_or_else(|| AppError::NotFound("No CountryIncomeThreshold matches the given query.".into()))?;
-    Ok(Json(rates::threshold_json(t)))
+    let missing = "No CountryIncomeThreshold matches the given query.";
+    Ok(Json(rates::threshold_json(found(
+        &all,
+        |t| t.1 == code,
+        missing,
+    )?)))
 }
 
 #[derive(Deserialize)]
@@ -334,12 +340,7 @@ pub async fn threshold_create(
     let code = b.country_code.unwrap_or_default();
     let (created, t) =
         rates::save_threshold(&state, s.actor, &code, &b.income_threshold.unwrap_or(Value::Null)).await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(rates::threshold_json(&t))).into_response())
+    Ok(created_or_ok((created, rates::threshold_json(&t))))
 }
 
 /// PUT/PATCH `income_thresholds/{country}/` (staff).

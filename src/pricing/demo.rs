@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 
 use crate::commerce::discounts::links::{Courseware, Tier};
 use crate::commerce::discounts::model::DiscountRow;
-use crate::commerce::discounts::rules::{DiscountType, PaymentType, RedemptionType};
+use crate::commerce::discounts::rules::PaymentType;
 use crate::integrations::exchange_rates::sandbox;
 use crate::pricing::model::DISALLOWED_CURRENCIES;
 use crate::pricing::store::{self, FormTexts};
@@ -52,20 +52,7 @@ pub fn load(c: &Connection, now: DateTime<Utc>) -> anyhow::Result<usize> {
     for (code, percent, threshold) in TIERS {
         let id = crate::commerce::discounts::store::insert_discount(
             c,
-            &DiscountRow {
-                id: 0,
-                discount_code: code.into(),
-                amount: Decimal::from(percent),
-                automatic: false,
-                discount_type: DiscountType::PercentOff,
-                redemption_type: RedemptionType::Unlimited,
-                payment_type: Some(PaymentType::FinancialAssistance),
-                max_redemptions: 0,
-                activation_date: None,
-                expiration_date: None,
-                is_bulk: false,
-                is_program_discount: false,
-            },
+            &DiscountRow::percent_off(code, Decimal::from(percent), PaymentType::FinancialAssistance),
             now,
         )?;
         discounts.push((id, Decimal::from(threshold)));

@@ -81,6 +81,27 @@ pub fn approved_for_course(c: &Connection, user: i64, course: i64) -> rusqlite::
     Ok(false)
 }
 
+/// `learner_price`: the price a learner pays for a product once their approved request's
+/// discount applies — `(discount, discounted price)`, `None` when no approved, current, in-date
+/// tier covers the product's family or the product has no price. Runs in the caller's
+/// transaction. The product pages and `user_flexible_price` read it; checkout applies the same
+/// [`approved_discount`] to the basket.
+pub fn learner_price(
+    c: &Connection,
+    user: i64,
+    product: i64,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Option<(DiscountRow, Decimal)>> {
+    let Some(d) = approved_discount(c, user, product, now)? else {
+        return Ok(None);
+    };
+    let price = crate::commerce::basket::service::list_price(c, product)?;
+    Ok(price.map(|p| {
+        let discounted = crate::commerce::discounts::rules::line_price(p, &[d.term()], 1);
+        (d, discounted)
+    }))
+}
+
 /// The learner's flexible price for a product (`/api/v0/products/{id}/user_flexible_price/`):
 /// the discount and the price it gives, `None` when none applies.
 pub async fn product_price(
@@ -88,19 +109,35 @@ pub async fn product_price(
     user: Option<i64>,
     product: i64,
 ) -> Result<Option<(DiscountRow, Decimal)>, PricingError> {
+    let Some(u) = user else { return Ok(None) };
+    let now = state.clock.now();
+    state
+        .db
+        .read(move |c| Ok(learner_price(c, u, product, now)?))
+        .await
+}
+
+/// The learner's prices for the products a page shows (product id → discounted price), in
+/// one read; empty for a guest or when no approved request covers any of them.
+pub async fn page_prices(
+    state: &AppState,
+    user: Option<i64>,
+    products: Vec<i64>,
+) -> Result<HashMap<i64, Decimal>, PricingError> {
+    let Some(u) = user.filter(|_| !products.is_empty()) else {
+        return Ok(HashMap::new());
+    };
     let now = state.clock.now();
     state
         .db
         .read(move |c| {
-            let Some(u) = user else { return Ok(None) };
-            let Some(d) = approved_discount(c, u, product, now)? else {
-                return Ok(None);
-            };
-            let price = crate::commerce::basket::service::list_price(c, product)?;
-            Ok(price.map(|p| {
-                let discounted = crate::commerce::discounts::rules::line_price(p, &[d.term()], 1);
-                (d, discounted)
-            }))
+            let mut prices = HashMap::new();
+            for p in products {
+                if let Some((_, price)) = learner_price(c, u, p, now)? {
+                    prices.insert(p, price);
+                }
+            }
+            Ok(prices)
         })
         .await
 }

@@ -8,7 +8,20 @@ use crate::commerce::discounts::model::DiscountRow;
 use crate::commerce::discounts::rules::DiscountType;
 use crate::mail::{self, Email};
 use crate::pricing::model::Status;
+use crate::pricing::service::PricingError;
 use crate::pricing::store::Request;
+use crate::state::AppState;
+
+/// Runs `f` in one write, then wakes the outbox for the mails it queued.
+pub async fn write_then_send<T, F>(state: &AppState, f: F) -> Result<T, PricingError>
+where
+    F: FnOnce(&Connection) -> Result<T, PricingError> + Send + 'static,
+    T: Send + 'static,
+{
+    let out = state.db.write(f).await?;
+    state.outbox.wake();
+    Ok(out)
+}
 
 fn learner_email(c: &Connection, user: i64) -> rusqlite::Result<Option<String>> {
     Ok(crate::users::store::find_by_id(c, user)?.map(|u| u.email))

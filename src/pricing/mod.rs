@@ -11,7 +11,8 @@
 //! `flexible_pricing_forms`. Reads tiers and their discounts (`flexible_price_tiers`,
 //! `discounts`, owned by ecommerce) through `commerce::discounts::tier_service`, product prices
 //! through `commerce::basket::service`, courses, programs, runs, products and
-//! `related_programs` through `catalog::service`, and users (mail addresses, names) through
+//! `related_programs` through `catalog::service` (staff relate programs through
+//! [`related`], which writes that table through `catalog::service` too), and users (mail addresses, names) through
 //! `users::store`; the staff queue's search joins `users` in its one statement. Ecommerce asks
 //! [`service::approved_discount`] for a learner's discount.
 
@@ -24,6 +25,7 @@ pub mod mails;
 pub mod model;
 pub mod pages;
 pub mod rates;
+pub mod related;
 pub mod review;
 pub mod service;
 pub mod staff;
@@ -41,11 +43,11 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/courses/{readable_id}/financial-assistance-request/",
-            get(pages::course_form).post(pages::course_submit),
+            get(pages::form_page::<false>).post(pages::submit_page::<false>),
         )
         .route(
             "/programs/{readable_id}/financial-assistance-request/",
-            get(pages::program_form).post(pages::program_submit),
+            get(pages::form_page::<true>).post(pages::submit_page::<true>),
         )
         .route(
             "/api/v0/products/{id}/user_flexible_price/",
@@ -65,6 +67,10 @@ pub fn routes() -> Router<AppState> {
             get(staff_settings::exchange_rates),
         )
         .route("/staff/flexible-pricing/forms/", get(staff_settings::forms))
+        .route(
+            "/staff/flexible-pricing/related-programs/",
+            post(staff_settings::relate_programs),
+        )
         .route(
             "/staff/flexible-pricing/forms/new/",
             get(staff_settings::new_form),

@@ -123,50 +123,34 @@ fn render(ctx: &PageCtx, v: &FormView, signed_in: bool, body: Option<Markup>) ->
     )
 }
 
-async fn show(
-    state: AppState,
+/// GET `/courses/{readable_id}/financial-assistance-request/` (`PROGRAM = false`) and
+/// `/programs/…/…` (`true`).
+pub async fn form_page<const PROGRAM: bool>(
+    State(state): State<AppState>,
     ctx: PageCtx,
-    user: Option<i64>,
-    program: bool,
-    readable: String,
+    MaybeUser(u): MaybeUser,
+    Path(readable): Path<String>,
 ) -> Result<Markup, AppError> {
-    let w = service::page_courseware(&state, program, readable).await?;
+    let user = u.map(|u| u.id);
+    let w = service::page_courseware(&state, PROGRAM, readable).await?;
     let v = service::form_view(&state, w, user).await?;
     Ok(render(&ctx, &v, user.is_some(), None))
 }
 
-/// GET `/courses/{readable_id}/financial-assistance-request/`.
-pub async fn course_form(
+/// POST `/courses/{readable_id}/financial-assistance-request/` (`PROGRAM = false`) and
+/// `/programs/…/…` (`true`).
+pub async fn submit_page<const PROGRAM: bool>(
     State(state): State<AppState>,
-    ctx: PageCtx,
-    MaybeUser(u): MaybeUser,
-    Path(readable): Path<String>,
-) -> Result<Markup, AppError> {
-    show(state, ctx, u.map(|u| u.id), false, readable).await
-}
-
-/// GET `/programs/{readable_id}/financial-assistance-request/`.
-pub async fn program_form(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    MaybeUser(u): MaybeUser,
-    Path(readable): Path<String>,
-) -> Result<Markup, AppError> {
-    show(state, ctx, u.map(|u| u.id), true, readable).await
-}
-
-async fn submit(
-    state: AppState,
     ctx: PageCtx,
     id: Identity,
-    user: i64,
-    program: bool,
-    readable: String,
-    f: RawSubmission,
+    SignedIn(user): SignedIn,
+    Path(readable): Path<String>,
+    Form(f): Form<RawSubmission>,
 ) -> Result<Response, AppError> {
     id.require_csrf()?;
-    let path = page_path(program, &readable);
-    let w = service::page_courseware(&state, program, readable).await?;
+    let user = user.id;
+    let path = page_path(PROGRAM, &readable);
+    let w = service::page_courseware(&state, PROGRAM, readable).await?;
     match service::submit(&state, user, w, f.clone()).await {
         Ok(_) => Ok(Redirect::to(&ctx.prefix.url(&path)).into_response()),
         Err(
@@ -190,28 +174,4 @@ async fn submit(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// POST `/courses/{readable_id}/financial-assistance-request/`.
-pub async fn course_submit(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    id: Identity,
-    SignedIn(user): SignedIn,
-    Path(readable): Path<String>,
-    Form(f): Form<RawSubmission>,
-) -> Result<Response, AppError> {
-    submit(state, ctx, id, user.id, false, readable, f).await
-}
-
-/// POST `/programs/{readable_id}/financial-assistance-request/`.
-pub async fn program_submit(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    id: Identity,
-    SignedIn(user): SignedIn,
-    Path(readable): Path<String>,
-    Form(f): Form<RawSubmission>,
-) -> Result<Response, AppError> {
-    submit(state, ctx, id, user.id, true, readable, f).await
 }

@@ -3,6 +3,8 @@
 //! skipping the disallowed currencies; a failed fetch keeps the old table), staff-only edits
 //! of single rows, and thresholds loaded from a `country,income` CSV with a dry run.
 
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
@@ -118,25 +120,38 @@ pub async fn save_rate(
             "The rate must be above zero.",
         ));
     }
-    let now = state.clock.now();
     let row: Rate = (code, description, value);
+    let describe = |r: &(i64, Rate)| (r.1.0.clone(), rate_json(r));
+    save_audited(state, actor, "currency_exchange_rate", describe, move |c, now| {
+        let created = store::upsert_rate(c, &row, now)?;
+        Ok((created, store::rate_row(c, &row.0)?.unwrap_or((0, row))))
+    })
+    .await
+}
+
+/// Runs `save` (which upserts a row and returns `(created, the row as stored)`) in one write
+/// and audits a `create` or `update` of `object_type`: `describe` gives the row's key and JSON.
+async fn save_audited<T: Send + 'static>(
+    state: &AppState,
+    actor: String,
+    object_type: &'static str,
+    describe: fn(&T) -> (String, Value),
+    save: impl FnOnce(&Connection, DateTime<Utc>) -> rusqlite::Result<(bool, T)> + Send + 'static,
+) -> Result<(bool, T), PricingError> {
+    let now = state.clock.now();
     state
         .db
         .write(move |c| {
-            let created = store::upsert_rate(c, &row, now)?;
-            let saved = store::rate_rows(c)?
-                .into_iter()
-                .find(|r| r.1.0 == row.0)
-                .unwrap_or((0, row));
+            let (created, saved) = save(c, now)?;
+            let (key, after) = describe(&saved);
             let action = if created { "create" } else { "update" };
-            let after = rate_json(&saved);
             crate::audit::record(
                 c,
                 None,
                 &actor,
                 action,
-                "currency_exchange_rate",
-                &saved.1.0,
+                object_type,
+                &key,
                 None,
                 Some(&after),
                 now,
@@ -146,31 +161,40 @@ pub async fn save_rate(
         .await
 }
 
-/// Deletes one rate (staff only; audited).
-pub async fn delete_rate(state: &AppState, actor: String, code: String) -> Result<(), PricingError> {
+/// Deletes the row `key` with `delete` and audits it; a 404 saying `missing` when there was none.
+async fn delete_audited(
+    state: &AppState,
+    actor: String,
+    object_type: &'static str,
+    key: String,
+    missing: &'static str,
+    delete: fn(&Connection, &str) -> rusqlite::Result<bool>,
+) -> Result<(), PricingError> {
     let now = state.clock.now();
     state
         .db
         .write(move |c| {
-            if !store::delete_rate(c, &code)? {
-                return Err(PricingError::NotFound(
-                    "No CurrencyExchangeRate matches the given query.".into(),
-                ));
+            if !delete(c, &key)? {
+                return Err(PricingError::NotFound(missing.into()));
             }
-            crate::audit::record(
-                c,
-                None,
-                &actor,
-                "delete",
-                "currency_exchange_rate",
-                &code,
-                None,
-                None,
-                now,
-            )?;
+            crate::audit::record(c, None, &actor, "delete", object_type, &key, None, None, now)?;
             Ok(())
         })
         .await
+}
+
+/// Deletes one rate (staff only; audited).
+pub async fn delete_rate(state: &AppState, actor: String, code: String) -> Result<(), PricingError> {
+    let missing = "No CurrencyExchangeRate matches the given query.";
+    delete_audited(
+        state,
+        actor,
+        "currency_exchange_rate",
+        code,
+        missing,
+        store::delete_rate,
+    )
+    .await
 }
 
 /// Every country threshold with its id.
@@ -194,58 +218,35 @@ pub async fn save_threshold(
 ) -> Result<(bool, (i64, String, Decimal)), PricingError> {
     let code = country_code("country_code", country)?;
     let value = parse_amount("income_threshold", income)?;
-    let now = state.clock.now();
-    state
-        .db
-        .write(move |c| {
+    let describe = |t: &(i64, String, Decimal)| (t.1.clone(), threshold_json(t));
+    save_audited(
+        state,
+        actor,
+        "country_income_threshold",
+        describe,
+        move |c, now| {
             let created = store::upsert_threshold(c, &code, value, now)?;
-            let saved = store::threshold_rows(c)?
-                .into_iter()
-                .find(|t| t.1 == code)
-                .unwrap_or((0, code, value));
-            let action = if created { "create" } else { "update" };
-            let after = threshold_json(&saved);
-            crate::audit::record(
-                c,
-                None,
-                &actor,
-                action,
-                "country_income_threshold",
-                &saved.1,
-                None,
-                Some(&after),
-                now,
-            )?;
-            Ok((created, saved))
-        })
-        .await
+            Ok((
+                created,
+                store::threshold_row(c, &code)?.unwrap_or((0, code, value)),
+            ))
+        },
+    )
+    .await
 }
 
 /// Deletes one country's threshold (staff only; audited).
 pub async fn delete_threshold(state: &AppState, actor: String, country: String) -> Result<(), PricingError> {
-    let now = state.clock.now();
-    state
-        .db
-        .write(move |c| {
-            if !store::delete_threshold(c, &country)? {
-                return Err(PricingError::NotFound(
-                    "No CountryIncomeThreshold matches the given query.".into(),
-                ));
-            }
-            crate::audit::record(
-                c,
-                None,
-                &actor,
-                "delete",
-                "country_income_threshold",
-                &country,
-                None,
-                None,
-                now,
-            )?;
-            Ok(())
-        })
-        .await
+    let missing = "No CountryIncomeThreshold matches the given query.";
+    delete_audited(
+        state,
+        actor,
+        "country_income_threshold",
+        country,
+        missing,
+        store::delete_threshold,
+    )
+    .await
 }
 
 /// One row of a threshold CSV, compared with what is stored.

@@ -174,12 +174,8 @@ pub async fn decide(
     input: DecisionInput,
 ) -> Result<Value, PricingError> {
     let now = state.clock.now();
-    let out = state
-        .db
-        .write(move |c| decide_in(c, &actor, actor_id, id, &input, now))
-        .await?;
-    state.outbox.wake();
-    Ok(out)
+    crate::pricing::mails::write_then_send(state, move |c| decide_in(c, &actor, actor_id, id, &input, now))
+        .await
 }
 
 fn decide_in(

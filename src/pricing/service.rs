@@ -16,7 +16,8 @@ use crate::state::AppState;
 
 pub use crate::pricing::error::PricingError;
 pub use crate::pricing::granted::{
-    LearnerPrices, approved_discount, approved_for_course, learner_prices, learner_prices_now, product_price,
+    LearnerPrices, approved_discount, approved_for_course, learner_price, learner_prices, learner_prices_now,
+    page_prices, product_price,
 };
 
 /// The family of a course or program, read from the catalog.
@@ -218,12 +219,7 @@ pub async fn submit(
     raw: RawSubmission,
 ) -> Result<Request, PricingError> {
     let now = state.clock.now();
-    let out = state
-        .db
-        .write(move |c| submit_in(c, user, page, &raw, now))
-        .await?;
-    state.outbox.wake();
-    Ok(out)
+    crate::pricing::mails::write_then_send(state, move |c| submit_in(c, user, page, &raw, now)).await
 }
 
 fn submit_in(

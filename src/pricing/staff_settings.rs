@@ -1,6 +1,6 @@
 //! Flexible-pricing settings in the staff console: income thresholds (table and CSV upload
 //! that shows the changes before applying them), exchange rates (the table and when the job
-//! last replaced it) and the request forms' text blocks.
+//! last replaced it), the request forms' text blocks and related programs.
 
 use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,7 +14,7 @@ use crate::http::page::PageCtx;
 use crate::http::session::Identity;
 use crate::pricing::api::parse_courseware_filter;
 use crate::pricing::store::FormTexts;
-use crate::pricing::{form_service, rates};
+use crate::pricing::{form_service, rates, related};
 use crate::staff::pages::staff_page;
 use crate::state::AppState;
 
@@ -120,9 +120,11 @@ pub async fn exchange_rates(
     ))
 }
 
-/// GET `/staff/flexible-pricing/forms/`: every form, and a form to add or edit one.
+/// GET `/staff/flexible-pricing/forms/`: every form, a form to add or edit one, and the
+/// related programs with a form to relate two more.
 pub async fn forms(State(state): State<AppState>, _s: StaffAccess, ctx: PageCtx) -> Result<Markup, AppError> {
     let all = form_service::forms(&state).await?;
+    let related = related::relations(&state).await?;
     Ok(staff_page(
         &ctx,
         "Request forms",
@@ -140,6 +142,21 @@ pub async fn forms(State(state): State<AppState>, _s: StaffAccess, ctx: PageCtx)
             form method="get" action=(ctx.prefix.url("/staff/flexible-pricing/forms/new/")) {
                 label { "New form for (course:ID or program:ID) " input type="text" name="courseware" required; }
                 button type="submit" { "Edit" }
+            }
+            section aria-labelledby="fp-related" {
+                h2 id="fp-related" { "Related programs" }
+                p { "One approved request covers a program and every program related to it." }
+                ul class="fp-related" {
+                    @for r in &related {
+                        li { (r.first.1) " (" (r.first.0) ") ↔ " (r.second.1) " (" (r.second.0) ")" }
+                    }
+                }
+                form method="post" action=(ctx.prefix.url("/staff/flexible-pricing/related-programs/")) class="fp-relate" {
+                    (ctx.csrf_field())
+                    label { "Program (readable id) " input type="text" name="first_program" required; }
+                    label { "Related program (readable id) " input type="text" name="second_program" required; }
+                    button type="submit" { "Relate" }
+                }
             }
         },
     ))
@@ -245,6 +262,29 @@ pub async fn save_form(
         denied_text: f.denied_text,
     };
     form_service::save(&state, s.actor, w, texts, f.live.is_some())
+        .await
+        .map_err(|e| page_error(e.into()))?;
+    Ok(Redirect::to(&ctx.prefix.url("/staff/flexible-pricing/forms/")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RelateForm {
+    #[serde(default)]
+    first_program: String,
+    #[serde(default)]
+    second_program: String,
+}
+
+/// POST `/staff/flexible-pricing/related-programs/`: relates two programs (audited).
+pub async fn relate_programs(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    ctx: PageCtx,
+    id: Identity,
+    Form(f): Form<RelateForm>,
+) -> Result<Response, AppError> {
+    id.require_csrf()?;
+    related::relate(&state, s.actor, f.first_program, f.second_program)
         .await
         .map_err(|e| page_error(e.into()))?;
     Ok(Redirect::to(&ctx.prefix.url("/staff/flexible-pricing/forms/")).into_response())

@@ -2,7 +2,7 @@
 //! country income thresholds and request forms.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, params_from_iter};
 use rust_decimal::Decimal;
 
 use crate::clock::to_db;
@@ -119,30 +119,35 @@ pub fn requests_of_user(c: &Connection, user: i64) -> rusqlite::Result<Vec<Reque
 /// resubmission after a reset). Returns its id.
 pub fn save_request(c: &Connection, r: &Request, now: DateTime<Utc>) -> rusqlite::Result<i64> {
     let (course, program) = split(r.courseware);
+    let (status, income_usd, original_income) = (
+        r.status.as_str(),
+        r.income_usd.to_string(),
+        r.original_income.to_string(),
+    );
     let t = to_db(now);
+    // The columns both statements write, in their order after the leading parameters.
+    let fields: [&dyn ToSql; 12] = [
+        &status,
+        &income_usd,
+        &original_income,
+        &r.original_currency,
+        &r.country_of_income,
+        &r.country_of_residence,
+        &r.date_exchange_rate,
+        &r.date_documents_sent,
+        &r.justification,
+        &r.tier_id,
+        &r.form_id,
+        &t,
+    ];
     if r.id == 0 {
+        let head: [&dyn ToSql; 3] = [&r.user_id, &course, &program];
         c.execute(
             "INSERT INTO flexible_prices (user_id, course_id, program_id, status, income_usd, original_income,
                 original_currency, country_of_income, country_of_residence, date_exchange_rate, date_documents_sent,
                 justification, tier_id, form_id, created_on, updated_on)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)",
-            params![
-                r.user_id,
-                course,
-                program,
-                r.status.as_str(),
-                r.income_usd.to_string(),
-                r.original_income.to_string(),
-                r.original_currency,
-                r.country_of_income,
-                r.country_of_residence,
-                r.date_exchange_rate,
-                r.date_documents_sent,
-                r.justification,
-                r.tier_id,
-                r.form_id,
-                t
-            ],
+            params_from_iter(head.iter().chain(&fields)),
         )?;
         return Ok(c.last_insert_rowid());
     }
@@ -151,21 +156,7 @@ pub fn save_request(c: &Connection, r: &Request, now: DateTime<Utc>) -> rusqlite
             country_of_income = ?6, country_of_residence = ?7, date_exchange_rate = ?8, date_documents_sent = ?9,
             justification = ?10, tier_id = ?11, form_id = ?12, updated_on = ?13
          WHERE id = ?1",
-        params![
-            r.id,
-            r.status.as_str(),
-            r.income_usd.to_string(),
-            r.original_income.to_string(),
-            r.original_currency,
-            r.country_of_income,
-            r.country_of_residence,
-            r.date_exchange_rate,
-            r.date_documents_sent,
-            r.justification,
-            r.tier_id,
-            r.form_id,
-            t
-        ],
+        params_from_iter(std::iter::once(&(&r.id as &dyn ToSql)).chain(&fields)),
     )?;
     Ok(r.id)
 }
@@ -356,43 +347,33 @@ pub fn save_form(
 ) -> rusqlite::Result<i64> {
     let (course, program) = split(w);
     let now = to_db(now);
+    // The columns both statements write, in their order after the leading parameters.
+    let fields: [&dyn ToSql; 9] = [
+        &t.title,
+        &t.intro,
+        &t.guest_text,
+        &t.processing_text,
+        &t.approved_text,
+        &t.approved_no_discount_text,
+        &t.denied_text,
+        &live,
+        &now,
+    ];
     if let Some((id, ..)) = form_for(c, w)? {
         c.execute(
             "UPDATE flexible_pricing_forms SET title = ?2, intro = ?3, guest_text = ?4, processing_text = ?5,
                 approved_text = ?6, approved_no_discount_text = ?7, denied_text = ?8, live = ?9, updated_on = ?10
              WHERE id = ?1",
-            params![
-                id,
-                t.title,
-                t.intro,
-                t.guest_text,
-                t.processing_text,
-                t.approved_text,
-                t.approved_no_discount_text,
-                t.denied_text,
-                live,
-                now
-            ],
+            params_from_iter(std::iter::once(&(&id as &dyn ToSql)).chain(&fields)),
         )?;
         return Ok(id);
     }
+    let head: [&dyn ToSql; 2] = [&course, &program];
     c.execute(
         "INSERT INTO flexible_pricing_forms (course_id, program_id, title, intro, guest_text, processing_text,
             approved_text, approved_no_discount_text, denied_text, live, created_on, updated_on)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
-        params![
-            course,
-            program,
-            t.title,
-            t.intro,
-            t.guest_text,
-            t.processing_text,
-            t.approved_text,
-            t.approved_no_discount_text,
-            t.denied_text,
-            live,
-            now
-        ],
+        params_from_iter(head.iter().chain(&fields)),
     )?;
     Ok(c.last_insert_rowid())
 }
@@ -413,4 +394,14 @@ pub fn threshold_rows(c: &Connection) -> rusqlite::Result<Vec<(i64, String, Deci
     )?
     .query_map([], |r| Ok((r.get(0)?, r.get(1)?, dec(r.get(2)?))))?
     .collect()
+}
+
+/// The stored rate of one currency with its row id.
+pub fn rate_row(c: &Connection, code: &str) -> rusqlite::Result<Option<(i64, Rate)>> {
+    Ok(rate_rows(c)?.into_iter().find(|r| r.1.0 == code))
+}
+
+/// The stored threshold of one country with its row id.
+pub fn threshold_row(c: &Connection, country: &str) -> rusqlite::Result<Option<(i64, String, Decimal)>> {
+    Ok(threshold_rows(c)?.into_iter().find(|t| t.1 == country))
 }

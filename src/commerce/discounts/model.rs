@@ -61,6 +61,25 @@ fn ser_opt_as_str<T: AsStr, S: serde::Serializer>(v: &Option<T>, s: S) -> Result
 }
 
 impl DiscountRow {
+    /// A new (unsaved), unlimited, manual percent-off discount with no dates: what the demo
+    /// loaders create.
+    pub fn percent_off(code: &str, percent: Decimal, payment_type: PaymentType) -> DiscountRow {
+        DiscountRow {
+            id: 0,
+            discount_code: code.into(),
+            amount: percent,
+            automatic: false,
+            discount_type: DiscountType::PercentOff,
+            redemption_type: RedemptionType::Unlimited,
+            payment_type: Some(payment_type),
+            max_redemptions: 0,
+            activation_date: None,
+            expiration_date: None,
+            is_bulk: false,
+            is_program_discount: false,
+        }
+    }
+
     /// The facts the pure rules read.
     pub fn rules(&self) -> discounts::rules::Discount {
         discounts::rules::Discount {

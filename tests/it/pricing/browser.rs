@@ -1,9 +1,9 @@
 //! A real browser (headless Chromium) asks for financial assistance through the form under a
-//! course page and sees its new price there and in the cart.
+//! course page and sees its new price there, in the cart and on the course page.
 
 use std::time::Duration;
 
-use super::priced_course;
+use super::{course_page, priced_course};
 use crate::support::TestApp;
 use crate::support::browser::Browser;
 
@@ -40,6 +40,7 @@ async fn a_learner_fills_the_request_form_in_a_real_browser_and_sees_the_new_pri
         .unwrap();
     crate::support::identity::make_user(&app, "fp-browser@example.com", "a browsing password", false).await;
     let page = format!("/courses/{readable}/financial-assistance-request/");
+    let product_page = course_page(&app, course).await;
 
     b.goto(&app.url(&page)).await;
     wait_for(&b, "the guest text", |_, src| src.contains("Sign in first.")).await;
@@ -77,6 +78,12 @@ async fn a_learner_fills_the_request_form_in_a_real_browser_and_sees_the_new_pri
     b.click(&add).await;
     wait_for(&b, "the cart at the new price", |url, src| {
         url.ends_with("/cart/") && src.contains("id=\"cart-discounted-total\">$400.00<")
+    })
+    .await;
+    b.goto(&app.url(&product_page)).await;
+    wait_for(&b, "the course page at the new price", |_, src| {
+        src.contains("<del class=\"list-price\">$800.00</del>")
+            && src.contains("class=\"your-price\">$400.00<")
     })
     .await;
     b.quit().await;

@@ -244,3 +244,40 @@ async fn a_financial_assistance_code_can_never_be_typed_even_by_its_approved_lea
     assert_eq!(cart(stranger.clone()).await["discounted_price"], "200.00");
     let _ = fifty;
 }
+
+#[tokio::test]
+async fn the_course_page_shows_an_approved_learner_their_price_beside_the_struck_list_price() {
+    let app = TestApp::spawn().await;
+    let (course, _, _) = priced_course(&app, "FPPG", "800.00").await;
+    let page = super::course_page(&app, course).await;
+    let (_, client) = learner(&app, "fp-page@example.com").await;
+    let html = |c: reqwest::Client| {
+        let url = app.url(&page);
+        async move {
+            let r = c.get(url).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            r.text().await.unwrap()
+        }
+    };
+    let before = html(client.clone()).await;
+    assert!(before.contains("Get a certificate: $800.00"), "{before}");
+    assert!(!before.contains("your-price"));
+
+    let (status, body) = apply(&app, &client, course, "2500000", "INR", "IN").await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (201, Some("auto-approved")),
+        "{body}"
+    );
+    let after = html(client.clone()).await;
+    assert!(
+        after.contains(
+            "Get a certificate: <del class=\"list-price\">$800.00</del> Your price: <strong class=\"your-price\">$400.00</strong>"
+        ),
+        "{after}"
+    );
+    let guest = html(reqwest::Client::new()).await;
+    assert!(guest.contains("Get a certificate: $800.00") && !guest.contains("your-price"));
+    let (_, stranger) = learner(&app, "fp-page-stranger@example.com").await;
+    assert!(!html(stranger).await.contains("your-price"));
+}

@@ -4,9 +4,12 @@
 mod browser;
 mod learner;
 mod rates;
+mod related;
 mod review;
 mod shapes;
 
+use mitxonline::cms::model::{PageContent, PageType};
+use mitxonline::cms::store::{self as cms, NewPage};
 use mitxonline::pricing::model::Courseware;
 use mitxonline::pricing::store::FormTexts;
 use mitxonline::users::api_keys::Scope;
@@ -31,6 +34,14 @@ pub async fn priced_course(app: &TestApp, tag: &str, price: &str) -> (i64, i64, 
         })
         .await
         .unwrap();
+    let ids = with_tiers(app, tag, Courseware::Course(course)).await;
+    (course, product, ids)
+}
+
+/// [`priced_course`]'s tiers, form, rates and threshold for any course or program; returns
+/// the tier discount ids.
+pub async fn with_tiers(app: &TestApp, tag: &str, w: Courseware) -> [i64; 3] {
+    let (kind, id) = kind_and_id(w);
     let key = app.api_key(Scope::Staff).await;
     let staff = reqwest::Client::new();
     let mut ids = [0i64; 3];
@@ -45,7 +56,7 @@ pub async fn priced_course(app: &TestApp, tag: &str, price: &str) -> (i64, i64, 
         let r = staff
             .post(app.url(&format!("/api/v0/discounts/{}/tiers/", ids[i])))
             .header("Authorization", format!("Api-Key {key}"))
-            .json(&json!({"courseware_type": "course", "courseware_id": course, "current": true, "income_threshold_usd": threshold}))
+            .json(&json!({"courseware_type": kind, "courseware_id": id, "current": true, "income_threshold_usd": threshold}))
             .send()
             .await
             .unwrap();
@@ -54,7 +65,7 @@ pub async fn priced_course(app: &TestApp, tag: &str, price: &str) -> (i64, i64, 
     mitxonline::pricing::form_service::save(
         &app.state,
         "test".into(),
-        Courseware::Course(course),
+        w,
         FormTexts {
             title: "Financial assistance".into(),
             intro: "Tell us your income.".into(),
@@ -78,10 +89,18 @@ pub async fn priced_course(app: &TestApp, tag: &str, price: &str) -> (i64, i64, 
         .await
         .unwrap();
     assert!(r.status().is_success(), "threshold: {}", r.status());
-    (course, product, ids)
+    ids
 }
 
-/// POSTs a request over the API; returns `(status, body)`.
+/// The API's `(courseware_type, courseware_id)` of a course or program.
+fn kind_and_id(w: Courseware) -> (&'static str, i64) {
+    match w {
+        Courseware::Course(id) => ("course", id),
+        Courseware::Program(id) => ("program", id),
+    }
+}
+
+/// POSTs a request for a course over the API; returns `(status, body)`.
 pub async fn apply(
     app: &TestApp,
     client: &reqwest::Client,
@@ -90,15 +109,61 @@ pub async fn apply(
     currency: &str,
     country: &str,
 ) -> (u16, Value) {
+    apply_to(app, client, Courseware::Course(course), income, currency, country).await
+}
+
+/// POSTs a request for a course or program over the API; returns `(status, body)`.
+pub async fn apply_to(
+    app: &TestApp,
+    client: &reqwest::Client,
+    w: Courseware,
+    income: &str,
+    currency: &str,
+    country: &str,
+) -> (u16, Value) {
+    let (kind, id) = kind_and_id(w);
     let r = client
         .post(app.url("/api/flexible_pricing/applications/"))
-        .json(&json!({"courseware_type": "course", "courseware_id": course, "income": income, "currency": currency,
-                      "country_of_income": country, "country_of_residence": country}))
+        .json(
+            &json!({"courseware_type": kind, "courseware_id": id, "income": income, "currency": currency,
+                      "country_of_income": country, "country_of_residence": country}),
+        )
         .send()
         .await
         .unwrap();
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Publishes a CMS product page for the course (what `/courses/{readable_id}/` renders);
+/// returns the page's path.
+pub async fn course_page(app: &TestApp, course: i64) -> String {
+    let now = app.state.clock.now();
+    app.state
+        .db
+        .write(move |c| {
+            let (title, readable): (String, String) = c.query_row(
+                "SELECT title, readable_id FROM courses WHERE id = ?1",
+                [course],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let content = PageContent {
+                title,
+                ..PageContent::default()
+            };
+            let page = NewPage {
+                page_type: PageType::Course,
+                slug: &readable,
+                course_id: Some(course),
+                program_id: None,
+                parent_id: None,
+            };
+            let (pid, rev) = cms::create_page(c, &page, &content, "test", now)?;
+            cms::publish(c, pid, rev, now)?;
+            Ok::<_, rusqlite::Error>(format!("/courses/{readable}/"))
+        })
+        .await
+        .unwrap()
 }
 
 /// A client sending a staff-scope API key.
