@@ -7,6 +7,7 @@ mod enroll;
 mod keycloak;
 mod manager;
 mod staff;
+mod staff_edit;
 mod studio;
 
 use chrono::Duration;
