@@ -126,6 +126,11 @@ fn parse_date(field: &'static str, s: &str) -> Result<Option<NaiveDate>, B2bErro
         .map_err(|_| B2bError::invalid(field, "Enter a date as YYYY-MM-DD."))
 }
 
+/// The variant sets of a new contract: English, no length or industry, the default.
+pub fn default_variants() -> Value {
+    json!([{ "language": "en", "variant_length": "", "variant_industry": "", "default_variant": true }])
+}
+
 impl NewContract {
     pub fn parse(&self, org: i64) -> Result<Contract, B2bError> {
         let (name, slug) = name_and_slug(&self.name, &self.slug)?;
@@ -177,9 +182,18 @@ impl NewContract {
             active: true,
             max_learners,
             enrollment_fixed_price: price,
-            variant_options: json!([{ "language": "en", "variant_length": "", "variant_industry": "", "default_variant": true }]),
+            variant_options: default_variants(),
         })
     }
+}
+
+/// Runs `f` in one writer transaction at the clock's current time.
+pub async fn write_now<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&Connection, DateTime<Utc>) -> Result<T, B2bError> + Send + 'static,
+) -> Result<T, B2bError> {
+    let now = state.clock.now();
+    state.db.write(move |c| f(c, now)).await
 }
 
 fn audit(
@@ -250,11 +264,7 @@ pub async fn create_organization(
     actor: String,
 ) -> Result<i64, B2bError> {
     let o = input.parse()?;
-    let now = state.clock.now();
-    state
-        .db
-        .write(move |c| create_organization_in(c, &o, &actor, now))
-        .await
+    write_now(state, move |c, now| create_organization_in(c, &o, &actor, now)).await
 }
 
 pub fn create_contract_in(
@@ -289,11 +299,7 @@ pub async fn create_contract(
     actor: String,
 ) -> Result<i64, B2bError> {
     let k = input.parse(org)?;
-    let now = state.clock.now();
-    state
-        .db
-        .write(move |c| create_contract_in(c, &k, &actor, now))
-        .await
+    write_now(state, move |c, now| create_contract_in(c, &k, &actor, now)).await
 }
 
 /// Adds a program (by id or readable id) to a contract and provisions its runs and codes.
@@ -322,11 +328,10 @@ pub async fn add_program(
     program: String,
     actor: String,
 ) -> Result<Provisioned, B2bError> {
-    let now = state.clock.now();
-    let out = state
-        .db
-        .write(move |c| add_program_in(c, contract, &program, &actor, now))
-        .await?;
+    let out = write_now(state, move |c, now| {
+        add_program_in(c, contract, &program, &actor, now)
+    })
+    .await?;
     state.outbox.wake();
     Ok(out)
 }
@@ -337,23 +342,20 @@ pub async fn refresh_codes(
     contract: i64,
     actor: String,
 ) -> Result<codes::CodeChanges, B2bError> {
-    let now = state.clock.now();
-    state
-        .db
-        .write(move |c| -> Result<codes::CodeChanges, B2bError> {
-            let k = store::contract(c, contract)?
-                .ok_or_else(|| B2bError::NotFound("No such contract.".into()))?;
-            let done = codes::ensure_codes(c, &k, now)?;
-            audit(
-                c,
-                &actor,
-                "b2b.ensure_codes",
-                "b2b_contract",
-                contract,
-                &json!(done),
-                now,
-            )?;
-            Ok(done)
-        })
-        .await
+    write_now(state, move |c, now| -> Result<codes::CodeChanges, B2bError> {
+        let k =
+            store::contract(c, contract)?.ok_or_else(|| B2bError::NotFound("No such contract.".into()))?;
+        let done = codes::ensure_codes(c, &k, now)?;
+        audit(
+            c,
+            &actor,
+            "b2b.ensure_codes",
+            "b2b_contract",
+            contract,
+            &json!(done),
+            now,
+        )?;
+        Ok(done)
+    })
+    .await
 }

@@ -78,15 +78,22 @@ pub async fn organizations(State(state): State<AppState>) -> Result<Json<Vec<Val
     Ok(Json(reads::organizations(&state, None).await?))
 }
 
+/// The one match of a lookup by slug, or the original's 404 naming the page type.
+fn the_one(mut found: Vec<Value>, page: &str) -> Result<Json<Value>, AppError> {
+    found
+        .pop()
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound(format!("No {page} matches the given query.")))
+}
+
 pub async fn organization(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<Json<Value>, AppError> {
-    let mut found = reads::organizations(&state, Some(slug)).await?;
-    found
-        .pop()
-        .map(Json)
-        .ok_or_else(|| AppError::NotFound("No OrganizationPage matches the given query.".into()))
+    the_one(
+        reads::organizations(&state, Some(slug)).await?,
+        "OrganizationPage",
+    )
 }
 
 /// `GET /api/v0/b2b/contracts/`: active contracts.
@@ -98,11 +105,7 @@ pub async fn contract(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> Result<Json<Value>, AppError> {
-    let mut found = reads::contracts(&state, Some(slug)).await?;
-    found
-        .pop()
-        .map(Json)
-        .ok_or_else(|| AppError::NotFound("No ContractPage matches the given query.".into()))
+    the_one(reads::contracts(&state, Some(slug)).await?, "ContractPage")
 }
 
 /// `GET /api/v0/b2b/contracts/{slug or id}/all_variant_runs/` (members and superusers).

@@ -20,6 +20,8 @@ use crate::commerce::discounts::rules::{DiscountType, PaymentType, RedemptionTyp
 pub struct CodeChanges {
     pub created: usize,
     pub removed: usize,
+    /// Unused codes whose price or dates were brought to the contract's.
+    pub updated: usize,
 }
 
 fn in_use(code: &Code) -> bool {
@@ -81,7 +83,32 @@ fn remove(c: &Connection, code: &Code) -> rusqlite::Result<bool> {
     discounts::store::delete_unredeemed_discount(c, code.discount_id)
 }
 
-/// Brings the contract's codes to what its [`CodePlan`] asks for, for every contract product.
+/// Gives an unused code (not claimed, not in any order) the contract's price and dates; true
+/// when it changed.
+fn retune(c: &Connection, contract: &Contract, code: &Code, now: DateTime<Utc>) -> rusqlite::Result<bool> {
+    if code.claimed || code.used_in_order {
+        return Ok(false);
+    }
+    let Some(have) = discounts::store::discount(c, code.discount_id)? else {
+        return Ok(false);
+    };
+    let want = discount_for(contract, code.unlimited);
+    if (have.amount, &have.activation_date, &have.expiration_date)
+        == (want.amount, &want.activation_date, &want.expiration_date)
+    {
+        return Ok(false);
+    }
+    let row = DiscountRow {
+        amount: want.amount,
+        activation_date: want.activation_date,
+        expiration_date: want.expiration_date,
+        ..have
+    };
+    Ok(discounts::store::update_discount(c, &row, now)? > 0)
+}
+
+/// Brings the contract's codes to what its [`CodePlan`] asks for, for every contract product,
+/// and gives the unused ones the contract's current price and dates.
 pub fn ensure_codes(
     c: &Connection,
     contract: &Contract,
@@ -118,6 +145,11 @@ pub fn ensure_codes(
                         extra -= 1;
                     }
                 }
+            }
+        }
+        for code in store_codes::codes_for_product(c, contract.id, product)? {
+            if retune(c, contract, &code, now)? {
+                out.updated += 1;
             }
         }
     }

@@ -147,25 +147,46 @@ fn audit(
     Ok(())
 }
 
-/// Assign: 409 if the code has an assignment or claim; the invite is queued.
-pub fn assign_in(
+/// Which invite a manager sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Invite {
+    /// Assign: 409 if the code has an assignment or claim.
+    Assign,
+    /// Reassign to a new email: 404 without an assignment, 409 once redeemed; the code
+    /// string rotates.
+    Reassign,
+}
+
+/// Assigns or reassigns `code` to `(email, name)` and queues the invite.
+pub fn invite_in(
     c: &Connection,
     k: &Contract,
     code: &str,
-    email: &str,
-    name: &str,
+    how: Invite,
+    (email, name): (&str, &str),
     who: &Acting,
     now: DateTime<Utc>,
 ) -> Result<Value, B2bError> {
     let email = valid_email(email)?;
-    let found = code_for(c, k, code)?;
-    if store_codes::assignment_of(c, found.discount_id)?.is_some() {
-        return Err(B2bError::Conflict(
-            "Code has already been assigned or redeemed.".into(),
-        ));
-    }
+    let mut found = code_for(c, k, code)?;
+    let action = match how {
+        Invite::Assign => {
+            if store_codes::assignment_of(c, found.discount_id)?.is_some() {
+                return Err(B2bError::Conflict(
+                    "Code has already been assigned or redeemed.".into(),
+                ));
+            }
+            "b2b.assign_code"
+        }
+        Invite::Reassign => {
+            let a = unredeemed_assignment(c, &found, "reassign")?;
+            rotate(c, &mut found, now)?;
+            store_codes::delete_assignment(c, a.id)?;
+            "b2b.reassign_code"
+        }
+    };
     let out = send_invite(c, k, &found, (&email, name), who, now)?;
-    audit(c, who, "b2b.assign_code", &found, &out, now)?;
+    audit(c, who, action, &found, &out, now)?;
     Ok(out)
 }
 
@@ -214,26 +235,6 @@ fn rotate(c: &Connection, found: &mut Code, now: DateTime<Utc>) -> rusqlite::Res
     found.code = codes::new_code();
     crate::commerce::discounts::store::set_discount_code(c, found.discount_id, &found.code, now)?;
     Ok(())
-}
-
-/// Reassign to a new email: the code string rotates; a fresh invite goes out.
-pub fn reassign_in(
-    c: &Connection,
-    k: &Contract,
-    code: &str,
-    email: &str,
-    name: &str,
-    who: &Acting,
-    now: DateTime<Utc>,
-) -> Result<Value, B2bError> {
-    let email = valid_email(email)?;
-    let mut found = code_for(c, k, code)?;
-    let a = unredeemed_assignment(c, &found, "reassign")?;
-    rotate(c, &mut found, now)?;
-    store_codes::delete_assignment(c, a.id)?;
-    let out = send_invite(c, k, &found, (&email, name), who, now)?;
-    audit(c, who, "b2b.reassign_code", &found, &out, now)?;
-    Ok(out)
 }
 
 /// Revoke: the assignment goes and the code string rotates (the old one stops working).
@@ -335,7 +336,15 @@ pub fn bulk_assign_in(
             errors.push(json!({ "email": email, "name": name, "detail": "No available code." }));
             continue;
         };
-        assigned.push(assign_in(c, k, &free.code, &email, name, who, now)?);
+        assigned.push(invite_in(
+            c,
+            k,
+            &free.code,
+            Invite::Assign,
+            (&email, name),
+            who,
+            now,
+        )?);
         taken.push(email.to_lowercase());
     }
     Ok(json!({ "assigned": assigned, "errors": errors }))

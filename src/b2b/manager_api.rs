@@ -2,19 +2,27 @@
 //! the Mailgun webhook and the service-to-service manager check.
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
 use serde_json::{Value, json};
 
+use super::error::B2bError;
 use super::mailgun;
-use super::manager;
+use super::manager::{self, Acting, Invite};
 use super::manager_reads::{self as reads, CodeFilter};
+use super::model::Contract;
+use super::shapes;
 use crate::catalog::service::Params;
 use crate::http::AppError;
 use crate::http::scopes::Scopes;
 use crate::http::session::{CurrentUser, Identity, Via};
 use crate::state::AppState;
+use crate::users::store::User;
 
 const PAGE: usize = 25;
 
@@ -87,23 +95,82 @@ pub async fn contracts(
     paginate(&state, &uri, items)
 }
 
-pub async fn contract(
-    State(state): State<AppState>,
-    CurrentUser(u): CurrentUser,
-    Path((org, id)): Path<(i64, i64)>,
-) -> Result<Json<Value>, AppError> {
-    Ok(Json(reads::contract(&state, u, org, id).await?))
+/// A manager call on one contract (and, for code operations, one code): who calls and the
+/// path's ids, extracted as the separate `CurrentUser` and `Path` extractors would.
+pub struct OnContract {
+    state: AppState,
+    user: User,
+    org: i64,
+    id: i64,
+    code: String,
 }
 
-/// `…/contracts/{id}/course_runs/`.
+#[derive(serde::Deserialize)]
+struct Ids {
+    org: i64,
+    id: i64,
+    #[serde(default)]
+    code: String,
+}
+
+impl FromRequestParts<AppState> for OnContract {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Path(ids) = Path::<Ids>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(OnContract {
+            state: state.clone(),
+            user,
+            org: ids.org,
+            id: ids.id,
+            code: ids.code,
+        })
+    }
+}
+
+impl OnContract {
+    /// Runs one operation of [`manager`] on the managed contract (see [`reads::code_op`]).
+    async fn run<T: Send + 'static>(
+        self,
+        f: impl FnOnce(&Connection, &Contract, &str, &Acting, DateTime<Utc>) -> Result<T, B2bError>
+        + Send
+        + 'static,
+    ) -> Result<Json<T>, AppError> {
+        let code = self.code;
+        let out = reads::code_op(
+            &self.state,
+            self.user,
+            self.org,
+            self.id,
+            move |c, k, who, now| f(c, k, &code, who, now),
+        )
+        .await?;
+        Ok(Json(out))
+    }
+}
+
+pub async fn contract(on: OnContract) -> Result<Json<Value>, AppError> {
+    Ok(Json(reads::contract(&on.state, on.user, on.org, on.id).await?))
+}
+
+/// `…/contracts/{id}/course_runs/`: `ManagerCourseRun`s.
 pub async fn course_runs(
-    State(state): State<AppState>,
-    CurrentUser(u): CurrentUser,
-    Path((org, id)): Path<(i64, i64)>,
+    on: OnContract,
+    axum::Extension(cache): super::api::Cache,
     uri: Uri,
 ) -> Result<Json<Value>, AppError> {
-    let items = reads::course_runs(&state, u, org, id).await?;
-    paginate(&state, &uri, items)
+    let runs = reads::course_runs(&on.state, on.user, on.org, on.id).await?;
+    let (cat, _) = cache.get(&on.state.db).await?;
+    let items = runs
+        .iter()
+        .filter_map(|r| cat.run_by_id.get(r).map(|&i| shapes::manager_run(&cat.runs[i])))
+        .collect();
+    paginate(&on.state, &uri, items)
 }
 
 /// `…/course_runs/{run_key}/enrollments/`.
@@ -118,12 +185,7 @@ pub async fn run_enrollments(
 }
 
 /// `…/contracts/{id}/codes/?search_term=&status=assigned|redeemed|failed`.
-pub async fn codes(
-    State(state): State<AppState>,
-    CurrentUser(u): CurrentUser,
-    Path((org, id)): Path<(i64, i64)>,
-    uri: Uri,
-) -> Result<Json<Value>, AppError> {
+pub async fn codes(on: OnContract, uri: Uri) -> Result<Json<Value>, AppError> {
     let p = Params::parse(uri.query());
     let f = CodeFilter {
         search: p.get("search_term").unwrap_or_default().to_owned(),
@@ -132,8 +194,8 @@ pub async fn codes(
     if !["", "assigned", "redeemed", "failed"].contains(&f.status.as_str()) {
         return Err(AppError::field("status", "Choose assigned, redeemed or failed."));
     }
-    let items = reads::codes(&state, u, org, id, f).await?;
-    paginate(&state, &uri, items)
+    let items = reads::codes(&on.state, on.user, on.org, on.id, f).await?;
+    paginate(&on.state, &uri, items)
 }
 
 #[derive(serde::Deserialize)]
@@ -148,68 +210,29 @@ fn assignee(body: &[u8]) -> Result<Assignee, AppError> {
     serde_json::from_slice(body).map_err(|_| AppError::BadRequest("Invalid request data.".into()))
 }
 
-pub async fn assign(
-    State(state): State<AppState>,
-    CurrentUser(u): CurrentUser,
-    Path((org, id, code)): Path<(i64, i64, String)>,
-    body: axum::body::Bytes,
-) -> Result<Json<Value>, AppError> {
-    let a = assignee(&body)?;
-    Ok(Json(
-        reads::code_op(&state, u, org, id, move |c, k, who, now| {
-            manager::assign_in(c, k, &code, &a.email, &a.name, who, now)
-        })
-        .await?,
-    ))
+async fn invite(on: OnContract, body: &[u8], how: Invite) -> Result<Json<Value>, AppError> {
+    let a = assignee(body)?;
+    on.run(move |c, k, code, who, now| manager::invite_in(c, k, code, how, (&a.email, &a.name), who, now))
+        .await
 }
 
-pub async fn reassign(
-    State(state): State<AppState>,
-    CurrentUser(u): CurrentUser,
-    Path((org, id, code)): Path<(i64, i64, String)>,
-    body: axum::body::Bytes,
-) -> Result<Json<Value>, AppError> {
-    let a = assignee(&body)?;
-    Ok(Json(
-        reads::code_op(&state, u, org, id, move |c, k, who, now| {
-            manager::reassign_in(c, k, &code, &a.email, &a.name, who, now)
-        })
-        .await?,
-    ))
+pub async fn assign(on: OnContract, body: Bytes) -> Result<Json<Value>, AppError> {
+    invite(on, &body, Invite::Assign).await
 }
 
-pub async fn revoke(
-    State(state): State<AppState>,
-    CurrentUser(u): CurrentUser,
-    Path((org, id, code)): Path<(i64, i64, String)>,
-) -> Result<Json<Value>, AppError> {
-    Ok(Json(
-        reads::code_op(&state, u, org, id, move |c, k, who, now| {
-            manager::revoke_in(c, k, &code, who, now)
-        })
-        .await?,
-    ))
+pub async fn reassign(on: OnContract, body: Bytes) -> Result<Json<Value>, AppError> {
+    invite(on, &body, Invite::Reassign).await
 }
 
-pub async fn remind(
-    State(state): State<AppState>,
-    CurrentUser(u): CurrentUser,
-    Path((org, id, code)): Path<(i64, i64, String)>,
-) -> Result<Json<Value>, AppError> {
-    Ok(Json(
-        reads::code_op(&state, u, org, id, move |c, k, who, now| {
-            manager::remind_in(c, k, &code, who, now)
-        })
-        .await?,
-    ))
+pub async fn revoke(on: OnContract) -> Result<Json<Value>, AppError> {
+    on.run(manager::revoke_in).await
 }
 
-pub async fn bulk_assign(
-    State(state): State<AppState>,
-    CurrentUser(u): CurrentUser,
-    Path((org, id)): Path<(i64, i64)>,
-    body: axum::body::Bytes,
-) -> Result<Json<Value>, AppError> {
+pub async fn remind(on: OnContract) -> Result<Json<Value>, AppError> {
+    on.run(manager::remind_in).await
+}
+
+pub async fn bulk_assign(on: OnContract, body: Bytes) -> Result<Json<Value>, AppError> {
     let list: Vec<Assignee> =
         serde_json::from_slice(&body).map_err(|_| AppError::BadRequest("Invalid request data.".into()))?;
     let mut seen = Vec::new();
@@ -220,25 +243,15 @@ pub async fn bulk_assign(
             records.push((a.email, a.name));
         }
     }
-    Ok(Json(
-        reads::code_op(&state, u, org, id, move |c, k, who, now| {
-            manager::bulk_assign_in(c, k, &records, who, now)
-        })
-        .await?,
-    ))
+    on.run(move |c, k, _, who, now| manager::bulk_assign_in(c, k, &records, who, now))
+        .await
 }
 
-pub async fn send_test_email(
-    State(state): State<AppState>,
-    CurrentUser(u): CurrentUser,
-    Path((org, id)): Path<(i64, i64)>,
-    body: axum::body::Bytes,
-) -> Result<Response, AppError> {
+pub async fn send_test_email(on: OnContract, body: Bytes) -> Result<Response, AppError> {
     let a = assignee(&body)?;
-    reads::code_op(&state, u, org, id, move |c, k, who, now| {
-        manager::send_test_email_in(c, k, &a.email, who, now)
-    })
-    .await?;
+    let Json(()) = on
+        .run(move |c, k, _, who, now| manager::send_test_email_in(c, k, &a.email, who, now))
+        .await?;
     Ok(StatusCode::OK.into_response())
 }
 

@@ -100,25 +100,16 @@ pub async fn contract(state: &AppState, user: User, org: i64, id: i64) -> Result
         .await
 }
 
-/// The contract's runs: `{readable_id, title, dates, live}`.
-pub async fn course_runs(state: &AppState, user: User, org: i64, id: i64) -> Result<Vec<Value>, B2bError> {
+/// The ids of the contract's runs (shaped from the catalog snapshot by the handler).
+pub async fn course_runs(state: &AppState, user: User, org: i64, id: i64) -> Result<Vec<i64>, B2bError> {
     state
         .db
-        .read(move |c| -> Result<Vec<Value>, B2bError> {
+        .read(move |c| -> Result<Vec<i64>, B2bError> {
             manager::managed_contract(c, &user, org, id)?;
-            let mut out = Vec::new();
-            for r in store_runs::runs_of_contract(c, id)? {
-                if let Some(f) = crate::catalog::service::run_facts(c, r.run_id)? {
-                    out.push(json!({
-                        "readable_id": r.courseware_id, "title": r.title,
-                        "start_date": f.start_date.map(crate::clock::to_db),
-                        "enrollment_start": f.enrollment_start.map(crate::clock::to_db),
-                        "enrollment_end": f.enrollment_end.map(crate::clock::to_db),
-                        "live": f.live,
-                    }));
-                }
-            }
-            Ok(out)
+            Ok(store_runs::runs_of_contract(c, id)?
+                .iter()
+                .map(|r| r.run_id)
+                .collect())
         })
         .await
 }

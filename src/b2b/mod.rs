@@ -18,6 +18,7 @@
 //! invites) and `keycloak` (organization members), all through the outbox.
 
 pub mod admin;
+pub mod admin_edit;
 pub mod admin_io;
 pub mod api;
 pub mod codes;
@@ -79,6 +80,7 @@ pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
             post(staff_contract::add_program),
         )
         .route("/staff/b2b/contracts/{id}/codes/", post(staff_contract::codes))
+        .route("/staff/b2b/contracts/{id}/terms/", post(staff_contract::terms))
         .route("/staff/b2b/contracts/{id}/export/", get(staff_contract::export))
         .layer(axum::Extension(cache))
 }

@@ -10,16 +10,29 @@ use crate::catalog::snapshot::Catalog;
 use crate::state::AppState;
 use crate::users::store::User;
 
+/// The row with `slug` (if any), or every row.
+fn slug_or_all<T>(
+    slug: Option<&str>,
+    one: impl FnOnce(&str) -> rusqlite::Result<Option<T>>,
+    every: impl FnOnce() -> rusqlite::Result<Vec<T>>,
+) -> rusqlite::Result<Vec<T>> {
+    match slug {
+        Some(s) => Ok(one(s)?.into_iter().collect()),
+        None => every(),
+    }
+}
+
 /// Organizations (all, or the one with `slug`) with their active contracts.
 pub async fn organizations(state: &AppState, slug: Option<String>) -> Result<Vec<Value>, B2bError> {
     let now = state.clock.now();
     Ok(state
         .db
         .read(move |c| -> rusqlite::Result<Vec<Value>> {
-            let orgs = match &slug {
-                Some(s) => store::organization_by_slug(c, s)?.into_iter().collect(),
-                None => store::organizations(c)?,
-            };
+            let orgs = slug_or_all(
+                slug.as_deref(),
+                |s| store::organization_by_slug(c, s),
+                || store::organizations(c),
+            )?;
             let mut out = Vec::new();
             for o in orgs {
                 let active: Vec<Contract> = store::contracts(c, Some(o.id))?
@@ -39,14 +52,15 @@ pub async fn contracts(state: &AppState, slug: Option<String>) -> Result<Vec<Val
     Ok(state
         .db
         .read(move |c| -> rusqlite::Result<Vec<Value>> {
-            let all = match &slug {
-                Some(s) => store::contract_by_slug(c, s)?.into_iter().collect(),
-                None => store::contracts(c, None)?,
-            };
-            all.iter()
-                .filter(|k| k.is_active(now))
-                .map(|k| shapes::contract(c, k))
-                .collect()
+            slug_or_all(
+                slug.as_deref(),
+                |s| store::contract_by_slug(c, s),
+                || store::contracts(c, None),
+            )?
+            .iter()
+            .filter(|k| k.is_active(now))
+            .map(|k| shapes::contract(c, k))
+            .collect()
         })
         .await?)
 }
@@ -109,7 +123,11 @@ pub async fn contract_runs(
         .await
 }
 
-/// `BaseCourseRunSerializer`-like shapes of the runs, from the catalog snapshot.
+/// What the catalog's v2 run shape adds to `BaseCourseRun` (the variant-run endpoints answer
+/// `BaseCourseRun`s, per the original's schema).
+const NOT_BASE: [&str; 3] = ["products", "approved_flexible_price_exists", "b2b_contract"];
+
+/// `BaseCourseRun` shapes of the runs, from the catalog snapshot.
 pub fn run_shapes(state: &AppState, cat: &Catalog, runs: &[i64]) -> Vec<Value> {
     let edx = crate::catalog::api::edx_base(state);
     let public_url = state.config.public_url.as_str().to_owned();
@@ -121,6 +139,14 @@ pub fn run_shapes(state: &AppState, cat: &Catalog, runs: &[i64]) -> Vec<Value> {
     };
     runs.iter()
         .filter_map(|id| cat.run_by_id.get(id).map(|&i| &cat.runs[i]))
-        .map(|r| json!(crate::catalog::shapes::run(cat, r, &cx, true)))
+        .map(|r| {
+            let mut v = json!(crate::catalog::shapes::run(cat, r, &cx, true));
+            if let Some(o) = v.as_object_mut() {
+                for k in NOT_BASE {
+                    o.remove(k);
+                }
+            }
+            v
+        })
         .collect()
 }

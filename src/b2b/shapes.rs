@@ -1,10 +1,12 @@
-//! The original's B2B JSON shapes: `ContractPageSerializer`, `OrganizationPageSerializer`.
+//! The original's B2B JSON shapes: `ContractPageSerializer`, `OrganizationPageSerializer`,
+//! the manager's `ManagerCourseRun`.
 
 use rusqlite::Connection;
 use serde_json::{Value, json};
 
 use super::model::{Contract, Organization};
 use super::store;
+use crate::catalog::model::CourseRun;
 
 fn day(d: Option<chrono::NaiveDate>) -> Value {
     d.map_or(Value::Null, |d| json!(d.format("%Y-%m-%d").to_string()))
@@ -43,4 +45,18 @@ pub fn organization(c: &Connection, o: &Organization, contracts: &[Contract]) ->
         "sso_organization_id": o.sso_organization_id,
         "contracts": contracts,
     }))
+}
+
+/// `ManagerCourseRun`: the run's key, title, dates (as the catalog formats them) and `live`.
+pub fn manager_run(r: &CourseRun) -> Value {
+    json!({
+        "readable_id": r.courseware_id,
+        "title": r.title,
+        "start_date": r.text.start_date,
+        "end_date": r.text.end_date,
+        "enrollment_start": r.text.enrollment_start,
+        "enrollment_end": r.text.enrollment_end,
+        "certificate_available_date": r.text.certificate_available_date,
+        "live": r.live,
+    })
 }

@@ -4,11 +4,12 @@
 
 use axum::Json;
 use axum::extract::{Form, Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
+use super::admin_edit::{self, ContractEdit};
 use super::api::Cache;
-use super::staff::page_error;
+use super::staff::{StaffWrite, contract_fields, contract_page};
 use super::{admin, admin_io};
 use crate::http::auth::StaffAccess;
 use crate::http::{AppError, PageCtx};
@@ -37,9 +38,27 @@ pub async fn contract(
                 dt { "Dates" } dd { (k.contract_start.map(|d| d.to_string()).unwrap_or_else(|| "—".into())) " to " (k.contract_end.map(|d| d.to_string()).unwrap_or_else(|| "—".into())) }
                 dt { "Seats" } dd { (d.attached.len()) " attached" @if let Some(m) = k.seat_limit() { " of " (m) } @else { " (unlimited)" } }
                 dt { "Price" } dd { @if k.is_free() { "free" } @else { "$" (crate::money::cents_string(k.price())) } }
+                dt { "Variants" } dd { (admin_edit::variants_text(&k.variant_options).replace('\n', "; ")) }
+                dt { "Active" } dd { @if k.active { "yes" } @else { "no" } }
                 dt { "Slug" } dd { code { (k.slug) } }
             }
             p { a href=(ctx.prefix.url(&format!("{base}export/"))) { "Export as JSON" } }
+            details class="b2b-edit" {
+                summary { "Edit the terms" }
+                form method="post" action=(ctx.prefix.url(&format!("{base}terms/"))) {
+                    (ctx.csrf_field())
+                    (contract_fields(Some(k)))
+                    div class="field" {
+                        label for="variant_options" { "Variants (one a line: language, length, industry; the first is the default)" }
+                        textarea id="variant_options" name="variant_options" rows="3" { (admin_edit::variants_text(&k.variant_options)) }
+                    }
+                    div class="field" {
+                        label { input type="checkbox" name="active" value="on" checked[k.active]; " Active" }
+                    }
+                    p class="muted" { "Changing seats, price, dates or membership brings the codes up to date." }
+                    button type="submit" { "Save terms" }
+                }
+            }
             h2 { "Programs" }
             @if d.programs.is_empty() { p { "None yet." } }
             ul {
@@ -94,47 +113,46 @@ pub async fn contract(
     ))
 }
 
+/// The contract page's small forms: add a program, or `action=refresh` the codes.
 #[derive(serde::Deserialize)]
-pub struct ProgramForm {
+pub struct ContractForm {
     #[serde(default)]
     program: String,
-}
-
-/// POST `/staff/b2b/contracts/{id}/programs/`.
-pub async fn add_program(
-    State(state): State<AppState>,
-    s: StaffAccess,
-    ctx: PageCtx,
-    Path(id): Path<i64>,
-    Form(f): Form<ProgramForm>,
-) -> Result<Response, AppError> {
-    admin::add_program(&state, id, f.program, s.actor)
-        .await
-        .map_err(page_error)?;
-    Ok(Redirect::to(&ctx.prefix.url(&format!("/staff/b2b/contracts/{id}/"))).into_response())
-}
-
-#[derive(serde::Deserialize)]
-pub struct CodesForm {
     #[serde(default)]
     action: String,
 }
 
+/// POST `/staff/b2b/contracts/{id}/programs/`.
+pub async fn add_program(
+    w: StaffWrite,
+    Path(id): Path<i64>,
+    Form(f): Form<ContractForm>,
+) -> Result<Response, AppError> {
+    let r = admin::add_program(&w.state, id, f.program, w.actor.clone()).await;
+    w.then(r, |_| contract_page(id))
+}
+
 /// POST `/staff/b2b/contracts/{id}/codes/` `action=refresh`.
 pub async fn codes(
-    State(state): State<AppState>,
-    s: StaffAccess,
-    ctx: PageCtx,
+    w: StaffWrite,
     Path(id): Path<i64>,
-    Form(f): Form<CodesForm>,
+    Form(f): Form<ContractForm>,
 ) -> Result<Response, AppError> {
     if f.action != "refresh" {
         return Err(AppError::BadRequest("action: choose refresh.".into()));
     }
-    admin::refresh_codes(&state, id, s.actor)
-        .await
-        .map_err(page_error)?;
-    Ok(Redirect::to(&ctx.prefix.url(&format!("/staff/b2b/contracts/{id}/"))).into_response())
+    let r = admin::refresh_codes(&w.state, id, w.actor.clone()).await;
+    w.then(r, |_| contract_page(id))
+}
+
+/// POST `/staff/b2b/contracts/{id}/terms/`: the edited terms (codes follow).
+pub async fn terms(
+    w: StaffWrite,
+    Path(id): Path<i64>,
+    Form(f): Form<ContractEdit>,
+) -> Result<Response, AppError> {
+    let r = admin_edit::update_contract(&w.state, id, f, w.actor.clone()).await;
+    w.then(r, |_| contract_page(id))
 }
 
 /// GET `/staff/b2b/contracts/{id}/export/`.

@@ -1,10 +1,36 @@
 //! Plain SQL over organizations, contracts, contract programs, memberships and attachments.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OptionalExtension, Params, Row, params, params_from_iter};
 
 use super::model::{Contract, MembershipType, Organization};
 use crate::clock::to_db;
+
+/// The row a cached statement returns, if any.
+pub(super) fn one<T>(
+    c: &Connection,
+    sql: &str,
+    p: impl Params,
+    row: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Option<T>> {
+    c.prepare_cached(sql)?.query_row(p, row).optional()
+}
+
+/// Every row a cached statement returns.
+pub(super) fn all<T>(
+    c: &Connection,
+    sql: &str,
+    p: impl Params,
+    row: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Vec<T>> {
+    c.prepare_cached(sql)?.query_map(p, row)?.collect()
+}
+
+/// Whether a cached statement returns a row.
+pub(super) fn exists(c: &Connection, sql: &str, p: impl Params) -> rusqlite::Result<bool> {
+    one(c, sql, p, |_| Ok(())).map(|o| o.is_some())
+}
 
 const ORG_COLUMNS: &str = "id, name, slug, org_key, org_key_prefix, description, logo, sso_organization_id";
 
@@ -52,35 +78,39 @@ fn contract_row(r: &Row<'_>) -> rusqlite::Result<Contract> {
 }
 
 pub fn organizations(c: &Connection) -> rusqlite::Result<Vec<Organization>> {
-    c.prepare_cached(&format!(
-        "SELECT {ORG_COLUMNS} FROM b2b_organizations ORDER BY name, id"
-    ))?
-    .query_map([], org_row)?
-    .collect()
+    all(
+        c,
+        &format!("SELECT {ORG_COLUMNS} FROM b2b_organizations ORDER BY name, id"),
+        [],
+        org_row,
+    )
 }
 
 pub fn organization(c: &Connection, id: i64) -> rusqlite::Result<Option<Organization>> {
-    c.prepare_cached(&format!(
-        "SELECT {ORG_COLUMNS} FROM b2b_organizations WHERE id = ?1"
-    ))?
-    .query_row([id], org_row)
-    .optional()
+    one(
+        c,
+        &format!("SELECT {ORG_COLUMNS} FROM b2b_organizations WHERE id = ?1"),
+        [id],
+        org_row,
+    )
 }
 
 pub fn organization_by_slug(c: &Connection, slug: &str) -> rusqlite::Result<Option<Organization>> {
-    c.prepare_cached(&format!(
-        "SELECT {ORG_COLUMNS} FROM b2b_organizations WHERE slug = ?1"
-    ))?
-    .query_row([slug], org_row)
-    .optional()
+    one(
+        c,
+        &format!("SELECT {ORG_COLUMNS} FROM b2b_organizations WHERE slug = ?1"),
+        [slug],
+        org_row,
+    )
 }
 
 pub fn organization_by_sso(c: &Connection, sso: &str) -> rusqlite::Result<Option<Organization>> {
-    c.prepare_cached(&format!(
-        "SELECT {ORG_COLUMNS} FROM b2b_organizations WHERE sso_organization_id = ?1"
-    ))?
-    .query_row([sso], org_row)
-    .optional()
+    one(
+        c,
+        &format!("SELECT {ORG_COLUMNS} FROM b2b_organizations WHERE sso_organization_id = ?1"),
+        [sso],
+        org_row,
+    )
 }
 
 pub fn insert_organization(c: &Connection, o: &Organization, now: DateTime<Utc>) -> rusqlite::Result<i64> {
@@ -117,57 +147,77 @@ pub fn update_organization_text(
 }
 
 pub fn contracts(c: &Connection, org: Option<i64>) -> rusqlite::Result<Vec<Contract>> {
-    c.prepare_cached(&format!(
-        "SELECT {CONTRACT_COLUMNS} FROM b2b_contracts WHERE ?1 IS NULL OR organization_id = ?1 ORDER BY id"
-    ))?
-    .query_map([org], contract_row)?
-    .collect()
+    all(
+        c,
+        &format!(
+            "SELECT {CONTRACT_COLUMNS} FROM b2b_contracts WHERE ?1 IS NULL OR organization_id = ?1 ORDER BY id"
+        ),
+        [org],
+        contract_row,
+    )
 }
 
 pub fn contract(c: &Connection, id: i64) -> rusqlite::Result<Option<Contract>> {
-    c.prepare_cached(&format!(
-        "SELECT {CONTRACT_COLUMNS} FROM b2b_contracts WHERE id = ?1"
-    ))?
-    .query_row([id], contract_row)
-    .optional()
+    one(
+        c,
+        &format!("SELECT {CONTRACT_COLUMNS} FROM b2b_contracts WHERE id = ?1"),
+        [id],
+        contract_row,
+    )
 }
 
 pub fn contract_by_slug(c: &Connection, slug: &str) -> rusqlite::Result<Option<Contract>> {
-    c.prepare_cached(&format!(
-        "SELECT {CONTRACT_COLUMNS} FROM b2b_contracts WHERE slug = ?1"
-    ))?
-    .query_row([slug], contract_row)
-    .optional()
+    one(
+        c,
+        &format!("SELECT {CONTRACT_COLUMNS} FROM b2b_contracts WHERE slug = ?1"),
+        [slug],
+        contract_row,
+    )
 }
 
 fn day(d: Option<NaiveDate>) -> Option<String> {
     d.map(|d| d.format("%Y-%m-%d").to_string())
 }
 
+/// A contract's terms: the columns [`terms`] gives values for, in order.
+const TERMS: &str = "name, description, welcome_message, welcome_message_extra, membership_type, \
+    contract_start, contract_end, active, max_learners, enrollment_fixed_price, variant_options";
+
+fn terms(k: &Contract) -> [SqlValue; 11] {
+    [
+        k.name.clone().into(),
+        k.description.clone().into(),
+        k.welcome_message.clone().into(),
+        k.welcome_message_extra.clone().into(),
+        k.membership_type.as_str().to_owned().into(),
+        day(k.contract_start).into(),
+        day(k.contract_end).into(),
+        k.active.into(),
+        k.max_learners.into(),
+        k.enrollment_fixed_price.map(|p| p.round_dp(2).to_string()).into(),
+        k.variant_options.to_string().into(),
+    ]
+}
+
 pub fn insert_contract(c: &Connection, k: &Contract, now: DateTime<Utc>) -> rusqlite::Result<i64> {
-    c.prepare_cached(
-        "INSERT INTO b2b_contracts (organization_id, name, slug, description, welcome_message,
-            welcome_message_extra, membership_type, contract_start, contract_end, active, max_learners,
-            enrollment_fixed_price, variant_options, created_on, updated_on)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
-    )?
-    .execute(params![
-        k.organization_id,
-        k.name,
-        k.slug,
-        k.description,
-        k.welcome_message,
-        k.welcome_message_extra,
-        k.membership_type.as_str(),
-        day(k.contract_start),
-        day(k.contract_end),
-        k.active,
-        k.max_learners,
-        k.enrollment_fixed_price.map(|p| p.round_dp(2).to_string()),
-        k.variant_options.to_string(),
-        to_db(now)
-    ])?;
+    let head: [SqlValue; 3] = [k.organization_id.into(), k.slug.clone().into(), to_db(now).into()];
+    c.prepare_cached(&format!(
+        "INSERT INTO b2b_contracts (organization_id, slug, created_on, updated_on, {TERMS})
+         VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+    ))?
+    .execute(params_from_iter(head.into_iter().chain(terms(k))))?;
     Ok(c.last_insert_rowid())
+}
+
+/// Replaces a contract's terms (everything but its organization and slug).
+pub fn update_contract(c: &Connection, k: &Contract, now: DateTime<Utc>) -> rusqlite::Result<usize> {
+    let head: [SqlValue; 2] = [k.id.into(), to_db(now).into()];
+    c.prepare_cached(&format!(
+        "UPDATE b2b_contracts SET updated_on = ?2,
+            ({TERMS}) = (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         WHERE id = ?1"
+    ))?
+    .execute(params_from_iter(head.into_iter().chain(terms(k))))
 }
 
 /// The ordered program ids of a contract.
@@ -197,10 +247,11 @@ pub fn attached_count(c: &Connection, contract: i64) -> rusqlite::Result<i64> {
 }
 
 pub fn is_attached(c: &Connection, user: i64, contract: i64) -> rusqlite::Result<bool> {
-    c.prepare_cached("SELECT 1 FROM b2b_attachments WHERE user_id = ?1 AND contract_id = ?2")?
-        .query_row([user, contract], |_| Ok(()))
-        .optional()
-        .map(|o| o.is_some())
+    exists(
+        c,
+        "SELECT 1 FROM b2b_attachments WHERE user_id = ?1 AND contract_id = ?2",
+        [user, contract],
+    )
 }
 
 /// Attaches; false when the learner was attached already.
@@ -295,12 +346,11 @@ pub fn set_manager(c: &Connection, user: i64, org: i64, on: bool) -> rusqlite::R
 }
 
 pub fn is_manager(c: &Connection, user: i64, org: i64) -> rusqlite::Result<bool> {
-    c.prepare_cached(
+    exists(
+        c,
         "SELECT 1 FROM b2b_memberships WHERE user_id = ?1 AND organization_id = ?2 AND is_manager = 1",
-    )?
-    .query_row([user, org], |_| Ok(()))
-    .optional()
-    .map(|o| o.is_some())
+        [user, org],
+    )
 }
 
 /// When the user's header organizations were last reconciled.

@@ -4,8 +4,9 @@
 //! a checkout used it) read-only; discount rows are written through `commerce::discounts::store`.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, Row, params};
 
+use super::store::{all, exists, one};
 use crate::clock::to_db;
 
 /// One enrollment code with what the code rules need.
@@ -51,35 +52,41 @@ fn code_row(r: &Row<'_>) -> rusqlite::Result<Code> {
 
 /// The codes of one contract product, oldest first.
 pub fn codes_for_product(c: &Connection, contract: i64, product: i64) -> rusqlite::Result<Vec<Code>> {
-    c.prepare_cached(&format!(
-        "{CODE_SQL} WHERE k.contract_id = ?1 AND k.product_id = ?2 ORDER BY k.discount_id"
-    ))?
-    .query_map([contract, product], code_row)?
-    .collect()
+    all(
+        c,
+        &format!("{CODE_SQL} WHERE k.contract_id = ?1 AND k.product_id = ?2 ORDER BY k.discount_id"),
+        [contract, product],
+        code_row,
+    )
 }
 
 /// Every code of a contract, oldest first.
 pub fn codes_of_contract(c: &Connection, contract: i64) -> rusqlite::Result<Vec<Code>> {
-    c.prepare_cached(&format!(
-        "{CODE_SQL} WHERE k.contract_id = ?1 ORDER BY k.discount_id"
-    ))?
-    .query_map([contract], code_row)?
-    .collect()
+    all(
+        c,
+        &format!("{CODE_SQL} WHERE k.contract_id = ?1 ORDER BY k.discount_id"),
+        [contract],
+        code_row,
+    )
 }
 
 /// The contract codes with this code string.
 pub fn codes_by_string(c: &Connection, code: &str) -> rusqlite::Result<Vec<Code>> {
-    c.prepare_cached(&format!(
-        "{CODE_SQL} WHERE d.discount_code = ?1 ORDER BY k.discount_id"
-    ))?
-    .query_map([code], code_row)?
-    .collect()
+    all(
+        c,
+        &format!("{CODE_SQL} WHERE d.discount_code = ?1 ORDER BY k.discount_id"),
+        [code],
+        code_row,
+    )
 }
 
 pub fn code_of_discount(c: &Connection, discount: i64) -> rusqlite::Result<Option<Code>> {
-    c.prepare_cached(&format!("{CODE_SQL} WHERE k.discount_id = ?1"))?
-        .query_row([discount], code_row)
-        .optional()
+    one(
+        c,
+        &format!("{CODE_SQL} WHERE k.discount_id = ?1"),
+        [discount],
+        code_row,
+    )
 }
 
 pub fn link_code(c: &Connection, discount: i64, contract: i64, product: i64) -> rusqlite::Result<()> {
@@ -159,28 +166,31 @@ fn assignment_row(r: &Row<'_>) -> rusqlite::Result<Assignment> {
 
 /// The contract's assignment rows, newest first.
 pub fn assignments(c: &Connection, contract: i64) -> rusqlite::Result<Vec<Assignment>> {
-    c.prepare_cached(&format!(
-        "{ASSIGNMENT_SQL} WHERE r.contract_id = ?1 ORDER BY r.id DESC"
-    ))?
-    .query_map([contract], assignment_row)?
-    .collect()
+    all(
+        c,
+        &format!("{ASSIGNMENT_SQL} WHERE r.contract_id = ?1 ORDER BY r.id DESC"),
+        [contract],
+        assignment_row,
+    )
 }
 
 /// The assignment row of a code (the newest one), if any.
 pub fn assignment_of(c: &Connection, discount: i64) -> rusqlite::Result<Option<Assignment>> {
-    c.prepare_cached(&format!(
-        "{ASSIGNMENT_SQL} WHERE r.discount_id = ?1 ORDER BY r.id DESC LIMIT 1"
-    ))?
-    .query_row([discount], assignment_row)
-    .optional()
+    one(
+        c,
+        &format!("{ASSIGNMENT_SQL} WHERE r.discount_id = ?1 ORDER BY r.id DESC LIMIT 1"),
+        [discount],
+        assignment_row,
+    )
 }
 
 pub fn assignment_by_message(c: &Connection, message_id: &str) -> rusqlite::Result<Option<Assignment>> {
-    c.prepare_cached(&format!(
-        "{ASSIGNMENT_SQL} WHERE r.email_message_id = ?1 ORDER BY r.id DESC LIMIT 1"
-    ))?
-    .query_row([message_id], assignment_row)
-    .optional()
+    one(
+        c,
+        &format!("{ASSIGNMENT_SQL} WHERE r.email_message_id = ?1 ORDER BY r.id DESC LIMIT 1"),
+        [message_id],
+        assignment_row,
+    )
 }
 
 #[expect(clippy::too_many_arguments, reason = "mirrors the assignment columns")]
@@ -230,8 +240,9 @@ pub fn set_email_status(c: &Connection, id: i64, status: &str, at: DateTime<Utc>
 
 /// Whether `user` claimed this code for attachment.
 pub fn claimed_by(c: &Connection, discount: i64, user: i64) -> rusqlite::Result<bool> {
-    c.prepare_cached("SELECT 1 FROM b2b_code_redemptions WHERE discount_id = ?1 AND user_id = ?2")?
-        .query_row([discount, user], |_| Ok(()))
-        .optional()
-        .map(|o| o.is_some())
+    exists(
+        c,
+        "SELECT 1 FROM b2b_code_redemptions WHERE discount_id = ?1 AND user_id = ?2",
+        [discount, user],
+    )
 }

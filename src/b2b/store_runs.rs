@@ -2,8 +2,9 @@
 //! products and how far the Studio re-run got.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
+use super::store::{all, exists, one};
 use crate::clock::to_db;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -36,22 +37,24 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ContractRun> {
 }
 
 pub fn runs_of_contract(c: &Connection, contract: i64) -> rusqlite::Result<Vec<ContractRun>> {
-    c.prepare_cached(&format!("{RUN_SQL} WHERE k.contract_id = ?1 ORDER BY k.run_id"))?
-        .query_map([contract], row)?
-        .collect()
+    all(
+        c,
+        &format!("{RUN_SQL} WHERE k.contract_id = ?1 ORDER BY k.run_id"),
+        [contract],
+        row,
+    )
 }
 
 pub fn run_by_run_id(c: &Connection, run: i64) -> rusqlite::Result<Option<ContractRun>> {
-    c.prepare_cached(&format!("{RUN_SQL} WHERE k.run_id = ?1"))?
-        .query_row([run], row)
-        .optional()
+    one(c, &format!("{RUN_SQL} WHERE k.run_id = ?1"), [run], row)
 }
 
 pub fn has_run_for_source(c: &Connection, contract: i64, source_run: i64) -> rusqlite::Result<bool> {
-    c.prepare_cached("SELECT 1 FROM b2b_contract_runs WHERE contract_id = ?1 AND source_run_id = ?2")?
-        .query_row([contract, source_run], |_| Ok(()))
-        .optional()
-        .map(|o| o.is_some())
+    exists(
+        c,
+        "SELECT 1 FROM b2b_contract_runs WHERE contract_id = ?1 AND source_run_id = ?2",
+        [contract, source_run],
+    )
 }
 
 /// How many contract runs of this contract already use a key starting with `course_key`

@@ -90,19 +90,28 @@ async fn free_auto_contracts_have_no_codes_and_unlimited_contracts_one_unlimited
     )
     .await;
     assert_eq!(unlimited, 2);
-    // Lowering the seats to 3 turns the unused unlimited codes into three one-time codes.
-    app.state
-        .db
-        .write(move |c| {
-            c.execute(
-                "UPDATE b2b_contracts SET max_learners = 3 WHERE id = ?1",
-                [managed_paid],
-            )
-        })
-        .await
-        .unwrap();
+    // Lowering the seats to 3 (on the contract's staff page) turns the unused unlimited codes
+    // into three one-time codes; a refresh afterwards changes nothing.
     let staff = crate::support::identity::signed_in(&app, "b2b-staff@example.com", true).await;
     let token = crate::support::identity::header_token(&app, &staff).await;
+    let today = app.state.clock.now().date_naive();
+    let r = staff
+        .post(app.url(&format!("/staff/b2b/contracts/{managed_paid}/terms/")))
+        .header("x-csrftoken", &token)
+        .form(&[
+            ("name", "Contract mp".to_owned()),
+            ("membership_type", "managed".to_owned()),
+            ("contract_start", (today - chrono::Duration::days(1)).to_string()),
+            ("contract_end", (today + chrono::Duration::days(200)).to_string()),
+            ("max_learners", "3".to_owned()),
+            ("enrollment_fixed_price", "25".to_owned()),
+            ("active", "on".to_owned()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(codes(&app, managed_paid).await.len(), 6);
     let r = staff
         .post(app.url(&format!("/staff/b2b/contracts/{managed_paid}/codes/")))
         .header("x-csrftoken", token)

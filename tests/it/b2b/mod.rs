@@ -8,6 +8,7 @@ mod enrollment_shapes;
 mod keycloak;
 mod manager;
 mod staff;
+mod staff_edit;
 mod studio;
 
 use chrono::Duration;
