@@ -2,6 +2,7 @@
 //! `GET /api/v2/program_certificates/{uuid}/` (anonymous; a revoked certificate is a 404) and
 //! the verifiable credential downloads.
 
+use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -70,30 +71,31 @@ pub fn shape(cat: &Catalog, cx: &Ctx<'_>, v: &CertificateView) -> Option<Value> 
     Some(out)
 }
 
-async fn one(state: AppState, cache: Cache, kind: Kind, uuid: String) -> Result<Response, AppError> {
-    let uuid = parse_uuid(&uuid)?;
-    let req = Req::load(&state, &cache).await?;
+/// The visible certificate with the path's uuid, and the request's catalog: 404 when the uuid
+/// is malformed or unknown, or the certificate is revoked or future-dated.
+pub async fn visible(
+    state: &AppState,
+    cache: &Cache,
+    kind: Kind,
+    uuid: &str,
+) -> Result<(Req, CertificateView), AppError> {
+    let uuid = parse_uuid(uuid)?;
+    let req = Req::load(state, cache).await?;
     let v = views::visible(&state.db, &req.cat, kind, uuid, req.now).await?;
+    Ok((req, v))
+}
+
+/// GET `/api/v2/course_certificates/{uuid}/` and `/api/v2/program_certificates/{uuid}/` (the
+/// route says the kind).
+pub async fn certificate(
+    State(state): State<AppState>,
+    cache: Cache,
+    Extension(kind): Extension<Kind>,
+    Path(uuid): Path<String>,
+) -> Result<Response, AppError> {
+    let (req, v) = visible(&state, &cache, kind, &uuid).await?;
     let body = shape(&req.cat, &req.cx(), &v).ok_or_else(AppError::not_found)?;
     Ok(axum::Json(body).into_response())
-}
-
-/// GET `/api/v2/course_certificates/{uuid}/`.
-pub async fn course_certificate(
-    State(state): State<AppState>,
-    cache: Cache,
-    Path(uuid): Path<String>,
-) -> Result<Response, AppError> {
-    one(state, cache, Kind::CourseRun, uuid).await
-}
-
-/// GET `/api/v2/program_certificates/{uuid}/`.
-pub async fn program_certificate(
-    State(state): State<AppState>,
-    cache: Cache,
-    Path(uuid): Path<String>,
-) -> Result<Response, AppError> {
-    one(state, cache, Kind::Program, uuid).await
 }
 
 /// GET `/api/v2/verifiable_{course,program}_credential/{id}/download/`: the signed JSON as an

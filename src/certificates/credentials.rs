@@ -5,6 +5,7 @@
 //! `MITXONLINE_VC_SIGNER_TOKEN`) or, when unset, by a built-in sandbox signer that adds an HMAC
 //! proof (not verifiable by anyone else) — and stores the signed JSON with the certificate.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -41,27 +42,46 @@ fn provisions(p: &PageContent) -> bool {
     p.should_provision_verifiable_credential && !p.verifiable_credential_criteria.trim().is_empty()
 }
 
-/// Enqueues the credential request when the certificate's page provisions one. True when queued.
-pub fn request(
-    c: &Connection,
-    _cat: &Catalog,
-    now: DateTime<Utc>,
-    cert: &Certificate,
-) -> rusqlite::Result<bool> {
-    if cert.credential_id.is_some() || !page_for(c, cert)?.as_ref().is_some_and(provisions) {
-        return Ok(false);
+/// Whether each pinned page revision provisions a credential, remembered for one write
+/// transaction (a batch issues thousands of certificates pinning the same few revisions).
+#[derive(Debug, Default)]
+pub struct Provisioning(HashMap<i64, bool>);
+
+impl Provisioning {
+    /// Enqueues the credential request when the certificate's page provisions one. True when
+    /// queued.
+    pub fn request(
+        &mut self,
+        c: &Connection,
+        now: DateTime<Utc>,
+        cert: &Certificate,
+    ) -> rusqlite::Result<bool> {
+        let Some(rev) = cert.revision_id.filter(|_| cert.credential_id.is_none()) else {
+            return Ok(false);
+        };
+        let asks = match self.0.get(&rev) {
+            Some(&asks) => asks,
+            None => {
+                let asks = page_for(c, cert)?.as_ref().is_some_and(provisions);
+                self.0.insert(rev, asks);
+                asks
+            }
+        };
+        if !asks {
+            return Ok(false);
+        }
+        crate::outbox::enqueue(
+            c,
+            now,
+            &NewMessage {
+                destination: DESTINATION.into(),
+                kind: cert.kind.as_str().into(),
+                payload: json!({ "certificate_id": cert.id, "uuid": cert.uuid }),
+                idempotency_key: format!("vc:{}:{}", cert.kind.as_str(), cert.uuid),
+            },
+        )?;
+        Ok(true)
     }
-    crate::outbox::enqueue(
-        c,
-        now,
-        &NewMessage {
-            destination: DESTINATION.into(),
-            kind: cert.kind.as_str().into(),
-            payload: json!({ "certificate_id": cert.id, "uuid": cert.uuid }),
-            idempotency_key: format!("vc:{}:{}", cert.kind.as_str(), cert.uuid),
-        },
-    )?;
-    Ok(true)
 }
 
 fn time(t: DateTime<Utc>) -> String {

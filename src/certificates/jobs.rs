@@ -2,21 +2,23 @@
 //! :00: pull grades from Open edX for runs in the certificate window, store them, issue or
 //! delete course certificates), `upgrade-eligible-program-enrollments` (01:00) and
 //! `generate-missing-program-certificates` (02:00). Each reports its counts in `job_runs`;
-//! failures are isolated per learner.
+//! failures are isolated per learner (a savepoint each), writes batched per chunk of learners.
 
-use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 use rust_decimal::Decimal;
 
-use super::model::{CertificateError, Counts, GradeOutcome};
-use super::service::{self, GradeInput, RunContext};
+use super::model::{CertificateError, Counts, GradeOutcome, Kind};
+use super::service::{self, GradeInput, Issuer, RunContext};
 use super::store;
 use crate::catalog::snapshot::Catalog;
 use crate::db::DbError;
 use crate::enrollment::facts;
+use crate::enrollment::store::upsert_grade;
 use crate::integrations::openedx::OpenEdx;
 use crate::integrations::openedx::jobs::{LearnerGrade, pull_course_grades};
 use crate::jobs::JobDef;
@@ -75,7 +77,14 @@ pub async fn snapshot(state: &AppState) -> Result<Arc<Catalog>, DbError> {
     ))
 }
 
-/// The hourly job. A run whose grades cannot be pulled is logged and skipped.
+/// Learners whose grades one write transaction applies (the hourly job's chunk).
+pub const LEARNERS_PER_WRITE: usize = 1_000;
+
+/// One learner's pulled grades, `(run id, grade)` in run order.
+pub type LearnerGrades = (i64, Vec<(i64, LearnerGrade)>);
+
+/// The hourly job: pulls every run's grades (a run whose grades cannot be pulled is logged and
+/// skipped), then applies them learner by learner, [`LEARNERS_PER_WRITE`] learners a write.
 pub async fn generate_course_certificates(state: &AppState) -> Result<Counts, CertificateError> {
     let now = state.clock.now();
     let since = now - Duration::days(CERTIFICATE_CREATION_WINDOW_IN_DAYS);
@@ -99,25 +108,27 @@ pub async fn generate_course_certificates(state: &AppState) -> Result<Counts, Ce
         runs: runs.len(),
         ..Counts::default()
     };
+    let mut by_learner: BTreeMap<i64, Vec<(i64, LearnerGrade)>> = BTreeMap::new();
     for (key, run_id) in runs {
-        let grades = match pull_course_grades(state, &edx, &key).await {
-            Ok((g, _unknown)) => g,
-            Err(e) => {
-                tracing::warn!(course_run = %key, error = %e, "grade pull failed");
-                continue;
+        match pull_course_grades(state, &edx, &key).await {
+            Ok((grades, _unknown)) => {
+                total.grades += grades.len();
+                for g in grades {
+                    by_learner.entry(g.user_id).or_default().push((run_id, g));
+                }
             }
-        };
-        total.grades += grades.len();
+            Err(e) => tracing::warn!(course_run = %key, error = %e, "grade pull failed"),
+        }
+    }
+    let mut learners = by_learner.into_iter().peekable();
+    while learners.peek().is_some() {
+        let chunk: Vec<LearnerGrades> = learners.by_ref().take(LEARNERS_PER_WRITE).collect();
         let cat = cat.clone();
         let n = state
             .db
-            .write(move |c| apply_run_grades(c, &cat, now, run_id, &grades))
+            .write(move |c| apply_grades(c, &cat, now, &chunk))
             .await?;
-        total.grades_changed += n.grades_changed;
-        total.created += n.created;
-        total.deleted += n.deleted;
-        total.program_created += n.program_created;
-        total.failed += n.failed;
+        total.add(&n);
     }
     if total.created + total.program_created > 0 {
         state.outbox.wake();
@@ -125,70 +136,120 @@ pub async fn generate_course_certificates(state: &AppState) -> Result<Counts, Ce
     Ok(total)
 }
 
-/// Stores one run's pulled grades and brings each learner's certificate in line, each learner
-/// in its own savepoint (one bad record is logged, counted and skipped).
-pub fn apply_run_grades(
+/// A run being graded: what issuing needs, and whether certificates may be issued now.
+struct GradedRun {
+    ctx: RunContext,
+    issuing: bool,
+}
+
+/// Stores learners' pulled grades and brings their certificates in line, each learner in its
+/// own savepoint (a failure is logged, counted and rolls back only that learner), then walks
+/// each program containing a newly certified course once per learner. A grade outside 0..1 is
+/// counted as failed and skipped.
+pub fn apply_grades(
     c: &Connection,
     cat: &Catalog,
     now: DateTime<Utc>,
-    run_id: i64,
-    grades: &[LearnerGrade],
+    learners: &[LearnerGrades],
 ) -> Result<Counts, CertificateError> {
     let mut n = Counts::default();
-    let Some(run) = cat.run_by_id.get(&run_id).map(|&i| &cat.runs[i]) else {
-        return Ok(n);
-    };
-    let issuing = service::may_issue(run, now, false);
-    let ctx = RunContext::load(c, cat, run_id)?;
-    let verified = facts::verified_user_ids(c, run_id)?;
-    let by_admin = facts::admin_grades(c, run_id)?;
-    let holders = store::run_certificate_holders(c, run_id)?;
-    for g in grades {
-        let one = service::isolated(c, |c| {
-            if g.grade < Decimal::ZERO || g.grade > Decimal::ONE {
-                return Err(CertificateError::Invalid {
-                    field: "grade",
-                    message: format!("edX grade {} outside 0..1", g.grade),
+    let mut runs: HashMap<i64, Option<GradedRun>> = HashMap::new();
+    let mut issuer = Issuer::new(cat, now);
+    for (user_id, grades) in learners {
+        for &(run_id, _) in grades {
+            if let Entry::Vacant(e) = runs.entry(run_id) {
+                e.insert(match cat.run_by_id.get(&run_id).map(|&i| &cat.runs[i]) {
+                    Some(run) => Some(GradedRun {
+                        ctx: RunContext::load(c, cat, run_id)?,
+                        issuing: service::may_issue(run, now, false),
+                    }),
+                    None => None,
                 });
             }
-            let changed = crate::enrollment::store::upsert_grade(
-                c,
-                g.user_id,
-                run_id,
-                g.grade,
-                g.letter_grade.as_deref(),
-                g.passed,
-                now,
-            )?;
-            let (grade, passed) = by_admin.get(&g.user_id).copied().unwrap_or((g.grade, g.passed));
-            let holder = holders.contains(&g.user_id);
-            // Nothing to do for a holder with a non-zero grade, or a non-holder who cannot get one.
-            let outcome = if !issuing || (holder && !grade.is_zero()) || (!holder && grade.is_zero()) {
-                (GradeOutcome::Unchanged, 0)
-            } else {
-                let input = GradeInput {
-                    user_id: g.user_id,
-                    grade,
-                    passed,
-                    verified: verified.contains(&g.user_id),
-                };
-                service::process_grade(c, cat, now, &ctx, &input)?
-            };
-            Ok((changed, outcome))
-        });
-        match one {
-            Ok((changed, (outcome, programs))) => {
-                n.grades_changed += usize::from(changed);
-                n.created += usize::from(outcome == GradeOutcome::Created);
-                n.deleted += usize::from(outcome == GradeOutcome::Deleted);
-                n.program_created += programs;
-            }
+        }
+        let (valid, invalid): (Vec<_>, Vec<_>) = grades
+            .iter()
+            .partition(|(_, g)| g.grade >= Decimal::ZERO && g.grade <= Decimal::ONE);
+        for (_, g) in invalid {
+            n.failed += 1;
+            tracing::warn!(user.id = user_id, course_run = %g.courseware_id, grade = %g.grade, "edX grade outside 0..1");
+        }
+        match service::isolated(c, |c| learner_grades(c, &mut issuer, &runs, *user_id, &valid)) {
+            Ok(one) => n.add(&one),
             Err(e) => {
                 n.failed += 1;
-                tracing::warn!(user.id = g.user_id, course_run = %g.courseware_id, error = %e, "certificate processing failed");
+                tracing::warn!(user.id = user_id, error = %e, "certificate processing failed");
             }
         }
     }
+    Ok(n)
+}
+
+/// One learner's grades (see [`apply_grades`]).
+fn learner_grades(
+    c: &Connection,
+    issuer: &mut Issuer<'_>,
+    runs: &HashMap<i64, Option<GradedRun>>,
+    user_id: i64,
+    grades: &[&(i64, LearnerGrade)],
+) -> Result<Counts, CertificateError> {
+    let mut n = Counts::default();
+    let mut held: Option<(HashSet<i64>, HashSet<i64>)> = None;
+    let mut certified = Vec::new();
+    for (run_id, g) in grades {
+        let changed = upsert_grade(
+            c,
+            user_id,
+            *run_id,
+            g.grade,
+            g.letter_grade.as_deref(),
+            g.passed,
+            issuer.now,
+        )?;
+        n.grades_changed += usize::from(changed);
+        let Some(run) = runs.get(run_id).and_then(Option::as_ref).filter(|r| r.issuing) else {
+            continue;
+        };
+        // Grades staff set are kept by the upsert and decide instead of edX's.
+        let kept = if changed {
+            None
+        } else {
+            facts::grade_row(c, user_id, *run_id)?
+        };
+        let (grade, passed) = match kept {
+            Some((grade, _, passed, true)) => (grade.parse().unwrap_or_default(), passed),
+            _ => (g.grade, g.passed),
+        };
+        if held.is_none() {
+            let runs_held = store::for_user(c, Kind::CourseRun, user_id)?
+                .into_iter()
+                .map(|x| x.object_id)
+                .collect();
+            held = Some((runs_held, facts::verified_run_ids(c, user_id)?));
+        }
+        let Some((holder_of, verified)) = &held else {
+            continue;
+        };
+        // Nothing to do for a holder with a non-zero grade, or a non-holder who cannot get one.
+        if holder_of.contains(run_id) != grade.is_zero() {
+            continue;
+        }
+        let input = GradeInput {
+            user_id,
+            grade,
+            passed,
+            verified: verified.contains(run_id),
+        };
+        match issuer.course_certificate(c, &run.ctx, &input)? {
+            GradeOutcome::Created => {
+                n.created += 1;
+                certified.push(run.ctx.course_id);
+            }
+            GradeOutcome::Deleted => n.deleted += 1,
+            GradeOutcome::Unchanged => {}
+        }
+    }
+    n.program_created += issuer.programs_after_courses(c, user_id, &certified)?;
     Ok(n)
 }
 
@@ -217,12 +278,13 @@ pub async fn generate_missing_program_certificates(
             .write(move |c| -> Result<_, CertificateError> {
                 let batch = facts::program_enrollments_in_mode(c, "verified", last, BATCH)?;
                 let mut n = ProgramCounts::default();
+                let mut issuer = Issuer::new(&cat, now);
                 for &(_, user, program) in &batch {
                     if !cat.program(program).is_some_and(|p| p.live) || store::has_program_certificate(c, user, program)? {
                         continue;
                     }
                     n.processed += 1;
-                    match service::isolated(c, |c| service::generate_program_certificate(c, &cat, now, user, program, false)) {
+                    match service::isolated(c, |c| issuer.program_certificate(c, user, program, false)) {
                         Ok((_, 0)) => n.ineligible += 1,
                         Ok((_, k)) => n.created += k,
                         Err(e) => {

@@ -1,8 +1,9 @@
 //! Certificates: the course-run and program certificates learners earn (issued from grades
 //! pulled from Open edX, by the requirement tree for programs), their public pages and APIs,
 //! verifiable credentials signed through the outbox, staff revoke/un-revoke and grade
-//! overrides, learner program records with sharing, and the certificate jobs (`generate-course-certificate`,
-//! `upgrade-eligible-program-enrollments`, `generate-missing-program-certificates`).
+//! overrides, learner program records with sharing (partner schools edited by staff), and the
+//! certificate jobs (`generate-course-certificate`, `upgrade-eligible-program-enrollments`,
+//! `generate-missing-program-certificates`).
 //!
 //! Owns `course_run_certificates`, `program_certificates`, `verifiable_credentials`,
 //! `partner_schools` and `learner_program_record_shares`. Reads from others: the catalog
@@ -20,6 +21,7 @@ pub mod model;
 pub mod pages;
 pub mod records;
 pub mod records_api;
+pub mod schools;
 pub mod service;
 pub mod staff;
 pub mod store;
@@ -38,16 +40,17 @@ pub use model::{Certificate, CertificateError, Kind};
 
 /// Public pages, APIs and the staff page, reading the shared catalog snapshot.
 pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
+    let (course, program) = (Extension(Kind::CourseRun), Extension(Kind::Program));
     Router::new()
-        .route("/certificate/{uuid}/", get(pages::course))
-        .route("/certificate/program/{uuid}/", get(pages::program))
+        .route("/certificate/{uuid}/", get(pages::show).layer(course))
+        .route("/certificate/program/{uuid}/", get(pages::show).layer(program))
         .route(
             "/api/v2/course_certificates/{uuid}/",
-            get(api::course_certificate),
+            get(api::certificate).layer(course),
         )
         .route(
             "/api/v2/program_certificates/{uuid}/",
-            get(api::program_certificate),
+            get(api::certificate).layer(program),
         )
         .route(
             "/api/v2/verifiable_course_credential/{id}/download/",
@@ -70,6 +73,15 @@ pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
         .route("/staff/certificates/revoke/", post(staff::revoke))
         .route("/staff/certificates/grade/", post(staff::grade))
         .route("/staff/certificates/preview/{page_id}/", get(staff::preview))
+        .route("/staff/certificates/partner-schools/", get(schools::index))
+        .route(
+            "/staff/certificates/partner-schools/add/",
+            post(schools::add_form),
+        )
+        .route(
+            "/staff/certificates/partner-schools/remove/",
+            post(schools::remove_form),
+        )
         .layer(Extension(cache))
 }
 

@@ -80,6 +80,17 @@ pub struct Counts {
     pub failed: usize,
 }
 
+impl Counts {
+    /// Adds what one batch did (the run and grade totals are counted where pulled).
+    pub fn add(&mut self, n: &Counts) {
+        self.grades_changed += n.grades_changed;
+        self.created += n.created;
+        self.deleted += n.deleted;
+        self.program_created += n.program_created;
+        self.failed += n.failed;
+    }
+}
+
 /// A staff grade override, parsed at the edge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GradeOverride {

@@ -4,14 +4,15 @@
 //! print), a LinkedIn "add to profile" link and OpenGraph tags. Revoked certificates are 404.
 //! The same template renders the staff preview with a sample learner.
 
+use axum::Extension;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
-use super::api::parse_uuid;
+use super::api::visible;
 use super::model::Kind;
-use super::views::{self, Signatory};
-use crate::catalog::api::{Cache, Req};
+use super::views::Signatory;
+use crate::catalog::api::Cache;
 use crate::http::layout::{Meta, SITE_NAME, page};
 use crate::http::session::MaybeUser;
 use crate::http::{AppError, PageCtx};
@@ -119,17 +120,16 @@ pub fn render(ctx: &PageCtx, p: &Printed<'_>) -> Markup {
     )
 }
 
-async fn show(
-    state: AppState,
+/// GET `/certificate/{uuid}/` and `/certificate/program/{uuid}/` (the route says the kind).
+pub async fn show(
+    State(state): State<AppState>,
     cache: Cache,
     ctx: PageCtx,
     viewer: MaybeUser,
-    kind: Kind,
-    uuid: String,
+    Extension(kind): Extension<Kind>,
+    Path(uuid): Path<String>,
 ) -> Result<Response, AppError> {
-    let uuid = parse_uuid(&uuid)?;
-    let req = Req::load(&state, &cache).await?;
-    let v = views::visible(&state.db, &req.cat, kind, uuid, req.now).await?;
+    let (req, v) = visible(&state, &cache, kind, &uuid).await?;
     let product = v.product_name(&req.cat);
     let signatories = v.signatories(&req.cat);
     let program_type = match kind {
@@ -149,26 +149,4 @@ async fn show(
         owner,
     };
     Ok(render(&ctx, &printed).into_response())
-}
-
-/// GET `/certificate/{uuid}/`.
-pub async fn course(
-    State(state): State<AppState>,
-    cache: Cache,
-    ctx: PageCtx,
-    viewer: MaybeUser,
-    Path(uuid): Path<String>,
-) -> Result<Response, AppError> {
-    show(state, cache, ctx, viewer, Kind::CourseRun, uuid).await
-}
-
-/// GET `/certificate/program/{uuid}/`.
-pub async fn program(
-    State(state): State<AppState>,
-    cache: Cache,
-    ctx: PageCtx,
-    viewer: MaybeUser,
-    Path(uuid): Path<String>,
-) -> Result<Response, AppError> {
-    show(state, cache, ctx, viewer, Kind::Program, uuid).await
 }

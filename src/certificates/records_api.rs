@@ -4,7 +4,8 @@
 //! `/records/shared/{uuid}/` (what a share link shows).
 
 use axum::Json;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -59,16 +60,44 @@ fn program_id(s: &str) -> Result<i64, AppError> {
     s.parse().map_err(|_| AppError::not_found())
 }
 
+/// What the learner's own record endpoints start from: the signed-in learner (403 without),
+/// the program in the path (404 unless a number) and the catalog.
+pub struct OwnRecord {
+    user_id: i64,
+    program: i64,
+    req: Req,
+}
+
+impl FromRequestParts<AppState> for OwnRecord {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let CurrentUser(u) = CurrentUser::from_request_parts(parts, state).await?;
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::not_found())?;
+        let cache = Cache::from_request_parts(parts, state)
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+        Ok(OwnRecord {
+            user_id: u.id,
+            program: program_id(&id)?,
+            req: Req::load(state, &cache).await?,
+        })
+    }
+}
+
+impl OwnRecord {
+    /// The record as every record endpoint answers it.
+    async fn answer(&self, state: &AppState) -> Result<Json<Value>, AppError> {
+        let r = records::record(&state.db, &self.req.cat, self.user_id, self.program, self.req.now).await?;
+        Ok(Json(shape(&r)))
+    }
+}
+
 /// GET `/api/records/program/{id}/`.
-pub async fn get_record(
-    State(state): State<AppState>,
-    cache: Cache,
-    CurrentUser(u): CurrentUser,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, AppError> {
-    let req = Req::load(&state, &cache).await?;
-    let r = records::record(&state.db, &req.cat, u.id, program_id(&id)?, req.now).await?;
-    Ok(Json(shape(&r)))
+pub async fn get_record(State(state): State<AppState>, r: OwnRecord) -> Result<Json<Value>, AppError> {
+    r.answer(&state).await
 }
 
 #[derive(Deserialize, Default)]
@@ -80,32 +109,17 @@ pub struct ShareBody {
 /// POST `/api/records/program/{id}/share/` `{partnerSchool: id|null}`.
 pub async fn share(
     State(state): State<AppState>,
-    cache: Cache,
-    CurrentUser(u): CurrentUser,
-    Path(id): Path<String>,
+    r: OwnRecord,
     crate::http::json::ApiJson(body): crate::http::json::ApiJson<ShareBody>,
 ) -> Result<Json<Value>, AppError> {
-    let req = Req::load(&state, &cache).await?;
-    let program = program_id(&id)?;
-    records::share(&state, &req.cat, u.id, program, body.partner_school).await?;
-    Ok(Json(shape(
-        &records::record(&state.db, &req.cat, u.id, program, req.now).await?,
-    )))
+    records::share(&state, &r.req.cat, r.user_id, r.program, body.partner_school).await?;
+    r.answer(&state).await
 }
 
 /// POST `/api/records/program/{id}/revoke/`: deactivates the public links.
-pub async fn revoke(
-    State(state): State<AppState>,
-    cache: Cache,
-    CurrentUser(u): CurrentUser,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, AppError> {
-    let req = Req::load(&state, &cache).await?;
-    let program = program_id(&id)?;
-    records::revoke_public(&state, u.id, program).await?;
-    Ok(Json(shape(
-        &records::record(&state.db, &req.cat, u.id, program, req.now).await?,
-    )))
+pub async fn revoke(State(state): State<AppState>, r: OwnRecord) -> Result<Json<Value>, AppError> {
+    records::revoke_public(&state, r.user_id, r.program).await?;
+    r.answer(&state).await
 }
 
 /// GET `/api/records/shared/{uuid}/` (anonymous; 404 when the share is inactive).

@@ -4,6 +4,8 @@
 //! and by the nightly reconciliation. Exactly one certificate per learner and run/program: the
 //! UNIQUE constraints with `ON CONFLICT DO NOTHING`, written by the single writer.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use rust_decimal::Decimal;
@@ -60,11 +62,132 @@ fn run_of(cat: &Catalog, run_id: i64) -> Result<&CourseRun, CertificateError> {
         .ok_or(CertificateError::NotFound)
 }
 
-/// Brings the learner's certificate for the run in line with their grade: a zero grade deletes
-/// an unrevoked certificate; a pass with a verified enrollment creates one (pinning the
-/// certificate page revision, asking for a verifiable credential, then checking the programs
-/// that contain the course). A revoked certificate is never re-created. The caller has checked
-/// [`may_issue`].
+/// Issues certificates in one write transaction, remembering what it looks up again and again
+/// (each program's certificate page revision, whether a page revision provisions a verifiable
+/// credential). One per transaction: the hourly job makes one per chunk of learners.
+pub struct Issuer<'a> {
+    pub cat: &'a Catalog,
+    pub now: DateTime<Utc>,
+    program_revisions: HashMap<i64, Option<i64>>,
+    credentials: credentials::Provisioning,
+}
+
+impl<'a> Issuer<'a> {
+    pub fn new(cat: &'a Catalog, now: DateTime<Utc>) -> Issuer<'a> {
+        Issuer {
+            cat,
+            now,
+            program_revisions: HashMap::new(),
+            credentials: credentials::Provisioning::default(),
+        }
+    }
+
+    /// Brings the learner's certificate for the run in line with their grade, without looking
+    /// at programs: a zero grade deletes an unrevoked certificate; a pass with a verified
+    /// enrollment creates one (pinning the certificate page revision and asking for a
+    /// verifiable credential). A revoked certificate is never re-created. The caller has
+    /// checked [`may_issue`].
+    pub fn course_certificate(
+        &mut self,
+        c: &Connection,
+        run: &RunContext,
+        g: &GradeInput,
+    ) -> Result<GradeOutcome, CertificateError> {
+        if g.grade.is_zero() {
+            let deleted = store::delete_unrevoked_run_certificate(c, g.user_id, run.run_id)?;
+            return Ok(if deleted {
+                GradeOutcome::Deleted
+            } else {
+                GradeOutcome::Unchanged
+            });
+        }
+        if !(g.passed && g.verified) {
+            return Ok(GradeOutcome::Unchanged);
+        }
+        let Some(cert) = store::insert_new(
+            c,
+            Kind::CourseRun,
+            g.user_id,
+            run.run_id,
+            run.revision_id,
+            self.now,
+        )?
+        else {
+            return Ok(GradeOutcome::Unchanged);
+        };
+        self.credentials.request(c, self.now, &cert)?;
+        Ok(GradeOutcome::Created)
+    }
+
+    /// After new course certificates of a learner: each live program containing one of the
+    /// courses, walked once. Returns how many program certificates were created.
+    pub fn programs_after_courses(
+        &mut self,
+        c: &Connection,
+        user_id: i64,
+        courses: &[i64],
+    ) -> Result<usize, CertificateError> {
+        let cat = self.cat;
+        let mut seen = Vec::new();
+        let mut created = 0;
+        for course in courses {
+            for &program in cat.programs_of_course.get(course).into_iter().flatten() {
+                if !seen.contains(&program) && cat.program(program).is_some_and(|p| p.live) {
+                    seen.push(program);
+                    created += self.program_certificate(c, user_id, program, false)?.1;
+                }
+            }
+        }
+        Ok(created)
+    }
+
+    /// The original's `generate_program_certificate`: needs a verified program enrollment
+    /// (unless forced); an existing certificate, even revoked, is returned and never
+    /// duplicated; otherwise created when the tree is earned (or forced). A new certificate
+    /// then checks the live programs requiring this one. Returns the certificate and how many
+    /// were created (this and parents).
+    pub fn program_certificate(
+        &mut self,
+        c: &Connection,
+        user_id: i64,
+        program_id: i64,
+        force: bool,
+    ) -> Result<(Option<Certificate>, usize), CertificateError> {
+        let cat = self.cat;
+        if !force && !facts::is_verified_in_program(c, user_id, program_id)? {
+            return Ok((None, 0));
+        }
+        if let Some(existing) = store::find(c, Kind::Program, user_id, program_id)? {
+            return Ok((Some(existing), 0));
+        }
+        if !force && !tree::has_earned(cat, program_id, &earned(c, cat, user_id)?) {
+            return Ok((None, 0));
+        }
+        let revision = match self.program_revisions.get(&program_id) {
+            Some(&r) => r,
+            None => {
+                let r = cms::certificate_revision(c, None, Some(program_id))?;
+                self.program_revisions.insert(program_id, r);
+                r
+            }
+        };
+        let Some(cert) = store::insert_new(c, Kind::Program, user_id, program_id, revision, self.now)? else {
+            let cert = store::find(c, Kind::Program, user_id, program_id)?;
+            return Ok((Some(cert.ok_or(CertificateError::NotFound)?), 0));
+        };
+        self.credentials.request(c, self.now, &cert)?;
+        let mut n = 1;
+        for &parent in cat.parents_of_program.get(&program_id).into_iter().flatten() {
+            if cat.program(parent).is_some_and(|p| p.live) {
+                n += self.program_certificate(c, user_id, parent, false)?.1;
+            }
+        }
+        Ok((Some(cert), n))
+    }
+}
+
+/// [`Issuer::course_certificate`], then the programs containing the course when a certificate
+/// was created. Returns the outcome and how many program certificates were created.
 pub fn process_grade(
     c: &Connection,
     cat: &Catalog,
@@ -72,28 +195,14 @@ pub fn process_grade(
     run: &RunContext,
     g: &GradeInput,
 ) -> Result<(GradeOutcome, usize), CertificateError> {
-    let user_id = g.user_id;
-    if g.grade.is_zero() {
-        let deleted = store::delete_unrevoked_run_certificate(c, user_id, run.run_id)?;
-        return Ok((
-            if deleted {
-                GradeOutcome::Deleted
-            } else {
-                GradeOutcome::Unchanged
-            },
-            0,
-        ));
-    }
-    if !(g.passed && g.verified) {
-        return Ok((GradeOutcome::Unchanged, 0));
-    }
-    if !store::insert_or_ignore(c, Kind::CourseRun, user_id, run.run_id, run.revision_id, now)? {
-        return Ok((GradeOutcome::Unchanged, 0));
-    }
-    let cert = store::find(c, Kind::CourseRun, user_id, run.run_id)?.ok_or(CertificateError::NotFound)?;
-    credentials::request(c, cat, now, &cert)?;
-    let programs = programs_after_course_certificate(c, cat, now, user_id, run.course_id)?;
-    Ok((GradeOutcome::Created, programs))
+    let mut issuer = Issuer::new(cat, now);
+    let outcome = issuer.course_certificate(c, run, g)?;
+    let programs = if outcome == GradeOutcome::Created {
+        issuer.programs_after_courses(c, g.user_id, &[run.course_id])?
+    } else {
+        0
+    };
+    Ok((outcome, programs))
 }
 
 /// [`process_grade`] for one learner from their stored grade (webhook, staff override).
@@ -124,25 +233,7 @@ pub fn process_stored_grade(
     Ok(process_grade(c, cat, now, &ctx, &input)?.0)
 }
 
-/// After a course certificate: each live program containing the course. Returns how many
-/// program certificates were created.
-fn programs_after_course_certificate(
-    c: &Connection,
-    cat: &Catalog,
-    now: DateTime<Utc>,
-    user_id: i64,
-    course_id: i64,
-) -> Result<usize, CertificateError> {
-    let mut created = 0;
-    for &program in cat.programs_of_course.get(&course_id).into_iter().flatten() {
-        if cat.program(program).is_some_and(|p| p.live) {
-            created += generate_program_certificate(c, cat, now, user_id, program, false)?.1;
-        }
-    }
-    Ok(created)
-}
-
-/// What the learner has earned, for the tree walk (two statements).
+/// What the learner has earned, for the tree walk (three statements).
 pub fn earned(c: &Connection, cat: &Catalog, user_id: i64) -> Result<Earned, CertificateError> {
     let certified: std::collections::HashSet<i64> = store::for_user(c, Kind::CourseRun, user_id)?
         .into_iter()
@@ -173,10 +264,7 @@ pub fn earned(c: &Connection, cat: &Catalog, user_id: i64) -> Result<Earned, Cer
     })
 }
 
-/// The original's `generate_program_certificate`: needs a verified program enrollment (unless
-/// forced); an existing certificate, even revoked, is returned and never duplicated; otherwise
-/// created when the tree is earned (or forced). A new certificate then checks the live programs
-/// requiring this one. Returns the certificate and how many were created (this and parents).
+/// [`Issuer::program_certificate`] on its own (the demo, single triggers).
 pub fn generate_program_certificate(
     c: &Connection,
     cat: &Catalog,
@@ -185,29 +273,7 @@ pub fn generate_program_certificate(
     program_id: i64,
     force: bool,
 ) -> Result<(Option<Certificate>, usize), CertificateError> {
-    if !force && !facts::is_verified_in_program(c, user_id, program_id)? {
-        return Ok((None, 0));
-    }
-    if let Some(existing) = store::find(c, Kind::Program, user_id, program_id)? {
-        return Ok((Some(existing), 0));
-    }
-    if !force && !tree::has_earned(cat, program_id, &earned(c, cat, user_id)?) {
-        return Ok((None, 0));
-    }
-    let revision = cms::certificate_revision(c, None, Some(program_id))?;
-    let created = store::insert_or_ignore(c, Kind::Program, user_id, program_id, revision, now)?;
-    let cert = store::find(c, Kind::Program, user_id, program_id)?.ok_or(CertificateError::NotFound)?;
-    if !created {
-        return Ok((Some(cert), 0));
-    }
-    credentials::request(c, cat, now, &cert)?;
-    let mut n = 1;
-    for &parent in cat.parents_of_program.get(&program_id).into_iter().flatten() {
-        if cat.program(parent).is_some_and(|p| p.live) {
-            n += generate_program_certificate(c, cat, now, user_id, parent, false)?.1;
-        }
-    }
-    Ok((Some(cert), n))
+    Issuer::new(cat, now).program_certificate(c, user_id, program_id, force)
 }
 
 /// Runs `f` inside a savepoint: on error the learner's changes roll back and the error is

@@ -26,7 +26,8 @@ pub struct Find {
     done: String,
 }
 
-fn staff(s: &StaffAccess) -> Staff {
+/// The audit trail's actor for a staff request.
+pub(super) fn staff(s: &StaffAccess) -> Staff {
     Staff {
         user_id: s.user_id,
         label: s.actor.clone(),
@@ -54,6 +55,7 @@ pub async fn index(
         "Certificates and grades",
         html! {
             @if !f.done.is_empty() { p class="notice" role="status" { (f.done) } }
+            p { a href=(ctx.prefix.url("/staff/certificates/partner-schools/")) { "Partner schools" } }
             form method="get" action=(here) {
                 label for="email" { "Learner's email" }
                 input id="email" type="email" name="email" value=(email) required;
@@ -131,25 +133,25 @@ fn grade_form(ctx: &PageCtx, email: &str, user: i64, run: i64) -> Markup {
     }
 }
 
-fn back(ctx: &PageCtx, email: &str, done: &str) -> Response {
+/// A redirect after a staff form to `path` with the query `pairs` (the notice in `done`).
+pub(super) fn back_to(ctx: &PageCtx, path: &str, pairs: &[(&str, &str)]) -> Response {
     let q: String = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("email", email)
-        .append_pair("done", done)
+        .extend_pairs(pairs)
         .finish();
-    Redirect::to(&ctx.prefix.url(&format!("/staff/certificates/?{q}"))).into_response()
+    Redirect::to(&ctx.prefix.url(&format!("{path}?{q}"))).into_response()
 }
 
-#[derive(Deserialize)]
+fn back(ctx: &PageCtx, email: &str, done: &str) -> Response {
+    back_to(ctx, "/staff/certificates/", &[("email", email), ("done", done)])
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct RevokeForm {
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     kind: String,
-    #[serde(default)]
     uuid: String,
-    #[serde(default)]
     revoke: String,
-    #[serde(default)]
     reason: String,
 }
 

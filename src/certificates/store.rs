@@ -40,23 +40,25 @@ fn row(kind: Kind) -> impl Fn(&Row<'_>) -> rusqlite::Result<Certificate> {
 }
 
 /// Creates the certificate unless the learner already has one for the object (revoked or
-/// not): the UNIQUE constraint makes concurrent triggers create exactly one. True when created.
-pub fn insert_or_ignore(
+/// not): the UNIQUE constraint makes concurrent triggers create exactly one. Returns the new
+/// certificate, `None` when one existed.
+pub fn insert_new(
     c: &Connection,
     kind: Kind,
     user_id: i64,
     object_id: i64,
     revision_id: Option<i64>,
     now: DateTime<Utc>,
-) -> rusqlite::Result<bool> {
+) -> rusqlite::Result<Option<Certificate>> {
     let (t, obj) = table(kind);
     let uuid = uuid::Uuid::new_v4().to_string();
-    Ok(c.prepare_cached(&format!(
+    c.prepare_cached(&format!(
         "INSERT INTO {t} (uuid, user_id, {obj}, issue_date, certificate_page_revision_id, created_on, updated_on)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?4) ON CONFLICT (user_id, {obj}) DO NOTHING"
+         VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?4) ON CONFLICT (user_id, {obj}) DO NOTHING RETURNING {}",
+        COLS.replace("{obj}", obj)
     ))?
-    .execute(params![uuid, user_id, object_id, to_db(now), revision_id])?
-        > 0)
+    .query_row(params![uuid, user_id, object_id, to_db(now), revision_id], row(kind))
+    .optional()
 }
 
 /// The learner's certificate for the object, revoked or not.
@@ -180,6 +182,15 @@ pub fn insert_partner_school(c: &Connection, name: &str, email: &str) -> rusqlit
         params![name, email],
     )?;
     Ok(c.last_insert_rowid())
+}
+
+/// Deactivates a partner school (its shares stay). True when it was active.
+pub fn deactivate_partner_school(c: &Connection, id: i64) -> rusqlite::Result<bool> {
+    Ok(
+        c.prepare_cached("UPDATE partner_schools SET is_active = 0 WHERE id = ?1 AND is_active = 1")?
+            .execute([id])?
+            > 0,
+    )
 }
 
 /// One record share: `(share_uuid, partner_school_id, is_active)`.

@@ -1,7 +1,6 @@
 //! Concurrent triggers — the edX certificate webhook, the hourly job and the nightly program
 //! reconciliation at once — make exactly one course and one program certificate.
 
-use mitxonline::catalog::store::{self as cat, NewNode};
 use reqwest::Method;
 use serde_json::json;
 
@@ -14,36 +13,9 @@ async fn webhook_job_and_program_reconciliation_at_once_make_exactly_one_certifi
     let key = staff_key(&app).await;
     let run = course(&app, "course-v1:MITx+6.002x", Pacing::SelfPaced, false).await;
     let course_id = run.course_id;
-    let program = program(&app, "program-v1:MITx+EE", move |c, pid, root| {
-        let all = cat::add_requirement(
-            c,
-            pid,
-            root,
-            0,
-            &NewNode::AllOf {
-                title: "Required Courses",
-            },
-        )?;
-        cat::add_requirement(c, pid, all, 0, &NewNode::Course(course_id))?;
-        Ok(())
-    })
-    .await;
+    let program = program_requiring(&app, "program-v1:MITx+EE", vec![course_id]).await;
     let ivy = learner(&app, "ivy", &[run.run_id]).await;
-    let now = app.state.clock.now();
-    app.state
-        .db
-        .write(move |c| {
-            mitxonline::enrollment::service::enroll_program(
-                c,
-                now,
-                ivy,
-                program,
-                Mode::Verified,
-                &Actor::system("test"),
-            )
-        })
-        .await
-        .unwrap();
+    enroll_program(&app, ivy, program, Mode::Verified).await;
     app.drain_outbox().await;
     edx_grade(&app, &key, "ivy@example.com", &run.courseware_id, 0.88).await;
     let (_, staff) = crate::support::enrollment::learner(&app, "racestaff", true).await;

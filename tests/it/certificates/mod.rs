@@ -10,7 +10,7 @@ mod records;
 mod staff;
 
 use chrono::Duration;
-use mitxonline::catalog::store::{self, NewCourse, NewProgram, NewRun};
+use mitxonline::catalog::store::{self, NewCourse, NewNode, NewProgram, NewRun};
 use mitxonline::cms::model::{CeuOverride, PageContent, PageType};
 use mitxonline::cms::store::{self as cms, NewPage};
 use mitxonline::db::DbError;
@@ -210,6 +210,37 @@ where
         })
         .await
         .unwrap()
+}
+
+/// A live program requiring every one of `courses` (an `all_of` "Required Courses"); returns
+/// its id.
+pub async fn program_requiring(app: &TestApp, readable: &'static str, courses: Vec<i64>) -> i64 {
+    program(app, readable, move |c, pid, root| {
+        let all = store::add_requirement(
+            c,
+            pid,
+            root,
+            0,
+            &NewNode::AllOf {
+                title: "Required Courses",
+            },
+        )?;
+        for (i, course) in (0..).zip(courses) {
+            store::add_requirement(c, pid, all, i, &NewNode::Course(course))?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Enrolls the learner in the program.
+pub async fn enroll_program(app: &TestApp, user: i64, program: i64, mode: Mode) {
+    let now = app.state.clock.now();
+    app.state
+        .db
+        .write(move |c| service::enroll_program(c, now, user, program, mode, &Actor::system("test")))
+        .await
+        .unwrap();
 }
 
 /// A learner (email `<name>@example.com`) with a verified enrollment in each run.

@@ -48,21 +48,7 @@ async fn completing_the_requirement_tree_issues_the_program_certificate_once() {
     })
     .await;
     let jo = learner(&app, "jo", &[a.run_id, b.run_id, e2.run_id]).await;
-    let now = app.state.clock.now();
-    app.state
-        .db
-        .write(move |c| {
-            mitxonline::enrollment::service::enroll_program(
-                c,
-                now,
-                jo,
-                program,
-                Mode::Verified,
-                &Actor::system("test"),
-            )
-        })
-        .await
-        .unwrap();
+    enroll_program(&app, jo, program, Mode::Verified).await;
     app.drain_outbox().await;
     edx_grade(&app, &key, "jo@example.com", &a.courseware_id, 0.9).await;
     edx_grade(&app, &key, "jo@example.com", &e2.courseware_id, 0.9).await;
@@ -137,20 +123,7 @@ async fn the_nightly_reconciliation_creates_missing_program_certificates_for_ver
     let key = staff_key(&app).await;
     let a = course(&app, "course-v1:MITx+R1", Pacing::SelfPaced, false).await;
     let ca = a.course_id;
-    let program = program(&app, "program-v1:MITx+LATE", move |c, pid, root| {
-        let all = cat::add_requirement(
-            c,
-            pid,
-            root,
-            0,
-            &NewNode::AllOf {
-                title: "Required Courses",
-            },
-        )?;
-        cat::add_requirement(c, pid, all, 0, &NewNode::Course(ca))?;
-        Ok(())
-    })
-    .await;
+    let program = program_requiring(&app, "program-v1:MITx+LATE", vec![ca]).await;
     let kim = learner(&app, "kim", &[a.run_id]).await;
     let lee = learner(&app, "lee", &[a.run_id]).await;
     app.drain_outbox().await;
@@ -158,16 +131,8 @@ async fn the_nightly_reconciliation_creates_missing_program_certificates_for_ver
     edx_grade(&app, &key, "lee@example.com", &a.courseware_id, 0.9).await;
     // Certificates first, program enrollments afterwards: nothing triggered the programs.
     app.run_job("generate-course-certificate").await;
-    let now = app.state.clock.now();
-    app.state
-        .db
-        .write(move |c| {
-            let actor = Actor::system("test");
-            mitxonline::enrollment::service::enroll_program(c, now, kim, program, Mode::Verified, &actor)?;
-            mitxonline::enrollment::service::enroll_program(c, now, lee, program, Mode::Audit, &actor)
-        })
-        .await
-        .unwrap();
+    enroll_program(&app, kim, program, Mode::Verified).await;
+    enroll_program(&app, lee, program, Mode::Audit).await;
     let out = app.run_job("generate-missing-program-certificates").await;
     assert_eq!(out.status, "succeeded", "{}", out.detail);
     assert!(

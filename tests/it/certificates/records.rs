@@ -2,7 +2,6 @@
 //! revokes to 404, sharing with a partner school (the school is emailed), the partner school
 //! list, and the record page.
 
-use mitxonline::catalog::store::{self as cat, NewNode};
 use reqwest::Method;
 use serde_json::json;
 
@@ -16,37 +15,16 @@ async fn a_learner_shares_their_program_record_publicly_and_with_a_partner_schoo
     let key = staff_key(&app).await;
     let a = course(&app, "course-v1:MITx+REC1", Pacing::SelfPaced, false).await;
     let ca = a.course_id;
-    let program = program(&app, "program-v1:MITx+REC", move |c, pid, root| {
-        let all = cat::add_requirement(
-            c,
-            pid,
-            root,
-            0,
-            &NewNode::AllOf {
-                title: "Required Courses",
-            },
-        )?;
-        cat::add_requirement(c, pid, all, 0, &NewNode::Course(ca))?;
-        Ok(())
-    })
-    .await;
+    let program = program_requiring(&app, "program-v1:MITx+REC", vec![ca]).await;
     let oli = learner(&app, "oli", &[a.run_id]).await;
-    let now = app.state.clock.now();
     app.state
         .db
-        .write(move |c| {
-            mitxonline::certificates::store::insert_partner_school(c, "Example Tech", "admit@example.edu")?;
-            mitxonline::enrollment::service::enroll_program(
-                c,
-                now,
-                oli,
-                program,
-                Mode::Verified,
-                &Actor::system("test"),
-            )
+        .write(|c| {
+            mitxonline::certificates::store::insert_partner_school(c, "Example Tech", "admit@example.edu")
         })
         .await
         .unwrap();
+    enroll_program(&app, oli, program, Mode::Verified).await;
     app.drain_outbox().await;
     edx_grade(&app, &key, "oli@example.com", &a.courseware_id, 0.874).await;
     app.run_job("generate-course-certificate").await;

@@ -141,3 +141,153 @@ async fn staff_override_a_grade_which_later_pulls_keep_and_the_certificate_follo
     assert!(preview.text().await.unwrap().contains("Anthony M. Stark"));
     app.shutdown().await;
 }
+
+async fn get_page(app: &TestApp, token: &str, path: &str) -> (u16, String) {
+    let r = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap_or_default())
+}
+
+async fn offered_schools(app: &TestApp, token: &str) -> Vec<String> {
+    let (status, body) = get_page(app, token, "/api/v1/partnerschools/").await;
+    assert_eq!(status, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn staff_add_and_remove_partner_schools_which_learners_are_then_offered_or_not() {
+    let app = TestApp::spawn().await;
+    let (_, staff) = crate::support::enrollment::learner(&app, "schoolstaff", true).await;
+    let (_, learner) = crate::support::enrollment::learner(&app, "schoolkid", false).await;
+    let path = "/staff/certificates/partner-schools/";
+    let (status, page) = get_page(&app, &staff, path).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("No partner schools."), "{page}");
+    assert!(offered_schools(&app, &learner).await.is_empty());
+
+    // Not staff: refused, nothing added.
+    let (status, _) = post_form(
+        &app,
+        &learner,
+        "/staff/certificates/partner-schools/add/",
+        &[("name", "Sneaky U"), ("email", "s@example.edu")],
+    )
+    .await;
+    assert_eq!(status, 403);
+    // Bad input: a 400 naming the field, nothing added.
+    for (name, email, field, message) in [
+        ("", "a@example.edu", "name", "Enter the name of the school"),
+        (
+            "Example Tech",
+            "not-an-email",
+            "email",
+            "Enter a valid email address.",
+        ),
+    ] {
+        let (status, body) = post_form(
+            &app,
+            &staff,
+            "/staff/certificates/partner-schools/add/",
+            &[("name", name), ("email", email)],
+        )
+        .await;
+        assert_eq!(status, 400, "{body}");
+        assert!(body.contains(field) && body.contains(message), "{field}: {body}");
+    }
+    assert_eq!(app.scalar_i64("SELECT count(*) FROM partner_schools").await, 0);
+
+    for (name, email) in [
+        ("Example Tech", "admit@example.edu"),
+        ("Sample State", "grad@example.org"),
+    ] {
+        let (status, _) = post_form(
+            &app,
+            &staff,
+            "/staff/certificates/partner-schools/add/",
+            &[("name", name), ("email", email)],
+        )
+        .await;
+        assert_eq!(status, 303);
+    }
+    let (_, page) = get_page(&app, &staff, path).await;
+    assert!(
+        page.contains("Example Tech") && page.contains("admit@example.edu") && page.contains("Sample State"),
+        "{page}"
+    );
+    assert_eq!(
+        offered_schools(&app, &learner).await,
+        ["Example Tech", "Sample State"]
+    );
+
+    let tech = app
+        .scalar_i64("SELECT id FROM partner_schools WHERE name = 'Example Tech'")
+        .await
+        .to_string();
+    for (id, message) in [
+        ("x", "Choose a partner school."),
+        ("9999", "No such partner school."),
+    ] {
+        let (status, body) = post_form(
+            &app,
+            &staff,
+            "/staff/certificates/partner-schools/remove/",
+            &[("id", id)],
+        )
+        .await;
+        assert_eq!(status, 400, "{body}");
+        assert!(body.contains("id") && body.contains(message), "{body}");
+    }
+    let (status, _) = post_form(
+        &app,
+        &staff,
+        "/staff/certificates/partner-schools/remove/",
+        &[("id", &tech)],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert_eq!(offered_schools(&app, &learner).await, ["Sample State"]);
+    let (_, page) = get_page(&app, &staff, path).await;
+    assert!(
+        !page.contains("Example Tech") && page.contains("Sample State"),
+        "{page}"
+    );
+    // Removing it again: it is no longer there.
+    let (status, _) = post_form(
+        &app,
+        &staff,
+        "/staff/certificates/partner-schools/remove/",
+        &[("id", &tech)],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        app.scalar_i64("SELECT count(*) FROM audit_log WHERE action = 'partner_school.create' AND object_type = 'partner_school'").await,
+        2
+    );
+    let id = tech.clone();
+    let removed: i64 = app
+        .state
+        .db
+        .read(move |c| {
+            c.query_row(
+                "SELECT count(*) FROM audit_log WHERE action = 'partner_school.remove' AND object_id = ?1
+                 AND actor_label <> '' AND json_extract(data_after, '$.is_active') = 0",
+                [id],
+                |r| r.get(0),
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+    app.shutdown().await;
+}
