@@ -307,10 +307,20 @@ pub async fn grades(
     require_service(&h)?;
     let username = q.get("username").cloned();
     let single = username.is_some();
-    let page: usize = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1).max(1);
+    let page: usize = q
+        .get("page")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(1)
+        .clamp(1, 1_000_000);
     let c2 = course.clone();
-    let list =
-        s.db.read(move |c| store::grades(c, &c2, username.as_deref()))
+    // One row beyond the page says whether there is a next one.
+    let (limit, offset) = if single {
+        (1, 0)
+    } else {
+        (PAGE + 1, (page as i64 - 1) * PAGE)
+    };
+    let mut list =
+        s.db.read(move |c| store::grades(c, &c2, username.as_deref(), limit, offset))
             .await
             .map_err(db_error)?;
     if single {
@@ -322,9 +332,9 @@ pub async fn grades(
         }
         return Ok(reply(StatusCode::OK, Value::Array(list)));
     }
-    let start = (page - 1) * PAGE as usize;
-    let more = list.len() > start + PAGE as usize;
-    let results: Vec<Value> = list.into_iter().skip(start).take(PAGE as usize).collect();
+    let more = list.len() > PAGE as usize;
+    list.truncate(PAGE as usize);
+    let results = list;
     let next = more.then(|| {
         format!(
             "http://sandbox.openedx/api/grades/v1/courses/{}/?page={}",
