@@ -32,6 +32,7 @@ pub mod jobs;
 pub mod messages;
 pub mod model;
 mod pages;
+mod registration;
 pub mod sandbox;
 pub mod service;
 pub mod store;

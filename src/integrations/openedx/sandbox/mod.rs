@@ -11,6 +11,7 @@
 //! unknown source answers 404, as Studio does. Not modelled: retirement, LTI accounts (the LTI fix always answers 404),
 //! and course-mode writes (modes are always `audit` and `verified`).
 
+mod accounts;
 mod handlers;
 pub mod store;
 mod studio;
@@ -51,10 +52,10 @@ pub fn client_settings() -> ClientSettings {
 /// The sandbox edX's routes.
 pub fn router(db: Db, clock: Clock) -> Router {
     Router::new()
-        .route("/user_api/v1/account/registration/", post(handlers::register))
-        .route("/api/user/v1/validation/registration", post(handlers::validate))
+        .route("/user_api/v1/account/registration/", post(accounts::register))
+        .route("/api/user/v1/validation/registration", post(accounts::validate))
         .route("/api/mobile/v0.5/my_user_info", get(handlers::my_user_info))
-        .route("/api/user/v1/accounts", get(handlers::accounts_by_email))
+        .route("/api/user/v1/accounts", get(accounts::accounts_by_email))
         .route(
             "/api/user/v1/accounts/{username}",
             axum::routing::patch(handlers::patch_account),
