@@ -306,13 +306,14 @@ pub struct Listed {
 
 /// Columns 11 and 12 of both listings: the organization of the run's contract, and whether
 /// the learner has any approved flexible-price request (the pricing module's
-/// `flexible_prices`; only then does the loader ask pricing which courses it covers). A
-/// literal so the listings stay `&'static str`.
+/// `flexible_prices`; only then does the loader ask pricing which courses it covers; bound to
+/// `?1`, not the row, so SQLite evaluates it once per listing). A literal so the listings stay
+/// `&'static str`.
 macro_rules! organization {
     () => {
         "(SELECT k.organization_id FROM course_runs kr JOIN b2b_contracts k ON k.id = kr.b2b_contract_id
           WHERE kr.id = e.run_id),
-         EXISTS (SELECT 1 FROM flexible_prices fp WHERE fp.user_id = e.user_id
+         EXISTS (SELECT 1 FROM flexible_prices fp WHERE fp.user_id = ?1
                  AND fp.status IN ('approved', 'auto-approved'))"
     };
 }
