@@ -152,24 +152,28 @@ async fn history_shaped(state: &AppState, user: i64, only: Option<i64>) -> Resul
         .db
         .read(move |c| {
             let mut out = Vec::new();
-            for (o, lines) in history_of(c, user)? {
-                if only.is_none_or(|id| id == o.id) {
-                    out.push(orders::shapes::history_order(
-                        &o,
-                        &lines,
-                        refund_eligible(c, &o, now)?,
-                    ));
-                }
+            for (o, lines) in history_of(c, user, only)? {
+                out.push(orders::shapes::history_order(
+                    &o,
+                    &lines,
+                    refund_eligible(c, &o, now)?,
+                ));
             }
             Ok(out)
         })
         .await
 }
 
-/// The learner's fulfilled and refunded orders with their lines, newest first.
-fn history_of(c: &rusqlite::Connection, user: i64) -> rusqlite::Result<Vec<(OrderRow, Vec<LineRow>)>> {
+/// The learner's fulfilled and refunded orders (only `id` when given) with their lines,
+/// newest first.
+fn history_of(
+    c: &rusqlite::Connection,
+    user: i64,
+    only: Option<i64>,
+) -> rusqlite::Result<Vec<(OrderRow, Vec<LineRow>)>> {
     let mut out = Vec::new();
-    for o in orders::store::orders_of(c, user, &[OrderState::Fulfilled, OrderState::Refunded])? {
+    let found = orders::store::orders_of(c, user, &[OrderState::Fulfilled, OrderState::Refunded])?;
+    for o in found.into_iter().filter(|o| only.is_none_or(|id| id == o.id)) {
         let lines = orders::store::lines(c, o.id)?;
         out.push((o, lines));
     }
@@ -181,7 +185,7 @@ pub async fn history_rows(
     state: &AppState,
     user: i64,
 ) -> Result<Vec<(OrderRow, Vec<LineRow>)>, CommerceError> {
-    Ok(state.db.read(move |c| history_of(c, user)).await?)
+    Ok(state.db.read(move |c| history_of(c, user, None)).await?)
 }
 
 /// The receipt JSON of an order the user owns.
