@@ -178,3 +178,43 @@ async fn a_registration_whose_answer_was_lost_is_adopted_on_redelivery_and_the_e
     assert_eq!(mine["edx_username"], "lost-answer");
     app.shutdown().await;
 }
+
+/// 250 graded learners (three pages of 100, usernames whose order differs from their ids):
+/// the pull follows the sandbox's cursor pages and returns each learner exactly once.
+#[tokio::test]
+async fn grade_pull_follows_cursor_pages_and_returns_each_learner_once() {
+    let app = TestApp::builder().spawn().await;
+    app.expect_undelivered_outbox();
+    write(&app, |c, now| {
+        let ts = mitxonline::clock::to_db(now);
+        for i in 0..250 {
+            // Reverse order: the learner with the highest id has the smallest username.
+            let name = format!("p{:03}+x", 249 - i);
+            c.execute(
+                "INSERT INTO users (email, username, name, created_on, updated_on) VALUES (?1, ?2, 'P', ?3, ?3)",
+                rusqlite::params![format!("p{i}@example.com"), format!("p{i}"), ts],
+            )?;
+            let user = c.last_insert_rowid();
+            c.execute(
+                "INSERT INTO openedx_users (user_id, edx_username, has_been_synced, created_on, updated_on) VALUES (?1, ?2, 1, ?3, ?3)",
+                rusqlite::params![user, name, ts],
+            )?;
+            c.execute(
+                "INSERT INTO openedx_sandbox_users (username, email, name, created_on) VALUES (?1, ?2, 'P', ?3)",
+                rusqlite::params![name, format!("p{i}@example.com"), ts],
+            )?;
+            c.execute(
+                "INSERT INTO openedx_sandbox_grades (username, course_id, percent, passed, letter_grade, updated_on) VALUES (?1, ?2, '0.5', 1, 'C', ?3)",
+                rusqlite::params![name, COURSE, ts],
+            )?;
+        }
+        Ok(0)
+    })
+    .await;
+    let edx = OpenEdx::from_state(&app.state);
+    let (grades, unknown) = jobs::pull_course_grades(&app.state, &edx, COURSE).await.unwrap();
+    assert_eq!(unknown, 0);
+    assert_eq!(grades.len(), 250);
+    let distinct: std::collections::HashSet<i64> = grades.iter().map(|g| g.user_id).collect();
+    assert_eq!(distinct.len(), 250, "a learner was listed twice or skipped");
+}

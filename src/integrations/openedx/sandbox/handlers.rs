@@ -231,20 +231,14 @@ pub async fn grades(
     require_service(&h)?;
     let username = q.get("username").cloned();
     let single = username.is_some();
-    let page: usize = q
-        .get("page")
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(1)
-        .clamp(1, 1_000_000);
+    // Pages follow a cursor (the last username of the previous page), as edX's cursor
+    // pagination does: each page is one index range read, however deep the listing goes.
+    let cursor = q.get("cursor").cloned();
     let c2 = course.clone();
     // One row beyond the page says whether there is a next one.
-    let (limit, offset) = if single {
-        (1, 0)
-    } else {
-        (PAGE + 1, (page as i64 - 1) * PAGE)
-    };
+    let limit = if single { 1 } else { PAGE + 1 };
     let mut list =
-        s.db.read(move |c| store::grades(c, &c2, username.as_deref(), limit, offset))
+        s.db.read(move |c| store::grades(c, &c2, username.as_deref(), cursor.as_deref(), limit))
             .await
             .map_err(db_error)?;
     if single {
@@ -258,12 +252,17 @@ pub async fn grades(
     }
     let more = list.len() > PAGE as usize;
     list.truncate(PAGE as usize);
+    let last = list
+        .last()
+        .and_then(|g| g.get("username"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let results = list;
-    let next = more.then(|| {
+    let next = last.filter(|_| more).map(|last| {
         format!(
-            "http://sandbox.openedx/api/grades/v1/courses/{}/?page={}",
+            "http://sandbox.openedx/api/grades/v1/courses/{}/?cursor={}",
             crate::integrations::openedx::transport::path_segment(&course),
-            page + 1
+            url::form_urlencoded::byte_serialize(last.as_bytes()).collect::<String>()
         )
     });
     Ok(reply(

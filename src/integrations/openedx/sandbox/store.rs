@@ -198,23 +198,22 @@ pub fn set_grade(
     Ok(())
 }
 
-/// Grades of a run (one learner, or everyone enrolled there with a grade row).
 /// A course's grades by username (one learner's when `username` is given), at most `limit`
-/// from `offset` (a page is read with its own LIMIT, not cut from the whole course).
+/// after the `after` username (a keyset page: one index range, never an OFFSET scan).
 pub fn grades(
     c: &Connection,
     course_id: &str,
     username: Option<&str>,
+    after: Option<&str>,
     limit: i64,
-    offset: i64,
 ) -> rusqlite::Result<Vec<Value>> {
     let mut stmt = c.prepare_cached(
         "SELECT g.username, u.email, g.course_id, g.passed, g.percent, g.letter_grade
          FROM openedx_sandbox_grades g JOIN openedx_sandbox_users u ON u.username = g.username
-         WHERE g.course_id = ?1 AND (?2 IS NULL OR g.username = ?2) ORDER BY g.username
-         LIMIT ?3 OFFSET ?4",
+         WHERE g.course_id = ?1 AND (?2 IS NULL OR g.username = ?2) AND g.username > coalesce(?3, '')
+         ORDER BY g.username LIMIT ?4",
     )?;
-    let rows = stmt.query_map(params![course_id, username, limit, offset], |r| {
+    let rows = stmt.query_map(params![course_id, username, after, limit], |r| {
         let percent: String = r.get(4)?;
         Ok(json!({
             "username": r.get::<_, String>(0)?, "email": r.get::<_, String>(1)?,
