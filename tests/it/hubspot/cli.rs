@@ -45,6 +45,18 @@ async fn the_dry_run_prints_what_it_would_send_and_sends_nothing_then_a_sync_que
     assert!(stdout.contains("nothing sent or queued"), "{stdout}");
     assert!(!stdout.contains(TOKEN), "the token is never printed");
     assert!(hs.requests().is_empty(), "a dry run sends nothing");
+    let check = tokio::task::spawn_blocking({
+        let dir = dir.clone();
+        move || run_cli(&dir, &env, &["config", "check"])
+    })
+    .await
+    .unwrap();
+    let printed = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        printed.contains("MITXONLINE_HUBSPOT_ACCESS_TOKEN=********"),
+        "{printed}"
+    );
+    assert!(!printed.contains(TOKEN), "config check redacts the token");
     assert!(hubspot_rows(&app).await.is_empty(), "and queues nothing");
 
     let out = tokio::task::spawn_blocking(move || run_cli(&dir, &env, &["hubspot", "sync"]))

@@ -1,6 +1,7 @@
 //! Delivery: HubSpot down for the whole test then back (every message delivered exactly once,
 //! no stale state ever sent), a 429 storm (our rate stays within the configured bucket and
-//! nothing is lost), and a create whose answer was lost (the retry searches first).
+//! nothing is lost), a create whose answer was lost (the retry searches first), and a record
+//! HubSpot refuses (the others still go).
 
 use std::time::{Duration, Instant};
 
@@ -137,5 +138,38 @@ async fn a_create_retried_after_its_answer_was_lost_searches_first_and_makes_no_
         .await
         .unwrap();
     assert_eq!(mapped, id);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_record_hubspot_refuses_never_holds_up_the_others() {
+    let hs = FakeHubspot::start().await;
+    hs.refuse_email("refused@example.com");
+    let app = app_with(&hs.url, "50").await;
+    for email in ["ok1@example.com", "refused@example.com", "ok2@example.com"] {
+        let c = signed_in(&app, email, false).await;
+        rename(&app, &c, "Someone").await;
+    }
+    for _ in 0..3 {
+        app.drain_outbox().await;
+        app.advance(Duration::from_secs(2));
+    }
+    assert_eq!(hs.find("contacts", "email", "ok1@example.com").len(), 1);
+    assert_eq!(hs.find("contacts", "email", "ok2@example.com").len(), 1);
+    assert!(hs.find("contacts", "email", "refused@example.com").is_empty());
+    let error = app
+        .state
+        .db
+        .read(|c| {
+            c.query_row(
+                "SELECT last_error FROM outbox WHERE destination = 'hubspot' AND status != 'delivered'",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+        })
+        .await
+        .unwrap();
+    assert!(error.contains("HTTP 400"), "{error}");
+    app.expect_undelivered_to("hubspot");
     app.shutdown().await;
 }

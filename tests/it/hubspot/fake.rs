@@ -34,6 +34,8 @@ struct Crm {
     /// Answer 429 to requests beyond this many in the last second.
     limit_per_second: Option<usize>,
     lose_next_create: bool,
+    /// Contacts with this email are refused (400), as HubSpot refuses an invalid email.
+    refuse_email: Option<String>,
 }
 
 #[derive(Clone)]
@@ -62,8 +64,14 @@ fn admit(
         .iter()
         .filter(|r| r.status != 429 && now.duration_since(r.at) < Duration::from_secs(1))
         .count();
+    let refused = crm
+        .refuse_email
+        .as_deref()
+        .is_some_and(|e| body["properties"]["email"] == e);
     let status = if auth != format!("Bearer {TOKEN}") {
         401
+    } else if refused {
+        400
     } else if crm.limit_per_second.is_some_and(|l| recent >= l) {
         429
     } else {
@@ -188,6 +196,10 @@ impl FakeHubspot {
 
     pub fn limit_per_second(&self, n: usize) {
         self.crm.lock().unwrap().limit_per_second = Some(n);
+    }
+
+    pub fn refuse_email(&self, email: &str) {
+        self.crm.lock().unwrap().refuse_email = Some(email.to_owned());
     }
 
     pub fn lose_next_create(&self) {

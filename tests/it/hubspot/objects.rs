@@ -272,3 +272,48 @@ async fn a_learner_with_a_b2b_contract_is_never_sent() {
     assert!(hs.requests().is_empty(), "nothing sent: {:?}", hs.requests());
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_order_for_a_course_of_a_program_the_learner_is_enrolled_in_sends_no_deal() {
+    let hs = FakeHubspot::start().await;
+    let app = app_with(&hs.url, "50").await;
+    let (run, product) = run_product(&app, "HSPROG", "100.00").await;
+    let (user, client) = learner(&app, "in-program@example.com").await;
+    let now = mitxonline::clock::to_db(app.state.clock.now());
+    app.state
+        .db
+        .write(move |c| {
+            c.execute(
+                "INSERT INTO programs (title, readable_id, live, created_on, updated_on) VALUES ('P', 'program-v1:HSPROG', 1, ?1, ?1)",
+                [&now],
+            )?;
+            let program = c.last_insert_rowid();
+            c.execute(
+                "INSERT INTO program_requirements (program_id, node_type) VALUES (?1, 'program_root')",
+                [program],
+            )?;
+            let root = c.last_insert_rowid();
+            c.execute(
+                "INSERT INTO program_requirements (program_id, parent_id, node_type, course_id)
+                 SELECT ?1, ?2, 'course', course_id FROM course_runs WHERE id = ?3",
+                rusqlite::params![program, root, run],
+            )?;
+            c.execute(
+                "INSERT INTO program_enrollments (user_id, program_id, created_on, updated_on) VALUES (?1, ?2, ?3, ?3)",
+                rusqlite::params![user, program, now],
+            )
+        })
+        .await
+        .unwrap();
+    let body = started_checkout(&app, &client, product).await;
+    let order = body["order_id"].as_i64().unwrap();
+    deliver_all(&app, Duration::from_secs(20)).await;
+    assert!(
+        hs.find("deals", "dealname", &format!("MITXONLINE-ORDER-{order}"))
+            .is_empty(),
+        "no order deal: {:?}",
+        hs.objects("deals")
+    );
+    assert_eq!(hs.objects("deals").len(), 1, "only the cart add's deal");
+    app.shutdown().await;
+}
