@@ -109,6 +109,20 @@ impl HubspotError {
         }
     }
 
+    /// The id a 409 conflict names (`"Contact already exists. Existing ID: 123"`), as the
+    /// original's client resolves a create conflict.
+    pub fn existing_id(&self) -> Option<String> {
+        let HubspotError::Status {
+            status: 409, body, ..
+        } = self
+        else {
+            return None;
+        };
+        let rest = &body[body.find("Existing ID: ")? + "Existing ID: ".len()..];
+        let id: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        (!id.is_empty()).then_some(id)
+    }
+
     pub fn is_not_found(&self) -> bool {
         matches!(self, HubspotError::Status { status: 404, .. })
     }
@@ -202,4 +216,42 @@ pub async fn register(state: &AppState) -> anyhow::Result<()> {
         }),
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(status: u16, body: &str) -> HubspotError {
+        HubspotError::Status {
+            status,
+            retry_after: None,
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn a_create_conflict_names_the_existing_object_and_429_is_retried_after_its_wait() {
+        let e = status(
+            409,
+            r#"{"status":"error","message":"Contact already exists. Existing ID: 4511","category":"CONFLICT"}"#,
+        );
+        assert_eq!(e.existing_id().as_deref(), Some("4511"));
+        assert_eq!(status(409, "conflict").existing_id(), None);
+        assert_eq!(status(400, "Existing ID: 1").existing_id(), None);
+        let limited = HubspotError::Status {
+            status: 429,
+            retry_after: Some("3".into()),
+            body: String::new(),
+        };
+        assert!(matches!(
+            limited.to_delivery(),
+            Delivery::Transient { retry_after: Some(d), .. } if d == std::time::Duration::from_secs(3)
+        ));
+        assert!(matches!(
+            status(400, "bad").to_delivery(),
+            Delivery::Permanent { .. }
+        ));
+        assert!(status(404, "").is_not_found());
+    }
 }

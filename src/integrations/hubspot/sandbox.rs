@@ -1,6 +1,7 @@
 //! The built-in sandbox CRM: objects and associations in `hubspot_sandbox_*` tables, answering
 //! like the CRM v3 endpoints the client uses (search by one property, create, update — an
-//! unknown id is 404 —, default associations). Objects get numeric ids as HubSpot's do.
+//! unknown id is 404, a second contact with one email 409 —, default associations). Objects
+//! get numeric ids as HubSpot's do.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -43,12 +44,24 @@ pub async fn search(
     .map_err(local)
 }
 
+/// Creates an object; a second contact with an email already there is a 409 naming the first,
+/// as HubSpot answers.
 pub async fn create(
     db: &Db,
     now: DateTime<Utc>,
     t: ObjectType,
     props: &Properties,
 ) -> Result<String, HubspotError> {
+    if t == ObjectType::Contacts
+        && let Some(email) = props.get("email").and_then(Value::as_str)
+        && let Some(existing) = search(db, t, "email", email).await?
+    {
+        return Err(HubspotError::Status {
+            status: 409,
+            retry_after: None,
+            body: format!("Contact already exists. Existing ID: {existing}"),
+        });
+    }
     let body = Value::Object(props.clone()).to_string();
     db.write(move |c| {
         c.execute(

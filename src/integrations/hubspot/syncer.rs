@@ -199,7 +199,17 @@ impl Syncer {
                 self.crm.update(t, &id, props).await?;
                 id
             }
-            None => self.crm.create(t, props).await?,
+            None => match self.crm.create(t, props).await {
+                Ok(id) => id,
+                // Made meanwhile (HubSpot's search lags behind its writes): take that one.
+                Err(e) => match e.existing_id() {
+                    Some(id) => {
+                        self.crm.update(t, &id, props).await?;
+                        id
+                    }
+                    None => return Err(e),
+                },
+            },
         };
         let (now, hid) = (self.clock.now(), id.clone());
         self.db

@@ -173,3 +173,34 @@ async fn a_record_hubspot_refuses_never_holds_up_the_others() {
     app.expect_undelivered_to("hubspot");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn when_search_lags_behind_a_lost_create_the_conflict_names_the_contact_and_no_duplicate_is_made() {
+    let hs = FakeHubspot::start().await;
+    let app = app_with(&hs.url, "50").await;
+    let c = signed_in(&app, "lagging@example.com", false).await;
+    hs.lose_next_create();
+    hs.search_blind();
+    rename(&app, &c, "Lagging").await;
+    deliver_all(&app, Duration::from_secs(20)).await;
+    let statuses: Vec<String> = hs
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path.rsplit('/').next().unwrap()))
+        .collect();
+    let id = hs.objects("contacts")[0].0.clone();
+    assert_eq!(
+        statuses,
+        [
+            "POST search",
+            "POST contacts",
+            "POST search",
+            "POST contacts",
+            &format!("PATCH {id}")
+        ],
+        "the second create is refused (409 naming the contact), which is then updated"
+    );
+    assert_eq!(hs.objects("contacts").len(), 1, "no duplicate");
+    assert_eq!(hs.objects("contacts")[0].1["name"], "Lagging");
+    app.shutdown().await;
+}

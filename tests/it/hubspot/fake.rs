@@ -36,6 +36,8 @@ struct Crm {
     lose_next_create: bool,
     /// Contacts with this email are refused (400), as HubSpot refuses an invalid email.
     refuse_email: Option<String>,
+    /// Search finds nothing (HubSpot's index lags behind its writes).
+    search_blind: bool,
 }
 
 #[derive(Clone)]
@@ -105,9 +107,19 @@ async fn create(State(crm): S, Path(t): Path<String>, h: HeaderMap, Json(body): 
     if let Err(r) = admit(&mut g, &h, "POST", format!("/crm/v3/objects/{t}"), &body) {
         return *r;
     }
+    let props = body["properties"].as_object().cloned().unwrap_or_default();
+    let taken = g.objects.get("contacts").and_then(|m| {
+        m.iter()
+            .find(|(_, p)| t == "contacts" && p.get("email") == props.get("email"))
+            .map(|(id, _)| id.clone())
+    });
+    if let Some(existing) = taken {
+        let message = format!("Contact already exists. Existing ID: {existing}");
+        let body = json!({"status": "error", "message": message, "category": "CONFLICT"});
+        return (StatusCode::CONFLICT, Json(body)).into_response();
+    }
     g.next += 1;
     let id = (1000 + g.next).to_string();
-    let props = body["properties"].as_object().cloned().unwrap_or_default();
     g.objects.entry(t).or_default().insert(id.clone(), props.clone());
     if std::mem::take(&mut g.lose_next_create) {
         return (StatusCode::GATEWAY_TIMEOUT, "upstream timed out").into_response();
@@ -141,12 +153,13 @@ async fn search(State(crm): S, Path(t): Path<String>, h: HeaderMap, Json(body): 
     }
     let f = &body["filterGroups"][0]["filters"][0];
     let (name, value) = (f["propertyName"].as_str().unwrap_or_default(), &f["value"]);
+    let blind = g.search_blind;
     let results: Vec<Value> = g
         .objects
         .get(&t)
         .into_iter()
         .flatten()
-        .filter(|(_, p)| p.get(name) == Some(value))
+        .filter(|(_, p)| !blind && p.get(name) == Some(value))
         .map(|(id, p)| json!({"id": id, "properties": p}))
         .collect();
     Json(json!({"total": results.len(), "results": results})).into_response()
@@ -200,6 +213,10 @@ impl FakeHubspot {
 
     pub fn refuse_email(&self, email: &str) {
         self.crm.lock().unwrap().refuse_email = Some(email.to_owned());
+    }
+
+    pub fn search_blind(&self) {
+        self.crm.lock().unwrap().search_blind = true;
     }
 
     pub fn lose_next_create(&self) {
