@@ -484,6 +484,7 @@ pub async fn confirm_email_change(state: &AppState, token: &str) -> Result<bool,
             }
             store::set_email(c, uid, &email, now)?;
             store::mark_verified(c, uid, now)?;
+            crate::integrations::hubspot::contact(c, now, uid, "email")?;
             Ok::<_, DbError>(true)
         })
         .await

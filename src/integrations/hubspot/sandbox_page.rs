@@ -54,7 +54,8 @@ fn section(title: &str, objects: &[Value]) -> Markup {
 }
 
 async fn page(State(state): State<AppState>, _staff: StaffAccess, ctx: PageCtx) -> Result<Markup, AppError> {
-    if !state.config.hubspot_sandbox() {
+    let h = &state.config.hubspot;
+    if h.access_token.is_some() || !state.config.sandbox_allowed() {
         return Err(AppError::not_found());
     }
     let types = [
@@ -73,6 +74,9 @@ async fn page(State(state): State<AppState>, _staff: StaffAccess, ctx: PageCtx) 
         })
         .await?;
     let body = html! {
+        @if !h.sync {
+            p { strong { "The sync is off (MITXONLINE_HUBSPOT_SYNC=off): nothing new arrives here." } }
+        }
         p {
             "HubSpot is not configured (MITXONLINE_HUBSPOT_ACCESS_TOKEN is unset), so the CRM sync writes to "
             "this built-in sandbox. Up to " (SHOWN) " of each kind, newest first."
