@@ -1,5 +1,5 @@
 //! The command line: `serve`, `migrate`, `demo`, `config check`, `job …`, `user create`,
-//! `apikey …`, `order …`, `backup …`, `healthcheck`.
+//! `apikey …`, `order …`, `hubspot sync`, `backup …`, `healthcheck`.
 
 use std::io::Read as _;
 use std::process::ExitCode;
@@ -70,6 +70,11 @@ pub enum Command {
     Oauth2 {
         #[command(subcommand)]
         command: crate::oauth2::cli::Oauth2Command,
+    },
+    /// The HubSpot CRM sync (`hubspot sync [--dry-run]`).
+    Hubspot {
+        #[command(subcommand)]
+        command: crate::integrations::hubspot::sync::HubspotCommand,
     },
     /// Streamed, Litestream-compatible backups (MITXONLINE_BACKUP_URL).
     Backup {
@@ -252,6 +257,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Apikey { command } => apikey(command, config).await,
         Command::Order { command } => crate::commerce::orders::cli::command(command, config).await,
         Command::Oauth2 { command } => crate::oauth2::cli::command(command, config).await,
+        Command::Hubspot { command } => crate::integrations::hubspot::sync::command(command, config).await,
         Command::Backup { command } => crate::backup::service::command(command, config).await,
         Command::Healthcheck { url } => healthcheck(url, &config).await,
     }

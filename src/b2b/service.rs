@@ -204,6 +204,11 @@ pub async fn catalog_view(
         .await?)
 }
 
+/// Whether the user is attached to any contract (the HubSpot sync skips such learners).
+pub fn has_any_contract(c: &Connection, user: i64) -> rusqlite::Result<bool> {
+    Ok(!store::user_contracts(c, user)?.is_empty())
+}
+
 /// For checkout's B2B gate: the contract of each given run (`None` for public runs) and
 /// whether `user` is attached to a free contract among them (which needs no code).
 pub fn attached_to_free_contract(c: &Connection, user: i64, contract: i64) -> rusqlite::Result<bool> {

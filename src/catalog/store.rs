@@ -219,7 +219,10 @@ pub fn add_price_version(
         description,
         to_db(now)
     ])?;
-    Ok(c.last_insert_rowid())
+    let version = c.last_insert_rowid();
+    let product = crate::integrations::hubspot::Obj::Product { product_id };
+    crate::integrations::hubspot::enqueue(c, now, product, "saved")?;
+    Ok(version)
 }
 
 pub struct NewProgram<'a> {

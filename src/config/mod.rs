@@ -150,6 +150,24 @@ pub struct KeycloakConfig {
     pub client_secret: Secret,
 }
 
+/// The HubSpot CRM sync (`MITXONLINE_HUBSPOT_*`). Without an access token the built-in
+/// sandbox CRM receives what would be sent.
+#[derive(Debug, Clone)]
+pub struct HubspotConfig {
+    /// `MITXONLINE_HUBSPOT_SYNC` (default on): off, nothing is queued for HubSpot.
+    pub sync: bool,
+    /// The private app's access token (`MITXONLINE_HUBSPOT_ACCESS_TOKEN`); `None`: the sandbox.
+    pub access_token: Option<Secret>,
+    /// `MITXONLINE_HUBSPOT_BASE_URL` (default `https://api.hubapi.com`).
+    pub base_url: Url,
+    /// The deals' `pipeline` (`MITXONLINE_HUBSPOT_PIPELINE_ID`, default `default`).
+    pub pipeline_id: String,
+    /// `unique_app_id` is `<prefix>-<id>` (`MITXONLINE_HUBSPOT_ID_PREFIX`, default `mitxonline`).
+    pub id_prefix: String,
+    /// Requests per second to the portal (`MITXONLINE_HUBSPOT_RATE`, default 19 like the original).
+    pub rate_per_second: u32,
+}
+
 /// B2B settings.
 #[derive(Debug, Clone)]
 pub struct B2bConfig {
@@ -249,6 +267,7 @@ pub struct Config {
     pub openedx: Option<OpenEdxConfig>,
     pub cybersource: Option<CyberSourceConfig>,
     pub keycloak: Option<KeycloakConfig>,
+    pub hubspot: HubspotConfig,
     pub b2b: B2bConfig,
     /// Where the sandbox CyberSource posts server-to-server results when a checkout form names
     /// no `override_backoffice_post_url` (default `<public url>/api/checkout/result/`).

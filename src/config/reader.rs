@@ -213,6 +213,7 @@ impl Config {
 
         let cybersource = Self::read_cybersource(&mut r);
         let keycloak = Self::read_keycloak(&mut r);
+        let hubspot = Self::read_hubspot(&mut r);
         let b2b = B2bConfig {
             learn_attach_url: r
                 .raw("MITXONLINE_MIT_LEARN_ATTACH_URL")
@@ -343,6 +344,7 @@ impl Config {
             openedx,
             cybersource,
             keycloak,
+            hubspot,
             b2b,
             cybersource_sandbox_backoffice_url,
             sandbox,
@@ -420,6 +422,25 @@ impl Config {
                 );
                 None
             }
+        }
+    }
+
+    fn read_hubspot(r: &mut Reader<'_>) -> HubspotConfig {
+        HubspotConfig {
+            sync: r.parse("MITXONLINE_HUBSPOT_SYNC", true, parse_bool),
+            access_token: r.secret("MITXONLINE_HUBSPOT_ACCESS_TOKEN"),
+            base_url: r.parse(
+                "MITXONLINE_HUBSPOT_BASE_URL",
+                Url::parse("https://api.hubapi.com").expect("valid default"),
+                parse_url,
+            ),
+            pipeline_id: r
+                .raw("MITXONLINE_HUBSPOT_PIPELINE_ID")
+                .unwrap_or_else(|| "default".to_owned()),
+            id_prefix: r
+                .raw("MITXONLINE_HUBSPOT_ID_PREFIX")
+                .unwrap_or_else(|| "mitxonline".to_owned()),
+            rate_per_second: r.parse("MITXONLINE_HUBSPOT_RATE", 19u32, parse_positive),
         }
     }
 

@@ -188,6 +188,22 @@ impl Config {
             }
             None => out.push(format!("MITXONLINE_KEYCLOAK_BASE_URL=(unset){}", sandbox(false))),
         }
+        let h = &self.hubspot;
+        out.push(format!(
+            "MITXONLINE_HUBSPOT_SYNC={}",
+            if h.sync { "on" } else { "off" }
+        ));
+        match &h.access_token {
+            Some(t) => out.push(format!("MITXONLINE_HUBSPOT_ACCESS_TOKEN={t}")),
+            None => out.push(format!(
+                "MITXONLINE_HUBSPOT_ACCESS_TOKEN=(unset){}",
+                sandbox(false)
+            )),
+        }
+        out.push(format!("MITXONLINE_HUBSPOT_BASE_URL={}", h.base_url));
+        out.push(format!("MITXONLINE_HUBSPOT_PIPELINE_ID={}", h.pipeline_id));
+        out.push(format!("MITXONLINE_HUBSPOT_ID_PREFIX={}", h.id_prefix));
+        out.push(format!("MITXONLINE_HUBSPOT_RATE={}", h.rate_per_second));
         out.push(format!(
             "MITXONLINE_MIT_LEARN_ATTACH_URL={}",
             self.b2b.learn_attach_url

@@ -43,6 +43,12 @@ impl Config {
         self.keycloak.is_none() && self.sandbox_allowed()
     }
 
+    /// The sandbox HubSpot CRM is in use (sync on, no `MITXONLINE_HUBSPOT_ACCESS_TOKEN`,
+    /// sandboxes allowed).
+    pub fn hubspot_sandbox(&self) -> bool {
+        self.hubspot.sync && self.hubspot.access_token.is_none() && self.sandbox_allowed()
+    }
+
     /// The sandbox mailbox is in use (no `MITXONLINE_SMTP_URL`, sandboxes allowed).
     pub fn mail_sandbox(&self) -> bool {
         self.smtp_url.is_none() && self.sandbox_allowed()
@@ -79,6 +85,12 @@ impl Config {
         }
         if self.keycloak.is_none() {
             missing.push(("MITXONLINE_KEYCLOAK_BASE_URL", why("Keycloak admin API")));
+        }
+        if self.hubspot.sync && self.hubspot.access_token.is_none() {
+            missing.push((
+                "MITXONLINE_HUBSPOT_ACCESS_TOKEN",
+                why("HubSpot CRM (or MITXONLINE_HUBSPOT_SYNC=off)"),
+            ));
         }
         missing
             .into_iter()

@@ -123,7 +123,8 @@ fn sandboxes_run_only_in_dev_and_test_unless_switched() {
             "MITXONLINE_CYBERSOURCE_SECURITY_KEY",
             "MITXONLINE_OPENEDX_API_BASE_URL",
             "MITXONLINE_SMTP_URL",
-            "MITXONLINE_KEYCLOAK_BASE_URL"
+            "MITXONLINE_KEYCLOAK_BASE_URL",
+            "MITXONLINE_HUBSPOT_ACCESS_TOKEN"
         ]
     );
     assert!(prod.check_sandboxes().is_err());

@@ -62,6 +62,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(crate::integrations::openedx::routes())
         .merge(crate::integrations::cybersource::routes())
         .merge(crate::integrations::keycloak::routes())
+        .merge(crate::integrations::hubspot::routes())
         .merge(crate::users::routes())
         .merge(crate::mail::routes())
         .merge(crate::oauth2::routes())

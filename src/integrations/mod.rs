@@ -5,5 +5,6 @@
 
 pub mod cybersource;
 pub mod exchange_rates;
+pub mod hubspot;
 pub mod keycloak;
 pub mod openedx;

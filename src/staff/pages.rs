@@ -80,6 +80,11 @@ pub const CONSOLES: &[(&str, &str, &str)] = &[
         "Open edX sandbox",
         "The built-in Open edX: users, enrollments, grades.",
     ),
+    (
+        "/staff/sandbox/hubspot/",
+        "HubSpot sandbox",
+        "The built-in HubSpot CRM: contacts, deals, line items, products.",
+    ),
 ];
 
 /// The staff navigation: the staff home and every console page.

@@ -125,6 +125,7 @@ async fn apply(state: &AppState, user_id: i64, ch: Changes) -> Result<FullUser, 
                 "UPDATE users SET updated_on = ?2 WHERE id = ?1",
                 rusqlite::params![user_id, crate::clock::to_db(now)],
             )?;
+            crate::integrations::hubspot::contact(c, now, user_id, "updated")?;
             Ok::<_, DbError>(load_with(c, user_id)?.ok_or(UserError::NotFound))
         })
         .await?

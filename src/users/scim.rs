@@ -198,6 +198,7 @@ pub fn create(c: &Connection, i: &Inbound, now: DateTime<Utc>) -> Result<User, S
         now,
     )?;
     profiles::ensure_rows(c, id)?;
+    crate::integrations::hubspot::contact(c, now, id, "created")?;
     update(c, id, i, now)
 }
 

@@ -136,6 +136,7 @@ pub async fn provider_sign_in(
                                 },
                                 now,
                             )?;
+                            crate::integrations::hubspot::contact(c, now, id, "created")?;
                             store::find_by_id(c, id)?
                                 .ok_or(DbError::from(rusqlite::Error::QueryReturnedNoRows))?
                         }
@@ -281,6 +282,7 @@ pub async fn sign_up(
                 now,
             )?;
             profiles::ensure_rows(c, id)?;
+            crate::integrations::hubspot::contact(c, now, id, "created")?;
             let token = sessions::issue_token(c, id, Purpose::Verify, None, now)?;
             mail::queue(c, now, &verification_email(email, &base, &token))?;
             Ok::<_, DbError>(())
@@ -482,6 +484,7 @@ pub async fn confirm_email_change(state: &AppState, token: &str) -> Result<bool,
             }
             store::set_email(c, uid, &email, now)?;
             store::mark_verified(c, uid, now)?;
+            crate::integrations::hubspot::contact(c, now, uid, "email")?;
             Ok::<_, DbError>(true)
         })
         .await

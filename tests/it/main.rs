@@ -12,6 +12,7 @@ mod catalog;
 mod certificates;
 mod commerce;
 mod enrollment;
+mod hubspot;
 mod identity;
 mod ops;
 mod pricing;

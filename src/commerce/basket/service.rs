@@ -115,7 +115,11 @@ pub fn add_product(
     if replace {
         basket::store::clear_items(c, basket)?;
     }
-    basket::store::upsert_item(c, basket, product.id, quantity.max(1), now)?;
+    let item = basket::store::upsert_item(c, basket, product.id, quantity.max(1), now)?;
+    if matches!(owner, Owner::User(_)) {
+        let cart = crate::integrations::hubspot::Obj::Cart { basket_item_id: item };
+        crate::integrations::hubspot::enqueue(c, now, cart, "added")?;
+    }
     basket::store::clear_basket_discount(c, basket)?;
     if let Owner::User(u) = owner {
         apply_auto_discounts(c, basket, *u, now)?;

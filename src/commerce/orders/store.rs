@@ -84,6 +84,7 @@ pub fn insert_order(
     c.prepare_cached("UPDATE orders SET reference_number = ?2 WHERE id = ?1")?
         .execute(params![id, reference])?;
     record_transition(c, id, None, OrderState::Pending, "created", now)?;
+    crate::integrations::hubspot::deal(c, now, id, "pending")?;
     Ok(id)
 }
 
@@ -108,6 +109,7 @@ pub fn transition(
         .execute(params![order, from.as_str(), to.as_str(), to_db(now)])?;
     if n == 1 {
         record_transition(c, order, Some(from), to, reason, now)?;
+        crate::integrations::hubspot::deal(c, now, order, to.as_str())?;
     }
     Ok(n == 1)
 }

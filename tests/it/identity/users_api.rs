@@ -40,15 +40,7 @@ async fn the_anonymous_current_user_matches_the_original_sample() {
 }
 
 async fn patch(app: &TestApp, c: &reqwest::Client, body: Value) -> (u16, Value) {
-    let token = header_token(app, c).await;
-    let r = c
-        .patch(app.url("/api/v0/users/me"))
-        .header("x-csrftoken", token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    crate::support::identity::patch_me(app, c, body).await
 }
 
 #[tokio::test]

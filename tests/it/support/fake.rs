@@ -131,6 +131,11 @@ impl DownPort {
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
+
+    /// Starts listening on the held port (the partner is back).
+    pub fn listen(self) -> tokio::net::TcpListener {
+        self.socket.listen(1024).expect("listen on the reserved port")
+    }
 }
 
 impl FakeServer {
@@ -145,8 +150,7 @@ impl FakeServer {
     /// Starts on a port reserved while the partner was "down" (see [`DownPort`]): the port
     /// was never free, so no other test or outgoing connection can have taken it meanwhile.
     pub async fn start_on(down: DownPort) -> FakeServer {
-        let listener = down.socket.listen(1024).expect("listen on the reserved port");
-        Self::serve(listener)
+        Self::serve(down.listen())
     }
 
     fn serve(listener: tokio::net::TcpListener) -> FakeServer {

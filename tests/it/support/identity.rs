@@ -114,6 +114,26 @@ pub async fn header_token(app: &TestApp, client: &reqwest::Client) -> String {
     csrf_from(app, client, "/profile/").await
 }
 
+/// `PATCH /api/v0/users/me` as the signed-in `client`: `(status, body)`.
+pub async fn patch_me(
+    app: &TestApp,
+    client: &reqwest::Client,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let token = header_token(app, client).await;
+    let r = client
+        .patch(app.url("/api/v0/users/me"))
+        .header("x-csrftoken", token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (
+        r.status().as_u16(),
+        r.json().await.unwrap_or(serde_json::Value::Null),
+    )
+}
+
 /// Creates a service account (no password, as `user create --service-account` does).
 pub async fn make_service_account(app: &TestApp, email: &str, staff: bool) -> i64 {
     let now = app.state.clock.now();

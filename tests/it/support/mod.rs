@@ -233,6 +233,9 @@ impl TestAppBuilder {
             .or_insert_with(|| "NORMAL".into());
         vars.entry("MITXONLINE_DB_READERS".into())
             .or_insert_with(|| "2".into());
+        // HubSpot sync is off unless a test turns it on (tests/it/hubspot/).
+        vars.entry("MITXONLINE_HUBSPOT_SYNC".into())
+            .or_insert_with(|| "off".into());
         let config = Config::from_vars(&vars).expect("valid test configuration");
         let running = serve::start(
             config,

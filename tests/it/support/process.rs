@@ -44,6 +44,7 @@ impl Process {
             .env("MITXONLINE_DATA_DIR", data_dir)
             .env("MITXONLINE_BIND", format!("127.0.0.1:{port}"))
             .env("MITXONLINE_SCHEDULER", "false")
+            .env("MITXONLINE_HUBSPOT_SYNC", "off")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null());
