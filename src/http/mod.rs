@@ -8,6 +8,7 @@ pub mod cookies;
 pub mod csrf;
 mod domain_errors;
 pub mod error;
+pub mod extract;
 pub mod health;
 pub mod home;
 pub mod json;
