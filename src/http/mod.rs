@@ -19,6 +19,7 @@ pub mod scopes;
 pub mod security;
 pub mod session;
 mod staff_ops;
+pub mod staff_page;
 
 use std::time::{Duration, Instant};
 

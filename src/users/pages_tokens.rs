@@ -17,8 +17,8 @@ use super::forms::{csrf_input, input, other_errors};
 use super::model::FieldErrors;
 use super::sessions::AccessTokenRow;
 use super::staff_service;
-use crate::http::auth::{StaffAccess, SuperuserAccess, require_superuser};
-use crate::http::session::Identity;
+use crate::http::auth::{SuperuserAccess, require_superuser};
+use crate::http::staff_page::StaffPage;
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
 
@@ -92,19 +92,14 @@ async fn rows(state: &AppState) -> Result<Vec<AccessTokenRow>, AppError> {
     Ok(staff_service::tokens(state).await?)
 }
 
-async fn list(
-    _staff: StaffAccess,
-    id: Identity,
-    ctx: PageCtx,
-    State(state): State<AppState>,
-) -> Result<Markup, AppError> {
+async fn list(r: StaffPage) -> Result<Markup, AppError> {
     Ok(view(
-        &ctx,
-        &rows(&state).await?,
+        &r.ctx,
+        &rows(&r.state).await?,
         None,
         &BTreeMap::new(),
         &FieldErrors::new(),
-        require_superuser(&id).is_ok(),
+        require_superuser(&r.id).is_ok(),
     ))
 }
 
@@ -159,16 +154,11 @@ async fn create(
     }
 }
 
-async fn revoke(
-    staff: StaffAccess,
-    ctx: PageCtx,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
+async fn revoke(r: StaffPage, Path(id): Path<String>) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let done = staff_service::revoke_token(&state, staff.actor, id).await?;
+    let done = staff_service::revoke_token(&r.state, r.access.actor, id).await?;
     if !done {
         return Err(AppError::NotFound(format!("No active token with id {id}.")));
     }
-    Ok(Redirect::to(&ctx.prefix.url("/staff/access-tokens/")).into_response())
+    Ok(Redirect::to(&r.ctx.prefix.url("/r.access/access-tokens/")).into_response())
 }

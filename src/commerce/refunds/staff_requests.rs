@@ -2,33 +2,25 @@
 //! unenrolling) or denies a learner's request. Every decision is audited.
 
 use crate::commerce::refunds;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
 use crate::http::layout::private_page;
-use crate::http::page::PageCtx;
-use crate::http::session::Identity;
-use crate::state::AppState;
+use crate::http::staff_page::StaffPage;
 
 /// GET `/staff/refunds/`: learners' refund requests with refund and deny actions.
-pub async fn refunds_page(
-    State(state): State<AppState>,
-    _s: StaffAccess,
-    ctx: PageCtx,
-    identity: Identity,
-) -> Result<Markup, AppError> {
-    let (rows, left) = refunds::request_service::open_requests(&state).await?;
-    let csrf = identity.csrf_token();
+pub async fn refunds_page(page: StaffPage) -> Result<Markup, AppError> {
+    let (rows, left) = refunds::request_service::open_requests(&page.state).await?;
+    let csrf = page.id.csrf_token();
     Ok(private_page(
-        &ctx,
+        &page.ctx,
         "Refund requests",
         html! {
             section class="container" {
-                (crate::staff::pages::staff_nav(&ctx))
+                (crate::staff::pages::staff_nav(&page.ctx))
                 h1 { "Refund requests" }
                 @if rows.is_empty() { p { "No refund requests." } }
                 @for r in &rows {
@@ -44,7 +36,7 @@ pub async fn refunds_page(
                             }
                         }
                         @if r.status == "pending" {
-                            form method="post" action=(ctx.prefix.url(&format!("/staff/refunds/{}/", r.id))) {
+                            form method="post" action=(page.ctx.prefix.url(&format!("/staff/refunds/{}/", r.id))) {
                                 input type="hidden" name="csrfmiddlewaretoken" value=(csrf);
                                 input type="hidden" name="order" value=(r.order_id);
                                 @let remaining = left.get(&r.order_id).map(|l| l.0).unwrap_or_default();
@@ -72,27 +64,21 @@ pub struct Decide {
 }
 
 /// POST `/staff/refunds/{id}/`.
-pub async fn decide(
-    State(state): State<AppState>,
-    s: StaffAccess,
-    ctx: PageCtx,
-    Path(id): Path<i64>,
-    Form(f): Form<Decide>,
-) -> Result<Response, AppError> {
+pub async fn decide(r: StaffPage, Path(id): Path<i64>, Form(f): Form<Decide>) -> Result<Response, AppError> {
     match f.action.as_str() {
         "deny" => {
-            refunds::request_service::deny(&state, &s.actor, id).await?;
+            refunds::request_service::deny(&r.state, &r.access.actor, id).await?;
         }
         "refund" => {
             let (amount, after) =
                 crate::commerce::orders::staff::refund_choice(f.amount.as_deref(), f.after.as_deref())?;
-            let reason = format!("refund request {id} approved by {}", s.actor);
+            let reason = format!("refund request {id} approved by {}", r.access.actor);
             crate::commerce::refunds::service::refund(
-                &state,
+                &r.state,
                 f.order,
                 amount,
                 reason,
-                s.actor.clone(),
+                r.access.actor.clone(),
                 after,
             )
             .await
@@ -102,5 +88,5 @@ pub async fn decide(
         }
         _ => return Err(AppError::field("action", "Choose refund or deny.")),
     }
-    Ok(Redirect::to(&ctx.prefix.url("/staff/refunds/")).into_response())
+    Ok(Redirect::to(&r.ctx.prefix.url("/staff/refunds/")).into_response())
 }
