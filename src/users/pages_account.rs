@@ -17,7 +17,8 @@ use super::model::FieldErrors;
 use super::pages_profile::shell;
 use super::service;
 use crate::config::AuthMode;
-use crate::http::session::{Identity, SignedIn};
+use crate::http::page_req::PageReq;
+use crate::http::session::SignedIn;
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
 
@@ -78,20 +79,18 @@ async fn settings_page(State(state): State<AppState>, ctx: PageCtx, SignedIn(u):
 }
 
 async fn change_email(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    id: Identity,
+    r: PageReq,
     SignedIn(u): SignedIn,
     Form(f): Form<Params>,
 ) -> Result<Response, AppError> {
-    if state.config.auth_mode != AuthMode::Local {
+    if r.state.config.auth_mode != AuthMode::Local {
         return Err(AppError::not_found());
     }
     let get = |k: &str| f.get(k).map_or("", String::as_str);
-    let done = service::request_email_change(&state, &u, get("email"), get("password"), id.peer).await;
+    let done = service::request_email_change(&r.state, &u, get("email"), get("password"), r.id.peer).await;
     settings_after(
-        &ctx,
-        &state,
+        &r.ctx,
+        &r.state,
         &u,
         done,
         "We sent a confirmation link to your new address; your email changes when you follow it.",
@@ -117,27 +116,25 @@ fn settings_after(
 }
 
 async fn change_password(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    id: Identity,
+    r: PageReq,
     SignedIn(u): SignedIn,
     Form(f): Form<Params>,
 ) -> Result<Response, AppError> {
-    if state.config.auth_mode != AuthMode::Local {
+    if r.state.config.auth_mode != AuthMode::Local {
         return Err(AppError::not_found());
     }
     let get = |k: &str| f.get(k).map_or("", String::as_str);
     let done = service::change_password(
-        &state,
+        &r.state,
         &u,
-        id.session_id(),
+        r.id.session_id(),
         get("current_password"),
         get("new_password"),
     )
     .await;
     settings_after(
-        &ctx,
-        &state,
+        &r.ctx,
+        &r.state,
         &u,
         done,
         "Your password was changed; other sessions were signed out.",
