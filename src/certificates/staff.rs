@@ -15,6 +15,7 @@ use super::views;
 use crate::catalog::api::{Cache, Req};
 use crate::http::auth::StaffAccess;
 use crate::http::staff_page::StaffPage;
+use crate::http::ui::hidden_inputs;
 use crate::http::{AppError, PageCtx};
 use crate::staff::pages::staff_page;
 
@@ -96,10 +97,7 @@ fn revoke_form(ctx: &PageCtx, email: &str, kind: &str, uuid: &str, revoked: bool
     html! {
         form method="post" class="inline" action=(ctx.prefix.url("/staff/certificates/revoke/")) {
             (ctx.csrf_field())
-            input type="hidden" name="email" value=(email);
-            input type="hidden" name="kind" value=(kind);
-            input type="hidden" name="uuid" value=(uuid);
-            input type="hidden" name="revoke" value=(if revoked { "false" } else { "true" });
+            (hidden_inputs(&[("email", email), ("kind", kind), ("uuid", uuid), ("revoke", if revoked { "false" } else { "true" })]))
             label for=(id) { "Reason" }
             input id=(id) type="text" name="reason" required maxlength="500";
             button type="submit" { (if revoked { "Un-revoke" } else { "Revoke" }) }
@@ -112,9 +110,7 @@ fn grade_form(ctx: &PageCtx, email: &str, user: i64, run: i64) -> Markup {
     html! {
         form method="post" class="inline" action=(ctx.prefix.url("/staff/certificates/grade/")) {
             (ctx.csrf_field())
-            input type="hidden" name="email" value=(email);
-            input type="hidden" name="user_id" value=(user);
-            input type="hidden" name="run_id" value=(run);
+            (hidden_inputs(&[("email", email), ("user_id", &user.to_string()), ("run_id", &run.to_string())]))
             label for=(format!("{p}-grade")) { "Grade (0–1)" }
             input id=(format!("{p}-grade")) type="text" name="grade" required inputmode="decimal" size="5";
             label for=(format!("{p}-letter")) { "Letter (A–F)" }

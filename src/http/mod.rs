@@ -21,6 +21,7 @@ pub mod security;
 pub mod session;
 mod staff_ops;
 pub mod staff_page;
+pub mod ui;
 
 use std::time::{Duration, Instant};
 

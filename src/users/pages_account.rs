@@ -83,9 +83,7 @@ async fn change_email(
     SignedIn(u): SignedIn,
     Form(f): Form<Params>,
 ) -> Result<Response, AppError> {
-    if r.state.config.auth_mode != AuthMode::Local {
-        return Err(AppError::not_found());
-    }
+    super::pages_auth::local_only(&r.state)?;
     let get = |k: &str| f.get(k).map_or("", String::as_str);
     let done = service::request_email_change(&r.state, &u, get("email"), get("password"), r.id.peer).await;
     settings_after(
@@ -120,9 +118,7 @@ async fn change_password(
     SignedIn(u): SignedIn,
     Form(f): Form<Params>,
 ) -> Result<Response, AppError> {
-    if r.state.config.auth_mode != AuthMode::Local {
-        return Err(AppError::not_found());
-    }
+    super::pages_auth::local_only(&r.state)?;
     let get = |k: &str| f.get(k).map_or("", String::as_str);
     let done = service::change_password(
         &r.state,

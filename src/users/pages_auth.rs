@@ -68,7 +68,7 @@ fn with_status(status: StatusCode, m: Markup) -> Response {
     (status, m).into_response()
 }
 
-fn local_only(state: &AppState) -> Result<(), AppError> {
+pub(super) fn local_only(state: &AppState) -> Result<(), AppError> {
     if state.config.auth_mode == AuthMode::Local {
         Ok(())
     } else {
@@ -239,16 +239,20 @@ async fn signup_submit(r: PageReq, Form(f): Form<Params>) -> Result<Response, Ap
     }
 }
 
-fn verify_invalid(ctx: &PageCtx) -> Response {
+/// A 400 page for an emailed link that is invalid, used or expired.
+fn link_no_longer_valid(ctx: &PageCtx, body: Markup) -> Response {
     with_status(
         StatusCode::BAD_REQUEST,
-        simple(
-            ctx,
-            "This link is no longer valid",
-            html! {
-                p { "The confirmation link is invalid, already used or expired. " a href=(ctx.prefix.url("/login/")) { "Sign in" } " or sign up again." }
-            },
-        ),
+        simple(ctx, "This link is no longer valid", body),
+    )
+}
+
+fn verify_invalid(ctx: &PageCtx) -> Response {
+    link_no_longer_valid(
+        ctx,
+        html! {
+            p { "The confirmation link is invalid, already used or expired. " a href=(ctx.prefix.url("/login/")) { "Sign in" } " or sign up again." }
+        },
     )
 }
 
@@ -374,15 +378,11 @@ fn reset_form(ctx: &PageCtx, token: &str, errors: &FieldErrors) -> Markup {
 }
 
 fn invalid_link(ctx: &PageCtx) -> Response {
-    with_status(
-        StatusCode::BAD_REQUEST,
-        simple(
-            ctx,
-            "This link is no longer valid",
-            html! {
-                p { "The link is invalid, already used or expired. " a href=(ctx.prefix.url("/password-reset/")) { "Ask for a new one." } }
-            },
-        ),
+    link_no_longer_valid(
+        ctx,
+        html! {
+            p { "The link is invalid, already used or expired. " a href=(ctx.prefix.url("/password-reset/")) { "Ask for a new one." } }
+        },
     )
 }
 

@@ -16,6 +16,7 @@ use super::forms::{csrf_input, input};
 use super::model::FieldErrors;
 use crate::http::auth::{StaffAccess, require_superuser};
 use crate::http::staff_page::StaffPage;
+use crate::http::ui::{RevocableRow, revocable_table};
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
 
@@ -52,27 +53,12 @@ fn view(ctx: &PageCtx, keys: &[ApiKey], created: Option<(&ApiKey, &str)>, errors
                     button class="button" type="submit" { "Create key" }
                 }
                 h2 { "Keys" }
-                div class="table-wrap" {
-                    table {
-                        thead { tr { th { "Name" } th { "Prefix" } th { "Scope" } th { "Created" } th { "Status" } th { span class="visually-hidden" { "Actions" } } } }
-                        tbody {
-                            @for k in keys {
-                                tr {
-                                    td { (k.name) } td { code { (k.prefix) } } td { (k.scope.as_str()) } td { (k.created_on) }
-                                    td { @if let Some(r) = &k.revoked_on { "revoked " (r) } @else { "active" } }
-                                    td {
-                                        @if k.revoked_on.is_none() {
-                                            form method="post" action=(p.url(&format!("/staff/api-keys/{}/revoke/", k.id))) {
-                                                (csrf_input(&ctx.csrf_token))
-                                                button type="submit" { "Revoke " span class="visually-hidden" { (k.name) } }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+                (revocable_table(ctx, &["Name", "Prefix", "Scope", "Created"], &keys.iter().map(|k| RevocableRow {
+                    cells: html! { td { (k.name) } td { code { (k.prefix) } } td { (k.scope.as_str()) } td { (k.created_on) } },
+                    revoked_on: k.revoked_on.as_deref(),
+                    revoke_url: p.url(&format!("/staff/api-keys/{}/revoke/", k.id)),
+                    button: html! { "Revoke " span class="visually-hidden" { (k.name) } },
+                }).collect::<Vec<_>>()))
         },
     )
 }

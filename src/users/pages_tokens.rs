@@ -19,6 +19,7 @@ use super::sessions::AccessTokenRow;
 use super::staff_service;
 use crate::http::auth::{SuperuserAccess, require_superuser};
 use crate::http::staff_page::StaffPage;
+use crate::http::ui::{RevocableRow, revocable_table};
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
 
@@ -63,27 +64,12 @@ fn view(
                     p class="notice warn" { "Only superusers can issue tokens." }
                 }
                 h2 { "Tokens" }
-                div class="table-wrap" {
-                    table {
-                        thead { tr { th { "Account" } th { "Purpose" } th { "Created" } th { "Expires" } th { "Status" } th { span class="visually-hidden" { "Actions" } } } }
-                        tbody {
-                            @for t in rows {
-                                tr {
-                                    td { (t.user_email) } td { (t.name) } td { (t.created_on) } td { (t.expires_on) }
-                                    td { @if let Some(r) = &t.revoked_on { "revoked " (r) } @else { "active" } }
-                                    td {
-                                        @if t.revoked_on.is_none() {
-                                            form method="post" action=(p.url(&format!("/staff/access-tokens/{}/revoke/", t.id))) {
-                                                (csrf_input(&ctx.csrf_token))
-                                                button type="submit" { "Revoke" }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+                (revocable_table(ctx, &["Account", "Purpose", "Created", "Expires"], &rows.iter().map(|t| RevocableRow {
+                    cells: html! { td { (t.user_email) } td { (t.name) } td { (t.created_on) } td { (t.expires_on) } },
+                    revoked_on: t.revoked_on.as_deref(),
+                    revoke_url: p.url(&format!("/staff/access-tokens/{}/revoke/", t.id)),
+                    button: html! { "Revoke" },
+                }).collect::<Vec<_>>()))
         },
     )
 }
