@@ -13,6 +13,7 @@ pub mod health;
 pub mod home;
 pub mod json;
 pub mod layout;
+pub mod learner_api;
 pub mod page;
 pub mod page_req;
 pub mod redirect;

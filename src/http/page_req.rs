@@ -3,7 +3,7 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use super::error::AppError;
 use super::extract::SignedIn;
@@ -33,11 +33,12 @@ impl FromRequestParts<AppState> for PageReq {
     }
 }
 
-/// A page only a signed-in user sees: the app state, the [`PageCtx`] and the [`SignedIn`] user
-/// (anyone else is redirected to `/login/?next=…`, as by [`SignedIn`]).
+/// A page only a signed-in user sees: a [`PageReq`] and the [`SignedIn`] user (anyone else is
+/// redirected to `/login/?next=…`, as by [`SignedIn`]).
 pub struct SignedInPage {
     pub state: AppState,
     pub ctx: PageCtx,
+    pub id: Identity,
     pub user: User,
 }
 
@@ -45,12 +46,10 @@ impl FromRequestParts<AppState> for SignedInPage {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Ok(ctx) = PageCtx::from_request_parts(parts, state).await;
-        let SignedIn(user) = SignedIn::from_request_parts(parts, state).await?;
-        Ok(SignedInPage {
-            state: state.clone(),
-            ctx,
-            user,
-        })
+        let PageReq { state, ctx, id } = PageReq::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let SignedIn(user) = SignedIn::from_request_parts(parts, &state).await?;
+        Ok(SignedInPage { state, ctx, id, user })
     }
 }

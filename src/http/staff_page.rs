@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use super::auth::StaffAccess;
 use super::error::AppError;
 use super::page::PageCtx;
+use super::page_req::PageReq;
 use super::session::Identity;
 use crate::state::AppState;
 
@@ -24,10 +25,9 @@ impl FromRequestParts<AppState> for StaffPage {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let access = StaffAccess::from_request_parts(parts, state).await?;
-        let Ok(ctx) = PageCtx::from_request_parts(parts, state).await;
-        let id = Identity::from_request_parts(parts, state).await?;
+        let PageReq { state, ctx, id } = PageReq::from_request_parts(parts, state).await?;
         Ok(StaffPage {
-            state: state.clone(),
+            state,
             access,
             ctx,
             id,

@@ -111,6 +111,21 @@ pub fn staff_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
     )
 }
 
+/// Like [`staff_page`], in a `section` (the sandbox mailbox, refund requests).
+pub fn staff_section_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
+    private_page(
+        ctx,
+        title,
+        html! {
+            section class="container" {
+                (staff_nav(ctx))
+                h1 { (title) }
+                (body)
+            }
+        },
+    )
+}
+
 /// GET `/staff/`: what the staff console offers.
 pub(super) async fn home(_staff: StaffAccess, ctx: PageCtx) -> Markup {
     private_page(

@@ -17,7 +17,7 @@ use super::model::FieldErrors;
 use super::pages_profile::shell;
 use super::service;
 use crate::config::AuthMode;
-use crate::http::page_req::PageReq;
+use crate::http::page_req::SignedInPage;
 use crate::http::session::SignedIn;
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
@@ -78,18 +78,15 @@ async fn settings_page(State(state): State<AppState>, ctx: PageCtx, SignedIn(u):
     settings(&ctx, &state, &u, &FieldErrors::new(), None)
 }
 
-async fn change_email(
-    r: PageReq,
-    SignedIn(u): SignedIn,
-    Form(f): Form<Params>,
-) -> Result<Response, AppError> {
+async fn change_email(r: SignedInPage, Form(f): Form<Params>) -> Result<Response, AppError> {
     super::pages_auth::local_only(&r.state)?;
     let get = |k: &str| f.get(k).map_or("", String::as_str);
-    let done = service::request_email_change(&r.state, &u, get("email"), get("password"), r.id.peer).await;
+    let done =
+        service::request_email_change(&r.state, &r.user, get("email"), get("password"), r.id.peer).await;
     settings_after(
         &r.ctx,
         &r.state,
-        &u,
+        &r.user,
         done,
         "We sent a confirmation link to your new address; your email changes when you follow it.",
     )
@@ -113,16 +110,12 @@ fn settings_after(
     }
 }
 
-async fn change_password(
-    r: PageReq,
-    SignedIn(u): SignedIn,
-    Form(f): Form<Params>,
-) -> Result<Response, AppError> {
+async fn change_password(r: SignedInPage, Form(f): Form<Params>) -> Result<Response, AppError> {
     super::pages_auth::local_only(&r.state)?;
     let get = |k: &str| f.get(k).map_or("", String::as_str);
     let done = service::change_password(
         &r.state,
-        &u,
+        &r.user,
         r.id.session_id(),
         get("current_password"),
         get("new_password"),
@@ -131,7 +124,7 @@ async fn change_password(
     settings_after(
         &r.ctx,
         &r.state,
-        &u,
+        &r.user,
         done,
         "Your password was changed; other sessions were signed out.",
     )

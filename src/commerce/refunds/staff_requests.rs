@@ -8,45 +8,41 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::http::error::AppError;
-use crate::http::layout::private_page;
 use crate::http::staff_page::StaffPage;
+use crate::staff::pages::staff_section_page;
 
 /// GET `/staff/refunds/`: learners' refund requests with refund and deny actions.
 pub async fn refunds_page(page: StaffPage) -> Result<Markup, AppError> {
     let (rows, left) = refunds::request_service::open_requests(&page.state).await?;
     let csrf = page.id.csrf_token();
-    Ok(private_page(
+    Ok(staff_section_page(
         &page.ctx,
         "Refund requests",
         html! {
-            section class="container" {
-                (crate::staff::pages::staff_nav(&page.ctx))
-                h1 { "Refund requests" }
-                @if rows.is_empty() { p { "No refund requests." } }
-                @for r in &rows {
-                    article class="refund-request" id=(format!("refund-request-{}", r.id)) {
-                        h2 { (r.reference) " — " (r.email) " — $" (r.total) }
-                        p { "Reason: " (r.reason) " " (r.text) }
-                        p { "Status: " span class="status" { (r.status) } " (" (r.created_on) ")" }
-                        @if let Some((_, done)) = left.get(&r.order_id).filter(|(_, d)| !d.is_empty()) {
-                            ul class="order-refunds" {
-                                @for (_, amount, reason, status, _, on) in done {
-                                    li { "$" (amount) " — " (status) " — " (reason) " (" (on) ")" }
-                                }
+            @if rows.is_empty() { p { "No refund requests." } }
+            @for r in &rows {
+                article class="refund-request" id=(format!("refund-request-{}", r.id)) {
+                    h2 { (r.reference) " — " (r.email) " — $" (r.total) }
+                    p { "Reason: " (r.reason) " " (r.text) }
+                    p { "Status: " span class="status" { (r.status) } " (" (r.created_on) ")" }
+                    @if let Some((_, done)) = left.get(&r.order_id).filter(|(_, d)| !d.is_empty()) {
+                        ul class="order-refunds" {
+                            @for (_, amount, reason, status, _, on) in done {
+                                li { "$" (amount) " — " (status) " — " (reason) " (" (on) ")" }
                             }
                         }
-                        @if r.status == "pending" {
-                            form method="post" action=(page.ctx.prefix.url(&format!("/staff/refunds/{}/", r.id))) {
-                                input type="hidden" name="csrfmiddlewaretoken" value=(csrf);
-                                input type="hidden" name="order" value=(r.order_id);
-                                @let remaining = left.get(&r.order_id).map(|l| l.0).unwrap_or_default();
-                                p { "Remaining refundable: $" span class="remaining" { (remaining) } }
-                                label { "Amount (default: all that remains) " input type="text" inputmode="decimal" name="amount" placeholder=(remaining); }
-                                label { input type="radio" name="after" value="downgrade" checked; " Keep as audit" }
-                                label { input type="radio" name="after" value="unenroll"; " Unenroll" }
-                                button type="submit" name="action" value="refund" { "Refund" }
-                                button type="submit" name="action" value="deny" { "Deny" }
-                            }
+                    }
+                    @if r.status == "pending" {
+                        form method="post" action=(page.ctx.prefix.url(&format!("/staff/refunds/{}/", r.id))) {
+                            input type="hidden" name="csrfmiddlewaretoken" value=(csrf);
+                            input type="hidden" name="order" value=(r.order_id);
+                            @let remaining = left.get(&r.order_id).map(|l| l.0).unwrap_or_default();
+                            p { "Remaining refundable: $" span class="remaining" { (remaining) } }
+                            label { "Amount (default: all that remains) " input type="text" inputmode="decimal" name="amount" placeholder=(remaining); }
+                            label { input type="radio" name="after" value="downgrade" checked; " Keep as audit" }
+                            label { input type="radio" name="after" value="unenroll"; " Unenroll" }
+                            button type="submit" name="action" value="refund" { "Refund" }
+                            button type="submit" name="action" value="deny" { "Deny" }
                         }
                     }
                 }
