@@ -33,6 +33,18 @@ pub fn routes() -> Router<AppState> {
         .route("/account/action/complete", get(account_action_complete))
 }
 
+/// A heading and a POST form under it: CSRF token, `fields`, then a submit `button`.
+fn titled_form(ctx: &PageCtx, title: &str, action: &str, button: &str, fields: Markup) -> Markup {
+    html! {
+        h2 { (title) }
+        form method="post" action=(action) {
+            (csrf_input(&ctx.csrf_token))
+            (fields)
+            button class="button" type="submit" { (button) }
+        }
+    }
+}
+
 fn settings(
     ctx: &PageCtx,
     state: &AppState,
@@ -49,20 +61,14 @@ fn settings(
             (other_errors(errors, &["email", "password", "current_password", "new_password"]))
             p { "Email: " strong { (u.email) } }
             @if state.config.auth_mode == AuthMode::Local {
-                h2 { "Change email" }
-                form method="post" action=(p.url("/account-settings/email/")) {
-                    (csrf_input(&ctx.csrf_token))
+                (titled_form(ctx, "Change email", &p.url("/account-settings/email/"), "Send confirmation link", html! {
                     (input("email", "email", "email", "New email", "", errors, "required autocomplete:email"))
                     (input("password", "password", "password", "Current password", "", errors, "required autocomplete:current-password"))
-                    button class="button" type="submit" { "Send confirmation link" }
-                }
-                h2 { "Change password" }
-                form method="post" action=(p.url("/account-settings/password/")) {
-                    (csrf_input(&ctx.csrf_token))
+                }))
+                (titled_form(ctx, "Change password", &p.url("/account-settings/password/"), "Change password", html! {
                     (input("password", "current_password", "current_password", "Current password", "", errors, "required autocomplete:current-password"))
                     (input("password", "new_password", "new_password", "New password", "", errors, "required autocomplete:new-password"))
-                    button class="button" type="submit" { "Change password" }
-                }
+                }))
             } @else {
                 p { "Your email and password are managed by your MIT Learn account." }
                 ul {
