@@ -41,7 +41,7 @@ pub async fn index(r: StaffPage) -> Result<Markup, AppError> {
                 tbody {
                     @for pg in &pages {
                         tr {
-                            td { a href=(p.url(&format!("/r.access/cms/pages/{}/", pg.id))) { (if pg.title.is_empty() { "(untitled)" } else { &pg.title }) } }
+                            td { a href=(p.url(&format!("/staff/cms/pages/{}/", pg.id))) { (if pg.title.is_empty() { "(untitled)" } else { &pg.title }) } }
                             td { (PageType::parse(&pg.page_type).map_or("", |t| t.label())) }
                             td { code { (pg.slug) } }
                             td { (if pg.live { "Published" } else if pg.live_revision_id.is_some() { "Unpublished" } else { "Draft" }) }
@@ -50,7 +50,7 @@ pub async fn index(r: StaffPage) -> Result<Markup, AppError> {
                 }
             }
             h2 id="new-page" { "New page" }
-            form method="post" action=(p.url("/r.access/cms/pages/")) {
+            form method="post" action=(p.url("/staff/cms/pages/")) {
                 (r.ctx.csrf_field())
                 div class="field" { label for="page_type" { "Type" } select id="page_type" name="page_type" { @for t in PageType::ALL { option value=(t.as_str()) { (t.label()) } } } }
                 div class="field" { label for="title" { "Title" } input type="text" id="title" name="title" required; }
@@ -60,7 +60,7 @@ pub async fn index(r: StaffPage) -> Result<Markup, AppError> {
                 button type="submit" { "Create draft" }
             }
             h2 id="images" { "Images" }
-            form method="post" action=(p.url("/r.access/cms/media/")) enctype="multipart/form-data" {
+            form method="post" action=(p.url("/staff/cms/media/")) enctype="multipart/form-data" {
                 (r.ctx.csrf_field())
                 div class="field" { label for="media-title" { "Title" } input type="text" id="media-title" name="title"; }
                 div class="field" { label for="file" { "Image (PNG, JPEG, GIF or WebP, up to 5 MB)" } input type="file" id="file" name="file" accept="image/png,image/jpeg,image/gif,image/webp" required; }
@@ -117,12 +117,12 @@ pub async fn edit(page: StaffPage, Path(id): Path<i64>) -> Result<Markup, AppErr
     let draft = revs.first().map(|r| r.content.clone()).unwrap_or_default();
     let values = serde_json::to_value(&draft).unwrap_or(Value::Null);
     let p = &page.ctx.prefix;
-    let base = format!("/page.access/cms/pages/{id}");
+    let base = format!("/staff/cms/pages/{id}");
     Ok(staff_page(
         &page.ctx,
         &format!("Edit {}", row.title),
         html! {
-            p { a href=(p.url("/page.access/cms/")) { "← All pages" } }
+            p { a href=(p.url("/staff/cms/")) { "← All pages" } }
             h1 { "Edit " (ty.label().to_lowercase()) ": " (row.title) }
             p class="muted" {
                 @if row.live { "Published (revision " (row.live_revision_id.unwrap_or_default()) ")." } @else { "Not published." }
@@ -141,7 +141,7 @@ pub async fn edit(page: StaffPage, Path(id): Path<i64>) -> Result<Markup, AppErr
                             (field_input(&format!("ceu_override_ceus_{i}"), &format!("Override {} CEUs", i + 1), Kind::Text, &Value::String(o.ceus.clone()), &[]))
                         }
                     }
-                    p { a href=(p.url(&format!("/page.access/certificates/preview/{}/", row.id))) { "Preview as a certificate (sample learner)" } }
+                    p { a href=(p.url(&format!("/staff/certificates/preview/{}/", row.id))) { "Preview as a certificate (sample learner)" } }
                 }
                 @if ty == PageType::Resource {
                     fieldset {
@@ -269,7 +269,7 @@ pub async fn upload(r: StaffPage, mut mp: Multipart) -> Result<Response, FormErr
     }
     let (name, bytes) = file.ok_or_else(|| AppError::field("file", "Choose an image to upload."))?;
     service::upload(&r.state, &r.access.actor, title, name, bytes).await?;
-    Ok(Redirect::to(&r.ctx.prefix.url("/r.access/cms/#images")).into_response())
+    Ok(Redirect::to(&r.ctx.prefix.url("/staff/cms/#images")).into_response())
 }
 
 /// Back to the page's editor.

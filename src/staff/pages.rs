@@ -208,8 +208,8 @@ pub(super) async fn job_runs(page: StaffPage, Path(name): Path<String>) -> Resul
 
 pub(super) async fn run_job(r: StaffPage, Path(name): Path<String>) -> Result<Response, AppError> {
     let outcome = jobs::queue_run(&r.state, &name, Trigger::Staff).await?;
-    tracing::info!(job.name = %name, job.run_id = outcome.run_id, actor = %r.access.actor, "job queued by r.access");
-    Ok(Redirect::to(&r.ctx.prefix.url(&format!("/r.access/jobs/{name}/"))).into_response())
+    tracing::info!(job.name = %name, job.run_id = outcome.run_id, actor = %r.access.actor, "job queued by staff");
+    Ok(Redirect::to(&r.ctx.prefix.url(&format!("/staff/jobs/{name}/"))).into_response())
 }
 
 pub(super) async fn outbox(r: StaffPage) -> Result<Markup, AppError> {
@@ -262,5 +262,5 @@ pub(super) async fn retry(r: StaffPage, Path(id): Path<i64>) -> Result<Response,
     if !service::retry_dead_letter(&r.state, id, &r.access.actor).await? {
         return Err(AppError::NotFound(format!("No dead letter with id {id}.")));
     }
-    Ok(Redirect::to(&r.ctx.prefix.url("/r.access/outbox/")).into_response())
+    Ok(Redirect::to(&r.ctx.prefix.url("/staff/outbox/")).into_response())
 }

@@ -82,7 +82,7 @@ async fn create(r: StaffPage, Form(f): Form<BTreeMap<String, String>>) -> Result
         if errors.is_empty() {
             errors.insert(
                 "scope".into(),
-                vec!["Not a valid choice (catalog, r.access).".into()],
+                vec!["Not a valid choice (catalog, staff).".into()],
             );
         }
         return Ok((
@@ -113,5 +113,5 @@ async fn revoke(r: StaffPage, Path(id): Path<String>) -> Result<Response, AppErr
     if !done {
         return Err(AppError::NotFound(format!("No active API key with id {id}.")));
     }
-    Ok(Redirect::to(&r.ctx.prefix.url("/r.access/api-keys/")).into_response())
+    Ok(Redirect::to(&r.ctx.prefix.url("/staff/api-keys/")).into_response())
 }

@@ -146,5 +146,5 @@ async fn revoke(r: StaffPage, Path(id): Path<String>) -> Result<Response, AppErr
     if !done {
         return Err(AppError::NotFound(format!("No active token with id {id}.")));
     }
-    Ok(Redirect::to(&r.ctx.prefix.url("/r.access/access-tokens/")).into_response())
+    Ok(Redirect::to(&r.ctx.prefix.url("/staff/access-tokens/")).into_response())
 }

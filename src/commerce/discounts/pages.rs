@@ -116,7 +116,7 @@ async fn detail(page: StaffPage, Path(id): Path<i64>) -> Result<Markup, AppError
                             td { (s(&r["redemption_date"])) }
                             td { (s(&r["redeemed_by"]["email"])) }
                             td { (s(&r["redeemed_order"]["reference_number"])) }
-                            td { (s(&r["redeemed_order"]["page.state"])) }
+                            td { (s(&r["redeemed_order"]["state"])) }
                         }
                     }
                 }

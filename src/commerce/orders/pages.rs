@@ -47,7 +47,7 @@ pub async fn receipt(sip: SignedInPage, Path(id): Path<String>) -> Result<Markup
                 h1 { "Receipt" }
                 p { "Order number: " strong id="receipt-reference" { (s(&r["reference_number"])) } }
                 p { "Order date: " (s(&r["created_on"]).get(..10).unwrap_or("")) }
-                p { "State: " span id="receipt-sip.state" { (s(&r["sip.state"])) } }
+                p { "State: " span id="receipt-state" { (s(&r["state"])) } }
                 table {
                     thead { tr { th { "Item" } th { "Price" } th { "Discount" } th { "Paid" } } }
                     tbody {

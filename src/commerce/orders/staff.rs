@@ -92,7 +92,7 @@ pub async fn detail(r: StaffPage, Path(id): Path<i64>) -> Result<Markup, AppErro
             dl class="order-summary" {
                 dt { "Reference" } dd { (o.reference_number) }
                 dt { "Purchaser" } dd { (email) }
-                dt { "State" } dd { span class="tag order-r.state" { (o.state.as_str()) } }
+                dt { "State" } dd { span class="tag order-state" { (o.state.as_str()) } }
                 dt { "Total paid" } dd { "$" (o.total_price_paid) }
                 dt { "Created" } dd { (o.created_on) }
             }

@@ -90,7 +90,7 @@ pub async fn settle(
             if t.is_empty() || t.len() > 64 || !t.bytes().all(|b| b.is_ascii_graphic()) {
                 return Err(page_error(AppError::field(
                     "transaction_id",
-                    "The gateway'r.access refund id is required (up to 64 characters, no spaces).",
+                    "The gateway's refund id is required (up to 64 characters, no spaces).",
                 )));
             }
             Some(t.to_owned())
