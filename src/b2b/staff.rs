@@ -11,6 +11,7 @@ use super::admin::{self, NewContract, NewOrganization};
 use super::admin_io;
 use super::model::Contract;
 use crate::http::auth::StaffAccess;
+use crate::http::staff_page::StaffPage;
 use crate::http::{AppError, PageCtx};
 use crate::staff::pages::staff_page;
 use crate::state::AppState;
@@ -177,30 +178,25 @@ pub async fn create_organization(
 }
 
 /// GET `/staff/b2b/organizations/{id}/`: the organization's contracts and the contract form.
-pub async fn organization(
-    State(state): State<AppState>,
-    _s: StaffAccess,
-    ctx: PageCtx,
-    Path(id): Path<i64>,
-) -> Result<Markup, AppError> {
-    let orgs = admin_io::overview(&state).await?;
+pub async fn organization(r: StaffPage, Path(id): Path<i64>) -> Result<Markup, AppError> {
+    let orgs = admin_io::overview(&r.state).await?;
     let o = orgs
         .into_iter()
         .find(|o| o.org.id == id)
         .ok_or_else(|| AppError::NotFound("No such organization.".into()))?;
     Ok(staff_page(
-        &ctx,
+        &r.ctx,
         &o.org.name,
         html! {
-            p { a href=(ctx.prefix.url("/staff/b2b/")) { "All organizations" } }
+            p { a href=(r.ctx.prefix.url("/staff/b2b/")) { "All organizations" } }
             h2 { "Contracts" }
             ul {
                 @for (k, n) in &o.contracts {
-                    li { a href=(ctx.prefix.url(&format!("/staff/b2b/contracts/{}/", k.id))) { (k.name) } " — " (n) " attached" }
+                    li { a href=(r.ctx.prefix.url(&format!("/staff/b2b/contracts/{}/", k.id))) { (k.name) } " — " (n) " attached" }
                 }
             }
             h2 { "New contract" }
-            (contract_form(&ctx, id))
+            (contract_form(&r.ctx, id))
         },
     ))
 }

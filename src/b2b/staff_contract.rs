@@ -11,28 +11,27 @@ use super::admin_edit::{self, ContractEdit};
 use super::api::Cache;
 use super::staff::{StaffWrite, contract_fields, contract_page};
 use super::{admin, admin_io};
+use crate::http::AppError;
 use crate::http::auth::StaffAccess;
-use crate::http::{AppError, PageCtx};
+use crate::http::staff_page::StaffPage;
 use crate::staff::pages::staff_page;
 use crate::state::AppState;
 
 /// GET `/staff/b2b/contracts/{id}/`.
 pub async fn contract(
-    State(state): State<AppState>,
     axum::Extension(cache): Cache,
-    _s: StaffAccess,
-    ctx: PageCtx,
+    page: StaffPage,
     Path(id): Path<i64>,
 ) -> Result<Markup, AppError> {
-    let d = admin_io::contract_detail(&state, id).await?;
-    let (cat, _) = cache.get(&state.db).await?;
+    let d = admin_io::contract_detail(&page.state, id).await?;
+    let (cat, _) = cache.get(&page.state.db).await?;
     let k = &d.contract;
     let base = format!("/staff/b2b/contracts/{id}/");
     Ok(staff_page(
-        &ctx,
+        &page.ctx,
         &k.name,
         html! {
-            p { a href=(ctx.prefix.url(&format!("/staff/b2b/organizations/{}/", d.org.id))) { (d.org.name) } }
+            p { a href=(page.ctx.prefix.url(&format!("/staff/b2b/organizations/{}/", d.org.id))) { (d.org.name) } }
             dl class="b2b-terms" {
                 dt { "Membership" } dd { (k.membership_type.as_str()) }
                 dt { "Dates" } dd { (k.contract_start.map(|d| d.to_string()).unwrap_or_else(|| "—".into())) " to " (k.contract_end.map(|d| d.to_string()).unwrap_or_else(|| "—".into())) }
@@ -42,11 +41,11 @@ pub async fn contract(
                 dt { "Active" } dd { @if k.active { "yes" } @else { "no" } }
                 dt { "Slug" } dd { code { (k.slug) } }
             }
-            p { a href=(ctx.prefix.url(&format!("{base}export/"))) { "Export as JSON" } }
+            p { a href=(page.ctx.prefix.url(&format!("{base}export/"))) { "Export as JSON" } }
             details class="b2b-edit" {
                 summary { "Edit the terms" }
-                form method="post" action=(ctx.prefix.url(&format!("{base}terms/"))) {
-                    (ctx.csrf_field())
+                form method="post" action=(page.ctx.prefix.url(&format!("{base}terms/"))) {
+                    (page.ctx.csrf_field())
                     (contract_fields(Some(k)))
                     div class="field" {
                         label for="variant_options" { "Variants (one a line: language, length, industry; the first is the default)" }
@@ -66,8 +65,8 @@ pub async fn contract(
                     li { @if let Some(pr) = cat.program(*p) { (pr.title) " " code { (pr.readable_id) } } @else { "program " (p) } }
                 }
             }
-            form method="post" action=(ctx.prefix.url(&format!("{base}programs/"))) {
-                (ctx.csrf_field())
+            form method="post" action=(page.ctx.prefix.url(&format!("{base}programs/"))) {
+                (page.ctx.csrf_field())
                 label for="program" { "Add a program (id or readable id)" }
                 input id="program" name="program" type="text" required;
                 button type="submit" { "Add and provision" }
@@ -79,11 +78,11 @@ pub async fn contract(
                     thead { tr { th scope="col" { "Run" } th scope="col" { "Title" } th scope="col" { "Studio re-run" } } }
                     tbody { @for r in &d.runs { tr { td { code { (r.courseware_id) } } td { (r.title) } td { span class="tag" { (r.status) } } } } }
                 } }
-                p class="muted" { "Re-runs go through the outbox (5 attempts, 5 minutes × attempt apart); failed ones can be retried from " a href=(ctx.prefix.url("/staff/outbox/")) { "the outbox" } "." }
+                p class="muted" { "Re-runs go through the outbox (5 attempts, 5 minutes × attempt apart); failed ones can be retried from " a href=(page.ctx.prefix.url("/staff/outbox/")) { "the outbox" } "." }
             }
             h2 { "Enrollment codes (" (d.codes.len()) ")" }
-            form method="post" action=(ctx.prefix.url(&format!("{base}codes/"))) {
-                (ctx.csrf_field())
+            form method="post" action=(page.ctx.prefix.url(&format!("{base}codes/"))) {
+                (page.ctx.csrf_field())
                 input type="hidden" name="action" value="refresh";
                 button type="submit" class="secondary" { "Bring codes up to date" }
             }

@@ -17,7 +17,8 @@ use crate::catalog::api::{Cache, Req};
 use crate::catalog::model::ReqNode;
 use crate::enrollment::shapes::grade_percent;
 use crate::http::layout::{Meta, page};
-use crate::http::session::{CurrentUser, SignedIn};
+use crate::http::page_req::SignedInPage;
+use crate::http::session::CurrentUser;
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
 
@@ -183,41 +184,39 @@ fn record_body(ctx: &PageCtx, r: &Record, own: bool) -> Markup {
 /// GET `/records/{program}/`: the learner's record with a public link to share and revoke, and
 /// sharing with partner schools.
 pub async fn page_record(
-    State(state): State<AppState>,
     cache: Cache,
-    ctx: PageCtx,
-    SignedIn(u): SignedIn,
+    sip: SignedInPage,
     Path(id): Path<String>,
 ) -> Result<Markup, AppError> {
-    let req = Req::load(&state, &cache).await?;
+    let req = Req::load(&sip.state, &cache).await?;
     let program = program_id(&id)?;
-    let r = records::record(&state.db, &req.cat, u.id, program, req.now).await?;
-    let public = r
-        .shares
-        .iter()
-        .find(|s| s.1.is_none())
-        .map(|s| state.config.absolute_url(&format!("/records/shared/{}/", s.0)));
-    let action = |what: &str| ctx.prefix.url(&format!("/records/{program}/{what}/"));
+    let r = records::record(&sip.state.db, &req.cat, sip.user.id, program, req.now).await?;
+    let public = r.shares.iter().find(|s| s.1.is_none()).map(|s| {
+        sip.state
+            .config
+            .absolute_url(&format!("/records/shared/{}/", s.0))
+    });
+    let action = |what: &str| sip.ctx.prefix.url(&format!("/records/{program}/{what}/"));
     Ok(page(
-        &ctx,
+        &sip.ctx,
         &Meta {
             title: &r.title,
             noindex: true,
             ..Meta::default()
         },
         html! {
-            (record_body(&ctx, &r, true))
+            (record_body(&sip.ctx, &r, true))
             div class="container" {
                 h2 { "Share your record" }
                 @if let Some(link) = &public {
                     p { "Anyone with this link can see your record: " a class="share-link" href=(link) { (link) } }
-                    form method="post" action=(action("revoke")) { (ctx.csrf_field()) button type="submit" class="secondary" { "Revoke the link" } }
+                    form method="post" action=(action("revoke")) { (sip.ctx.csrf_field()) button type="submit" class="secondary" { "Revoke the link" } }
                 } @else {
-                    form method="post" action=(action("share")) { (ctx.csrf_field()) button type="submit" { "Create a share link" } }
+                    form method="post" action=(action("share")) { (sip.ctx.csrf_field()) button type="submit" { "Create a share link" } }
                 }
                 @if !r.partner_schools.is_empty() {
                     form method="post" action=(action("share")) {
-                        (ctx.csrf_field())
+                        (sip.ctx.csrf_field())
                         label for="school" { "Send to a partner school" }
                         select id="school" name="partner_school" {
                             @for (id, name) in &r.partner_schools { option value=(id) { (name) } }
@@ -238,14 +237,12 @@ pub struct ShareForm {
 
 /// POST `/records/{program}/share/` (the page's forms).
 pub async fn page_share(
-    State(state): State<AppState>,
     cache: Cache,
-    ctx: PageCtx,
-    SignedIn(u): SignedIn,
+    r: SignedInPage,
     Path(id): Path<String>,
     Form(f): Form<ShareForm>,
 ) -> Result<Response, AppError> {
-    let req = Req::load(&state, &cache).await?;
+    let req = Req::load(&r.state, &cache).await?;
     let program = program_id(&id)?;
     let school = match f.partner_school.trim() {
         "" => None,
@@ -254,20 +251,15 @@ pub async fn page_share(
                 .map_err(|_| AppError::field("partner_school", "Choose a partner school."))?,
         ),
     };
-    records::share(&state, &req.cat, u.id, program, school).await?;
-    Ok(Redirect::to(&ctx.prefix.url(&format!("/records/{program}/"))).into_response())
+    records::share(&r.state, &req.cat, r.user.id, program, school).await?;
+    Ok(Redirect::to(&r.ctx.prefix.url(&format!("/records/{program}/"))).into_response())
 }
 
 /// POST `/records/{program}/revoke/`.
-pub async fn page_revoke(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    SignedIn(u): SignedIn,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
+pub async fn page_revoke(r: SignedInPage, Path(id): Path<String>) -> Result<Response, AppError> {
     let program = program_id(&id)?;
-    records::revoke_public(&state, u.id, program).await?;
-    Ok(Redirect::to(&ctx.prefix.url(&format!("/records/{program}/"))).into_response())
+    records::revoke_public(&r.state, r.user.id, program).await?;
+    Ok(Redirect::to(&r.ctx.prefix.url(&format!("/records/{program}/"))).into_response())
 }
 
 /// GET `/records/shared/{uuid}/`.

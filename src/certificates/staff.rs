@@ -3,7 +3,7 @@
 //! forced) and revoke or un-revoke a certificate with a reason — both audited by
 //! [`super::manage`]. Also the certificate page preview with a sample learner.
 
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -14,9 +14,10 @@ use super::pages::{Printed, render};
 use super::views;
 use crate::catalog::api::{Cache, Req};
 use crate::http::auth::StaffAccess;
+use crate::http::staff_page::StaffPage;
+use crate::http::ui::hidden_inputs;
 use crate::http::{AppError, PageCtx};
 use crate::staff::pages::staff_page;
-use crate::state::AppState;
 
 #[derive(Deserialize, Default)]
 pub struct Find {
@@ -35,27 +36,21 @@ pub(super) fn staff(s: &StaffAccess) -> Staff {
 }
 
 /// GET `/staff/certificates/?email=…`.
-pub async fn index(
-    State(state): State<AppState>,
-    cache: Cache,
-    _s: StaffAccess,
-    ctx: PageCtx,
-    Query(f): Query<Find>,
-) -> Result<Markup, AppError> {
+pub async fn index(cache: Cache, page: StaffPage, Query(f): Query<Find>) -> Result<Markup, AppError> {
     let email = f.email.trim().to_owned();
     let found = if email.is_empty() {
         None
     } else {
-        let req = Req::load(&state, &cache).await?;
-        views::for_staff(&state.db, &req.cat, email.clone()).await?
+        let req = Req::load(&page.state, &cache).await?;
+        views::for_staff(&page.state.db, &req.cat, email.clone()).await?
     };
-    let here = ctx.prefix.url("/staff/certificates/");
+    let here = page.ctx.prefix.url("/staff/certificates/");
     Ok(staff_page(
-        &ctx,
+        &page.ctx,
         "Certificates and grades",
         html! {
             @if !f.done.is_empty() { p class="notice" role="status" { (f.done) } }
-            p { a href=(ctx.prefix.url("/staff/certificates/partner-schools/")) { "Partner schools" } }
+            p { a href=(page.ctx.prefix.url("/staff/certificates/partner-schools/")) { "Partner schools" } }
             form method="get" action=(here) {
                 label for="email" { "Learner's email" }
                 input id="email" type="email" name="email" value=(email) required;
@@ -76,21 +71,21 @@ pub async fn index(
                         } }
                         td { @match &r.certificate {
                             Some(c) => {
-                                a href=(ctx.prefix.url(&c.link())) { (c.uuid) }
+                                a href=(page.ctx.prefix.url(&c.link())) { (c.uuid) }
                                 @if c.is_revoked { " " span class="tag" { "revoked" } }
-                                (revoke_form(&ctx, &email, "course_run", &c.uuid, c.is_revoked))
+                                (revoke_form(&page.ctx, &email, "course_run", &c.uuid, c.is_revoked))
                             }
                             None => { "—" }
                         } }
-                        td { (grade_form(&ctx, &email, v.learner.id, r.run_id)) }
+                        td { (grade_form(&page.ctx, &email, v.learner.id, r.run_id)) }
                     } } }
                 } }
                 h2 { "Program certificates" }
                 @if v.programs.is_empty() { p { "None." } }
                 ul { @for (c, title) in &v.programs { li {
-                    (title) ": " a href=(ctx.prefix.url(&c.link())) { (c.uuid) }
+                    (title) ": " a href=(page.ctx.prefix.url(&c.link())) { (c.uuid) }
                     @if c.is_revoked { " " span class="tag" { "revoked" } }
-                    (revoke_form(&ctx, &email, "program", &c.uuid, c.is_revoked))
+                    (revoke_form(&page.ctx, &email, "program", &c.uuid, c.is_revoked))
                 } } }
             }
         },
@@ -102,10 +97,7 @@ fn revoke_form(ctx: &PageCtx, email: &str, kind: &str, uuid: &str, revoked: bool
     html! {
         form method="post" class="inline" action=(ctx.prefix.url("/staff/certificates/revoke/")) {
             (ctx.csrf_field())
-            input type="hidden" name="email" value=(email);
-            input type="hidden" name="kind" value=(kind);
-            input type="hidden" name="uuid" value=(uuid);
-            input type="hidden" name="revoke" value=(if revoked { "false" } else { "true" });
+            (hidden_inputs(&[("email", email), ("kind", kind), ("uuid", uuid), ("revoke", if revoked { "false" } else { "true" })]))
             label for=(id) { "Reason" }
             input id=(id) type="text" name="reason" required maxlength="500";
             button type="submit" { (if revoked { "Un-revoke" } else { "Revoke" }) }
@@ -118,9 +110,7 @@ fn grade_form(ctx: &PageCtx, email: &str, user: i64, run: i64) -> Markup {
     html! {
         form method="post" class="inline" action=(ctx.prefix.url("/staff/certificates/grade/")) {
             (ctx.csrf_field())
-            input type="hidden" name="email" value=(email);
-            input type="hidden" name="user_id" value=(user);
-            input type="hidden" name="run_id" value=(run);
+            (hidden_inputs(&[("email", email), ("user_id", &user.to_string()), ("run_id", &run.to_string())]))
             label for=(format!("{p}-grade")) { "Grade (0–1)" }
             input id=(format!("{p}-grade")) type="text" name="grade" required inputmode="decimal" size="5";
             label for=(format!("{p}-letter")) { "Letter (A–F)" }
@@ -157,12 +147,7 @@ pub struct RevokeForm {
 
 /// POST `/staff/certificates/revoke/`: `kind` (course_run|program), `uuid`, `revoke`
 /// (true|false), `reason`.
-pub async fn revoke(
-    State(state): State<AppState>,
-    s: StaffAccess,
-    ctx: PageCtx,
-    Form(f): Form<RevokeForm>,
-) -> Result<Response, AppError> {
+pub async fn revoke(r: StaffPage, Form(f): Form<RevokeForm>) -> Result<Response, AppError> {
     let kind = match f.kind.as_str() {
         "course_run" => Kind::CourseRun,
         "program" => Kind::Program,
@@ -175,9 +160,9 @@ pub async fn revoke(
     };
     let uuid =
         super::api::parse_uuid(&f.uuid).map_err(|_| AppError::field("uuid", "Not a certificate id."))?;
-    let c = manage::set_revoked(&state, kind, uuid, revoked, &f.reason, staff(&s)).await?;
+    let c = manage::set_revoked(&r.state, kind, uuid, revoked, &f.reason, staff(&r.access)).await?;
     let what = if revoked { "revoked" } else { "un-revoked" };
-    Ok(back(&ctx, &f.email, &format!("Certificate {} {what}.", c.uuid)))
+    Ok(back(&r.ctx, &f.email, &format!("Certificate {} {what}.", c.uuid)))
 }
 
 #[derive(Deserialize)]
@@ -197,16 +182,12 @@ pub struct GradeForm {
 }
 
 /// POST `/staff/certificates/grade/`: override a grade, then bring the certificate in line.
-pub async fn grade(
-    State(state): State<AppState>,
-    s: StaffAccess,
-    ctx: PageCtx,
-    Form(f): Form<GradeForm>,
-) -> Result<Response, AppError> {
+pub async fn grade(r: StaffPage, Form(f): Form<GradeForm>) -> Result<Response, AppError> {
     let o = GradeOverride::parse(&f.grade, &f.letter_grade, f.force_pass.is_some())?;
-    let outcome = manage::override_grade(&state, f.user_id, f.run_id, o, &f.reason, staff(&s)).await?;
+    let outcome =
+        manage::override_grade(&r.state, f.user_id, f.run_id, o, &f.reason, staff(&r.access)).await?;
     Ok(back(
-        &ctx,
+        &r.ctx,
         &f.email,
         &format!("Grade saved ({outcome:?} certificate)."),
     ))
@@ -214,15 +195,10 @@ pub async fn grade(
 
 /// GET `/staff/certificates/preview/{page_id}/`: a certificate page rendered for a sample
 /// learner (the original's preview context).
-pub async fn preview(
-    State(state): State<AppState>,
-    cache: Cache,
-    _s: StaffAccess,
-    ctx: PageCtx,
-    Path(page_id): Path<i64>,
-) -> Result<Response, AppError> {
-    let req = Req::load(&state, &cache).await?;
-    let (content, parent) = state
+pub async fn preview(cache: Cache, page: StaffPage, Path(page_id): Path<i64>) -> Result<Response, AppError> {
+    let req = Req::load(&page.state, &cache).await?;
+    let (content, parent) = page
+        .state
         .db
         .read(move |c| -> Result<_, crate::db::DbError> {
             let page = crate::cms::store::find_page(c, page_id)?;
@@ -251,9 +227,9 @@ pub async fn preview(
         issue_date: req.now.format("%B %-d, %Y").to_string(),
         ceus: Some(content.ceus.trim().to_owned()).filter(|c| !c.is_empty()),
         signatories: &signatories,
-        url: state.config.absolute_url("/certificate/fake-uuid/"),
+        url: page.state.config.absolute_url("/certificate/fake-uuid/"),
         program_type: program.map(|p| p.program_type.as_str()),
         owner: false,
     };
-    Ok(render(&ctx, &printed).into_response())
+    Ok(render(&page.ctx, &printed).into_response())
 }

@@ -14,6 +14,7 @@ use super::queries;
 use super::service::{self, CreatePage};
 use crate::http::auth::StaffAccess;
 use crate::http::layout::private_page;
+use crate::http::staff_page::StaffPage;
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
 
@@ -25,16 +26,12 @@ fn staff_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
     )
 }
 
-pub async fn index(
-    State(state): State<AppState>,
-    staff: StaffAccess,
-    ctx: PageCtx,
-) -> Result<Markup, AppError> {
-    let _ = staff;
-    let (pages, media) = queries::pages_and_media(&state).await?;
-    let p = &ctx.prefix;
+pub async fn index(r: StaffPage) -> Result<Markup, AppError> {
+    let _ = r.access;
+    let (pages, media) = queries::pages_and_media(&r.state).await?;
+    let p = &r.ctx.prefix;
     Ok(staff_page(
-        &ctx,
+        &r.ctx,
         "CMS pages",
         html! {
             h1 { "CMS pages" }
@@ -54,7 +51,7 @@ pub async fn index(
             }
             h2 id="new-page" { "New page" }
             form method="post" action=(p.url("/staff/cms/pages/")) {
-                (ctx.csrf_field())
+                (r.ctx.csrf_field())
                 div class="field" { label for="page_type" { "Type" } select id="page_type" name="page_type" { @for t in PageType::ALL { option value=(t.as_str()) { (t.label()) } } } }
                 div class="field" { label for="title" { "Title" } input type="text" id="title" name="title" required; }
                 div class="field" { label for="slug" { "Slug" } input type="text" id="slug" name="slug" aria-describedby="slug-help"; p id="slug-help" class="muted" { "Optional for product, home, banner and certificate pages." } }
@@ -64,7 +61,7 @@ pub async fn index(
             }
             h2 id="images" { "Images" }
             form method="post" action=(p.url("/staff/cms/media/")) enctype="multipart/form-data" {
-                (ctx.csrf_field())
+                (r.ctx.csrf_field())
                 div class="field" { label for="media-title" { "Title" } input type="text" id="media-title" name="title"; }
                 div class="field" { label for="file" { "Image (PNG, JPEG, GIF or WebP, up to 5 MB)" } input type="file" id="file" name="file" accept="image/png,image/jpeg,image/gif,image/webp" required; }
                 button type="submit" { "Upload" }
@@ -78,12 +75,7 @@ pub async fn index(
     ))
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    staff: StaffAccess,
-    ctx: PageCtx,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Result<Response, FormError> {
+pub async fn create(r: StaffPage, Form(form): Form<Vec<(String, String)>>) -> Result<Response, FormError> {
     let ty = parse_type(&form)?;
     let get = |k: &str| {
         form.iter()
@@ -104,8 +96,8 @@ pub async fn create(
     };
     let product = Some(get("product")).filter(|s| !s.is_empty());
     let id = service::create(
-        &state,
-        &staff.actor,
+        &r.state,
+        &r.access.actor,
         CreatePage {
             page_type: ty,
             slug: get("slug"),
@@ -115,24 +107,19 @@ pub async fn create(
         },
     )
     .await?;
-    Ok(back_to_page(&ctx, id))
+    Ok(back_to_page(&r.ctx, id))
 }
 
-pub async fn edit(
-    State(state): State<AppState>,
-    staff: StaffAccess,
-    ctx: PageCtx,
-    Path(id): Path<i64>,
-) -> Result<Markup, AppError> {
-    let _ = staff;
-    let (row, revs, images) = queries::page_for_edit(&state, id).await?;
+pub async fn edit(page: StaffPage, Path(id): Path<i64>) -> Result<Markup, AppError> {
+    let _ = page.access;
+    let (row, revs, images) = queries::page_for_edit(&page.state, id).await?;
     let ty = PageType::parse(&row.page_type).ok_or_else(AppError::not_found)?;
     let draft = revs.first().map(|r| r.content.clone()).unwrap_or_default();
     let values = serde_json::to_value(&draft).unwrap_or(Value::Null);
-    let p = &ctx.prefix;
+    let p = &page.ctx.prefix;
     let base = format!("/staff/cms/pages/{id}");
     Ok(staff_page(
-        &ctx,
+        &page.ctx,
         &format!("Edit {}", row.title),
         html! {
             p { a href=(p.url("/staff/cms/")) { "← All pages" } }
@@ -142,7 +129,7 @@ pub async fn edit(
                 " " a href=(p.url(&format!("{base}/preview"))) { "Preview the draft" }
             }
             form method="post" action=(p.url(&format!("{base}/"))) {
-                (ctx.csrf_field())
+                (page.ctx.csrf_field())
                 @for &(name, label, kind, types) in FIELDS {
                     @if applies(types, ty) { (field_input(name, label, kind, &values[name], &images)) }
                 }
@@ -172,9 +159,9 @@ pub async fn edit(
                 }
             }
             @if row.live {
-                form method="post" action=(p.url(&format!("{base}/unpublish"))) { (ctx.csrf_field()) button type="submit" class="secondary" { "Unpublish" } }
+                form method="post" action=(p.url(&format!("{base}/unpublish"))) { (page.ctx.csrf_field()) button type="submit" class="secondary" { "Unpublish" } }
             } @else {
-                form method="post" action=(p.url(&format!("{base}/publish"))) { (ctx.csrf_field()) button type="submit" { "Publish latest revision" } }
+                form method="post" action=(p.url(&format!("{base}/publish"))) { (page.ctx.csrf_field()) button type="submit" { "Publish latest revision" } }
             }
             h2 { "Revisions" }
             ol class="revisions" reversed {
@@ -183,7 +170,7 @@ pub async fn edit(
                         "Revision " (r.id) " by " (r.created_by) " at " (r.created_on)
                         @if Some(r.id) == row.live_revision_id { strong { " (live)" } }
                         form method="post" action=(p.url(&format!("{base}/rollback"))) class="inline" {
-                            (ctx.csrf_field())
+                            (page.ctx.csrf_field())
                             input type="hidden" name="revision_id" value=(r.id);
                             button type="submit" class="secondary" aria-label=(format!("Roll back to revision {}", r.id)) { "Roll back to this" }
                         }
@@ -195,18 +182,16 @@ pub async fn edit(
 }
 
 pub async fn save(
-    State(state): State<AppState>,
-    staff: StaffAccess,
-    ctx: PageCtx,
+    r: StaffPage,
     Path(id): Path<i64>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, FormError> {
-    let row = queries::page(&state, id).await?;
+    let row = queries::page(&r.state, id).await?;
     let ty = PageType::parse(&row.page_type).ok_or_else(AppError::not_found)?;
     let content = content_from_form(ty, &form)?;
     let publish = form.iter().any(|(k, v)| k == "action" && v == "publish");
-    service::save(&state, &staff.actor, id, content, publish).await?;
-    Ok(back_to_page(&ctx, id))
+    service::save(&r.state, &r.access.actor, id, content, publish).await?;
+    Ok(back_to_page(&r.ctx, id))
 }
 
 /// Publishes the latest revision (`LIVE`) or takes the page offline.
@@ -225,9 +210,7 @@ pub async fn set_live<const LIVE: bool>(
 }
 
 pub async fn rollback(
-    State(state): State<AppState>,
-    staff: StaffAccess,
-    ctx: PageCtx,
+    r: StaffPage,
     Path(id): Path<i64>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, FormError> {
@@ -236,8 +219,8 @@ pub async fn rollback(
         .find(|(k, _)| k == "revision_id")
         .and_then(|(_, v)| v.parse::<i64>().ok())
         .ok_or_else(|| AppError::field("revision_id", "Choose a revision."))?;
-    service::rollback(&state, &staff.actor, id, rev).await?;
-    Ok(back_to_page(&ctx, id))
+    service::rollback(&r.state, &r.access.actor, id, rev).await?;
+    Ok(back_to_page(&r.ctx, id))
 }
 
 #[derive(serde::Deserialize)]
@@ -247,25 +230,18 @@ pub struct PreviewQuery {
 
 /// Renders the draft (or a given revision) with the public templates, marked noindex.
 pub async fn preview(
-    State(state): State<AppState>,
-    staff: StaffAccess,
-    ctx: PageCtx,
+    page: StaffPage,
     axum::Extension(cache): crate::catalog::api::Cache,
     Path(id): Path<i64>,
     Query(q): Query<PreviewQuery>,
 ) -> Result<Markup, AppError> {
-    let _ = staff;
-    let (row, rev) = queries::preview(&state, id, q.revision).await?;
-    let r = crate::catalog::api::Req::load(&state, &cache).await?;
-    crate::catalog::pages::preview(&ctx, &r, &row, &rev.content)
+    let _ = page.access;
+    let (row, rev) = queries::preview(&page.state, id, q.revision).await?;
+    let r = crate::catalog::api::Req::load(&page.state, &cache).await?;
+    crate::catalog::pages::preview(&page.ctx, &r, &row, &rev.content)
 }
 
-pub async fn upload(
-    State(state): State<AppState>,
-    staff: StaffAccess,
-    ctx: PageCtx,
-    mut mp: Multipart,
-) -> Result<Response, FormError> {
+pub async fn upload(r: StaffPage, mut mp: Multipart) -> Result<Response, FormError> {
     let mut title = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Some(field) = mp
@@ -292,8 +268,8 @@ pub async fn upload(
         }
     }
     let (name, bytes) = file.ok_or_else(|| AppError::field("file", "Choose an image to upload."))?;
-    service::upload(&state, &staff.actor, title, name, bytes).await?;
-    Ok(Redirect::to(&ctx.prefix.url("/staff/cms/#images")).into_response())
+    service::upload(&r.state, &r.access.actor, title, name, bytes).await?;
+    Ok(Redirect::to(&r.ctx.prefix.url("/staff/cms/#images")).into_response())
 }
 
 /// Back to the page's editor.

@@ -25,6 +25,7 @@ use crate::catalog::shapes::Ctx;
 use crate::catalog::snapshot::Catalog;
 use crate::http::error::AppError;
 use crate::http::json::ApiJson;
+use crate::http::learner_api::LearnerApi;
 use crate::http::session::CurrentUser;
 use crate::state::AppState;
 
@@ -188,21 +189,11 @@ async fn list(
     Ok(Json(Value::Array(out)))
 }
 
-async fn list_v1(
-    State(s): State<AppState>,
-    Extension(c): Cache,
-    CurrentUser(u): CurrentUser,
-    RawQuery(q): RawQuery,
-) -> Result<Json<Value>, AppError> {
-    list(s, &c, u.id, Version::V1, q).await
+async fn list_v1(r: LearnerApi, RawQuery(q): RawQuery) -> Result<Json<Value>, AppError> {
+    list(r.state, &r.cache, r.user.id, Version::V1, q).await
 }
-async fn list_v2(
-    State(s): State<AppState>,
-    Extension(c): Cache,
-    CurrentUser(u): CurrentUser,
-    RawQuery(q): RawQuery,
-) -> Result<Json<Value>, AppError> {
-    list(s, &c, u.id, Version::V2, q).await
+async fn list_v2(r: LearnerApi, RawQuery(q): RawQuery) -> Result<Json<Value>, AppError> {
+    list(r.state, &r.cache, r.user.id, Version::V2, q).await
 }
 /// v3 list: written straight to bytes from cached run fragments (see [`super::fragments`]).
 async fn list_v3(
@@ -231,29 +222,14 @@ async fn detail(
     Ok(Json(l.one(id, v)?))
 }
 
-async fn detail_v1(
-    State(s): State<AppState>,
-    Extension(c): Cache,
-    CurrentUser(u): CurrentUser,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, AppError> {
-    detail(s, &c, u.id, &id, Version::V1).await
+async fn detail_v1(r: LearnerApi, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
+    detail(r.state, &r.cache, r.user.id, &id, Version::V1).await
 }
-async fn detail_v2(
-    State(s): State<AppState>,
-    Extension(c): Cache,
-    CurrentUser(u): CurrentUser,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, AppError> {
-    detail(s, &c, u.id, &id, Version::V2).await
+async fn detail_v2(r: LearnerApi, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
+    detail(r.state, &r.cache, r.user.id, &id, Version::V2).await
 }
-async fn detail_v3(
-    State(s): State<AppState>,
-    Extension(c): Cache,
-    CurrentUser(u): CurrentUser,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, AppError> {
-    detail(s, &c, u.id, &id, Version::V3).await
+async fn detail_v3(r: LearnerApi, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
+    detail(r.state, &r.cache, r.user.id, &id, Version::V3).await
 }
 
 #[derive(Deserialize)]
@@ -288,29 +264,14 @@ async fn create(
     Ok((StatusCode::CREATED, Json(l.one(e.id, v)?)).into_response())
 }
 
-async fn create_v1(
-    State(s): State<AppState>,
-    Extension(c): Cache,
-    CurrentUser(u): CurrentUser,
-    ApiJson(b): ApiJson<CreateBody>,
-) -> Result<Response, AppError> {
-    create(s, &c, u.id, b, Version::V1).await
+async fn create_v1(r: LearnerApi, ApiJson(b): ApiJson<CreateBody>) -> Result<Response, AppError> {
+    create(r.state, &r.cache, r.user.id, b, Version::V1).await
 }
-async fn create_v2(
-    State(s): State<AppState>,
-    Extension(c): Cache,
-    CurrentUser(u): CurrentUser,
-    ApiJson(b): ApiJson<CreateBody>,
-) -> Result<Response, AppError> {
-    create(s, &c, u.id, b, Version::V2).await
+async fn create_v2(r: LearnerApi, ApiJson(b): ApiJson<CreateBody>) -> Result<Response, AppError> {
+    create(r.state, &r.cache, r.user.id, b, Version::V2).await
 }
-async fn create_v3(
-    State(s): State<AppState>,
-    Extension(c): Cache,
-    CurrentUser(u): CurrentUser,
-    ApiJson(b): ApiJson<CreateBody>,
-) -> Result<Response, AppError> {
-    create(s, &c, u.id, b, Version::V3).await
+async fn create_v3(r: LearnerApi, ApiJson(b): ApiJson<CreateBody>) -> Result<Response, AppError> {
+    create(r.state, &r.cache, r.user.id, b, Version::V3).await
 }
 
 #[derive(Deserialize)]
@@ -350,30 +311,26 @@ async fn subscribe_and_show(
 
 /// PATCH `{receive_emails}`: subscribe or unsubscribe from the course's emails.
 async fn patch_v1(
-    State(state): State<AppState>,
-    Extension(cache): Cache,
-    CurrentUser(u): CurrentUser,
+    r: LearnerApi,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<PatchBody>,
 ) -> Result<Json<Value>, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
     let subscribe = bool_field(body.receive_emails.as_ref(), "receive_emails")?
         .ok_or_else(|| AppError::field("receive_emails", "This field is required."))?;
-    subscribe_and_show(&state, &cache, u.id, id, Some(subscribe)).await
+    subscribe_and_show(&r.state, &r.cache, r.user.id, id, Some(subscribe)).await
 }
 
 /// PUT `{run_id, edx_emails_subscription?}` (the contract's `CourseRunEnrollmentRequest`):
 /// `run_id` must name the enrollment's own run (an enrollment never moves to another run,
 /// unlike the original's default update); the subscription is set when given.
 async fn put_v1(
-    State(state): State<AppState>,
-    Extension(cache): Cache,
-    CurrentUser(u): CurrentUser,
+    r: LearnerApi,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<Value>, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let (own, _) = queries::own_enrollment(&state, u.id, id).await?;
+    let (own, _) = queries::own_enrollment(&r.state, r.user.id, id).await?;
     let run = int_field(body.get("run_id"), "run_id")?;
     if run != own.run_id {
         return Err(AppError::field(
@@ -382,7 +339,7 @@ async fn put_v1(
         ));
     }
     let subscribe = bool_field(body.get("edx_emails_subscription"), "edx_emails_subscription")?;
-    subscribe_and_show(&state, &cache, u.id, id, subscribe).await
+    subscribe_and_show(&r.state, &r.cache, r.user.id, id, subscribe).await
 }
 
 /// DELETE: unenroll locally at once; edX follows through the outbox. 204.

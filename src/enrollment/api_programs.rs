@@ -16,6 +16,7 @@ use super::shapes::{self, Version};
 use crate::catalog::CatalogCache;
 use crate::http::error::AppError;
 use crate::http::json::ApiJson;
+use crate::http::learner_api::LearnerApi;
 use crate::http::session::CurrentUser;
 use crate::state::AppState;
 
@@ -115,26 +116,22 @@ pub struct ProgramBody {
     program_id: Option<Value>,
 }
 
-async fn program_create_v3(
-    State(state): State<AppState>,
-    Extension(cache): Cache,
-    CurrentUser(u): CurrentUser,
-    ApiJson(body): ApiJson<ProgramBody>,
-) -> Result<Response, AppError> {
+async fn program_create_v3(r: LearnerApi, ApiJson(body): ApiJson<ProgramBody>) -> Result<Response, AppError> {
     let program = int_field(body.program_id.as_ref(), "program_id")?;
-    let (cat, _) = cache
-        .get(&state.db)
+    let (cat, _) = r
+        .cache
+        .get(&r.state.db)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
     if !cat.program(program).is_some_and(|p| p.live) {
         return Err(AppError::field("program_id", "Invalid program id."));
     }
-    let (pe, outcome) = super::queries::enroll_program_self(&state, u.id, program).await?;
+    let (pe, outcome) = super::queries::enroll_program_self(&r.state, r.user.id, program).await?;
     let status = match outcome {
         ProgramOutcome::Existing => StatusCode::OK,
         ProgramOutcome::Created => StatusCode::CREATED,
     };
-    let cert = program_rows(&state, u.id)
+    let cert = program_rows(&r.state, r.user.id)
         .await?
         .into_iter()
         .find(|(p, _)| p.program_id == program)
@@ -143,18 +140,14 @@ async fn program_create_v3(
     Ok((status, Json(body)).into_response())
 }
 
-async fn program_detail_v3(
-    State(state): State<AppState>,
-    Extension(cache): Cache,
-    CurrentUser(u): CurrentUser,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, AppError> {
+async fn program_detail_v3(r: LearnerApi, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
     let program: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let (cat, _) = cache
-        .get(&state.db)
+    let (cat, _) = r
+        .cache
+        .get(&r.state.db)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
-    let (pe, cert) = program_rows(&state, u.id)
+    let (pe, cert) = program_rows(&r.state, r.user.id)
         .await?
         .into_iter()
         .find(|(p, _)| p.program_id == program && p.active)

@@ -6,20 +6,20 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Extension, Json, Router};
 use serde_json::Value;
 
-use super::api::{Cache, Loaded};
+use super::api::Loaded;
 use super::program_verified::{self, MAX_PROGRAMS, Outcome, Request, VerifiedError};
 use super::shapes::Version;
 use crate::catalog::CatalogCache;
 use crate::http::error::AppError;
 use crate::http::json::ApiJson;
-use crate::http::session::CurrentUser;
+use crate::http::learner_api::LearnerApi;
 use crate::state::AppState;
 
 impl From<VerifiedError> for AppError {
@@ -67,18 +67,17 @@ fn program_ids(body: &Value) -> Result<Vec<String>, AppError> {
 }
 
 async fn create(
-    State(state): State<AppState>,
-    Extension(cache): Cache,
-    CurrentUser(u): CurrentUser,
+    r: LearnerApi,
     Path(run_key): Path<String>,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Response, AppError> {
     let ids = program_ids(&body)?;
-    let (cat, _) = cache.get(&state.db).await?;
-    let now = state.clock.now();
-    let environment = state.config.environment.clone();
-    let user = u.id;
-    let outcome = state
+    let (cat, _) = r.cache.get(&r.state.db).await?;
+    let now = r.state.clock.now();
+    let environment = r.state.config.environment.clone();
+    let user = r.user.id;
+    let outcome = r
+        .state
         .db
         .write(move |c| {
             let req = Request {
@@ -91,11 +90,11 @@ async fn create(
             program_verified::enroll(c, now, &req)
         })
         .await?;
-    state.outbox.wake();
+    r.state.outbox.wake();
     match outcome {
         Outcome::NothingToDo => Ok(StatusCode::NO_CONTENT.into_response()),
         Outcome::Enrolled(e) => {
-            let l = Loaded::for_user(&state, &cache, user).await?;
+            let l = Loaded::for_user(&r.state, &r.cache, user).await?;
             Ok((StatusCode::CREATED, Json(l.one(e.id, Version::V2)?)).into_response())
         }
     }

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -19,7 +19,7 @@ use crate::catalog::shapes::fmt_time;
 use crate::http::error::AppError;
 use crate::http::layout;
 use crate::http::page::PageCtx;
-use crate::http::session::SignedIn;
+use crate::http::page_req::SignedInPage;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -67,33 +67,35 @@ fn back(state: &AppState, ctx: &PageCtx, headers: &HeaderMap) -> String {
 
 /// POST /enrollments/ `run=<id>`.
 async fn enroll_form(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    SignedIn(u): SignedIn,
+    sip: SignedInPage,
     headers: HeaderMap,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    let back = back(&state, &ctx, &headers);
+    let back = back(&sip.state, &sip.ctx, &headers);
     let Some(run_id) = f.get("run").and_then(|r| r.trim().parse::<i64>().ok()) else {
-        return redirect_with(&state.config, &back, None);
+        return redirect_with(&sip.state.config, &back, None);
     };
-    let user = u.id;
+    let user = sip.user.id;
     // Already paid for or verified: nothing to do, straight to the dashboard.
-    let verified = queries::has_verified_seat(&state, user, run_id).await;
+    let verified = queries::has_verified_seat(&sip.state, user, run_id).await;
     if matches!(verified, Ok(true)) {
         return redirect_with(
-            &state.config,
-            &ctx.prefix.url("/dashboard/"),
+            &sip.state.config,
+            &sip.ctx.prefix.url("/dashboard/"),
             Some("enroll-duplicated"),
         );
     }
-    match queries::enroll_self(&state, user, run_id).await {
-        Ok(_) => redirect_with(&state.config, &ctx.prefix.url("/dashboard/"), Some("enrolled")),
-        Err(EnrollError::RunNotFound) => redirect_with(&state.config, &back, None),
-        Err(EnrollError::BlockedCountry) => redirect_with(&state.config, &back, Some("enroll-blocked")),
+    match queries::enroll_self(&sip.state, user, run_id).await {
+        Ok(_) => redirect_with(
+            &sip.state.config,
+            &sip.ctx.prefix.url("/dashboard/"),
+            Some("enrolled"),
+        ),
+        Err(EnrollError::RunNotFound) => redirect_with(&sip.state.config, &back, None),
+        Err(EnrollError::BlockedCountry) => redirect_with(&sip.state.config, &back, Some("enroll-blocked")),
         Err(e) => {
             tracing::info!(error = %e, run_id, "enrollment form refused");
-            redirect_with(&state.config, &back, Some("enroll-failed"))
+            redirect_with(&sip.state.config, &back, Some("enroll-failed"))
         }
     }
 }
@@ -122,16 +124,10 @@ fn banner(headers: &HeaderMap) -> Option<&'static str> {
     })
 }
 
-async fn dashboard(
-    State(state): State<AppState>,
-    Extension(cache): Cache,
-    ctx: PageCtx,
-    SignedIn(u): SignedIn,
-    headers: HeaderMap,
-) -> Result<Markup, AppError> {
-    let l = Loaded::for_user(&state, &cache, u.id).await?;
-    let user = u.id;
-    let programs: Vec<_> = queries::programs_with_payment(&state, user)
+async fn dashboard(Extension(cache): Cache, r: SignedInPage, headers: HeaderMap) -> Result<Markup, AppError> {
+    let l = Loaded::for_user(&r.state, &cache, r.user.id).await?;
+    let user = r.user.id;
+    let programs: Vec<_> = queries::programs_with_payment(&r.state, user)
         .await?
         .into_iter()
         .map(|(pe, paid, cert)| (pe, paid, cert.map(|c| c.link())))
@@ -144,7 +140,7 @@ async fn dashboard(
             @if let Some(m) = banner(&headers) { p class="notice" role="status" { (m) } }
             h2 { "My courses" }
             @if l.rows.is_empty() {
-                p { "You are not enrolled in any courses yet. " a href=(ctx.prefix.url("/catalog/")) { "Browse the catalog" } "." }
+                p { "You are not enrolled in any courses yet. " a href=(r.ctx.prefix.url("/catalog/")) { "Browse the catalog" } "." }
             }
             ul class="enrollments" {
                 @for e in &l.rows {
@@ -162,22 +158,22 @@ async fn dashboard(
                                 p { "Grade: " (shapes::grade_percent(*g)) "%" @if let Some(l) = letter { " (" (l) ")" } @if *passed { " · passed" } }
                             }
                             @if let Some(uuid) = &e.certificate {
-                                p { a class="certificate-link" href=(ctx.prefix.url(&format!("/certificate/{uuid}/"))) { "View certificate" } }
+                                p { a class="certificate-link" href=(r.ctx.prefix.url(&format!("/certificate/{uuid}/"))) { "View certificate" } }
                             }
                             @if upgradable {
                                 @if let Some(p) = &run.product {
-                                    div { (crate::catalog::pages::add_to_cart(&ctx, p.id, "", html! { "Upgrade: get a certificate ($" (format!("{:.2}", p.price)) ")" })) }
+                                    div { (crate::catalog::pages::add_to_cart(&r.ctx, p.id, "", html! { "Upgrade: get a certificate ($" (format!("{:.2}", p.price)) ")" })) }
                                 }
                             }
-                            form method="post" action=(ctx.prefix.url(&format!("/dashboard/enrollments/{}/emails/", e.id))) class="inline" {
-                                (ctx.csrf_field())
+                            form method="post" action=(r.ctx.prefix.url(&format!("/dashboard/enrollments/{}/emails/", e.id))) class="inline" {
+                                (r.ctx.csrf_field())
                                 input type="hidden" name="receive_emails" value=(if e.edx_emails_subscription { "false" } else { "true" });
                                 button type="submit" { (if e.edx_emails_subscription { "Stop course emails" } else { "Receive course emails" }) }
                             }
                             " "
-                            a href=(ctx.prefix.url(&format!("/dashboard/enrollments/{}/unenroll/", e.id))) { "Unenroll" }
+                            a href=(r.ctx.prefix.url(&format!("/dashboard/enrollments/{}/unenroll/", e.id))) { "Unenroll" }
                             @if e.paid {
-                                " " a class="receipt" href=(ctx.prefix.url(&format!("/orders/receipt/by-run/{}/", e.run_id))) { "View receipt" }
+                                " " a class="receipt" href=(r.ctx.prefix.url(&format!("/orders/receipt/by-run/{}/", e.run_id))) { "View receipt" }
                             }
                         }
                     }
@@ -190,11 +186,11 @@ async fn dashboard(
                         li {
                             (p.title) " · " (pe.mode.as_str())
                             @if let Some(link) = cert {
-                                " · " a class="certificate-link" href=(ctx.prefix.url(link)) { "View certificate" }
+                                " · " a class="certificate-link" href=(r.ctx.prefix.url(link)) { "View certificate" }
                             }
-                            " · " a href=(ctx.prefix.url(&format!("/records/{}/", pe.program_id))) { "Program record" }
+                            " · " a href=(r.ctx.prefix.url(&format!("/records/{}/", pe.program_id))) { "Program record" }
                             @if *paid {
-                                " · " a class="receipt" href=(ctx.prefix.url(&format!("/orders/receipt/by-program/{}/", pe.program_id))) { "View receipt" }
+                                " · " a class="receipt" href=(r.ctx.prefix.url(&format!("/orders/receipt/by-program/{}/", pe.program_id))) { "View receipt" }
                             }
                         }
                     }
@@ -202,7 +198,7 @@ async fn dashboard(
             }
         }
     };
-    Ok(layout::private_page(&ctx, "Dashboard", content))
+    Ok(layout::private_page(&r.ctx, "Dashboard", content))
 }
 
 async fn own_enrollment(
@@ -214,13 +210,8 @@ async fn own_enrollment(
     Ok(queries::own_enrollment(state, user, id).await?)
 }
 
-async fn confirm_unenroll(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    SignedIn(u): SignedIn,
-    Path(id): Path<String>,
-) -> Result<Markup, AppError> {
-    let (e, paid) = own_enrollment(&state, u.id, &id).await?;
+async fn confirm_unenroll(r: SignedInPage, Path(id): Path<String>) -> Result<Markup, AppError> {
+    let (e, paid) = own_enrollment(&r.state, r.user.id, &id).await?;
     let content = html! {
         main {
             h1 { "Unenroll?" }
@@ -228,51 +219,48 @@ async fn confirm_unenroll(
                 p class="warning" role="alert" { "You paid for this course. Unenrolling does not refund you automatically: contact support to ask for a refund before you unenroll." }
             }
             p { "You will lose access to the course materials." }
-            form method="post" action=(ctx.prefix.url(&format!("/dashboard/enrollments/{}/unenroll/", e.id))) {
-                (ctx.csrf_field())
+            form method="post" action=(r.ctx.prefix.url(&format!("/dashboard/enrollments/{}/unenroll/", e.id))) {
+                (r.ctx.csrf_field())
                 button type="submit" { "Yes, unenroll" }
                 " "
-                a href=(ctx.prefix.url("/dashboard/")) { "Cancel" }
+                a href=(r.ctx.prefix.url("/dashboard/")) { "Cancel" }
             }
         }
     };
-    Ok(layout::private_page(&ctx, "Unenroll", content))
+    Ok(layout::private_page(&r.ctx, "Unenroll", content))
 }
 
-async fn unenroll(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    SignedIn(u): SignedIn,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
+async fn unenroll(r: SignedInPage, Path(id): Path<String>) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    queries::unenroll_own(&state, u.id, id).await?;
+    queries::unenroll_own(&r.state, r.user.id, id).await?;
     Ok(redirect_with(
-        &state.config,
-        &ctx.prefix.url("/dashboard/"),
+        &r.state.config,
+        &r.ctx.prefix.url("/dashboard/"),
         Some("unenrolled"),
     ))
 }
 
 async fn toggle_emails(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    SignedIn(u): SignedIn,
+    r: SignedInPage,
     Path(id): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let (e, _) = own_enrollment(&state, u.id, &id).await?;
+    let (e, _) = own_enrollment(&r.state, r.user.id, &id).await?;
     let subscribe = match f.get("receive_emails").map(String::as_str) {
         Some("true") => true,
         Some("false") => false,
         _ => return Err(AppError::field("receive_emails", "Must be true or false.")),
     };
-    let now = state.clock.now();
-    let user = u.id;
-    state
+    let now = r.state.clock.now();
+    let user = r.user.id;
+    r.state
         .db
         .write(move |c| service::set_receive_emails(c, now, user, e.id, subscribe, &Actor::user(user)))
         .await?;
-    state.outbox.wake();
-    Ok(redirect_with(&state.config, &ctx.prefix.url("/dashboard/"), None))
+    r.state.outbox.wake();
+    Ok(redirect_with(
+        &r.state.config,
+        &r.ctx.prefix.url("/dashboard/"),
+        None,
+    ))
 }

@@ -3,7 +3,10 @@
 //! characters as Django renders it) in the `X-CSRFToken` header or the `csrfmiddlewaretoken`
 //! form field; over https the `Origin` (or `Referer`) must be our own site.
 
+use axum::http::{HeaderMap, Method, header};
 use rand::Rng as _;
+
+use crate::config::Config;
 
 pub const COOKIE: &str = "csrftoken";
 pub const HEADER: &str = "x-csrftoken";
@@ -86,6 +89,73 @@ pub fn same_origin(site: &url::Url, other: &str) -> bool {
         && other.port_or_known_default() == site.port_or_known_default()
 }
 
+pub(super) fn is_unsafe(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
+}
+
+/// Finds the CSRF token in a buffered form body (urlencoded or multipart).
+pub(super) fn form_token(content_type: &str, body: &[u8]) -> Option<String> {
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        return url::form_urlencoded::parse(body)
+            .find(|(k, _)| k == FORM_FIELD)
+            .map(|(_, v)| v.into_owned());
+    }
+    let needle = format!("name=\"{}\"", FORM_FIELD);
+    let at = body.windows(needle.len()).position(|w| w == needle.as_bytes())?;
+    let rest = &body[at..];
+    let start = rest.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let value = &rest[start..];
+    let end = value.windows(2).position(|w| w == b"\r\n")?;
+    std::str::from_utf8(&value[..end])
+        .ok()
+        .map(|s| s.trim().to_owned())
+}
+
+/// Django's checks: Origin/Referer on https, then the token against the cookie.
+pub(super) fn check(
+    config: &Config,
+    headers: &HeaderMap,
+    cookie_secret: Option<&str>,
+    token: Option<&str>,
+) -> Result<(), String> {
+    if super::cookies::secure(config) {
+        if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+            if !same_origin(&config.public_url, origin) {
+                return Err(format!(
+                    "Origin checking failed - {origin} does not match any trusted origins."
+                ));
+            }
+        } else {
+            let Some(referer) = headers.get(header::REFERER).and_then(|v| v.to_str().ok()) else {
+                return Err("Referer checking failed - no Referer.".into());
+            };
+            if !same_origin(&config.public_url, referer) {
+                return Err("Referer checking failed - Referer does not match any trusted origins.".into());
+            }
+        }
+    }
+    let Some(secret) = cookie_secret.filter(|s| is_well_formed(s)) else {
+        return Err("CSRF cookie not set.".into());
+    };
+    match token {
+        None | Some("") => Err("CSRF token missing.".into()),
+        Some(t) if matches(secret, t) => Ok(()),
+        Some(_) => Err("CSRF token incorrect.".into()),
+    }
+}
+
+/// Paths whose POSTs are authenticated by a signature instead of CSRF: the gateway's results,
+/// and the sandbox gateway's pages (posted from our interstitial as to CyberSource; the
+/// decision URL carries an unguessable token).
+pub(super) fn exempt(path: &str) -> bool {
+    const SANDBOX_PAY: &str = "/sandbox/cybersource/pay";
+    matches!(path, "/checkout/result/" | "/api/checkout/result/")
+        || path == SANDBOX_PAY
+        || path
+            .strip_prefix(SANDBOX_PAY)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,5 +184,24 @@ mod tests {
         assert!(!same_origin(&site, "http://mitxonline.mit.edu"));
         assert!(!same_origin(&site, "https://evil.example"));
         assert!(!same_origin(&site, "garbage"));
+    }
+
+    #[test]
+    fn the_form_token_is_found_in_urlencoded_and_multipart_bodies() {
+        assert_eq!(
+            form_token(
+                "application/x-www-form-urlencoded",
+                b"a=1&csrfmiddlewaretoken=abc&b=2"
+            )
+            .as_deref(),
+            Some("abc")
+        );
+        let mp =
+            b"--X\r\nContent-Disposition: form-data; name=\"csrfmiddlewaretoken\"\r\n\r\ntok123\r\n--X--\r\n";
+        assert_eq!(
+            form_token("multipart/form-data; boundary=X", mp).as_deref(),
+            Some("tok123")
+        );
+        assert_eq!(form_token("multipart/form-data; boundary=X", b"--X--"), None);
     }
 }

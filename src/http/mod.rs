@@ -8,16 +8,21 @@ pub mod cookies;
 pub mod csrf;
 mod domain_errors;
 pub mod error;
+pub mod extract;
 pub mod health;
 pub mod home;
 pub mod json;
 pub mod layout;
+pub mod learner_api;
 pub mod page;
+pub mod page_req;
 pub mod redirect;
 pub mod scopes;
 pub mod security;
 pub mod session;
 mod staff_ops;
+pub mod staff_page;
+pub mod ui;
 
 use std::time::{Duration, Instant};
 

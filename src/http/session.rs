@@ -9,16 +9,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::cookies::Cookie;
 use super::csrf;
 use super::error::AppError;
-use super::page::{Prefix, Viewer};
+use super::page::Viewer;
 use super::scopes::Scopes;
 use crate::config::{AuthMode, Config};
 use crate::db::DbError;
@@ -27,6 +26,8 @@ use crate::users::gateway;
 use crate::users::service;
 use crate::users::sessions::{self, Source};
 use crate::users::store::{self, User};
+
+pub use super::extract::{CurrentUser, MaybeUser, SignedIn};
 
 pub const SESSION_COOKIE: &str = "mitxonline_sessionid";
 
@@ -124,10 +125,6 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.trim_matches('"'))
 }
 
-fn secure(config: &Config) -> bool {
-    super::cookies::secure(config)
-}
-
 /// `Set-Cookie` for a new session (HttpOnly, SameSite=Lax, Secure under https).
 pub fn session_cookie(config: &Config, token: &str) -> HeaderValue {
     Cookie::new(SESSION_COOKIE, token, sessions::SESSION_TTL.num_seconds())
@@ -155,73 +152,6 @@ fn client_ip(config: &Config, peer: Option<IpAddr>, headers: &HeaderMap) -> Opti
         return Some(ip);
     }
     Some(peer)
-}
-
-fn is_unsafe(m: &Method) -> bool {
-    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
-}
-
-/// Finds the CSRF token in a buffered form body (urlencoded or multipart).
-fn form_token(content_type: &str, body: &[u8]) -> Option<String> {
-    if content_type.starts_with("application/x-www-form-urlencoded") {
-        return url::form_urlencoded::parse(body)
-            .find(|(k, _)| k == csrf::FORM_FIELD)
-            .map(|(_, v)| v.into_owned());
-    }
-    let needle = format!("name=\"{}\"", csrf::FORM_FIELD);
-    let at = body.windows(needle.len()).position(|w| w == needle.as_bytes())?;
-    let rest = &body[at..];
-    let start = rest.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
-    let value = &rest[start..];
-    let end = value.windows(2).position(|w| w == b"\r\n")?;
-    std::str::from_utf8(&value[..end])
-        .ok()
-        .map(|s| s.trim().to_owned())
-}
-
-/// Django's checks: Origin/Referer on https, then the token against the cookie.
-fn check_csrf(
-    config: &Config,
-    headers: &HeaderMap,
-    cookie_secret: Option<&str>,
-    token: Option<&str>,
-) -> Result<(), String> {
-    if secure(config) {
-        if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-            if !csrf::same_origin(&config.public_url, origin) {
-                return Err(format!(
-                    "Origin checking failed - {origin} does not match any trusted origins."
-                ));
-            }
-        } else {
-            let Some(referer) = headers.get(header::REFERER).and_then(|v| v.to_str().ok()) else {
-                return Err("Referer checking failed - no Referer.".into());
-            };
-            if !csrf::same_origin(&config.public_url, referer) {
-                return Err("Referer checking failed - Referer does not match any trusted origins.".into());
-            }
-        }
-    }
-    let Some(secret) = cookie_secret.filter(|s| csrf::is_well_formed(s)) else {
-        return Err("CSRF cookie not set.".into());
-    };
-    match token {
-        None | Some("") => Err("CSRF token missing.".into()),
-        Some(t) if csrf::matches(secret, t) => Ok(()),
-        Some(_) => Err("CSRF token incorrect.".into()),
-    }
-}
-
-/// Paths whose POSTs are authenticated by a signature instead of CSRF: the gateway's results,
-/// and the sandbox gateway's pages (posted from our interstitial as to CyberSource; the
-/// decision URL carries an unguessable token).
-fn csrf_exempt(path: &str) -> bool {
-    const SANDBOX_PAY: &str = "/sandbox/cybersource/pay";
-    matches!(path, "/checkout/result/" | "/api/checkout/result/")
-        || path == SANDBOX_PAY
-        || path
-            .strip_prefix(SANDBOX_PAY)
-            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// Middleware: resolves the caller, enforces CSRF, and sets the cookies that resulted.
@@ -351,8 +281,8 @@ async fn identify_inner(state: &AppState, mut req: Request, next: Next) -> Resul
     let mut csrf_verdict = None;
     // Gateway results are signed by the gateway, never carry our CSRF token, and are verified
     // by their handlers (commerce); they are exempt like the original's `csrf_exempt` views.
-    let csrf_exempt = csrf_exempt(req.uri().path());
-    if is_unsafe(req.method()) && authorization.is_none() && !csrf_exempt {
+    let csrf_exempt = csrf::exempt(req.uri().path());
+    if csrf::is_unsafe(req.method()) && authorization.is_none() && !csrf_exempt {
         let mut token = headers
             .get(csrf::HEADER)
             .and_then(|v| v.to_str().ok())
@@ -370,10 +300,10 @@ async fn identify_inner(state: &AppState, mut req: Request, next: Next) -> Resul
             let bytes = axum::body::to_bytes(body, config.body_limit)
                 .await
                 .map_err(|_| AppError::BadRequest("The request body could not be read.".into()))?;
-            token = form_token(&content_type, &bytes);
+            token = csrf::form_token(&content_type, &bytes);
             req = Request::from_parts(parts, Body::from(bytes));
         }
-        let verdict = check_csrf(config, &headers, cookie_secret.as_deref(), token.as_deref());
+        let verdict = csrf::check(config, &headers, cookie_secret.as_deref(), token.as_deref());
         if matches!(via, Via::Session { .. } | Via::Gateway { .. })
             && let Err(why) = &verdict
         {
@@ -440,90 +370,9 @@ pub(super) fn viewer_of(u: &User) -> Viewer {
     }
 }
 
-fn identity(parts: &Parts) -> Option<&Identity> {
-    parts.extensions.get::<Identity>()
-}
-
-/// The signed-in user; 403 (as DRF's session authentication answers) when there is none.
-pub struct CurrentUser(pub User);
-
-impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let id = identity(parts);
-        if let Some(refusal) = id.and_then(Identity::app_token_refusal) {
-            return Err(refusal);
-        }
-        id.and_then(|i| i.user.clone())
-            .map(CurrentUser)
-            .ok_or_else(|| AppError::Forbidden("Authentication credentials were not provided.".into()))
-    }
-}
-
-/// The signed-in user, if any.
-pub struct MaybeUser(pub Option<User>);
-
-impl<S: Send + Sync> FromRequestParts<S> for MaybeUser {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(MaybeUser(identity(parts).and_then(|i| i.user.clone())))
-    }
-}
-
-/// For pages: the signed-in user, or a redirect to `/login/?next=<this page>`.
-pub struct SignedIn(pub User);
-
-impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        if let Some(u) = identity(parts).and_then(|i| i.user.clone()) {
-            return Ok(SignedIn(u));
-        }
-        if let Some(refusal) = identity(parts).and_then(Identity::app_token_refusal) {
-            return Err(refusal.into_response());
-        }
-        let prefix = parts.extensions.get::<Prefix>().cloned().unwrap_or_default();
-        let here = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
-        let next: String = url::form_urlencoded::byte_serialize(prefix.url(&here).as_bytes()).collect();
-        Err(Redirect::to(&prefix.url(&format!("/login/?next={next}"))).into_response())
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Identity {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        identity(parts)
-            .cloned()
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("identity middleware is not installed")))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_form_token_is_found_in_urlencoded_and_multipart_bodies() {
-        assert_eq!(
-            form_token(
-                "application/x-www-form-urlencoded",
-                b"a=1&csrfmiddlewaretoken=abc&b=2"
-            )
-            .as_deref(),
-            Some("abc")
-        );
-        let mp =
-            b"--X\r\nContent-Disposition: form-data; name=\"csrfmiddlewaretoken\"\r\n\r\ntok123\r\n--X--\r\n";
-        assert_eq!(
-            form_token("multipart/form-data; boundary=X", mp).as_deref(),
-            Some("tok123")
-        );
-        assert_eq!(form_token("multipart/form-data; boundary=X", b"--X--"), None);
-    }
 
     #[test]
     fn cookies_are_read_by_exact_name() {

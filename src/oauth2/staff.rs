@@ -12,7 +12,7 @@ use maud::{Markup, html};
 use super::apps;
 use super::store::Application;
 use crate::http::auth::{StaffAccess, require_superuser};
-use crate::http::session::Identity;
+use crate::http::staff_page::StaffPage;
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
 
@@ -86,13 +86,7 @@ async fn list(_staff: StaffAccess, ctx: PageCtx, State(state): State<AppState>) 
     ))
 }
 
-async fn create(
-    staff: StaffAccess,
-    id: Identity,
-    ctx: PageCtx,
-    State(state): State<AppState>,
-    Form(f): Form<BTreeMap<String, String>>,
-) -> Result<Response, AppError> {
+async fn create(r: StaffPage, Form(f): Form<BTreeMap<String, String>>) -> Result<Response, AppError> {
     let name = f.get("name").cloned().unwrap_or_default();
     let uris = vec![f.get("redirect_uris").cloned().unwrap_or_default()];
     let (name, uris) = match apps::validate_new_app(&name, &uris) {
@@ -100,7 +94,7 @@ async fn create(
         Err(errors) => {
             return Ok((
                 StatusCode::BAD_REQUEST,
-                view(&ctx, &apps(&state).await?, None, &f, &errors),
+                view(&r.ctx, &apps(&r.state).await?, None, &f, &errors),
             )
                 .into_response());
         }
@@ -108,15 +102,15 @@ async fn create(
     let skip = f.contains_key("skip_authorization");
     if skip {
         // An application that skips consent gets tokens for anyone who visits it signed in.
-        require_superuser(&id)?;
+        require_superuser(&r.id)?;
     }
-    let created = apps::create(&state, staff.actor, name, uris, skip).await?;
+    let created = apps::create(&r.state, r.access.actor, name, uris, skip).await?;
     match created {
         Some((app, secret)) => Ok((
             StatusCode::CREATED,
             view(
-                &ctx,
-                &apps(&state).await?,
+                &r.ctx,
+                &apps(&r.state).await?,
                 Some((&app, &secret)),
                 &BTreeMap::new(),
                 &Errors::new(),
@@ -130,7 +124,7 @@ async fn create(
             )]);
             Ok((
                 StatusCode::BAD_REQUEST,
-                view(&ctx, &apps(&state).await?, None, &f, &errors),
+                view(&r.ctx, &apps(&r.state).await?, None, &f, &errors),
             )
                 .into_response())
         }

@@ -4,22 +4,20 @@
 //! tier change, the denial's email). Decisions go through [`crate::pricing::review::decide`],
 //! which audits and mails them.
 
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::commerce::refunds::api::page_error;
-use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
 use crate::http::page::PageCtx;
-use crate::http::session::Identity;
+use crate::http::staff_page::StaffPage;
 use crate::pricing::api::filter_of;
 use crate::pricing::model::{JUSTIFICATIONS, Status};
 use crate::pricing::review::{self, DecisionInput};
 use crate::staff::pages::staff_page;
-use crate::state::AppState;
 
 #[derive(Deserialize, Default)]
 pub struct QueueQuery {
@@ -44,22 +42,17 @@ fn settings_nav(ctx: &PageCtx) -> Markup {
 }
 
 /// GET `/staff/flexible-pricing/`: the queue.
-pub async fn queue(
-    State(state): State<AppState>,
-    _s: StaffAccess,
-    ctx: PageCtx,
-    Query(q): Query<QueueQuery>,
-) -> Result<Markup, AppError> {
+pub async fn queue(page: StaffPage, Query(q): Query<QueueQuery>) -> Result<Markup, AppError> {
     let f = filter_of(q.q.as_deref(), q.status.as_deref(), q.courseware.as_deref())?;
-    let (count, rows) = review::queue(&state, f, 200, 0).await?;
-    let coursewares = review::coursewares(&state).await?;
+    let (count, rows) = review::queue(&page.state, f, 200, 0).await?;
+    let coursewares = review::coursewares(&page.state).await?;
     let chosen = q.courseware.clone().unwrap_or_default();
     Ok(staff_page(
-        &ctx,
+        &page.ctx,
         "Financial assistance requests",
         html! {
-            (settings_nav(&ctx))
-            form method="get" action=(ctx.prefix.url("/staff/flexible-pricing/")) class="filters" {
+            (settings_nav(&page.ctx))
+            form method="get" action=(page.ctx.prefix.url("/staff/flexible-pricing/")) class="filters" {
                 label { "Search (name, username, email) " input type="search" name="q" value=[q.q.as_deref()]; }
                 label { "Status "
                     select name="status" {
@@ -98,7 +91,7 @@ pub async fn queue(
                                 td { "$" (s(&r["income"], "income_usd")) }
                                 td { (r["country_income_threshold"].as_str().unwrap_or("75000 (default)")) " (" (s(r, "country_of_income")) ")" }
                                 td { (s(&r["discount"], "discount_code")) }
-                                td { a href=(ctx.prefix.url(&format!("/staff/flexible-pricing/{}/", r["id"]))) { "Review" } }
+                                td { a href=(page.ctx.prefix.url(&format!("/staff/flexible-pricing/{}/", r["id"]))) { "Review" } }
                             }
                         }
                     }
@@ -140,19 +133,14 @@ fn decision_form(ctx: &PageCtx, id: &Value, status: &str, label: &str, r: &Value
 }
 
 /// GET `/staff/flexible-pricing/{id}/`: one request with the decision forms.
-pub async fn detail(
-    State(state): State<AppState>,
-    _s: StaffAccess,
-    ctx: PageCtx,
-    Path(id): Path<i64>,
-) -> Result<Markup, AppError> {
-    let r = review::detail(&state, id).await?;
+pub async fn detail(page: StaffPage, Path(id): Path<i64>) -> Result<Markup, AppError> {
+    let r = review::detail(&page.state, id).await?;
     let rid = r["id"].clone();
     Ok(staff_page(
-        &ctx,
+        &page.ctx,
         &format!("Request {rid}"),
         html! {
-            (settings_nav(&ctx))
+            (settings_nav(&page.ctx))
             dl class="fp-detail" {
                 dt { "Learner" } dd { (s(&r["user"], "name")) " <" (s(&r["user"], "email")) ">" }
                 dt { "Course or program" } dd { (s(&r["courseware"], "title")) " (" (s(&r["courseware"], "type")) ")" }
@@ -170,9 +158,9 @@ pub async fn detail(
                 }
             }
             h2 { "Decide" }
-            (decision_form(&ctx, &rid, "approved", "Approve", &r, false))
-            (decision_form(&ctx, &rid, "denied", "Deny and send the email", &r, true))
-            (decision_form(&ctx, &rid, "reset", "Reset (the learner may apply again)", &r, false))
+            (decision_form(&page.ctx, &rid, "approved", "Approve", &r, false))
+            (decision_form(&page.ctx, &rid, "denied", "Deny and send the email", &r, true))
+            (decision_form(&page.ctx, &rid, "reset", "Reset (the learner may apply again)", &r, false))
         },
     ))
 }
@@ -190,14 +178,11 @@ pub struct DecisionForm {
 
 /// POST `/staff/flexible-pricing/{id}/decide/`.
 pub async fn decide(
-    State(state): State<AppState>,
-    s: StaffAccess,
-    ctx: PageCtx,
-    id_: Identity,
+    r: StaffPage,
     Path(id): Path<i64>,
     Form(f): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
-    id_.require_csrf()?;
+    r.id.require_csrf()?;
     let discount_id = match f.discount.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
         Some(v) => Some(
             v.parse()
@@ -212,8 +197,8 @@ pub async fn decide(
         email_subject: f.email_subject,
         email_body: f.email_body,
     };
-    review::decide(&state, s.actor, s.user_id, id, input)
+    review::decide(&r.state, r.access.actor, r.access.user_id, id, input)
         .await
         .map_err(|e| page_error(e.into()))?;
-    Ok(Redirect::to(&ctx.prefix.url(&format!("/staff/flexible-pricing/{id}/"))).into_response())
+    Ok(Redirect::to(&r.ctx.prefix.url(&format!("/staff/flexible-pricing/{id}/"))).into_response())
 }

@@ -11,7 +11,7 @@ use crate::commerce::refunds::api::page_error;
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
 use crate::http::page::PageCtx;
-use crate::http::session::Identity;
+use crate::http::staff_page::StaffPage;
 use crate::pricing::api::parse_courseware_filter;
 use crate::pricing::store::FormTexts;
 use crate::pricing::{form_service, rates, related};
@@ -54,12 +54,8 @@ async fn thresholds_body(
 }
 
 /// GET `/staff/flexible-pricing/thresholds/`.
-pub async fn thresholds(
-    State(state): State<AppState>,
-    _s: StaffAccess,
-    ctx: PageCtx,
-) -> Result<Markup, AppError> {
-    thresholds_body(&state, &ctx, "", None).await
+pub async fn thresholds(r: StaffPage) -> Result<Markup, AppError> {
+    thresholds_body(&r.state, &r.ctx, "", None).await
 }
 
 #[derive(Deserialize)]
@@ -72,16 +68,10 @@ pub struct CsvForm {
 
 /// POST `/staff/flexible-pricing/thresholds/`: `action=preview` shows the changes, `apply`
 /// stores them (audited).
-pub async fn thresholds_csv(
-    State(state): State<AppState>,
-    s: StaffAccess,
-    ctx: PageCtx,
-    id: Identity,
-    Form(f): Form<CsvForm>,
-) -> Result<Markup, AppError> {
-    id.require_csrf()?;
+pub async fn thresholds_csv(r: StaffPage, Form(f): Form<CsvForm>) -> Result<Markup, AppError> {
+    r.id.require_csrf()?;
     let dry_run = f.action != "apply";
-    let changes = rates::load_thresholds(&state, s.actor, f.csv.clone(), dry_run)
+    let changes = rates::load_thresholds(&r.state, r.access.actor, f.csv.clone(), dry_run)
         .await
         .map_err(|e| page_error(e.into()))?;
     let report = html! {
@@ -95,23 +85,19 @@ pub async fn thresholds_csv(
             }
         }
     };
-    thresholds_body(&state, &ctx, if dry_run { &f.csv } else { "" }, Some(report)).await
+    thresholds_body(&r.state, &r.ctx, if dry_run { &f.csv } else { "" }, Some(report)).await
 }
 
 /// GET `/staff/flexible-pricing/exchange-rates/`.
-pub async fn exchange_rates(
-    State(state): State<AppState>,
-    _s: StaffAccess,
-    ctx: PageCtx,
-) -> Result<Markup, AppError> {
-    let all = rates::rates(&state).await?;
+pub async fn exchange_rates(page: StaffPage) -> Result<Markup, AppError> {
+    let all = rates::rates(&page.state).await?;
     let job = format!("/staff/jobs/{}/", rates::JOB);
     Ok(staff_page(
-        &ctx,
+        &page.ctx,
         "Exchange rates",
         html! {
-            p { a href=(ctx.prefix.url("/staff/flexible-pricing/")) { "Back to requests" } }
-            p { "Replaced daily at 03:00 by the job " a href=(ctx.prefix.url(&job)) { code { (rates::JOB) } } " (run it now from its page)." }
+            p { a href=(page.ctx.prefix.url("/staff/flexible-pricing/")) { "Back to requests" } }
+            p { "Replaced daily at 03:00 by the job " a href=(page.ctx.prefix.url(&job)) { code { (rates::JOB) } } " (run it now from its page)." }
             table class="fp-rates" {
                 thead { tr { th scope="col" { "Currency" } th scope="col" { "Description" } th scope="col" { "Per US dollar" } } }
                 tbody { @for (_, (code, d, r)) in &all { tr { td { (code) } td { (d.as_deref().unwrap_or("")) } td { (r.normalize()) } } } }
@@ -180,14 +166,9 @@ pub async fn new_form(
 }
 
 /// GET `/staff/flexible-pricing/forms/{courseware}/`: the text blocks of one form.
-pub async fn edit_form(
-    State(state): State<AppState>,
-    _s: StaffAccess,
-    ctx: PageCtx,
-    Path(key): Path<String>,
-) -> Result<Markup, AppError> {
+pub async fn edit_form(r: StaffPage, Path(key): Path<String>) -> Result<Markup, AppError> {
     let w = parse_courseware_filter(&key).map_err(page_error)?;
-    let (t, live) = form_service::form(&state, w)
+    let (t, live) = form_service::form(&r.state, w)
         .await?
         .map(|(_, t, l)| (t, l))
         .unwrap_or_else(|| {
@@ -203,11 +184,11 @@ pub async fn edit_form(
         html! { label { (label) textarea name=(name) rows="4" { (v) } } }
     };
     Ok(staff_page(
-        &ctx,
+        &r.ctx,
         &format!("Request form for {key}"),
         html! {
-            form method="post" action=(ctx.prefix.url(&format!("/staff/flexible-pricing/forms/{key}/"))) class="fp-form-editor" {
-                (ctx.csrf_field())
+            form method="post" action=(r.ctx.prefix.url(&format!("/staff/flexible-pricing/forms/{key}/"))) class="fp-form-editor" {
+                (r.ctx.csrf_field())
                 label { "Title " input type="text" name="title" value=(t.title) required; }
                 (area("intro", "Intro", &t.intro))
                 (area("guest_text", "Shown to guests", &t.guest_text))
@@ -243,14 +224,11 @@ pub struct FormEdit {
 
 /// POST `/staff/flexible-pricing/forms/{courseware}/` (audited).
 pub async fn save_form(
-    State(state): State<AppState>,
-    s: StaffAccess,
-    ctx: PageCtx,
-    id: Identity,
+    r: StaffPage,
     Path(key): Path<String>,
     Form(f): Form<FormEdit>,
 ) -> Result<Response, AppError> {
-    id.require_csrf()?;
+    r.id.require_csrf()?;
     let w = parse_courseware_filter(&key).map_err(page_error)?;
     let texts = FormTexts {
         title: f.title.trim().to_owned(),
@@ -261,10 +239,10 @@ pub async fn save_form(
         approved_no_discount_text: f.approved_no_discount_text,
         denied_text: f.denied_text,
     };
-    form_service::save(&state, s.actor, w, texts, f.live.is_some())
+    form_service::save(&r.state, r.access.actor, w, texts, f.live.is_some())
         .await
         .map_err(|e| page_error(e.into()))?;
-    Ok(Redirect::to(&ctx.prefix.url("/staff/flexible-pricing/forms/")).into_response())
+    Ok(Redirect::to(&r.ctx.prefix.url("/staff/flexible-pricing/forms/")).into_response())
 }
 
 #[derive(Deserialize)]
@@ -276,16 +254,10 @@ pub struct RelateForm {
 }
 
 /// POST `/staff/flexible-pricing/related-programs/`: relates two programs (audited).
-pub async fn relate_programs(
-    State(state): State<AppState>,
-    s: StaffAccess,
-    ctx: PageCtx,
-    id: Identity,
-    Form(f): Form<RelateForm>,
-) -> Result<Response, AppError> {
-    id.require_csrf()?;
-    related::relate(&state, s.actor, f.first_program, f.second_program)
+pub async fn relate_programs(r: StaffPage, Form(f): Form<RelateForm>) -> Result<Response, AppError> {
+    r.id.require_csrf()?;
+    related::relate(&r.state, r.access.actor, f.first_program, f.second_program)
         .await
         .map_err(|e| page_error(e.into()))?;
-    Ok(Redirect::to(&ctx.prefix.url("/staff/flexible-pricing/forms/")).into_response())
+    Ok(Redirect::to(&r.ctx.prefix.url("/staff/flexible-pricing/forms/")).into_response())
 }

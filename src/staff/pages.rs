@@ -1,6 +1,6 @@
 //! Server-rendered staff console pages.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 
@@ -8,9 +8,9 @@ use super::service;
 use crate::db::DbError;
 use crate::http::auth::StaffAccess;
 use crate::http::layout::private_page;
+use crate::http::staff_page::StaffPage;
 use crate::http::{AppError, PageCtx};
 use crate::jobs::{self, Trigger};
-use crate::state::AppState;
 
 /// Every staff console page: (path, title, what it is for). The staff home lists them all.
 pub const CONSOLES: &[(&str, &str, &str)] = &[
@@ -116,6 +116,21 @@ pub fn staff_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
     )
 }
 
+/// Like [`staff_page`], in a `section` (the sandbox mailbox, refund requests).
+pub fn staff_section_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
+    private_page(
+        ctx,
+        title,
+        html! {
+            section class="container" {
+                (staff_nav(ctx))
+                h1 { (title) }
+                (body)
+            }
+        },
+    )
+}
+
 /// GET `/staff/`: what the staff console offers.
 pub(super) async fn home(_staff: StaffAccess, ctx: PageCtx) -> Markup {
     private_page(
@@ -134,14 +149,10 @@ pub(super) async fn home(_staff: StaffAccess, ctx: PageCtx) -> Markup {
     )
 }
 
-pub(super) async fn jobs(
-    _staff: StaffAccess,
-    ctx: PageCtx,
-    State(state): State<AppState>,
-) -> Result<Markup, AppError> {
-    let jobs = service::jobs_overview(&state).await?;
+pub(super) async fn jobs(page: StaffPage) -> Result<Markup, AppError> {
+    let jobs = service::jobs_overview(&page.state).await?;
     Ok(staff_page(
-        &ctx,
+        &page.ctx,
         "Jobs",
         html! {
             p class="muted" { "Schedules are cron expressions in UTC (seconds first). A job never overlaps itself." }
@@ -152,7 +163,7 @@ pub(super) async fn jobs(
                         @for j in &jobs {
                             tr {
                                 td {
-                                    a href=(ctx.prefix.url(&format!("/staff/jobs/{}/", j.name))) { (j.name) }
+                                    a href=(page.ctx.prefix.url(&format!("/staff/jobs/{}/", j.name))) { (j.name) }
                                     br; span class="muted" { (j.description) }
                                 }
                                 td { code { (j.schedule) } }
@@ -164,8 +175,8 @@ pub(super) async fn jobs(
                                     } @else { span class="muted" { "never" } }
                                 }
                                 td {
-                                    form method="post" action=(ctx.prefix.url(&format!("/staff/jobs/{}/run", j.name))) {
-                                        (ctx.csrf_field())
+                                    form method="post" action=(page.ctx.prefix.url(&format!("/staff/jobs/{}/run", j.name))) {
+                                        (page.ctx.csrf_field())
                                         button type="submit" class="secondary" aria-label=(format!("Run {} now", j.name)) { "Run now" }
                                     }
                                 }
@@ -178,16 +189,11 @@ pub(super) async fn jobs(
     ))
 }
 
-pub(super) async fn job_runs(
-    _staff: StaffAccess,
-    ctx: PageCtx,
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-) -> Result<Markup, AppError> {
-    let job = state.jobs.get(&name).ok_or_else(AppError::not_found)?;
-    let runs = service::job_runs(&state, job.name).await?;
+pub(super) async fn job_runs(page: StaffPage, Path(name): Path<String>) -> Result<Markup, AppError> {
+    let job = page.state.jobs.get(&name).ok_or_else(AppError::not_found)?;
+    let runs = service::job_runs(&page.state, job.name).await?;
     Ok(staff_page(
-        &ctx,
+        &page.ctx,
         &format!("Runs of {name}"),
         html! {
             div class="table-wrap" {
@@ -205,29 +211,21 @@ pub(super) async fn job_runs(
     ))
 }
 
-pub(super) async fn run_job(
-    staff: StaffAccess,
-    ctx: PageCtx,
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-) -> Result<Response, AppError> {
-    let outcome = jobs::queue_run(&state, &name, Trigger::Staff).await?;
-    tracing::info!(job.name = %name, job.run_id = outcome.run_id, actor = %staff.actor, "job queued by staff");
-    Ok(Redirect::to(&ctx.prefix.url(&format!("/staff/jobs/{name}/"))).into_response())
+pub(super) async fn run_job(r: StaffPage, Path(name): Path<String>) -> Result<Response, AppError> {
+    let outcome = jobs::queue_run(&r.state, &name, Trigger::Staff).await?;
+    tracing::info!(job.name = %name, job.run_id = outcome.run_id, actor = %r.access.actor, "job queued by staff");
+    Ok(Redirect::to(&r.ctx.prefix.url(&format!("/staff/jobs/{name}/"))).into_response())
 }
 
-pub(super) async fn outbox(
-    _staff: StaffAccess,
-    ctx: PageCtx,
-    State(state): State<AppState>,
-) -> Result<Markup, AppError> {
-    let now = state.clock.now();
-    let (counts, dead) = state
+pub(super) async fn outbox(r: StaffPage) -> Result<Markup, AppError> {
+    let now = r.state.clock.now();
+    let (counts, dead) = r
+        .state
         .db
         .read(move |c| Ok::<_, DbError>((crate::outbox::counts(c, now)?, crate::outbox::list_dead(c, 200)?)))
         .await?;
     Ok(staff_page(
-        &ctx,
+        &r.ctx,
         "Outbox",
         html! {
             p { "Backlog: " strong { (counts.pending) } " · dead letters: " strong { (counts.dead) }
@@ -250,8 +248,8 @@ pub(super) async fn outbox(
                                     td { (m.id) } td { (m.destination) } td { (m.kind) } td { (m.attempts) }
                                     td { (m.last_error.as_deref().unwrap_or("")) }
                                     td {
-                                        form method="post" action=(ctx.prefix.url(&format!("/staff/outbox/{}/retry", m.id))) {
-                                            (ctx.csrf_field())
+                                        form method="post" action=(r.ctx.prefix.url(&format!("/staff/outbox/{}/retry", m.id))) {
+                                            (r.ctx.csrf_field())
                                             button type="submit" class="secondary" aria-label=(format!("Retry message {}", m.id)) { "Retry" }
                                         }
                                     }
@@ -265,14 +263,9 @@ pub(super) async fn outbox(
     ))
 }
 
-pub(super) async fn retry(
-    staff: StaffAccess,
-    ctx: PageCtx,
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-) -> Result<Response, AppError> {
-    if !service::retry_dead_letter(&state, id, &staff.actor).await? {
+pub(super) async fn retry(r: StaffPage, Path(id): Path<i64>) -> Result<Response, AppError> {
+    if !service::retry_dead_letter(&r.state, id, &r.access.actor).await? {
         return Err(AppError::NotFound(format!("No dead letter with id {id}.")));
     }
-    Ok(Redirect::to(&ctx.prefix.url("/staff/outbox/")).into_response())
+    Ok(Redirect::to(&r.ctx.prefix.url("/staff/outbox/")).into_response())
 }

@@ -17,7 +17,8 @@ use super::model::FieldErrors;
 use super::pages_profile::shell;
 use super::service;
 use crate::config::AuthMode;
-use crate::http::session::{Identity, SignedIn};
+use crate::http::page_req::SignedInPage;
+use crate::http::session::SignedIn;
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
 
@@ -30,6 +31,18 @@ pub fn routes() -> Router<AppState> {
         .route("/account-settings/password/", post(change_password))
         .route("/account/action/start/{action}/", get(account_action))
         .route("/account/action/complete", get(account_action_complete))
+}
+
+/// A heading and a POST form under it: CSRF token, `fields`, then a submit `button`.
+fn titled_form(ctx: &PageCtx, title: &str, action: &str, button: &str, fields: Markup) -> Markup {
+    html! {
+        h2 { (title) }
+        form method="post" action=(action) {
+            (csrf_input(&ctx.csrf_token))
+            (fields)
+            button class="button" type="submit" { (button) }
+        }
+    }
 }
 
 fn settings(
@@ -48,20 +61,14 @@ fn settings(
             (other_errors(errors, &["email", "password", "current_password", "new_password"]))
             p { "Email: " strong { (u.email) } }
             @if state.config.auth_mode == AuthMode::Local {
-                h2 { "Change email" }
-                form method="post" action=(p.url("/account-settings/email/")) {
-                    (csrf_input(&ctx.csrf_token))
+                (titled_form(ctx, "Change email", &p.url("/account-settings/email/"), "Send confirmation link", html! {
                     (input("email", "email", "email", "New email", "", errors, "required autocomplete:email"))
                     (input("password", "password", "password", "Current password", "", errors, "required autocomplete:current-password"))
-                    button class="button" type="submit" { "Send confirmation link" }
-                }
-                h2 { "Change password" }
-                form method="post" action=(p.url("/account-settings/password/")) {
-                    (csrf_input(&ctx.csrf_token))
+                }))
+                (titled_form(ctx, "Change password", &p.url("/account-settings/password/"), "Change password", html! {
                     (input("password", "current_password", "current_password", "Current password", "", errors, "required autocomplete:current-password"))
                     (input("password", "new_password", "new_password", "New password", "", errors, "required autocomplete:new-password"))
-                    button class="button" type="submit" { "Change password" }
-                }
+                }))
             } @else {
                 p { "Your email and password are managed by your MIT Learn account." }
                 ul {
@@ -77,22 +84,15 @@ async fn settings_page(State(state): State<AppState>, ctx: PageCtx, SignedIn(u):
     settings(&ctx, &state, &u, &FieldErrors::new(), None)
 }
 
-async fn change_email(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    id: Identity,
-    SignedIn(u): SignedIn,
-    Form(f): Form<Params>,
-) -> Result<Response, AppError> {
-    if state.config.auth_mode != AuthMode::Local {
-        return Err(AppError::not_found());
-    }
+async fn change_email(r: SignedInPage, Form(f): Form<Params>) -> Result<Response, AppError> {
+    super::pages_auth::local_only(&r.state)?;
     let get = |k: &str| f.get(k).map_or("", String::as_str);
-    let done = service::request_email_change(&state, &u, get("email"), get("password"), id.peer).await;
+    let done =
+        service::request_email_change(&r.state, &r.user, get("email"), get("password"), r.id.peer).await;
     settings_after(
-        &ctx,
-        &state,
-        &u,
+        &r.ctx,
+        &r.state,
+        &r.user,
         done,
         "We sent a confirmation link to your new address; your email changes when you follow it.",
     )
@@ -116,29 +116,21 @@ fn settings_after(
     }
 }
 
-async fn change_password(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    id: Identity,
-    SignedIn(u): SignedIn,
-    Form(f): Form<Params>,
-) -> Result<Response, AppError> {
-    if state.config.auth_mode != AuthMode::Local {
-        return Err(AppError::not_found());
-    }
+async fn change_password(r: SignedInPage, Form(f): Form<Params>) -> Result<Response, AppError> {
+    super::pages_auth::local_only(&r.state)?;
     let get = |k: &str| f.get(k).map_or("", String::as_str);
     let done = service::change_password(
-        &state,
-        &u,
-        id.session_id(),
+        &r.state,
+        &r.user,
+        r.id.session_id(),
         get("current_password"),
         get("new_password"),
     )
     .await;
     settings_after(
-        &ctx,
-        &state,
-        &u,
+        &r.ctx,
+        &r.state,
+        &r.user,
         done,
         "Your password was changed; other sessions were signed out.",
     )

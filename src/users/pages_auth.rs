@@ -19,7 +19,8 @@ use super::profile_service;
 use super::service::{self, LoginError};
 use crate::config::AuthMode;
 use crate::http::layout::narrow_page;
-use crate::http::session::{Identity, clear_session_cookie, session_cookie};
+use crate::http::page_req::PageReq;
+use crate::http::session::{clear_session_cookie, session_cookie};
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
 
@@ -67,7 +68,7 @@ fn with_status(status: StatusCode, m: Markup) -> Response {
     (status, m).into_response()
 }
 
-fn local_only(state: &AppState) -> Result<(), AppError> {
+pub(super) fn local_only(state: &AppState) -> Result<(), AppError> {
     if state.config.auth_mode == AuthMode::Local {
         Ok(())
     } else {
@@ -120,14 +121,12 @@ fn login_form(ctx: &PageCtx, email: &str, next: &str, errors: &FieldErrors) -> M
 }
 
 async fn login_page(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    id: Identity,
+    r: PageReq,
     headers: axum::http::HeaderMap,
     Query(q): Query<Params>,
 ) -> Result<Response, AppError> {
     let next = q.get("next").map(String::as_str);
-    match state.config.auth_mode {
+    match r.state.config.auth_mode {
         AuthMode::Gateway => {
             // APISIX forced authentication before this request reached us.
             let skip = q.get("skip_onboarding").is_some_and(|v| v != "0");
@@ -138,9 +137,9 @@ async fn login_page(
                         .into_owned()
                 })
             });
-            let target = match &id.user {
-                Some(u) => after_login(&state, &ctx, u.id, next.as_deref(), skip).await?,
-                None => safe_next(&state.config, &ctx.prefix, next.as_deref()),
+            let target = match &r.id.user {
+                Some(u) => after_login(&r.state, &r.ctx, u.id, next.as_deref(), skip).await?,
+                None => safe_next(&r.state.config, &r.ctx.prefix, next.as_deref()),
             };
             Ok(Redirect::to(&target).into_response())
         }
@@ -148,41 +147,36 @@ async fn login_page(
             let q: String = url::form_urlencoded::Serializer::new(String::new())
                 .append_pair("next", next.unwrap_or(""))
                 .finish();
-            Ok(Redirect::to(&ctx.prefix.url(&format!("/login/oidc/?{q}"))).into_response())
+            Ok(Redirect::to(&r.ctx.prefix.url(&format!("/login/oidc/?{q}"))).into_response())
         }
         AuthMode::Local => {
-            if id.user.is_some() {
-                return Ok(Redirect::to(&safe_next(&state.config, &ctx.prefix, next)).into_response());
+            if r.id.user.is_some() {
+                return Ok(Redirect::to(&safe_next(&r.state.config, &r.ctx.prefix, next)).into_response());
             }
-            Ok(login_form(&ctx, "", next.unwrap_or(""), &FieldErrors::new()).into_response())
+            Ok(login_form(&r.ctx, "", next.unwrap_or(""), &FieldErrors::new()).into_response())
         }
     }
 }
 
-async fn login_submit(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    id: Identity,
-    Form(f): Form<Params>,
-) -> Result<Response, AppError> {
-    local_only(&state)?;
-    id.require_csrf()?;
+async fn login_submit(page: PageReq, Form(f): Form<Params>) -> Result<Response, AppError> {
+    local_only(&page.state)?;
+    page.id.require_csrf()?;
     let email = f.get("email").map_or("", |s| s.trim());
     let password = f.get("password").map_or("", String::as_str);
     let next = f.get("next").map_or("", String::as_str);
     let fail = |status: StatusCode, msg: &str| {
         let errors = FieldErrors::from([("__all__".to_owned(), vec![msg.to_owned()])]);
-        Ok(with_status(status, login_form(&ctx, email, next, &errors)))
+        Ok(with_status(status, login_form(&page.ctx, email, next, &errors)))
     };
     if email.is_empty() || password.is_empty() {
         return fail(StatusCode::BAD_REQUEST, "Enter your email and password.");
     }
-    match service::log_in(&state, email, password, id.peer).await {
+    match service::log_in(&page.state, email, password, page.id.peer).await {
         Ok((user, cookie)) => {
-            let target = after_login(&state, &ctx, user.id, Some(next), false).await?;
+            let target = after_login(&page.state, &page.ctx, user.id, Some(next), false).await?;
             let mut resp = Redirect::to(&target).into_response();
             resp.headers_mut()
-                .append(header::SET_COOKIE, session_cookie(&state.config, &cookie));
+                .append(header::SET_COOKIE, session_cookie(&page.state.config, &cookie));
             Ok(resp)
         }
         Err(LoginError::Throttled(wait)) => {
@@ -231,35 +225,34 @@ async fn signup_page(State(state): State<AppState>, ctx: PageCtx) -> Result<Mark
     Ok(signup_form(&ctx, &Params::new(), &FieldErrors::new()))
 }
 
-async fn signup_submit(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    id: Identity,
-    Form(f): Form<Params>,
-) -> Result<Response, AppError> {
-    local_only(&state)?;
-    id.require_csrf()?;
+async fn signup_submit(r: PageReq, Form(f): Form<Params>) -> Result<Response, AppError> {
+    local_only(&r.state)?;
+    r.id.require_csrf()?;
     let get = |k: &str| f.get(k).map_or("", String::as_str);
-    match service::sign_up(&state, get("email"), get("name"), get("password"), id.peer).await {
-        Ok(_) => Ok(simple(&ctx, "Check your email", html! {
+    match service::sign_up(&r.state, get("email"), get("name"), get("password"), r.id.peer).await {
+        Ok(_) => Ok(simple(&r.ctx, "Check your email", html! {
             p class="notice" role="status" { "We sent a link to " strong { (get("email").trim()) } ". Follow it to confirm your address and finish creating your account." }
         })
         .into_response()),
-        Err(UserError::Invalid(errors)) => Ok(with_status(StatusCode::BAD_REQUEST, signup_form(&ctx, &f, &errors))),
+        Err(UserError::Invalid(errors)) => Ok(with_status(StatusCode::BAD_REQUEST, signup_form(&r.ctx, &f, &errors))),
         Err(e) => Err(e.into()),
     }
 }
 
-fn verify_invalid(ctx: &PageCtx) -> Response {
+/// A 400 page for an emailed link that is invalid, used or expired.
+fn link_no_longer_valid(ctx: &PageCtx, body: Markup) -> Response {
     with_status(
         StatusCode::BAD_REQUEST,
-        simple(
-            ctx,
-            "This link is no longer valid",
-            html! {
-                p { "The confirmation link is invalid, already used or expired. " a href=(ctx.prefix.url("/login/")) { "Sign in" } " or sign up again." }
-            },
-        ),
+        simple(ctx, "This link is no longer valid", body),
+    )
+}
+
+fn verify_invalid(ctx: &PageCtx) -> Response {
+    link_no_longer_valid(
+        ctx,
+        html! {
+            p { "The confirmation link is invalid, already used or expired. " a href=(ctx.prefix.url("/login/")) { "Sign in" } " or sign up again." }
+        },
     )
 }
 
@@ -288,67 +281,53 @@ async fn verify_email_page(
     .into_response())
 }
 
-async fn verify_email(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    id: Identity,
-    Form(f): Form<Params>,
-) -> Result<Response, AppError> {
-    id.require_csrf()?;
+async fn verify_email(r: PageReq, Form(f): Form<Params>) -> Result<Response, AppError> {
+    r.id.require_csrf()?;
     let token = f.get("token").map_or("", String::as_str);
-    match service::verify_email(&state, token).await? {
+    match service::verify_email(&r.state, token).await? {
         Some((user, cookie)) => {
-            let target = after_login(&state, &ctx, user.id, None, false).await?;
+            let target = after_login(&r.state, &r.ctx, user.id, None, false).await?;
             let mut resp = Redirect::to(&target).into_response();
             resp.headers_mut()
-                .append(header::SET_COOKIE, session_cookie(&state.config, &cookie));
+                .append(header::SET_COOKIE, session_cookie(&r.state.config, &cookie));
             Ok(resp)
         }
-        None => Ok(verify_invalid(&ctx)),
+        None => Ok(verify_invalid(&r.ctx)),
     }
 }
 
 /// Ends the session here (local and OIDC modes, and `/logout/oidc` if it reaches us).
-async fn logout_local(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    id: Identity,
-) -> Result<Response, AppError> {
-    if let Some(sid) = id.session_id() {
-        service::log_out(&state, sid).await?;
+async fn logout_local(r: PageReq) -> Result<Response, AppError> {
+    if let Some(sid) = r.id.session_id() {
+        service::log_out(&r.state, sid).await?;
     }
-    let target = match state.config.auth_mode {
-        AuthMode::Oidc => super::oidc::logout_url(&state).await,
+    let target = match r.state.config.auth_mode {
+        AuthMode::Oidc => super::oidc::logout_url(&r.state).await,
         _ => None,
     };
-    let mut resp = Redirect::to(&target.unwrap_or_else(|| ctx.prefix.url("/"))).into_response();
+    let mut resp = Redirect::to(&target.unwrap_or_else(|| r.ctx.prefix.url("/"))).into_response();
     resp.headers_mut()
-        .append(header::SET_COOKIE, clear_session_cookie(&state.config));
+        .append(header::SET_COOKIE, clear_session_cookie(&r.state.config));
     Ok(resp)
 }
 
 /// `/logout`: in gateway mode as the original (`OpenedxAndApiGatewayLogoutView`): first to
 /// Open edX's logout, whose page calls back with `no_redirect=1`, then to the gateway's
 /// `/logout/oidc`. Elsewhere a plain local logout.
-async fn logout(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    id: Identity,
-    Query(q): Query<Params>,
-) -> Result<Response, AppError> {
-    if state.config.auth_mode != AuthMode::Gateway {
-        return logout_local(State(state), ctx, id).await;
+async fn logout(r: PageReq, Query(q): Query<Params>) -> Result<Response, AppError> {
+    if r.state.config.auth_mode != AuthMode::Gateway {
+        return logout_local(r).await;
     }
-    let site = state.config.absolute_url("/");
+    let site = r.state.config.absolute_url("/");
     let no_redirect = q.get("no_redirect").is_some_and(|v| v.starts_with('1'));
-    let target = match (&state.config.openedx, no_redirect) {
+    let target = match (&r.state.config.openedx, no_redirect) {
         (Some(edx), false) => {
             let qs: String = url::form_urlencoded::Serializer::new(String::new())
                 .append_pair("redirect_url", &site)
                 .finish();
             format!("{}/logout?{qs}", edx.api_base_url.as_str().trim_end_matches('/'))
         }
-        _ if id.user.is_some() => state.config.absolute_url("/logout/oidc"),
+        _ if r.id.user.is_some() => r.state.config.absolute_url("/logout/oidc"),
         _ => site,
     };
     Ok(Redirect::to(&target).into_response())
@@ -369,17 +348,12 @@ async fn reset_request_page(State(state): State<AppState>, ctx: PageCtx) -> Resu
     ))
 }
 
-async fn reset_request_submit(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    id: Identity,
-    Form(f): Form<Params>,
-) -> Result<Markup, AppError> {
-    local_only(&state)?;
-    id.require_csrf()?;
-    service::request_password_reset(&state, f.get("email").map_or("", String::as_str), id.peer).await?;
+async fn reset_request_submit(r: PageReq, Form(f): Form<Params>) -> Result<Markup, AppError> {
+    local_only(&r.state)?;
+    r.id.require_csrf()?;
+    service::request_password_reset(&r.state, f.get("email").map_or("", String::as_str), r.id.peer).await?;
     Ok(simple(
-        &ctx,
+        &r.ctx,
         "Check your email",
         html! {
             p class="notice" role="status" { "If an account uses that address, we sent it a link to choose a new password." }
@@ -404,15 +378,11 @@ fn reset_form(ctx: &PageCtx, token: &str, errors: &FieldErrors) -> Markup {
 }
 
 fn invalid_link(ctx: &PageCtx) -> Response {
-    with_status(
-        StatusCode::BAD_REQUEST,
-        simple(
-            ctx,
-            "This link is no longer valid",
-            html! {
-                p { "The link is invalid, already used or expired. " a href=(ctx.prefix.url("/password-reset/")) { "Ask for a new one." } }
-            },
-        ),
+    link_no_longer_valid(
+        ctx,
+        html! {
+            p { "The link is invalid, already used or expired. " a href=(ctx.prefix.url("/password-reset/")) { "Ask for a new one." } }
+        },
     )
 }
 
@@ -429,29 +399,24 @@ async fn reset_confirm_page(
     Ok(reset_form(&ctx, token, &FieldErrors::new()).into_response())
 }
 
-async fn reset_confirm_submit(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    id: Identity,
-    Form(f): Form<Params>,
-) -> Result<Response, AppError> {
-    local_only(&state)?;
-    id.require_csrf()?;
+async fn reset_confirm_submit(r: PageReq, Form(f): Form<Params>) -> Result<Response, AppError> {
+    local_only(&r.state)?;
+    r.id.require_csrf()?;
     let token = f.get("token").map_or("", String::as_str);
-    match service::reset_password(&state, token, f.get("password").map_or("", String::as_str)).await {
+    match service::reset_password(&r.state, token, f.get("password").map_or("", String::as_str)).await {
         Ok(true) => {
-            let mut resp = simple(&ctx, "Password changed", html! {
-                p class="notice" role="status" { "Your password was changed and you were signed out everywhere. " a href=(ctx.prefix.url("/login/")) { "Sign in" } }
+            let mut resp = simple(&r.ctx, "Password changed", html! {
+                p class="notice" role="status" { "Your password was changed and you were signed out everywhere. " a href=(r.ctx.prefix.url("/login/")) { "Sign in" } }
             })
             .into_response();
             resp.headers_mut()
-                .append(header::SET_COOKIE, clear_session_cookie(&state.config));
+                .append(header::SET_COOKIE, clear_session_cookie(&r.state.config));
             Ok(resp)
         }
-        Ok(false) => Ok(invalid_link(&ctx)),
+        Ok(false) => Ok(invalid_link(&r.ctx)),
         Err(UserError::Invalid(errors)) => Ok(with_status(
             StatusCode::BAD_REQUEST,
-            reset_form(&ctx, token, &errors),
+            reset_form(&r.ctx, token, &errors),
         )),
         Err(e) => Err(e.into()),
     }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -18,7 +18,7 @@ use super::geo;
 use super::model::{self, FieldErrors};
 use super::profile_service::{self as profile, FullUser};
 use crate::http::layout::narrow_page;
-use crate::http::session::SignedIn;
+use crate::http::page_req::SignedInPage;
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
 
@@ -184,38 +184,28 @@ async fn load(state: &AppState, id: i64) -> Result<FullUser, AppError> {
     profile::load(state, id).await?.ok_or_else(AppError::not_found)
 }
 
-async fn details_page(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    SignedIn(u): SignedIn,
-    Query(q): Query<Params>,
-) -> Result<Markup, AppError> {
-    let f = load(&state, u.id).await?;
+async fn details_page(r: SignedInPage, Query(q): Query<Params>) -> Result<Markup, AppError> {
+    let f = load(&r.state, r.user.id).await?;
     Ok(details_form(
-        &ctx,
+        &r.ctx,
         &form_values(&f),
         q.get("next").map_or("", String::as_str),
         &FieldErrors::new(),
     ))
 }
 
-async fn details_submit(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    SignedIn(u): SignedIn,
-    Form(f): Form<Params>,
-) -> Result<Response, AppError> {
-    let me = load(&state, u.id).await?;
+async fn details_submit(r: SignedInPage, Form(f): Form<Params>) -> Result<Response, AppError> {
+    let me = load(&r.state, r.user.id).await?;
     let next = f.get("next").cloned().unwrap_or_default();
-    match profile::save_details(&state, &me, &form_json(&f, &[])).await {
+    match profile::save_details(&r.state, &me, &form_json(&f, &[])).await {
         Ok(_) => {
             let q: String = url::form_urlencoded::Serializer::new(String::new())
                 .append_pair("next", &next)
                 .finish();
-            Ok(Redirect::to(&ctx.prefix.url(&format!("/create-profile-extra/?{q}"))).into_response())
+            Ok(Redirect::to(&r.ctx.prefix.url(&format!("/create-profile-extra/?{q}"))).into_response())
         }
         Err(UserError::Invalid(errors)) => {
-            Ok((StatusCode::BAD_REQUEST, details_form(&ctx, &f, &next, &errors)).into_response())
+            Ok((StatusCode::BAD_REQUEST, details_form(&r.ctx, &f, &next, &errors)).into_response())
         }
         Err(e) => Err(e.into()),
     }
@@ -238,37 +228,27 @@ fn extra_form(ctx: &PageCtx, v: &Params, next: &str, skip_to: &str, errors: &Fie
     )
 }
 
-async fn extra_page(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    SignedIn(u): SignedIn,
-    Query(q): Query<Params>,
-) -> Result<Markup, AppError> {
-    let f = load(&state, u.id).await?;
+async fn extra_page(r: SignedInPage, Query(q): Query<Params>) -> Result<Markup, AppError> {
+    let f = load(&r.state, r.user.id).await?;
     let mut v = form_values(&f);
     if let Some(y) = v.get("user_profile.year_of_birth").cloned() {
         v.insert("birth_year".into(), y);
     }
     let next = q.get("next").map_or("", String::as_str);
-    let skip_to = safe_next(&state.config, &ctx.prefix, Some(next));
-    Ok(extra_form(&ctx, &v, next, &skip_to, &FieldErrors::new()))
+    let skip_to = safe_next(&r.state.config, &r.ctx.prefix, Some(next));
+    Ok(extra_form(&r.ctx, &v, next, &skip_to, &FieldErrors::new()))
 }
 
-async fn extra_submit(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    SignedIn(u): SignedIn,
-    Form(f): Form<Params>,
-) -> Result<Response, AppError> {
-    let me = load(&state, u.id).await?;
+async fn extra_submit(r: SignedInPage, Form(f): Form<Params>) -> Result<Response, AppError> {
+    let me = load(&r.state, r.user.id).await?;
     let next = f.get("next").cloned().unwrap_or_default();
-    match profile::save_extra(&state, &me, &form_json(&f, &[])).await {
-        Ok(_) => Ok(Redirect::to(&safe_next(&state.config, &ctx.prefix, Some(&next))).into_response()),
+    match profile::save_extra(&r.state, &me, &form_json(&f, &[])).await {
+        Ok(_) => Ok(Redirect::to(&safe_next(&r.state.config, &r.ctx.prefix, Some(&next))).into_response()),
         Err(UserError::Invalid(errors)) => {
-            let skip_to = safe_next(&state.config, &ctx.prefix, Some(&next));
+            let skip_to = safe_next(&r.state.config, &r.ctx.prefix, Some(&next));
             Ok((
                 StatusCode::BAD_REQUEST,
-                extra_form(&ctx, &f, &next, &skip_to, &errors),
+                extra_form(&r.ctx, &f, &next, &skip_to, &errors),
             )
                 .into_response())
         }
@@ -299,15 +279,10 @@ fn profile_form(ctx: &PageCtx, f: &FullUser, v: &Params, errors: &FieldErrors, s
     )
 }
 
-async fn profile_page(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    SignedIn(u): SignedIn,
-    Query(q): Query<Params>,
-) -> Result<Markup, AppError> {
-    let f = load(&state, u.id).await?;
+async fn profile_page(r: SignedInPage, Query(q): Query<Params>) -> Result<Markup, AppError> {
+    let f = load(&r.state, r.user.id).await?;
     Ok(profile_form(
-        &ctx,
+        &r.ctx,
         &f,
         &form_values(&f),
         &FieldErrors::new(),
@@ -315,18 +290,13 @@ async fn profile_page(
     ))
 }
 
-async fn profile_submit(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    SignedIn(u): SignedIn,
-    Form(f): Form<Params>,
-) -> Result<Response, AppError> {
-    let me = load(&state, u.id).await?;
-    match profile::update_me(&state, &me, &form_json(&f, &[])).await {
-        Ok(_) => Ok(Redirect::to(&ctx.prefix.url("/profile/?saved=1")).into_response()),
+async fn profile_submit(r: SignedInPage, Form(f): Form<Params>) -> Result<Response, AppError> {
+    let me = load(&r.state, r.user.id).await?;
+    match profile::update_me(&r.state, &me, &form_json(&f, &[])).await {
+        Ok(_) => Ok(Redirect::to(&r.ctx.prefix.url("/profile/?saved=1")).into_response()),
         Err(UserError::Invalid(errors)) => Ok((
             StatusCode::BAD_REQUEST,
-            profile_form(&ctx, &me, &f, &errors, false),
+            profile_form(&r.ctx, &me, &f, &errors, false),
         )
             .into_response()),
         Err(e) => Err(e.into()),

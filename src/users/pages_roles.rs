@@ -15,8 +15,8 @@ use maud::{Markup, html};
 use super::forms::csrf_input;
 use super::staff_service::{self, RoleChange};
 use super::store::{Roles, User};
-use crate::http::auth::{StaffAccess, SuperuserAccess, require_superuser};
-use crate::http::session::Identity;
+use crate::http::auth::{SuperuserAccess, require_superuser};
+use crate::http::staff_page::StaffPage;
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
 
@@ -75,17 +75,11 @@ fn view(ctx: &PageCtx, users: &[User], total: i64, term: &str, can_edit: bool) -
     )
 }
 
-async fn list(
-    _staff: StaffAccess,
-    me: Identity,
-    ctx: PageCtx,
-    State(state): State<AppState>,
-    Query(q): Query<Params>,
-) -> Result<Markup, AppError> {
+async fn list(r: StaffPage, Query(q): Query<Params>) -> Result<Markup, AppError> {
     let term = q.get("q").map_or("", |s| s.trim()).to_owned();
-    let (users, total) = staff_service::search(&state, term.clone(), 50, 0).await?;
-    let can_edit = require_superuser(&me).is_ok();
-    Ok(view(&ctx, &users, total, &term, can_edit))
+    let (users, total) = staff_service::search(&r.state, term.clone(), 50, 0).await?;
+    let can_edit = require_superuser(&r.id).is_ok();
+    Ok(view(&r.ctx, &users, total, &term, can_edit))
 }
 
 async fn set_roles(

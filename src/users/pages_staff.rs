@@ -15,7 +15,8 @@ use super::api_keys::{self, ApiKey, Scope};
 use super::forms::{csrf_input, input};
 use super::model::FieldErrors;
 use crate::http::auth::{StaffAccess, require_superuser};
-use crate::http::session::Identity;
+use crate::http::staff_page::StaffPage;
+use crate::http::ui::{RevocableRow, revocable_table};
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
 
@@ -52,27 +53,12 @@ fn view(ctx: &PageCtx, keys: &[ApiKey], created: Option<(&ApiKey, &str)>, errors
                     button class="button" type="submit" { "Create key" }
                 }
                 h2 { "Keys" }
-                div class="table-wrap" {
-                    table {
-                        thead { tr { th { "Name" } th { "Prefix" } th { "Scope" } th { "Created" } th { "Status" } th { span class="visually-hidden" { "Actions" } } } }
-                        tbody {
-                            @for k in keys {
-                                tr {
-                                    td { (k.name) } td { code { (k.prefix) } } td { (k.scope.as_str()) } td { (k.created_on) }
-                                    td { @if let Some(r) = &k.revoked_on { "revoked " (r) } @else { "active" } }
-                                    td {
-                                        @if k.revoked_on.is_none() {
-                                            form method="post" action=(p.url(&format!("/staff/api-keys/{}/revoke/", k.id))) {
-                                                (csrf_input(&ctx.csrf_token))
-                                                button type="submit" { "Revoke " span class="visually-hidden" { (k.name) } }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+                (revocable_table(ctx, &["Name", "Prefix", "Scope", "Created"], &keys.iter().map(|k| RevocableRow {
+                    cells: html! { td { (k.name) } td { code { (k.prefix) } } td { (k.scope.as_str()) } td { (k.created_on) } },
+                    revoked_on: k.revoked_on.as_deref(),
+                    revoke_url: p.url(&format!("/staff/api-keys/{}/revoke/", k.id)),
+                    button: html! { "Revoke " span class="visually-hidden" { (k.name) } },
+                }).collect::<Vec<_>>()))
         },
     )
 }
@@ -85,13 +71,7 @@ async fn list(_staff: StaffAccess, ctx: PageCtx, State(state): State<AppState>) 
     Ok(view(&ctx, &all(&state).await?, None, &FieldErrors::new()))
 }
 
-async fn create(
-    staff: StaffAccess,
-    id: Identity,
-    ctx: PageCtx,
-    State(state): State<AppState>,
-    Form(f): Form<BTreeMap<String, String>>,
-) -> Result<Response, AppError> {
+async fn create(r: StaffPage, Form(f): Form<BTreeMap<String, String>>) -> Result<Response, AppError> {
     let name = f.get("name").map_or("", |s| s.trim()).to_owned();
     let scope = Scope::parse(f.get("scope").map_or("catalog", String::as_str));
     let mut errors = FieldErrors::new();
@@ -107,31 +87,31 @@ async fn create(
         }
         return Ok((
             StatusCode::BAD_REQUEST,
-            view(&ctx, &all(&state).await?, None, &errors),
+            view(&r.ctx, &all(&r.state).await?, None, &errors),
         )
             .into_response());
     };
     if scope == Scope::Staff {
-        require_superuser(&id)?;
+        require_superuser(&r.id)?;
     }
-    let (row, key) = api_keys::issue(&state, name, scope, staff.actor).await?;
+    let (row, key) = api_keys::issue(&r.state, name, scope, r.access.actor).await?;
     Ok((
         StatusCode::CREATED,
-        view(&ctx, &all(&state).await?, Some((&row, &key)), &FieldErrors::new()),
+        view(
+            &r.ctx,
+            &all(&r.state).await?,
+            Some((&row, &key)),
+            &FieldErrors::new(),
+        ),
     )
         .into_response())
 }
 
-async fn revoke(
-    staff: StaffAccess,
-    ctx: PageCtx,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
+async fn revoke(r: StaffPage, Path(id): Path<String>) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let done = api_keys::withdraw(&state, id, staff.actor).await?;
+    let done = api_keys::withdraw(&r.state, id, r.access.actor).await?;
     if !done {
         return Err(AppError::NotFound(format!("No active API key with id {id}.")));
     }
-    Ok(Redirect::to(&ctx.prefix.url("/staff/api-keys/")).into_response())
+    Ok(Redirect::to(&r.ctx.prefix.url("/staff/api-keys/")).into_response())
 }

@@ -17,8 +17,9 @@ use super::forms::{csrf_input, input, other_errors};
 use super::model::FieldErrors;
 use super::sessions::AccessTokenRow;
 use super::staff_service;
-use crate::http::auth::{StaffAccess, SuperuserAccess, require_superuser};
-use crate::http::session::Identity;
+use crate::http::auth::{SuperuserAccess, require_superuser};
+use crate::http::staff_page::StaffPage;
+use crate::http::ui::{RevocableRow, revocable_table};
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
 
@@ -63,27 +64,12 @@ fn view(
                     p class="notice warn" { "Only superusers can issue tokens." }
                 }
                 h2 { "Tokens" }
-                div class="table-wrap" {
-                    table {
-                        thead { tr { th { "Account" } th { "Purpose" } th { "Created" } th { "Expires" } th { "Status" } th { span class="visually-hidden" { "Actions" } } } }
-                        tbody {
-                            @for t in rows {
-                                tr {
-                                    td { (t.user_email) } td { (t.name) } td { (t.created_on) } td { (t.expires_on) }
-                                    td { @if let Some(r) = &t.revoked_on { "revoked " (r) } @else { "active" } }
-                                    td {
-                                        @if t.revoked_on.is_none() {
-                                            form method="post" action=(p.url(&format!("/staff/access-tokens/{}/revoke/", t.id))) {
-                                                (csrf_input(&ctx.csrf_token))
-                                                button type="submit" { "Revoke" }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+                (revocable_table(ctx, &["Account", "Purpose", "Created", "Expires"], &rows.iter().map(|t| RevocableRow {
+                    cells: html! { td { (t.user_email) } td { (t.name) } td { (t.created_on) } td { (t.expires_on) } },
+                    revoked_on: t.revoked_on.as_deref(),
+                    revoke_url: p.url(&format!("/staff/access-tokens/{}/revoke/", t.id)),
+                    button: html! { "Revoke" },
+                }).collect::<Vec<_>>()))
         },
     )
 }
@@ -92,19 +78,14 @@ async fn rows(state: &AppState) -> Result<Vec<AccessTokenRow>, AppError> {
     Ok(staff_service::tokens(state).await?)
 }
 
-async fn list(
-    _staff: StaffAccess,
-    id: Identity,
-    ctx: PageCtx,
-    State(state): State<AppState>,
-) -> Result<Markup, AppError> {
+async fn list(r: StaffPage) -> Result<Markup, AppError> {
     Ok(view(
-        &ctx,
-        &rows(&state).await?,
+        &r.ctx,
+        &rows(&r.state).await?,
         None,
         &BTreeMap::new(),
         &FieldErrors::new(),
-        require_superuser(&id).is_ok(),
+        require_superuser(&r.id).is_ok(),
     ))
 }
 
@@ -159,16 +140,11 @@ async fn create(
     }
 }
 
-async fn revoke(
-    staff: StaffAccess,
-    ctx: PageCtx,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
+async fn revoke(r: StaffPage, Path(id): Path<String>) -> Result<Response, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let done = staff_service::revoke_token(&state, staff.actor, id).await?;
+    let done = staff_service::revoke_token(&r.state, r.access.actor, id).await?;
     if !done {
         return Err(AppError::NotFound(format!("No active token with id {id}.")));
     }
-    Ok(Redirect::to(&ctx.prefix.url("/staff/access-tokens/")).into_response())
+    Ok(Redirect::to(&r.ctx.prefix.url("/staff/access-tokens/")).into_response())
 }

@@ -6,7 +6,8 @@ use crate::commerce::error::CommerceError;
 use crate::http::error::AppError;
 use crate::http::layout::{page, private};
 use crate::http::page::PageCtx;
-use crate::http::session::{Identity, MaybeUser, SignedIn};
+use crate::http::page_req::PageReq;
+use crate::http::session::{MaybeUser, SignedIn};
 use crate::state::AppState;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, header};
@@ -36,25 +37,23 @@ fn notice(payment: Option<&str>) -> Option<&'static str> {
 
 /// GET `/cart/`.
 pub async fn cart(
-    State(state): State<AppState>,
-    ctx: PageCtx,
+    r: PageReq,
     MaybeUser(user): MaybeUser,
-    identity: Identity,
     headers: HeaderMap,
     Query(q): Query<CartQuery>,
 ) -> Result<Response, AppError> {
     let signed_in = user.is_some();
-    let (owner, cookie) = basket::api::owner(&state, user.map(|u| u.id), &headers, false).await?;
+    let (owner, cookie) = basket::api::owner(&r.state, user.map(|u| u.id), &headers, false).await?;
     let basket = match owner {
         Some(o) => {
-            state
+            r.state
                 .db
                 .read(move |c| basket::service::find_basket(c, &o))
                 .await?
         }
         None => None,
     };
-    let csrf = identity.csrf_token();
+    let csrf = r.id.csrf_token();
     let body = html! {
         section class="container cart" {
             h1 { "Shopping cart" }
@@ -80,7 +79,7 @@ pub async fn cart(
                         }
                     }
                     @if signed_in {
-                        form method="post" action=(ctx.prefix.url("/cart/coupon/")) class="coupon" {
+                        form method="post" action=(r.ctx.prefix.url("/cart/coupon/")) class="coupon" {
                             input type="hidden" name="csrfmiddlewaretoken" value=(csrf);
                             label for="coupon" { "Coupon code" }
                             input id="coupon" name="code" type="text" maxlength="100" required;
@@ -95,19 +94,19 @@ pub async fn cart(
                         dt { "Total" } dd id="cart-discounted-total" { "$" (b.discounted_price) }
                     }
                     @if signed_in {
-                        form method="post" action=(ctx.prefix.url("/checkout/to_payment")) class="inline" {
-                            (ctx.csrf_field())
+                        form method="post" action=(r.ctx.prefix.url("/checkout/to_payment")) class="inline" {
+                            (r.ctx.csrf_field())
                             button type="submit" id="place-order" { "Place your order" }
                         }
                     } @else {
-                        a class="button" href=(ctx.prefix.url("/login/?next=/cart/")) { "Sign in to place your order" }
+                        a class="button" href=(r.ctx.prefix.url("/login/?next=/cart/")) { "Sign in to place your order" }
                     }
                 }
                 _ => { p { "Your cart is empty." } }
             }
         }
     };
-    let mut resp = page(&ctx, &private("Shopping cart"), body).into_response();
+    let mut resp = page(&r.ctx, &private("Shopping cart"), body).into_response();
     if let Some(c) = cookie {
         resp.headers_mut().append(header::SET_COOKIE, c);
     }

@@ -7,7 +7,7 @@
 
 use crate::commerce::discounts;
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
@@ -17,9 +17,9 @@ use serde_json::Value;
 use crate::commerce::discounts::service::Nested;
 use crate::commerce::discounts::tiers::TierBody;
 
-use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
 use crate::http::page::PageCtx;
+use crate::http::staff_page::StaffPage;
 use crate::staff::pages::staff_page;
 use crate::state::AppState;
 
@@ -37,16 +37,11 @@ pub struct ListQuery {
 }
 
 /// GET `/staff/discounts/`.
-async fn list(
-    State(state): State<AppState>,
-    _s: StaffAccess,
-    ctx: PageCtx,
-    Query(q): Query<ListQuery>,
-) -> Result<Markup, AppError> {
+async fn list(r: StaffPage, Query(q): Query<ListQuery>) -> Result<Markup, AppError> {
     let needle = q.q.clone();
-    let (count, rows) = discounts::service::search(&state, needle).await?;
+    let (count, rows) = discounts::service::search(&r.state, needle).await?;
     Ok(staff_page(
-        &ctx,
+        &r.ctx,
         "Discounts",
         html! {
             form method="get" {
@@ -59,7 +54,7 @@ async fn list(
                 tbody {
                     @for d in &rows {
                         tr {
-                            td { a href=(ctx.prefix.url(&format!("/staff/discounts/{}/", d.id))) { (d.discount_code) } }
+                            td { a href=(r.ctx.prefix.url(&format!("/staff/discounts/{}/", d.id))) { (d.discount_code) } }
                             td { (d.discount_type.as_str()) }
                             td { (d.amount) }
                             td { (d.redemption_type.as_str()) }
@@ -81,13 +76,8 @@ fn s(v: &Value) -> String {
 }
 
 /// GET `/staff/discounts/{id}/`.
-async fn detail(
-    State(state): State<AppState>,
-    _s: StaffAccess,
-    ctx: PageCtx,
-    Path(id): Path<i64>,
-) -> Result<Markup, AppError> {
-    let d = discounts::service::detail(&state, id).await?;
+async fn detail(page: StaffPage, Path(id): Path<i64>) -> Result<Markup, AppError> {
+    let d = discounts::service::detail(&page.state, id).await?;
     let title = format!("Discount {}", s(&d.discount["discount_code"]));
     let body = html! {
         dl class="discount-summary" {
@@ -106,14 +96,14 @@ async fn detail(
         section id="products" {
             h2 { "Products" }
             @if d.products.is_empty() { p { "Any product." } }
-            ul { @for p in &d.products { li { (s(&p["product"]["id"])) ": " (s(&p["product"]["description"])) " — $" (s(&p["product"]["price"])) " " (link_button(&ctx, id, "remove_product", &s(&p["product"]["id"]), "Remove")) } } }
-            (link_form(&ctx, id, "add_product", "Product id"))
+            ul { @for p in &d.products { li { (s(&p["product"]["id"])) ": " (s(&p["product"]["description"])) " — $" (s(&p["product"]["price"])) " " (link_button(&page.ctx, id, "remove_product", &s(&p["product"]["id"]), "Remove")) } } }
+            (link_form(&page.ctx, id, "add_product", "Product id"))
         }
         section id="assignees" {
             h2 { "Assigned users" }
             @if d.assignees.is_empty() { p { "Not limited to particular users." } }
-            ul { @for a in &d.assignees { li { (s(&a["user"]["email"])) " (" (s(&a["user"]["username"])) ") " (link_button(&ctx, id, "remove_user", &s(&a["user"]["id"]), "Unassign")) } } }
-            (link_form(&ctx, id, "add_user", "User id"))
+            ul { @for a in &d.assignees { li { (s(&a["user"]["email"])) " (" (s(&a["user"]["username"])) ") " (link_button(&page.ctx, id, "remove_user", &s(&a["user"]["id"]), "Unassign")) } } }
+            (link_form(&page.ctx, id, "add_user", "User id"))
         }
         section id="redemptions" {
             h2 { "Redemptions" }
@@ -147,8 +137,8 @@ async fn detail(
                     }
                 }
             }
-            form method="post" action=(ctx.prefix.url(&format!("/staff/discounts/{id}/tiers/"))) {
-                (ctx.csrf_field())
+            form method="post" action=(page.ctx.prefix.url(&format!("/staff/discounts/{id}/tiers/"))) {
+                (page.ctx.csrf_field())
                 label { "Courseware " select name="courseware_type" { option value="course" { "course" } option value="program" { "program" } } }
                 label { " id " input type="number" name="courseware_id" min="1" required; }
                 label { " income threshold (USD) " input type="text" inputmode="decimal" name="income_threshold_usd" required; }
@@ -157,7 +147,7 @@ async fn detail(
             }
         }
     };
-    Ok(staff_page(&ctx, &title, body))
+    Ok(staff_page(&page.ctx, &title, body))
 }
 
 fn link_form(ctx: &PageCtx, id: i64, action: &str, label: &str) -> Markup {
@@ -191,9 +181,7 @@ pub struct LinkForm {
 /// POST `/staff/discounts/{id}/links/`: add or remove a product or an assigned user, through
 /// the same audited code as the API.
 async fn change_links(
-    State(state): State<AppState>,
-    st: StaffAccess,
-    ctx: PageCtx,
+    r: StaffPage,
     Path(id): Path<i64>,
     Form(f): Form<LinkForm>,
 ) -> Result<Response, AppError> {
@@ -218,10 +206,10 @@ async fn change_links(
             }
         ))
     })?;
-    discounts::nested::change_link(&state, st.actor, id, what, target, add)
+    discounts::nested::change_link(&r.state, r.access.actor, id, what, target, add)
         .await
         .map_err(crate::commerce::refunds::api::page_error)?;
-    Ok(Redirect::to(&ctx.prefix.url(&format!("/staff/discounts/{id}/#{tab}"))).into_response())
+    Ok(Redirect::to(&r.ctx.prefix.url(&format!("/staff/discounts/{id}/#{tab}"))).into_response())
 }
 
 #[derive(Deserialize)]
@@ -233,13 +221,7 @@ pub struct TierForm {
 }
 
 /// POST `/staff/discounts/{id}/tiers/` from the tier form.
-async fn add_tier(
-    State(state): State<AppState>,
-    st: StaffAccess,
-    ctx: PageCtx,
-    Path(id): Path<i64>,
-    Form(f): Form<TierForm>,
-) -> Result<Response, AppError> {
+async fn add_tier(r: StaffPage, Path(id): Path<i64>, Form(f): Form<TierForm>) -> Result<Response, AppError> {
     let body: TierBody = serde_json::from_value(serde_json::json!({
         "courseware_type": f.courseware_type,
         "courseware_id": f.courseware_id,
@@ -248,6 +230,6 @@ async fn add_tier(
     }))
     .map_err(|e| AppError::BadRequest(e.to_string()))?;
     let t = discounts::tiers::parse_tier(id, &body)?;
-    discounts::tier_service::create(&state, st.actor, t).await?;
-    Ok(Redirect::to(&ctx.prefix.url(&format!("/staff/discounts/{id}/#tiers"))).into_response())
+    discounts::tier_service::create(&r.state, r.access.actor, t).await?;
+    Ok(Redirect::to(&r.ctx.prefix.url(&format!("/staff/discounts/{id}/#tiers"))).into_response())
 }

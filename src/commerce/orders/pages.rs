@@ -3,22 +3,16 @@
 use crate::commerce::orders;
 use crate::http::error::AppError;
 use crate::http::layout::{page, private};
-use crate::http::page::PageCtx;
-use crate::http::session::SignedIn;
-use crate::state::AppState;
-use axum::extract::{Path, State};
+use crate::http::page_req::SignedInPage;
+use axum::extract::Path;
 use maud::{Markup, html};
 use serde_json::Value;
 
 /// GET `/orders/history/`.
-pub async fn history(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    SignedIn(user): SignedIn,
-) -> Result<Markup, AppError> {
-    let orders = orders::service::history_rows(&state, user.id).await?;
+pub async fn history(r: SignedInPage) -> Result<Markup, AppError> {
+    let orders = orders::service::history_rows(&r.state, r.user.id).await?;
     Ok(page(
-        &ctx,
+        &r.ctx,
         &private("Order history"),
         html! {
             section class="container" {
@@ -31,7 +25,7 @@ pub async fn history(
                             td { (o.created_on.get(..10).unwrap_or("")) }
                             td { "$" (o.total_price_paid) }
                             td { (o.state.as_str()) }
-                            td { a href=(ctx.prefix.url(&format!("/orders/receipt/{}/", o.id))) { "View receipt" } }
+                            td { a href=(r.ctx.prefix.url(&format!("/orders/receipt/{}/", o.id))) { "View receipt" } }
                         }
                     }
                 }
@@ -41,17 +35,12 @@ pub async fn history(
 }
 
 /// GET `/orders/receipt/{id}/`: printable; the owner's only.
-pub async fn receipt(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    SignedIn(user): SignedIn,
-    Path(id): Path<String>,
-) -> Result<Markup, AppError> {
+pub async fn receipt(sip: SignedInPage, Path(id): Path<String>) -> Result<Markup, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
-    let r = orders::service::receipt(&state, user.id, id).await?;
+    let r = orders::service::receipt(&sip.state, sip.user.id, id).await?;
     let s = |v: &Value| v.as_str().unwrap_or("").to_owned();
     Ok(page(
-        &ctx,
+        &sip.ctx,
         &private("Receipt"),
         html! {
             section class="container receipt" {

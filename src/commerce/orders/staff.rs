@@ -5,7 +5,7 @@
 //! collects the amount, the reason and what happens to the enrollments.
 
 use crate::commerce::{orders, refunds};
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -16,11 +16,9 @@ use crate::commerce::orders::model::OrderState;
 use crate::commerce::refunds::model::AfterRefund;
 
 use crate::commerce::orders::service::Detail;
-use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
-use crate::http::page::PageCtx;
+use crate::http::staff_page::StaffPage;
 use crate::staff::pages::staff_page;
-use crate::state::AppState;
 
 #[derive(Deserialize)]
 pub struct SearchQuery {
@@ -29,22 +27,17 @@ pub struct SearchQuery {
 }
 
 /// GET `/staff/orders/?q=`.
-pub async fn list(
-    State(state): State<AppState>,
-    _s: StaffAccess,
-    ctx: PageCtx,
-    Query(query): Query<SearchQuery>,
-) -> Result<Markup, AppError> {
+pub async fn list(r: StaffPage, Query(query): Query<SearchQuery>) -> Result<Markup, AppError> {
     let q = query.q.trim().to_owned();
     let needle = q.clone();
-    let rows = orders::service::search(&state, needle).await?;
-    let alerts = orders::service::open_alerts(&state).await?;
+    let rows = orders::service::search(&r.state, needle).await?;
+    let alerts = orders::service::open_alerts(&r.state).await?;
     Ok(staff_page(
-        &ctx,
+        &r.ctx,
         "Orders",
         html! {
-            (integrity::section(&ctx, &alerts))
-            form method="get" action=(ctx.prefix.url("/staff/orders/")) role="search" {
+            (integrity::section(&r.ctx, &alerts))
+            form method="get" action=(r.ctx.prefix.url("/staff/orders/")) role="search" {
                 label for="order-q" { "Order id, reference number or email" }
                 input id="order-q" type="search" name="q" value=(q);
                 button type="submit" { "Search" }
@@ -60,7 +53,7 @@ pub async fn list(
                         tbody {
                             @for o in &rows {
                                 tr {
-                                    td { a href=(ctx.prefix.url(&format!("/staff/orders/{}/", o.id))) {
+                                    td { a href=(r.ctx.prefix.url(&format!("/staff/orders/{}/", o.id))) {
                                         "#" (o.id) @if !o.reference.is_empty() { " " (o.reference) }
                                     } }
                                     td { (o.email) }
@@ -78,13 +71,8 @@ pub async fn list(
 }
 
 /// GET `/staff/orders/{id}/`.
-pub async fn detail(
-    State(state): State<AppState>,
-    _s: StaffAccess,
-    ctx: PageCtx,
-    Path(id): Path<i64>,
-) -> Result<Markup, AppError> {
-    let found = orders::service::staff_detail(&state, id).await?;
+pub async fn detail(r: StaffPage, Path(id): Path<i64>) -> Result<Markup, AppError> {
+    let found = orders::service::staff_detail(&r.state, id).await?;
     let Detail {
         order: o,
         email,
@@ -97,10 +85,10 @@ pub async fn detail(
     } = found.ok_or_else(AppError::not_found)?;
     let title = format!("Order #{}", o.id);
     Ok(staff_page(
-        &ctx,
+        &r.ctx,
         &title,
         html! {
-            (integrity::section(&ctx, &alerts))
+            (integrity::section(&r.ctx, &alerts))
             dl class="order-summary" {
                 dt { "Reference" } dd { (o.reference_number) }
                 dt { "Purchaser" } dd { (email) }
@@ -122,11 +110,11 @@ pub async fn detail(
             ul class="order-transactions" {
                 @for (tid, amount, _, kind, when) in &txns { li { (when) ": " (kind) " $" (amount) " — " code { (tid) } } }
             }
-            (crate::commerce::refunds::staff::section(&ctx, o.id, &refunds))
+            (crate::commerce::refunds::staff::section(&r.ctx, o.id, &refunds))
             @if o.state == OrderState::Fulfilled {
                 h2 { "Refund" }
-                form method="post" action=(ctx.prefix.url(&format!("/staff/orders/{}/refund/", o.id))) {
-                    (ctx.csrf_field())
+                form method="post" action=(r.ctx.prefix.url(&format!("/staff/orders/{}/refund/", o.id))) {
+                    (r.ctx.csrf_field())
                     p { "Refundable: $" (remaining) " of $" (o.total_price_paid) "." }
                     label for="refund-amount" { "Amount (leave empty to refund all that remains)" }
                     input id="refund-amount" type="text" name="amount" inputmode="decimal" placeholder=(remaining);
@@ -174,9 +162,7 @@ pub struct RefundForm {
 
 /// POST `/staff/orders/{id}/refund/`: refunds through the gateway, then back to the order.
 pub async fn refund(
-    State(state): State<AppState>,
-    s: StaffAccess,
-    ctx: PageCtx,
+    r: StaffPage,
     Path(id): Path<i64>,
     Form(f): Form<RefundForm>,
 ) -> Result<Response, AppError> {
@@ -185,13 +171,13 @@ pub async fn refund(
         return Err(AppError::field("reason", "Say why the order is refunded."));
     }
     let (amount, after) = refund_choice(Some(&f.amount), f.after.as_deref())?;
-    if orders::service::get(&state, id).await?.is_none() {
+    if orders::service::get(&r.state, id).await?.is_none() {
         return Err(AppError::not_found());
     }
-    refunds::service::refund(&state, id, amount, reason, s.actor, after)
+    refunds::service::refund(&r.state, id, amount, reason, r.access.actor, after)
         .await
         .map_err(|e| {
             crate::commerce::refunds::api::page_error(crate::commerce::refunds::api::refund_error(e))
         })?;
-    Ok(Redirect::to(&ctx.prefix.url(&format!("/staff/orders/{id}/"))).into_response())
+    Ok(Redirect::to(&r.ctx.prefix.url(&format!("/staff/orders/{id}/"))).into_response())
 }

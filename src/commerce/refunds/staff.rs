@@ -4,7 +4,7 @@
 //! with the gateway's refund id — both through [`refunds::service::settle`], which audits them.
 
 use crate::commerce::refunds;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -13,10 +13,9 @@ use crate::commerce::refunds::api::page_error;
 use crate::commerce::refunds::api::refund_error;
 use crate::commerce::refunds::model::AfterRefund;
 use crate::commerce::refunds::service::RefundRow;
-use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
 use crate::http::page::PageCtx;
-use crate::state::AppState;
+use crate::http::staff_page::StaffPage;
 
 /// The refunds table with settle forms for pending refunds.
 pub fn section(ctx: &PageCtx, order: i64, refunds: &[RefundRow]) -> Markup {
@@ -80,9 +79,7 @@ pub struct SettleForm {
 /// POST `/staff/orders/{id}/refunds/{refund}/settle/`: `status=failed`, or `status=done`
 /// with `transaction_id`; then back to the order.
 pub async fn settle(
-    State(state): State<AppState>,
-    s: StaffAccess,
-    ctx: PageCtx,
+    r: StaffPage,
     Path((order, refund)): Path<(i64, i64)>,
     Form(f): Form<SettleForm>,
 ) -> Result<Response, AppError> {
@@ -100,8 +97,15 @@ pub async fn settle(
         }
         _ => return Err(page_error(AppError::field("status", "Choose failed or done."))),
     };
-    refunds::service::settle(&state, order, refund, done, s.actor, AfterRefund::Downgrade)
-        .await
-        .map_err(|e| page_error(refund_error(e)))?;
-    Ok(Redirect::to(&ctx.prefix.url(&format!("/staff/orders/{order}/"))).into_response())
+    refunds::service::settle(
+        &r.state,
+        order,
+        refund,
+        done,
+        r.access.actor,
+        AfterRefund::Downgrade,
+    )
+    .await
+    .map_err(|e| page_error(refund_error(e)))?;
+    Ok(Redirect::to(&r.ctx.prefix.url(&format!("/staff/orders/{order}/"))).into_response())
 }

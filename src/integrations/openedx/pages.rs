@@ -3,15 +3,14 @@
 //! here waits for the identity module's CSRF protection for cookie-authenticated staff.
 
 use axum::Router;
-use axum::extract::State;
 use axum::routing::get;
 use maud::{Markup, html};
 use serde_json::Value;
 
 use super::sandbox::store as sandbox;
-use crate::http::auth::StaffAccess;
+use crate::http::AppError;
 use crate::http::layout::private_page;
-use crate::http::{AppError, PageCtx};
+use crate::http::staff_page::StaffPage;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -45,19 +44,15 @@ fn table(caption: &str, rows: &[Value], cols: &[(&str, &str)]) -> Markup {
     }
 }
 
-async fn sandbox_page(
-    State(state): State<AppState>,
-    _staff: StaffAccess,
-    ctx: PageCtx,
-) -> Result<Markup, AppError> {
-    if !state.config.openedx_sandbox() {
+async fn sandbox_page(r: StaffPage) -> Result<Markup, AppError> {
+    if !r.state.config.openedx_sandbox() {
         return Err(AppError::not_found());
     }
-    let snap = state.db.read(sandbox::snapshot).await?;
+    let snap = r.state.db.read(sandbox::snapshot).await?;
     let list = |k: &str| snap[k].as_array().cloned().unwrap_or_default();
     let content = html! {
         section class="container" {
-            (crate::staff::pages::staff_nav(&ctx))
+            (crate::staff::pages::staff_nav(&r.ctx))
             h1 { "Sandbox Open edX" }
             p {
                 "Open edX is not configured (MITXONLINE_OPENEDX_API_BASE_URL is unset), so learners' edX accounts, "
@@ -69,5 +64,5 @@ async fn sandbox_page(
             (table("Grades", &list("grades"), &[("username", "Username"), ("course_id", "Course run"), ("percent", "Grade"), ("passed", "Passed"), ("letter_grade", "Letter")]))
         }
     };
-    Ok(private_page(&ctx, "Sandbox Open edX", content))
+    Ok(private_page(&r.ctx, "Sandbox Open edX", content))
 }
