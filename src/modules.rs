@@ -20,6 +20,7 @@ pub async fn register(state: &AppState) -> anyhow::Result<()> {
     crate::users::register(state);
     crate::oauth2::register(state);
     crate::enrollment::register(state);
+    crate::cms::register(state);
     crate::certificates::register(state);
     crate::commerce::register(state);
     crate::pricing::register(state);

@@ -297,7 +297,8 @@ pub fn preview(ctx: &PageCtx, r: &Req, row: &PageRow, content: &PageContent) -> 
                 .ok_or_else(AppError::not_found)?;
             product::render_program(ctx, r, pr, content, None, &product::LearnerPrices::new())
         }
-        PageType::Home => crate::http::home::render(ctx, r, Some(content)),
+        // A preview shows the soonest sessions rather than the job's draw.
+        PageType::Home => crate::http::home::render(ctx, r, Some(content), &[]),
         _ => render_resource(ctx, r, &pg, content, None),
     };
     let _ = pg;

@@ -3,12 +3,13 @@
 //! published revisions, plus images stored in SQLite. Staff edit under `/staff/cms/`; the
 //! public reads published revisions through the catalog snapshot and `/api/v2/pages/`.
 //!
-//! Owns `cms_pages`, `cms_revisions` and `cms_media`. Reads from others: products by readable
+//! Owns `cms_pages`, `cms_revisions`, `cms_media` and `cms_featured_courses`. Reads from others: products by readable
 //! id through `catalog::service`, and the catalog snapshot (the pages API, previews). Its
 //! routes are mounted by `http`.
 
 pub mod api;
 pub mod certificate_rules;
+pub mod featured;
 pub mod form;
 pub mod links;
 pub mod media;
@@ -46,4 +47,11 @@ pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
             post(pages::upload).layer(DefaultBodyLimit::max(media::MAX_BYTES + 64 * 1024)),
         )
         .layer(Extension(cache))
+}
+
+/// The CMS's scheduled job (the featured home-page courses).
+pub fn register(state: &AppState) {
+    for job in featured::job_defs() {
+        state.jobs.add(job);
+    }
 }

@@ -1,5 +1,6 @@
 //! The home page: the CMS home page's hero (or a default), the site banner, and featured
-//! courses — enrollable courses with the soonest sessions, from the catalog snapshot.
+//! courses — the list the `refresh-featured-homepage-items` job drew ([`crate::cms::featured`]),
+//! checked against the catalog snapshot.
 
 use axum::Router;
 use axum::extract::State;
@@ -9,9 +10,10 @@ use maud::{Markup, html};
 use super::layout::{Meta, page};
 use super::page::PageCtx;
 use crate::catalog::api::{Cache, Req};
-use crate::catalog::pages::{course_card, listed_courses, paragraphs};
-use crate::catalog::shapes::next_run;
+use crate::catalog::pages::{course_card, paragraphs};
+use crate::cms::featured;
 use crate::cms::model::{PageContent, PageType};
+use crate::db::DbError;
 use crate::http::AppError;
 use crate::state::AppState;
 
@@ -28,11 +30,16 @@ async fn home(
     ctx: PageCtx,
 ) -> Result<Markup, AppError> {
     let r = Req::load(&state, &cache).await?;
-    Ok(render(&ctx, &r, None))
+    let stored = state
+        .db
+        .read(|c| featured::load(c).map_err(DbError::from))
+        .await?;
+    Ok(render(&ctx, &r, None, &stored))
 }
 
-/// Renders the home page; `draft` is a staff preview of unpublished home content.
-pub fn render(ctx: &PageCtx, r: &Req, draft: Option<&PageContent>) -> Markup {
+/// Renders the home page; `draft` is a staff preview of unpublished home content, `stored`
+/// the featured course ids the job drew (empty: the soonest enrollable sessions).
+pub fn render(ctx: &PageCtx, r: &Req, draft: Option<&PageContent>, stored: &[i64]) -> Markup {
     let cat = &r.cat;
     let home = draft.or_else(|| cat.singleton(PageType::Home).map(|p| &p.content));
     let banner = cat
@@ -52,15 +59,7 @@ pub fn render(ctx: &PageCtx, r: &Req, draft: Option<&PageContent>) -> Markup {
         .filter(|t| !t.is_empty())
         .unwrap_or("Featured courses");
     let cx = r.cx();
-    // Featured: courses with an enrollable session, soonest start first.
-    let mut featured: Vec<_> = listed_courses(cat)
-        .filter_map(|co| {
-            let run = next_run(cat, co, r.now)?;
-            let start = cat.run_by_id.get(&run).and_then(|&i| cat.runs[i].start_date);
-            Some((start, co))
-        })
-        .collect();
-    featured.sort_by_key(|(start, co)| (*start, co.id));
+    let featured = featured::for_home(cat, stored, r.now);
     let image = home.and_then(|h| h.feature_image_id).map(|id| cx.media_url(id));
     let canonical = cx.abs("/");
     page(
@@ -90,7 +89,7 @@ pub fn render(ctx: &PageCtx, r: &Req, draft: Option<&PageContent>) -> Markup {
                     p { "New courses are coming soon." }
                 } @else {
                     ul class="cards" {
-                        @for (_, co) in featured.iter().take(FEATURED) { li { (course_card(ctx, cat, co, &cx)) } }
+                        @for co in featured.iter().take(FEATURED) { li { (course_card(ctx, cat, co, &cx)) } }
                     }
                 }
             }

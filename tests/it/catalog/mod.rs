@@ -2,6 +2,7 @@
 //! site.
 
 mod cms;
+mod featured;
 mod filters;
 mod shapes;
 mod site;
