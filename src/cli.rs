@@ -13,7 +13,6 @@ use crate::db::DbError;
 use crate::jobs::{self, Trigger};
 use crate::serve::{self, StartOptions};
 use crate::state::AppState;
-use crate::users::api_keys::{self, Scope};
 use crate::users::store::{self as users, NewUser};
 
 #[derive(Parser, Debug)]
@@ -59,7 +58,7 @@ pub enum Command {
     /// API keys for service accounts (MIT Learn's ETL uses `Authorization: Api-Key <key>`).
     Apikey {
         #[command(subcommand)]
-        command: ApiKeyCommand,
+        command: crate::users::cli::ApiKeyCommand,
     },
     /// Look up and refund orders (`order show`, `order refund`).
     Order {
@@ -123,21 +122,6 @@ pub enum UserCommand {
         #[arg(long, conflicts_with_all = ["superuser", "password_stdin"])]
         service_account: bool,
     },
-}
-
-#[derive(Subcommand, Debug)]
-pub enum ApiKeyCommand {
-    /// Create a key; it is printed once and only its hash is stored.
-    Create {
-        name: String,
-        /// `catalog` (read the catalog incl. /api/internal/) or `staff` (operate jobs and the outbox).
-        #[arg(long, default_value = "catalog")]
-        scope: String,
-    },
-    /// List keys (never the secrets).
-    List,
-    /// Revoke a key by id.
-    Revoke { id: i64 },
 }
 
 impl Command {
@@ -254,7 +238,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Config { .. } => unreachable!("handled before configuration is loaded"),
         Command::Job { command } => job(command, config).await,
         Command::User { command } => user(command, config).await,
-        Command::Apikey { command } => apikey(command, config).await,
+        Command::Apikey { command } => crate::users::cli::apikey(command, config).await,
         Command::Order { command } => crate::commerce::orders::cli::command(command, config).await,
         Command::Oauth2 { command } => crate::oauth2::cli::command(command, config).await,
         Command::Hubspot { command } => crate::integrations::hubspot::sync::command(command, config).await,
@@ -399,62 +383,6 @@ fn api_keys_random_password() -> String {
         .take(20)
         .map(char::from)
         .collect()
-}
-
-async fn apikey(command: ApiKeyCommand, config: Config) -> anyhow::Result<ExitCode> {
-    let state = AppState::open(config, Clock::default())?;
-    let now = state.clock.now();
-    let code = match command {
-        ApiKeyCommand::Create { name, scope } => {
-            let Some(scope) = Scope::parse(&scope) else {
-                eprintln!("error: --scope must be `catalog` or `staff`, not `{scope}`");
-                return Ok(ExitCode::from(2));
-            };
-            if name.trim().is_empty() || name.len() > 100 {
-                eprintln!("error: the key name must have 1 to 100 characters");
-                return Ok(ExitCode::from(2));
-            }
-            let (row, key) = state
-                .db
-                .write(move |c| api_keys::create(c, &name, scope, now))
-                .await?;
-            println!(
-                "created API key {} ({}, scope {})",
-                row.id,
-                row.name,
-                row.scope.as_str()
-            );
-            println!("key: {key}");
-            println!("store it now: it cannot be shown again");
-            ExitCode::SUCCESS
-        }
-        ApiKeyCommand::List => {
-            let keys = state.db.read(api_keys::list).await?;
-            for k in keys {
-                println!(
-                    "{:>4}  {:<24} {:<8} {}.…  created {}{}",
-                    k.id,
-                    k.name,
-                    k.scope.as_str(),
-                    k.prefix,
-                    k.created_on,
-                    k.revoked_on.map(|r| format!("  REVOKED {r}")).unwrap_or_default()
-                );
-            }
-            ExitCode::SUCCESS
-        }
-        ApiKeyCommand::Revoke { id } => {
-            let ok = state.db.write(move |c| api_keys::revoke(c, id, now)).await?;
-            if ok {
-                println!("revoked API key {id}");
-                ExitCode::SUCCESS
-            } else {
-                eprintln!("error: no active API key with id {id}");
-                ExitCode::FAILURE
-            }
-        }
-    };
-    Ok(code)
 }
 
 async fn healthcheck(url: Option<String>, config: &Config) -> anyhow::Result<ExitCode> {

@@ -14,6 +14,7 @@
 
 pub mod api;
 pub mod api_keys;
+pub mod cli;
 pub mod error;
 pub mod forms;
 pub mod gateway;
