@@ -1,4 +1,10 @@
 //! The single writer thread: group commit, savepoints per closure, checkpoints.
+//!
+//! A closure that is alone in its batch runs straight in the transaction (a failure rolls the
+//! transaction back) instead of in a savepoint: inside a savepoint SQLite keeps a copy of
+//! every page the closure touches in its in-memory sub-journal and walks that journal from
+//! its start at the end of every statement, so a large write (the hourly certificate job's
+//! chunk) spent most of its time there.
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -27,7 +33,9 @@ pub trait CheckpointHook: Send + Sync {
 
 /// What happens once the batch's transaction has committed (or failed to).
 type Completion = Box<dyn FnOnce(Option<&str>) + Send>;
-type WriteJob = Box<dyn FnOnce(&Connection) -> Completion + Send>;
+/// Runs a closure (`true`: alone in its batch, so without a savepoint); returns its completion
+/// and whether it succeeded.
+type WriteJob = Box<dyn FnOnce(&Connection, bool) -> (Completion, bool) + Send>;
 
 enum Msg {
     Write(WriteJob, Instant),
@@ -82,15 +90,21 @@ impl Writer {
         E: From<rusqlite::Error> + Send + 'static,
     {
         let (done, result) = oneshot::channel::<Result<T, E>>();
-        let job: WriteJob = Box::new(move |conn: &Connection| -> Completion {
-            let outcome = in_savepoint(conn, f);
-            Box::new(move |commit_error: Option<&str>| {
+        let job: WriteJob = Box::new(move |conn: &Connection, alone: bool| -> (Completion, bool) {
+            let outcome = if alone {
+                guarded(conn, f)
+            } else {
+                in_savepoint(conn, f)
+            };
+            let ok = outcome.is_ok();
+            let completion: Completion = Box::new(move |commit_error: Option<&str>| {
                 let out = match commit_error {
                     None => outcome,
                     Some(e) => Err(E::from(DbError::Commit(e.to_owned()).into_sqlite())),
                 };
                 let _ = done.send(out);
-            })
+            });
+            (completion, ok)
         });
         self.metrics.queue_depth.fetch_add(1, Ordering::Relaxed);
         if self.tx.send(Msg::Write(job, Instant::now())).is_err() {
@@ -125,8 +139,7 @@ where
     if let Err(e) = run_cached(conn, "SAVEPOINT w") {
         return Err(E::from(e));
     }
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)))
-        .unwrap_or_else(|p| Err(E::from(DbError::Panicked(panic_text(&p)).into_sqlite())));
+    let outcome = guarded(conn, f);
     let end = if outcome.is_ok() {
         run_cached(conn, "RELEASE w")
     } else {
@@ -136,6 +149,16 @@ where
         Ok(()) => outcome,
         Err(e) => Err(E::from(e)),
     }
+}
+
+/// Runs `f`, turning a panic into an error.
+fn guarded<T, E, F>(conn: &Connection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&Connection) -> Result<T, E>,
+    E: From<rusqlite::Error>,
+{
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)))
+        .unwrap_or_else(|p| Err(E::from(DbError::Panicked(panic_text(&p)).into_sqlite())))
 }
 
 /// Runs one statement through the connection's statement cache (no re-parse per closure).
@@ -207,12 +230,26 @@ impl WriterThread {
             tracing::error!(error = %e, "cannot begin a write transaction");
             return;
         }
+        let alone = batch.len() == 1;
         let mut completions = Vec::with_capacity(batch.len());
+        let mut all_ok = true;
         for (job, queued) in batch {
             self.metrics
                 .wait
                 .observe(started.saturating_duration_since(queued));
-            completions.push(job(&self.conn));
+            let (completion, ok) = job(&self.conn, alone);
+            all_ok &= ok;
+            completions.push(completion);
+        }
+        if alone && !all_ok {
+            // The lone closure failed outside a savepoint: undo it with the transaction. Its
+            // completion answers with its own error.
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.metrics.batch.observe(started.elapsed());
+            for c in completions {
+                c(None);
+            }
+            return;
         }
         let commit = run_cached(&self.conn, "COMMIT");
         let err = commit.as_ref().err().map(ToString::to_string);
