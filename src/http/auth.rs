@@ -16,7 +16,12 @@ use crate::users::store::User;
 pub struct ServiceKey(pub Option<ApiKey>);
 
 fn presented_key(parts: &Parts) -> Option<String> {
-    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    presented_key_of(&parts.headers)
+}
+
+/// The key of an `Authorization: Api-Key …` header.
+pub(super) fn presented_key_of(headers: &axum::http::HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, key) = value.split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("Api-Key")

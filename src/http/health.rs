@@ -114,6 +114,22 @@ pub async fn full(State(state): State<AppState>) -> Response {
             );
         }
     }
+    match crate::staff::flows::service::flows(&state).await {
+        Ok(flows) => {
+            let list: Vec<_> = flows
+                .iter()
+                .map(|f| json!({ "id": f.id, "health": f.health, "figures": f.figures }))
+                .collect();
+            checks.insert("flows".into(), json!({ "status": "ok", "flows": list }));
+        }
+        Err(e) => {
+            worst = HealthStatus::Failing;
+            checks.insert(
+                "flows".into(),
+                json!({ "status": "failing", "error": e.to_string() }),
+            );
+        }
+    }
     for c in state.health_contributors() {
         let (s, v) = c.check();
         worst = worst.max(s);
@@ -168,6 +184,9 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             );
         }
     }
+    if let Ok(flows) = crate::staff::flows::service::flows(&state).await {
+        flow_gauges(&state, &flows);
+    }
     state.metrics.set_gauge(
         "mitxonline_uptime_seconds",
         "Seconds since this process started.",
@@ -179,4 +198,61 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         state.metrics.render(),
     )
         .into_response()
+}
+
+/// The data-flow map's figures as `mitxonline_flow_*` gauges, one series per flow.
+fn flow_gauges(state: &AppState, flows: &[crate::staff::flows::model::FlowStatus]) {
+    let now = state.clock.now();
+    for f in flows {
+        let l = [("flow", f.id)];
+        let m = &state.metrics;
+        let since = f
+            .figures
+            .last_success
+            .as_deref()
+            .and_then(crate::clock::from_db)
+            .map_or(-1, |t| (now - t).num_seconds().max(0));
+        m.set_gauge(
+            "mitxonline_flow_health",
+            "0 idle, 1 ok, 2 degraded, 3 failing.",
+            &l,
+            f.health as i64,
+        );
+        m.set_gauge(
+            "mitxonline_flow_seconds_since_success",
+            "Seconds since the flow last succeeded (-1: never).",
+            &l,
+            since,
+        );
+        m.set_gauge(
+            "mitxonline_flow_lag_seconds",
+            "Seconds the oldest waiting item has waited.",
+            &l,
+            f.figures.lag_seconds,
+        );
+        m.set_gauge(
+            "mitxonline_flow_backlog",
+            "Items waiting in the flow.",
+            &l,
+            f.figures.backlog,
+        );
+        m.set_gauge(
+            "mitxonline_flow_dead_letters",
+            "Dead letters of the flow.",
+            &l,
+            f.figures.dead_letters,
+        );
+        m.set_gauge(
+            "mitxonline_flow_errors_24h",
+            "Failed attempts or runs in the last 24 hours.",
+            &l,
+            f.figures.errors_24h,
+        );
+        m.set_gauge(
+            "mitxonline_flow_attempts_24h",
+            "Attempts or runs in the last 24 hours.",
+            &l,
+            f.figures.attempts_24h,
+        );
+    }
 }

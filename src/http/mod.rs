@@ -179,6 +179,9 @@ const LATENCY_HELP: &str = "HTTP request latency by method and route.";
 
 async fn record_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
+    if let Some(key) = auth::presented_key_of(req.headers()) {
+        crate::users::api_keys::note_presented(&state, &key);
+    }
     let method = req.method().clone();
     let route = req
         .extensions()

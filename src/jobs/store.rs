@@ -1,7 +1,7 @@
 //! `job_runs` rows.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::Trigger;
@@ -112,4 +112,48 @@ pub fn last_runs(c: &Connection) -> rusqlite::Result<Vec<JobRun>> {
     ))?;
     let rows = stmt.query_map([], from_row)?;
     rows.collect()
+}
+
+/// Some jobs' run figures since `since`, for the data-flow map.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct JobFlowFigures {
+    pub last_success: Option<String>,
+    /// The newest finished run's status and detail.
+    pub last_status: Option<String>,
+    pub last_detail: Option<String>,
+    pub runs_24h: i64,
+    pub failed_24h: i64,
+}
+
+pub fn flow_figures(c: &Connection, jobs: &[&str], since: DateTime<Utc>) -> rusqlite::Result<JobFlowFigures> {
+    let names = serde_json::to_string(jobs).unwrap_or_else(|_| "[]".into());
+    let of = "job IN (SELECT value FROM json_each(?1))";
+    let (last_success, runs_24h, failed_24h) = c.query_row(
+        &format!(
+            "SELECT max(CASE WHEN status = 'succeeded' THEN finished_on END),
+                    coalesce(sum(finished_on >= ?2 AND status IN ('succeeded', 'failed')), 0),
+                    coalesce(sum(finished_on >= ?2 AND status = 'failed'), 0)
+             FROM job_runs WHERE {of}"
+        ),
+        params![names, to_db(since)],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let last: Option<(String, String)> = c
+        .query_row(
+            &format!(
+                "SELECT status, detail FROM job_runs WHERE {of} AND status IN ('succeeded', 'failed')
+                 ORDER BY finished_on DESC, id DESC LIMIT 1"
+            ),
+            [&names],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (last_status, last_detail) = last.unzip();
+    Ok(JobFlowFigures {
+        last_success,
+        last_status,
+        last_detail,
+        runs_24h,
+        failed_24h,
+    })
 }

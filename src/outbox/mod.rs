@@ -20,4 +20,6 @@ pub use dispatcher::{BoxFuture, Deliverer, Delivery, Dispatcher, DrainReport, Re
 pub type BoxFutureStatic<T> = BoxFuture<'static, T>;
 pub use http_post::{HTTP_POST, HttpPostDeliverer, http_post_message};
 pub(crate) use store::purge_delivered;
-pub use store::{Message, NewMessage, OutboxCounts, counts, enqueue, list_dead, retry_dead};
+pub use store::{
+    FlowFigures, Message, NewMessage, OutboxCounts, counts, enqueue, flow_figures, list_dead, retry_dead,
+};

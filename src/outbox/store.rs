@@ -184,3 +184,64 @@ pub(crate) fn purge_delivered(conn: &Connection, before: DateTime<Utc>) -> rusql
         [to_db(before)],
     )
 }
+
+/// One destination's delivery figures (optionally only some kinds), for the data-flow map.
+/// `attempts_24h`/`failed_attempts_24h` count the attempts of messages created since `since`
+/// (every attempt but a delivered message's last one failed): the outbox keeps no attempt log.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FlowFigures {
+    pub last_delivered: Option<String>,
+    pub pending: i64,
+    /// Pending messages that have failed at least once and wait for their retry.
+    pub retrying: i64,
+    pub dead: i64,
+    pub oldest_pending: Option<String>,
+    pub attempts_24h: i64,
+    pub failed_attempts_24h: i64,
+    pub last_error: Option<String>,
+}
+
+pub fn flow_figures(
+    conn: &Connection,
+    destination: &str,
+    kinds: &[&str],
+    since: DateTime<Utc>,
+) -> rusqlite::Result<FlowFigures> {
+    let kinds_json = serde_json::to_string(kinds).unwrap_or_else(|_| "[]".into());
+    let filter =
+        "destination = ?1 AND (json_array_length(?2) = 0 OR kind IN (SELECT value FROM json_each(?2)))";
+    let mut f = conn.query_row(
+        &format!(
+            "SELECT max(delivered_on), coalesce(sum(status = 'pending'), 0),
+                    coalesce(sum(status = 'pending' AND attempts > 0), 0), coalesce(sum(status = 'dead'), 0),
+                    min(CASE WHEN status = 'pending' THEN created_on END),
+                    coalesce(sum(CASE WHEN created_on >= ?3 THEN attempts END), 0),
+                    coalesce(sum(CASE WHEN created_on >= ?3 THEN attempts - (status = 'delivered') END), 0)
+             FROM outbox WHERE {filter}"
+        ),
+        params![destination, kinds_json, to_db(since)],
+        |r| {
+            Ok(FlowFigures {
+                last_delivered: r.get(0)?,
+                pending: r.get(1)?,
+                retrying: r.get(2)?,
+                dead: r.get(3)?,
+                oldest_pending: r.get(4)?,
+                attempts_24h: r.get(5)?,
+                failed_attempts_24h: r.get(6)?,
+                last_error: None,
+            })
+        },
+    )?;
+    f.last_error = conn
+        .query_row(
+            &format!(
+                "SELECT last_error FROM outbox WHERE {filter} AND status IN ('pending', 'dead')
+                 AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1"
+            ),
+            params![destination, kinds_json],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(f)
+}

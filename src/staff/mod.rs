@@ -1,10 +1,11 @@
 //! The staff console for operating the appliance: the staff home at `/staff/` linking every
 //! console page (other modules' pages use [`pages::staff_page`] for the shared navigation), jobs
 //! (schedules, last runs, run now) and the outbox (backlog per destination, dead letters, retry).
-//! The JSON side lives in `http::staff_ops`; both call [`service`].
+//! The live data-flow map is [`flows`]. The JSON side lives in `http::staff_ops`; both call [`service`].
 //!
 //! Owns no tables: job runs and outbox rows are read through `jobs` and `outbox`.
 
+pub mod flows;
 pub mod pages;
 pub mod service;
 
@@ -19,6 +20,7 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/jobs/", get(pages::jobs))
         .route("/staff/jobs/{name}/", get(pages::job_runs))
         .route("/staff/jobs/{name}/run", post(pages::run_job))
+        .route("/staff/flows/", get(flows::pages::page))
         .route("/staff/outbox/", get(pages::outbox))
         .route("/staff/outbox/{id}/retry", post(pages::retry))
 }

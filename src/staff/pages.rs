@@ -51,6 +51,11 @@ pub const CONSOLES: &[(&str, &str, &str)] = &[
         "Scheduled jobs, their last runs, run now.",
     ),
     (
+        "/staff/flows/",
+        "Data flows",
+        "Every flow to and from partners, coloured by health: last success, lag, backlog, errors.",
+    ),
+    (
         "/staff/outbox/",
         "Outbox",
         "Deliveries to partner services, dead letters, retry.",

@@ -164,6 +164,59 @@ pub async fn withdraw(state: &AppState, id: i64, actor: String) -> Result<bool, 
         .await
 }
 
+/// When a catalog-scope key (MIT Learn's ETL) was last used, with its name; `None` when never.
+pub fn last_catalog_pull(c: &Connection) -> rusqlite::Result<Option<(String, String)>> {
+    c.query_row(
+        "SELECT name, last_used_on FROM api_keys WHERE scope = 'catalog' AND last_used_on IS NOT NULL
+         ORDER BY last_used_on DESC LIMIT 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()
+}
+
+/// Records that the API key `presented` was used (at most once a minute per key, off the
+/// request path; an unknown or revoked key changes nothing), so the staff data-flow map can
+/// tell when MIT Learn last pulled the catalog, public endpoints included.
+pub fn note_presented(state: &AppState, presented: &str) {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    use std::time::{Duration, Instant};
+    static SEEN: OnceLock<Mutex<HashMap<String, Instant>>> = OnceLock::new();
+    let key_hash = hash(presented);
+    {
+        let mut seen = SEEN
+            .get_or_init(Default::default)
+            .lock()
+            .expect("api key use lock");
+        if seen
+            .get(&key_hash)
+            .is_some_and(|t| t.elapsed() < Duration::from_secs(60))
+        {
+            return;
+        }
+        if seen.len() >= 10_000 {
+            // Bounded: made-up keys cannot grow this without limit.
+            seen.clear();
+        }
+        seen.insert(key_hash.clone(), Instant::now());
+    }
+    let (now, db) = (state.clock.now(), state.db.clone());
+    tokio::spawn(async move {
+        let r = db
+            .write(move |c| {
+                c.execute(
+                    "UPDATE api_keys SET last_used_on = ?2 WHERE key_hash = ?1 AND revoked_on IS NULL",
+                    params![key_hash, to_db(now)],
+                )
+            })
+            .await;
+        if let Err(e) = r {
+            tracing::warn!(error = %e, "could not record an API key's use");
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

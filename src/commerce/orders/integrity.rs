@@ -243,6 +243,19 @@ pub fn section(ctx: &crate::http::page::PageCtx, alerts: &[Alert]) -> Markup {
     }
 }
 
+/// CyberSource results since `since`, for the data-flow map: the newest payment recorded,
+/// payments recorded since, and results that did not match what was issued (alerts) since.
+pub fn result_figures(c: &Connection, since: DateTime<Utc>) -> rusqlite::Result<(Option<String>, i64, i64)> {
+    let since = crate::clock::to_db(since);
+    c.query_row(
+        "SELECT (SELECT max(created_on) FROM order_transactions WHERE transaction_type = 'payment'),
+                (SELECT count(*) FROM order_transactions WHERE transaction_type = 'payment' AND created_on >= ?1),
+                (SELECT count(*) FROM order_alerts WHERE created_on >= ?1)",
+        [since],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

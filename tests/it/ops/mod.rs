@@ -3,6 +3,7 @@
 
 mod crash;
 mod drop_check;
+mod flows;
 mod foundation;
 mod outbox;
 mod staff_console;
