@@ -1,6 +1,7 @@
-//! The one way this server writes a `Set-Cookie` header. Every cookie gets `Path=/`, a
-//! `SameSite` policy and — whenever the public URL is https — `Secure`, so no module can forget
-//! it. Values are URL-encoded by the caller when they are not already cookie-safe.
+//! The one way this server writes a `Set-Cookie` header. Every cookie gets the public URL's
+//! path as `Path` (`/`, or `/mitxonline` behind a prefixing gateway, so our cookies are never
+//! sent to the other applications on the gateway's host), a `SameSite` policy and — whenever
+//! the public URL is https — `Secure`, so no module can forget it. Values are URL-encoded by the caller when they are not already cookie-safe.
 
 use axum::http::HeaderValue;
 
@@ -51,14 +52,19 @@ impl<'a> Cookie<'a> {
         self
     }
 
-    /// The header text; `secure` adds the `Secure` attribute.
+    /// The header text with `Path=/`; `secure` adds the `Secure` attribute.
     pub fn render(&self, secure: bool) -> String {
+        self.render_at(secure, "/")
+    }
+
+    /// The header text for cookie path `path`.
+    pub fn render_at(&self, secure: bool, path: &str) -> String {
         let same_site = match self.same_site {
             SameSite::Lax => "Lax",
             SameSite::Strict => "Strict",
         };
         format!(
-            "{}={}; Path=/; Max-Age={}{}; SameSite={same_site}{}",
+            "{}={}; Path={path}; Max-Age={}{}; SameSite={same_site}{}",
             self.name,
             self.value,
             self.max_age.max(0),
@@ -70,9 +76,9 @@ impl<'a> Cookie<'a> {
     /// The header for this server: `Secure` when the public URL is https. A value that cannot
     /// be a header (control characters) becomes a removal of the cookie.
     pub fn header(&self, config: &Config) -> HeaderValue {
-        let secure = secure(config);
-        HeaderValue::from_str(&self.render(secure)).unwrap_or_else(|_| {
-            HeaderValue::from_str(&Cookie::removal(self.name).render(secure))
+        let (secure, path) = (secure(config), path(config));
+        HeaderValue::from_str(&self.render_at(secure, path)).unwrap_or_else(|_| {
+            HeaderValue::from_str(&Cookie::removal(self.name).render_at(secure, path))
                 .unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
         })
     }
@@ -83,9 +89,38 @@ pub fn secure(config: &Config) -> bool {
     config.public_url.scheme() == "https"
 }
 
+/// The cookie path: the public URL's path prefix, `/` when there is none.
+fn path(config: &Config) -> &str {
+    match config.path_prefix() {
+        "" => "/",
+        p => p,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cookies_are_scoped_to_the_gateway_prefix() {
+        let c = Cookie::new("s", "v", 10).http_only();
+        assert_eq!(
+            c.render_at(true, "/mitxonline"),
+            "s=v; Path=/mitxonline; Max-Age=10; HttpOnly; SameSite=Lax; Secure"
+        );
+        let mut vars = std::collections::BTreeMap::new();
+        vars.insert(
+            "MITXONLINE_PUBLIC_URL".to_owned(),
+            "https://api.learn.mit.edu/mitxonline/".to_owned(),
+        );
+        let config = Config::from_vars(&vars).unwrap();
+        assert_eq!(path(&config), "/mitxonline");
+        vars.insert(
+            "MITXONLINE_PUBLIC_URL".to_owned(),
+            "http://127.0.0.1:8013".to_owned(),
+        );
+        assert_eq!(path(&Config::from_vars(&vars).unwrap()), "/");
+    }
 
     #[test]
     fn cookies_are_secure_only_when_asked_and_removals_expire_at_once() {

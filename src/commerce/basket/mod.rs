@@ -40,6 +40,13 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v0/baskets/clear/", axum::routing::delete(api::clear))
         .route("/api/v0/baskets/add_discount/", post(api::add_discount))
+        // The gateway protects `/cart` too; as Django's APPEND_SLASH, it leads to the cart.
+        .route(
+            "/cart",
+            get(|ctx: crate::http::PageCtx| async move {
+                axum::response::Redirect::permanent(&ctx.prefix.url("/cart/"))
+            }),
+        )
         .route("/cart/", get(pages::cart))
         .route("/cart/coupon/", post(pages::coupon))
 }

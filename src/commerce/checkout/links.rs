@@ -155,7 +155,7 @@ pub async fn to_payment(
     catalog: crate::catalog::api::Cache,
 ) -> Result<Response, AppError> {
     if cross_site(&state.config, &headers) {
-        let action = if uri.path().ends_with("/checkout/anonymous") {
+        let action = if uri.path().trim_end_matches('/').ends_with("/checkout/anonymous") {
             "/checkout/anonymous"
         } else {
             "/checkout/to_payment"

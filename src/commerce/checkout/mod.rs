@@ -35,6 +35,11 @@ pub fn routes() -> Router<AppState> {
             "/checkout/anonymous",
             get(links::to_payment).post(links::to_payment_post),
         )
+        // The original's pattern is `^checkout/anonymous/?$`.
+        .route(
+            "/checkout/anonymous/",
+            get(links::to_payment).post(links::to_payment_post),
+        )
         .route("/checkout/result/", post(pages::result))
 }
 

@@ -142,7 +142,7 @@ fn classify(method: &str, path: &str, file: &str) -> Option<Class> {
         | "/oauth2/authorize/" => SignedIn,
         p if p.starts_with("/api/v0/orders/status/") => SignedIn,
         "/checkout/result/" | "/api/checkout/result/" => GatewaySigned,
-        "/checkout/to_payment" | "/checkout/anonymous" => SignedIn,
+        "/checkout/to_payment" | "/checkout/anonymous" | "/checkout/anonymous/" => SignedIn,
         "/api/v0/baskets/clear/" => Public,
         // With a discount code it needs a user (codes are redeemed by people).
         p if p.starts_with("/api/v0/baskets/create_from_product/") && p.ends_with("{code}/") => SignedIn,
@@ -173,6 +173,7 @@ fn classify(method: &str, path: &str, file: &str) -> Option<Class> {
         | "/verify-email/"
         | "/account/confirm-email"
         | "/account/action/complete"
+        | "/cart"
         | "/cart/"
         | "/cart/add"
         | "/cart/add/"
