@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/discounts/create_batch/", post(api::create_batch))
         .route("/api/discounts/{id}/", get(api::detail).patch(api::update))
         .route("/api/v0/discounts/", get(api::list).post(api::create))
+        .route("/api/v0/discounts/create_batch/", post(api::create_batch))
         .route("/api/v0/discounts/{id}/", get(api::detail).patch(api::update))
         .merge(nested_discount_routes("/api/discounts"))
         .merge(nested_discount_routes("/api/v0/discounts"))
