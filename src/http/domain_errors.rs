@@ -34,6 +34,7 @@ impl From<CommerceError> for AppError {
             CommerceError::Invalid { field, message } => AppError::field(field, message),
             CommerceError::Checkout(code) => AppError::BadRequest(code.into()),
             CommerceError::NoBasket => AppError::BadRequest("No basket".into()),
+            CommerceError::Conflict(m) => AppError::Conflict(m),
             CommerceError::Db(e) => AppError::from(e),
         }
     }

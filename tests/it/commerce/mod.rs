@@ -9,6 +9,7 @@ mod checkout_orders;
 mod cybersource;
 mod cybersource_browser;
 mod cybersource_rest;
+mod discounts_items;
 mod discounts_list;
 mod discounts_nested;
 mod orders_cli;

@@ -105,6 +105,7 @@ fn classify(method: &str, path: &str, file: &str) -> Option<Class> {
         | "/api/profile/details/"
         | "/api/profile/extra/"
         | "/api/change-emails/"
+        | "/api/v0/change-emails/"
         | "/api/change_email_settings"
         | "/api/checkout/redeem_discount/"
         | "/api/v0/baskets/add_discount/"
@@ -190,6 +191,7 @@ fn classify(method: &str, path: &str, file: &str) -> Option<Class> {
         p if p.starts_with("/health/")
             || p.starts_with("/password-reset")
             || p.starts_with("/api/change-emails/")
+            || p.starts_with("/api/v0/change-emails/")
             || p.starts_with("/api/products/")
             || p.starts_with("/api/v0/products/")
             || p.starts_with("/api/v1/")
