@@ -40,6 +40,17 @@ impl From<CommerceError> for AppError {
     }
 }
 
+impl From<crate::catalog::products::ProductError> for AppError {
+    fn from(e: crate::catalog::products::ProductError) -> Self {
+        use crate::catalog::products::ProductError;
+        match e {
+            ProductError::NotFound(m) => AppError::NotFound(m),
+            ProductError::Invalid { field, message } => AppError::field(field, message),
+            ProductError::Db(e) => AppError::from(e),
+        }
+    }
+}
+
 impl From<crate::pricing::service::PricingError> for AppError {
     fn from(e: crate::pricing::service::PricingError) -> Self {
         use crate::pricing::service::PricingError;

@@ -13,6 +13,7 @@ mod discounts_items;
 mod discounts_list;
 mod discounts_nested;
 mod orders_cli;
+mod products_staff;
 mod refunds_partial;
 mod refunds_settle;
 mod staff_orders;

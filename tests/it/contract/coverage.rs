@@ -18,12 +18,6 @@ const NOT_YET: &[&str] = &[
     "PUT /api/v0/baskets/{parent_lookup_basket}/items/{id}/",
     "PATCH /api/v0/baskets/{parent_lookup_basket}/items/{id}/",
     "DELETE /api/v0/baskets/{parent_lookup_basket}/items/{id}/",
-    "GET /api/v0/products/all/",
-    "POST /api/v0/products/all/",
-    "GET /api/v0/products/all/{id}/",
-    "PUT /api/v0/products/all/{id}/",
-    "PATCH /api/v0/products/all/{id}/",
-    "DELETE /api/v0/products/all/{id}/",
     "GET /api/v3/courses/{course_id}/ol_openedx_outline/",
 ];
 

@@ -58,6 +58,7 @@ fn classify(method: &str, path: &str, file: &str) -> Option<Class> {
         return Some(Superuser);
     }
     let class = match path {
+        p if p.starts_with("/api/products/all/") || p.starts_with("/api/v0/products/all/") => Staff,
         // The flexible-pricing request form: anyone reads it, people submit it.
         p if p.ends_with("/financial-assistance-request/") && method == "GET" => Public,
         p if p.ends_with("/financial-assistance-request/") => SignedIn,
