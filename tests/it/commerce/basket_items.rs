@@ -3,7 +3,6 @@
 
 use serde_json::{Value, json};
 
-use super::discounts_nested::send;
 use crate::support::TestApp;
 use crate::support::commerce::*;
 

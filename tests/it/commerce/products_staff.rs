@@ -3,7 +3,6 @@
 
 use serde_json::json;
 
-use super::discounts_nested::{send, staff};
 use crate::support::TestApp;
 use crate::support::commerce::*;
 
