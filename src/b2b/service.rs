@@ -209,6 +209,12 @@ pub fn has_any_contract(c: &Connection, user: i64) -> rusqlite::Result<bool> {
     Ok(!store::user_contracts(c, user)?.is_empty())
 }
 
+/// The contract a discount is an enrollment code of, if it is one (commerce refuses to delete
+/// such a discount: the contract manages its codes).
+pub fn contract_of_code(c: &Connection, discount: i64) -> rusqlite::Result<Option<i64>> {
+    Ok(crate::b2b::store_codes::code_of_discount(c, discount)?.map(|k| k.contract_id))
+}
+
 /// For checkout's B2B gate: the contract of each given run (`None` for public runs) and
 /// whether `user` is attached to a free contract among them (which needs no code).
 pub fn attached_to_free_contract(c: &Connection, user: i64, contract: i64) -> rusqlite::Result<bool> {

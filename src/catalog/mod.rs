@@ -22,6 +22,7 @@ pub mod edx_sync;
 pub mod lookups;
 pub mod model;
 pub mod pages;
+pub mod products;
 pub mod service;
 pub mod shapes;
 pub mod snapshot;

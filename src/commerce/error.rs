@@ -12,6 +12,9 @@ pub enum CommerceError {
     /// The v0 checkout error codes (`enroll-blocked`, `discount-invalid`, `basket-empty`, …).
     #[error("checkout refused: {0}")]
     Checkout(&'static str),
+    /// The change would break something recorded (a 409 naming it).
+    #[error("{0}")]
+    Conflict(String),
     /// No basket (the legacy API's 406).
     #[error("No basket")]
     NoBasket,

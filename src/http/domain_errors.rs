@@ -34,7 +34,19 @@ impl From<CommerceError> for AppError {
             CommerceError::Invalid { field, message } => AppError::field(field, message),
             CommerceError::Checkout(code) => AppError::BadRequest(code.into()),
             CommerceError::NoBasket => AppError::BadRequest("No basket".into()),
+            CommerceError::Conflict(m) => AppError::Conflict(m),
             CommerceError::Db(e) => AppError::from(e),
+        }
+    }
+}
+
+impl From<crate::catalog::products::ProductError> for AppError {
+    fn from(e: crate::catalog::products::ProductError) -> Self {
+        use crate::catalog::products::ProductError;
+        match e {
+            ProductError::NotFound(m) => AppError::NotFound(m),
+            ProductError::Invalid { field, message } => AppError::field(field, message),
+            ProductError::Db(e) => AppError::from(e),
         }
     }
 }

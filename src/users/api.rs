@@ -39,6 +39,12 @@ pub fn routes() -> Router<AppState> {
             "/api/change-emails/{code}/",
             axum::routing::patch(change_email_confirm).put(change_email_confirm),
         )
+        // The contract's v0 names for the same two operations.
+        .route("/api/v0/change-emails/", post(change_email_request))
+        .route(
+            "/api/v0/change-emails/{code}/",
+            axum::routing::patch(change_email_confirm).put(change_email_confirm),
+        )
 }
 
 #[derive(Deserialize)]

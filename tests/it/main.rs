@@ -11,6 +11,7 @@ mod backup;
 mod catalog;
 mod certificates;
 mod commerce;
+mod contract;
 mod deploy;
 mod enrollment;
 mod hubspot;

@@ -6,6 +6,8 @@
 //! Discounts are read through [`crate::commerce::discounts`].
 
 pub mod api;
+pub mod items;
+pub mod items_api;
 pub mod model;
 pub mod pages;
 pub mod service;
@@ -26,6 +28,17 @@ pub fn routes() -> Router<AppState> {
         .route("/api/checkout/basket_items_count/", get(api::basket_items_count))
         .route("/api/v0/baskets/", get(api::v0_baskets))
         .route("/api/v0/baskets/{id}/", get(api::v0_basket))
+        .route(
+            "/api/v0/baskets/{id}/items/",
+            get(items_api::list).post(items_api::create),
+        )
+        .route(
+            "/api/v0/baskets/{id}/items/{item}/",
+            get(items_api::one)
+                .put(items_api::replace)
+                .patch(items_api::patch)
+                .delete(items_api::delete),
+        )
         .route(
             "/api/v0/baskets/create_from_product/{product_id}/",
             post(api::create_from_product),

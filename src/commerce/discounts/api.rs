@@ -200,6 +200,41 @@ pub async fn update(
     Ok(Json(discounts::shapes::discount(&out)))
 }
 
+/// PUT one discount (staff): a full update, so the contract's required fields must be given;
+/// the others keep their values when left out (as DRF's update).
+pub async fn replace(
+    state: State<AppState>,
+    s: StaffAccess,
+    id: Path<i64>,
+    ApiJson(i): ApiJson<DiscountInput>,
+) -> Result<Json<Value>, AppError> {
+    let mut missing = std::collections::BTreeMap::new();
+    for (name, given) in [
+        ("amount", i.amount.is_some()),
+        ("discount_code", i.discount_code.is_some()),
+        ("discount_type", i.discount_type.is_some()),
+        ("redemption_type", i.redemption_type.is_some()),
+    ] {
+        if !given {
+            missing.insert(name.to_owned(), vec!["This field is required.".to_owned()]);
+        }
+    }
+    if !missing.is_empty() {
+        return Err(AppError::Invalid(missing));
+    }
+    update(state, s, id, ApiJson(i)).await
+}
+
+/// DELETE one discount (staff): only while nothing has redeemed it (409 otherwise).
+pub async fn delete(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    crate::commerce::discounts::redemptions::delete_discount(&state, s.actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[derive(Deserialize)]
 pub struct Batch {
     #[serde(default = "one")]

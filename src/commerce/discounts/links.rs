@@ -143,25 +143,54 @@ pub fn redemptions_json(
         })?
         .collect::<rusqlite::Result<_>>()?;
     let mut out = Vec::with_capacity(rows.len());
-    for (id, date, by, order) in rows {
-        let o = orders::store::order(c, order)?;
-        out.push(json!({
-            "id": id,
-            "redemption_date": date,
-            "redeemed_by": user(c, by)?.map(|u| u.json()),
-            "redeemed_discount": discounts::shapes::discount(d),
-            "redeemed_order": o.map(|o| json!({
-                "id": o.id,
-                "state": o.state.as_str(),
-                "purchaser": o.purchaser_id,
-                "total_price_paid": o.total_price_paid.to_string(),
-                "reference_number": o.reference_number,
-                "created_on": o.created_on,
-                "updated_on": o.updated_on,
-            })),
-        }));
+    for row in rows {
+        out.push(redemption_shape(c, d, row)?);
     }
     Ok((count, out))
+}
+
+/// One redemption of the discount, in the list's shape.
+pub fn redemption_json(c: &Connection, d: &DiscountRow, id: i64) -> rusqlite::Result<Option<Value>> {
+    let row = c
+        .query_row(
+            "SELECT id, redemption_date, redeemed_by_id, order_id FROM discount_redemptions
+             WHERE discount_id = ?1 AND id = ?2",
+            params![d.id, id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    row.map(|row| redemption_shape(c, d, row)).transpose()
+}
+
+/// Removes one redemption of the discount (the code counts as unused by that order again).
+pub fn delete_redemption(c: &Connection, discount: i64, id: i64) -> rusqlite::Result<bool> {
+    Ok(c.execute(
+        "DELETE FROM discount_redemptions WHERE discount_id = ?1 AND id = ?2",
+        params![discount, id],
+    )? > 0)
+}
+
+fn redemption_shape(
+    c: &Connection,
+    d: &DiscountRow,
+    (id, date, by, order): (i64, String, i64, i64),
+) -> rusqlite::Result<Value> {
+    let o = orders::store::order(c, order)?;
+    Ok(json!({
+        "id": id,
+        "redemption_date": date,
+        "redeemed_by": user(c, by)?.map(|u| u.json()),
+        "redeemed_discount": discounts::shapes::discount(d),
+        "redeemed_order": o.map(|o| json!({
+            "id": o.id,
+            "state": o.state.as_str(),
+            "purchaser": o.purchaser_id,
+            "total_price_paid": o.total_price_paid.to_string(),
+            "reference_number": o.reference_number,
+            "created_on": o.created_on,
+            "updated_on": o.updated_on,
+        })),
+    }))
 }
 
 /// Every user–discount assignment (`/api/discounts/user/`): `(count, [{id, discount, user}])`.

@@ -1,6 +1,7 @@
 //! Discounts (surface §3.2, §2.5, §11): the pure price and validity rules ([`rules`]), discount
 //! rows and what hangs off them (products, assigned users, redemptions, flexible-price tiers:
-//! [`links`]), the staff discount API ([`api`], [`nested`], [`tiers`]) and pages ([`pages`]).
+//! [`links`]), staff corrections ([`redemptions`]), the staff discount API ([`api`], [`nested`],
+//! [`tiers`]) and pages ([`pages`]).
 //!
 //! Owns `discounts`, `discount_products`, `user_discounts`, `discount_redemptions` and
 //! `flexible_price_tiers`.
@@ -10,6 +11,7 @@ pub mod links;
 pub mod model;
 pub mod nested;
 pub mod pages;
+pub mod redemptions;
 pub mod rules;
 pub mod service;
 pub mod shapes;
@@ -27,9 +29,22 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/discounts/", get(api::list).post(api::create))
         .route("/api/discounts/create_batch/", post(api::create_batch))
-        .route("/api/discounts/{id}/", get(api::detail).patch(api::update))
+        .route(
+            "/api/discounts/{id}/",
+            get(api::detail)
+                .patch(api::update)
+                .put(api::replace)
+                .delete(api::delete),
+        )
         .route("/api/v0/discounts/", get(api::list).post(api::create))
-        .route("/api/v0/discounts/{id}/", get(api::detail).patch(api::update))
+        .route("/api/v0/discounts/create_batch/", post(api::create_batch))
+        .route(
+            "/api/v0/discounts/{id}/",
+            get(api::detail)
+                .patch(api::update)
+                .put(api::replace)
+                .delete(api::delete),
+        )
         .merge(nested_discount_routes("/api/discounts"))
         .merge(nested_discount_routes("/api/v0/discounts"))
         .merge(pages::routes())
@@ -37,7 +52,6 @@ pub fn routes() -> Router<AppState> {
 
 /// The nested discount resources (and `/user/`) under one of the two discount prefixes.
 fn nested_discount_routes(base: &str) -> Router<AppState> {
-    use axum::routing::patch;
     let r = |p: &str| format!("{base}{p}");
     Router::new()
         .route(
@@ -48,7 +62,17 @@ fn nested_discount_routes(base: &str) -> Router<AppState> {
             &r("/user/{id}/"),
             get(nested::user_discount).delete(nested::delete_user_discount),
         )
-        .route(&r("/{id}/redemptions/"), get(nested::redemptions))
+        .route(
+            &r("/{id}/redemptions/"),
+            get(nested::redemptions).post(nested::create_redemption),
+        )
+        .route(
+            &r("/{id}/redemptions/{pk}/"),
+            get(nested::redemption)
+                .put(nested::update_redemption)
+                .patch(nested::update_redemption)
+                .delete(nested::delete_redemption),
+        )
         .route(
             &r("/{id}/products/"),
             get(nested::products)
@@ -57,7 +81,10 @@ fn nested_discount_routes(base: &str) -> Router<AppState> {
         )
         .route(
             &r("/{id}/products/{pk}/"),
-            patch(nested::add_product).delete(nested::remove_product),
+            get(nested::product)
+                .put(nested::add_product)
+                .patch(nested::add_product)
+                .delete(nested::remove_product),
         )
         .route(
             &r("/{id}/assignees/"),
@@ -67,11 +94,17 @@ fn nested_discount_routes(base: &str) -> Router<AppState> {
         )
         .route(
             &r("/{id}/assignees/{pk}/"),
-            patch(nested::add_assignee).delete(nested::remove_assignee),
+            get(nested::assignee)
+                .put(nested::add_assignee)
+                .patch(nested::add_assignee)
+                .delete(nested::remove_assignee),
         )
         .route(&r("/{id}/tiers/"), get(tiers::tiers).post(tiers::create_tier))
         .route(
             &r("/{id}/tiers/{pk}/"),
-            patch(tiers::update_tier).delete(tiers::delete_tier),
+            get(tiers::tier)
+                .put(tiers::update_tier)
+                .patch(tiers::update_tier)
+                .delete(tiers::delete_tier),
         )
 }

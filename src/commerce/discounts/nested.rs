@@ -248,6 +248,86 @@ pub async fn remove_assignee(
     change_link(&state, s.actor, id, Nested::Assignees, user, false).await
 }
 
+/// GET `/{id}/products/{product_id}/`: the product's link to the discount.
+pub async fn product(
+    State(state): State<AppState>,
+    _s: StaffAccess,
+    Path((id, product)): Path<(i64, i64)>,
+) -> Result<Json<Value>, AppError> {
+    Ok(Json(
+        service::linked_one(&state, id, Nested::Products, product).await?,
+    ))
+}
+
+/// GET `/{id}/assignees/{user_id}/`: the user's assignment to the discount.
+pub async fn assignee(
+    State(state): State<AppState>,
+    _s: StaffAccess,
+    Path((id, user)): Path<(i64, i64)>,
+) -> Result<Json<Value>, AppError> {
+    Ok(Json(
+        service::linked_one(&state, id, Nested::Assignees, user).await?,
+    ))
+}
+
+/// POST `/{id}/redemptions/`: refused. Redemptions are what checkout records when an order uses
+/// the code (the original's serializer has every field read-only, so its create fails too).
+pub async fn create_redemption(_s: StaffAccess, Path(id): Path<i64>) -> Result<Response, AppError> {
+    Err(AppError::BadRequest(format!(
+        "Redemptions of discount {id} are recorded by checkout when an order uses the code; they cannot be created by hand."
+    )))
+}
+
+/// GET `/{id}/redemptions/{redemption_id}/`.
+pub async fn redemption(
+    State(state): State<AppState>,
+    _s: StaffAccess,
+    Path((id, rid)): Path<(i64, i64)>,
+) -> Result<Json<Value>, AppError> {
+    Ok(Json(
+        crate::commerce::discounts::redemptions::redemption(&state, id, rid).await?,
+    ))
+}
+
+/// PUT/PATCH `/{id}/redemptions/{redemption_id}/`: every field of a redemption is read-only
+/// (as the original's serializer), so the redemption is answered unchanged; a body that tries
+/// to change one is refused, naming the field.
+pub async fn update_redemption(
+    State(state): State<AppState>,
+    _s: StaffAccess,
+    Path((id, rid)): Path<(i64, i64)>,
+    ApiJson(b): ApiJson<serde_json::Map<String, Value>>,
+) -> Result<Json<Value>, AppError> {
+    let current = crate::commerce::discounts::redemptions::redemption(&state, id, rid).await?;
+    for (field, value) in &b {
+        let same = match current.get(field.as_str()) {
+            Some(Value::Object(o)) => {
+                o.get("id") == Some(value) || Some(value) == current.get(field.as_str())
+            }
+            Some(v) => v == value,
+            None => false,
+        };
+        if !same {
+            return Err(AppError::field(
+                field,
+                "This field is read-only: redemptions are recorded by checkout.",
+            ));
+        }
+    }
+    Ok(Json(current))
+}
+
+/// DELETE `/{id}/redemptions/{redemption_id}/`: the order no longer counts as having used the
+/// code (a one-time code can be used again). Audited with the removed redemption.
+pub async fn delete_redemption(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    Path((id, rid)): Path<(i64, i64)>,
+) -> Result<StatusCode, AppError> {
+    crate::commerce::discounts::redemptions::delete_redemption(&state, s.actor, id, rid).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// GET `/api/discounts/user/`: every user–discount assignment `{id, discount, user}`.
 pub async fn user_discounts(
     State(state): State<AppState>,

@@ -74,6 +74,24 @@ pub async fn linked(state: &AppState, id: i64, what: Nested) -> Result<Vec<Value
         .await
 }
 
+/// One linked product or user of the discount, found by the product's (user's) id as the
+/// removal takes it.
+pub async fn linked_one(
+    state: &AppState,
+    id: i64,
+    what: Nested,
+    target: i64,
+) -> Result<Value, CommerceError> {
+    let all = linked(state, id, what).await?;
+    let key = match what {
+        Nested::Products => "product",
+        Nested::Assignees => "user",
+    };
+    all.into_iter()
+        .find(|v| v[key]["id"].as_i64() == Some(target))
+        .ok_or_else(|| CommerceError::NotFound(format!("Discount {id} has no {key} {target}.")))
+}
+
 /// Adds or removes a product or user; returns whether something changed and the discount's
 /// whole list afterwards, as the original does.
 pub async fn change_link(

@@ -63,6 +63,15 @@ pub async fn list(state: &AppState, id: i64) -> Result<Vec<Value>, CommerceError
         .await
 }
 
+/// One tier of the discount, in the list's shape.
+pub async fn one(state: &AppState, id: i64, tier: i64) -> Result<Value, CommerceError> {
+    list(state, id)
+        .await?
+        .into_iter()
+        .find(|t| t["id"].as_i64() == Some(tier))
+        .ok_or_else(|| CommerceError::NotFound(format!("Discount {id} has no tier {tier}.")))
+}
+
 /// Creates a tier (audited); the discount and the course or program must exist.
 pub async fn create(state: &AppState, actor: String, t: Tier) -> Result<Value, CommerceError> {
     let now = state.clock.now();

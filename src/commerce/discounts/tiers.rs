@@ -86,6 +86,15 @@ pub async fn create_tier(
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 
+/// GET `/{id}/tiers/{tier_id}/`.
+pub async fn tier(
+    State(state): State<AppState>,
+    _s: StaffAccess,
+    Path((id, tier)): Path<(i64, i64)>,
+) -> Result<Json<Value>, AppError> {
+    Ok(Json(tier_service::one(&state, id, tier).await?))
+}
+
 /// DELETE `/{id}/tiers/{tier_id}/`.
 pub async fn delete_tier(
     State(state): State<AppState>,
@@ -102,7 +111,8 @@ pub struct TierPatch {
     income_threshold_usd: Option<Value>,
 }
 
-/// PATCH `/{id}/tiers/{tier_id}/` {current?, income_threshold_usd?} (audited).
+/// PATCH (or PUT) `/{id}/tiers/{tier_id}/` {current?, income_threshold_usd?} (audited): the
+/// discount and courseware of a tier are its identity, so only these two change.
 pub async fn update_tier(
     State(state): State<AppState>,
     s: StaffAccess,

@@ -19,7 +19,7 @@ pub struct Page {
 }
 
 impl Page {
-    fn parse(&self, default: usize) -> Result<(usize, usize), AppError> {
+    pub fn parse(&self, default: usize) -> Result<(usize, usize), AppError> {
         let n = |name: &str, v: &Option<String>, d: usize| match v.as_deref().filter(|s| !s.is_empty()) {
             None => Ok(d),
             Some(s) => s

@@ -11,6 +11,7 @@ pub mod integrity;
 pub mod mails;
 pub mod model;
 pub mod pages;
+pub mod products_staff;
 pub mod receipts;
 pub mod service;
 pub mod shapes;
@@ -30,6 +31,28 @@ pub fn routes() -> Router<AppState> {
         .route("/api/orders/history/", get(api::history))
         .route("/api/orders/receipt/{id}/", get(api::receipt))
         .route("/api/v0/products/", get(api::products))
+        .route(
+            "/api/v0/products/all/",
+            get(products_staff::list).post(products_staff::create),
+        )
+        .route(
+            "/api/v0/products/all/{id}/",
+            get(products_staff::one)
+                .put(products_staff::replace)
+                .patch(products_staff::patch)
+                .delete(products_staff::hide),
+        )
+        .route(
+            "/api/products/all/",
+            get(products_staff::list).post(products_staff::create),
+        )
+        .route(
+            "/api/products/all/{id}/",
+            get(products_staff::one)
+                .put(products_staff::replace)
+                .patch(products_staff::patch)
+                .delete(products_staff::hide),
+        )
         .route("/api/v0/products/{id}/", get(api::product))
         .route("/api/v0/orders/history/", get(api::history))
         .route("/api/v0/orders/history/{id}/", get(api::history_order))

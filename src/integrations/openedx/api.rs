@@ -21,6 +21,47 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v0/staff/openedx/sandbox/", get(sandbox_snapshot))
         .route("/api/v0/staff/openedx/sandbox/grades/", post(set_grade))
         .route("/api/v0/staff/openedx/sandbox/courses/", post(set_course))
+        .route(
+            "/api/v3/courses/{course_id}/ol_openedx_outline/",
+            get(course_outline),
+        )
+}
+
+/// GET `/api/v3/courses/{course_id}/ol_openedx_outline/` (anyone, as the original): edX's
+/// course outline plugin answer for a run key, passed through. A key that is not a run key is
+/// a 400; edX failing or answering something else is a 502 (nothing is stored).
+async fn course_outline(
+    State(state): State<AppState>,
+    Path(course_id): Path<String>,
+) -> axum::response::Response {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    let is_run_key = course_id
+        .strip_prefix("course-v1:")
+        .map(|rest| rest.split('+').collect::<Vec<_>>())
+        .is_some_and(|parts| parts.len() == 3 && parts.iter().all(|p| !p.is_empty()));
+    if !is_run_key {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({"detail": "Invalid course_id format. Expected an Open edX course key."})),
+        )
+            .into_response();
+    }
+    match service::OpenEdx::from_state(&state)
+        .client
+        .course_outline(&course_id)
+        .await
+    {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => {
+            tracing::warn!(course_id, error = %e, "Open edX course outline request failed");
+            (
+                StatusCode::BAD_GATEWAY,
+                Json(serde_json::json!({"detail": "Unable to fetch course outline from Open edX."})),
+            )
+                .into_response()
+        }
+    }
 }
 
 async fn user_state(

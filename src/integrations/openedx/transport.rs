@@ -68,6 +68,17 @@ pub fn quote_plus(s: &str) -> String {
     out
 }
 
+/// A path segment as Python's `quote(s, safe="")` writes it: everything but letters, digits
+/// and `_.-~` percent-encoded (`course-v1%3AMITx%2B6.00x%2B2T2026`).
+pub fn quote_all(s: &str) -> String {
+    const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'-')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(s, SET).to_string()
+}
+
 /// A path segment as `requests` sends it: `course-v1:MITx+6.00x+2T2026` stays readable.
 pub fn path_segment(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

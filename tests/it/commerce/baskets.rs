@@ -392,6 +392,19 @@ async fn bad_discount_and_basket_input_is_a_clear_client_error_that_changes_noth
     assert!(codes[0]["discount_code"].as_str().unwrap().starts_with("SPRING-"));
     assert_eq!(codes[0]["redemption_type"], "one-time");
     assert_eq!(codes[0]["is_bulk"], true);
+    // The contract's v0 path is the same operation.
+    let r = post(
+        "/api/v0/discounts/create_batch/",
+        json!({"count": 2, "prefix": "FALL-", "amount": "5", "discount_type": "dollars-off"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(
+        app.scalar_i64("SELECT count(*) FROM discounts WHERE discount_code LIKE 'FALL-%'")
+            .await,
+        2
+    );
 
     // Learners cannot reach staff endpoints.
     let (_, client) = learner(&app, "notstaff@example.com").await;

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::discounts_nested::{a_discount, send, staff};
+use super::discounts_nested::a_discount;
 use crate::support::TestApp;
 use crate::support::commerce::*;
 

@@ -1,30 +1,10 @@
 //! The staff discount API's nested resources (products, assignees, redemptions, tiers), the
 //! user-discount endpoint and the staff discount page, driven over HTTP.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::support::TestApp;
 use crate::support::commerce::*;
-use mitxonline::users::api_keys::Scope;
-
-/// A client that sends a staff Api-Key.
-pub async fn staff(app: &TestApp) -> reqwest::Client {
-    let key = app.api_key(Scope::Staff).await;
-    let mut h = reqwest::header::HeaderMap::new();
-    h.insert("Authorization", format!("Api-Key {key}").parse().unwrap());
-    reqwest::Client::builder()
-        .default_headers(h)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-pub async fn send(r: reqwest::RequestBuilder) -> (u16, Value) {
-    let r = r.send().await.unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-}
 
 pub async fn a_discount(app: &TestApp, code: &str, amount: &str) -> i64 {
     discount(

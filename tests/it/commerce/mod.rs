@@ -1,6 +1,7 @@
 //! Commerce area: baskets, checkout, the sandbox and REST CyberSource, discounts, refunds and the
 //! staff and CLI faces of orders.
 
+mod basket_items;
 mod baskets;
 mod checkout;
 mod checkout_browser;
@@ -9,9 +10,11 @@ mod checkout_orders;
 mod cybersource;
 mod cybersource_browser;
 mod cybersource_rest;
+mod discounts_items;
 mod discounts_list;
 mod discounts_nested;
 mod orders_cli;
+mod products_staff;
 mod refunds_partial;
 mod refunds_settle;
 mod staff_orders;

@@ -7,6 +7,7 @@ mod enroll;
 mod jobs;
 mod openedx;
 mod openedx_outbox;
+mod openedx_outline;
 mod openedx_sandbox;
 mod openedx_sandbox_sync;
 mod pages;

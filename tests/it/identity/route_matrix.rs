@@ -58,6 +58,7 @@ fn classify(method: &str, path: &str, file: &str) -> Option<Class> {
         return Some(Superuser);
     }
     let class = match path {
+        p if p.starts_with("/api/products/all/") || p.starts_with("/api/v0/products/all/") => Staff,
         // The flexible-pricing request form: anyone reads it, people submit it.
         p if p.ends_with("/financial-assistance-request/") && method == "GET" => Public,
         p if p.ends_with("/financial-assistance-request/") => SignedIn,
@@ -105,6 +106,7 @@ fn classify(method: &str, path: &str, file: &str) -> Option<Class> {
         | "/api/profile/details/"
         | "/api/profile/extra/"
         | "/api/change-emails/"
+        | "/api/v0/change-emails/"
         | "/api/change_email_settings"
         | "/api/checkout/redeem_discount/"
         | "/api/v0/baskets/add_discount/"
@@ -190,10 +192,12 @@ fn classify(method: &str, path: &str, file: &str) -> Option<Class> {
         p if p.starts_with("/health/")
             || p.starts_with("/password-reset")
             || p.starts_with("/api/change-emails/")
+            || p.starts_with("/api/v0/change-emails/")
             || p.starts_with("/api/products/")
             || p.starts_with("/api/v0/products/")
             || p.starts_with("/api/v1/")
-            || p.starts_with("/api/v2/") =>
+            || p.starts_with("/api/v2/")
+            || p == "/api/v3/courses/{course_id}/ol_openedx_outline/" =>
         {
             Public
         }

@@ -347,11 +347,20 @@ async fn user_search_is_for_staff_and_pages_with_l_and_o() {
 
 #[tokio::test]
 async fn the_legacy_change_email_api_mails_a_code_and_applies_it_once() {
+    change_email_flow("/api/change-emails/").await;
+}
+
+#[tokio::test]
+async fn the_contracts_v0_change_email_paths_are_the_same_api() {
+    change_email_flow("/api/v0/change-emails/").await;
+}
+
+async fn change_email_flow(base: &str) {
     let app = TestApp::spawn().await;
     let c = signed_in(&app, "legacy@example.com", false).await;
     let token = header_token(&app, &c).await;
     let r = c
-        .post(app.url("/api/change-emails/"))
+        .post(app.url(base))
         .header("x-csrftoken", &token)
         .json(&json!({"new_email": "moved@example.com", "password": "wrong"}))
         .send()
@@ -359,7 +368,7 @@ async fn the_legacy_change_email_api_mails_a_code_and_applies_it_once() {
         .unwrap();
     assert_eq!(r.status(), 400);
     let r = c
-        .post(app.url("/api/change-emails/"))
+        .post(app.url(base))
         .header("x-csrftoken", &token)
         .json(&json!({"new_email": "moved@example.com", "password": "a good password"}))
         .send()
@@ -381,21 +390,21 @@ async fn the_legacy_change_email_api_mails_a_code_and_applies_it_once() {
         .to_owned();
     let anon = reqwest::Client::new();
     let r = anon
-        .patch(app.url(&format!("/api/change-emails/{code}/")))
+        .patch(app.url(&format!("{base}{code}/")))
         .json(&json!({"confirmed": false}))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
     let r = anon
-        .patch(app.url(&format!("/api/change-emails/{code}/")))
+        .patch(app.url(&format!("{base}{code}/")))
         .json(&json!({"confirmed": true}))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
     let r = anon
-        .patch(app.url(&format!("/api/change-emails/{code}/")))
+        .patch(app.url(&format!("{base}{code}/")))
         .json(&json!({"confirmed": true}))
         .send()
         .await

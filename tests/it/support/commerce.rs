@@ -282,3 +282,22 @@ pub fn field(checkout: &Value, k: &str) -> String {
         other => other.to_string(),
     }
 }
+
+/// A client that sends a staff Api-Key.
+pub async fn staff(app: &TestApp) -> reqwest::Client {
+    let key = app.api_key(mitxonline::users::api_keys::Scope::Staff).await;
+    let mut h = reqwest::header::HeaderMap::new();
+    h.insert("Authorization", format!("Api-Key {key}").parse().unwrap());
+    reqwest::Client::builder()
+        .default_headers(h)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub async fn send(r: reqwest::RequestBuilder) -> (u16, Value) {
+    let r = r.send().await.unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::{Auth, COURSE_BATCH, EdxError, MAX_PAGES, OpenEdxClient, decode, ok, path_and_query_of};
 use crate::integrations::openedx::model::{CourseDetail, CourseMode, CurrentGrade};
-use crate::integrations::openedx::transport::{Body, encode_pairs, path_segment, quote_plus};
+use crate::integrations::openedx::transport::{Body, encode_pairs, path_segment, quote_all, quote_plus};
 
 impl OpenEdxClient {
     /// One learner's current grade in a run (first item of the answer), if any.
@@ -24,6 +24,21 @@ impl OpenEdxClient {
             .await?;
         let list: Vec<CurrentGrade> = decode(&ok(r)?)?;
         Ok(list.into_iter().next())
+    }
+
+    /// The course outline plugin's summary of a run (`/api/ol-course-outline/v0/<key>/`):
+    /// `{course_id, generated_at, modules[…]}`, asked as the service worker.
+    pub async fn course_outline(&self, course_id: &str) -> Result<Value, EdxError> {
+        // The original quotes the key whole (`quote(course_id, safe="")`).
+        let path = format!("/api/ol-course-outline/v0/{}/", quote_all(course_id));
+        let r = ok(self
+            .send(Method::GET, path, Auth::Service, Body::None, &[])
+            .await?)?;
+        let v: Value = decode(&r)?;
+        if !v.is_object() {
+            return Err(EdxError::Decode("the course outline is not a JSON object".into()));
+        }
+        Ok(v)
     }
 
     /// Every learner's grade in a run: a paginated `{results, next}` or a bare list.

@@ -81,6 +81,10 @@ pub fn router(db: Db, clock: Clock) -> Router {
             get(handlers::course_modes),
         )
         .route("/api/lti-user-fix/", post(handlers::lti_fix))
+        .route(
+            "/api/ol-course-outline/v0/{course_id}/",
+            get(handlers::course_outline),
+        )
         .route("/api/v1/course_runs/clone/", post(studio::clone_run))
         .route(
             "/api/v1/course_runs/{course_id}/",

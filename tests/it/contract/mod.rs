@@ -1,0 +1,4 @@
+//! The original's API contract (its OpenAPI document, which MIT Learn's generated client is
+//! built from) against this server.
+
+mod coverage;
