@@ -2,6 +2,7 @@
 //! verified-program flow and the demo learner.
 
 mod crash;
+mod dashboard;
 mod demo_learner;
 mod enroll;
 mod jobs;
