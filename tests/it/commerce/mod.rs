@@ -2,6 +2,7 @@
 //! staff and CLI faces of orders.
 
 mod baskets;
+mod cart_page;
 mod checkout;
 mod checkout_browser;
 mod checkout_gates;
