@@ -180,7 +180,7 @@ pub fn run_item(ctx: &PageCtx, r: &Req, run: &CourseRun, viewer: &Viewer) -> Mar
                             form method="post" action=(ctx.prefix.url("/enrollments/")) class="inline" {
                                 (ctx.csrf_field())
                                 input type="hidden" name="run" value=(run.id);
-                                button type="submit" aria-label=(format!("Enroll in the session starting {}", day(run.start_date))) { "Enroll now" }
+                                button type="submit" { "Enroll now" span class="visually-hidden" { " in the session starting " (day(run.start_date)) } }
                             }
                             (upgrade("Get a certificate"))
                         }

@@ -6,6 +6,7 @@ mod dashboard;
 mod demo_learner;
 mod enroll;
 mod jobs;
+mod learner_browser;
 mod openedx;
 mod openedx_outbox;
 mod openedx_sandbox;
