@@ -161,6 +161,9 @@ pub fn run_item(ctx: &PageCtx, r: &Req, run: &CourseRun, viewer: &Viewer) -> Mar
                 @if let Some(e) = run.enrollment_end { " · Enroll by " (day(Some(e))) }
                 " · " span class="courseware-id" { (run.courseware_id) }
             }
+            @if let (true, Some(prod), false) = (upgradable, &run.product, enrolled == Some(true)) {
+                p class="price" { "Certificate track: " strong { (price_of(&viewer.prices, prod.id, prod.price)) } }
+            }
             @if let Some(verified) = enrolled {
                 p class="state-line ok enrolled" { "You're enrolled" @if verified { " in the certificate track" } "." }
                 div class="run-actions" {

@@ -164,7 +164,10 @@ pub async fn dashboard(
     };
     let content = html! {
         section class="container dashboard" {
-            h1 { "My dashboard" }
+            div class="receipt-head" {
+                h1 { "My dashboard" }
+                a href=(r.ctx.prefix.url("/orders/history/")) { "Order history" }
+            }
             @if let Some(n) = &notice { (notices::banner(n, &self_url(&r.ctx, tab, filter))) }
             (tabs)
             (body)

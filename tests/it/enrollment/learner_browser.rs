@@ -252,6 +252,13 @@ async fn the_demo_learners_pages_read_like_a_product_fit_360_px_and_pass_axe() {
         ] {
             b.goto(&app.url(path)).await;
             b.find("main").await;
+            if name == "course" {
+                // The learner's own session, not the page's hero.
+                b.eval(&format!(
+                    "document.querySelector(\"li.run[data-run='{key}']\").scrollIntoView(); return 0;"
+                ))
+                .await;
+            }
             screenshot(&b, &format!("{name}-{w}")).await;
         }
     }
