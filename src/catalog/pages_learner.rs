@@ -1,5 +1,6 @@
-//! What a course or program page shows the signed-in learner (issue 19): their own price (an
-//! approved flexible-price request, through [`crate::pricing::service::page_prices`]), the runs
+//! What a course or program page shows the signed-in learner (issue 19): their own price (the
+//! best discount the cart would apply by itself — automatic, assigned to them, or their approved
+//! financial assistance — through [`crate::commerce::basket::prices::page_prices`]), the runs
 //! they are enrolled in ("You're enrolled", "Go to course", "Upgrade"), why a run cannot be
 //! enrolled in (ended, not open yet, closed), and their place in a program (enrolled, how many
 //! of its courses are done). Guests and CMS previews get [`Viewer::default`].
@@ -45,7 +46,7 @@ impl Viewer {
             return Ok(Viewer::default());
         };
         Ok(Viewer {
-            prices: crate::pricing::service::page_prices(state, Some(u), products).await?,
+            prices: crate::commerce::basket::prices::page_prices(state, Some(u), products).await?,
             runs: crate::enrollment::queries::active_runs(state, u).await?,
             program: None,
         })
@@ -62,7 +63,7 @@ impl Viewer {
         let Some(u) = user else {
             return Ok(Viewer::default());
         };
-        let prices = crate::pricing::service::page_prices(state, Some(u), products).await?;
+        let prices = crate::commerce::basket::prices::page_prices(state, Some(u), products).await?;
         let mine = crate::enrollment::queries::programs_of(state, u)
             .await?
             .into_iter()

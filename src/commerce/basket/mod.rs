@@ -8,6 +8,7 @@
 pub mod api;
 pub mod model;
 pub mod pages;
+pub mod prices;
 pub mod service;
 pub mod shapes;
 pub mod store;
