@@ -81,6 +81,14 @@ async fn axe_violations(b: &Browser, axe: &str) -> Vec<String> {
         .collect()
 }
 
+/// Pages in a PDF (page objects, not the page tree).
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    let objects = text.matches("/Type /Page").count() - text.matches("/Type /Pages").count();
+    let compact = text.matches("/Type/Page").count() - text.matches("/Type/Pages").count();
+    objects + compact
+}
+
 async fn screenshot(b: &Browser, name: &str) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
@@ -345,6 +353,16 @@ async fn the_demo_learners_pages_read_like_a_product_fit_360_px_and_pass_axe() {
         }
     }
     assert_eq!(overflow, Vec::<String>::new(), "pages wider than 360 px");
+
+    // The receipt prints on one portrait page (A4 and Letter) without the site's chrome.
+    viewport(&b, 1280).await;
+    b.goto(&app.url(&format!("/orders/receipt/{order}/"))).await;
+    b.find("#receipt-total").await;
+    for (paper, w, h) in [("A4", 21.0, 29.7), ("Letter", 21.59, 27.94)] {
+        let pdf = b.print_pdf_as("portrait", w, h).await;
+        assert!(pdf.starts_with(b"%PDF"), "{paper}: not a PDF");
+        assert_eq!(pdf_pages(&pdf), 1, "{paper}: the receipt prints on one page");
+    }
     assert_eq!(
         violations,
         Vec::<String>::new(),
