@@ -19,6 +19,8 @@ use crate::http::layout::{Meta, page};
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
 
+#[path = "pages_learner.rs"]
+mod learner;
 #[path = "pages_product.rs"]
 mod product;
 pub use product::{add_to_cart, course_card, paragraphs};
@@ -288,14 +290,14 @@ pub fn preview(ctx: &PageCtx, r: &Req, row: &PageRow, content: &PageContent) -> 
                 .course_id
                 .and_then(|id| r.cat.course(id))
                 .ok_or_else(AppError::not_found)?;
-            product::render_course(ctx, r, co, content, None, &product::LearnerPrices::new())
+            product::render_course(ctx, r, co, content, None, &learner::Viewer::default())
         }
         PageType::Program => {
             let pr = row
                 .program_id
                 .and_then(|id| r.cat.program(id))
                 .ok_or_else(AppError::not_found)?;
-            product::render_program(ctx, r, pr, content, None, &product::LearnerPrices::new())
+            product::render_program(ctx, r, pr, content, None, &learner::Viewer::default())
         }
         // A preview shows the soonest sessions rather than the job's draw.
         PageType::Home => crate::http::home::render(ctx, r, Some(content), &[]),

@@ -1,16 +1,13 @@
 //! Course and program product pages and the catalog cards.
 
-use std::collections::HashMap;
-
 use axum::extract::{Path, State};
 use maud::{Markup, html};
-use rust_decimal::Decimal;
 
+use super::learner::{Viewer, page_runs, run_item};
 use super::*;
 use crate::catalog::shapes::Ctx;
 use crate::cms::links::safe_link;
 use crate::http::session::MaybeUser;
-use crate::users::store::User;
 
 /// The POST form that puts a product in the cart (replacing what is there), as a button.
 pub fn add_to_cart(ctx: &PageCtx, product_id: i64, class: &str, label: Markup) -> Markup {
@@ -30,33 +27,6 @@ pub fn paragraphs(text: &str) -> Markup {
             p { (para) }
         }
     }
-}
-
-fn money(d: rust_decimal::Decimal) -> String {
-    format!("${:.2}", d.round_dp(2))
-}
-
-/// The signed-in learner's own prices for the products a page shows (product id → price once
-/// their approved flexible-price request applies), from
-/// [`crate::pricing::service::page_prices`]; empty for guests and CMS previews.
-pub type LearnerPrices = HashMap<i64, Decimal>;
-
-/// The learner's price for a product when it differs from the list price: the list price
-/// struck through and theirs named.
-fn own_price(prices: &LearnerPrices, product: i64, list: Decimal) -> Option<Markup> {
-    let own = prices.get(&product).filter(|p| **p != list)?;
-    Some(
-        html! { del class="list-price" { (money(list)) } " Your price: " strong class="your-price" { (money(*own)) } },
-    )
-}
-
-/// The learner's prices for `products`, none for a guest.
-async fn learner_prices(
-    state: &AppState,
-    user: Option<&User>,
-    products: Vec<i64>,
-) -> Result<LearnerPrices, AppError> {
-    Ok(crate::pricing::service::page_prices(state, user.map(|u| u.id), products).await?)
 }
 
 pub fn course_card(ctx: &PageCtx, cat: &Catalog, co: &Course, cx: &Ctx<'_>) -> Markup {
@@ -121,18 +91,18 @@ pub(super) async fn course_page(
     let canonical = state
         .config
         .absolute_url(&format!("/courses/{}/", co.readable_id));
-    let products = runs_for_page(&r.cat, co, r.now)
+    let products = super::super::shapes::public_runs(&r.cat, co)
         .iter()
         .filter_map(|run| run.product.as_ref().map(|p| p.id))
         .collect();
-    let prices = learner_prices(&state, user.as_ref(), products).await?;
+    let viewer = Viewer::for_course(&state, user.as_ref().map(|u| u.id), products).await?;
     Ok(render_course(
         &ctx,
         &r,
         co,
         &pg.content,
         Some(&canonical),
-        &prices,
+        &viewer,
     ))
 }
 
@@ -178,52 +148,16 @@ fn facts(c: &PageContent) -> Markup {
     }
 }
 
-fn run_item(
-    ctx: &PageCtx,
-    cat: &Catalog,
-    run: &CourseRun,
-    now: super::super::model::Time,
-    prices: &LearnerPrices,
-) -> Markup {
-    let enrollable = run.is_enrollable(now);
-    let upgradable = run.is_upgradable(now, cat.has_verified(run));
-    let label = format!("{} – {}", day(run.start_date), day(run.end_date));
-    html! {
-        li class="run" {
-            h3 { (label) }
-            p class="muted" {
-                (if run.is_self_paced { "Self-paced" } else { "Instructor-paced" })
-                @if let Some(e) = run.enrollment_end { " · Enroll by " (day(Some(e))) }
-                " · " (run.courseware_id)
-            }
-            @if enrollable {
-                form method="post" action=(ctx.prefix.url("/enrollments/")) class="inline" {
-                    (ctx.csrf_field())
-                    input type="hidden" name="run" value=(run.id);
-                    button type="submit" aria-label=(format!("Enroll in the session starting {}", day(run.start_date))) { "Enroll now" }
-                }
-                @if let (true, Some(prod)) = (upgradable, &run.product) {
-                    " "
-                    (add_to_cart(ctx, prod.id, "secondary", html! { "Get a certificate: " @match own_price(prices, prod.id, prod.price) { Some(own) => { (own) } None => { (money(prod.price)) } } }))
-                    @if let Some(d) = run.upgrade_deadline { p class="muted" { "Upgrade deadline " (day(Some(d))) } }
-                }
-            } @else {
-                p { "Enrollment " (if run.enrollment_start.is_some_and(|s| s > now) { format!("opens {}", day(run.enrollment_start)) } else { "is closed".to_owned() }) }
-            }
-        }
-    }
-}
-
 pub fn render_course(
     ctx: &PageCtx,
     r: &Req,
     co: &Course,
     c: &PageContent,
     canonical: Option<&str>,
-    prices: &LearnerPrices,
+    viewer: &Viewer,
 ) -> Markup {
     let cat = &r.cat;
-    let runs = runs_for_page(cat, co, r.now);
+    let runs = page_runs(cat, co, r.now, viewer);
     let image = c.feature_image_id.map(|id| r.cx().media_url(id));
     let title = if c.seo_title.is_empty() {
         &co.title
@@ -271,7 +205,7 @@ pub fn render_course(
                     @if runs.is_empty() {
                         p { "There are no upcoming sessions. Check back soon." }
                     } @else {
-                        ul class="runs" { @for run in &runs { (run_item(ctx, cat, run, r.now, prices)) } }
+                        ul class="runs" { @for run in &runs { (run_item(ctx, r, run, viewer)) } }
                     }
                 }
                 @if !c.what_you_learn.is_empty() { section aria-labelledby="learn" { h2 id="learn" { "What you'll learn" } (paragraphs(&c.what_you_learn)) } }
@@ -310,14 +244,21 @@ pub(super) async fn program_page(
         .config
         .absolute_url(&format!("/programs/{}/", pr.readable_id));
     let products = pr.product.iter().map(|p| p.id).collect();
-    let prices = learner_prices(&state, user.as_ref(), products).await?;
+    let viewer = Viewer::for_program(
+        &state,
+        r.cat.clone(),
+        user.as_ref().map(|u| u.id),
+        pr.id,
+        products,
+    )
+    .await?;
     Ok(render_program(
         &ctx,
         &r,
         pr,
         &pg.content,
         Some(&canonical),
-        &prices,
+        &viewer,
     ))
 }
 
@@ -327,7 +268,7 @@ pub fn render_program(
     pr: &Program,
     c: &PageContent,
     canonical: Option<&str>,
-    prices: &LearnerPrices,
+    viewer: &Viewer,
 ) -> Markup {
     let cat = &r.cat;
     let req = pr.requirements();
@@ -383,10 +324,7 @@ pub fn render_program(
                         h1 { (pr.title) }
                         (paragraphs(&c.description))
                         (facts(c))
-                        @if let Some(prod) = &pr.product {
-                            p class="price" { "Program price: " @match own_price(prices, prod.id, prod.price) { Some(own) => { (own) } None => { strong { (money(prod.price)) } } } }
-                            (add_to_cart(ctx, prod.id, "", html! { "Enroll in the program" }))
-                        }
+                        (super::learner::program_state(ctx, pr, viewer))
                         @if let Some(link) = safe_link(&c.financial_assistance_form_url) {
                             p { a href=(link) { "Financial assistance is available" } }
                         }

@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod manage;
 pub mod model;
 pub mod pages;
+pub mod progress;
 pub mod records;
 pub mod records_api;
 pub mod schools;

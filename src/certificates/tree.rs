@@ -77,6 +77,12 @@ pub fn has_earned(trees: &impl ProgramTrees, program: i64, earned: &Earned) -> b
     earned_program(trees, program, earned, &mut visiting)
 }
 
+/// Whether one node of `program`'s tree is met (the same walk, starting below the root).
+pub fn node_met(trees: &impl ProgramTrees, program: i64, n: &ReqNode, earned: &Earned) -> bool {
+    let mut visiting = vec![program];
+    node(trees, n, earned, &mut visiting)
+}
+
 fn earned_program(trees: &impl ProgramTrees, program: i64, earned: &Earned, visiting: &mut Vec<i64>) -> bool {
     if visiting.contains(&program) {
         return false;

@@ -16,6 +16,7 @@
 pub mod api;
 pub mod api_programs;
 pub mod api_verified;
+pub mod dashboard;
 pub mod facts;
 pub mod fragments;
 pub mod jobs;

@@ -1,7 +1,7 @@
 //! Learner-facing pages: the product page's enroll form target (`POST /enrollments/`, with the
-//! original's redirects and `user-message` cookie) and the dashboard (`/dashboard/`): courses and
-//! programs with dates, courseware link, grade, upgrade button, email toggle and unenroll with a
-//! confirmation step (refund warning when paid). No JavaScript needed.
+//! original's redirects and `user-message` cookie), the dashboard's routes (the page itself is
+//! [`super::dashboard`]), its email toggle and unenroll with a confirmation step (refund
+//! warning when paid). No JavaScript needed.
 
 use std::collections::HashMap;
 
@@ -9,13 +9,11 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Form, Router};
+use axum::{Form, Router};
 use maud::{Markup, html};
 
-use super::api::{Cache, Loaded};
-use super::model::{Actor, EnrollError, Mode};
-use super::{queries, service, shapes};
-use crate::catalog::shapes::fmt_time;
+use super::model::{Actor, EnrollError};
+use super::{queries, service};
 use crate::http::error::AppError;
 use crate::http::layout;
 use crate::http::page::PageCtx;
@@ -25,7 +23,7 @@ use crate::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/enrollments/", post(enroll_form))
-        .route("/dashboard/", get(dashboard))
+        .route("/dashboard/", get(super::dashboard::dashboard))
         .route("/dashboard/enrollments/{id}/emails/", post(toggle_emails))
         .route(
             "/dashboard/enrollments/{id}/unenroll/",
@@ -37,7 +35,7 @@ pub fn routes() -> Router<AppState> {
 fn message_cookie(config: &crate::config::Config, kind: &str) -> HeaderValue {
     let json = serde_json::json!({ "type": kind }).to_string();
     let enc: String = url::form_urlencoded::byte_serialize(json.as_bytes()).collect();
-    crate::http::cookies::Cookie::new("user-message", &enc, 20).header(config)
+    crate::http::cookies::Cookie::new(crate::http::notices::COOKIE, &enc, 20).header(config)
 }
 
 fn redirect_with(config: &crate::config::Config, to: &str, kind: Option<&str>) -> Response {
@@ -98,107 +96,6 @@ async fn enroll_form(
             redirect_with(&sip.state.config, &back, Some("enroll-failed"))
         }
     }
-}
-
-fn day(t: Option<String>) -> String {
-    t.map(|s| s[..10].to_owned()).unwrap_or_else(|| "—".into())
-}
-
-fn banner(headers: &HeaderMap) -> Option<&'static str> {
-    let cookies = headers.get(header::COOKIE)?.to_str().ok()?;
-    let raw = cookies
-        .split(';')
-        .map(str::trim)
-        .find_map(|c| c.strip_prefix("user-message="))?;
-    let decoded: String = url::form_urlencoded::parse(format!("m={raw}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())?;
-    let v: serde_json::Value = serde_json::from_str(&decoded).ok()?;
-    Some(match v["type"].as_str()? {
-        "enrolled" => "You are enrolled.",
-        "enroll-failed" => "Something went wrong with your enrollment. Please contact support.",
-        "enroll-blocked" => "Enrollment in this course is not available in your country.",
-        "enroll-duplicated" => "You are already enrolled in this course.",
-        "unenrolled" => "You have been unenrolled.",
-        _ => return None,
-    })
-}
-
-async fn dashboard(Extension(cache): Cache, r: SignedInPage, headers: HeaderMap) -> Result<Markup, AppError> {
-    let l = Loaded::for_user(&r.state, &cache, r.user.id).await?;
-    let user = r.user.id;
-    let programs: Vec<_> = queries::programs_with_payment(&r.state, user)
-        .await?
-        .into_iter()
-        .map(|(pe, paid, cert)| (pe, paid, cert.map(|c| c.link())))
-        .collect();
-    let cx = l.cx();
-    let cat = &l.cat;
-    let content = html! {
-        main class="dashboard" {
-            h1 { "My dashboard" }
-            @if let Some(m) = banner(&headers) { p class="notice" role="status" { (m) } }
-            h2 { "My courses" }
-            @if l.rows.is_empty() {
-                p { "You are not enrolled in any courses yet. " a href=(r.ctx.prefix.url("/catalog/")) { "Browse the catalog" } "." }
-            }
-            ul class="enrollments" {
-                @for e in &l.rows {
-                    @if let Some(run) = cat.run_by_id.get(&e.run_id).map(|&i| &cat.runs[i]) {
-                        @let course = cat.course(run.course_id);
-                        @let upgradable = e.mode == Mode::Audit && run.is_upgradable(cx.now, cat.has_verified(run));
-                        li class="enrollment" {
-                            h3 { (course.map_or(run.title.as_str(), |c| c.title.as_str())) }
-                            p { (run.courseware_id) " · " (day(fmt_time(run.start_date))) " – " (day(fmt_time(run.end_date))) }
-                            p { "Mode: " (e.mode.as_str()) @if e.edx_enrolled { " · ready in the course" } @else { " · being set up in the course" } }
-                            @if let Some(url) = run.courseware_url(cx.edx_base) {
-                                p { a href=(url) { "Go to course" } }
-                            }
-                            @if let Some((g, letter, passed, _)) = &e.grade {
-                                p { "Grade: " (shapes::grade_percent(*g)) "%" @if let Some(l) = letter { " (" (l) ")" } @if *passed { " · passed" } }
-                            }
-                            @if let Some(uuid) = &e.certificate {
-                                p { a class="certificate-link" href=(r.ctx.prefix.url(&format!("/certificate/{uuid}/"))) { "View certificate" } }
-                            }
-                            @if upgradable {
-                                @if let Some(p) = &run.product {
-                                    div { (crate::catalog::pages::add_to_cart(&r.ctx, p.id, "", html! { "Upgrade: get a certificate ($" (format!("{:.2}", p.price)) ")" })) }
-                                }
-                            }
-                            form method="post" action=(r.ctx.prefix.url(&format!("/dashboard/enrollments/{}/emails/", e.id))) class="inline" {
-                                (r.ctx.csrf_field())
-                                input type="hidden" name="receive_emails" value=(if e.edx_emails_subscription { "false" } else { "true" });
-                                button type="submit" { (if e.edx_emails_subscription { "Stop course emails" } else { "Receive course emails" }) }
-                            }
-                            " "
-                            a href=(r.ctx.prefix.url(&format!("/dashboard/enrollments/{}/unenroll/", e.id))) { "Unenroll" }
-                            @if e.paid {
-                                " " a class="receipt" href=(r.ctx.prefix.url(&format!("/orders/receipt/by-run/{}/", e.run_id))) { "View receipt" }
-                            }
-                        }
-                    }
-                }
-            }
-            h2 { "My programs" }
-            ul class="programs" {
-                @for (pe, paid, cert) in programs.iter().filter(|(p, _, _)| p.active) {
-                    @if let Some(p) = cat.program(pe.program_id) {
-                        li {
-                            (p.title) " · " (pe.mode.as_str())
-                            @if let Some(link) = cert {
-                                " · " a class="certificate-link" href=(r.ctx.prefix.url(link)) { "View certificate" }
-                            }
-                            " · " a href=(r.ctx.prefix.url(&format!("/records/{}/", pe.program_id))) { "Program record" }
-                            @if *paid {
-                                " · " a class="receipt" href=(r.ctx.prefix.url(&format!("/orders/receipt/by-program/{}/", pe.program_id))) { "View receipt" }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    };
-    Ok(layout::private_page(&r.ctx, "Dashboard", content))
 }
 
 async fn own_enrollment(

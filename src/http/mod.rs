@@ -14,6 +14,7 @@ pub mod home;
 pub mod json;
 pub mod layout;
 pub mod learner_api;
+pub mod notices;
 pub mod page;
 pub mod page_req;
 pub mod redirect;

@@ -10,6 +10,7 @@ pub mod items;
 pub mod items_api;
 pub mod model;
 pub mod pages;
+pub mod prices;
 pub mod service;
 pub mod shapes;
 pub mod store;

@@ -18,11 +18,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 
-fn back_to_cart(ctx: &PageCtx, message: &str) -> Response {
-    let m: String = url::form_urlencoded::byte_serialize(message.as_bytes()).collect();
-    Redirect::to(&ctx.prefix.url(&format!("/cart/?message={m}"))).into_response()
-}
-
 /// `/checkout/to_payment` (and `/checkout/anonymous`, which first claims the visitor's
 /// basket), once [`checkout::links`] decided the request may act: starts the order and hands
 /// the signed form to the payment page.
@@ -57,7 +52,7 @@ pub async fn to_payment(
         Ok((Started::Pay { .. }, None)) => {
             return Err(AppError::Internal(anyhow::anyhow!("no checkout form")));
         }
-        Err(CommerceError::Checkout(code)) => back_to_cart(&ctx, checkout_message(code)),
+        Err(CommerceError::Checkout(code)) => basket::pages::back_to_cart(&ctx, checkout_message(code), true),
         Err(e) => return Err(e.into()),
     };
     if let Some(c) = cookie {
@@ -66,18 +61,28 @@ pub async fn to_payment(
     Ok(resp)
 }
 
-fn checkout_message(code: &str) -> &'static str {
+/// What the cart says for each checkout gate (the codes the original names), each with what
+/// the learner can do about it.
+pub fn checkout_message(code: &str) -> &'static str {
     match code {
         "enroll-blocked" => "Enrollment in this course is not available in your country.",
-        "enroll-duplicated" => "You have already paid for this course run.",
-        "course-non-upgradable" => "This course run can no longer be upgraded.",
-        "discount-invalid" => "The discount code in your cart is no longer valid; it has been removed.",
+        "enroll-duplicated" => {
+            "You have already paid for this course run: it is on your dashboard. Remove it from your cart to buy something else."
+        }
+        "course-non-upgradable" => {
+            "This course run can no longer be upgraded. You can take the course again and pay the next time it runs."
+        }
+        "discount-invalid" => {
+            "The discount code in your cart is no longer valid; it has been removed. Check the new total and place your order again."
+        }
         "basket-empty" => "Your cart is empty.",
         "b2b-error-missing-enrollment-code" => {
-            "This course run is offered through an organization: enter your enrollment code."
+            "This course run is offered through an organization: enter your enrollment code in the coupon field."
         }
-        "b2b-invalid-basket" => "This enrollment code is not valid for the items in your cart.",
-        _ => "Your order could not be started.",
+        "b2b-invalid-basket" => {
+            "This enrollment code is not valid for the items in your cart. Check the code your organization gave you."
+        }
+        _ => "Your order could not be started. Please try again, or contact support if it keeps happening.",
     }
 }
 

@@ -1,4 +1,6 @@
-//! Order pages: `/orders/history/` and the printable `/orders/receipt/{id}/`.
+//! Order pages: `/orders/history/` (a table with column headers that stacks into labelled rows
+//! below 600 px) and the printable `/orders/receipt/{id}/` (print CSS: one page, no site
+//! chrome).
 
 use crate::commerce::orders;
 use crate::http::error::AppError;
@@ -17,15 +19,39 @@ pub async fn history(r: SignedInPage) -> Result<Markup, AppError> {
         html! {
             section class="container" {
                 h1 { "Order history" }
-                @if orders.is_empty() { p { "You have no orders yet." } }
-                table class="orders" {
-                    @for (o, lines) in &orders {
-                        tr {
-                            td { @for l in lines { (l.description) br; } }
-                            td { (o.created_on.get(..10).unwrap_or("")) }
-                            td { "$" (o.total_price_paid) }
-                            td { (o.state.as_str()) }
-                            td { a href=(r.ctx.prefix.url(&format!("/orders/receipt/{}/", o.id))) { "View receipt" } }
+                @if orders.is_empty() {
+                    div class="empty-state" {
+                        p { "You have no orders yet." }
+                        a class="button" href=(r.ctx.prefix.url("/catalog/")) { "Browse the catalog" }
+                    }
+                } @else {
+                    table class="orders stack" {
+                        caption class="visually-hidden" { "Your orders, newest first" }
+                        thead {
+                            tr {
+                                th scope="col" { "Items" }
+                                th scope="col" { "Order number" }
+                                th scope="col" { "Date" }
+                                th scope="col" class="num" { "Total" }
+                                th scope="col" { "State" }
+                                th scope="col" { span class="visually-hidden" { "Receipt" } }
+                            }
+                        }
+                        tbody {
+                            @for (o, lines) in &orders {
+                                tr {
+                                    td data-label="Items" { @for l in lines { span class="order-item" { (l.description) } } }
+                                    td data-label="Order number" class="courseware-id" { (o.reference_number) }
+                                    td data-label="Date" { (o.created_on.get(..10).unwrap_or("")) }
+                                    td data-label="Total" class="num" { "$" (crate::money::round_cents(o.total_price_paid)) }
+                                    td data-label="State" { span class="badge" { (o.state.as_str()) } }
+                                    td data-label="Receipt" {
+                                        a href=(r.ctx.prefix.url(&format!("/orders/receipt/{}/", o.id))) {
+                                            "View receipt" span class="visually-hidden" { " for order " (o.reference_number) }
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -39,34 +65,58 @@ pub async fn receipt(sip: SignedInPage, Path(id): Path<String>) -> Result<Markup
     let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
     let r = orders::service::receipt(&sip.state, sip.user.id, id).await?;
     let s = |v: &Value| v.as_str().unwrap_or("").to_owned();
+    let codes: Vec<String> = r["discounts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| s(&d["discount_code"]))
+        .filter(|c| !c.is_empty())
+        .collect();
+    let t = &r["transactions"];
     Ok(page(
         &sip.ctx,
         &private("Receipt"),
         html! {
             section class="container receipt" {
-                h1 { "Receipt" }
-                p { "Order number: " strong id="receipt-reference" { (s(&r["reference_number"])) } }
-                p { "Order date: " (s(&r["created_on"]).get(..10).unwrap_or("")) }
-                p { "State: " span id="receipt-state" { (s(&r["state"])) } }
-                table {
-                    thead { tr { th { "Item" } th { "Price" } th { "Discount" } th { "Paid" } } }
+                div class="receipt-head" {
+                    h1 { "Receipt" }
+                    p class="receipt-brand" { "MITx Online" }
+                }
+                dl class="facts receipt-facts" {
+                    dt { "Order number" } dd { strong id="receipt-reference" { (s(&r["reference_number"])) } }
+                    dt { "Order date" } dd { (s(&r["created_on"]).get(..10).unwrap_or("")) }
+                    dt { "State" } dd { span id="receipt-state" { (s(&r["state"])) } }
+                    dt { "Customer" } dd { (sip.user.name) " · " (sip.user.email) }
+                    @if !s(&t["card_number"]).is_empty() {
+                        dt { "Paid with" } dd { (s(&t["card_type"])) " " (s(&t["card_number"])) }
+                    }
+                }
+                table class="receipt-lines stack" {
+                    thead { tr { th scope="col" { "Item" } th scope="col" class="num" { "Price" } th scope="col" class="num" { "Discount" } th scope="col" class="num" { "Paid" } } }
                     tbody {
                         @for l in r["lines"].as_array().into_iter().flatten() {
                             tr {
-                                td { (s(&l["content_title"])) br; small { (s(&l["readable_id"])) } }
-                                td { "$" (s(&l["price"])) }
-                                td { "$" (s(&l["discount"])) }
-                                td { "$" (s(&l["total_paid"])) }
+                                td data-label="Item" { (s(&l["content_title"])) br; small class="courseware-id" { (s(&l["readable_id"])) } }
+                                td data-label="Price" class="num" { "$" (s(&l["price"])) }
+                                td data-label="Discount" class="num" { "$" (s(&l["discount"])) }
+                                td data-label="Paid" class="num" { "$" (s(&l["total_paid"])) }
                             }
                         }
                     }
                 }
-                p { "Total paid: " strong id="receipt-total" { "$" (s(&r["total_price_paid"])) } }
-                @let t = &r["transactions"];
-                @if !s(&t["card_number"]).is_empty() {
-                    p { "Paid with " (s(&t["card_type"])) " " (s(&t["card_number"])) }
+                dl class="summary receipt-summary" {
+                    @if !codes.is_empty() {
+                        div class="summary-row" { dt { "Discount code" } dd { (codes.join(", ")) } }
+                    }
+                    div class="summary-row total" { dt { "Total paid" } dd { strong id="receipt-total" { "$" (s(&r["total_price_paid"])) } } }
                 }
-                button type="button" data-print { "Print" }
+                @for rf in r["refunds"].as_array().into_iter().flatten() {
+                    p class="muted" { "Refunded $" (s(&rf["amount"])) " on " (s(&rf["date"]).get(..10).unwrap_or("")) }
+                }
+                div class="receipt-actions no-print" {
+                    button type="button" data-print { "Print" }
+                    a href=(sip.ctx.prefix.url("/orders/history/")) { "Order history" }
+                }
             }
         },
     ))

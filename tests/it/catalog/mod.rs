@@ -4,6 +4,7 @@
 mod cms;
 mod featured;
 mod filters;
+mod learner_pages;
 mod shapes;
 mod site;
 mod visibility;

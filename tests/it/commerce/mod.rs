@@ -3,6 +3,7 @@
 
 mod basket_items;
 mod baskets;
+mod cart_page;
 mod checkout;
 mod checkout_browser;
 mod checkout_gates;

@@ -2,9 +2,11 @@
 //! verified-program flow and the demo learner.
 
 mod crash;
+mod dashboard;
 mod demo_learner;
 mod enroll;
 mod jobs;
+mod learner_browser;
 mod openedx;
 mod openedx_outbox;
 mod openedx_outline;

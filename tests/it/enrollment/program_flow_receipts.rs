@@ -92,6 +92,14 @@ async fn receipt_links_redirect_to_the_latest_fulfilled_order_for_the_run_or_the
         .await
         .unwrap();
     assert!(page.contains(&format!("/orders/receipt/by-run/{run}/")), "{page}");
+    let page = client
+        .get(app.url("/dashboard/?tab=programs"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(
         page.contains(&format!("/orders/receipt/by-program/{}/", prog.0)),
         "{page}"

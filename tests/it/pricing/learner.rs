@@ -281,3 +281,35 @@ async fn the_course_page_shows_an_approved_learner_their_price_beside_the_struck
     let (_, stranger) = learner(&app, "fp-page-stranger@example.com").await;
     assert!(!html(stranger).await.contains("your-price"));
 }
+
+#[tokio::test]
+async fn the_course_page_shows_a_learner_the_price_an_automatic_discount_gives_them() {
+    let app = TestApp::spawn().await;
+    let (course, product, _) = priced_course(&app, "AUTOP", "100.00").await;
+    let page = super::course_page(&app, course).await;
+    let (_, client) = learner(&app, "auto-page@example.com").await;
+    let html = |c: reqwest::Client| {
+        let url = app.url(&page);
+        async move { c.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    assert!(!html(client.clone()).await.contains("your-price"));
+    discount(
+        &app,
+        json!({"discount_code": "AUTO25", "amount": "25", "discount_type": "percent-off", "automatic": true}),
+    )
+    .await;
+    let mine = html(client.clone()).await;
+    assert!(
+        mine.contains(
+            "<del class=\"list-price\">$100.00</del> Your price: <strong class=\"your-price\">$75.00</strong>"
+        ),
+        "{mine}"
+    );
+    // The cart agrees with the page.
+    assert_eq!(
+        basket_with(&app, &client, product).await["discounted_price"],
+        "75.00"
+    );
+    let guest = html(reqwest::Client::new()).await;
+    assert!(!guest.contains("your-price"), "{guest}");
+}

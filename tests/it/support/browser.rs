@@ -305,12 +305,17 @@ impl Browser {
     /// Prints the page to PDF (WebDriver "Print Page") on paper of `width` × `height` cm,
     /// landscape, and returns the PDF bytes.
     pub async fn print_pdf(&self, width_cm: f64, height_cm: f64) -> Vec<u8> {
+        self.print_pdf_as("landscape", width_cm, height_cm).await
+    }
+
+    /// [`Browser::print_pdf`] in `orientation` ("portrait" or "landscape").
+    pub async fn print_pdf_as(&self, orientation: &str, width_cm: f64, height_cm: f64) -> Vec<u8> {
         use base64::Engine as _;
         let v = self
             .cmd(
                 reqwest::Method::POST,
                 "/print",
-                Some(json!({ "orientation": "landscape", "background": true,
+                Some(json!({ "orientation": orientation, "background": true,
                              "page": { "width": width_cm, "height": height_cm } })),
             )
             .await;
