@@ -121,6 +121,10 @@ pub enum UserCommand {
         /// bearer tokens are issued for (`/staff/access-tokens/`). Not with --superuser.
         #[arg(long, conflicts_with_all = ["superuser", "password_stdin"])]
         service_account: bool,
+        /// May read the catalog's internal API (`/api/internal/courses/`) when signed in, as
+        /// the original's `is_etl` users.
+        #[arg(long)]
+        etl: bool,
     },
 }
 
@@ -289,6 +293,7 @@ async fn user(command: UserCommand, config: Config) -> anyhow::Result<ExitCode> 
         superuser,
         password_stdin,
         service_account,
+        etl,
     } = command;
     if !valid_email(&email) {
         eprintln!("error: `{email}` is not a valid email address");
@@ -331,6 +336,9 @@ async fn user(command: UserCommand, config: Config) -> anyhow::Result<ExitCode> 
                 if service_account {
                     users::set_service_account(c, u.id, true, now)?;
                 }
+                if etl {
+                    users::set_etl(c, u.id, true, now)?;
+                }
                 return Ok::<_, DbError>(Ok((u.id, false)));
             }
             let username = users::free_username(c, &email)?;
@@ -348,6 +356,9 @@ async fn user(command: UserCommand, config: Config) -> anyhow::Result<ExitCode> 
             )?;
             if service_account {
                 users::set_service_account(c, id, true, now)?;
+            }
+            if etl {
+                users::set_etl(c, id, true, now)?;
             }
             Ok(Ok((id, true)))
         })

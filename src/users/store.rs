@@ -22,6 +22,9 @@ pub struct User {
     pub email_verified: bool,
     /// A service account (tokens are minted only for these; it never signs in as a person).
     pub is_service_account: bool,
+    /// May read the catalog's internal API (`/api/internal/…`) as MIT Learn's ETL does, as the
+    /// original's `is_etl` flag.
+    pub is_etl: bool,
     pub created_on: String,
     pub updated_on: String,
 }
@@ -37,8 +40,11 @@ pub struct NewUser {
     pub password_hash: Option<String>,
 }
 
+/// The columns [`from_row`] reads, in order ([`COLUMN_COUNT`] of them).
 const COLUMNS: &str = "id, username, email, name, global_id, is_active, is_staff, is_superuser,
-    in_editors_group, email_verified_on IS NOT NULL, created_on, updated_on, is_service_account";
+    in_editors_group, email_verified_on IS NOT NULL, created_on, updated_on, is_service_account, is_etl";
+
+const COLUMN_COUNT: usize = 14;
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
@@ -56,6 +62,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
         created_on: r.get(10)?,
         updated_on: r.get(11)?,
         is_service_account: r.get(12)?,
+        is_etl: r.get(13)?,
     })
 }
 
@@ -102,6 +109,15 @@ pub fn set_roles(
     c.execute(
         "UPDATE users SET is_staff = ?2, is_superuser = ?3, updated_on = ?4 WHERE id = ?1",
         params![id, is_staff, is_superuser, to_db(now)],
+    )?;
+    Ok(())
+}
+
+/// Sets the `is_etl` flag (`user create --etl`).
+pub fn set_etl(c: &Connection, id: i64, on: bool, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    c.execute(
+        "UPDATE users SET is_etl = ?2, updated_on = ?3 WHERE id = ?1",
+        params![id, on, to_db(now)],
     )?;
     Ok(())
 }
@@ -161,7 +177,7 @@ pub fn credentials(c: &Connection, email: &str) -> rusqlite::Result<Option<(User
     c.query_row(
         &format!("SELECT {COLUMNS}, password_hash FROM users WHERE lower(email) = lower(?1)"),
         [email],
-        |r| Ok((from_row(r)?, r.get(13)?)),
+        |r| Ok((from_row(r)?, r.get(COLUMN_COUNT)?)),
     )
     .optional()
 }

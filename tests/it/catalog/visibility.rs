@@ -295,3 +295,32 @@ async fn relevant_runs_say_whether_the_signed_in_learner_is_enrolled_and_verifie
         assert_eq!(flags(&anonymous), (false.into(), false.into()));
     }
 }
+
+#[tokio::test]
+async fn an_etl_user_reads_the_internal_catalog_signed_in_and_other_learners_cannot() {
+    let app = crate::support::TestApp::builder().demo(true).spawn().await;
+    app.expect_undrained(&["openedx"]);
+    let etl = crate::support::identity::signed_in(&app, "etl@example.com", false).await;
+    let learner = crate::support::identity::signed_in(&app, "plain@example.com", false).await;
+    let internal = app.url("/api/internal/courses/");
+    let r = etl.get(&internal).send().await.unwrap();
+    assert_eq!(r.status(), 403, "not flagged yet");
+    // The operator flags the account with the CLI, the server running.
+    let out = crate::support::process::run_cli(
+        app.dir.path(),
+        &[],
+        &["user", "create", "etl@example.com", "--etl"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r = etl.get(&internal).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(body["count"].as_i64().unwrap() > 0, "{body}");
+    let r = learner.get(&internal).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["detail"],
+        "Invalid user."
+    );
+    app.shutdown().await;
+}

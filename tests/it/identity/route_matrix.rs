@@ -23,8 +23,9 @@ enum Class {
     Staff,
     /// Signed-in superusers only.
     Superuser,
-    /// Any API key (MIT Learn's ETL).
-    ApiKey,
+    /// Any API key, or a signed-in `is_etl` user or superuser (the original's
+    /// `HasAPIKey | IsEtlUser`); an application token never.
+    ApiKeyOrEtl,
     /// Only a staff service account's bearer token: every caller here is refused.
     ServiceToken,
     /// Reading one's own account; application tokens with `user:read` pass.
@@ -82,7 +83,7 @@ fn classify(method: &str, path: &str, file: &str) -> Option<Class> {
         | "/api/v0/b2b/contracts/"
         | "/api/v0/b2b/contracts/{slug}/" => Public,
         p if p.starts_with("/api/v0/b2b/") || p == "/api/v3/courses/variant_runs/" => SignedIn,
-        p if p.starts_with("/api/internal/") => ApiKey,
+        p if p.starts_with("/api/internal/") => ApiKeyOrEtl,
         "/api/users/me" | "/api/v0/users/me" | "/api/v0/users/current_user/" if method == "GET" => {
             OAuthUserRead
         }
@@ -314,7 +315,7 @@ fn may(class: Class, who: Who) -> Option<bool> {
         Class::OwnAccount => false,
         Class::Staff => matches!(who, Staff | Superuser | StaffKey),
         Class::Superuser => who == Superuser,
-        Class::ApiKey => matches!(who, CatalogKey | StaffKey),
+        Class::ApiKeyOrEtl => matches!(who, CatalogKey | StaffKey | Superuser),
         Class::ServiceToken | Class::GatewaySigned => false,
         Class::OAuthUserRead => true,
         Class::OAuthUserinfo => person || who == OAuthUserRead,
