@@ -61,6 +61,11 @@ pub const CONSOLES: &[(&str, &str, &str)] = &[
         "Deliveries to partner services, dead letters, retry.",
     ),
     (
+        "/staff/enrollments/",
+        "Enrollments",
+        "A learner's enrollments; defer one to another run.",
+    ),
+    (
         "/staff/api-keys/",
         "API keys",
         "Keys for services such as MIT Learn's ETL.",

@@ -17,3 +17,4 @@ mod identity;
 mod ops;
 mod pricing;
 mod security;
+mod sheets;

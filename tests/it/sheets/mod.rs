@@ -1,0 +1,3 @@
+//! Google Sheets refunds and deferrals, and the enrollment deferral service behind them.
+
+mod deferrals;
