@@ -95,6 +95,11 @@ pub const CONSOLES: &[(&str, &str, &str)] = &[
         "HubSpot sandbox",
         "The built-in HubSpot CRM: contacts, deals, line items, products.",
     ),
+    (
+        "/staff/sandbox/sheets/",
+        "Google Sheets sandbox",
+        "The built-in Enrollment Change Request spreadsheet: refunds and deferrals.",
+    ),
 ];
 
 /// The staff navigation: the staff home and every console page.

@@ -1,0 +1,30 @@
+//! `process-google-sheets-requests`: every minute from 10:00 to 02:59 UTC, as the original's
+//! beat schedule (minute `*`, hours `10-2`).
+
+use std::sync::Arc;
+
+use super::client::Client;
+use super::service;
+use crate::jobs::JobDef;
+
+pub const NAME: &str = "process-google-sheets-requests";
+
+pub fn process_requests(client: Option<Arc<Client>>) -> JobDef {
+    JobDef::new(
+        NAME,
+        "0 * 0-2,10-23 * * *",
+        "Processes refund and deferral requests from the Google Sheets Enrollment Change Request spreadsheet.",
+        move |state| {
+            let client = client.clone();
+            async move {
+                match client {
+                    Some(c) => service::run(&state, &c).await,
+                    None => Ok(
+                        "Google Sheets is not configured (MITXONLINE_SHEETS_CREDENTIALS); nothing read"
+                            .into(),
+                    ),
+                }
+            }
+        },
+    )
+}
