@@ -28,3 +28,13 @@ pub fn process_requests(client: Option<Arc<Client>>) -> JobDef {
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_schedule_is_a_valid_cron_expression_for_the_scheduler() {
+        let def = super::process_requests(None);
+        let job = tokio_cron_scheduler::Job::new_async(def.schedule, |_id, _l| Box::pin(async {}));
+        assert!(job.is_ok(), "{:?}", job.err());
+    }
+}

@@ -2,7 +2,7 @@
 //! on 127.0.0.1. The token endpoint verifies the service account's RS256 assertion with the
 //! test key's public half; the Sheets endpoints accept only the token it issued. Cells are
 //! kept as entered (`=DATE(y,m,d)` shown as `m/d/yyyy`); every request is recorded. Fault:
-//! `down` answers 503 to everything.
+//! `down` answers 503 to everything, `fail_writes` to every `batchUpdate`.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -34,6 +34,8 @@ struct Google {
     requests: Vec<Req>,
     issued: Vec<String>,
     down: bool,
+    /// Only `batchUpdate` answers 503.
+    fail_writes: bool,
     token_url: String,
 }
 
@@ -86,7 +88,7 @@ fn admit(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_owned);
-    let status = if g.down {
+    let status = if g.down || (g.fail_writes && method == "POST") {
         503
     } else if auth.is_none_or(|t| !g.issued.contains(&t)) {
         401
@@ -249,6 +251,10 @@ impl FakeGoogle {
 
     pub fn set_down(&self, down: bool) {
         self.g.lock().unwrap().down = down;
+    }
+
+    pub fn set_failing_writes(&self, failing: bool) {
+        self.g.lock().unwrap().fail_writes = failing;
     }
 
     pub fn requests(&self) -> Vec<Req> {

@@ -369,6 +369,51 @@ async fn sheets_down_for_a_whole_run_then_back_processes_every_row_exactly_once(
 }
 
 #[tokio::test]
+async fn a_lost_write_back_is_written_by_the_next_run_and_the_refund_is_not_repeated() {
+    let google = FakeGoogle::start().await;
+    let (app, _key) = app_with(&google).await;
+    app.expect_failed_runs_of(JOB);
+    let (_, order, _, reference) = paid_order(&app, "SHWB").await;
+    google.put_row(
+        "Refunds",
+        4,
+        &["601", "d", "shwb@example.com", "", "", "1", &reference],
+    );
+    google.set_failing_writes(true);
+    let lost = app.run_job(JOB).await;
+    assert_eq!(lost.status, "failed", "{lost:?}");
+    assert_eq!(order_state(&app, order).await, "refunded");
+    assert_eq!(google.cell("Refunds", 4, 11), "");
+    google.set_failing_writes(false);
+    let next = app.run_job(JOB).await;
+    assert!(
+        next.detail
+            .contains("refunds: 0 processed, 0 failed, 1 written back"),
+        "{next:?}"
+    );
+    assert_eq!(google.cell("Refunds", 4, 11), PROCESSOR);
+    assert_eq!(google.cell("Refunds", 4, 13), today(&app));
+    assert_eq!(refunds_of(&app, order).await, 1, "refunded once");
+    let last = app.run_job(JOB).await;
+    assert!(
+        last.detail
+            .contains("refunds: 0 processed, 0 failed, 0 written back"),
+        "{last:?}"
+    );
+    app.drain_outbox().await;
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_job_runs_every_minute_from_ten_to_two_utc() {
+    let google = FakeGoogle::start().await;
+    let (app, _key) = app_with(&google).await;
+    let job = app.state.jobs.get(JOB).expect("registered");
+    assert_eq!(job.schedule, "0 * 0-2,10-23 * * *");
+    app.shutdown().await;
+}
+
+#[tokio::test]
 async fn only_the_last_thirty_rows_are_read() {
     let google = FakeGoogle::start().await;
     let (app, _key) = app_with(&google).await;
