@@ -20,18 +20,31 @@ CREATE TABLE sheets_requests (
     UNIQUE (kind, form_response_id)
 ) STRICT;
 
--- The built-in sandbox spreadsheet (used when MITXONLINE_SHEETS_CREDENTIALS is unset): cells
--- by tab, 1-based row and 0-based column, as entered (formulas kept).
+-- The built-in sandbox Google Sheets (used when MITXONLINE_SHEETS_CREDENTIALS is unset): cells
+-- by spreadsheet id, tab, 1-based row and 0-based column, as entered (formulas kept).
 CREATE TABLE sheets_sandbox_cells (
-    tab   TEXT NOT NULL,
-    row   INTEGER NOT NULL CHECK (row >= 1),
-    col   INTEGER NOT NULL CHECK (col >= 0),
-    value TEXT NOT NULL,
-    PRIMARY KEY (tab, row, col)
+    spreadsheet TEXT NOT NULL,
+    tab         TEXT NOT NULL,
+    row         INTEGER NOT NULL CHECK (row >= 1),
+    col         INTEGER NOT NULL CHECK (col >= 0),
+    value       TEXT NOT NULL,
+    PRIMARY KEY (spreadsheet, tab, row, col)
 ) STRICT, WITHOUT ROWID;
 
 -- The bearer token the sandbox's Sheets API accepts (random, made on first use).
 CREATE TABLE sheets_sandbox_token (
     id    INTEGER PRIMARY KEY CHECK (id = 1),
     token TEXT NOT NULL
+) STRICT;
+
+-- B2B (owned by src/b2b/): the Google Sheet a code contract's enrollment codes are written to
+-- (the original's ContractPage.google_sheet_target / _tab), and how the last refresh went.
+CREATE TABLE b2b_contract_sheets (
+    contract_id  INTEGER PRIMARY KEY REFERENCES b2b_contracts (id) ON DELETE CASCADE,
+    spreadsheet  TEXT NOT NULL CHECK (length(spreadsheet) BETWEEN 1 AND 200),
+    tab          TEXT NOT NULL DEFAULT 'Sheet1' CHECK (length(tab) BETWEEN 1 AND 100),
+    rows_written INTEGER NOT NULL DEFAULT 0,
+    refreshed_on TEXT,
+    last_error   TEXT NOT NULL DEFAULT '',
+    updated_on   TEXT NOT NULL
 ) STRICT;

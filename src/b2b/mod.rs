@@ -35,6 +35,7 @@ pub mod provision;
 pub mod reads;
 pub mod service;
 pub mod shapes;
+pub mod sheets;
 pub mod staff;
 pub mod staff_contract;
 pub mod store;
@@ -81,6 +82,7 @@ pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
         )
         .route("/staff/b2b/contracts/{id}/codes/", post(staff_contract::codes))
         .route("/staff/b2b/contracts/{id}/terms/", post(staff_contract::terms))
+        .route("/staff/b2b/contracts/{id}/sheet/", post(staff_contract::sheet))
         .route("/staff/b2b/contracts/{id}/export/", get(staff_contract::export))
         .layer(axum::Extension(cache))
 }

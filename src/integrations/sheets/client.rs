@@ -200,6 +200,15 @@ impl Client {
 
     /// Writes several ranges in one request; a `null` value leaves its cell as it is.
     pub async fn batch_update(&self, data: &[(String, Vec<Value>)]) -> Result<(), SheetsError> {
+        self.batch_update_in(&self.spreadsheet, data).await
+    }
+
+    /// [`Client::batch_update`] on another spreadsheet (a B2B contract's code sheet).
+    pub async fn batch_update_in(
+        &self,
+        spreadsheet: &str,
+        data: &[(String, Vec<Value>)],
+    ) -> Result<(), SheetsError> {
         if data.is_empty() {
             return Ok(());
         }
@@ -207,7 +216,7 @@ impl Client {
         let url = format!(
             "{}/v4/spreadsheets/{}/values:batchUpdate",
             self.base,
-            segment(&self.spreadsheet)
+            segment(spreadsheet)
         );
         let body = json!({
             "valueInputOption": "USER_ENTERED",

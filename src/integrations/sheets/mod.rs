@@ -11,9 +11,13 @@
 //! ([`sandbox`]) on our own listener, which staff view and edit at `/staff/sandbox/sheets/`
 //! ([`pages`]).
 //!
+//! [`b2b_codes`] writes each B2B code contract's enrollment codes to its own sheet hourly,
+//! with what `b2b::sheets` lists.
+//!
 //! Owns `sheets_requests`, `sheets_sandbox_cells` and `sheets_sandbox_token`; changes orders
 //! only through `commerce::refunds::gateway` and enrollments through `enrollment::deferral`.
 
+pub mod b2b_codes;
 pub mod client;
 pub mod jobs;
 pub mod model;
@@ -70,11 +74,12 @@ pub async fn client_for(state: &AppState) -> Result<Option<Arc<client::Client>>,
                 (model::Kind::Refund, s.refunds_worksheet.clone()),
                 (model::Kind::Deferral, s.deferrals_worksheet.clone()),
             ];
+            let id = s.spreadsheet_id.clone();
             state
                 .db
                 .write(move |c| {
                     let tabs: Vec<(model::Kind, &str)> = tabs.iter().map(|(k, t)| (*k, t.as_str())).collect();
-                    sandbox::ensure_tabs(c, &tabs)
+                    sandbox::ensure_tabs(c, &id, &tabs)
                 })
                 .await?;
             let base = format!(
@@ -103,7 +108,8 @@ pub async fn register(state: &AppState) -> anyhow::Result<()> {
             None
         }
     };
-    state.jobs.add(jobs::process_requests(client));
+    state.jobs.add(jobs::process_requests(client.clone()));
+    state.jobs.add(b2b_codes::update_code_sheets(client));
     Ok(())
 }
 

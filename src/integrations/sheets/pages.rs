@@ -102,15 +102,29 @@ fn tab_table(r: &StaffPage, kind: Kind, tab: &str, rows: &[(usize, Vec<String>)]
 async fn page(r: StaffPage) -> Result<Markup, AppError> {
     require_sandbox(&r.state)?;
     let t = tabs(&r.state);
-    let (sheets, recent) = r
+    let sheet_id = r.state.config.sheets.spreadsheet_id.clone();
+    let (sheets, recent, others) = r
         .state
         .db
         .read(move |c| {
+            let others = sandbox::other_tabs(c, &sheet_id)?
+                .into_iter()
+                .map(|(id, tab)| {
+                    let rows = sandbox::sheet(c, (&id, &tab), 6)?;
+                    Ok((id, tab, rows))
+                })
+                .collect::<rusqlite::Result<Vec<_>>>()?;
             let sheets = t
                 .iter()
-                .map(|(k, name)| Ok((*k, name.clone(), sandbox::sheet(c, name, k.layout().columns)?)))
+                .map(|(k, name)| {
+                    Ok((
+                        *k,
+                        name.clone(),
+                        sandbox::sheet(c, (&sheet_id, name), k.layout().columns)?,
+                    ))
+                })
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok::<_, rusqlite::Error>((sheets, store::recent(c, 50)?))
+            Ok::<_, rusqlite::Error>((sheets, store::recent(c, 50)?, others))
         })
         .await?;
     let p = &r.ctx.prefix;
@@ -136,6 +150,22 @@ async fn page(r: StaffPage) -> Result<Markup, AppError> {
             label for="cell-value" { "Value (empty clears it)" }
             input id="cell-value" type="text" name="value";
             button type="submit" { "Save cell" }
+        }
+        @if !others.is_empty() {
+            h2 { "B2B enrollment-code sheets" }
+            p class="muted" { "Written by the update-b2b-enrollment-code-sheets job." }
+        }
+        @for (id, tab, rows) in &others {
+            h3 { code { (id) } " / " (tab) }
+            div class="table-wrap" {
+                table class="code-sheet" {
+                    tbody {
+                        @for (n, cells) in rows {
+                            tr { th scope="row" { (n) } @for c in cells { td { (c) } } }
+                        }
+                    }
+                }
+            }
         }
         h2 { "Requests recorded" }
         @if recent.is_empty() { p { "None yet." } }
@@ -188,6 +218,7 @@ async fn add_row(
             .collect(),
     };
     let (kind, tab) = tab_of(&r.state, &f.tab)?;
+    let sheet_id = r.state.config.sheets.spreadsheet_id.clone();
     if f.cells.len() != kind.layout().form_input.len() || f.cells.iter().all(|c| c.trim().is_empty()) {
         return Err(AppError::BadRequest(format!(
             "cells: a {} request has {} form columns.",
@@ -197,7 +228,7 @@ async fn add_row(
     }
     r.state
         .db
-        .write(move |c| sandbox::append_row(c, kind, &tab, &f.cells))
+        .write(move |c| sandbox::append_row(c, kind, (&sheet_id, &tab), &f.cells))
         .await?;
     Ok(back(&r))
 }
@@ -215,13 +246,14 @@ struct EditCell {
 async fn edit_cell(r: StaffPage, Form(f): Form<EditCell>) -> Result<Response, AppError> {
     require_sandbox(&r.state)?;
     let (_, tab) = tab_of(&r.state, &f.tab)?;
+    let sheet_id = r.state.config.sheets.spreadsheet_id.clone();
     let a1 = model::parse_a1(&format!("x!{}", f.cell.trim().to_ascii_uppercase()))
         .filter(|a| a.end_row == Some(a.start.0) && a.end_col == a.start.1)
         .ok_or_else(|| AppError::BadRequest(format!("cell: `{}` is not one cell like O5.", f.cell)))?;
     let value = f.value.trim().to_owned();
     r.state
         .db
-        .write(move |c| sandbox::set_cell(c, &tab, a1.start.0, a1.start.1, &value))
+        .write(move |c| sandbox::set_cell(c, (&sheet_id, &tab), a1.start.0, a1.start.1, &value))
         .await?;
     Ok(back(&r))
 }
@@ -237,13 +269,14 @@ struct ClearError {
 async fn clear_error(r: StaffPage, Form(f): Form<ClearError>) -> Result<Response, AppError> {
     require_sandbox(&r.state)?;
     let (kind, tab) = tab_of(&r.state, &f.tab)?;
+    let sheet_id = r.state.config.sheets.spreadsheet_id.clone();
     if f.row < kind.layout().first_row {
         return Err(AppError::BadRequest("row: not a request row.".into()));
     }
     let col = kind.layout().error;
     r.state
         .db
-        .write(move |c| sandbox::set_cell(c, &tab, f.row, col, ""))
+        .write(move |c| sandbox::set_cell(c, (&sheet_id, &tab), f.row, col, ""))
         .await?;
     Ok(back(&r))
 }

@@ -39,7 +39,7 @@ pub async fn token(db: &Db) -> Result<Secret, crate::db::DbError> {
 }
 
 /// Puts the title and column headings above each tab's first data row (once).
-pub fn ensure_tabs(c: &Connection, tabs: &[(Kind, &str)]) -> rusqlite::Result<()> {
+pub fn ensure_tabs(c: &Connection, spreadsheet: &str, tabs: &[(Kind, &str)]) -> rusqlite::Result<()> {
     for (kind, tab) in tabs {
         let heading_row = kind.layout().first_row - 1;
         let mut cells = vec![(1usize, 0usize, format!("Enrollment Change Request: {tab}"))];
@@ -51,9 +51,9 @@ pub fn ensure_tabs(c: &Connection, tabs: &[(Kind, &str)]) -> rusqlite::Result<()
         );
         for (row, col, value) in cells {
             c.execute(
-                "INSERT INTO sheets_sandbox_cells (tab, row, col, value) VALUES (?1, ?2, ?3, ?4)
+                "INSERT INTO sheets_sandbox_cells (spreadsheet, tab, row, col, value) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT DO NOTHING",
-                params![tab, row as i64, col as i64, value],
+                params![spreadsheet, tab, row as i64, col as i64, value],
             )?;
         }
     }
@@ -61,17 +61,24 @@ pub fn ensure_tabs(c: &Connection, tabs: &[(Kind, &str)]) -> rusqlite::Result<()
 }
 
 /// Sets one cell (an empty value clears it).
-pub fn set_cell(c: &Connection, tab: &str, row: usize, col: usize, value: &str) -> rusqlite::Result<()> {
+pub fn set_cell(
+    c: &Connection,
+    at: (&str, &str),
+    row: usize,
+    col: usize,
+    value: &str,
+) -> rusqlite::Result<()> {
+    let (spreadsheet, tab) = at;
     if value.is_empty() {
         c.execute(
-            "DELETE FROM sheets_sandbox_cells WHERE tab = ?1 AND row = ?2 AND col = ?3",
-            params![tab, row as i64, col as i64],
+            "DELETE FROM sheets_sandbox_cells WHERE spreadsheet = ?1 AND tab = ?2 AND row = ?3 AND col = ?4",
+            params![spreadsheet, tab, row as i64, col as i64],
         )?;
     } else {
         c.execute(
-            "INSERT INTO sheets_sandbox_cells (tab, row, col, value) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (tab, row, col) DO UPDATE SET value = excluded.value",
-            params![tab, row as i64, col as i64, value],
+            "INSERT INTO sheets_sandbox_cells (spreadsheet, tab, row, col, value) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (spreadsheet, tab, row, col) DO UPDATE SET value = excluded.value",
+            params![spreadsheet, tab, row as i64, col as i64, value],
         )?;
     }
     Ok(())
@@ -82,21 +89,22 @@ pub fn set_cell(c: &Connection, tab: &str, row: usize, col: usize, value: &str) 
 pub fn append_row(
     c: &Connection,
     kind: Kind,
-    tab: &str,
+    at: (&str, &str),
     fields: &[String],
 ) -> rusqlite::Result<(usize, i64)> {
+    let (spreadsheet, tab) = at;
     let layout = kind.layout();
     let (last, max_id): (Option<i64>, Option<i64>) = c.query_row(
-        "SELECT max(row), max(CASE WHEN col = 0 AND row >= ?2 THEN CAST(value AS INTEGER) END)
-         FROM sheets_sandbox_cells WHERE tab = ?1",
-        params![tab, layout.first_row as i64],
+        "SELECT max(row), max(CASE WHEN col = 0 AND row >= ?3 THEN CAST(value AS INTEGER) END)
+         FROM sheets_sandbox_cells WHERE spreadsheet = ?1 AND tab = ?2",
+        params![spreadsheet, tab, layout.first_row as i64],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let row = (last.unwrap_or(0) as usize + 1).max(layout.first_row);
     let id = max_id.unwrap_or(0) + 1;
-    set_cell(c, tab, row, 0, &id.to_string())?;
+    set_cell(c, at, row, 0, &id.to_string())?;
     for (i, v) in fields.iter().enumerate() {
-        set_cell(c, tab, row, i + 1, v.trim())?;
+        set_cell(c, at, row, i + 1, v.trim())?;
     }
     Ok((row, id))
 }
@@ -121,15 +129,16 @@ pub fn formatted(raw: &str) -> String {
 /// them: formatted, trailing blank cells and rows dropped, blank rows inside kept as `[]`.
 pub fn values(
     c: &Connection,
-    tab: &str,
+    at: (&str, &str),
     rows: (usize, Option<usize>),
     cols: (usize, usize),
 ) -> rusqlite::Result<Vec<Vec<String>>> {
     let mut stmt = c.prepare_cached(
         "SELECT row, col, value FROM sheets_sandbox_cells
-         WHERE tab = ?1 AND row >= ?2 AND (?3 IS NULL OR row <= ?3) AND col BETWEEN ?4 AND ?5
+         WHERE spreadsheet = ?6 AND tab = ?1 AND row >= ?2 AND (?3 IS NULL OR row <= ?3) AND col BETWEEN ?4 AND ?5
          ORDER BY row, col",
     )?;
+    let (spreadsheet, tab) = at;
     let cells = stmt
         .query_map(
             params![
@@ -137,7 +146,8 @@ pub fn values(
                 rows.0 as i64,
                 rows.1.map(|r| r as i64),
                 cols.0 as i64,
-                cols.1 as i64
+                cols.1 as i64,
+                spreadsheet
             ],
             |r| {
                 Ok((
@@ -164,12 +174,16 @@ pub fn values(
 }
 
 /// Every non-blank row of a tab from row 1: `(row, cells as entered)` (the staff view).
-pub fn sheet(c: &Connection, tab: &str, columns: usize) -> rusqlite::Result<Vec<(usize, Vec<String>)>> {
+pub fn sheet(
+    c: &Connection,
+    at: (&str, &str),
+    columns: usize,
+) -> rusqlite::Result<Vec<(usize, Vec<String>)>> {
     let mut stmt = c.prepare_cached(
-        "SELECT row, col, value FROM sheets_sandbox_cells WHERE tab = ?1 ORDER BY row, col",
+        "SELECT row, col, value FROM sheets_sandbox_cells WHERE spreadsheet = ?1 AND tab = ?2 ORDER BY row, col",
     )?;
     let mut out: Vec<(usize, Vec<String>)> = Vec::new();
-    for cell in stmt.query_map([tab], |r| {
+    for cell in stmt.query_map([at.0, at.1], |r| {
         Ok((
             r.get::<_, i64>(0)? as usize,
             r.get::<_, i64>(1)? as usize,
@@ -226,7 +240,7 @@ async fn admit(state: &AppState, h: &HeaderMap, id: &str) -> Result<(), Response
             "Request had invalid authentication credentials.",
         ));
     }
-    if id != state.config.sheets.spreadsheet_id {
+    if id.is_empty() {
         return Err(google_error(
             StatusCode::NOT_FOUND,
             "Requested entity was not found.",
@@ -250,7 +264,12 @@ pub async fn get_values(
         );
     };
     let (tab, rows, cols) = (a1.tab.clone(), (a1.start.0, a1.end_row), (a1.start.1, a1.end_col));
-    match state.db.read(move |c| values(c, &tab, rows, cols)).await {
+    let sheet_id = id.clone();
+    match state
+        .db
+        .read(move |c| values(c, (&sheet_id, &tab), rows, cols))
+        .await
+    {
         Ok(v) => {
             let mut body = json!({ "range": range, "majorDimension": "ROWS" });
             if !v.is_empty() {
@@ -298,11 +317,12 @@ pub async fn batch_update(
         }
     }
     let n = writes.len();
+    let sheet_id = id.clone();
     let done = state
         .db
         .write(move |c| {
             for (tab, row, col, value) in &writes {
-                set_cell(c, tab, *row, *col, value)?;
+                set_cell(c, (&sheet_id, tab), *row, *col, value)?;
             }
             Ok::<_, rusqlite::Error>(())
         })
@@ -314,11 +334,20 @@ pub async fn batch_update(
 }
 
 /// The raw value of one cell (tests and the staff page).
-pub fn cell(c: &Connection, tab: &str, row: usize, col: usize) -> rusqlite::Result<Option<String>> {
+pub fn cell(c: &Connection, at: (&str, &str), row: usize, col: usize) -> rusqlite::Result<Option<String>> {
     c.query_row(
-        "SELECT value FROM sheets_sandbox_cells WHERE tab = ?1 AND row = ?2 AND col = ?3",
-        params![tab, row as i64, col as i64],
+        "SELECT value FROM sheets_sandbox_cells WHERE spreadsheet = ?1 AND tab = ?2 AND row = ?3 AND col = ?4",
+        params![at.0, at.1, row as i64, col as i64],
         |r| r.get(0),
     )
     .optional()
+}
+
+/// Every `(spreadsheet, tab)` in the sandbox besides `except` (the B2B code sheets).
+pub fn other_tabs(c: &Connection, except: &str) -> rusqlite::Result<Vec<(String, String)>> {
+    c.prepare_cached(
+        "SELECT DISTINCT spreadsheet, tab FROM sheets_sandbox_cells WHERE spreadsheet <> ?1 ORDER BY 1, 2",
+    )?
+    .query_map([except], |r| Ok((r.get(0)?, r.get(1)?)))?
+    .collect()
 }

@@ -91,8 +91,10 @@ pub async fn process_tab(
             Parsed::Invalid {
                 message, error_cell, ..
             } => {
-                report.failed += 1;
-                if error_cell != message {
+                if error_cell == message {
+                    report.ignored += 1;
+                } else {
+                    report.failed += 1;
                     pending.push(Pending {
                         record: None,
                         cells: model::write_back(tab, kind, row_number, Err(&message), today),

@@ -15,7 +15,7 @@ const PAGE: &str = "/staff/sandbox/sheets/";
 async fn cell(app: &TestApp, row: usize, col: usize) -> String {
     app.state
         .db
-        .read(move |c| sandbox::cell(c, "Deferrals", row, col))
+        .read(move |c| sandbox::cell(c, ("sandbox", "Deferrals"), row, col))
         .await
         .unwrap()
         .unwrap_or_default()
