@@ -61,7 +61,7 @@ fn tab_table(r: &StaffPage, kind: Kind, tab: &str, rows: &[(usize, Vec<String>)]
                 thead { tr {
                     th scope="col" { "Row" }
                     @for i in 0..l.columns { th scope="col" { (model::column_letter(i)) } }
-                    th scope="col" { "" }
+                    th scope="col" { span class="visually-hidden" { "Actions" } }
                 } }
                 tbody {
                     @for (n, cells) in rows {
