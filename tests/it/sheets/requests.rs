@@ -62,6 +62,16 @@ pub async fn paid_order(app: &TestApp, tag: &str) -> (i64, i64, i64, String) {
     (user, order, run, reference)
 }
 
+/// `mitxonline_flow_health{flow="sheets"}` (1 ok … 3 failing).
+async fn flow_health(app: &TestApp) -> i64 {
+    let text = app.get("/metrics").await.text().await.unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("mitxonline_flow_health{flow=\"sheets\"} "))
+        .expect("a sheets flow")
+        .parse()
+        .unwrap()
+}
+
 fn today(app: &TestApp) -> String {
     let d = app.state.clock.now().date_naive();
     format!("=DATE({},{},{})", d.year(), d.month(), d.day())
@@ -353,6 +363,7 @@ async fn sheets_down_for_a_whole_run_then_back_processes_every_row_exactly_once(
     assert!(down.detail.contains("HTTP 503"), "{down:?}");
     assert_eq!(order_state(&app, first).await, "fulfilled", "nothing applied");
     assert_eq!(app.scalar_i64("SELECT count(*) FROM sheets_requests").await, 0);
+    assert_eq!(flow_health(&app).await, 3, "the Sheets arrow is failing");
 
     google.set_down(false);
     let back = app.run_job(JOB).await;
@@ -364,6 +375,11 @@ async fn sheets_down_for_a_whole_run_then_back_processes_every_row_exactly_once(
         assert_eq!(refunds_of(&app, o).await, 1, "order {o} refunded exactly once");
     }
     assert_eq!(google.cell("Refunds", 5, 11), PROCESSOR);
+    assert_eq!(
+        flow_health(&app).await,
+        2,
+        "no longer failing: degraded by the day's error"
+    );
     app.drain_outbox().await;
     app.shutdown().await;
 }
@@ -439,6 +455,66 @@ async fn only_the_last_thirty_rows_are_read() {
     assert_eq!(
         google.cell("Deferrals", 10, 9),
         "No learner has the email nobody@example.com."
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_unreadable_row_says_why_once_and_an_interrupted_one_is_left_for_staff() {
+    let google = FakeGoogle::start().await;
+    let (app, _key) = app_with(&google).await;
+    let (_, order, _, reference) = paid_order(&app, "SHINT").await;
+    google.put_row(
+        "Refunds",
+        4,
+        &["not-a-number", "d", "shint@example.com", "", "", "1", &reference],
+    );
+    google.put_row(
+        "Refunds",
+        5,
+        &["702", "d", "shint@example.com", "", "", "1", &reference],
+    );
+    // Request 702 was being applied when the process died.
+    use mitxonline::integrations::sheets::{model, store};
+    let cells: Vec<String> = ["702", "d", "shint@example.com", "", "", "1", &reference]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    let model::Parsed::Request(row) = model::parse_row(model::Kind::Refund, 5, &cells) else {
+        panic!("a request row");
+    };
+    let now = app.state.clock.now();
+    app.state
+        .db
+        .write(move |c| store::begin(c, &row, now))
+        .await
+        .unwrap();
+    let run = app.run_job(JOB).await;
+    assert!(
+        run.detail
+            .contains("refunds: 0 processed, 2 failed, 2 written back"),
+        "{run:?}"
+    );
+    assert_eq!(
+        google.cell("Refunds", 4, 14),
+        "Row 4: the form response id `not-a-number` is not a number"
+    );
+    assert!(
+        google.cell("Refunds", 5, 14).contains("was interrupted"),
+        "never re-applied blind"
+    );
+    assert_eq!(order_state(&app, order).await, "fulfilled");
+    let again = app.run_job(JOB).await;
+    assert!(
+        again
+            .detail
+            .contains("refunds: 0 processed, 0 failed, 0 written back, 2 left alone"),
+        "{again:?}"
+    );
+    assert_eq!(
+        google.batch_updates().len(),
+        1,
+        "an error already in the sheet is not rewritten"
     );
     app.shutdown().await;
 }
