@@ -4,8 +4,6 @@
 //! below. One `values:batchUpdate` per contract; a contract whose sheet cannot be written keeps
 //! its error on the contract page and does not stop the others.
 
-use std::sync::Arc;
-
 use serde_json::{Value, json};
 
 use super::client::Client;
@@ -58,7 +56,7 @@ async fn refresh(state: &AppState, client: &Client) -> anyhow::Result<String> {
     }
 }
 
-pub fn update_code_sheets(client: Option<Arc<Client>>) -> JobDef {
+pub fn update_code_sheets(client: super::JobClient) -> JobDef {
     JobDef::new(
         NAME,
         "0 30 * * * *",
@@ -67,8 +65,9 @@ pub fn update_code_sheets(client: Option<Arc<Client>>) -> JobDef {
             let client = client.clone();
             async move {
                 match client {
-                    Some(c) => refresh(&state, &c).await,
-                    None => Ok(
+                    Err(e) => anyhow::bail!("{e}"),
+                    Ok(Some(c)) => refresh(&state, &c).await,
+                    Ok(None) => Ok(
                         "Google Sheets is not configured (MITXONLINE_SHEETS_CREDENTIALS); nothing written"
                             .into(),
                     ),

@@ -1,15 +1,12 @@
 //! `process-google-sheets-requests`: every minute from 10:00 to 02:59 UTC, as the original's
 //! beat schedule (minute `*`, hours `10-2`).
 
-use std::sync::Arc;
-
-use super::client::Client;
 use super::service;
 use crate::jobs::JobDef;
 
 pub const NAME: &str = "process-google-sheets-requests";
 
-pub fn process_requests(client: Option<Arc<Client>>) -> JobDef {
+pub fn process_requests(client: super::JobClient) -> JobDef {
     JobDef::new(
         NAME,
         "0 * 0-2,10-23 * * *",
@@ -18,8 +15,9 @@ pub fn process_requests(client: Option<Arc<Client>>) -> JobDef {
             let client = client.clone();
             async move {
                 match client {
-                    Some(c) => service::run(&state, &c).await,
-                    None => Ok(
+                    Err(e) => anyhow::bail!("{e}"),
+                    Ok(Some(c)) => service::run(&state, &c).await,
+                    Ok(None) => Ok(
                         "Google Sheets is not configured (MITXONLINE_SHEETS_CREDENTIALS); nothing read"
                             .into(),
                     ),
@@ -33,7 +31,7 @@ pub fn process_requests(client: Option<Arc<Client>>) -> JobDef {
 mod tests {
     #[test]
     fn the_schedule_is_a_valid_cron_expression_for_the_scheduler() {
-        let def = super::process_requests(None);
+        let def = super::process_requests(Ok(None));
         let job = tokio_cron_scheduler::Job::new_async(def.schedule, |_id, _l| Box::pin(async {}));
         assert!(job.is_ok(), "{:?}", job.err());
     }

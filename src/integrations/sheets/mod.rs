@@ -99,15 +99,16 @@ pub async fn client_for(state: &AppState) -> Result<Option<Arc<client::Client>>,
     ))))
 }
 
-/// Registers the job (called from `modules::register`).
+/// The client a job uses: `Ok(None)` when Sheets is not configured, `Err` when the configured
+/// credentials are unusable (every run then fails saying why).
+pub type JobClient = Result<Option<Arc<client::Client>>, String>;
+
+/// Registers the jobs (called from `modules::register`).
 pub async fn register(state: &AppState) -> anyhow::Result<()> {
-    let client = match client_for(state).await {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "Google Sheets requests will not be read");
-            None
-        }
-    };
+    let client = client_for(state).await.map_err(|e| {
+        tracing::error!(error = %e, "Google Sheets cannot be used");
+        e.to_string()
+    });
     state.jobs.add(jobs::process_requests(client.clone()));
     state.jobs.add(b2b_codes::update_code_sheets(client));
     Ok(())

@@ -518,3 +518,64 @@ async fn an_unreadable_row_says_why_once_and_an_interrupted_one_is_left_for_staf
     );
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_unusable_key_file_fails_every_run_naming_it_and_config_check_shows_the_path() {
+    let key = NamedTempFile::new().unwrap();
+    std::fs::write(
+        key.path(),
+        r#"{"client_email": "x@example.com", "private_key": "not a key"}"#,
+    )
+    .unwrap();
+    let path = key.path().to_str().unwrap().to_owned();
+    let app = TestApp::builder()
+        .env("MITXONLINE_SHEETS_CREDENTIALS", &path)
+        .env("MITXONLINE_SHEETS_SPREADSHEET_ID", SPREADSHEET)
+        .spawn()
+        .await;
+    app.expect_failed_runs_of(JOB);
+    let run = app.run_job(JOB).await;
+    assert_eq!(run.status, "failed");
+    assert!(
+        run.detail.contains(&path) && run.detail.contains("private_key"),
+        "{run:?}"
+    );
+    let dir = app.dir.path().to_owned();
+    let env_path: &'static str = Box::leak(path.clone().into_boxed_str());
+    let check = move |env: Vec<(&'static str, &'static str)>| {
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || {
+            crate::support::process::run_cli(&dir, &env, &["config", "check"])
+        })
+    };
+    let out = check(vec![
+        ("MITXONLINE_SHEETS_CREDENTIALS", env_path),
+        ("MITXONLINE_SHEETS_SPREADSHEET_ID", SPREADSHEET),
+    ])
+    .await
+    .unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{printed}");
+    assert!(
+        printed.contains(&format!("MITXONLINE_SHEETS_CREDENTIALS={path}")),
+        "{printed}"
+    );
+    assert!(
+        printed.contains(&format!("MITXONLINE_SHEETS_SPREADSHEET_ID={SPREADSHEET}")),
+        "{printed}"
+    );
+    let out = check(vec![("MITXONLINE_SHEETS_CREDENTIALS", env_path)])
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("MITXONLINE_SHEETS_SPREADSHEET_ID: required when MITXONLINE_SHEETS_CREDENTIALS is set"),
+        "{said}"
+    );
+    app.shutdown().await;
+}
