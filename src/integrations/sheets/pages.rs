@@ -1,6 +1,6 @@
 //! Staff view of the sandbox spreadsheet (`/staff/sandbox/sheets/`): both tabs cell by cell,
 //! forms to add a request row, edit any cell and clear a row's error, and the requests
-//! recorded so far. Plain HTML forms; 404 when the sandbox is not in use.
+//! recorded so far. Plain HTML forms, every change audited; 404 when the sandbox is not in use.
 
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -185,6 +185,29 @@ async fn page(r: StaffPage) -> Result<Markup, AppError> {
     Ok(staff_page(&r.ctx, "Sandbox Google Sheets", body))
 }
 
+/// Who changed the sandbox sheet, and how (staff changes are audited).
+fn audited(
+    c: &rusqlite::Connection,
+    r: (&Option<i64>, &str),
+    action: &str,
+    at: String,
+    value: serde_json::Value,
+    now: chrono::DateTime<chrono::Utc>,
+) -> rusqlite::Result<()> {
+    crate::audit::record(
+        c,
+        *r.0,
+        r.1,
+        action,
+        "sheets_sandbox",
+        &at,
+        None,
+        Some(&value),
+        now,
+    )?;
+    Ok(())
+}
+
 fn back(r: &StaffPage) -> Response {
     Redirect::to(&r.ctx.prefix.url(PATH)).into_response()
 }
@@ -226,9 +249,14 @@ async fn add_row(
             kind.layout().form_input.len()
         )));
     }
+    let (who, label, now) = (r.access.user_id, r.access.actor.clone(), r.state.clock.now());
     r.state
         .db
-        .write(move |c| sandbox::append_row(c, kind, (&sheet_id, &tab), &f.cells))
+        .write(move |c| {
+            let (row, id) = sandbox::append_row(c, kind, (&sheet_id, &tab), &f.cells)?;
+            let value = serde_json::json!({ "form_response_id": id, "cells": f.cells });
+            audited(c, (&who, &label), "add_row", format!("{tab}!{row}"), value, now)
+        })
         .await?;
     Ok(back(&r))
 }
@@ -251,9 +279,21 @@ async fn edit_cell(r: StaffPage, Form(f): Form<EditCell>) -> Result<Response, Ap
         .filter(|a| a.end_row == Some(a.start.0) && a.end_col == a.start.1)
         .ok_or_else(|| AppError::BadRequest(format!("cell: `{}` is not one cell like O5.", f.cell)))?;
     let value = f.value.trim().to_owned();
+    let (who, label, now) = (r.access.user_id, r.access.actor.clone(), r.state.clock.now());
     r.state
         .db
-        .write(move |c| sandbox::set_cell(c, (&sheet_id, &tab), a1.start.0, a1.start.1, &value))
+        .write(move |c| {
+            sandbox::set_cell(c, (&sheet_id, &tab), a1.start.0, a1.start.1, &value)?;
+            let at = format!("{tab}!{}{}", model::column_letter(a1.start.1), a1.start.0);
+            audited(
+                c,
+                (&who, &label),
+                "edit_cell",
+                at,
+                serde_json::json!({ "value": value }),
+                now,
+            )
+        })
         .await?;
     Ok(back(&r))
 }
@@ -274,9 +314,21 @@ async fn clear_error(r: StaffPage, Form(f): Form<ClearError>) -> Result<Response
         return Err(AppError::BadRequest("row: not a request row.".into()));
     }
     let col = kind.layout().error;
+    let (who, label, now) = (r.access.user_id, r.access.actor.clone(), r.state.clock.now());
     r.state
         .db
-        .write(move |c| sandbox::set_cell(c, (&sheet_id, &tab), f.row, col, ""))
+        .write(move |c| {
+            sandbox::set_cell(c, (&sheet_id, &tab), f.row, col, "")?;
+            let at = format!("{tab}!{}{}", model::column_letter(col), f.row);
+            audited(
+                c,
+                (&who, &label),
+                "clear_error",
+                at,
+                serde_json::json!({ "value": "" }),
+                now,
+            )
+        })
         .await?;
     Ok(back(&r))
 }

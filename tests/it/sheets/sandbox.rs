@@ -99,6 +99,15 @@ async fn staff_add_a_deferral_row_to_the_sandbox_sheet_and_clearing_its_error_re
         html.contains("processed"),
         "the recorded requests are listed: {html}"
     );
+    let audited = app
+        .scalar_i64(
+            "SELECT count(*) FROM audit_log WHERE object_type = 'sheets_sandbox' AND actor_id IS NOT NULL",
+        )
+        .await;
+    assert_eq!(
+        audited, 3,
+        "add row, edit cell, clear error: each audited with the staff member"
+    );
 
     // The sandbox Sheets API wants its own token.
     let r = app
