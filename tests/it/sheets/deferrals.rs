@@ -58,6 +58,18 @@ async fn staff_defer_a_paid_enrollment_to_another_run_and_its_payment_moves_alon
     );
     paid(&app, user, from).await;
     let staff = signed_in(&app, "desk@example.com", true).await;
+    let users = staff
+        .get(app.url("/staff/users/?q=defer-staff"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        users.contains("href=\"/staff/enrollments/?email=defer%2Dstaff%40example%2Ecom\""),
+        "the users page links to the learner's enrollments: {users}"
+    );
     let page = "/staff/enrollments/?email=defer-staff@example.com";
     let html = staff
         .get(app.url(page))
