@@ -65,6 +65,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::commerce::orders::cli::OrderCommand,
     },
+    /// Enrollment changes (`enrollment defer`).
+    Enrollment {
+        #[command(subcommand)]
+        command: crate::enrollment::cli::EnrollmentCommand,
+    },
     /// Our OAuth2/OIDC provider's client applications.
     Oauth2 {
         #[command(subcommand)]
@@ -244,6 +249,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::User { command } => user(command, config).await,
         Command::Apikey { command } => crate::users::cli::apikey(command, config).await,
         Command::Order { command } => crate::commerce::orders::cli::command(command, config).await,
+        Command::Enrollment { command } => crate::enrollment::cli::command(command, config).await,
         Command::Oauth2 { command } => crate::oauth2::cli::command(command, config).await,
         Command::Hubspot { command } => crate::integrations::hubspot::sync::command(command, config).await,
         Command::Backup { command } => crate::backup::service::command(command, config).await,

@@ -16,6 +16,7 @@ pub async fn register(state: &AppState) -> anyhow::Result<()> {
     crate::integrations::cybersource::register(state);
     crate::integrations::keycloak::register(state);
     crate::integrations::hubspot::register(state).await?;
+    crate::integrations::sheets::register(state).await?;
     crate::mail::register(state)?;
     crate::users::register(state);
     crate::oauth2::register(state);

@@ -3,11 +3,12 @@
 //! of each course ([`provision`], with the Studio re-run through the outbox) and the contract's
 //! enrollment codes ([`codes`]); learners attach with a code ([`service::attach`]) or through
 //! Keycloak ([`keycloak`]), and enroll in contract runs ([`enroll`]); managers follow and hand
-//! out codes ([`manager`]); staff create and inspect everything ([`staff`]).
+//! out codes ([`manager`]); staff create and inspect everything ([`staff`]); a code contract's
+//! codes go to its Google Sheet ([`sheets`]).
 //!
 //! Owns `b2b_organizations`, `b2b_contracts`, `b2b_contract_programs`, `b2b_memberships`,
-//! `b2b_attachments`, `b2b_codes`, `b2b_code_redemptions`, `b2b_contract_runs` and
-//! `b2b_membership_sync`. Reads from others: runs, products and programs through
+//! `b2b_attachments`, `b2b_codes`, `b2b_code_redemptions`, `b2b_contract_runs`,
+//! `b2b_membership_sync` and `b2b_contract_sheets`. Reads from others: runs, products and programs through
 //! `catalog::service` / `catalog::store` (it writes contract runs and products through the
 //! catalog store) and the catalog snapshot; discounts (the codes) through
 //! `commerce::discounts::store` — its code statements join `discounts` and
@@ -35,6 +36,7 @@ pub mod provision;
 pub mod reads;
 pub mod service;
 pub mod shapes;
+pub mod sheets;
 pub mod staff;
 pub mod staff_contract;
 pub mod store;
@@ -81,6 +83,7 @@ pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
         )
         .route("/staff/b2b/contracts/{id}/codes/", post(staff_contract::codes))
         .route("/staff/b2b/contracts/{id}/terms/", post(staff_contract::terms))
+        .route("/staff/b2b/contracts/{id}/sheet/", post(staff_contract::sheet))
         .route("/staff/b2b/contracts/{id}/export/", get(staff_contract::export))
         .layer(axum::Extension(cache))
 }

@@ -24,6 +24,11 @@ pub async fn contract(
     Path(id): Path<i64>,
 ) -> Result<Markup, AppError> {
     let d = admin_io::contract_detail(&page.state, id).await?;
+    let sheet = page
+        .state
+        .db
+        .read(move |c| super::sheets::sheet_of(c, id))
+        .await?;
     let (cat, _) = cache.get(&page.state.db).await?;
     let k = &d.contract;
     let base = format!("/staff/b2b/contracts/{id}/");
@@ -106,6 +111,25 @@ pub async fn contract(
                     }
                 } }
             }
+            @if k.membership_type == super::model::MembershipType::Code {
+                h2 { "Enrollment-code Google Sheet" }
+                @if let Some(s) = &sheet {
+                    p id="code-sheet" {
+                        "Spreadsheet " code { (s.spreadsheet) } ", tab " code { (s.tab) } ": "
+                        @match &s.refreshed_on { Some(on) => { (s.rows_written) " codes written " (on) }, None => "not written yet" }
+                        @if !s.last_error.is_empty() { br; span class="notice warn" { "Last refresh failed: " (s.last_error) } }
+                    }
+                }
+                p class="muted" { "The update-b2b-enrollment-code-sheets job rewrites it hourly: a header, then one row per code. Empty removes it." }
+                form method="post" action=(page.ctx.prefix.url(&format!("{base}sheet/"))) {
+                    (page.ctx.csrf_field())
+                    label for="google_sheet_target" { "Google Sheets URL or spreadsheet id" }
+                    input id="google_sheet_target" name="google_sheet_target" type="text" value=(sheet.as_ref().map(|s| s.spreadsheet.as_str()).unwrap_or(""));
+                    label for="google_sheet_target_tab" { "Tab" }
+                    input id="google_sheet_target_tab" name="google_sheet_target_tab" type="text" value=(sheet.as_ref().map_or("Sheet1", |s| s.tab.as_str()));
+                    button type="submit" { "Save sheet" }
+                }
+            }
             h2 { "Attached learners (" (d.attached.len()) ")" }
             ul { @for (_, email, name, on) in &d.attached { li { (email) @if !name.is_empty() { " (" (name) ")" } " — " (on) } } }
         },
@@ -151,6 +175,31 @@ pub async fn terms(
     Form(f): Form<ContractEdit>,
 ) -> Result<Response, AppError> {
     let r = admin_edit::update_contract(&w.state, id, f, w.actor.clone()).await;
+    w.then(r, |_| contract_page(id))
+}
+
+#[derive(serde::Deserialize)]
+pub struct SheetForm {
+    #[serde(default)]
+    google_sheet_target: String,
+    #[serde(default)]
+    google_sheet_target_tab: String,
+}
+
+/// POST `/staff/b2b/contracts/{id}/sheet/`: where the contract's codes are written.
+pub async fn sheet(
+    w: StaffWrite,
+    Path(id): Path<i64>,
+    Form(f): Form<SheetForm>,
+) -> Result<Response, AppError> {
+    let r = super::sheets::set_sheet(
+        &w.state,
+        id,
+        f.google_sheet_target,
+        f.google_sheet_target_tab,
+        w.actor.clone(),
+    )
+    .await;
     w.then(r, |_| contract_page(id))
 }
 

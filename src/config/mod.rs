@@ -168,6 +168,27 @@ pub struct HubspotConfig {
     pub rate_per_second: u32,
 }
 
+/// Google Sheets refunds and deferrals (`MITXONLINE_SHEETS_*`). Without credentials the
+/// built-in sandbox spreadsheet is used where sandboxes run; elsewhere nothing is read.
+#[derive(Debug, Clone)]
+pub struct SheetsConfig {
+    /// The service account's JSON key file (`MITXONLINE_SHEETS_CREDENTIALS`); `None`: sandbox.
+    pub credentials: Option<PathBuf>,
+    /// The "Enrollment Change Request" spreadsheet (`MITXONLINE_SHEETS_SPREADSHEET_ID`;
+    /// required with credentials, `sandbox` otherwise).
+    pub spreadsheet_id: String,
+    /// `MITXONLINE_SHEETS_REFUNDS_WORKSHEET` (default `Refunds`).
+    pub refunds_worksheet: String,
+    /// `MITXONLINE_SHEETS_DEFERRALS_WORKSHEET` (default `Deferrals`).
+    pub deferrals_worksheet: String,
+    /// Written to the processor column (`MITXONLINE_SHEETS_PROCESSOR_APP_NAME`, default
+    /// `MITx Online (<environment>)`).
+    pub processor_name: String,
+    /// The Sheets API base (`MITXONLINE_SHEETS_BASE_URL`, default
+    /// `https://sheets.googleapis.com`; tests point it at a fake).
+    pub base_url: Url,
+}
+
 /// B2B settings.
 #[derive(Debug, Clone)]
 pub struct B2bConfig {
@@ -268,6 +289,7 @@ pub struct Config {
     pub cybersource: Option<CyberSourceConfig>,
     pub keycloak: Option<KeycloakConfig>,
     pub hubspot: HubspotConfig,
+    pub sheets: SheetsConfig,
     pub b2b: B2bConfig,
     /// Where the sandbox CyberSource posts server-to-server results when a checkout form names
     /// no `override_backoffice_post_url` (default `<public url>/api/checkout/result/`).

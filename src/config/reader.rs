@@ -214,6 +214,7 @@ impl Config {
         let cybersource = Self::read_cybersource(&mut r);
         let keycloak = Self::read_keycloak(&mut r);
         let hubspot = Self::read_hubspot(&mut r);
+        let sheets = Self::read_sheets(&mut r, &environment);
         let b2b = B2bConfig {
             learn_attach_url: r
                 .raw("MITXONLINE_MIT_LEARN_ATTACH_URL")
@@ -345,6 +346,7 @@ impl Config {
             cybersource,
             keycloak,
             hubspot,
+            sheets,
             b2b,
             cybersource_sandbox_backoffice_url,
             sandbox,
@@ -441,6 +443,35 @@ impl Config {
                 .raw("MITXONLINE_HUBSPOT_ID_PREFIX")
                 .unwrap_or_else(|| "mitxonline".to_owned()),
             rate_per_second: r.parse("MITXONLINE_HUBSPOT_RATE", 19u32, parse_positive),
+        }
+    }
+
+    fn read_sheets(r: &mut Reader<'_>, environment: &str) -> SheetsConfig {
+        let credentials = r.raw("MITXONLINE_SHEETS_CREDENTIALS").map(PathBuf::from);
+        let spreadsheet_id = r.raw("MITXONLINE_SHEETS_SPREADSHEET_ID");
+        if credentials.is_some() && spreadsheet_id.is_none() {
+            r.problem(
+                "MITXONLINE_SHEETS_SPREADSHEET_ID",
+                "required when MITXONLINE_SHEETS_CREDENTIALS is set",
+            );
+        }
+        let name =
+            |r: &Reader<'_>, var: &str, default: &str| r.raw(var).unwrap_or_else(|| default.to_owned());
+        SheetsConfig {
+            credentials,
+            spreadsheet_id: spreadsheet_id.unwrap_or_else(|| "sandbox".to_owned()),
+            refunds_worksheet: name(r, "MITXONLINE_SHEETS_REFUNDS_WORKSHEET", "Refunds"),
+            deferrals_worksheet: name(r, "MITXONLINE_SHEETS_DEFERRALS_WORKSHEET", "Deferrals"),
+            processor_name: name(
+                r,
+                "MITXONLINE_SHEETS_PROCESSOR_APP_NAME",
+                &format!("MITx Online ({environment})"),
+            ),
+            base_url: r.parse(
+                "MITXONLINE_SHEETS_BASE_URL",
+                Url::parse("https://sheets.googleapis.com").expect("valid default"),
+                parse_url,
+            ),
         }
     }
 

@@ -204,6 +204,28 @@ impl Config {
         out.push(format!("MITXONLINE_HUBSPOT_PIPELINE_ID={}", h.pipeline_id));
         out.push(format!("MITXONLINE_HUBSPOT_ID_PREFIX={}", h.id_prefix));
         out.push(format!("MITXONLINE_HUBSPOT_RATE={}", h.rate_per_second));
+        let g = &self.sheets;
+        match &g.credentials {
+            Some(path) => out.push(format!("MITXONLINE_SHEETS_CREDENTIALS={}", path.display())),
+            None if sandboxes => out.push(format!("MITXONLINE_SHEETS_CREDENTIALS=(unset){}", sandbox(false))),
+            None => {
+                out.push("MITXONLINE_SHEETS_CREDENTIALS=(unset: Sheets requests are not read)".to_owned())
+            }
+        }
+        out.push(format!("MITXONLINE_SHEETS_SPREADSHEET_ID={}", g.spreadsheet_id));
+        out.push(format!(
+            "MITXONLINE_SHEETS_REFUNDS_WORKSHEET={}",
+            g.refunds_worksheet
+        ));
+        out.push(format!(
+            "MITXONLINE_SHEETS_DEFERRALS_WORKSHEET={}",
+            g.deferrals_worksheet
+        ));
+        out.push(format!(
+            "MITXONLINE_SHEETS_PROCESSOR_APP_NAME={}",
+            g.processor_name
+        ));
+        out.push(format!("MITXONLINE_SHEETS_BASE_URL={}", g.base_url));
         out.push(format!(
             "MITXONLINE_MIT_LEARN_ATTACH_URL={}",
             self.b2b.learn_attach_url

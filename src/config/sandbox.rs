@@ -49,6 +49,12 @@ impl Config {
         self.hubspot.sync && self.hubspot.access_token.is_none() && self.sandbox_allowed()
     }
 
+    /// The sandbox spreadsheet is in use (no `MITXONLINE_SHEETS_CREDENTIALS`, sandboxes
+    /// allowed). Without credentials elsewhere, the Sheets job reads nothing.
+    pub fn sheets_sandbox(&self) -> bool {
+        self.sheets.credentials.is_none() && self.sandbox_allowed()
+    }
+
     /// The sandbox mailbox is in use (no `MITXONLINE_SMTP_URL`, sandboxes allowed).
     pub fn mail_sandbox(&self) -> bool {
         self.smtp_url.is_none() && self.sandbox_allowed()

@@ -16,7 +16,9 @@
 pub mod api;
 pub mod api_programs;
 pub mod api_verified;
+pub mod cli;
 pub mod dashboard;
+pub mod deferral;
 pub mod facts;
 pub mod fragments;
 pub mod jobs;
@@ -26,6 +28,7 @@ pub mod program_verified;
 pub mod queries;
 pub mod service;
 pub mod shapes;
+pub mod staff;
 pub mod store;
 pub mod webhook_service;
 pub mod webhooks;
@@ -44,6 +47,7 @@ pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
     api::routes(cache.clone(), Arc::new(fragments::RunFragments::default()))
         .merge(api_verified::routes(cache.clone()))
         .merge(pages::routes().layer(axum::Extension(cache)))
+        .merge(staff::routes())
 }
 
 /// Registers the enrollment jobs.

@@ -232,6 +232,37 @@ pub fn defer(
     Ok(to)
 }
 
+/// Downgrades the learner's enrollment in `run_id` to audit and marks it `deferred` (still
+/// active, as the original's deferral leaves it), queueing the edX mode change. Already audit
+/// and deferred: no-op.
+pub fn mark_deferred(
+    c: &Connection,
+    now: Time,
+    user_id: i64,
+    run_id: i64,
+    actor: &Actor,
+) -> Result<Enrollment, EnrollError> {
+    let before = store::find(c, user_id, run_id)?.ok_or(EnrollError::EnrollmentNotFound)?;
+    if before.active && before.mode == Mode::Audit && before.change_status == Some(ChangeStatus::Deferred) {
+        return Ok(before);
+    }
+    let mut next = before.clone();
+    next.active = true;
+    next.mode = Mode::Audit;
+    next.change_status = Some(ChangeStatus::Deferred);
+    let after = store::update(c, &next, now)?;
+    audit(
+        c,
+        actor,
+        ChangeStatus::Deferred.as_str(),
+        Some(&before),
+        &after,
+        now,
+    )?;
+    push_to_edx(c, now, &after)?;
+    Ok(after)
+}
+
 /// Turns course emails on or off for an enrollment of `user_id` and queues the edX setting.
 pub fn set_receive_emails(
     c: &Connection,

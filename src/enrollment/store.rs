@@ -431,3 +431,10 @@ pub fn bump_edx_retry_count(c: &Connection, id: i64) -> rusqlite::Result<i64> {
         |r| r.get(0),
     )
 }
+
+/// Moves the learner's paid-run records from one run to another (a deferral carries the
+/// payment along, the original's `change_payment_to_run`). Returns how many moved.
+pub fn move_paid_runs(c: &Connection, user_id: i64, from_run: i64, to_run: i64) -> rusqlite::Result<usize> {
+    c.prepare_cached("UPDATE OR IGNORE paid_course_runs SET run_id = ?3 WHERE user_id = ?1 AND run_id = ?2")?
+        .execute(params![user_id, from_run, to_run])
+}

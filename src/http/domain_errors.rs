@@ -6,6 +6,7 @@ use crate::catalog::service::CatalogError;
 use crate::cms::service::CmsError;
 use crate::commerce::CommerceError;
 use crate::enrollment::EnrollError;
+use crate::enrollment::deferral::DeferralError;
 use crate::jobs::JobError;
 
 impl From<CatalogError> for AppError {
@@ -136,6 +137,15 @@ impl From<crate::b2b::B2bError> for AppError {
             B2bError::Enroll { result, .. } => AppError::BadRequest(result.into()),
             B2bError::Commerce(e) => e.into(),
             B2bError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<DeferralError> for AppError {
+    fn from(e: DeferralError) -> Self {
+        match e {
+            DeferralError::Enroll(e) => e.into(),
+            other => AppError::BadRequest(other.to_string()),
         }
     }
 }

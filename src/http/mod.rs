@@ -69,6 +69,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(crate::integrations::cybersource::routes())
         .merge(crate::integrations::keycloak::routes())
         .merge(crate::integrations::hubspot::routes())
+        .merge(crate::integrations::sheets::routes())
         .merge(crate::users::routes())
         .merge(crate::mail::routes())
         .merge(crate::oauth2::routes())

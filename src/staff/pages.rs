@@ -61,6 +61,11 @@ pub const CONSOLES: &[(&str, &str, &str)] = &[
         "Deliveries to partner services, dead letters, retry.",
     ),
     (
+        "/staff/enrollments/",
+        "Enrollments",
+        "A learner's enrollments; defer one to another run.",
+    ),
+    (
         "/staff/api-keys/",
         "API keys",
         "Keys for services such as MIT Learn's ETL.",
@@ -89,6 +94,11 @@ pub const CONSOLES: &[(&str, &str, &str)] = &[
         "/staff/sandbox/hubspot/",
         "HubSpot sandbox",
         "The built-in HubSpot CRM: contacts, deals, line items, products.",
+    ),
+    (
+        "/staff/sandbox/sheets/",
+        "Google Sheets sandbox",
+        "The built-in Enrollment Change Request spreadsheet: refunds and deferrals.",
     ),
 ];
 

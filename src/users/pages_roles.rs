@@ -47,7 +47,13 @@ fn view(ctx: &PageCtx, users: &[User], total: i64, term: &str, can_edit: bool) -
                         tbody {
                             @for u in users {
                                 tr id=(format!("user-{}", u.id)) {
-                                    td { (u.email) } td { (u.name) }
+                                    td {
+                                        (u.email) br;
+                                        a href=(p.url(&format!("/staff/enrollments/?email={}", percent_encoding::utf8_percent_encode(&u.email, percent_encoding::NON_ALPHANUMERIC)))) {
+                                            "Enrollments" span class="visually-hidden" { " of " (u.email) }
+                                        }
+                                    }
+                                    td { (u.name) }
                                     td {
                                         @if !u.is_active { "inactive " }
                                         @if u.is_superuser { "superuser " } @else if u.is_staff { "staff " }

@@ -19,3 +19,4 @@ mod identity;
 mod ops;
 mod pricing;
 mod security;
+mod sheets;

@@ -17,3 +17,20 @@ pub async fn refund_order(
 ) -> Result<OrderRow, RefundError> {
     crate::commerce::refunds::service::refund(state, order_id, None, reason, "system".into(), after).await
 }
+
+/// Refunds all that remains of the fulfilled order with this reference number (the Google
+/// Sheets refund rows, the original's `refund_order(reference_number=…, unenroll=True)`).
+pub async fn refund_order_by_reference(
+    state: &AppState,
+    reference: &str,
+    reason: String,
+    after: AfterRefund,
+) -> Result<OrderRow, RefundError> {
+    let key = reference.trim().to_owned();
+    let order = state
+        .db
+        .read(move |c| crate::commerce::orders::store::order_by_reference(c, &key))
+        .await?
+        .ok_or(RefundError::NoOrder)?;
+    refund_order(state, order.id, reason, after).await
+}

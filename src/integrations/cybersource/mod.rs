@@ -70,14 +70,12 @@ pub const SANDBOX_KEY_ID: &str = "sandbox-key";
 
 /// Where this process can reach itself (the sandbox REST API is called over loopback).
 fn loopback_base(config: &Config) -> Url {
-    let addr = config.bind;
-    let ip = match addr.ip() {
-        std::net::IpAddr::V4(v4) if v4.is_unspecified() => "127.0.0.1".to_owned(),
-        std::net::IpAddr::V6(v6) if v6.is_unspecified() => "[::1]".to_owned(),
-        std::net::IpAddr::V4(v4) => v4.to_string(),
-        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
-    };
-    Url::parse(&format!("http://{ip}:{}{}", addr.port(), sandbox::REST_BASE)).expect("valid loopback URL")
+    Url::parse(&format!(
+        "{}{}",
+        super::loopback_origin(config),
+        sandbox::REST_BASE
+    ))
+    .expect("valid loopback URL")
 }
 
 impl CyberSource {

@@ -98,6 +98,13 @@ pub const FLOWS: &[FlowDef] = &[
         ],
     },
     FlowDef {
+        id: "sheets",
+        label: "Refund and deferral requests",
+        partner: "Google Sheets",
+        outbound: false,
+        sources: &[Source::Jobs(&["process-google-sheets-requests"])],
+    },
+    FlowDef {
         id: "keycloak",
         label: "Organizations",
         partner: "Keycloak",
