@@ -87,6 +87,11 @@ pub fn build(state: AppState) -> Router {
     let security_headers = security::SecurityHeaders::from_config(&state.config);
     let inner = routes(&state)
         .fallback(|| async { AppError::not_found() })
+        // Inside `identify`: the hand-off needs to know whether someone is signed in.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::commerce::basket::handoff::adopt,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), session::identify))
         .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
         .layer(DefaultBodyLimit::disable())

@@ -6,6 +6,7 @@
 //! Discounts are read through [`crate::commerce::discounts`].
 
 pub mod api;
+pub mod handoff;
 pub mod items;
 pub mod items_api;
 pub mod model;

@@ -1,6 +1,7 @@
 //! Commerce area: baskets, checkout, the sandbox and REST CyberSource, discounts, refunds and the
 //! staff and CLI faces of orders.
 
+mod basket_handoff;
 mod basket_items;
 mod baskets;
 mod cart_page;
