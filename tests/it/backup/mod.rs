@@ -2,5 +2,6 @@
 
 mod crash;
 mod levels;
+mod read_replica;
 mod replica;
 mod s3;
