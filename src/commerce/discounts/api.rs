@@ -179,10 +179,10 @@ pub async fn detail(
     _s: StaffAccess,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
-    let d = service::get(&state, id).await?;
-    Ok(Json(discounts::shapes::discount(
-        &d.ok_or_else(AppError::not_found)?,
-    )))
+    let d = service::get(&state, id).await?.ok_or_else(AppError::not_found)?;
+    let mut out = discounts::shapes::discount(&d);
+    out["is_redeemed"] = Value::Bool(service::is_redeemed(&state, id).await?);
+    Ok(Json(out))
 }
 
 /// PATCH one discount (staff).

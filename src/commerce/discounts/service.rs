@@ -74,6 +74,14 @@ pub async fn linked(state: &AppState, id: i64, what: Nested) -> Result<Vec<Value
         .await
 }
 
+/// Whether an order has used the discount (the contract's read-only `is_redeemed`).
+pub async fn is_redeemed(state: &AppState, id: i64) -> Result<bool, CommerceError> {
+    state
+        .db
+        .read(move |c| Ok(discounts::store::redemption_counts(c, id, None, None)?.2 > 0))
+        .await
+}
+
 /// One linked product or user of the discount, found by the product's (user's) id as the
 /// removal takes it.
 pub async fn linked_one(

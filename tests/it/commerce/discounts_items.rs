@@ -110,6 +110,9 @@ async fn a_put_needs_every_required_field_and_only_an_unredeemed_discount_can_be
         .unwrap();
     assert!(r.status().is_success());
     assert_eq!(checkout(&app, &client).await.0, 200);
+    let (_, redeemed) = send(s.get(app.url(&format!("/api/v0/discounts/{free}/")))).await;
+    assert_eq!(redeemed["is_redeemed"], true);
+    assert_eq!(send(s.get(&url)).await.1["is_redeemed"], false);
     let (st, body) = send(s.delete(app.url(&format!("/api/v0/discounts/{free}/")))).await;
     assert_eq!(st, 409, "{body}");
     assert!(body.to_string().contains("expiration_date"), "{body}");

@@ -60,7 +60,7 @@ fn shape(path: &str) -> String {
 }
 
 /// A request path for an operation: every parameter a plausible value.
-fn concrete(path: &str) -> String {
+pub fn concrete(path: &str) -> String {
     let mut out = String::new();
     let mut param = String::new();
     let mut in_param = false;

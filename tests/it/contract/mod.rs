@@ -2,3 +2,5 @@
 //! built from) against this server.
 
 mod coverage;
+mod schema;
+mod shapes;
