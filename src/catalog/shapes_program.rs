@@ -97,6 +97,11 @@ pub struct RelatedProgram<'a> {
     pub id: i64,
     pub title: &'a str,
     pub readable_id: &'a str,
+    /// The contract's `BaseProgram` names the object's kind here, always `program` (the
+    /// original's `CONTENT_TYPE_MODEL_PROGRAM`), not the program type.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub display_mode: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -186,6 +191,8 @@ pub fn v2_program<'a>(cat: &'a Catalog, p: &'a Program, cx: &Ctx<'_>) -> V2Progr
                 id: q.id,
                 title: &q.title,
                 readable_id: &q.readable_id,
+                kind: "program",
+                display_mode: q.display_mode.as_deref(),
             })
             .collect(),
         requirements: V2Requirements {

@@ -155,19 +155,6 @@ const KNOWN: &[(&str, &str)] = &[
         "/api/v2/pages/?fields=*&type=cms.programpage",
         "$.items[].min_weekly_hours: null where the contract has no null",
     ),
-    (
-        "/api/v2/pages/?fields=*&type=cms.programpage",
-        "$.items[].program_details.programs[].display_mode: missing",
-    ),
-    (
-        "/api/v2/pages/?fields=*&type=cms.programpage",
-        "$.items[].program_details.programs[].type: missing",
-    ),
-    (
-        "/api/v2/programs/",
-        "$.results[].programs[].display_mode: missing",
-    ),
-    ("/api/v2/programs/", "$.results[].programs[].type: missing"),
 ];
 
 /// `$.results[].page.current_price: …` → `page.current_price: …`.
