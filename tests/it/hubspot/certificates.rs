@@ -1,8 +1,9 @@
 //! Certificate custom objects: a course-run and a program certificate issued by the hourly job
 //! each become one object with the original's properties, associated to the learner's
 //! contact; revoking and un-revoking update `is_revoked`; a create whose answer is lost is
-//! not repeated; a B2B learner's certificate is never sent; the `hubspot-sync` job re-queues a
-//! certificate changed behind the outbox's back; the sandbox CRM shows them to staff.
+//! not repeated; a B2B learner's certificate is never sent; the `hubspot-sync` job (and the
+//! dry run) pick up a certificate changed behind the outbox's back; the sandbox CRM shows them
+//! to staff.
 
 use std::time::Duration;
 
@@ -289,6 +290,31 @@ async fn the_sync_job_requeues_a_certificate_changed_since_its_last_run() {
         })
         .await
         .unwrap();
+    // The dry run prints it and sends nothing.
+    let url: &'static str = Box::leak(hs.url.clone().into_boxed_str());
+    let env = [
+        ("MITXONLINE_HUBSPOT_SYNC", "on"),
+        ("MITXONLINE_HUBSPOT_ACCESS_TOKEN", TOKEN),
+        ("MITXONLINE_HUBSPOT_BASE_URL", url),
+    ];
+    let dir = app.dir.path().to_owned();
+    let before = hs.requests().len();
+    let out = tokio::task::spawn_blocking(move || {
+        crate::support::process::run_cli(&dir, &env, &["hubspot", "sync", "--dry-run"])
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let line = stdout
+        .lines()
+        .find(|l| l.contains(r#""object":"course_run_certificate""#))
+        .unwrap_or_else(|| panic!("the certificate in {stdout}"));
+    let line: Value = serde_json::from_str(line).unwrap();
+    assert_eq!(line["send"]["type"], "course_run_certificate", "{line}");
+    assert_eq!(line["send"]["properties"]["is_revoked"], "true", "{line}");
+    assert_eq!(hs.requests().len(), before, "a dry run sends nothing");
+
     let run_job = app.run_job("hubspot-sync").await;
     assert_eq!(
         run_job.detail,
