@@ -71,7 +71,23 @@ pub fn insert_new(
         COLS.replace("{obj}", obj)
     ))?
     .query_row(params![uuid, user_id, object_id, to_db(now), revision_id], row(kind))
-    .optional()
+    .optional()?
+    .map(|cert| {
+        hubspot_certificate(c, now, kind, cert.id, "created")?;
+        Ok(cert)
+    })
+    .transpose()
+}
+
+/// Queues the certificate's HubSpot custom object sync (nothing when the sync is off).
+fn hubspot_certificate(
+    c: &Connection,
+    now: DateTime<Utc>,
+    kind: Kind,
+    id: i64,
+    event: &str,
+) -> rusqlite::Result<()> {
+    crate::integrations::hubspot::certificate(c, now, kind == Kind::Program, id, event)
 }
 
 /// The learner's certificate for the object, revoked or not.
@@ -127,7 +143,7 @@ pub fn set_revoked(
         "UPDATE {t} SET is_revoked = ?2, updated_on = ?3 WHERE id = ?1"
     ))?
     .execute(params![id, revoked, to_db(now)])?;
-    Ok(())
+    hubspot_certificate(c, now, kind, id, if revoked { "revoked" } else { "unrevoked" })
 }
 
 /// Learners (of those holding one) with a certificate for the run, revoked or not.

@@ -166,6 +166,13 @@ pub struct HubspotConfig {
     pub id_prefix: String,
     /// Requests per second to the portal (`MITXONLINE_HUBSPOT_RATE`, default 19 like the original).
     pub rate_per_second: u32,
+    /// The custom object type of course-run certificates in API paths: the schema's name or its
+    /// `2-…` objectTypeId (`MITXONLINE_HUBSPOT_COURSE_RUN_CERTIFICATE_OBJECT_TYPE`, default
+    /// `course_run_certificate`, the original's schema name).
+    pub course_run_certificate_type: String,
+    /// The same for program certificates (`MITXONLINE_HUBSPOT_PROGRAM_CERTIFICATE_OBJECT_TYPE`,
+    /// default `program_certificate`).
+    pub program_certificate_type: String,
 }
 
 /// Google Sheets refunds and deferrals (`MITXONLINE_SHEETS_*`). Without credentials the

@@ -443,6 +443,12 @@ impl Config {
                 .raw("MITXONLINE_HUBSPOT_ID_PREFIX")
                 .unwrap_or_else(|| "mitxonline".to_owned()),
             rate_per_second: r.parse("MITXONLINE_HUBSPOT_RATE", 19u32, parse_positive),
+            course_run_certificate_type: r
+                .raw("MITXONLINE_HUBSPOT_COURSE_RUN_CERTIFICATE_OBJECT_TYPE")
+                .unwrap_or_else(|| "course_run_certificate".to_owned()),
+            program_certificate_type: r
+                .raw("MITXONLINE_HUBSPOT_PROGRAM_CERTIFICATE_OBJECT_TYPE")
+                .unwrap_or_else(|| "program_certificate".to_owned()),
         }
     }
 

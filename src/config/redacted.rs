@@ -204,6 +204,14 @@ impl Config {
         out.push(format!("MITXONLINE_HUBSPOT_PIPELINE_ID={}", h.pipeline_id));
         out.push(format!("MITXONLINE_HUBSPOT_ID_PREFIX={}", h.id_prefix));
         out.push(format!("MITXONLINE_HUBSPOT_RATE={}", h.rate_per_second));
+        out.push(format!(
+            "MITXONLINE_HUBSPOT_COURSE_RUN_CERTIFICATE_OBJECT_TYPE={}",
+            h.course_run_certificate_type
+        ));
+        out.push(format!(
+            "MITXONLINE_HUBSPOT_PROGRAM_CERTIFICATE_OBJECT_TYPE={}",
+            h.program_certificate_type
+        ));
         let g = &self.sheets;
         match &g.credentials {
             Some(path) => out.push(format!("MITXONLINE_SHEETS_CREDENTIALS={}", path.display())),

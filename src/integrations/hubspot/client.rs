@@ -18,6 +18,8 @@ pub struct Client {
     base: String,
     token: Secret,
     bucket: Shared,
+    /// The course-run and program certificate object types in paths (name or objectTypeId).
+    certificate_types: [String; 2],
 }
 
 fn transport(e: reqwest::Error) -> HubspotError {
@@ -25,13 +27,30 @@ fn transport(e: reqwest::Error) -> HubspotError {
 }
 
 impl Client {
-    pub fn new(http: reqwest::Client, base: Url, token: Secret, rate_per_second: u32) -> Client {
+    pub fn new(
+        http: reqwest::Client,
+        base: Url,
+        token: Secret,
+        rate_per_second: u32,
+        certificate_types: [String; 2],
+    ) -> Client {
         Client {
             http,
             base: base.as_str().trim_end_matches('/').to_owned(),
             token,
             bucket: Shared::new(rate_per_second),
+            certificate_types,
         }
+    }
+
+    /// The type as its paths name it, escaped.
+    fn path_type(&self, t: ObjectType) -> String {
+        let name = match t {
+            ObjectType::CourseRunCertificates => &self.certificate_types[0],
+            ObjectType::ProgramCertificates => &self.certificate_types[1],
+            t => t.as_str(),
+        };
+        segment(name)
     }
 
     async fn send(
@@ -81,7 +100,7 @@ impl Client {
         let v = self
             .send(
                 reqwest::Method::POST,
-                &format!("/crm/v3/objects/{}/search", t.as_str()),
+                &format!("/crm/v3/objects/{}/search", self.path_type(t)),
                 Some(body),
             )
             .await?;
@@ -95,7 +114,7 @@ impl Client {
         let v = self
             .send(
                 reqwest::Method::POST,
-                &format!("/crm/v3/objects/{}", t.as_str()),
+                &format!("/crm/v3/objects/{}", self.path_type(t)),
                 Some(json!({ "properties": props })),
             )
             .await?;
@@ -105,7 +124,7 @@ impl Client {
     pub async fn update(&self, t: ObjectType, id: &str, props: &Properties) -> Result<(), HubspotError> {
         self.send(
             reqwest::Method::PATCH,
-            &format!("/crm/v3/objects/{}/{}", t.as_str(), segment(id)),
+            &format!("/crm/v3/objects/{}/{}", self.path_type(t), segment(id)),
             Some(json!({ "properties": props })),
         )
         .await
@@ -119,9 +138,9 @@ impl Client {
     ) -> Result<(), HubspotError> {
         let path = format!(
             "/crm/v4/objects/{}/{}/associations/default/{}/{}",
-            from.0.as_str(),
+            self.path_type(from.0),
             segment(from.1),
-            to.0.as_str(),
+            self.path_type(to.0),
             segment(to.1)
         );
         self.send(reqwest::Method::PUT, &path, None).await.map(|_| ())

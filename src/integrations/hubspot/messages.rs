@@ -8,6 +8,8 @@
 //! | `product` | `{object, product_id}` | upsert the product |
 //! | `deal` | `{object, order_id}` | upsert the order's deal (associated to the contact) and its line items (to the deal, with `hs_product_id`) |
 //! | `cart` | `{object, basket_item_id}` | a cart add: a deal at `checkout_abandoned` with its line item |
+//! | `course_run_certificate` | `{object, certificate_id}` | upsert the certificate custom object (associated to the contact; skipped for B2B learners) |
+//! | `program_certificate` | `{object, certificate_id}` | the same for a program certificate |
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
@@ -27,6 +29,8 @@ pub enum Obj {
     Product { product_id: i64 },
     Deal { order_id: i64 },
     Cart { basket_item_id: i64 },
+    CourseRunCertificate { certificate_id: i64 },
+    ProgramCertificate { certificate_id: i64 },
 }
 
 impl Obj {
@@ -36,6 +40,8 @@ impl Obj {
             Obj::Product { .. } => "product",
             Obj::Deal { .. } => "deal",
             Obj::Cart { .. } => "cart",
+            Obj::CourseRunCertificate { .. } => "course_run_certificate",
+            Obj::ProgramCertificate { .. } => "program_certificate",
         }
     }
 
@@ -44,7 +50,9 @@ impl Obj {
             Obj::Contact { user_id: id }
             | Obj::Product { product_id: id }
             | Obj::Deal { order_id: id }
-            | Obj::Cart { basket_item_id: id } => id,
+            | Obj::Cart { basket_item_id: id }
+            | Obj::CourseRunCertificate { certificate_id: id }
+            | Obj::ProgramCertificate { certificate_id: id } => id,
         }
     }
 }
@@ -92,6 +100,23 @@ pub fn contact(c: &Connection, now: DateTime<Utc>, user_id: i64, event: &str) ->
 /// Queues a deal sync (an order created or in a new state).
 pub fn deal(c: &Connection, now: DateTime<Utc>, order_id: i64, event: &str) -> rusqlite::Result<()> {
     enqueue(c, now, Obj::Deal { order_id }, event)
+}
+
+/// Queues a certificate sync (issued, revoked or un-revoked); `program` for a program
+/// certificate.
+pub fn certificate(
+    c: &Connection,
+    now: DateTime<Utc>,
+    program: bool,
+    certificate_id: i64,
+    event: &str,
+) -> rusqlite::Result<()> {
+    let obj = if program {
+        Obj::ProgramCertificate { certificate_id }
+    } else {
+        Obj::CourseRunCertificate { certificate_id }
+    };
+    enqueue(c, now, obj, event)
 }
 
 /// Delivers `hubspot` messages.

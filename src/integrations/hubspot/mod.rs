@@ -1,7 +1,8 @@
 //! The HubSpot CRM sync (integrations.md §5; the original's `hubspot_sync/` app and
 //! mitol-django-hubspot-api): contacts for learners, products for course-run and program
-//! products, deals and line items for orders and cart adds, with the original's property
-//! names and pipeline stages ([`properties`]).
+//! products, deals and line items for orders and cart adds, and the certificate custom
+//! objects (`course_run_certificate`, `program_certificate`) associated to the contact, with
+//! the original's property names and pipeline stages ([`properties`]).
 //!
 //! Domain services call [`enqueue`] inside their transaction (nothing is queued when
 //! `MITXONLINE_HUBSPOT_SYNC=off`); an outbox message names the local object, and its
@@ -14,7 +15,8 @@
 //! `mitxonline hubspot sync [--dry-run]` ([`sync`]) re-sync what changed since the last run.
 //!
 //! Owns `hubspot_objects`, `hubspot_sync_state` and `hubspot_sandbox_*`; reads learners,
-//! orders and products through [`source`] and B2B contracts through `b2b::service`.
+//! orders, products and certificates through [`source`] and B2B contracts through
+//! `b2b::service`.
 
 pub mod bucket;
 pub mod client;
@@ -33,7 +35,7 @@ use crate::db::Db;
 use crate::outbox::Delivery;
 use crate::state::AppState;
 
-pub use messages::{Obj, contact, deal, enqueue};
+pub use messages::{Obj, certificate, contact, deal, enqueue};
 pub use properties::Properties;
 pub use sandbox_page::routes;
 
@@ -44,15 +46,23 @@ pub enum ObjectType {
     Deals,
     LineItems,
     Products,
+    /// The original's `course_run_certificate` custom object.
+    CourseRunCertificates,
+    /// The original's `program_certificate` custom object.
+    ProgramCertificates,
 }
 
 impl ObjectType {
+    /// The type's name (custom objects: the original's schema name; the client may use a
+    /// configured objectTypeId in their paths instead).
     pub fn as_str(self) -> &'static str {
         match self {
             ObjectType::Contacts => "contacts",
             ObjectType::Deals => "deals",
             ObjectType::LineItems => "line_items",
             ObjectType::Products => "products",
+            ObjectType::CourseRunCertificates => "course_run_certificate",
+            ObjectType::ProgramCertificates => "program_certificate",
         }
     }
 
@@ -144,6 +154,10 @@ impl Crm {
                 h.base_url.clone(),
                 token.clone(),
                 h.rate_per_second,
+                [
+                    h.course_run_certificate_type.clone(),
+                    h.program_certificate_type.clone(),
+                ],
             ))),
             None => Crm::Sandbox {
                 db: state.db.clone(),
@@ -206,7 +220,7 @@ pub async fn register(state: &AppState) -> anyhow::Result<()> {
     state.jobs.add(crate::jobs::JobDef::new(
         "hubspot-sync",
         "0 15 * * * *",
-        "Queues a HubSpot sync of every learner, product and order changed since the last run.",
+        "Queues a HubSpot sync of every learner, product, order and certificate changed since the last run.",
         |state| async move { sync::run(&state).await },
     ));
     state.outbox.register(

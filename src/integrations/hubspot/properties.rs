@@ -93,6 +93,21 @@ pub struct OrderSource {
     pub lines: Vec<LineSource>,
 }
 
+/// A course-run or program certificate with its owner's email.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertificateSource {
+    pub id: i64,
+    /// True for a program certificate.
+    pub program: bool,
+    pub user_id: i64,
+    pub user_email: String,
+    /// The course run's courseware id or the program's readable id.
+    pub readable_id: String,
+    pub title: String,
+    pub issue_date: DateTime<Utc>,
+    pub is_revoked: bool,
+}
+
 fn s(v: impl Into<String>) -> Value {
     Value::String(v.into())
 }
@@ -248,6 +263,27 @@ pub fn cart_line_item(item: i64, product: &ProductSource, hs_product_id: &str, p
     p
 }
 
+/// The custom object properties of `sync_course_run_certificate_with_hubspot` /
+/// `sync_program_certificate_with_hubspot`: `unique_app_id` `<prefix>-crc-<id>` (program:
+/// `pgc`), the readable id and title under `course_run_*` / `program_*`, `user_email`,
+/// `issue_date` in epoch milliseconds and `is_revoked` `"true"`/`"false"`.
+pub fn certificate(c: &CertificateSource, prefix: &str) -> Properties {
+    let (tag, object) = if c.program {
+        ("pgc", "program")
+    } else {
+        ("crc", "course_run")
+    };
+    let (readable_id, title) = (format!("{object}_readable_id"), format!("{object}_title"));
+    props(vec![
+        ("unique_app_id", s(app_id(prefix, format!("{tag}-{}", c.id)))),
+        (&readable_id, s(&c.readable_id)),
+        (&title, s(&c.title)),
+        ("user_email", s(&c.user_email)),
+        ("issue_date", s(c.issue_date.timestamp_millis().to_string())),
+        ("is_revoked", s(if c.is_revoked { "true" } else { "false" })),
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,6 +399,37 @@ mod tests {
         assert_eq!(l["product_id"], "course-v1:MITx+14.310x+R3");
         assert_eq!(l["unique_app_id"], "mitxonline-5");
         assert_eq!(l["quantity"], "1");
+    }
+
+    #[test]
+    fn certificates_carry_the_original_custom_object_properties() {
+        let mut c = CertificateSource {
+            id: 12,
+            program: false,
+            user_id: 3,
+            user_email: "jane@example.com".into(),
+            readable_id: "course-v1:MITx+14.310x+R3".into(),
+            title: "Data Analysis".into(),
+            issue_date: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            is_revoked: false,
+        };
+        let p = certificate(&c, "mitxonline");
+        assert_eq!(p.len(), 6);
+        assert_eq!(p["unique_app_id"], "mitxonline-crc-12");
+        assert_eq!(p["course_run_readable_id"], "course-v1:MITx+14.310x+R3");
+        assert_eq!(p["course_run_title"], "Data Analysis");
+        assert_eq!(p["user_email"], "jane@example.com");
+        assert_eq!(p["issue_date"], "1700000000000");
+        assert_eq!(p["is_revoked"], "false");
+        c.program = true;
+        c.is_revoked = true;
+        c.readable_id = "program-v1:MITx+DEDP".into();
+        let p = certificate(&c, "mitxonline");
+        assert_eq!(p["unique_app_id"], "mitxonline-pgc-12");
+        assert_eq!(p["program_readable_id"], "program-v1:MITx+DEDP");
+        assert_eq!(p["program_title"], "Data Analysis");
+        assert_eq!(p["is_revoked"], "true");
+        assert!(!p.contains_key("course_run_title"));
     }
 
     #[test]

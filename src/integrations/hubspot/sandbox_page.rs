@@ -1,5 +1,5 @@
 //! Staff view of the sandbox HubSpot CRM (`/staff/sandbox/hubspot/`): the contacts, deals,
-//! line items and products the sync sent, newest first, with their associations.
+//! line items, products and certificate custom objects the sync sent, newest first, with their associations.
 
 use axum::Router;
 use axum::extract::State;
@@ -33,6 +33,7 @@ fn section(title: &str, objects: &[Value]) -> Markup {
                         (o["properties"]["dealname"].as_str()
                             .or(o["properties"]["email"].as_str())
                             .or(o["properties"]["name"].as_str())
+                            .or(o["properties"]["unique_app_id"].as_str())
                             .unwrap_or_default())
                     }
                     dl {
@@ -63,6 +64,8 @@ async fn page(State(state): State<AppState>, _staff: StaffAccess, ctx: PageCtx) 
         (ObjectType::Deals, "Deals"),
         (ObjectType::LineItems, "Line items"),
         (ObjectType::Products, "Products"),
+        (ObjectType::CourseRunCertificates, "Course run certificates"),
+        (ObjectType::ProgramCertificates, "Program certificates"),
     ];
     let lists = state
         .db

@@ -1,13 +1,16 @@
 //! Reads the local objects the sync sends, as they are now, into [`super::properties`]'
 //! plain values: a learner with legal address and profile, a product with its course run or
 //! program and current price, an order with lines, discount and enrollments, a basket item;
-//! plus the skip rules and what changed since a time (the `hubspot-sync` job). Read-only
-//! queries over the users, catalog, commerce and enrollment tables.
+//! a certificate with its owner's email; plus the skip rules and what changed since a time
+//! (the `hubspot-sync` job). Read-only queries over the users, catalog, commerce, enrollment
+//! and certificate tables.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::properties::{ContactSource, DiscountSource, LineSource, OrderSource, ProductSource};
+use super::properties::{
+    CertificateSource, ContactSource, DiscountSource, LineSource, OrderSource, ProductSource,
+};
 use crate::clock::{from_db, to_db};
 use crate::money;
 
@@ -154,12 +157,41 @@ pub fn for_program_enrolled_course(c: &Connection, order: i64) -> rusqlite::Resu
     .query_row([order], |r| r.get(0))
 }
 
-/// What changed after `since` (everything when `None`): users, products, orders — ids, oldest
-/// first.
+/// A course-run (`program` false) or program certificate, revoked or not.
+pub fn certificate(c: &Connection, program: bool, id: i64) -> rusqlite::Result<Option<CertificateSource>> {
+    let sql = if program {
+        "SELECT x.id, x.user_id, u.email, g.readable_id, g.title, x.issue_date, x.is_revoked
+         FROM program_certificates x JOIN users u ON u.id = x.user_id JOIN programs g ON g.id = x.program_id
+         WHERE x.id = ?1"
+    } else {
+        "SELECT x.id, x.user_id, u.email, r.courseware_id, r.title, x.issue_date, x.is_revoked
+         FROM course_run_certificates x JOIN users u ON u.id = x.user_id JOIN course_runs r ON r.id = x.run_id
+         WHERE x.id = ?1"
+    };
+    c.prepare_cached(sql)?
+        .query_row([id], |r| {
+            Ok(CertificateSource {
+                id: r.get(0)?,
+                program,
+                user_id: r.get(1)?,
+                user_email: r.get(2)?,
+                readable_id: r.get(3)?,
+                title: r.get(4)?,
+                issue_date: from_db(&r.get::<_, String>(5)?).unwrap_or_default(),
+                is_revoked: r.get(6)?,
+            })
+        })
+        .optional()
+}
+
+/// What changed after `since` (everything when `None`): users, products, orders, course-run
+/// and program certificates — ids, oldest first.
 pub struct Changed {
     pub users: Vec<i64>,
     pub products: Vec<i64>,
     pub orders: Vec<i64>,
+    pub run_certificates: Vec<i64>,
+    pub program_certificates: Vec<i64>,
 }
 
 pub fn changed_since(c: &Connection, since: Option<DateTime<Utc>>) -> rusqlite::Result<Changed> {
@@ -176,5 +208,11 @@ pub fn changed_since(c: &Connection, since: Option<DateTime<Utc>>) -> rusqlite::
                OR EXISTS (SELECT 1 FROM product_versions v WHERE v.product_id = p.id AND v.created_on > ?1) ORDER BY p.id",
         )?,
         orders: ids("SELECT id FROM orders WHERE updated_on > ?1 ORDER BY id")?,
+        run_certificates: ids(
+            "SELECT id FROM course_run_certificates WHERE updated_on > ?1 OR created_on > ?1 ORDER BY id",
+        )?,
+        program_certificates: ids(
+            "SELECT id FROM program_certificates WHERE updated_on > ?1 OR created_on > ?1 ORDER BY id",
+        )?,
     })
 }

@@ -1,5 +1,5 @@
-//! Re-syncing what changed: the `hubspot-sync` job queues a sync of every learner, product
-//! and order changed since its last run (everything on the first run), like the original's
+//! Re-syncing what changed: the `hubspot-sync` job queues a sync of every learner, product,
+//! order and certificate (course run and program) changed since its last run (everything on the first run), like the original's
 //! `sync_db_to_hubspot`; `mitxonline hubspot sync` does the same from the command line, and
 //! `--dry-run` prints what would be sent (one JSON object per line) and sends nothing.
 
@@ -43,21 +43,35 @@ fn objects(c: &Connection) -> rusqlite::Result<Vec<Obj>> {
         .into_iter()
         .map(|product_id| Obj::Product { product_id });
     let orders = ch.orders.into_iter().map(|order_id| Obj::Deal { order_id });
-    Ok(users.chain(products).chain(orders).collect())
+    let runs = ch
+        .run_certificates
+        .into_iter()
+        .map(|certificate_id| Obj::CourseRunCertificate { certificate_id });
+    let programs = ch
+        .program_certificates
+        .into_iter()
+        .map(|certificate_id| Obj::ProgramCertificate { certificate_id });
+    Ok(users
+        .chain(products)
+        .chain(orders)
+        .chain(runs)
+        .chain(programs)
+        .collect())
 }
 
 /// Queues every changed object and moves the mark; returns how many of each kind.
-pub fn queue_changed(c: &Connection, now: DateTime<Utc>) -> rusqlite::Result<Option<[usize; 3]>> {
+pub fn queue_changed(c: &Connection, now: DateTime<Utc>) -> rusqlite::Result<Option<[usize; 4]>> {
     if !messages::enabled(c)? {
         return Ok(None);
     }
-    let mut n = [0usize; 3];
+    let mut n = [0usize; 4];
     for obj in objects(c)? {
         messages::enqueue(c, now, obj, "resync")?;
         n[match obj {
             Obj::Contact { .. } => 0,
             Obj::Product { .. } => 1,
-            _ => 2,
+            Obj::Deal { .. } | Obj::Cart { .. } => 2,
+            Obj::CourseRunCertificate { .. } | Obj::ProgramCertificate { .. } => 3,
         }] += 1;
     }
     c.execute(
@@ -74,7 +88,9 @@ pub async fn run(state: &AppState) -> anyhow::Result<String> {
     state.outbox.wake();
     Ok(match queued {
         None => "HubSpot sync is off".to_owned(),
-        Some([u, p, o]) => format!("queued {u} contacts, {p} products and {o} deals"),
+        Some([u, p, o, x]) => {
+            format!("queued {u} contacts, {p} products, {o} deals and {x} certificates")
+        }
     })
 }
 

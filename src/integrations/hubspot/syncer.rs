@@ -1,7 +1,8 @@
 //! Syncing one local object: read it ([`snapshot`]), apply the skip rules, then upsert it and
 //! what it refers to. An upsert uses the local mapping, else searches HubSpot by the object's
 //! key (`unique_app_id`, email for contacts) and creates only when nothing is found — the
-//! original made duplicate deals when a create was retried (#3528/#3539).
+//! original made duplicate deals when a create was retried (#3528/#3539). Certificates are
+//! upserted the same way, by their `unique_app_id`, then associated to the learner's contact.
 
 use rusqlite::Connection;
 use serde_json::{Value, json};
@@ -45,6 +46,21 @@ pub enum Snapshot {
         user: i64,
         product: ProductSource,
     },
+    Certificate {
+        object_type: ObjectType,
+        certificate: i64,
+        user: i64,
+        props: Properties,
+    },
+}
+
+/// The object type and mapping content type of a certificate message.
+fn certificate_kind(program: bool) -> (ObjectType, &'static str) {
+    if program {
+        (ObjectType::ProgramCertificates, "program_certificate")
+    } else {
+        (ObjectType::CourseRunCertificates, "course_run_certificate")
+    }
 }
 
 /// Builds the snapshot of `obj` with the skip rules applied.
@@ -81,6 +97,19 @@ pub fn snapshot(c: &Connection, obj: Obj, prefix: &str, pipeline: &str) -> rusql
                 lines: o.lines,
             },
         },
+        Obj::CourseRunCertificate { certificate_id } | Obj::ProgramCertificate { certificate_id } => {
+            let program = matches!(obj, Obj::ProgramCertificate { .. });
+            match source::certificate(c, program, certificate_id)? {
+                None => Snapshot::Skip("no such certificate"),
+                Some(x) if b2b(x.user_id)? => Snapshot::Skip("a B2B learner"),
+                Some(x) => Snapshot::Certificate {
+                    object_type: certificate_kind(program).0,
+                    certificate: certificate_id,
+                    user: x.user_id,
+                    props: properties::certificate(&x, prefix),
+                },
+            }
+        }
         Obj::Cart { basket_item_id } => match source::basket_item(c, basket_item_id)? {
             None => Snapshot::Skip("no such basket item of a signed-in learner"),
             Some((user, _)) if b2b(user)? => Snapshot::Skip("a B2B learner"),
@@ -112,6 +141,9 @@ pub fn describe(
         Snapshot::Skip(_) => Vec::new(),
         Snapshot::Contact { props, .. } => vec![one(ObjectType::Contacts, props)],
         Snapshot::Product { props, .. } => vec![one(ObjectType::Products, props)],
+        Snapshot::Certificate {
+            object_type, props, ..
+        } => vec![one(*object_type, props)],
         Snapshot::Deal {
             status, props, lines, ..
         } => {
@@ -258,7 +290,8 @@ impl Syncer {
                 lines,
             } => {
                 let deal = self.upsert(ObjectType::Deals, "order", order, &props).await?;
-                self.associate_contact(&deal, purchaser).await?;
+                self.associate_contact((ObjectType::Deals, &deal), purchaser)
+                    .await?;
                 for l in &lines {
                     let hs_product = self.product_id(l.product.id).await?;
                     let p = properties::line_item(l, &status, &hs_product, &self.prefix);
@@ -272,7 +305,7 @@ impl Syncer {
             Snapshot::Cart { item, user, product } => {
                 let props = properties::cart_deal(item, &product, &self.prefix, &self.pipeline);
                 let deal = self.upsert(ObjectType::Deals, "cart", item, &props).await?;
-                self.associate_contact(&deal, user).await?;
+                self.associate_contact((ObjectType::Deals, &deal), user).await?;
                 let hs_product = self.product_id(product.id).await?;
                 let p = properties::cart_line_item(item, &product, &hs_product, &self.prefix);
                 let line = self.upsert(ObjectType::LineItems, "cart_line", item, &p).await?;
@@ -281,14 +314,26 @@ impl Syncer {
                     .await?;
                 Ok(Outcome::Synced(deal))
             }
+            Snapshot::Certificate {
+                object_type,
+                certificate,
+                user,
+                props,
+            } => {
+                let content_type = certificate_kind(object_type == ObjectType::ProgramCertificates).1;
+                let id = self
+                    .upsert(object_type, content_type, certificate, &props)
+                    .await?;
+                self.associate_contact((object_type, &id), user).await?;
+                Ok(Outcome::Synced(id))
+            }
         }
     }
 
-    async fn associate_contact(&self, deal: &str, user: i64) -> Result<(), HubspotError> {
+    /// Associates an object to the learner's contact (synced first when it is not mapped).
+    async fn associate_contact(&self, from: (ObjectType, &str), user: i64) -> Result<(), HubspotError> {
         if let Some(contact) = self.ensure(Obj::Contact { user_id: user }, "user").await? {
-            self.crm
-                .associate((ObjectType::Deals, deal), (ObjectType::Contacts, &contact))
-                .await?;
+            self.crm.associate(from, (ObjectType::Contacts, &contact)).await?;
         }
         Ok(())
     }

@@ -86,7 +86,7 @@ pub const FLOWS: &[FlowDef] = &[
     },
     FlowDef {
         id: "hubspot",
-        label: "CRM contacts, deals, products",
+        label: "CRM contacts, deals, products, certificates",
         partner: "HubSpot",
         outbound: true,
         sources: &[

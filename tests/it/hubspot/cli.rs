@@ -64,7 +64,7 @@ async fn the_dry_run_prints_what_it_would_send_and_sends_nothing_then_a_sync_que
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("queued 1 contacts, 1 products and 0 deals"),
+        stdout.contains("queued 1 contacts, 1 products, 0 deals and 0 certificates"),
         "{stdout}"
     );
     deliver_all(&app, Duration::from_secs(20)).await;
@@ -76,7 +76,10 @@ async fn the_dry_run_prints_what_it_would_send_and_sends_nothing_then_a_sync_que
     rename(&app, &c, "Later").await;
     deliver_all(&app, Duration::from_secs(20)).await;
     let run = app.run_job("hubspot-sync").await;
-    assert_eq!(run.detail, "queued 1 contacts, 0 products and 0 deals", "{run:?}");
+    assert_eq!(
+        run.detail, "queued 1 contacts, 0 products, 0 deals and 0 certificates",
+        "{run:?}"
+    );
     deliver_all(&app, Duration::from_secs(20)).await;
     assert_eq!(hs.objects("contacts").len(), 2);
     app.shutdown().await;

@@ -1,7 +1,9 @@
 //! The HubSpot CRM sync against an in-process fake HubSpot ([`fake`]) on 127.0.0.1: what is
 //! sent for learners and orders ([`objects`]), delivery through outages, 429 storms and lost
-//! answers ([`delivery`]), the dry-run CLI and the sandbox CRM ([`cli`]).
+//! answers ([`delivery`]), the dry-run CLI and the sandbox CRM ([`cli`]), certificate custom
+//! objects ([`certificates`]).
 
+mod certificates;
 mod cli;
 mod delivery;
 pub mod fake;
