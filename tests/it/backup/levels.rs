@@ -28,12 +28,17 @@ async fn compaction_snapshots_and_retention_keep_the_replica_restorable_by_both(
     create_churn_table(&app).await;
     let mut seen = std::collections::BTreeSet::new();
     let mut most_l0 = 0;
-    for _ in 0..10 {
+    // At least 10 rounds; more (up to 60) while a level has not been seen yet: a level-1 file
+    // lives only until level 2 takes it, which a loaded machine can sample past.
+    for round in 0..60 {
         churn(&app, 10).await;
         tokio::time::sleep(Duration::from_millis(300)).await;
         let files = file_replica(&replica).list().await.unwrap();
         most_l0 = most_l0.max(files.iter().filter(|f| f.level == 0).count());
         seen.extend(files.iter().map(|f| f.level));
+        if round >= 9 && [1u8, 2, 3, 9].iter().all(|l| seen.contains(l)) {
+            break;
+        }
     }
     sync(&app).await;
     for l in [1u8, 2, 3, 9] {
