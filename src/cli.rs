@@ -40,6 +40,8 @@ pub enum Command {
     Migrate,
     /// Load the demo data set (idempotent), then exit.
     Demo,
+    /// The configuration check (as `/staff/check/`): print every problem; exit 1 when any.
+    Check,
     /// Configuration commands.
     Config {
         #[command(subcommand)]
@@ -243,6 +245,24 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             let report = crate::demo::load(&state).await?;
             println!("demo data loaded: {report}");
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Check => {
+            let state = AppState::open(config, Clock::default())?;
+            let found = crate::staff::check::problems(&state).await?;
+            for p in &found {
+                println!(
+                    "{}: {} ({})",
+                    p.area,
+                    p.message,
+                    state.config.absolute_url(&p.link)
+                );
+            }
+            if found.is_empty() {
+                println!("no configuration problems found");
+                return Ok(ExitCode::SUCCESS);
+            }
+            eprintln!("{} configuration problem(s)", found.len());
+            Ok(ExitCode::from(1))
         }
         Command::Config { .. } => unreachable!("handled before configuration is loaded"),
         Command::Job { command } => job(command, config).await,

@@ -22,6 +22,7 @@ pub mod admin;
 pub mod admin_edit;
 pub mod admin_io;
 pub mod api;
+pub mod check;
 pub mod codes;
 pub mod demo;
 pub mod enroll;

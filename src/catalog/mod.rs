@@ -16,6 +16,7 @@
 pub mod api;
 pub mod api_v1;
 pub mod cache;
+pub mod check;
 pub mod context;
 pub mod demo;
 pub mod edx_sync;

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod certificate_rules;
+pub mod check;
 pub mod featured;
 pub mod form;
 pub mod links;

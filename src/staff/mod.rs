@@ -5,6 +5,7 @@
 //!
 //! Owns no tables: job runs and outbox rows are read through `jobs` and `outbox`.
 
+pub mod check;
 pub mod flows;
 pub mod pages;
 pub mod service;
@@ -21,6 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/jobs/{name}/", get(pages::job_runs))
         .route("/staff/jobs/{name}/run", post(pages::run_job))
         .route("/staff/flows/", get(flows::pages::page))
+        .route("/staff/check/", get(check::page))
         .route("/staff/outbox/", get(pages::outbox))
         .route("/staff/outbox/{id}/retry", post(pages::retry))
 }

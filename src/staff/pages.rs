@@ -6,7 +6,6 @@ use maud::{Markup, html};
 
 use super::service;
 use crate::db::DbError;
-use crate::http::auth::StaffAccess;
 use crate::http::layout::private_page;
 use crate::http::staff_page::StaffPage;
 use crate::http::{AppError, PageCtx};
@@ -14,6 +13,11 @@ use crate::jobs::{self, Trigger};
 
 /// Every staff console page: (path, title, what it is for). The staff home lists them all.
 pub const CONSOLES: &[(&str, &str, &str)] = &[
+    (
+        "/staff/check/",
+        "Configuration check",
+        "What is set up wrong in the catalog, pages and B2B, each with a link to fix it.",
+    ),
     (
         "/staff/orders/",
         "Orders",
@@ -147,13 +151,28 @@ pub fn staff_section_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
 }
 
 /// GET `/staff/`: what the staff console offers.
-pub(super) async fn home(_staff: StaffAccess, ctx: PageCtx) -> Markup {
-    private_page(
-        &ctx,
+pub(super) async fn home(page: StaffPage) -> Result<Markup, AppError> {
+    let (state, ctx) = (&page.state, &page.ctx);
+    let problems = super::check::problems(state).await?.len();
+    let dead = service::dead_letters(state).await?.len();
+    let failing = service::jobs_overview(state)
+        .await?
+        .iter()
+        .filter(|j| j.last_run.as_ref().is_some_and(|r| r.status == "failed"))
+        .count();
+    Ok(private_page(
+        ctx,
         "Staff",
         html! {
             div class="container" {
                 h1 { "Staff" }
+                h2 { "Needs attention" }
+                ul class="attention" {
+                    li { a href=(ctx.prefix.url("/staff/check/")) { "Configuration problems: " (problems) } }
+                    li { a href=(ctx.prefix.url("/staff/outbox/")) { "Dead letters: " (dead) } }
+                    li { a href=(ctx.prefix.url("/staff/jobs/")) { "Jobs whose last run failed: " (failing) } }
+                }
+                h2 { "Consoles" }
                 ul class="staff-consoles" {
                     @for (path, name, what) in CONSOLES {
                         li { a href=(ctx.prefix.url(path)) { (name) } " — " span class="muted" { (what) } }
@@ -161,7 +180,7 @@ pub(super) async fn home(_staff: StaffAccess, ctx: PageCtx) -> Markup {
                 }
             }
         },
-    )
+    ))
 }
 
 pub(super) async fn jobs(page: StaffPage) -> Result<Markup, AppError> {

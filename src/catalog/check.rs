@@ -1,0 +1,75 @@
+//! The catalog's configuration problems for the staff configuration check
+//! ([`crate::staff::check`]): live runs with a verified mode but no product (a certificate
+//! track nobody can buy; audit-only runs need none), products that sell a
+//! run without a verified mode, upgrade deadlines after the run ends, programs whose
+//! requirements name a course that is not live.
+
+use rusqlite::Connection;
+
+use crate::staff::check::Problem;
+
+fn rows(c: &Connection, sql: &str) -> rusqlite::Result<Vec<(String, String)>> {
+    c.prepare(sql)?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect()
+}
+
+pub fn problems(c: &Connection) -> rusqlite::Result<Vec<Problem>> {
+    let mut out = Vec::new();
+    for (run, course) in rows(
+        c,
+        "SELECT r.courseware_id, c.readable_id FROM course_runs r JOIN courses c ON c.id = r.course_id
+         WHERE r.live = 1 AND NOT EXISTS (SELECT 1 FROM products p WHERE p.course_run_id = r.id)
+           AND EXISTS (SELECT 1 FROM course_run_modes m JOIN enrollment_modes e ON e.id = m.mode_id
+                       WHERE m.course_run_id = r.id AND e.mode_slug = 'verified')
+         ORDER BY r.courseware_id",
+    )? {
+        out.push(Problem::new(
+            "catalog",
+            format!(
+                "Run {run} is live with a verified mode but no product: learners cannot buy its certificate."
+            ),
+            format!("/courses/{course}/"),
+        ));
+    }
+    for (run, product) in rows(
+        c,
+        "SELECT r.courseware_id, CAST(p.id AS TEXT) FROM products p JOIN course_runs r ON r.id = p.course_run_id
+         WHERE p.is_active = 1 AND NOT EXISTS (
+             SELECT 1 FROM course_run_modes m JOIN enrollment_modes e ON e.id = m.mode_id
+             WHERE m.course_run_id = r.id AND e.mode_slug = 'verified')
+         ORDER BY r.courseware_id",
+    )? {
+        out.push(Problem::new(
+            "catalog",
+            format!("Product {product} sells run {run}, which has no verified mode: a purchase would enroll no one in a paid track."),
+            format!("/api/v0/products/all/{product}/"),
+        ));
+    }
+    for (run, course) in rows(
+        c,
+        "SELECT r.courseware_id, c.readable_id FROM course_runs r JOIN courses c ON c.id = r.course_id
+         WHERE r.upgrade_deadline IS NOT NULL AND r.end_date IS NOT NULL AND r.upgrade_deadline > r.end_date
+         ORDER BY r.courseware_id",
+    )? {
+        out.push(Problem::new(
+            "catalog",
+            format!("Run {run}'s upgrade deadline is after the run ends."),
+            format!("/courses/{course}/"),
+        ));
+    }
+    for (program, course) in rows(
+        c,
+        "SELECT DISTINCT g.readable_id, c.readable_id FROM program_requirements q
+         JOIN programs g ON g.id = q.program_id JOIN courses c ON c.id = q.course_id
+         WHERE q.node_type = 'course' AND c.live = 0 AND g.live = 1
+         ORDER BY g.readable_id, c.readable_id",
+    )? {
+        out.push(Problem::new(
+            "catalog",
+            format!("Live program {program} requires course {course}, which is not live."),
+            format!("/programs/{program}/"),
+        ));
+    }
+    Ok(out)
+}
