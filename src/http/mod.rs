@@ -65,6 +65,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(home::routes(catalog.clone()))
         .merge(staff_ops::routes())
         .merge(crate::staff::routes())
+        .merge(crate::audit::pages::routes())
         .merge(crate::integrations::openedx::routes())
         .merge(crate::integrations::cybersource::routes())
         .merge(crate::integrations::keycloak::routes())

@@ -14,6 +14,11 @@ use crate::jobs::{self, Trigger};
 /// Every staff console page: (path, title, what it is for). The staff home lists them all.
 pub const CONSOLES: &[(&str, &str, &str)] = &[
     (
+        "/staff/audit/",
+        "Audit log",
+        "Who changed what, with before and after; filter by actor, action, object and date.",
+    ),
+    (
         "/staff/check/",
         "Configuration check",
         "What is set up wrong in the catalog, pages and B2B, each with a link to fix it.",

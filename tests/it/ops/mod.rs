@@ -1,6 +1,7 @@
 //! Operations area: health, metrics, errors, limits, jobs, the outbox and the staff console; the
 //! real binary under kill -9; the harness's own drop check.
 
+mod audit_viewer;
 mod check;
 mod crash;
 mod drop_check;

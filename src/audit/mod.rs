@@ -1,7 +1,12 @@
 //! The audit trail: who changed what, before and after. Written in the same transaction as the
 //! change it describes.
 //!
-//! Owns `audit_log`; every module writes it through [`record`], and reads no other table.
+//! Owns `audit_log`; every module writes it through [`record`]. It is read back by [`search`]
+//! for the staff viewer ([`pages`], `/staff/audit/`), which also shows actors' emails (a join on
+//! the users module's `users`).
+
+pub mod pages;
+pub mod search;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
