@@ -301,7 +301,7 @@ pub fn load(c: &Connection, now: DateTime<Utc>) -> Result<Loaded, DbError> {
         }
         if i % 6 == 0 {
             // A Spanish variant of the same run tag (not canonical: the English run is primary).
-            add_run("3T2026", -20, 70, -50, Some(40), None, "es", false)?;
+            add_run("3T2026", -20, 70, -50, Some(40), None, "es_419", false)?;
         }
         if i == 3 {
             // A contract run next to public runs (never shown publicly).

@@ -162,3 +162,12 @@ fn b2b_enrollability_needs_a_contract_an_enrollable_run_and_a_free_seat() {
         assert_eq!(r.is_enrollable_for_b2b(now(), max, active), expected, "case {i}");
     }
 }
+
+#[test]
+fn a_regional_language_code_is_named_by_its_language() {
+    use crate::catalog::shapes::language_label;
+    assert_eq!(language_label("es_419"), "Spanish");
+    assert_eq!(language_label("pt_BR"), "Portuguese");
+    assert_eq!(language_label("en"), "English");
+    assert_eq!(language_label("xx"), "");
+}

@@ -27,8 +27,10 @@ fn nonempty(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
 }
 
+/// The language's English name; a regional code (`es_419`, `pt_BR`, the original's language
+/// choices) is named by its language.
 pub fn language_label(code: &str) -> &'static str {
-    match code {
+    match code.split(['_', '-']).next().unwrap_or_default() {
         "en" => "English",
         "es" => "Spanish",
         "fr" => "French",

@@ -68,14 +68,6 @@ const KNOWN: &[(&str, &str)] = &[
         "$[].course.page: null where the contract has no null",
     ),
     (
-        "/api/v1/course_runs/",
-        "$[].language: matches none of the oneOf alternatives",
-    ),
-    (
-        "/api/v1/courses/{id}/",
-        "$.courseruns[].language: matches none of the oneOf alternatives",
-    ),
-    (
         "/api/v1/programs/{id}/",
         "$.courses: an array where the contract has \"object\"",
     ),
@@ -98,10 +90,6 @@ const KNOWN: &[(&str, &str)] = &[
     (
         "/api/v1/programs/{id}/",
         "$.req_tree[].data.program: a number where the contract has \"string\"",
-    ),
-    (
-        "/api/v2/courses/",
-        "$.results[].courseruns[].language: matches none of the oneOf alternatives",
     ),
     (
         "/api/v2/courses/",
