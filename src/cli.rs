@@ -133,6 +133,15 @@ pub enum UserCommand {
         #[arg(long)]
         etl: bool,
     },
+    /// Retire accounts (by email or id), as the original's `retire_users`: deactivated, email
+    /// replaced by a retired address, password unusable, sessions ended.
+    Retire {
+        #[arg(required = true)]
+        users: Vec<String>,
+        /// Also put each old email on the blocklist: no account can be made for it again.
+        #[arg(long)]
+        block: bool,
+    },
 }
 
 impl Command {
@@ -312,6 +321,9 @@ fn valid_email(email: &str) -> bool {
 }
 
 async fn user(command: UserCommand, config: Config) -> anyhow::Result<ExitCode> {
+    if let UserCommand::Retire { users, block } = command {
+        return crate::users::cli::retire(users, block, config).await;
+    }
     let UserCommand::Create {
         email,
         name,
@@ -320,7 +332,10 @@ async fn user(command: UserCommand, config: Config) -> anyhow::Result<ExitCode> 
         password_stdin,
         service_account,
         etl,
-    } = command;
+    } = command
+    else {
+        unreachable!("retire is handled above")
+    };
     if !valid_email(&email) {
         eprintln!("error: `{email}` is not a valid email address");
         return Ok(ExitCode::from(2));

@@ -80,3 +80,41 @@ pub async fn apikey(command: ApiKeyCommand, config: Config) -> anyhow::Result<Ex
     };
     Ok(code)
 }
+
+/// `mitxonline user retire EMAIL|ID… [--block]`: each account retired in its own transaction;
+/// exit 1 when any could not be (each reason printed), the others are still retired.
+pub async fn retire(users: Vec<String>, block: bool, config: Config) -> anyhow::Result<ExitCode> {
+    let state = AppState::open(config, Clock::default())?;
+    let mut failed = false;
+    for who in users {
+        match crate::users::retirement::retire(&state, "cli".into(), None, who.clone(), block).await {
+            Ok(r) => {
+                println!(
+                    "retired user {}: {} is now {}",
+                    r.user_id, r.old_email, r.new_email
+                );
+                if r.blocked {
+                    println!("{} is on the blocklist", r.old_email);
+                }
+            }
+            Err(crate::users::error::UserError::NotFound) => {
+                eprintln!("error: no account {who}");
+                failed = true;
+            }
+            Err(crate::users::error::UserError::Invalid(errors)) => {
+                for messages in errors.values() {
+                    for m in messages {
+                        eprintln!("error: {m}");
+                    }
+                }
+                failed = true;
+            }
+            Err(e) => return Err(anyhow::anyhow!("{e}")),
+        }
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -32,6 +32,7 @@ mod pages_tokens;
 pub mod password;
 pub mod profile_service;
 pub mod profiles;
+pub mod retirement;
 pub mod rules;
 pub mod scim;
 mod scim_api;

@@ -2,7 +2,8 @@
 //! original's "Editors" group, `is_editor`) — deactivate them, or mark an account as a service
 //! account (one bearer tokens may be issued for; never a person's account). Any staff may look;
 //! only a signed-in superuser may change roles — never an API key or token, never their own.
-//! Changes are audited; deactivation and role removal end the account's sessions.
+//! Changes are audited; deactivation and role removal end the account's sessions. Superusers
+//! can also retire an account ([`super::retirement`]).
 
 use std::collections::BTreeMap;
 
@@ -26,6 +27,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/staff/users/", get(list))
         .route("/staff/users/{id}/roles/", post(set_roles))
+        .route("/staff/users/{id}/retire/", post(retire))
 }
 
 fn view(ctx: &PageCtx, users: &[User], total: i64, term: &str, can_edit: bool) -> Markup {
@@ -70,6 +72,17 @@ fn view(ctx: &PageCtx, users: &[User], total: i64, term: &str, can_edit: bool) -
                                                 }
                                                 button type="submit" { "Save " span class="visually-hidden" { (u.email) } }
                                             }
+                                            @if u.is_active && !u.is_superuser {
+                                                details {
+                                                    summary { "Retire" span class="visually-hidden" { " " (u.email) } }
+                                                    form method="post" action=(p.url(&format!("/staff/users/{}/retire/", u.id))) {
+                                                        (csrf_input(&ctx.csrf_token))
+                                                        p class="muted" { "Deactivates the account, replaces its email, makes its password unusable and ends its sessions. This cannot be undone here." }
+                                                        label { input type="checkbox" name="block" value="on"; " Block this email from making a new account" }
+                                                        button type="submit" class="danger" { "Retire " (u.email) }
+                                                    }
+                                                }
+                                            }
                                         }
                                     }
                                 }
@@ -86,6 +99,20 @@ async fn list(r: StaffPage, Query(q): Query<Params>) -> Result<Markup, AppError>
     let (users, total) = staff_service::search(&r.state, term.clone(), 50, 0).await?;
     let can_edit = require_superuser(&r.id).is_ok();
     Ok(view(&r.ctx, &users, total, &term, can_edit))
+}
+
+/// POST `/staff/users/{id}/retire/` (superusers): retires the account ([`super::retirement`]).
+async fn retire(
+    staff: SuperuserAccess,
+    ctx: PageCtx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<Params>,
+) -> Result<Response, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let block = f.get("block").is_some_and(|v| v == "on" || v == "true");
+    super::retirement::retire(&state, staff.actor, Some(staff.user.id), id.to_string(), block).await?;
+    Ok(Redirect::to(&ctx.prefix.url("/staff/users/")).into_response())
 }
 
 async fn set_roles(

@@ -122,6 +122,10 @@ pub async fn provider_sign_in(
                             );
                             return Ok(None);
                         }
+                        None if super::retirement::is_blocked(c, &email)? => {
+                            tracing::warn!("refused to make an account for a blocked email");
+                            return Ok(None);
+                        }
                         None => {
                             let username = match info.preferred_username.as_deref() {
                                 Some(p) if store::find_by_username(c, p)?.is_none() => p.to_owned(),
@@ -269,6 +273,12 @@ pub async fn sign_up(
                 mail::queue(c, now, &signup_attempt_email(known.email, &login, &reset))?;
                 return Ok(());
             }
+            if super::retirement::is_blocked(c, &email)? {
+                return Err(UserError::field(
+                    "email",
+                    "This email address cannot be used to make an account.",
+                ));
+            }
             let username = store::free_username(c, &email)?;
             let id = store::insert_unverified(
                 c,
@@ -285,7 +295,7 @@ pub async fn sign_up(
             crate::integrations::hubspot::contact(c, now, id, "created")?;
             let token = sessions::issue_token(c, id, Purpose::Verify, None, now)?;
             mail::queue(c, now, &verification_email(email, &base, &token))?;
-            Ok::<_, DbError>(())
+            Ok::<_, UserError>(())
         })
         .await?;
     state.outbox.wake();

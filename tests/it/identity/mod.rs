@@ -13,6 +13,7 @@ mod oauth2;
 mod oauth2_edx;
 mod oauth2_tokens;
 mod oidc;
+mod retirement;
 mod route_matrix;
 mod scim;
 mod staff;

@@ -53,6 +53,7 @@ fn classify(method: &str, path: &str, file: &str) -> Option<Class> {
     }
     let superuser_only = [
         ("POST", "/staff/users/{id}/roles/"),
+        ("POST", "/staff/users/{id}/retire/"),
         ("POST", "/staff/access-tokens/"),
     ];
     if superuser_only.contains(&(method, path)) {
