@@ -131,10 +131,8 @@ pub async fn issue(
     scope: Scope,
     actor: String,
 ) -> Result<(ApiKey, String), DbError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let (row, key) = create(c, &name, scope, now)?;
             let after = serde_json::json!({ "name": row.name, "scope": scope.as_str() });
             let id = row.id.to_string();
@@ -151,10 +149,8 @@ pub async fn all(state: &AppState) -> Result<Vec<ApiKey>, DbError> {
 
 /// Revokes a key and audits who did it; false (and nothing written) when no active key has `id`.
 pub async fn withdraw(state: &AppState, id: i64, actor: String) -> Result<bool, DbError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let ok = revoke(c, id, now)?;
             if ok {
                 crate::audit::by_staff(c, &actor, "api_key.revoke", "api_key", &id.to_string(), None, now)?;

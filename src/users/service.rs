@@ -406,10 +406,8 @@ pub async fn change_password(
     }
     rules::validate_password(new).map_err(|e| UserError::field("new_password", e))?;
     let hash = hash_password(new.to_owned()).await?;
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             store::set_password_hash(c, uid, &hash, now)?;
             sessions::revoke_all(c, uid, keep_session, now)
         })
