@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Params, Row, params, params_from_i
 
 use super::model::{Contract, MembershipType, Organization};
 use crate::clock::to_db;
+use crate::db::from_row;
 
 /// The row a cached statement returns, if any.
 pub(super) fn one<T>(
@@ -35,16 +36,19 @@ pub(super) fn exists(c: &Connection, sql: &str, p: impl Params) -> rusqlite::Res
 const ORG_COLUMNS: &str = "id, name, slug, org_key, org_key_prefix, description, logo, sso_organization_id";
 
 fn org_row(r: &Row<'_>) -> rusqlite::Result<Organization> {
-    Ok(Organization {
-        id: r.get(0)?,
-        name: r.get(1)?,
-        slug: r.get(2)?,
-        org_key: r.get(3)?,
-        org_key_prefix: r.get(4)?,
-        description: r.get(5)?,
-        logo: r.get(6)?,
-        sso_organization_id: r.get(7)?,
-    })
+    from_row!(
+        r,
+        Organization {
+            id,
+            name,
+            slug,
+            org_key,
+            org_key_prefix,
+            description,
+            logo,
+            sso_organization_id
+        }
+    )
 }
 
 const CONTRACT_COLUMNS: &str = "id, organization_id, name, slug, description, welcome_message, \

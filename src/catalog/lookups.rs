@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::clock::{from_db, to_db};
+use crate::db::from_row;
 
 /// What a rule check needs to know about a run.
 #[derive(Debug, Clone)]
@@ -246,20 +247,7 @@ pub fn program_source_runs(c: &Connection, program: i64) -> rusqlite::Result<Vec
                                WHERE program_id = ?1 AND node_type = 'course' AND course_id IS NOT NULL)
          ORDER BY co.id, r.id",
     )?
-    .query_map([program], |r| {
-        Ok(SourceRun {
-            id: r.get(0)?,
-            course_id: r.get(1)?,
-            course_title: r.get(2)?,
-            course_readable_id: r.get(3)?,
-            title: r.get(4)?,
-            courseware_id: r.get(5)?,
-            language: r.get(6)?,
-            is_primary_language: r.get(7)?,
-            variant_length: r.get(8)?,
-            variant_industry: r.get(9)?,
-        })
-    })?
+    .query_map([program], |r| from_row!(r, SourceRun { id, course_id, course_title, course_readable_id, title, courseware_id, language, is_primary_language, variant_length, variant_industry }))?
     .collect()
 }
 

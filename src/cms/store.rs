@@ -7,26 +7,30 @@ use sha2::{Digest as _, Sha256};
 pub use super::model::{NewPage, PageRow};
 use super::model::{PageContent, PageType};
 use crate::clock::to_db;
+use crate::db::from_row;
 
 const PAGE_COLS: &str =
     "id, page_type, slug, title, course_id, program_id, parent_id, live, live_revision_id,
      first_published_at, last_published_at, updated_on";
 
 fn page_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PageRow> {
-    Ok(PageRow {
-        id: r.get(0)?,
-        page_type: r.get(1)?,
-        slug: r.get(2)?,
-        title: r.get(3)?,
-        course_id: r.get(4)?,
-        program_id: r.get(5)?,
-        parent_id: r.get(6)?,
-        live: r.get(7)?,
-        live_revision_id: r.get(8)?,
-        first_published_at: r.get(9)?,
-        last_published_at: r.get(10)?,
-        updated_on: r.get(11)?,
-    })
+    from_row!(
+        r,
+        PageRow {
+            id,
+            page_type,
+            slug,
+            title,
+            course_id,
+            program_id,
+            parent_id,
+            live,
+            live_revision_id,
+            first_published_at,
+            last_published_at,
+            updated_on
+        }
+    )
 }
 
 /// Creates a page with a first (draft) revision. Returns (page id, revision id).
@@ -206,15 +210,18 @@ pub fn media_list(c: &Connection) -> rusqlite::Result<Vec<Media>> {
         "SELECT id, title, filename, content_type, width, height, sha256 FROM cms_media ORDER BY id DESC",
     )?
     .query_map([], |r| {
-        Ok(Media {
-            id: r.get(0)?,
-            title: r.get(1)?,
-            filename: r.get(2)?,
-            content_type: r.get(3)?,
-            width: r.get(4)?,
-            height: r.get(5)?,
-            sha256: r.get(6)?,
-        })
+        from_row!(
+            r,
+            Media {
+                id,
+                title,
+                filename,
+                content_type,
+                width,
+                height,
+                sha256
+            }
+        )
     })?
     .collect()
 }
@@ -238,15 +245,18 @@ fn media_list_by_id(c: &Connection, id: i64) -> rusqlite::Result<Option<Media>> 
         "SELECT id, title, filename, content_type, width, height, sha256 FROM cms_media WHERE id = ?1",
         [id],
         |r| {
-            Ok(Media {
-                id: r.get(0)?,
-                title: r.get(1)?,
-                filename: r.get(2)?,
-                content_type: r.get(3)?,
-                width: r.get(4)?,
-                height: r.get(5)?,
-                sha256: r.get(6)?,
-            })
+            from_row!(
+                r,
+                Media {
+                    id,
+                    title,
+                    filename,
+                    content_type,
+                    width,
+                    height,
+                    sha256
+                }
+            )
         },
     )
     .optional()

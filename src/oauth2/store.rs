@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::clock::to_db;
+use crate::db::from_row;
 use crate::users::sessions::{hash, random_token};
 
 /// A registered client application.
@@ -131,19 +132,7 @@ pub fn find_code(c: &Connection, code: &str) -> rusqlite::Result<Option<Grant>> 
         "SELECT application_id, user_id, redirect_uri, scope, code_challenge, nonce, expires_on, used_on, access_token_id
          FROM oauth2_codes WHERE code_hash = ?1",
         [hash(code)],
-        |r| {
-            Ok(Grant {
-                application_id: r.get(0)?,
-                user_id: r.get(1)?,
-                redirect_uri: r.get(2)?,
-                scope: r.get(3)?,
-                code_challenge: r.get(4)?,
-                nonce: r.get(5)?,
-                expires_on: r.get(6)?,
-                used_on: r.get(7)?,
-                access_token_id: r.get(8)?,
-            })
-        },
+        |r| from_row!(r, Grant { application_id, user_id, redirect_uri, scope, code_challenge, nonce, expires_on, used_on, access_token_id }),
     )
     .optional()
 }
@@ -251,14 +240,17 @@ pub fn find_refresh(c: &Connection, token: &str) -> rusqlite::Result<Option<Refr
          FROM oauth2_refresh_tokens WHERE token_hash = ?1",
         [hash(token)],
         |r| {
-            Ok(RefreshRow {
-                id: r.get(0)?,
-                access_token_id: r.get(1)?,
-                application_id: r.get(2)?,
-                user_id: r.get(3)?,
-                scope: r.get(4)?,
-                revoked: r.get(5)?,
-            })
+            from_row!(
+                r,
+                RefreshRow {
+                    id,
+                    access_token_id,
+                    application_id,
+                    user_id,
+                    scope,
+                    revoked
+                }
+            )
         },
     )
     .optional()
@@ -313,12 +305,15 @@ pub fn current_key(c: &Connection) -> rusqlite::Result<Option<KeyRow>> {
         "SELECT kid, private_der, n, e FROM oauth2_keys ORDER BY id LIMIT 1",
         [],
         |r| {
-            Ok(KeyRow {
-                kid: r.get(0)?,
-                private_der: r.get(1)?,
-                n: r.get(2)?,
-                e: r.get(3)?,
-            })
+            from_row!(
+                r,
+                KeyRow {
+                    kid,
+                    private_der,
+                    n,
+                    e
+                }
+            )
         },
     )
     .optional()

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::clock::to_db;
+use crate::db::from_row;
 
 /// One payment attempt the sandbox page received.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,16 +230,19 @@ const REFUND_COLUMNS: &str = "r.payment_id, r.refund_id, r.amount, r.currency, r
     COALESCE(p.transaction_id, ''), p.reference_number";
 
 fn refund_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SandboxRefund> {
-    Ok(SandboxRefund {
-        payment_id: r.get(0)?,
-        refund_id: r.get(1)?,
-        amount: r.get(2)?,
-        currency: r.get(3)?,
-        reply_lost: r.get(4)?,
-        created_on: r.get(5)?,
-        payment_transaction_id: r.get(6)?,
-        reference_number: r.get(7)?,
-    })
+    from_row!(
+        r,
+        SandboxRefund {
+            payment_id,
+            refund_id,
+            amount,
+            currency,
+            reply_lost,
+            created_on,
+            payment_transaction_id,
+            reference_number
+        }
+    )
 }
 
 /// The refunds of a payment, oldest first.

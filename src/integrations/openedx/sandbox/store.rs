@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::clock::to_db;
+use crate::db::from_row;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SandboxUser {
@@ -19,11 +20,14 @@ pub fn user_by_name(c: &Connection, username: &str) -> rusqlite::Result<Option<S
         "SELECT username, email, name FROM openedx_sandbox_users WHERE username = ?1",
         [username],
         |r| {
-            Ok(SandboxUser {
-                username: r.get(0)?,
-                email: r.get(1)?,
-                name: r.get(2)?,
-            })
+            from_row!(
+                r,
+                SandboxUser {
+                    username,
+                    email,
+                    name
+                }
+            )
         },
     )
     .optional()
@@ -34,11 +38,14 @@ pub fn user_by_email(c: &Connection, email: &str) -> rusqlite::Result<Option<San
         "SELECT username, email, name FROM openedx_sandbox_users WHERE lower(email) = lower(?1)",
         [email],
         |r| {
-            Ok(SandboxUser {
-                username: r.get(0)?,
-                email: r.get(1)?,
-                name: r.get(2)?,
-            })
+            from_row!(
+                r,
+                SandboxUser {
+                    username,
+                    email,
+                    name
+                }
+            )
         },
     )
     .optional()
