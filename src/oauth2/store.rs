@@ -35,17 +35,20 @@ const APP_COLS: &str = "id, client_id, secret_hash, name, redirect_uris, confide
 
 fn app_row(r: &Row) -> rusqlite::Result<Application> {
     let split = |s: String| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
-    Ok(Application {
-        id: r.get(0)?,
-        client_id: r.get(1)?,
-        secret_hash: r.get(2)?,
-        name: r.get(3)?,
-        redirect_uris: split(r.get(4)?),
-        confidential: r.get(5)?,
-        skip_authorization: r.get(6)?,
-        grant_types: split(r.get(7)?),
-        created_on: r.get(8)?,
-    })
+    from_row!(
+        r,
+        Application {
+            id,
+            client_id,
+            secret_hash,
+            name,
+            redirect_uris: split,
+            confidential,
+            skip_authorization,
+            grant_types: split,
+            created_on
+        }
+    )
 }
 
 /// Creates an application; returns it and its secret (shown once).
