@@ -205,24 +205,26 @@ pub fn insert_media(
     Ok(c.last_insert_rowid())
 }
 
+fn media_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Media> {
+    from_row!(
+        r,
+        Media {
+            id,
+            title,
+            filename,
+            content_type,
+            width,
+            height,
+            sha256
+        }
+    )
+}
+
 pub fn media_list(c: &Connection) -> rusqlite::Result<Vec<Media>> {
     c.prepare(
         "SELECT id, title, filename, content_type, width, height, sha256 FROM cms_media ORDER BY id DESC",
     )?
-    .query_map([], |r| {
-        from_row!(
-            r,
-            Media {
-                id,
-                title,
-                filename,
-                content_type,
-                width,
-                height,
-                sha256
-            }
-        )
-    })?
+    .query_map([], media_row)?
     .collect()
 }
 
@@ -244,20 +246,7 @@ fn media_list_by_id(c: &Connection, id: i64) -> rusqlite::Result<Option<Media>> 
     c.query_row(
         "SELECT id, title, filename, content_type, width, height, sha256 FROM cms_media WHERE id = ?1",
         [id],
-        |r| {
-            from_row!(
-                r,
-                Media {
-                    id,
-                    title,
-                    filename,
-                    content_type,
-                    width,
-                    height,
-                    sha256
-                }
-            )
-        },
+        media_row,
     )
     .optional()
 }

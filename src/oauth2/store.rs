@@ -284,14 +284,7 @@ pub fn revoke_access(c: &Connection, app_id: i64, token: &str, now: DateTime<Utc
         )
         .optional()?;
     let Some(id) = id else { return Ok(false) };
-    c.execute(
-        "UPDATE access_tokens SET revoked_on = ?2 WHERE id = ?1 AND revoked_on IS NULL",
-        params![id, to_db(now)],
-    )?;
-    c.execute(
-        "UPDATE oauth2_refresh_tokens SET revoked_on = ?2 WHERE access_token_id = ?1 AND revoked_on IS NULL",
-        params![id, to_db(now)],
-    )?;
+    revoke_access_id(c, id, now)?;
     Ok(true)
 }
 

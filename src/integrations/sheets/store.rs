@@ -85,17 +85,6 @@ pub fn recent(c: &Connection, limit: i64) -> rusqlite::Result<Vec<Listed>> {
         "SELECT kind, form_response_id, row_number, status, message, written_back, attempts, updated_on
          FROM sheets_requests ORDER BY updated_on DESC, id DESC LIMIT ?1",
     )?
-    .query_map([limit], |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-            r.get(6)?,
-            r.get(7)?,
-        ))
-    })?
+    .query_map([limit], |r| r.try_into())?
     .collect()
 }

@@ -15,20 +15,22 @@ pub struct SandboxUser {
     pub name: String,
 }
 
+fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SandboxUser> {
+    from_row!(
+        r,
+        SandboxUser {
+            username,
+            email,
+            name
+        }
+    )
+}
+
 pub fn user_by_name(c: &Connection, username: &str) -> rusqlite::Result<Option<SandboxUser>> {
     c.query_row(
         "SELECT username, email, name FROM openedx_sandbox_users WHERE username = ?1",
         [username],
-        |r| {
-            from_row!(
-                r,
-                SandboxUser {
-                    username,
-                    email,
-                    name
-                }
-            )
-        },
+        user_row,
     )
     .optional()
 }
@@ -37,16 +39,7 @@ pub fn user_by_email(c: &Connection, email: &str) -> rusqlite::Result<Option<San
     c.query_row(
         "SELECT username, email, name FROM openedx_sandbox_users WHERE lower(email) = lower(?1)",
         [email],
-        |r| {
-            from_row!(
-                r,
-                SandboxUser {
-                    username,
-                    email,
-                    name
-                }
-            )
-        },
+        user_row,
     )
     .optional()
 }
