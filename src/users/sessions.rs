@@ -78,11 +78,14 @@ pub fn find(c: &Connection, token: &str, now: DateTime<Utc>) -> rusqlite::Result
          WHERE s.token_hash = ?1 AND s.revoked_on IS NULL AND s.expires_on > ?2 AND u.is_active = 1",
     )?
     .query_row(params![hash(token), to_db(now)], |r| {
-        Ok(Session {
-            id: r.get(0)?,
-            user_id: r.get(1)?,
-            source: Source::parse(&r.get::<_, String>(2)?),
-        })
+        from_row!(
+            r,
+            Session {
+                id,
+                user_id,
+                source: (|s: String| Source::parse(&s))
+            }
+        )
     })
     .optional()
 }
