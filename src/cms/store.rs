@@ -129,14 +129,16 @@ pub struct Revision {
 }
 
 fn revision_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Revision> {
-    let content: String = r.get(2)?;
-    Ok(Revision {
-        id: r.get(0)?,
-        page_id: r.get(1)?,
-        content: serde_json::from_str(&content).unwrap_or_default(),
-        created_by: r.get(3)?,
-        created_on: r.get(4)?,
-    })
+    from_row!(
+        r,
+        Revision {
+            id,
+            page_id,
+            content: (|content: String| serde_json::from_str(&content).unwrap_or_default()),
+            created_by,
+            created_on
+        }
+    )
 }
 
 pub fn revisions(c: &Connection, page_id: i64) -> rusqlite::Result<Vec<Revision>> {

@@ -196,13 +196,15 @@ fn alerts_where(c: &Connection, filter: &str, arg: i64) -> rusqlite::Result<Vec<
          WHERE {filter} ORDER BY a.id DESC LIMIT 50"
     ))?
     .query_map([arg], |r| {
-        let detail: String = r.get(2)?;
-        Ok(Alert {
-            order_id: r.get(0)?,
-            reference: r.get(1)?,
-            detail: serde_json::from_str(&detail).unwrap_or_default(),
-            created_on: r.get(3)?,
-        })
+        from_row!(
+            r,
+            Alert {
+                order_id,
+                reference,
+                detail: (|detail: String| serde_json::from_str(&detail).unwrap_or_default()),
+                created_on
+            }
+        )
     })?
     .collect()
 }

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::model::{Kind, Recorded, RequestRow, Status};
 use crate::clock::to_db;
+use crate::db::from_row;
 
 pub fn find(c: &Connection, kind: Kind, form_response_id: i64) -> rusqlite::Result<Option<Recorded>> {
     c.prepare_cached(
@@ -14,14 +15,16 @@ pub fn find(c: &Connection, kind: Kind, form_response_id: i64) -> rusqlite::Resu
          WHERE kind = ?1 AND form_response_id = ?2",
     )?
     .query_row(params![kind.as_str(), form_response_id], |r| {
-        let raw: String = r.get(1)?;
-        Ok(Recorded {
-            id: r.get(0)?,
-            raw: serde_json::from_str(&raw).unwrap_or(Value::Null),
-            status: Status::parse(&r.get::<_, String>(2)?),
-            message: r.get(3)?,
-            written_back: r.get(4)?,
-        })
+        from_row!(
+            r,
+            Recorded {
+                id,
+                raw: (|raw: String| serde_json::from_str(&raw).unwrap_or(Value::Null)),
+                status: (|v: String| Status::parse(&v)),
+                message,
+                written_back
+            }
+        )
     })
     .optional()
 }
