@@ -119,6 +119,18 @@ impl AppState {
         })))
     }
 
+    /// Runs `f` inside the writer's transaction (as [`Db::write`]) with the clock's current
+    /// time, read before the write is queued: the common "write, stamped now" of the services.
+    pub async fn write_at<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&rusqlite::Connection, chrono::DateTime<chrono::Utc>) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<rusqlite::Error> + Send + 'static,
+    {
+        let now = self.clock.now();
+        self.db.write(move |c| f(c, now)).await
+    }
+
     pub fn is_shutting_down(&self) -> bool {
         self.shutting_down.load(Ordering::SeqCst)
     }

@@ -167,16 +167,9 @@ pub fn course_number(readable_id: &str) -> &str {
 }
 
 /// A slug from a name: lowercase ASCII letters and digits joined by single dashes.
+/// (The catalog's slugs, cut to the column's 255 characters.)
 pub fn slugify(s: &str) -> String {
-    let mut out = String::new();
-    for ch in s.chars() {
-        if ch.is_ascii_alphanumeric() {
-            out.push(ch.to_ascii_lowercase());
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    out.trim_end_matches('-').chars().take(255).collect()
+    crate::catalog::store::slugify(s).chars().take(255).collect()
 }
 
 #[cfg(test)]

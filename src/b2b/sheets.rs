@@ -13,6 +13,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::B2bError;
 use super::model::MembershipType;
 use crate::clock::to_db;
+use crate::db::from_row;
 use crate::state::AppState;
 
 /// The sheet's header row.
@@ -53,14 +54,17 @@ pub fn spreadsheet_id(target: &str) -> Option<String> {
 }
 
 fn sheet_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CodeSheet> {
-    Ok(CodeSheet {
-        contract_id: r.get(0)?,
-        spreadsheet: r.get(1)?,
-        tab: r.get(2)?,
-        rows_written: r.get::<_, i64>(3)? as usize,
-        refreshed_on: r.get(4)?,
-        last_error: r.get(5)?,
-    })
+    from_row!(
+        r,
+        CodeSheet {
+            contract_id,
+            spreadsheet,
+            tab,
+            rows_written: (|n: i64| n as usize),
+            refreshed_on,
+            last_error
+        }
+    )
 }
 
 const SHEET_SQL: &str =

@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Params, Row, params, params_from_i
 
 use super::model::{Contract, MembershipType, Organization};
 use crate::clock::to_db;
+use crate::db::from_row;
 
 /// The row a cached statement returns, if any.
 pub(super) fn one<T>(
@@ -35,16 +36,19 @@ pub(super) fn exists(c: &Connection, sql: &str, p: impl Params) -> rusqlite::Res
 const ORG_COLUMNS: &str = "id, name, slug, org_key, org_key_prefix, description, logo, sso_organization_id";
 
 fn org_row(r: &Row<'_>) -> rusqlite::Result<Organization> {
-    Ok(Organization {
-        id: r.get(0)?,
-        name: r.get(1)?,
-        slug: r.get(2)?,
-        org_key: r.get(3)?,
-        org_key_prefix: r.get(4)?,
-        description: r.get(5)?,
-        logo: r.get(6)?,
-        sso_organization_id: r.get(7)?,
-    })
+    from_row!(
+        r,
+        Organization {
+            id,
+            name,
+            slug,
+            org_key,
+            org_key_prefix,
+            description,
+            logo,
+            sso_organization_id
+        }
+    )
 }
 
 const CONTRACT_COLUMNS: &str = "id, organization_id, name, slug, description, welcome_message, \
@@ -56,25 +60,26 @@ fn date(s: Option<String>) -> Option<NaiveDate> {
 }
 
 fn contract_row(r: &Row<'_>) -> rusqlite::Result<Contract> {
-    let kind: String = r.get(7)?;
-    let price: Option<String> = r.get(12)?;
-    let variants: String = r.get(13)?;
-    Ok(Contract {
-        id: r.get(0)?,
-        organization_id: r.get(1)?,
-        name: r.get(2)?,
-        slug: r.get(3)?,
-        description: r.get(4)?,
-        welcome_message: r.get(5)?,
-        welcome_message_extra: r.get(6)?,
-        membership_type: MembershipType::parse(&kind).unwrap_or(MembershipType::Code),
-        contract_start: date(r.get(8)?),
-        contract_end: date(r.get(9)?),
-        active: r.get(10)?,
-        max_learners: r.get(11)?,
-        enrollment_fixed_price: price.map(crate::money::from_db),
-        variant_options: serde_json::from_str(&variants).unwrap_or_else(|_| serde_json::json!([])),
-    })
+    from_row!(
+        r,
+        Contract {
+            id,
+            organization_id,
+            name,
+            slug,
+            description,
+            welcome_message,
+            welcome_message_extra,
+            membership_type: (|kind: String| MembershipType::parse(&kind).unwrap_or(MembershipType::Code)),
+            contract_start: date,
+            contract_end: date,
+            active,
+            max_learners,
+            enrollment_fixed_price: (|price: Option<String>| price.map(crate::money::from_db)),
+            variant_options: (|variants: String| serde_json::from_str(&variants)
+                .unwrap_or_else(|_| serde_json::json!([])))
+        }
+    )
 }
 
 pub fn organizations(c: &Connection) -> rusqlite::Result<Vec<Organization>> {

@@ -8,6 +8,7 @@ use rusqlite::{Connection, Row, params};
 
 use super::store::{all, exists, one};
 use crate::clock::to_db;
+use crate::db::from_row;
 
 /// One enrollment code with what the code rules need.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,18 +37,21 @@ const CODE_SQL: &str = "SELECT k.discount_id, k.contract_id, k.product_id, d.dis
     FROM b2b_codes k JOIN discounts d ON d.id = k.discount_id";
 
 fn code_row(r: &Row<'_>) -> rusqlite::Result<Code> {
-    Ok(Code {
-        discount_id: r.get(0)?,
-        contract_id: r.get(1)?,
-        product_id: r.get(2)?,
-        code: r.get(3)?,
-        unlimited: r.get(4)?,
-        activation_date: r.get(5)?,
-        expiration_date: r.get(6)?,
-        claimed: r.get(7)?,
-        used_in_order: r.get(8)?,
-        assigned: r.get(9)?,
-    })
+    from_row!(
+        r,
+        Code {
+            discount_id,
+            contract_id,
+            product_id,
+            code,
+            unlimited,
+            activation_date,
+            expiration_date,
+            claimed,
+            used_in_order,
+            assigned
+        }
+    )
 }
 
 /// The codes of one contract product, oldest first.
@@ -146,22 +150,25 @@ const ASSIGNMENT_SQL: &str = "SELECT r.id, r.discount_id, d.discount_code, r.use
     LEFT JOIN users u ON u.id = r.user_id";
 
 fn assignment_row(r: &Row<'_>) -> rusqlite::Result<Assignment> {
-    Ok(Assignment {
-        id: r.get(0)?,
-        discount_id: r.get(1)?,
-        code: r.get(2)?,
-        user_id: r.get(3)?,
-        redeemed_by: r.get(4)?,
-        assigned_email: r.get(5)?,
-        assigned_name: r.get(6)?,
-        assigned_by: r.get(7)?,
-        assigned_on: r.get(8)?,
-        redeemed_on: r.get(9)?,
-        last_reminder_sent_on: r.get(10)?,
-        email_message_id: r.get(11)?,
-        email_status: r.get(12)?,
-        email_status_event_timestamp: r.get(13)?,
-    })
+    from_row!(
+        r,
+        Assignment {
+            id,
+            discount_id,
+            code,
+            user_id,
+            redeemed_by,
+            assigned_email,
+            assigned_name,
+            assigned_by,
+            assigned_on,
+            redeemed_on,
+            last_reminder_sent_on,
+            email_message_id,
+            email_status,
+            email_status_event_timestamp
+        }
+    )
 }
 
 /// The contract's assignment rows, newest first.

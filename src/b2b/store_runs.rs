@@ -6,6 +6,7 @@ use rusqlite::{Connection, params};
 
 use super::store::{all, exists, one};
 use crate::clock::to_db;
+use crate::db::from_row;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ContractRun {
@@ -24,16 +25,19 @@ const RUN_SQL: &str = "SELECT k.contract_id, k.program_id, k.source_run_id, k.ru
     FROM b2b_contract_runs k JOIN course_runs r ON r.id = k.run_id";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ContractRun> {
-    Ok(ContractRun {
-        contract_id: r.get(0)?,
-        program_id: r.get(1)?,
-        source_run_id: r.get(2)?,
-        run_id: r.get(3)?,
-        product_id: r.get(4)?,
-        status: r.get(5)?,
-        courseware_id: r.get(6)?,
-        title: r.get(7)?,
-    })
+    from_row!(
+        r,
+        ContractRun {
+            contract_id,
+            program_id,
+            source_run_id,
+            run_id,
+            product_id,
+            status,
+            courseware_id,
+            title
+        }
+    )
 }
 
 pub fn runs_of_contract(c: &Connection, contract: i64) -> rusqlite::Result<Vec<ContractRun>> {

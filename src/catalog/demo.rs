@@ -98,6 +98,27 @@ pub(super) fn publish_new(
     Ok(cms::seed_published_page(c, n, content, "demo", now)?)
 }
 
+/// Publishes `content` as the certificate page under (course or program) page `page`.
+pub(super) fn publish_certificate(
+    c: &Connection,
+    page: i64,
+    content: &PageContent,
+    now: DateTime<Utc>,
+) -> Result<i64, DbError> {
+    publish_new(
+        c,
+        &NewPage {
+            page_type: PageType::Certificate,
+            slug: &format!("certificate-{page}"),
+            course_id: None,
+            program_id: None,
+            parent_id: Some(page),
+        },
+        content,
+        now,
+    )
+}
+
 /// Loads the demo catalog unless it is already there.
 pub fn load(c: &Connection, now: DateTime<Utc>) -> Result<Loaded, DbError> {
     let mut out = Loaded::default();
@@ -369,18 +390,7 @@ pub fn load(c: &Connection, now: DateTime<Utc>) -> Result<Loaded, DbError> {
                     signatory_ids: vec![signatory],
                     ..PageContent::default()
                 };
-                publish_new(
-                    c,
-                    &NewPage {
-                        page_type: PageType::Certificate,
-                        slug: &format!("certificate-{page}"),
-                        course_id: None,
-                        program_id: None,
-                        parent_id: Some(page),
-                    },
-                    &cert,
-                    now,
-                )?;
+                publish_certificate(c, page, &cert, now)?;
                 out.pages += 1;
             }
         }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 
-use super::{Loaded, money, publish_new};
+use super::{Loaded, money, publish_certificate, publish_new};
 use crate::catalog::store::{self, NewNode, NewProgram, ProductTarget};
 use crate::cms::model::{NewPage, PageContent, PageType, Section};
 use crate::db::DbError;
@@ -149,15 +149,9 @@ pub fn load(
             now,
         )?;
         out.pages += 1;
-        publish_new(
+        publish_certificate(
             c,
-            &NewPage {
-                page_type: PageType::Certificate,
-                slug: &format!("certificate-{page}"),
-                course_id: None,
-                program_id: None,
-                parent_id: Some(page),
-            },
+            page,
             &PageContent {
                 title: format!("Certificate for {title}"),
                 product_name: (*title).into(),

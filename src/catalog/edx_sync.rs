@@ -35,17 +35,7 @@ impl CourseRunCatalog for RunCatalog {
                 "SELECT title, start_date, end_date, enrollment_start, enrollment_end,
                         certificate_available_date, is_self_paced FROM course_runs WHERE courseware_id = ?1",
                 [&u.courseware_id],
-                |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                    ))
-                },
+                |r| r.try_into(),
             )
             .optional()?;
         let Some(cur) = current else { return Ok(false) };

@@ -5,9 +5,10 @@
 //! [`relate_programs`], the one write they make).
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::clock::{from_db, to_db};
+use crate::db::from_row;
 
 /// What a rule check needs to know about a run.
 #[derive(Debug, Clone)]
@@ -32,9 +33,9 @@ impl RunFacts {
     }
 }
 
-fn opt_time(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
-    let s: Option<String> = r.get(i)?;
-    Ok(s.as_deref().and_then(from_db))
+/// A nullable stored time (an unreadable one reads as none).
+fn opt_time(s: Option<String>) -> Option<DateTime<Utc>> {
+    s.as_deref().and_then(from_db)
 }
 
 pub fn run_facts(c: &Connection, run_id: i64) -> rusqlite::Result<Option<RunFacts>> {
@@ -43,16 +44,7 @@ pub fn run_facts(c: &Connection, run_id: i64) -> rusqlite::Result<Option<RunFact
          FROM course_runs WHERE id = ?1",
     )?
     .query_row([run_id], |r| {
-        Ok(RunFacts {
-            id: r.get(0)?,
-            course_id: r.get(1)?,
-            courseware_id: r.get(2)?,
-            live: r.get(3)?,
-            start_date: opt_time(r, 4)?,
-            enrollment_start: opt_time(r, 5)?,
-            enrollment_end: opt_time(r, 6)?,
-            b2b_contract_id: r.get(7)?,
-        })
+        from_row!(r, RunFacts { id, course_id, courseware_id, live, start_date: opt_time, enrollment_start: opt_time, enrollment_end: opt_time, b2b_contract_id })
     })
     .optional()
 }
@@ -246,20 +238,7 @@ pub fn program_source_runs(c: &Connection, program: i64) -> rusqlite::Result<Vec
                                WHERE program_id = ?1 AND node_type = 'course' AND course_id IS NOT NULL)
          ORDER BY co.id, r.id",
     )?
-    .query_map([program], |r| {
-        Ok(SourceRun {
-            id: r.get(0)?,
-            course_id: r.get(1)?,
-            course_title: r.get(2)?,
-            course_readable_id: r.get(3)?,
-            title: r.get(4)?,
-            courseware_id: r.get(5)?,
-            language: r.get(6)?,
-            is_primary_language: r.get(7)?,
-            variant_length: r.get(8)?,
-            variant_industry: r.get(9)?,
-        })
-    })?
+    .query_map([program], |r| from_row!(r, SourceRun { id, course_id, course_title, course_readable_id, title, courseware_id, language, is_primary_language, variant_length, variant_industry }))?
     .collect()
 }
 

@@ -123,10 +123,8 @@ pub async fn create(state: &AppState, actor: String, p: NewProduct) -> Result<i6
     if p.description.trim().is_empty() {
         return Err(invalid("description", "This field may not be blank."));
     }
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let (field, table, id) = match p.target {
                 ProductTarget::CourseRun(r) => ("course_run_id", "course_runs", r),
                 ProductTarget::Program(g) => ("program_id", "programs", g),
@@ -172,10 +170,8 @@ pub async fn update(state: &AppState, actor: String, id: i64, ch: ProductChange)
     if ch.description.as_deref().is_some_and(|d| d.trim().is_empty()) {
         return Err(invalid("description", "This field may not be blank."));
     }
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let before =
                 current(c, id)?.ok_or_else(|| ProductError::NotFound(format!("No such product: {id}.")))?;
             let old_price: Decimal = before.0.parse().unwrap_or_default();

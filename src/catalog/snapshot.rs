@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use super::model::*;
 use crate::clock::from_db;
 use crate::cms::model::{PageContent, PageType, PublishedPage};
+use crate::db::from_row;
 
 #[path = "snapshot_programs.rs"]
 mod programs;
@@ -65,13 +66,7 @@ impl Catalog {
         };
         cat.departments = c
             .prepare_cached("SELECT id, name, slug FROM departments ORDER BY name")?
-            .query_map([], |r| {
-                Ok(Department {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    slug: r.get(2)?,
-                })
-            })?
+            .query_map([], |r| from_row!(r, Department { id, name, slug }))?
             .collect::<Result<_, _>>()?;
         let dept_idx: HashMap<i64, usize> = cat
             .departments
@@ -83,13 +78,7 @@ impl Catalog {
             .prepare_cached(
                 "SELECT t.id, t.name, p.name FROM topics t LEFT JOIN topics p ON p.id = t.parent_id ORDER BY t.name",
             )?
-            .query_map([], |r| {
-                Ok(Topic {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    parent: r.get(2)?,
-                })
-            })?
+            .query_map([], |r| from_row!(r, Topic { id, name, parent }))?
             .collect::<Result<_, _>>()?;
         let topic_idx: HashMap<i64, usize> = cat.topics.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
         cat.modes = c
@@ -97,12 +86,15 @@ impl Catalog {
                 "SELECT id, mode_slug, mode_display_name, requires_payment FROM enrollment_modes ORDER BY id",
             )?
             .query_map([], |r| {
-                Ok(EnrollmentMode {
-                    id: r.get(0)?,
-                    mode_slug: r.get(1)?,
-                    mode_display_name: r.get(2)?,
-                    requires_payment: r.get(3)?,
-                })
+                from_row!(
+                    r,
+                    EnrollmentMode {
+                        id,
+                        mode_slug,
+                        mode_display_name,
+                        requires_payment
+                    }
+                )
             })?
             .collect::<Result<_, _>>()?;
         let mode_idx: HashMap<i64, usize> = cat.modes.iter().enumerate().map(|(i, d)| (d.id, i)).collect();

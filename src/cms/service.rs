@@ -124,11 +124,9 @@ pub struct CreatePage {
 
 pub async fn create(state: &AppState, actor: &str, req: CreatePage) -> Result<i64, CmsError> {
     validate_content(&req.content)?;
-    let now = state.clock.now();
     let actor = actor.to_owned();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let (mut course_id, mut program_id) = (None, None);
             let mut slug = req.slug.trim().to_owned();
             match req.page_type {
@@ -240,11 +238,9 @@ pub async fn save(
     publish: bool,
 ) -> Result<i64, CmsError> {
     validate_content(&content)?;
-    let now = state.clock.now();
     let actor = actor.to_owned();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let row = store::find_page(c, page_id)?.ok_or(CmsError::NotFound)?;
             super::certificate_rules::check(c, &row.page_type, &content, publish)?;
             let rev = store::add_revision(c, page_id, &content, &actor, now)?;
@@ -260,11 +256,9 @@ pub async fn save(
 
 /// Publishes the latest revision.
 pub async fn publish(state: &AppState, actor: &str, page_id: i64) -> Result<i64, CmsError> {
-    let now = state.clock.now();
     let actor = actor.to_owned();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             store::find_page(c, page_id)?.ok_or(CmsError::NotFound)?;
             let rev = store::latest_revision(c, page_id)?.ok_or(CmsError::NotFound)?;
             // A draft saved before links were checked must not go live unchecked.
@@ -277,11 +271,9 @@ pub async fn publish(state: &AppState, actor: &str, page_id: i64) -> Result<i64,
 }
 
 pub async fn unpublish(state: &AppState, actor: &str, page_id: i64) -> Result<(), CmsError> {
-    let now = state.clock.now();
     let actor = actor.to_owned();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             store::find_page(c, page_id)?.ok_or(CmsError::NotFound)?;
             store::unpublish(c, page_id, now)?;
             audit_page(c, &actor, "cms.page.unpublish", page_id, json!({}), now)?;
@@ -297,11 +289,9 @@ pub async fn rollback(
     page_id: i64,
     revision_id: i64,
 ) -> Result<i64, CmsError> {
-    let now = state.clock.now();
     let actor = actor.to_owned();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             store::find_page(c, page_id)?.ok_or(CmsError::NotFound)?;
             let old = store::revision(c, revision_id)?
                 .filter(|r| r.page_id == page_id)
@@ -345,11 +335,8 @@ pub async fn upload(
         filename
     };
     let title = title.trim().chars().take(255).collect::<String>();
-    let now = state.clock.now();
     let actor = actor.to_owned();
-    state
-        .db
-        .write(move |c| {
+    state.write_at(move |c, now| {
             let id = store::insert_media(c, &title, &filename, ty, (w, h), &bytes, now)?;
             audit::record(c, None, &actor, "cms.media.upload", "cms_media", &id.to_string(), None,
                 Some(&json!({ "filename": filename, "type": ty, "width": w, "height": h, "bytes": bytes.len() })), now)?;

@@ -7,26 +7,30 @@ use sha2::{Digest as _, Sha256};
 pub use super::model::{NewPage, PageRow};
 use super::model::{PageContent, PageType};
 use crate::clock::to_db;
+use crate::db::from_row;
 
 const PAGE_COLS: &str =
     "id, page_type, slug, title, course_id, program_id, parent_id, live, live_revision_id,
      first_published_at, last_published_at, updated_on";
 
 fn page_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PageRow> {
-    Ok(PageRow {
-        id: r.get(0)?,
-        page_type: r.get(1)?,
-        slug: r.get(2)?,
-        title: r.get(3)?,
-        course_id: r.get(4)?,
-        program_id: r.get(5)?,
-        parent_id: r.get(6)?,
-        live: r.get(7)?,
-        live_revision_id: r.get(8)?,
-        first_published_at: r.get(9)?,
-        last_published_at: r.get(10)?,
-        updated_on: r.get(11)?,
-    })
+    from_row!(
+        r,
+        PageRow {
+            id,
+            page_type,
+            slug,
+            title,
+            course_id,
+            program_id,
+            parent_id,
+            live,
+            live_revision_id,
+            first_published_at,
+            last_published_at,
+            updated_on
+        }
+    )
 }
 
 /// Creates a page with a first (draft) revision. Returns (page id, revision id).
@@ -125,14 +129,16 @@ pub struct Revision {
 }
 
 fn revision_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Revision> {
-    let content: String = r.get(2)?;
-    Ok(Revision {
-        id: r.get(0)?,
-        page_id: r.get(1)?,
-        content: serde_json::from_str(&content).unwrap_or_default(),
-        created_by: r.get(3)?,
-        created_on: r.get(4)?,
-    })
+    from_row!(
+        r,
+        Revision {
+            id,
+            page_id,
+            content: (|content: String| serde_json::from_str(&content).unwrap_or_default()),
+            created_by,
+            created_on
+        }
+    )
 }
 
 pub fn revisions(c: &Connection, page_id: i64) -> rusqlite::Result<Vec<Revision>> {
@@ -201,21 +207,26 @@ pub fn insert_media(
     Ok(c.last_insert_rowid())
 }
 
+fn media_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Media> {
+    from_row!(
+        r,
+        Media {
+            id,
+            title,
+            filename,
+            content_type,
+            width,
+            height,
+            sha256
+        }
+    )
+}
+
 pub fn media_list(c: &Connection) -> rusqlite::Result<Vec<Media>> {
     c.prepare(
         "SELECT id, title, filename, content_type, width, height, sha256 FROM cms_media ORDER BY id DESC",
     )?
-    .query_map([], |r| {
-        Ok(Media {
-            id: r.get(0)?,
-            title: r.get(1)?,
-            filename: r.get(2)?,
-            content_type: r.get(3)?,
-            width: r.get(4)?,
-            height: r.get(5)?,
-            sha256: r.get(6)?,
-        })
-    })?
+    .query_map([], media_row)?
     .collect()
 }
 
@@ -237,17 +248,7 @@ fn media_list_by_id(c: &Connection, id: i64) -> rusqlite::Result<Option<Media>> 
     c.query_row(
         "SELECT id, title, filename, content_type, width, height, sha256 FROM cms_media WHERE id = ?1",
         [id],
-        |r| {
-            Ok(Media {
-                id: r.get(0)?,
-                title: r.get(1)?,
-                filename: r.get(2)?,
-                content_type: r.get(3)?,
-                width: r.get(4)?,
-                height: r.get(5)?,
-                sha256: r.get(6)?,
-            })
-        },
+        media_row,
     )
     .optional()
 }

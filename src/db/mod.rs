@@ -9,6 +9,7 @@
 
 mod migrate;
 mod readers;
+mod row;
 pub mod sandbox_keys;
 mod writer;
 
@@ -23,6 +24,7 @@ use crate::config::Synchronous;
 use crate::metrics::{Histogram, Metrics};
 
 pub use migrate::{MigrationStatus, latest_embedded_version};
+pub(crate) use row::from_row;
 pub use writer::CheckpointHook;
 
 /// Errors from the database layer itself (as opposed to a closure's own errors).

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
 use crate::clock::to_db;
+use crate::db::from_row;
 
 /// Learners with an active verified enrollment in the run.
 pub fn verified_user_ids(c: &Connection, run_id: i64) -> rusqlite::Result<HashSet<i64>> {
@@ -48,12 +49,15 @@ pub fn learner_runs(c: &Connection, user_id: i64) -> rusqlite::Result<Vec<Learne
          WHERE e.user_id = ?1 ORDER BY e.id",
     )?
     .query_map([user_id], |r| {
-        Ok(LearnerRun {
-            run_id: r.get(0)?,
-            active_unchanged: r.get(1)?,
-            verified: r.get(2)?,
-            passed: r.get(3)?,
-        })
+        from_row!(
+            r,
+            LearnerRun {
+                run_id,
+                active_unchanged,
+                verified,
+                passed
+            }
+        )
     })?
     .collect()
 }

@@ -64,10 +64,8 @@ pub async fn record_edx_enrollment(
     course_id: String,
 ) -> Result<(Enrollment, bool), WebhookError> {
     let (user, run) = resolve(state, email, course_id).await?;
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let mut a = Actor::user(actor);
             a.label = "openedx webhook".into();
             service::record_from_edx(c, now, user, run, Mode::Audit, &a)

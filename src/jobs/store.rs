@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::Trigger;
 use crate::clock::to_db;
+use crate::db::from_row;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct JobRun {
@@ -20,16 +21,19 @@ pub struct JobRun {
 }
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRun> {
-    Ok(JobRun {
-        id: r.get(0)?,
-        job: r.get(1)?,
-        trigger: r.get(2)?,
-        status: r.get(3)?,
-        queued_on: r.get(4)?,
-        started_on: r.get(5)?,
-        finished_on: r.get(6)?,
-        detail: r.get(7)?,
-    })
+    from_row!(
+        r,
+        JobRun {
+            id,
+            job,
+            trigger,
+            status,
+            queued_on,
+            started_on,
+            finished_on,
+            detail
+        }
+    )
 }
 
 const COLUMNS: &str = "id, job, trigger, status, queued_on, started_on, finished_on, detail";

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::{Clock, to_db};
 use crate::db::Db;
+use crate::db::from_row;
 use crate::outbox::{BoxFuture, Deliverer, Delivery, Message, NewMessage};
 use crate::state::AppState;
 
@@ -94,13 +95,16 @@ pub fn sandbox(c: &Connection, to: Option<&str>, limit: i64) -> rusqlite::Result
          WHERE ?1 IS NULL OR lower(to_address) = lower(?1) ORDER BY id DESC LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![to, limit], |r| {
-        Ok(SandboxMail {
-            id: r.get(0)?,
-            to: r.get(1)?,
-            subject: r.get(2)?,
-            body: r.get(3)?,
-            created_on: r.get(4)?,
-        })
+        from_row!(
+            r,
+            SandboxMail {
+                id,
+                to,
+                subject,
+                body,
+                created_on
+            }
+        )
     })?;
     rows.collect()
 }

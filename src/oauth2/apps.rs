@@ -68,10 +68,7 @@ pub async fn create(
     uris: Vec<String>,
     skip_authorization: bool,
 ) -> Result<Option<(Application, String)>, DbError> {
-    let now = state.clock.now();
-    state
-        .db
-        .write(move |c| {
+    state.write_at(move |c, now| {
             if store::find_app_by_name(c, &name)?.is_some() {
                 return Ok(None);
             }
@@ -96,10 +93,8 @@ pub struct CodeGrant {
 
 /// Issues a one-time authorization code (valid [`super::service::CODE_TTL`]).
 pub async fn issue_code(state: &AppState, g: CodeGrant) -> Result<String, DbError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             Ok(store::create_code(
                 c,
                 g.app_id,

@@ -231,10 +231,8 @@ pub async fn revoke(
     creds: ClientCredentials,
     token: String,
 ) -> Result<(), OAuthError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let app = authenticate_client(c, &creds)?;
             if !store::revoke_access(c, app.id, &token, now)?
                 && let Some(r) = store::find_refresh(c, &token)?.filter(|r| r.application_id == app.id)

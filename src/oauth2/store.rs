@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::clock::to_db;
+use crate::db::from_row;
 use crate::users::sessions::{hash, random_token};
 
 /// A registered client application.
@@ -34,17 +35,20 @@ const APP_COLS: &str = "id, client_id, secret_hash, name, redirect_uris, confide
 
 fn app_row(r: &Row) -> rusqlite::Result<Application> {
     let split = |s: String| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
-    Ok(Application {
-        id: r.get(0)?,
-        client_id: r.get(1)?,
-        secret_hash: r.get(2)?,
-        name: r.get(3)?,
-        redirect_uris: split(r.get(4)?),
-        confidential: r.get(5)?,
-        skip_authorization: r.get(6)?,
-        grant_types: split(r.get(7)?),
-        created_on: r.get(8)?,
-    })
+    from_row!(
+        r,
+        Application {
+            id,
+            client_id,
+            secret_hash,
+            name,
+            redirect_uris: split,
+            confidential,
+            skip_authorization,
+            grant_types: split,
+            created_on
+        }
+    )
 }
 
 /// Creates an application; returns it and its secret (shown once).
@@ -131,19 +135,7 @@ pub fn find_code(c: &Connection, code: &str) -> rusqlite::Result<Option<Grant>> 
         "SELECT application_id, user_id, redirect_uri, scope, code_challenge, nonce, expires_on, used_on, access_token_id
          FROM oauth2_codes WHERE code_hash = ?1",
         [hash(code)],
-        |r| {
-            Ok(Grant {
-                application_id: r.get(0)?,
-                user_id: r.get(1)?,
-                redirect_uri: r.get(2)?,
-                scope: r.get(3)?,
-                code_challenge: r.get(4)?,
-                nonce: r.get(5)?,
-                expires_on: r.get(6)?,
-                used_on: r.get(7)?,
-                access_token_id: r.get(8)?,
-            })
-        },
+        |r| from_row!(r, Grant { application_id, user_id, redirect_uri, scope, code_challenge, nonce, expires_on, used_on, access_token_id }),
     )
     .optional()
 }
@@ -251,14 +243,17 @@ pub fn find_refresh(c: &Connection, token: &str) -> rusqlite::Result<Option<Refr
          FROM oauth2_refresh_tokens WHERE token_hash = ?1",
         [hash(token)],
         |r| {
-            Ok(RefreshRow {
-                id: r.get(0)?,
-                access_token_id: r.get(1)?,
-                application_id: r.get(2)?,
-                user_id: r.get(3)?,
-                scope: r.get(4)?,
-                revoked: r.get(5)?,
-            })
+            from_row!(
+                r,
+                RefreshRow {
+                    id,
+                    access_token_id,
+                    application_id,
+                    user_id,
+                    scope,
+                    revoked
+                }
+            )
         },
     )
     .optional()
@@ -289,14 +284,7 @@ pub fn revoke_access(c: &Connection, app_id: i64, token: &str, now: DateTime<Utc
         )
         .optional()?;
     let Some(id) = id else { return Ok(false) };
-    c.execute(
-        "UPDATE access_tokens SET revoked_on = ?2 WHERE id = ?1 AND revoked_on IS NULL",
-        params![id, to_db(now)],
-    )?;
-    c.execute(
-        "UPDATE oauth2_refresh_tokens SET revoked_on = ?2 WHERE access_token_id = ?1 AND revoked_on IS NULL",
-        params![id, to_db(now)],
-    )?;
+    revoke_access_id(c, id, now)?;
     Ok(true)
 }
 
@@ -313,12 +301,15 @@ pub fn current_key(c: &Connection) -> rusqlite::Result<Option<KeyRow>> {
         "SELECT kid, private_der, n, e FROM oauth2_keys ORDER BY id LIMIT 1",
         [],
         |r| {
-            Ok(KeyRow {
-                kid: r.get(0)?,
-                private_der: r.get(1)?,
-                n: r.get(2)?,
-                e: r.get(3)?,
-            })
+            from_row!(
+                r,
+                KeyRow {
+                    kid,
+                    private_der,
+                    n,
+                    e
+                }
+            )
         },
     )
     .optional()

@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use crate::clock::to_db;
+use crate::db::from_row;
 
 /// A message to enqueue.
 #[derive(Debug, Clone)]
@@ -39,21 +40,23 @@ const COLUMNS: &str = "id, destination, kind, payload, idempotency_key, status, 
     permanent_failures, next_attempt_at, last_error, created_on, delivered_on";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
-    let payload: String = r.get(3)?;
-    Ok(Message {
-        id: r.get(0)?,
-        destination: r.get(1)?,
-        kind: r.get(2)?,
-        payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
-        idempotency_key: r.get(4)?,
-        status: r.get(5)?,
-        attempts: r.get(6)?,
-        permanent_failures: r.get(7)?,
-        next_attempt_at: r.get(8)?,
-        last_error: r.get(9)?,
-        created_on: r.get(10)?,
-        delivered_on: r.get(11)?,
-    })
+    from_row!(
+        r,
+        Message {
+            id,
+            destination,
+            kind,
+            payload: (|payload: String| serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null)),
+            idempotency_key,
+            status,
+            attempts,
+            permanent_failures,
+            next_attempt_at,
+            last_error,
+            created_on,
+            delivered_on
+        }
+    )
 }
 
 /// Adds a message inside the caller's transaction. Enqueuing an idempotency key that already

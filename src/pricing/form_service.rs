@@ -42,10 +42,8 @@ pub async fn save(
     if texts.title.trim().is_empty() {
         return Err(PricingError::field("title", "A title is required."));
     }
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let (program, id) = match w {
                 Courseware::Course(id) => (false, id),
                 Courseware::Program(id) => (true, id),

@@ -38,10 +38,8 @@ pub async fn update_exchange_rates(state: &AppState) -> Result<usize, PricingErr
         .map(|(code, rate)| (code.clone(), table.descriptions.get(code).cloned(), *rate))
         .collect();
     let n = rows.len();
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             store::replace_rates(c, &rows, now)?;
             crate::audit::record(
                 c,
@@ -138,10 +136,8 @@ async fn save_audited<T: Send + 'static>(
     describe: fn(&T) -> (String, Value),
     save: impl FnOnce(&Connection, DateTime<Utc>) -> rusqlite::Result<(bool, T)> + Send + 'static,
 ) -> Result<(bool, T), PricingError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let (created, saved) = save(c, now)?;
             let (key, after) = describe(&saved);
             let action = if created { "create" } else { "update" };
@@ -170,10 +166,8 @@ async fn delete_audited(
     missing: &'static str,
     delete: fn(&Connection, &str) -> rusqlite::Result<bool>,
 ) -> Result<(), PricingError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             if !delete(c, &key)? {
                 return Err(PricingError::NotFound(missing.into()));
             }
@@ -306,10 +300,8 @@ pub async fn load_thresholds(
     dry_run: bool,
 ) -> Result<Vec<ThresholdChange>, PricingError> {
     let rows = parse_threshold_csv(&csv)?;
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let mut changes = Vec::new();
             for (country, income) in &rows {
                 let before = store::threshold(c, country)?;

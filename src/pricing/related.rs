@@ -45,10 +45,8 @@ pub async fn relate(
     second: String,
 ) -> Result<(), PricingError> {
     let (first, second) = (first.trim().to_owned(), second.trim().to_owned());
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let find = |field: &'static str, readable: &str| -> Result<i64, PricingError> {
                 if readable.is_empty() {
                     return Err(PricingError::field(field, "A program readable id is required."));

@@ -9,6 +9,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::clock::to_db;
 use crate::db::DbError;
+use crate::db::from_row;
 use crate::state::AppState;
 
 /// What a key may do.
@@ -64,15 +65,17 @@ fn random(n: usize) -> String {
 }
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApiKey> {
-    let scope: String = r.get(3)?;
-    Ok(ApiKey {
-        id: r.get(0)?,
-        name: r.get(1)?,
-        prefix: r.get(2)?,
-        scope: Scope::parse(&scope).unwrap_or(Scope::Catalog),
-        created_on: r.get(4)?,
-        revoked_on: r.get(5)?,
-    })
+    from_row!(
+        r,
+        ApiKey {
+            id,
+            name,
+            prefix,
+            scope: (|scope: String| Scope::parse(&scope).unwrap_or(Scope::Catalog)),
+            created_on,
+            revoked_on
+        }
+    )
 }
 
 /// Creates a key; returns the stored row and the full key (shown once).
@@ -131,10 +134,8 @@ pub async fn issue(
     scope: Scope,
     actor: String,
 ) -> Result<(ApiKey, String), DbError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let (row, key) = create(c, &name, scope, now)?;
             let after = serde_json::json!({ "name": row.name, "scope": scope.as_str() });
             let id = row.id.to_string();
@@ -151,10 +152,8 @@ pub async fn all(state: &AppState) -> Result<Vec<ApiKey>, DbError> {
 
 /// Revokes a key and audits who did it; false (and nothing written) when no active key has `id`.
 pub async fn withdraw(state: &AppState, id: i64, actor: String) -> Result<bool, DbError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let ok = revoke(c, id, now)?;
             if ok {
                 crate::audit::by_staff(c, &actor, "api_key.revoke", "api_key", &id.to_string(), None, now)?;

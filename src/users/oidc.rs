@@ -128,12 +128,10 @@ pub async fn start(state: &AppState, next: &str) -> Result<Started, OidcError> {
     let cfg = state.config.oidc.clone().ok_or(OidcError::NotConfigured)?;
     let d = discovery(state, &cfg).await?;
     let (st, nonce, verifier, browser) = (random(32), random(32), random(64), random(43));
-    let now = state.clock.now();
     let (s2, n2, v2, next) = (st.clone(), nonce.clone(), verifier.clone(), next.to_owned());
     let b2 = crate::users::sessions::hash(&browser);
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             c.execute(
                 "DELETE FROM oidc_logins WHERE created_on < ?1",
                 [to_db(now - LOGIN_TTL)],

@@ -99,10 +99,8 @@ struct Changes {
 }
 
 async fn apply(state: &AppState, user_id: i64, ch: Changes) -> Result<FullUser, UserError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             if let Some(u) = &ch.username {
                 if store::find_by_username(c, u)?.is_some_and(|o| o.id != user_id) {
                     return Ok(Err(UserError::field(

@@ -4,6 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::model::{LegalAddress, UserProfile};
+use crate::db::from_row;
 
 pub fn address(c: &Connection, user_id: i64) -> rusqlite::Result<Option<LegalAddress>> {
     c.prepare_cached(
@@ -11,16 +12,19 @@ pub fn address(c: &Connection, user_id: i64) -> rusqlite::Result<Option<LegalAdd
          FROM legal_addresses WHERE user_id = ?1",
     )?
     .query_row([user_id], |r| {
-        Ok(LegalAddress {
-            country: r.get(0)?,
-            first_name: r.get(1)?,
-            last_name: r.get(2)?,
-            street_address_1: r.get(3)?,
-            street_address_2: r.get(4)?,
-            city: r.get(5)?,
-            state: r.get(6)?,
-            postal_code: r.get(7)?,
-        })
+        from_row!(
+            r,
+            LegalAddress {
+                country,
+                first_name,
+                last_name,
+                street_address_1,
+                street_address_2,
+                city,
+                state,
+                postal_code
+            }
+        )
     })
     .optional()
 }

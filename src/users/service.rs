@@ -195,12 +195,10 @@ fn verification_email(to: String, base: &str, token: &str) -> Email {
 
 /// Mails a new verification link to an unverified account.
 pub(super) async fn queue_verification(state: &AppState, user: &User) -> Result<(), UserError> {
-    let now = state.clock.now();
     let base = state.config.absolute_url("/verify-email/");
     let (uid, to) = (user.id, user.email.clone());
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let token = sessions::issue_token(c, uid, Purpose::Verify, None, now)?;
             mail::queue(c, now, &verification_email(to, &base, &token))
         })
@@ -304,11 +302,9 @@ pub async fn sign_up(
 
 /// Confirms an email address from its link and signs the user in; returns the session cookie.
 pub async fn verify_email(state: &AppState, token: &str) -> Result<Option<(User, String)>, UserError> {
-    let now = state.clock.now();
     let token = token.to_owned();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let Some((uid, _)) = sessions::consume_token(c, &token, Purpose::Verify, now)? else {
                 return Ok(None);
             };
@@ -346,11 +342,8 @@ pub async fn request_password_reset(
         return Err(UserError::field("email", "Enter your email address."));
     }
     throttle::check::<UserError>(state, mail_limits("mail:reset", &email, ip)).await?;
-    let now = state.clock.now();
     let base = state.config.absolute_url("/password-reset/confirm/");
-    state
-        .db
-        .write(move |c| {
+    state.write_at(move |c, now| {
             if let Some(u) = store::find_by_email(c, &email)?.filter(|u| u.is_active && !u.is_service_account) {
                 let token = sessions::issue_token(c, u.id, Purpose::Reset, None, now)?;
                 mail::queue(c, now, &Email {
@@ -381,11 +374,9 @@ pub async fn email_token_valid(state: &AppState, token: &str, purpose: Purpose) 
 pub async fn reset_password(state: &AppState, token: &str, pw: &str) -> Result<bool, UserError> {
     rules::validate_password(pw).map_err(|e| UserError::field("password", e))?;
     let hash = hash_password(pw.to_owned()).await?;
-    let now = state.clock.now();
     let token = token.to_owned();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let Some((uid, _)) = sessions::consume_token(c, &token, Purpose::Reset, now)? else {
                 return Ok(false);
             };
@@ -416,10 +407,8 @@ pub async fn change_password(
     }
     rules::validate_password(new).map_err(|e| UserError::field("new_password", e))?;
     let hash = hash_password(new.to_owned()).await?;
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             store::set_password_hash(c, uid, &hash, now)?;
             sessions::revoke_all(c, uid, keep_session, now)
         })
@@ -457,11 +446,8 @@ pub async fn request_email_change(
     if !verify_password(pw.to_owned(), stored).await {
         return Err(UserError::field("password", "Invalid Password"));
     }
-    let now = state.clock.now();
     let base = link(state, "/account/confirm-email", "");
-    state
-        .db
-        .write(move |c| {
+    state.write_at(move |c, now| {
             if store::find_by_email(c, &new_email)?.is_some() {
                 return Ok(Err(UserError::field("email", "Invalid email address")));
             }
@@ -480,11 +466,9 @@ pub async fn request_email_change(
 
 /// Applies a confirmed email change; false if the link is invalid or the address got taken.
 pub async fn confirm_email_change(state: &AppState, token: &str) -> Result<bool, UserError> {
-    let now = state.clock.now();
     let token = token.to_owned();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let Some((uid, Some(email))) = sessions::consume_token(c, &token, Purpose::ChangeEmail, now)?
             else {
                 return Ok(false);

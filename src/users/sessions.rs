@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest as _, Sha256};
 
 use crate::clock::to_db;
+use crate::db::from_row;
 
 /// Lifetime of a session (the gateway's absolute timeout is 14 days too).
 pub const SESSION_TTL: Duration = Duration::days(14);
@@ -77,11 +78,14 @@ pub fn find(c: &Connection, token: &str, now: DateTime<Utc>) -> rusqlite::Result
          WHERE s.token_hash = ?1 AND s.revoked_on IS NULL AND s.expires_on > ?2 AND u.is_active = 1",
     )?
     .query_row(params![hash(token), to_db(now)], |r| {
-        Ok(Session {
-            id: r.get(0)?,
-            user_id: r.get(1)?,
-            source: Source::parse(&r.get::<_, String>(2)?),
-        })
+        from_row!(
+            r,
+            Session {
+                id,
+                user_id,
+                source: (|s: String| Source::parse(&s))
+            }
+        )
     })
     .optional()
 }
@@ -233,11 +237,14 @@ pub fn bearer_token(
          WHERE t.token_hash = ?1 AND t.revoked_on IS NULL AND t.expires_on > ?2 AND u.is_active = 1",
     )?
     .query_row(params![hash(token), to_db(now)], |r| {
-        Ok(BearerToken {
-            user_id: r.get(0)?,
-            scope: r.get(1)?,
-            application_id: r.get(2)?,
-        })
+        from_row!(
+            r,
+            BearerToken {
+                user_id,
+                scope,
+                application_id
+            }
+        )
     })
     .optional()
 }
@@ -281,14 +288,17 @@ pub fn list_access_tokens(c: &Connection) -> rusqlite::Result<Vec<AccessTokenRow
          FROM access_tokens t JOIN users u ON u.id = t.user_id ORDER BY t.id DESC LIMIT 500",
     )?;
     let rows = stmt.query_map([], |r| {
-        Ok(AccessTokenRow {
-            id: r.get(0)?,
-            user_email: r.get(1)?,
-            name: r.get(2)?,
-            created_on: r.get(3)?,
-            expires_on: r.get(4)?,
-            revoked_on: r.get(5)?,
-        })
+        from_row!(
+            r,
+            AccessTokenRow {
+                id,
+                user_email,
+                name,
+                created_on,
+                expires_on,
+                revoked_on
+            }
+        )
     })?;
     rows.collect()
 }

@@ -89,10 +89,8 @@ pub async fn set_roles(
             "A superuser cannot be a service account.",
         ));
     }
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let before = store::roles(c, id)?.ok_or(UserError::NotFound)?;
             let was_service = store::find_by_id(c, id)?.is_some_and(|u| u.is_service_account);
             if service_account
@@ -147,10 +145,7 @@ pub async fn issue_token(
     name: String,
     days: i64,
 ) -> Result<String, UserError> {
-    let now = state.clock.now();
-    state
-        .db
-        .write(move |c| {
+    state.write_at(move |c, now| {
             let u = store::find_by_email(c, &email)?
                 .filter(|u| u.is_active)
                 .ok_or_else(|| UserError::field("email", "No active account has this email."))?;
@@ -171,10 +166,8 @@ pub async fn issue_token(
 
 /// Revokes a staff-minted token; false when no active token has `id`.
 pub async fn revoke_token(state: &AppState, actor: String, id: i64) -> Result<bool, UserError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let ok = sessions::revoke_access_token(c, id, now)?;
             if ok {
                 crate::audit::by_staff(

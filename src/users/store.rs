@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::clock::to_db;
+use crate::db::from_row;
 
 /// A user account.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -341,12 +342,15 @@ pub fn roles(c: &Connection, id: i64) -> rusqlite::Result<Option<Roles>> {
         "SELECT is_staff, is_superuser, in_editors_group, is_active FROM users WHERE id = ?1",
         [id],
         |r| {
-            Ok(Roles {
-                is_staff: r.get(0)?,
-                is_superuser: r.get(1)?,
-                in_editors_group: r.get(2)?,
-                is_active: r.get(3)?,
-            })
+            from_row!(
+                r,
+                Roles {
+                    is_staff,
+                    is_superuser,
+                    in_editors_group,
+                    is_active
+                }
+            )
         },
     )
     .optional()

@@ -63,10 +63,8 @@ pub async fn add(
     basket: i64,
     product: i64,
 ) -> Result<(bool, Value), CommerceError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let b = own_basket(c, user, basket)?;
             let (_, new) = basket::service::add_product(c, &Owner::User(user), product, 1, false, now)?;
             let added = basket::store::basket_items(c, b)?
@@ -86,10 +84,8 @@ pub async fn set_product(
     id: i64,
     product: i64,
 ) -> Result<Value, CommerceError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let b = own_basket(c, user, basket)?;
             let current = item(c, b, id)?;
             if current.1 == product {
@@ -117,10 +113,8 @@ pub async fn set_product(
 
 /// Removes item `id`; the learner's discounts are worked out again for what remains.
 pub async fn remove(state: &AppState, user: i64, basket: i64, id: i64) -> Result<(), CommerceError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let b = own_basket(c, user, basket)?;
             item(c, b, id)?;
             basket::store::remove_item(c, b, id)?;

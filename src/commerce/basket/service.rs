@@ -346,10 +346,8 @@ pub async fn redeem(
     user: i64,
     code: String,
 ) -> Result<DiscountRow, CommerceError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let basket = basket::store::basket_id(c, &owner)?.ok_or(CommerceError::NoBasket)?;
             redeem_code(c, basket, Some(user), &code, now)
         })
@@ -373,10 +371,8 @@ pub async fn clear(state: &AppState, owner: Owner) -> Result<(), CommerceError> 
 /// A cart link: empties the owner's basket and adds the one product the link names
 /// (`NotFound` when it names none).
 pub async fn replace_with_link(state: &AppState, owner: Owner, t: LinkTarget) -> Result<(), CommerceError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let pid = match (t.product, t.run, t.course, t.program) {
                 (Some(p), ..) => Some(p),
                 (None, Some(r), ..) => basket::store::product_for(c, Some(r), None)?,

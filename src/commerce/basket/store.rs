@@ -4,6 +4,7 @@
 use crate::clock::to_db;
 use crate::commerce::basket::model::Owner;
 use crate::commerce::basket::model::ProductRow;
+use crate::db::from_row;
 use crate::money;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -20,23 +21,26 @@ const PRODUCT_SQL: &str = "
     LEFT JOIN programs g ON g.id = p.program_id";
 
 fn product_row(r: &Row<'_>) -> rusqlite::Result<ProductRow> {
-    Ok(ProductRow {
-        id: r.get(0)?,
-        version_id: r.get(1)?,
-        price: money::from_db(r.get(2)?),
-        description: r.get(3)?,
-        is_active: r.get(4)?,
-        course_run_id: r.get(5)?,
-        program_id: r.get(6)?,
-        readable_id: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
-        title: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
-        run_title: r.get(9)?,
-        start_date: r.get(10)?,
-        end_date: r.get(11)?,
-        enrollment_end: r.get(12)?,
-        upgrade_deadline: r.get(13)?,
-        course_id: r.get(14)?,
-    })
+    from_row!(
+        r,
+        ProductRow {
+            id,
+            version_id,
+            price: money::from_db,
+            description,
+            is_active,
+            course_run_id,
+            program_id,
+            readable_id: Option::unwrap_or_default,
+            title: Option::unwrap_or_default,
+            run_title,
+            start_date,
+            end_date,
+            enrollment_end,
+            upgrade_deadline,
+            course_id
+        }
+    )
 }
 
 /// A product with its latest price version.

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use crate::commerce::discounts::model::DiscountRow;
 
 use crate::clock::to_db;
+use crate::db::from_row;
 
 /// A user as nested in the discount APIs.
 #[derive(Debug, Clone)]
@@ -36,12 +37,15 @@ pub fn user(c: &Connection, id: i64) -> rusqlite::Result<Option<UserRef>> {
         "SELECT id, username, email, name FROM users WHERE id = ?1",
         [id],
         |r| {
-            Ok(UserRef {
-                id: r.get(0)?,
-                username: r.get(1)?,
-                email: r.get(2)?,
-                name: r.get(3)?,
-            })
+            from_row!(
+                r,
+                UserRef {
+                    id,
+                    username,
+                    email,
+                    name
+                }
+            )
         },
     )
     .optional()

@@ -27,33 +27,24 @@ use crate::state::AppState;
 /// The routes of this part of ecommerce.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/discounts/", get(api::list).post(api::create))
-        .route("/api/discounts/create_batch/", post(api::create_batch))
-        .route(
-            "/api/discounts/{id}/",
-            get(api::detail)
-                .patch(api::update)
-                .put(api::replace)
-                .delete(api::delete),
-        )
-        .route("/api/v0/discounts/", get(api::list).post(api::create))
-        .route("/api/v0/discounts/create_batch/", post(api::create_batch))
-        .route(
-            "/api/v0/discounts/{id}/",
-            get(api::detail)
-                .patch(api::update)
-                .put(api::replace)
-                .delete(api::delete),
-        )
-        .merge(nested_discount_routes("/api/discounts"))
-        .merge(nested_discount_routes("/api/v0/discounts"))
+        .merge(discount_routes("/api/discounts"))
+        .merge(discount_routes("/api/v0/discounts"))
         .merge(pages::routes())
 }
 
-/// The nested discount resources (and `/user/`) under one of the two discount prefixes.
-fn nested_discount_routes(base: &str) -> Router<AppState> {
+/// The discount resources, nested ones (and `/user/`) included, under one of the two prefixes.
+fn discount_routes(base: &str) -> Router<AppState> {
     let r = |p: &str| format!("{base}{p}");
     Router::new()
+        .route(&r("/"), get(api::list).post(api::create))
+        .route(&r("/create_batch/"), post(api::create_batch))
+        .route(
+            &r("/{id}/"),
+            get(api::detail)
+                .patch(api::update)
+                .put(api::replace)
+                .delete(api::delete),
+        )
         .route(
             &r("/user/"),
             get(nested::user_discounts).post(nested::create_user_discount),

@@ -33,10 +33,8 @@ pub async fn delete_redemption(
     discount: i64,
     id: i64,
 ) -> Result<(), CommerceError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let d = the_discount(c, discount)?;
             let before = links::redemption_json(c, &d, id)?.ok_or_else(|| no_redemption(discount, id))?;
             links::delete_redemption(c, discount, id)?;
@@ -57,10 +55,8 @@ pub async fn delete_redemption(
 /// Removes a discount nothing has redeemed (with its product and user links); one with
 /// redemptions is a conflict: expire it instead.
 pub async fn delete_discount(state: &AppState, actor: String, id: i64) -> Result<(), CommerceError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let d = the_discount(c, id)?;
             if let Some(contract) = crate::b2b::service::contract_of_code(c, id)? {
                 return Err(CommerceError::Conflict(format!(

@@ -110,10 +110,8 @@ pub async fn change_link(
     target: i64,
     add: bool,
 ) -> Result<(bool, Vec<Value>), CommerceError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let d = the_discount(c, id)?;
             let (field, object) = match what {
                 Nested::Products => ("product_id", "discount_product"),
@@ -207,10 +205,8 @@ pub async fn assign_user(
     discount: i64,
     user: i64,
 ) -> Result<Value, CommerceError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             if discounts::store::discount(c, discount)?.is_none() {
                 return Err(CommerceError::Invalid {
                     field: "discount",
@@ -253,10 +249,8 @@ pub async fn assignment(state: &AppState, id: i64) -> Result<Option<Value>, Comm
 
 /// Removes a user–discount assignment.
 pub async fn unassign(state: &AppState, actor: String, id: i64) -> Result<(), CommerceError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let row = links::assignment_by_id(c, id)?
                 .ok_or_else(|| CommerceError::NotFound("No such user discount.".into()))?;
             links::delete_assignment(c, id)?;

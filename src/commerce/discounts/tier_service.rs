@@ -74,10 +74,8 @@ pub async fn one(state: &AppState, id: i64, tier: i64) -> Result<Value, Commerce
 
 /// Creates a tier (audited); the discount and the course or program must exist.
 pub async fn create(state: &AppState, actor: String, t: Tier) -> Result<Value, CommerceError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             the_discount(c, t.discount_id)?;
             if !discounts::links::courseware_exists(c, t.courseware)? {
                 return Err(CommerceError::Invalid {
@@ -106,10 +104,8 @@ pub async fn create(state: &AppState, actor: String, t: Tier) -> Result<Value, C
 
 /// Deletes a tier of the discount (audited).
 pub async fn delete(state: &AppState, actor: String, id: i64, tier: i64) -> Result<(), CommerceError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             the_discount(c, id)?;
             let t = discounts::links::tier(c, tier)?
                 .filter(|t| t.discount_id == id)
@@ -140,10 +136,8 @@ pub async fn update(
     current: Option<bool>,
     threshold: Option<Decimal>,
 ) -> Result<Value, CommerceError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             the_discount(c, id)?;
             let mut t = discounts::links::tier(c, tier)?
                 .filter(|t| t.discount_id == id)

@@ -13,6 +13,7 @@ use serde_json::json;
 use crate::clock::to_db;
 use crate::commerce::orders::model::OrderState;
 use crate::commerce::orders::store;
+use crate::db::from_row;
 use crate::integrations::cybersource::{CheckoutForm, ProcessorResponse};
 
 /// The parts of a signed checkout form a result must echo.
@@ -82,12 +83,15 @@ pub fn last_issued(c: &Connection, order_id: i64) -> rusqlite::Result<Option<Iss
          WHERE order_id = ?1 ORDER BY id DESC LIMIT 1",
     )?
     .query_row([order_id], |r| {
-        Ok(Issued {
-            transaction_uuid: r.get(0)?,
-            reference_number: r.get(1)?,
-            amount: r.get(2)?,
-            currency: r.get(3)?,
-        })
+        from_row!(
+            r,
+            Issued {
+                transaction_uuid,
+                reference_number,
+                amount,
+                currency
+            }
+        )
     })
     .optional()
 }
@@ -192,13 +196,15 @@ fn alerts_where(c: &Connection, filter: &str, arg: i64) -> rusqlite::Result<Vec<
          WHERE {filter} ORDER BY a.id DESC LIMIT 50"
     ))?
     .query_map([arg], |r| {
-        let detail: String = r.get(2)?;
-        Ok(Alert {
-            order_id: r.get(0)?,
-            reference: r.get(1)?,
-            detail: serde_json::from_str(&detail).unwrap_or_default(),
-            created_on: r.get(3)?,
-        })
+        from_row!(
+            r,
+            Alert {
+                order_id,
+                reference,
+                detail: (|detail: String| serde_json::from_str(&detail).unwrap_or_default()),
+                created_on
+            }
+        )
     })?
     .collect()
 }

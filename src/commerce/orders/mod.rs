@@ -23,6 +23,22 @@ use axum::routing::{get, post};
 
 use crate::state::AppState;
 
+/// The staff product resources under one of the two prefixes.
+fn staff_product_routes(base: &str) -> Router<AppState> {
+    Router::new()
+        .route(
+            &format!("{base}/"),
+            get(products_staff::list).post(products_staff::create),
+        )
+        .route(
+            &format!("{base}/{{id}}/"),
+            get(products_staff::one)
+                .put(products_staff::replace)
+                .patch(products_staff::patch)
+                .delete(products_staff::hide),
+        )
+}
+
 /// The routes of this part of ecommerce.
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -31,28 +47,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/orders/history/", get(api::history))
         .route("/api/orders/receipt/{id}/", get(api::receipt))
         .route("/api/v0/products/", get(api::products))
-        .route(
-            "/api/v0/products/all/",
-            get(products_staff::list).post(products_staff::create),
-        )
-        .route(
-            "/api/v0/products/all/{id}/",
-            get(products_staff::one)
-                .put(products_staff::replace)
-                .patch(products_staff::patch)
-                .delete(products_staff::hide),
-        )
-        .route(
-            "/api/products/all/",
-            get(products_staff::list).post(products_staff::create),
-        )
-        .route(
-            "/api/products/all/{id}/",
-            get(products_staff::one)
-                .put(products_staff::replace)
-                .patch(products_staff::patch)
-                .delete(products_staff::hide),
-        )
+        .merge(staff_product_routes("/api/v0/products/all"))
+        .merge(staff_product_routes("/api/products/all"))
         .route("/api/v0/products/{id}/", get(api::product))
         .route("/api/v0/orders/history/", get(api::history))
         .route("/api/v0/orders/history/{id}/", get(api::history_order))

@@ -10,6 +10,7 @@ use crate::commerce::orders::model::{LineRow, OrderRow, OrderState};
 use crate::commerce::orders::store::TransactionRow;
 use crate::commerce::refunds::eligibility::refund_eligible;
 use crate::commerce::{basket, discounts, orders, refunds};
+use crate::db::from_row;
 use crate::state::AppState;
 
 /// One row of the search results.
@@ -32,14 +33,17 @@ fn search_rows(c: &Connection, q: &str) -> rusqlite::Result<Vec<Found>> {
          ORDER BY o.id DESC LIMIT 50",
     )?
     .query_map(params![q], |r| {
-        Ok(Found {
-            id: r.get(0)?,
-            state: r.get(1)?,
-            total: r.get(2)?,
-            reference: r.get(3)?,
-            email: r.get(4)?,
-            created_on: r.get(5)?,
-        })
+        from_row!(
+            r,
+            Found {
+                id,
+                state,
+                total,
+                reference,
+                email,
+                created_on
+            }
+        )
     })?
     .collect()
 }

@@ -12,6 +12,7 @@ use crate::commerce::orders::model::OrderRow;
 
 use crate::clock::to_db;
 use crate::commerce::orders::model::OrderState;
+use crate::db::from_row;
 
 const ORDER_SQL: &str = "SELECT id, state, purchaser_id, total_price_paid, COALESCE(reference_number, ''), created_on, updated_on FROM orders";
 
@@ -137,18 +138,7 @@ pub fn lines(c: &Connection, order: i64) -> rusqlite::Result<Vec<LineRow>> {
          WHERE l.order_id = ?1 ORDER BY l.id",
     )?
     .query_map([order], |r| {
-        Ok(LineRow {
-            id: r.get(0)?,
-            order_id: r.get(1)?,
-            product_id: r.get(2)?,
-            product_version_id: r.get(3)?,
-            quantity: r.get(4)?,
-            unit_price: money::from_db(r.get(5)?),
-            discounted_price: money::from_db(r.get(6)?),
-            description: r.get(7)?,
-            course_run_id: r.get(8)?,
-            program_id: r.get(9)?,
-        })
+        from_row!(r, LineRow { id, order_id, product_id, product_version_id, quantity, unit_price: money::from_db, discounted_price: money::from_db, description, course_run_id, program_id })
     })?
     .collect()
 }

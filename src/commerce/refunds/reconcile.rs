@@ -21,6 +21,7 @@ use rust_decimal::Decimal;
 use crate::commerce::error::CommerceError;
 use crate::commerce::refunds::model::AfterRefund;
 
+use crate::db::from_row;
 use crate::integrations::cybersource::CyberSource;
 use crate::state::AppState;
 
@@ -49,12 +50,15 @@ fn stale(c: &rusqlite::Connection, before: &str) -> rusqlite::Result<Vec<Stale>>
           WHERE status = 'pending' AND created_on < ?1 ORDER BY id",
     )?
     .query_map([before], |r| {
-        Ok(Stale {
-            id: r.get(0)?,
-            order: r.get(1)?,
-            amount: r.get::<_, String>(2)?.parse().unwrap_or_default(),
-            created_on: r.get(3)?,
-        })
+        from_row!(
+            r,
+            Stale {
+                id,
+                order,
+                amount: (|s: String| s.parse().unwrap_or_default()),
+                created_on
+            }
+        )
     })?
     .collect()
 }

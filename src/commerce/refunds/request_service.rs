@@ -94,11 +94,9 @@ pub async fn open_requests(
 
 /// Denies a refund request (audited).
 pub async fn deny(state: &AppState, actor: &str, id: i64) -> Result<(), CommerceError> {
-    let now = state.clock.now();
     let actor = actor.to_owned();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             refunds::store::set_request_status(c, id, "denied", now)?;
             crate::audit::by_staff(c, &actor, "deny", "refund_request", &id.to_string(), None, now)?;
             Ok(())

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
 use crate::clock::to_db;
+use crate::db::from_row;
 
 pub fn insert_request(
     c: &Connection,
@@ -42,19 +43,7 @@ pub fn list_requests(c: &Connection) -> rusqlite::Result<Vec<RequestRow>> {
          FROM refund_requests r JOIN orders o ON o.id = r.order_id JOIN users u ON u.id = r.user_id
          ORDER BY r.status = 'pending' DESC, r.id DESC LIMIT 200",
     )?
-    .query_map([], |r| {
-        Ok(RequestRow {
-            id: r.get(0)?,
-            order_id: r.get(1)?,
-            reference: r.get(2)?,
-            email: r.get(3)?,
-            total: r.get(4)?,
-            reason: r.get(5)?,
-            text: r.get(6)?,
-            status: r.get(7)?,
-            created_on: r.get(8)?,
-        })
-    })?
+    .query_map([], |r| from_row!(r, RequestRow { id, order_id, reference, email, total, reason, text, status, created_on }))?
     .collect()
 }
 

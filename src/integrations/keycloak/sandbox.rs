@@ -6,7 +6,7 @@ use rusqlite::params;
 
 use super::{KcOrganization, KeycloakError};
 use crate::clock::to_db;
-use crate::db::{Db, DbError};
+use crate::db::{Db, DbError, from_row};
 
 fn failed(e: DbError) -> KeycloakError {
     KeycloakError::Sandbox(e.to_string())
@@ -18,13 +18,16 @@ pub async fn list(db: &Db) -> Result<Vec<KcOrganization>, KeycloakError> {
             "SELECT id, name, alias, description, enabled FROM keycloak_sandbox_organizations ORDER BY name",
         )?
         .query_map([], |r| {
-            Ok(KcOrganization {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                alias: r.get(2)?,
-                description: Some(r.get(3)?),
-                enabled: r.get(4)?,
-            })
+            from_row!(
+                r,
+                KcOrganization {
+                    id,
+                    name,
+                    alias,
+                    description: Some,
+                    enabled
+                }
+            )
         })?
         .collect::<rusqlite::Result<_>>()?)
     })

@@ -101,17 +101,6 @@ fn put(
     )
 }
 
-/// Queues the learner's edX account creation. `key` makes the request unique (e.g. the user id
-/// for the first creation, `"<user_id>:repair:<slot>"` for a repair).
-pub fn enqueue_create_user(
-    conn: &Connection,
-    now: chrono::DateTime<chrono::Utc>,
-    msg: &CreateUser,
-    key: &str,
-) -> rusqlite::Result<i64> {
-    put(conn, now, "create_user", json!(msg), key)
-}
-
 pub fn enqueue_create_auth_token(
     conn: &Connection,
     now: chrono::DateTime<chrono::Utc>,
@@ -121,42 +110,32 @@ pub fn enqueue_create_auth_token(
     put(conn, now, "create_auth_token", json!(UserOnly { user_id }), key)
 }
 
-/// Queues an enrollment (or upgrade). `key` identifies the local change (e.g. the enrollment
-/// row id and its version), so a retried request never enqueues twice.
-pub fn enqueue_enroll(
-    conn: &Connection,
-    now: chrono::DateTime<chrono::Utc>,
-    msg: &Enroll,
-    key: &str,
-) -> rusqlite::Result<i64> {
-    put(conn, now, "enroll", json!(msg), key)
+/// `enqueue_<kind>(conn, now, msg, key)`: queues `msg` as an `<kind>` message; `key` makes the
+/// request unique (the idempotency key is `openedx:<kind>:<key>`).
+macro_rules! enqueuers {
+    ($($(#[$doc:meta])* $name:ident($msg:ty) => $kind:literal;)+) => {$(
+        $(#[$doc])*
+        pub fn $name(
+            conn: &Connection,
+            now: chrono::DateTime<chrono::Utc>,
+            msg: &$msg,
+            key: &str,
+        ) -> rusqlite::Result<i64> {
+            put(conn, now, $kind, json!(msg), key)
+        }
+    )+};
 }
 
-pub fn enqueue_unenroll(
-    conn: &Connection,
-    now: chrono::DateTime<chrono::Utc>,
-    msg: &Unenroll,
-    key: &str,
-) -> rusqlite::Result<i64> {
-    put(conn, now, "unenroll", json!(msg), key)
-}
-
-pub fn enqueue_update_profile(
-    conn: &Connection,
-    now: chrono::DateTime<chrono::Utc>,
-    msg: &UpdateProfile,
-    key: &str,
-) -> rusqlite::Result<i64> {
-    put(conn, now, "update_profile", json!(msg), key)
-}
-
-pub fn enqueue_email_settings(
-    conn: &Connection,
-    now: chrono::DateTime<chrono::Utc>,
-    msg: &EmailSettings,
-    key: &str,
-) -> rusqlite::Result<i64> {
-    put(conn, now, "email_settings", json!(msg), key)
+enqueuers! {
+    /// Queues the learner's edX account creation. `key` makes the request unique (e.g. the user
+    /// id for the first creation, `"<user_id>:repair:<slot>"` for a repair).
+    enqueue_create_user(CreateUser) => "create_user";
+    /// Queues an enrollment (or upgrade). `key` identifies the local change (e.g. the enrollment
+    /// row id and its version), so a retried request never enqueues twice.
+    enqueue_enroll(Enroll) => "enroll";
+    enqueue_unenroll(Unenroll) => "unenroll";
+    enqueue_update_profile(UpdateProfile) => "update_profile";
+    enqueue_email_settings(EmailSettings) => "email_settings";
 }
 
 /// Queues a Studio re-run of `msg.source_course_id` into `msg.course_id` (keyed by the new run).

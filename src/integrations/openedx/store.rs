@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::model::PLATFORM_EDX;
 use crate::clock::{from_db, to_db};
+use crate::db::from_row;
 
 /// Our record of one learner's edX account.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -23,17 +24,19 @@ pub struct OpenEdxUser {
 const COLUMNS: &str = "id, user_id, platform, edx_username, desired_edx_username, has_been_synced, has_sync_error, sync_error_data";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OpenEdxUser> {
-    let data: Option<String> = r.get(7)?;
-    Ok(OpenEdxUser {
-        id: r.get(0)?,
-        user_id: r.get(1)?,
-        platform: r.get(2)?,
-        edx_username: r.get(3)?,
-        desired_edx_username: r.get(4)?,
-        has_been_synced: r.get(5)?,
-        has_sync_error: r.get(6)?,
-        sync_error_data: data.and_then(|d| serde_json::from_str(&d).ok()),
-    })
+    from_row!(
+        r,
+        OpenEdxUser {
+            id,
+            user_id,
+            platform,
+            edx_username,
+            desired_edx_username,
+            has_been_synced,
+            has_sync_error,
+            sync_error_data: (|d: Option<String>| d.and_then(|d| serde_json::from_str(&d).ok()))
+        }
+    )
 }
 
 pub fn find_by_user(c: &Connection, user_id: i64) -> rusqlite::Result<Option<OpenEdxUser>> {
@@ -123,13 +126,7 @@ pub fn find_auth(c: &Connection, user_id: i64) -> rusqlite::Result<Option<ApiAut
         "SELECT user_id, refresh_token, access_token, access_token_expires_on FROM openedx_api_auth WHERE user_id = ?1",
     )?
     .query_row([user_id], |r| {
-        let exp: Option<String> = r.get(3)?;
-        Ok(ApiAuth {
-            user_id: r.get(0)?,
-            refresh_token: r.get(1)?,
-            access_token: r.get(2)?,
-            access_token_expires_on: exp.as_deref().and_then(from_db),
-        })
+        from_row!(r, ApiAuth { user_id, refresh_token, access_token, access_token_expires_on: (|exp: Option<String>| exp.as_deref().and_then(from_db)) })
     })
     .optional()
 }

@@ -145,26 +145,12 @@ impl Transport {
                     message: e.to_string(),
                     timeout: e.is_timeout(),
                 })?;
-                let status = resp.status().as_u16();
-                let (retry_after, location) = {
-                    let header = |n: &str| {
-                        resp.headers()
-                            .get(n)
-                            .and_then(|v| v.to_str().ok())
-                            .map(str::to_owned)
-                    };
-                    (header("retry-after"), header("location"))
-                };
+                let head = Head::of(resp.status(), resp.headers());
                 let body = resp.bytes().await.map_err(|e| EdxError::Transport {
                     message: e.to_string(),
                     timeout: e.is_timeout(),
                 })?;
-                Ok(Reply {
-                    status,
-                    retry_after,
-                    location,
-                    body,
-                })
+                Ok(head.with_body(body))
             }
             Transport::Sandbox(router) => {
                 let has_type = req.headers.iter().any(|(k, _)| *k == "content-type");
@@ -196,29 +182,35 @@ impl Transport {
                     .oneshot(request)
                     .await
                     .unwrap_or_else(|never| match never {});
-                let status = resp.status().as_u16();
-                let (retry_after, location) = {
-                    let header = |n: &str| {
-                        resp.headers()
-                            .get(n)
-                            .and_then(|v| v.to_str().ok())
-                            .map(str::to_owned)
-                    };
-                    (header("retry-after"), header("location"))
-                };
+                let head = Head::of(resp.status(), resp.headers());
                 let body = axum::body::to_bytes(resp.into_body(), 16 << 20)
                     .await
                     .map_err(|e| EdxError::Transport {
                         message: format!("sandbox body: {e}"),
                         timeout: false,
                     })?;
-                Ok(Reply {
-                    status,
-                    retry_after,
-                    location,
-                    body,
-                })
+                Ok(head.with_body(body))
             }
+        }
+    }
+}
+
+/// A reply without its body: the status and the `Retry-After` and `Location` headers, as text.
+struct Head(u16, Option<String>, Option<String>);
+
+impl Head {
+    fn of(status: axum::http::StatusCode, headers: &axum::http::HeaderMap) -> Head {
+        let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Head(status.as_u16(), header("retry-after"), header("location"))
+    }
+
+    fn with_body(self, body: Bytes) -> Reply {
+        let Head(status, retry_after, location) = self;
+        Reply {
+            status,
+            retry_after,
+            location,
+            body,
         }
     }
 }

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::model::{Kind, Recorded, RequestRow, Status};
 use crate::clock::to_db;
+use crate::db::from_row;
 
 pub fn find(c: &Connection, kind: Kind, form_response_id: i64) -> rusqlite::Result<Option<Recorded>> {
     c.prepare_cached(
@@ -14,14 +15,16 @@ pub fn find(c: &Connection, kind: Kind, form_response_id: i64) -> rusqlite::Resu
          WHERE kind = ?1 AND form_response_id = ?2",
     )?
     .query_row(params![kind.as_str(), form_response_id], |r| {
-        let raw: String = r.get(1)?;
-        Ok(Recorded {
-            id: r.get(0)?,
-            raw: serde_json::from_str(&raw).unwrap_or(Value::Null),
-            status: Status::parse(&r.get::<_, String>(2)?),
-            message: r.get(3)?,
-            written_back: r.get(4)?,
-        })
+        from_row!(
+            r,
+            Recorded {
+                id,
+                raw: (|raw: String| serde_json::from_str(&raw).unwrap_or(Value::Null)),
+                status: (|v: String| Status::parse(&v)),
+                message,
+                written_back
+            }
+        )
     })
     .optional()
 }
@@ -85,17 +88,6 @@ pub fn recent(c: &Connection, limit: i64) -> rusqlite::Result<Vec<Listed>> {
         "SELECT kind, form_response_id, row_number, status, message, written_back, attempts, updated_on
          FROM sheets_requests ORDER BY updated_on DESC, id DESC LIMIT ?1",
     )?
-    .query_map([limit], |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-            r.get(6)?,
-            r.get(7)?,
-        ))
-    })?
+    .query_map([limit], |r| r.try_into())?
     .collect()
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::clock::to_db;
+use crate::db::from_row;
 
 /// One payment attempt the sandbox page received.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,22 +33,25 @@ fn fields(json: &str) -> Vec<(String, String)> {
 }
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SandboxPayment> {
-    Ok(SandboxPayment {
-        id: r.get(0)?,
-        token: r.get(1)?,
-        transaction_uuid: r.get(2)?,
-        reference_number: r.get(3)?,
-        amount: r.get(4)?,
-        currency: r.get(5)?,
-        request_fields: fields(&r.get::<_, String>(6)?),
-        decision: r.get(7)?,
-        transaction_id: r.get(8)?,
-        result_fields: r.get::<_, Option<String>>(9)?.map(|s| fields(&s)),
-        refund_id: r.get(10)?,
-        refunded_amount: r.get(11)?,
-        created_on: r.get(12)?,
-        decided_on: r.get(13)?,
-    })
+    from_row!(
+        r,
+        SandboxPayment {
+            id,
+            token,
+            transaction_uuid,
+            reference_number,
+            amount,
+            currency,
+            request_fields: (|s: String| fields(&s)),
+            decision,
+            transaction_id,
+            result_fields: (|s: Option<String>| s.map(|s| fields(&s))),
+            refund_id,
+            refunded_amount,
+            created_on,
+            decided_on
+        }
+    )
 }
 
 /// A verified checkout form to record.
@@ -229,16 +233,19 @@ const REFUND_COLUMNS: &str = "r.payment_id, r.refund_id, r.amount, r.currency, r
     COALESCE(p.transaction_id, ''), p.reference_number";
 
 fn refund_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SandboxRefund> {
-    Ok(SandboxRefund {
-        payment_id: r.get(0)?,
-        refund_id: r.get(1)?,
-        amount: r.get(2)?,
-        currency: r.get(3)?,
-        reply_lost: r.get(4)?,
-        created_on: r.get(5)?,
-        payment_transaction_id: r.get(6)?,
-        reference_number: r.get(7)?,
-    })
+    from_row!(
+        r,
+        SandboxRefund {
+            payment_id,
+            refund_id,
+            amount,
+            currency,
+            reply_lost,
+            created_on,
+            payment_transaction_id,
+            reference_number
+        }
+    )
 }
 
 /// The refunds of a payment, oldest first.

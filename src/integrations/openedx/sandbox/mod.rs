@@ -117,10 +117,7 @@ pub async fn set_grade_by_staff(
     who: Learner,
     g: Grade,
 ) -> Result<Option<serde_json::Value>, crate::db::DbError> {
-    let now = state.clock.now();
-    state
-        .db
-        .write(move |c| {
+    state.write_at(move |c, now| {
             let user = match &who {
                 Learner::Username(u) => store::user_by_name(c, u)?,
                 Learner::Email(e) => store::user_by_email(c, e)?,

@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::clock::to_db;
+use crate::db::from_row;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SandboxUser {
@@ -14,17 +15,22 @@ pub struct SandboxUser {
     pub name: String,
 }
 
+fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SandboxUser> {
+    from_row!(
+        r,
+        SandboxUser {
+            username,
+            email,
+            name
+        }
+    )
+}
+
 pub fn user_by_name(c: &Connection, username: &str) -> rusqlite::Result<Option<SandboxUser>> {
     c.query_row(
         "SELECT username, email, name FROM openedx_sandbox_users WHERE username = ?1",
         [username],
-        |r| {
-            Ok(SandboxUser {
-                username: r.get(0)?,
-                email: r.get(1)?,
-                name: r.get(2)?,
-            })
-        },
+        user_row,
     )
     .optional()
 }
@@ -33,13 +39,7 @@ pub fn user_by_email(c: &Connection, email: &str) -> rusqlite::Result<Option<San
     c.query_row(
         "SELECT username, email, name FROM openedx_sandbox_users WHERE lower(email) = lower(?1)",
         [email],
-        |r| {
-            Ok(SandboxUser {
-                username: r.get(0)?,
-                email: r.get(1)?,
-                name: r.get(2)?,
-            })
-        },
+        user_row,
     )
     .optional()
 }

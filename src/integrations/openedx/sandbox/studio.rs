@@ -10,17 +10,8 @@ use super::handlers::{Res, db_error, reply, require_service};
 use super::{Sandbox, store};
 use crate::db::DbError;
 
-pub async fn run_detail(State(s): State<Sandbox>, h: HeaderMap, Path(course): Path<String>) -> Res {
-    require_service(&h)?;
-    let found =
-        s.db.read(move |c| store::course(c, &course))
-            .await
-            .map_err(db_error)?;
-    Ok(match found {
-        Some(v) => reply(StatusCode::OK, v),
-        None => reply(StatusCode::NOT_FOUND, json!({ "detail": "Not found." })),
-    })
-}
+/// A run's Studio detail is the sandbox's course detail (the same stored document).
+pub use super::handlers::course_detail as run_detail;
 
 /// `{source_course_id, destination_course_id}`: the source must exist and the destination
 /// must not; the new run starts as a copy of the source's name and pacing.
