@@ -28,15 +28,6 @@ pub struct Entry {
     pub created_on: String,
 }
 
-fn like(s: &Option<String>) -> Option<String> {
-    s.as_ref().map(|v| {
-        format!(
-            "%{}%",
-            v.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-        )
-    })
-}
-
 /// `(total matching, this page)` newest first.
 pub fn search(c: &Connection, f: &Filter, limit: i64, offset: i64) -> rusqlite::Result<(i64, Vec<Entry>)> {
     const WHERE: &str =
@@ -44,7 +35,7 @@ pub fn search(c: &Connection, f: &Filter, limit: i64, offset: i64) -> rusqlite::
           AND (?2 IS NULL OR a.action = ?2) AND (?3 IS NULL OR a.object_type = ?3)
           AND (?4 IS NULL OR a.object_id = ?4) AND (?5 IS NULL OR a.created_on >= ?5)
           AND (?6 IS NULL OR a.created_on <= ?6)";
-    let actor = like(&f.actor);
+    let actor = f.actor.as_deref().map(crate::db::contains_pattern);
     let args = params![actor, f.action, f.object_type, f.object_id, f.from, f.until];
     let total = c.query_row(
         &format!("SELECT count(*) FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id {WHERE}"),

@@ -213,7 +213,7 @@ pub async fn search(state: &AppState, search: Option<String>) -> Result<Vec<i64>
     state
         .db
         .read(move |c| {
-            let like = search.map(|s| format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+            let like = search.as_deref().map(crate::db::contains_pattern);
             let ids = c
                 .prepare_cached(
                     "SELECT p.id FROM products p

@@ -24,6 +24,7 @@ use crate::config::Synchronous;
 use crate::metrics::{Histogram, Metrics};
 
 pub use migrate::{MigrationStatus, latest_embedded_version};
+pub use row::contains_pattern;
 pub(crate) use row::from_row;
 pub use writer::CheckpointHook;
 

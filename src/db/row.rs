@@ -23,3 +23,19 @@ macro_rules! from_row {
     }};
 }
 pub(crate) use from_row;
+
+/// A `LIKE … ESCAPE '\'` pattern matching `text` anywhere, its `%`, `_` and `\` taken literally.
+pub fn contains_pattern(text: &str) -> String {
+    format!(
+        "%{}%",
+        text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    )
+}
+
+#[cfg(test)]
+mod like_tests {
+    #[test]
+    fn wildcards_in_the_text_are_literal() {
+        assert_eq!(super::contains_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+}

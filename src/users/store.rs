@@ -296,10 +296,7 @@ pub fn set_active(c: &Connection, id: i64, active: bool, now: DateTime<Utc>) -> 
 
 /// Staff search over username, name and email; returns the page and the total.
 pub fn search(c: &Connection, term: &str, limit: i64, offset: i64) -> rusqlite::Result<(Vec<User>, i64)> {
-    let like = format!(
-        "%{}%",
-        term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-    );
+    let like = crate::db::contains_pattern(term);
     let filter = "username LIKE ?1 ESCAPE '\\' OR name LIKE ?1 ESCAPE '\\' OR email LIKE ?1 ESCAPE '\\'";
     let total = c.query_row(
         &format!("SELECT count(*) FROM users WHERE {filter}"),
