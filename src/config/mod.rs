@@ -370,6 +370,7 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 mod reader;
+mod reader_partners;
 mod redacted;
 mod sandbox;
 #[cfg(test)]
