@@ -156,7 +156,15 @@ pub async fn list(
         is_redeemed: choice("is_redeemed", q.is_redeemed, |v| v == "yes" || v == "no")?.map(|v| v == "yes"),
     };
     let (count, rows) = service::find(&state, filter, paging.limit, paging.offset).await?;
-    let results = rows.iter().map(discounts::shapes::discount).collect();
+    let redeemed = service::redeemed_among(&state, rows.iter().map(|d| d.id).collect()).await?;
+    let results = rows
+        .iter()
+        .map(|d| {
+            let mut v = discounts::shapes::discount(d);
+            v["is_redeemed"] = Value::Bool(redeemed.contains(&d.id));
+            v
+        })
+        .collect();
     Ok(Json(crate::commerce::discounts::nested::paginated(
         &state, &uri, count, paging, results,
     )))

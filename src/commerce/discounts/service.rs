@@ -76,9 +76,25 @@ pub async fn linked(state: &AppState, id: i64, what: Nested) -> Result<Vec<Value
 
 /// Whether an order has used the discount (the contract's read-only `is_redeemed`).
 pub async fn is_redeemed(state: &AppState, id: i64) -> Result<bool, CommerceError> {
+    Ok(!redeemed_among(state, vec![id]).await?.is_empty())
+}
+
+/// Which of these discounts an order has used.
+pub async fn redeemed_among(
+    state: &AppState,
+    ids: Vec<i64>,
+) -> Result<std::collections::BTreeSet<i64>, CommerceError> {
     state
         .db
-        .read(move |c| Ok(discounts::store::redemption_counts(c, id, None, None)?.2 > 0))
+        .read(move |c| {
+            let mut out = std::collections::BTreeSet::new();
+            for id in ids {
+                if discounts::store::redemption_counts(c, id, None, None)?.2 > 0 {
+                    out.insert(id);
+                }
+            }
+            Ok(out)
+        })
         .await
 }
 

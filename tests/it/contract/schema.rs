@@ -84,6 +84,13 @@ impl Contract {
         };
         if !ok_type {
             out.push(format!("{at}: {} where the contract has {}", kind(v), s["type"]));
+            // A plain list where the contract pages (the original's v1 lists): its items are
+            // still checked against the page's items.
+            if let (Some(items), Some(arr)) = (s["properties"]["results"].get("items"), v.as_array()) {
+                for (i, x) in arr.iter().enumerate() {
+                    out.extend(self.errors(items, x, &format!("{at}[{i}]")));
+                }
+            }
             return out;
         }
         if let (Some(props), Some(obj)) = (s["properties"].as_object(), v.as_object()) {

@@ -68,28 +68,16 @@ const KNOWN: &[(&str, &str)] = &[
         "$[].course.page: null where the contract has no null",
     ),
     (
+        "/api/v1/courses/",
+        "$[].page: null where the contract has no null",
+    ),
+    (
+        "/api/v1/programs/",
+        "$[].req_tree[].children[].children[].data.required_program: a number where the contract has \"string\"",
+    ),
+    (
         "/api/v1/programs/{id}/",
         "$.courses: an array where the contract has \"object\"",
-    ),
-    (
-        "/api/v1/programs/{id}/",
-        "$.req_tree[].children[].children[].data.course: a number where the contract has \"string\"",
-    ),
-    (
-        "/api/v1/programs/{id}/",
-        "$.req_tree[].children[].children[].data.program: a number where the contract has \"string\"",
-    ),
-    (
-        "/api/v1/programs/{id}/",
-        "$.req_tree[].children[].data.program: a number where the contract has \"string\"",
-    ),
-    (
-        "/api/v1/programs/{id}/",
-        "$.req_tree[].data.node_type: \"program_root\" is not one of []",
-    ),
-    (
-        "/api/v1/programs/{id}/",
-        "$.req_tree[].data.program: a number where the contract has \"string\"",
     ),
     (
         "/api/v2/courses/",
