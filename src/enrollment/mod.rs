@@ -16,6 +16,8 @@
 pub mod api;
 pub mod api_programs;
 pub mod api_verified;
+pub mod bulk;
+pub mod bulk_pages;
 pub mod cli;
 pub mod dashboard;
 pub mod deferral;
@@ -48,6 +50,7 @@ pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
         .merge(api_verified::routes(cache.clone()))
         .merge(pages::routes().layer(axum::Extension(cache)))
         .merge(staff::routes())
+        .merge(bulk_pages::routes())
 }
 
 /// Registers the enrollment jobs.
