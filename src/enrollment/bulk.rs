@@ -113,7 +113,7 @@ fn cell(s: &str) -> String {
 
 /// Reads the CSV text into rows (nothing is looked up yet). Rows with the wrong number of
 /// columns, an empty email or run, a bad mode, a mode on an unenroll row, or the same email and
-/// run as an earlier row carry the reason.
+/// run as an earlier readable row (enroll or unenroll) carry the reason.
 pub fn parse(text: &str) -> Vec<Line> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
@@ -158,7 +158,9 @@ pub fn parse(text: &str) -> Vec<Line> {
             Some(earlier) if request.is_ok() => Err(format!("duplicate of line {earlier}")),
             _ => request,
         };
-        seen.entry(key).or_insert(number);
+        if request.is_ok() {
+            seen.insert(key, number);
+        }
         out.push(Line {
             number,
             email,
