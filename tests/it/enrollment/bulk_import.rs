@@ -77,11 +77,17 @@ fn outcome(html: &str, line: usize) -> String {
     tr[last + 4..tr.rfind("</td>").unwrap()].to_owned()
 }
 
-async fn dry_run(app: &TestApp, staff: &reqwest::Client, csv: &str) -> reqwest::Response {
+/// The dry-run form as a browser posts it: `csv` in the file part, `textarea` in the textarea.
+async fn dry_run_with(
+    app: &TestApp,
+    staff: &reqwest::Client,
+    textarea: &str,
+    csv: &str,
+) -> reqwest::Response {
     let token = csrf_from(app, staff, "/staff/enrollments/import/").await;
     let body = format!(
         "--XyZ\r\nContent-Disposition: form-data; name=\"csrfmiddlewaretoken\"\r\n\r\n{token}\r\n\
-         --XyZ\r\nContent-Disposition: form-data; name=\"csv\"\r\n\r\n\r\n\
+         --XyZ\r\nContent-Disposition: form-data; name=\"csv\"\r\n\r\n{textarea}\r\n\
          --XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"rows.csv\"\r\n\
          Content-Type: text/csv\r\n\r\n{csv}\r\n--XyZ--\r\n"
     );
@@ -92,6 +98,21 @@ async fn dry_run(app: &TestApp, staff: &reqwest::Client, csv: &str) -> reqwest::
         .send()
         .await
         .unwrap()
+}
+
+async fn dry_run(app: &TestApp, staff: &reqwest::Client, csv: &str) -> reqwest::Response {
+    dry_run_with(app, staff, "", csv).await
+}
+
+/// The CSV the dry-run page carries to the apply form.
+fn hidden_csv(html: &str) -> String {
+    let marker = "name=\"csv\" value=\"";
+    let at = html.find(marker).expect("a hidden csv field") + marker.len();
+    let raw = &html[at..at + html[at..].find('"').unwrap()];
+    raw.replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 #[tokio::test]
@@ -133,8 +154,15 @@ async fn staff_dry_run_changes_nothing_then_apply_does_the_good_rows_once() {
     assert!(html.contains("Apply 3 rows"), "{html}");
     assert_eq!(totals(&app).await, before, "the dry run changes nothing");
 
+    // The same rows pasted in the textarea (no file chosen) plan the same.
+    let pasted = dry_run_with(&app, &staff, CSV, "").await.text().await.unwrap();
+    assert_eq!(outcome(&pasted, 4), "will unenroll");
+    assert_eq!(outcome(&pasted, 5), "error: bad mode `honor` (audit or verified)");
+
     // Apply: the CSV comes back in the hidden field.
-    let fields = [("csv", CSV)];
+    let carried = hidden_csv(&html);
+    assert_eq!(carried.replace("\r\n", "\n"), CSV);
+    let fields = [("csv", carried.as_str())];
     let r = post_form(
         &app,
         &staff,
