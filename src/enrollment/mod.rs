@@ -1,8 +1,8 @@
 //! Enrollments: learners' course-run and program enrollments (one row per pair, reused across
 //! unenroll/re-enroll and mode changes, with `change_status` and an audit row for every
 //! change), paid runs/programs, grades pulled from Open edX, the original's enrollment APIs,
-//! the verified-program course enrollment ([`program_verified`]), the product-page enroll form
-//! and the learner dashboard. Every edX push goes through the
+//! the verified-program course enrollment ([`program_verified`]), bulk enroll / unenroll from
+//! CSV ([`bulk`], [`bulk_pages`]), the product-page enroll form and the learner dashboard. Every edX push goes through the
 //! outbox in the same transaction as the local change.
 //!
 //! Owns `course_run_enrollments`, `program_enrollments`, `paid_course_runs`, `paid_programs`
@@ -16,6 +16,8 @@
 pub mod api;
 pub mod api_programs;
 pub mod api_verified;
+pub mod bulk;
+pub mod bulk_pages;
 pub mod cli;
 pub mod dashboard;
 pub mod deferral;
@@ -48,6 +50,7 @@ pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
         .merge(api_verified::routes(cache.clone()))
         .merge(pages::routes().layer(axum::Extension(cache)))
         .merge(staff::routes())
+        .merge(bulk_pages::routes())
 }
 
 /// Registers the enrollment jobs.

@@ -66,6 +66,7 @@ async fn page(r: StaffPage, Query(q): Query<Lookup>) -> Result<Markup, AppError>
     };
     let p = &r.ctx.prefix;
     let body = html! {
+        p { a href=(p.url("/staff/enrollments/import/")) { "Bulk enroll / unenroll from CSV" } }
         form method="get" action=(p.url("/staff/enrollments/")) {
             label for="email" { "Learner email" }
             input id="email" type="email" name="email" value=(email);

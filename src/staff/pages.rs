@@ -72,7 +72,7 @@ pub const CONSOLES: &[(&str, &str, &str)] = &[
     (
         "/staff/enrollments/",
         "Enrollments",
-        "A learner's enrollments; defer one to another run.",
+        "A learner's enrollments; defer one to another run; bulk enroll / unenroll from CSV.",
     ),
     (
         "/staff/api-keys/",

@@ -1,6 +1,7 @@
 //! Enrollment area: course and program enrollments, the Open edX client, outbox and sandbox, the
 //! verified-program flow and the demo learner.
 
+mod bulk_import;
 mod crash;
 mod dashboard;
 mod demo_learner;
