@@ -23,15 +23,15 @@ use crate::state::AppState;
 
 #[derive(Deserialize, Default)]
 pub struct DiscountInput {
-    discount_code: Option<String>,
-    amount: Option<Value>,
-    automatic: Option<bool>,
-    discount_type: Option<String>,
-    redemption_type: Option<String>,
-    payment_type: Option<String>,
-    max_redemptions: Option<u32>,
-    activation_date: Option<String>,
-    expiration_date: Option<String>,
+    pub(super) discount_code: Option<String>,
+    pub(super) amount: Option<Value>,
+    pub(super) automatic: Option<bool>,
+    pub(super) discount_type: Option<String>,
+    pub(super) redemption_type: Option<String>,
+    pub(super) payment_type: Option<String>,
+    pub(super) max_redemptions: Option<u32>,
+    pub(super) activation_date: Option<String>,
+    pub(super) expiration_date: Option<String>,
 }
 
 fn parse_amount(v: &Value) -> Result<Decimal, AppError> {
@@ -55,7 +55,7 @@ fn parse_date(field: &'static str, v: &Option<String>) -> Result<Option<String>,
 }
 
 /// Applies input over `base` (PATCH) or over defaults (POST).
-fn merge(base: Option<DiscountRow>, i: &DiscountInput) -> Result<DiscountRow, AppError> {
+pub(super) fn merge(base: Option<DiscountRow>, i: &DiscountInput) -> Result<DiscountRow, AppError> {
     let required = |name: &str| AppError::field(name, "This field is required.");
     let discount_type = match (&i.discount_type, &base) {
         (Some(t), _) => t
@@ -246,27 +246,23 @@ pub async fn delete(
 #[derive(Deserialize)]
 pub struct Batch {
     #[serde(default = "one")]
-    count: u32,
-    prefix: Option<String>,
+    pub(super) count: u32,
+    pub(super) prefix: Option<String>,
     #[serde(flatten)]
-    terms: DiscountInput,
+    pub(super) terms: DiscountInput,
     #[serde(default)]
-    one_time: bool,
+    pub(super) one_time: bool,
     #[serde(default)]
-    once_per_user: bool,
+    pub(super) once_per_user: bool,
 }
 
 fn one() -> u32 {
     1
 }
 
-/// POST `/api/discounts/create_batch/`: `count` codes `prefix+uuid4` (count > 1 needs a
-/// prefix ≤ 63); `max_redemptions` is ignored, as in the original.
-pub async fn create_batch(
-    State(state): State<AppState>,
-    s: StaffAccess,
-    ApiJson(b): ApiJson<Batch>,
-) -> Result<Response, AppError> {
+/// A batch's checked template (every code's terms), count and prefix: `count` 1–5000, a prefix
+/// (≤ 63) when there is more than one; `max_redemptions` is ignored, as in the original.
+pub(super) fn batch_template(b: Batch) -> Result<((DiscountRow, u32), String), AppError> {
     if b.count == 0 || b.count > 5000 {
         return Err(AppError::field("count", "Enter a number between 1 and 5000."));
     }
@@ -293,6 +289,18 @@ pub async fn create_batch(
     input.max_redemptions = Some(0);
     let mut template = merge(None, &input)?;
     template.is_bulk = true;
-    let codes = service::create_batch(&state, s.actor, template, prefix, b.count).await?;
+    Ok(((template, b.count), prefix))
+}
+
+/// POST `/api/discounts/create_batch/`: `count` codes `prefix+uuid4` (count > 1 needs a
+/// prefix ≤ 63); `max_redemptions` is ignored, as in the original.
+pub async fn create_batch(
+    State(state): State<AppState>,
+    s: StaffAccess,
+    ApiJson(b): ApiJson<Batch>,
+) -> Result<Response, AppError> {
+    let (template, prefix) = batch_template(b)?;
+    let count = template.1;
+    let codes = service::create_batch(&state, s.actor, template.0, prefix, count).await?;
     Ok((StatusCode::CREATED, Json(json!(codes))).into_response())
 }

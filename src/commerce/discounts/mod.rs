@@ -7,6 +7,7 @@
 //! `flexible_price_tiers`.
 
 pub mod api;
+pub mod forms;
 pub mod links;
 pub mod model;
 pub mod nested;

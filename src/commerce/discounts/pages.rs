@@ -25,8 +25,10 @@ use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/staff/discounts/", get(list))
+        .route("/staff/discounts/", get(list).post(super::forms::create))
+        .route("/staff/discounts/bulk/", post(super::forms::bulk))
         .route("/staff/discounts/{id}/", get(detail))
+        .route("/staff/discounts/{id}/edit/", post(super::forms::edit))
         .route("/staff/discounts/{id}/tiers/", post(add_tier))
         .route("/staff/discounts/{id}/links/", post(change_links))
 }
@@ -48,6 +50,7 @@ async fn list(r: StaffPage, Query(q): Query<ListQuery>) -> Result<Markup, AppErr
                 label { "Code contains " input type="search" name="q" value=[q.q.as_deref()]; }
                 button type="submit" { "Search" }
             }
+            (super::forms::new_forms(&r.ctx))
             p { (count) " discounts" }
             table {
                 thead { tr { th { "Code" } th { "Type" } th { "Amount" } th { "Redemption" } th { "Payment type" } } }
@@ -78,6 +81,9 @@ fn s(v: &Value) -> String {
 /// GET `/staff/discounts/{id}/`.
 async fn detail(page: StaffPage, Path(id): Path<i64>) -> Result<Markup, AppError> {
     let d = discounts::service::detail(&page.state, id).await?;
+    let row = discounts::service::get(&page.state, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
     let title = format!("Discount {}", s(&d.discount["discount_code"]));
     let body = html! {
         dl class="discount-summary" {
@@ -85,6 +91,7 @@ async fn detail(page: StaffPage, Path(id): Path<i64>) -> Result<Markup, AppError
                 dt { (k) } dd { (s(&d.discount[k])) }
             }
         }
+        (super::forms::edit_form(&page.ctx, &row))
         nav class="tabs" aria-label="Discount details" {
             ul class="nav-list" {
                 li { a href="#products" { "Products (" (d.products.len()) ")" } }

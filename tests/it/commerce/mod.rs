@@ -12,6 +12,7 @@ mod checkout_orders;
 mod cybersource;
 mod cybersource_browser;
 mod cybersource_rest;
+mod discount_forms;
 mod discounts_items;
 mod discounts_list;
 mod discounts_nested;
