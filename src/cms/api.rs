@@ -164,7 +164,8 @@ fn full(cat: &Catalog, cx: &Ctx<'_>, p: &PublishedPage) -> Value {
         "min_weeks": c.min_weeks,
         "max_weeks": c.max_weeks,
         "price": if c.price_text.is_empty() { json!([]) } else {
-            json!([{ "type": "price_details", "value": { "text": c.price_text, "link": c.price_link } }]) },
+            json!([{ "type": "price_details", "value": { "text": c.price_text, "link": c.price_link },
+                     "id": block_id(p.id, "price") }]) },
         "min_price": money(c.min_price),
         "max_price": money(c.max_price),
         "prerequisites": text(&c.prerequisites),
@@ -339,4 +340,14 @@ pub async fn media(
         bytes,
     )
         .into_response())
+}
+
+/// A stable id for a page's one block of a kind (Wagtail gives every StreamField block a UUID;
+/// ours are derived from the page and the block, so an answer never changes between requests).
+fn block_id(page: i64, block: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("cms-block:{page}:{block}").as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid().to_string()
 }

@@ -100,10 +100,6 @@ const KNOWN: &[(&str, &str)] = &[
         "$.items[].feature_image.width: null where the contract has no null",
     ),
     (
-        "/api/v2/pages/?fields=*&type=cms.coursepage",
-        "$.items[].price[].id: missing",
-    ),
-    (
         "/api/v2/pages/?fields=*&type=cms.programpage",
         "$.items[].certificate_page.signatory_items[].signature_image: an object where the contract has \"string\"",
     ),
