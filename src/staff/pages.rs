@@ -165,6 +165,30 @@ pub(super) async fn home(page: StaffPage) -> Result<Markup, AppError> {
         .iter()
         .filter(|j| j.last_run.as_ref().is_some_and(|r| r.status == "failed"))
         .count();
+    let refund_requests = crate::commerce::refunds::request_service::open_requests(state)
+        .await?
+        .0
+        .iter()
+        .filter(|r| r.status == "pending")
+        .count();
+    let in_review: std::collections::BTreeSet<i64> = state
+        .db
+        .read(crate::commerce::orders::integrity::open_alerts)
+        .await?
+        .iter()
+        .map(|a| a.order_id)
+        .collect();
+    let mut assistance = 0;
+    for status in [
+        crate::pricing::model::Status::Created,
+        crate::pricing::model::Status::PendingManualApproval,
+    ] {
+        let f = crate::pricing::store::RequestFilter {
+            status: Some(status),
+            ..Default::default()
+        };
+        assistance += crate::pricing::review::queue(state, f, 1, 0).await?.0;
+    }
     Ok(private_page(
         ctx,
         "Staff",
@@ -176,6 +200,9 @@ pub(super) async fn home(page: StaffPage) -> Result<Markup, AppError> {
                     li { a href=(ctx.prefix.url("/staff/check/")) { "Configuration problems: " (problems) } }
                     li { a href=(ctx.prefix.url("/staff/outbox/")) { "Dead letters: " (dead) } }
                     li { a href=(ctx.prefix.url("/staff/jobs/")) { "Jobs whose last run failed: " (failing) } }
+                    li { a href=(ctx.prefix.url("/staff/refunds/")) { "Refund requests waiting: " (refund_requests) } }
+                    li { a href=(ctx.prefix.url("/staff/orders/")) { "Orders held for review: " (in_review.len()) } }
+                    li { a href=(ctx.prefix.url("/staff/flexible-pricing/")) { "Financial-assistance requests to decide: " (assistance) } }
                 }
                 h2 { "Consoles" }
                 ul class="staff-consoles" {

@@ -141,3 +141,43 @@ async fn each_kind_of_misconfiguration_is_found_with_a_link_on_the_page_the_home
     assert!(stdout.contains("b2b: Contract Acme codes needs enrollment codes and has none."));
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_staff_home_counts_what_needs_attention_as_the_tables_do() {
+    let app = TestApp::builder().demo(true).spawn().await;
+    app.expect_undrained(&["openedx"]);
+    let s = staff(&app).await;
+    let home = s
+        .get(app.url("/staff/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let refunds = app
+        .scalar_i64("SELECT count(*) FROM refund_requests WHERE status = 'pending'")
+        .await;
+    let review = app
+        .scalar_i64("SELECT count(*) FROM orders WHERE state = 'review'")
+        .await;
+    let dead = app
+        .scalar_i64("SELECT count(*) FROM outbox WHERE status = 'dead'")
+        .await;
+    let assistance = app
+        .scalar_i64(
+            "SELECT count(*) FROM flexible_prices WHERE status IN ('created', 'pending-manual-approval')",
+        )
+        .await;
+    for line in [
+        format!("Refund requests waiting: {refunds}"),
+        format!("Orders held for review: {review}"),
+        format!("Dead letters: {dead}"),
+        "Configuration problems: 3".to_owned(),
+        format!("Financial-assistance requests to decide: {assistance}"),
+        "Jobs whose last run failed: 0".to_owned(),
+    ] {
+        assert!(home.contains(&line), "{line} missing from the staff home");
+    }
+    app.shutdown().await;
+}
