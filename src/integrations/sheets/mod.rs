@@ -30,6 +30,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{get, post};
+use sandbox::BASE;
 
 use crate::state::AppState;
 
@@ -117,11 +118,11 @@ pub async fn register(state: &AppState) -> anyhow::Result<()> {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
-            &format!("{}/v4/spreadsheets/{{id}}/values/{{range}}", sandbox::BASE),
+            &format!("{BASE}/v4/spreadsheets/{{id}}/values/{{range}}"),
             get(sandbox::get_values),
         )
         .route(
-            &format!("{}/v4/spreadsheets/{{id}}/values:batchUpdate", sandbox::BASE),
+            &format!("{BASE}/v4/spreadsheets/{{id}}/values:batchUpdate"),
             post(sandbox::batch_update),
         )
         .merge(pages::routes())

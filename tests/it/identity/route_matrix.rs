@@ -1,4 +1,6 @@
-//! The route matrix: every route declared in `src/` (`.route("…", get(…).post(…))`), every
+//! The route matrix: every route declared in `src/` (`.route("…", get(…).post(…))`, a path
+//! constant, or a per-prefix builder's `&r("…")` / `&format!("{base}…")`; a route it cannot
+//! read fails the test), every
 //! method it declares, called by every kind of caller — anonymous, learner, staff, superuser,
 //! catalog API key, staff API key, and an OAuth2 application's `user:read` token (of a
 //! superuser, the worst case). What each caller may get follows from the route's class, which
@@ -37,8 +39,8 @@ enum Class {
     /// Gateway results: authenticated by their signature, refused to every caller here.
     GatewaySigned,
     /// Not checked beyond "no server error": routers not mounted on the server (the in-process
-    /// edX sandbox), the CyberSource sandbox's own controls, and `/login` (a redirect to
-    /// `/login/`).
+    /// edX sandbox), the CyberSource and Google Sheets sandboxes' partner APIs, and `/login` (a
+    /// redirect to `/login/`).
     Unchecked,
 }
 
@@ -59,7 +61,23 @@ fn classify(method: &str, path: &str, file: &str) -> Option<Class> {
     if superuser_only.contains(&(method, path)) {
         return Some(Superuser);
     }
+    // The flexible-pricing API (legacy and v0 paths): learners read and apply, staff decide
+    // and set rates and thresholds.
+    if let Some(rest) = path
+        .strip_prefix("/api/flexible_pricing/")
+        .or_else(|| path.strip_prefix("/api/v0/flexible_pricing/"))
+    {
+        return Some(match (method, rest) {
+            (_, "applications/") => SignedIn,
+            ("GET", "applications/{id}/") => OwnAccount,
+            ("GET", r) if r.starts_with("exchange_rates/") || r.starts_with("income_thresholds/") => SignedIn,
+            _ => Staff,
+        });
+    }
     let class = match path {
+        // The sandbox Google Sheets API: a partner's sandbox, answering as Google does (401 to
+        // any credentials but its own token), like the edX and CyberSource sandboxes.
+        p if p.starts_with("/sandbox/sheets/") => Unchecked,
         p if p.starts_with("/api/products/all/") || p.starts_with("/api/v0/products/all/") => Staff,
         // The flexible-pricing request form: anyone reads it, people submit it.
         p if p.ends_with("/financial-assistance-request/") && method == "GET" => Public,
@@ -226,11 +244,15 @@ fn declared() -> Vec<(String, Vec<String>, String)> {
         }
         out
     }
-    fn walk(dir: &std::path::Path, out: &mut Vec<(String, Vec<String>, String)>) {
+    fn walk(
+        dir: &std::path::Path,
+        out: &mut Vec<(String, Vec<String>, String)>,
+        unreadable: &mut Vec<String>,
+    ) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             if path.is_dir() {
-                walk(&path, out);
+                walk(&path, out, unreadable);
                 continue;
             }
             if path.extension().is_none_or(|e| e != "rs") {
@@ -239,11 +261,20 @@ fn declared() -> Vec<(String, Vec<String>, String)> {
             let text = std::fs::read_to_string(&path).unwrap();
             let mut rest = text.as_str();
             while let Some(at) = rest.find(".route(") {
+                let offset = text.len() - rest.len() + at;
                 rest = &rest[at + ".route(".len()..];
-                let Some(lit) = rest.trim_start().strip_prefix('"') else {
+                let arg = rest.trim_start();
+                let paths = if let Some(lit) = arg.strip_prefix('"') {
+                    lit.find('"').map(|end| vec![lit[..end].to_owned()])
+                } else {
+                    // A router built per prefix: `fn NAME(base: &str)` with `&r("/x/")` or
+                    // `&format!("{base}/x/")`, mounted as `NAME("/prefix")` in the same file.
+                    prefixed(&text, offset, arg)
+                };
+                let Some(paths) = paths else {
+                    unreadable.push(format!("{}: {}", path.display(), &arg[..arg.len().min(40)]));
                     continue;
                 };
-                let Some(end) = lit.find('"') else { continue };
                 // The arguments up to the `.route(` call's closing parenthesis.
                 let mut depth = 1;
                 let call: String = rest
@@ -257,18 +288,99 @@ fn declared() -> Vec<(String, Vec<String>, String)> {
                         depth > 0
                     })
                     .collect();
-                out.push((
-                    lit[..end].to_owned(),
-                    methods_of(&call),
-                    path.display().to_string(),
-                ));
+                for p in paths {
+                    out.push((p, methods_of(&call), path.display().to_string()));
+                }
             }
         }
     }
+    /// The full paths of a route whose path is not a literal: a path constant of the file, or a
+    /// route declared inside a per-prefix builder (one path per prefix it is mounted under);
+    /// `None` when the declaration is not one this test can read.
+    fn prefixed(text: &str, offset: usize, arg: &str) -> Option<Vec<String>> {
+        // `CONST` or `&format!("{CONST}/x/")`: a path constant of this file, or else one
+        // declared once under src/.
+        let constant = |name: &str| {
+            let decl = format!("const {name}: &str = \"");
+            let value = |t: &str| {
+                let lit = &t[t.find(&decl)? + decl.len()..];
+                Some(lit[..lit.find('"')?].to_owned())
+            };
+            if let Some(own) = value(text) {
+                return Some(own);
+            }
+            let mut found = sources().iter().filter_map(|t| value(t));
+            let first = found.next()?;
+            found.all(|o| o == first).then_some(first)
+        };
+        let ident_end =
+            |s: &str| s.find(|c: char| !(c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit()));
+        if let Some(end) = ident_end(arg).filter(|e| *e > 0 && arg[*e..].starts_with(',')) {
+            return constant(&arg[..end]).map(|p| vec![p]);
+        }
+        if let Some(lit) = arg.strip_prefix("&format!(\"{")
+            && let Some(end) = ident_end(lit).filter(|e| *e > 0 && lit[*e..].starts_with('}'))
+            && &lit[..end] != "base"
+        {
+            let tail = &lit[end + 1..];
+            let tail = tail[..tail.find('"')?].replace("{{", "{").replace("}}", "}");
+            return constant(&lit[..end]).map(|c| vec![format!("{c}{tail}")]);
+        }
+        let suffix = if let Some(lit) = arg.strip_prefix("&r(\"") {
+            lit[..lit.find('"')?].to_owned()
+        } else if let Some(lit) = arg.strip_prefix("&format!(\"{base}") {
+            lit[..lit.find('"')?].replace("{{", "{").replace("}}", "}")
+        } else {
+            return None;
+        };
+        let header = &text[text[..offset].rfind("fn ")? + 3..];
+        let name = &header[..header.find('(')?];
+        if !header[name.len()..].starts_with("(base: &str)") {
+            return None;
+        }
+        let call = format!("{name}(\"");
+        let bases: Vec<String> = text
+            .match_indices(&call)
+            .filter(|(at, _)| !text[..*at].ends_with("fn "))
+            .filter_map(|(at, _)| {
+                let lit = &text[at + call.len()..];
+                Some(lit[..lit.find('"')?].to_owned())
+            })
+            .collect();
+        (!bases.is_empty()).then(|| bases.iter().map(|b| format!("{b}{suffix}")).collect())
+    }
+    /// Every source file's text, read once.
+    fn sources() -> &'static [String] {
+        static ALL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        ALL.get_or_init(|| {
+            fn read(dir: &std::path::Path, out: &mut Vec<String>) {
+                for entry in std::fs::read_dir(dir).unwrap() {
+                    let p = entry.unwrap().path();
+                    if p.is_dir() {
+                        read(&p, out);
+                    } else if p.extension().is_some_and(|e| e == "rs") {
+                        out.push(std::fs::read_to_string(&p).unwrap());
+                    }
+                }
+            }
+            let mut out = Vec::new();
+            read(
+                &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+                &mut out,
+            );
+            out
+        })
+    }
     let mut out = Vec::new();
+    let mut unreadable = Vec::new();
     walk(
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
         &mut out,
+        &mut unreadable,
+    );
+    assert!(
+        unreadable.is_empty(),
+        "routes this test cannot read (write the path literally, or per prefix as the others): {unreadable:#?}"
     );
     out
 }
