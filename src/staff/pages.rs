@@ -165,19 +165,8 @@ pub(super) async fn home(page: StaffPage) -> Result<Markup, AppError> {
         .iter()
         .filter(|j| j.last_run.as_ref().is_some_and(|r| r.status == "failed"))
         .count();
-    let refund_requests = crate::commerce::refunds::request_service::open_requests(state)
-        .await?
-        .0
-        .iter()
-        .filter(|r| r.status == "pending")
-        .count();
-    let in_review: std::collections::BTreeSet<i64> = state
-        .db
-        .read(crate::commerce::orders::integrity::open_alerts)
-        .await?
-        .iter()
-        .map(|a| a.order_id)
-        .collect();
+    let refund_requests = crate::commerce::refunds::request_service::pending_count(state).await?;
+    let in_review = crate::commerce::orders::service::in_review(state).await?;
     let mut assistance = 0;
     for status in [
         crate::pricing::model::Status::Created,
@@ -187,7 +176,7 @@ pub(super) async fn home(page: StaffPage) -> Result<Markup, AppError> {
             status: Some(status),
             ..Default::default()
         };
-        assistance += crate::pricing::review::queue(state, f, 1, 0).await?.0;
+        assistance += crate::pricing::review::queue(state, f, 0, 0).await?.0;
     }
     Ok(private_page(
         ctx,
@@ -201,7 +190,7 @@ pub(super) async fn home(page: StaffPage) -> Result<Markup, AppError> {
                     li { a href=(ctx.prefix.url("/staff/outbox/")) { "Dead letters: " (dead) } }
                     li { a href=(ctx.prefix.url("/staff/jobs/")) { "Jobs whose last run failed: " (failing) } }
                     li { a href=(ctx.prefix.url("/staff/refunds/")) { "Refund requests waiting: " (refund_requests) } }
-                    li { a href=(ctx.prefix.url("/staff/orders/")) { "Orders held for review: " (in_review.len()) } }
+                    li { a href=(ctx.prefix.url("/staff/orders/")) { "Orders held for review: " (in_review) } }
                     li { a href=(ctx.prefix.url("/staff/flexible-pricing/")) { "Financial-assistance requests to decide: " (assistance) } }
                 }
                 h2 { "Consoles" }

@@ -106,6 +106,20 @@ pub async fn staff_detail(state: &AppState, id: i64) -> Result<Option<Detail>, C
         .await
 }
 
+/// How many orders are held for review (the staff home's count).
+pub async fn in_review(state: &AppState) -> Result<i64, CommerceError> {
+    state
+        .db
+        .read(|c| {
+            Ok(
+                c.query_row("SELECT count(*) FROM orders WHERE state = 'review'", [], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+        .await
+}
+
 /// One order.
 pub async fn get(state: &AppState, id: i64) -> Result<Option<OrderRow>, CommerceError> {
     state.db.read(move |c| Ok(orders::store::order(c, id)?)).await

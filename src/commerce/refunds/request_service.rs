@@ -69,6 +69,11 @@ pub async fn ask(
     Ok(id)
 }
 
+/// How many refund requests wait for staff (the staff home's count).
+pub async fn pending_count(state: &AppState) -> Result<i64, CommerceError> {
+    state.db.read(|c| Ok(refunds::store::pending_requests(c)?)).await
+}
+
 /// Every refund request, with each order's remaining balance and refunds so far.
 pub async fn open_requests(
     state: &AppState,

@@ -47,6 +47,15 @@ pub fn list_requests(c: &Connection) -> rusqlite::Result<Vec<RequestRow>> {
     .collect()
 }
 
+/// How many refund requests wait for staff.
+pub fn pending_requests(c: &Connection) -> rusqlite::Result<i64> {
+    c.query_row(
+        "SELECT count(*) FROM refund_requests WHERE status = 'pending'",
+        [],
+        |r| r.get(0),
+    )
+}
+
 pub fn set_request_status(
     c: &Connection,
     id: i64,
