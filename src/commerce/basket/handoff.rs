@@ -21,7 +21,9 @@ use crate::state::AppState;
 pub const PARAM: &str = "anonymous_basket_id";
 
 pub async fn adopt(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+    // Every request passes here: only a GET whose query names the parameter is looked at.
+    let named = req.uri().query().is_some_and(|q| q.contains(PARAM));
+    if !named || !matches!(*req.method(), Method::GET | Method::HEAD) {
         return next.run(req).await;
     }
     let query = req.uri().query().unwrap_or_default().to_owned();
