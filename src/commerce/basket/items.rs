@@ -31,6 +31,14 @@ fn item(c: &Connection, basket: i64, id: i64) -> Result<(i64, i64, u32), Commerc
         .ok_or_else(|| CommerceError::NotFound(format!("Basket {basket} has no item {id}.")))
 }
 
+/// The item holding `product` (just added).
+fn item_of(c: &Connection, basket: i64, product: i64) -> Result<(i64, i64, u32), CommerceError> {
+    Ok(basket::store::basket_items(c, basket)?
+        .into_iter()
+        .find(|(_, p, _)| *p == product)
+        .ok_or(rusqlite::Error::QueryReturnedNoRows)?)
+}
+
 /// The basket's items.
 pub async fn list(state: &AppState, user: i64, basket: i64) -> Result<Vec<Value>, CommerceError> {
     state
@@ -67,11 +75,7 @@ pub async fn add(
         .write_at(move |c, now| {
             let b = own_basket(c, user, basket)?;
             let (_, new) = basket::service::add_product(c, &Owner::User(user), product, 1, false, now)?;
-            let added = basket::store::basket_items(c, b)?
-                .into_iter()
-                .find(|(_, p, _)| *p == product)
-                .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-            Ok((new, shape(b, added)))
+            Ok((new, shape(b, item_of(c, b, product)?)))
         })
         .await
 }
@@ -102,11 +106,7 @@ pub async fn set_product(
             }
             basket::store::remove_item(c, b, id)?;
             basket::service::add_product(c, &Owner::User(user), product, current.2, false, now)?;
-            let swapped = basket::store::basket_items(c, b)?
-                .into_iter()
-                .find(|(_, p, _)| *p == product)
-                .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-            Ok(shape(b, swapped))
+            Ok(shape(b, item_of(c, b, product)?))
         })
         .await
 }

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::apisix;
 use super::nginx::{Gateway, IDP_COOKIE};
 use crate::support::TestApp;
+use crate::support::identity::me_at;
 use crate::support::process::free_port;
 
 const LEARNER: &str = "gateway.learner@example.com";
@@ -50,13 +51,7 @@ fn set_cookies(r: &reqwest::Response) -> Vec<String> {
 }
 
 async fn me(gw: &Gateway, c: &reqwest::Client) -> Value {
-    c.get(gw.url("/mitxonline/api/users/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    me_at(c, &gw.url("/mitxonline/api/users/me")).await
 }
 
 #[tokio::test]

@@ -5,18 +5,14 @@
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::support::identity::{csrf_from, log_in, make_user, post_form, signed_in, signed_in_superuser};
+use crate::support::identity::{
+    csrf_from, log_in, make_user, me_at, post_form, signed_in, signed_in_superuser,
+};
 use crate::support::process::run_cli;
 use crate::support::{TestApp, client};
 
 async fn me(app: &TestApp, c: &reqwest::Client) -> Value {
-    c.get(app.url("/api/users/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    me_at(c, &app.url("/api/users/me")).await
 }
 
 #[tokio::test]

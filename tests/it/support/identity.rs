@@ -186,3 +186,8 @@ pub async fn signed_in_superuser(app: &TestApp, email: &str) -> reqwest::Client 
     assert_eq!(r.status(), 303, "login of {email}");
     client
 }
+
+/// `/api/users/me` as `client` sees it, at `url` (the app's own or through a proxy).
+pub async fn me_at(client: &reqwest::Client, url: &str) -> serde_json::Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
