@@ -28,6 +28,19 @@ pub struct Entry {
     pub created_on: String,
 }
 
+fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+    Ok(Entry {
+        id: r.get(0)?,
+        actor: r.get(1)?,
+        action: r.get(2)?,
+        object_type: r.get(3)?,
+        object_id: r.get(4)?,
+        before: r.get(5)?,
+        after: r.get(6)?,
+        created_on: r.get(7)?,
+    })
+}
+
 /// `(total matching, this page)` newest first.
 pub fn search(c: &Connection, f: &Filter, limit: i64, offset: i64) -> rusqlite::Result<(i64, Vec<Entry>)> {
     const WHERE: &str =
@@ -51,19 +64,33 @@ pub fn search(c: &Connection, f: &Filter, limit: i64, offset: i64) -> rusqlite::
         ))?
         .query_map(
             params![actor, f.action, f.object_type, f.object_id, f.from, f.until, limit, offset],
-            |r| {
-                Ok(Entry {
-                    id: r.get(0)?,
-                    actor: r.get(1)?,
-                    action: r.get(2)?,
-                    object_type: r.get(3)?,
-                    object_id: r.get(4)?,
-                    before: r.get(5)?,
-                    after: r.get(6)?,
-                    created_on: r.get(7)?,
-                })
-            },
+            entry,
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok((total, rows))
+}
+
+/// The newest `limit` entries about one learner: their own actions, changes to the account
+/// (`user` rows) and to each object in `objects` (`(object_type, object_id)`: their
+/// enrollments, orders). Each part reads an index; the union is ordered newest first.
+pub fn about_user(
+    c: &Connection,
+    user_id: i64,
+    objects: &[(&str, String)],
+    limit: i64,
+) -> rusqlite::Result<Vec<Entry>> {
+    let objects = serde_json::to_string(objects).unwrap_or_else(|_| "[]".into());
+    c.prepare_cached(
+        "WITH hits(id) AS (
+             SELECT id FROM audit_log WHERE actor_id = ?1
+             UNION SELECT id FROM audit_log WHERE object_type = 'user' AND object_id = CAST(?1 AS TEXT)
+             UNION SELECT a.id FROM json_each(?2) j
+                   JOIN audit_log a ON a.object_type = j.value ->> 0 AND a.object_id = j.value ->> 1)
+         SELECT a.id, coalesce(nullif(a.actor_label, ''), u.email, ''), a.action, a.object_type, a.object_id,
+                a.data_before, a.data_after, a.created_on
+         FROM hits h JOIN audit_log a ON a.id = h.id LEFT JOIN users u ON u.id = a.actor_id
+         ORDER BY a.id DESC LIMIT ?3",
+    )?
+    .query_map(params![user_id, objects, limit], entry)?
+    .collect()
 }

@@ -287,6 +287,30 @@ pub async fn apply(
     Ok(out)
 }
 
+/// One row carried out at once (a staff action on the learner page): decided and applied in
+/// one write transaction like an imported row. Returns what was done, or the refusal as
+/// [`Outcome::Error`] (nothing changed then).
+pub async fn one(
+    state: &AppState,
+    email: String,
+    run: String,
+    request: Request,
+    actor: Actor,
+) -> Result<Outcome, EnrollError> {
+    let line = Line {
+        number: 1,
+        email,
+        run,
+        request: Ok(request),
+    };
+    let done = service::in_own_transaction(state, move |c, now| apply_row(c, now, &line, &actor)).await;
+    match done {
+        Err(EnrollError::Db(e)) => Err(EnrollError::Db(e)),
+        Err(e) => Ok(Outcome::Error(e.to_string())),
+        Ok(o) => Ok(o),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

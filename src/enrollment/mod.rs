@@ -32,6 +32,7 @@ pub mod service;
 pub mod shapes;
 pub mod staff;
 pub mod store;
+pub mod transfer;
 pub mod webhook_service;
 pub mod webhooks;
 

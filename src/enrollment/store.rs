@@ -438,3 +438,31 @@ pub fn move_paid_runs(c: &Connection, user_id: i64, from_run: i64, to_run: i64) 
     c.prepare_cached("UPDATE OR IGNORE paid_course_runs SET run_id = ?3 WHERE user_id = ?1 AND run_id = ?2")?
         .execute(params![user_id, from_run, to_run])
 }
+
+/// The run's courseware id, whether the learner paid for it, their grade `(grade, passed, set
+/// by staff)` and unrevoked certificate uuid (the staff learner page).
+pub type StaffFacts = (String, bool, Option<(String, bool, bool)>, Option<String>);
+
+pub fn staff_facts(c: &Connection, user_id: i64, run_id: i64) -> rusqlite::Result<StaffFacts> {
+    c.prepare_cached(
+        "SELECT r.courseware_id,
+            EXISTS (SELECT 1 FROM paid_course_runs p WHERE p.user_id = ?1 AND p.run_id = ?2),
+            g.grade, g.passed, g.set_by_admin,
+            (SELECT uuid FROM course_run_certificates k WHERE k.user_id = ?1 AND k.run_id = ?2 AND k.is_revoked = 0)
+         FROM course_runs r LEFT JOIN course_run_grades g ON g.user_id = ?1 AND g.run_id = r.id
+         WHERE r.id = ?2",
+    )?
+    .query_row(params![user_id, run_id], |r| {
+        let grade = match r.get::<_, Option<String>>(2)? {
+            Some(g) => Some((g, r.get(3)?, r.get(4)?)),
+            None => None,
+        };
+        Ok((r.get(0)?, r.get(1)?, grade, r.get(5)?))
+    })
+}
+
+/// Gives the learner's paid-run records for a run to another learner (an enrollment transfer).
+pub fn give_paid_run(c: &Connection, from_user: i64, run_id: i64, to_user: i64) -> rusqlite::Result<usize> {
+    c.prepare_cached("UPDATE OR IGNORE paid_course_runs SET user_id = ?3 WHERE user_id = ?1 AND run_id = ?2")?
+        .execute(params![from_user, run_id, to_user])
+}

@@ -7,6 +7,7 @@ use crate::cms::service::CmsError;
 use crate::commerce::CommerceError;
 use crate::enrollment::EnrollError;
 use crate::enrollment::deferral::DeferralError;
+use crate::enrollment::transfer::TransferError;
 use crate::jobs::JobError;
 
 impl From<CatalogError> for AppError {
@@ -145,6 +146,15 @@ impl From<DeferralError> for AppError {
     fn from(e: DeferralError) -> Self {
         match e {
             DeferralError::Enroll(e) => e.into(),
+            other => AppError::BadRequest(other.to_string()),
+        }
+    }
+}
+
+impl From<TransferError> for AppError {
+    fn from(e: TransferError) -> Self {
+        match e {
+            TransferError::Enroll(e) => e.into(),
             other => AppError::BadRequest(other.to_string()),
         }
     }

@@ -64,7 +64,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(crate::cms::routes(catalog.clone()))
         .merge(home::routes(catalog.clone()))
         .merge(staff_ops::routes())
-        .merge(crate::staff::routes())
+        .merge(crate::staff::routes(catalog.clone()))
         .merge(crate::audit::pages::routes())
         .merge(crate::integrations::openedx::routes())
         .merge(crate::integrations::cybersource::routes())

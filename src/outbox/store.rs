@@ -142,6 +142,22 @@ pub fn list_dead(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<Messag
     rows.collect()
 }
 
+/// The messages to `destination` about one user (payload `user_id`) not delivered yet —
+/// pending or dead — oldest first (the staff learner page). Reads only the undelivered rows,
+/// through the `outbox_status` index.
+pub fn undelivered_for_user(
+    conn: &Connection,
+    destination: &str,
+    user_id: i64,
+) -> rusqlite::Result<Vec<Message>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM outbox WHERE status IN ('pending', 'dead') AND destination = ?1
+           AND json_extract(payload, '$.user_id') = ?2 ORDER BY id"
+    ))?;
+    let rows = stmt.query_map(params![destination, user_id], from_row)?;
+    rows.collect()
+}
+
 /// Backlog and dead-letter counts, overall and per destination.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct OutboxCounts {

@@ -50,7 +50,7 @@ fn view(ctx: &PageCtx, users: &[User], total: i64, term: &str, can_edit: bool) -
                             @for u in users {
                                 tr id=(format!("user-{}", u.id)) {
                                     td {
-                                        (u.email) br;
+                                        a href=(p.url(&format!("/staff/users/{}/", u.id))) { (u.email) } br;
                                         a href=(p.url(&format!("/staff/enrollments/?email={}", percent_encoding::utf8_percent_encode(&u.email, percent_encoding::NON_ALPHANUMERIC)))) {
                                             "Enrollments" span class="visually-hidden" { " of " (u.email) }
                                         }

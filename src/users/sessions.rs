@@ -98,6 +98,41 @@ pub fn revoke(c: &Connection, id: i64, now: DateTime<Utc>) -> rusqlite::Result<(
     Ok(())
 }
 
+/// A live session as staff see it on the learner page.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub id: i64,
+    pub source: Source,
+    pub created_on: String,
+    pub expires_on: String,
+}
+
+/// The user's unrevoked, unexpired sessions, newest first.
+pub fn live_for_user(c: &Connection, user_id: i64, now: DateTime<Utc>) -> rusqlite::Result<Vec<SessionRow>> {
+    c.prepare_cached(
+        "SELECT id, source, created_on, expires_on FROM sessions
+         WHERE user_id = ?1 AND revoked_on IS NULL AND expires_on > ?2 ORDER BY id DESC",
+    )?
+    .query_map(params![user_id, to_db(now)], |r| {
+        Ok(SessionRow {
+            id: r.get(0)?,
+            source: Source::parse(&r.get::<_, String>(1)?),
+            created_on: r.get(2)?,
+            expires_on: r.get(3)?,
+        })
+    })?
+    .collect()
+}
+
+/// Revokes one live session of the user. Returns false when it is not theirs or not live.
+pub fn revoke_of_user(c: &Connection, user_id: i64, id: i64, now: DateTime<Utc>) -> rusqlite::Result<bool> {
+    let n = c.execute(
+        "UPDATE sessions SET revoked_on = ?3 WHERE id = ?2 AND user_id = ?1 AND revoked_on IS NULL",
+        params![user_id, id, to_db(now)],
+    )?;
+    Ok(n == 1)
+}
+
 /// Revokes every session of a user except `keep` (password change, reset, deactivation).
 pub fn revoke_all(
     c: &Connection,

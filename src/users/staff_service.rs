@@ -184,3 +184,45 @@ pub async fn revoke_token(state: &AppState, actor: String, id: i64) -> Result<bo
         })
         .await
 }
+
+/// The learner's live sessions (the staff learner page).
+pub async fn live_sessions(state: &AppState, user: i64) -> Result<Vec<sessions::SessionRow>, UserError> {
+    let now = state.clock.now();
+    Ok(state
+        .db
+        .read(move |c| sessions::live_for_user(c, user, now))
+        .await?)
+}
+
+/// Signs the learner out: one session (`Some(id)`) or all of them. Audited on the account;
+/// returns how many sessions ended. An id that is not one of theirs is `NotFound`.
+pub async fn revoke_sessions(
+    state: &AppState,
+    actor: (Option<i64>, String),
+    user: i64,
+    which: Option<i64>,
+) -> Result<usize, UserError> {
+    state
+        .write_at(move |c, now| {
+            store::find_by_id(c, user)?.ok_or(UserError::NotFound)?;
+            let n = match which {
+                Some(id) if sessions::revoke_of_user(c, user, id, now)? => 1,
+                Some(_) => return Err(UserError::NotFound),
+                None => sessions::revoke_all(c, user, None, now)?,
+            };
+            let after = json!({ "session": which, "revoked": n });
+            crate::audit::record(
+                c,
+                actor.0,
+                &actor.1,
+                "user.sessions_revoked",
+                "user",
+                &user.to_string(),
+                None,
+                Some(&after),
+                now,
+            )?;
+            Ok(n)
+        })
+        .await
+}

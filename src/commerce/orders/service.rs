@@ -26,13 +26,22 @@ pub struct Found {
 /// The newest 50 orders matching `q` (an order id, a reference number, or part of an email);
 /// the newest 50 of all when `q` is empty.
 fn search_rows(c: &Connection, q: &str) -> rusqlite::Result<Vec<Found>> {
-    c.prepare(
-        "SELECT o.id, o.state, o.total_price_paid, COALESCE(o.reference_number, ''), u.email, o.created_on
-         FROM orders o JOIN users u ON u.id = o.purchaser_id
-         WHERE ?1 = '' OR CAST(o.id AS TEXT) = ?1 OR o.reference_number = ?1 OR u.email LIKE '%' || ?1 || '%'
+    found(
+        c,
+        "WHERE ?1 = '' OR CAST(o.id AS TEXT) = ?1 OR o.reference_number = ?1 OR u.email LIKE '%' || ?1 || '%'
          ORDER BY o.id DESC LIMIT 50",
-    )?
-    .query_map(params![q], |r| {
+        params![q],
+    )
+}
+
+/// [`Found`] rows of the orders matching `filter` (a `WHERE … ORDER BY …` over `orders o`
+/// joined to `users u`).
+fn found(c: &Connection, filter: &str, args: impl rusqlite::Params) -> rusqlite::Result<Vec<Found>> {
+    c.prepare_cached(&format!(
+        "SELECT o.id, o.state, o.total_price_paid, COALESCE(o.reference_number, ''), u.email, o.created_on
+         FROM orders o JOIN users u ON u.id = o.purchaser_id {filter}"
+    ))?
+    .query_map(args, |r| {
         from_row!(
             r,
             Found {
@@ -46,6 +55,26 @@ fn search_rows(c: &Connection, q: &str) -> rusqlite::Result<Vec<Found>> {
         )
     })?
     .collect()
+}
+
+/// Every order the learner placed, in any state, newest first, each with its refunds (the
+/// staff learner page).
+pub async fn of_purchaser(
+    state: &AppState,
+    user: i64,
+) -> Result<Vec<(Found, Vec<refunds::service::RefundRow>)>, CommerceError> {
+    let rows = state
+        .db
+        .read(move |c| {
+            let mut out = Vec::new();
+            for o in found(c, "WHERE o.purchaser_id = ?1 ORDER BY o.id DESC", [user])? {
+                let refunds = refunds::service::refunds_of(c, o.id)?;
+                out.push((o, refunds));
+            }
+            Ok::<_, rusqlite::Error>(out)
+        })
+        .await?;
+    Ok(rows)
 }
 
 /// The staff search: see [`search_rows`].

@@ -29,6 +29,7 @@
 pub mod api;
 pub mod client;
 pub mod jobs;
+pub mod learner;
 pub mod messages;
 pub mod model;
 mod pages;

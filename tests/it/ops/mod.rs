@@ -7,5 +7,6 @@ mod crash;
 mod drop_check;
 mod flows;
 mod foundation;
+mod learner_page;
 mod outbox;
 mod staff_console;
