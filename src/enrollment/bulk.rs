@@ -8,9 +8,9 @@
 //!
 //! [`plan`] says per row what would happen (enroll, reactivate, change mode, unenroll, already
 //! so, or an error with the reason) and changes nothing. [`apply`] carries out only the rows
-//! that would change something, each in its own write transaction through [`super::service`]
-//! (audited, the edX push through the outbox), deciding again inside that transaction; error
-//! rows are listed and never applied.
+//! that would change something through [`super::service`] (audited, the edX push through the
+//! outbox), in batches of write transactions with one savepoint per row, deciding again inside
+//! it; error rows are listed and never applied, and no row is ever half done.
 
 use std::collections::HashMap;
 
@@ -252,9 +252,42 @@ fn apply_row(c: &Connection, now: DateTime<Utc>, line: &Line, actor: &Actor) -> 
     Ok(outcome)
 }
 
-/// Carries out the plan's rows that change something, each in its own write transaction
-/// (a refused row is rolled back and reported as an error); other rows are returned as they
-/// were planned. `progress(done, total)` is called after each row.
+/// Rows committed together: a write transaction per row costs a WAL sync each (10,000 rows
+/// took 27 s that way); per batch, each row still stands alone inside its savepoint.
+const BATCH: usize = 500;
+
+/// Carries out one row inside a savepoint of the batch's transaction: a refused row is rolled
+/// back alone (none is half done) and reported as an error; a database failure fails the batch.
+fn apply_in_savepoint(
+    c: &Connection,
+    now: DateTime<Utc>,
+    row: Planned,
+    actor: &Actor,
+) -> Result<Planned, EnrollError> {
+    if !row.outcome.is_change() {
+        return Ok(row);
+    }
+    c.execute_batch("SAVEPOINT bulk_row")?;
+    let outcome = match apply_row(c, now, &row.line, actor) {
+        Ok(o) => o,
+        Err(EnrollError::Db(e)) => return Err(EnrollError::Db(e)),
+        Err(e) => {
+            c.execute_batch("ROLLBACK TO bulk_row")?;
+            Outcome::Error(e.to_string())
+        }
+    };
+    c.execute_batch("RELEASE bulk_row")?;
+    Ok(Planned {
+        line: row.line,
+        outcome,
+    })
+}
+
+/// Carries out the plan's rows that change something, [`BATCH`] rows per write transaction,
+/// each row in its own savepoint (decided again there; a refused row is rolled back alone and
+/// reported as an error); other rows are returned as they were planned. A batch commits whole
+/// or not at all, so a crash leaves whole rows only and a rerun finishes the rest ("already").
+/// `progress(done, total)` is called for each row once its batch has committed.
 pub async fn apply(
     state: &AppState,
     plan: Vec<Planned>,
@@ -263,26 +296,21 @@ pub async fn apply(
 ) -> Result<Vec<Planned>, EnrollError> {
     let total = plan.len();
     let mut out = Vec::with_capacity(total);
-    for (i, row) in plan.into_iter().enumerate() {
-        let row = if row.outcome.is_change() {
-            let line = row.line.clone();
-            let actor = actor.clone();
-            let done =
-                service::in_own_transaction(state, move |c, now| apply_row(c, now, &line, &actor)).await;
-            let outcome = match done {
-                Ok(o) => o,
-                Err(EnrollError::Db(e)) => return Err(EnrollError::Db(e)),
-                Err(e) => Outcome::Error(e.to_string()),
-            };
-            Planned {
-                line: row.line,
-                outcome,
-            }
-        } else {
-            row
-        };
-        out.push(row);
-        progress(i + 1, total);
+    let mut rest = plan.into_iter().peekable();
+    while rest.peek().is_some() {
+        let batch: Vec<Planned> = rest.by_ref().take(BATCH).collect();
+        let actor = actor.clone();
+        let done = service::in_own_transaction(state, move |c, now| {
+            batch
+                .into_iter()
+                .map(|row| apply_in_savepoint(c, now, row, &actor))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+        for row in done {
+            out.push(row);
+            progress(out.len(), total);
+        }
     }
     Ok(out)
 }
