@@ -37,6 +37,19 @@ pub fn by_staff(
     )
 }
 
+/// [`record`] of an action on a user account (`object_type` `user`) with no "before" state.
+pub fn on_user(
+    c: &Connection,
+    actor: (Option<i64>, &str),
+    action: &str,
+    user_id: i64,
+    after: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<i64> {
+    let id = user_id.to_string();
+    record(c, actor.0, actor.1, action, "user", &id, None, Some(after), now)
+}
+
 #[expect(clippy::too_many_arguments, reason = "mirrors the audit_log columns")]
 pub fn record(
     c: &Connection,

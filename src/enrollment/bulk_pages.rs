@@ -137,10 +137,7 @@ struct ApplyForm {
 
 async fn apply(r: StaffPage, Form(f): Form<ApplyForm>) -> Result<Markup, AppError> {
     let csv = required(f.csv)?;
-    let actor = match r.access.user_id {
-        Some(id) => Actor::user(id),
-        None => Actor::system(&r.access.actor),
-    };
+    let actor = Actor::staff(r.access.user_id, &r.access.actor);
     let plan = bulk::plan(&r.state, bulk::parse(&csv)).await?;
     let rows = bulk::apply(&r.state, plan, &actor, |_, _| {}).await?;
     let (n, bad) = (bulk::changes(&rows), bulk::errors(&rows));

@@ -143,6 +143,14 @@ impl Actor {
             label: label.to_owned(),
         }
     }
+    /// A staff caller: the signed-in staff member when there is one, else the caller's label
+    /// (a staff API key).
+    pub fn staff(user_id: Option<i64>, label: &str) -> Actor {
+        match user_id {
+            Some(id) => Actor::user(id),
+            None => Actor::system(label),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

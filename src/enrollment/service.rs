@@ -407,10 +407,11 @@ pub fn unenroll_program(
 // ---- async wrappers: one write transaction, then wake the outbox ----
 
 /// Runs `f` in its own write transaction, then wakes the outbox for what it queued.
-pub async fn in_own_transaction<T, F>(state: &AppState, f: F) -> Result<T, EnrollError>
+pub async fn in_own_transaction<T, E, F>(state: &AppState, f: F) -> Result<T, E>
 where
     T: Send + 'static,
-    F: FnOnce(&Connection, Time) -> Result<T, EnrollError> + Send + 'static,
+    E: From<rusqlite::Error> + Send + 'static,
+    F: FnOnce(&Connection, Time) -> Result<T, E> + Send + 'static,
 {
     let now = state.clock.now();
     let out = state.db.write(move |c| f(c, now)).await?;

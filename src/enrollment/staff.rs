@@ -145,10 +145,7 @@ async fn defer(r: StaffPage, Form(f): Form<DeferForm>) -> Result<Response, AppEr
         to: to.clone(),
         force: f.force.is_some(),
     };
-    let actor = match r.access.user_id {
-        Some(id) => Actor::user(id),
-        None => Actor::system(&r.access.actor),
-    };
+    let actor = Actor::staff(r.access.user_id, &r.access.actor);
     let done = deferral::defer(&r.state, req, actor).await?;
     let summary = done.summary(f.from.trim(), to.as_deref());
     let query = serde_urlencoded::to_string([("email", f.email.trim()), ("done", summary.as_str())])

@@ -82,13 +82,10 @@ pub async fn transfer(
     to_email: String,
     actor: Actor,
 ) -> Result<Enrollment, TransferError> {
-    let now = state.clock.now();
-    let out = state
-        .db
-        .write(move |c| transfer_in(c, now, from_user, &courseware_id, to_email.trim(), &actor))
-        .await?;
-    state.outbox.wake();
-    Ok(out)
+    service::in_own_transaction(state, move |c, now| {
+        transfer_in(c, now, from_user, &courseware_id, to_email.trim(), &actor)
+    })
+    .await
 }
 
 fn transfer_in(
@@ -129,15 +126,12 @@ pub async fn retry_edx(state: &AppState, user_id: i64, actor: Actor) -> Result<u
         let n = crate::integrations::openedx::learner::retry_learner(c, user_id, now)?;
         service::ensure_edx_user(c, now, user_id)?;
         let after = serde_json::json!({ "requeued": n });
-        crate::audit::record(
+        crate::audit::on_user(
             c,
-            actor.user_id,
-            &actor.label,
+            (actor.user_id, &actor.label),
             "user.edx_retry",
-            "user",
-            &user_id.to_string(),
-            None,
-            Some(&after),
+            user_id,
+            &after,
             now,
         )?;
         Ok(n)

@@ -211,17 +211,7 @@ pub async fn revoke_sessions(
                 None => sessions::revoke_all(c, user, None, now)?,
             };
             let after = json!({ "session": which, "revoked": n });
-            crate::audit::record(
-                c,
-                actor.0,
-                &actor.1,
-                "user.sessions_revoked",
-                "user",
-                &user.to_string(),
-                None,
-                Some(&after),
-                now,
-            )?;
+            crate::audit::on_user(c, (actor.0, &actor.1), "user.sessions_revoked", user, &after, now)?;
             Ok(n)
         })
         .await

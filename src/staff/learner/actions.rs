@@ -16,10 +16,7 @@ use crate::http::staff_page::StaffPage;
 use crate::users::staff_service as users;
 
 fn actor(r: &StaffPage) -> Actor {
-    match r.access.user_id {
-        Some(id) => Actor::user(id),
-        None => Actor::system(&r.access.actor),
-    }
+    Actor::staff(r.access.user_id, &r.access.actor)
 }
 
 /// Back to the learner page with `done` shown at the top.
