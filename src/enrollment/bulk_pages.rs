@@ -2,12 +2,16 @@
 //! without JavaScript. The form (a textarea or a file upload, multipart) posts to the same
 //! path for a dry run: a table of every row with what would happen, then an "Apply N rows"
 //! form carrying the CSV in a hidden field to `/staff/enrollments/import/apply/`, which
-//! applies the good rows as the signed-in staff member and shows what happened per row.
+//! applies the good rows as the signed-in staff member, streaming a progress bar as batches
+//! commit, and ends with what happened per row.
 
 use axum::extract::Multipart;
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use maud::{Markup, html};
+use axum::body::Body;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 
 use super::bulk::{self, Planned};
@@ -135,17 +139,74 @@ struct ApplyForm {
     csv: String,
 }
 
-async fn apply(r: StaffPage, Form(f): Form<ApplyForm>) -> Result<Markup, AppError> {
+/// Where the streamed apply page is cut: the layout before it goes first, the result and the
+/// layout after it last.
+const CUT: &str = "<!--import-result-->";
+
+/// How often the streamed page shows progress: once per this many rows (the batch size of
+/// [`bulk::apply`], so each line is a committed batch) and at the end.
+const PROGRESS_EVERY: usize = 500;
+
+fn progress(done: usize, total: usize) -> String {
+    html! {
+        div class="import-progress" role="status" {
+            label { "Applied " (done) " of " (total) " rows " progress value=(done) max=(total) { (done) "/" (total) } }
+        }
+    }
+    .into_string()
+}
+
+/// Applies the good rows and streams the page as it goes: the layout and a progress bar at
+/// once, a new bar per committed batch (CSS shows only the newest), then the result table.
+/// The import runs in its own task, so a closed browser tab does not stop it half way; a
+/// database failure ends the page with the error (committed batches stay; a rerun does the rest).
+async fn apply(r: StaffPage, Form(f): Form<ApplyForm>) -> Result<Response, AppError> {
     let csv = required(f.csv)?;
     let actor = Actor::staff(r.access.user_id, &r.access.actor);
     let plan = bulk::plan(&r.state, bulk::parse(&csv)).await?;
-    let rows = bulk::apply(&r.state, plan, &actor, |_, _| {}).await?;
-    let (n, bad) = (bulk::changes(&rows), bulk::errors(&rows));
-    let body = html! {
-        h2 { "Result" }
-        p class="notice" role="status" { (rows.len()) " row(s): " (n) " applied, " (bad) " bad (not applied)." }
-        (table(&rows, true))
-        p { a href=(r.ctx.prefix.url("/staff/enrollments/import/")) { "Import another file" } }
-    };
-    Ok(staff_page(&r.ctx, TITLE, body))
+    let total = plan.len();
+    let layout = staff_page(&r.ctx, TITLE, html! { (PreEscaped(CUT)) }).into_string();
+    let (head, tail) = layout.split_once(CUT).expect("the layout keeps the cut");
+    let (head, tail) = (head.to_owned(), tail.to_owned());
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let _ = tx.send(head + &progress(0, total));
+    let (state, again) = (r.state.clone(), r.ctx.prefix.url("/staff/enrollments/import/"));
+    tokio::spawn(async move {
+        let bar = tx.clone();
+        let done = bulk::apply(&state, plan, &actor, move |done, total| {
+            if done % PROGRESS_EVERY == 0 || done == total {
+                let _ = bar.send(progress(done, total));
+            }
+        })
+        .await;
+        let body = match done {
+            Ok(rows) => {
+                let (n, bad) = (bulk::changes(&rows), bulk::errors(&rows));
+                html! {
+                    h2 { "Result" }
+                    p class="notice" role="status" { (rows.len()) " row(s): " (n) " applied, " (bad) " bad (not applied)." }
+                    (table(&rows, true))
+                    p { a href=(again) { "Import another file" } }
+                }
+            }
+            Err(e) => html! {
+                p class="notice warn" role="alert" {
+                    "The import stopped: " (e.to_string()) ". Rows already applied stay applied; run the file again to finish."
+                }
+            },
+        };
+        let _ = tx.send(body.into_string() + &tail);
+    });
+    let chunks = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|s| (Ok::<_, std::convert::Infallible>(s), rx))
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            // Sent as it is made: a compressing layer would hold the bars back.
+            (header::CONTENT_ENCODING, "identity"),
+        ],
+        Body::from_stream(chunks),
+    )
+        .into_response())
 }

@@ -172,7 +172,11 @@ async fn staff_dry_run_changes_nothing_then_apply_does_the_good_rows_once() {
     )
     .await;
     assert_eq!(r.status(), 200);
+    // The page streams a progress bar as batches commit, uncompressed so it is not held back.
+    assert_eq!(r.headers()["content-encoding"], "identity");
     let html = r.text().await.unwrap();
+    assert!(html.contains("<progress value=\"0\" max=\"8\">"), "{html}");
+    assert!(html.contains("Applied 8 of 8 rows"), "{html}");
     assert_eq!(outcome(&html, 2), "enrolled (verified)");
     assert_eq!(outcome(&html, 4), "unenrolled");
     assert_eq!(outcome(&html, 9), "enrolled (audit)");
