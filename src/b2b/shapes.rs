@@ -26,8 +26,31 @@ pub fn contract(c: &Connection, k: &Contract) -> rusqlite::Result<Value> {
         "welcome_message": k.welcome_message,
         "welcome_message_extra": k.welcome_message_extra,
         "programs": store::contract_programs(c, k.id)?,
-        "variant_options": k.variant_options,
+        "variant_options": variant_options(&k.variant_options),
     }))
+}
+
+/// `SupportedVariantSerializer` for each stored variant set: the three options, `active`
+/// (stored sets are offered: true unless stored false), `b2b_only` (false unless stored true)
+/// and `default_variant`.
+fn variant_options(stored: &Value) -> Value {
+    let flag = |o: &Value, k: &str, default: bool| o.get(k).and_then(Value::as_bool).unwrap_or(default);
+    let text = |o: &Value, k: &str| o.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+    let list = stored.as_array().map(Vec::as_slice).unwrap_or_default();
+    Value::Array(
+        list.iter()
+            .map(|o| {
+                json!({
+                    "language": text(o, "language"),
+                    "variant_length": text(o, "variant_length"),
+                    "variant_industry": text(o, "variant_industry"),
+                    "active": flag(o, "active", true),
+                    "b2b_only": flag(o, "b2b_only", false),
+                    "default_variant": flag(o, "default_variant", false),
+                })
+            })
+            .collect(),
+    )
 }
 
 /// `OrganizationPageSerializer` with the given contracts.
