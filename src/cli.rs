@@ -82,6 +82,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::integrations::hubspot::sync::HubspotCommand,
     },
+    /// Load-test data (`bench seed --learners N --courses N`; dev/test only).
+    Bench {
+        #[command(subcommand)]
+        command: crate::bench::BenchCommand,
+    },
     /// Streamed, Litestream-compatible backups (MITXONLINE_BACKUP_URL).
     Backup {
         #[command(subcommand)]
@@ -282,6 +287,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Oauth2 { command } => crate::oauth2::cli::command(command, config).await,
         Command::Hubspot { command } => crate::integrations::hubspot::sync::command(command, config).await,
         Command::Backup { command } => crate::backup::service::command(command, config).await,
+        Command::Bench { command } => crate::bench::command(command, config).await,
         Command::Healthcheck { url } => healthcheck(url, &config).await,
     }
 }

@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod b2b;
 pub mod backup;
+pub mod bench;
 pub mod catalog;
 pub mod certificates;
 pub mod cli;

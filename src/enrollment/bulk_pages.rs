@@ -5,12 +5,12 @@
 //! applies the good rows as the signed-in staff member, streaming a progress bar as batches
 //! commit, and ends with what happened per row.
 
-use axum::extract::Multipart;
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use axum::body::Body;
+use axum::extract::Multipart;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 
@@ -198,7 +198,9 @@ async fn apply(r: StaffPage, Form(f): Form<ApplyForm>) -> Result<Response, AppEr
         let _ = tx.send(body.into_string() + &tail);
     });
     let chunks = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|s| (Ok::<_, std::convert::Infallible>(s), rx))
+        rx.recv()
+            .await
+            .map(|s| (Ok::<_, std::convert::Infallible>(s), rx))
     });
     Ok((
         [

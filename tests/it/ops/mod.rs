@@ -2,6 +2,7 @@
 //! real binary under kill -9; the harness's own drop check.
 
 mod audit_viewer;
+mod bench_seed;
 mod check;
 mod crash;
 mod drop_check;
