@@ -60,15 +60,16 @@ pub fn problems(c: &Connection) -> rusqlite::Result<Vec<Problem>> {
     }
     for (program, course) in rows(
         c,
-        "SELECT DISTINCT g.readable_id, c.readable_id FROM program_requirements q
+        "SELECT DISTINCT g.readable_id || ' ' || g.id, c.readable_id FROM program_requirements q
          JOIN programs g ON g.id = q.program_id JOIN courses c ON c.id = q.course_id
          WHERE q.node_type = 'course' AND c.live = 0 AND g.live = 1
          ORDER BY g.readable_id, c.readable_id",
     )? {
+        let (program, id) = program.rsplit_once(' ').unwrap_or((&program, ""));
         out.push(Problem::new(
             "catalog",
             format!("Live program {program} requires course {course}, which is not live."),
-            format!("/programs/{program}/"),
+            format!("/staff/catalog/programs/{id}/requirements/"),
         ));
     }
     Ok(out)

@@ -24,6 +24,7 @@ pub mod lookups;
 pub mod model;
 pub mod pages;
 pub mod products;
+pub mod program_admin;
 pub mod service;
 pub mod shapes;
 pub mod snapshot;
@@ -64,5 +65,6 @@ pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
         .route("/api/countries/", get(api::countries))
         .route("/api/v0/countries/", get(api::countries))
         .merge(pages::routes())
+        .merge(program_admin::routes())
         .layer(Extension(cache))
 }
