@@ -97,15 +97,12 @@ async fn step(
     (status, body)
 }
 
+/// A group to build: its "at least N" (none: all of these) and its (kind, readable id) items.
+type GroupSpec<'a> = (Option<u32>, Vec<(&'a str, &'a str)>);
+
 /// Builds a draft from nothing by pressing the editor's buttons, one group at a time:
 /// (at_least, courses) per group.
-async fn build(
-    app: &TestApp,
-    c: &reqwest::Client,
-    token: &str,
-    id: i64,
-    groups: &[(Option<u32>, Vec<(&str, &str)>)],
-) -> String {
+async fn build(app: &TestApp, c: &reqwest::Client, token: &str, id: i64, groups: &[GroupSpec<'_>]) -> String {
     let (_, body) = step(app, c, token, id, "{}", &[], "apply").await;
     let mut tree = draft(&body);
     for (g, (at_least, items)) in groups.iter().enumerate() {
@@ -178,8 +175,7 @@ async fn four_courses(app: &TestApp) -> Vec<i64> {
         Ok(())
     })
     .await;
-    let v = ids.lock().unwrap().clone();
-    v
+    ids.lock().unwrap().clone()
 }
 
 async fn publish_program_page(app: &TestApp, program: i64, slug: &'static str) {
