@@ -3,13 +3,12 @@
 //! ordered programs are edited (add, remove, up, down); every button saves.
 
 use axum::extract::{Form, Path};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 
 use super::forms::{Fields, error_box, get};
-use super::pages_programs::{actor, snapshot};
-use super::service::{self, ProgramAdminError};
+use super::pages_programs::{actor, refused, snapshot};
+use super::service;
 use super::store::CollectionFields;
 use super::tree::move_in;
 use crate::catalog::api::Cache;
@@ -60,15 +59,6 @@ fn list_page(r: &StaffPage, cat: &Catalog, f: &CollectionFields, errors: &[Strin
 pub async fn list(r: StaffPage, cache: Cache) -> Result<Markup, AppError> {
     let cat = snapshot(&r, &cache).await?;
     Ok(list_page(&r, &cat, &CollectionFields::default(), &[]))
-}
-
-fn refused(e: ProgramAdminError, page: impl FnOnce(&[String]) -> Markup) -> Result<Response, AppError> {
-    match e {
-        ProgramAdminError::Invalid { .. } => {
-            Ok((StatusCode::BAD_REQUEST, page(&[e.to_string()])).into_response())
-        }
-        other => Err(other.into()),
-    }
 }
 
 fn read(form: &Fields) -> CollectionFields {

@@ -99,7 +99,7 @@ pub async fn new(r: StaffPage, cache: Cache) -> Result<Markup, AppError> {
 }
 
 /// A refused form shown again with its message (400), or the error itself.
-fn refused(e: ProgramAdminError, page: impl FnOnce(&[String]) -> Markup) -> Result<Response, AppError> {
+pub fn refused(e: ProgramAdminError, page: impl FnOnce(&[String]) -> Markup) -> Result<Response, AppError> {
     match e {
         ProgramAdminError::Invalid { .. } | ProgramAdminError::Tree(_) => {
             Ok((StatusCode::BAD_REQUEST, page(&[e.to_string()])).into_response())

@@ -35,6 +35,12 @@ async fn post(
     (status, location, r.text().await.unwrap())
 }
 
+/// The body of a page `c` reads.
+async fn text(app: &TestApp, c: &reqwest::Client, path: &str) -> String {
+    let r = c.get(app.url(path)).send().await.unwrap();
+    r.text().await.unwrap()
+}
+
 /// Creates a live program over the form; returns its id.
 async fn create_program(app: &TestApp, c: &reqwest::Client, token: &str, readable: &str, title: &str) -> i64 {
     let (status, location, body) = post(
@@ -131,6 +137,26 @@ async fn build(app: &TestApp, c: &reqwest::Client, token: &str, id: i64, groups:
     tree
 }
 
+/// All of C001, C002; at least 1 of C003, C004.
+fn two_groups() -> Vec<GroupSpec<'static>> {
+    vec![
+        (
+            None,
+            vec![
+                ("course", "course-v1:TEST+C001"),
+                ("course", "course-v1:TEST+C002"),
+            ],
+        ),
+        (
+            Some(1),
+            vec![
+                ("course", "course-v1:TEST+C003"),
+                ("course", "course-v1:TEST+C004"),
+            ],
+        ),
+    ]
+}
+
 async fn save(app: &TestApp, c: &reqwest::Client, token: &str, id: i64, tree: &str) -> (u16, String) {
     step(app, c, token, id, tree, &[], "save").await
 }
@@ -207,48 +233,12 @@ async fn a_program_gets_a_two_group_tree_through_the_editor_seen_in_the_api_and_
     let courses = four_courses(&app).await;
     let (c, token) = staff(&app).await;
     let id = create_program(&app, &c, &token, P1, "Test program").await;
-    let listed = c
-        .get(app.url("/staff/catalog/programs/?q=test+prog"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let listed = text(&app, &c, "/staff/catalog/programs/?q=test+prog").await;
     assert!(listed.contains(P1), "{listed}");
-    let none = c
-        .get(app.url("/staff/catalog/programs/?q=nothing-like-it"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let none = text(&app, &c, "/staff/catalog/programs/?q=nothing-like-it").await;
     assert!(!none.contains(P1));
 
-    let tree = build(
-        &app,
-        &c,
-        &token,
-        id,
-        &[
-            (
-                None,
-                vec![
-                    ("course", "course-v1:TEST+C001"),
-                    ("course", "course-v1:TEST+C002"),
-                ],
-            ),
-            (
-                Some(1),
-                vec![
-                    ("course", "course-v1:TEST+C003"),
-                    ("course", "course-v1:TEST+C004"),
-                ],
-            ),
-        ],
-    )
-    .await;
+    let tree = build(&app, &c, &token, id, &two_groups()).await;
     let (_, page) = step(&app, &c, &token, id, &tree, &[], "apply").await;
     assert!(
         page.contains("Complete all of these:") && page.contains("Complete at least 1 of these:"),
@@ -286,14 +276,7 @@ async fn a_program_gets_a_two_group_tree_through_the_editor_seen_in_the_api_and_
     );
 
     // The staff program page says it in sentences; the public page lists the courses.
-    let staff_page = c
-        .get(app.url(&format!("/staff/catalog/programs/{id}/")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let staff_page = text(&app, &c, &format!("/staff/catalog/programs/{id}/")).await;
     assert!(
         staff_page.contains("<strong>Required Courses</strong> — Complete all of these:"),
         "{staff_page}"
@@ -343,29 +326,7 @@ async fn each_refusal_names_the_problem_and_changes_nothing() {
     let (c, token) = staff(&app).await;
     let p1 = create_program(&app, &c, &token, P1, "One").await;
     let p2 = create_program(&app, &c, &token, "program-v1:TEST+P2", "Two").await;
-    let two = build(
-        &app,
-        &c,
-        &token,
-        p1,
-        &[
-            (
-                None,
-                vec![
-                    ("course", "course-v1:TEST+C001"),
-                    ("course", "course-v1:TEST+C002"),
-                ],
-            ),
-            (
-                Some(1),
-                vec![
-                    ("course", "course-v1:TEST+C003"),
-                    ("course", "course-v1:TEST+C004"),
-                ],
-            ),
-        ],
-    )
-    .await;
+    let two = build(&app, &c, &token, p1, &two_groups()).await;
     assert_eq!(save(&app, &c, &token, p1, &two).await.0, 303);
     let before = req_tree(&app, p1).await;
     let version = || app.scalar_i64("SELECT version FROM catalog_version");
@@ -568,14 +529,7 @@ async fn program_fields_are_edited_and_bad_ones_refused() {
     assert_eq!(p["display_mode"], "course");
     assert_eq!(p["start_date"], "2027-01-05T09:30:00.000000Z");
     assert_eq!(p["departments"][0]["name"], "Physics", "{p}");
-    let form = c
-        .get(app.url(&action))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let form = text(&app, &c, &action).await;
     assert!(form.contains("value=\"2027-01-05T09:30\""), "{form}");
 
     let other = create_program(&app, &c, &token, "program-v1:TEST+P2", "Two").await;
@@ -714,14 +668,7 @@ async fn collections_are_created_ordered_and_edited() {
         (v["title"].as_str(), programs(&v)),
         (Some("Featured now"), vec![ids[2]])
     );
-    let program_page = c
-        .get(app.url(&format!("/staff/catalog/programs/{}/", ids[2])))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let program_page = text(&app, &c, &format!("/staff/catalog/programs/{}/", ids[2])).await;
     assert!(
         program_page.contains("Featured now"),
         "a program lists its collections"
@@ -810,22 +757,25 @@ async fn the_cli_adds_a_program_and_sets_its_requirements_checked_as_the_editor(
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 
     let file = dir.join("tree.json");
+    let set_requirements = |file: &std::path::Path| {
+        run_cli(
+            dir,
+            &[],
+            &[
+                "catalog",
+                "program",
+                "requirements",
+                "program-v1:CLI+1",
+                file.to_str().unwrap(),
+            ],
+        )
+    };
     let good = json!({"groups": [
         {"title": "Required Courses", "items": [{"course": "course-v1:TEST+C001"}, {"course": "course-v1:TEST+C002"}]},
         {"title": "Elective Courses", "at_least": 1, "items": [{"course": "course-v1:TEST+C003"}, {"course": "course-v1:TEST+C004"}]}
     ]});
     std::fs::write(&file, good.to_string()).unwrap();
-    let out = run_cli(
-        dir,
-        &[],
-        &[
-            "catalog",
-            "program",
-            "requirements",
-            "program-v1:CLI+1",
-            file.to_str().unwrap(),
-        ],
-    );
+    let out = set_requirements(&file);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let saved = groups(&req_tree(&app, id).await);
     assert_eq!(saved[0].3, courses[..2].to_vec());
@@ -839,17 +789,7 @@ async fn the_cli_adds_a_program_and_sets_its_requirements_checked_as_the_editor(
         {"title": "Elective Courses", "at_least": 2, "items": []}
     ]});
     std::fs::write(&file, bad.to_string()).unwrap();
-    let out = run_cli(
-        dir,
-        &[],
-        &[
-            "catalog",
-            "program",
-            "requirements",
-            "program-v1:CLI+1",
-            file.to_str().unwrap(),
-        ],
-    );
+    let out = set_requirements(&file);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -857,17 +797,7 @@ async fn the_cli_adds_a_program_and_sets_its_requirements_checked_as_the_editor(
         "{err}"
     );
     std::fs::write(&file, "{\"groups\": [{\"items\": [{\"cours\": \"x\"}]}]}").unwrap();
-    let out = run_cli(
-        dir,
-        &[],
-        &[
-            "catalog",
-            "program",
-            "requirements",
-            "program-v1:CLI+1",
-            file.to_str().unwrap(),
-        ],
-    );
+    let out = set_requirements(&file);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown variant `cours`"));
     assert_eq!(
