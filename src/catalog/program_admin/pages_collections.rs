@@ -125,7 +125,7 @@ fn edit_page(r: &StaffPage, cat: &Catalog, id: i64, f: &CollectionFields, errors
                 label for="add" { "Add a program (readable id)" }
                 input id="add" name="add" list="all-programs";
                 datalist id="all-programs" { @for p in &cat.programs { option value=(p.readable_id) { (p.title) } } }
-                (button("add".into(), "Add program", "Add the program to the collection".into()))
+                (button("add".into(), "Add program", "Add program to the collection".into()))
             }
         },
     )

@@ -113,12 +113,12 @@ fn edit_group(cat: &Catalog, g: &Group, path: &[usize]) -> Markup {
             div class="add" {
                 label for=(format!("course-{p}")) { "Add a course (readable id)" }
                 input id=(format!("course-{p}")) name=(format!("course:{p}")) list="all-courses";
-                (op_button(&format!("add-course:{p}"), "Add course", &format!("Add the course to {what}")))
+                (op_button(&format!("add-course:{p}"), "Add course", &format!("Add course to {what}")))
                 label for=(format!("program-{p}")) { "Add a program (readable id)" }
                 input id=(format!("program-{p}")) name=(format!("program:{p}")) list="all-programs";
-                (op_button(&format!("add-program:{p}"), "Add program", &format!("Add the program to {what}")))
-                " " (op_button(&format!("add-all:{p}"), "Add a group: all of these", &format!("Add a nested group, all of these, to {what}")))
-                " " (op_button(&format!("add-atleast:{p}"), "Add a group: at least N of these", &format!("Add a nested group, at least N of these, to {what}")))
+                (op_button(&format!("add-program:{p}"), "Add program", &format!("Add program to {what}")))
+                " " (op_button(&format!("add-all:{p}"), "Add a group: all of these", &format!("Add a group: all of these, inside {what}")))
+                " " (op_button(&format!("add-atleast:{p}"), "Add a group: at least N of these", &format!("Add a group: at least N of these, inside {what}")))
             }
         }
     }
