@@ -85,7 +85,7 @@ fn item_controls(p: &str, what: &str) -> Markup {
     }
 }
 
-fn edit_group(cat: &Catalog, g: &Group, path: &[usize]) -> Markup {
+fn edit_group(cat: &Catalog, g: &Group, path: &[usize], kept: &Kept) -> Markup {
     let p = path_text(path);
     let what = format!("the group \"{}\"", g.title);
     html! {
@@ -105,17 +105,17 @@ fn edit_group(cat: &Catalog, g: &Group, path: &[usize]) -> Markup {
                         @match item {
                             Item::Course(r) => { (course_text(cat, r)) (item_controls(&path_text(&at), &format!("course {r}"))) }
                             Item::Program(r) => { (program_text(cat, r)) (item_controls(&path_text(&at), &format!("program {r}"))) }
-                            Item::Group(inner) => (edit_group(cat, inner, &at)),
+                            Item::Group(inner) => (edit_group(cat, inner, &at, kept)),
                         }
                     }
                 }
             }
             div class="add" {
                 label for=(format!("course-{p}")) { "Add a course (readable id)" }
-                input id=(format!("course-{p}")) name=(format!("course:{p}")) list="all-courses";
+                input id=(format!("course-{p}")) name=(format!("course:{p}")) list="all-courses" value=[kept.get(&format!("course:{p}"))];
                 (op_button(&format!("add-course:{p}"), "Add course", &format!("Add course to {what}")))
                 label for=(format!("program-{p}")) { "Add a program (readable id)" }
-                input id=(format!("program-{p}")) name=(format!("program:{p}")) list="all-programs";
+                input id=(format!("program-{p}")) name=(format!("program:{p}")) list="all-programs" value=[kept.get(&format!("program:{p}"))];
                 (op_button(&format!("add-program:{p}"), "Add program", &format!("Add program to {what}")))
                 " " (op_button(&format!("add-all:{p}"), "Add a group: all of these", &format!("Add a group: all of these, inside {what}")))
                 " " (op_button(&format!("add-atleast:{p}"), "Add a group: at least N of these", &format!("Add a group: at least N of these, inside {what}")))
@@ -124,7 +124,21 @@ fn edit_group(cat: &Catalog, g: &Group, path: &[usize]) -> Markup {
     }
 }
 
-fn editor(r: &StaffPage, cat: &Catalog, id: i64, t: &Tree, errors: &[String], saved: bool) -> Markup {
+/// Readable ids typed into add fields and refused, by field name (shown again there).
+type Kept = std::collections::HashMap<String, String>;
+
+/// One editor step's outcome.
+#[derive(Default)]
+pub struct Step {
+    pub tree: Tree,
+    pub errors: Vec<String>,
+    /// "Save requirements" was pressed.
+    pub save: bool,
+    pub kept: Kept,
+}
+
+fn editor(r: &StaffPage, cat: &Catalog, id: i64, step: &Step, saved: bool) -> Markup {
+    let (t, errors) = (&step.tree, &step.errors);
     let ctx: &PageCtx = &r.ctx;
     let program = cat
         .program(id)
@@ -149,7 +163,7 @@ fn editor(r: &StaffPage, cat: &Catalog, id: i64, t: &Tree, errors: &[String], sa
                     p { "A learner completes this program by meeting every requirement below." }
                 }
                 ol class="requirements" {
-                    @for (i, g) in t.groups.iter().enumerate() { li { (edit_group(cat, g, &[i])) } }
+                    @for (i, g) in t.groups.iter().enumerate() { li { (edit_group(cat, g, &[i], &step.kept)) } }
                 }
                 div class="add" {
                     (op_button("add-all:", "Add a group: complete all of these", "Add a group: complete all of these"))
@@ -177,17 +191,22 @@ pub async fn show(
 ) -> Result<Markup, AppError> {
     let (_, t) = service::program(&r.state, id).await?;
     let cat = snapshot(&r, &cache).await?;
-    Ok(editor(&r, &cat, id, &t, &[], q.saved.is_some()))
+    let step = Step {
+        tree: t,
+        ..Step::default()
+    };
+    Ok(editor(&r, &cat, id, &step, q.saved.is_some()))
 }
 
 /// Reads the draft, applies the typed titles and counts and the typed courses and programs,
 /// then the pressed button's operation. Returns the new draft, the problems met and whether
 /// "save" was pressed.
-pub fn edit_draft(cat: &Catalog, form: &Fields) -> Result<(Tree, Vec<String>, bool), AppError> {
+pub fn edit_draft(cat: &Catalog, form: &Fields) -> Result<Step, AppError> {
     let mut t: Tree = serde_json::from_str(get(form, "tree").unwrap_or("{}")).map_err(|e| {
         AppError::BadRequest(format!("tree: the draft is not readable ({e}); reload the page."))
     })?;
     let mut errors = Vec::new();
+    let mut kept = Kept::new();
     for (k, v) in form {
         let Some((kind, p)) = k.split_once(':') else {
             continue;
@@ -215,10 +234,12 @@ pub fn edit_draft(cat: &Catalog, form: &Fields) -> Result<(Tree, Vec<String>, bo
             "course" | "program" if v.is_empty() => continue,
             "course" if !cat.course_by_readable.contains_key(v) => {
                 errors.push(format!("There is no course {v}."));
+                kept.insert(k.clone(), v.to_owned());
                 continue;
             }
             "program" if !cat.program_by_readable.contains_key(v) => {
                 errors.push(format!("There is no program {v}."));
+                kept.insert(k.clone(), v.to_owned());
                 continue;
             }
             "course" => Op::AddCourse {
@@ -263,7 +284,12 @@ pub fn edit_draft(cat: &Catalog, form: &Fields) -> Result<(Tree, Vec<String>, bo
     {
         errors.push(e.to_string());
     }
-    Ok((t, errors, name == "save"))
+    Ok(Step {
+        tree: t,
+        errors,
+        save: name == "save",
+        kept,
+    })
 }
 
 /// POST: one editor step on the draft, or "save" (checked, then written in one transaction).
@@ -275,21 +301,23 @@ pub async fn change(
 ) -> Result<Response, AppError> {
     service::program(&r.state, id).await?;
     let cat = snapshot(&r, &cache).await?;
-    let (t, mut errors, save) = edit_draft(&cat, &form)?;
-    if save && errors.is_empty() {
-        match service::set_requirements(&r.state, actor(&r), id, t.clone()).await {
+    let mut step = edit_draft(&cat, &form)?;
+    if step.save && step.errors.is_empty() {
+        match service::set_requirements(&r.state, actor(&r), id, step.tree.clone()).await {
             Ok(()) => {
                 let to = format!("/staff/catalog/programs/{id}/requirements/?saved=1");
                 return Ok(Redirect::to(&r.ctx.prefix.url(&to)).into_response());
             }
-            Err(ProgramAdminError::Tree(problems)) => errors.extend(problems.iter().map(ToString::to_string)),
+            Err(ProgramAdminError::Tree(problems)) => {
+                step.errors.extend(problems.iter().map(ToString::to_string))
+            }
             Err(e) => return Err(e.into()),
         }
     }
-    let status = if errors.is_empty() {
+    let status = if step.errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::BAD_REQUEST
     };
-    Ok((status, editor(&r, &cat, id, &t, &errors, false)).into_response())
+    Ok((status, editor(&r, &cat, id, &step, false)).into_response())
 }

@@ -168,6 +168,10 @@ async fn each_refusal_names_the_problem_and_changes_nothing() {
     .await;
     assert_eq!(status, 400);
     assert!(body.contains("There is no course course-v1:NOPE+Y."), "{body}");
+    assert!(
+        body.contains("name=\"course:0\" list=\"all-courses\" value=\"course-v1:NOPE+Y\""),
+        "the refused id stays in its field: {body}"
+    );
     // A cycle: P2 requires P1, then P1 may not require P2.
     let p2_tree = json!({"groups": [group("Required Courses", None, json!([{"program": P1}]))]});
     assert_eq!(save(&app, &c, &token, p2, &p2_tree.to_string()).await.0, 303);
@@ -264,5 +268,59 @@ async fn a_tree_built_in_the_editor_serialises_like_the_demos() {
         );
         assert_eq!(b["requirements"], a["requirements"], "{demo}");
     }
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn titles_counts_and_nested_groups_are_edited_over_the_forms() {
+    let app = TestApp::spawn().await;
+    let courses = four_courses(&app).await;
+    let (c, token) = staff(&app).await;
+    let id = create_program(&app, &c, &token, P1, "One").await;
+    let p2 = create_program(&app, &c, &token, "program-v1:TEST+P2", "Two").await;
+    let mut tree = build(
+        &app,
+        &c,
+        &token,
+        id,
+        &[(None, vec![("course", "course-v1:TEST+C001")])],
+    )
+    .await;
+    let steps: [(&[(&str, &str)], &str); 4] = [
+        (&[], "add-atleast:0"),
+        (&[("program:0.1", "program-v1:TEST+P2")], "add-program:0.1"),
+        (&[("course:0.1", "course-v1:TEST+C002")], "add-course:0.1"),
+        (
+            &[("title:0", "Core"), ("title:0.1", "Pick one"), ("n:0.1", "2")],
+            "apply",
+        ),
+    ];
+    for (fields, op) in steps {
+        let (status, body) = step(&app, &c, &token, id, &tree, fields, op).await;
+        assert_eq!(status, 200, "{op}: {body}");
+        tree = draft(&body);
+    }
+    let (status, body) = save(&app, &c, &token, id, &tree).await;
+    assert_eq!(status, 303, "{body}");
+    let t = req_tree(&app, id).await;
+    assert_eq!(t[0]["data"]["title"], "Core");
+    assert_eq!(t[0]["children"][0]["data"]["course"], courses[0]);
+    let nested = &t[0]["children"][1];
+    assert_eq!(
+        (
+            &nested["data"]["operator"],
+            &nested["data"]["operator_value"],
+            &nested["data"]["title"]
+        ),
+        (&json!("min_number_of"), &json!("2"), &json!("Pick one"))
+    );
+    assert_eq!(nested["children"][0]["data"]["required_program"], p2);
+    assert_eq!(nested["children"][1]["data"]["course"], courses[1]);
+    let page = text(&app, &c, &format!("/staff/catalog/programs/{id}/")).await;
+    assert!(
+        page.contains("<strong>Pick one</strong> — Complete at least 2 of these:"),
+        "{page}"
+    );
+    assert!(page.contains("The program Two (program-v1:TEST+P2)"), "{page}");
     app.shutdown().await;
 }
