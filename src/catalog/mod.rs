@@ -11,7 +11,8 @@
 //! inside their own transactions, through [`service`] ([`lookups`], [`edx_sync`]). Reads from
 //! others: the snapshot loads the CMS's published pages (`cms_pages`, `cms_revisions`) with
 //! the catalog, and the blocked-country check joins the users module's `legal_addresses`.
-//! CMS pages and images are written through `cms::service` (the demo catalog).
+//! CMS pages and images are written through `cms::service` (the demo catalog). Staff create and
+//! edit programs, their requirement trees and collections in [`program_admin`].
 
 pub mod api;
 pub mod api_v1;

@@ -110,14 +110,24 @@ pub fn check_fields(f: &mut ProgramFields) -> Result<()> {
     if f.display_mode.as_deref().is_some_and(|m| m != "course") {
         return Err(invalid("display_mode", "Choose none or course."));
     }
-    for (field, a, b) in [
-        ("end_date", f.start_date, f.end_date),
-        ("enrollment_end", f.enrollment_start, f.enrollment_end),
+    for (field, a, b, message) in [
+        (
+            "end_date",
+            f.start_date,
+            f.end_date,
+            "The program ends before it starts.",
+        ),
+        (
+            "enrollment_end",
+            f.enrollment_start,
+            f.enrollment_end,
+            "Enrollment closes before it opens.",
+        ),
     ] {
         if let (Some(a), Some(b)) = (a, b)
             && b < a
         {
-            return Err(invalid(field, "This date is before the start it ends."));
+            return Err(invalid(field, message));
         }
     }
     f.departments.sort_unstable();

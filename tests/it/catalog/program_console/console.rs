@@ -62,7 +62,7 @@ async fn program_fields_are_edited_and_bad_ones_refused() {
         (
             "end_date",
             "2026-01-01",
-            "end_date: This date is before the start it ends.",
+            "end_date: The program ends before it starts.",
         ),
         ("start_date", "soon", "start_date: Enter a date and time"),
         ("departments", "999", "There is no department 999."),
