@@ -11,38 +11,26 @@ async fn the_cli_adds_a_program_and_sets_its_requirements_checked_as_the_editor(
     let app = TestApp::spawn().await;
     let courses = four_courses(&app).await;
     let dir = app.dir.path();
-    let out = run_cli(
-        dir,
-        &[],
-        &[
+    let add = |title: &str, live: &[&str]| {
+        let mut args = vec![
             "catalog",
             "program",
             "add",
             "--readable-id",
             "program-v1:CLI+1",
             "--title",
-            "From the CLI",
-            "--live",
-        ],
-    );
+            title,
+        ];
+        args.extend_from_slice(live);
+        run_cli(dir, &[], &args)
+    };
+    let out = add("From the CLI", &["--live"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let id = app
         .scalar_i64("SELECT id FROM programs WHERE readable_id = 'program-v1:CLI+1'")
         .await;
     assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("id {id}")));
-    let again = run_cli(
-        dir,
-        &[],
-        &[
-            "catalog",
-            "program",
-            "add",
-            "--readable-id",
-            "program-v1:CLI+1",
-            "--title",
-            "Twice",
-        ],
-    );
+    let again = add("Twice", &[]);
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 
