@@ -67,6 +67,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::commerce::orders::cli::OrderCommand,
     },
+    /// The catalog (`catalog program add|requirements`).
+    Catalog {
+        #[command(subcommand)]
+        command: crate::catalog::program_admin::cli::CatalogCommand,
+    },
     /// Enrollment changes (`enrollment defer`).
     Enrollment {
         #[command(subcommand)]
@@ -283,6 +288,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::User { command } => user(command, config).await,
         Command::Apikey { command } => crate::users::cli::apikey(command, config).await,
         Command::Order { command } => crate::commerce::orders::cli::command(command, config).await,
+        Command::Catalog { command } => crate::catalog::program_admin::cli::command(command, config).await,
         Command::Enrollment { command } => crate::enrollment::cli::command(command, config).await,
         Command::Oauth2 { command } => crate::oauth2::cli::command(command, config).await,
         Command::Hubspot { command } => crate::integrations::hubspot::sync::command(command, config).await,

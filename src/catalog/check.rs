@@ -2,7 +2,7 @@
 //! ([`crate::staff::check`]): live runs with a verified mode but no product (a certificate
 //! track nobody can buy; audit-only runs need none), products that sell a
 //! run without a verified mode, upgrade deadlines after the run ends, programs whose
-//! requirements name a course that is not live.
+//! requirements name a course that is not live (linked to the program's staff edit page).
 
 use rusqlite::Connection;
 
@@ -58,17 +58,19 @@ pub fn problems(c: &Connection) -> rusqlite::Result<Vec<Problem>> {
             format!("/courses/{course}/"),
         ));
     }
-    for (program, course) in rows(
-        c,
-        "SELECT DISTINCT g.readable_id, c.readable_id FROM program_requirements q
+    let mut st = c.prepare(
+        "SELECT DISTINCT g.readable_id, c.readable_id, g.id FROM program_requirements q
          JOIN programs g ON g.id = q.program_id JOIN courses c ON c.id = q.course_id
          WHERE q.node_type = 'course' AND c.live = 0 AND g.live = 1
          ORDER BY g.readable_id, c.readable_id",
-    )? {
+    )?;
+    let programs = st.query_map([], |r| r.try_into())?;
+    for row in programs {
+        let (program, course, id): (String, String, i64) = row?;
         out.push(Problem::new(
             "catalog",
             format!("Live program {program} requires course {course}, which is not live."),
-            format!("/programs/{program}/"),
+            format!("/staff/catalog/programs/{id}/"),
         ));
     }
     Ok(out)

@@ -11,7 +11,8 @@
 //! inside their own transactions, through [`service`] ([`lookups`], [`edx_sync`]). Reads from
 //! others: the snapshot loads the CMS's published pages (`cms_pages`, `cms_revisions`) with
 //! the catalog, and the blocked-country check joins the users module's `legal_addresses`.
-//! CMS pages and images are written through `cms::service` (the demo catalog).
+//! CMS pages and images are written through `cms::service` (the demo catalog). Staff create and
+//! edit programs, their requirement trees and collections in [`program_admin`].
 
 pub mod api;
 pub mod api_v1;
@@ -24,6 +25,7 @@ pub mod lookups;
 pub mod model;
 pub mod pages;
 pub mod products;
+pub mod program_admin;
 pub mod service;
 pub mod shapes;
 pub mod snapshot;
@@ -64,5 +66,6 @@ pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
         .route("/api/countries/", get(api::countries))
         .route("/api/v0/countries/", get(api::countries))
         .merge(pages::routes())
+        .merge(program_admin::routes())
         .layer(Extension(cache))
 }

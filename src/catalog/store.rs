@@ -1,5 +1,6 @@
 //! Writes to the catalog tables: plain functions over a connection, used by the demo loader,
-//! the bench's catalog generator and (later) staff tools. Reads go through the snapshot.
+//! the bench's catalog generator and the program console ([`super::program_admin`]). Reads go
+//! through the snapshot.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};

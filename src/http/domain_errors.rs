@@ -19,6 +19,18 @@ impl From<CatalogError> for AppError {
     }
 }
 
+impl From<crate::catalog::program_admin::service::ProgramAdminError> for AppError {
+    fn from(e: crate::catalog::program_admin::service::ProgramAdminError) -> Self {
+        use crate::catalog::program_admin::service::ProgramAdminError as E;
+        match e {
+            E::NotFound(m) => AppError::NotFound(m),
+            E::Invalid { field, message } => AppError::field(field, message),
+            e @ E::Tree(_) => AppError::BadRequest(e.to_string()),
+            E::Db(e) => e.into(),
+        }
+    }
+}
+
 impl From<CmsError> for AppError {
     fn from(e: CmsError) -> Self {
         match e {

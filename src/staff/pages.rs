@@ -39,6 +39,16 @@ pub const CONSOLES: &[(&str, &str, &str)] = &[
         "Flexible-pricing requests: approve, deny, reset; thresholds, rates, forms.",
     ),
     (
+        "/staff/catalog/programs/",
+        "Programs",
+        "Create and edit programs and their requirements in plain language.",
+    ),
+    (
+        "/staff/catalog/collections/",
+        "Program collections",
+        "Collections of programs, their titles and the order of their programs.",
+    ),
+    (
         "/staff/b2b/",
         "B2B contracts",
         "Organizations, contracts, their programs, runs, codes and learners; import and export.",

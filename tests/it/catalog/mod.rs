@@ -5,6 +5,7 @@ mod cms;
 mod featured;
 mod filters;
 mod learner_pages;
+mod program_console;
 mod shapes;
 mod site;
 mod visibility;

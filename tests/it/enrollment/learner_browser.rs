@@ -13,7 +13,7 @@ use mitxonline::demo_learner::DEMO_CODE;
 use serde_json::Value;
 
 use crate::support::TestApp;
-use crate::support::browser::Browser;
+use crate::support::browser::{Browser, axe_source, axe_violations};
 
 async fn wait_for(b: &Browser, what: &str, test: impl Fn(&str, &str) -> bool) {
     for _ in 0..200 {
@@ -35,50 +35,6 @@ async fn fill(b: &Browser, css: &str, text: &str) {
     let el = b.find(css).await;
     b.clear(&el).await;
     b.type_text(&el, text).await;
-}
-
-/// axe-core's `axe.min.js`, installed by `scripts/install-test-deps` (`MITXONLINE_TEST_AXE`,
-/// else the project's `.test-deps/`). Missing outside CI: None (the audit says it skipped);
-/// missing under CI: the test fails.
-fn axe_source() -> Option<String> {
-    let path = std::env::var_os("MITXONLINE_TEST_AXE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".test-deps/node_modules/axe-core/axe.min.js")
-        });
-    match std::fs::read_to_string(&path) {
-        Ok(s) => Some(s),
-        Err(e) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "axe-core missing under CI ({}: {e}): scripts/install-test-deps must install it",
-                path.display()
-            );
-            eprintln!(
-                "SKIPPED axe audit: {} missing (run scripts/install-test-deps)",
-                path.display()
-            );
-            None
-        }
-    }
-}
-
-/// Runs axe-core on the current page for WCAG 2.0/2.1 A and AA; the violations, one line each.
-async fn axe_violations(b: &Browser, axe: &str) -> Vec<String> {
-    let loaded = b.eval(&format!("{axe}\n;return typeof window.axe;")).await;
-    assert_eq!(loaded, "object", "axe-core did not load");
-    let v = b
-        .eval(
-            "return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
-               .then(r => r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at '
-                 + v.nodes.slice(0, 5).map(n => n.target.join(' ')).join(' | ')));",
-        )
-        .await;
-    v.as_array()
-        .unwrap_or_else(|| panic!("axe.run answered {v}"))
-        .iter()
-        .map(|x| x.as_str().unwrap_or_default().to_owned())
-        .collect()
 }
 
 /// Pages in a PDF (page objects, not the page tree).

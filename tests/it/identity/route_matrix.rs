@@ -84,6 +84,13 @@ fn classify(method: &str, path: &str, file: &str) -> Option<Class> {
         p if p.ends_with("/financial-assistance-request/") => SignedIn,
         p if p.starts_with("/logout") => Logout,
         p if p.starts_with("/scim/") || p.starts_with("/api/openedx_webhook/") => ServiceToken,
+        // The program console (issue 17): staff pages and their forms.
+        "/staff/catalog/programs/"
+        | "/staff/catalog/programs/new/"
+        | "/staff/catalog/programs/{id}/"
+        | "/staff/catalog/programs/{id}/requirements/"
+        | "/staff/catalog/collections/"
+        | "/staff/catalog/collections/{id}/" => Staff,
         p if p.starts_with("/staff/")
             || p.starts_with("/api/v0/staff/")
             || p.contains("user_search")

@@ -80,6 +80,9 @@ async fn each_kind_of_misconfiguration_is_found_with_a_link_on_the_page_the_home
              WHERE r.courseware_id = 'course-v1:MITxT+CHK+MODELESS'",
         )
         .await;
+    let checked: i64 = app
+        .scalar_i64("SELECT id FROM programs WHERE readable_id = 'program-v1:MITxT+CHECKED'")
+        .await;
     let expected: Vec<(String, String)> = vec![
         (
             "Run course-v1:MITxT+CHK+UNSOLD is live with a verified mode but no product".into(),
@@ -95,7 +98,7 @@ async fn each_kind_of_misconfiguration_is_found_with_a_link_on_the_page_the_home
         ),
         (
             "Live program program-v1:MITxT+CHECKED requires course course-v1:MITxT+HIDDEN, which is not live.".into(),
-            "/programs/program-v1:MITxT+CHECKED/".into(),
+            format!("/staff/catalog/programs/{checked}/"),
         ),
         ("Live course course-v1:MITxT+CHK has no published page.".into(), "/staff/cms/".into()),
         ("Live program program-v1:MITxT+CHECKED has no published page.".into(), "/staff/cms/".into()),

@@ -341,3 +341,48 @@ impl Drop for Browser {
         let _ = self.driver.kill();
     }
 }
+
+/// axe-core's `axe.min.js`, installed by `scripts/install-test-deps` (`MITXONLINE_TEST_AXE`,
+/// else the project's `.test-deps/`). Missing outside CI: None (the audit says it skipped);
+/// missing under CI: the test fails.
+pub fn axe_source() -> Option<String> {
+    let path = std::env::var_os("MITXONLINE_TEST_AXE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join(".test-deps/node_modules/axe-core/axe.min.js")
+        });
+    match std::fs::read_to_string(&path) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "axe-core missing under CI ({}: {e}): scripts/install-test-deps must install it",
+                path.display()
+            );
+            eprintln!(
+                "SKIPPED axe audit: {} missing (run scripts/install-test-deps)",
+                path.display()
+            );
+            None
+        }
+    }
+}
+
+/// Runs axe-core on the current page for WCAG 2.0/2.1 A and AA; the violations, one line each.
+pub async fn axe_violations(b: &Browser, axe: &str) -> Vec<String> {
+    let loaded = b.eval(&format!("{axe}\n;return typeof window.axe;")).await;
+    assert_eq!(loaded, "object", "axe-core did not load");
+    let v = b
+        .eval(
+            "return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+               .then(r => r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at '
+                 + v.nodes.slice(0, 5).map(n => n.target.join(' ')).join(' | ')));",
+        )
+        .await;
+    v.as_array()
+        .unwrap_or_else(|| panic!("axe.run answered {v}"))
+        .iter()
+        .map(|x| x.as_str().unwrap_or_default().to_owned())
+        .collect()
+}
