@@ -67,6 +67,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::commerce::orders::cli::OrderCommand,
     },
+    /// The catalog: departments, topics, courses, runs, prices (`catalog run add …`).
+    Catalog {
+        #[command(subcommand)]
+        command: crate::catalog::admin::cli::CatalogCommand,
+    },
     /// Enrollment changes (`enrollment defer`).
     Enrollment {
         #[command(subcommand)]
@@ -149,7 +154,11 @@ impl Command {
     fn talks_to_partners(&self) -> bool {
         matches!(
             self,
-            Command::Serve { .. } | Command::Demo | Command::Job { .. } | Command::Order { .. }
+            Command::Serve { .. }
+                | Command::Demo
+                | Command::Job { .. }
+                | Command::Order { .. }
+                | Command::Catalog { .. }
         )
     }
 }
@@ -278,6 +287,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::User { command } => user(command, config).await,
         Command::Apikey { command } => crate::users::cli::apikey(command, config).await,
         Command::Order { command } => crate::commerce::orders::cli::command(command, config).await,
+        Command::Catalog { command } => crate::catalog::admin::cli::command(command, config).await,
         Command::Enrollment { command } => crate::enrollment::cli::command(command, config).await,
         Command::Oauth2 { command } => crate::oauth2::cli::command(command, config).await,
         Command::Hubspot { command } => crate::integrations::hubspot::sync::command(command, config).await,

@@ -13,6 +13,7 @@
 //! the catalog, and the blocked-country check joins the users module's `legal_addresses`.
 //! CMS pages and images are written through `cms::service` (the demo catalog).
 
+pub mod admin;
 pub mod api;
 pub mod api_v1;
 pub mod cache;
@@ -64,5 +65,6 @@ pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
         .route("/api/countries/", get(api::countries))
         .route("/api/v0/countries/", get(api::countries))
         .merge(pages::routes())
+        .merge(admin::routes())
         .layer(Extension(cache))
 }
