@@ -112,13 +112,12 @@ pub async fn create(page: StaffPage, body: String) -> Result<Response, AppError>
     match split(r)? {
         Ok(id) => Ok(see(&page.ctx, &run_path(id))),
         Err(shown) => {
-            let course = v
-                .course
-                .trim()
-                .parse()
-                .map_err(|_| AppError::field("course", "No such course."))?;
-            let again = new_page(&page, course, &v, &shown.errors).await?;
-            Ok(shown.page(again))
+            let course = v.course.trim().parse().unwrap_or_default();
+            match new_page(&page, course, &v, &shown.errors).await {
+                Ok(again) => Ok(shown.page(again)),
+                // No course to show the form for: the error as JSON.
+                Err(_) => Err(AppError::Invalid(shown.errors)),
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Catalog area: the catalog API's shapes, filters and visibility, the CMS editor and the public
 //! site.
 
+mod admin;
 mod cms;
 mod featured;
 mod filters;
