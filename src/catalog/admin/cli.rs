@@ -176,7 +176,8 @@ pub enum PriceCommand {
         /// The run (id or courseware id).
         #[arg(long)]
         run: String,
-        #[arg(long)]
+        /// USD, at most 5 digits and 2 decimals.
+        #[arg(long, allow_hyphen_values = true)]
         price: String,
         #[arg(long)]
         description: Option<String>,

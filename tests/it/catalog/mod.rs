@@ -2,6 +2,8 @@
 //! site.
 
 mod admin;
+mod admin_cli;
+mod admin_edx;
 mod cms;
 mod featured;
 mod filters;
