@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
+use super::courses::{self, CourseInput};
 use super::runs::{self, RunInput};
-use super::service::{self, AdminError, CourseInput};
+use super::service::{self, AdminError};
 use super::{edx, pages_products, queries};
 use crate::clock::Clock;
 use crate::config::Config;
@@ -280,7 +281,7 @@ async fn dispatch(state: &AppState, command: CatalogCommand) -> Result<String, A
             (*args).apply(&mut input);
             format!(
                 "course {} created",
-                service::add_course(state, actor(), input).await?
+                courses::add_course(state, actor(), input).await?
             )
         }
         CatalogCommand::Course {
@@ -289,7 +290,7 @@ async fn dispatch(state: &AppState, command: CatalogCommand) -> Result<String, A
             let id = course_id(state, course).await?;
             let mut input = queries::course(state, id).await?.input;
             (*args).apply(&mut input);
-            service::update_course(state, actor(), id, input).await?;
+            courses::update_course(state, actor(), id, input).await?;
             format!("course {id} updated")
         }
         CatalogCommand::Course {

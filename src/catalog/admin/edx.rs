@@ -63,7 +63,10 @@ pub async fn sync_from_edx(state: &AppState, actor: String, id: i64) -> Result<S
         move |c, now| {
             let before = run_json(c, id)?;
             let fields_changed = RunCatalog.apply(c, &update, now)?;
-            c.execute("DELETE FROM course_run_modes WHERE course_run_id = ?1", [id])?;
+            // No modes at all would leave the run unenrollable: keep ours then.
+            if !modes.is_empty() {
+                c.execute("DELETE FROM course_run_modes WHERE course_run_id = ?1", [id])?;
+            }
             for slug in &modes {
                 let mode = crate::catalog::store::ensure_mode(c, slug, slug == "verified")?;
                 c.execute(

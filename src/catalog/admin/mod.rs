@@ -5,6 +5,7 @@
 //! changes nothing.
 
 pub mod cli;
+pub mod courses;
 pub mod edx;
 pub mod form;
 pub mod pages_courses;

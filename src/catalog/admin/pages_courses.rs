@@ -6,9 +6,9 @@ use axum::extract::{Path, Query};
 use axum::response::Response;
 use maud::{Markup, html};
 
+use super::courses::{self as service, CourseInput};
 use super::form::{FormData, checkbox, checkboxes, post_form, required_text, see, split, summary, textarea};
 use super::queries::{self, CourseDetail, Lists};
-use super::service::{self, CourseInput};
 use crate::http::AppError;
 use crate::http::staff_page::StaffPage;
 use crate::staff::pages::staff_page;

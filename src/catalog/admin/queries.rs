@@ -3,8 +3,10 @@
 use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
 
-use super::runs::{RunInput, input_of, run_json};
-use super::service::{AdminError, CourseInput, course_json};
+use super::courses::{CourseInput, course_json};
+use super::runs::{RunInput, run_json};
+use super::service::AdminError;
+use crate::clock::from_db;
 use crate::state::AppState;
 
 pub struct Named {
@@ -260,4 +262,45 @@ pub async fn run(state: &AppState, id: i64) -> Result<RunDetail, AdminError> {
             })
         })
         .await
+}
+
+/// The fields of a stored run, as [`RunInput`] (the edit form's values).
+pub fn input_of(v: &Value) -> RunInput {
+    let s = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
+    let t = |k: &str| {
+        v[k].as_str()
+            .and_then(from_db)
+            .map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
+            .unwrap_or_default()
+    };
+    let b = |k: &str| v[k].as_i64() == Some(1) || v[k].as_bool() == Some(true);
+    RunInput {
+        course: v["course_id"].to_string(),
+        title: s("title"),
+        courseware_id: s("courseware_id"),
+        run_tag: s("run_tag"),
+        has_courseware_url: b("has_courseware_url"),
+        start_date: t("start_date"),
+        end_date: t("end_date"),
+        certificate_available_date: t("certificate_available_date"),
+        enrollment_start: t("enrollment_start"),
+        enrollment_end: t("enrollment_end"),
+        expiration_date: t("expiration_date"),
+        upgrade_deadline: t("upgrade_deadline"),
+        live: b("live"),
+        is_self_paced: b("is_self_paced"),
+        is_source_run: b("is_source_run"),
+        is_primary_language: b("is_primary_language"),
+        language: s("language"),
+        variant_length: s("variant_length"),
+        variant_industry: s("variant_industry"),
+        b2b_contract_id: v["b2b_contract_id"]
+            .as_i64()
+            .map(|k| k.to_string())
+            .unwrap_or_default(),
+        modes: v["modes"]
+            .as_array()
+            .map(|m| m.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default(),
+    }
 }

@@ -406,47 +406,6 @@ pub async fn update_run(state: &AppState, actor: String, id: i64, input: RunInpu
     .await
 }
 
-/// The fields of a stored run, as [`RunInput`] (the edit form's values).
-pub fn input_of(v: &Value) -> RunInput {
-    let s = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
-    let t = |k: &str| {
-        v[k].as_str()
-            .and_then(from_db)
-            .map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
-            .unwrap_or_default()
-    };
-    let b = |k: &str| v[k].as_i64() == Some(1) || v[k].as_bool() == Some(true);
-    RunInput {
-        course: v["course_id"].to_string(),
-        title: s("title"),
-        courseware_id: s("courseware_id"),
-        run_tag: s("run_tag"),
-        has_courseware_url: b("has_courseware_url"),
-        start_date: t("start_date"),
-        end_date: t("end_date"),
-        certificate_available_date: t("certificate_available_date"),
-        enrollment_start: t("enrollment_start"),
-        enrollment_end: t("enrollment_end"),
-        expiration_date: t("expiration_date"),
-        upgrade_deadline: t("upgrade_deadline"),
-        live: b("live"),
-        is_self_paced: b("is_self_paced"),
-        is_source_run: b("is_source_run"),
-        is_primary_language: b("is_primary_language"),
-        language: s("language"),
-        variant_length: s("variant_length"),
-        variant_industry: s("variant_industry"),
-        b2b_contract_id: v["b2b_contract_id"]
-            .as_i64()
-            .map(|k| k.to_string())
-            .unwrap_or_default(),
-        modes: v["modes"]
-            .as_array()
-            .map(|m| m.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
-            .unwrap_or_default(),
-    }
-}
-
 /// The value of date field `name` in `input`.
 pub fn date_value<'a>(input: &'a RunInput, name: &str) -> &'a str {
     match name {

@@ -4,6 +4,7 @@
 mod admin;
 mod admin_cli;
 mod admin_edx;
+mod admin_validation;
 mod cms;
 mod featured;
 mod filters;
