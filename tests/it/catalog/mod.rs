@@ -2,6 +2,7 @@
 //! site.
 
 mod admin;
+mod admin_browser;
 mod admin_cli;
 mod admin_edx;
 mod admin_validation;
