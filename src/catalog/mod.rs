@@ -12,6 +12,7 @@
 //! others: the snapshot loads the CMS's published pages (`cms_pages`, `cms_revisions`) with
 //! the catalog, and the blocked-country check joins the users module's `legal_addresses`.
 //! CMS pages and images are written through `cms::service` (the demo catalog).
+//! Staff write the catalog through [`admin`] (`/staff/catalog/`, `mitxonline catalog …`).
 
 pub mod admin;
 pub mod api;
