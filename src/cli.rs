@@ -67,10 +67,10 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::commerce::orders::cli::OrderCommand,
     },
-    /// The catalog (`catalog program add|requirements`).
+    /// The catalog: departments, topics, courses, runs, prices, programs (`catalog run add …`).
     Catalog {
         #[command(subcommand)]
-        command: crate::catalog::program_admin::cli::CatalogCommand,
+        command: crate::catalog::admin::cli::CatalogCommand,
     },
     /// Enrollment changes (`enrollment defer`).
     Enrollment {
@@ -159,7 +159,11 @@ impl Command {
     fn talks_to_partners(&self) -> bool {
         matches!(
             self,
-            Command::Serve { .. } | Command::Demo | Command::Job { .. } | Command::Order { .. }
+            Command::Serve { .. }
+                | Command::Demo
+                | Command::Job { .. }
+                | Command::Order { .. }
+                | Command::Catalog { .. }
         )
     }
 }
@@ -288,7 +292,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::User { command } => user(command, config).await,
         Command::Apikey { command } => crate::users::cli::apikey(command, config).await,
         Command::Order { command } => crate::commerce::orders::cli::command(command, config).await,
-        Command::Catalog { command } => crate::catalog::program_admin::cli::command(command, config).await,
+        Command::Catalog { command } => crate::catalog::admin::cli::command(command, config).await,
         Command::Enrollment { command } => crate::enrollment::cli::command(command, config).await,
         Command::Oauth2 { command } => crate::oauth2::cli::command(command, config).await,
         Command::Hubspot { command } => crate::integrations::hubspot::sync::command(command, config).await,

@@ -14,11 +14,22 @@ fn rows(c: &Connection, sql: &str) -> rusqlite::Result<Vec<(String, String)>> {
         .collect()
 }
 
+fn rows3(c: &Connection, sql: &str) -> rusqlite::Result<Vec<(String, String, String)>> {
+    c.prepare(sql)?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect()
+}
+
+/// The run's staff page, where its product, modes and dates are fixed.
+fn run_link(id: &str) -> String {
+    format!("/staff/catalog/runs/{id}/")
+}
+
 pub fn problems(c: &Connection) -> rusqlite::Result<Vec<Problem>> {
     let mut out = Vec::new();
-    for (run, course) in rows(
+    for (run, id) in rows(
         c,
-        "SELECT r.courseware_id, c.readable_id FROM course_runs r JOIN courses c ON c.id = r.course_id
+        "SELECT r.courseware_id, CAST(r.id AS TEXT) FROM course_runs r
          WHERE r.live = 1 AND NOT EXISTS (SELECT 1 FROM products p WHERE p.course_run_id = r.id)
            AND EXISTS (SELECT 1 FROM course_run_modes m JOIN enrollment_modes e ON e.id = m.mode_id
                        WHERE m.course_run_id = r.id AND e.mode_slug = 'verified')
@@ -29,12 +40,12 @@ pub fn problems(c: &Connection) -> rusqlite::Result<Vec<Problem>> {
             format!(
                 "Run {run} is live with a verified mode but no product: learners cannot buy its certificate."
             ),
-            format!("/courses/{course}/"),
+            run_link(&id),
         ));
     }
-    for (run, product) in rows(
+    for (run, product, id) in rows3(
         c,
-        "SELECT r.courseware_id, CAST(p.id AS TEXT) FROM products p JOIN course_runs r ON r.id = p.course_run_id
+        "SELECT r.courseware_id, CAST(p.id AS TEXT), CAST(r.id AS TEXT) FROM products p JOIN course_runs r ON r.id = p.course_run_id
          WHERE p.is_active = 1 AND NOT EXISTS (
              SELECT 1 FROM course_run_modes m JOIN enrollment_modes e ON e.id = m.mode_id
              WHERE m.course_run_id = r.id AND e.mode_slug = 'verified')
@@ -43,19 +54,19 @@ pub fn problems(c: &Connection) -> rusqlite::Result<Vec<Problem>> {
         out.push(Problem::new(
             "catalog",
             format!("Product {product} sells run {run}, which has no verified mode: a purchase would enroll no one in a paid track."),
-            format!("/api/v0/products/all/{product}/"),
+            run_link(&id),
         ));
     }
-    for (run, course) in rows(
+    for (run, id) in rows(
         c,
-        "SELECT r.courseware_id, c.readable_id FROM course_runs r JOIN courses c ON c.id = r.course_id
+        "SELECT r.courseware_id, CAST(r.id AS TEXT) FROM course_runs r
          WHERE r.upgrade_deadline IS NOT NULL AND r.end_date IS NOT NULL AND r.upgrade_deadline > r.end_date
          ORDER BY r.courseware_id",
     )? {
         out.push(Problem::new(
             "catalog",
             format!("Run {run}'s upgrade deadline is after the run ends."),
-            format!("/courses/{course}/"),
+            run_link(&id),
         ));
     }
     let mut st = c.prepare(

@@ -11,9 +11,11 @@
 //! inside their own transactions, through [`service`] ([`lookups`], [`edx_sync`]). Reads from
 //! others: the snapshot loads the CMS's published pages (`cms_pages`, `cms_revisions`) with
 //! the catalog, and the blocked-country check joins the users module's `legal_addresses`.
-//! CMS pages and images are written through `cms::service` (the demo catalog). Staff create and
-//! edit programs, their requirement trees and collections in [`program_admin`].
+//! CMS pages and images are written through `cms::service` (the demo catalog).
+//! Staff write the catalog through [`admin`] (`/staff/catalog/`, `mitxonline catalog …`) and
+//! programs, their requirement trees and collections through [`program_admin`].
 
+pub mod admin;
 pub mod api;
 pub mod api_v1;
 pub mod cache;
@@ -67,5 +69,6 @@ pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
         .route("/api/v0/countries/", get(api::countries))
         .merge(pages::routes())
         .merge(program_admin::routes())
+        .merge(admin::routes())
         .layer(Extension(cache))
 }

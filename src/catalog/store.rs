@@ -203,7 +203,8 @@ pub fn insert_product(
     Ok(id)
 }
 
-/// A new price for a product; earlier versions stay (orders refer to them).
+/// A new price for a product, stored with two decimals as the original's `DecimalField`
+/// (`120` is kept as `120.00`); earlier versions stay (orders refer to them).
 pub fn add_price_version(
     c: &Connection,
     product_id: i64,
@@ -216,7 +217,11 @@ pub fn add_price_version(
     )?
     .execute(params![
         product_id,
-        price.round_dp(2).to_string(),
+        {
+            let mut p = price.round_dp(2);
+            p.rescale(2);
+            p.to_string()
+        },
         description,
         to_db(now)
     ])?;

@@ -65,6 +65,18 @@ impl From<crate::catalog::products::ProductError> for AppError {
     }
 }
 
+impl From<crate::catalog::admin::service::AdminError> for AppError {
+    fn from(e: crate::catalog::admin::service::AdminError) -> Self {
+        use crate::catalog::admin::service::AdminError;
+        match e {
+            AdminError::NotFound(m) => AppError::NotFound(m),
+            AdminError::Invalid { field, message } => AppError::field(field, message),
+            AdminError::Edx(m) => AppError::Internal(anyhow::anyhow!("Open edX: {m}")),
+            AdminError::Db(e) => AppError::from(e),
+        }
+    }
+}
+
 impl From<crate::pricing::service::PricingError> for AppError {
     fn from(e: crate::pricing::service::PricingError) -> Self {
         use crate::pricing::service::PricingError;

@@ -24,6 +24,11 @@ pub const CONSOLES: &[(&str, &str, &str)] = &[
         "What is set up wrong in the catalog, pages and B2B, each with a link to fix it.",
     ),
     (
+        "/staff/catalog/",
+        "Catalog",
+        "Departments, topics, courses, runs, products and prices; sync a run from Open edX or create it there.",
+    ),
+    (
         "/staff/orders/",
         "Orders",
         "Find an order by reference or email; see its history; refund it.",

@@ -20,13 +20,6 @@ use crate::config::Config;
 use crate::state::AppState;
 
 #[derive(Subcommand, Debug)]
-pub enum CatalogCommand {
-    /// Programs: create one, set its requirement tree.
-    #[command(subcommand)]
-    Program(ProgramCommand),
-}
-
-#[derive(Subcommand, Debug)]
 pub enum ProgramCommand {
     /// Create a program (no requirements yet); prints its id.
     Add {
@@ -53,9 +46,9 @@ pub enum ProgramCommand {
     },
 }
 
-pub async fn command(command: CatalogCommand, config: Config) -> anyhow::Result<ExitCode> {
+/// `mitxonline catalog program …` (mounted by [`crate::catalog::admin::cli`]).
+pub async fn command(command: ProgramCommand, config: Config) -> anyhow::Result<ExitCode> {
     let state = AppState::open(config, Clock::default())?;
-    let CatalogCommand::Program(command) = command;
     let who = Actor::system("cli");
     let outcome = match command {
         ProgramCommand::Add {

@@ -497,6 +497,36 @@ async fn every_route_and_method_answers_each_kind_of_caller_as_its_class_says() 
     }
     let mut routes = declared();
     assert!(routes.len() > 150, "the scan found the routes: {}", routes.len());
+    // The catalog console (staff only, by the `/staff/` rule): every route is scanned.
+    for (path, method) in [
+        ("/staff/catalog/", "GET"),
+        ("/staff/catalog/departments/", "GET"),
+        ("/staff/catalog/departments/", "POST"),
+        ("/staff/catalog/departments/{id}/", "POST"),
+        ("/staff/catalog/topics/", "POST"),
+        ("/staff/catalog/courses/", "POST"),
+        ("/staff/catalog/courses/new/", "GET"),
+        ("/staff/catalog/courses/{id}/", "GET"),
+        ("/staff/catalog/courses/{id}/", "POST"),
+        ("/staff/catalog/courses/{id}/runs/new/", "GET"),
+        ("/staff/catalog/runs/", "POST"),
+        ("/staff/catalog/runs/{id}/", "GET"),
+        ("/staff/catalog/runs/{id}/", "POST"),
+        ("/staff/catalog/runs/{id}/product/", "POST"),
+        ("/staff/catalog/runs/{id}/sync/", "POST"),
+        ("/staff/catalog/runs/{id}/create-in-edx/", "POST"),
+    ] {
+        assert!(
+            routes
+                .iter()
+                .any(|(p, m, _)| p == path && m.iter().any(|x| x == method)),
+            "{method} {path} not scanned"
+        );
+        assert_eq!(
+            classify(method, path, "src/catalog/admin/mod.rs"),
+            Some(Class::Staff)
+        );
+    }
     // Logging out ends the callers' sessions: last.
     routes.sort_by_key(|(p, _, _)| p.starts_with("/logout"));
     let mut problems = Vec::new();

@@ -83,18 +83,28 @@ async fn each_kind_of_misconfiguration_is_found_with_a_link_on_the_page_the_home
     let checked: i64 = app
         .scalar_i64("SELECT id FROM programs WHERE readable_id = 'program-v1:MITxT+CHECKED'")
         .await;
+    // Run problems link to the run's staff page, where product, modes and dates are fixed.
+    let at = &app;
+    let run = |key: &'static str| async move {
+        let sql = match key {
+            "UNSOLD" => "SELECT id FROM course_runs WHERE courseware_id = 'course-v1:MITxT+CHK+UNSOLD'",
+            "MODELESS" => "SELECT id FROM course_runs WHERE courseware_id = 'course-v1:MITxT+CHK+MODELESS'",
+            _ => "SELECT id FROM course_runs WHERE courseware_id = 'course-v1:MITxT+CHK+1T2026'",
+        };
+        format!("/staff/catalog/runs/{}/", at.scalar_i64(sql).await)
+    };
     let expected: Vec<(String, String)> = vec![
         (
             "Run course-v1:MITxT+CHK+UNSOLD is live with a verified mode but no product".into(),
-            "/courses/course-v1:MITxT+CHK/".into(),
+            run("UNSOLD").await,
         ),
         (
             format!("Product {modeless} sells run course-v1:MITxT+CHK+MODELESS, which has no verified mode"),
-            format!("/api/v0/products/all/{modeless}/"),
+            run("MODELESS").await,
         ),
         (
             "Run course-v1:MITxT+CHK+1T2026's upgrade deadline is after the run ends.".into(),
-            "/courses/course-v1:MITxT+CHK/".into(),
+            run("1T2026").await,
         ),
         (
             "Live program program-v1:MITxT+CHECKED requires course course-v1:MITxT+HIDDEN, which is not live.".into(),

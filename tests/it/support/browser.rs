@@ -117,6 +117,21 @@ impl Browser {
             .await;
     }
 
+    /// Waits up to 10 s until `test(url, source)` holds; panics naming `what` otherwise.
+    pub async fn wait_until(&self, what: &str, test: impl Fn(&str, &str) -> bool) {
+        for _ in 0..200 {
+            if test(&self.current_url().await, &self.source().await) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "never saw {what}; at {} with {}",
+            self.current_url().await,
+            self.source().await
+        );
+    }
+
     pub async fn current_url(&self) -> String {
         self.cmd(reqwest::Method::GET, "/url", None)
             .await

@@ -52,27 +52,39 @@ pub fn course(c: &Connection, now: DateTime<Utc>, n: usize, open: bool, page: bo
         now,
     )?;
     if page {
-        let content = PageContent {
-            title: title.clone(),
-            include_in_learn_catalog: true,
-            ..PageContent::default()
-        };
-        let (pid, rev) = cms::create_page(
-            c,
-            &NewPage {
-                page_type: PageType::Course,
-                slug: &readable,
-                course_id: Some(id),
-                program_id: None,
-                parent_id: None,
-            },
-            &content,
-            "test",
-            now,
-        )?;
-        cms::publish(c, pid, rev, now)?;
+        publish_course_page(c, now, id, &readable, &title)?;
     }
     Ok(id)
+}
+
+/// Creates and publishes course `id`'s CMS page (slug `readable`, title `title`).
+pub fn publish_course_page(
+    c: &Connection,
+    now: DateTime<Utc>,
+    id: i64,
+    readable: &str,
+    title: &str,
+) -> rusqlite::Result<()> {
+    let content = PageContent {
+        title: title.to_owned(),
+        include_in_learn_catalog: true,
+        ..PageContent::default()
+    };
+    let (pid, rev) = cms::create_page(
+        c,
+        &NewPage {
+            page_type: PageType::Course,
+            slug: readable,
+            course_id: Some(id),
+            program_id: None,
+            parent_id: None,
+        },
+        &content,
+        "test",
+        now,
+    )?;
+    cms::publish(c, pid, rev, now)?;
+    Ok(())
 }
 
 /// GET /api/v2/courses/{q}, asserting 200.
