@@ -54,18 +54,23 @@ struct Server {
 
 impl Server {
     async fn start(dir: &Path, port: u16) -> Server {
-        let child = Command::new(bin())
-            .arg("serve")
-            .env("MITXONLINE_DATA_DIR", dir)
-            .env("MITXONLINE_BIND", format!("127.0.0.1:{port}"))
-            .env("MITXONLINE_SCHEDULER", "false")
-            .env("MITXONLINE_HUBSPOT_SYNC", "off")
-            .env("MITXONLINE_OUTBOX_BASE_BACKOFF", "1s")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn serve");
+        let server = Server {
+            child: Command::new(bin())
+                .arg("serve")
+                .env("MITXONLINE_AUTH_MODE", "gateway")
+                .env("MITXONLINE_DATA_DIR", dir)
+                .env("MITXONLINE_BIND", format!("127.0.0.1:{port}"))
+                .env("MITXONLINE_SCHEDULER", "false")
+                .env("MITXONLINE_HUBSPOT_SYNC", "off")
+                .env("MITXONLINE_OUTBOX_BASE_BACKOFF", "1s")
+                // The sandbox edX is in-process; the default pace (120 a minute) is for a real one.
+                .env("MITXONLINE_OUTBOX_RATE_PER_MINUTE", "60000")
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn serve"),
+        };
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -75,7 +80,7 @@ impl Server {
                 .await
                 .is_ok_and(|r| r.status().is_success());
             if up {
-                return Server { child };
+                return server;
             }
             assert!(Instant::now() < deadline, "server did not become ready");
             tokio::time::sleep(Duration::from_millis(20)).await;
