@@ -9,5 +9,6 @@ mod drop_check;
 mod flows;
 mod foundation;
 mod learner_page;
+mod operator_walk;
 mod outbox;
 mod staff_console;
