@@ -26,8 +26,21 @@ fn staff_page(ctx: &PageCtx, title: &str, body: Markup) -> Markup {
     )
 }
 
-pub async fn index(r: StaffPage) -> Result<Markup, AppError> {
+/// `?product=<readable id>` on the CMS index (the catalog console's "Create its course page"
+/// link): the new-page form comes filled in for that course.
+#[derive(serde::Deserialize, Default)]
+pub struct NewPageFor {
+    product: Option<String>,
+}
+
+pub async fn index(r: StaffPage, Query(prefill): Query<NewPageFor>) -> Result<Markup, AppError> {
     let _ = r.access;
+    let product = prefill.product.unwrap_or_default();
+    let preselect = if product.is_empty() {
+        None
+    } else {
+        Some(PageType::Course)
+    };
     let (pages, media) = queries::pages_and_media(&r.state).await?;
     let p = &r.ctx.prefix;
     Ok(staff_page(
@@ -52,10 +65,10 @@ pub async fn index(r: StaffPage) -> Result<Markup, AppError> {
             h2 id="new-page" { "New page" }
             form method="post" action=(p.url("/staff/cms/pages/")) {
                 (r.ctx.csrf_field())
-                div class="field" { label for="page_type" { "Type" } select id="page_type" name="page_type" { @for t in PageType::ALL { option value=(t.as_str()) { (t.label()) } } } }
+                div class="field" { label for="page_type" { "Type" } select id="page_type" name="page_type" { @for t in PageType::ALL { option value=(t.as_str()) selected[preselect == Some(t)] { (t.label()) } } } }
                 div class="field" { label for="title" { "Title" } input type="text" id="title" name="title" required; }
                 div class="field" { label for="slug" { "Slug" } input type="text" id="slug" name="slug" aria-describedby="slug-help"; p id="slug-help" class="muted" { "Optional for product, home, banner and certificate pages." } }
-                div class="field" { label for="product" { "Course or program readable id (product pages)" } input type="text" id="product" name="product"; }
+                div class="field" { label for="product" { "Course or program readable id (product pages)" } input type="text" id="product" name="product" value=(product); }
                 div class="field" { label for="parent_id" { "Parent page id (certificate pages)" } input type="number" id="parent_id" name="parent_id"; }
                 button type="submit" { "Create draft" }
             }

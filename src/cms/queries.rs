@@ -32,6 +32,14 @@ pub async fn page_for_edit(
         .await
 }
 
+/// The course page of a course (for the catalog console's link to it), if one was created.
+pub async fn course_page(state: &AppState, course_id: i64) -> Result<Option<PageRow>, CmsError> {
+    state
+        .db
+        .read(move |c| Ok::<_, CmsError>(store::course_page(c, course_id)?))
+        .await
+}
+
 /// One page.
 pub async fn page(state: &AppState, id: i64) -> Result<PageRow, CmsError> {
     state

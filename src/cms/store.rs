@@ -93,6 +93,16 @@ pub fn unpublish(c: &Connection, page_id: i64, now: DateTime<Utc>) -> rusqlite::
     Ok(())
 }
 
+/// The course page of a course, if one was created.
+pub fn course_page(c: &Connection, course_id: i64) -> rusqlite::Result<Option<PageRow>> {
+    c.query_row(
+        &format!("SELECT {PAGE_COLS} FROM cms_pages WHERE page_type = 'course' AND course_id = ?1"),
+        [course_id],
+        page_row,
+    )
+    .optional()
+}
+
 pub fn find_page(c: &Connection, id: i64) -> rusqlite::Result<Option<PageRow>> {
     c.query_row(
         &format!("SELECT {PAGE_COLS} FROM cms_pages WHERE id = ?1"),

@@ -120,15 +120,25 @@ async fn edit_page(
     errors: &FieldErrors,
 ) -> Result<Markup, AppError> {
     let lists = queries::load_lists(&page.state).await?;
+    let cms_page = crate::cms::queries::course_page(&page.state, d.id).await?;
     let ctx = &page.ctx;
     let base = format!("/staff/catalog/courses/{}/", d.id);
+    let new_cms_page = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("product", &d.input.readable_id)
+        .finish();
     Ok(staff_page(
         ctx,
         &format!("Course {}", d.input.readable_id),
         html! {
             p {
                 a href=(ctx.prefix.url("/staff/catalog/")) { "Courses" } " · "
-                a href=(ctx.prefix.url(&format!("/courses/{}/", d.input.readable_id))) { "Course page" }
+                a href=(ctx.prefix.url(&format!("/courses/{}/", d.input.readable_id))) { "Course page" } " · "
+                @match &cms_page {
+                    Some(pg) => a href=(ctx.prefix.url(&format!("/staff/cms/pages/{}/", pg.id))) {
+                        "Edit its CMS page (" (if pg.live { "published" } else { "not published" }) ")"
+                    },
+                    None => a href=(ctx.prefix.url(&format!("/staff/cms/?{new_cms_page}#new-page"))) { "Create its CMS page" },
+                }
             }
             (summary(errors))
             h2 { "Runs" }

@@ -152,12 +152,20 @@ async fn set_up_the_program(b: &Browser, app: &TestApp) -> i64 {
     id
 }
 
-/// Stage 3: course 1's page, created and published in the CMS console.
+/// Stage 3: course 1's page, created from the catalog console's link (the CMS form comes
+/// filled in for the course) and published in the CMS console.
 async fn publish_the_course_page(b: &Browser) {
-    click(b, "nav[aria-label='Staff'] a[href='/staff/cms/']").await;
-    click(b, "#page_type option[value='course']").await;
+    let course = "a[href='/staff/catalog/courses/1/']";
+    click(b, "nav[aria-label='Staff'] a[href='/staff/catalog/']").await;
+    click(b, course).await;
+    click(b, "a[href^='/staff/cms/?product=']").await;
+    b.wait_until("the CMS form filled in for the course", |url, src| {
+        url.contains("/staff/cms/")
+            && src.contains(&format!("name=\"product\" value=\"{}\"", C1.0))
+            && src.contains("<option value=\"course\" selected=")
+    })
+    .await;
     typ(b, "#title", C1.1).await;
-    typ(b, "#product", C1.0).await;
     click(b, "form[action='/staff/cms/pages/'] button[type=submit]").await;
     b.wait_until("the page editor", |_, src| src.contains("Not published."))
         .await;
@@ -165,6 +173,12 @@ async fn publish_the_course_page(b: &Browser) {
     click(b, "button[name=action][value=publish]").await;
     b.wait_until("published", |_, src| src.contains("Published (revision"))
         .await;
+    click(b, "nav[aria-label='Staff'] a[href='/staff/catalog/']").await;
+    click(b, course).await;
+    b.wait_until("the course links its CMS page", |_, src| {
+        src.contains("Edit its CMS page (published)")
+    })
+    .await;
 }
 
 /// From the site's header: the catalog, then course 1's card.
