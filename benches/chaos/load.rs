@@ -1,0 +1,256 @@
+//! The load: learners enrolling and unenrolling, buyers paying for certificates through the
+//! sandbox CyberSource. Each is one task signing in through the gateway's `X-Userinfo` header;
+//! a request whose answer arrived counts as acknowledged, one cut off by a kill does not.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+use rand::Rng as _;
+use serde_json::Value;
+
+const CSRF: &str = "chaoschaoschaoschaoschaoschaos12";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    Enrolled,
+    NotEnrolled,
+}
+
+/// Per (learner, run index): what the last request asked and whether its answer arrived.
+pub type Ledger = HashMap<(usize, usize), (Want, bool)>;
+
+/// An order whose payment the buyer saw accepted: (buyer, run index, order id).
+pub type Paid = Vec<(usize, usize, i64)>;
+
+#[derive(Default)]
+pub struct Figures {
+    pub acked_enrolls: u64,
+    pub acked_unenrolls: u64,
+    pub acked_orders: u64,
+    pub refused: u64,
+    pub unanswered: u64,
+    pub server_errors: u64,
+}
+
+/// What every task shares: the server's address, the open runs and their products, the books.
+pub struct Shared {
+    pub base: String,
+    pub runs: Vec<(i64, i64)>,
+    pub ledger: Mutex<Ledger>,
+    pub paid: Mutex<Paid>,
+    pub figures: Mutex<Figures>,
+    pub stop: AtomicBool,
+}
+
+pub fn email(who: &str, n: usize) -> String {
+    format!("chaos-{who}{n}@example.com")
+}
+
+fn userinfo(who: &str, n: usize) -> String {
+    let info = serde_json::json!({
+        "sub": format!("chaos-sub-{who}{n}"),
+        "email": email(who, n),
+        "preferred_username": format!("chaos{who}{n}"),
+        "name": format!("Chaos {who} {n}"),
+    });
+    base64::engine::general_purpose::STANDARD.encode(info.to_string())
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn signed_in(r: reqwest::RequestBuilder, header: &str) -> reqwest::RequestBuilder {
+    r.header("x-userinfo", header)
+        .header("cookie", format!("csrftoken={CSRF}"))
+        .header("x-csrftoken", CSRF)
+}
+
+/// How a step ended: an answer (status, body), or none because the server died.
+async fn answer(r: reqwest::RequestBuilder) -> Option<(u16, String)> {
+    let r = r.send().await.ok()?;
+    let status = r.status().as_u16();
+    Some((status, r.text().await.ok()?))
+}
+
+impl Shared {
+    fn count(&self, outcome: Option<u16>) {
+        let mut f = self.figures.lock().unwrap();
+        match outcome {
+            None => f.unanswered += 1,
+            Some(s) if s >= 500 => f.server_errors += 1,
+            Some(_) => f.refused += 1,
+        }
+    }
+}
+
+/// One learner's loop: enroll in a random open run, or unenroll from one they hold.
+pub async fn learner(n: usize, s: Arc<Shared>) {
+    let (client, header) = (client(), userinfo("l", n));
+    let mut held: HashMap<usize, i64> = HashMap::new();
+    while !s.stop.load(Ordering::Relaxed) {
+        let (index, unenroll) = {
+            let mut rng = rand::rng();
+            let index = rng.random_range(0..s.runs.len());
+            (index, held.contains_key(&index) && rng.random_bool(0.4))
+        };
+        let want = if unenroll {
+            Want::NotEnrolled
+        } else {
+            Want::Enrolled
+        };
+        s.ledger.lock().unwrap().insert((n, index), (want, false));
+        let req = if unenroll {
+            client.delete(format!("{}/api/v1/enrollments/{}/", s.base, held[&index]))
+        } else {
+            client
+                .post(format!("{}/api/v1/enrollments/", s.base))
+                .json(&serde_json::json!({ "run_id": s.runs[index].0 }))
+        };
+        match answer(signed_in(req, &header)).await {
+            Some((status, body)) if (200..300).contains(&status) => {
+                if unenroll {
+                    held.remove(&index);
+                    s.figures.lock().unwrap().acked_unenrolls += 1;
+                } else {
+                    let id = serde_json::from_str::<Value>(&body)
+                        .ok()
+                        .and_then(|v| v["id"].as_i64());
+                    held.insert(index, id.unwrap_or_default());
+                    s.figures.lock().unwrap().acked_enrolls += 1;
+                }
+                s.ledger.lock().unwrap().insert((n, index), (want, true));
+            }
+            other => {
+                s.count(other.as_ref().map(|(status, _)| *status));
+                if other.is_none() {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        }
+    }
+}
+
+/// One buyer's loop: a certificate for a run not bought yet, from the basket to the signed
+/// result the browser brings back; acknowledged when that answer says the payment was accepted.
+/// A buyer who holds every run hands over to a new one (buyer `n + buyers`, and so on).
+pub async fn buyer(first: usize, buyers: usize, s: Arc<Shared>) {
+    let mut n = first;
+    while !s.stop.load(Ordering::Relaxed) {
+        let (client, header) = (client(), userinfo("b", n));
+        let mut bought: Vec<usize> = Vec::new();
+        while !s.stop.load(Ordering::Relaxed) && bought.len() < s.runs.len() {
+            let index = loop {
+                let i = rand::rng().random_range(0..s.runs.len());
+                if !bought.contains(&i) {
+                    break i;
+                }
+            };
+            match purchase(&client, &s.base, &header, s.runs[index].1).await {
+                Ok(order) => {
+                    bought.push(index);
+                    s.paid.lock().unwrap().push((n, index, order));
+                    s.figures.lock().unwrap().acked_orders += 1;
+                }
+                Err(outcome) => {
+                    // Refused: most often bought already by a payment whose answer a kill cut off.
+                    if outcome.is_some() {
+                        bought.push(index);
+                    }
+                    s.count(outcome);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        }
+        n += buyers;
+    }
+}
+
+/// The purchase's steps; `Err(None)` when an answer did not arrive, `Err(Some(status))` when
+/// a step was refused.
+async fn purchase(c: &reqwest::Client, base: &str, header: &str, product: i64) -> Result<i64, Option<u16>> {
+    let ok = |a: Option<(u16, String)>, want: u16| match a {
+        Some((s, body)) if s == want => Ok(body),
+        other => Err(other.map(|(s, _)| s)),
+    };
+    let basket = c.post(format!("{base}/api/v0/baskets/create_from_product/{product}/"));
+    match answer(signed_in(basket, header)).await {
+        Some((s, _)) if (200..300).contains(&s) => {}
+        other => return Err(other.map(|(s, _)| s)),
+    }
+    let checkout = ok(
+        answer(signed_in(
+            c.get(format!("{base}/api/v0/baskets/checkout/")),
+            header,
+        ))
+        .await,
+        200,
+    )?;
+    let checkout: Value = serde_json::from_str(&checkout).map_err(|_| Some(200))?;
+    let fields: Vec<(String, String)> = checkout["payload"]
+        .as_object()
+        .ok_or(Some(200u16))?
+        .iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Value::String(t) => t.clone(),
+                Value::Null => "None".to_owned(),
+                other => other.to_string(),
+            };
+            (k.clone(), text)
+        })
+        .collect();
+    let url = checkout["url"].as_str().ok_or(Some(200u16))?;
+    let page = ok(answer(c.post(url).form(&fields)).await, 200)?;
+    let action = form_actions(&page)
+        .find(|a| a.contains("/sandbox/cybersource/pay/"))
+        .ok_or(Some(200u16))?;
+    let accept = c.post(format!("{base}{action}")).form(&[("decision", "accept")]);
+    let result = hidden_inputs(&ok(answer(accept).await, 200)?);
+    let back = c
+        .post(format!("{base}/checkout/result/"))
+        .form(&result)
+        .send()
+        .await;
+    let back = back.map_err(|_| None)?;
+    let location = back
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or("");
+    if back.status() == 303 && location.contains("payment=accepted") {
+        checkout["order_id"].as_i64().ok_or(Some(303))
+    } else {
+        Err(Some(back.status().as_u16()))
+    }
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+fn form_actions(html: &str) -> impl Iterator<Item = String> + '_ {
+    html.split("action=\"")
+        .skip(1)
+        .filter_map(|c| c.split_once('"').map(|(a, _)| unescape(a)))
+}
+
+fn hidden_inputs(html: &str) -> Vec<(String, String)> {
+    html.split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .filter_map(|chunk| {
+            let (name, rest) = chunk.split_once("\" value=\"")?;
+            Some((unescape(name), unescape(rest.split_once('"')?.0)))
+        })
+        .collect()
+}
