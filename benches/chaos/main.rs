@@ -234,6 +234,10 @@ fn report(
     let mut problems = check::enrollments(&c, &s.ledger.lock().unwrap(), &s.runs);
     problems.extend(check::orders(&c, &s.paid.lock().unwrap(), &s.runs));
     problems.extend(check::openedx(&c));
+    println!(
+        "  second payments for a seat already paid (first result cut off by a kill), held in review for refund: {}",
+        check::held_duplicates(&c)
+    );
     drop(c);
     let (backup_problems, restored_by) = check::backup(bin(), dir, replica_url);
     problems.extend(backup_problems);

@@ -229,7 +229,9 @@ impl Applied {
 /// Only a pending order changes, and only as the result says when its signed amount, currency,
 /// reference and transaction uuid match the last checkout form issued for the order; any other
 /// result holds the order for review ([`integrity::hold_for_review`]). A matching ACCEPT (or
-/// reason 100) fulfils; DECLINE declines and frees the order's discount redemptions; ERROR
+/// reason 100) fulfils — unless the purchaser already paid for one of its products in another
+/// order, when it is held for review with the payment recorded
+/// ([`orders::duplicates::hold`]); DECLINE declines and frees the order's discount redemptions; ERROR
 /// errors; CANCEL and REVIEW (and anything else) cancel.
 pub fn apply_result(
     c: &Connection,
@@ -279,6 +281,11 @@ pub fn apply_checked(
         } else {
             response.transaction_id.clone()
         };
+        let paid = orders::duplicates::already_paid(c, &order)?;
+        if !paid.is_empty() {
+            orders::duplicates::hold(c, order.id, &paid, &id, amount, data, now)?;
+            return Ok(Some(Applied::Changed(OrderState::Review)));
+        }
         fulfil(c, order.id, &id, amount, data, &reason, now)?;
         OrderState::Fulfilled
     } else {

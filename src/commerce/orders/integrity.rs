@@ -184,6 +184,8 @@ pub fn hold_for_review(
 /// One alert for the staff pages.
 pub struct Alert {
     pub order_id: i64,
+    /// `payment_mismatch` or `duplicate_payment` (see [`super::duplicates`]).
+    pub kind: String,
     pub reference: String,
     pub detail: serde_json::Value,
     pub created_on: String,
@@ -191,7 +193,7 @@ pub struct Alert {
 
 fn alerts_where(c: &Connection, filter: &str, arg: i64) -> rusqlite::Result<Vec<Alert>> {
     c.prepare_cached(&format!(
-        "SELECT a.order_id, COALESCE(o.reference_number, ''), a.detail, a.created_on
+        "SELECT a.order_id, a.kind, COALESCE(o.reference_number, ''), a.detail, a.created_on
          FROM order_alerts a JOIN orders o ON o.id = a.order_id
          WHERE {filter} ORDER BY a.id DESC LIMIT 50"
     ))?
@@ -200,6 +202,7 @@ fn alerts_where(c: &Connection, filter: &str, arg: i64) -> rusqlite::Result<Vec<
             r,
             Alert {
                 order_id,
+                kind,
                 reference,
                 detail: (|detail: String| serde_json::from_str(&detail).unwrap_or_default()),
                 created_on
@@ -230,10 +233,15 @@ pub fn section(ctx: &crate::http::page::PageCtx, alerts: &[Alert]) -> Markup {
         @if !alerts.is_empty() {
             section class="notice alert" role="alert" {
                 h2 { "Payments held for review" }
-                p { "These payment results did not match the checkout form issued for the order, so the orders were not fulfilled. Check the payment at CyberSource, then refund it or ask the learner to pay again." }
+                p { "These orders were not fulfilled: a payment result did not match the checkout form issued for the order (check the payment at CyberSource, then refund it or ask the learner to pay again), or a learner paid again for what another order had paid (refund it)." }
                 ul {
                     @for a in alerts {
-                        li {
+                        @if a.kind == "duplicate_payment" { li {
+                            a href=(ctx.prefix.url(&format!("/staff/orders/{}/", a.order_id))) { "Order " (a.reference) }
+                            " held for review (" (a.created_on) "): paid again for what order "
+                            (a.detail["paid_by_orders"].as_array().map(|m| m.iter().map(text).collect::<Vec<_>>().join(", ")).unwrap_or_default())
+                            " already paid — " (text(&a.detail["amount"])) ", transaction " code { (text(&a.detail["transaction_id"])) } "; refund it."
+                        } } @else { li {
                             a href=(ctx.prefix.url(&format!("/staff/orders/{}/", a.order_id))) { "Order " (a.reference) }
                             " held for review (" (a.created_on) "): "
                             (text(&a.detail["decision"])) " result differs in "
@@ -241,7 +249,7 @@ pub fn section(ctx: &crate::http::page::PageCtx, alerts: &[Alert]) -> Markup {
                             " — received " (text(&a.detail["received"]["req_amount"])) " " (text(&a.detail["received"]["req_currency"]))
                             ", issued " (text(&a.detail["issued"]["amount"])) " " (text(&a.detail["issued"]["currency"]))
                             ", transaction " code { (text(&a.detail["transaction_id"])) }
-                        }
+                        } }
                     }
                 }
             }

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod cli;
+pub mod duplicates;
 pub mod integrity;
 pub mod mails;
 pub mod model;

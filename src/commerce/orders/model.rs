@@ -39,7 +39,8 @@ impl OrderState {
     }
 
     /// The transitions this system makes: pending → fulfilled | declined | errored | canceled |
-    /// review (a payment result that does not match the issued form), fulfilled → refunded.
+    /// review (a payment result that does not match the issued form, or a second payment for
+    /// what another order paid), fulfilled | review → refunded.
     /// Everything else is refused (callbacks never move a finished order).
     pub fn may_become(self, to: OrderState) -> bool {
         matches!(
@@ -51,7 +52,7 @@ impl OrderState {
                     | OrderState::Errored
                     | OrderState::Canceled
                     | OrderState::Review
-            ) | (OrderState::Fulfilled, OrderState::Refunded)
+            ) | (OrderState::Fulfilled | OrderState::Review, OrderState::Refunded)
         )
     }
 }
@@ -104,13 +105,15 @@ pub struct LineRow {
 mod tests {
     use super::OrderState::*;
     #[test]
-    fn only_pending_orders_settle_and_only_fulfilled_orders_are_refunded() {
+    fn only_pending_orders_settle_and_only_fulfilled_or_held_orders_are_refunded() {
         for to in [Fulfilled, Declined, Errored, Canceled] {
             assert!(Pending.may_become(to));
             assert!(!Fulfilled.may_become(to));
             assert!(!Declined.may_become(to));
         }
         assert!(Fulfilled.may_become(Refunded));
+        // A second payment held in review is refunded from there (see `duplicates`).
+        assert!(Review.may_become(Refunded));
         assert!(Pending.may_become(Review) && !Review.may_become(Fulfilled));
         assert!(!Pending.may_become(Refunded));
         assert!(!Refunded.may_become(Fulfilled));

@@ -84,6 +84,7 @@ pub async fn detail(r: StaffPage, Path(id): Path<i64>) -> Result<Markup, AppErro
         alerts,
     } = found.ok_or_else(AppError::not_found)?;
     let title = format!("Order #{}", o.id);
+    let held_paid = o.state == OrderState::Review && txns.iter().any(|t| t.3 == "payment");
     Ok(staff_page(
         &r.ctx,
         &title,
@@ -111,7 +112,7 @@ pub async fn detail(r: StaffPage, Path(id): Path<i64>) -> Result<Markup, AppErro
                 @for (tid, amount, _, kind, when) in &txns { li { (when) ": " (kind) " $" (amount) " — " code { (tid) } } }
             }
             (crate::commerce::refunds::staff::section(&r.ctx, o.id, &refunds))
-            @if o.state == OrderState::Fulfilled {
+            @if o.state == OrderState::Fulfilled || held_paid {
                 h2 { "Refund" }
                 form method="post" action=(r.ctx.prefix.url(&format!("/staff/orders/{}/refund/", o.id))) {
                     (r.ctx.csrf_field())
@@ -120,10 +121,15 @@ pub async fn detail(r: StaffPage, Path(id): Path<i64>) -> Result<Markup, AppErro
                     input id="refund-amount" type="text" name="amount" inputmode="decimal" placeholder=(remaining);
                     label for="refund-reason" { "Reason (kept with the refund)" }
                     input id="refund-reason" type="text" name="reason" required maxlength="500";
-                    fieldset {
-                        legend { "Enrollments bought with this order" }
-                        label { input type="radio" name="after" value="downgrade" checked; " Keep as audit" }
-                        label { input type="radio" name="after" value="unenroll"; " Unenroll" }
+                    @if held_paid {
+                        // A held second payment granted no enrollment; the other order's stay.
+                        input type="hidden" name="after" value="downgrade";
+                    } @else {
+                        fieldset {
+                            legend { "Enrollments bought with this order" }
+                            label { input type="radio" name="after" value="downgrade" checked; " Keep as audit" }
+                            label { input type="radio" name="after" value="unenroll"; " Unenroll" }
+                        }
                     }
                     button type="submit" { "Refund" }
                 }

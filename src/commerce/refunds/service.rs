@@ -109,7 +109,13 @@ fn reserve(
     now: DateTime<Utc>,
 ) -> Result<Reserved, RefundError> {
     let order = orders::store::order(c, order_id)?.ok_or(RefundError::NoOrder)?;
-    if order.state != OrderState::Fulfilled {
+    // A fulfilled order, or one held for review whose payment was recorded (a second payment
+    // for what another order paid: see `orders::duplicates`).
+    let held_paid = order.state == OrderState::Review
+        && orders::store::transactions(c, order_id)?
+            .iter()
+            .any(|t| t.3 == "payment");
+    if order.state != OrderState::Fulfilled && !held_paid {
         return Err(RefundError::NotFulfilled(order.state.as_str()));
     }
     let left = remaining(c, &order)?;
@@ -260,6 +266,10 @@ fn record(
     orders::store::insert_transaction(c, transaction, order.id, amount, raw, "refund", reason, now)?;
     let left = remaining(c, order)?;
     if left.is_zero()
+        && orders::store::transition(c, order.id, OrderState::Review, OrderState::Refunded, reason, now)?
+    {
+        // A held second payment granted nothing, so there is nothing to revoke.
+    } else if left.is_zero()
         && orders::store::transition(
             c,
             order.id,

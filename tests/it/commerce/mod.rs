@@ -16,6 +16,7 @@ mod discount_forms;
 mod discounts_items;
 mod discounts_list;
 mod discounts_nested;
+mod duplicate_payment;
 mod orders_cli;
 mod products_staff;
 mod refunds_partial;
