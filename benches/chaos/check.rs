@@ -6,7 +6,8 @@ use std::process::Command;
 
 use rusqlite::Connection;
 
-use crate::load::{Ledger, Paid, Want, email};
+use crate::load::{Ledger, Paid, Want};
+use crate::process::client::email;
 
 fn count(c: &Connection, sql: &str) -> i64 {
     c.query_row(sql, [], |r| r.get(0)).unwrap()
@@ -71,12 +72,12 @@ pub fn openedx(c: &Connection) -> Vec<String> {
     }
     let accounts = count(
         c,
-        "SELECT count(*) FROM openedx_sandbox_users WHERE email LIKE 'chaos-%@example.com'",
+        "SELECT count(*) FROM openedx_sandbox_users WHERE email LIKE 'bench-%@example.com'",
     );
     let enrolled = count(
         c,
         "SELECT count(DISTINCT u.id) FROM users u JOIN course_run_enrollments e ON e.user_id = u.id
-         WHERE u.email LIKE 'chaos-%@example.com'",
+         WHERE u.email LIKE 'bench-%@example.com'",
     );
     if accounts != enrolled {
         problems.push(format!(

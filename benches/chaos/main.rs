@@ -24,9 +24,10 @@
 
 mod check;
 mod load;
+#[path = "../process/mod.rs"]
+mod process;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -35,90 +36,9 @@ use rand::Rng as _;
 use rusqlite::Connection;
 
 use load::Shared;
+use process::{Server, bin, cli};
 
 const COURSES: &str = "20";
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_mitxonline")
-}
-
-fn cli(dir: &Path, args: &[&str]) {
-    let out = Command::new(bin())
-        .args(args)
-        .env("MITXONLINE_DATA_DIR", dir)
-        .env("MITXONLINE_SCHEDULER", "false")
-        .output()
-        .expect("run mitxonline");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-struct Server {
-    child: Child,
-}
-
-impl Server {
-    async fn start(dir: &Path, port: u16, replica_url: &str) -> Server {
-        let base = format!("http://127.0.0.1:{port}");
-        let server = Server {
-            child: Command::new(bin())
-                .arg("serve")
-                .env("MITXONLINE_AUTH_MODE", "gateway")
-                .env("MITXONLINE_DATA_DIR", dir)
-                .env("MITXONLINE_BIND", format!("127.0.0.1:{port}"))
-                // Links, the checkout's pay page and the sandbox's back-office post point here.
-                .env("MITXONLINE_PUBLIC_URL", &base)
-                .env("MITXONLINE_BACKUP_URL", replica_url)
-                .env("MITXONLINE_SCHEDULER", "false")
-                .env("MITXONLINE_HUBSPOT_SYNC", "off")
-                .env("MITXONLINE_OUTBOX_BASE_BACKOFF", "1s")
-                // The sandboxes are in-process; the default pace (120 a minute) is for real partners.
-                .env("MITXONLINE_OUTBOX_RATE_PER_MINUTE", "60000")
-                .env("RUST_LOG", "warn")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn serve"),
-        };
-        let client = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let up = client
-                .get(format!("{base}/health/readiness/"))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success());
-            if up {
-                return server;
-            }
-            assert!(Instant::now() < deadline, "server did not become ready");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    fn kill9(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// SIGTERM: the graceful shutdown, which ends with the backup's last sync.
-    fn stop(mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// The open runs of the seeded catalog, with their products: (run id, product id).
 fn open_runs(db: &Path) -> Vec<(i64, i64)> {
