@@ -8,6 +8,7 @@ pub mod exchange_rates;
 pub mod hubspot;
 pub mod keycloak;
 pub mod openedx;
+pub mod sandbox_faults;
 pub mod sheets;
 
 /// Where this process can reach itself (`http://<bind ip>:<port>`; an unspecified bind address

@@ -182,6 +182,15 @@ impl Transport {
                     .oneshot(request)
                     .await
                     .unwrap_or_else(|never| match never {});
+                if resp
+                    .headers()
+                    .contains_key(crate::integrations::sandbox_faults::DOWN_HEADER)
+                {
+                    return Err(EdxError::Transport {
+                        message: "connection refused (the sandbox is down on purpose)".into(),
+                        timeout: false,
+                    });
+                }
                 let head = Head::of(resp.status(), resp.headers());
                 let body = axum::body::to_bytes(resp.into_body(), 16 << 20)
                     .await

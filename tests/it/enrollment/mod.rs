@@ -18,4 +18,5 @@ mod program_flow;
 mod program_flow_receipts;
 mod program_flow_refusals;
 mod programs;
+mod sandbox_faults;
 mod v3_list;

@@ -247,6 +247,7 @@ async fn registration_forms_match_the_original_with_and_without_a_profile() {
     };
     // The original sends no X-Access-Token when none is configured.
     let fake = FakeServer::start().await;
+    fake.push(Reply::json(200, json!({ "success": true })));
     let bare = OpenEdxClient::new(
         Transport::Http {
             client: reqwest::Client::new(),

@@ -239,9 +239,18 @@ impl OpenEdxClient {
         if r.status == 429 || r.status >= 500 {
             return Err(status_error(&r));
         }
+        let body: Option<Value> = serde_json::from_slice(&r.body).ok();
+        // edX answers a registration `{"success": true, …}`; a 200 that is not that (a proxy's
+        // maintenance page, a truncated body) registered nobody, so it is retried, not believed.
+        if r.status == 200 && body.as_ref().and_then(|b| b.get("success")) != Some(&Value::Bool(true)) {
+            return Err(EdxError::Decode(format!(
+                "registration answered 200 without \"success\": true: {}",
+                r.text().chars().take(200).collect::<String>()
+            )));
+        }
         Ok(RegistrationReply {
             status: r.status,
-            body: serde_json::from_slice(&r.body).unwrap_or(Value::Object(Default::default())),
+            body: body.unwrap_or(Value::Object(Default::default())),
         })
     }
 

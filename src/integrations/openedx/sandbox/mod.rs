@@ -9,7 +9,8 @@
 //! Studio re-runs ([`studio`]) need the source run registered in the sandbox (staff do that
 //! with `POST /api/v0/staff/openedx/sandbox/courses/`, the demo for its source runs); an
 //! unknown source answers 404, as Studio does. Not modelled: retirement, LTI accounts (the LTI fix always answers 404),
-//! and course-mode writes (modes are always `audit` and `verified`).
+//! and course-mode writes (modes are always `audit` and `verified`). Staff can put it down,
+//! slow, failing, throttling or answering nonsense for a while ([`crate::integrations::sandbox_faults`]).
 
 mod accounts;
 mod handlers;
@@ -92,7 +93,18 @@ pub fn router(db: Db, clock: Clock) -> Router {
         )
         .route("/oauth2/authorize", get(handlers::authorize))
         .route("/oauth2/access_token", post(handlers::access_token))
-        .with_state(Sandbox { db, clock })
+        .with_state(Sandbox {
+            db: db.clone(),
+            clock: clock.clone(),
+        })
+        .layer(axum::middleware::from_fn_with_state(
+            crate::integrations::sandbox_faults::Faulty {
+                db,
+                clock,
+                partner: "openedx",
+            },
+            crate::integrations::sandbox_faults::layer,
+        ))
 }
 
 /// Whom a staff grade is for: a sandbox edX username or email.
