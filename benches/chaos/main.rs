@@ -22,8 +22,6 @@
 //! (default 50), `CHAOS_LEARNERS` (default 8), `CHAOS_BUYERS` (default 4). Prints the figures;
 //! exits 1 when a check fails.
 
-mod check;
-mod load;
 #[path = "../process/mod.rs"]
 mod process;
 
@@ -35,41 +33,10 @@ use std::time::{Duration, Instant};
 use rand::Rng as _;
 use rusqlite::Connection;
 
-use load::Shared;
-use process::{Server, bin, cli};
+use process::load::{self, Shared};
+use process::{Server, bin, check, cli, open_runs, wait_for_drain};
 
 const COURSES: &str = "20";
-
-/// The open runs of the seeded catalog, with their products: (run id, product id).
-fn open_runs(db: &Path) -> Vec<(i64, i64)> {
-    let c = Connection::open(db).unwrap();
-    let mut st = c
-        .prepare(
-            "SELECT r.id, p.id FROM course_runs r JOIN products p ON p.course_run_id = r.id
-             WHERE r.courseware_id LIKE 'course-v1:BENCH+%+2T2026' ORDER BY r.id",
-        )
-        .unwrap();
-    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
-}
-
-async fn wait_for_drain(db: &Path) -> f64 {
-    let started = Instant::now();
-    let c = Connection::open(db).unwrap();
-    loop {
-        let pending: i64 = c
-            .query_row("SELECT count(*) FROM outbox WHERE status = 'pending'", [], |r| {
-                r.get(0)
-            })
-            .unwrap();
-        if pending == 0 || started.elapsed() > Duration::from_secs(120) {
-            return started.elapsed().as_secs_f64();
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 fn main() {
     let env = |k: &str, d: usize| std::env::var(k).ok().and_then(|s| s.parse().ok()).unwrap_or(d);
@@ -92,11 +59,13 @@ fn main() {
         .port();
     let shared = Arc::new(Shared {
         base: format!("http://127.0.0.1:{port}"),
-        runs: open_runs(&db),
+        runs: open_runs(&db).into_iter().map(|(r, p, _)| (r, p)).collect(),
         ledger: Default::default(),
         paid: Default::default(),
         figures: Default::default(),
         stop: Default::default(),
+        paused: Default::default(),
+        think: Duration::ZERO,
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

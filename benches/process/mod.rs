@@ -3,11 +3,15 @@
 //! directory, `serve` started as behind APISIX (gateway sign-in through `X-Userinfo`, links on
 //! the bound address, backups streamed to `replica_url`) and waited on until ready.
 
+pub mod check;
 pub mod client;
+pub mod load;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
 
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_mitxonline")
@@ -33,6 +37,11 @@ pub struct Server {
 
 impl Server {
     pub async fn start(dir: &Path, port: u16, replica_url: &str) -> Server {
+        Server::start_with(dir, port, replica_url, &[]).await
+    }
+
+    /// [`Server::start`] with more environment (set last, so it wins).
+    pub async fn start_with(dir: &Path, port: u16, replica_url: &str, extra: &[(&str, &str)]) -> Server {
         let base = format!("http://127.0.0.1:{port}");
         let server = Server {
             child: Command::new(bin())
@@ -49,6 +58,7 @@ impl Server {
                 // The sandboxes are in-process; the default pace (120 a minute) is for real partners.
                 .env("MITXONLINE_OUTBOX_RATE_PER_MINUTE", "60000")
                 .env("RUST_LOG", "warn")
+                .envs(extra.iter().copied())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -93,5 +103,37 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// The open runs of a `bench seed` catalog: (run id, product id, course id).
+pub fn open_runs(db: &Path) -> Vec<(i64, i64, i64)> {
+    let c = Connection::open(db).unwrap();
+    let mut st = c
+        .prepare(
+            "SELECT r.id, p.id, r.course_id FROM course_runs r JOIN products p ON p.course_run_id = r.id
+             WHERE r.courseware_id LIKE 'course-v1:BENCH+%+2T2026' ORDER BY r.id",
+        )
+        .unwrap();
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// Seconds until no outbox message is pending (at most 120).
+pub async fn wait_for_drain(db: &Path) -> f64 {
+    let started = Instant::now();
+    let c = Connection::open(db).unwrap();
+    loop {
+        let pending: i64 = c
+            .query_row("SELECT count(*) FROM outbox WHERE status = 'pending'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        if pending == 0 || started.elapsed() > Duration::from_secs(120) {
+            return started.elapsed().as_secs_f64();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

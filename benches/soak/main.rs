@@ -18,26 +18,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rusqlite::Connection;
-
 use figures::Sample;
-use process::{Server, cli};
+use process::{Server, cli, open_runs};
 use traffic::Traffic;
-
-/// (run id, product id, course id) of the seeded catalog's open runs.
-fn open_runs(db: &Path) -> Vec<(i64, i64, i64)> {
-    let c = Connection::open(db).unwrap();
-    let mut st = c
-        .prepare(
-            "SELECT r.id, p.id, r.course_id FROM course_runs r JOIN products p ON p.course_run_id = r.id
-             WHERE r.courseware_id LIKE 'course-v1:BENCH+%+2T2026' ORDER BY r.id",
-        )
-        .unwrap();
-    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
-}
 
 fn sample(t: &Traffic, pid: u32, db: &Path, at_secs: f64) -> Sample {
     let window = std::mem::take(&mut *t.window.lock().unwrap());

@@ -22,5 +22,5 @@ pub use http_post::{HTTP_POST, HttpPostDeliverer, http_post_message};
 pub(crate) use store::purge_delivered;
 pub use store::{
     FlowFigures, Message, NewMessage, OutboxCounts, counts, enqueue, flow_figures, list_dead, retry_dead,
-    undelivered_for_user,
+    supersede, undelivered_for_user,
 };

@@ -130,12 +130,52 @@ enqueuers! {
     /// Queues the learner's edX account creation. `key` makes the request unique (e.g. the user
     /// id for the first creation, `"<user_id>:repair:<slot>"` for a repair).
     enqueue_create_user(CreateUser) => "create_user";
-    /// Queues an enrollment (or upgrade). `key` identifies the local change (e.g. the enrollment
-    /// row id and its version), so a retried request never enqueues twice.
-    enqueue_enroll(Enroll) => "enroll";
-    enqueue_unenroll(Unenroll) => "unenroll";
     enqueue_update_profile(UpdateProfile) => "update_profile";
     enqueue_email_settings(EmailSettings) => "email_settings";
+}
+
+/// Queues an enrollment (or upgrade). `key` identifies the local change (e.g. the enrollment
+/// row id and its version), so a retried request never enqueues twice. Older pending enroll and
+/// unenroll messages of the same learner and run are superseded ([`outbox::supersede`]).
+pub fn enqueue_enroll(
+    conn: &Connection,
+    now: chrono::DateTime<chrono::Utc>,
+    msg: &Enroll,
+    key: &str,
+) -> rusqlite::Result<i64> {
+    let id = put(conn, now, "enroll", json!(msg), key)?;
+    supersede_older(conn, now, msg.user_id, &msg.course_id, id)?;
+    Ok(id)
+}
+
+/// Queues an unenrollment; as [`enqueue_enroll`], it supersedes older ones of the same run.
+pub fn enqueue_unenroll(
+    conn: &Connection,
+    now: chrono::DateTime<chrono::Utc>,
+    msg: &Unenroll,
+    key: &str,
+) -> rusqlite::Result<i64> {
+    let id = put(conn, now, "unenroll", json!(msg), key)?;
+    supersede_older(conn, now, msg.user_id, &msg.course_id, id)?;
+    Ok(id)
+}
+
+fn supersede_older(
+    conn: &Connection,
+    now: chrono::DateTime<chrono::Utc>,
+    user_id: i64,
+    course_id: &str,
+    id: i64,
+) -> rusqlite::Result<()> {
+    outbox::supersede(
+        conn,
+        DESTINATION,
+        &["enroll", "unenroll"],
+        (user_id, course_id),
+        id,
+        now,
+    )?;
+    Ok(())
 }
 
 /// Queues a Studio re-run of `msg.source_course_id` into `msg.course_id` (keyed by the new run).

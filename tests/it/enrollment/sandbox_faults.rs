@@ -126,3 +126,61 @@ async fn a_bad_fault_request_names_the_field_and_changes_nothing() {
     let (status, _) = staff_get(&app, &key, "/api/v0/staff/openedx/sandbox/").await;
     assert_eq!(status, 200);
 }
+
+/// An enrollment retried behind an outage must not land after the unenrollment that followed
+/// it (the partners bench found 17 such runs): the newer message supersedes the older one.
+#[tokio::test]
+async fn an_unenrollment_made_during_an_outage_is_not_undone_by_the_retried_enrollment() {
+    use crate::support::enrollment::send;
+    let app = TestApp::spawn().await;
+    let key = app.api_key(Scope::Staff).await;
+    let first = run(&app, COURSE, OPEN).await;
+    let second = run(&app, "course-v1:MITx+FAULT2+1T2026", OPEN).await;
+    let (_, token) = learner(&app, "reorder", false).await;
+    assert_eq!(enroll(&app, &token, first).await.0, 201);
+    settle(&app).await; // the edX account exists
+
+    staff_post(
+        &app,
+        &key,
+        "/api/v0/staff/openedx/sandbox/fault/",
+        json!({"kind": "error", "seconds": 3600}),
+    )
+    .await;
+    let (status, body) = enroll(&app, &token, second).await;
+    assert_eq!(status, 201);
+    app.drain_outbox().await; // the enrollment fails and backs off
+    let id = body["id"].as_i64().unwrap();
+    let (status, _) = send(
+        &app,
+        reqwest::Method::DELETE,
+        &token,
+        &format!("/api/v1/enrollments/{id}/"),
+        None,
+    )
+    .await;
+    assert!((200..300).contains(&status), "{status}");
+    staff_post(
+        &app,
+        &key,
+        "/api/v0/staff/openedx/sandbox/fault/",
+        json!({"kind": "none"}),
+    )
+    .await;
+    settle(&app).await;
+
+    assert_eq!(count(&app, PENDING).await, 0);
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM openedx_sandbox_enrollments WHERE course_id = 'course-v1:MITx+FAULT2+1T2026' AND is_active = 1").await,
+        0,
+        "edX holds what the learner last asked"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM outbox WHERE kind = 'enroll' AND last_error LIKE 'superseded by #%'"
+        )
+        .await,
+        1
+    );
+}

@@ -6,8 +6,8 @@ use std::process::Command;
 
 use rusqlite::Connection;
 
-use crate::load::{Ledger, Paid, Want};
-use crate::process::client::email;
+use super::client::email;
+use super::load::{Ledger, Paid, Want};
 
 fn count(c: &Connection, sql: &str) -> i64 {
     c.query_row(sql, [], |r| r.get(0)).unwrap()

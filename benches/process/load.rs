@@ -10,7 +10,7 @@ use std::time::Duration;
 use rand::Rng as _;
 use serde_json::Value;
 
-use crate::process::client::{answer, client, purchase, signed_in, userinfo};
+use super::client::{answer, client, purchase, signed_in, userinfo};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Want {
@@ -42,6 +42,10 @@ pub struct Shared {
     pub paid: Mutex<Paid>,
     pub figures: Mutex<Figures>,
     pub stop: AtomicBool,
+    /// While set, learners wait (the partners suite measures a drain without new work).
+    pub paused: AtomicBool,
+    /// A learner's pause between requests.
+    pub think: Duration,
 }
 
 impl Shared {
@@ -60,6 +64,11 @@ pub async fn learner(n: usize, s: Arc<Shared>) {
     let (client, header) = (client(), userinfo("l", n));
     let mut held: HashMap<usize, i64> = HashMap::new();
     while !s.stop.load(Ordering::Relaxed) {
+        tokio::time::sleep(s.think).await;
+        if s.paused.load(Ordering::Relaxed) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        }
         let (index, unenroll) = {
             let mut rng = rand::rng();
             let index = rng.random_range(0..s.runs.len());
