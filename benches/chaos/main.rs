@@ -34,7 +34,7 @@ use rand::Rng as _;
 use rusqlite::Connection;
 
 use process::load::{self, Shared};
-use process::{Server, bin, check, cli, open_runs, wait_for_drain};
+use process::{Seeded, Server, bin, check, open_runs, wait_for_drain};
 
 const COURSES: &str = "20";
 
@@ -45,32 +45,18 @@ fn main() {
         env("CHAOS_LEARNERS", 8),
         env("CHAOS_BUYERS", 4),
     );
-    let dir = tempfile::tempdir().unwrap();
-    let replica_url = format!("file://{}", dir.path().join("replica").display());
-    cli(
-        dir.path(),
-        &["bench", "seed", "--learners", "0", "--courses", COURSES],
-    );
-    let db = dir.path().join("mitxonline.db");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let shared = Arc::new(Shared {
-        base: format!("http://127.0.0.1:{port}"),
-        runs: open_runs(&db).into_iter().map(|(r, p, _)| (r, p)).collect(),
-        ledger: Default::default(),
-        paid: Default::default(),
-        figures: Default::default(),
-        stop: Default::default(),
-        paused: Default::default(),
-        think: Duration::ZERO,
-    });
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let Seeded {
+        dir,
+        replica_url,
+        db,
+        port,
+    } = Seeded::new(COURSES);
+    let shared = Arc::new(Shared::new(
+        format!("http://127.0.0.1:{port}"),
+        open_runs(&db).into_iter().map(|(r, p, _)| (r, p)).collect(),
+        Duration::ZERO,
+    ));
+    let rt = process::runtime();
     let (load_secs, drain_secs) = rt.block_on(async {
         let started = Instant::now();
         let mut server = Server::start(dir.path(), port, &replica_url).await;

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use rusqlite::Connection;
 
 use process::load::{self, Shared};
-use process::{Server, bin, check, cli, open_runs};
+use process::{Seeded, Server, bin, check, open_runs};
 
 const FAULTS: &[&str] = &["down", "slow", "error", "throttle", "garbage"];
 
@@ -109,33 +109,19 @@ fn main() {
         env("PARTNERS_LEARNERS", 6) as usize,
         env("PARTNERS_RATE", 600),
     );
-    let dir = tempfile::tempdir().unwrap();
-    let replica_url = format!("file://{}", dir.path().join("replica").display());
-    cli(
-        dir.path(),
-        &["bench", "seed", "--learners", "0", "--courses", "20"],
-    );
+    let Seeded {
+        dir,
+        replica_url,
+        db,
+        port,
+    } = Seeded::new("20");
     let key = staff_key(dir.path());
-    let db = dir.path().join("mitxonline.db");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let shared = Arc::new(Shared {
-        base: format!("http://127.0.0.1:{port}"),
-        runs: open_runs(&db).into_iter().map(|(r, p, _)| (r, p)).collect(),
-        ledger: Default::default(),
-        paid: Default::default(),
-        figures: Default::default(),
-        stop: Default::default(),
-        paused: Default::default(),
-        think: Duration::from_millis(100),
-    });
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let shared = Arc::new(Shared::new(
+        format!("http://127.0.0.1:{port}"),
+        open_runs(&db).into_iter().map(|(r, p, _)| (r, p)).collect(),
+        Duration::from_millis(100),
+    ));
+    let rt = process::runtime();
     let rate_text = rate.to_string();
     let windows = rt.block_on(async {
         let server = Server::start_with(

@@ -49,6 +49,20 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// Empty books for `runs` (run id, product id) on the server at `base`.
+    pub fn new(base: String, runs: Vec<(i64, i64)>, think: Duration) -> Shared {
+        Shared {
+            base,
+            runs,
+            ledger: Default::default(),
+            paid: Default::default(),
+            figures: Default::default(),
+            stop: Default::default(),
+            paused: Default::default(),
+            think,
+        }
+    }
+
     fn count(&self, outcome: Option<u16>) {
         let mut f = self.figures.lock().unwrap();
         match outcome {

@@ -137,3 +137,41 @@ pub async fn wait_for_drain(db: &Path) -> f64 {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// A fresh data directory with a `bench seed` catalog of `courses` courses (no learners), the
+/// file replica's URL for its backups and a free port for `serve`.
+pub struct Seeded {
+    pub dir: tempfile::TempDir,
+    pub replica_url: String,
+    pub db: std::path::PathBuf,
+    pub port: u16,
+}
+
+impl Seeded {
+    pub fn new(courses: &str) -> Seeded {
+        let dir = tempfile::tempdir().unwrap();
+        cli(
+            dir.path(),
+            &["bench", "seed", "--learners", "0", "--courses", courses],
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        Seeded {
+            replica_url: format!("file://{}", dir.path().join("replica").display()),
+            db: dir.path().join("mitxonline.db"),
+            dir,
+            port,
+        }
+    }
+}
+
+/// The multi-threaded runtime the benches drive the server from.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use figures::Sample;
-use process::{Server, cli, open_runs};
+use process::{Seeded, Server, open_runs};
 use traffic::Traffic;
 
 fn sample(t: &Traffic, pid: u32, db: &Path, at_secs: f64) -> Sample {
@@ -51,27 +51,18 @@ fn main() {
         env("SOAK_RATE", 40),
         env("SOAK_LEARNERS", 50) as usize,
     );
-    let dir = tempfile::tempdir().unwrap();
-    let replica_url = format!("file://{}", dir.path().join("replica").display());
-    cli(
-        dir.path(),
-        &["bench", "seed", "--learners", "0", "--courses", "30"],
-    );
-    let db = dir.path().join("mitxonline.db");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let Seeded {
+        dir,
+        replica_url,
+        db,
+        port,
+    } = Seeded::new("30");
     let traffic = Arc::new(Traffic::new(
         format!("http://127.0.0.1:{port}"),
         open_runs(&db),
         learners,
     ));
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = process::runtime();
     let samples = rt.block_on(async {
         let server = Server::start(dir.path(), port, &replica_url).await;
         traffic.warm_up(10).await;

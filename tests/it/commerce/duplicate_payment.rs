@@ -5,7 +5,6 @@
 
 use crate::support::TestApp;
 use crate::support::commerce::*;
-use mitxonline::users::api_keys::Scope;
 
 const ACTIVE_VERIFIED: &str = "SELECT count(*) FROM course_run_enrollments WHERE user_id = ?1 AND active = 1 AND enrollment_mode = 'verified'";
 const PAYMENTS: &str =
@@ -56,14 +55,9 @@ async fn a_late_result_for_a_seat_another_order_paid_is_held_for_review_and_refu
     assert_eq!(count(&app, PAYMENTS, order_a).await, 1);
 
     // Staff see why, and refund it; the verified enrollment bought by the other order stays.
-    let key = app.api_key(Scope::Staff).await;
-    let staff = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let staff = staff(&app).await;
     let page = staff
         .get(app.url(&format!("/staff/orders/{order_a}/")))
-        .header("Authorization", format!("Api-Key {key}"))
         .send()
         .await
         .unwrap()
@@ -80,7 +74,6 @@ async fn a_late_result_for_a_seat_another_order_paid_is_held_for_review_and_refu
     );
     let r = staff
         .post(app.url(&format!("/staff/orders/{order_a}/refund/")))
-        .header("Authorization", format!("Api-Key {key}"))
         .form(&[("reason", "paid twice"), ("after", "downgrade")])
         .send()
         .await

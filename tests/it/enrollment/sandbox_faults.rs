@@ -64,10 +64,9 @@ async fn each_outage_holds_deliveries_back_and_the_backlog_drains_once_it_ends()
     }
 
     // Staff see what is in force on the sandbox page, and end it there.
-    let page = app
-        .client
+    let staff = crate::support::commerce::staff(&app).await;
+    let page = staff
         .get(app.url("/staff/openedx/sandbox/"))
-        .header("authorization", format!("Api-Key {key}"))
         .send()
         .await
         .unwrap()
@@ -75,10 +74,8 @@ async fn each_outage_holds_deliveries_back_and_the_backlog_drains_once_it_ends()
         .await
         .unwrap();
     assert!(page.contains("Throttling (HTTP 429, Retry-After 5)."), "{page}");
-    let r = app
-        .client
+    let r = staff
         .post(app.url("/staff/openedx/sandbox/fault/"))
-        .header("authorization", format!("Api-Key {key}"))
         .form(&[("kind", "none")])
         .send()
         .await
