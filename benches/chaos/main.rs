@@ -26,7 +26,7 @@ mod check;
 mod load;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -63,6 +63,11 @@ struct Server {
 impl Server {
     async fn start(dir: &Path, port: u16, replica_url: &str) -> Server {
         let base = format!("http://127.0.0.1:{port}");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("serve.log"))
+            .expect("open serve.log");
         let server = Server {
             child: Command::new(bin())
                 .arg("serve")
@@ -77,9 +82,13 @@ impl Server {
                 .env("MITXONLINE_OUTBOX_BASE_BACKOFF", "1s")
                 // The sandboxes are in-process; the default pace (120 a minute) is for real partners.
                 .env("MITXONLINE_OUTBOX_RATE_PER_MINUTE", "60000")
-                .env("RUST_LOG", "warn")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                .env(
+                    "RUST_LOG",
+                    std::env::var("CHAOS_RUST_LOG").unwrap_or_else(|_| "warn".into()),
+                )
+                // Every life's log, appended, stays with the data directory.
+                .stdout(log.try_clone().expect("clone serve.log"))
+                .stderr(log)
                 .spawn()
                 .expect("spawn serve"),
         };
@@ -204,13 +213,18 @@ fn main() {
         server.stop();
         (load_secs, drain_secs)
     });
-    report(
+    let ok = report(
         &shared,
         dir.path(),
         &replica_url,
         (kills, learners, buyers),
         (load_secs, drain_secs),
     );
+    if !ok {
+        let kept = dir.keep();
+        println!("  data directory kept: {}", kept.display());
+        std::process::exit(1);
+    }
 }
 
 fn report(
