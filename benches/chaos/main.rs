@@ -19,8 +19,10 @@
 //! - no request was answered with a 5xx.
 //!
 //! Run: `scripts/chaos` (`cargo bench --profile release-nolto --bench chaos`). `CHAOS_KILLS`
-//! (default 50), `CHAOS_LEARNERS` (default 8), `CHAOS_BUYERS` (default 4). Prints the figures;
-//! exits 1 when a check fails.
+//! (default 50), `CHAOS_LEARNERS` (default 8), `CHAOS_BUYERS` (default 4), `CHAOS_RUST_LOG`
+//! (the servers' `RUST_LOG`, default `warn`; every life's log is appended to `serve.log` in the
+//! data directory). Prints the figures; when a check fails, keeps the data directory (replica,
+//! backup state, log), prints its path and exits 1.
 
 mod check;
 mod load;
