@@ -10,7 +10,13 @@ pub async fn register(state: &AppState) -> anyhow::Result<()> {
             let _ = state.backup.set(r);
         }
         Ok(None) => {}
-        Err(e) => tracing::error!(error = %format!("{e:#}"), "backup replication not started"),
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "backup replication not started");
+            // Nothing replicates: checkpoint as without backups. The usual cause is a replica
+            // unreachable at the first start, with no local backup state: the next start makes
+            // a full copy anyway.
+            state.db.release_checkpoint_hold();
+        }
     }
     crate::integrations::openedx::register(state);
     crate::integrations::cybersource::register(state);

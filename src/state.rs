@@ -80,6 +80,7 @@ impl AppState {
                 path: config.database_path(),
                 readers: config.db_readers,
                 synchronous: config.db_synchronous,
+                hold_checkpoints: config.backup_url.is_some(),
             },
             &metrics,
         )?;

@@ -19,8 +19,9 @@
 //! - no request was answered with a 5xx.
 //!
 //! Run: `scripts/chaos` (`cargo bench --profile release-nolto --bench chaos`). `CHAOS_KILLS`
-//! (default 50), `CHAOS_LEARNERS` (default 8), `CHAOS_BUYERS` (default 4). Prints the figures;
-//! exits 1 when a check fails.
+//! (default 50), `CHAOS_LEARNERS` (default 8), `CHAOS_BUYERS` (default 4), `BENCH_RUST_LOG`
+//! (see `benches/process`). Prints the figures; when a check fails, keeps the data directory
+//! (replica, backup state, `serve.log`), prints its path and exits 1.
 
 #[path = "../process/mod.rs"]
 mod process;
@@ -79,13 +80,21 @@ fn main() {
         server.stop();
         (load_secs, drain_secs)
     });
-    report(
+    let held = report(
         &shared,
         dir.path(),
         &replica_url,
         (kills, learners, buyers),
         (load_secs, drain_secs),
     );
+    if !held {
+        let kept = dir.keep();
+        println!(
+            "  data directory kept (replica, backup state, serve.log): {}",
+            kept.display()
+        );
+        std::process::exit(1);
+    }
 }
 
 fn report(

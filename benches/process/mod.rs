@@ -1,14 +1,16 @@
 #![allow(dead_code)] // shared by several bench binaries, each using a part
 //! The real binary as the benches that run it see it: `mitxonline CMD` against a data
 //! directory, `serve` started as behind APISIX (gateway sign-in through `X-Userinfo`, links on
-//! the bound address, backups streamed to `replica_url`) and waited on until ready.
+//! the bound address, backups streamed to `replica_url`) and waited on until ready. Every
+//! server life's log is appended to `serve.log` in the data directory (`BENCH_RUST_LOG`, the
+//! servers' `RUST_LOG`, default `warn`).
 
 pub mod check;
 pub mod client;
 pub mod load;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
@@ -43,6 +45,11 @@ impl Server {
     /// [`Server::start`] with more environment (set last, so it wins).
     pub async fn start_with(dir: &Path, port: u16, replica_url: &str, extra: &[(&str, &str)]) -> Server {
         let base = format!("http://127.0.0.1:{port}");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("serve.log"))
+            .expect("open serve.log");
         let server = Server {
             child: Command::new(bin())
                 .arg("serve")
@@ -57,10 +64,14 @@ impl Server {
                 .env("MITXONLINE_OUTBOX_BASE_BACKOFF", "1s")
                 // The sandboxes are in-process; the default pace (120 a minute) is for real partners.
                 .env("MITXONLINE_OUTBOX_RATE_PER_MINUTE", "60000")
-                .env("RUST_LOG", "warn")
+                .env(
+                    "RUST_LOG",
+                    std::env::var("BENCH_RUST_LOG").unwrap_or_else(|_| "warn".into()),
+                )
                 .envs(extra.iter().copied())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                // Every life's log, appended, stays with the data directory.
+                .stdout(log.try_clone().expect("clone serve.log"))
+                .stderr(log)
                 .spawn()
                 .expect("spawn serve"),
         };

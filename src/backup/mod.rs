@@ -174,7 +174,16 @@ impl Replicator {
         }
         let shared = self.shared.clone();
         let base = tokio::task::spawn_blocking(move || -> anyhow::Result<bool> {
-            let base = shared.write_base()?.is_some();
+            let base = match shared.write_base() {
+                Ok(b) => b.is_some(),
+                Err(e) => {
+                    // Checkpoints resume; the next cycle checkpoints and copies again.
+                    let mut core = shared.core.lock().expect("lock");
+                    core.base_ready = None;
+                    core.base_needed = true;
+                    return Err(e.context("writing a full copy"));
+                }
+            };
             let mut core = shared.core.lock().expect("lock");
             shared.capture(&mut core)?;
             Ok(base)
@@ -308,7 +317,8 @@ async fn decide_start(shared: &Arc<Shared>) -> anyhow::Result<Core> {
     let persisted = shared.load_core();
     let staged = shared.staged()?;
     let mut core = persisted.clone().unwrap_or_default();
-    let mut base = persisted.is_none();
+    // A full copy decided before the last stop and not finished is still needed.
+    let mut base = persisted.as_ref().is_none_or(|c| c.base_needed);
     let mut replica_max = None;
     match &listed {
         Ok(files) => {
@@ -344,15 +354,26 @@ async fn decide_start(shared: &Arc<Shared>) -> anyhow::Result<Core> {
             shared.status.lock().expect("lock").last_error = Some(format!("{e:#}"));
         }
     }
+    let hdr = wal::read_header(&shared.wal_path)?;
+    tracing::debug!(
+        ?persisted,
+        ?hdr,
+        ?replica_max,
+        staged = staged.len(),
+        base,
+        "backup: start"
+    );
     if !base {
-        let hdr = wal::read_header(&shared.wal_path)?;
+        // A generation we cannot chain to by checksum continues the history only if no
+        // checkpoint but ours changed the database file.
+        let unchanged = core.db_unchanged(&shared.db_path);
         base = match (hdr, core.pos) {
             (Some(h), Some(p)) if (h.salt1, h.salt2) == (p.salt1, p.salt2) => {
                 !wal::still_valid(&shared.wal_path, &h, &p)?
             }
-            (Some(h), Some(p)) => !(core.expect_reset && h.salt1 == p.salt1.wrapping_add(1)),
+            (Some(h), Some(p)) => !(core.expect_reset && unchanged && h.salt1 == p.salt1.wrapping_add(1)),
             (None, _) | (Some(_), None) => {
-                if core.expect_reset {
+                if core.expect_reset && unchanged {
                     core.pos = None;
                     false
                 } else {
@@ -367,6 +388,9 @@ async fn decide_start(shared: &Arc<Shared>) -> anyhow::Result<Core> {
         }
         core.base_needed = true;
         core.pos = None;
+        core.expect_reset = false;
+        // Durable before the copy's checkpoint empties the WAL.
+        shared.persist(&core)?;
         tracing::info!(
             next_txid = core.txid + 1,
             "backup: starting with a full copy of the database"

@@ -40,11 +40,54 @@ pub(super) struct Core {
     /// salt1 is `pos.salt1 + 1` (or any, when `pos` is `None`) continues the history.
     pub expect_reset: bool,
     pub page_size: u32,
-    #[serde(skip)]
+    /// A full copy must start a new history. Persisted as soon as it is decided and until the
+    /// copy is staged: the copy's checkpoint takes frames out of the WAL that no LTX file holds,
+    /// so a restart in between must not resume from `pos` (it would skip them).
+    #[serde(default)]
     pub base_needed: bool,
+    /// The database file right after our last checkpoint (see [`DbMark`]).
+    #[serde(default)]
+    pub db_mark: Option<DbMark>,
     /// Set once the writer checkpointed for a base: the database file is complete and frozen.
     #[serde(skip)]
     pub base_ready: Option<(u32, u32)>,
+}
+
+/// Size and modification time of the database file. Only checkpoints write it, so an
+/// unchanged mark proves that no checkpoint ran behind the replicator's back since ours: the
+/// condition for taking a WAL generation we cannot chain to by checksum (after a WAL reset,
+/// or a missing WAL) as the continuation of the history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct DbMark {
+    pub len: u64,
+    pub mtime_s: i64,
+    pub mtime_ns: i64,
+}
+
+impl DbMark {
+    pub fn of(path: &Path) -> Option<DbMark> {
+        use std::os::unix::fs::MetadataExt as _;
+        let m = std::fs::metadata(path).ok()?;
+        Some(DbMark {
+            len: m.len(),
+            mtime_s: m.mtime(),
+            mtime_ns: m.mtime_nsec(),
+        })
+    }
+}
+
+impl Core {
+    /// `position.json`: a full copy being read still counts as needed (it is not staged yet).
+    pub fn stored(&self) -> serde_json::Result<Vec<u8>> {
+        let mut stored = self.clone();
+        stored.base_needed |= self.base_ready.is_some();
+        serde_json::to_vec(&stored)
+    }
+
+    /// No checkpoint changed the database file since ours (state from before marks: trusted).
+    pub fn db_unchanged(&self, db_path: &Path) -> bool {
+        self.db_mark.is_none_or(|m| Some(m) == DbMark::of(db_path))
+    }
 }
 
 pub(super) struct Shared {
@@ -96,8 +139,8 @@ impl Shared {
         serde_json::from_slice(&bytes).ok()
     }
 
-    fn persist(&self, core: &Core) -> anyhow::Result<()> {
-        write_durably(&self.dir.join("position.json"), &serde_json::to_vec(core)?)
+    pub(super) fn persist(&self, core: &Core) -> anyhow::Result<()> {
+        write_durably(&self.dir.join("position.json"), &core.stored()?)
     }
 
     /// Where full copies wait as level-9 snapshots (uploaded before level-0 files).
@@ -145,8 +188,14 @@ impl Shared {
         };
         let from = match core.pos {
             Some(p) if (p.salt1, p.salt2) == (hdr.salt1, hdr.salt2) => p,
-            Some(p) if core.expect_reset && hdr.salt1 == p.salt1.wrapping_add(1) => hdr.start(),
-            None if core.expect_reset => hdr.start(),
+            Some(p)
+                if core.expect_reset
+                    && hdr.salt1 == p.salt1.wrapping_add(1)
+                    && core.db_unchanged(&self.db_path) =>
+            {
+                hdr.start()
+            }
+            None if core.expect_reset && core.db_unchanged(&self.db_path) => hdr.start(),
             _ => {
                 tracing::warn!(
                     "the WAL changed without the replicator (another process checkpointed?); writing a full copy"
@@ -170,6 +219,7 @@ impl Shared {
             return Ok(None);
         }
         let txid = core.txid + 1;
+        tracing::debug!(txid, ?from, end = ?scan.end, commit = scan.commit, pages = scan.pages.len(), "backup: capture");
         let mut h = Header::new(hdr.page_size, scan.commit, txid, txid, now_ms());
         h.wal_offset = i64::try_from(scan.start_offset)?;
         h.wal_size = i64::try_from(scan.end.offset - scan.start_offset)?;
@@ -246,8 +296,10 @@ impl Shared {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
         anyhow::ensure!(busy == 0, "readers kept the checkpoint for a full backup busy");
+        core.db_mark = DbMark::of(&self.db_path);
         let pages: u32 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
         let page_size: u32 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        tracing::debug!(pages, ?core, "backup: base prepared");
         *self.pending_since.lock().expect("lock") = None;
         core.base_needed = false;
         core.base_ready = Some((pages, page_size));
@@ -319,6 +371,10 @@ impl CheckpointHook for Hook {
         if core.base_ready.is_some() {
             anyhow::bail!("a full backup copy is being read from the database file");
         }
+        if !core.base_needed {
+            // May find that the history cannot continue (and then asks for a base).
+            self.0.capture(&mut core)?;
+        }
         if core.base_needed {
             self.0.prepare_base(conn, &mut core)?;
             // The base is the new history; the writer's own checkpoint is now a no-op.
@@ -326,13 +382,23 @@ impl CheckpointHook for Hook {
             self.0.wake.notify_one();
             return Ok(());
         }
-        self.0.capture(&mut core)?;
         // Everything in this WAL generation is staged: a restart of the WAL is expected.
         core.expect_reset = true;
         self.0.persist(&core)?;
         drop(core);
         self.0.wake.notify_one();
         Ok(())
+    }
+
+    fn after_checkpoint(&self) {
+        let mut core = self.0.core.lock().expect("lock");
+        if core.base_needed || core.base_ready.is_some() {
+            return;
+        }
+        core.db_mark = DbMark::of(&self.0.db_path);
+        if let Err(e) = self.0.persist(&core) {
+            tracing::warn!(error = %format!("{e:#}"), "backup: cannot persist the position");
+        }
     }
 
     fn after_commit(&self) {
@@ -357,3 +423,7 @@ pub(super) fn record_lag(samples: &mut std::collections::VecDeque<Duration>, d: 
 
 /// Capture times keyed by TXID (the oldest commit each staged file holds).
 pub(super) type CaptureTimes = BTreeMap<u64, Instant>;
+
+#[cfg(test)]
+#[path = "replicator_tests.rs"]
+mod tests;

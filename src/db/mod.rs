@@ -81,6 +81,10 @@ pub struct DbOptions {
     pub path: PathBuf,
     pub readers: usize,
     pub synchronous: Synchronous,
+    /// Backups are configured: this process checkpoints only through the backup replicator's
+    /// hook (none before it is installed, none when another process replicates), and closing
+    /// the last connection does not checkpoint either.
+    pub hold_checkpoints: bool,
 }
 
 /// Handle to the database; cheap to clone.
@@ -179,11 +183,14 @@ impl Db {
         apply_pragmas(&conn, opts.synchronous)?;
         // The writer thread checkpoints; SQLite must not do it behind the replicator's back.
         conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
+        if opts.hold_checkpoints {
+            conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        }
         let migrations = migrate::run(&mut conn)?;
 
         let db_metrics = DbMetrics::new(metrics);
         let readers = readers::Readers::start(&opts.path, opts.readers.max(1), opts.synchronous)?;
-        let writer = writer::Writer::start(conn, opts.path.clone(), db_metrics);
+        let writer = writer::Writer::start(conn, opts.path.clone(), db_metrics, opts.hold_checkpoints);
         Ok(Db {
             inner: Arc::new(Inner {
                 path: opts.path.clone(),
@@ -229,6 +236,11 @@ impl Db {
     /// Installs the hook the writer calls before each checkpoint (the backup replicator).
     pub fn set_checkpoint_hook(&self, hook: Arc<dyn CheckpointHook>) {
         self.inner.writer.set_hook(hook);
+    }
+
+    /// Lets the writer checkpoint without a hook again (the backup replicator could not start).
+    pub fn release_checkpoint_hold(&self) {
+        self.inner.writer.release_hold();
     }
 
     /// Asks the writer to checkpoint now (after the hook ran), returning once done.

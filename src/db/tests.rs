@@ -7,6 +7,7 @@ fn open(dir: &std::path::Path) -> Db {
             path: dir.join("t.db"),
             readers: 2,
             synchronous: Synchronous::Normal,
+            hold_checkpoints: false,
         },
         &Metrics::default(),
     )
@@ -109,6 +110,7 @@ fn a_database_from_a_newer_binary_is_refused_with_a_clear_message() {
             path: dir.path().join("t.db"),
             readers: 1,
             synchronous: Synchronous::Normal,
+            hold_checkpoints: false,
         },
         &Metrics::default(),
     )

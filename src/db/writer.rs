@@ -7,7 +7,7 @@
 //! chunk) spent most of its time there.
 
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -29,6 +29,8 @@ pub trait CheckpointHook: Send + Sync {
     fn before_checkpoint(&self, conn: &Connection) -> anyhow::Result<()>;
     /// Called after every commit; must be cheap (a notification).
     fn after_commit(&self) {}
+    /// Called on the writer thread right after a checkpoint ran (the database file changed).
+    fn after_checkpoint(&self) {}
 }
 
 /// What happens once the batch's transaction has committed (or failed to).
@@ -46,6 +48,7 @@ enum Msg {
 pub(super) struct Writer {
     tx: mpsc::Sender<Msg>,
     hook: Arc<Mutex<Option<Arc<dyn CheckpointHook>>>>,
+    held: Arc<AtomicBool>,
     metrics: Arc<DbMetrics>,
 }
 
@@ -57,14 +60,17 @@ pub(crate) fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
 }
 
 impl Writer {
-    pub(super) fn start(conn: Connection, path: PathBuf, metrics: DbMetrics) -> Self {
+    /// `held`: no checkpoint at all until a hook is installed (or the hold released).
+    pub(super) fn start(conn: Connection, path: PathBuf, metrics: DbMetrics, held: bool) -> Self {
         let (tx, rx) = mpsc::channel();
         let hook: Arc<Mutex<Option<Arc<dyn CheckpointHook>>>> = Arc::default();
+        let held = Arc::new(AtomicBool::new(held));
         let metrics = Arc::new(metrics);
         let state = WriterThread {
             conn,
             wal_path: PathBuf::from(format!("{}-wal", path.display())),
             hook: hook.clone(),
+            held: held.clone(),
             metrics: metrics.clone(),
             next_checkpoint_at: std::cell::Cell::new(CHECKPOINT_WAL_BYTES),
         };
@@ -72,11 +78,20 @@ impl Writer {
             .name("db-writer".into())
             .spawn(move || state.run(rx))
             .expect("spawn the database writer thread");
-        Self { tx, hook, metrics }
+        Self {
+            tx,
+            hook,
+            held,
+            metrics,
+        }
     }
 
     pub(super) fn set_hook(&self, hook: Arc<dyn CheckpointHook>) {
         *self.hook.lock().expect("hook lock") = Some(hook);
+    }
+
+    pub(super) fn release_hold(&self) {
+        self.held.store(false, Ordering::SeqCst);
     }
 
     pub(super) fn queue_depth(&self) -> i64 {
@@ -171,6 +186,9 @@ struct WriterThread {
     conn: Connection,
     wal_path: PathBuf,
     hook: Arc<Mutex<Option<Arc<dyn CheckpointHook>>>>,
+    /// Checkpoints wait for the hook: a frame checkpointed before the backup replicator saw it
+    /// would be missing from the replica (and from the database it restores).
+    held: Arc<AtomicBool>,
     metrics: Arc<DbMetrics>,
     /// WAL file size that triggers the next checkpoint. A checkpoint that could not empty the
     /// WAL (busy readers, a postponing hook) moves it up, so it is not retried after every batch.
@@ -280,7 +298,11 @@ impl WriterThread {
     /// Lets the hook ship pending frames, then checkpoints; `truncate` also empties the WAL file.
     fn checkpoint(&self, truncate: bool) -> Result<(), DbError> {
         let hook = self.hook.lock().expect("hook lock").clone();
-        if let Some(h) = hook
+        if hook.is_none() && self.held.load(Ordering::SeqCst) {
+            tracing::debug!("checkpoint postponed: the backup replicator is not running yet");
+            return Ok(());
+        }
+        if let Some(h) = &hook
             && let Err(e) = h.before_checkpoint(&self.conn)
         {
             tracing::warn!(error = %e, "checkpoint postponed: backup hook failed");
@@ -297,6 +319,9 @@ impl WriterThread {
             // Readers still need old frames; a passive pass copies what it can.
             self.conn
                 .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        }
+        if let Some(h) = &hook {
+            h.after_checkpoint();
         }
         self.metrics.checkpoint.observe(started.elapsed());
         Ok(())

@@ -4,4 +4,5 @@ mod crash;
 mod levels;
 mod read_replica;
 mod replica;
+mod restart;
 mod s3;
