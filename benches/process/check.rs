@@ -53,8 +53,10 @@ pub fn enrollments(c: &Connection, ledger: &Ledger, runs: &[(i64, i64)]) -> Vec<
     problems
 }
 
-/// The sandbox Open edX agrees with every local enrollment (active or not, and the mode) and
-/// holds one account per learner or buyer who enrolled.
+/// The sandbox Open edX agrees with every local enrollment: an active one is active there in
+/// the same mode, an inactive one is not active there (or was never sent, when the learner left
+/// before the enrollment was delivered: the newer message superseded it); and it holds one
+/// account per learner or buyer who enrolled.
 pub fn openedx(c: &Connection) -> Vec<String> {
     let mut problems = Vec::new();
     let disagree = count(
@@ -63,7 +65,8 @@ pub fn openedx(c: &Connection) -> Vec<String> {
          JOIN course_runs r ON r.id = e.run_id
          LEFT JOIN openedx_users o ON o.user_id = e.user_id
          LEFT JOIN openedx_sandbox_enrollments s ON s.username = o.edx_username AND s.course_id = r.courseware_id
-         WHERE s.username IS NULL OR s.is_active <> e.active OR (e.active = 1 AND s.mode <> e.enrollment_mode)",
+         WHERE (e.active = 1 AND (s.username IS NULL OR s.is_active = 0 OR s.mode <> e.enrollment_mode))
+            OR (e.active = 0 AND s.is_active = 1)",
     );
     if disagree > 0 {
         problems.push(format!(
