@@ -75,12 +75,12 @@ async fn window(s: &Shared, db: &Path, key: &str, kind: &'static str, secs: u64)
     fault(&s.base, key, kind, secs).await;
     s.paused.store(false, Ordering::Relaxed);
     let started = Instant::now();
-    let mut attempts: Vec<i64> = Vec::new();
+    let mut attempts: Vec<(f64, i64)> = Vec::new();
     let mut peak_backlog = 0;
-    let mut sample = |attempts: &mut Vec<i64>| {
+    let mut sample = |attempts: &mut Vec<(f64, i64)>| {
         let (pending, tried) = edx_figures(&c);
         peak_backlog = peak_backlog.max(pending);
-        attempts.push(tried);
+        attempts.push((started.elapsed().as_secs_f64(), tried));
         pending
     };
     while started.elapsed() < Duration::from_secs(secs) {
@@ -93,7 +93,17 @@ async fn window(s: &Shared, db: &Path, key: &str, kind: &'static str, secs: u64)
     while sample(&mut attempts) > 0 && healthy.elapsed() < Duration::from_secs(180) {
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
-    let max_attempts_10s = attempts.windows(11).map(|w| w[10] - w[0]).max().unwrap_or(0);
+    // The most attempts between two samples at most 10 s apart.
+    let max_attempts_10s = (0..attempts.len())
+        .filter_map(|i| {
+            let end = attempts[i..]
+                .iter()
+                .take_while(|a| a.0 - attempts[i].0 <= 10.0)
+                .last()?;
+            Some(end.1 - attempts[i].1)
+        })
+        .max()
+        .unwrap_or(0);
     Window {
         fault: kind,
         peak_backlog,
@@ -150,8 +160,9 @@ fn main() {
 }
 
 fn report(s: &Shared, db: &Path, windows: &[Window], rate: u64) {
-    // The token bucket: a burst of ten seconds' worth, then the rate.
-    let bound = (rate as f64 / 6.0).max(1.0) as i64 + (rate as i64) / 6;
+    // The token bucket: a burst of ten seconds' worth, then the rate; one second more of it
+    // for attempts recorded after the instant their token was taken.
+    let bound = (rate as f64 / 6.0).max(1.0) as i64 + (rate as i64) * 11 / 60;
     let f = s.figures.lock().unwrap();
     println!(
         "partners (sandbox Open edX): {} enrollments and {} unenrollments acknowledged; 5xx: {}; outbox pace {rate}/min",
