@@ -60,7 +60,7 @@ struct Window {
 
 async fn fault(base: &str, key: &str, kind: &str, seconds: u64) {
     let r = reqwest::Client::new()
-        .post(format!("{base}/api/v0/staff/openedx/sandbox/fault/"))
+        .post(format!("{base}/api/v0/staff/sandbox/faults/openedx/"))
         .header("authorization", format!("Api-Key {key}"))
         .json(&serde_json::json!({ "kind": kind, "seconds": seconds }))
         .send()

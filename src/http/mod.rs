@@ -71,6 +71,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(crate::integrations::keycloak::routes())
         .merge(crate::integrations::hubspot::routes())
         .merge(crate::integrations::sheets::routes())
+        .merge(crate::integrations::sandbox_faults::staff::routes())
         .merge(crate::users::routes())
         .merge(crate::mail::routes())
         .merge(crate::oauth2::routes())

@@ -175,7 +175,10 @@ impl Crm {
     ) -> Result<Option<String>, HubspotError> {
         match self {
             Crm::Real(c) => c.search(t, (property, value)).await,
-            Crm::Sandbox { db, .. } => sandbox::search(db, t, property, value).await,
+            Crm::Sandbox { db, clock } => {
+                sandbox::fault(db, clock.now()).await?;
+                sandbox::search(db, t, property, value).await
+            }
         }
     }
 
@@ -183,7 +186,10 @@ impl Crm {
     pub async fn create(&self, t: ObjectType, props: &Properties) -> Result<String, HubspotError> {
         match self {
             Crm::Real(c) => c.create(t, props).await,
-            Crm::Sandbox { db, clock } => sandbox::create(db, clock.now(), t, props).await,
+            Crm::Sandbox { db, clock } => {
+                sandbox::fault(db, clock.now()).await?;
+                sandbox::create(db, clock.now(), t, props).await
+            }
         }
     }
 
@@ -191,7 +197,10 @@ impl Crm {
     pub async fn update(&self, t: ObjectType, id: &str, props: &Properties) -> Result<(), HubspotError> {
         match self {
             Crm::Real(c) => c.update(t, id, props).await,
-            Crm::Sandbox { db, clock } => sandbox::update(db, clock.now(), t, id, props).await,
+            Crm::Sandbox { db, clock } => {
+                sandbox::fault(db, clock.now()).await?;
+                sandbox::update(db, clock.now(), t, id, props).await
+            }
         }
     }
 
@@ -203,7 +212,10 @@ impl Crm {
     ) -> Result<(), HubspotError> {
         match self {
             Crm::Real(c) => c.associate(from, to).await,
-            Crm::Sandbox { db, .. } => sandbox::associate(db, from, to).await,
+            Crm::Sandbox { db, clock } => {
+                sandbox::fault(db, clock.now()).await?;
+                sandbox::associate(db, from, to).await
+            }
         }
     }
 }

@@ -23,6 +23,35 @@ fn not_found(t: ObjectType, id: &str) -> HubspotError {
     }
 }
 
+/// The outage staff switched on for the sandbox CRM ([`crate::integrations::sandbox_faults`]),
+/// met as the real client would meet it; nonsense answers are the client's decode error.
+pub async fn fault(db: &Db, now: DateTime<Utc>) -> Result<(), HubspotError> {
+    use crate::integrations::sandbox_faults::{Fault, SLOW, active};
+    let fault = db
+        .read(move |c| Ok::<_, HubspotError>(active(c, "hubspot", now)?))
+        .await?;
+    let status = |status: u16, retry_after: Option<&str>, body: &str| HubspotError::Status {
+        status,
+        retry_after: retry_after.map(str::to_owned),
+        body: body.to_owned(),
+    };
+    match fault.map(|f| f.0) {
+        None => Ok(()),
+        Some(Fault::Slow) => {
+            tokio::time::sleep(SLOW).await;
+            Ok(())
+        }
+        Some(Fault::Down) => Err(HubspotError::Transport(
+            "connection refused (the sandbox is down on purpose)".into(),
+        )),
+        Some(Fault::Error) => Err(status(500, None, "sandbox fault: failing")),
+        Some(Fault::Throttle) => Err(status(429, Some("5"), "slow down")),
+        Some(Fault::Garbage) => Err(HubspotError::Decode(
+            "a 200 with an HTML page (the sandbox answering nonsense on purpose)".into(),
+        )),
+    }
+}
+
 pub async fn search(
     db: &Db,
     t: ObjectType,

@@ -76,6 +76,7 @@ async fn page(State(state): State<AppState>, _staff: StaffAccess, ctx: PageCtx) 
                 .collect::<rusqlite::Result<Vec<_>>>()
         })
         .await?;
+    let fault = crate::integrations::sandbox_faults::staff::in_force(&state, "hubspot").await?;
     let body = html! {
         @if !h.sync {
             p { strong { "The sync is off (MITXONLINE_HUBSPOT_SYNC=off): nothing new arrives here." } }
@@ -84,6 +85,7 @@ async fn page(State(state): State<AppState>, _staff: StaffAccess, ctx: PageCtx) 
             "HubSpot is not configured (MITXONLINE_HUBSPOT_ACCESS_TOKEN is unset), so the CRM sync writes to "
             "this built-in sandbox. Up to " (SHOWN) " of each kind, newest first."
         }
+        (crate::integrations::sandbox_faults::staff::section(&ctx, "hubspot", "HubSpot", fault.as_ref()))
         @for (title, objects) in &lists {
             (section(title, objects))
         }

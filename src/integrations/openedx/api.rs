@@ -21,7 +21,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v0/staff/openedx/sandbox/", get(sandbox_snapshot))
         .route("/api/v0/staff/openedx/sandbox/grades/", post(set_grade))
         .route("/api/v0/staff/openedx/sandbox/courses/", post(set_course))
-        .route("/api/v0/staff/openedx/sandbox/fault/", post(set_fault))
         .route(
             "/api/v3/courses/{course_id}/ol_openedx_outline/",
             get(course_outline),
@@ -169,39 +168,4 @@ async fn set_course(
     }
     let v = sandbox::put_course(&state, id, input).await?;
     Ok(Json(v))
-}
-
-#[derive(Deserialize)]
-struct FaultInput {
-    kind: String,
-    #[serde(default)]
-    seconds: Option<Value>,
-}
-
-/// POST `/api/v0/staff/openedx/sandbox/fault/` (sandbox only): `{"kind": "down"|"slow"|"error"|
-/// "throttle"|"garbage"|"none", "seconds": 1..3600}` switches an outage of the sandbox edX on
-/// for that long (or ends it); answers what is in force.
-async fn set_fault(
-    State(state): State<AppState>,
-    staff: StaffAccess,
-    ApiJson(input): ApiJson<FaultInput>,
-) -> Result<Json<Value>, AppError> {
-    use crate::integrations::sandbox_faults;
-    require_sandbox(&state)?;
-    let seconds = input.seconds.as_ref().map(|v| match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    });
-    let (fault, seconds) = sandbox_faults::parse_request(&input.kind, seconds.as_deref())
-        .map_err(|(f, m)| AppError::field(f, m))?;
-    sandbox_faults::set(&state, staff.actor, "openedx", fault, seconds).await?;
-    let now = state.clock.now();
-    let active = state
-        .db
-        .read(move |c| sandbox_faults::active(c, "openedx", now))
-        .await?;
-    Ok(Json(match active {
-        Some((f, until)) => serde_json::json!({ "kind": f.as_str(), "until": until }),
-        None => serde_json::json!({ "kind": null }),
-    }))
 }

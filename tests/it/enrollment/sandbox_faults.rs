@@ -44,7 +44,7 @@ async fn each_outage_holds_deliveries_back_and_the_backlog_drains_once_it_ends()
         let (status, body) = staff_post(
             &app,
             &key,
-            "/api/v0/staff/openedx/sandbox/fault/",
+            "/api/v0/staff/sandbox/faults/openedx/",
             json!({"kind": kind, "seconds": 3600}),
         )
         .await;
@@ -75,7 +75,7 @@ async fn each_outage_holds_deliveries_back_and_the_backlog_drains_once_it_ends()
         .unwrap();
     assert!(page.contains("Throttling (HTTP 429, Retry-After 5)."), "{page}");
     let r = staff
-        .post(app.url("/staff/openedx/sandbox/fault/"))
+        .post(app.url("/staff/sandbox/faults/openedx/"))
         .form(&[("kind", "none")])
         .send()
         .await
@@ -115,7 +115,7 @@ async fn a_bad_fault_request_names_the_field_and_changes_nothing() {
         (json!({"kind": "down", "seconds": 0}), "seconds"),
         (json!({"kind": "down", "seconds": "ten"}), "seconds"),
     ] {
-        let (status, answer) = staff_post(&app, &key, "/api/v0/staff/openedx/sandbox/fault/", body).await;
+        let (status, answer) = staff_post(&app, &key, "/api/v0/staff/sandbox/faults/openedx/", body).await;
         assert_eq!(status, 400);
         assert!(answer.get(field).is_some(), "{answer}");
     }
@@ -140,7 +140,7 @@ async fn an_unenrollment_made_during_an_outage_is_not_undone_by_the_retried_enro
     staff_post(
         &app,
         &key,
-        "/api/v0/staff/openedx/sandbox/fault/",
+        "/api/v0/staff/sandbox/faults/openedx/",
         json!({"kind": "error", "seconds": 3600}),
     )
     .await;
@@ -160,7 +160,7 @@ async fn an_unenrollment_made_during_an_outage_is_not_undone_by_the_retried_enro
     staff_post(
         &app,
         &key,
-        "/api/v0/staff/openedx/sandbox/fault/",
+        "/api/v0/staff/sandbox/faults/openedx/",
         json!({"kind": "none"}),
     )
     .await;

@@ -121,3 +121,63 @@ async fn without_a_token_the_sandbox_crm_receives_the_sync_and_staff_see_it() {
     assert_ne!(r.status(), 200, "staff only");
     app.shutdown().await;
 }
+
+/// The sandbox CRM in an outage staff switched on: the sync waits in the outbox (a 500, then a
+/// nonsense answer) and arrives once it ends; the page shows what is in force.
+#[tokio::test]
+async fn an_outage_of_the_sandbox_crm_holds_the_sync_back_until_it_ends() {
+    let app = TestApp::builder()
+        .env("MITXONLINE_HUBSPOT_SYNC", "on")
+        .env("MITXONLINE_OUTBOX_BASE_BACKOFF", "100ms")
+        .env("MITXONLINE_OUTBOX_MAX_BACKOFF", "500ms")
+        .spawn()
+        .await;
+    let staff = crate::support::commerce::staff(&app).await;
+    let set = |kind: &'static str| {
+        let staff = staff.clone();
+        let url = app.url("/api/v0/staff/sandbox/faults/hubspot/");
+        async move {
+            let r = staff
+                .post(url)
+                .json(&serde_json::json!({"kind": kind, "seconds": 3600}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{kind}");
+        }
+    };
+    set("error").await;
+    let (_, product) = run_product(&app, "HSOUT", "60.00").await;
+    let (_, client) = learner(&app, "outage@example.com").await;
+    basket_with(&app, &client, product).await;
+    app.drain_outbox().await;
+    assert_eq!(hubspot_rows(&app).await, [("pending".to_owned(), 1)]);
+    set("garbage").await;
+    app.advance(Duration::from_secs(2));
+    app.drain_outbox().await;
+    assert_eq!(hubspot_rows(&app).await, [("pending".to_owned(), 1)]);
+    let html = staff
+        .get(app.url("/staff/sandbox/hubspot/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Wrong answers (200 with an HTML page)."), "{html}");
+    assert!(
+        html.contains("action=\"/staff/sandbox/faults/hubspot/\""),
+        "{html}"
+    );
+
+    let r = staff
+        .post(app.url("/staff/sandbox/faults/hubspot/"))
+        .form(&[("kind", "none")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    deliver_all(&app, Duration::from_secs(10)).await;
+    assert_eq!(hubspot_rows(&app).await, [("delivered".to_owned(), 1)]);
+    app.shutdown().await;
+}

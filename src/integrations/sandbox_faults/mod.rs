@@ -1,10 +1,14 @@
-//! Outages on demand in a built-in sandbox partner (today the sandbox Open edX): staff switch
-//! one on for N seconds from the sandbox's staff page or its JSON API, and until it ends every
-//! call our client makes meets it — down (as a refused connection), slow (5 s before the
-//! answer), failing (HTTP 500), throttling (429 with `Retry-After: 5`) or answering nonsense
-//! (200 with an HTML page). What the outbox does meanwhile (retries, backoff, the pace, dead
-//! letters) is then what it would do against the real partner; `benches/partners` drives it.
-//! Owns `sandbox_faults`; every switch is audited.
+//! Outages on demand in a built-in sandbox partner (the sandbox Open edX and HubSpot CRM): staff
+//! switch one on for N seconds from the sandbox's staff page or the JSON API ([`staff`]), and
+//! until it ends every call our client makes meets it — down (as a refused connection), slow
+//! (5 s before the answer), failing (HTTP 500), throttling (429 with `Retry-After: 5`) or
+//! answering nonsense (a 200 with an HTML page; the HubSpot sandbox, reached without HTTP,
+//! answers its client's decode error). What the outbox does meanwhile (retries, backoff, the
+//! pace, dead letters) is then what it would do against the real partner; `benches/partners`
+//! drives it. The edX sandbox meets faults in its router ([`layer`]), HubSpot's in its client
+//! (`hubspot::sandbox::fault`). Owns `sandbox_faults`; every switch is audited.
+
+pub mod staff;
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
