@@ -329,6 +329,8 @@ pub struct Config {
     pub db_readers: usize,
     pub db_synchronous: Synchronous,
     pub scheduler_enabled: bool,
+    /// `GET /bench/ping` answers `pong` (the load bench's plain-text ceiling); off by default.
+    pub bench_ping: bool,
     pub outbox: OutboxConfig,
     pub shutdown_grace: Duration,
 }

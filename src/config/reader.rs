@@ -295,6 +295,7 @@ impl Config {
             }
         });
         let scheduler_enabled = r.parse("MITXONLINE_SCHEDULER", true, parse_bool);
+        let bench_ping = r.parse("MITXONLINE_BENCH_PING", false, parse_bool);
         let outbox = OutboxConfig {
             base_backoff: r.parse(
                 "MITXONLINE_OUTBOX_BASE_BACKOFF",
@@ -369,6 +370,7 @@ impl Config {
             db_readers,
             db_synchronous,
             scheduler_enabled,
+            bench_ping,
             outbox,
             shutdown_grace,
         })

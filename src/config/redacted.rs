@@ -283,6 +283,7 @@ impl Config {
         out.push(format!("MITXONLINE_DB_READERS={}", self.db_readers));
         out.push(format!("MITXONLINE_DB_SYNCHRONOUS={:?}", self.db_synchronous).to_uppercase());
         out.push(format!("MITXONLINE_SCHEDULER={}", self.scheduler_enabled));
+        out.push(format!("MITXONLINE_BENCH_PING={}", self.bench_ping));
         out.push(format!(
             "MITXONLINE_OUTBOX_BASE_BACKOFF={:?}",
             self.outbox.base_backoff

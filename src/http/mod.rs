@@ -49,11 +49,16 @@ static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// All routes of the application, before the outer middleware.
 pub fn routes(state: &AppState) -> Router<AppState> {
-    let _ = state;
     // One catalog snapshot for every module that reads the catalog: a catalog write reloads it
     // once, not once per module.
     let catalog = std::sync::Arc::new(crate::catalog::CatalogCache::default());
+    let ping = if state.config.bench_ping {
+        Router::new().route("/bench/ping", get(|| async { "pong" }))
+    } else {
+        Router::new()
+    };
     Router::new()
+        .merge(ping)
         .route("/health/startup/", get(health::startup))
         .route("/health/liveness/", get(health::liveness))
         .route("/health/readiness/", get(health::readiness))

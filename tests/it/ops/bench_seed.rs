@@ -143,3 +143,17 @@ async fn seed_is_refused_where_sandboxes_are_not_allowed() {
         0
     );
 }
+
+/// `/bench/ping` (the load bench's plain-text ceiling) exists only when asked for.
+#[tokio::test]
+async fn the_bench_ping_route_is_off_unless_configured() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.get("/bench/ping").await.status(), 404);
+    let on = TestApp::builder()
+        .env("MITXONLINE_BENCH_PING", "true")
+        .spawn()
+        .await;
+    let r = on.get("/bench/ping").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "pong");
+}
