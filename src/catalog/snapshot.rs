@@ -142,18 +142,21 @@ impl Catalog {
         cat.courses = c
             .prepare_cached("SELECT id, title, readable_id, live FROM courses ORDER BY title, id")?
             .query_map([], |r| {
-                Ok(Course {
-                    id: r.get(0)?,
-                    title: r.get(1)?,
-                    readable_id: r.get(2)?,
-                    live: r.get(3)?,
-                    departments: vec![],
-                    topics: vec![],
-                    variants: vec![],
-                    blocked_countries: vec![],
-                    runs: vec![],
-                    page: None,
-                })
+                from_row!(
+                    r,
+                    Course {
+                        id,
+                        title,
+                        readable_id,
+                        live;
+                        departments: vec![],
+                        topics: vec![],
+                        variants: vec![],
+                        blocked_countries: vec![],
+                        runs: vec![],
+                        page: None
+                    }
+                )
             })?
             .collect::<Result<_, _>>()?;
         for (i, co) in cat.courses.iter_mut().enumerate() {

@@ -42,17 +42,7 @@ pub enum DeferralError {
     Enroll(#[from] EnrollError),
 }
 
-impl From<rusqlite::Error> for DeferralError {
-    fn from(e: rusqlite::Error) -> Self {
-        DeferralError::Enroll(e.into())
-    }
-}
-
-impl From<crate::db::DbError> for DeferralError {
-    fn from(e: crate::db::DbError) -> Self {
-        DeferralError::Enroll(e.into())
-    }
-}
+crate::db::error_from!(rusqlite::Error, crate::db::DbError => DeferralError::Enroll);
 
 /// What to defer: a learner by email, runs by courseware id.
 #[derive(Debug, Clone)]

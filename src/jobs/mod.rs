@@ -83,11 +83,7 @@ pub enum JobError {
     Db(#[from] DbError),
 }
 
-impl From<rusqlite::Error> for JobError {
-    fn from(e: rusqlite::Error) -> Self {
-        JobError::Db(e.into())
-    }
-}
+crate::db::error_from!(rusqlite::Error => JobError::Db);
 
 /// Every job of this process and which are running now.
 #[derive(Default)]

@@ -48,11 +48,7 @@ pub enum EdxError {
     Db(#[from] DbError),
 }
 
-impl From<rusqlite::Error> for EdxError {
-    fn from(e: rusqlite::Error) -> Self {
-        EdxError::Db(DbError::from(e))
-    }
-}
+crate::db::error_from!(rusqlite::Error => EdxError::Db);
 
 impl EdxError {
     /// The HTTP status, when edX answered.
