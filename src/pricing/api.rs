@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::commerce::discounts::nested::{Page, paginated};
+use crate::commerce::discounts::nested::{Listing, Page, paginated};
 use crate::commerce::discounts::shapes::discount as discount_json;
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
@@ -38,17 +38,14 @@ fn with_user(mut v: Value, user: &crate::users::store::User) -> Value {
 pub async fn own_list(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Query(p): Query<Page>,
-    uri: Uri,
+    l: Listing,
 ) -> Result<Json<Value>, AppError> {
-    let paging = p.parse(&uri)?;
     let all: Vec<Value> = service::own_requests(&state, user.id)
         .await?
         .iter()
         .map(|r| with_user(request_json(r), &user))
         .collect();
-    let count = all.len() as i64;
-    Ok(Json(paginated(&state, &uri, count, paging, paging.slice(all))))
+    Ok(Json(l.page_of(&state, all)))
 }
 
 /// GET `applications/{id}/`: one of the caller's requests (others' are 404).

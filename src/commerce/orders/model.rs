@@ -25,6 +25,21 @@ pub enum OrderState {
 }
 
 impl OrderState {
+    /// Every state, in declaration order.
+    pub const ALL: [OrderState; 8] = {
+        use OrderState::*;
+        [
+            Pending,
+            Fulfilled,
+            Canceled,
+            Declined,
+            Errored,
+            Refunded,
+            Review,
+            PartiallyRefunded,
+        ]
+    };
+
     pub fn as_str(self) -> &'static str {
         match self {
             OrderState::Pending => "pending",
@@ -119,16 +134,7 @@ mod tests {
 
     #[test]
     fn states_round_trip_through_their_stored_spelling() {
-        for s in [
-            Pending,
-            Fulfilled,
-            Canceled,
-            Declined,
-            Errored,
-            Refunded,
-            Review,
-            PartiallyRefunded,
-        ] {
+        for s in super::OrderState::ALL {
             assert_eq!(s.as_str().parse::<super::OrderState>().unwrap(), s);
         }
     }

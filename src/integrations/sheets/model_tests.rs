@@ -148,36 +148,62 @@ fn a_row_is_applied_once_and_a_failed_one_again_only_when_changed_or_cleared() {
         message: "m".into(),
         written_back,
     };
-    assert_eq!(decide(None, &row(json!(["a"]), "")), Action::Process);
-    assert_eq!(
-        decide(Some(&rec(Status::Processed, true)), &row(json!(["b"]), "")),
-        Action::Nothing
-    );
-    assert_eq!(
-        decide(Some(&rec(Status::Processed, false)), &row(json!(["a"]), "")),
-        Action::WriteBack
-    );
-    assert_eq!(
-        decide(Some(&rec(Status::Failed, true)), &row(json!(["a"]), "m")),
-        Action::Nothing
-    );
-    assert_eq!(
-        decide(Some(&rec(Status::Failed, false)), &row(json!(["a"]), "")),
-        Action::WriteBack
-    );
-    assert_eq!(
-        decide(Some(&rec(Status::Failed, true)), &row(json!(["b"]), "m")),
-        Action::Process
-    );
-    assert_eq!(
-        decide(Some(&rec(Status::Failed, true)), &row(json!(["a"]), "")),
-        Action::Process,
-        "error cleared"
-    );
-    assert_eq!(
-        decide(Some(&rec(Status::Processing, false)), &row(json!(["a"]), "")),
-        Action::Interrupted
-    );
+    // (what was recorded, the sheet's row now: its form cells and error cell, what to do, why)
+    let cases = [
+        (None, json!(["a"]), "", Action::Process, "new"),
+        (
+            Some(rec(Status::Processed, true)),
+            json!(["b"]),
+            "",
+            Action::Nothing,
+            "done",
+        ),
+        (
+            Some(rec(Status::Processed, false)),
+            json!(["a"]),
+            "",
+            Action::WriteBack,
+            "unwritten",
+        ),
+        (
+            Some(rec(Status::Failed, true)),
+            json!(["a"]),
+            "m",
+            Action::Nothing,
+            "unchanged",
+        ),
+        (
+            Some(rec(Status::Failed, false)),
+            json!(["a"]),
+            "",
+            Action::WriteBack,
+            "unwritten failure",
+        ),
+        (
+            Some(rec(Status::Failed, true)),
+            json!(["b"]),
+            "m",
+            Action::Process,
+            "changed",
+        ),
+        (
+            Some(rec(Status::Failed, true)),
+            json!(["a"]),
+            "",
+            Action::Process,
+            "error cleared",
+        ),
+        (
+            Some(rec(Status::Processing, false)),
+            json!(["a"]),
+            "",
+            Action::Interrupted,
+            "interrupted",
+        ),
+    ];
+    for (recorded, raw, error, action, why) in cases {
+        assert_eq!(decide(recorded.as_ref(), &row(raw, error)), action, "{why}");
+    }
 }
 
 #[test]
