@@ -217,7 +217,7 @@ async fn detail(
     id: &str,
     v: Version,
 ) -> Result<Json<Value>, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let id = crate::http::extract::path_id(id)?;
     let l = Loaded::for_api(&state, cache, user).await?;
     Ok(Json(l.one(id, v)?))
 }
@@ -315,7 +315,7 @@ async fn patch_v1(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<PatchBody>,
 ) -> Result<Json<Value>, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let id = crate::http::extract::path_id(&id)?;
     let subscribe = bool_field(body.receive_emails.as_ref(), "receive_emails")?
         .ok_or_else(|| AppError::field("receive_emails", "This field is required."))?;
     subscribe_and_show(&r.state, &r.cache, r.user.id, id, Some(subscribe)).await
@@ -329,7 +329,7 @@ async fn put_v1(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<Value>, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let id = crate::http::extract::path_id(&id)?;
     let (own, _) = queries::own_enrollment(&r.state, r.user.id, id).await?;
     let run = int_field(body.get("run_id"), "run_id")?;
     if run != own.run_id {
@@ -348,7 +348,7 @@ async fn destroy(
     CurrentUser(u): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let id = crate::http::extract::path_id(&id)?;
     queries::unenroll_own(&state, u.id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -141,7 +141,7 @@ async fn program_create_v3(r: LearnerApi, ApiJson(body): ApiJson<ProgramBody>) -
 }
 
 async fn program_detail_v3(r: LearnerApi, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
-    let program: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let program = crate::http::extract::path_id(&id)?;
     let (cat, _) = r
         .cache
         .get(&r.state.db)

@@ -103,7 +103,7 @@ async fn own_enrollment(
     user: i64,
     id: &str,
 ) -> Result<(super::Enrollment, bool), AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let id = crate::http::extract::path_id(id)?;
     Ok(queries::own_enrollment(state, user, id).await?)
 }
 
@@ -128,7 +128,7 @@ async fn confirm_unenroll(r: SignedInPage, Path(id): Path<String>) -> Result<Mar
 }
 
 async fn unenroll(r: SignedInPage, Path(id): Path<String>) -> Result<Response, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let id = crate::http::extract::path_id(&id)?;
     queries::unenroll_own(&r.state, r.user.id, id).await?;
     Ok(redirect_with(
         &r.state.config,

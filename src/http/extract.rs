@@ -10,6 +10,11 @@ use super::page::Prefix;
 use super::session::Identity;
 use crate::users::store::User;
 
+/// A numeric id from the path; anything else is 404, as for an id that matches nothing.
+pub fn path_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse().map_err(|_| AppError::not_found())
+}
+
 fn identity(parts: &Parts) -> Option<&Identity> {
     parts.extensions.get::<Identity>()
 }

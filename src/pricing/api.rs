@@ -397,7 +397,7 @@ pub async fn user_flexible_price(
     MaybeUser(user): MaybeUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let id = crate::http::extract::path_id(&id)?;
     let p = crate::commerce::orders::service::product(&state, id)
         .await?
         .filter(|p| p.is_active)

@@ -108,7 +108,7 @@ async fn create(r: StaffPage, Form(f): Form<BTreeMap<String, String>>) -> Result
 }
 
 async fn revoke(r: StaffPage, Path(id): Path<String>) -> Result<Response, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let id = crate::http::extract::path_id(&id)?;
     let done = api_keys::withdraw(&r.state, id, r.access.actor).await?;
     if !done {
         return Err(AppError::NotFound(format!("No active API key with id {id}.")));

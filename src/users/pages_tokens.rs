@@ -141,7 +141,7 @@ async fn create(
 }
 
 async fn revoke(r: StaffPage, Path(id): Path<String>) -> Result<Response, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let id = crate::http::extract::path_id(&id)?;
     let done = staff_service::revoke_token(&r.state, r.access.actor, id).await?;
     if !done {
         return Err(AppError::NotFound(format!("No active token with id {id}.")));

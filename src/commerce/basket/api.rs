@@ -242,7 +242,7 @@ pub async fn v0_basket(
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let id = crate::http::extract::path_id(&id)?;
     let b = load_basket(&state, Some(Owner::User(user.id)))
         .await?
         .filter(|b| b.id == id)

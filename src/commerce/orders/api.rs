@@ -60,7 +60,7 @@ pub async fn products(
 
 /// GET `/api/products/{id}/`.
 pub async fn product(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let id = crate::http::extract::path_id(&id)?;
     let p = orders::service::product(&state, id)
         .await?
         .filter(|p| p.is_active)
@@ -98,7 +98,7 @@ pub async fn receipt(
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let id = crate::http::extract::path_id(&id)?;
     Ok(Json(orders::service::receipt(&state, user.id, id).await?))
 }
 

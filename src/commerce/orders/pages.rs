@@ -62,7 +62,7 @@ pub async fn history(r: SignedInPage) -> Result<Markup, AppError> {
 
 /// GET `/orders/receipt/{id}/`: printable; the owner's only.
 pub async fn receipt(sip: SignedInPage, Path(id): Path<String>) -> Result<Markup, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let id = crate::http::extract::path_id(&id)?;
     let r = orders::service::receipt(&sip.state, sip.user.id, id).await?;
     let s = |v: &Value| v.as_str().unwrap_or("").to_owned();
     let codes: Vec<String> = r["discounts"]
