@@ -38,10 +38,8 @@ pub async fn add(state: &AppState, name: &str, email: &str, by: Staff) -> Result
         ));
     }
     let email = crate::users::rules::validate_email(email).map_err(|m| invalid("email", &m))?;
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| -> Result<i64, CertificateError> {
+        .write_at(move |c, now| -> Result<i64, CertificateError> {
             let id = store::insert_partner_school(c, &name, &email)?;
             audit::record(
                 c,
@@ -61,10 +59,8 @@ pub async fn add(state: &AppState, name: &str, email: &str, by: Staff) -> Result
 
 /// Removes (deactivates) an active partner school, audited. Returns its name.
 pub async fn remove(state: &AppState, id: i64, by: Staff) -> Result<String, CertificateError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| -> Result<String, CertificateError> {
+        .write_at(move |c, now| -> Result<String, CertificateError> {
             let (_, name, email) = store::partner_schools(c)?
                 .into_iter()
                 .find(|s| s.0 == id)

@@ -24,6 +24,7 @@ use crate::catalog::service::Params;
 use crate::catalog::shapes::Ctx;
 use crate::catalog::snapshot::Catalog;
 use crate::http::error::AppError;
+use crate::http::extract::PathId;
 use crate::http::json::ApiJson;
 use crate::http::learner_api::LearnerApi;
 use crate::http::session::CurrentUser;
@@ -298,10 +299,10 @@ async fn subscribe_and_show(
     subscribe: Option<bool>,
 ) -> Result<Json<Value>, AppError> {
     if let Some(subscribe) = subscribe {
-        let now = state.clock.now();
         state
-            .db
-            .write(move |c| service::set_receive_emails(c, now, user, id, subscribe, &Actor::user(user)))
+            .write_at(move |c, now| {
+                service::set_receive_emails(c, now, user, id, subscribe, &Actor::user(user))
+            })
             .await?;
         state.outbox.wake();
     }
@@ -346,9 +347,8 @@ async fn put_v1(
 async fn destroy(
     State(state): State<AppState>,
     CurrentUser(u): CurrentUser,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<StatusCode, AppError> {
-    let id = crate::http::extract::path_id(&id)?;
     queries::unenroll_own(&state, u.id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

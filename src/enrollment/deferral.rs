@@ -143,8 +143,9 @@ pub fn defer_in(
 
 /// Runs the deferral in its own write transaction and wakes the outbox.
 pub async fn defer(state: &AppState, req: DeferRequest, actor: Actor) -> Result<Deferred, DeferralError> {
-    let now = state.clock.now();
-    let out = state.db.write(move |c| defer_in(c, now, &req, &actor)).await?;
+    let out = state
+        .write_at(move |c, now| defer_in(c, now, &req, &actor))
+        .await?;
     state.outbox.wake();
     Ok(out)
 }

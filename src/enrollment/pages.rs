@@ -15,6 +15,7 @@ use maud::{Markup, html};
 use super::model::{Actor, EnrollError};
 use super::{queries, service};
 use crate::http::error::AppError;
+use crate::http::extract::PathId;
 use crate::http::layout;
 use crate::http::page::PageCtx;
 use crate::http::page_req::SignedInPage;
@@ -127,8 +128,7 @@ async fn confirm_unenroll(r: SignedInPage, Path(id): Path<String>) -> Result<Mar
     Ok(layout::private_page(&r.ctx, "Unenroll", content))
 }
 
-async fn unenroll(r: SignedInPage, Path(id): Path<String>) -> Result<Response, AppError> {
-    let id = crate::http::extract::path_id(&id)?;
+async fn unenroll(r: SignedInPage, PathId(id): PathId) -> Result<Response, AppError> {
     queries::unenroll_own(&r.state, r.user.id, id).await?;
     Ok(redirect_with(
         &r.state.config,

@@ -84,10 +84,8 @@ pub async fn ensure(state: &AppState) -> anyhow::Result<KeyRow> {
         return Ok(k);
     }
     let fresh = tokio::task::spawn_blocking(generate).await??;
-    let now = state.clock.now();
     let key = state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             if store::current_key(c)?.is_none() {
                 store::insert_key(c, &fresh, now)?;
             }

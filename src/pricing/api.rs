@@ -15,6 +15,7 @@ use crate::commerce::discounts::nested::{Listing, Page, paginated};
 use crate::commerce::discounts::shapes::discount as discount_json;
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
+use crate::http::extract::PathId;
 use crate::http::json::ApiJson;
 use crate::http::session::{CurrentUser, MaybeUser};
 use crate::pricing::model::{Courseware, Status};
@@ -395,9 +396,8 @@ pub async fn thresholds_csv(
 pub async fn user_flexible_price(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<Value>, AppError> {
-    let id = crate::http::extract::path_id(&id)?;
     let p = crate::commerce::orders::service::product(&state, id)
         .await?
         .filter(|p| p.is_active)

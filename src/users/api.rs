@@ -15,6 +15,7 @@ use super::{staff_service, store};
 use crate::http::AppError;
 use crate::http::auth::StaffAccess;
 use crate::http::cookies::Cookie;
+use crate::http::extract::PathId;
 use crate::http::json::ApiJson;
 use crate::http::scopes::{ReadUser, Scoped};
 use crate::http::session::{CurrentUser, Identity, MaybeUser};
@@ -180,9 +181,8 @@ async fn userinfo(
 async fn public_user(
     State(state): State<AppState>,
     CurrentUser(u): CurrentUser,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<Value>, AppError> {
-    let id = crate::http::extract::path_id(&id)?;
     let found = super::service::load_user(&state, id)
         .await?
         .ok_or_else(AppError::not_found)?;

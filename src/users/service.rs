@@ -321,10 +321,8 @@ pub async fn verify_email(state: &AppState, token: &str) -> Result<Option<(User,
 }
 
 pub async fn log_out(state: &AppState, session_id: i64) -> Result<(), UserError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| sessions::revoke(c, session_id, now))
+        .write_at(move |c, now| sessions::revoke(c, session_id, now))
         .await?;
     Ok(())
 }
