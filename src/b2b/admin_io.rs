@@ -126,7 +126,7 @@ pub async fn import(state: &AppState, body: &str, actor: String) -> Result<i64, 
     let org = org.parse()?;
     contract.parse(0)?;
     let id = state
-        .write_at(move |c, now| -> Result<i64, B2bError> {
+        .write_queued(move |c, now| -> Result<i64, B2bError> {
             let oid = match store::organization_by_slug(c, &org.slug)? {
                 Some(o) => o.id,
                 None => admin::create_organization_in(c, &org, &actor, now)?,
@@ -149,6 +149,5 @@ pub async fn import(state: &AppState, body: &str, actor: String) -> Result<i64, 
             Ok(kid)
         })
         .await?;
-    state.outbox.wake();
     Ok(id)
 }

@@ -65,7 +65,7 @@ pub async fn enroll(
     let env = state.config.environment.clone();
     let user = user.clone();
     let out = state
-        .write_at(move |c, now| -> Result<Outcome, B2bError> {
+        .write_queued(move |c, now| -> Result<Outcome, B2bError> {
             let run_id = crate::catalog::service::run_id_by_courseware(c, &run_key)?
                 .ok_or_else(|| B2bError::NotFound("No contract course run has this key.".into()))?;
             let facts = crate::catalog::service::run_facts(c, run_id)?
@@ -136,7 +136,6 @@ pub async fn enroll(
             Ok(Outcome::Success(Some(order.id)))
         })
         .await?;
-    state.outbox.wake();
     match out {
         Outcome::Success(order) => Ok(order),
         Outcome::RequiresCheckout(price) => Err(B2bError::Enroll {

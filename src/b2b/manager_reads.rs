@@ -205,12 +205,11 @@ pub async fn code_op<T: Send + 'static>(
 ) -> Result<T, B2bError> {
     let who = Acting::of(state, &user);
     let out = state
-        .write_at(move |c, now| -> Result<T, B2bError> {
+        .write_queued(move |c, now| -> Result<T, B2bError> {
             let k = manager::managed_contract(c, &user, org, id)?;
             f(c, &k, &who, now)
         })
         .await?;
-    state.outbox.wake();
     Ok(out)
 }
 

@@ -66,7 +66,7 @@ fn contracts_of(
 pub async fn attach(state: &AppState, user: &User, code: String) -> Result<(Attached, Vec<Value>), B2bError> {
     let user = user.clone();
     let out = state
-        .write_at(move |c, now| -> Result<_, B2bError> {
+        .write_queued(move |c, now| -> Result<_, B2bError> {
             let all = store_codes::codes_by_string(c, &code)?;
             // A one-time code this learner claimed still answers "already attached".
             let mut valid = Vec::new();
@@ -122,7 +122,6 @@ pub async fn attach(state: &AppState, user: &User, code: String) -> Result<(Atta
             ))
         })
         .await?;
-    state.outbox.wake();
     Ok(out)
 }
 

@@ -91,7 +91,7 @@ pub async fn override_grade(
         });
     }
     let outcome = state
-        .write_at(move |c, now| -> Result<GradeOutcome, CertificateError> {
+        .write_queued(move |c, now| -> Result<GradeOutcome, CertificateError> {
             if crate::enrollment::store::find(c, user_id, run_id)?.is_none() {
                 return Err(CertificateError::Invalid {
                     field: "run_id",
@@ -115,7 +115,6 @@ pub async fn override_grade(
             service::process_stored_grade(c, &cat, now, user_id, run_id, true)
         })
         .await?;
-    state.outbox.wake();
     Ok(outcome)
 }
 
@@ -129,12 +128,11 @@ pub async fn issue_forced(
 ) -> Result<Option<Certificate>, CertificateError> {
     let cat = snapshot(state).await?;
     let cert = state
-        .write_at(move |c, now| -> Result<_, CertificateError> {
+        .write_queued(move |c, now| -> Result<_, CertificateError> {
             service::process_stored_grade(c, &cat, now, user_id, run_id, true)?;
             Ok(store::find(c, Kind::CourseRun, user_id, run_id)?.filter(|x| !x.is_revoked))
         })
         .await?;
-    state.outbox.wake();
     Ok(cert)
 }
 

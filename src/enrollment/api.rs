@@ -300,11 +300,10 @@ async fn subscribe_and_show(
 ) -> Result<Json<Value>, AppError> {
     if let Some(subscribe) = subscribe {
         state
-            .write_at(move |c, now| {
+            .write_queued(move |c, now| {
                 service::set_receive_emails(c, now, user, id, subscribe, &Actor::user(user))
             })
             .await?;
-        state.outbox.wake();
     }
     let l = Loaded::for_api(state, cache, user).await?;
     Ok(Json(l.one(id, Version::V1)?))

@@ -144,9 +144,8 @@ pub fn defer_in(
 /// Runs the deferral in its own write transaction and wakes the outbox.
 pub async fn defer(state: &AppState, req: DeferRequest, actor: Actor) -> Result<Deferred, DeferralError> {
     let out = state
-        .write_at(move |c, now| defer_in(c, now, &req, &actor))
+        .write_queued(move |c, now| defer_in(c, now, &req, &actor))
         .await?;
-    state.outbox.wake();
     Ok(out)
 }
 

@@ -148,11 +148,11 @@ async fn toggle_emails(
         Some("false") => false,
         _ => return Err(AppError::field("receive_emails", "Must be true or false.")),
     };
-    let now = r.state.clock.now();
     let user = r.user.id;
     r.state
-        .db
-        .write(move |c| service::set_receive_emails(c, now, user, e.id, subscribe, &Actor::user(user)))
+        .write_at(move |c, now| {
+            service::set_receive_emails(c, now, user, e.id, subscribe, &Actor::user(user))
+        })
         .await?;
     r.state.outbox.wake();
     Ok(redirect_with(

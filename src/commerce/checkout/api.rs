@@ -36,7 +36,7 @@ pub async fn start_checkout(
     let receipt = state.config.absolute_url("/checkout/result/");
     let username = user.username.clone();
     let started = state
-        .write_at(move |c, now| {
+        .write_queued(move |c, now| {
             let started = checkout::service::start(c, &cat, uid, &env, now)?;
             let Started::Pay {
                 order,
@@ -59,7 +59,6 @@ pub async fn start_checkout(
             Ok((started, Some(form)))
         })
         .await?;
-    state.outbox.wake();
     Ok(started)
 }
 

@@ -23,7 +23,7 @@ pub async fn ask(
     body: NewRefundRequest,
 ) -> Result<i64, CommerceError> {
     let id = state
-        .write_at(move |c, now| {
+        .write_queued(move |c, now| {
             let Some(o) = orders::store::order(c, body.order)?.filter(|o| o.purchaser_id == user) else {
                 return Err(CommerceError::Invalid {
                     field: "order",
@@ -63,7 +63,6 @@ pub async fn ask(
             Ok(id)
         })
         .await?;
-    state.outbox.wake();
     Ok(id)
 }
 

@@ -307,7 +307,7 @@ pub async fn settle(
     after: AfterRefund,
 ) -> Result<OrderRow, RefundError> {
     let out = state
-        .write_at(move |c, now| {
+        .write_queued(move |c, now| {
             let order = orders::store::order(c, order_id)?.ok_or(RefundError::NoOrder)?;
             let row = refunds_of(c, order_id)?
                 .into_iter()
@@ -365,6 +365,5 @@ pub async fn settle(
             }
         })
         .await?;
-    state.outbox.wake();
     Ok(out)
 }
