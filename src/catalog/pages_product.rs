@@ -82,9 +82,7 @@ pub(super) async fn course_page(
     let r = Req::load(&state, &cache).await?;
     let co = r
         .cat
-        .course_by_readable
-        .get(&readable_id)
-        .map(|&i| &r.cat.courses[i])
+        .course_by_readable_id(&readable_id)
         .filter(|c| c.live && !service::is_b2b_only(&r.cat, c))
         .ok_or_else(AppError::not_found)?;
     let pg = r.cat.page(co.page).ok_or_else(AppError::not_found)?;
@@ -234,9 +232,7 @@ pub(super) async fn program_page(
     let r = Req::load(&state, &cache).await?;
     let pr = r
         .cat
-        .program_by_readable
-        .get(&readable_id)
-        .map(|&i| &r.cat.programs[i])
+        .program_by_readable_id(&readable_id)
         .filter(|p| p.live && !p.b2b_only)
         .ok_or_else(AppError::not_found)?;
     let pg = r.cat.page(pr.page).ok_or_else(AppError::not_found)?;

@@ -301,6 +301,16 @@ impl Catalog {
     pub fn program(&self, id: i64) -> Option<&Program> {
         self.program_by_id.get(&id).map(|&i| &self.programs[i])
     }
+    pub fn course_by_readable_id(&self, readable_id: &str) -> Option<&Course> {
+        self.course_by_readable
+            .get(readable_id)
+            .map(|&i| &self.courses[i])
+    }
+    pub fn program_by_readable_id(&self, readable_id: &str) -> Option<&Program> {
+        self.program_by_readable
+            .get(readable_id)
+            .map(|&i| &self.programs[i])
+    }
     pub fn page(&self, i: Option<usize>) -> Option<&PublishedPage> {
         i.map(|i| &self.pages[i])
     }
