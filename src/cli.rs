@@ -374,11 +374,9 @@ async fn user(command: UserCommand, config: Config) -> anyhow::Result<ExitCode> 
         tokio::task::spawn_blocking(move || crate::users::password::hash(&password).map(|h| (h, password)))
             .await??;
     let state = AppState::open(config, Clock::default())?;
-    let now = state.clock.now();
     let is_staff = staff || superuser;
     let outcome = state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             if let Some(u) = users::find_by_email(c, &email)? {
                 if service_account
                     && !u.is_service_account

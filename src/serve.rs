@@ -45,11 +45,7 @@ pub async fn start(config: Config, opts: StartOptions) -> anyhow::Result<Running
         .check_sandboxes()
         .map_err(|e| anyhow::anyhow!("refusing to serve: {e}"))?;
     let state = AppState::open(config, opts.clock.clone())?;
-    let now = state.clock.now();
-    let interrupted = state
-        .db
-        .write(move |c| crate::jobs::store::fail_interrupted(c, now))
-        .await?;
+    let interrupted = state.write_at(crate::jobs::store::fail_interrupted).await?;
     if interrupted > 0 {
         tracing::warn!(
             count = interrupted,

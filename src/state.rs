@@ -132,6 +132,19 @@ impl AppState {
         self.db.write(move |c| f(c, now)).await
     }
 
+    /// [`AppState::write_at`] for a write that queues outbox messages: once it committed, the
+    /// dispatcher is woken to deliver them.
+    pub async fn write_queued<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&rusqlite::Connection, chrono::DateTime<chrono::Utc>) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<rusqlite::Error> + Send + 'static,
+    {
+        let out = self.write_at(f).await?;
+        self.outbox.wake();
+        Ok(out)
+    }
+
     pub fn is_shutting_down(&self) -> bool {
         self.shutting_down.load(Ordering::SeqCst)
     }

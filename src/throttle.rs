@@ -133,10 +133,8 @@ pub fn code_attempts(user_id: i64, ip: Option<IpAddr>) -> Vec<Limit> {
 /// [`hit`] in its own write; the error (`AppError::TooManyRequests`, 429 with `Retry-After`,
 /// or a service's own error type) names how long to wait when a limit is reached.
 pub async fn check<E: From<Limited> + From<DbError>>(state: &AppState, limits: Vec<Limit>) -> Result<(), E> {
-    let now = state.clock.now();
     let verdict = state
-        .db
-        .write(move |c| hit(c, &limits, now).map_err(DbError::from))
+        .write_at(move |c, now| hit(c, &limits, now).map_err(DbError::from))
         .await?;
     verdict.map_err(|l| {
         tracing::info!(bucket = l.bucket, "rate limit reached");

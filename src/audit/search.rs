@@ -1,5 +1,6 @@
 //! Reading the audit trail back: the newest entries matching a filter, a page at a time.
 
+use crate::db::from_row;
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
@@ -29,16 +30,19 @@ pub struct Entry {
 }
 
 fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
-    Ok(Entry {
-        id: r.get(0)?,
-        actor: r.get(1)?,
-        action: r.get(2)?,
-        object_type: r.get(3)?,
-        object_id: r.get(4)?,
-        before: r.get(5)?,
-        after: r.get(6)?,
-        created_on: r.get(7)?,
-    })
+    from_row!(
+        r,
+        Entry {
+            id,
+            actor,
+            action,
+            object_type,
+            object_id,
+            before,
+            after,
+            created_on
+        }
+    )
 }
 
 /// `(total matching, this page)` newest first.

@@ -192,8 +192,7 @@ pub async fn write_now<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&Connection, DateTime<Utc>) -> Result<T, B2bError> + Send + 'static,
 ) -> Result<T, B2bError> {
-    let now = state.clock.now();
-    state.db.write(move |c| f(c, now)).await
+    state.write_at(move |c, now| f(c, now)).await
 }
 
 fn audit(

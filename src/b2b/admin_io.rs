@@ -81,10 +81,8 @@ fn day(d: Option<chrono::NaiveDate>) -> String {
 /// The contract as JSON: its organization, its fields, and its programs by readable id. The
 /// export is audited (who took the contract's data).
 pub async fn export(state: &AppState, id: i64, actor: String) -> Result<Value, B2bError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| -> Result<Value, B2bError> {
+        .write_at(move |c, now| -> Result<Value, B2bError> {
             let k = store::contract(c, id)?.ok_or_else(|| B2bError::NotFound("No such contract.".into()))?;
             let o = store::organization(c, k.organization_id)?
                 .ok_or_else(|| B2bError::NotFound("No such organization.".into()))?;
@@ -127,10 +125,8 @@ pub async fn import(state: &AppState, body: &str, actor: String) -> Result<i64, 
         .map_err(|e| B2bError::invalid("programs", e.to_string()))?;
     let org = org.parse()?;
     contract.parse(0)?;
-    let now = state.clock.now();
     let id = state
-        .db
-        .write(move |c| -> Result<i64, B2bError> {
+        .write_queued(move |c, now| -> Result<i64, B2bError> {
             let oid = match store::organization_by_slug(c, &org.slug)? {
                 Some(o) => o.id,
                 None => admin::create_organization_in(c, &org, &actor, now)?,
@@ -153,6 +149,5 @@ pub async fn import(state: &AppState, body: &str, actor: String) -> Result<i64, 
             Ok(kid)
         })
         .await?;
-    state.outbox.wake();
     Ok(id)
 }

@@ -62,12 +62,10 @@ pub async fn enroll(
     run_key: String,
     program: Option<String>,
 ) -> Result<Option<i64>, B2bError> {
-    let now = state.clock.now();
     let env = state.config.environment.clone();
     let user = user.clone();
     let out = state
-        .db
-        .write(move |c| -> Result<Outcome, B2bError> {
+        .write_queued(move |c, now| -> Result<Outcome, B2bError> {
             let run_id = crate::catalog::service::run_id_by_courseware(c, &run_key)?
                 .ok_or_else(|| B2bError::NotFound("No contract course run has this key.".into()))?;
             let facts = crate::catalog::service::run_facts(c, run_id)?
@@ -138,7 +136,6 @@ pub async fn enroll(
             Ok(Outcome::Success(Some(order.id)))
         })
         .await?;
-    state.outbox.wake();
     match out {
         Outcome::Success(order) => Ok(order),
         Outcome::RequiresCheckout(price) => Err(B2bError::Enroll {

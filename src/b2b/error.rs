@@ -25,11 +25,7 @@ pub enum B2bError {
     Db(#[from] DbError),
 }
 
-impl From<rusqlite::Error> for B2bError {
-    fn from(e: rusqlite::Error) -> Self {
-        B2bError::Db(DbError::from(e))
-    }
-}
+crate::db::error_from!(rusqlite::Error => B2bError::Db);
 
 impl B2bError {
     pub fn invalid(field: &'static str, message: impl Into<String>) -> B2bError {

@@ -172,10 +172,8 @@ pub async fn sync_organizations(state: &AppState) -> anyhow::Result<String> {
     let admin = crate::integrations::keycloak::KeycloakAdmin::from_state(state);
     let orgs = admin.list_organizations().await?;
     let n = orgs.len();
-    let now = state.clock.now();
     let (created, updated) = state
-        .db
-        .write(move |c| sync_organizations_in(c, &orgs, now))
+        .write_at(move |c, now| sync_organizations_in(c, &orgs, now))
         .await?;
     Ok(format!(
         "{n} Keycloak organizations: {created} created, {updated} updated"

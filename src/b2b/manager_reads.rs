@@ -204,15 +204,12 @@ pub async fn code_op<T: Send + 'static>(
     f: impl FnOnce(&Connection, &Contract, &Acting, DateTime<Utc>) -> Result<T, B2bError> + Send + 'static,
 ) -> Result<T, B2bError> {
     let who = Acting::of(state, &user);
-    let now = state.clock.now();
     let out = state
-        .db
-        .write(move |c| -> Result<T, B2bError> {
+        .write_queued(move |c, now| -> Result<T, B2bError> {
             let k = manager::managed_contract(c, &user, org, id)?;
             f(c, &k, &who, now)
         })
         .await?;
-    state.outbox.wake();
     Ok(out)
 }
 

@@ -64,11 +64,9 @@ fn contracts_of(
 /// they are not in yet. One writer transaction counts the seats and inserts the attachment,
 /// so racing learners can never take more than `max_learners` seats.
 pub async fn attach(state: &AppState, user: &User, code: String) -> Result<(Attached, Vec<Value>), B2bError> {
-    let now = state.clock.now();
     let user = user.clone();
     let out = state
-        .db
-        .write(move |c| -> Result<_, B2bError> {
+        .write_queued(move |c, now| -> Result<_, B2bError> {
             let all = store_codes::codes_by_string(c, &code)?;
             // A one-time code this learner claimed still answers "already attached".
             let mut valid = Vec::new();
@@ -124,7 +122,6 @@ pub async fn attach(state: &AppState, user: &User, code: String) -> Result<(Atta
             ))
         })
         .await?;
-    state.outbox.wake();
     Ok(out)
 }
 

@@ -37,7 +37,7 @@ pub struct Product {
     pub description: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Variant {
     pub language: String,
     pub variant_length: String,

@@ -82,9 +82,7 @@ pub(super) async fn course_page(
     let r = Req::load(&state, &cache).await?;
     let co = r
         .cat
-        .course_by_readable
-        .get(&readable_id)
-        .map(|&i| &r.cat.courses[i])
+        .course_by_readable_id(&readable_id)
         .filter(|c| c.live && !service::is_b2b_only(&r.cat, c))
         .ok_or_else(AppError::not_found)?;
     let pg = r.cat.page(co.page).ok_or_else(AppError::not_found)?;
@@ -158,17 +156,6 @@ pub fn render_course(
 ) -> Markup {
     let cat = &r.cat;
     let runs = page_runs(cat, co, r.now, viewer);
-    let image = c.feature_image_id.map(|id| r.cx().media_url(id));
-    let title = if c.seo_title.is_empty() {
-        &co.title
-    } else {
-        &c.seo_title
-    };
-    let desc = if c.search_description.is_empty() {
-        c.description.lines().next().unwrap_or("")
-    } else {
-        &c.search_description
-    };
     let programs: Vec<&Program> = cat
         .programs_of_course
         .get(&co.id)
@@ -177,50 +164,37 @@ pub fn render_course(
         .filter_map(|id| cat.program(*id))
         .filter(|p| p.live && !p.b2b_only && p.page.is_some())
         .collect();
-    page(
-        ctx,
-        &Meta {
-            title,
-            description: Some(desc),
-            canonical,
-            image: image.as_deref(),
-            ..Meta::default()
-        },
-        html! {
-            article class="container product" {
-                header class="product-hero" {
-                    div {
-                        p class="muted" { (co.readable_id) }
-                        h1 { (co.title) }
-                        (paragraphs(&c.description))
-                        (facts(c))
-                        @if let Some(link) = safe_link(&c.financial_assistance_form_url) {
-                            p { a href=(link) { "Financial assistance is available" } }
-                        }
-                    }
-                    @if let Some(src) = &image { img src=(src) alt="" width="480" height="252"; }
-                }
-                section aria-labelledby="sessions" {
-                    h2 id="sessions" { "Course sessions" }
-                    @if runs.is_empty() {
-                        p { "There are no upcoming sessions. Check back soon." }
-                    } @else {
-                        ul class="runs" { @for run in &runs { (run_item(ctx, r, run, viewer)) } }
-                    }
-                }
-                @if !c.what_you_learn.is_empty() { section aria-labelledby="learn" { h2 id="learn" { "What you'll learn" } (paragraphs(&c.what_you_learn)) } }
-                @if !c.about.is_empty() { section aria-labelledby="about" { h2 id="about" { "About this course" } (paragraphs(&c.about)) } }
-                @if !c.prerequisites.is_empty() { section aria-labelledby="prereq" { h2 id="prereq" { "Prerequisites" } (paragraphs(&c.prerequisites)) } }
-                (instructors_section(ctx, cat, c))
-                @if !programs.is_empty() {
-                    section aria-labelledby="in-programs" {
-                        h2 id="in-programs" { "Part of" }
-                        ul { @for p in programs { li { a href=(ctx.prefix.url(&format!("/programs/{}/", p.readable_id))) { (p.title) } } } }
-                    }
-                }
-                @if let Some(link) = safe_link(&c.faq_url) { p { a href=(link) { "Frequently asked questions" } } }
+    let body = html! {
+        section aria-labelledby="sessions" {
+            h2 id="sessions" { "Course sessions" }
+            @if runs.is_empty() {
+                p { "There are no upcoming sessions. Check back soon." }
+            } @else {
+                ul class="runs" { @for run in &runs { (run_item(ctx, r, run, viewer)) } }
             }
-        },
+        }
+        @if !c.what_you_learn.is_empty() { section aria-labelledby="learn" { h2 id="learn" { "What you'll learn" } (paragraphs(&c.what_you_learn)) } }
+        @if !c.about.is_empty() { section aria-labelledby="about" { h2 id="about" { "About this course" } (paragraphs(&c.about)) } }
+        @if !c.prerequisites.is_empty() { section aria-labelledby="prereq" { h2 id="prereq" { "Prerequisites" } (paragraphs(&c.prerequisites)) } }
+    };
+    let after = html! {
+        @if !programs.is_empty() {
+            section aria-labelledby="in-programs" {
+                h2 id="in-programs" { "Part of" }
+                ul { @for p in programs { li { a href=(ctx.prefix.url(&format!("/programs/{}/", p.readable_id))) { (p.title) } } } }
+            }
+        }
+    };
+    product_page(
+        ctx,
+        r,
+        c,
+        &co.title,
+        canonical,
+        html! { (co.readable_id) },
+        html! {},
+        body,
+        after,
     )
 }
 
@@ -234,9 +208,7 @@ pub(super) async fn program_page(
     let r = Req::load(&state, &cache).await?;
     let pr = r
         .cat
-        .program_by_readable
-        .get(&readable_id)
-        .map(|&i| &r.cat.programs[i])
+        .program_by_readable_id(&readable_id)
         .filter(|p| p.live && !p.b2b_only)
         .ok_or_else(AppError::not_found)?;
     let pg = r.cat.page(pr.page).ok_or_else(AppError::not_found)?;
@@ -272,17 +244,6 @@ pub fn render_program(
 ) -> Markup {
     let cat = &r.cat;
     let req = pr.requirements();
-    let image = c.feature_image_id.map(|id| r.cx().media_url(id));
-    let title = if c.seo_title.is_empty() {
-        &pr.title
-    } else {
-        &c.seo_title
-    };
-    let desc = if c.search_description.is_empty() {
-        c.description.lines().next().unwrap_or("")
-    } else {
-        &c.search_description
-    };
     let elective_count = pr
         .root
         .iter()
@@ -307,6 +268,62 @@ pub fn render_program(
             }
         }
     };
+    let body = html! {
+        section aria-labelledby="reqs" {
+            h2 id="reqs" { "Courses in this program" }
+            @if !req.required_courses.is_empty() || !req.required_programs.is_empty() {
+                h3 { "Required courses" }
+                (course_list(&req.required_courses))
+                (program_list(&req.required_programs))
+            }
+            @if !req.elective_courses.is_empty() || !req.elective_programs.is_empty() {
+                h3 { "Elective courses" @if let Some(n) = &elective_count { " (complete " (n) ")" } }
+                (course_list(&req.elective_courses))
+                (program_list(&req.elective_programs))
+            }
+        }
+        @if !c.what_you_learn.is_empty() { section aria-labelledby="learn" { h2 id="learn" { "What you'll learn" } (paragraphs(&c.what_you_learn)) } }
+        @if !c.about.is_empty() { section aria-labelledby="about" { h2 id="about" { "About this program" } (paragraphs(&c.about)) } }
+    };
+    product_page(
+        ctx,
+        r,
+        c,
+        &pr.title,
+        canonical,
+        html! { (pr.program_type) " · " (pr.readable_id) },
+        super::learner::program_state(ctx, pr, viewer),
+        body,
+        html! {},
+    )
+}
+
+/// A course's or a program's page: the hero (`kicker` above the name, the description, the
+/// facts, `state`, the financial-assistance link and the image), `body`, the instructors,
+/// `after` and the FAQ link.
+#[allow(clippy::too_many_arguments)]
+fn product_page(
+    ctx: &PageCtx,
+    r: &Req,
+    c: &PageContent,
+    name: &str,
+    canonical: Option<&str>,
+    kicker: Markup,
+    state: Markup,
+    body: Markup,
+    after: Markup,
+) -> Markup {
+    let image = c.feature_image_id.map(|id| r.cx().media_url(id));
+    let title = if c.seo_title.is_empty() {
+        name
+    } else {
+        &c.seo_title
+    };
+    let desc = if c.search_description.is_empty() {
+        c.description.lines().next().unwrap_or("")
+    } else {
+        &c.search_description
+    };
     page(
         ctx,
         &Meta {
@@ -320,33 +337,20 @@ pub fn render_program(
             article class="container product" {
                 header class="product-hero" {
                     div {
-                        p class="muted" { (pr.program_type) " · " (pr.readable_id) }
-                        h1 { (pr.title) }
+                        p class="muted" { (kicker) }
+                        h1 { (name) }
                         (paragraphs(&c.description))
                         (facts(c))
-                        (super::learner::program_state(ctx, pr, viewer))
+                        (state)
                         @if let Some(link) = safe_link(&c.financial_assistance_form_url) {
                             p { a href=(link) { "Financial assistance is available" } }
                         }
                     }
                     @if let Some(src) = &image { img src=(src) alt="" width="480" height="252"; }
                 }
-                section aria-labelledby="reqs" {
-                    h2 id="reqs" { "Courses in this program" }
-                    @if !req.required_courses.is_empty() || !req.required_programs.is_empty() {
-                        h3 { "Required courses" }
-                        (course_list(&req.required_courses))
-                        (program_list(&req.required_programs))
-                    }
-                    @if !req.elective_courses.is_empty() || !req.elective_programs.is_empty() {
-                        h3 { "Elective courses" @if let Some(n) = &elective_count { " (complete " (n) ")" } }
-                        (course_list(&req.elective_courses))
-                        (program_list(&req.elective_programs))
-                    }
-                }
-                @if !c.what_you_learn.is_empty() { section aria-labelledby="learn" { h2 id="learn" { "What you'll learn" } (paragraphs(&c.what_you_learn)) } }
-                @if !c.about.is_empty() { section aria-labelledby="about" { h2 id="about" { "About this program" } (paragraphs(&c.about)) } }
-                (instructors_section(ctx, cat, c))
+                (body)
+                (instructors_section(ctx, &r.cat, c))
+                (after)
                 @if let Some(link) = safe_link(&c.faq_url) { p { a href=(link) { "Frequently asked questions" } } }
             }
         },

@@ -22,11 +22,7 @@ pub enum ProductError {
     Db(#[from] DbError),
 }
 
-impl From<rusqlite::Error> for ProductError {
-    fn from(e: rusqlite::Error) -> Self {
-        ProductError::Db(DbError::from(e))
-    }
-}
+crate::db::error_from!(rusqlite::Error => ProductError::Db);
 
 fn invalid(field: &'static str, message: impl Into<String>) -> ProductError {
     ProductError::Invalid {

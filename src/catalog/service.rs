@@ -293,14 +293,14 @@ pub fn filter_programs(
 pub fn lookup_course<'a>(cat: &'a Catalog, key: &str) -> Option<&'a Course> {
     match key.parse::<i64>() {
         Ok(id) => cat.course(id),
-        Err(_) => cat.course_by_readable.get(key).map(|&i| &cat.courses[i]),
+        Err(_) => cat.course_by_readable_id(key),
     }
 }
 
 pub fn lookup_program<'a>(cat: &'a Catalog, key: &str) -> Option<&'a Program> {
     match key.parse::<i64>() {
         Ok(id) => cat.program(id),
-        Err(_) => cat.program_by_readable.get(key).map(|&i| &cat.programs[i]),
+        Err(_) => cat.program_by_readable_id(key),
     }
 }
 

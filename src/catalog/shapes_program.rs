@@ -140,24 +140,27 @@ pub struct V2ProgramShape<'a> {
     pub products: Vec<ProductShape<'a>>,
 }
 
-fn course_refs<'a>(cat: &'a Catalog, ids: &[i64]) -> Vec<IdRef<'a>> {
+/// `{id, readable_id}` of each of `ids` that `find` finds (a course or a program).
+fn id_refs<'a, T: 'a>(
+    ids: &[i64],
+    find: impl Fn(i64) -> Option<&'a T>,
+    key: impl Fn(&'a T) -> (i64, &'a str),
+) -> Vec<IdRef<'a>> {
     ids.iter()
-        .filter_map(|id| cat.course(*id))
-        .map(|c| IdRef {
-            id: c.id,
-            readable_id: &c.readable_id,
+        .filter_map(|id| find(*id))
+        .map(|x| {
+            let (id, readable_id) = key(x);
+            IdRef { id, readable_id }
         })
         .collect()
 }
 
+fn course_refs<'a>(cat: &'a Catalog, ids: &[i64]) -> Vec<IdRef<'a>> {
+    id_refs(ids, |id| cat.course(id), |c| (c.id, &c.readable_id))
+}
+
 fn program_id_refs<'a>(cat: &'a Catalog, ids: &[i64]) -> Vec<IdRef<'a>> {
-    ids.iter()
-        .filter_map(|id| cat.program(*id))
-        .map(|c| IdRef {
-            id: c.id,
-            readable_id: &c.readable_id,
-        })
-        .collect()
+    id_refs(ids, |id| cat.program(id), |p| (p.id, &p.readable_id))
 }
 
 pub fn v2_program<'a>(cat: &'a Catalog, p: &'a Program, cx: &Ctx<'_>) -> V2ProgramShape<'a> {

@@ -142,18 +142,21 @@ impl Catalog {
         cat.courses = c
             .prepare_cached("SELECT id, title, readable_id, live FROM courses ORDER BY title, id")?
             .query_map([], |r| {
-                Ok(Course {
-                    id: r.get(0)?,
-                    title: r.get(1)?,
-                    readable_id: r.get(2)?,
-                    live: r.get(3)?,
-                    departments: vec![],
-                    topics: vec![],
-                    variants: vec![],
-                    blocked_countries: vec![],
-                    runs: vec![],
-                    page: None,
-                })
+                from_row!(
+                    r,
+                    Course {
+                        id,
+                        title,
+                        readable_id,
+                        live;
+                        departments: vec![],
+                        topics: vec![],
+                        variants: vec![],
+                        blocked_countries: vec![],
+                        runs: vec![],
+                        page: None
+                    }
+                )
             })?
             .collect::<Result<_, _>>()?;
         for (i, co) in cat.courses.iter_mut().enumerate() {
@@ -297,6 +300,16 @@ impl Catalog {
     }
     pub fn program(&self, id: i64) -> Option<&Program> {
         self.program_by_id.get(&id).map(|&i| &self.programs[i])
+    }
+    pub fn course_by_readable_id(&self, readable_id: &str) -> Option<&Course> {
+        self.course_by_readable
+            .get(readable_id)
+            .map(|&i| &self.courses[i])
+    }
+    pub fn program_by_readable_id(&self, readable_id: &str) -> Option<&Program> {
+        self.program_by_readable
+            .get(readable_id)
+            .map(|&i| &self.programs[i])
     }
     pub fn page(&self, i: Option<usize>) -> Option<&PublishedPage> {
         i.map(|i| &self.pages[i])

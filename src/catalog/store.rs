@@ -3,7 +3,7 @@
 //! through the snapshot.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, ToSql, params};
 use rust_decimal::Decimal;
 
 use crate::clock::to_db;
@@ -25,50 +25,49 @@ pub fn slugify(s: &str) -> String {
     out.trim_end_matches('-').to_owned()
 }
 
-pub fn ensure_department(c: &Connection, name: &str) -> rusqlite::Result<i64> {
-    if let Some(id) = c
-        .query_row("SELECT id FROM departments WHERE name = ?1", [name], |r| r.get(0))
-        .optional()?
-    {
+/// The id of the row `find` finds by `key`, else of the row `insert` adds with `values`.
+fn find_or_insert(
+    c: &Connection,
+    find: &str,
+    key: &dyn ToSql,
+    insert: &str,
+    values: &[&dyn ToSql],
+) -> rusqlite::Result<i64> {
+    if let Some(id) = c.query_row(find, [key], |r| r.get(0)).optional()? {
         return Ok(id);
     }
-    c.execute(
+    c.execute(insert, values)?;
+    Ok(c.last_insert_rowid())
+}
+
+pub fn ensure_department(c: &Connection, name: &str) -> rusqlite::Result<i64> {
+    find_or_insert(
+        c,
+        "SELECT id FROM departments WHERE name = ?1",
+        &name,
         "INSERT INTO departments (name, slug) VALUES (?1, ?2)",
         params![name, slugify(name)],
-    )?;
-    Ok(c.last_insert_rowid())
+    )
 }
 
 pub fn ensure_topic(c: &Connection, name: &str, parent: Option<i64>) -> rusqlite::Result<i64> {
-    if let Some(id) = c
-        .query_row("SELECT id FROM topics WHERE name = ?1", [name], |r| r.get(0))
-        .optional()?
-    {
-        return Ok(id);
-    }
-    c.execute(
+    find_or_insert(
+        c,
+        "SELECT id FROM topics WHERE name = ?1",
+        &name,
         "INSERT INTO topics (name, parent_id) VALUES (?1, ?2)",
         params![name, parent],
-    )?;
-    Ok(c.last_insert_rowid())
+    )
 }
 
 pub fn ensure_mode(c: &Connection, slug: &str, requires_payment: bool) -> rusqlite::Result<i64> {
-    if let Some(id) = c
-        .query_row(
-            "SELECT id FROM enrollment_modes WHERE mode_slug = ?1",
-            [slug],
-            |r| r.get(0),
-        )
-        .optional()?
-    {
-        return Ok(id);
-    }
-    c.execute(
+    find_or_insert(
+        c,
+        "SELECT id FROM enrollment_modes WHERE mode_slug = ?1",
+        &slug,
         "INSERT INTO enrollment_modes (mode_slug, mode_display_name, requires_payment) VALUES (?1, ?1, ?2)",
         params![slug, requires_payment],
-    )?;
-    Ok(c.last_insert_rowid())
+    )
 }
 
 pub fn course_id_by_readable(c: &Connection, readable_id: &str) -> rusqlite::Result<Option<i64>> {

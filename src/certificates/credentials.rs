@@ -281,11 +281,7 @@ impl CredentialDeliverer {
             retry_after: None,
         })?;
         let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let retry_after = crate::outbox::retry_after(&resp);
         let text = resp.text().await.unwrap_or_default();
         match Delivery::from_status(status, retry_after.as_deref(), &text) {
             Delivery::Delivered => serde_json::from_str(&text).map_err(|e| Delivery::Permanent {

@@ -295,11 +295,9 @@ pub async fn generate_missing_program_certificates(
     let mut total = ProgramCounts::default();
     let mut last = 0;
     loop {
-        let now = state.clock.now();
         let cat = cat.clone();
         let (n, next) = state
-            .db
-            .write(move |c| -> Result<_, CertificateError> {
+            .write_at(move |c, now| -> Result<_, CertificateError> {
                 let batch = facts::program_enrollments_in_mode(c, "verified", last, BATCH)?;
                 let mut n = ProgramCounts::default();
                 let mut issuer = Issuer::new(&cat, now);
@@ -343,11 +341,9 @@ pub async fn upgrade_eligible_program_enrollments(
     let cat = snapshot(state).await?;
     let (mut seen, mut upgraded, mut last) = (0, 0, 0);
     loop {
-        let now = state.clock.now();
         let cat = cat.clone();
         let (s, u, next) = state
-            .db
-            .write(move |c| -> Result<_, CertificateError> {
+            .write_at(move |c, now| -> Result<_, CertificateError> {
                 let batch = facts::program_enrollments_in_mode(c, "audit", last, BATCH)?;
                 let (mut s, mut u) = (0, 0);
                 for &(id, user, program) in &batch {

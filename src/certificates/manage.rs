@@ -44,10 +44,8 @@ pub async fn set_revoked(
     by: Staff,
 ) -> Result<Certificate, CertificateError> {
     let why = reason(why)?;
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| -> Result<Certificate, CertificateError> {
+        .write_at(move |c, now| -> Result<Certificate, CertificateError> {
             let before = store::by_uuid(c, kind, &uuid)?.ok_or(CertificateError::NotFound)?;
             store::set_revoked(c, kind, before.id, revoked, now)?;
             let after = store::get(c, kind, before.id)?.ok_or(CertificateError::NotFound)?;
@@ -92,10 +90,8 @@ pub async fn override_grade(
             message: "No such course run.".into(),
         });
     }
-    let now = state.clock.now();
     let outcome = state
-        .db
-        .write(move |c| -> Result<GradeOutcome, CertificateError> {
+        .write_queued(move |c, now| -> Result<GradeOutcome, CertificateError> {
             if crate::enrollment::store::find(c, user_id, run_id)?.is_none() {
                 return Err(CertificateError::Invalid {
                     field: "run_id",
@@ -119,7 +115,6 @@ pub async fn override_grade(
             service::process_stored_grade(c, &cat, now, user_id, run_id, true)
         })
         .await?;
-    state.outbox.wake();
     Ok(outcome)
 }
 
@@ -132,15 +127,12 @@ pub async fn issue_forced(
     run_id: i64,
 ) -> Result<Option<Certificate>, CertificateError> {
     let cat = snapshot(state).await?;
-    let now = state.clock.now();
     let cert = state
-        .db
-        .write(move |c| -> Result<_, CertificateError> {
+        .write_queued(move |c, now| -> Result<_, CertificateError> {
             service::process_stored_grade(c, &cat, now, user_id, run_id, true)?;
             Ok(store::find(c, Kind::CourseRun, user_id, run_id)?.filter(|x| !x.is_revoked))
         })
         .await?;
-    state.outbox.wake();
     Ok(cert)
 }
 

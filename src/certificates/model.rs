@@ -146,11 +146,7 @@ pub enum CertificateError {
     Db(#[from] DbError),
 }
 
-impl From<rusqlite::Error> for CertificateError {
-    fn from(e: rusqlite::Error) -> Self {
-        CertificateError::Db(DbError::Sqlite(e))
-    }
-}
+crate::db::error_from!(rusqlite::Error => CertificateError::Db(DbError::Sqlite));
 
 #[cfg(test)]
 mod tests {

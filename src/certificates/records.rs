@@ -230,10 +230,8 @@ pub async fn revoke_public(
     user_id: i64,
     program_id: i64,
 ) -> Result<usize, CertificateError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             store::deactivate_public_shares(c, user_id, program_id, now).map_err(CertificateError::from)
         })
         .await

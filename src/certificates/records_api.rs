@@ -58,7 +58,7 @@ pub fn shape(r: &Record) -> Value {
 }
 
 fn program_id(s: &str) -> Result<i64, AppError> {
-    s.parse().map_err(|_| AppError::not_found())
+    crate::http::extract::path_id(s)
 }
 
 /// What the learner's own record endpoints start from: the signed-in learner (403 without),

@@ -3,7 +3,7 @@
 //! audited; a removed school is deactivated (its past shares keep pointing at it) and is no
 //! longer offered by `/api/v1/partnerschools/` or the record page.
 
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, Query};
 use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -14,7 +14,7 @@ use super::model::CertificateError;
 use super::staff::{back_to, staff};
 use super::store;
 use crate::audit;
-use crate::http::auth::StaffAccess;
+use crate::http::staff_page::StaffPage;
 use crate::http::{AppError, PageCtx};
 use crate::staff::pages::staff_page;
 use crate::state::AppState;
@@ -38,10 +38,8 @@ pub async fn add(state: &AppState, name: &str, email: &str, by: Staff) -> Result
         ));
     }
     let email = crate::users::rules::validate_email(email).map_err(|m| invalid("email", &m))?;
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| -> Result<i64, CertificateError> {
+        .write_at(move |c, now| -> Result<i64, CertificateError> {
             let id = store::insert_partner_school(c, &name, &email)?;
             audit::record(
                 c,
@@ -61,10 +59,8 @@ pub async fn add(state: &AppState, name: &str, email: &str, by: Staff) -> Result
 
 /// Removes (deactivates) an active partner school, audited. Returns its name.
 pub async fn remove(state: &AppState, id: i64, by: Staff) -> Result<String, CertificateError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| -> Result<String, CertificateError> {
+        .write_at(move |c, now| -> Result<String, CertificateError> {
             let (_, name, email) = store::partner_schools(c)?
                 .into_iter()
                 .find(|s| s.0 == id)
@@ -95,18 +91,15 @@ pub struct Done {
 
 /// GET `/staff/certificates/partner-schools/`: the active schools, each with a remove button,
 /// and a form to add one.
-pub async fn index(
-    State(state): State<AppState>,
-    _s: StaffAccess,
-    ctx: PageCtx,
-    Query(q): Query<Done>,
-) -> Result<Markup, AppError> {
-    let schools = state
+pub async fn index(r: StaffPage, Query(q): Query<Done>) -> Result<Markup, AppError> {
+    let ctx = &r.ctx;
+    let schools = r
+        .state
         .db
         .read(|c| store::partner_schools(c).map_err(CertificateError::from))
         .await?;
     Ok(staff_page(
-        &ctx,
+        ctx,
         "Partner schools",
         html! {
             @if !q.done.is_empty() { p class="notice" role="status" { (q.done) } }
@@ -149,14 +142,9 @@ pub struct AddForm {
 }
 
 /// POST `/staff/certificates/partner-schools/add/`: `name`, `email`.
-pub async fn add_form(
-    State(state): State<AppState>,
-    s: StaffAccess,
-    ctx: PageCtx,
-    Form(f): Form<AddForm>,
-) -> Result<Response, AppError> {
-    add(&state, &f.name, &f.email, staff(&s)).await?;
-    Ok(back(&ctx, &format!("Added {}.", f.name.trim())))
+pub async fn add_form(r: StaffPage, Form(f): Form<AddForm>) -> Result<Response, AppError> {
+    add(&r.state, &f.name, &f.email, staff(&r.access)).await?;
+    Ok(back(&r.ctx, &format!("Added {}.", f.name.trim())))
 }
 
 #[derive(Deserialize, Default)]
@@ -166,16 +154,11 @@ pub struct RemoveForm {
 }
 
 /// POST `/staff/certificates/partner-schools/remove/`: `id`.
-pub async fn remove_form(
-    State(state): State<AppState>,
-    s: StaffAccess,
-    ctx: PageCtx,
-    Form(f): Form<RemoveForm>,
-) -> Result<Response, AppError> {
+pub async fn remove_form(r: StaffPage, Form(f): Form<RemoveForm>) -> Result<Response, AppError> {
     let id =
         f.id.trim()
             .parse()
             .map_err(|_| AppError::field("id", "Choose a partner school."))?;
-    let name = remove(&state, id, staff(&s)).await?;
-    Ok(back(&ctx, &format!("Removed {name}.")))
+    let name = remove(&r.state, id, staff(&r.access)).await?;
+    Ok(back(&r.ctx, &format!("Removed {name}.")))
 }

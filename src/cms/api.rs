@@ -323,7 +323,7 @@ pub async fn media(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let id = crate::http::extract::path_id(&id)?;
     let (ty, sha, bytes) = super::queries::media_bytes(&state, id).await?;
     let etag = format!("\"{}\"", &sha[..16.min(sha.len())]);
     let cache = (header::CACHE_CONTROL, "public, max-age=86400");

@@ -23,11 +23,7 @@ pub enum CmsError {
     Db(#[from] DbError),
 }
 
-impl From<rusqlite::Error> for CmsError {
-    fn from(e: rusqlite::Error) -> Self {
-        CmsError::Db(e.into())
-    }
-}
+crate::db::error_from!(rusqlite::Error => CmsError::Db);
 
 fn invalid(field: &'static str, msg: impl Into<String>) -> CmsError {
     CmsError::Invalid(field, msg.into())

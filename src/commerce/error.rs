@@ -22,8 +22,4 @@ pub enum CommerceError {
     Db(#[from] DbError),
 }
 
-impl From<rusqlite::Error> for CommerceError {
-    fn from(e: rusqlite::Error) -> Self {
-        CommerceError::Db(DbError::from(e))
-    }
-}
+crate::db::error_from!(rusqlite::Error => CommerceError::Db);

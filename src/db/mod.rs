@@ -41,6 +41,33 @@ pub enum DbError {
     Commit(String),
 }
 
+/// `impl From<…> for` a module's error, written once: `error_from!(rusqlite::Error, DbError =>
+/// PricingError::Db)` wraps either error's `.into()` in the variant; with a conversion,
+/// `error_from!(rusqlite::Error => EnrollError::Db(DbError::Sqlite))`, the variant holds
+/// `DbError::Sqlite(e)`.
+macro_rules! error_from {
+    ($($from:ty),+ => $ty:ident :: $variant:ident) => {
+        $(impl From<$from> for $ty {
+            fn from(e: $from) -> Self {
+                $ty::$variant(e.into())
+            }
+        })+
+    };
+    ($($from:ty),+ => $ty:ident :: $variant:ident ($conv:path)) => {
+        $(impl From<$from> for $ty {
+            fn from(e: $from) -> Self {
+                $ty::$variant($conv(e))
+            }
+        })+
+    };
+}
+pub(crate) use error_from;
+
+/// An error's message, for errors that keep storage failures as text.
+pub fn error_text(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
 impl From<rusqlite::Error> for DbError {
     fn from(e: rusqlite::Error) -> Self {
         match e {

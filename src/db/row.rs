@@ -4,13 +4,17 @@
 /// `from_row!(r, Media { id, title, created_on: t })` is
 /// `Ok(Media { id: r.get(0)?, title: r.get(1)?, created_on: t(r.get(2)?) })`: a field may name a
 /// function its column goes through. The fields are read in the order written, so the select
-/// list and the field list line up one to one.
+/// list and the field list line up one to one. Fields that are not columns follow a `;`, as
+/// in a struct literal: `from_row!(r, Course { id, title; runs: vec![], page })`.
 macro_rules! from_row {
-    ($r:expr, $($ty:ident)::+ { $($field:ident $(: $conv:expr)?),+ $(,)? }) => {{
+    ($r:expr, $($ty:ident)::+ {
+        $($field:ident $(: $conv:expr)?),+ $(; $($extra:ident $(: $val:expr)?),+)? $(,)?
+    }) => {{
         let row: &rusqlite::Row<'_> = $r;
         let mut next = 0usize;
         Ok($($ty)::+ {
-            $($field: $crate::db::from_row!(@col row, next $(, $conv)?)),+
+            $($field: $crate::db::from_row!(@col row, next $(, $conv)?),)+
+            $($($extra $(: $val)?),+)?
         })
     }};
     (@col $row:ident, $next:ident) => {{

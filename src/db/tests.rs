@@ -22,11 +22,15 @@ fn rt() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
+/// Runs `test` on a fresh database in a temporary folder, on a two-thread runtime.
+fn with_db<F: std::future::Future<Output = ()>>(test: impl FnOnce(Db) -> F) {
+    let dir = tempfile::tempdir().unwrap();
+    rt().block_on(async { test(open(dir.path())).await });
+}
+
 #[test]
 fn writes_are_visible_to_readers_after_they_resolve() {
-    let dir = tempfile::tempdir().unwrap();
-    rt().block_on(async {
-        let db = open(dir.path());
+    with_db(|db| async move {
         db.write(|c| c.execute("INSERT INTO settings VALUES ('a', '1', 'now')", []))
             .await
             .unwrap();
@@ -41,9 +45,7 @@ fn writes_are_visible_to_readers_after_they_resolve() {
 
 #[test]
 fn a_failing_write_in_a_batch_does_not_undo_the_others() {
-    let dir = tempfile::tempdir().unwrap();
-    rt().block_on(async {
-        let db = open(dir.path());
+    with_db(|db| async move {
         let mut handles = Vec::new();
         for i in 0..200 {
             let db = db.clone();
@@ -77,9 +79,7 @@ fn a_failing_write_in_a_batch_does_not_undo_the_others() {
 
 #[test]
 fn a_panicking_write_is_reported_and_the_writer_survives() {
-    let dir = tempfile::tempdir().unwrap();
-    rt().block_on(async {
-        let db = open(dir.path());
+    with_db(|db| async move {
         let r: Result<(), DbError> = db.write(|_| panic!("boom")).await;
         assert!(matches!(r, Err(DbError::Panicked(m)) if m == "boom"));
         db.write(|c| c.execute("INSERT INTO settings VALUES ('b', '2', 'now')", []))

@@ -24,6 +24,7 @@ use crate::catalog::service::Params;
 use crate::catalog::shapes::Ctx;
 use crate::catalog::snapshot::Catalog;
 use crate::http::error::AppError;
+use crate::http::extract::PathId;
 use crate::http::json::ApiJson;
 use crate::http::learner_api::LearnerApi;
 use crate::http::session::CurrentUser;
@@ -217,7 +218,7 @@ async fn detail(
     id: &str,
     v: Version,
 ) -> Result<Json<Value>, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let id = crate::http::extract::path_id(id)?;
     let l = Loaded::for_api(&state, cache, user).await?;
     Ok(Json(l.one(id, v)?))
 }
@@ -298,12 +299,11 @@ async fn subscribe_and_show(
     subscribe: Option<bool>,
 ) -> Result<Json<Value>, AppError> {
     if let Some(subscribe) = subscribe {
-        let now = state.clock.now();
         state
-            .db
-            .write(move |c| service::set_receive_emails(c, now, user, id, subscribe, &Actor::user(user)))
+            .write_queued(move |c, now| {
+                service::set_receive_emails(c, now, user, id, subscribe, &Actor::user(user))
+            })
             .await?;
-        state.outbox.wake();
     }
     let l = Loaded::for_api(state, cache, user).await?;
     Ok(Json(l.one(id, Version::V1)?))
@@ -315,7 +315,7 @@ async fn patch_v1(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<PatchBody>,
 ) -> Result<Json<Value>, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let id = crate::http::extract::path_id(&id)?;
     let subscribe = bool_field(body.receive_emails.as_ref(), "receive_emails")?
         .ok_or_else(|| AppError::field("receive_emails", "This field is required."))?;
     subscribe_and_show(&r.state, &r.cache, r.user.id, id, Some(subscribe)).await
@@ -329,7 +329,7 @@ async fn put_v1(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<Value>, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let id = crate::http::extract::path_id(&id)?;
     let (own, _) = queries::own_enrollment(&r.state, r.user.id, id).await?;
     let run = int_field(body.get("run_id"), "run_id")?;
     if run != own.run_id {
@@ -346,9 +346,8 @@ async fn put_v1(
 async fn destroy(
     State(state): State<AppState>,
     CurrentUser(u): CurrentUser,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<StatusCode, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
     queries::unenroll_own(&state, u.id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -15,6 +15,7 @@ use super::service::ProgramOutcome;
 use super::shapes::{self, Version};
 use crate::catalog::CatalogCache;
 use crate::http::error::AppError;
+use crate::http::extract::PathId;
 use crate::http::json::ApiJson;
 use crate::http::learner_api::LearnerApi;
 use crate::http::session::CurrentUser;
@@ -140,8 +141,7 @@ async fn program_create_v3(r: LearnerApi, ApiJson(body): ApiJson<ProgramBody>) -
     Ok((status, Json(body)).into_response())
 }
 
-async fn program_detail_v3(r: LearnerApi, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
-    let program: i64 = id.parse().map_err(|_| AppError::not_found())?;
+async fn program_detail_v3(r: LearnerApi, PathId(program): PathId) -> Result<Json<Value>, AppError> {
     let (cat, _) = r
         .cache
         .get(&r.state.db)

@@ -42,17 +42,7 @@ pub enum DeferralError {
     Enroll(#[from] EnrollError),
 }
 
-impl From<rusqlite::Error> for DeferralError {
-    fn from(e: rusqlite::Error) -> Self {
-        DeferralError::Enroll(e.into())
-    }
-}
-
-impl From<crate::db::DbError> for DeferralError {
-    fn from(e: crate::db::DbError) -> Self {
-        DeferralError::Enroll(e.into())
-    }
-}
+crate::db::error_from!(rusqlite::Error, crate::db::DbError => DeferralError::Enroll);
 
 /// What to defer: a learner by email, runs by courseware id.
 #[derive(Debug, Clone)]
@@ -153,9 +143,9 @@ pub fn defer_in(
 
 /// Runs the deferral in its own write transaction and wakes the outbox.
 pub async fn defer(state: &AppState, req: DeferRequest, actor: Actor) -> Result<Deferred, DeferralError> {
-    let now = state.clock.now();
-    let out = state.db.write(move |c| defer_in(c, now, &req, &actor)).await?;
-    state.outbox.wake();
+    let out = state
+        .write_queued(move |c, now| defer_in(c, now, &req, &actor))
+        .await?;
     Ok(out)
 }
 

@@ -55,10 +55,8 @@ pub fn job_defs() -> Vec<JobDef> {
 
 /// The reconciliation: re-queues each unconfirmed enrollment once (key `<id>:<version>:retry<n>`).
 pub async fn reconcile(state: &AppState) -> Result<usize, DbError> {
-    let now = state.clock.now();
     let n = state
-        .db
-        .write(move |c| -> Result<usize, DbError> {
+        .write_at(move |c, now| -> Result<usize, DbError> {
             let ids = store::unconfirmed(c, now - GRACE, MAX_RETRIES, BATCH)?;
             for id in &ids {
                 let Some(e) = store::get(c, *id)? else { continue };

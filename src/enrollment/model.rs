@@ -173,8 +173,4 @@ pub enum EnrollError {
     Db(#[from] DbError),
 }
 
-impl From<rusqlite::Error> for EnrollError {
-    fn from(e: rusqlite::Error) -> Self {
-        EnrollError::Db(DbError::Sqlite(e))
-    }
-}
+crate::db::error_from!(rusqlite::Error => EnrollError::Db(DbError::Sqlite));

@@ -15,6 +15,7 @@ use maud::{Markup, html};
 use super::model::{Actor, EnrollError};
 use super::{queries, service};
 use crate::http::error::AppError;
+use crate::http::extract::PathId;
 use crate::http::layout;
 use crate::http::page::PageCtx;
 use crate::http::page_req::SignedInPage;
@@ -103,7 +104,7 @@ async fn own_enrollment(
     user: i64,
     id: &str,
 ) -> Result<(super::Enrollment, bool), AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let id = crate::http::extract::path_id(id)?;
     Ok(queries::own_enrollment(state, user, id).await?)
 }
 
@@ -127,8 +128,7 @@ async fn confirm_unenroll(r: SignedInPage, Path(id): Path<String>) -> Result<Mar
     Ok(layout::private_page(&r.ctx, "Unenroll", content))
 }
 
-async fn unenroll(r: SignedInPage, Path(id): Path<String>) -> Result<Response, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+async fn unenroll(r: SignedInPage, PathId(id): PathId) -> Result<Response, AppError> {
     queries::unenroll_own(&r.state, r.user.id, id).await?;
     Ok(redirect_with(
         &r.state.config,
@@ -148,11 +148,11 @@ async fn toggle_emails(
         Some("false") => false,
         _ => return Err(AppError::field("receive_emails", "Must be true or false.")),
     };
-    let now = r.state.clock.now();
     let user = r.user.id;
     r.state
-        .db
-        .write(move |c| service::set_receive_emails(c, now, user, e.id, subscribe, &Actor::user(user)))
+        .write_at(move |c, now| {
+            service::set_receive_emails(c, now, user, e.id, subscribe, &Actor::user(user))
+        })
         .await?;
     r.state.outbox.wake();
     Ok(redirect_with(

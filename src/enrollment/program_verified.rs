@@ -76,17 +76,7 @@ impl From<FreeRunError> for VerifiedError {
     }
 }
 
-impl From<rusqlite::Error> for VerifiedError {
-    fn from(e: rusqlite::Error) -> Self {
-        VerifiedError::Enroll(EnrollError::Db(DbError::Sqlite(e)))
-    }
-}
-
-impl From<DbError> for VerifiedError {
-    fn from(e: DbError) -> Self {
-        VerifiedError::Enroll(EnrollError::Db(e))
-    }
-}
+crate::db::error_from!(rusqlite::Error, DbError => VerifiedError::Enroll);
 
 fn refusal(code: &str) -> &'static str {
     match code {

@@ -413,8 +413,7 @@ where
     E: From<rusqlite::Error> + Send + 'static,
     F: FnOnce(&Connection, Time) -> Result<T, E> + Send + 'static,
 {
-    let now = state.clock.now();
-    let out = state.db.write(move |c| f(c, now)).await?;
+    let out = state.write_at(move |c, now| f(c, now)).await?;
     state.outbox.wake();
     Ok(out)
 }

@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::model::{ChangeStatus, Enrollment, Mode, ProgramEnrollment};
 use crate::clock::{from_db, to_db};
+use crate::db::from_row;
 
 const RUN_COLS: &str = "id, user_id, run_id, active, change_status, enrollment_mode, edx_emails_subscription, version, created_on, updated_on";
 
@@ -126,16 +127,19 @@ const PROG_COLS: &str =
     "id, user_id, program_id, active, change_status, enrollment_mode, created_on, updated_on";
 
 fn prog_row(r: &Row<'_>) -> rusqlite::Result<ProgramEnrollment> {
-    Ok(ProgramEnrollment {
-        id: r.get(0)?,
-        user_id: r.get(1)?,
-        program_id: r.get(2)?,
-        active: r.get(3)?,
-        change_status: opt_status(r, 4)?,
-        mode: parse::<Mode>(r, 5)?,
-        created_on: time(r, 6)?,
-        updated_on: time(r, 7)?,
-    })
+    from_row!(
+        r,
+        ProgramEnrollment {
+            id,
+            user_id,
+            program_id,
+            active;
+            change_status: opt_status(r, 4)?,
+            mode: parse::<Mode>(r, 5)?,
+            created_on: time(r, 6)?,
+            updated_on: time(r, 7)?
+        }
+    )
 }
 
 pub fn find_program(

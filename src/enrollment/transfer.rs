@@ -31,11 +31,7 @@ pub enum TransferError {
     Enroll(#[from] EnrollError),
 }
 
-impl From<rusqlite::Error> for TransferError {
-    fn from(e: rusqlite::Error) -> Self {
-        TransferError::Enroll(e.into())
-    }
-}
+crate::db::error_from!(rusqlite::Error => TransferError::Enroll);
 
 /// One enrollment as staff see it on the learner page.
 #[derive(Debug, Clone)]

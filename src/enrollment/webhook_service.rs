@@ -108,11 +108,9 @@ pub async fn pull_edx_grade(
     if grade.percent < Decimal::ZERO || grade.percent > Decimal::ONE {
         return Err(WebhookError::GradeOutOfRange);
     }
-    let now = state.clock.now();
     let g = grade.clone();
     let changed = state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             store::upsert_grade(c, user, run, g.percent, g.letter_grade.as_deref(), g.passed, now)
         })
         .await

@@ -58,17 +58,7 @@ impl AppError {
     }
 }
 
-impl From<DbError> for AppError {
-    fn from(e: DbError) -> Self {
-        AppError::Internal(e.into())
-    }
-}
-
-impl From<rusqlite::Error> for AppError {
-    fn from(e: rusqlite::Error) -> Self {
-        AppError::Internal(e.into())
-    }
-}
+crate::db::error_from!(DbError, rusqlite::Error => AppError::Internal);
 
 /// Marks a response as an error, carrying the user-facing message for HTML rendering.
 #[derive(Clone, Debug)]

@@ -1,7 +1,7 @@
 //! The extractors handlers take to learn who is calling: [`CurrentUser`], [`MaybeUser`],
 //! [`SignedIn`] and the whole [`Identity`] the session middleware resolved.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -9,6 +9,25 @@ use super::error::AppError;
 use super::page::Prefix;
 use super::session::Identity;
 use crate::users::store::User;
+
+/// A numeric id from the path; anything else is 404, as for an id that matches nothing.
+pub fn path_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse().map_err(|_| AppError::not_found())
+}
+
+/// The path's numeric id, read as [`path_id`] reads it (404 unless a number).
+pub struct PathId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        path_id(&raw).map(PathId).map_err(IntoResponse::into_response)
+    }
+}
 
 fn identity(parts: &Parts) -> Option<&Identity> {
     parts.extensions.get::<Identity>()

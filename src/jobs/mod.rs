@@ -83,11 +83,7 @@ pub enum JobError {
     Db(#[from] DbError),
 }
 
-impl From<rusqlite::Error> for JobError {
-    fn from(e: rusqlite::Error) -> Self {
-        JobError::Db(e.into())
-    }
-}
+crate::db::error_from!(rusqlite::Error => JobError::Db);
 
 /// Every job of this process and which are running now.
 #[derive(Default)]
@@ -153,10 +149,8 @@ async fn record_queued(state: &AppState, name: &str, trigger: Trigger) -> Result
         .jobs
         .get(name)
         .ok_or_else(|| JobError::Unknown(name.to_owned()))?;
-    let now = state.clock.now();
     let id = state
-        .db
-        .write(move |c| store::insert(c, job.name, trigger, "queued", now))
+        .write_at(move |c, now| store::insert(c, job.name, trigger, "queued", now))
         .await?;
     Ok((job, id))
 }
@@ -182,8 +176,9 @@ async fn execute(state: &AppState, job: JobDef, id: i64) -> Result<RunOutcome, J
             "an earlier run of this job is still running".to_owned(),
         )
     } else {
-        let now = state.clock.now();
-        state.db.write(move |c| store::mark_started(c, id, now)).await?;
+        state
+            .write_at(move |c, now| store::mark_started(c, id, now))
+            .await?;
         let span = tracing::info_span!("job", job.name = job.name, job.run_id = id);
         let result = {
             let _e = span.enter();
@@ -219,11 +214,9 @@ async fn execute(state: &AppState, job: JobDef, id: i64) -> Result<RunOutcome, J
         "Job runs by job and outcome.",
         &[("job", job.name), ("outcome", status)],
     );
-    let now = state.clock.now();
     let d = detail.clone();
     state
-        .db
-        .write(move |c| store::mark_finished(c, id, status, &d, now))
+        .write_at(move |c, now| store::mark_finished(c, id, status, &d, now))
         .await?;
     Ok(RunOutcome {
         run_id: id,

@@ -32,34 +32,26 @@ fn der_element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     Some((tag, &rest[..len], &rest[len..]))
 }
 
+/// The content and what follows of the element at the start of `input`, if its tag is `tag`.
+fn der_expect(tag: u8, input: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (found, content, rest) = der_element(input)?;
+    (found == tag).then_some((content, rest))
+}
+
 /// PKCS#8 PrivateKeyInfo -> the PKCS#1 RSAPrivateKey inside its OCTET STRING.
 fn pkcs1_from_pkcs8(pkcs8: &[u8]) -> Option<Vec<u8>> {
-    let (0x30, seq, _) = der_element(pkcs8)? else {
-        return None;
-    };
-    let (0x02, _, rest) = der_element(seq)? else {
-        return None;
-    };
-    let (0x30, _, rest) = der_element(rest)? else {
-        return None;
-    };
-    let (0x04, key, _) = der_element(rest)? else {
-        return None;
-    };
+    let (seq, _) = der_expect(0x30, pkcs8)?;
+    let (_, rest) = der_expect(0x02, seq)?;
+    let (_, rest) = der_expect(0x30, rest)?;
+    let (key, _) = der_expect(0x04, rest)?;
     Some(key.to_vec())
 }
 
 /// PKCS#1 RSAPublicKey -> (n, e) big-endian without leading zeros.
 fn public_components(pkcs1_public: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
-    let (0x30, seq, _) = der_element(pkcs1_public)? else {
-        return None;
-    };
-    let (0x02, n, rest) = der_element(seq)? else {
-        return None;
-    };
-    let (0x02, e, _) = der_element(rest)? else {
-        return None;
-    };
+    let (seq, _) = der_expect(0x30, pkcs1_public)?;
+    let (n, rest) = der_expect(0x02, seq)?;
+    let (e, _) = der_expect(0x02, rest)?;
     let strip = |b: &[u8]| b.iter().skip_while(|&&x| x == 0).copied().collect::<Vec<u8>>();
     Some((strip(n), strip(e)))
 }
@@ -92,10 +84,8 @@ pub async fn ensure(state: &AppState) -> anyhow::Result<KeyRow> {
         return Ok(k);
     }
     let fresh = tokio::task::spawn_blocking(generate).await??;
-    let now = state.clock.now();
     let key = state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             if store::current_key(c)?.is_none() {
                 store::insert_key(c, &fresh, now)?;
             }

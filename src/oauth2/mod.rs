@@ -40,10 +40,8 @@ pub fn register(state: &AppState) {
         "0 0 9 * * 1",
         "Deletes expired authorization codes, expired or revoked OAuth2 access tokens and revoked refresh tokens.",
         |state| async move {
-            let now = state.clock.now();
             let n = state
-                .db
-                .write(move |c| store::clear_expired(c, now))
+                .write_at(store::clear_expired)
                 .await?;
             Ok(format!("deleted {n} rows"))
         },

@@ -17,6 +17,14 @@ use crate::config::OutboxConfig;
 use crate::db::{Db, DbError};
 use crate::metrics::Metrics;
 
+/// The partner's `Retry-After`, as sent.
+pub fn retry_after(resp: &reqwest::Response) -> Option<String> {
+    resp.headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
 /// The outcome of one delivery attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivery {
@@ -58,11 +66,7 @@ impl Delivery {
             },
             Ok(resp) => {
                 let status = resp.status().as_u16();
-                let retry_after = resp
-                    .headers()
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned);
+                let retry_after = crate::outbox::retry_after(&resp);
                 let text = resp.text().await.unwrap_or_default();
                 Delivery::from_status(status, retry_after.as_deref(), &text)
             }

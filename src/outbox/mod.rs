@@ -14,7 +14,7 @@ mod dispatcher;
 mod http_post;
 mod store;
 
-pub use dispatcher::{BoxFuture, Deliverer, Delivery, Dispatcher, DrainReport, RetryPolicy};
+pub use dispatcher::{BoxFuture, Deliverer, Delivery, Dispatcher, DrainReport, RetryPolicy, retry_after};
 
 /// A boxed `Send` future with no borrowed data.
 pub type BoxFutureStatic<T> = BoxFuture<'static, T>;

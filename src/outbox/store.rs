@@ -263,16 +263,19 @@ pub fn flow_figures(
         ),
         params![destination, kinds_json, to_db(since)],
         |r| {
-            Ok(FlowFigures {
-                last_delivered: r.get(0)?,
-                pending: r.get(1)?,
-                retrying: r.get(2)?,
-                dead: r.get(3)?,
-                oldest_pending: r.get(4)?,
-                attempts_24h: r.get(5)?,
-                failed_attempts_24h: r.get(6)?,
-                last_error: None,
-            })
+            from_row!(
+                r,
+                FlowFigures {
+                    last_delivered,
+                    pending,
+                    retrying,
+                    dead,
+                    oldest_pending,
+                    attempts_24h,
+                    failed_attempts_24h;
+                    last_error: None
+                }
+            )
         },
     )?;
     f.last_error = conn

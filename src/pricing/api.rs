@@ -11,10 +11,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::commerce::discounts::nested::{Page, paginated};
+use crate::commerce::discounts::nested::{Listing, Page, paginated};
 use crate::commerce::discounts::shapes::discount as discount_json;
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
+use crate::http::extract::PathId;
 use crate::http::json::ApiJson;
 use crate::http::session::{CurrentUser, MaybeUser};
 use crate::pricing::model::{Courseware, Status};
@@ -38,17 +39,14 @@ fn with_user(mut v: Value, user: &crate::users::store::User) -> Value {
 pub async fn own_list(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Query(p): Query<Page>,
-    uri: Uri,
+    l: Listing,
 ) -> Result<Json<Value>, AppError> {
-    let paging = p.parse(&uri)?;
     let all: Vec<Value> = service::own_requests(&state, user.id)
         .await?
         .iter()
         .map(|r| with_user(request_json(r), &user))
         .collect();
-    let count = all.len() as i64;
-    Ok(Json(paginated(&state, &uri, count, paging, paging.slice(all))))
+    Ok(Json(l.page_of(&state, all)))
 }
 
 /// GET `applications/{id}/`: one of the caller's requests (others' are 404).
@@ -398,9 +396,8 @@ pub async fn thresholds_csv(
 pub async fn user_flexible_price(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<Value>, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
     let p = crate::commerce::orders::service::product(&state, id)
         .await?
         .filter(|p| p.is_active)

@@ -23,11 +23,7 @@ pub enum PricingError {
     Db(#[from] DbError),
 }
 
-impl From<rusqlite::Error> for PricingError {
-    fn from(e: rusqlite::Error) -> Self {
-        PricingError::Db(DbError::from(e))
-    }
-}
+crate::db::error_from!(rusqlite::Error => PricingError::Db);
 
 impl PricingError {
     pub fn field(field: &'static str, message: impl Into<String>) -> Self {

@@ -34,11 +34,9 @@ pub async fn jobs_overview(state: &AppState) -> Result<Vec<JobOverview>, DbError
 
 /// Puts a dead letter back in the queue and audits who did it; false when `id` is not dead.
 pub async fn retry_dead_letter(state: &AppState, id: i64, actor: &str) -> Result<bool, DbError> {
-    let now = state.clock.now();
     let actor = actor.to_owned();
     let retried = state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let ok = crate::outbox::retry_dead(c, id, now)?;
             if ok {
                 crate::audit::by_staff(c, &actor, "outbox.retry", "outbox", &id.to_string(), None, now)?;

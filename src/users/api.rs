@@ -15,6 +15,7 @@ use super::{staff_service, store};
 use crate::http::AppError;
 use crate::http::auth::StaffAccess;
 use crate::http::cookies::Cookie;
+use crate::http::extract::PathId;
 use crate::http::json::ApiJson;
 use crate::http::scopes::{ReadUser, Scoped};
 use crate::http::session::{CurrentUser, Identity, MaybeUser};
@@ -180,9 +181,8 @@ async fn userinfo(
 async fn public_user(
     State(state): State<AppState>,
     CurrentUser(u): CurrentUser,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<Value>, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
     let found = super::service::load_user(&state, id)
         .await?
         .ok_or_else(AppError::not_found)?;
@@ -306,7 +306,7 @@ async fn user_search_one(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, AppError> {
     require_staff(&user, staff).await?;
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let id = crate::http::extract::path_id(&id)?;
     let (u, a) = staff_service::with_address(&state, id).await?;
     Ok(Json(staff_user_json(&u, a)))
 }

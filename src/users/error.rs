@@ -25,17 +25,7 @@ impl UserError {
     }
 }
 
-impl From<DbError> for UserError {
-    fn from(e: DbError) -> Self {
-        UserError::Internal(e.into())
-    }
-}
-
-impl From<rusqlite::Error> for UserError {
-    fn from(e: rusqlite::Error) -> Self {
-        UserError::Internal(e.into())
-    }
-}
+crate::db::error_from!(DbError, rusqlite::Error => UserError::Internal);
 
 impl From<crate::throttle::Limited> for UserError {
     fn from(l: crate::throttle::Limited) -> Self {

@@ -41,17 +41,7 @@ pub enum LoginError {
     Other(UserError),
 }
 
-impl From<DbError> for LoginError {
-    fn from(e: DbError) -> Self {
-        LoginError::Other(e.into())
-    }
-}
-
-impl From<rusqlite::Error> for LoginError {
-    fn from(e: rusqlite::Error) -> Self {
-        LoginError::Other(e.into())
-    }
-}
+crate::db::error_from!(DbError, rusqlite::Error => LoginError::Other);
 
 fn limits(account: &str, ip: Option<IpAddr>) -> Vec<Limit> {
     let client = throttle::client_key(ip);

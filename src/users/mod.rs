@@ -69,8 +69,7 @@ pub fn register(state: &AppState) {
         "0 50 3 * * *",
         "Deletes expired or revoked sessions and tokens, used email links, old login failures.",
         |state| async move {
-            let now = state.clock.now();
-            let n = state.db.write(move |c| sessions::prune(c, now)).await?;
+            let n = state.write_at(sessions::prune).await?;
             Ok(format!("deleted {n} rows"))
         },
     ));

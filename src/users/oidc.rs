@@ -40,11 +40,7 @@ pub enum OidcError {
     Db(#[from] DbError),
 }
 
-impl From<rusqlite::Error> for OidcError {
-    fn from(e: rusqlite::Error) -> Self {
-        OidcError::Db(e.into())
-    }
-}
+crate::db::error_from!(rusqlite::Error => OidcError::Db);
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Discovery {

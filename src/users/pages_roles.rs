@@ -109,7 +109,7 @@ async fn retire(
     Path(id): Path<String>,
     Form(f): Form<Params>,
 ) -> Result<Response, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let id = crate::http::extract::path_id(&id)?;
     let block = f.get("block").is_some_and(|v| v == "on" || v == "true");
     super::retirement::retire(&state, staff.actor, Some(staff.user.id), id.to_string(), block).await?;
     Ok(Redirect::to(&ctx.prefix.url("/staff/users/")).into_response())
@@ -122,7 +122,7 @@ async fn set_roles(
     Path(id): Path<String>,
     Form(f): Form<Params>,
 ) -> Result<Response, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+    let id = crate::http::extract::path_id(&id)?;
     let on = |k: &str| f.get(k).is_some_and(|v| v == "on" || v == "true");
     let superuser = on("is_superuser");
     let change = RoleChange {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -15,6 +15,7 @@ use super::api_keys::{self, ApiKey, Scope};
 use super::forms::{csrf_input, input};
 use super::model::FieldErrors;
 use crate::http::auth::{StaffAccess, require_superuser};
+use crate::http::extract::PathId;
 use crate::http::staff_page::StaffPage;
 use crate::http::ui::{RevocableRow, revocable_table};
 use crate::http::{AppError, PageCtx};
@@ -107,8 +108,7 @@ async fn create(r: StaffPage, Form(f): Form<BTreeMap<String, String>>) -> Result
         .into_response())
 }
 
-async fn revoke(r: StaffPage, Path(id): Path<String>) -> Result<Response, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+async fn revoke(r: StaffPage, PathId(id): PathId) -> Result<Response, AppError> {
     let done = api_keys::withdraw(&r.state, id, r.access.actor).await?;
     if !done {
         return Err(AppError::NotFound(format!("No active API key with id {id}.")));

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -18,6 +18,7 @@ use super::model::FieldErrors;
 use super::sessions::AccessTokenRow;
 use super::staff_service;
 use crate::http::auth::{SuperuserAccess, require_superuser};
+use crate::http::extract::PathId;
 use crate::http::staff_page::StaffPage;
 use crate::http::ui::{RevocableRow, revocable_table};
 use crate::http::{AppError, PageCtx};
@@ -140,8 +141,7 @@ async fn create(
     }
 }
 
-async fn revoke(r: StaffPage, Path(id): Path<String>) -> Result<Response, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+async fn revoke(r: StaffPage, PathId(id): PathId) -> Result<Response, AppError> {
     let done = staff_service::revoke_token(&r.state, r.access.actor, id).await?;
     if !done {
         return Err(AppError::NotFound(format!("No active token with id {id}.")));

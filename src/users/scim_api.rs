@@ -5,7 +5,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -66,6 +66,38 @@ fn authorize(id: &Identity) -> Result<(), ScimError> {
             scim_type: None,
             detail: "Authentication credentials were not provided.".into(),
         }),
+    }
+}
+
+/// A PUT or PATCH of one user (`/scim/v2/Users/{id}`): the caller authorized, then the user's
+/// id and the JSON body read; a failure is answered as SCIM answers errors.
+struct UserWrite {
+    uid: i64,
+    body: Value,
+}
+
+impl FromRequest<AppState> for UserWrite {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let id = Identity::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Path(raw) = Path::<String>::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let read = || -> Result<UserWrite, ScimError> {
+            authorize(&id)?;
+            Ok(UserWrite {
+                uid: user_id(&raw)?,
+                body: parse(&bytes)?,
+            })
+        };
+        read().map_err(error)
     }
 }
 
@@ -136,34 +168,13 @@ async fn one(State(state): State<AppState>, id: Identity, Path(raw): Path<String
     ok(r.await)
 }
 
-async fn replace(
-    State(state): State<AppState>,
-    id: Identity,
-    Path(raw): Path<String>,
-    body: Bytes,
-) -> Response {
-    let r = async {
-        authorize(&id)?;
-        let uid = user_id(&raw)?;
-        let i = scim::inbound(&parse(&body)?)?;
-        scim_service::replace(&state, uid, i).await
-    };
+async fn replace(State(state): State<AppState>, w: UserWrite) -> Response {
+    let r = async { scim_service::replace(&state, w.uid, scim::inbound(&w.body)?).await };
     ok(r.await)
 }
 
-async fn patch(
-    State(state): State<AppState>,
-    id: Identity,
-    Path(raw): Path<String>,
-    body: Bytes,
-) -> Response {
-    let r = async {
-        authorize(&id)?;
-        let uid = user_id(&raw)?;
-        let v = parse(&body)?;
-        scim_service::patch(&state, uid, v).await
-    };
-    ok(r.await)
+async fn patch(State(state): State<AppState>, w: UserWrite) -> Response {
+    ok(scim_service::patch(&state, w.uid, w.body).await)
 }
 
 /// DELETE deactivates (as the original), ending the user's sessions.

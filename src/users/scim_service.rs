@@ -43,8 +43,7 @@ pub async fn search(
 }
 
 pub async fn create(state: &AppState, i: Inbound) -> Result<Value, ScimError> {
-    let now = state.clock.now();
-    let u = state.db.write(move |c| scim::create(c, &i, now)).await?;
+    let u = state.write_at(move |c, now| scim::create(c, &i, now)).await?;
     resource_of(state, u).await
 }
 
@@ -58,14 +57,14 @@ pub async fn get(state: &AppState, id: i64) -> Result<Value, ScimError> {
 }
 
 pub async fn replace(state: &AppState, id: i64, i: Inbound) -> Result<Value, ScimError> {
-    let now = state.clock.now();
-    let u = state.db.write(move |c| scim::update(c, id, &i, now)).await?;
+    let u = state.write_at(move |c, now| scim::update(c, id, &i, now)).await?;
     resource_of(state, u).await
 }
 
 pub async fn patch(state: &AppState, id: i64, body: Value) -> Result<Value, ScimError> {
-    let now = state.clock.now();
-    let u = state.db.write(move |c| scim::patch(c, id, &body, now)).await?;
+    let u = state
+        .write_at(move |c, now| scim::patch(c, id, &body, now))
+        .await?;
     resource_of(state, u).await
 }
 
@@ -78,10 +77,8 @@ fn deactivated() -> Inbound {
 
 /// DELETE deactivates (as the original), ending the user's sessions.
 pub async fn deactivate(state: &AppState, id: i64) -> Result<(), ScimError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| scim::update(c, id, &deactivated(), now))
+        .write_at(move |c, now| scim::update(c, id, &deactivated(), now))
         .await?;
     Ok(())
 }
@@ -152,11 +149,9 @@ pub async fn bulk(state: &AppState, body: &Value) -> Result<Value, ScimError> {
             detail: format!("at most {MAX_BULK_OPERATIONS} operations"),
         });
     }
-    let now = state.clock.now();
     let base = state.config.absolute_url("");
     let results = state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let mut out = Vec::new();
             for op in &ops {
                 let method = op.get("method").cloned().unwrap_or(Value::Null);

@@ -198,12 +198,11 @@ pub(super) async fn queue_verification(state: &AppState, user: &User) -> Result<
     let base = state.config.absolute_url("/verify-email/");
     let (uid, to) = (user.id, user.email.clone());
     state
-        .write_at(move |c, now| {
+        .write_queued(move |c, now| {
             let token = sessions::issue_token(c, uid, Purpose::Verify, None, now)?;
             mail::queue(c, now, &verification_email(to, &base, &token))
         })
         .await?;
-    state.outbox.wake();
     Ok(())
 }
 
@@ -321,10 +320,8 @@ pub async fn verify_email(state: &AppState, token: &str) -> Result<Option<(User,
 }
 
 pub async fn log_out(state: &AppState, session_id: i64) -> Result<(), UserError> {
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| sessions::revoke(c, session_id, now))
+        .write_at(move |c, now| sessions::revoke(c, session_id, now))
         .await?;
     Ok(())
 }

@@ -28,16 +28,8 @@ pub struct CourseInput {
     pub variants: String,
 }
 
-/// One supported variant of a course.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct VariantRow {
-    pub language: String,
-    pub variant_length: String,
-    pub variant_industry: String,
-    pub active: bool,
-    pub b2b_only: bool,
-    pub default_variant: bool,
-}
+/// One supported variant of a course, as the catalog keeps it.
+pub use crate::catalog::model::Variant as VariantRow;
 
 /// The variant lines of [`CourseInput::variants`].
 pub fn parse_variants(text: &str) -> Result<Vec<VariantRow>, AdminError> {

@@ -7,6 +7,7 @@ use super::courses::{CourseInput, course_json};
 use super::runs::{RunInput, run_json};
 use super::service::AdminError;
 use crate::clock::from_db;
+use crate::db::from_row;
 use crate::state::AppState;
 
 pub struct Named {
@@ -27,12 +28,15 @@ pub fn lists(c: &Connection) -> rusqlite::Result<Lists> {
     let named = |sql: &str| -> rusqlite::Result<Vec<Named>> {
         c.prepare(sql)?
             .query_map([], |r| {
-                Ok(Named {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    extra: r.get(2)?,
-                    courses: r.get(3)?,
-                })
+                from_row!(
+                    r,
+                    Named {
+                        id,
+                        name,
+                        extra,
+                        courses
+                    }
+                )
             })?
             .collect()
     };
@@ -72,13 +76,16 @@ pub async fn courses(state: &AppState, search: String) -> Result<Vec<CourseRow>,
                  ORDER BY readable_id LIMIT 500",
             )?
             .query_map([like], |r| {
-                Ok(CourseRow {
-                    id: r.get(0)?,
-                    readable_id: r.get(1)?,
-                    title: r.get(2)?,
-                    live: r.get(3)?,
-                    runs: r.get(4)?,
-                })
+                from_row!(
+                    r,
+                    CourseRow {
+                        id,
+                        readable_id,
+                        title,
+                        live,
+                        runs
+                    }
+                )
             })?
             .collect::<rusqlite::Result<Vec<_>>>()
         })
@@ -154,14 +161,17 @@ pub async fn course(state: &AppState, id: i64) -> Result<CourseDetail, AdminErro
                      FROM course_runs r WHERE r.course_id = ?1 ORDER BY r.id",
                 )?
                 .query_map([id], |r| {
-                    Ok(RunRow {
-                        id: r.get(0)?,
-                        courseware_id: r.get(1)?,
-                        title: r.get(2)?,
-                        live: r.get(3)?,
-                        start_date: r.get(4)?,
-                        price: r.get(5)?,
-                    })
+                    from_row!(
+                        r,
+                        RunRow {
+                            id,
+                            courseware_id,
+                            title,
+                            live,
+                            start_date,
+                            price
+                        }
+                    )
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(CourseDetail { id, input, runs })
@@ -226,12 +236,15 @@ pub fn product_of_run(c: &Connection, id: i64) -> rusqlite::Result<Option<Produc
     let versions = c
         .prepare("SELECT id, price, description, created_on FROM product_versions WHERE product_id = ?1 ORDER BY id DESC")?
         .query_map([pid], |r| {
-            Ok(PriceVersion {
-                id: r.get(0)?,
-                price: r.get(1)?,
-                description: r.get(2)?,
-                created_on: r.get(3)?,
-            })
+            from_row!(
+                r,
+                PriceVersion {
+                    id,
+                    price,
+                    description,
+                    created_on
+                }
+            )
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(Some(ProductInfo {

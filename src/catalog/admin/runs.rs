@@ -176,16 +176,7 @@ fn check_run(c: &Connection, id: i64, course_id: i64, input: &RunInput) -> Resul
     }
     let mut dates = [None; 7];
     for (i, (field, _)) in DATES.iter().enumerate() {
-        let v = match *field {
-            "start_date" => &input.start_date,
-            "end_date" => &input.end_date,
-            "enrollment_start" => &input.enrollment_start,
-            "enrollment_end" => &input.enrollment_end,
-            "upgrade_deadline" => &input.upgrade_deadline,
-            "certificate_available_date" => &input.certificate_available_date,
-            _ => &input.expiration_date,
-        };
-        dates[i] = parse_time(field, v)?;
+        dates[i] = parse_time(field, date_value(input, field))?;
     }
     check_order(&dates)?;
     let language = match input.language.trim() {

@@ -27,11 +27,7 @@ pub enum AdminError {
     Db(#[from] DbError),
 }
 
-impl From<rusqlite::Error> for AdminError {
-    fn from(e: rusqlite::Error) -> Self {
-        AdminError::Db(DbError::from(e))
-    }
-}
+crate::db::error_from!(rusqlite::Error => AdminError::Db);
 
 impl From<ProductError> for AdminError {
     fn from(e: ProductError) -> Self {

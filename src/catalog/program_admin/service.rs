@@ -25,11 +25,7 @@ pub enum ProgramAdminError {
     Db(#[from] DbError),
 }
 
-impl From<rusqlite::Error> for ProgramAdminError {
-    fn from(e: rusqlite::Error) -> Self {
-        ProgramAdminError::Db(DbError::from(e))
-    }
-}
+crate::db::error_from!(rusqlite::Error => ProgramAdminError::Db);
 
 type Result<T> = std::result::Result<T, ProgramAdminError>;
 

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::tree::{Group, Item, Known, Node, Tree};
 use crate::catalog::store::{self as catalog_store, NewNode};
 use crate::clock::to_db;
+use crate::db::from_row;
 
 /// Every field of a program as staff edit it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -47,21 +48,24 @@ pub fn program_fields(c: &Connection, id: i64) -> rusqlite::Result<Option<Progra
                     start_date, end_date, display_mode, b2b_only FROM programs WHERE id = ?1",
             [id],
             |r| {
-                Ok(ProgramFields {
-                    title: r.get(0)?,
-                    readable_id: r.get(1)?,
-                    live: r.get(2)?,
-                    program_type: r.get(3)?,
-                    availability: r.get(4)?,
-                    enrollment_start: t(r.get(5)?),
-                    enrollment_end: t(r.get(6)?),
-                    start_date: t(r.get(7)?),
-                    end_date: t(r.get(8)?),
-                    display_mode: r.get(9)?,
-                    b2b_only: r.get(10)?,
-                    departments: vec![],
-                    modes: vec![],
-                })
+                from_row!(
+                    r,
+                    ProgramFields {
+                        title,
+                        readable_id,
+                        live,
+                        program_type,
+                        availability,
+                        enrollment_start: t,
+                        enrollment_end: t,
+                        start_date: t,
+                        end_date: t,
+                        display_mode,
+                        b2b_only;
+                        departments: vec![],
+                        modes: vec![]
+                    }
+                )
             },
         )
         .optional()?

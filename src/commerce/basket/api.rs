@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use crate::http::cookies::Cookie;
 use crate::http::error::AppError;
+use crate::http::extract::PathId;
 use crate::http::json::ApiJson;
 use crate::http::session::{CurrentUser, Identity, MaybeUser};
 use crate::state::AppState;
@@ -36,10 +37,8 @@ pub async fn owner(
         .map(str::to_owned);
     match (user, cookie) {
         (Some(u), Some(anon)) => {
-            let now = state.clock.now();
             state
-                .db
-                .write(move |c| basket::service::claim_anonymous(c, &anon, u, now))
+                .write_at(move |c, now| basket::service::claim_anonymous(c, &anon, u, now))
                 .await?;
             let clear = Some(Cookie::removal(ANON_COOKIE).http_only().header(&state.config));
             Ok((Some(Owner::User(u)), clear))
@@ -88,10 +87,8 @@ pub async fn add_to_cart(
 ) -> Result<Response, AppError> {
     let (owner, cookie) = owner(&state, user.map(|u| u.id), &headers, true).await?;
     let owner = owner.ok_or_else(AppError::not_found)?;
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| basket::service::add_product(c, &owner, body.product_id, 1, true, now))
+        .write_at(move |c, now| basket::service::add_product(c, &owner, body.product_id, 1, true, now))
         .await
         .map_err(|e| match e {
             CommerceError::NotFound(_) => AppError::field("product_id", "No active product with this id."),
@@ -240,9 +237,8 @@ pub async fn v0_baskets(
 pub async fn v0_basket(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<Value>, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
     let b = load_basket(&state, Some(Owner::User(user.id)))
         .await?
         .filter(|b| b.id == id)
@@ -294,10 +290,8 @@ pub async fn create_from_product(
     let uid = user.as_ref().map(|u| u.id);
     let (owner, cookie) = owner(&state, uid, &headers, true).await?;
     let owner = owner.ok_or_else(AppError::not_found)?;
-    let now = state.clock.now();
     let (basket, created) = state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let (basket, created) =
                 basket::service::add_product(c, &owner, product_id, opts.quantity.unwrap_or(1), false, now)?;
             if let Some(code) = code {
@@ -358,10 +352,8 @@ pub async fn create_with_products(
     if body.product_ids.is_empty() {
         return Err(AppError::field("product_ids", "This list may not be empty."));
     }
-    let now = state.clock.now();
     let basket = state
-        .db
-        .write(move |c| {
+        .write_at(move |c, now| {
             let owner = Owner::User(user.id);
             let mut basket = 0;
             for (i, p) in body.product_ids.iter().enumerate() {

@@ -30,15 +30,13 @@ pub async fn start_checkout(
     catalog: &crate::catalog::CatalogCache,
 ) -> Result<(Started, Option<CheckoutForm>), CommerceError> {
     let (cat, _) = catalog.get(&state.db).await?;
-    let now = state.clock.now();
     let env = state.config.environment.clone();
     let uid = user.id;
     let cs = CyberSource::from_config(&state.config);
     let receipt = state.config.absolute_url("/checkout/result/");
     let username = user.username.clone();
     let started = state
-        .db
-        .write(move |c| {
+        .write_queued(move |c, now| {
             let started = checkout::service::start(c, &cat, uid, &env, now)?;
             let Started::Pay {
                 order,
@@ -61,7 +59,6 @@ pub async fn start_checkout(
             Ok((started, Some(form)))
         })
         .await?;
-    state.outbox.wake();
     Ok(started)
 }
 
@@ -147,10 +144,8 @@ pub async fn receive_result(
         .and_then(|r| order_id_from_reference(&state.config.environment, r))
         .ok_or(ResultError::UnknownOrder)?;
     let data = form.to_json();
-    let now = state.clock.now();
     let applied = state
-        .db
-        .write(move |c| checkout::service::apply_result(c, order_id, &response, &data, now))
+        .write_at(move |c, now| checkout::service::apply_result(c, order_id, &response, &data, now))
         .await
         .map_err(|e| ResultError::Internal(e.into()))?;
     state.outbox.wake();

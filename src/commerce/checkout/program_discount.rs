@@ -44,11 +44,7 @@ pub enum FreeRunError {
     Commerce(#[from] CommerceError),
 }
 
-impl From<rusqlite::Error> for FreeRunError {
-    fn from(e: rusqlite::Error) -> Self {
-        FreeRunError::Commerce(e.into())
-    }
-}
+crate::db::error_from!(rusqlite::Error => FreeRunError::Commerce);
 
 fn active_product(c: &Connection, column: &str, id: i64) -> rusqlite::Result<Option<i64>> {
     c.prepare_cached(&format!(

@@ -286,7 +286,7 @@ pub fn apply_checked(
             orders::duplicates::hold(c, order.id, &paid, &id, amount, data, now)?;
             return Ok(Some(Applied::Changed(OrderState::Review)));
         }
-        fulfil(c, order.id, &id, amount, data, &reason, now)?;
+        fulfil_with_receipt(c, order.id, &id, amount, data, &reason, now, true)?;
         OrderState::Fulfilled
     } else {
         let to = match response.decision {
@@ -305,22 +305,10 @@ pub fn apply_checked(
 }
 
 /// pending → fulfilled: the payment transaction, each line's enrollment and paid record, the
-/// receipt mail and the basket (if it still holds what was bought) — all in this transaction.
-pub fn fulfil(
-    c: &Connection,
-    order_id: i64,
-    transaction_id: &str,
-    amount: Decimal,
-    data: &serde_json::Value,
-    reason: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, CommerceError> {
-    fulfil_with_receipt(c, order_id, transaction_id, amount, data, reason, now, true)
-}
-
-/// [`fulfil`], queueing the receipt mail only when `receipt`.
+/// receipt mail (only when `receipt`) and the basket (if it still holds what was bought) — all
+/// in this transaction.
 #[allow(clippy::too_many_arguments)]
-fn fulfil_with_receipt(
+pub fn fulfil_with_receipt(
     c: &Connection,
     order_id: i64,
     transaction_id: &str,

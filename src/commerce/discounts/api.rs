@@ -133,10 +133,8 @@ pub async fn list(
     State(state): State<AppState>,
     _s: StaffAccess,
     Query(q): Query<ListQuery>,
-    Query(p): Query<crate::commerce::discounts::nested::Page>,
-    uri: axum::http::Uri,
+    l: crate::commerce::discounts::nested::Listing,
 ) -> Result<Json<Value>, AppError> {
-    let paging = p.parse(&uri)?;
     let choice =
         |name: &'static str, v: Option<String>, ok: fn(&str) -> bool| match v.filter(|v| !v.is_empty()) {
             Some(v) if !ok(&v) => Err(AppError::field(
@@ -155,7 +153,7 @@ pub async fn list(
         })?,
         is_redeemed: choice("is_redeemed", q.is_redeemed, |v| v == "yes" || v == "no")?.map(|v| v == "yes"),
     };
-    let (count, rows) = service::find(&state, filter, paging.limit, paging.offset).await?;
+    let (count, rows) = service::find(&state, filter, l.paging.limit, l.paging.offset).await?;
     let redeemed = service::redeemed_among(&state, rows.iter().map(|d| d.id).collect()).await?;
     let results = rows
         .iter()
@@ -165,9 +163,7 @@ pub async fn list(
             v
         })
         .collect();
-    Ok(Json(crate::commerce::discounts::nested::paginated(
-        &state, &uri, count, paging, results,
-    )))
+    Ok(Json(l.page(&state, count, results)))
 }
 
 /// POST discounts (staff).

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod forms;
+pub mod linked;
 pub mod links;
 pub mod model;
 pub mod nested;
@@ -67,29 +68,29 @@ fn discount_routes(base: &str) -> Router<AppState> {
         )
         .route(
             &r("/{id}/products/"),
-            get(nested::products)
-                .post(nested::add_product)
-                .patch(nested::add_product),
+            get(linked::list::<linked::Products>)
+                .post(linked::add::<linked::Products>)
+                .patch(linked::add::<linked::Products>),
         )
         .route(
             &r("/{id}/products/{pk}/"),
-            get(nested::product)
-                .put(nested::add_product)
-                .patch(nested::add_product)
-                .delete(nested::remove_product),
+            get(linked::one::<linked::Products>)
+                .put(linked::add::<linked::Products>)
+                .patch(linked::add::<linked::Products>)
+                .delete(linked::remove::<linked::Products>),
         )
         .route(
             &r("/{id}/assignees/"),
-            get(nested::assignees)
-                .post(nested::add_assignee)
-                .patch(nested::add_assignee),
+            get(linked::list::<linked::Assignees>)
+                .post(linked::add::<linked::Assignees>)
+                .patch(linked::add::<linked::Assignees>),
         )
         .route(
             &r("/{id}/assignees/{pk}/"),
-            get(nested::assignee)
-                .put(nested::add_assignee)
-                .patch(nested::add_assignee)
-                .delete(nested::remove_assignee),
+            get(linked::one::<linked::Assignees>)
+                .put(linked::add::<linked::Assignees>)
+                .patch(linked::add::<linked::Assignees>)
+                .delete(linked::remove::<linked::Assignees>),
         )
         .route(&r("/{id}/tiers/"), get(tiers::tiers).post(tiers::create_tier))
         .route(

@@ -1,19 +1,20 @@
 //! The nested discount resources of the staff API (surface §2.5), under both
 //! `/api/discounts/{id}/…` and `/api/v0/discounts/{id}/…`: `redemptions/` (list), `assignees/`
-//! (list, add by `user_id`, remove), `products/` (list, add by `product_id`, remove),
-//! `tiers/` (list, create, remove), and `/api/discounts/user/` (every user–discount
+//! (list, add by `user_id`, remove) and `products/` (list, add by `product_id`, remove) in
+//! [`super::linked`], `tiers/` (list, create, remove) in [`super::tiers`], and `/api/discounts/user/` (every user–discount
 //! assignment, as the original's `UserDiscountViewSet`). Lists use the original's Refine
 //! pagination (`l` limit, default 10, at most 50; `o` offset). Staff only; unknown ids and bad
 //! bodies are 4xx naming the problem with nothing changed; every change is audited.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::commerce::discounts::service::{self, Nested};
+use crate::commerce::discounts::service;
 
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
@@ -92,6 +93,39 @@ impl Paging {
     }
 }
 
+/// A list request: its paging, parsed from the query (as the path's style says), and its URI
+/// for the page links. A bad `l`/`o`/`limit`/`offset` is refused naming the parameter.
+pub struct Listing {
+    pub paging: Paging,
+    pub uri: Uri,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Listing {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let Query(p) = Query::<Page>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let uri = parts.uri.clone();
+        let paging = p.parse(&uri).map_err(IntoResponse::into_response)?;
+        Ok(Listing { paging, uri })
+    }
+}
+
+impl Listing {
+    /// This page's `rows`, of `count` in all, with the links to the pages beside it.
+    pub fn page(&self, state: &AppState, count: i64, rows: Vec<Value>) -> Value {
+        paginated(state, &self.uri, count, self.paging, rows)
+    }
+
+    /// This page of a whole in-memory list.
+    pub fn page_of(&self, state: &AppState, all: Vec<Value>) -> Value {
+        let count = all.len() as i64;
+        self.page(state, count, self.paging.slice(all))
+    }
+}
+
 pub fn paginated(state: &AppState, uri: &Uri, count: i64, p: Paging, results: Vec<Value>) -> Value {
     let (lname, oname) = match p.style {
         Style::Plain => return Value::Array(results),
@@ -124,150 +158,10 @@ pub async fn redemptions(
     State(state): State<AppState>,
     _s: StaffAccess,
     Path(id): Path<i64>,
-    Query(p): Query<Page>,
-    uri: Uri,
+    l: Listing,
 ) -> Result<Json<Value>, AppError> {
-    let paging = p.parse(&uri)?;
-    let (count, rows) = service::redemptions(&state, id, paging.limit, paging.offset).await?;
-    Ok(Json(paginated(&state, &uri, count, paging, rows)))
-}
-
-async fn list_nested(
-    state: &AppState,
-    id: i64,
-    p: &Page,
-    uri: &Uri,
-    what: Nested,
-) -> Result<Json<Value>, AppError> {
-    let paging = p.parse(uri)?;
-    let all = service::linked(state, id, what).await?;
-    let count = all.len() as i64;
-    Ok(Json(paginated(state, uri, count, paging, paging.slice(all))))
-}
-
-/// GET `/{id}/products/`.
-pub async fn products(
-    State(state): State<AppState>,
-    _s: StaffAccess,
-    Path(id): Path<i64>,
-    Query(p): Query<Page>,
-    uri: Uri,
-) -> Result<Json<Value>, AppError> {
-    list_nested(&state, id, &p, &uri, Nested::Products).await
-}
-
-/// GET `/{id}/assignees/`.
-pub async fn assignees(
-    State(state): State<AppState>,
-    _s: StaffAccess,
-    Path(id): Path<i64>,
-    Query(p): Query<Page>,
-    uri: Uri,
-) -> Result<Json<Value>, AppError> {
-    list_nested(&state, id, &p, &uri, Nested::Assignees).await
-}
-
-#[derive(Deserialize)]
-pub struct LinkBody {
-    product_id: Option<i64>,
-    user_id: Option<i64>,
-    user: Option<i64>,
-}
-
-/// Adds (or removes) a product or user; returns the discount's whole list as the original
-/// does, 201 when something was added, 200 otherwise.
-pub(super) async fn change_link(
-    state: &AppState,
-    actor: String,
-    id: i64,
-    what: Nested,
-    target: i64,
-    add: bool,
-) -> Result<Response, AppError> {
-    let (changed, list) = service::change_link(state, actor, id, what, target, add).await?;
-    let status = if add && changed {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(Value::Array(list))).into_response())
-}
-
-/// POST/PATCH `/{id}/products/` (and PATCH `/{id}/products/{pk}/`) with `{product_id}`.
-pub async fn add_product(
-    State(state): State<AppState>,
-    s: StaffAccess,
-    Path(path): Path<Vec<(String, String)>>,
-    ApiJson(b): ApiJson<LinkBody>,
-) -> Result<Response, AppError> {
-    let id = discount_id(&path)?;
-    let target = b
-        .product_id
-        .ok_or_else(|| AppError::field("product_id", "This field is required."))?;
-    change_link(&state, s.actor, id, Nested::Products, target, true).await
-}
-
-/// POST/PATCH `/{id}/assignees/` (and PATCH `/{id}/assignees/{pk}/`) with `{user_id}` (or
-/// `{user}`, the v0 spelling).
-pub async fn add_assignee(
-    State(state): State<AppState>,
-    s: StaffAccess,
-    Path(path): Path<Vec<(String, String)>>,
-    ApiJson(b): ApiJson<LinkBody>,
-) -> Result<Response, AppError> {
-    let id = discount_id(&path)?;
-    let target = b
-        .user_id
-        .or(b.user)
-        .ok_or_else(|| AppError::field("user_id", "This field is required."))?;
-    change_link(&state, s.actor, id, Nested::Assignees, target, true).await
-}
-
-fn discount_id(path: &[(String, String)]) -> Result<i64, AppError> {
-    path.iter()
-        .find(|(k, _)| k == "id")
-        .and_then(|(_, v)| v.parse().ok())
-        .ok_or_else(|| AppError::NotFound("No such discount.".into()))
-}
-
-/// DELETE `/{id}/products/{product_id}/`.
-pub async fn remove_product(
-    State(state): State<AppState>,
-    s: StaffAccess,
-    Path((id, product)): Path<(i64, i64)>,
-) -> Result<Response, AppError> {
-    change_link(&state, s.actor, id, Nested::Products, product, false).await
-}
-
-/// DELETE `/{id}/assignees/{user_id}/`.
-pub async fn remove_assignee(
-    State(state): State<AppState>,
-    s: StaffAccess,
-    Path((id, user)): Path<(i64, i64)>,
-) -> Result<Response, AppError> {
-    change_link(&state, s.actor, id, Nested::Assignees, user, false).await
-}
-
-/// GET `/{id}/products/{product_id}/`: the product's link to the discount.
-pub async fn product(
-    State(state): State<AppState>,
-    _s: StaffAccess,
-    Path((id, product)): Path<(i64, i64)>,
-) -> Result<Json<Value>, AppError> {
-    Ok(Json(
-        service::linked_one(&state, id, Nested::Products, product).await?,
-    ))
-}
-
-/// GET `/{id}/assignees/{user_id}/`: the user's assignment to the discount.
-pub async fn assignee(
-    State(state): State<AppState>,
-    _s: StaffAccess,
-    Path((id, user)): Path<(i64, i64)>,
-) -> Result<Json<Value>, AppError> {
-    Ok(Json(
-        service::linked_one(&state, id, Nested::Assignees, user).await?,
-    ))
+    let (count, rows) = service::redemptions(&state, id, l.paging.limit, l.paging.offset).await?;
+    Ok(Json(l.page(&state, count, rows)))
 }
 
 /// POST `/{id}/redemptions/`: refused. Redemptions are what checkout records when an order uses
@@ -332,12 +226,10 @@ pub async fn delete_redemption(
 pub async fn user_discounts(
     State(state): State<AppState>,
     _s: StaffAccess,
-    Query(p): Query<Page>,
-    uri: Uri,
+    l: Listing,
 ) -> Result<Json<Value>, AppError> {
-    let paging = p.parse(&uri)?;
-    let (count, rows) = service::assignments(&state, paging.limit, paging.offset).await?;
-    Ok(Json(paginated(&state, &uri, count, paging, rows)))
+    let (count, rows) = service::assignments(&state, l.paging.limit, l.paging.offset).await?;
+    Ok(Json(l.page(&state, count, rows)))
 }
 
 #[derive(Deserialize)]

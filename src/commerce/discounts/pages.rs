@@ -213,7 +213,7 @@ async fn change_links(
             }
         ))
     })?;
-    discounts::nested::change_link(&r.state, r.access.actor, id, what, target, add)
+    discounts::linked::change_link(&r.state, r.access.actor, id, what, target, add)
         .await
         .map_err(crate::commerce::refunds::api::page_error)?;
     Ok(Redirect::to(&r.ctx.prefix.url(&format!("/staff/discounts/{id}/#{tab}"))).into_response())

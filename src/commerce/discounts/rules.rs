@@ -10,8 +10,6 @@
 //! brings a price to exactly zero never counted as "better" in v0 because `Decimal(0)` is falsy.
 
 use crate::money::round_cents;
-use std::fmt;
-use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -58,17 +56,23 @@ macro_rules! choices {
                 match self { $($ty::$variant => $text),+ }
             }
         }
-        impl FromStr for $ty {
-            type Err = UnknownChoice;
-            fn from_str(s: &str) -> Result<Self, UnknownChoice> {
-                match s { $($text => Ok($ty::$variant),)+ _ => Err(UnknownChoice(s.to_owned())) }
+        impl ::std::str::FromStr for $ty {
+            type Err = $crate::commerce::discounts::rules::UnknownChoice;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($ty::$variant),)+
+                    _ => Err($crate::commerce::discounts::rules::UnknownChoice(s.to_owned())),
+                }
             }
         }
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        impl ::std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
         }
     };
 }
+pub(crate) use choices;
 
 choices!(DiscountType { PercentOff => "percent-off", DollarsOff => "dollars-off", FixedPrice => "fixed-price" });
 choices!(RedemptionType { OneTime => "one-time", OneTimePerUser => "one-time-per-user", Unlimited => "unlimited" });

@@ -5,7 +5,7 @@ use crate::clock::to_db;
 use crate::commerce::discounts::model::DiscountRow;
 use crate::money;
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, params_from_iter};
 
 // ---- discounts ----
 
@@ -128,48 +128,48 @@ pub fn redemption_counts(
     })
 }
 
+/// Runs `f` with the discount's editable columns as parameters `?1` to `?9`, in the order
+/// both the insert and the update name them.
+fn with_editable<T>(d: &DiscountRow, f: impl FnOnce(&[&dyn ToSql]) -> T) -> T {
+    let amount = d.amount.to_string();
+    f(&[
+        &d.discount_code,
+        &amount,
+        &d.automatic,
+        &d.discount_type.as_str(),
+        &d.redemption_type.as_str(),
+        &d.payment_type.map(|p| p.as_str()),
+        &d.max_redemptions,
+        &d.activation_date,
+        &d.expiration_date,
+    ])
+}
+
 pub fn insert_discount(c: &Connection, d: &DiscountRow, now: DateTime<Utc>) -> rusqlite::Result<i64> {
-    c.prepare_cached(
-        "INSERT INTO discounts (discount_code, amount, automatic, discount_type, redemption_type, payment_type,
-            max_redemptions, activation_date, expiration_date, is_bulk, is_program_discount, created_on, updated_on)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
-    )?
-    .execute(params![
-        d.discount_code,
-        d.amount.to_string(),
-        d.automatic,
-        d.discount_type.as_str(),
-        d.redemption_type.as_str(),
-        d.payment_type.map(|p| p.as_str()),
-        d.max_redemptions,
-        d.activation_date,
-        d.expiration_date,
-        d.is_bulk,
-        d.is_program_discount,
-        to_db(now)
-    ])?;
+    let now = to_db(now);
+    with_editable(d, |editable| {
+        c.prepare_cached(
+            "INSERT INTO discounts (discount_code, amount, automatic, discount_type, redemption_type, payment_type,
+                max_redemptions, activation_date, expiration_date, is_bulk, is_program_discount, created_on, updated_on)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+        )?
+        .execute(params_from_iter(
+            editable.iter().copied().chain([&d.is_bulk as &dyn ToSql, &d.is_program_discount, &now]),
+        ))
+    })?;
     Ok(c.last_insert_rowid())
 }
 
 pub fn update_discount(c: &Connection, d: &DiscountRow, now: DateTime<Utc>) -> rusqlite::Result<usize> {
-    c.execute(
-        "UPDATE discounts SET discount_code = ?2, amount = ?3, automatic = ?4, discount_type = ?5, redemption_type = ?6,
-            payment_type = ?7, max_redemptions = ?8, activation_date = ?9, expiration_date = ?10, updated_on = ?11
-         WHERE id = ?1",
-        params![
-            d.id,
-            d.discount_code,
-            d.amount.to_string(),
-            d.automatic,
-            d.discount_type.as_str(),
-            d.redemption_type.as_str(),
-            d.payment_type.map(|p| p.as_str()),
-            d.max_redemptions,
-            d.activation_date,
-            d.expiration_date,
-            to_db(now)
-        ],
-    )
+    let now = to_db(now);
+    with_editable(d, |editable| {
+        c.execute(
+            "UPDATE discounts SET discount_code = ?1, amount = ?2, automatic = ?3, discount_type = ?4, redemption_type = ?5,
+                payment_type = ?6, max_redemptions = ?7, activation_date = ?8, expiration_date = ?9, updated_on = ?10
+             WHERE id = ?11",
+            params_from_iter(editable.iter().copied().chain([&now as &dyn ToSql, &d.id])),
+        )
+    })
 }
 
 pub fn add_discount_product(c: &Connection, discount: i64, product: i64) -> rusqlite::Result<()> {

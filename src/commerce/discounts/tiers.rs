@@ -3,8 +3,8 @@
 //! discount page's form. Staff only; audited.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, Uri};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -13,8 +13,7 @@ use serde_json::Value;
 use crate::commerce::discounts::links::Courseware;
 
 use crate::commerce::discounts::links::Tier;
-use crate::commerce::discounts::nested::Page;
-use crate::commerce::discounts::nested::paginated;
+use crate::commerce::discounts::nested::Listing;
 use crate::commerce::discounts::tier_service;
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
@@ -26,13 +25,9 @@ pub async fn tiers(
     State(state): State<AppState>,
     _s: StaffAccess,
     Path(id): Path<i64>,
-    Query(p): Query<Page>,
-    uri: Uri,
+    l: Listing,
 ) -> Result<Json<Value>, AppError> {
-    let paging = p.parse(&uri)?;
-    let all = tier_service::list(&state, id).await?;
-    let count = all.len() as i64;
-    Ok(Json(paginated(&state, &uri, count, paging, paging.slice(all))))
+    Ok(Json(l.page_of(&state, tier_service::list(&state, id).await?)))
 }
 
 #[derive(Deserialize)]

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::http::error::AppError;
+use crate::http::extract::PathId;
 use crate::http::session::CurrentUser;
 use crate::state::AppState;
 
@@ -59,8 +60,7 @@ pub async fn products(
 }
 
 /// GET `/api/products/{id}/`.
-pub async fn product(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+pub async fn product(State(state): State<AppState>, PathId(id): PathId) -> Result<Json<Value>, AppError> {
     let p = orders::service::product(&state, id)
         .await?
         .filter(|p| p.is_active)
@@ -96,9 +96,8 @@ pub async fn history_order(
 pub async fn receipt(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<Value>, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
     Ok(Json(orders::service::receipt(&state, user.id, id).await?))
 }
 

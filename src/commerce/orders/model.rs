@@ -4,7 +4,6 @@
 use crate::commerce::discounts;
 use rust_decimal::Decimal;
 use serde::Serialize;
-use std::str::FromStr;
 /// Django content type ids the original sends as `item_i_code` (and in `item_i_sku`).
 pub const COURSE_RUN_CONTENT_TYPE_ID: i64 = 29;
 
@@ -24,20 +23,18 @@ pub enum OrderState {
     PartiallyRefunded,
 }
 
-impl OrderState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderState::Pending => "pending",
-            OrderState::Fulfilled => "fulfilled",
-            OrderState::Canceled => "canceled",
-            OrderState::Declined => "declined",
-            OrderState::Errored => "errored",
-            OrderState::Refunded => "refunded",
-            OrderState::Review => "review",
-            OrderState::PartiallyRefunded => "partially_refunded",
-        }
-    }
+discounts::rules::choices!(OrderState {
+    Pending => "pending",
+    Fulfilled => "fulfilled",
+    Canceled => "canceled",
+    Declined => "declined",
+    Errored => "errored",
+    Refunded => "refunded",
+    Review => "review",
+    PartiallyRefunded => "partially_refunded",
+});
 
+impl OrderState {
     /// The transitions this system makes: pending → fulfilled | declined | errored | canceled |
     /// review (a payment result that does not match the issued form, or a second payment for
     /// what another order paid), fulfilled | review → refunded.
@@ -54,23 +51,6 @@ impl OrderState {
                     | OrderState::Review
             ) | (OrderState::Fulfilled | OrderState::Review, OrderState::Refunded)
         )
-    }
-}
-
-impl FromStr for OrderState {
-    type Err = discounts::rules::UnknownChoice;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(match s {
-            "pending" => OrderState::Pending,
-            "fulfilled" => OrderState::Fulfilled,
-            "canceled" => OrderState::Canceled,
-            "declined" => OrderState::Declined,
-            "errored" => OrderState::Errored,
-            "refunded" => OrderState::Refunded,
-            "review" => OrderState::Review,
-            "partially_refunded" => OrderState::PartiallyRefunded,
-            other => return Err(discounts::rules::UnknownChoice(other.to_owned())),
-        })
     }
 }
 
@@ -122,16 +102,7 @@ mod tests {
 
     #[test]
     fn states_round_trip_through_their_stored_spelling() {
-        for s in [
-            Pending,
-            Fulfilled,
-            Canceled,
-            Declined,
-            Errored,
-            Refunded,
-            Review,
-            PartiallyRefunded,
-        ] {
+        for &s in super::OrderState::ALL {
             assert_eq!(s.as_str().parse::<super::OrderState>().unwrap(), s);
         }
     }

@@ -4,9 +4,9 @@
 
 use crate::commerce::orders;
 use crate::http::error::AppError;
+use crate::http::extract::PathId;
 use crate::http::layout::{page, private};
 use crate::http::page_req::SignedInPage;
-use axum::extract::Path;
 use maud::{Markup, html};
 use serde_json::Value;
 
@@ -61,8 +61,7 @@ pub async fn history(r: SignedInPage) -> Result<Markup, AppError> {
 }
 
 /// GET `/orders/receipt/{id}/`: printable; the owner's only.
-pub async fn receipt(sip: SignedInPage, Path(id): Path<String>) -> Result<Markup, AppError> {
-    let id: i64 = id.parse().map_err(|_| AppError::not_found())?;
+pub async fn receipt(sip: SignedInPage, PathId(id): PathId) -> Result<Markup, AppError> {
     let r = orders::service::receipt(&sip.state, sip.user.id, id).await?;
     let s = |v: &Value| v.as_str().unwrap_or("").to_owned();
     let codes: Vec<String> = r["discounts"]

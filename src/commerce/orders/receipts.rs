@@ -23,7 +23,7 @@ async fn redirect(state: &AppState, ctx: &PageCtx, user: i64, bought: Bought) ->
 }
 
 fn parse_id(id: &str) -> Result<i64, AppError> {
-    id.parse().map_err(|_| AppError::not_found())
+    crate::http::extract::path_id(id)
 }
 
 /// GET `/orders/receipt/by-run/{id}/` (`PROGRAM` false) and `/orders/receipt/by-program/{id}/`.

@@ -44,17 +44,7 @@ pub enum RefundError {
     Commerce(#[from] CommerceError),
 }
 
-impl From<crate::db::DbError> for RefundError {
-    fn from(e: crate::db::DbError) -> Self {
-        RefundError::Commerce(CommerceError::Db(e))
-    }
-}
-
-impl From<rusqlite::Error> for RefundError {
-    fn from(e: rusqlite::Error) -> Self {
-        RefundError::Commerce(CommerceError::from(e))
-    }
-}
+crate::db::error_from!(crate::db::DbError, rusqlite::Error => RefundError::Commerce);
 
 /// A learner's refund request as posted (`RefundRequestSerializer`).
 #[derive(serde::Deserialize)]

@@ -22,10 +22,8 @@ pub async fn ask(
     email: String,
     body: NewRefundRequest,
 ) -> Result<i64, CommerceError> {
-    let now = state.clock.now();
     let id = state
-        .db
-        .write(move |c| {
+        .write_queued(move |c, now| {
             let Some(o) = orders::store::order(c, body.order)?.filter(|o| o.purchaser_id == user) else {
                 return Err(CommerceError::Invalid {
                     field: "order",
@@ -65,7 +63,6 @@ pub async fn ask(
             Ok(id)
         })
         .await?;
-    state.outbox.wake();
     Ok(id)
 }
 

@@ -316,10 +316,8 @@ pub async fn settle(
     actor: String,
     after: AfterRefund,
 ) -> Result<OrderRow, RefundError> {
-    let now = state.clock.now();
     let out = state
-        .db
-        .write(move |c| {
+        .write_queued(move |c, now| {
             let order = orders::store::order(c, order_id)?.ok_or(RefundError::NoOrder)?;
             let row = refunds_of(c, order_id)?
                 .into_iter()
@@ -377,6 +375,5 @@ pub async fn settle(
             }
         })
         .await?;
-    state.outbox.wake();
     Ok(out)
 }

@@ -70,11 +70,7 @@ impl Client {
         }
         let r = req.send().await.map_err(transport)?;
         let status = r.status().as_u16();
-        let retry_after = r
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let retry_after = crate::outbox::retry_after(&r);
         let text = r.text().await.map_err(transport)?;
         if !(200..300).contains(&status) {
             return Err(HubspotError::Status {

@@ -91,17 +91,7 @@ pub enum HubspotError {
     Local(String),
 }
 
-impl From<rusqlite::Error> for HubspotError {
-    fn from(e: rusqlite::Error) -> Self {
-        HubspotError::Local(e.to_string())
-    }
-}
-
-impl From<crate::db::DbError> for HubspotError {
-    fn from(e: crate::db::DbError) -> Self {
-        HubspotError::Local(e.to_string())
-    }
-}
+crate::db::error_from!(rusqlite::Error, crate::db::DbError => HubspotError::Local(crate::db::error_text));
 
 impl HubspotError {
     /// 429 (with `Retry-After`), 5xx and network errors are retried; other 4xx are refusals.

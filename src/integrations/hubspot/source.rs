@@ -12,6 +12,7 @@ use super::properties::{
     CertificateSource, ContactSource, DiscountSource, LineSource, OrderSource, ProductSource,
 };
 use crate::clock::{from_db, to_db};
+use crate::db::from_row;
 use crate::money;
 
 pub fn contact(c: &Connection, user: i64) -> rusqlite::Result<Option<ContactSource>> {
@@ -24,26 +25,29 @@ pub fn contact(c: &Connection, user: i64) -> rusqlite::Result<Option<ContactSour
          WHERE u.id = ?1",
     )?
     .query_row([user], |r| {
-        Ok(ContactSource {
-            email: r.get(0)?,
-            name: r.get(1)?,
-            country: r.get(2)?,
-            state: r.get(3)?,
-            year_of_birth: r.get(4)?,
-            gender: r.get(5)?,
-            company: r.get(6)?,
-            company_size: r.get(7)?,
-            job_title: r.get(8)?,
-            industry: r.get(9)?,
-            job_function: r.get(10)?,
-            years_experience: r.get(11)?,
-            leadership_level: r.get(12)?,
-            highest_education: r.get(13)?,
-            type_is_student: r.get(14)?,
-            type_is_professional: r.get(15)?,
-            type_is_educator: r.get(16)?,
-            type_is_other: r.get(17)?,
-        })
+        from_row!(
+            r,
+            ContactSource {
+                email,
+                name,
+                country,
+                state,
+                year_of_birth,
+                gender,
+                company,
+                company_size,
+                job_title,
+                industry,
+                job_function,
+                years_experience,
+                leadership_level,
+                highest_education,
+                type_is_student,
+                type_is_professional,
+                type_is_educator,
+                type_is_other
+            }
+        )
     })
     .optional()
 }
@@ -61,13 +65,16 @@ pub fn product(
          WHERE p.id = ?1",
     )?
     .query_row(params![product, version], |r| {
-        Ok(ProductSource {
-            id: r.get(0)?,
-            title: r.get(1)?,
-            readable_id: r.get(2)?,
-            price: money::from_db(r.get(3)?),
-            description: r.get(4)?,
-        })
+        from_row!(
+            r,
+            ProductSource {
+                id,
+                title,
+                readable_id,
+                price: money::from_db,
+                description
+            }
+        )
     })
     .optional()
 }
@@ -101,11 +108,14 @@ pub fn order(c: &Connection, order: i64) -> rusqlite::Result<Option<OrderSource>
              JOIN discounts d ON d.id = x.discount_id WHERE x.order_id = ?1 ORDER BY x.id LIMIT 1",
         )?
         .query_row([order], |r| {
-            Ok(DiscountSource {
-                discount_type: r.get(0)?,
-                amount: money::from_db(r.get(1)?),
-                code: r.get(2)?,
-            })
+            from_row!(
+                r,
+                DiscountSource {
+                    discount_type,
+                    amount: money::from_db,
+                    code
+                }
+            )
         })
         .optional()?;
     let rows: Vec<LineRow> = c

@@ -83,8 +83,7 @@ pub fn queue_changed(c: &Connection, now: DateTime<Utc>) -> rusqlite::Result<Opt
 
 /// The `hubspot-sync` job.
 pub async fn run(state: &AppState) -> anyhow::Result<String> {
-    let now = state.clock.now();
-    let queued = state.db.write(move |c| queue_changed(c, now)).await?;
+    let queued = state.write_at(queue_changed).await?;
     state.outbox.wake();
     Ok(match queued {
         None => "HubSpot sync is off".to_owned(),

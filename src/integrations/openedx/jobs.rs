@@ -43,13 +43,11 @@ fn slot(now: DateTime<Utc>) -> String {
 /// Enqueues a `create_user` (unsynced) or `create_auth_token` (synced, no tokens) message for
 /// each faulty user, at most once per user per 30-minute window. Returns the two counts.
 pub async fn repair_faulty_users(state: &AppState) -> Result<(usize, usize), DbError> {
-    let now = state.clock.now();
     // Per-user tokens can only be created where the authorization step exists (the sandbox,
     // until our OAuth2 provider lands); elsewhere token repair would only make dead letters.
     let tokens_possible = OpenEdx::from_state(state).client.can_create_user_tokens();
     let counts = state
-        .db
-        .write(move |c| -> Result<(usize, usize), DbError> {
+        .write_at(move |c, now| -> Result<(usize, usize), DbError> {
             let faulty = store::faulty_user_ids(c, now, tokens_possible, REPAIR_BATCH)?;
             let (mut users, mut tokens) = (0, 0);
             let s = slot(now);

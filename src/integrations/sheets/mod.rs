@@ -48,17 +48,7 @@ pub enum SheetsError {
     Local(String),
 }
 
-impl From<rusqlite::Error> for SheetsError {
-    fn from(e: rusqlite::Error) -> Self {
-        SheetsError::Local(e.to_string())
-    }
-}
-
-impl From<crate::db::DbError> for SheetsError {
-    fn from(e: crate::db::DbError) -> Self {
-        SheetsError::Local(e.to_string())
-    }
-}
+crate::db::error_from!(rusqlite::Error, crate::db::DbError => SheetsError::Local(crate::db::error_text));
 
 /// The client this process uses: the service account against the configured API, or the
 /// sandbox's token against our own listener; `None` when neither applies (no credentials

@@ -31,8 +31,8 @@ fn a1_ranges_round_trip_with_quoted_tabs_and_open_ends() {
 
 #[test]
 fn refund_rows_parse_their_form_columns_and_honour_skip_and_completion() {
-    let row = cells(&[
-        "17",
+    // The form's columns (after the response id), then the finance team's.
+    let form = [
         "11/30/2026",
         "ann@example.com",
         "ZD-1",
@@ -40,10 +40,8 @@ fn refund_rows_parse_their_form_columns_and_honour_skip_and_completion() {
         "12",
         "mitxonline-test-5",
         "course run",
-        "fin@example.com",
-        "12/01/2026",
-        "ok",
-    ]);
+    ];
+    let row = cells(&[&["17"], &form[..], &["fin@example.com", "12/01/2026", "ok"]].concat());
     let Parsed::Request(r) = parse_row(Kind::Refund, 9, &row) else {
         panic!("a request");
     };
@@ -56,19 +54,7 @@ fn refund_rows_parse_their_form_columns_and_honour_skip_and_completion() {
             order_reference: "mitxonline-test-5".into()
         }
     );
-    assert_eq!(
-        r.raw,
-        json!([
-            "11/30/2026",
-            "ann@example.com",
-            "ZD-1",
-            "desk@example.com",
-            "12",
-            "mitxonline-test-5",
-            "course run"
-        ]),
-        "finance columns are not form input"
-    );
+    assert_eq!(r.raw, json!(form), "finance columns are not form input");
     let mut skipped = row.clone();
     skipped.resize(16, String::new());
     skipped[15] = "TRUE".into();
@@ -148,36 +134,26 @@ fn a_row_is_applied_once_and_a_failed_one_again_only_when_changed_or_cleared() {
         message: "m".into(),
         written_back,
     };
-    assert_eq!(decide(None, &row(json!(["a"]), "")), Action::Process);
-    assert_eq!(
-        decide(Some(&rec(Status::Processed, true)), &row(json!(["b"]), "")),
-        Action::Nothing
-    );
-    assert_eq!(
-        decide(Some(&rec(Status::Processed, false)), &row(json!(["a"]), "")),
-        Action::WriteBack
-    );
-    assert_eq!(
-        decide(Some(&rec(Status::Failed, true)), &row(json!(["a"]), "m")),
-        Action::Nothing
-    );
-    assert_eq!(
-        decide(Some(&rec(Status::Failed, false)), &row(json!(["a"]), "")),
-        Action::WriteBack
-    );
-    assert_eq!(
-        decide(Some(&rec(Status::Failed, true)), &row(json!(["b"]), "m")),
-        Action::Process
-    );
-    assert_eq!(
-        decide(Some(&rec(Status::Failed, true)), &row(json!(["a"]), "")),
-        Action::Process,
-        "error cleared"
-    );
-    assert_eq!(
-        decide(Some(&rec(Status::Processing, false)), &row(json!(["a"]), "")),
-        Action::Interrupted
-    );
+    // (what was recorded, the sheet's row now: its form cell and error cell, what to do, why)
+    use Action::*;
+    use Status::*;
+    let cases = [
+        (None, "a", "", Process, "new"),
+        (Some(rec(Processed, true)), "b", "", Nothing, "done"),
+        (Some(rec(Processed, false)), "a", "", WriteBack, "unwritten"),
+        (Some(rec(Failed, true)), "a", "m", Nothing, "unchanged"),
+        (Some(rec(Failed, false)), "a", "", WriteBack, "unwritten failure"),
+        (Some(rec(Failed, true)), "b", "m", Process, "changed"),
+        (Some(rec(Failed, true)), "a", "", Process, "error cleared"),
+        (Some(rec(Processing, false)), "a", "", Interrupted, "interrupted"),
+    ];
+    for (recorded, cell, error, action, why) in cases {
+        assert_eq!(
+            decide(recorded.as_ref(), &row(json!([cell]), error)),
+            action,
+            "{why}"
+        );
+    }
 }
 
 #[test]

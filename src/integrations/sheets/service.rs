@@ -128,9 +128,8 @@ pub async fn process_tab(
                 "Processing request {fid} was interrupted; check the learner's orders and enrollments, then clear this error to retry"
             )),
             Action::Process => {
-                let now = state.clock.now();
                 let r = row.clone();
-                state.db.write(move |c| store::begin(c, &r, now)).await?;
+                state.write_at(move |c, now| store::begin(c, &r, now)).await?;
                 match apply(state, &row).await {
                     Ok(()) => Ok(processor.clone()),
                     Err(e) => Err(e),
@@ -183,10 +182,8 @@ pub async fn process_tab(
         client.batch_update(&cells).await?;
         let ids: Vec<i64> = pending.iter().filter_map(|p| p.record).collect();
         report.written_back = pending.len();
-        let now = state.clock.now();
         state
-            .db
-            .write(move |c| store::mark_written_back(c, &ids, now))
+            .write_at(move |c, now| store::mark_written_back(c, &ids, now))
             .await?;
     }
     Ok(report)

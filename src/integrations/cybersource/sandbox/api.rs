@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -128,6 +128,25 @@ fn authenticate(
 }
 
 /// A signed POST's JSON body, or the response refusing it (bad signature, not JSON).
+/// A REST call's JSON body, once its HTTP signature checked out (else the sandbox's refusal).
+pub struct SignedJson(Value);
+
+impl FromRequest<AppState> for SignedJson {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let Ok(uri) = OriginalUri::from_request_parts(&mut parts, state).await;
+        let Ok(headers) = HeaderMap::from_request_parts(&mut parts, state).await;
+        let body = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        signed_json(state, &headers, &uri, &body)
+            .map(SignedJson)
+            .map_err(|r| *r)
+    }
+}
+
 fn signed_json(
     state: &AppState,
     headers: &HeaderMap,
@@ -148,14 +167,8 @@ fn signed_json(
 pub async fn refund(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    uri: OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
+    SignedJson(request): SignedJson,
 ) -> Response {
-    let request = match signed_json(&state, &headers, &uri, &body) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let amount_details = &request["orderInformation"]["amountDetails"];
     let Some(amount) = amount_details["totalAmount"]
         .as_str()
@@ -241,16 +254,7 @@ pub async fn refund(
 }
 
 /// `POST …/tss/v2/searches`: `clientReferenceInformation.code:<ref> OR …`, newest first.
-pub async fn search(
-    State(state): State<AppState>,
-    uri: OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let request = match signed_json(&state, &headers, &uri, &body) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn search(State(state): State<AppState>, SignedJson(request): SignedJson) -> Response {
     let query = request["query"].as_str().unwrap_or_default();
     let mut references = Vec::new();
     for term in query.split(" OR ") {

@@ -81,10 +81,8 @@ pub async fn arm_lost_reply(State(state): State<AppState>, _s: StaffAccess) -> R
     if !crate::integrations::cybersource::CyberSource::from_config(&state.config).sandbox {
         return Err(AppError::NotFound("The sandbox is off.".into()));
     }
-    let now = state.clock.now();
     state
-        .db
-        .write(move |c| store::arm_fault(c, store::LOSE_NEXT_REFUND_REPLY, now))
+        .write_at(move |c, now| store::arm_fault(c, store::LOSE_NEXT_REFUND_REPLY, now))
         .await?;
     Ok((
         StatusCode::OK,

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{Auth, COURSE_BATCH, EdxError, MAX_PAGES, OpenEdxClient, decode, ok, path_and_query_of};
+use super::{Auth, COURSE_BATCH, EdxError, MAX_PAGES, OpenEdxClient, ok, path_and_query_of};
 use crate::integrations::openedx::model::{CourseDetail, CourseMode, CurrentGrade};
 use crate::integrations::openedx::transport::{Body, encode_pairs, path_segment, quote_all, quote_plus};
 
@@ -19,10 +19,7 @@ impl OpenEdxClient {
             path_segment(course_id),
             quote_plus(edx_username)
         );
-        let r = self
-            .send(Method::GET, path, Auth::Service, Body::None, &[])
-            .await?;
-        let list: Vec<CurrentGrade> = decode(&ok(r)?)?;
+        let list: Vec<CurrentGrade> = self.json(Method::GET, path, Auth::Service, Body::None).await?;
         Ok(list.into_iter().next())
     }
 
@@ -31,10 +28,7 @@ impl OpenEdxClient {
     pub async fn course_outline(&self, course_id: &str) -> Result<Value, EdxError> {
         // The original quotes the key whole (`quote(course_id, safe="")`).
         let path = format!("/api/ol-course-outline/v0/{}/", quote_all(course_id));
-        let r = ok(self
-            .send(Method::GET, path, Auth::Service, Body::None, &[])
-            .await?)?;
-        let v: Value = decode(&r)?;
+        let v: Value = self.json(Method::GET, path, Auth::Service, Body::None).await?;
         if !v.is_object() {
             return Err(EdxError::Decode("the course outline is not a JSON object".into()));
         }
@@ -46,10 +40,7 @@ impl OpenEdxClient {
         let mut path = format!("/api/grades/v1/courses/{}/", path_segment(course_id));
         let mut out = Vec::new();
         for _ in 0..MAX_PAGES {
-            let r = ok(self
-                .send(Method::GET, path, Auth::Service, Body::None, &[])
-                .await?)?;
-            let v: Value = decode(&r)?;
+            let v: Value = self.json(Method::GET, path, Auth::Service, Body::None).await?;
             if v.is_array() {
                 let list: Vec<CurrentGrade> =
                     serde_json::from_value(v).map_err(|e| EdxError::Decode(e.to_string()))?;
@@ -82,10 +73,7 @@ impl OpenEdxClient {
                 params.extend(batch.iter().map(|k| ("course_keys".to_owned(), k.clone())));
                 params.push(("page".into(), page.to_string()));
                 let path = format!("/api/courses/v1/courses/?{}", encode_pairs(&params));
-                let r = ok(self
-                    .send(Method::GET, path, Auth::Service, Body::None, &[])
-                    .await?)?;
-                let v: Value = decode(&r)?;
+                let v: Value = self.json(Method::GET, path, Auth::Service, Body::None).await?;
                 let results = v.get("results").cloned().unwrap_or(Value::Array(vec![]));
                 let list: Vec<CourseDetail> =
                     serde_json::from_value(results).map_err(|e| EdxError::Decode(e.to_string()))?;
@@ -112,10 +100,7 @@ impl OpenEdxClient {
             ),
             None => format!("/api/courses/v1/courses/{}", path_segment(course_id)),
         };
-        let r = self
-            .send(Method::GET, path, Auth::Service, Body::None, &[])
-            .await?;
-        decode(&ok(r)?)
+        self.json(Method::GET, path, Auth::Service, Body::None).await
     }
 
     fn modes_path(course_id: &str) -> String {
@@ -123,24 +108,18 @@ impl OpenEdxClient {
     }
 
     pub async fn course_modes(&self, course_id: &str) -> Result<Vec<CourseMode>, EdxError> {
-        let r = self
-            .send(
-                Method::GET,
-                Self::modes_path(course_id),
-                Auth::Service,
-                Body::None,
-                &[],
-            )
-            .await?;
-        decode(&ok(r)?)
+        self.json(
+            Method::GET,
+            Self::modes_path(course_id),
+            Auth::Service,
+            Body::None,
+        )
+        .await
     }
 
     pub async fn course_mode(&self, course_id: &str, mode_slug: &str) -> Result<CourseMode, EdxError> {
         let path = format!("{}/{}", Self::modes_path(course_id), path_segment(mode_slug));
-        let r = self
-            .send(Method::GET, path, Auth::Service, Body::None, &[])
-            .await?;
-        decode(&ok(r)?)
+        self.json(Method::GET, path, Auth::Service, Body::None).await
     }
 
     /// Creates a mode; `None` optional fields are left out, like the library.
@@ -167,10 +146,8 @@ impl OpenEdxClient {
             }
         }
         let path = format!("{}/", Self::modes_path(course_id));
-        let r = self
-            .send(Method::POST, path, Auth::Service, Body::Json(body), &[])
-            .await?;
-        decode(&ok(r)?)
+        self.json(Method::POST, path, Auth::Service, Body::Json(body))
+            .await
     }
 
     /// Merge-patches a mode with the given fields (nulls are dropped, like the library).

@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{Auth, EdxError, MAX_PAGES, OpenEdxClient, cursor_of, decode, ok};
+use super::{Auth, EdxError, MAX_PAGES, OpenEdxClient, cursor_of, ok};
 use crate::integrations::openedx::model::{EdxEnrollment, EnrollmentMode, EnrollmentPage};
 use crate::integrations::openedx::transport::{Body, encode_pairs};
 
@@ -42,10 +42,8 @@ impl OpenEdxClient {
     /// `POST /api/enrollment/v1/enrollment` as the service worker.
     async fn post_enrollment(&self, body: serde_json::Value) -> Result<EdxEnrollment, EdxError> {
         let path = Self::enrollment_path();
-        let r = self
-            .send(Method::POST, path, Auth::Service, Body::Json(body), &[])
-            .await?;
-        decode(&ok(r)?)
+        self.json(Method::POST, path, Auth::Service, Body::Json(body))
+            .await
     }
 
     /// Every enrollment matching the filters, following the cursor pagination.
@@ -69,10 +67,7 @@ impl OpenEdxClient {
             } else {
                 format!("/api/enrollment/v1/enrollments?{q}")
             };
-            let r = self
-                .send(Method::GET, path, Auth::Service, Body::None, &[])
-                .await?;
-            let page: EnrollmentPage = decode(&ok(r)?)?;
+            let page: EnrollmentPage = self.json(Method::GET, path, Auth::Service, Body::None).await?;
             out.extend(page.results);
             match page.next.as_deref().and_then(cursor_of) {
                 Some(c) => {
@@ -87,16 +82,13 @@ impl OpenEdxClient {
 
     /// The learner's own enrollments (learner token).
     pub async fn own_enrollments(&self, user_token: &str) -> Result<Vec<EdxEnrollment>, EdxError> {
-        let r = self
-            .send(
-                Method::GET,
-                Self::enrollment_path(),
-                Auth::User(user_token.into()),
-                Body::None,
-                &[],
-            )
-            .await?;
-        decode(&ok(r)?)
+        self.json(
+            Method::GET,
+            Self::enrollment_path(),
+            Auth::User(user_token.into()),
+            Body::None,
+        )
+        .await
     }
 
     /// `POST /api/change_email_settings` with the learner's token; `receive_emails: "on"` to

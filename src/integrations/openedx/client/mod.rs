@@ -48,11 +48,7 @@ pub enum EdxError {
     Db(#[from] DbError),
 }
 
-impl From<rusqlite::Error> for EdxError {
-    fn from(e: rusqlite::Error) -> Self {
-        EdxError::Db(DbError::from(e))
-    }
-}
+crate::db::error_from!(rusqlite::Error => EdxError::Db);
 
 impl EdxError {
     /// The HTTP status, when edX answered.
@@ -188,6 +184,19 @@ impl OpenEdxClient {
         self.service_worker_username.as_deref()
     }
 
+    /// Sends a request with no extra headers and decodes a 2xx reply's JSON (another status
+    /// is its error).
+    async fn json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path_and_query: String,
+        auth: Auth,
+        body: Body,
+    ) -> Result<T, EdxError> {
+        let r = self.send(method, path_and_query, auth, body, &[]).await?;
+        decode(&ok(r)?)
+    }
+
     async fn send(
         &self,
         method: Method,
@@ -282,16 +291,13 @@ impl OpenEdxClient {
 
     /// `GET /api/mobile/v0.5/my_user_info` with the learner's token: does the account exist?
     pub async fn user_info(&self, user_token: &str) -> Result<Value, EdxError> {
-        let r = self
-            .send(
-                Method::GET,
-                "/api/mobile/v0.5/my_user_info".into(),
-                Auth::User(user_token.into()),
-                Body::None,
-                &[],
-            )
-            .await?;
-        decode(&ok(r)?)
+        self.json(
+            Method::GET,
+            "/api/mobile/v0.5/my_user_info".into(),
+            Auth::User(user_token.into()),
+            Body::None,
+        )
+        .await
     }
 
     /// `PATCH /api/user/v1/accounts/<username>` (merge-patch) with the learner's token; edX

@@ -3,7 +3,7 @@
 
 use reqwest::Method;
 
-use super::{Auth, EdxError, OpenEdxClient, decode, ok, status_error};
+use super::{Auth, EdxError, OpenEdxClient, status_error};
 use crate::integrations::openedx::model::TokenResponse;
 use crate::integrations::openedx::transport::{Body, encode_pairs};
 
@@ -18,16 +18,13 @@ impl OpenEdxClient {
     }
 
     async fn token_request(&self, form: Vec<(String, String)>) -> Result<TokenResponse, EdxError> {
-        let r = self
-            .send(
-                Method::POST,
-                "/oauth2/access_token".into(),
-                Auth::None,
-                Body::Form(form),
-                &[],
-            )
-            .await?;
-        decode(&ok(r)?)
+        self.json(
+            Method::POST,
+            "/oauth2/access_token".into(),
+            Auth::None,
+            Body::Form(form),
+        )
+        .await
     }
 
     /// Step 4 of the per-user flow: redeem an authorization code.
