@@ -134,48 +134,31 @@ enqueuers! {
     enqueue_email_settings(EmailSettings) => "email_settings";
 }
 
-/// Queues an enrollment (or upgrade). `key` identifies the local change (e.g. the enrollment
-/// row id and its version), so a retried request never enqueues twice. Older pending enroll and
-/// unenroll messages of the same learner and run are superseded ([`outbox::supersede`]).
-pub fn enqueue_enroll(
-    conn: &Connection,
-    now: chrono::DateTime<chrono::Utc>,
-    msg: &Enroll,
-    key: &str,
-) -> rusqlite::Result<i64> {
-    let id = put(conn, now, "enroll", json!(msg), key)?;
-    supersede_older(conn, now, msg.user_id, &msg.course_id, id)?;
-    Ok(id)
+/// `enqueue_<kind>` for the messages that carry an enrollment's whole latest wish: older
+/// pending enroll and unenroll messages of the same learner and run are superseded
+/// ([`outbox::supersede`]), so a retried older one never lands after this one.
+macro_rules! superseding_enqueuers {
+    ($($(#[$doc:meta])* $name:ident($msg:ty) => $kind:literal;)+) => {$(
+        $(#[$doc])*
+        pub fn $name(
+            conn: &Connection,
+            now: chrono::DateTime<chrono::Utc>,
+            msg: &$msg,
+            key: &str,
+        ) -> rusqlite::Result<i64> {
+            let id = put(conn, now, $kind, json!(msg), key)?;
+            let this = (msg.user_id, msg.course_id.as_str());
+            outbox::supersede(conn, DESTINATION, &["enroll", "unenroll"], this, id, now)?;
+            Ok(id)
+        }
+    )+};
 }
 
-/// Queues an unenrollment; as [`enqueue_enroll`], it supersedes older ones of the same run.
-pub fn enqueue_unenroll(
-    conn: &Connection,
-    now: chrono::DateTime<chrono::Utc>,
-    msg: &Unenroll,
-    key: &str,
-) -> rusqlite::Result<i64> {
-    let id = put(conn, now, "unenroll", json!(msg), key)?;
-    supersede_older(conn, now, msg.user_id, &msg.course_id, id)?;
-    Ok(id)
-}
-
-fn supersede_older(
-    conn: &Connection,
-    now: chrono::DateTime<chrono::Utc>,
-    user_id: i64,
-    course_id: &str,
-    id: i64,
-) -> rusqlite::Result<()> {
-    outbox::supersede(
-        conn,
-        DESTINATION,
-        &["enroll", "unenroll"],
-        (user_id, course_id),
-        id,
-        now,
-    )?;
-    Ok(())
+superseding_enqueuers! {
+    /// Queues an enrollment (or upgrade). `key` identifies the local change (e.g. the enrollment
+    /// row id and its version), so a retried request never enqueues twice.
+    enqueue_enroll(Enroll) => "enroll";
+    enqueue_unenroll(Unenroll) => "unenroll";
 }
 
 /// Queues a Studio re-run of `msg.source_course_id` into `msg.course_id` (keyed by the new run).
