@@ -11,6 +11,7 @@ pub struct Sample {
     pub at_secs: f64,
     pub rss_mb: f64,
     pub open_files: usize,
+    pub sockets: usize,
     pub wal_mb: f64,
     /// Per operation: (count, p50 ms, p99 ms).
     pub ops: BTreeMap<&'static str, (usize, f64, f64)>,
@@ -27,8 +28,18 @@ pub fn rss_mb(pid: u32) -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-pub fn open_files(pid: u32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
+/// (open files, open sockets) of the process: a leak is in the first; the second follows how
+/// many connections the load holds at that moment.
+pub fn open_fds(pid: u32) -> (usize, usize) {
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return (0, 0);
+    };
+    let sockets: Vec<bool> = dir
+        .flatten()
+        .map(|e| std::fs::read_link(e.path()).is_ok_and(|t| t.to_string_lossy().starts_with("socket:")))
+        .collect();
+    let socks = sockets.iter().filter(|s| **s).count();
+    (sockets.len() - socks, socks)
 }
 
 pub fn file_mb(path: &Path) -> f64 {
@@ -59,8 +70,8 @@ pub fn slope(xs: &[f64], ys: &[f64]) -> f64 {
 
 /// The growth rule, on the samples after the first quarter (start-up and the caches filling):
 /// RSS grows when its fitted slope would add more than max(16 MB, 20 % of its level) over a
-/// run as long again as the one measured; open files grow when they end 16 above where they
-/// began. Returns what grew, in words.
+/// run as long again as the one measured; open files (not sockets: those follow the load's
+/// connections) grow when they end 16 above where they began. Returns what grew, in words.
 pub fn growth(samples: &[Sample]) -> Vec<String> {
     let steady = &samples[samples.len() / 4..];
     let mut problems = Vec::new();
@@ -152,17 +163,17 @@ pub fn svg(samples: &[Sample]) -> String {
 
 /// The Markdown table: one row a window.
 pub fn markdown(samples: &[Sample], header: &str) -> String {
-    let mut out = format!("{header}\n\n| s | RSS MB | open files | WAL MB | 5xx | unanswered |");
+    let mut out = format!("{header}\n\n| s | RSS MB | open files | sockets | WAL MB | 5xx | unanswered |");
     for (name, _) in crate::traffic::MIX {
         let _ = write!(out, " {name} n / p50 / p99 ms |");
     }
-    out.push_str("\n|---|---|---|---|---|---|");
+    out.push_str("\n|---|---|---|---|---|---|---|");
     out.push_str(&"---|".repeat(crate::traffic::MIX.len()));
     for s in samples {
         let _ = write!(
             out,
-            "\n| {:.0} | {:.1} | {} | {:.2} | {} | {} |",
-            s.at_secs, s.rss_mb, s.open_files, s.wal_mb, s.server_errors, s.unanswered
+            "\n| {:.0} | {:.1} | {} | {} | {:.2} | {} | {} |",
+            s.at_secs, s.rss_mb, s.open_files, s.sockets, s.wal_mb, s.server_errors, s.unanswered
         );
         for (name, _) in crate::traffic::MIX {
             match s.ops.get(name) {

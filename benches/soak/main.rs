@@ -6,7 +6,8 @@
 //! `figures::growth`) or any answer was a 5xx.
 //!
 //! Run: `scripts/soak` (`cargo bench --profile release-nolto --bench soak`). `SOAK_RATE`
-//! operations a second (default 40), `SOAK_LEARNERS` (default 50).
+//! operations a second (default 40), `SOAK_LEARNERS` (default 50), `SOAK_OUT` (another folder
+//! for the report).
 
 mod figures;
 #[path = "../process/mod.rs"]
@@ -32,10 +33,12 @@ fn sample(t: &Traffic, pid: u32, db: &Path, at_secs: f64) -> Sample {
             (op, (v.len(), p50, p99))
         })
         .collect();
+    let (open_files, sockets) = figures::open_fds(pid);
     Sample {
         at_secs,
         rss_mb: figures::rss_mb(pid),
-        open_files: figures::open_files(pid),
+        open_files,
+        sockets,
         wal_mb: figures::file_mb(&db.with_extension("db-wal")),
         ops,
         server_errors: window.server_errors,
@@ -101,11 +104,13 @@ fn report(samples: &[Sample], (secs, rate, learners): (u64, u64, usize)) {
     );
     println!("{}", header.trim_start_matches("# "));
     println!(
-        "  RSS {:.1} → {:.1} MB; open files {} → {}; WAL {:.2} → {:.2} MB (max {:.2})",
+        "  RSS {:.1} → {:.1} MB; open files {} → {}, sockets {} → {}; WAL {:.2} → {:.2} MB (max {:.2})",
         first.rss_mb,
         last.rss_mb,
         first.open_files,
         last.open_files,
+        first.sockets,
+        last.sockets,
         first.wal_mb,
         last.wal_mb,
         samples.iter().map(|s| s.wal_mb).fold(0.0, f64::max)
@@ -118,7 +123,10 @@ fn report(samples: &[Sample], (secs, rate, learners): (u64, u64, usize)) {
             p99(last)
         );
     }
-    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-report");
+    let out = std::env::var_os("SOAK_OUT").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-report"),
+        std::path::PathBuf::from,
+    );
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("soak.md"), figures::markdown(samples, &header)).unwrap();
     std::fs::write(out.join("soak.svg"), figures::svg(samples)).unwrap();
