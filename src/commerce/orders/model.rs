@@ -39,6 +39,12 @@ impl OrderState {
     /// review (a payment result that does not match the issued form, or a second payment for
     /// what another order paid), fulfilled | review → refunded.
     /// Everything else is refused (callbacks never move a finished order).
+    /// Staff may refund it: a fulfilled order, or one held in review whose payment was recorded
+    /// (a second payment for what another order paid: see `orders::duplicates`).
+    pub fn staff_refundable(self, has_payment: bool) -> bool {
+        self == OrderState::Fulfilled || (self == OrderState::Review && has_payment)
+    }
+
     pub fn may_become(self, to: OrderState) -> bool {
         matches!(
             (self, to),
@@ -94,6 +100,8 @@ mod tests {
         assert!(Fulfilled.may_become(Refunded));
         // A second payment held in review is refunded from there (see `duplicates`).
         assert!(Review.may_become(Refunded));
+        assert!(Fulfilled.staff_refundable(true) && Review.staff_refundable(true));
+        assert!(!Review.staff_refundable(false) && !Pending.staff_refundable(true));
         assert!(Pending.may_become(Review) && !Review.may_become(Fulfilled));
         assert!(!Pending.may_become(Refunded));
         assert!(!Refunded.may_become(Fulfilled));

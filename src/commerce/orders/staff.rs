@@ -84,7 +84,8 @@ pub async fn detail(r: StaffPage, Path(id): Path<i64>) -> Result<Markup, AppErro
         alerts,
     } = found.ok_or_else(AppError::not_found)?;
     let title = format!("Order #{}", o.id);
-    let held_paid = o.state == OrderState::Review && txns.iter().any(|t| t.3 == "payment");
+    let refundable = o.state.staff_refundable(txns.iter().any(|t| t.3 == "payment"));
+    let held_paid = refundable && o.state == OrderState::Review;
     Ok(staff_page(
         &r.ctx,
         &title,
@@ -112,7 +113,7 @@ pub async fn detail(r: StaffPage, Path(id): Path<i64>) -> Result<Markup, AppErro
                 @for (tid, amount, _, kind, when) in &txns { li { (when) ": " (kind) " $" (amount) " — " code { (tid) } } }
             }
             (crate::commerce::refunds::staff::section(&r.ctx, o.id, &refunds))
-            @if o.state == OrderState::Fulfilled || held_paid {
+            @if refundable {
                 h2 { "Refund" }
                 form method="post" action=(r.ctx.prefix.url(&format!("/staff/orders/{}/refund/", o.id))) {
                     (r.ctx.csrf_field())

@@ -109,13 +109,11 @@ fn reserve(
     now: DateTime<Utc>,
 ) -> Result<Reserved, RefundError> {
     let order = orders::store::order(c, order_id)?.ok_or(RefundError::NoOrder)?;
-    // A fulfilled order, or one held for review whose payment was recorded (a second payment
-    // for what another order paid: see `orders::duplicates`).
-    let held_paid = order.state == OrderState::Review
-        && orders::store::transactions(c, order_id)?
-            .iter()
-            .any(|t| t.3 == "payment");
-    if order.state != OrderState::Fulfilled && !held_paid {
+    let payment = orders::store::transactions(c, order_id)?
+        .into_iter()
+        .find(|t| t.3 == "payment")
+        .map(|t| t.2);
+    if !order.state.staff_refundable(payment.is_some()) {
         return Err(RefundError::NotFulfilled(order.state.as_str()));
     }
     let left = remaining(c, &order)?;
@@ -148,10 +146,6 @@ fn reserve(
         ],
     )?;
     let refund = c.last_insert_rowid();
-    let payment = orders::store::transactions(c, order_id)?
-        .into_iter()
-        .find(|t| t.3 == "payment")
-        .map(|t| t.2);
     Ok(Reserved {
         refund,
         amount,
@@ -265,19 +259,10 @@ fn record(
     )?;
     orders::store::insert_transaction(c, transaction, order.id, amount, raw, "refund", reason, now)?;
     let left = remaining(c, order)?;
+    // From fulfilled, or from review (a held second payment, which granted nothing to revoke).
     if left.is_zero()
-        && orders::store::transition(c, order.id, OrderState::Review, OrderState::Refunded, reason, now)?
-    {
-        // A held second payment granted nothing, so there is nothing to revoke.
-    } else if left.is_zero()
-        && orders::store::transition(
-            c,
-            order.id,
-            OrderState::Fulfilled,
-            OrderState::Refunded,
-            reason,
-            now,
-        )?
+        && orders::store::transition(c, order.id, order.state, OrderState::Refunded, reason, now)?
+        && order.state == OrderState::Fulfilled
     {
         for line in orders::store::lines(c, order.id)? {
             checkout::fulfilment::revoke(c, order.purchaser_id, order.id, &line, after, now)?;
