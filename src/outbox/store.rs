@@ -84,26 +84,28 @@ pub fn enqueue(conn: &Connection, now: DateTime<Utc>, msg: &NewMessage) -> rusql
 }
 
 /// Marks the pending messages of `destination` older than `newer`, of one of `kinds`, whose
-/// payload holds `user_id` and `course_id` as given, as delivered — superseded by `newer`, which
-/// carries the whole state they were sending (an enrollment's latest wish). Without this a
-/// retried older message could reach the partner after a newer one and undo it. A superseded
-/// message in flight stays superseded: failures only touch pending rows. Returns how many.
+/// payload has every top-level field of `same` with the same value, as delivered — superseded
+/// by `newer`, which carries the whole state they were sending (e.g. an enrollment's latest
+/// wish, matched by learner and run). Without this a retried older message could reach the
+/// partner after a newer one and undo it. A superseded message in flight stays superseded:
+/// failures only touch pending rows. Returns how many.
 pub fn supersede(
     conn: &Connection,
     destination: &str,
     kinds: &[&str],
-    (user_id, course_id): (i64, &str),
+    same: &serde_json::Value,
     newer: i64,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<usize> {
     let kinds = serde_json::to_string(kinds).unwrap_or_else(|_| "[]".into());
     conn.prepare_cached(
-        "UPDATE outbox SET status = 'delivered', delivered_on = ?6, last_error = 'superseded by #' || ?2
+        "UPDATE outbox SET status = 'delivered', delivered_on = ?5, last_error = 'superseded by #' || ?2
          WHERE destination = ?1 AND status = 'pending' AND id < ?2
            AND kind IN (SELECT value FROM json_each(?3))
-           AND json_extract(payload, '$.user_id') = ?4 AND json_extract(payload, '$.course_id') = ?5",
+           AND NOT EXISTS (SELECT 1 FROM json_each(?4) f
+                           WHERE json_extract(outbox.payload, '$.' || f.key) IS NOT f.value)",
     )?
-    .execute(params![destination, newer, kinds, user_id, course_id, to_db(now)])
+    .execute(params![destination, newer, kinds, same.to_string(), to_db(now)])
 }
 
 /// Pending messages due at `now`, oldest first.

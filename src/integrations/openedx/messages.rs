@@ -111,34 +111,12 @@ pub fn enqueue_create_auth_token(
 }
 
 /// `enqueue_<kind>(conn, now, msg, key)`: queues `msg` as an `<kind>` message; `key` makes the
-/// request unique (the idempotency key is `openedx:<kind>:<key>`).
+/// request unique (the idempotency key is `openedx:<kind>:<key>`). A kind marked `superseding`
+/// carries an enrollment's whole latest wish: older pending enroll and unenroll messages of the
+/// same learner and run are superseded ([`outbox::supersede`]), so a retried older one never
+/// lands after it.
 macro_rules! enqueuers {
-    ($($(#[$doc:meta])* $name:ident($msg:ty) => $kind:literal;)+) => {$(
-        $(#[$doc])*
-        pub fn $name(
-            conn: &Connection,
-            now: chrono::DateTime<chrono::Utc>,
-            msg: &$msg,
-            key: &str,
-        ) -> rusqlite::Result<i64> {
-            put(conn, now, $kind, json!(msg), key)
-        }
-    )+};
-}
-
-enqueuers! {
-    /// Queues the learner's edX account creation. `key` makes the request unique (e.g. the user
-    /// id for the first creation, `"<user_id>:repair:<slot>"` for a repair).
-    enqueue_create_user(CreateUser) => "create_user";
-    enqueue_update_profile(UpdateProfile) => "update_profile";
-    enqueue_email_settings(EmailSettings) => "email_settings";
-}
-
-/// `enqueue_<kind>` for the messages that carry an enrollment's whole latest wish: older
-/// pending enroll and unenroll messages of the same learner and run are superseded
-/// ([`outbox::supersede`]), so a retried older one never lands after this one.
-macro_rules! superseding_enqueuers {
-    ($($(#[$doc:meta])* $name:ident($msg:ty) => $kind:literal;)+) => {$(
+    ($($(#[$doc:meta])* $name:ident($msg:ty) => $kind:literal $($superseding:ident)?;)+) => {$(
         $(#[$doc])*
         pub fn $name(
             conn: &Connection,
@@ -147,18 +125,25 @@ macro_rules! superseding_enqueuers {
             key: &str,
         ) -> rusqlite::Result<i64> {
             let id = put(conn, now, $kind, json!(msg), key)?;
-            let this = (msg.user_id, msg.course_id.as_str());
-            outbox::supersede(conn, DESTINATION, &["enroll", "unenroll"], this, id, now)?;
+            $(
+                let $superseding = json!({ "user_id": msg.user_id, "course_id": msg.course_id });
+                outbox::supersede(conn, DESTINATION, &["enroll", "unenroll"], &$superseding, id, now)?;
+            )?
             Ok(id)
         }
     )+};
 }
 
-superseding_enqueuers! {
+enqueuers! {
+    /// Queues the learner's edX account creation. `key` makes the request unique (e.g. the user
+    /// id for the first creation, `"<user_id>:repair:<slot>"` for a repair).
+    enqueue_create_user(CreateUser) => "create_user";
     /// Queues an enrollment (or upgrade). `key` identifies the local change (e.g. the enrollment
     /// row id and its version), so a retried request never enqueues twice.
-    enqueue_enroll(Enroll) => "enroll";
-    enqueue_unenroll(Unenroll) => "unenroll";
+    enqueue_enroll(Enroll) => "enroll" superseding;
+    enqueue_unenroll(Unenroll) => "unenroll" superseding;
+    enqueue_update_profile(UpdateProfile) => "update_profile";
+    enqueue_email_settings(EmailSettings) => "email_settings";
 }
 
 /// Queues a Studio re-run of `msg.source_course_id` into `msg.course_id` (keyed by the new run).
