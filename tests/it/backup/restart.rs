@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use mitxonline::backup::merge::Target;
 use mitxonline::backup::{ltx, service};
 
-use super::replica::{digests_of, file_replica, file_url, litestream};
+use super::replica::{digests_of, file_replica, file_url, litestream, litestream_restore};
 use crate::support::process::Process;
 
 /// A connection writing like the app does (no automatic checkpoint), kept open across the
@@ -46,6 +46,26 @@ fn env(url: &str) -> [(&'static str, &str); 2] {
     ]
 }
 
+/// A first server life that ships about 2 MB and stops: the data and replica folders, the
+/// replica's URL and the writing connection kept open across the lives that follow.
+async fn first_life(
+    dir: &Path,
+) -> (
+    std::path::PathBuf,
+    std::path::PathBuf,
+    String,
+    rusqlite::Connection,
+) {
+    let (data, replica) = (dir.join("data"), dir.join("replica"));
+    let url = file_url(&replica);
+    let server = Process::serve(&data, &env(&url)).await;
+    let conn = open(&data);
+    grow(&conn, 2);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(server.terminate().success());
+    (data, replica, url, conn)
+}
+
 /// Both restores rebuild exactly the live database.
 async fn assert_restores(dir: &Path, replica: &Path, live: &[(String, u64, u64)]) {
     let ours = dir.join("ours.db");
@@ -59,12 +79,7 @@ async fn assert_restores(dir: &Path, replica: &Path, live: &[(String, u64, u64)]
     );
     if let Some(bin) = litestream() {
         let theirs = dir.join("theirs.db");
-        let out = std::process::Command::new(bin)
-            .args(["restore", "-integrity-check", "full", "-o"])
-            .arg(&theirs)
-            .arg(file_url(replica))
-            .output()
-            .unwrap();
+        let out = litestream_restore(&bin, replica, &theirs, &["-integrity-check", "full"]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         assert_eq!(digests_of(&theirs), live, "litestream's restore differs");
     }
@@ -76,13 +91,7 @@ async fn assert_restores(dir: &Path, replica: &Path, live: &[(String, u64, u64)]
 #[tokio::test]
 async fn a_long_wal_waiting_at_start_is_shipped_before_any_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
-    let (data, replica) = (dir.path().join("data"), dir.path().join("replica"));
-    let url = file_url(&replica);
-    let server = Process::serve(&data, &env(&url)).await;
-    let conn = open(&data);
-    grow(&conn, 2);
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    assert!(server.terminate().success());
+    let (data, replica, url, conn) = first_life(dir.path()).await;
 
     // While no replicator runs: more WAL than the writer's 16 MiB checkpoint size.
     grow(&conn, 20);
@@ -103,13 +112,7 @@ async fn a_long_wal_waiting_at_start_is_shipped_before_any_checkpoint() {
 #[tokio::test]
 async fn a_kill_before_a_full_copy_is_staged_makes_the_next_start_copy_again() {
     let dir = tempfile::tempdir().unwrap();
-    let (data, replica) = (dir.path().join("data"), dir.path().join("replica"));
-    let url = file_url(&replica);
-    let server = Process::serve(&data, &env(&url)).await;
-    let conn = open(&data);
-    grow(&conn, 2);
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    assert!(server.terminate().success());
+    let (data, replica, url, conn) = first_life(dir.path()).await;
 
     // Another process writes and checkpoints: a WAL the replicator cannot account for.
     grow(&conn, 2);
