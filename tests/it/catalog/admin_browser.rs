@@ -87,12 +87,7 @@ async fn an_operator_sets_up_a_sellable_run_in_a_real_browser() {
     assert_eq!(run["courseware_id"], "course-v1:MITx+6.002x+1T2027");
     assert_eq!(run["products"][0]["price"], "120.00");
     assert_eq!(run["is_enrollable"], true);
-    let errors: Vec<String> = b
-        .console()
-        .await
-        .into_iter()
-        .filter(|l| l.contains("SEVERE"))
-        .collect();
+    let errors = b.console_lines("SEVERE").await;
     assert!(errors.is_empty(), "{errors:?}");
     b.quit().await;
     app.shutdown().await;

@@ -55,12 +55,7 @@ async fn a_certificate_page_prints_to_one_landscape_page_on_a4_and_letter() {
         assert!(pdf.starts_with(b"%PDF"), "{paper}: not a PDF");
         assert_eq!(pdf_pages(&pdf), 1, "{paper} landscape prints on one page");
     }
-    let csp: Vec<String> = b
-        .console()
-        .await
-        .into_iter()
-        .filter(|l| l.contains("Refused"))
-        .collect();
+    let csp = b.console_lines("Refused").await;
     assert!(csp.is_empty(), "{csp:?}");
     b.quit().await;
     app.shutdown().await;

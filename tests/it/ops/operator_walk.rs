@@ -263,12 +263,7 @@ async fn an_operator_sets_up_and_a_learner_buys_from_an_empty_database_in_a_real
     a_learner_buys_it(&b, &app).await;
 
     app.drain_outbox().await;
-    let errors: Vec<String> = b
-        .console()
-        .await
-        .into_iter()
-        .filter(|l| l.contains("SEVERE"))
-        .collect();
+    let errors = b.console_lines("SEVERE").await;
     assert!(errors.is_empty(), "{errors:?}");
     b.quit().await;
     app.shutdown().await;

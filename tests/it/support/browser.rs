@@ -281,6 +281,15 @@ impl Browser {
             .unwrap_or_default()
     }
 
+    /// The console lines that contain `needle` (e.g. `SEVERE` for errors, `Refused` for CSP).
+    pub async fn console_lines(&self, needle: &str) -> Vec<String> {
+        self.console()
+            .await
+            .into_iter()
+            .filter(|l| l.contains(needle))
+            .collect()
+    }
+
     /// Presses Tab `n` times in the page (keyboard navigation checks).
     pub async fn press_tab(&self, n: usize) {
         let keys: Vec<Value> = (0..n)
