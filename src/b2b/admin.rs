@@ -17,18 +17,13 @@ use crate::state::AppState;
 
 /// A new organization as posted.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct NewOrganization {
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub slug: String,
-    #[serde(default)]
     pub org_key: String,
-    #[serde(default)]
     pub description: String,
-    #[serde(default)]
     pub logo: String,
-    #[serde(default)]
     pub sso_organization_id: String,
 }
 
@@ -93,26 +88,17 @@ impl NewOrganization {
 
 /// A new contract as posted.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct NewContract {
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub slug: String,
-    #[serde(default)]
     pub description: String,
-    #[serde(default)]
     pub membership_type: String,
-    #[serde(default)]
     pub contract_start: String,
-    #[serde(default)]
     pub contract_end: String,
-    #[serde(default)]
     pub max_learners: String,
-    #[serde(default)]
     pub enrollment_fixed_price: String,
-    #[serde(default)]
     pub welcome_message: String,
-    #[serde(default)]
     pub welcome_message_extra: String,
 }
 

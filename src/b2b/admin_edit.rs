@@ -22,7 +22,6 @@ pub struct ContractEdit {
     #[serde(flatten)]
     pub terms: NewContract,
     /// A checkbox: present (any value) = active.
-    #[serde(default)]
     pub active: Option<String>,
     /// One variant set a line, `language[, length[, industry]]`; the first is the default.
     #[serde(default)]

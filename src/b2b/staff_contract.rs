@@ -137,11 +137,10 @@ pub async fn contract(
 }
 
 /// The contract page's small forms: add a program, or `action=refresh` the codes.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
 pub struct ContractForm {
-    #[serde(default)]
     program: String,
-    #[serde(default)]
     action: String,
 }
 
@@ -178,11 +177,10 @@ pub async fn terms(
     w.then(r, |_| contract_page(id))
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
 pub struct SheetForm {
-    #[serde(default)]
     google_sheet_target: String,
-    #[serde(default)]
     google_sheet_target_tab: String,
 }
 

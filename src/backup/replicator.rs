@@ -46,7 +46,6 @@ pub(super) struct Core {
     #[serde(default)]
     pub base_needed: bool,
     /// The database file right after our last checkpoint (see [`DbMark`]).
-    #[serde(default)]
     pub db_mark: Option<DbMark>,
     /// Set once the writer checkpointed for a base: the database file is complete and frozen.
     #[serde(skip)]

@@ -20,10 +20,9 @@ use crate::http::{AppError, PageCtx};
 use crate::staff::pages::staff_page;
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct Find {
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     done: String,
 }
 
@@ -175,7 +174,6 @@ pub struct GradeForm {
     grade: String,
     #[serde(default)]
     letter_grade: String,
-    #[serde(default)]
     force_pass: Option<String>,
     #[serde(default)]
     reason: String,

@@ -26,10 +26,9 @@ pub fn routes() -> Router<AppState> {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(default)]
 struct Lookup {
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     done: String,
 }
 
@@ -120,15 +119,12 @@ async fn page(r: StaffPage, Query(q): Query<Lookup>) -> Result<Markup, AppError>
     Ok(staff_page(&r.ctx, "Enrollments", body))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct DeferForm {
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     from: String,
-    #[serde(default)]
     to: String,
-    #[serde(default)]
     force: Option<String>,
 }
 

@@ -197,14 +197,11 @@ pub async fn form_view(
 
 /// The four submitted fields, as text.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct RawSubmission {
-    #[serde(default)]
     pub income: String,
-    #[serde(default)]
     pub currency: String,
-    #[serde(default)]
     pub country_of_income: String,
-    #[serde(default)]
     pub country_of_residence: String,
 }
 

@@ -165,11 +165,10 @@ pub async fn detail(page: StaffPage, Path(id): Path<i64>) -> Result<Markup, AppE
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct DecisionForm {
-    #[serde(default)]
     status: String,
-    #[serde(default)]
     justification: String,
     discount: Option<String>,
     email_subject: Option<String>,

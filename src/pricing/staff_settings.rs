@@ -58,11 +58,10 @@ pub async fn thresholds(r: StaffPage) -> Result<Markup, AppError> {
     thresholds_body(&r.state, &r.ctx, "", None).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct CsvForm {
-    #[serde(default)]
     csv: String,
-    #[serde(default)]
     action: String,
 }
 
@@ -203,21 +202,15 @@ pub async fn edit_form(r: StaffPage, Path(key): Path<String>) -> Result<Markup, 
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct FormEdit {
-    #[serde(default)]
     title: String,
-    #[serde(default)]
     intro: String,
-    #[serde(default)]
     guest_text: String,
-    #[serde(default)]
     processing_text: String,
-    #[serde(default)]
     approved_text: String,
-    #[serde(default)]
     approved_no_discount_text: String,
-    #[serde(default)]
     denied_text: String,
     live: Option<String>,
 }
@@ -245,11 +238,10 @@ pub async fn save_form(
     Ok(Redirect::to(&r.ctx.prefix.url("/staff/flexible-pricing/forms/")).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct RelateForm {
-    #[serde(default)]
     first_program: String,
-    #[serde(default)]
     second_program: String,
 }
 

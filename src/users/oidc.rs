@@ -48,7 +48,6 @@ pub struct Discovery {
     pub authorization_endpoint: String,
     pub token_endpoint: String,
     pub jwks_uri: String,
-    #[serde(default)]
     pub end_session_endpoint: Option<String>,
 }
 
@@ -168,12 +167,9 @@ struct Jwks {
 
 #[derive(Deserialize)]
 struct Jwk {
-    #[serde(default)]
     kid: Option<String>,
     kty: String,
-    #[serde(default)]
     n: Option<String>,
-    #[serde(default)]
     e: Option<String>,
 }
 
@@ -182,7 +178,6 @@ struct IdClaims {
     sub: String,
     nonce: Option<String>,
     email: Option<String>,
-    #[serde(default)]
     email_verified: Option<serde_json::Value>,
     preferred_username: Option<String>,
     name: Option<String>,

@@ -158,11 +158,10 @@ pub fn refund_choice(
     Ok((amount, after))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct RefundForm {
-    #[serde(default)]
     amount: String,
-    #[serde(default)]
     reason: String,
     after: Option<String>,
 }

@@ -68,11 +68,10 @@ fn settle_form(ctx: &PageCtx, order: i64, refund: i64, status: &str, body: Marku
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct SettleForm {
-    #[serde(default)]
     status: String,
-    #[serde(default)]
     transaction_id: String,
 }
 

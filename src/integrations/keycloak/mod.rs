@@ -28,7 +28,6 @@ pub struct KcOrganization {
     pub name: String,
     #[serde(default)]
     pub alias: String,
-    #[serde(default)]
     pub description: Option<String>,
     #[serde(default = "yes")]
     pub enabled: bool,

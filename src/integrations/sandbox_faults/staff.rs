@@ -85,7 +85,6 @@ async fn set_by_form(
 #[derive(Deserialize)]
 struct FaultInput {
     kind: String,
-    #[serde(default)]
     seconds: Option<Value>,
 }
 

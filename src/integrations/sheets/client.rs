@@ -23,7 +23,6 @@ const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 pub struct ServiceAccountKey {
     pub client_email: String,
     pub private_key: String,
-    #[serde(default)]
     pub private_key_id: Option<String>,
     #[serde(default = "default_token_uri")]
     pub token_uri: String,

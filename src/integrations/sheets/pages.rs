@@ -212,11 +212,10 @@ fn back(r: &StaffPage) -> Response {
     Redirect::to(&r.ctx.prefix.url(PATH)).into_response()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct Cells {
-    #[serde(default)]
     tab: String,
-    #[serde(default)]
     cells: Vec<String>,
 }
 
@@ -261,13 +260,11 @@ async fn add_row(
     Ok(back(&r))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct EditCell {
-    #[serde(default)]
     tab: String,
-    #[serde(default)]
     cell: String,
-    #[serde(default)]
     value: String,
 }
 
@@ -298,11 +295,10 @@ async fn edit_cell(r: StaffPage, Form(f): Form<EditCell>) -> Result<Response, Ap
     Ok(back(&r))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct ClearError {
-    #[serde(default)]
     tab: String,
-    #[serde(default)]
     row: usize,
 }
 

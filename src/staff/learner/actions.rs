@@ -36,11 +36,10 @@ async fn email_of(r: &StaffPage, id: i64) -> Result<String, AppError> {
     Ok(users::with_address(&r.state, id).await?.0.email)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct RunForm {
-    #[serde(default)]
     run: String,
-    #[serde(default)]
     mode: String,
 }
 
@@ -87,13 +86,11 @@ pub async fn unenroll(
     one(r, id, &f.run, Request::Unenroll).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct DeferForm {
-    #[serde(default)]
     from: String,
-    #[serde(default)]
     to: String,
-    #[serde(default)]
     force: Option<String>,
 }
 
@@ -115,11 +112,10 @@ pub async fn defer(
     back(&r, id, &done.summary(&from, Some(&to)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct TransferForm {
-    #[serde(default)]
     run: String,
-    #[serde(default)]
     email: String,
 }
 
@@ -136,7 +132,6 @@ pub async fn transfer(
 
 #[derive(Deserialize)]
 pub struct SessionForm {
-    #[serde(default)]
     session: Option<String>,
 }
 
