@@ -8,6 +8,7 @@ pub mod basket;
 pub mod checkout;
 pub mod discounts;
 pub mod error;
+pub mod openapi;
 pub mod orders;
 pub mod refunds;
 

@@ -9,10 +9,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::commerce::discounts::nested::{Listing, Page, paginated};
-use crate::commerce::discounts::shapes::discount as discount_json;
+use crate::commerce::openapi::{Listed, Refusals};
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
 use crate::http::extract::PathId;
@@ -20,28 +21,27 @@ use crate::http::json::ApiJson;
 use crate::http::session::{CurrentUser, MaybeUser};
 use crate::pricing::model::{Courseware, Status};
 use crate::pricing::review::{self, DecisionInput};
+use crate::pricing::service::request_json;
 use crate::pricing::service::{self, RawSubmission};
+use crate::pricing::shapes::{AdminRequest, CoursewareObject, FlexiblePrice, Learner, ProductFlexiblePrice};
 use crate::pricing::store::RequestFilter;
-use crate::pricing::{rates, service::request_json};
 use crate::state::AppState;
 
-fn with_user(mut v: Value, user: &crate::users::store::User) -> Value {
-    if let Some(o) = v.as_object_mut() {
-        o.insert(
-            "user".into(),
-            json!({"id": user.id, "username": user.username, "name": user.name, "email": user.email}),
-        );
-    }
+fn with_user(mut v: FlexiblePrice, user: &crate::users::store::User) -> FlexiblePrice {
+    v.user = Some(Learner::of(user));
     v
 }
 
 /// GET `applications/`: the caller's own requests, newest first.
+#[utoipa::path(get, path = "/api/v0/flexible_pricing/applications/", tag = "flexible_pricing", operation_id = "flexible_pricing_applications_list",
+    params(Page),
+    responses((status = 200, description = "The caller's requests, newest first", body = Listed<FlexiblePrice>), Refusals))]
 pub async fn own_list(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     l: Listing,
-) -> Result<Json<Value>, AppError> {
-    let all: Vec<Value> = service::own_requests(&state, user.id)
+) -> Result<Json<Listed<FlexiblePrice>>, AppError> {
+    let all: Vec<FlexiblePrice> = service::own_requests(&state, user.id)
         .await?
         .iter()
         .map(|r| with_user(request_json(r), &user))
@@ -50,11 +50,14 @@ pub async fn own_list(
 }
 
 /// GET `applications/{id}/`: one of the caller's requests (others' are 404).
+#[utoipa::path(get, path = "/api/v0/flexible_pricing/applications/{id}/", tag = "flexible_pricing", operation_id = "flexible_pricing_applications_retrieve",
+    params(("id" = i64, Path, description = "The request")),
+    responses((status = 200, description = "The caller's request", body = FlexiblePrice), Refusals))]
 pub async fn own_detail(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<FlexiblePrice>, AppError> {
     let r = service::own_requests(&state, user.id)
         .await?
         .into_iter()
@@ -65,9 +68,12 @@ pub async fn own_detail(
 
 /// A submission over the API: the form's four fields plus the course or program whose form
 /// it is.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct SubmitBody {
+    /// `course` or `program`.
     courseware_type: Option<String>,
+    /// An id, as a number or a string.
+    #[schema(value_type = Option<i64>)]
     courseware_id: Option<Value>,
     #[serde(flatten)]
     fields: RawSubmission,
@@ -90,6 +96,9 @@ fn courseware_of(kind: Option<&str>, id: Option<&Value>) -> Result<Courseware, A
 
 /// POST `applications/` {courseware_type, courseware_id, income, currency, country_of_income,
 /// country_of_residence}: the form's submission, as JSON. 201 with the request.
+#[utoipa::path(post, path = "/api/v0/flexible_pricing/applications/", tag = "flexible_pricing", operation_id = "flexible_pricing_applications_create",
+    request_body = SubmitBody,
+    responses((status = 201, description = "The request as filed", body = FlexiblePrice), Refusals))]
 pub async fn submit(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -100,12 +109,17 @@ pub async fn submit(
     Ok((StatusCode::CREATED, Json(with_user(request_json(&r), &user))).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AdminQuery {
+    /// The learner's name, username or email contains this.
     q: Option<String>,
+    /// A request status.
     status: Option<String>,
+    /// `course:ID` or `program:ID`.
     courseware: Option<String>,
     #[serde(flatten)]
+    #[param(ignore)]
     page: Page,
 }
 
@@ -141,12 +155,15 @@ pub fn filter_of(
 }
 
 /// GET `applications_admin/` (staff): filters `q`, `status`, `courseware=course:ID`.
+#[utoipa::path(get, path = "/api/v0/flexible_pricing/applications_admin/", tag = "flexible_pricing", operation_id = "flexible_pricing_applications_admin_list",
+    params(AdminQuery, Page),
+    responses((status = 200, description = "Requests, newest first", body = Listed<AdminRequest>), Refusals))]
 pub async fn admin_list(
     State(state): State<AppState>,
     _s: StaffAccess,
     Query(a): Query<AdminQuery>,
     uri: Uri,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Listed<AdminRequest>>, AppError> {
     let paging = a.page.parse(&uri)?;
     let f = filter_of(a.q.as_deref(), a.status.as_deref(), a.courseware.as_deref())?;
     let (limit, offset) = if paging.limit > 0 {
@@ -159,18 +176,24 @@ pub async fn admin_list(
 }
 
 /// GET `applications_admin/{id}/` (staff).
+#[utoipa::path(get, path = "/api/v0/flexible_pricing/applications_admin/{id}/", tag = "flexible_pricing", operation_id = "flexible_pricing_applications_admin_retrieve",
+    params(("id" = i64, Path, description = "The request")),
+    responses((status = 200, description = "The request in full", body = AdminRequest), Refusals))]
 pub async fn admin_detail(
     State(state): State<AppState>,
     _s: StaffAccess,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<AdminRequest>, AppError> {
     Ok(Json(review::detail(&state, id).await?))
 }
 
-#[derive(Deserialize)]
+/// A staff decision: `approved`, `denied` (with the mail) or `reset`.
+#[derive(Deserialize, ToSchema)]
 pub struct DecisionBody {
     status: Option<String>,
     justification: Option<String>,
+    /// The discount to re-point the request to, as `{"id": …}` or an id.
+    #[schema(value_type = Option<Object>)]
     discount: Option<Value>,
     email_subject: Option<String>,
     email_body: Option<String>,
@@ -178,12 +201,37 @@ pub struct DecisionBody {
 
 /// PUT/PATCH `applications_admin/{id}/` {status, justification, discount{id}?, email_subject?,
 /// email_body?} (staff; audited; the learner is mailed).
+#[utoipa::path(put, path = "/api/v0/flexible_pricing/applications_admin/{id}/", tag = "flexible_pricing", operation_id = "flexible_pricing_applications_admin_update",
+    params(("id" = i64, Path, description = "The request")), request_body = DecisionBody,
+    responses((status = 200, description = "The request as decided", body = AdminRequest), Refusals))]
 pub async fn admin_update(
+    state: State<AppState>,
+    s: StaffAccess,
+    id: Path<i64>,
+    body: ApiJson<DecisionBody>,
+) -> Result<Json<AdminRequest>, AppError> {
+    decide(state, s, id, body).await
+}
+
+/// PATCH `applications_admin/{id}/`: as PUT.
+#[utoipa::path(patch, path = "/api/v0/flexible_pricing/applications_admin/{id}/", tag = "flexible_pricing", operation_id = "flexible_pricing_applications_admin_partial_update",
+    params(("id" = i64, Path, description = "The request")), request_body = DecisionBody,
+    responses((status = 200, description = "The request as decided", body = AdminRequest), Refusals))]
+pub async fn admin_patch(
+    state: State<AppState>,
+    s: StaffAccess,
+    id: Path<i64>,
+    body: ApiJson<DecisionBody>,
+) -> Result<Json<AdminRequest>, AppError> {
+    decide(state, s, id, body).await
+}
+
+async fn decide(
     State(state): State<AppState>,
     s: StaffAccess,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<DecisionBody>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<AdminRequest>, AppError> {
     let discount_id = match &b.discount {
         None | Some(Value::Null) => None,
         Some(Value::Object(o)) => Some(
@@ -205,209 +253,35 @@ pub async fn admin_update(
 }
 
 /// GET `coursewares/` (staff): the courses and programs that have requests.
-pub async fn coursewares(State(state): State<AppState>, _s: StaffAccess) -> Result<Json<Value>, AppError> {
-    Ok(Json(Value::Array(review::coursewares(&state).await?)))
-}
-
-/// The row of `all` that `matches`, else a 404 saying `missing`.
-fn found<'a, T>(all: &'a [T], matches: impl Fn(&T) -> bool, missing: &str) -> Result<&'a T, AppError> {
-    all.iter()
-        .find(|t| matches(t))
-        .ok_or_else(|| AppError::NotFound(missing.into()))
-}
-
-/// A saved row's JSON: 201 when it was created, else 200.
-fn created_or_ok((created, body): (bool, Value)) -> Response {
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    (status, Json(body)).into_response()
-}
-
-/// GET `exchange_rates/` (signed in).
-pub async fn rates_list(
+#[utoipa::path(get, path = "/api/v0/flexible_pricing/coursewares/", tag = "flexible_pricing", operation_id = "flexible_pricing_coursewares_list",
+    responses((status = 200, description = "The courses and programs that have requests", body = Vec<CoursewareObject>), Refusals))]
+pub async fn coursewares(
     State(state): State<AppState>,
-    CurrentUser(_): CurrentUser,
-) -> Result<Json<Value>, AppError> {
-    let all = rates::rates(&state).await?;
-    Ok(Json(Value::Array(all.iter().map(rates::rate_json).collect())))
-}
-
-/// GET `exchange_rates/{code}/` (signed in).
-pub async fn rate_detail(
-    State(state): State<AppState>,
-    CurrentUser(_): CurrentUser,
-    Path(code): Path<String>,
-) -> Result<Json<Value>, AppError> {
-    let code = code.to_ascii_uppercase();
-    let all = rates::rates(&state).await?;
-    let missing = "No CurrencyExchangeRate matches the given query.";
-    Ok(Json(rates::rate_json(found(&all, |r| r.1.0 == code, missing)?)))
-}
-
-#[derive(Deserialize)]
-pub struct RateBody {
-    currency_code: Option<String>,
-    exchange_rate: Option<Value>,
-    description: Option<String>,
-}
-
-/// Saves the rate of `code` from `b`: `(created, the rate's JSON)`.
-async fn save_rate(
-    state: &AppState,
-    actor: String,
-    code: &str,
-    b: RateBody,
-) -> Result<(bool, Value), AppError> {
-    let rate = b.exchange_rate.unwrap_or(Value::Null);
-    let (created, r) = rates::save_rate(state, actor, code, &rate, b.description).await?;
-    Ok((created, rates::rate_json(&r)))
-}
-
-/// POST `exchange_rates/` (staff).
-pub async fn rate_create(
-    State(state): State<AppState>,
-    s: StaffAccess,
-    ApiJson(mut b): ApiJson<RateBody>,
-) -> Result<Response, AppError> {
-    let code = b.currency_code.take().unwrap_or_default();
-    Ok(created_or_ok(save_rate(&state, s.actor, &code, b).await?))
-}
-
-/// PUT/PATCH `exchange_rates/{code}/` (staff).
-pub async fn rate_update(
-    State(state): State<AppState>,
-    s: StaffAccess,
-    Path(code): Path<String>,
-    ApiJson(b): ApiJson<RateBody>,
-) -> Result<Json<Value>, AppError> {
-    Ok(Json(save_rate(&state, s.actor, &code, b).await?.1))
-}
-
-/// DELETE `exchange_rates/{code}/` (staff).
-pub async fn rate_delete(
-    State(state): State<AppState>,
-    s: StaffAccess,
-    Path(code): Path<String>,
-) -> Result<StatusCode, AppError> {
-    rates::delete_rate(&state, s.actor, code.to_ascii_uppercase()).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// GET `income_thresholds/` (signed in).
-pub async fn thresholds_list(
-    State(state): State<AppState>,
-    CurrentUser(_): CurrentUser,
-) -> Result<Json<Value>, AppError> {
-    let all = rates::thresholds(&state).await?;
-    Ok(Json(Value::Array(
-        all.iter().map(rates::threshold_json).collect(),
-    )))
-}
-
-/// GET `income_thresholds/{country}/` (signed in).
-pub async fn threshold_detail(
-    State(state): State<AppState>,
-    CurrentUser(_): CurrentUser,
-    Path(code): Path<String>,
-) -> Result<Json<Value>, AppError> {
-    let code = code.to_ascii_uppercase();
-    let all = rates::thresholds(&state).await?;
-    let missing = "No CountryIncomeThreshold matches the given query.";
-    Ok(Json(rates::threshold_json(found(
-        &all,
-        |t| t.1 == code,
-        missing,
-    )?)))
-}
-
-#[derive(Deserialize)]
-pub struct ThresholdBody {
-    country_code: Option<String>,
-    income_threshold: Option<Value>,
-}
-
-/// POST `income_thresholds/` (staff).
-pub async fn threshold_create(
-    State(state): State<AppState>,
-    s: StaffAccess,
-    ApiJson(b): ApiJson<ThresholdBody>,
-) -> Result<Response, AppError> {
-    let code = b.country_code.unwrap_or_default();
-    let (created, t) =
-        rates::save_threshold(&state, s.actor, &code, &b.income_threshold.unwrap_or(Value::Null)).await?;
-    Ok(created_or_ok((created, rates::threshold_json(&t))))
-}
-
-/// PUT/PATCH `income_thresholds/{country}/` (staff).
-pub async fn threshold_update(
-    State(state): State<AppState>,
-    s: StaffAccess,
-    Path(code): Path<String>,
-    ApiJson(b): ApiJson<ThresholdBody>,
-) -> Result<Json<Value>, AppError> {
-    let (_, t) =
-        rates::save_threshold(&state, s.actor, &code, &b.income_threshold.unwrap_or(Value::Null)).await?;
-    Ok(Json(rates::threshold_json(&t)))
-}
-
-/// DELETE `income_thresholds/{country}/` (staff).
-pub async fn threshold_delete(
-    State(state): State<AppState>,
-    s: StaffAccess,
-    Path(code): Path<String>,
-) -> Result<StatusCode, AppError> {
-    rates::delete_threshold(&state, s.actor, code.to_ascii_uppercase()).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Deserialize)]
-pub struct CsvBody {
-    csv: Option<String>,
-    #[serde(default)]
-    dry_run: bool,
-}
-
-/// POST `income_thresholds/load_csv/` {csv, dry_run} (staff): the changes, applied unless
-/// `dry_run`.
-pub async fn thresholds_csv(
-    State(state): State<AppState>,
-    s: StaffAccess,
-    ApiJson(b): ApiJson<CsvBody>,
-) -> Result<Json<Value>, AppError> {
-    let csv = b
-        .csv
-        .ok_or_else(|| AppError::field("csv", "The CSV text is required."))?;
-    let changes = rates::load_thresholds(&state, s.actor, csv, b.dry_run).await?;
-    Ok(Json(json!({
-        "dry_run": b.dry_run,
-        "changes": changes.iter().map(|c| json!({
-            "country_code": c.country,
-            "before": c.before.map(|d| d.normalize().to_string()),
-            "after": c.after.normalize().to_string(),
-        })).collect::<Vec<_>>(),
-    })))
+    _s: StaffAccess,
+) -> Result<Json<Vec<CoursewareObject>>, AppError> {
+    Ok(Json(review::coursewares(&state).await?))
 }
 
 /// GET `/api/v0/products/{id}/user_flexible_price/`: the product with the caller's
 /// flexible-price discount (`null` when none applies or anonymous).
+#[utoipa::path(get, path = "/api/v0/products/{id}/user_flexible_price/", tag = "flexible_pricing", operation_id = "products_user_flexible_price_retrieve",
+    params(("id" = i64, Path, description = "The product")),
+    responses((status = 200, description = "The product with the caller's discount", body = ProductFlexiblePrice), Refusals))]
 pub async fn user_flexible_price(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     PathId(id): PathId,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<ProductFlexiblePrice>, AppError> {
     let p = crate::commerce::orders::service::product(&state, id)
         .await?
         .filter(|p| p.is_active)
         .ok_or_else(|| AppError::NotFound("No Product matches the given query.".into()))?;
     let fp = service::product_price(&state, user.map(|u| u.id), id).await?;
-    Ok(Json(json!({
-        "id": p.id,
-        "price": crate::money::cents_string(p.price),
-        "description": p.description,
-        "is_active": p.is_active,
-        "product_flexible_price": fp.map(|(d, _)| discount_json(&d)),
-    })))
+    Ok(Json(ProductFlexiblePrice {
+        id: p.id,
+        price: crate::money::cents_string(p.price),
+        description: p.description,
+        is_active: p.is_active,
+        product_flexible_price: fp.map(|(d, _)| d),
+    }))
 }

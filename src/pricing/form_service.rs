@@ -16,7 +16,12 @@ pub async fn forms(state: &AppState) -> Result<Vec<(i64, Value, FormTexts, bool)
         .read(|c| {
             let mut out = Vec::new();
             for (id, w, texts, live) in store::forms(c)? {
-                out.push((id, courseware_json(c, w)?, texts, live));
+                out.push((
+                    id,
+                    crate::commerce::discounts::service::json(&courseware_json(c, w)?),
+                    texts,
+                    live,
+                ));
             }
             Ok(out)
         })

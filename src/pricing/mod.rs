@@ -23,11 +23,14 @@ pub mod form_service;
 pub mod granted;
 pub mod mails;
 pub mod model;
+pub mod openapi;
 pub mod pages;
 pub mod rates;
+pub mod rates_api;
 pub mod related;
 pub mod review;
 pub mod service;
+pub mod shapes;
 pub mod staff;
 pub mod staff_settings;
 pub mod store;
@@ -91,31 +94,34 @@ fn api_routes(base: &str) -> Router<AppState> {
             &r("/applications_admin/{id}/"),
             get(api::admin_detail)
                 .put(api::admin_update)
-                .patch(api::admin_update),
+                .patch(api::admin_patch),
         )
         .route(&r("/coursewares/"), get(api::coursewares))
         .route(
             &r("/exchange_rates/"),
-            get(api::rates_list).post(api::rate_create),
+            get(rates_api::rates_list).post(rates_api::rate_create),
         )
         .route(
             &r("/exchange_rates/{code}/"),
-            get(api::rate_detail)
-                .put(api::rate_update)
-                .patch(api::rate_update)
-                .delete(api::rate_delete),
+            get(rates_api::rate_detail)
+                .put(rates_api::rate_update)
+                .patch(rates_api::rate_patch)
+                .delete(rates_api::rate_delete),
         )
         .route(
             &r("/income_thresholds/"),
-            get(api::thresholds_list).post(api::threshold_create),
+            get(rates_api::thresholds_list).post(rates_api::threshold_create),
         )
-        .route(&r("/income_thresholds/load_csv/"), post(api::thresholds_csv))
+        .route(
+            &r("/income_thresholds/load_csv/"),
+            post(rates_api::thresholds_csv),
+        )
         .route(
             &r("/income_thresholds/{country}/"),
-            get(api::threshold_detail)
-                .put(api::threshold_update)
-                .patch(api::threshold_update)
-                .delete(api::threshold_delete),
+            get(rates_api::threshold_detail)
+                .put(rates_api::threshold_update)
+                .patch(rates_api::threshold_patch)
+                .delete(rates_api::threshold_delete),
         )
 }
 

@@ -72,13 +72,24 @@ pub fn register(state: &AppState) {
 }
 
 /// A rate as the API renders it (`CurrencyExchangeRateSerializer`, plus `description`).
-pub fn rate_json((id, r): &(i64, Rate)) -> Value {
-    json!({"id": id, "currency_code": r.0, "exchange_rate": r.2.normalize().to_string(), "description": r.1})
+pub fn rate_json((id, r): &(i64, Rate)) -> crate::pricing::shapes::ExchangeRate {
+    crate::pricing::shapes::ExchangeRate {
+        id: *id,
+        currency_code: r.0.clone(),
+        exchange_rate: r.2.normalize().to_string(),
+        description: r.1.clone(),
+    }
 }
 
 /// A threshold as the API renders it (`CountryIncomeThresholdSerializer`).
-pub fn threshold_json((id, country, income): &(i64, String, Decimal)) -> Value {
-    json!({"id": id, "country_code": country, "income_threshold": income.normalize().to_string()})
+pub fn threshold_json(
+    (id, country, income): &(i64, String, Decimal),
+) -> crate::pricing::shapes::IncomeThreshold {
+    crate::pricing::shapes::IncomeThreshold {
+        id: *id,
+        country_code: country.clone(),
+        income_threshold: income.normalize().to_string(),
+    }
 }
 
 /// Every stored rate with its id.
@@ -119,7 +130,12 @@ pub async fn save_rate(
         ));
     }
     let row: Rate = (code, description, value);
-    let describe = |r: &(i64, Rate)| (r.1.0.clone(), rate_json(r));
+    let describe = |r: &(i64, Rate)| {
+        (
+            r.1.0.clone(),
+            crate::commerce::discounts::service::json(&rate_json(r)),
+        )
+    };
     save_audited(state, actor, "currency_exchange_rate", describe, move |c, now| {
         let created = store::upsert_rate(c, &row, now)?;
         Ok((created, store::rate_row(c, &row.0)?.unwrap_or((0, row))))
@@ -212,7 +228,12 @@ pub async fn save_threshold(
 ) -> Result<(bool, (i64, String, Decimal)), PricingError> {
     let code = country_code("country_code", country)?;
     let value = parse_amount("income_threshold", income)?;
-    let describe = |t: &(i64, String, Decimal)| (t.1.clone(), threshold_json(t));
+    let describe = |t: &(i64, String, Decimal)| {
+        (
+            t.1.clone(),
+            crate::commerce::discounts::service::json(&threshold_json(t)),
+        )
+    };
     save_audited(
         state,
         actor,

@@ -3,32 +3,33 @@
 //! decisions — approve, deny with a staff-written mail, reset — each audited and mailed
 //! through the outbox in the same transaction.
 
-use chrono::{DateTime, Utc};
-use rusqlite::Connection;
-use serde_json::{Value, json};
-
-use crate::commerce::discounts::shapes::discount as discount_json;
+use crate::commerce::discounts::service::json;
 use crate::commerce::discounts::tier_service;
 use crate::pricing::model::{Courseware, Decision, JUSTIFICATIONS, Status};
 use crate::pricing::service::{PricingError, request_json, title_of};
+use crate::pricing::shapes::{AdminRequest, ApplicableTier, CoursewareObject, Income, Learner};
 use crate::pricing::store::{self, Request, RequestFilter};
 use crate::state::AppState;
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
 
 /// `{id, title, readable_id, type}` (the original's base course/program serializer).
-pub fn courseware_json(c: &Connection, w: Courseware) -> rusqlite::Result<Value> {
+pub fn courseware_json(c: &Connection, w: Courseware) -> rusqlite::Result<CoursewareObject> {
     let (title, readable_id) = title_of(c, w)?;
     let (id, kind) = match w {
         Courseware::Course(id) => (id, "course"),
         Courseware::Program(id) => (id, "program"),
     };
-    Ok(json!({"id": id, "title": title, "readable_id": readable_id, "type": kind}))
+    Ok(CoursewareObject {
+        id,
+        title,
+        readable_id,
+        kind: kind.to_owned(),
+    })
 }
 
-fn user_json(c: &Connection, user: i64) -> rusqlite::Result<Value> {
-    Ok(match crate::users::store::find_by_id(c, user)? {
-        Some(u) => json!({"id": u.id, "username": u.username, "name": u.name, "email": u.email}),
-        None => Value::Null,
-    })
+fn user_json(c: &Connection, user: i64) -> rusqlite::Result<Option<Learner>> {
+    Ok(crate::users::store::find_by_id(c, user)?.map(|u| Learner::of(&u)))
 }
 
 /// The current tiers of the request's courseware, with their discounts (the choices staff
@@ -50,47 +51,41 @@ fn applicable(
 
 /// A request as `applications_admin/` renders it (`FlexiblePriceAdminSerializer`), plus
 /// `country_income_threshold` and each applicable tier's threshold, for the console.
-pub fn admin_json(c: &Connection, r: &Request) -> rusqlite::Result<Value> {
-    let mut v = request_json(r);
+pub fn admin_json(c: &Connection, r: &Request) -> rusqlite::Result<AdminRequest> {
+    let v = request_json(r);
     let discount = match r.tier_id {
-        Some(t) => tier_service::tier_with_discount(c, t)?.map(|(_, d)| discount_json(&d)),
+        Some(t) => tier_service::tier_with_discount(c, t)?.map(|(_, d)| d),
         None => None,
     };
     let tiers = applicable(c, r.courseware)?;
     let threshold = store::threshold(c, &r.country_of_income)?;
-    let o = v.as_object_mut().expect("request_json is an object");
-    o.remove("income_usd");
-    o.remove("original_income");
-    o.remove("original_currency");
-    o.insert("user".into(), user_json(c, r.user_id)?);
-    o.insert("courseware".into(), courseware_json(c, r.courseware)?);
-    o.insert("discount".into(), discount.unwrap_or(Value::Null));
-    o.insert(
-        "applicable_discounts".into(),
-        Value::Array(tiers.iter().map(|(_, d)| discount_json(d)).collect()),
-    );
-    o.insert(
-        "income".into(),
-        json!({
-            "income_usd": crate::money::cents_string(r.income_usd),
-            "original_income": crate::money::cents_string(r.original_income),
-            "original_currency": r.original_currency,
-        }),
-    );
-    o.insert(
-        "country_income_threshold".into(),
-        json!(threshold.map(|t| t.normalize().to_string())),
-    );
-    o.insert(
-        "applicable_tiers".into(),
-        Value::Array(
-            tiers
-                .iter()
-                .map(|(t, d)| json!({"tier_id": t.id, "discount_id": d.id, "income_threshold_usd": t.income_threshold_usd.normalize().to_string()}))
-                .collect(),
-        ),
-    );
-    Ok(v)
+    Ok(AdminRequest {
+        id: v.id,
+        status: v.status,
+        country_of_income: v.country_of_income,
+        date_exchange_rate: v.date_exchange_rate,
+        date_documents_sent: v.date_documents_sent,
+        justification: v.justification,
+        country_of_residence: v.country_of_residence,
+        user: user_json(c, r.user_id)?,
+        courseware: courseware_json(c, r.courseware)?,
+        discount,
+        applicable_discounts: tiers.iter().map(|(_, d)| d.clone()).collect(),
+        income: Income {
+            income_usd: v.income_usd,
+            original_income: v.original_income,
+            original_currency: v.original_currency,
+        },
+        country_income_threshold: threshold.map(|t| t.normalize().to_string()),
+        applicable_tiers: tiers
+            .iter()
+            .map(|(t, d)| ApplicableTier {
+                tier_id: t.id,
+                discount_id: d.id,
+                income_threshold_usd: t.income_threshold_usd.normalize().to_string(),
+            })
+            .collect(),
+    })
 }
 
 /// The queue: `(count, page)` of requests matching `f`, newest first.
@@ -99,7 +94,7 @@ pub async fn queue(
     f: RequestFilter,
     limit: i64,
     offset: i64,
-) -> Result<(i64, Vec<Value>), PricingError> {
+) -> Result<(i64, Vec<AdminRequest>), PricingError> {
     state
         .db
         .read(move |c| {
@@ -114,7 +109,7 @@ pub async fn queue(
 }
 
 /// One request for staff.
-pub async fn detail(state: &AppState, id: i64) -> Result<Value, PricingError> {
+pub async fn detail(state: &AppState, id: i64) -> Result<AdminRequest, PricingError> {
     state
         .db
         .read(move |c| {
@@ -129,7 +124,7 @@ fn not_found() -> PricingError {
 }
 
 /// The coursewares that have requests (`coursewares/`), as `{id, title, readable_id, type}`.
-pub async fn coursewares(state: &AppState) -> Result<Vec<Value>, PricingError> {
+pub async fn coursewares(state: &AppState) -> Result<Vec<CoursewareObject>, PricingError> {
     state
         .db
         .read(|c| {
@@ -172,7 +167,7 @@ pub async fn decide(
     actor_id: Option<i64>,
     id: i64,
     input: DecisionInput,
-) -> Result<Value, PricingError> {
+) -> Result<AdminRequest, PricingError> {
     let now = state.clock.now();
     crate::pricing::mails::write_then_send(state, move |c| decide_in(c, &actor, actor_id, id, &input, now))
         .await
@@ -185,7 +180,7 @@ fn decide_in(
     id: i64,
     input: &DecisionInput,
     now: DateTime<Utc>,
-) -> Result<Value, PricingError> {
+) -> Result<AdminRequest, PricingError> {
     let status: Status = input
         .status
         .trim()
@@ -263,8 +258,8 @@ fn decide_in(
         },
         "flexible_price",
         &id.to_string(),
-        Some(&before),
-        Some(&after),
+        Some(&json(&before)),
+        Some(&json(&after)),
         now,
     )?;
     let (title, _) = title_of(c, after_row.courseware)?;

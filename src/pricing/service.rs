@@ -2,10 +2,10 @@
 //! approved discount checkout applies. Every function that takes a `&Connection` runs inside
 //! the caller's transaction; the `async` ones open their own.
 
+use crate::commerce::discounts::service::json;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use rust_decimal::Decimal;
-use serde_json::json;
 
 use crate::clock::{from_db, to_db};
 use crate::commerce::discounts::model::DiscountRow;
@@ -196,7 +196,7 @@ pub async fn form_view(
 }
 
 /// The four submitted fields, as text.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct RawSubmission {
     pub income: String,
@@ -309,7 +309,7 @@ fn submit_in(
     r.justification = String::new();
     r.tier_id = Some(tier.id);
     r.form_id = Some(form_id);
-    let before = (r.id != 0).then(|| request_json(&r));
+    let before = (r.id != 0).then(|| json(&request_json(&r)));
     r.id = store::save_request(c, &r, now)?;
     let saved = store::request(c, r.id)?.unwrap_or(r);
     crate::audit::record(
@@ -320,7 +320,7 @@ fn submit_in(
         "flexible_price",
         &saved.id.to_string(),
         before.as_ref(),
-        Some(&request_json(&saved)),
+        Some(&json(&request_json(&saved))),
         now,
     )?;
     if saved.status == Status::PendingManualApproval {
@@ -331,20 +331,21 @@ fn submit_in(
 }
 
 /// The learner's view of a request (`FlexiblePriceSerializer`, without `user`).
-pub fn request_json(r: &Request) -> serde_json::Value {
+pub fn request_json(r: &Request) -> crate::pricing::shapes::FlexiblePrice {
     let api = |s: &Option<String>| crate::catalog::model::api_time(s.as_deref().and_then(from_db));
-    json!({
-        "id": r.id,
-        "status": r.status.as_str(),
-        "income_usd": crate::money::cents_string(r.income_usd),
-        "original_income": crate::money::cents_string(r.original_income),
-        "original_currency": r.original_currency,
-        "country_of_income": r.country_of_income,
-        "date_exchange_rate": api(&r.date_exchange_rate),
-        "date_documents_sent": api(&r.date_documents_sent),
-        "justification": r.justification,
-        "country_of_residence": r.country_of_residence,
-    })
+    crate::pricing::shapes::FlexiblePrice {
+        id: r.id,
+        status: r.status,
+        income_usd: crate::money::cents_string(r.income_usd),
+        original_income: crate::money::cents_string(r.original_income),
+        original_currency: r.original_currency.clone(),
+        country_of_income: r.country_of_income.clone(),
+        date_exchange_rate: api(&r.date_exchange_rate),
+        date_documents_sent: api(&r.date_documents_sent),
+        justification: r.justification.clone(),
+        country_of_residence: r.country_of_residence.clone(),
+        user: None,
+    }
 }
 
 /// The learner's own requests (`applications/`).

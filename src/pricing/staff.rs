@@ -10,6 +10,8 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::commerce::discounts::service::json;
+
 use crate::commerce::refunds::api::page_error;
 use crate::http::error::AppError;
 use crate::http::page::PageCtx;
@@ -45,7 +47,8 @@ fn settings_nav(ctx: &PageCtx) -> Markup {
 pub async fn queue(page: StaffPage, Query(q): Query<QueueQuery>) -> Result<Markup, AppError> {
     let f = filter_of(q.q.as_deref(), q.status.as_deref(), q.courseware.as_deref())?;
     let (count, rows) = review::queue(&page.state, f, 200, 0).await?;
-    let coursewares = review::coursewares(&page.state).await?;
+    let rows: Vec<Value> = rows.iter().map(json).collect();
+    let coursewares: Vec<Value> = review::coursewares(&page.state).await?.iter().map(json).collect();
     let chosen = q.courseware.clone().unwrap_or_default();
     Ok(staff_page(
         &page.ctx,
@@ -134,7 +137,7 @@ fn decision_form(ctx: &PageCtx, id: &Value, status: &str, label: &str, r: &Value
 
 /// GET `/staff/flexible-pricing/{id}/`: one request with the decision forms.
 pub async fn detail(page: StaffPage, Path(id): Path<i64>) -> Result<Markup, AppError> {
-    let r = review::detail(&page.state, id).await?;
+    let r = json(&review::detail(&page.state, id).await?);
     let rid = r["id"].clone();
     Ok(staff_page(
         &page.ctx,

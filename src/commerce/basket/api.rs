@@ -10,8 +10,11 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::commerce::basket::shapes::{Basket, LegacyCart};
+use crate::commerce::openapi::{ErrorBody, Refusals, Throttled};
 
 use crate::http::cookies::Cookie;
 use crate::http::error::AppError;
@@ -73,12 +76,37 @@ async fn load_basket(state: &AppState, owner: Option<Owner>) -> Result<Option<Ba
         .await?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct AddToCart {
     product_id: i64,
 }
 
+/// A confirmation `{message}`.
+#[derive(Serialize, ToSchema)]
+pub struct Message {
+    pub message: String,
+}
+
+/// A code applied `{message, code}`, or refused (`code` then names the code typed).
+#[derive(Serialize, ToSchema)]
+pub struct CodeMessage {
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+fn code_message(status: StatusCode, message: &str, code: Option<&str>) -> Response {
+    let body = CodeMessage {
+        message: message.to_owned(),
+        code: code.map(str::to_owned),
+    };
+    (status, Json(body)).into_response()
+}
+
 /// POST `/api/checkout/add_to_cart/` {product_id}: replaces the basket's item.
+#[utoipa::path(post, path = "/api/checkout/add_to_cart/", tag = "baskets", operation_id = "checkout_add_to_cart",
+    request_body = AddToCart,
+    responses((status = 200, description = "Added (an anonymous visitor gets a basket cookie)", body = Message), Refusals))]
 pub async fn add_to_cart(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
@@ -95,12 +123,18 @@ pub async fn add_to_cart(
             other => other.into(),
         })?;
     Ok(with_cookie(
-        Json(json!({"message": "Product added to cart"})).into_response(),
+        Json(Message {
+            message: "Product added to cart".into(),
+        })
+        .into_response(),
         cookie,
     ))
 }
 
 /// GET `/api/checkout/cart/`: 406 without a basket or items.
+#[utoipa::path(get, path = "/api/checkout/cart/", tag = "baskets", operation_id = "checkout_cart",
+    responses((status = 200, description = "The caller's cart", body = LegacyCart),
+        (status = 406, description = "No basket, or an empty one", body = ErrorBody), Refusals))]
 pub async fn cart(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
@@ -113,13 +147,21 @@ pub async fn cart(
             cookie,
         )),
         _ => Ok(with_cookie(
-            (StatusCode::NOT_ACCEPTABLE, Json(json!({"detail": "No basket"}))).into_response(),
+            (
+                StatusCode::NOT_ACCEPTABLE,
+                Json(ErrorBody::Detail {
+                    detail: "No basket".into(),
+                }),
+            )
+                .into_response(),
             cookie,
         )),
     }
 }
 
 /// GET `/api/checkout/basket_items_count/`: an integer.
+#[utoipa::path(get, path = "/api/checkout/basket_items_count/", tag = "baskets", operation_id = "checkout_basket_items_count",
+    responses((status = 200, description = "How many items the caller's basket holds", body = usize), Refusals))]
 pub async fn basket_items_count(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
@@ -131,7 +173,7 @@ pub async fn basket_items_count(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct Redeem {
     discount: String,
 }
@@ -158,22 +200,17 @@ async fn apply_code(
     }
     match basket::service::redeem(state, owner.clone(), user, code.to_owned()).await {
         Ok(d) => Ok(Ok((owner, d.discount_code))),
-        Err(CommerceError::NoBasket) => Ok(Err((
-            StatusCode::NOT_ACCEPTABLE,
-            Json(json!({"message": "No basket"})),
-        )
-            .into_response())),
-        Err(CommerceError::NotFound(m)) => Ok(Err((
-            StatusCode::NOT_FOUND,
-            Json(json!({"message": m, "code": code})),
-        )
-            .into_response())),
+        Err(CommerceError::NoBasket) => Ok(Err(code_message(StatusCode::NOT_ACCEPTABLE, "No basket", None))),
+        Err(CommerceError::NotFound(m)) => Ok(Err(code_message(StatusCode::NOT_FOUND, &m, Some(code)))),
         Err(e) => Err(e.into()),
     }
 }
 
 /// POST `/api/checkout/redeem_discount/` {discount}: 406 without a basket, 404 when the code
 /// does not apply (naming why).
+#[utoipa::path(post, path = "/api/checkout/redeem_discount/", tag = "baskets", operation_id = "checkout_redeem_discount",
+    request_body = Redeem,
+    responses((status = 200, description = "Applied", body = CodeMessage), CodeRefusals, Throttled))]
 pub async fn redeem_discount(
     State(state): State<AppState>,
     id: Identity,
@@ -183,13 +220,31 @@ pub async fn redeem_discount(
 ) -> Result<Response, AppError> {
     Ok(
         match apply_code(&state, &id, user.id, &headers, &body.discount, "discount").await? {
-            Ok((_, code)) => Json(json!({ "message": "Discount applied", "code": code })).into_response(),
+            Ok((_, code)) => code_message(StatusCode::OK, "Discount applied", Some(&code)),
             Err(refused) => refused,
         },
     )
 }
 
-#[derive(Deserialize, Default)]
+/// How a typed code is refused.
+#[derive(utoipa::IntoResponses)]
+pub enum CodeRefusals {
+    /// Invalid input (an empty or overlong code).
+    #[response(status = 400)]
+    BadRequest(ErrorBody),
+    /// Not signed in.
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+    /// The code does not apply: `{message, code}` says why.
+    #[response(status = 404)]
+    NotApplicable(CodeMessage),
+    /// No basket: `{message}`.
+    #[response(status = 406)]
+    NoBasket(CodeMessage),
+}
+
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DiscountQuery {
     #[serde(default)]
     discount_code: String,
@@ -198,6 +253,9 @@ pub struct DiscountQuery {
 /// POST `/api/v0/baskets/add_discount/?discount_code=`: applies the code and answers the
 /// basket (v0 shape). The original's handler calls a method that does not exist (a 500);
 /// this is what it was written to do.
+#[utoipa::path(post, path = "/api/v0/baskets/add_discount/", tag = "baskets", operation_id = "baskets_add_discount_create",
+    params(DiscountQuery),
+    responses((status = 200, description = "The basket with the code applied", body = Basket), CodeRefusals, Throttled))]
 pub async fn add_discount(
     State(state): State<AppState>,
     id: Identity,
@@ -219,26 +277,31 @@ pub async fn add_discount(
 }
 
 /// GET `/api/v0/baskets/`: the user's basket as a one-element list.
+#[utoipa::path(get, path = "/api/v0/baskets/", tag = "baskets", operation_id = "baskets_list",
+    responses((status = 200, description = "The caller's basket, if any, as a list", body = Vec<Basket>), Refusals))]
 pub async fn v0_baskets(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     headers: HeaderMap,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Vec<Basket>>, AppError> {
     let (owner, _) = owner(&state, Some(user.id), &headers, false).await?;
-    let list: Vec<Value> = load_basket(&state, owner)
+    let list = load_basket(&state, owner)
         .await?
         .iter()
         .map(basket::shapes::v0_basket)
         .collect();
-    Ok(Json(json!(list)))
+    Ok(Json(list))
 }
 
 /// GET `/api/v0/baskets/{id}/`: only the user's own.
+#[utoipa::path(get, path = "/api/v0/baskets/{id}/", tag = "baskets", operation_id = "baskets_retrieve",
+    params(("id" = i64, Path, description = "The basket")),
+    responses((status = 200, description = "The caller's basket", body = Basket), Refusals))]
 pub async fn v0_basket(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     PathId(id): PathId,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Basket>, AppError> {
     let b = load_basket(&state, Some(Owner::User(user.id)))
         .await?
         .filter(|b| b.id == id)
@@ -246,14 +309,53 @@ pub async fn v0_basket(
     Ok(Json(basket::shapes::v0_basket(&b)))
 }
 
-#[derive(Deserialize, Default)]
+/// Options of a basket made from a product (the body may be empty).
+#[derive(Deserialize, Default, ToSchema)]
 pub struct FromProduct {
     quantity: Option<u32>,
     #[serde(default)]
     checkout: bool,
 }
 
-/// POST `/api/v0/baskets/create_from_product/{product_id}/[{code}/]`.
+/// POST `/api/v0/baskets/create_from_product/{product_id}/{code}/`: as
+/// [`create_from_product`], applying the code (signed-in learners only; an inapplicable code
+/// leaves the basket as it is).
+#[utoipa::path(post, path = "/api/v0/baskets/create_from_product/{product_id}/{code}/", tag = "baskets",
+    operation_id = "create_basket_from_product_with_discount",
+    params(("product_id" = i64, Path, description = "The product"), ("code" = String, Path, description = "A discount code")),
+    request_body(content = Option<FromProduct>, description = "Optional; may be empty"),
+    responses(FromProductAnswers, Refusals, Throttled))]
+pub async fn create_from_product_with_code(
+    state: State<AppState>,
+    id: Identity,
+    user: MaybeUser,
+    headers: HeaderMap,
+    params: Path<Vec<(String, String)>>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    create_from_product(state, id, user, headers, params, body).await
+}
+
+/// What making a basket from a product answers.
+#[derive(utoipa::IntoResponses)]
+pub enum FromProductAnswers {
+    /// The basket, which already held the product.
+    #[response(status = 200)]
+    Unchanged(Basket),
+    /// The basket, with the product added.
+    #[response(status = 201)]
+    Added(Basket),
+    /// With `checkout`: to the payment step (`Location`).
+    #[response(status = 302)]
+    ToCheckout,
+}
+
+/// POST `/api/v0/baskets/create_from_product/{product_id}/`.
+#[utoipa::path(post, path = "/api/v0/baskets/create_from_product/{product_id}/", tag = "baskets",
+    operation_id = "baskets_create_from_product_create",
+    params(("product_id" = i64, Path, description = "The product")),
+    request_body(content = Option<FromProduct>, description = "Optional; may be empty"),
+    responses(FromProductAnswers, Refusals, Throttled))]
 pub async fn create_from_product(
     State(state): State<AppState>,
     id: Identity,
@@ -327,19 +429,22 @@ pub async fn create_from_product(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ProductQty {
     product_id: i64,
     quantity: Option<u32>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct WithProducts {
     product_ids: Vec<ProductQty>,
     discount_code: Option<String>,
 }
 
 /// POST `/api/v0/baskets/create_with_products/`.
+#[utoipa::path(post, path = "/api/v0/baskets/create_with_products/", tag = "baskets", operation_id = "baskets_create_with_products_create",
+    request_body = WithProducts,
+    responses((status = 201, description = "The basket holding the products", body = Basket), Refusals, Throttled))]
 pub async fn create_with_products(
     State(state): State<AppState>,
     id: Identity,
@@ -377,6 +482,8 @@ pub async fn create_with_products(
 }
 
 /// DELETE `/api/v0/baskets/clear/`: 204.
+#[utoipa::path(delete, path = "/api/v0/baskets/clear/", tag = "baskets", operation_id = "baskets_clear_destroy",
+    responses((status = 204, description = "The caller's basket is empty"), Refusals))]
 pub async fn clear(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,

@@ -6,15 +6,23 @@
 //! adding through the cart does.
 
 use rusqlite::Connection;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::model::Owner;
 use crate::commerce::basket;
 use crate::commerce::error::CommerceError;
 use crate::state::AppState;
 
-fn shape(basket: i64, (id, product, _): (i64, i64, u32)) -> Value {
-    json!({"basket": basket, "product": product, "id": id})
+/// One basket item `{basket, product, id}` (ids).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Item {
+    pub basket: i64,
+    pub product: i64,
+    pub id: i64,
+}
+
+fn shape(basket: i64, (id, product, _): (i64, i64, u32)) -> Item {
+    Item { basket, product, id }
 }
 
 /// The user's basket when it is `basket`.
@@ -40,7 +48,7 @@ fn item_of(c: &Connection, basket: i64, product: i64) -> Result<(i64, i64, u32),
 }
 
 /// The basket's items.
-pub async fn list(state: &AppState, user: i64, basket: i64) -> Result<Vec<Value>, CommerceError> {
+pub async fn list(state: &AppState, user: i64, basket: i64) -> Result<Vec<Item>, CommerceError> {
     state
         .db
         .read(move |c| {
@@ -54,7 +62,7 @@ pub async fn list(state: &AppState, user: i64, basket: i64) -> Result<Vec<Value>
 }
 
 /// One item.
-pub async fn one(state: &AppState, user: i64, basket: i64, id: i64) -> Result<Value, CommerceError> {
+pub async fn one(state: &AppState, user: i64, basket: i64, id: i64) -> Result<Item, CommerceError> {
     state
         .db
         .read(move |c| {
@@ -70,7 +78,7 @@ pub async fn add(
     user: i64,
     basket: i64,
     product: i64,
-) -> Result<(bool, Value), CommerceError> {
+) -> Result<(bool, Item), CommerceError> {
     state
         .write_at(move |c, now| {
             let b = own_basket(c, user, basket)?;
@@ -87,7 +95,7 @@ pub async fn set_product(
     basket: i64,
     id: i64,
     product: i64,
-) -> Result<Value, CommerceError> {
+) -> Result<Item, CommerceError> {
     state
         .write_at(move |c, now| {
             let b = own_basket(c, user, basket)?;

@@ -47,7 +47,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/api/v0/baskets/create_from_product/{product_id}/{code}/",
-            post(api::create_from_product),
+            post(api::create_from_product_with_code),
         )
         .route(
             "/api/v0/baskets/create_with_products/",

@@ -7,7 +7,10 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::commerce::openapi::{ErrorBody, Refusals};
 
 use crate::commerce::checkout::service::Started;
 use crate::commerce::error::CommerceError;
@@ -97,8 +100,36 @@ fn checkout_order(
     }
 }
 
+/// A checkout started: the signed payment form to post to the gateway, or (a free order,
+/// fulfilled already) none.
+#[derive(Serialize, ToSchema)]
+pub struct CheckoutStarted {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// The signed form fields, free-form: their names are the gateway's (`item_0_name`,
+    /// `signed_field_names`, …) and depend on the order's lines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub payload: Option<serde_json::Map<String, serde_json::Value>>,
+    pub no_checkout: bool,
+    pub order_id: i64,
+}
+
+/// Why no checkout started, in the original's codes.
+#[derive(Serialize, ToSchema)]
+pub struct CheckoutRefused {
+    pub error: String,
+    pub no_checkout: bool,
+}
+
 /// GET `/api/v0/baskets/checkout/`: `{no_checkout, url, method, payload, order_id}`, or 400
 /// `{error}` with the original's codes.
+#[utoipa::path(get, path = "/api/v0/baskets/checkout/", tag = "checkout", operation_id = "baskets_checkout_retrieve",
+    responses((status = 200, description = "The order and its payment form", body = CheckoutStarted),
+        (status = 400, description = "No checkout: `error` says why", body = CheckoutRefused),
+        (status = 403, description = "Not signed in", body = ErrorBody)))]
 pub async fn v0_checkout(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -107,19 +138,29 @@ pub async fn v0_checkout(
 ) -> Result<Response, AppError> {
     let ip = identity.peer.map(|p| p.to_string());
     match start_checkout(&state, &user, ip, &catalog).await {
-        Ok((Started::Free { order }, _)) => {
-            Ok(Json(json!({"no_checkout": true, "order_id": order.id})).into_response())
-        }
-        Ok((Started::Pay { order, .. }, Some(form))) => {
-            let mut v = form.to_json();
-            v["no_checkout"] = json!(false);
-            v["order_id"] = json!(order.id);
-            Ok(Json(v).into_response())
-        }
+        Ok((Started::Free { order }, _)) => Ok(Json(CheckoutStarted {
+            url: None,
+            method: None,
+            payload: None,
+            no_checkout: true,
+            order_id: order.id,
+        })
+        .into_response()),
+        Ok((Started::Pay { order, .. }, Some(form))) => Ok(Json(CheckoutStarted {
+            url: Some(form.url),
+            method: Some(form.method.to_owned()),
+            payload: Some(form.payload),
+            no_checkout: false,
+            order_id: order.id,
+        })
+        .into_response()),
         Ok((Started::Pay { .. }, None)) => Err(AppError::Internal(anyhow::anyhow!("no checkout form"))),
         Err(CommerceError::Checkout(code)) => Ok((
             StatusCode::BAD_REQUEST,
-            Json(json!({"error": code, "no_checkout": true})),
+            Json(CheckoutRefused {
+                error: code.to_string(),
+                no_checkout: true,
+            }),
         )
             .into_response()),
         Err(e) => Err(e.into()),
@@ -160,6 +201,10 @@ pub enum ResultError {
 }
 
 /// POST `/api/checkout/result/` (back office): 401 bad signature, 404 unknown order, else 200.
+#[utoipa::path(post, path = "/api/checkout/result/", tag = "checkout", operation_id = "checkout_result_create",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "The gateway's signed result fields"),
+    responses((status = 200, description = "Applied (an empty body)"), Refusals))]
 pub async fn backoffice_result(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     match receive_result(&state, &headers, &body).await {
         Ok(_) => StatusCode::OK.into_response(),

@@ -1,7 +1,6 @@
 //! The staff discount API: discounts CRUD and bulk codes (`/api/discounts/…`,
 //! `/api/v0/discounts/…`). Every change is audited.
 
-use crate::commerce::discounts;
 use crate::commerce::discounts::model::DiscountRow;
 use crate::commerce::discounts::rules::DiscountType;
 use crate::commerce::discounts::rules::PaymentType;
@@ -12,7 +11,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::commerce::discounts::nested::Page;
+use crate::commerce::discounts::shapes::DiscountRedeemed;
+use crate::commerce::openapi::{Conflict, Listed, Refusals};
 
 use crate::commerce::discounts::service;
 
@@ -21,9 +25,12 @@ use crate::http::error::AppError;
 use crate::http::json::ApiJson;
 use crate::state::AppState;
 
-#[derive(Deserialize, Default)]
+/// A discount's terms (POST: `discount_code`, `amount`, `discount_type` required).
+#[derive(Deserialize, Default, ToSchema)]
 pub struct DiscountInput {
     pub(super) discount_code: Option<String>,
+    /// A decimal, as a string or a number.
+    #[schema(value_type = Option<String>)]
     pub(super) amount: Option<Value>,
     pub(super) automatic: Option<bool>,
     pub(super) discount_type: Option<String>,
@@ -118,8 +125,10 @@ pub(super) fn merge(base: Option<DiscountRow>, i: &DiscountInput) -> Result<Disc
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// The code contains this.
     q: Option<String>,
     redemption_type: Option<String>,
     payment_type: Option<String>,
@@ -129,12 +138,15 @@ pub struct ListQuery {
 /// GET discounts (staff): newest first, filtered by `q` (code contains), `redemption_type`,
 /// `payment_type` and `is_redeemed` (yes/no), paged like the nested lists (Refine `l`/`o` on
 /// the legacy path, `limit`/`offset` on v0).
+#[utoipa::path(get, path = "/api/v0/discounts/", tag = "discounts", operation_id = "discounts_list",
+    params(ListQuery, Page),
+    responses((status = 200, description = "Discounts, newest first", body = Listed<DiscountRedeemed>), Refusals))]
 pub async fn list(
     State(state): State<AppState>,
     _s: StaffAccess,
     Query(q): Query<ListQuery>,
     l: crate::commerce::discounts::nested::Listing,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Listed<DiscountRedeemed>>, AppError> {
     let choice =
         |name: &'static str, v: Option<String>, ok: fn(&str) -> bool| match v.filter(|v| !v.is_empty()) {
             Some(v) if !ok(&v) => Err(AppError::field(
@@ -157,16 +169,18 @@ pub async fn list(
     let redeemed = service::redeemed_among(&state, rows.iter().map(|d| d.id).collect()).await?;
     let results = rows
         .iter()
-        .map(|d| {
-            let mut v = discounts::shapes::discount(d);
-            v["is_redeemed"] = Value::Bool(redeemed.contains(&d.id));
-            v
+        .map(|d| DiscountRedeemed {
+            discount: d.clone(),
+            is_redeemed: redeemed.contains(&d.id),
         })
         .collect();
     Ok(Json(l.page(&state, count, results)))
 }
 
 /// POST discounts (staff).
+#[utoipa::path(post, path = "/api/v0/discounts/", tag = "discounts", operation_id = "discounts_create",
+    request_body = DiscountInput,
+    responses((status = 201, description = "The new discount", body = DiscountRow), Refusals, Conflict))]
 pub async fn create(
     State(state): State<AppState>,
     s: StaffAccess,
@@ -174,44 +188,54 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     let d = merge(None, &i)?;
     let d = service::create(&state, s.actor, d).await?;
-    Ok((StatusCode::CREATED, Json(discounts::shapes::discount(&d))).into_response())
+    Ok((StatusCode::CREATED, Json(d)).into_response())
 }
 
 /// GET one discount (staff).
+#[utoipa::path(get, path = "/api/v0/discounts/{id}/", tag = "discounts", operation_id = "discounts_retrieve",
+    params(("id" = i64, Path, description = "The discount")),
+    responses((status = 200, description = "The discount", body = DiscountRedeemed), Refusals))]
 pub async fn detail(
     State(state): State<AppState>,
     _s: StaffAccess,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<DiscountRedeemed>, AppError> {
     let d = service::get(&state, id).await?.ok_or_else(AppError::not_found)?;
-    let mut out = discounts::shapes::discount(&d);
-    out["is_redeemed"] = Value::Bool(service::is_redeemed(&state, id).await?);
-    Ok(Json(out))
+    Ok(Json(DiscountRedeemed {
+        discount: d,
+        is_redeemed: service::is_redeemed(&state, id).await?,
+    }))
 }
 
 /// PATCH one discount (staff).
+#[utoipa::path(patch, path = "/api/v0/discounts/{id}/", tag = "discounts", operation_id = "discounts_partial_update",
+    params(("id" = i64, Path, description = "The discount")), request_body = DiscountInput,
+    responses((status = 200, description = "The discount as changed", body = DiscountRow), Refusals, Conflict))]
 pub async fn update(
     State(state): State<AppState>,
     s: StaffAccess,
     Path(id): Path<i64>,
     ApiJson(i): ApiJson<DiscountInput>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<DiscountRow>, AppError> {
     let base = service::get(&state, id).await?;
     let before = base.clone().ok_or_else(AppError::not_found)?;
     let d = merge(base, &i)?;
     let out = d.clone();
     service::update(&state, s.actor, before, d).await?;
-    Ok(Json(discounts::shapes::discount(&out)))
+    Ok(Json(out))
 }
 
 /// PUT one discount (staff): a full update, so the contract's required fields must be given;
 /// the others keep their values when left out (as DRF's update).
+#[utoipa::path(put, path = "/api/v0/discounts/{id}/", tag = "discounts", operation_id = "discounts_update",
+    params(("id" = i64, Path, description = "The discount")), request_body = DiscountInput,
+    responses((status = 200, description = "The discount as changed", body = DiscountRow), Refusals, Conflict))]
 pub async fn replace(
     state: State<AppState>,
     s: StaffAccess,
     id: Path<i64>,
     ApiJson(i): ApiJson<DiscountInput>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<DiscountRow>, AppError> {
     let mut missing = std::collections::BTreeMap::new();
     for (name, given) in [
         ("amount", i.amount.is_some()),
@@ -230,6 +254,9 @@ pub async fn replace(
 }
 
 /// DELETE one discount (staff): only while nothing has redeemed it (409 otherwise).
+#[utoipa::path(delete, path = "/api/v0/discounts/{id}/", tag = "discounts", operation_id = "discounts_destroy",
+    params(("id" = i64, Path, description = "The discount")),
+    responses((status = 204, description = "Removed"), Refusals, Conflict))]
 pub async fn delete(
     State(state): State<AppState>,
     s: StaffAccess,
@@ -239,7 +266,8 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+/// A batch of codes: how many, their prefix, and the terms every code gets.
+#[derive(Deserialize, ToSchema)]
 pub struct Batch {
     #[serde(default = "one")]
     pub(super) count: u32,
@@ -290,6 +318,9 @@ pub(super) fn batch_template(b: Batch) -> Result<((DiscountRow, u32), String), A
 
 /// POST `/api/discounts/create_batch/`: `count` codes `prefix+uuid4` (count > 1 needs a
 /// prefix ≤ 63); `max_redemptions` is ignored, as in the original.
+#[utoipa::path(post, path = "/api/v0/discounts/create_batch/", tag = "discounts", operation_id = "discounts_create_batch_create",
+    request_body = Batch,
+    responses((status = 201, description = "The new codes", body = Vec<DiscountRow>), Refusals, Conflict))]
 pub async fn create_batch(
     State(state): State<AppState>,
     s: StaffAccess,
@@ -298,5 +329,5 @@ pub async fn create_batch(
     let (template, prefix) = batch_template(b)?;
     let count = template.1;
     let codes = service::create_batch(&state, s.actor, template.0, prefix, count).await?;
-    Ok((StatusCode::CREATED, Json(json!(codes))).into_response())
+    Ok((StatusCode::CREATED, Json(codes)).into_response())
 }

@@ -176,7 +176,7 @@ pub async fn bulk(r: StaffPage, Form(f): Form<Fields>) -> Result<Response, AppEr
             str::to_owned,
         )
     };
-    for c in &codes {
+    for c in codes.iter().map(crate::commerce::discounts::shapes::discount) {
         csv.push_str(&format!(
             "{},{},{},{},{},{}\n",
             cell(&c["discount_code"]),

@@ -7,16 +7,18 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::Value;
 
-use crate::commerce::discounts::nested::Listing;
+use crate::commerce::discounts::links::{DiscountAssignee, DiscountProduct, LinkedItem};
+use crate::commerce::discounts::nested::{Listing, Page};
 use crate::commerce::discounts::service::{self, Nested};
+use crate::commerce::openapi::{Listed, Refusals};
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
 use crate::http::json::ApiJson;
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+/// What to link: `{product_id}` for products, `{user_id}` (or `{user}`) for assignees.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LinkBody {
     product_id: Option<i64>,
     user_id: Option<i64>,
@@ -60,7 +62,7 @@ pub async fn list<L: Linked>(
     _s: StaffAccess,
     Path(id): Path<i64>,
     l: Listing,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Listed<LinkedItem>>, AppError> {
     Ok(Json(
         l.page_of(&state, service::linked(&state, id, L::WHAT).await?),
     ))
@@ -82,7 +84,7 @@ pub(super) async fn change_link(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(Value::Array(list))).into_response())
+    Ok((status, Json(list)).into_response())
 }
 
 /// POST/PATCH `/{id}/products/` (and PATCH `/{id}/products/{pk}/`) with `{product_id}`, or the
@@ -120,6 +122,123 @@ pub async fn one<L: Linked>(
     State(state): State<AppState>,
     _s: StaffAccess,
     Path((id, target)): Path<(i64, i64)>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<LinkedItem>, AppError> {
     Ok(Json(service::linked_one(&state, id, L::WHAT, target).await?))
 }
+
+/// The documented handlers of one linked list: each serves one method of one path, calling the
+/// generic handler above with the list's type.
+macro_rules! linked_handlers {
+    ($mod:ident, $L:ty, $Item:ty, $what:tt, $list:tt, $one:tt, $target:tt) => {
+        pub mod $mod {
+            use super::*;
+
+            #[utoipa::path(get, path = $list, tag = "discounts", operation_id = concat!("discounts_", $what, "_list"),
+                params(("id" = i64, Path, description = "The discount"), Page),
+                responses((status = 200, description = "The discount's list", body = Listed<$Item>), Refusals))]
+            pub async fn list(
+                state: State<AppState>,
+                s: StaffAccess,
+                id: Path<i64>,
+                l: Listing,
+            ) -> Result<Json<Listed<LinkedItem>>, AppError> {
+                super::list::<$L>(state, s, id, l).await
+            }
+
+            #[utoipa::path(post, path = $list, tag = "discounts", operation_id = concat!("discounts_", $what, "_create"),
+                params(("id" = i64, Path, description = "The discount")), request_body = LinkBody,
+                responses((status = 201, description = "Linked: the discount's whole list", body = Vec<$Item>),
+                    (status = 200, description = "Linked already: the discount's whole list", body = Vec<$Item>), Refusals))]
+            pub async fn create(
+                state: State<AppState>,
+                s: StaffAccess,
+                path: Path<Vec<(String, String)>>,
+                body: ApiJson<LinkBody>,
+            ) -> Result<Response, AppError> {
+                super::add::<$L>(state, s, path, body).await
+            }
+
+            #[utoipa::path(patch, path = $list, tag = "discounts", operation_id = concat!("discounts_", $what, "_list_partial_update"),
+                params(("id" = i64, Path, description = "The discount")), request_body = LinkBody,
+                responses((status = 201, description = "Linked: the discount's whole list", body = Vec<$Item>),
+                    (status = 200, description = "Linked already: the discount's whole list", body = Vec<$Item>), Refusals))]
+            pub async fn patch_list(
+                state: State<AppState>,
+                s: StaffAccess,
+                path: Path<Vec<(String, String)>>,
+                body: ApiJson<LinkBody>,
+            ) -> Result<Response, AppError> {
+                super::add::<$L>(state, s, path, body).await
+            }
+
+            #[utoipa::path(get, path = $one, tag = "discounts", operation_id = concat!("discounts_", $what, "_retrieve"),
+                params(("id" = i64, Path, description = "The discount"), ("pk" = i64, Path, description = $target)),
+                responses((status = 200, description = "The link", body = $Item), Refusals))]
+            pub async fn one(
+                state: State<AppState>,
+                s: StaffAccess,
+                path: Path<(i64, i64)>,
+            ) -> Result<Json<LinkedItem>, AppError> {
+                super::one::<$L>(state, s, path).await
+            }
+
+            #[utoipa::path(put, path = $one, tag = "discounts", operation_id = concat!("discounts_", $what, "_update"),
+                params(("id" = i64, Path, description = "The discount"), ("pk" = i64, Path, description = $target)),
+                request_body = LinkBody,
+                responses((status = 201, description = "Linked: the discount's whole list", body = Vec<$Item>),
+                    (status = 200, description = "Linked already: the discount's whole list", body = Vec<$Item>), Refusals))]
+            pub async fn put(
+                state: State<AppState>,
+                s: StaffAccess,
+                path: Path<Vec<(String, String)>>,
+                body: ApiJson<LinkBody>,
+            ) -> Result<Response, AppError> {
+                super::add::<$L>(state, s, path, body).await
+            }
+
+            #[utoipa::path(patch, path = $one, tag = "discounts", operation_id = concat!("discounts_", $what, "_partial_update"),
+                params(("id" = i64, Path, description = "The discount"), ("pk" = i64, Path, description = $target)),
+                request_body = LinkBody,
+                responses((status = 201, description = "Linked: the discount's whole list", body = Vec<$Item>),
+                    (status = 200, description = "Linked already: the discount's whole list", body = Vec<$Item>), Refusals))]
+            pub async fn patch(
+                state: State<AppState>,
+                s: StaffAccess,
+                path: Path<Vec<(String, String)>>,
+                body: ApiJson<LinkBody>,
+            ) -> Result<Response, AppError> {
+                super::add::<$L>(state, s, path, body).await
+            }
+
+            #[utoipa::path(delete, path = $one, tag = "discounts", operation_id = concat!("discounts_", $what, "_destroy"),
+                params(("id" = i64, Path, description = "The discount"), ("pk" = i64, Path, description = $target)),
+                responses((status = 200, description = "Unlinked: the discount's whole list", body = Vec<$Item>), Refusals))]
+            pub async fn remove(
+                state: State<AppState>,
+                s: StaffAccess,
+                path: Path<(i64, i64)>,
+            ) -> Result<Response, AppError> {
+                super::remove::<$L>(state, s, path).await
+            }
+        }
+    };
+}
+
+linked_handlers!(
+    products,
+    Products,
+    DiscountProduct,
+    "products",
+    "/api/v0/discounts/{id}/products/",
+    "/api/v0/discounts/{id}/products/{pk}/",
+    "The product"
+);
+linked_handlers!(
+    assignees,
+    Assignees,
+    DiscountAssignee,
+    "assignees",
+    "/api/v0/discounts/{id}/assignees/",
+    "/api/v0/discounts/{id}/assignees/{pk}/",
+    "The user"
+);

@@ -10,26 +10,27 @@ use crate::commerce::{basket, discounts, orders};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::commerce::discounts::model::DiscountRow;
+pub use crate::commerce::discounts::shapes::{
+    Assignment, CoursewareObject, DiscountAssignee, DiscountProduct, LinkedItem, RedeemedOrder, Redemption,
+    TierShape,
+};
 
 use crate::clock::to_db;
 use crate::db::from_row;
 
 /// A user as nested in the discount APIs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = DiscountUser)]
 pub struct UserRef {
     pub id: i64,
     pub username: String,
     pub email: String,
     pub name: String,
-}
-
-impl UserRef {
-    pub fn json(&self) -> Value {
-        json!({"id": self.id, "username": self.username, "email": self.email, "name": self.name})
-    }
 }
 
 pub fn user(c: &Connection, id: i64) -> rusqlite::Result<Option<UserRef>> {
@@ -98,27 +99,27 @@ pub fn is_user_assigned(c: &Connection, discount: i64, user: i64) -> rusqlite::R
 }
 
 /// `[{id, discount, product}]` for every product of the discount.
-pub fn products_json(c: &Connection, d: &DiscountRow) -> rusqlite::Result<Vec<Value>> {
+pub fn products_json(c: &Connection, d: &DiscountRow) -> rusqlite::Result<Vec<LinkedItem>> {
     let mut out = Vec::new();
     for (id, product) in products(c, d.id)? {
         let p = basket::store::product(c, product)?;
-        out.push(json!({
-            "id": id,
-            "discount": discounts::shapes::discount(d),
-            "product": p.as_ref().map(basket::shapes::product),
+        out.push(LinkedItem::Product(DiscountProduct {
+            id,
+            discount: d.clone(),
+            product: p.as_ref().map(basket::shapes::product),
         }));
     }
     Ok(out)
 }
 
 /// `[{id, discount, user}]` for every assignee of the discount.
-pub fn assignees_json(c: &Connection, d: &DiscountRow) -> rusqlite::Result<Vec<Value>> {
+pub fn assignees_json(c: &Connection, d: &DiscountRow) -> rusqlite::Result<Vec<LinkedItem>> {
     let mut out = Vec::new();
     for (id, u) in assignees(c, d.id)? {
-        out.push(json!({
-            "id": id,
-            "discount": discounts::shapes::discount(d),
-            "user": user(c, u)?.map(|u| u.json()),
+        out.push(LinkedItem::Assignee(DiscountAssignee {
+            id,
+            discount: d.clone(),
+            user: user(c, u)?,
         }));
     }
     Ok(out)
@@ -131,7 +132,7 @@ pub fn redemptions_json(
     d: &DiscountRow,
     limit: i64,
     offset: i64,
-) -> rusqlite::Result<(i64, Vec<Value>)> {
+) -> rusqlite::Result<(i64, Vec<Redemption>)> {
     let count: i64 = c.query_row(
         "SELECT count(*) FROM discount_redemptions WHERE discount_id = ?1",
         [d.id],
@@ -154,7 +155,7 @@ pub fn redemptions_json(
 }
 
 /// One redemption of the discount, in the list's shape.
-pub fn redemption_json(c: &Connection, d: &DiscountRow, id: i64) -> rusqlite::Result<Option<Value>> {
+pub fn redemption_json(c: &Connection, d: &DiscountRow, id: i64) -> rusqlite::Result<Option<Redemption>> {
     let row = c
         .query_row(
             "SELECT id, redemption_date, redeemed_by_id, order_id FROM discount_redemptions
@@ -178,27 +179,27 @@ fn redemption_shape(
     c: &Connection,
     d: &DiscountRow,
     (id, date, by, order): (i64, String, i64, i64),
-) -> rusqlite::Result<Value> {
+) -> rusqlite::Result<Redemption> {
     let o = orders::store::order(c, order)?;
-    Ok(json!({
-        "id": id,
-        "redemption_date": date,
-        "redeemed_by": user(c, by)?.map(|u| u.json()),
-        "redeemed_discount": discounts::shapes::discount(d),
-        "redeemed_order": o.map(|o| json!({
-            "id": o.id,
-            "state": o.state.as_str(),
-            "purchaser": o.purchaser_id,
-            "total_price_paid": o.total_price_paid.to_string(),
-            "reference_number": o.reference_number,
-            "created_on": o.created_on,
-            "updated_on": o.updated_on,
-        })),
-    }))
+    Ok(Redemption {
+        id,
+        redemption_date: date,
+        redeemed_by: user(c, by)?,
+        redeemed_discount: d.clone(),
+        redeemed_order: o.map(|o| RedeemedOrder {
+            id: o.id,
+            state: o.state,
+            purchaser: o.purchaser_id,
+            total_price_paid: o.total_price_paid.to_string(),
+            reference_number: o.reference_number,
+            created_on: o.created_on,
+            updated_on: o.updated_on,
+        }),
+    })
 }
 
 /// Every user–discount assignment (`/api/discounts/user/`): `(count, [{id, discount, user}])`.
-pub fn all_assignments(c: &Connection, limit: i64, offset: i64) -> rusqlite::Result<(i64, Vec<Value>)> {
+pub fn all_assignments(c: &Connection, limit: i64, offset: i64) -> rusqlite::Result<(i64, Vec<Assignment>)> {
     let count: i64 = c.query_row("SELECT count(*) FROM user_discounts", [], |r| r.get(0))?;
     let rows = c
         .prepare_cached(
@@ -209,12 +210,16 @@ pub fn all_assignments(c: &Connection, limit: i64, offset: i64) -> rusqlite::Res
     Ok((count, rows))
 }
 
-fn assignment(r: &rusqlite::Row<'_>) -> rusqlite::Result<Value> {
-    Ok(json!({"id": r.get::<_, i64>(0)?, "discount": r.get::<_, i64>(1)?, "user": r.get::<_, i64>(2)?}))
+fn assignment(r: &rusqlite::Row<'_>) -> rusqlite::Result<Assignment> {
+    Ok(Assignment {
+        id: r.get(0)?,
+        discount: r.get(1)?,
+        user: r.get(2)?,
+    })
 }
 
 /// One assignment by its id.
-pub fn assignment_by_id(c: &Connection, id: i64) -> rusqlite::Result<Option<Value>> {
+pub fn assignment_by_id(c: &Connection, id: i64) -> rusqlite::Result<Option<Assignment>> {
     c.query_row(
         "SELECT rowid, discount_id, user_id FROM user_discounts WHERE rowid = ?1",
         [id],
@@ -323,7 +328,7 @@ pub fn delete_tier(c: &Connection, id: i64) -> rusqlite::Result<bool> {
 
 /// `{id, courseware_object, discount, current, income_threshold_usd}`; the courseware object
 /// is `{id, title, readable_id, type}` (the original's base course/program serializer).
-pub fn tier_json(c: &Connection, t: &Tier) -> rusqlite::Result<Value> {
+pub fn tier_json(c: &Connection, t: &Tier) -> rusqlite::Result<TierShape> {
     let (sql, id, kind) = match t.courseware {
         Courseware::Course(id) => (
             "SELECT title, readable_id FROM courses WHERE id = ?1",
@@ -341,28 +346,32 @@ pub fn tier_json(c: &Connection, t: &Tier) -> rusqlite::Result<Value> {
             Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
         })
         .optional()?
-        .map(|(title, readable)| json!({"id": id, "title": title, "readable_id": readable, "type": kind}));
+        .map(|(title, readable_id)| CoursewareObject {
+            id,
+            title,
+            readable_id,
+            kind: kind.to_owned(),
+        });
     // A float in the original (FloatField); rendered from the decimal text, never via f64 math.
     let threshold: Value =
         serde_json::from_str(&t.income_threshold_usd.normalize().to_string()).unwrap_or(Value::Null);
-    Ok(json!({
-        "id": t.id,
-        "courseware_object": object,
-        "discount": t.discount_id,
-        "current": t.current,
-        "income_threshold_usd": threshold,
-    }))
+    Ok(TierShape {
+        id: t.id,
+        courseware_object: object,
+        discount: t.discount_id,
+        current: t.current,
+        income_threshold_usd: threshold,
+    })
 }
 
-/// The assignment of `user` to `discount`, as `{id, discount, user}` (or null).
-pub fn assignments_of(c: &Connection, discount: i64, user: i64) -> rusqlite::Result<Value> {
-    Ok(c.query_row(
+/// The assignment of `user` to `discount`, as `{id, discount, user}`.
+pub fn assignments_of(c: &Connection, discount: i64, user: i64) -> rusqlite::Result<Option<Assignment>> {
+    c.query_row(
         "SELECT rowid, discount_id, user_id FROM user_discounts WHERE discount_id = ?1 AND user_id = ?2",
         params![discount, user],
         assignment,
     )
-    .optional()?
-    .unwrap_or(Value::Null))
+    .optional()
 }
 
 /// Changes a tier's `current` flag and threshold.

@@ -63,41 +63,41 @@ fn discount_routes(base: &str) -> Router<AppState> {
             &r("/{id}/redemptions/{pk}/"),
             get(nested::redemption)
                 .put(nested::update_redemption)
-                .patch(nested::update_redemption)
+                .patch(nested::patch_redemption)
                 .delete(nested::delete_redemption),
         )
         .route(
             &r("/{id}/products/"),
-            get(linked::list::<linked::Products>)
-                .post(linked::add::<linked::Products>)
-                .patch(linked::add::<linked::Products>),
+            get(linked::products::list)
+                .post(linked::products::create)
+                .patch(linked::products::patch_list),
         )
         .route(
             &r("/{id}/products/{pk}/"),
-            get(linked::one::<linked::Products>)
-                .put(linked::add::<linked::Products>)
-                .patch(linked::add::<linked::Products>)
-                .delete(linked::remove::<linked::Products>),
+            get(linked::products::one)
+                .put(linked::products::put)
+                .patch(linked::products::patch)
+                .delete(linked::products::remove),
         )
         .route(
             &r("/{id}/assignees/"),
-            get(linked::list::<linked::Assignees>)
-                .post(linked::add::<linked::Assignees>)
-                .patch(linked::add::<linked::Assignees>),
+            get(linked::assignees::list)
+                .post(linked::assignees::create)
+                .patch(linked::assignees::patch_list),
         )
         .route(
             &r("/{id}/assignees/{pk}/"),
-            get(linked::one::<linked::Assignees>)
-                .put(linked::add::<linked::Assignees>)
-                .patch(linked::add::<linked::Assignees>)
-                .delete(linked::remove::<linked::Assignees>),
+            get(linked::assignees::one)
+                .put(linked::assignees::put)
+                .patch(linked::assignees::patch)
+                .delete(linked::assignees::remove),
         )
         .route(&r("/{id}/tiers/"), get(tiers::tiers).post(tiers::create_tier))
         .route(
             &r("/{id}/tiers/{pk}/"),
             get(tiers::tier)
                 .put(tiers::update_tier)
-                .patch(tiers::update_tier)
+                .patch(tiers::patch_tier)
                 .delete(tiers::delete_tier),
         )
 }

@@ -6,19 +6,25 @@ use crate::commerce::discounts::rules::PaymentType;
 use crate::commerce::discounts::rules::RedemptionType;
 use rust_decimal::Decimal;
 use serde::Serialize;
-/// A discount row.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A discount row, in the original's JSON shape (`DiscountSerializer`).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = Discount)]
 pub struct DiscountRow {
     pub id: i64,
     pub discount_code: String,
+    /// A decimal as a string, e.g. `"10"` or `"25.50"`.
     #[serde(with = "rust_decimal::serde::str")]
+    #[schema(value_type = String)]
     pub amount: Decimal,
     pub automatic: bool,
     #[serde(serialize_with = "ser_as_str")]
+    #[schema(inline)]
     pub discount_type: DiscountType,
     #[serde(serialize_with = "ser_as_str")]
+    #[schema(inline)]
     pub redemption_type: RedemptionType,
     #[serde(serialize_with = "ser_opt_as_str")]
+    #[schema(inline)]
     pub payment_type: Option<PaymentType>,
     pub max_redemptions: u32,
     pub activation_date: Option<String>,

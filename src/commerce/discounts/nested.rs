@@ -12,9 +12,12 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
+use crate::commerce::discounts::links::{Assignment, Redemption};
 use crate::commerce::discounts::service;
+use crate::commerce::openapi::{Listed, Page as Paged, Refusals};
 
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
@@ -25,11 +28,20 @@ use crate::state::AppState;
 /// Refine's (`l` limit, default 10, at most 50; `o` offset); the `/api/v0/discounts/…` use
 /// DRF's `LimitOffsetPagination` with no page size, so they answer a plain list unless
 /// `limit` is given (then `limit`/`offset`).
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Page {
+    /// Refine's page size (legacy paths; default 10, at most 50).
+    #[param(value_type = Option<u32>)]
     l: Option<String>,
+    /// Refine's offset (legacy paths).
+    #[param(value_type = Option<u32>)]
     o: Option<String>,
+    /// Page size (v0 paths; without it the answer is a plain list).
+    #[param(value_type = Option<u32>)]
     limit: Option<String>,
+    /// Offset (v0 paths, with `limit`).
+    #[param(value_type = Option<u32>)]
     offset: Option<String>,
 }
 
@@ -85,7 +97,7 @@ impl Page {
 
 impl Paging {
     /// This page of an in-memory list.
-    pub fn slice(&self, all: Vec<Value>) -> Vec<Value> {
+    pub fn slice<T>(&self, all: Vec<T>) -> Vec<T> {
         all.into_iter()
             .skip(usize::try_from(self.offset).unwrap_or(usize::MAX))
             .take(usize::try_from(self.limit).unwrap_or(usize::MAX))
@@ -115,20 +127,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Listing {
 
 impl Listing {
     /// This page's `rows`, of `count` in all, with the links to the pages beside it.
-    pub fn page(&self, state: &AppState, count: i64, rows: Vec<Value>) -> Value {
+    pub fn page<T>(&self, state: &AppState, count: i64, rows: Vec<T>) -> Listed<T> {
         paginated(state, &self.uri, count, self.paging, rows)
     }
 
     /// This page of a whole in-memory list.
-    pub fn page_of(&self, state: &AppState, all: Vec<Value>) -> Value {
+    pub fn page_of<T>(&self, state: &AppState, all: Vec<T>) -> Listed<T> {
         let count = all.len() as i64;
         self.page(state, count, self.paging.slice(all))
     }
 }
 
-pub fn paginated(state: &AppState, uri: &Uri, count: i64, p: Paging, results: Vec<Value>) -> Value {
+pub fn paginated<T>(state: &AppState, uri: &Uri, count: i64, p: Paging, results: Vec<T>) -> Listed<T> {
     let (lname, oname) = match p.style {
-        Style::Plain => return Value::Array(results),
+        Style::Plain => return Listed::Plain(results),
         Style::Refine => ("l", "o"),
         Style::LimitOffset => ("limit", "offset"),
     };
@@ -138,34 +150,38 @@ pub fn paginated(state: &AppState, uri: &Uri, count: i64, p: Paging, results: Ve
         if o > 0 {
             q.append_pair(oname, &o.to_string());
         }
-        Value::String(
-            state
-                .config
-                .absolute_url(&format!("{}?{}", uri.path(), q.finish())),
-        )
+        state
+            .config
+            .absolute_url(&format!("{}?{}", uri.path(), q.finish()))
     };
     let (limit, offset) = (p.limit, p.offset);
-    json!({
-        "count": count,
-        "next": if offset.saturating_add(limit) < count { link(offset + limit) } else { Value::Null },
-        "previous": if offset > 0 { link((offset - limit).max(0)) } else { Value::Null },
-        "results": results,
+    Listed::Page(Paged {
+        count,
+        next: (offset.saturating_add(limit) < count).then(|| link(offset + limit)),
+        previous: (offset > 0).then(|| link((offset - limit).max(0))),
+        results,
     })
 }
 
 /// GET `/{id}/redemptions/`.
+#[utoipa::path(get, path = "/api/v0/discounts/{id}/redemptions/", tag = "discounts", operation_id = "discounts_redemptions_list",
+    params(("id" = i64, Path, description = "The discount"), Page),
+    responses((status = 200, description = "The discount's redemptions, newest first", body = Listed<Redemption>), Refusals))]
 pub async fn redemptions(
     State(state): State<AppState>,
     _s: StaffAccess,
     Path(id): Path<i64>,
     l: Listing,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Listed<Redemption>>, AppError> {
     let (count, rows) = service::redemptions(&state, id, l.paging.limit, l.paging.offset).await?;
     Ok(Json(l.page(&state, count, rows)))
 }
 
 /// POST `/{id}/redemptions/`: refused. Redemptions are what checkout records when an order uses
 /// the code (the original's serializer has every field read-only, so its create fails too).
+#[utoipa::path(post, path = "/api/v0/discounts/{id}/redemptions/", tag = "discounts", operation_id = "discounts_redemptions_create",
+    params(("id" = i64, Path, description = "The discount")),
+    responses((status = 400, description = "Always refused: checkout records redemptions", body = crate::commerce::openapi::ErrorBody), Refusals))]
 pub async fn create_redemption(_s: StaffAccess, Path(id): Path<i64>) -> Result<Response, AppError> {
     Err(AppError::BadRequest(format!(
         "Redemptions of discount {id} are recorded by checkout when an order uses the code; they cannot be created by hand."
@@ -173,11 +189,14 @@ pub async fn create_redemption(_s: StaffAccess, Path(id): Path<i64>) -> Result<R
 }
 
 /// GET `/{id}/redemptions/{redemption_id}/`.
+#[utoipa::path(get, path = "/api/v0/discounts/{id}/redemptions/{pk}/", tag = "discounts", operation_id = "discounts_redemptions_retrieve",
+    params(("id" = i64, Path, description = "The discount"), ("pk" = i64, Path, description = "The redemption")),
+    responses((status = 200, description = "The redemption", body = Redemption), Refusals))]
 pub async fn redemption(
     State(state): State<AppState>,
     _s: StaffAccess,
     Path((id, rid)): Path<(i64, i64)>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Redemption>, AppError> {
     Ok(Json(
         crate::commerce::discounts::redemptions::redemption(&state, id, rid).await?,
     ))
@@ -186,13 +205,41 @@ pub async fn redemption(
 /// PUT/PATCH `/{id}/redemptions/{redemption_id}/`: every field of a redemption is read-only
 /// (as the original's serializer), so the redemption is answered unchanged; a body that tries
 /// to change one is refused, naming the field.
+#[utoipa::path(put, path = "/api/v0/discounts/{id}/redemptions/{pk}/", tag = "discounts", operation_id = "discounts_redemptions_update",
+    params(("id" = i64, Path, description = "The discount"), ("pk" = i64, Path, description = "The redemption")),
+    request_body(content = Object, description = "Fields of the redemption, each as it is (all are read-only)"),
+    responses((status = 200, description = "The redemption, unchanged", body = Redemption), Refusals))]
 pub async fn update_redemption(
+    state: State<AppState>,
+    s: StaffAccess,
+    path: Path<(i64, i64)>,
+    body: ApiJson<serde_json::Map<String, Value>>,
+) -> Result<Json<Redemption>, AppError> {
+    keep_redemption(state, s, path, body).await
+}
+
+/// PATCH `/{id}/redemptions/{redemption_id}/`: as PUT.
+#[utoipa::path(patch, path = "/api/v0/discounts/{id}/redemptions/{pk}/", tag = "discounts", operation_id = "discounts_redemptions_partial_update",
+    params(("id" = i64, Path, description = "The discount"), ("pk" = i64, Path, description = "The redemption")),
+    request_body(content = Object, description = "Fields of the redemption, each as it is (all are read-only)"),
+    responses((status = 200, description = "The redemption, unchanged", body = Redemption), Refusals))]
+pub async fn patch_redemption(
+    state: State<AppState>,
+    s: StaffAccess,
+    path: Path<(i64, i64)>,
+    body: ApiJson<serde_json::Map<String, Value>>,
+) -> Result<Json<Redemption>, AppError> {
+    keep_redemption(state, s, path, body).await
+}
+
+async fn keep_redemption(
     State(state): State<AppState>,
     _s: StaffAccess,
     Path((id, rid)): Path<(i64, i64)>,
     ApiJson(b): ApiJson<serde_json::Map<String, Value>>,
-) -> Result<Json<Value>, AppError> {
-    let current = crate::commerce::discounts::redemptions::redemption(&state, id, rid).await?;
+) -> Result<Json<Redemption>, AppError> {
+    let typed = crate::commerce::discounts::redemptions::redemption(&state, id, rid).await?;
+    let current = crate::commerce::discounts::service::json(&typed);
     for (field, value) in &b {
         let same = match current.get(field.as_str()) {
             Some(Value::Object(o)) => {
@@ -208,11 +255,14 @@ pub async fn update_redemption(
             ));
         }
     }
-    Ok(Json(current))
+    Ok(Json(typed))
 }
 
 /// DELETE `/{id}/redemptions/{redemption_id}/`: the order no longer counts as having used the
 /// code (a one-time code can be used again). Audited with the removed redemption.
+#[utoipa::path(delete, path = "/api/v0/discounts/{id}/redemptions/{pk}/", tag = "discounts", operation_id = "discounts_redemptions_destroy",
+    params(("id" = i64, Path, description = "The discount"), ("pk" = i64, Path, description = "The redemption")),
+    responses((status = 204, description = "Removed"), Refusals))]
 pub async fn delete_redemption(
     State(state): State<AppState>,
     s: StaffAccess,
@@ -223,22 +273,29 @@ pub async fn delete_redemption(
 }
 
 /// GET `/api/discounts/user/`: every user–discount assignment `{id, discount, user}`.
+#[utoipa::path(get, path = "/api/v0/discounts/user/", tag = "discounts", operation_id = "discounts_user_list",
+    params(Page),
+    responses((status = 200, description = "Every user–discount assignment", body = Listed<Assignment>), Refusals))]
 pub async fn user_discounts(
     State(state): State<AppState>,
     _s: StaffAccess,
     l: Listing,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Listed<Assignment>>, AppError> {
     let (count, rows) = service::assignments(&state, l.paging.limit, l.paging.offset).await?;
     Ok(Json(l.page(&state, count, rows)))
 }
 
-#[derive(Deserialize)]
+/// An assignment to make: the discount and the user.
+#[derive(Deserialize, ToSchema)]
 pub struct UserDiscountBody {
     discount: Option<i64>,
     user: Option<i64>,
 }
 
 /// POST `/api/discounts/user/` {discount, user}.
+#[utoipa::path(post, path = "/api/v0/discounts/user/", tag = "discounts", operation_id = "discounts_user_create",
+    request_body = UserDiscountBody,
+    responses((status = 201, description = "Assigned", body = Assignment), Refusals))]
 pub async fn create_user_discount(
     State(state): State<AppState>,
     s: StaffAccess,
@@ -255,11 +312,14 @@ pub async fn create_user_discount(
 }
 
 /// GET `/api/discounts/user/{id}/`.
+#[utoipa::path(get, path = "/api/v0/discounts/user/{id}/", tag = "discounts", operation_id = "discounts_user_retrieve",
+    params(("id" = i64, Path, description = "The assignment")),
+    responses((status = 200, description = "The assignment", body = Assignment), Refusals))]
 pub async fn user_discount(
     State(state): State<AppState>,
     _s: StaffAccess,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Assignment>, AppError> {
     let row = service::assignment(&state, id).await?;
     Ok(Json(row.ok_or_else(|| {
         AppError::NotFound("No such user discount.".into())
@@ -267,6 +327,9 @@ pub async fn user_discount(
 }
 
 /// DELETE `/api/discounts/user/{id}/`.
+#[utoipa::path(delete, path = "/api/v0/discounts/user/{id}/", tag = "discounts", operation_id = "discounts_user_destroy",
+    params(("id" = i64, Path, description = "The assignment")),
+    responses((status = 204, description = "Unassigned"), Refusals))]
 pub async fn delete_user_discount(
     State(state): State<AppState>,
     s: StaffAccess,

@@ -5,18 +5,18 @@
 //! Nor while a financial-assistance tier uses it or it is a B2B contract's enrollment code.
 //! Every removal is audited with what was removed.
 
+use crate::commerce::discounts::links::Redemption;
 use crate::commerce::discounts::service::{audit, the_discount};
 use crate::commerce::discounts::{links, shapes, store};
 use crate::commerce::error::CommerceError;
 use crate::state::AppState;
-use serde_json::Value;
 
 fn no_redemption(discount: i64, id: i64) -> CommerceError {
     CommerceError::NotFound(format!("Discount {discount} has no redemption {id}."))
 }
 
 /// One redemption of the discount, in the list's shape.
-pub async fn redemption(state: &AppState, discount: i64, id: i64) -> Result<Value, CommerceError> {
+pub async fn redemption(state: &AppState, discount: i64, id: i64) -> Result<Redemption, CommerceError> {
     state
         .db
         .read(move |c| {
@@ -44,7 +44,7 @@ pub async fn delete_redemption(
                 "delete",
                 "discount_redemption",
                 &id.to_string(),
-                Some(&before),
+                Some(&crate::commerce::discounts::service::json(&before)),
                 None,
                 now,
             )

@@ -70,6 +70,16 @@ macro_rules! choices {
                 f.write_str(self.as_str())
             }
         }
+        /// In the OpenAPI document: a string, one of the stored spellings.
+        impl ::utoipa::PartialSchema for $ty {
+            fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+                ::utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(::utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($text),+]))
+                    .into()
+            }
+        }
+        impl ::utoipa::ToSchema for $ty {}
     };
 }
 pub(crate) use choices;

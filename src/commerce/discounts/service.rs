@@ -4,9 +4,9 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::commerce::discounts::links::{self, DiscountFilter};
+use crate::commerce::discounts::links::{self, Assignment, DiscountFilter, LinkedItem, Redemption};
 use crate::commerce::discounts::model::DiscountRow;
 use crate::commerce::error::CommerceError;
 use crate::commerce::{basket, discounts};
@@ -26,6 +26,11 @@ fn no_discount() -> CommerceError {
 /// The discount, or a 404-shaped error.
 pub fn the_discount(c: &Connection, id: i64) -> Result<DiscountRow, CommerceError> {
     discounts::store::discount(c, id)?.ok_or_else(no_discount)
+}
+
+/// A shape as the audit log and the staff page read it.
+pub fn json<T: serde::Serialize>(shape: &T) -> Value {
+    serde_json::to_value(shape).unwrap_or_default()
 }
 
 /// One audit row for a discount change (actor, action, object, id, before/after).
@@ -50,7 +55,7 @@ pub async fn redemptions(
     id: i64,
     limit: i64,
     offset: i64,
-) -> Result<(i64, Vec<Value>), CommerceError> {
+) -> Result<(i64, Vec<Redemption>), CommerceError> {
     state
         .db
         .read(move |c| {
@@ -61,7 +66,7 @@ pub async fn redemptions(
 }
 
 /// A discount's products or assigned users, in the original's shapes.
-pub async fn linked(state: &AppState, id: i64, what: Nested) -> Result<Vec<Value>, CommerceError> {
+pub async fn linked(state: &AppState, id: i64, what: Nested) -> Result<Vec<LinkedItem>, CommerceError> {
     state
         .db
         .read(move |c| {
@@ -105,14 +110,14 @@ pub async fn linked_one(
     id: i64,
     what: Nested,
     target: i64,
-) -> Result<Value, CommerceError> {
+) -> Result<LinkedItem, CommerceError> {
     let all = linked(state, id, what).await?;
     let key = match what {
         Nested::Products => "product",
         Nested::Assignees => "user",
     };
     all.into_iter()
-        .find(|v| v[key]["id"].as_i64() == Some(target))
+        .find(|v| v.target() == Some(target))
         .ok_or_else(|| CommerceError::NotFound(format!("Discount {id} has no {key} {target}.")))
 }
 
@@ -125,7 +130,7 @@ pub async fn change_link(
     what: Nested,
     target: i64,
     add: bool,
-) -> Result<(bool, Vec<Value>), CommerceError> {
+) -> Result<(bool, Vec<LinkedItem>), CommerceError> {
     state
         .write_at(move |c, now| {
             let d = the_discount(c, id)?;
@@ -176,7 +181,7 @@ pub async fn change_link(
                 (true, true, _) => false,
             };
             if changed {
-                let detail = json!({"discount": id, field: target});
+                let detail = serde_json::json!({"discount": id, field: target});
                 let (before, after) = if add {
                     (None, Some(&detail))
                 } else {
@@ -207,7 +212,7 @@ pub async fn assignments(
     state: &AppState,
     limit: i64,
     offset: i64,
-) -> Result<(i64, Vec<Value>), CommerceError> {
+) -> Result<(i64, Vec<Assignment>), CommerceError> {
     state
         .db
         .read(move |c| Ok(links::all_assignments(c, limit, offset)?))
@@ -220,7 +225,7 @@ pub async fn assign_user(
     actor: String,
     discount: i64,
     user: i64,
-) -> Result<Value, CommerceError> {
+) -> Result<Assignment, CommerceError> {
     state
         .write_at(move |c, now| {
             if discounts::store::discount(c, discount)?.is_none() {
@@ -242,7 +247,8 @@ pub async fn assign_user(
                 });
             }
             discounts::store::add_discount_user(c, discount, user)?;
-            let row = links::assignments_of(c, discount, user)?;
+            let row =
+                links::assignments_of(c, discount, user)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
             audit(
                 c,
                 &actor,
@@ -250,7 +256,7 @@ pub async fn assign_user(
                 "discount_assignee",
                 &discount.to_string(),
                 None,
-                Some(&row),
+                Some(&json(&row)),
                 now,
             )?;
             Ok(row)
@@ -259,7 +265,7 @@ pub async fn assign_user(
 }
 
 /// One user–discount assignment.
-pub async fn assignment(state: &AppState, id: i64) -> Result<Option<Value>, CommerceError> {
+pub async fn assignment(state: &AppState, id: i64) -> Result<Option<Assignment>, CommerceError> {
     state.db.read(move |c| Ok(links::assignment_by_id(c, id)?)).await
 }
 
@@ -270,14 +276,14 @@ pub async fn unassign(state: &AppState, actor: String, id: i64) -> Result<(), Co
             let row = links::assignment_by_id(c, id)?
                 .ok_or_else(|| CommerceError::NotFound("No such user discount.".into()))?;
             links::delete_assignment(c, id)?;
-            let discount = row["discount"].to_string();
+            let discount = row.discount.to_string();
             audit(
                 c,
                 &actor,
                 "remove",
                 "discount_assignee",
                 &discount,
-                Some(&row),
+                Some(&json(&row)),
                 None,
                 now,
             )?;
@@ -369,7 +375,7 @@ pub async fn create_batch(
     template: DiscountRow,
     prefix: String,
     count: u32,
-) -> Result<Vec<Value>, CommerceError> {
+) -> Result<Vec<DiscountRow>, CommerceError> {
     let now = state.clock.now();
     basket::service::validate_discount(&template, now)?;
     state
@@ -380,9 +386,9 @@ pub async fn create_batch(
                 let mut d = template.clone();
                 d.discount_code = format!("{prefix}{}", uuid::Uuid::new_v4());
                 d.id = discounts::store::insert_discount(c, &d, now)?;
-                out.push(discounts::shapes::discount(&d));
+                out.push(d);
             }
-            let detail = json!({"count": count});
+            let detail = serde_json::json!({"count": count});
             audit(
                 c,
                 &actor,
@@ -426,13 +432,14 @@ pub async fn detail(state: &AppState, id: i64) -> Result<Detail, CommerceError> 
             let d = the_discount(c, id)?;
             let mut tiers = Vec::new();
             for t in links::tiers(c, id)? {
-                tiers.push(links::tier_json(c, &t)?);
+                tiers.push(json(&links::tier_json(c, &t)?));
             }
+            let (count, redemptions) = links::redemptions_json(c, &d, 200, 0)?;
             Ok(Detail {
                 discount: discounts::shapes::discount(&d),
-                products: links::products_json(c, &d)?,
-                assignees: links::assignees_json(c, &d)?,
-                redemptions: links::redemptions_json(c, &d, 200, 0)?,
+                products: links::products_json(c, &d)?.iter().map(json).collect(),
+                assignees: links::assignees_json(c, &d)?.iter().map(json).collect(),
+                redemptions: (count, redemptions.iter().map(json).collect()),
                 tiers,
             })
         })

@@ -1,8 +1,9 @@
 //! Flexible-price tier use cases for the staff API and page: list a discount's tiers, create,
 //! update and delete them, each change audited in the same transaction.
 
+use crate::commerce::discounts::links::TierShape;
+use crate::commerce::discounts::service::json;
 use rust_decimal::Decimal;
-use serde_json::Value;
 
 use crate::commerce::discounts;
 use crate::commerce::discounts::links::Tier;
@@ -49,7 +50,7 @@ pub fn discount(c: &rusqlite::Connection, id: i64) -> rusqlite::Result<Option<Di
 }
 
 /// The tiers using a discount, in the original's shape.
-pub async fn list(state: &AppState, id: i64) -> Result<Vec<Value>, CommerceError> {
+pub async fn list(state: &AppState, id: i64) -> Result<Vec<TierShape>, CommerceError> {
     state
         .db
         .read(move |c| {
@@ -64,16 +65,16 @@ pub async fn list(state: &AppState, id: i64) -> Result<Vec<Value>, CommerceError
 }
 
 /// One tier of the discount, in the list's shape.
-pub async fn one(state: &AppState, id: i64, tier: i64) -> Result<Value, CommerceError> {
+pub async fn one(state: &AppState, id: i64, tier: i64) -> Result<TierShape, CommerceError> {
     list(state, id)
         .await?
         .into_iter()
-        .find(|t| t["id"].as_i64() == Some(tier))
+        .find(|t| t.id == tier)
         .ok_or_else(|| CommerceError::NotFound(format!("Discount {id} has no tier {tier}.")))
 }
 
 /// Creates a tier (audited); the discount and the course or program must exist.
-pub async fn create(state: &AppState, actor: String, t: Tier) -> Result<Value, CommerceError> {
+pub async fn create(state: &AppState, actor: String, t: Tier) -> Result<TierShape, CommerceError> {
     state
         .write_at(move |c, now| {
             the_discount(c, t.discount_id)?;
@@ -94,7 +95,7 @@ pub async fn create(state: &AppState, actor: String, t: Tier) -> Result<Value, C
                 "flexible_price_tier",
                 &id.to_string(),
                 None,
-                Some(&out),
+                Some(&json(&out)),
                 now,
             )?;
             Ok(out)
@@ -118,7 +119,7 @@ pub async fn delete(state: &AppState, actor: String, id: i64, tier: i64) -> Resu
                 "delete",
                 "flexible_price_tier",
                 &tier.to_string(),
-                Some(&before),
+                Some(&json(&before)),
                 None,
                 now,
             )?;
@@ -135,7 +136,7 @@ pub async fn update(
     tier: i64,
     current: Option<bool>,
     threshold: Option<Decimal>,
-) -> Result<Value, CommerceError> {
+) -> Result<TierShape, CommerceError> {
     state
         .write_at(move |c, now| {
             the_discount(c, id)?;
@@ -153,8 +154,8 @@ pub async fn update(
                 "update",
                 "flexible_price_tier",
                 &tier.to_string(),
-                Some(&before),
-                Some(&after),
+                Some(&json(&before)),
+                Some(&json(&after)),
                 now,
             )?;
             Ok(after)

@@ -12,30 +12,39 @@ use serde_json::Value;
 
 use crate::commerce::discounts::links::Courseware;
 
-use crate::commerce::discounts::links::Tier;
-use crate::commerce::discounts::nested::Listing;
+use crate::commerce::discounts::links::{Tier, TierShape};
+use crate::commerce::discounts::nested::{Listing, Page};
 use crate::commerce::discounts::tier_service;
+use crate::commerce::openapi::{Listed, Refusals};
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
 use crate::http::json::ApiJson;
 use crate::state::AppState;
 
 /// GET `/{id}/tiers/`: the flexible-price tiers using this discount.
+#[utoipa::path(get, path = "/api/v0/discounts/{id}/tiers/", tag = "discounts", operation_id = "discounts_tiers_list",
+    params(("id" = i64, Path, description = "The discount"), Page),
+    responses((status = 200, description = "The tiers using the discount", body = Listed<TierShape>), Refusals))]
 pub async fn tiers(
     State(state): State<AppState>,
     _s: StaffAccess,
     Path(id): Path<i64>,
     l: Listing,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Listed<TierShape>>, AppError> {
     Ok(Json(l.page_of(&state, tier_service::list(&state, id).await?)))
 }
 
-#[derive(Deserialize)]
+/// A tier to create: its course or program, whether it is current, its income threshold.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct TierBody {
     /// `course` or `program`.
     courseware_type: Option<String>,
+    /// An id, as a number or a string.
+    #[schema(value_type = Option<i64>)]
     courseware_id: Option<Value>,
     current: Option<bool>,
+    /// A non-negative number, or a string holding one.
+    #[schema(value_type = Option<f64>)]
     income_threshold_usd: Option<Value>,
 }
 
@@ -70,6 +79,9 @@ pub fn parse_tier(discount: i64, b: &TierBody) -> Result<Tier, AppError> {
 }
 
 /// POST `/{id}/tiers/` {courseware_type, courseware_id, current, income_threshold_usd}.
+#[utoipa::path(post, path = "/api/v0/discounts/{id}/tiers/", tag = "discounts", operation_id = "discounts_tiers_create",
+    params(("id" = i64, Path, description = "The discount")), request_body = TierBody,
+    responses((status = 201, description = "The new tier", body = TierShape), Refusals))]
 pub async fn create_tier(
     State(state): State<AppState>,
     s: StaffAccess,
@@ -82,15 +94,21 @@ pub async fn create_tier(
 }
 
 /// GET `/{id}/tiers/{tier_id}/`.
+#[utoipa::path(get, path = "/api/v0/discounts/{id}/tiers/{pk}/", tag = "discounts", operation_id = "discounts_tiers_retrieve",
+    params(("id" = i64, Path, description = "The discount"), ("pk" = i64, Path, description = "The tier")),
+    responses((status = 200, description = "The tier", body = TierShape), Refusals))]
 pub async fn tier(
     State(state): State<AppState>,
     _s: StaffAccess,
     Path((id, tier)): Path<(i64, i64)>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<TierShape>, AppError> {
     Ok(Json(tier_service::one(&state, id, tier).await?))
 }
 
 /// DELETE `/{id}/tiers/{tier_id}/`.
+#[utoipa::path(delete, path = "/api/v0/discounts/{id}/tiers/{pk}/", tag = "discounts", operation_id = "discounts_tiers_destroy",
+    params(("id" = i64, Path, description = "The discount"), ("pk" = i64, Path, description = "The tier")),
+    responses((status = 204, description = "Removed"), Refusals))]
 pub async fn delete_tier(
     State(state): State<AppState>,
     s: StaffAccess,
@@ -100,20 +118,48 @@ pub async fn delete_tier(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+/// What may change in a tier.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct TierPatch {
     current: Option<bool>,
+    /// A non-negative number, or a string holding one.
+    #[schema(value_type = Option<f64>)]
     income_threshold_usd: Option<Value>,
 }
 
 /// PATCH (or PUT) `/{id}/tiers/{tier_id}/` {current?, income_threshold_usd?} (audited): the
 /// discount and courseware of a tier are its identity, so only these two change.
+#[utoipa::path(put, path = "/api/v0/discounts/{id}/tiers/{pk}/", tag = "discounts", operation_id = "discounts_tiers_update",
+    params(("id" = i64, Path, description = "The discount"), ("pk" = i64, Path, description = "The tier")), request_body = TierPatch,
+    responses((status = 200, description = "The tier as changed", body = TierShape), Refusals))]
 pub async fn update_tier(
+    state: State<AppState>,
+    s: StaffAccess,
+    path: Path<(i64, i64)>,
+    body: ApiJson<TierPatch>,
+) -> Result<Json<TierShape>, AppError> {
+    change_tier(state, s, path, body).await
+}
+
+/// PATCH `/{id}/tiers/{tier_id}/`: as PUT.
+#[utoipa::path(patch, path = "/api/v0/discounts/{id}/tiers/{pk}/", tag = "discounts", operation_id = "discounts_tiers_partial_update",
+    params(("id" = i64, Path, description = "The discount"), ("pk" = i64, Path, description = "The tier")), request_body = TierPatch,
+    responses((status = 200, description = "The tier as changed", body = TierShape), Refusals))]
+pub async fn patch_tier(
+    state: State<AppState>,
+    s: StaffAccess,
+    path: Path<(i64, i64)>,
+    body: ApiJson<TierPatch>,
+) -> Result<Json<TierShape>, AppError> {
+    change_tier(state, s, path, body).await
+}
+
+async fn change_tier(
     State(state): State<AppState>,
     s: StaffAccess,
     Path((id, tier)): Path<(i64, i64)>,
     ApiJson(b): ApiJson<TierPatch>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<TierShape>, AppError> {
     let threshold = match &b.income_threshold_usd {
         None => None,
         Some(v) => Some(

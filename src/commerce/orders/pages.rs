@@ -8,7 +8,6 @@ use crate::http::extract::PathId;
 use crate::http::layout::{page, private};
 use crate::http::page_req::SignedInPage;
 use maud::{Markup, html};
-use serde_json::Value;
 
 /// GET `/orders/history/`.
 pub async fn history(r: SignedInPage) -> Result<Markup, AppError> {
@@ -63,15 +62,13 @@ pub async fn history(r: SignedInPage) -> Result<Markup, AppError> {
 /// GET `/orders/receipt/{id}/`: printable; the owner's only.
 pub async fn receipt(sip: SignedInPage, PathId(id): PathId) -> Result<Markup, AppError> {
     let r = orders::service::receipt(&sip.state, sip.user.id, id).await?;
-    let s = |v: &Value| v.as_str().unwrap_or("").to_owned();
-    let codes: Vec<String> = r["discounts"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|d| s(&d["discount_code"]))
+    let codes: Vec<String> = r
+        .discounts
+        .iter()
+        .map(|d| d.discount_code.clone())
         .filter(|c| !c.is_empty())
         .collect();
-    let t = &r["transactions"];
+    let t = &r.transactions;
     Ok(page(
         &sip.ctx,
         &private("Receipt"),
@@ -82,23 +79,23 @@ pub async fn receipt(sip: SignedInPage, PathId(id): PathId) -> Result<Markup, Ap
                     p class="receipt-brand" { "MITx Online" }
                 }
                 dl class="facts receipt-facts" {
-                    dt { "Order number" } dd { strong id="receipt-reference" { (s(&r["reference_number"])) } }
-                    dt { "Order date" } dd { (s(&r["created_on"]).get(..10).unwrap_or("")) }
-                    dt { "State" } dd { span id="receipt-state" { (s(&r["state"])) } }
+                    dt { "Order number" } dd { strong id="receipt-reference" { (r.reference_number) } }
+                    dt { "Order date" } dd { (r.created_on.get(..10).unwrap_or("")) }
+                    dt { "State" } dd { span id="receipt-state" { (r.state.as_str()) } }
                     dt { "Customer" } dd { (sip.user.name) " · " (sip.user.email) }
-                    @if !s(&t["card_number"]).is_empty() {
-                        dt { "Paid with" } dd { (s(&t["card_type"])) " " (s(&t["card_number"])) }
+                    @if !t.card_number.is_empty() {
+                        dt { "Paid with" } dd { (t.card_type) " " (t.card_number) }
                     }
                 }
                 table class="receipt-lines stack" {
                     thead { tr { th scope="col" { "Item" } th scope="col" class="num" { "Price" } th scope="col" class="num" { "Discount" } th scope="col" class="num" { "Paid" } } }
                     tbody {
-                        @for l in r["lines"].as_array().into_iter().flatten() {
+                        @for l in &r.lines {
                             tr {
-                                td data-label="Item" { (s(&l["content_title"])) br; small class="courseware-id" { (s(&l["readable_id"])) } }
-                                td data-label="Price" class="num" { "$" (s(&l["price"])) }
-                                td data-label="Discount" class="num" { "$" (s(&l["discount"])) }
-                                td data-label="Paid" class="num" { "$" (s(&l["total_paid"])) }
+                                td data-label="Item" { (l.content_title.as_deref().unwrap_or("")) br; small class="courseware-id" { (l.readable_id.as_deref().unwrap_or("")) } }
+                                td data-label="Price" class="num" { "$" (l.price) }
+                                td data-label="Discount" class="num" { "$" (l.discount) }
+                                td data-label="Paid" class="num" { "$" (l.total_paid) }
                             }
                         }
                     }
@@ -107,10 +104,10 @@ pub async fn receipt(sip: SignedInPage, PathId(id): PathId) -> Result<Markup, Ap
                     @if !codes.is_empty() {
                         div class="summary-row" { dt { "Discount code" } dd { (codes.join(", ")) } }
                     }
-                    div class="summary-row total" { dt { "Total paid" } dd { strong id="receipt-total" { "$" (s(&r["total_price_paid"])) } } }
+                    div class="summary-row total" { dt { "Total paid" } dd { strong id="receipt-total" { "$" (r.total_price_paid) } } }
                 }
-                @for rf in r["refunds"].as_array().into_iter().flatten() {
-                    p class="muted" { "Refunded $" (s(&rf["amount"])) " on " (s(&rf["date"]).get(..10).unwrap_or("")) }
+                @for rf in &r.refunds {
+                    p class="muted" { "Refunded $" (rf.amount) " on " (rf.date.get(..10).unwrap_or("")) }
                 }
                 div class="receipt-actions no-print" {
                     button type="button" data-print { "Print" }

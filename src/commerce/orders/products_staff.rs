@@ -8,22 +8,27 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
 use super::api::{Page, paginate};
 use crate::catalog::products::{self, NewProduct, ProductChange};
 use crate::catalog::store::ProductTarget;
+use crate::commerce::basket::shapes::Product;
+use crate::commerce::openapi::{Page as Paged, Refusals};
 use crate::commerce::{basket, orders};
 use crate::http::auth::StaffAccess;
 use crate::http::error::AppError;
 use crate::http::json::ApiJson;
 use crate::state::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Search {
+    /// In the run's courseware id, the program's readable id or the description.
     search: Option<String>,
 }
 
-async fn shaped(state: &AppState, id: i64) -> Result<Value, AppError> {
+async fn shaped(state: &AppState, id: i64) -> Result<Product, AppError> {
     let p = orders::service::product(state, id)
         .await?
         .ok_or_else(|| AppError::NotFound("No Product matches the given query.".into()))?;
@@ -32,13 +37,16 @@ async fn shaped(state: &AppState, id: i64) -> Result<Value, AppError> {
 
 /// GET: newest first, `search` in the run's courseware id, the program's readable id or the
 /// description.
+#[utoipa::path(get, path = "/api/v0/products/all/", tag = "products", operation_id = "products_all_list",
+    params(Search, Page),
+    responses((status = 200, description = "Every product, newest first, a page", body = Paged<Product>), Refusals))]
 pub async fn list(
     State(state): State<AppState>,
     _s: StaffAccess,
     Query(q): Query<Search>,
     Query(page): Query<Page>,
     uri: Uri,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Paged<Product>>, AppError> {
     let (limit, offset) = page.parse(2)?;
     let ids = products::search(&state, q.search.filter(|s| !s.trim().is_empty())).await?;
     let mut items = Vec::with_capacity(ids.len());
@@ -49,16 +57,22 @@ pub async fn list(
 }
 
 /// GET one (active or not).
+#[utoipa::path(get, path = "/api/v0/products/all/{id}/", tag = "products", operation_id = "products_all_retrieve",
+    params(("id" = i64, Path, description = "The product")),
+    responses((status = 200, description = "The product", body = Product), Refusals))]
 pub async fn one(
     State(state): State<AppState>,
     _s: StaffAccess,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Product>, AppError> {
     Ok(Json(shaped(&state, id).await?))
 }
 
-#[derive(Deserialize)]
+/// A product's fields (what it sells only when created).
+#[derive(Deserialize, ToSchema)]
 pub struct Body {
+    /// A decimal, as a string or a number.
+    #[schema(value_type = Option<String>)]
     price: Option<Value>,
     description: Option<String>,
     is_active: Option<bool>,
@@ -104,6 +118,9 @@ impl Body {
 
 /// POST {course_run_id | program_id (or content_type + object_id), price, description,
 /// is_active?}: 201 with the product.
+#[utoipa::path(post, path = "/api/v0/products/all/", tag = "products", operation_id = "products_all_create",
+    request_body = Body,
+    responses((status = 201, description = "The new product", body = Product), Refusals))]
 pub async fn create(
     State(state): State<AppState>,
     s: StaffAccess,
@@ -138,7 +155,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(shaped(&state, id).await?)).into_response())
 }
 
-async fn apply(state: &AppState, actor: String, id: i64, b: &Body) -> Result<Json<Value>, AppError> {
+async fn apply(state: &AppState, actor: String, id: i64, b: &Body) -> Result<Json<Product>, AppError> {
     if b.target()?.is_some() {
         return Err(AppError::field(
             "course_run_id",
@@ -150,12 +167,15 @@ async fn apply(state: &AppState, actor: String, id: i64, b: &Body) -> Result<Jso
 }
 
 /// PUT: `price` and `description` are required (the contract's full update).
+#[utoipa::path(put, path = "/api/v0/products/all/{id}/", tag = "products", operation_id = "products_all_update",
+    params(("id" = i64, Path, description = "The product")), request_body = Body,
+    responses((status = 200, description = "The product as changed", body = Product), Refusals))]
 pub async fn replace(
     State(state): State<AppState>,
     s: StaffAccess,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<Body>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Product>, AppError> {
     if b.price.is_none() {
         return Err(AppError::field("price", "This field is required."));
     }
@@ -166,16 +186,22 @@ pub async fn replace(
 }
 
 /// PATCH: any of `price`, `description`, `is_active`.
+#[utoipa::path(patch, path = "/api/v0/products/all/{id}/", tag = "products", operation_id = "products_all_partial_update",
+    params(("id" = i64, Path, description = "The product")), request_body = Body,
+    responses((status = 200, description = "The product as changed", body = Product), Refusals))]
 pub async fn patch(
     State(state): State<AppState>,
     s: StaffAccess,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<Body>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Product>, AppError> {
     apply(&state, s.actor, id, &b).await
 }
 
 /// DELETE: hides the product (orders and their price versions stay), 204.
+#[utoipa::path(delete, path = "/api/v0/products/all/{id}/", tag = "products", operation_id = "products_all_destroy",
+    params(("id" = i64, Path, description = "The product")),
+    responses((status = 204, description = "Hidden"), Refusals))]
 pub async fn hide(
     State(state): State<AppState>,
     s: StaffAccess,

@@ -3,7 +3,7 @@
 //! purchaser's email comes from the users module.
 
 use rusqlite::{Connection, params};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::commerce::error::CommerceError;
 use crate::commerce::orders::model::{LineRow, OrderRow, OrderState};
@@ -155,7 +155,7 @@ pub async fn get(state: &AppState, id: i64) -> Result<Option<OrderRow>, Commerce
 }
 
 /// The active products whose enrollment has not ended, in the original's shape.
-pub async fn products(state: &AppState) -> Result<Vec<Value>, CommerceError> {
+pub async fn products(state: &AppState) -> Result<Vec<basket::shapes::Product>, CommerceError> {
     let now = state.clock.now();
     let rows = state
         .db
@@ -179,13 +179,20 @@ pub async fn product(state: &AppState, id: i64) -> Result<Option<basket::model::
 }
 
 /// The learner's fulfilled and refunded orders, newest first, in the history shape.
-pub async fn history(state: &AppState, user: i64) -> Result<Vec<Value>, CommerceError> {
+pub async fn history(
+    state: &AppState,
+    user: i64,
+) -> Result<Vec<orders::shapes::HistoryOrder>, CommerceError> {
     history_shaped(state, user, None).await
 }
 
 /// One order of the learner's history (`/api/v0/orders/history/{id}/`); another learner's
 /// order, or one not fulfilled or refunded, is DRF's 404.
-pub async fn history_order(state: &AppState, user: i64, id: i64) -> Result<Value, CommerceError> {
+pub async fn history_order(
+    state: &AppState,
+    user: i64,
+    id: i64,
+) -> Result<orders::shapes::HistoryOrder, CommerceError> {
     history_shaped(state, user, Some(id))
         .await?
         .pop()
@@ -193,7 +200,11 @@ pub async fn history_order(state: &AppState, user: i64, id: i64) -> Result<Value
 }
 
 /// The history shapes of the learner's orders (only `id` when given).
-async fn history_shaped(state: &AppState, user: i64, only: Option<i64>) -> Result<Vec<Value>, CommerceError> {
+async fn history_shaped(
+    state: &AppState,
+    user: i64,
+    only: Option<i64>,
+) -> Result<Vec<orders::shapes::HistoryOrder>, CommerceError> {
     let now = state.clock.now();
     state
         .db
@@ -236,7 +247,7 @@ pub async fn history_rows(
 }
 
 /// The receipt JSON of an order the user owns.
-pub async fn receipt(state: &AppState, user: i64, id: i64) -> Result<Value, CommerceError> {
+pub async fn receipt(state: &AppState, user: i64, id: i64) -> Result<orders::shapes::Receipt, CommerceError> {
     let now = state.clock.now();
     state
         .db
@@ -246,53 +257,67 @@ pub async fn receipt(state: &AppState, user: i64, id: i64) -> Result<Value, Comm
             };
             let lines = orders::store::lines(c, o.id)?;
             let txns = orders::store::transactions(c, o.id)?;
-            let payment = txns.iter().rev().find(|t| t.3 == "payment").map(|t| t.2.clone()).unwrap_or_default();
+            let payment = txns
+                .iter()
+                .rev()
+                .find(|t| t.3 == "payment")
+                .map(|t| t.2.clone())
+                .unwrap_or_default();
             let mut line_json = Vec::new();
             for l in &lines {
                 let p = basket::store::product(c, l.product_id)?;
                 let qty = rust_decimal::Decimal::from(l.quantity);
-                line_json.push(json!({
-                    "quantity": l.quantity,
-                    "CEUs": null,
-                    "content_title": p.as_ref().map(|p| p.title.clone()),
-                    "content_type": if l.course_run_id.is_some() { "courserun" } else { "program" },
-                    "readable_id": p.as_ref().map(|p| p.readable_id.clone()),
-                    "start_date": p.as_ref().and_then(|p| p.start_date.clone()),
-                    "end_date": p.as_ref().and_then(|p| p.end_date.clone()),
-                    "price": crate::money::round_cents(l.unit_price).to_string(),
-                    "discount": crate::money::round_cents((l.unit_price - l.discounted_price) * qty).to_string(),
-                    "total_paid": crate::money::round_cents(l.discounted_price * qty).to_string(),
-                }));
+                line_json.push(orders::shapes::ReceiptLine {
+                    quantity: l.quantity,
+                    ceus: None,
+                    content_title: p.as_ref().map(|p| p.title.clone()),
+                    content_type: if l.course_run_id.is_some() {
+                        "courserun"
+                    } else {
+                        "program"
+                    }
+                    .to_owned(),
+                    readable_id: p.as_ref().map(|p| p.readable_id.clone()),
+                    start_date: p.as_ref().and_then(|p| p.start_date.clone()),
+                    end_date: p.as_ref().and_then(|p| p.end_date.clone()),
+                    price: crate::money::round_cents(l.unit_price).to_string(),
+                    discount: crate::money::round_cents((l.unit_price - l.discounted_price) * qty)
+                        .to_string(),
+                    total_paid: crate::money::round_cents(l.discounted_price * qty).to_string(),
+                });
             }
-            let discounts: Vec<Value> = orders::store::order_redemptions(c, o.id)?
+            let discounts = orders::store::order_redemptions(c, o.id)?
                 .into_iter()
                 .filter_map(|d| discounts::store::discount(c, d).ok().flatten())
-                .map(|d| discounts::shapes::discount(&d))
                 .collect();
-            let refunds: Vec<Value> = txns
+            let refunds = txns
                 .iter()
                 .filter(|t| t.3 == "refund")
-                .map(|t| json!({"amount": t.1.to_string(), "date": t.4}))
+                .map(|t| orders::shapes::ReceiptRefund {
+                    amount: t.1.to_string(),
+                    date: t.4.clone(),
+                })
                 .collect();
-            Ok(json!({
-                "id": o.id,
-                "state": o.state.as_str(),
-                "purchaser": o.purchaser_id,
-                "total_price_paid": crate::money::round_cents(o.total_price_paid).to_string(),
-                "lines": line_json,
-                "discounts": discounts,
-                "refunds": refunds,
-                "reference_number": o.reference_number,
-                "created_on": o.created_on,
-                "transactions": orders::shapes::receipt_transaction(&payment),
-                "street_address": {
-                    "line": [payment.get("req_bill_to_address_line1").and_then(Value::as_str).unwrap_or("")],
-                    "postal_code": payment.get("req_bill_to_address_postal_code"),
-                    "country": payment.get("req_bill_to_address_country"),
-                    "city": payment.get("req_bill_to_address_city"),
+            let text = |k: &str| payment.get(k).and_then(Value::as_str).map(str::to_owned);
+            Ok(orders::shapes::Receipt {
+                id: o.id,
+                state: o.state,
+                purchaser: o.purchaser_id,
+                total_price_paid: crate::money::round_cents(o.total_price_paid).to_string(),
+                lines: line_json,
+                discounts,
+                refunds,
+                reference_number: o.reference_number.clone(),
+                created_on: o.created_on.clone(),
+                transactions: orders::shapes::receipt_transaction(&payment),
+                street_address: orders::shapes::StreetAddress {
+                    line: vec![text("req_bill_to_address_line1").unwrap_or_default()],
+                    postal_code: text("req_bill_to_address_postal_code"),
+                    country: text("req_bill_to_address_country"),
+                    city: text("req_bill_to_address_city"),
                 },
-                "refund_eligible": refund_eligible(c, &o, now)?,
-            }))
+                refund_eligible: refund_eligible(c, &o, now)?,
+            })
         })
         .await
 }

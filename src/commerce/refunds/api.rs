@@ -13,6 +13,10 @@ use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::commerce::openapi::{Conflict, Refusals};
+use crate::commerce::refunds::request_service::RefundSummary;
 
 use crate::commerce::refunds::model::AfterRefund;
 use crate::commerce::refunds::model::RefundError;
@@ -51,16 +55,22 @@ pub fn page_error(e: AppError) -> AppError {
 }
 
 /// GET `/api/v0/orders/{id}/refunds/` (staff).
+#[utoipa::path(get, path = "/api/v0/orders/{id}/refunds/", tag = "refunds", operation_id = "orders_refunds_list",
+    params(("id" = i64, Path, description = "The order")),
+    responses((status = 200, description = "What was paid, what remains, every refund", body = RefundSummary), Refusals))]
 pub async fn list(
     State(state): State<AppState>,
     _s: StaffAccess,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<RefundSummary>, AppError> {
     Ok(Json(refunds::request_service::summary(&state, id).await?))
 }
 
-#[derive(Deserialize)]
+/// A refund to make: `amount` (default: all that remains), `reason`, and whether to unenroll.
+#[derive(Deserialize, ToSchema)]
 pub struct RefundBody {
+    /// A decimal, as a string or a number.
+    #[schema(value_type = Option<String>)]
     amount: Option<Value>,
     reason: Option<String>,
     #[serde(default)]
@@ -79,6 +89,9 @@ fn amount_of(v: &Option<Value>) -> Result<Option<Decimal>, AppError> {
 }
 
 /// POST `/api/v0/orders/{id}/refunds/` (staff): 201 with the order's refund summary.
+#[utoipa::path(post, path = "/api/v0/orders/{id}/refunds/", tag = "refunds", operation_id = "orders_refunds_create",
+    params(("id" = i64, Path, description = "The order")), request_body = RefundBody,
+    responses((status = 201, description = "Refunded: the order's refund summary", body = RefundSummary), Refusals, Conflict))]
 pub async fn create(
     State(state): State<AppState>,
     s: StaffAccess,
@@ -107,7 +120,8 @@ pub async fn create(
         .into_response())
 }
 
-#[derive(Deserialize)]
+/// How a pending refund ended: `failed`, or `done` with the gateway's refund id.
+#[derive(Deserialize, ToSchema)]
 pub struct SettleBody {
     status: Option<String>,
     transaction_id: Option<String>,
@@ -117,12 +131,16 @@ pub struct SettleBody {
 
 /// PATCH `/api/v0/orders/{id}/refunds/{refund_id}/` (staff) `{status: "failed"}` or
 /// `{status: "done", transaction_id}`: settles a refund whose gateway answer was unknown.
+#[utoipa::path(patch, path = "/api/v0/orders/{id}/refunds/{refund}/", tag = "refunds", operation_id = "orders_refunds_partial_update",
+    params(("id" = i64, Path, description = "The order"), ("refund" = i64, Path, description = "The pending refund")),
+    request_body = SettleBody,
+    responses((status = 200, description = "Settled: the order's refund summary", body = RefundSummary), Refusals, Conflict))]
 pub async fn settle(
     State(state): State<AppState>,
     s: StaffAccess,
     Path((id, refund)): Path<(i64, i64)>,
     ApiJson(b): ApiJson<SettleBody>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<RefundSummary>, AppError> {
     let done = match b.status.as_deref() {
         Some("failed") => None,
         Some("done") => Some(

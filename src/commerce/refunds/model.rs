@@ -47,7 +47,7 @@ pub enum RefundError {
 crate::db::error_from!(crate::db::DbError, rusqlite::Error => RefundError::Commerce);
 
 /// A learner's refund request as posted (`RefundRequestSerializer`).
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct NewRefundRequest {
     pub order: i64,
     pub refund_reason: String,

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
 
 use crate::commerce::error::CommerceError;
 use crate::commerce::orders::model::OrderState;
@@ -106,8 +105,32 @@ pub async fn deny(state: &AppState, actor: &str, id: i64) -> Result<(), Commerce
         .await
 }
 
+/// One refund of an order.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RefundShape {
+    pub id: i64,
+    pub amount: String,
+    pub reason: String,
+    /// `pending`, `done` or `failed`.
+    pub status: String,
+    pub transaction_id: Option<String>,
+    pub created_on: String,
+}
+
+/// What was paid for an order, what remains and every refund.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RefundSummary {
+    pub order: i64,
+    pub reference_number: String,
+    #[schema(inline)]
+    pub state: OrderState,
+    pub total_price_paid: String,
+    pub remaining: String,
+    pub refunds: Vec<RefundShape>,
+}
+
 /// What was paid for an order, what remains and every refund, for the staff refund API.
-pub async fn summary(state: &AppState, id: i64) -> Result<Value, CommerceError> {
+pub async fn summary(state: &AppState, id: i64) -> Result<RefundSummary, CommerceError> {
     {
         state
             .db
@@ -115,27 +138,25 @@ pub async fn summary(state: &AppState, id: i64) -> Result<Value, CommerceError> 
                 let o = orders::store::order(c, id)?
                     .ok_or_else(|| CommerceError::NotFound("No such order.".into()))?;
                 let remaining = refunds::service::remaining(c, &o)?;
-                let refunds: Vec<Value> = refunds::service::refunds_of(c, id)?
+                let refunds = refunds::service::refunds_of(c, id)?
                     .into_iter()
-                    .map(|(rid, amount, reason, status, txn, created)| {
-                        json!({
-                            "id": rid,
-                            "amount": format!("{amount:.2}"),
-                            "reason": reason,
-                            "status": status,
-                            "transaction_id": txn,
-                            "created_on": created,
-                        })
+                    .map(|(rid, amount, reason, status, txn, created)| RefundShape {
+                        id: rid,
+                        amount: format!("{amount:.2}"),
+                        reason,
+                        status,
+                        transaction_id: txn,
+                        created_on: created,
                     })
                     .collect();
-                Ok(json!({
-                    "order": o.id,
-                    "reference_number": o.reference_number,
-                    "state": o.state.as_str(),
-                    "total_price_paid": format!("{:.2}", o.total_price_paid),
-                    "remaining": format!("{remaining:.2}"),
-                    "refunds": refunds,
-                }))
+                Ok(RefundSummary {
+                    order: o.id,
+                    reference_number: o.reference_number,
+                    state: o.state,
+                    total_price_paid: format!("{:.2}", o.total_price_paid),
+                    remaining: format!("{remaining:.2}"),
+                    refunds,
+                })
             })
             .await
     }

@@ -6,7 +6,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::commerce::openapi::Refusals;
+use crate::commerce::refunds::model::NewRefundRequest as Body;
 
 use crate::http::error::AppError;
 use crate::http::json::ApiJson;
@@ -21,7 +25,18 @@ const REASONS: &[&str] = &[
     "other",
 ];
 
+/// A refund request as filed.
+#[derive(Serialize, ToSchema)]
+pub struct Filed {
+    pub id: i64,
+    /// `pending`.
+    pub status: String,
+}
+
 /// POST `/api/v0/orders/refund-requests/`: own fulfilled order, a known reason, consent.
+#[utoipa::path(post, path = "/api/v0/orders/refund-requests/", tag = "refunds", operation_id = "orders_refund_requests_create",
+    request_body = Body,
+    responses((status = 201, description = "Filed, waiting for staff", body = Filed), Refusals))]
 pub async fn refund_request(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -46,5 +61,12 @@ pub async fn refund_request(
         ));
     }
     let id = refunds::request_service::ask(&state, user.id, user.email.clone(), body).await?;
-    Ok((StatusCode::CREATED, Json(json!({"id": id, "status": "pending"}))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(Filed {
+            id,
+            status: "pending".into(),
+        }),
+    )
+        .into_response())
 }
