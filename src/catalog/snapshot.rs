@@ -176,20 +176,24 @@ impl Catalog {
         }
         {
             let mut st = c.prepare_cached(
-                "SELECT course_id, language, variant_length, variant_industry, active, b2b_only, default_variant
+                "SELECT language, variant_length, variant_industry, active, b2b_only, default_variant, course_id
                  FROM course_variants ORDER BY id",
             )?;
             let mut rows = st.query([])?;
             while let Some(r) = rows.next()? {
-                if let Some(&ci) = cat.course_by_id.get(&r.get::<_, i64>(0)?) {
-                    cat.courses[ci].variants.push(Variant {
-                        language: r.get(1)?,
-                        variant_length: r.get(2)?,
-                        variant_industry: r.get(3)?,
-                        active: r.get(4)?,
-                        b2b_only: r.get(5)?,
-                        default_variant: r.get(6)?,
-                    });
+                if let Some(&ci) = cat.course_by_id.get(&r.get::<_, i64>(6)?) {
+                    let variant: rusqlite::Result<Variant> = from_row!(
+                        r,
+                        Variant {
+                            language,
+                            variant_length,
+                            variant_industry,
+                            active,
+                            b2b_only,
+                            default_variant
+                        }
+                    );
+                    cat.courses[ci].variants.push(variant?);
                 }
             }
         }
@@ -214,37 +218,41 @@ impl Catalog {
             )?;
             let mut rows = st.query([])?;
             while let Some(r) = rows.next()? {
-                let id: i64 = r.get(0)?;
-                let run = CourseRun {
-                    id,
-                    course_id: r.get(1)?,
-                    title: r.get(2)?,
-                    courseware_id: r.get(3)?,
-                    run_tag: r.get(4)?,
-                    has_courseware_url: r.get(5)?,
-                    start_date: t(r.get(6)?),
-                    end_date: t(r.get(7)?),
-                    certificate_available_date: t(r.get(8)?),
-                    enrollment_start: t(r.get(9)?),
-                    enrollment_end: t(r.get(10)?),
-                    expiration_date: t(r.get(11)?),
-                    upgrade_deadline: t(r.get(12)?),
-                    live: r.get(13)?,
-                    is_self_paced: r.get(14)?,
-                    b2b_contract_id: r.get(15)?,
-                    is_source_run: r.get(16)?,
-                    is_primary_language: r.get(17)?,
-                    language: r.get(18)?,
-                    variant_length: r.get(19)?,
-                    variant_industry: r.get(20)?,
-                    modes: vec![],
-                    product: run_products.remove(&id),
-                    text: RunText::default(),
-                };
+                let run: rusqlite::Result<CourseRun> = from_row!(
+                    r,
+                    CourseRun {
+                        id,
+                        course_id,
+                        title,
+                        courseware_id,
+                        run_tag,
+                        has_courseware_url,
+                        start_date: t,
+                        end_date: t,
+                        certificate_available_date: t,
+                        enrollment_start: t,
+                        enrollment_end: t,
+                        expiration_date: t,
+                        upgrade_deadline: t,
+                        live,
+                        is_self_paced,
+                        b2b_contract_id,
+                        is_source_run,
+                        is_primary_language,
+                        language,
+                        variant_length,
+                        variant_industry;
+                        modes: vec![],
+                        product: None,
+                        text: RunText::default()
+                    }
+                );
+                let mut run = run?;
+                let id = run.id;
+                run.product = run_products.remove(&id);
                 if run.is_source() {
                     continue;
                 }
-                let mut run = run;
                 run.format_text();
                 if let Some(&ci) = cat.course_by_id.get(&run.course_id) {
                     cat.courses[ci].runs.push(cat.runs.len());
@@ -349,18 +357,21 @@ fn load_published_pages(c: &Connection) -> rusqlite::Result<Vec<PublishedPage>> 
         let Some(page_type) = PageType::parse(&ty) else {
             continue;
         };
-        let content: String = r.get(8)?;
-        out.push(PublishedPage {
-            id: r.get(0)?,
-            page_type,
-            slug: r.get(2)?,
-            course_id: r.get(3)?,
-            program_id: r.get(4)?,
-            parent_id: r.get(5)?,
-            first_published_at: r.get(6)?,
-            last_published_at: r.get(7)?,
-            content: serde_json::from_str::<PageContent>(&content).unwrap_or_default(),
-        });
+        let page: rusqlite::Result<PublishedPage> = from_row!(
+            r,
+            PublishedPage {
+                id,
+                page_type: |_: String| page_type,
+                slug,
+                course_id,
+                program_id,
+                parent_id,
+                first_published_at,
+                last_published_at,
+                content: |c: String| serde_json::from_str::<PageContent>(&c).unwrap_or_default()
+            }
+        );
+        out.push(page?);
     }
     Ok(out)
 }

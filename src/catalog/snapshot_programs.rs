@@ -7,6 +7,12 @@ use rusqlite::Connection;
 
 use super::{Catalog, pairs, t};
 use crate::catalog::model::*;
+use crate::db::from_row;
+
+/// A requirement node's type column (an unknown one reads as an operator).
+fn node_type(ty: String) -> NodeType {
+    NodeType::parse(&ty).unwrap_or(NodeType::Operator)
+}
 
 pub(super) fn load_programs(
     c: &Connection,
@@ -65,27 +71,27 @@ pub(super) fn load_programs(
     // Requirement trees.
     let nodes: Vec<(Option<i64>, ReqNode)> = c
         .prepare_cached(
-            "SELECT id, program_id, parent_id, node_type, operator, operator_value, course_id,
-                    required_program_id, title, elective_flag
+            "SELECT id, program_id, node_type, operator, operator_value, course_id, required_program_id,
+                    title, elective_flag, parent_id
              FROM program_requirements ORDER BY program_id, position, id",
         )?
         .query_map([], |r| {
-            let ty: String = r.get(3)?;
-            Ok((
-                r.get::<_, Option<i64>>(2)?,
+            let node: rusqlite::Result<ReqNode> = from_row!(
+                r,
                 ReqNode {
-                    id: r.get(0)?,
-                    program_id: r.get(1)?,
-                    node_type: NodeType::parse(&ty).unwrap_or(NodeType::Operator),
-                    operator: r.get(4)?,
-                    operator_value: r.get(5)?,
-                    course_id: r.get(6)?,
-                    required_program_id: r.get(7)?,
-                    title: r.get(8)?,
-                    elective_flag: r.get(9)?,
-                    children: vec![],
-                },
-            ))
+                    id,
+                    program_id,
+                    node_type: node_type,
+                    operator,
+                    operator_value,
+                    course_id,
+                    required_program_id,
+                    title,
+                    elective_flag;
+                    children: vec![]
+                }
+            );
+            Ok((r.get::<_, Option<i64>>(9)?, node?))
         })?
         .collect::<Result<_, _>>()?;
     let mut children: HashMap<i64, Vec<ReqNode>> = HashMap::new();
@@ -136,14 +142,17 @@ pub(super) fn load_programs(
             "SELECT id, title, description, created_on, updated_on FROM program_collections ORDER BY id",
         )?
         .query_map([], |r| {
-            Ok(Collection {
-                id: r.get(0)?,
-                title: r.get(1)?,
-                description: r.get(2)?,
-                program_ids: vec![],
-                created_on: r.get(3)?,
-                updated_on: r.get(4)?,
-            })
+            from_row!(
+                r,
+                Collection {
+                    id,
+                    title,
+                    description,
+                    created_on,
+                    updated_on;
+                    program_ids: vec![]
+                }
+            )
         })?
         .collect::<Result<_, _>>()?;
     for (col, prog) in pairs(

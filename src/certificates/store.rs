@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::model::{Certificate, Kind};
 use crate::clock::{from_db, to_db};
+use crate::db::from_row;
 
 fn table(kind: Kind) -> (&'static str, &'static str) {
     match kind {
@@ -36,19 +37,24 @@ fn select(kind: Kind, filter: &str) -> String {
 
 fn row(kind: Kind) -> impl Fn(&Row<'_>) -> rusqlite::Result<Certificate> {
     move |r| {
+        // An unreadable issue date fails the row (column 5, as the macro reads it below).
         let issued: String = r.get(5)?;
-        Ok(Certificate {
-            id: r.get(0)?,
-            kind,
-            uuid: r.get(1)?,
-            user_id: r.get(2)?,
-            object_id: r.get(3)?,
-            is_revoked: r.get(4)?,
-            issue_date: from_db(&issued)
-                .ok_or_else(|| rusqlite::Error::InvalidColumnType(5, issued, rusqlite::types::Type::Text))?,
-            revision_id: r.get(6)?,
-            credential_id: r.get(7)?,
-        })
+        let issue_date = from_db(&issued)
+            .ok_or_else(|| rusqlite::Error::InvalidColumnType(5, issued, rusqlite::types::Type::Text))?;
+        from_row!(
+            r,
+            Certificate {
+                id,
+                uuid,
+                user_id,
+                object_id,
+                is_revoked,
+                issue_date: |_: String| issue_date,
+                revision_id,
+                credential_id;
+                kind
+            }
+        )
     }
 }
 

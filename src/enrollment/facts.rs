@@ -22,11 +22,22 @@ pub fn verified_user_ids(c: &Connection, run_id: i64) -> rusqlite::Result<HashSe
 
 /// Whether the learner has an active verified enrollment in the run.
 pub fn is_verified_in_run(c: &Connection, user_id: i64, run_id: i64) -> rusqlite::Result<bool> {
-    c.prepare_cached(
-        "SELECT EXISTS (SELECT 1 FROM course_run_enrollments
-                        WHERE user_id = ?1 AND run_id = ?2 AND active = 1 AND enrollment_mode = 'verified')",
-    )?
-    .query_row(params![user_id, run_id], |r| r.get(0))
+    is_verified_in(c, "course_run_enrollments", "run_id", user_id, run_id)
+}
+
+/// Whether `table` holds an active verified enrollment of the learner whose `column` is `id`.
+fn is_verified_in(
+    c: &Connection,
+    table: &str,
+    column: &str,
+    user_id: i64,
+    id: i64,
+) -> rusqlite::Result<bool> {
+    c.prepare_cached(&format!(
+        "SELECT EXISTS (SELECT 1 FROM {table}
+                        WHERE user_id = ?1 AND {column} = ?2 AND active = 1 AND enrollment_mode = 'verified')"
+    ))?
+    .query_row(params![user_id, id], |r| r.get(0))
 }
 
 /// One of a learner's run enrollments as the program walk sees it.
@@ -64,11 +75,7 @@ pub fn learner_runs(c: &Connection, user_id: i64) -> rusqlite::Result<Vec<Learne
 
 /// Whether the learner has an active verified program enrollment.
 pub fn is_verified_in_program(c: &Connection, user_id: i64, program_id: i64) -> rusqlite::Result<bool> {
-    c.prepare_cached(
-        "SELECT EXISTS (SELECT 1 FROM program_enrollments
-                        WHERE user_id = ?1 AND program_id = ?2 AND active = 1 AND enrollment_mode = 'verified')",
-    )?
-    .query_row(params![user_id, program_id], |r| r.get(0))
+    is_verified_in(c, "program_enrollments", "program_id", user_id, program_id)
 }
 
 /// `(enrollment id, user id, program id)` of active program enrollments in `mode` after `after_id`,

@@ -41,6 +41,29 @@ impl Audited for ProgramEnrollment {
     }
 }
 
+/// Writes `before` as `edit` changes it, audited as `action`; returns the row written.
+fn update_audited(
+    c: &Connection,
+    now: Time,
+    actor: &Actor,
+    action: &str,
+    before: &Enrollment,
+    edit: impl FnOnce(&mut Enrollment),
+) -> Result<Enrollment, EnrollError> {
+    let mut next = before.clone();
+    edit(&mut next);
+    let after = store::update(c, &next, now)?;
+    audit(c, actor, action, Some(before), &after, now)?;
+    Ok(after)
+}
+
+/// An inactive (or other-mode) enrollment made active again in `mode`, its change status cleared.
+fn reactivate(e: &mut Enrollment, mode: Mode) {
+    e.active = true;
+    e.change_status = None;
+    e.mode = mode;
+}
+
 /// One audit row for a change to an enrollment or program enrollment.
 fn audit<T: Audited>(
     c: &Connection,
@@ -145,17 +168,12 @@ pub fn enroll(
         }
         Some(e) if e.active && (e.mode == mode || e.mode == Mode::Verified) => Ok(e),
         Some(before) => {
-            let mut next = before.clone();
             let action = if before.active {
                 "change_mode"
             } else {
                 "reactivate"
             };
-            next.active = true;
-            next.change_status = None;
-            next.mode = mode;
-            let after = store::update(c, &next, now)?;
-            audit(c, actor, action, Some(&before), &after, now)?;
+            let after = update_audited(c, now, actor, action, &before, |e| reactivate(e, mode))?;
             push_to_edx(c, now, &after)?;
             Ok(after)
         }
@@ -174,10 +192,7 @@ pub fn change_mode(
 ) -> Result<Enrollment, EnrollError> {
     match store::find(c, user_id, run_id)? {
         Some(before) if before.active && before.mode != mode => {
-            let mut next = before.clone();
-            next.mode = mode;
-            let after = store::update(c, &next, now)?;
-            audit(c, actor, "change_mode", Some(&before), &after, now)?;
+            let after = update_audited(c, now, actor, "change_mode", &before, |e| e.mode = mode)?;
             push_to_edx(c, now, &after)?;
             Ok(after)
         }
@@ -200,11 +215,10 @@ pub fn unenroll(
     if !before.active && before.change_status == Some(status) {
         return Ok(before);
     }
-    let mut next = before.clone();
-    next.active = false;
-    next.change_status = Some(status);
-    let after = store::update(c, &next, now)?;
-    audit(c, actor, status.as_str(), Some(&before), &after, now)?;
+    let after = update_audited(c, now, actor, status.as_str(), &before, |e| {
+        e.active = false;
+        e.change_status = Some(status);
+    })?;
     push_to_edx(c, now, &after)?;
     Ok(after)
 }
@@ -278,10 +292,9 @@ pub fn set_receive_emails(
     if before.edx_emails_subscription == subscribe {
         return Ok(before);
     }
-    let mut next = before.clone();
-    next.edx_emails_subscription = subscribe;
-    let after = store::update(c, &next, now)?;
-    audit(c, actor, "email_settings", Some(&before), &after, now)?;
+    let after = update_audited(c, now, actor, "email_settings", &before, |e| {
+        e.edx_emails_subscription = subscribe;
+    })?;
     let msg = EmailSettings {
         user_id,
         course_id: courseware_id(c, after.run_id)?,
@@ -433,12 +446,7 @@ pub fn record_from_edx(
     let (e, created) = match store::find(c, user_id, run_id)? {
         Some(e) if e.active => (e, false),
         Some(before) => {
-            let mut next = before.clone();
-            next.active = true;
-            next.change_status = None;
-            next.mode = mode;
-            let after = store::update(c, &next, now)?;
-            audit(c, actor, "reactivate", Some(&before), &after, now)?;
+            let after = update_audited(c, now, actor, "reactivate", &before, |e| reactivate(e, mode))?;
             (after, true)
         }
         None => {

@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, params_from_it
 use rust_decimal::Decimal;
 
 use crate::clock::to_db;
+use crate::db::from_row;
 use crate::pricing::model::{Courseware, Status};
 
 /// A learner's request (`FlexiblePrice`).
@@ -29,9 +30,9 @@ pub struct Request {
     pub updated_on: String,
 }
 
-const REQUEST_SQL: &str = "SELECT id, user_id, course_id, program_id, status, income_usd, original_income,
-    original_currency, country_of_income, country_of_residence, date_exchange_rate, date_documents_sent,
-    justification, tier_id, form_id, created_on, updated_on FROM flexible_prices";
+const REQUEST_SQL: &str = "SELECT id, user_id, income_usd, original_income, original_currency,
+    country_of_income, country_of_residence, date_exchange_rate, date_documents_sent, justification,
+    tier_id, form_id, created_on, updated_on, course_id, program_id, status FROM flexible_prices";
 
 fn dec(s: String) -> Decimal {
     s.parse().unwrap_or_default()
@@ -45,30 +46,36 @@ fn split(w: Courseware) -> (Option<i64>, Option<i64>) {
 }
 
 fn request_row(r: &Row<'_>) -> rusqlite::Result<Request> {
-    let course: Option<i64> = r.get(2)?;
-    let program: Option<i64> = r.get(3)?;
-    let status: String = r.get(4)?;
-    Ok(Request {
-        id: r.get(0)?,
-        user_id: r.get(1)?,
-        courseware: match (course, program) {
-            (Some(c), _) => Courseware::Course(c),
-            (None, p) => Courseware::Program(p.unwrap_or_default()),
-        },
-        status: status.parse().unwrap_or(Status::Created),
-        income_usd: dec(r.get(5)?),
-        original_income: dec(r.get(6)?),
-        original_currency: r.get(7)?,
-        country_of_income: r.get(8)?,
-        country_of_residence: r.get(9)?,
-        date_exchange_rate: r.get(10)?,
-        date_documents_sent: r.get(11)?,
-        justification: r.get(12)?,
-        tier_id: r.get(13)?,
-        form_id: r.get(14)?,
-        created_on: r.get(15)?,
-        updated_on: r.get(16)?,
-    })
+    let status: String = r.get(16)?;
+    from_row!(
+        r,
+        Request {
+            id,
+            user_id,
+            income_usd: dec,
+            original_income: dec,
+            original_currency,
+            country_of_income,
+            country_of_residence,
+            date_exchange_rate,
+            date_documents_sent,
+            justification,
+            tier_id,
+            form_id,
+            created_on,
+            updated_on;
+            courseware: courseware_of(r.get(14)?, r.get(15)?),
+            status: status.parse().unwrap_or(Status::Created)
+        }
+    )
+}
+
+/// The courseware a row's `course_id` and `program_id` name (the course when both are set).
+fn courseware_of(course: Option<i64>, program: Option<i64>) -> Courseware {
+    match (course, program) {
+        (Some(c), _) => Courseware::Course(c),
+        (None, p) => Courseware::Program(p.unwrap_or_default()),
+    }
 }
 
 pub fn request(c: &Connection, id: i64) -> rusqlite::Result<Option<Request>> {
@@ -299,29 +306,23 @@ pub struct FormTexts {
 pub type Form = (i64, Courseware, FormTexts, bool);
 
 const FORM_SQL: &str =
-    "SELECT id, course_id, program_id, title, intro, guest_text, processing_text, approved_text,
-    approved_no_discount_text, denied_text, live FROM flexible_pricing_forms";
+    "SELECT title, intro, guest_text, processing_text, approved_text, approved_no_discount_text, denied_text,
+    id, course_id, program_id, live FROM flexible_pricing_forms";
 
 fn form_row(r: &Row<'_>) -> rusqlite::Result<Form> {
-    let course: Option<i64> = r.get(1)?;
-    let program: Option<i64> = r.get(2)?;
-    Ok((
-        r.get(0)?,
-        match (course, program) {
-            (Some(c), _) => Courseware::Course(c),
-            (None, p) => Courseware::Program(p.unwrap_or_default()),
-        },
+    let texts: rusqlite::Result<FormTexts> = from_row!(
+        r,
         FormTexts {
-            title: r.get(3)?,
-            intro: r.get(4)?,
-            guest_text: r.get(5)?,
-            processing_text: r.get(6)?,
-            approved_text: r.get(7)?,
-            approved_no_discount_text: r.get(8)?,
-            denied_text: r.get(9)?,
-        },
-        r.get(10)?,
-    ))
+            title,
+            intro,
+            guest_text,
+            processing_text,
+            approved_text,
+            approved_no_discount_text,
+            denied_text
+        }
+    );
+    Ok((r.get(7)?, courseware_of(r.get(8)?, r.get(9)?), texts?, r.get(10)?))
 }
 
 pub fn form_for(c: &Connection, w: Courseware) -> rusqlite::Result<Option<Form>> {

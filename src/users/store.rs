@@ -48,23 +48,26 @@ const COLUMNS: &str = "id, username, email, name, global_id, is_active, is_staff
 const COLUMN_COUNT: usize = 14;
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
-    Ok(User {
-        id: r.get(0)?,
-        username: r.get(1)?,
-        email: r.get(2)?,
-        name: r.get(3)?,
-        global_id: r.get(4)?,
-        is_active: r.get(5)?,
-        is_staff: r.get(6)?,
-        is_superuser: r.get(7)?,
-        is_editor: r.get::<_, bool>(6)? || r.get::<_, bool>(7)? || r.get::<_, bool>(8)?,
-        in_editors_group: r.get(8)?,
-        email_verified: r.get(9)?,
-        created_on: r.get(10)?,
-        updated_on: r.get(11)?,
-        is_service_account: r.get(12)?,
-        is_etl: r.get(13)?,
-    })
+    from_row!(
+        r,
+        User {
+            id,
+            username,
+            email,
+            name,
+            global_id,
+            is_active,
+            is_staff,
+            is_superuser,
+            in_editors_group,
+            email_verified,
+            created_on,
+            updated_on,
+            is_service_account,
+            is_etl;
+            is_editor: r.get::<_, bool>(6)? || r.get::<_, bool>(7)? || r.get::<_, bool>(8)?
+        }
+    )
 }
 
 /// Inserts an account created by an operator (CLI, demo): its email counts as verified.

@@ -62,21 +62,11 @@ fn adding_groups_courses_and_programs_builds_the_tree() {
         },
     )
     .unwrap();
-    for r in ["A", "B"] {
+    for (group, r) in [(0, "A"), (0, "B"), (1, " C "), (1, "D")] {
         apply(
             &mut t,
             Op::AddCourse {
-                group: vec![0],
-                readable_id: r.into(),
-            },
-        )
-        .unwrap();
-    }
-    for r in [" C ", "D"] {
-        apply(
-            &mut t,
-            Op::AddCourse {
-                group: vec![1],
+                group: vec![group],
                 readable_id: r.into(),
             },
         )

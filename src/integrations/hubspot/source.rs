@@ -180,16 +180,19 @@ pub fn certificate(c: &Connection, program: bool, id: i64) -> rusqlite::Result<O
     };
     c.prepare_cached(sql)?
         .query_row([id], |r| {
-            Ok(CertificateSource {
-                id: r.get(0)?,
-                program,
-                user_id: r.get(1)?,
-                user_email: r.get(2)?,
-                readable_id: r.get(3)?,
-                title: r.get(4)?,
-                issue_date: from_db(&r.get::<_, String>(5)?).unwrap_or_default(),
-                is_revoked: r.get(6)?,
-            })
+            from_row!(
+                r,
+                CertificateSource {
+                    id,
+                    user_id,
+                    user_email,
+                    readable_id,
+                    title,
+                    issue_date: |s: String| from_db(&s).unwrap_or_default(),
+                    is_revoked;
+                    program
+                }
+            )
         })
         .optional()
 }

@@ -63,17 +63,9 @@ fn mode(raw: &str) -> Result<Mode, AppError> {
     })
 }
 
+/// Enrolls in a run in a mode; also a mode change of an enrollment (that form is on active
+/// rows; the same rule as an import row).
 pub async fn enroll(r: StaffPage, Path(id): Path<i64>, Form(f): Form<RunForm>) -> Result<Response, AppError> {
-    let m = mode(&f.mode)?;
-    one(r, id, &f.run, Request::Enroll(m)).await
-}
-
-/// A mode change of an enrollment (the form is on active rows; the same rule as an import row).
-pub async fn change_mode(
-    r: StaffPage,
-    Path(id): Path<i64>,
-    Form(f): Form<RunForm>,
-) -> Result<Response, AppError> {
     let m = mode(&f.mode)?;
     one(r, id, &f.run, Request::Enroll(m)).await
 }

@@ -27,7 +27,7 @@ pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
     Router::new()
         .route("/staff/users/{id}/", get(pages::page))
         .route("/staff/users/{id}/enroll/", post(actions::enroll))
-        .route("/staff/users/{id}/enrollments/mode/", post(actions::change_mode))
+        .route("/staff/users/{id}/enrollments/mode/", post(actions::enroll))
         .route("/staff/users/{id}/enrollments/unenroll/", post(actions::unenroll))
         .route("/staff/users/{id}/enrollments/defer/", post(actions::defer))
         .route("/staff/users/{id}/enrollments/transfer/", post(actions::transfer))
