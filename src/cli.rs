@@ -177,6 +177,7 @@ fn load_config() -> anyhow::Result<Config> {
 
 /// Runs the CLI; returns the process exit code.
 pub fn main() -> ExitCode {
+    crate::metrics::memory::tune_allocator();
     let cli = Cli::parse();
     if let Command::Config {
         command: ConfigCommand::Check,

@@ -89,6 +89,7 @@ pub async fn start(config: Config, opts: StartOptions) -> anyhow::Result<Running
         None
     };
 
+    crate::metrics::memory::spawn_trimmer(Duration::from_secs(30), stop_rx.clone());
     let app = crate::http::build(state.clone());
     let mut rx = stop_rx.clone();
     let server = tokio::spawn(async move {

@@ -75,6 +75,7 @@ impl AppState {
     /// Opens the database (creating and migrating it) and builds the state.
     pub fn open(mut config: Config, clock: Clock) -> anyhow::Result<AppState> {
         let metrics = Arc::new(Metrics::default());
+        crate::db::limit_memory(config.db_memory_mb);
         let db = Db::open(
             &DbOptions {
                 path: config.database_path(),

@@ -6,7 +6,9 @@
 //! end (basket → signed payload → the sandbox's pay page → the signed result). Per scenario:
 //! requests a second, p50 and p99 latency, and the server's CPU per request (from
 //! `/proc/<pid>/stat`). The client runs on the same machine, so every figure is what is left of
-//! the box after the client's share. Not measured: SQL statements per request. Writes
+//! the box after the client's share. SQL statements per request come from the server's
+//! `mitxonline_db_statements_total` (every statement begun on any connection), less what the
+//! idle server runs in as long (the outbox and job pollers), over the requests answered. Writes
 //! `target/bench-report/load.md`. Run: `scripts/load`.
 
 #[path = "../process/mod.rs"]
@@ -42,6 +44,18 @@ struct Row {
     p50_ms: f64,
     p99_ms: f64,
     cpu_ms: f64,
+    sql_per_request: f64,
+}
+
+/// The server's `mitxonline_db_statements_total` (NaN when `/metrics` does not say).
+async fn statements(c: &reqwest::Client, base: &str) -> f64 {
+    let text = match c.get(format!("{base}/metrics")).send().await {
+        Ok(r) => r.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    text.lines()
+        .find_map(|l| l.strip_prefix("mitxonline_db_statements_total ")?.parse().ok())
+        .unwrap_or(f64::NAN)
 }
 
 #[derive(Clone, Copy)]
@@ -101,7 +115,9 @@ async fn scenario(
     (s, name): (Scenario, &'static str),
     secs: u64,
     concurrency: usize,
+    idle_statements_per_sec: f64,
 ) -> Row {
+    let sql_before = statements(&client(), &x.base).await;
     let cpu_before = cpu_secs(pid);
     let started = Instant::now();
     let tasks: Vec<_> = (0..concurrency)
@@ -129,6 +145,7 @@ async fn scenario(
     }
     let elapsed = started.elapsed().as_secs_f64();
     let cpu = cpu_secs(pid) - cpu_before;
+    let sql = statements(&client(), &x.base).await - sql_before - idle_statements_per_sec * elapsed;
     lat.sort_by(f64::total_cmp);
     let q = |p: f64| {
         lat.get(((p * lat.len() as f64).ceil() as usize).saturating_sub(1))
@@ -146,6 +163,11 @@ async fn scenario(
             0.0
         } else {
             cpu * 1000.0 / lat.len() as f64
+        },
+        sql_per_request: if lat.is_empty() {
+            0.0
+        } else {
+            sql.max(0.0) / lat.len() as f64
         },
     }
 }
@@ -194,9 +216,13 @@ fn main() {
             heavy,
             n: AtomicUsize::new(0),
         });
+        // What the idle server runs on its own (pollers), so each scenario's figure is its own.
+        let idle_from = statements(&c, &base).await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let idle = ((statements(&c, &base).await - idle_from) / 3.0).max(0.0);
         let mut rows = Vec::new();
         for s in SCENARIOS {
-            rows.push(scenario(x.clone(), server.pid(), *s, secs, concurrency).await);
+            rows.push(scenario(x.clone(), server.pid(), *s, secs, concurrency, idle).await);
         }
         server.stop();
         rows
@@ -218,18 +244,18 @@ fn every_run(db: &Path) -> Vec<i64> {
 
 fn report(rows: &[Row], secs: u64, concurrency: usize) {
     let mut md = format!(
-        "# Load: {concurrency} clients, {secs} s a scenario, on {} cores\n\n| scenario | requests | errors | req/s | p50 ms | p99 ms | server CPU ms/request |\n|---|---|---|---|---|---|---|\n",
+        "# Load: {concurrency} clients, {secs} s a scenario, on {} cores\n\n| scenario | requests | errors | req/s | p50 ms | p99 ms | server CPU ms/request | SQL statements/request |\n|---|---|---|---|---|---|---|---|\n",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!("load: {concurrency} clients, {secs} s a scenario");
     for r in rows {
         println!(
-            "  {:<28} {:>8.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  CPU {:>6.3} ms/req  ({} requests, {} errors)",
-            r.name, r.per_sec, r.p50_ms, r.p99_ms, r.cpu_ms, r.requests, r.errors
+            "  {:<28} {:>8.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  CPU {:>6.3} ms/req  SQL {:>6.1}/req  ({} requests, {} errors)",
+            r.name, r.per_sec, r.p50_ms, r.p99_ms, r.cpu_ms, r.sql_per_request, r.requests, r.errors
         );
         md.push_str(&format!(
-            "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.3} |\n",
-            r.name, r.requests, r.errors, r.per_sec, r.p50_ms, r.p99_ms, r.cpu_ms
+            "| {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.3} | {:.1} |\n",
+            r.name, r.requests, r.errors, r.per_sec, r.p50_ms, r.p99_ms, r.cpu_ms, r.sql_per_request
         ));
     }
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-report");

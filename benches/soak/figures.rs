@@ -10,6 +10,11 @@ use std::path::Path;
 pub struct Sample {
     pub at_secs: f64,
     pub rss_mb: f64,
+    /// The server's own account of its memory (`/metrics`): SQLite's allocations, the heap in
+    /// use and the heap the allocator holds free, MB.
+    pub sqlite_mb: f64,
+    pub heap_used_mb: f64,
+    pub heap_free_mb: f64,
     pub open_files: usize,
     pub sockets: usize,
     pub wal_mb: f64,
@@ -123,12 +128,22 @@ pub fn svg(samples: &[Sample]) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{}\" font-family=\"sans-serif\" font-size=\"12\">",
         h * 2.0
     );
-    let rss: Vec<(f64, f64)> = samples.iter().map(|s| (s.at_secs, s.rss_mb)).collect();
-    let rmax = rss.iter().map(|p| p.1).fold(1.0, f64::max) * 1.2;
+    let rmax = samples.iter().map(|s| s.rss_mb).fold(1.0, f64::max) * 1.2;
+    let line = |f: fn(&Sample) -> f64, color| {
+        let pts: Vec<(f64, f64)> = samples
+            .iter()
+            .filter(|s| f(s).is_finite())
+            .map(|s| (s.at_secs, f(s)))
+            .collect();
+        polyline(&pts, (w, h), (xmax, rmax), color)
+    };
     let _ = write!(
         out,
-        "<text x=\"50\" y=\"16\">Server RSS (MB, top {rmax:.0}) over {xmax:.0} s</text>{}",
-        polyline(&rss, (w, h), (xmax, rmax), "#1f77b4")
+        "<text x=\"50\" y=\"16\">Server memory (MB, top {rmax:.0}) over {xmax:.0} s: <tspan fill=\"#1f77b4\">RSS</tspan>, <tspan fill=\"#ff7f0e\">SQLite</tspan>, <tspan fill=\"#2ca02c\">heap in use</tspan>, <tspan fill=\"#7f7f7f\">heap held free</tspan></text>{}{}{}{}",
+        line(|s| s.rss_mb, "#1f77b4"),
+        line(|s| s.sqlite_mb, "#ff7f0e"),
+        line(|s| s.heap_used_mb, "#2ca02c"),
+        line(|s| s.heap_free_mb, "#7f7f7f"),
     );
     let colors = [
         "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
@@ -163,17 +178,28 @@ pub fn svg(samples: &[Sample]) -> String {
 
 /// The Markdown table: one row a window.
 pub fn markdown(samples: &[Sample], header: &str) -> String {
-    let mut out = format!("{header}\n\n| s | RSS MB | open files | sockets | WAL MB | 5xx | unanswered |");
+    let mut out = format!(
+        "{header}\n\n| s | RSS MB | SQLite MB | heap in use MB | heap free MB | open files | sockets | WAL MB | 5xx | unanswered |"
+    );
     for (name, _) in crate::traffic::MIX {
         let _ = write!(out, " {name} n / p50 / p99 ms |");
     }
-    out.push_str("\n|---|---|---|---|---|---|---|");
+    out.push_str("\n|---|---|---|---|---|---|---|---|---|---|");
     out.push_str(&"---|".repeat(crate::traffic::MIX.len()));
     for s in samples {
         let _ = write!(
             out,
-            "\n| {:.0} | {:.1} | {} | {} | {:.2} | {} | {} |",
-            s.at_secs, s.rss_mb, s.open_files, s.sockets, s.wal_mb, s.server_errors, s.unanswered
+            "\n| {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {:.2} | {} | {} |",
+            s.at_secs,
+            s.rss_mb,
+            s.sqlite_mb,
+            s.heap_used_mb,
+            s.heap_free_mb,
+            s.open_files,
+            s.sockets,
+            s.wal_mb,
+            s.server_errors,
+            s.unanswered
         );
         for (name, _) in crate::traffic::MIX {
             match s.ops.get(name) {

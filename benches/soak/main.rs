@@ -23,7 +23,8 @@ use figures::Sample;
 use process::{Seeded, Server, open_runs};
 use traffic::Traffic;
 
-fn sample(t: &Traffic, pid: u32, db: &Path, at_secs: f64) -> Sample {
+async fn sample(t: &Traffic, pid: u32, db: &Path, at_secs: f64) -> Sample {
+    let [sqlite_mb, heap_used_mb, heap_free_mb] = t.memory().await;
     let window = std::mem::take(&mut *t.window.lock().unwrap());
     let ops: BTreeMap<&'static str, (usize, f64, f64)> = window
         .latencies
@@ -37,6 +38,9 @@ fn sample(t: &Traffic, pid: u32, db: &Path, at_secs: f64) -> Sample {
     Sample {
         at_secs,
         rss_mb: figures::rss_mb(pid),
+        sqlite_mb,
+        heap_used_mb,
+        heap_free_mb,
         open_files,
         sockets,
         wal_mb: figures::file_mb(&db.with_extension("db-wal")),
@@ -78,12 +82,7 @@ fn main() {
             ticks.tick().await;
             traffic.tick();
             if started.elapsed() >= next_window {
-                samples.push(sample(
-                    &traffic,
-                    server.pid(),
-                    &db,
-                    started.elapsed().as_secs_f64(),
-                ));
+                samples.push(sample(&traffic, server.pid(), &db, started.elapsed().as_secs_f64()).await);
                 next_window += Duration::from_secs(window);
             }
         }
@@ -103,6 +102,15 @@ fn report(samples: &[Sample], (secs, rate, learners): (u64, u64, usize)) {
         "# Soak: {secs} s at {rate} operations/s, {learners} learners ({operations} operations answered, {errors} 5xx, {unanswered} unanswered)"
     );
     println!("{}", header.trim_start_matches("# "));
+    println!(
+        "  of it SQLite {:.1} → {:.1} MB, heap in use {:.1} → {:.1} MB, heap held free {:.1} → {:.1} MB",
+        first.sqlite_mb,
+        last.sqlite_mb,
+        first.heap_used_mb,
+        last.heap_used_mb,
+        first.heap_free_mb,
+        last.heap_free_mb
+    );
     println!(
         "  RSS {:.1} → {:.1} MB; open files {} → {}, sockets {} → {}; WAL {:.2} → {:.2} MB (max {:.2})",
         first.rss_mb,

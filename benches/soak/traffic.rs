@@ -84,6 +84,25 @@ impl Traffic {
         });
     }
 
+    /// The server's memory gauges in MB (`mitxonline_memory_*` from `/metrics`): SQLite's
+    /// allocations, the heap in use and the heap held free; NaN where a gauge is missing.
+    pub async fn memory(&self) -> [f64; 3] {
+        let text = match self.http.get(format!("{}/metrics", self.base)).send().await {
+            Ok(r) => r.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        let gauge = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse::<f64>().ok())
+                .map_or(f64::NAN, |b| b / 1_048_576.0)
+        };
+        [
+            gauge("mitxonline_memory_sqlite_bytes"),
+            gauge("mitxonline_memory_heap_in_use_bytes"),
+            gauge("mitxonline_memory_heap_free_bytes"),
+        ]
+    }
+
     /// Every learner enrolled in `each` random runs, so their lists have something to list.
     pub async fn warm_up(&self, each: usize) {
         for n in 0..self.learners {

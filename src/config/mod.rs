@@ -327,6 +327,9 @@ pub struct Config {
     pub secret_key: Option<Secret>,
     pub body_limit: usize,
     pub db_readers: usize,
+    /// `MITXONLINE_DB_MEMORY_MB`: what SQLite may hold in memory across all connections (page
+    /// caches, statements, temp tables) before it recycles cache pages instead of growing.
+    pub db_memory_mb: usize,
     pub db_synchronous: Synchronous,
     pub scheduler_enabled: bool,
     /// `GET /bench/ping` answers `pong` (the load bench's plain-text ceiling); off by default.

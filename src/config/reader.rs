@@ -287,6 +287,7 @@ impl Config {
         });
         let body_limit = r.parse("MITXONLINE_BODY_LIMIT", 10 * 1024 * 1024, parse_size);
         let db_readers = r.parse("MITXONLINE_DB_READERS", 4usize, parse_positive);
+        let db_memory_mb = r.parse("MITXONLINE_DB_MEMORY_MB", 32usize, parse_positive);
         let db_synchronous = r.parse("MITXONLINE_DB_SYNCHRONOUS", Synchronous::Full, |v| {
             match v.to_ascii_uppercase().as_str() {
                 "FULL" => Ok(Synchronous::Full),
@@ -368,6 +369,7 @@ impl Config {
             secret_key,
             body_limit,
             db_readers,
+            db_memory_mb,
             db_synchronous,
             scheduler_enabled,
             bench_ping,

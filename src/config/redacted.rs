@@ -281,6 +281,7 @@ impl Config {
         ));
         out.push(format!("MITXONLINE_BODY_LIMIT={}", self.body_limit));
         out.push(format!("MITXONLINE_DB_READERS={}", self.db_readers));
+        out.push(format!("MITXONLINE_DB_MEMORY_MB={}", self.db_memory_mb));
         out.push(format!("MITXONLINE_DB_SYNCHRONOUS={:?}", self.db_synchronous).to_uppercase());
         out.push(format!("MITXONLINE_SCHEDULER={}", self.scheduler_enabled));
         out.push(format!("MITXONLINE_BENCH_PING={}", self.bench_ping));

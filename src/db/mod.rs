@@ -164,7 +164,28 @@ impl DbMetrics {
 /// Prepared statements kept per connection (the app has a few hundred distinct statements).
 const STATEMENT_CACHE: usize = 512;
 
-pub(crate) fn apply_pragmas(conn: &Connection, sync: Synchronous) -> rusqlite::Result<()> {
+/// SQL statements begun on every connection of this process (each statement once per run, a
+/// trigger's statements too): `mitxonline_db_statements_total`, and the load bench's
+/// statements per request.
+static STATEMENTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Bounds what SQLite holds in memory across the process (every connection's page cache,
+/// prepared statements, temp tables) to about `mb` megabytes: past it the page caches recycle
+/// their pages instead of allocating (SQLite's soft heap limit). Without it each connection's
+/// cache fills to its own `cache_size` as the database grows, which a long soak showed as RSS
+/// climbing for half an hour.
+pub fn limit_memory(mb: usize) {
+    let bytes = i64::try_from(mb.saturating_mul(1 << 20)).unwrap_or(i64::MAX);
+    // SAFETY: sets a process-wide integer; no pointers involved.
+    unsafe { rusqlite::ffi::sqlite3_soft_heap_limit64(bytes) };
+}
+
+/// How many SQL statements this process has begun (see [`STATEMENTS`]).
+pub fn statements_run() -> u64 {
+    STATEMENTS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+pub(crate) fn apply_pragmas(conn: &mut Connection, sync: Synchronous) -> rusqlite::Result<()> {
     let sync = match sync {
         Synchronous::Full => "FULL",
         Synchronous::Normal => "NORMAL",
@@ -177,6 +198,13 @@ pub(crate) fn apply_pragmas(conn: &Connection, sync: Synchronous) -> rusqlite::R
     // every statement it puts back in the cache, so each reuse was a full re-prepare (measured:
     // ~40% of the writer thread's CPU during checkout).
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
+    // SQLITE_TRACE_STMT hands over the unexpanded SQL text: counting costs an atomic add.
+    conn.trace_v2(
+        rusqlite::trace::TraceEventCodes::SQLITE_TRACE_STMT,
+        Some(|_: rusqlite::trace::TraceEvent<'_>| {
+            STATEMENTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }),
+    )?;
     conn.execute_batch(&format!(
         "PRAGMA busy_timeout = 5000;
          PRAGMA foreign_keys = ON;
@@ -207,7 +235,7 @@ impl Db {
             mode.eq_ignore_ascii_case("wal"),
             "the database refused WAL mode ({mode})"
         );
-        apply_pragmas(&conn, opts.synchronous)?;
+        apply_pragmas(&mut conn, opts.synchronous)?;
         // The writer thread checkpoints; SQLite must not do it behind the replicator's back.
         conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
         if opts.hold_checkpoints {
@@ -301,11 +329,11 @@ fn check_writable(dir: &Path) -> anyhow::Result<()> {
 
 /// Opens a read-only connection (used by reader threads and by tools).
 pub(crate) fn open_read_only(path: &Path, sync: Synchronous) -> rusqlite::Result<Connection> {
-    let conn = Connection::open_with_flags(
+    let mut conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
     )?;
-    apply_pragmas(&conn, sync)?;
+    apply_pragmas(&mut conn, sync)?;
     Ok(conn)
 }
 

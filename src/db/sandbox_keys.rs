@@ -66,7 +66,7 @@ pub fn load_or_create(
 ) -> anyhow::Result<SandboxKeys> {
     let mut c = Connection::open(path)
         .with_context(|| format!("cannot open the database {} for the sandbox keys", path.display()))?;
-    super::apply_pragmas(&c, synchronous)?;
+    super::apply_pragmas(&mut c, synchronous)?;
     // Its insert (first start only) must not checkpoint behind the backup replicator's back.
     c.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
     load_or_create_in(&mut c, now).context("reading or creating the sandbox CyberSource keys")

@@ -162,7 +162,18 @@ fn cached_statements_are_reused_without_being_prepared_again() {
     // The SQLite behaviour the setting guards against: a plain connection re-prepares.
     let plain = Connection::open_in_memory().unwrap();
     assert!(reprepares_of_cached_lookup(&plain) > 0);
-    let tuned = Connection::open_in_memory().unwrap();
-    apply_pragmas(&tuned, Synchronous::Normal).unwrap();
+    let mut tuned = Connection::open_in_memory().unwrap();
+    apply_pragmas(&mut tuned, Synchronous::Normal).unwrap();
     assert_eq!(reprepares_of_cached_lookup(&tuned), 0);
+}
+
+#[test]
+fn statements_are_counted() {
+    let mut conn = Connection::open_in_memory().unwrap();
+    apply_pragmas(&mut conn, Synchronous::Normal).unwrap();
+    let before = super::statements_run();
+    conn.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1); SELECT * FROM t;")
+        .unwrap();
+    // Other tests run statements at the same time: at least these three were counted.
+    assert!(super::statements_run() - before >= 3);
 }

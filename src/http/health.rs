@@ -187,6 +187,12 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     if let Ok(flows) = crate::staff::flows::service::flows(&state).await {
         flow_gauges(&state, &flows);
     }
+    crate::metrics::memory::record(&state.metrics);
+    state.metrics.set_counter(
+        "mitxonline_db_statements_total",
+        "SQL statements begun on every database connection.",
+        crate::db::statements_run(),
+    );
     state.metrics.set_gauge(
         "mitxonline_uptime_seconds",
         "Seconds since this process started.",

@@ -48,6 +48,36 @@ async fn metrics_report_requests_by_route_with_latency_histograms() {
     app.shutdown().await;
 }
 
+/// A gauge or counter's value in a Prometheus text page.
+fn figure(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("{name} missing from /metrics"))
+}
+
+#[tokio::test]
+async fn metrics_say_where_memory_goes_and_how_many_statements_ran() {
+    let app = TestApp::spawn().await;
+    let first = app.get("/metrics").await.text().await.unwrap();
+    for _ in 0..5 {
+        app.get("/api/v2/courses/").await;
+    }
+    let text = app.get("/metrics").await.text().await.unwrap();
+    assert!(figure(&text, "mitxonline_memory_resident_bytes") > 1e6, "{text}");
+    assert!(figure(&text, "mitxonline_memory_sqlite_bytes") > 0.0, "{text}");
+    assert!(
+        figure(&text, "mitxonline_memory_sqlite_highwater_bytes") > 0.0,
+        "{text}"
+    );
+    assert!(text.contains("# TYPE mitxonline_memory_heap_in_use_bytes gauge"));
+    assert!(text.contains("# TYPE mitxonline_db_statements_total counter"));
+    // Five course lists (and the scrape's own reads) ran statements between the two scrapes.
+    let ran =
+        figure(&text, "mitxonline_db_statements_total") - figure(&first, "mitxonline_db_statements_total");
+    assert!(ran >= 5.0, "{ran} statements");
+    app.shutdown().await;
+}
+
 #[tokio::test]
 async fn an_unknown_page_is_a_404_page_in_the_site_layout() {
     let app = TestApp::spawn().await;

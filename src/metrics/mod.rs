@@ -2,6 +2,8 @@
 //! text exposition format at `/metrics`. Small on purpose: lookups are a read-locked map, the
 //! values are atomics, so recording a sample on the request path costs well under a microsecond.
 
+pub mod memory;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -133,6 +135,11 @@ impl Metrics {
 
     pub fn add(&self, name: &'static str, help: &'static str, labels: &[(&'static str, &str)], n: u64) {
         get_or_insert(&self.counters, name, help, labels).fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// A counter kept elsewhere (a process-wide atomic), copied in at scrape time.
+    pub fn set_counter(&self, name: &'static str, help: &'static str, v: u64) {
+        get_or_insert(&self.counters, name, help, &[]).store(v, Ordering::Relaxed);
     }
 
     pub fn set_gauge(&self, name: &'static str, help: &'static str, labels: &[(&'static str, &str)], v: i64) {
