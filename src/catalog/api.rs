@@ -17,6 +17,7 @@ use super::shapes::{self, Ctx};
 use super::snapshot::Catalog;
 use crate::http::AppError;
 use crate::http::auth::ServiceKey;
+use crate::http::openapi::NotFound;
 use crate::http::session::MaybeUser;
 use crate::state::AppState;
 use crate::users::store::User;
@@ -396,8 +397,9 @@ pub async fn v2_program(Path(key): Path<String>, api: Api) -> Result<Response, A
     .await
 }
 
-#[derive(Serialize)]
-struct DepartmentV2<'a> {
+/// A department with the ids of its courses and programs shown in the catalog.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DepartmentV2<'a> {
     id: i64,
     name: &'a str,
     slug: &'a str,
@@ -416,6 +418,14 @@ fn department_v2(r: &Req, i: usize) -> DepartmentV2<'_> {
     }
 }
 
+/// The departments, each with its shown courses' and programs' ids.
+#[utoipa::path(
+    get,
+    path = "/api/v2/departments/",
+    tag = "catalog",
+    operation_id = "departments_list_v2",
+    responses((status = 200, description = "The departments", body = Vec<DepartmentV2>))
+)]
 pub async fn v2_departments(api: Api) -> Result<Response, AppError> {
     api.answer(|r| {
         let out: Vec<DepartmentV2<'_>> = (0..r.cat.departments.len())
@@ -426,7 +436,15 @@ pub async fn v2_departments(api: Api) -> Result<Response, AppError> {
     .await
 }
 
-/// `/api/v2/departments/{id}/`.
+/// One department.
+#[utoipa::path(
+    get,
+    path = "/api/v2/departments/{id}/",
+    tag = "catalog",
+    operation_id = "departments_retrieve_v2",
+    params(("id" = String, Path, description = "The department's id")),
+    responses((status = 200, description = "The department", body = DepartmentV2), NotFound)
+)]
 pub async fn v2_department(Path(id): Path<String>, api: Api) -> Result<Response, AppError> {
     api.answer(|r| {
         let i = id
@@ -490,7 +508,14 @@ pub async fn v2_program_collection(Path(id): Path<String>, api: Api) -> Result<R
     .await
 }
 
-/// `/api/countries/` and `/api/v0/countries/`: ISO 3166 countries with US/CA subdivisions.
+/// ISO 3166 countries with US/CA subdivisions (also at `/api/v0/countries/`).
+#[utoipa::path(
+    get,
+    path = "/api/countries/",
+    tag = "catalog",
+    operation_id = "countries_list",
+    responses((status = 200, description = "The countries", body = Vec<Country>))
+)]
 pub async fn countries() -> Response {
     (
         StatusCode::OK,
@@ -498,4 +523,21 @@ pub async fn countries() -> Response {
         include_str!("countries.json"),
     )
         .into_response()
+}
+
+/// A country of `countries.json` (the answer is that file, as it is).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Country {
+    /// ISO 3166-1 alpha-2.
+    pub code: String,
+    pub name: String,
+    /// ISO 3166-2 subdivisions (US and Canada only; empty elsewhere).
+    pub states: Vec<Subdivision>,
+}
+
+/// A state or province.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Subdivision {
+    pub code: String,
+    pub name: String,
 }

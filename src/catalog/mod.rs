@@ -25,6 +25,7 @@ pub mod demo;
 pub mod edx_sync;
 pub mod lookups;
 pub mod model;
+pub mod openapi;
 pub mod pages;
 pub mod products;
 pub mod program_admin;

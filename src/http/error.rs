@@ -10,8 +10,8 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
+use super::openapi::ErrorBody;
 use crate::db::DbError;
 
 #[derive(Debug, thiserror::Error)]
@@ -83,17 +83,19 @@ struct InternalDetail(std::sync::Arc<anyhow::Error>);
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let (body, message) = match &self {
-            AppError::Invalid(fields) => (json!(fields), invalid_message(fields)),
-            AppError::Internal(_) => {
-                let m = "Something went wrong on our side. Please try again.".to_owned();
-                (json!({ "detail": m }), m)
-            }
+        let message = match &self {
+            AppError::Invalid(fields) => invalid_message(fields),
+            AppError::Internal(_) => "Something went wrong on our side. Please try again.".to_owned(),
             AppError::TooManyRequests { .. } => {
-                let m = "Request was throttled. Please wait before trying again.".to_owned();
-                (json!({ "detail": m }), m)
+                "Request was throttled. Please wait before trying again.".to_owned()
             }
-            other => (json!({ "detail": other.to_string() }), other.to_string()),
+            other => other.to_string(),
+        };
+        let body = match &self {
+            AppError::Invalid(fields) => ErrorBody::Fields(fields.clone()),
+            _ => ErrorBody::Detail {
+                detail: message.clone(),
+            },
         };
         let mut resp = (status, Json(body)).into_response();
         resp.extensions_mut().insert(ErrorInfo { message });
@@ -162,7 +164,7 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         None => default_message(status, resp).await,
     };
     let mut out = if wants_json {
-        (status, Json(json!({ "detail": message }))).into_response()
+        (status, Json(ErrorBody::Detail { detail: message })).into_response()
     } else {
         (status, super::layout::error_page(&prefix, status, &message)).into_response()
     };

@@ -15,6 +15,8 @@ pub mod json;
 pub mod layout;
 pub mod learner_api;
 pub mod notices;
+pub mod openapi;
+mod openapi_view;
 pub mod page;
 pub mod page_req;
 pub mod redirect;
@@ -69,6 +71,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(crate::cms::routes(catalog.clone()))
         .merge(home::routes(catalog.clone()))
         .merge(staff_ops::routes())
+        .merge(openapi::routes())
         .merge(crate::staff::routes(catalog.clone()))
         .merge(crate::audit::pages::routes())
         .merge(crate::integrations::openedx::routes())

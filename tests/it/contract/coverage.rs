@@ -41,7 +41,7 @@ fn operations() -> Vec<Operation> {
 }
 
 /// `/a/{x}/b/{y}/` → `/a/{}/b/{}/`, the query dropped: how routes are compared.
-fn shape(path: &str) -> String {
+pub fn shape(path: &str) -> String {
     let path = path.split('?').next().unwrap_or_default();
     let mut out = String::new();
     let mut in_param = false;

@@ -216,6 +216,9 @@ fn classify(method: &str, path: &str, file: &str) -> Option<Class> {
         | "/oauth2/revoke_token/"
         | "/api/countries/"
         | "/api/v0/countries/"
+        // Our OpenAPI document and its viewer.
+        | "/api/schema/"
+        | "/api/schema/swagger-ui/"
         // The load bench's plain-text ceiling; mounted only with MITXONLINE_BENCH_PING=true.
         | "/bench/ping" => Public,
         p if p.starts_with("/health/")

@@ -110,36 +110,26 @@ pub fn bearer_client(token: &str) -> reqwest::Client {
 /// Creates a discount through the staff API; returns its JSON.
 pub async fn discount(app: &TestApp, body: Value) -> Value {
     let key = app.api_key(Scope::Staff).await;
-    let r = reqwest::Client::new()
+    let req = reqwest::Client::new()
         .post(app.url("/api/v0/discounts/"))
         .header("Authorization", format!("Api-Key {key}"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201, "discount creation");
-    r.json().await.unwrap()
+        .json(&body);
+    let (status, discount) = super::openapi::send_json(req).await;
+    assert_eq!(status, 201, "discount creation: {discount}");
+    discount
 }
 
 /// Puts the product in the learner's basket (v0 create_from_product).
 pub async fn basket_with(app: &TestApp, client: &reqwest::Client, product: i64) -> Value {
-    let r = client
-        .post(app.url(&format!("/api/v0/baskets/create_from_product/{product}/")))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "create_from_product: {}", r.status());
-    r.json().await.unwrap()
+    let req = client.post(app.url(&format!("/api/v0/baskets/create_from_product/{product}/")));
+    let (status, basket) = super::openapi::send_json(req).await;
+    assert!((200..300).contains(&status), "create_from_product: {status}");
+    basket
 }
 
 /// GET `/api/v0/baskets/checkout/`.
 pub async fn checkout(app: &TestApp, client: &reqwest::Client) -> (u16, Value) {
-    let r = client
-        .get(app.url("/api/v0/baskets/checkout/"))
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    super::openapi::send_json(client.get(app.url("/api/v0/baskets/checkout/"))).await
 }
 
 /// The gateway's result for a checkout payload, signed with the sandbox key.

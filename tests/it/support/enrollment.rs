@@ -141,9 +141,7 @@ pub async fn send(
     if let Some(b) = body {
         req = req.json(&b);
     }
-    let r = req.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    super::openapi::send_json(req).await
 }
 
 pub async fn enroll(app: &TestApp, token: &str, run_id: i64) -> (u16, Value) {

@@ -121,17 +121,11 @@ pub async fn patch_me(
     body: serde_json::Value,
 ) -> (u16, serde_json::Value) {
     let token = header_token(app, client).await;
-    let r = client
+    let req = client
         .patch(app.url("/api/v0/users/me"))
         .header("x-csrftoken", token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (
-        r.status().as_u16(),
-        r.json().await.unwrap_or(serde_json::Value::Null),
-    )
+        .json(&body);
+    super::openapi::send_json(req).await
 }
 
 /// Creates a service account (no password, as `user create --service-account` does).
@@ -189,5 +183,7 @@ pub async fn signed_in_superuser(app: &TestApp, email: &str) -> reqwest::Client 
 
 /// `/api/users/me` as `client` sees it, at `url` (the app's own or through a proxy).
 pub async fn me_at(client: &reqwest::Client, url: &str) -> serde_json::Value {
-    client.get(url).send().await.unwrap().json().await.unwrap()
+    let (status, me) = super::openapi::send_json(client.get(url)).await;
+    assert!(!me.is_null(), "{url} answered {status} without JSON");
+    me
 }

@@ -21,6 +21,7 @@ pub mod commerce;
 pub mod enrollment;
 pub mod fake;
 pub mod identity;
+pub mod openapi;
 pub mod process;
 pub mod program_flow;
 
@@ -295,10 +296,9 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.expect("GET")
     }
 
+    /// `GET path`'s JSON answer (`Null` when not JSON), checked against our OpenAPI document.
     pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
-        let r = self.get(path).await;
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+        self.send_json(self.client.get(self.url(path))).await
     }
 
     pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {

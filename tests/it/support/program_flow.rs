@@ -172,14 +172,10 @@ pub async fn enroll_in_program(app: &TestApp, user: i64, program: i64, mode: Mod
 
 /// POST `/api/v2/verified_program_enrollments/{run}/` with a JSON body.
 pub async fn post_vpe(app: &TestApp, client: &reqwest::Client, run: &str, body: &Value) -> (u16, Value) {
-    let r = client
+    let req = client
         .post(app.url(&format!("/api/v2/verified_program_enrollments/{run}/")))
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+        .json(body);
+    super::openapi::send_json(req).await
 }
 
 /// The learner's enrollment mode in a run, if active.
