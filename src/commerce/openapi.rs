@@ -1,23 +1,14 @@
 //! Ecommerce's part of our OpenAPI document (issue 18): every handler of [`super`] serving JSON
 //! under `/api/` (baskets, checkout, products, orders, refunds, discounts), with the refusal
 //! sets, pagination envelopes and legacy-prefix copies the b2b and pricing documents share.
-
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
 use crate::commerce::{basket, checkout, discounts, orders, refunds};
 
-/// The error body of every refusal under `/api/` (`http::AppError`'s JSON): DRF's
-/// `{"detail": "…"}`, or a map of field → messages for invalid input.
-#[derive(Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum ErrorBody {
-    Detail { detail: String },
-    Fields(BTreeMap<String, Vec<String>>),
-}
+/// The error body of every refusal under `/api/`: the one `http::AppError` renders.
+pub use crate::http::openapi::ErrorBody;
 
 /// The refusals of an API handler: bad input, not signed in or not allowed, nothing there.
 #[derive(IntoResponses)]
