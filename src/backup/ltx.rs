@@ -4,6 +4,9 @@
 //!
 //! We always write the no-checksum mode (flag 2, zero pre/post-apply checksums) that
 //! Litestream 0.5.17 itself writes; a file with database checksums is refused by its restore.
+//!
+//! A leaf module (std, crc, lz4_flex, thiserror): the fuzz suite (`fuzz/`, target `ltx`)
+//! compiles it on its own.
 
 use std::io::{Read, Write};
 

@@ -1,6 +1,10 @@
 //! Reading SQLite's WAL file directly: the 32-byte header, then frames (24-byte header + page)
 //! that are valid only while their salts match the header and their cumulative checksum chains
 //! on. Only frames up to the last commit frame form a consistent state.
+//!
+//! A leaf module (std and serde only): the file functions open the WAL and hand a reader to
+//! [`parse_header`], [`scan_reader`] and [`still_valid_reader`], which the fuzz suite
+//! (`fuzz/`, target `wal`) compiles on their own.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -9,6 +13,8 @@ use std::path::Path;
 
 pub const WAL_HEADER_SIZE: u64 = 32;
 const FRAME_HEADER_SIZE: usize = 24;
+/// The only WAL format version SQLite writes.
+const WAL_FORMAT_VERSION: u32 = 3_007_000;
 
 /// The WAL header fields the replicator needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,16 +84,26 @@ pub fn read_header(path: &Path) -> std::io::Result<Option<WalHeader>> {
     Ok(parse_header(&b))
 }
 
-fn parse_header(b: &[u8; 32]) -> Option<WalHeader> {
+/// Parses and checks a WAL header; `None` unless it is one.
+pub fn parse_header(b: &[u8; 32]) -> Option<WalHeader> {
     let magic = be32(b, 0);
     if magic & !1 != 0x377f_0682 {
         return None;
     }
     let big_endian = magic & 1 == 1;
+    // SQLite's own test (walIndexRecover): format version 3007000 and a power-of-two page size
+    // of 512–65536 bytes. Without it a header with a right checksum and a page size of 4 GiB
+    // made `scan` allocate a 4 GiB frame (found by the fuzz suite).
+    if be32(b, 4) != WAL_FORMAT_VERSION {
+        return None;
+    }
     let page_size = match be32(b, 8) {
         1 => 65536,
         n => n,
     };
+    if !(512..=65536).contains(&page_size) || !page_size.is_power_of_two() {
+        return None;
+    }
     let checksum = wal_checksum(big_endian, &b[0..24], (0, 0));
     if checksum != (be32(b, 24), be32(b, 28)) {
         return None;
@@ -120,7 +136,11 @@ pub fn scan(path: &Path, hdr: &WalHeader, from: WalPos) -> std::io::Result<Scan>
     let mut f = File::open(path)?;
     let len = f.metadata()?.len();
     f.seek(SeekFrom::Start(from.offset))?;
-    let mut r = BufReader::with_capacity(1 << 20, f);
+    Ok(scan_reader(BufReader::with_capacity(1 << 20, f), len, hdr, from))
+}
+
+/// [`scan`] over a reader positioned at `from.offset` of a WAL `len` bytes long.
+pub fn scan_reader<R: Read>(mut r: R, len: u64, hdr: &WalHeader, from: WalPos) -> Scan {
     let ps = hdr.page_size as usize;
     let frame_size = (FRAME_HEADER_SIZE + ps) as u64;
     let mut frame = vec![0u8; FRAME_HEADER_SIZE + ps];
@@ -163,12 +183,12 @@ pub fn scan(path: &Path, hdr: &WalHeader, from: WalPos) -> std::io::Result<Scan>
         }
     }
     pages.retain(|p, _| *p <= commit);
-    Ok(Scan {
+    Scan {
         pages,
         commit,
         end,
         start_offset: from.offset,
-    })
+    }
 }
 
 /// True when `pos` still describes a commit boundary of the current WAL (same salts, and the
@@ -181,11 +201,27 @@ pub fn still_valid(path: &Path, hdr: &WalHeader, pos: &WalPos) -> std::io::Resul
         return Ok(pos.checksum == hdr.checksum);
     }
     let mut f = File::open(path)?;
-    if f.metadata()?.len() < pos.offset {
+    let len = f.metadata()?.len();
+    f.seek(SeekFrom::Start(WAL_HEADER_SIZE))?;
+    still_valid_reader(BufReader::with_capacity(1 << 20, f), len, hdr, pos)
+}
+
+/// [`still_valid`] over a reader positioned just after the header of a WAL `len` bytes long.
+pub fn still_valid_reader<R: Read>(
+    mut r: R,
+    len: u64,
+    hdr: &WalHeader,
+    pos: &WalPos,
+) -> std::io::Result<bool> {
+    if (hdr.salt1, hdr.salt2, hdr.page_size) != (pos.salt1, pos.salt2, pos.page_size) {
         return Ok(false);
     }
-    f.seek(SeekFrom::Start(WAL_HEADER_SIZE))?;
-    let mut r = BufReader::with_capacity(1 << 20, f);
+    if pos.offset == WAL_HEADER_SIZE {
+        return Ok(pos.checksum == hdr.checksum);
+    }
+    if len < pos.offset {
+        return Ok(false);
+    }
     let ps = hdr.page_size as usize;
     let mut frame = vec![0u8; FRAME_HEADER_SIZE + ps];
     let mut checksum = hdr.checksum;
@@ -207,4 +243,55 @@ pub fn still_valid(path: &Path, hdr: &WalHeader, pos: &WalPos) -> std::io::Resul
         }
     }
     Ok(last_commit == (pos.offset, pos.checksum))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/fuzz");
+
+    fn header(version: u32, page_size: u32) -> [u8; 32] {
+        let mut b = [0u8; 32];
+        b[0..4].copy_from_slice(&0x377f_0682u32.to_be_bytes());
+        b[4..8].copy_from_slice(&version.to_be_bytes());
+        b[8..12].copy_from_slice(&page_size.to_be_bytes());
+        b[16..24].copy_from_slice(&[1, 2, 3, 4, 5, 6, 7, 8]);
+        let (c0, c1) = wal_checksum(false, &b[0..24], (0, 0));
+        b[24..28].copy_from_slice(&c0.to_be_bytes());
+        b[28..32].copy_from_slice(&c1.to_be_bytes());
+        b
+    }
+
+    #[test]
+    fn a_header_sqlite_writes_parses() {
+        let h = parse_header(&header(3_007_000, 4096)).expect("a valid header");
+        assert_eq!(
+            (h.page_size, h.salt1, h.salt2, h.big_endian),
+            (4096, 0x0102_0304, 0x0506_0708, false)
+        );
+        assert_eq!(
+            parse_header(&header(3_007_000, 65536)).map(|h| h.page_size),
+            Some(65536)
+        );
+    }
+
+    #[test]
+    fn the_fuzzers_4_gib_page_size_header_is_refused() {
+        let path = std::path::Path::new(FIXTURES).join("wal-page-size-4g.wal");
+        assert_eq!(read_header(&path).unwrap(), None);
+        for (version, page_size) in [
+            (3_007_000, u32::MAX),
+            (3_007_000, 0),
+            (3_007_000, 1000),
+            (3_007_000, 256),
+            (1, 4096),
+        ] {
+            assert_eq!(
+                parse_header(&header(version, page_size)),
+                None,
+                "{version} {page_size}"
+            );
+        }
+    }
 }

@@ -9,6 +9,7 @@ pub mod csrf;
 mod domain_errors;
 pub mod error;
 pub mod extract;
+pub mod form_token;
 pub mod health;
 pub mod home;
 pub mod json;

@@ -1,6 +1,9 @@
 //! The APISIX `X-Userinfo` header: standard base64 (padded) of the Keycloak userinfo JSON.
 //! Parsing is strict: anything garbled, oversized or without a usable `sub` is rejected, and a
 //! rejected header never logs anyone in.
+//!
+//! A leaf module (std, base64, serde_json and `users::rules`, which needs only `model` and `geo`):
+//! the fuzz suite (`fuzz/`, target `userinfo`) compiles these four files on their own.
 
 use base64::Engine as _;
 use serde_json::Value;

@@ -1,6 +1,9 @@
 //! The account's legal address and profile, with every validation rule of the original
 //! (ISO countries, US/CA subdivisions, age ≥ 13, the enumerations), parsed from JSON into typed
 //! values. Errors name the field (`legal_address.state`), so handlers can answer DRF-style.
+//!
+//! A leaf module (std, serde, serde_json and `geo`): the fuzz suite (`fuzz/`, target `forms`)
+//! compiles it on its own.
 
 use std::collections::BTreeMap;
 

@@ -4,6 +4,9 @@
 //! Unlike the original, only POSTed form fields are ever considered (never a query string),
 //! the signature is compared in constant time, a form repeating a signed field is refused, and
 //! fields outside `signed_field_names` are never read.
+//!
+//! A leaf module (std, serde, serde_json, serde_urlencoded, thiserror and `signing`): the fuzz
+//! suite (`fuzz/`, target `cybersource`) compiles the two files on their own.
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -1,6 +1,7 @@
 //! Secure Acceptance signatures (integrations §4.3): the message is `name=value` for each name
 //! in `signed_field_names`, comma-joined; the signature is base64(HMAC-SHA256(security key,
 //! message)). Values are exactly the strings posted, the way Python's `str()` renders them.
+//! A leaf module (base64, hmac, sha2, rust_decimal), compiled on its own by the fuzz suite.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
