@@ -131,22 +131,18 @@ fn opt_string(
 }
 
 fn opt_int(obj: &Map<String, Value>, field: &str, errs: &mut Errors<'_>) -> Option<Option<i64>> {
-    match obj.get(field)? {
-        Value::Null => Some(None),
-        Value::String(s) if s.trim().is_empty() => Some(None),
-        Value::Number(n) if n.is_i64() => Some(n.as_i64()),
-        Value::String(s) => match s.trim().parse::<i64>() {
-            Ok(n) => Some(Some(n)),
-            Err(_) => {
-                errs.add(field, "A valid integer is required.");
-                None
-            }
-        },
-        _ => {
-            errs.add(field, "A valid integer is required.");
-            None
-        }
+    let n = match obj.get(field)? {
+        Value::Null => return Some(None),
+        Value::String(s) if s.trim().is_empty() => return Some(None),
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse::<i64>().ok(),
+        _ => None,
+    };
+    if n.is_none() {
+        errs.add(field, "A valid integer is required.");
+        return None;
     }
+    Some(n)
 }
 
 fn opt_bool(obj: &Map<String, Value>, field: &str, errs: &mut Errors<'_>) -> Option<Option<bool>> {

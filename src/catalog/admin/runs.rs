@@ -345,25 +345,34 @@ pub fn course_by_key(c: &Connection, key: &str) -> Result<i64, AdminError> {
     if key.is_empty() {
         return Err(invalid("course", "This field is required."));
     }
-    c.query_row(
-        "SELECT id FROM courses WHERE CAST(id AS TEXT) = ?1 OR readable_id = ?1 ORDER BY id LIMIT 1",
-        [key],
-        |r| r.get(0),
-    )
-    .optional()?
-    .ok_or_else(|| invalid("course", format!("No such course: {key}.")))
+    id_by_key(c, ("courses", "readable_id"), key, ("course", "course"))
 }
 
 /// The run named by id or courseware id.
 pub fn run_by_key(c: &Connection, key: &str) -> Result<i64, AdminError> {
-    let key = key.trim();
+    id_by_key(
+        c,
+        ("course_runs", "courseware_id"),
+        key.trim(),
+        ("run", "course run"),
+    )
+}
+
+/// The id of the row of `table` whose id or `column` is `key` (the lowest id if several);
+/// none is an error on `field` naming the `what`.
+fn id_by_key(
+    c: &Connection,
+    (table, column): (&str, &str),
+    key: &str,
+    (field, what): (&'static str, &str),
+) -> Result<i64, AdminError> {
     c.query_row(
-        "SELECT id FROM course_runs WHERE CAST(id AS TEXT) = ?1 OR courseware_id = ?1 ORDER BY id LIMIT 1",
+        &format!("SELECT id FROM {table} WHERE CAST(id AS TEXT) = ?1 OR {column} = ?1 ORDER BY id LIMIT 1"),
         [key],
         |r| r.get(0),
     )
     .optional()?
-    .ok_or_else(|| invalid("run", format!("No such course run: {key}.")))
+    .ok_or_else(|| invalid(field, format!("No such {what}: {key}.")))
 }
 
 /// Creates a run of `input.course`. Returns its id.
