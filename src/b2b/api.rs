@@ -8,12 +8,16 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use super::error::B2bError;
+use super::shapes::{ContractShape, OrganizationShape};
 use super::{enroll, reads, service};
 use crate::catalog::CatalogCache;
 use crate::catalog::service::Params;
+use crate::commerce::openapi::{Conflict, Refusals};
 use crate::http::AppError;
 use crate::http::session::CurrentUser;
 use crate::state::AppState;
@@ -21,6 +25,10 @@ use crate::state::AppState;
 pub type Cache = axum::Extension<Arc<CatalogCache>>;
 
 /// `POST /api/v0/b2b/attach/{code}/`: 201 attached, 200 already, 404 invalid, 409 full.
+#[utoipa::path(post, path = "/api/v0/b2b/attach/{code}/", tag = "b2b", operation_id = "b2b_attach_create",
+    params(("code" = String, Path, description = "An enrollment code")),
+    responses((status = 201, description = "Attached: the contract joined", body = Vec<ContractShape>),
+        (status = 200, description = "Attached already", body = Vec<ContractShape>), Refusals, Conflict))]
 pub async fn attach(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -34,8 +42,41 @@ pub async fn attach(
     Ok((status, Json(contracts)).into_response())
 }
 
+/// The order of a B2B enrollment: its id, or `""` when none was needed.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum OrderOrNone {
+    Id(i64),
+    None(String),
+}
+
+/// An enrollment's outcome: `result` names it (`b2b-enroll-success` with the order, or why
+/// not, with the `price` when the contract charges one).
+#[derive(Serialize, ToSchema)]
+pub struct EnrollOutcome {
+    pub result: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<OrderOrNone>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price: Option<String>,
+}
+
+/// An enrollment's optional body.
+#[derive(serde::Deserialize, ToSchema)]
+pub struct EnrollBody {
+    /// The program the run is taken for.
+    pub program_id: Option<String>,
+}
+
 /// `POST /api/v0/b2b/enroll/{run_key}/` `{program_id?}`: 201 `{result: "b2b-enroll-success",
 /// order}` or 400 `{result, price?}`.
+#[utoipa::path(post, path = "/api/v0/b2b/enroll/{run_key}/", tag = "b2b", operation_id = "b2b_enroll_create",
+    params(("run_key" = String, Path, description = "The course run's courseware id")),
+    request_body(content = Option<EnrollBody>, description = "Optional; may be empty"),
+    responses((status = 201, description = "Enrolled", body = EnrollOutcome),
+        (status = 400, description = "Not enrolled: `result` says why", body = EnrollOutcome),
+        (status = 403, description = "Not signed in", body = crate::commerce::openapi::ErrorBody),
+        (status = 404, description = "No such run", body = crate::commerce::openapi::ErrorBody)))]
 pub async fn enroll(
     State(state): State<AppState>,
     axum::Extension(cache): Cache,
@@ -59,37 +100,49 @@ pub async fn enroll(
     match enroll::enroll(&state, cat, &user, run_key, program).await {
         Ok(order) => Ok((
             StatusCode::CREATED,
-            Json(json!({ "result": "b2b-enroll-success", "order": order.map_or(json!(""), |o| json!(o)) })),
+            Json(EnrollOutcome {
+                result: "b2b-enroll-success".into(),
+                order: Some(order.map_or(OrderOrNone::None(String::new()), OrderOrNone::Id)),
+                price: None,
+            }),
         )
             .into_response()),
-        Err(B2bError::Enroll { result, price }) => {
-            let mut body = json!({ "result": result });
-            if let Some(p) = price {
-                body["price"] = json!(crate::money::cents_string(p));
-            }
-            Ok((StatusCode::BAD_REQUEST, Json(body)).into_response())
-        }
+        Err(B2bError::Enroll { result, price }) => Ok((
+            StatusCode::BAD_REQUEST,
+            Json(EnrollOutcome {
+                result: result.to_string(),
+                order: None,
+                price: price.map(crate::money::cents_string),
+            }),
+        )
+            .into_response()),
         Err(e) => Err(e.into()),
     }
 }
 
 /// `GET /api/v0/b2b/organizations/`: every organization with its active contracts.
-pub async fn organizations(State(state): State<AppState>) -> Result<Json<Vec<Value>>, AppError> {
+#[utoipa::path(get, path = "/api/v0/b2b/organizations/", tag = "b2b", operation_id = "b2b_organizations_list",
+    responses((status = 200, description = "Every organization with its active contracts", body = Vec<OrganizationShape>)))]
+pub async fn organizations(State(state): State<AppState>) -> Result<Json<Vec<OrganizationShape>>, AppError> {
     Ok(Json(reads::organizations(&state, None).await?))
 }
 
 /// The one match of a lookup by slug, or the original's 404 naming the page type.
-fn the_one(mut found: Vec<Value>, page: &str) -> Result<Json<Value>, AppError> {
+fn the_one<T>(mut found: Vec<T>, page: &str) -> Result<Json<T>, AppError> {
     found
         .pop()
         .map(Json)
         .ok_or_else(|| AppError::NotFound(format!("No {page} matches the given query.")))
 }
 
+/// `GET /api/v0/b2b/organizations/{slug}/`.
+#[utoipa::path(get, path = "/api/v0/b2b/organizations/{slug}/", tag = "b2b", operation_id = "b2b_organizations_retrieve",
+    params(("slug" = String, Path, description = "The organization's slug")),
+    responses((status = 200, description = "The organization with its active contracts", body = OrganizationShape), Refusals))]
 pub async fn organization(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<OrganizationShape>, AppError> {
     the_one(
         reads::organizations(&state, Some(slug)).await?,
         "OrganizationPage",
@@ -97,14 +150,20 @@ pub async fn organization(
 }
 
 /// `GET /api/v0/b2b/contracts/`: active contracts.
-pub async fn contracts(State(state): State<AppState>) -> Result<Json<Vec<Value>>, AppError> {
+#[utoipa::path(get, path = "/api/v0/b2b/contracts/", tag = "b2b", operation_id = "b2b_contracts_list",
+    responses((status = 200, description = "Active contracts", body = Vec<ContractShape>)))]
+pub async fn contracts(State(state): State<AppState>) -> Result<Json<Vec<ContractShape>>, AppError> {
     Ok(Json(reads::contracts(&state, None).await?))
 }
 
+/// `GET /api/v0/b2b/contracts/{slug}/`.
+#[utoipa::path(get, path = "/api/v0/b2b/contracts/{slug}/", tag = "b2b", operation_id = "b2b_contracts_retrieve",
+    params(("slug" = String, Path, description = "The contract's slug")),
+    responses((status = 200, description = "The active contract", body = ContractShape), Refusals))]
 pub async fn contract(
     State(state): State<AppState>,
     Path(slug): Path<String>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<ContractShape>, AppError> {
     the_one(reads::contracts(&state, Some(slug)).await?, "ContractPage")
 }
 

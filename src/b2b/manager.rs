@@ -6,7 +6,8 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::error::B2bError;
 use super::model::{CodeStatus, Contract, Organization};
@@ -52,21 +53,53 @@ pub fn status_of(a: Option<&Assignment>) -> CodeStatus {
     }
 }
 
+/// An enrollment code as managers see it (`ManagerEnrollmentCodeSerializer`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ManagerCode {
+    pub id: i64,
+    pub code: String,
+    /// `unassigned`, `assigned` or `redeemed`.
+    pub redemption_status: String,
+    pub assigned_to: Option<String>,
+    pub assigned_on: Option<String>,
+    pub assigned_name: Option<String>,
+    pub redeemed_on: Option<String>,
+    pub redeemed_by: Option<String>,
+    pub last_sent: Option<String>,
+    pub email_status: Option<String>,
+    pub email_status_event_timestamp: Option<String>,
+}
+
+/// A record a bulk assignment refused, and why.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BulkError {
+    pub email: String,
+    pub name: String,
+    pub detail: String,
+}
+
+/// What a bulk assignment did.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BulkAssigned {
+    pub assigned: Vec<ManagerCode>,
+    pub errors: Vec<BulkError>,
+}
+
 /// `ManagerEnrollmentCodeSerializer`.
-pub fn code_json(code: &Code, a: Option<&Assignment>) -> Value {
-    json!({
-        "id": code.discount_id,
-        "code": code.code,
-        "redemption_status": status_of(a).as_str(),
-        "assigned_to": a.and_then(|a| a.assigned_email.clone()),
-        "assigned_on": a.and_then(|a| a.assigned_on.clone().or_else(|| a.redeemed_on.clone())),
-        "assigned_name": a.and_then(|a| a.assigned_name.clone()),
-        "redeemed_on": a.and_then(|a| a.redeemed_on.clone()),
-        "redeemed_by": a.and_then(|a| a.redeemed_by.clone()),
-        "last_sent": a.and_then(|a| a.last_reminder_sent_on.clone()),
-        "email_status": a.and_then(|a| a.email_status.clone()),
-        "email_status_event_timestamp": a.and_then(|a| a.email_status_event_timestamp.clone()),
-    })
+pub fn code_json(code: &Code, a: Option<&Assignment>) -> ManagerCode {
+    ManagerCode {
+        id: code.discount_id,
+        code: code.code.clone(),
+        redemption_status: status_of(a).as_str().to_owned(),
+        assigned_to: a.and_then(|a| a.assigned_email.clone()),
+        assigned_on: a.and_then(|a| a.assigned_on.clone().or_else(|| a.redeemed_on.clone())),
+        assigned_name: a.and_then(|a| a.assigned_name.clone()),
+        redeemed_on: a.and_then(|a| a.redeemed_on.clone()),
+        redeemed_by: a.and_then(|a| a.redeemed_by.clone()),
+        last_sent: a.and_then(|a| a.last_reminder_sent_on.clone()),
+        email_status: a.and_then(|a| a.email_status.clone()),
+        email_status_event_timestamp: a.and_then(|a| a.email_status_event_timestamp.clone()),
+    }
 }
 
 /// The invite mail for a code (or a sample with a placeholder code).
@@ -130,7 +163,7 @@ fn audit(
     who: &Acting,
     action: &str,
     code: &Code,
-    after: &Value,
+    after: &ManagerCode,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
     crate::audit::record(
@@ -141,7 +174,7 @@ fn audit(
         "b2b_code",
         &code.discount_id.to_string(),
         None,
-        Some(after),
+        Some(&crate::commerce::discounts::service::json(after)),
         now,
     )?;
     Ok(())
@@ -166,7 +199,7 @@ pub fn invite_in(
     (email, name): (&str, &str),
     who: &Acting,
     now: DateTime<Utc>,
-) -> Result<Value, B2bError> {
+) -> Result<ManagerCode, B2bError> {
     let email = valid_email(email)?;
     let mut found = code_for(c, k, code)?;
     let action = match how {
@@ -199,7 +232,7 @@ fn send_invite(
     (email, name): (&str, &str),
     who: &Acting,
     now: DateTime<Utc>,
-) -> Result<Value, B2bError> {
+) -> Result<ManagerCode, B2bError> {
     let org =
         store::organization(c, k.organization_id)?.ok_or_else(|| B2bError::NotFound("Not found.".into()))?;
     let mail = invite(&who.attach_url, k, &org, email, name, &found.code);
@@ -244,7 +277,7 @@ pub fn revoke_in(
     code: &str,
     who: &Acting,
     now: DateTime<Utc>,
-) -> Result<Value, B2bError> {
+) -> Result<ManagerCode, B2bError> {
     let mut found = code_for(c, k, code)?;
     let a = unredeemed_assignment(c, &found, "revoke")?;
     store_codes::delete_assignment(c, a.id)?;
@@ -261,7 +294,7 @@ pub fn remind_in(
     code: &str,
     who: &Acting,
     now: DateTime<Utc>,
-) -> Result<Value, B2bError> {
+) -> Result<ManagerCode, B2bError> {
     let found = code_for(c, k, code)?;
     let a = store_codes::assignment_of(c, found.discount_id)?
         .ok_or_else(|| B2bError::NotFound("Assignment for email does not exist".into()))?;
@@ -290,6 +323,14 @@ pub fn remind_in(
     Ok(out)
 }
 
+fn bulk_error(email: &str, name: &str, detail: &str) -> BulkError {
+    BulkError {
+        email: email.to_owned(),
+        name: name.to_owned(),
+        detail: detail.to_owned(),
+    }
+}
+
 /// Bulk assign `(email, name)` records: duplicates and emails already assigned or redeemed are
 /// errors; one free code each; a code contract without a seat limit gets new one-time codes
 /// when it runs out.
@@ -299,7 +340,7 @@ pub fn bulk_assign_in(
     records: &[(String, String)],
     who: &Acting,
     now: DateTime<Utc>,
-) -> Result<Value, B2bError> {
+) -> Result<BulkAssigned, B2bError> {
     let mut taken: Vec<String> = store_codes::assignments(c, k.id)?
         .iter()
         .flat_map(|a| [a.assigned_email.clone(), a.redeemed_by.clone()])
@@ -309,11 +350,15 @@ pub fn bulk_assign_in(
     let (mut assigned, mut errors) = (Vec::new(), Vec::new());
     for (email, name) in records {
         let Ok(email) = valid_email(email) else {
-            errors.push(json!({ "email": email, "name": name, "detail": "Enter a valid email address." }));
+            errors.push(bulk_error(email, name, "Enter a valid email address."));
             continue;
         };
         if taken.contains(&email.to_lowercase()) {
-            errors.push(json!({ "email": email, "name": name, "detail": "Email has already been assigned or has redeemed a code." }));
+            errors.push(bulk_error(
+                &email,
+                name,
+                "Email has already been assigned or has redeemed a code.",
+            ));
             continue;
         }
         let free = store_codes::codes_of_contract(c, k.id)?
@@ -333,7 +378,7 @@ pub fn bulk_assign_in(
             None => None,
         };
         let Some(free) = free else {
-            errors.push(json!({ "email": email, "name": name, "detail": "No available code." }));
+            errors.push(bulk_error(&email, name, "No available code."));
             continue;
         };
         assigned.push(invite_in(
@@ -347,7 +392,7 @@ pub fn bulk_assign_in(
         )?);
         taken.push(email.to_lowercase());
     }
-    Ok(json!({ "assigned": assigned, "errors": errors }))
+    Ok(BulkAssigned { assigned, errors })
 }
 
 /// A sample invite (placeholder code) to `email`.

@@ -9,15 +9,18 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 
 use super::error::B2bError;
 use super::mailgun;
-use super::manager::{self, Acting, Invite};
-use super::manager_reads::{self as reads, CodeFilter};
+use super::manager::{self, Acting, BulkAssigned, Invite, ManagerCode};
+use super::manager_reads::{self as reads, CodeFilter, ManagerContract, ManagerEnrollment};
 use super::model::Contract;
-use super::shapes;
+use super::shapes::{self, ManagerRun, OrganizationShape};
 use crate::catalog::service::Params;
+use crate::commerce::openapi::{Conflict, ErrorBody, Page, Refusals};
 use crate::http::AppError;
 use crate::http::scopes::Scopes;
 use crate::http::session::{CurrentUser, Identity, Via};
@@ -27,7 +30,7 @@ use crate::users::store::User;
 const PAGE: usize = 25;
 
 /// DRF's `{count, next, previous, results}` with `page` and `page_size` (≤ 100).
-fn paginate(state: &AppState, uri: &Uri, items: Vec<Value>) -> Result<Json<Value>, AppError> {
+fn paginate<T>(state: &AppState, uri: &Uri, items: Vec<T>) -> Result<Json<Page<T>>, AppError> {
     let p = Params::parse(uri.query());
     let size = match p.text("page_size") {
         Some(s) => s
@@ -55,21 +58,35 @@ fn paginate(state: &AppState, uri: &Uri, items: Vec<Value>) -> Result<Json<Value
             .absolute_url(&format!("{}?page={n}&page_size={size}", uri.path()))
     };
     let count = items.len();
-    let results: Vec<Value> = items.into_iter().skip((page - 1) * size).take(size).collect();
-    Ok(Json(json!({
-        "count": count,
-        "next": (page < pages).then(|| link(page + 1)),
-        "previous": (page > 1).then(|| link(page - 1)),
-        "results": results,
-    })))
+    let results = items.into_iter().skip((page - 1) * size).take(size).collect();
+    Ok(Json(Page {
+        count: count as i64,
+        next: (page < pages).then(|| link(page + 1)),
+        previous: (page > 1).then(|| link(page - 1)),
+        results,
+    }))
+}
+
+/// Page-number paging (25 a page, `page_size` at most 100).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code, reason = "documents the query the handlers read through Params")]
+pub struct PageNumber {
+    /// From 1.
+    page: Option<u32>,
+    /// 1 to 100; default 25.
+    page_size: Option<u32>,
 }
 
 /// `GET manager/organizations/` (`?sso_organization_id=` narrows).
+#[utoipa::path(get, path = "/api/v0/b2b/manager/organizations/", tag = "b2b", operation_id = "b2b_manager_organizations_list",
+    params(PageNumber, ("sso_organization_id" = Option<String>, Query, description = "Only the organization with this Keycloak id")),
+    responses((status = 200, description = "The organizations the caller manages", body = Page<OrganizationShape>), Refusals))]
 pub async fn organizations(
     State(state): State<AppState>,
     CurrentUser(u): CurrentUser,
     uri: Uri,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Page<OrganizationShape>>, AppError> {
     let sso = Params::parse(uri.query())
         .text("sso_organization_id")
         .map(str::to_owned);
@@ -77,20 +94,28 @@ pub async fn organizations(
     paginate(&state, &uri, items)
 }
 
+/// `GET manager/organizations/{org}/`.
+#[utoipa::path(get, path = "/api/v0/b2b/manager/organizations/{org}/", tag = "b2b", operation_id = "b2b_manager_organizations_detail",
+    params(("org" = i64, Path, description = "The organization")),
+    responses((status = 200, description = "The organization with its active contracts", body = OrganizationShape), Refusals))]
 pub async fn organization(
     State(state): State<AppState>,
     CurrentUser(u): CurrentUser,
     Path(org): Path<i64>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<OrganizationShape>, AppError> {
     Ok(Json(reads::organization(&state, u, org).await?))
 }
 
+/// `GET manager/organizations/{org}/contracts/`.
+#[utoipa::path(get, path = "/api/v0/b2b/manager/organizations/{org}/contracts/", tag = "b2b", operation_id = "b2b_manager_organizations_contracts_list",
+    params(("org" = i64, Path, description = "The organization"), PageNumber),
+    responses((status = 200, description = "The organization's contracts with their statistics", body = Page<ManagerContract>), Refusals))]
 pub async fn contracts(
     State(state): State<AppState>,
     CurrentUser(u): CurrentUser,
     Path(org): Path<i64>,
     uri: Uri,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Page<ManagerContract>>, AppError> {
     let items = reads::contracts(&state, u, org).await?;
     paginate(&state, &uri, items)
 }
@@ -154,16 +179,24 @@ impl OnContract {
     }
 }
 
-pub async fn contract(on: OnContract) -> Result<Json<Value>, AppError> {
+/// `GET manager/organizations/{org}/contracts/{id}/`.
+#[utoipa::path(get, path = "/api/v0/b2b/manager/organizations/{org}/contracts/{id}/", tag = "b2b", operation_id = "b2b_manager_organizations_contracts_retrieve",
+    params(("org" = i64, Path, description = "The organization"), ("id" = i64, Path, description = "The contract")),
+    responses((status = 200, description = "The contract with its statistics", body = ManagerContract), Refusals))]
+pub async fn contract(on: OnContract) -> Result<Json<ManagerContract>, AppError> {
     Ok(Json(reads::contract(&on.state, on.user, on.org, on.id).await?))
 }
 
 /// `…/contracts/{id}/course_runs/`: `ManagerCourseRun`s.
+#[utoipa::path(get, path = "/api/v0/b2b/manager/organizations/{org}/contracts/{id}/course_runs/", tag = "b2b",
+    operation_id = "b2b_manager_organizations_contracts_course_runs_list",
+    params(("org" = i64, Path, description = "The organization"), ("id" = i64, Path, description = "The contract"), PageNumber),
+    responses((status = 200, description = "The contract's runs", body = Page<ManagerRun>), Refusals))]
 pub async fn course_runs(
     on: OnContract,
     axum::Extension(cache): super::api::Cache,
     uri: Uri,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Page<ManagerRun>>, AppError> {
     let runs = reads::course_runs(&on.state, on.user, on.org, on.id).await?;
     let (cat, _) = cache.get(&on.state.db).await?;
     let items = runs
@@ -174,18 +207,29 @@ pub async fn course_runs(
 }
 
 /// `…/course_runs/{run_key}/enrollments/`.
+#[utoipa::path(get, path = "/api/v0/b2b/manager/organizations/{org}/contracts/{id}/course_runs/{key}/enrollments/", tag = "b2b",
+    operation_id = "b2b_manager_organizations_contracts_course_runs_enrollments_list",
+    params(("org" = i64, Path, description = "The organization"), ("id" = i64, Path, description = "The contract"),
+        ("key" = String, Path, description = "The run's courseware id or id"), PageNumber),
+    responses((status = 200, description = "The run's enrollments", body = Page<ManagerEnrollment>), Refusals))]
 pub async fn run_enrollments(
     State(state): State<AppState>,
     CurrentUser(u): CurrentUser,
     Path((org, id, key)): Path<(i64, i64, String)>,
     uri: Uri,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Page<ManagerEnrollment>>, AppError> {
     let items = reads::run_enrollments(&state, u, org, id, key).await?;
     paginate(&state, &uri, items)
 }
 
 /// `…/contracts/{id}/codes/?search_term=&status=assigned|redeemed|failed`.
-pub async fn codes(on: OnContract, uri: Uri) -> Result<Json<Value>, AppError> {
+#[utoipa::path(get, path = "/api/v0/b2b/manager/organizations/{org}/contracts/{id}/codes/", tag = "b2b",
+    operation_id = "b2b_manager_organizations_contracts_codes_list",
+    params(("org" = i64, Path, description = "The organization"), ("id" = i64, Path, description = "The contract"), PageNumber,
+        ("search_term" = Option<String>, Query, description = "In the assigned email or name, or who redeemed it"),
+        ("status" = Option<String>, Query, description = "`assigned`, `redeemed` or `failed`")),
+    responses((status = 200, description = "The assigned and claimed codes", body = Page<ManagerCode>), Refusals))]
+pub async fn codes(on: OnContract, uri: Uri) -> Result<Json<Page<ManagerCode>>, AppError> {
     let p = Params::parse(uri.query());
     let f = CodeFilter {
         search: p.get("search_term").unwrap_or_default().to_owned(),
@@ -198,7 +242,8 @@ pub async fn codes(on: OnContract, uri: Uri) -> Result<Json<Value>, AppError> {
     paginate(&on.state, &uri, items)
 }
 
-#[derive(serde::Deserialize)]
+/// Whom to send a code to.
+#[derive(serde::Deserialize, ToSchema)]
 pub struct Assignee {
     #[serde(default)]
     email: String,
@@ -210,29 +255,57 @@ fn assignee(body: &[u8]) -> Result<Assignee, AppError> {
     serde_json::from_slice(body).map_err(|_| AppError::BadRequest("Invalid request data.".into()))
 }
 
-async fn invite(on: OnContract, body: &[u8], how: Invite) -> Result<Json<Value>, AppError> {
+async fn invite(on: OnContract, body: &[u8], how: Invite) -> Result<Json<ManagerCode>, AppError> {
     let a = assignee(body)?;
     on.run(move |c, k, code, who, now| manager::invite_in(c, k, code, how, (&a.email, &a.name), who, now))
         .await
 }
 
-pub async fn assign(on: OnContract, body: Bytes) -> Result<Json<Value>, AppError> {
+/// `…/codes/{code}/assign/` {email, name}: the code is sent.
+#[utoipa::path(post, path = "/api/v0/b2b/manager/organizations/{org}/contracts/{id}/codes/{code}/assign/", tag = "b2b",
+    operation_id = "b2b_manager_organizations_contracts_codes_assign_create",
+    params(("org" = i64, Path, description = "The organization"), ("id" = i64, Path, description = "The contract"), ("code" = String, Path, description = "The code")),
+    request_body = Assignee,
+    responses((status = 200, description = "The code as assigned", body = ManagerCode), Refusals, Conflict))]
+pub async fn assign(on: OnContract, body: Bytes) -> Result<Json<ManagerCode>, AppError> {
     invite(on, &body, Invite::Assign).await
 }
 
-pub async fn reassign(on: OnContract, body: Bytes) -> Result<Json<Value>, AppError> {
+/// `…/codes/{code}/reassign/` {email, name}: to someone else.
+#[utoipa::path(put, path = "/api/v0/b2b/manager/organizations/{org}/contracts/{id}/codes/{code}/reassign/", tag = "b2b",
+    operation_id = "b2b_manager_organizations_contracts_codes_reassign_update",
+    params(("org" = i64, Path, description = "The organization"), ("id" = i64, Path, description = "The contract"), ("code" = String, Path, description = "The code")),
+    request_body = Assignee,
+    responses((status = 200, description = "The code as reassigned", body = ManagerCode), Refusals, Conflict))]
+pub async fn reassign(on: OnContract, body: Bytes) -> Result<Json<ManagerCode>, AppError> {
     invite(on, &body, Invite::Reassign).await
 }
 
-pub async fn revoke(on: OnContract) -> Result<Json<Value>, AppError> {
+/// `…/codes/{code}/revoke/`: the assignment goes and the code rotates.
+#[utoipa::path(delete, path = "/api/v0/b2b/manager/organizations/{org}/contracts/{id}/codes/{code}/revoke/", tag = "b2b",
+    operation_id = "b2b_manager_organizations_contracts_codes_revoke_destroy",
+    params(("org" = i64, Path, description = "The organization"), ("id" = i64, Path, description = "The contract"), ("code" = String, Path, description = "The code")),
+    responses((status = 200, description = "The new, unassigned code", body = ManagerCode), Refusals, Conflict))]
+pub async fn revoke(on: OnContract) -> Result<Json<ManagerCode>, AppError> {
     on.run(manager::revoke_in).await
 }
 
-pub async fn remind(on: OnContract) -> Result<Json<Value>, AppError> {
+/// `…/codes/{code}/remind/`: the invite again.
+#[utoipa::path(post, path = "/api/v0/b2b/manager/organizations/{org}/contracts/{id}/codes/{code}/remind/", tag = "b2b",
+    operation_id = "b2b_manager_organizations_contracts_codes_remind_create",
+    params(("org" = i64, Path, description = "The organization"), ("id" = i64, Path, description = "The contract"), ("code" = String, Path, description = "The code")),
+    responses((status = 200, description = "The code, reminded", body = ManagerCode), Refusals, Conflict))]
+pub async fn remind(on: OnContract) -> Result<Json<ManagerCode>, AppError> {
     on.run(manager::remind_in).await
 }
 
-pub async fn bulk_assign(on: OnContract, body: Bytes) -> Result<Json<Value>, AppError> {
+/// `…/codes/bulk_assign/` [{email, name}…]: one free code each.
+#[utoipa::path(post, path = "/api/v0/b2b/manager/organizations/{org}/contracts/{id}/codes/bulk_assign/", tag = "b2b",
+    operation_id = "b2b_manager_organizations_contracts_codes_bulk_assign_create",
+    params(("org" = i64, Path, description = "The organization"), ("id" = i64, Path, description = "The contract")),
+    request_body = Vec<Assignee>,
+    responses((status = 200, description = "The codes sent and the records refused", body = BulkAssigned), Refusals, Conflict))]
+pub async fn bulk_assign(on: OnContract, body: Bytes) -> Result<Json<BulkAssigned>, AppError> {
     let list: Vec<Assignee> =
         serde_json::from_slice(&body).map_err(|_| AppError::BadRequest("Invalid request data.".into()))?;
     let mut seen = Vec::new();
@@ -247,6 +320,12 @@ pub async fn bulk_assign(on: OnContract, body: Bytes) -> Result<Json<Value>, App
         .await
 }
 
+/// `…/codes/send_test_email/` {email}: a sample invite.
+#[utoipa::path(post, path = "/api/v0/b2b/manager/organizations/{org}/contracts/{id}/codes/send_test_email/", tag = "b2b",
+    operation_id = "b2b_manager_organizations_contracts_codes_send_test_email_create",
+    params(("org" = i64, Path, description = "The organization"), ("id" = i64, Path, description = "The contract")),
+    request_body = Assignee,
+    responses((status = 200, description = "Sent (an empty body)"), Refusals))]
 pub async fn send_test_email(on: OnContract, body: Bytes) -> Result<Response, AppError> {
     let a = assignee(&body)?;
     let Json(()) = on
@@ -256,6 +335,9 @@ pub async fn send_test_email(on: OnContract, body: Bytes) -> Result<Response, Ap
 }
 
 /// `POST /api/v0/b2b/webhook`: Mailgun events; always 200.
+#[utoipa::path(post, path = "/api/v0/b2b/webhook", tag = "b2b", operation_id = "b2b_webhook_create",
+    request_body(content = Object, description = "A Mailgun event, free-form: Mailgun's own format"),
+    responses((status = 200, description = "Received (an empty body)")))]
 pub async fn webhook(State(state): State<AppState>, body: axum::body::Bytes) -> StatusCode {
     let outcome = match serde_json::from_slice::<Value>(&body) {
         Ok(v) => mailgun::process(&state, &v).await,
@@ -266,12 +348,24 @@ pub async fn webhook(State(state): State<AppState>, body: axum::body::Bytes) -> 
 }
 
 /// `GET service/organization-manager-check/?sso_organization_id=&user_global_id=`: only for an
+/// Whether someone manages an organization.
+#[derive(Serialize, ToSchema)]
+pub struct ManagerCheck {
+    pub is_manager: bool,
+}
+
 /// OAuth2 application token with the `b2b:manager-check` scope; anything else is refused.
+#[utoipa::path(get, path = "/api/v0/b2b/service/organization-manager-check/", tag = "b2b", operation_id = "b2b_service_organization_manager_check",
+    params(("sso_organization_id" = String, Query, description = "The Keycloak organization"),
+        ("user_global_id" = String, Query, description = "The Keycloak user")),
+    responses((status = 200, description = "Whether the user manages the organization", body = ManagerCheck),
+        (status = 400, description = "A parameter is missing", body = ErrorBody),
+        (status = 403, description = "Not an application token with the scope", body = ErrorBody)))]
 pub async fn manager_check(
     State(state): State<AppState>,
     id: Identity,
     RawQuery(q): RawQuery,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<ManagerCheck>, AppError> {
     match id.via {
         Via::OAuth2 { scopes } if scopes.intersects(Scopes::B2B_MANAGER_CHECK) => {}
         _ => {
@@ -290,5 +384,5 @@ pub async fn manager_check(
         .ok_or_else(|| AppError::field("user_global_id", "This field is required."))?
         .to_owned();
     let is_manager = reads::is_manager(&state, sso, gid).await?;
-    Ok(Json(json!({ "is_manager": is_manager })))
+    Ok(Json(ManagerCheck { is_manager }))
 }

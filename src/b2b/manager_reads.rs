@@ -5,11 +5,13 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::error::B2bError;
-use super::manager::{self, Acting, code_json, status_of};
+use super::manager::{self, Acting, ManagerCode, code_json, status_of};
 use super::model::{CodeStatus, Contract};
+use super::shapes::{ContractShape, OrganizationShape};
 use super::{shapes, store, store_codes, store_runs};
 use crate::state::AppState;
 use crate::users::store::User;
@@ -27,11 +29,11 @@ pub async fn organizations(
     state: &AppState,
     user: User,
     sso: Option<String>,
-) -> Result<Vec<Value>, B2bError> {
+) -> Result<Vec<OrganizationShape>, B2bError> {
     let now = state.clock.now();
     Ok(state
         .db
-        .read(move |c| -> rusqlite::Result<Vec<Value>> {
+        .read(move |c| -> rusqlite::Result<Vec<OrganizationShape>> {
             manager::managed_orgs(c, &user, sso.as_deref())?
                 .iter()
                 .map(|o| shapes::organization(c, o, &active_contracts(c, o.id, now)?))
@@ -40,20 +42,45 @@ pub async fn organizations(
         .await?)
 }
 
-pub async fn organization(state: &AppState, user: User, org: i64) -> Result<Value, B2bError> {
+pub async fn organization(state: &AppState, user: User, org: i64) -> Result<OrganizationShape, B2bError> {
     let now = state.clock.now();
     state
         .db
-        .read(move |c| -> Result<Value, B2bError> {
+        .read(move |c| -> Result<OrganizationShape, B2bError> {
             let o = manager::managed_org(c, &user, org)?;
             Ok(shapes::organization(c, &o, &active_contracts(c, o.id, now)?)?)
         })
         .await
 }
 
+/// A contract with its seat and code statistics (`ManagerContractDetailSerializer`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ManagerContract {
+    #[serde(flatten)]
+    pub contract: ContractShape,
+    /// Percent of the seats taken (two decimals); `null` without a seat limit.
+    pub attachment_percentage: Option<f64>,
+    pub total_enrollments: i64,
+    pub total_codes: Option<i64>,
+    pub assigned_codes: usize,
+    pub unassigned_codes: Option<i64>,
+    pub redeemed_codes: usize,
+}
+
+/// One enrollment in a contract run, for its managers.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ManagerEnrollment {
+    pub learner_name: String,
+    pub learner_email: String,
+    pub enrollment_date: String,
+    pub enrollment_type: String,
+    pub enrollment_status: Option<String>,
+    pub active: bool,
+}
+
 /// `ManagerContractDetailSerializer`: the contract plus seat and code statistics.
-fn contract_detail_json(c: &Connection, k: &Contract) -> rusqlite::Result<Value> {
-    let mut v = shapes::contract(c, k)?;
+fn contract_detail_json(c: &Connection, k: &Contract) -> rusqlite::Result<ManagerContract> {
+    let contract = shapes::contract(c, k)?;
     let attached = store::attached_count(c, k.id)?;
     let assignments = store_codes::assignments(c, k.id)?;
     let redeemed = assignments
@@ -68,19 +95,21 @@ fn contract_detail_json(c: &Connection, k: &Contract) -> rusqlite::Result<Value>
     for r in &runs {
         enrollments += crate::enrollment::store::count_active_for_run(c, r.run_id)?;
     }
-    v["attachment_percentage"] = json!(pct);
-    v["total_enrollments"] = json!(enrollments);
-    v["total_codes"] = json!(seats);
-    v["assigned_codes"] = json!(assigned);
-    v["unassigned_codes"] = json!(seats.map(|m| m - i64::try_from(assigned + redeemed).unwrap_or(0)));
-    v["redeemed_codes"] = json!(redeemed);
-    Ok(v)
+    Ok(ManagerContract {
+        contract,
+        attachment_percentage: pct,
+        total_enrollments: enrollments,
+        total_codes: seats,
+        assigned_codes: assigned,
+        unassigned_codes: seats.map(|m| m - i64::try_from(assigned + redeemed).unwrap_or(0)),
+        redeemed_codes: redeemed,
+    })
 }
 
-pub async fn contracts(state: &AppState, user: User, org: i64) -> Result<Vec<Value>, B2bError> {
+pub async fn contracts(state: &AppState, user: User, org: i64) -> Result<Vec<ManagerContract>, B2bError> {
     state
         .db
-        .read(move |c| -> Result<Vec<Value>, B2bError> {
+        .read(move |c| -> Result<Vec<ManagerContract>, B2bError> {
             manager::managed_org(c, &user, org)?;
             Ok(store::contracts(c, Some(org))?
                 .iter()
@@ -90,10 +119,10 @@ pub async fn contracts(state: &AppState, user: User, org: i64) -> Result<Vec<Val
         .await
 }
 
-pub async fn contract(state: &AppState, user: User, org: i64, id: i64) -> Result<Value, B2bError> {
+pub async fn contract(state: &AppState, user: User, org: i64, id: i64) -> Result<ManagerContract, B2bError> {
     state
         .db
-        .read(move |c| -> Result<Value, B2bError> {
+        .read(move |c| -> Result<ManagerContract, B2bError> {
             let k = manager::managed_contract(c, &user, org, id)?;
             Ok(contract_detail_json(c, &k)?)
         })
@@ -121,10 +150,10 @@ pub async fn run_enrollments(
     org: i64,
     id: i64,
     key: String,
-) -> Result<Vec<Value>, B2bError> {
+) -> Result<Vec<ManagerEnrollment>, B2bError> {
     state
         .db
-        .read(move |c| -> Result<Vec<Value>, B2bError> {
+        .read(move |c| -> Result<Vec<ManagerEnrollment>, B2bError> {
             manager::managed_contract(c, &user, org, id)?;
             let run = store_runs::runs_of_contract(c, id)?
                 .into_iter()
@@ -135,13 +164,14 @@ pub async fn run_enrollments(
                 let Some(learner) = crate::users::store::find_by_id(c, e.user_id)? else {
                     continue;
                 };
-                out.push(json!({
-                    "learner_name": learner.name, "learner_email": learner.email,
-                    "enrollment_date": crate::clock::to_db(e.created_on),
-                    "enrollment_type": e.mode.as_str(),
-                    "enrollment_status": e.change_status.map(|s| s.as_str()),
-                    "active": e.active,
-                }));
+                out.push(ManagerEnrollment {
+                    learner_name: learner.name,
+                    learner_email: learner.email,
+                    enrollment_date: crate::clock::to_db(e.created_on),
+                    enrollment_type: e.mode.as_str().to_owned(),
+                    enrollment_status: e.change_status.map(|s| s.as_str().to_owned()),
+                    active: e.active,
+                });
             }
             Ok(out)
         })
@@ -162,10 +192,10 @@ pub async fn codes(
     org: i64,
     id: i64,
     f: CodeFilter,
-) -> Result<Vec<Value>, B2bError> {
+) -> Result<Vec<ManagerCode>, B2bError> {
     state
         .db
-        .read(move |c| -> Result<Vec<Value>, B2bError> {
+        .read(move |c| -> Result<Vec<ManagerCode>, B2bError> {
             let k = manager::managed_contract(c, &user, org, id)?;
             let assignments = store_codes::assignments(c, k.id)?;
             let search = f.search.trim().to_lowercase();

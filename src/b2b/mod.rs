@@ -33,6 +33,7 @@ pub mod manager;
 pub mod manager_api;
 pub mod manager_reads;
 pub mod model;
+pub mod openapi;
 pub mod provision;
 pub mod reads;
 pub mod service;

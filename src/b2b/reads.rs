@@ -23,35 +23,43 @@ fn slug_or_all<T>(
 }
 
 /// Organizations (all, or the one with `slug`) with their active contracts.
-pub async fn organizations(state: &AppState, slug: Option<String>) -> Result<Vec<Value>, B2bError> {
+pub async fn organizations(
+    state: &AppState,
+    slug: Option<String>,
+) -> Result<Vec<super::shapes::OrganizationShape>, B2bError> {
     let now = state.clock.now();
     Ok(state
         .db
-        .read(move |c| -> rusqlite::Result<Vec<Value>> {
-            let orgs = slug_or_all(
-                slug.as_deref(),
-                |s| store::organization_by_slug(c, s),
-                || store::organizations(c),
-            )?;
-            let mut out = Vec::new();
-            for o in orgs {
-                let active: Vec<Contract> = store::contracts(c, Some(o.id))?
-                    .into_iter()
-                    .filter(|k| k.is_active(now))
-                    .collect();
-                out.push(shapes::organization(c, &o, &active)?);
-            }
-            Ok(out)
-        })
+        .read(
+            move |c| -> rusqlite::Result<Vec<super::shapes::OrganizationShape>> {
+                let orgs = slug_or_all(
+                    slug.as_deref(),
+                    |s| store::organization_by_slug(c, s),
+                    || store::organizations(c),
+                )?;
+                let mut out = Vec::new();
+                for o in orgs {
+                    let active: Vec<Contract> = store::contracts(c, Some(o.id))?
+                        .into_iter()
+                        .filter(|k| k.is_active(now))
+                        .collect();
+                    out.push(shapes::organization(c, &o, &active)?);
+                }
+                Ok(out)
+            },
+        )
         .await?)
 }
 
 /// Active contracts (all, or the one with `slug`).
-pub async fn contracts(state: &AppState, slug: Option<String>) -> Result<Vec<Value>, B2bError> {
+pub async fn contracts(
+    state: &AppState,
+    slug: Option<String>,
+) -> Result<Vec<super::shapes::ContractShape>, B2bError> {
     let now = state.clock.now();
     Ok(state
         .db
-        .read(move |c| -> rusqlite::Result<Vec<Value>> {
+        .read(move |c| -> rusqlite::Result<Vec<super::shapes::ContractShape>> {
             slug_or_all(
                 slug.as_deref(),
                 |s| store::contract_by_slug(c, s),

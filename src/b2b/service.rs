@@ -4,7 +4,6 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
-use serde_json::Value;
 
 use super::error::B2bError;
 use super::model::{Contract, MembershipType};
@@ -63,7 +62,11 @@ fn contracts_of(
 /// `POST /api/v0/b2b/attach/{code}/`: the learner joins every active contract of a valid code
 /// they are not in yet. One writer transaction counts the seats and inserts the attachment,
 /// so racing learners can never take more than `max_learners` seats.
-pub async fn attach(state: &AppState, user: &User, code: String) -> Result<(Attached, Vec<Value>), B2bError> {
+pub async fn attach(
+    state: &AppState,
+    user: &User,
+    code: String,
+) -> Result<(Attached, Vec<shapes::ContractShape>), B2bError> {
     let user = user.clone();
     let out = state
         .write_queued(move |c, now| -> Result<_, B2bError> {
@@ -127,7 +130,7 @@ pub async fn attach(state: &AppState, user: &User, code: String) -> Result<(Atta
 
 /// `b2b_organizations` of `/api/users/me`: the user's organizations, each with the active
 /// contracts the user is attached to.
-pub fn user_organizations(c: &Connection, user: i64) -> rusqlite::Result<Vec<Value>> {
+pub fn user_organizations(c: &Connection, user: i64) -> rusqlite::Result<Vec<shapes::OrganizationShape>> {
     let mine = store::user_contracts(c, user)?;
     let mut out = Vec::new();
     for (org, _, _) in store::memberships(c, user)? {
@@ -143,7 +146,10 @@ pub fn user_organizations(c: &Connection, user: i64) -> rusqlite::Result<Vec<Val
     Ok(out)
 }
 
-pub async fn user_organizations_now(state: &AppState, user: i64) -> Result<Vec<Value>, B2bError> {
+pub async fn user_organizations_now(
+    state: &AppState,
+    user: i64,
+) -> Result<Vec<shapes::OrganizationShape>, B2bError> {
     Ok(state.db.read(move |c| user_organizations(c, user)).await?)
 }
 

@@ -80,6 +80,31 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
     .filter_map(Option::as_mut)
 }
 
+/// A handler serving two methods of one path (PUT and PATCH, or POST and PATCH) has one
+/// `method(…, patch)` annotation; this gives its PATCH an operation id of its own: `…_update`
+/// becomes `…_partial_update`, any other id gains `_partial_update`.
+pub struct PartialUpdates;
+
+impl Modify for PartialUpdates {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        for item in doc.paths.paths.values_mut() {
+            let others: Vec<String> = [&item.get, &item.put, &item.post, &item.delete]
+                .into_iter()
+                .filter_map(|o| o.as_ref()?.operation_id.clone())
+                .collect();
+            if let Some(patch) = item.patch.as_mut()
+                && let Some(id) = patch.operation_id.clone()
+                && others.contains(&id)
+            {
+                patch.operation_id = Some(match id.strip_suffix("_update") {
+                    Some(base) => format!("{base}_partial_update"),
+                    None => format!("{id}_partial_update"),
+                });
+            }
+        }
+    }
+}
+
 impl Modify for Aliases {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
         let mut copies = Vec::new();
@@ -172,30 +197,24 @@ const LEGACY: Aliases = Aliases {
         discounts::nested::create_redemption,
         discounts::nested::redemption,
         discounts::nested::update_redemption,
-        discounts::nested::patch_redemption,
         discounts::nested::delete_redemption,
         discounts::linked::products::list,
         discounts::linked::products::create,
-        discounts::linked::products::patch_list,
         discounts::linked::products::one,
         discounts::linked::products::put,
-        discounts::linked::products::patch,
         discounts::linked::products::remove,
         discounts::linked::assignees::list,
         discounts::linked::assignees::create,
-        discounts::linked::assignees::patch_list,
         discounts::linked::assignees::one,
         discounts::linked::assignees::put,
-        discounts::linked::assignees::patch,
         discounts::linked::assignees::remove,
         discounts::tiers::tiers,
         discounts::tiers::create_tier,
         discounts::tiers::tier,
         discounts::tiers::update_tier,
-        discounts::tiers::patch_tier,
         discounts::tiers::delete_tier,
     ),
-    modifiers(&LEGACY)
+    modifiers(&PartialUpdates, &LEGACY)
 )]
 pub struct Doc;
 
@@ -207,6 +226,7 @@ mod tests {
     fn every_operation_has_an_id_a_tag_and_responses() {
         let mut doc = Doc::openapi();
         doc.merge(crate::pricing::openapi::Doc::openapi());
+        doc.merge(crate::b2b::openapi::Doc::openapi());
         let mut ids = std::collections::BTreeSet::new();
         for (path, item) in doc.paths.paths.clone() {
             let mut item = item;

@@ -201,32 +201,10 @@ pub struct DecisionBody {
 
 /// PUT/PATCH `applications_admin/{id}/` {status, justification, discount{id}?, email_subject?,
 /// email_body?} (staff; audited; the learner is mailed).
-#[utoipa::path(put, path = "/api/v0/flexible_pricing/applications_admin/{id}/", tag = "flexible_pricing", operation_id = "flexible_pricing_applications_admin_update",
+#[utoipa::path(method(put, patch), path = "/api/v0/flexible_pricing/applications_admin/{id}/", tag = "flexible_pricing", operation_id = "flexible_pricing_applications_admin_update",
     params(("id" = i64, Path, description = "The request")), request_body = DecisionBody,
     responses((status = 200, description = "The request as decided", body = AdminRequest), Refusals))]
 pub async fn admin_update(
-    state: State<AppState>,
-    s: StaffAccess,
-    id: Path<i64>,
-    body: ApiJson<DecisionBody>,
-) -> Result<Json<AdminRequest>, AppError> {
-    decide(state, s, id, body).await
-}
-
-/// PATCH `applications_admin/{id}/`: as PUT.
-#[utoipa::path(patch, path = "/api/v0/flexible_pricing/applications_admin/{id}/", tag = "flexible_pricing", operation_id = "flexible_pricing_applications_admin_partial_update",
-    params(("id" = i64, Path, description = "The request")), request_body = DecisionBody,
-    responses((status = 200, description = "The request as decided", body = AdminRequest), Refusals))]
-pub async fn admin_patch(
-    state: State<AppState>,
-    s: StaffAccess,
-    id: Path<i64>,
-    body: ApiJson<DecisionBody>,
-) -> Result<Json<AdminRequest>, AppError> {
-    decide(state, s, id, body).await
-}
-
-async fn decide(
     State(state): State<AppState>,
     s: StaffAccess,
     Path(id): Path<i64>,

@@ -94,7 +94,7 @@ fn api_routes(base: &str) -> Router<AppState> {
             &r("/applications_admin/{id}/"),
             get(api::admin_detail)
                 .put(api::admin_update)
-                .patch(api::admin_patch),
+                .patch(api::admin_update),
         )
         .route(&r("/coursewares/"), get(api::coursewares))
         .route(
@@ -105,7 +105,7 @@ fn api_routes(base: &str) -> Router<AppState> {
             &r("/exchange_rates/{code}/"),
             get(rates_api::rate_detail)
                 .put(rates_api::rate_update)
-                .patch(rates_api::rate_patch)
+                .patch(rates_api::rate_update)
                 .delete(rates_api::rate_delete),
         )
         .route(
@@ -120,7 +120,7 @@ fn api_routes(base: &str) -> Router<AppState> {
             &r("/income_thresholds/{country}/"),
             get(rates_api::threshold_detail)
                 .put(rates_api::threshold_update)
-                .patch(rates_api::threshold_patch)
+                .patch(rates_api::threshold_update)
                 .delete(rates_api::threshold_delete),
         )
 }

@@ -4,7 +4,7 @@
 
 use utoipa::OpenApi;
 
-use crate::commerce::openapi::Aliases;
+use crate::commerce::openapi::{Aliases, PartialUpdates};
 use crate::pricing::{api, rates_api};
 
 const LEGACY: Aliases = Aliases {
@@ -22,23 +22,20 @@ const LEGACY: Aliases = Aliases {
         api::admin_list,
         api::admin_detail,
         api::admin_update,
-        api::admin_patch,
         api::coursewares,
         rates_api::rates_list,
         rates_api::rate_detail,
         rates_api::rate_create,
         rates_api::rate_update,
-        rates_api::rate_patch,
         rates_api::rate_delete,
         rates_api::thresholds_list,
         rates_api::threshold_detail,
         rates_api::threshold_create,
         rates_api::threshold_update,
-        rates_api::threshold_patch,
         rates_api::threshold_delete,
         rates_api::thresholds_csv,
         api::user_flexible_price,
     ),
-    modifiers(&LEGACY)
+    modifiers(&PartialUpdates, &LEGACY)
 )]
 pub struct Doc;

@@ -97,32 +97,10 @@ pub async fn rate_create(
 }
 
 /// PUT `exchange_rates/{code}/` (staff).
-#[utoipa::path(put, path = "/api/v0/flexible_pricing/exchange_rates/{code}/", tag = "flexible_pricing", operation_id = "flexible_pricing_exchange_rates_update",
+#[utoipa::path(method(put, patch), path = "/api/v0/flexible_pricing/exchange_rates/{code}/", tag = "flexible_pricing", operation_id = "flexible_pricing_exchange_rates_update",
     params(("code" = String, Path, description = "The currency code")), request_body = RateBody,
     responses((status = 200, description = "The rate as saved", body = ExchangeRate), Refusals))]
 pub async fn rate_update(
-    state: State<AppState>,
-    s: StaffAccess,
-    code: Path<String>,
-    body: ApiJson<RateBody>,
-) -> Result<Json<ExchangeRate>, AppError> {
-    rate_change(state, s, code, body).await
-}
-
-/// PATCH `exchange_rates/{code}/` (staff): as PUT.
-#[utoipa::path(patch, path = "/api/v0/flexible_pricing/exchange_rates/{code}/", tag = "flexible_pricing", operation_id = "flexible_pricing_exchange_rates_partial_update",
-    params(("code" = String, Path, description = "The currency code")), request_body = RateBody,
-    responses((status = 200, description = "The rate as saved", body = ExchangeRate), Refusals))]
-pub async fn rate_patch(
-    state: State<AppState>,
-    s: StaffAccess,
-    code: Path<String>,
-    body: ApiJson<RateBody>,
-) -> Result<Json<ExchangeRate>, AppError> {
-    rate_change(state, s, code, body).await
-}
-
-async fn rate_change(
     State(state): State<AppState>,
     s: StaffAccess,
     Path(code): Path<String>,
@@ -199,32 +177,10 @@ pub async fn threshold_create(
 }
 
 /// PUT `income_thresholds/{country}/` (staff).
-#[utoipa::path(put, path = "/api/v0/flexible_pricing/income_thresholds/{country}/", tag = "flexible_pricing", operation_id = "flexible_pricing_income_thresholds_update",
+#[utoipa::path(method(put, patch), path = "/api/v0/flexible_pricing/income_thresholds/{country}/", tag = "flexible_pricing", operation_id = "flexible_pricing_income_thresholds_update",
     params(("country" = String, Path, description = "The country code")), request_body = ThresholdBody,
     responses((status = 200, description = "The threshold as saved", body = IncomeThreshold), Refusals))]
 pub async fn threshold_update(
-    state: State<AppState>,
-    s: StaffAccess,
-    code: Path<String>,
-    body: ApiJson<ThresholdBody>,
-) -> Result<Json<IncomeThreshold>, AppError> {
-    threshold_change(state, s, code, body).await
-}
-
-/// PATCH `income_thresholds/{country}/` (staff): as PUT.
-#[utoipa::path(patch, path = "/api/v0/flexible_pricing/income_thresholds/{country}/", tag = "flexible_pricing", operation_id = "flexible_pricing_income_thresholds_partial_update",
-    params(("country" = String, Path, description = "The country code")), request_body = ThresholdBody,
-    responses((status = 200, description = "The threshold as saved", body = IncomeThreshold), Refusals))]
-pub async fn threshold_patch(
-    state: State<AppState>,
-    s: StaffAccess,
-    code: Path<String>,
-    body: ApiJson<ThresholdBody>,
-) -> Result<Json<IncomeThreshold>, AppError> {
-    threshold_change(state, s, code, body).await
-}
-
-async fn threshold_change(
     State(state): State<AppState>,
     s: StaffAccess,
     Path(code): Path<String>,

@@ -126,8 +126,9 @@ pub async fn one<L: Linked>(
     Ok(Json(service::linked_one(&state, id, L::WHAT, target).await?))
 }
 
-/// The documented handlers of one linked list: each serves one method of one path, calling the
-/// generic handler above with the list's type.
+/// The documented handlers of one linked list: each serves one path (POST and PATCH of the
+/// list add, as PUT and PATCH of an item do), calling the generic handler above with the
+/// list's type.
 macro_rules! linked_handlers {
     ($mod:ident, $L:ty, $Item:ty, $what:tt, $list:tt, $one:tt, $target:tt) => {
         pub mod $mod {
@@ -145,24 +146,11 @@ macro_rules! linked_handlers {
                 super::list::<$L>(state, s, id, l).await
             }
 
-            #[utoipa::path(post, path = $list, tag = "discounts", operation_id = concat!("discounts_", $what, "_create"),
+            #[utoipa::path(method(post, patch), path = $list, tag = "discounts", operation_id = concat!("discounts_", $what, "_create"),
                 params(("id" = i64, Path, description = "The discount")), request_body = LinkBody,
                 responses((status = 201, description = "Linked: the discount's whole list", body = Vec<$Item>),
                     (status = 200, description = "Linked already: the discount's whole list", body = Vec<$Item>), Refusals))]
             pub async fn create(
-                state: State<AppState>,
-                s: StaffAccess,
-                path: Path<Vec<(String, String)>>,
-                body: ApiJson<LinkBody>,
-            ) -> Result<Response, AppError> {
-                super::add::<$L>(state, s, path, body).await
-            }
-
-            #[utoipa::path(patch, path = $list, tag = "discounts", operation_id = concat!("discounts_", $what, "_list_partial_update"),
-                params(("id" = i64, Path, description = "The discount")), request_body = LinkBody,
-                responses((status = 201, description = "Linked: the discount's whole list", body = Vec<$Item>),
-                    (status = 200, description = "Linked already: the discount's whole list", body = Vec<$Item>), Refusals))]
-            pub async fn patch_list(
                 state: State<AppState>,
                 s: StaffAccess,
                 path: Path<Vec<(String, String)>>,
@@ -182,26 +170,12 @@ macro_rules! linked_handlers {
                 super::one::<$L>(state, s, path).await
             }
 
-            #[utoipa::path(put, path = $one, tag = "discounts", operation_id = concat!("discounts_", $what, "_update"),
+            #[utoipa::path(method(put, patch), path = $one, tag = "discounts", operation_id = concat!("discounts_", $what, "_update"),
                 params(("id" = i64, Path, description = "The discount"), ("pk" = i64, Path, description = $target)),
                 request_body = LinkBody,
                 responses((status = 201, description = "Linked: the discount's whole list", body = Vec<$Item>),
                     (status = 200, description = "Linked already: the discount's whole list", body = Vec<$Item>), Refusals))]
             pub async fn put(
-                state: State<AppState>,
-                s: StaffAccess,
-                path: Path<Vec<(String, String)>>,
-                body: ApiJson<LinkBody>,
-            ) -> Result<Response, AppError> {
-                super::add::<$L>(state, s, path, body).await
-            }
-
-            #[utoipa::path(patch, path = $one, tag = "discounts", operation_id = concat!("discounts_", $what, "_partial_update"),
-                params(("id" = i64, Path, description = "The discount"), ("pk" = i64, Path, description = $target)),
-                request_body = LinkBody,
-                responses((status = 201, description = "Linked: the discount's whole list", body = Vec<$Item>),
-                    (status = 200, description = "Linked already: the discount's whole list", body = Vec<$Item>), Refusals))]
-            pub async fn patch(
                 state: State<AppState>,
                 s: StaffAccess,
                 path: Path<Vec<(String, String)>>,
@@ -223,7 +197,6 @@ macro_rules! linked_handlers {
         }
     };
 }
-
 linked_handlers!(
     products,
     Products,

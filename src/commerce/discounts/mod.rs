@@ -63,33 +63,33 @@ fn discount_routes(base: &str) -> Router<AppState> {
             &r("/{id}/redemptions/{pk}/"),
             get(nested::redemption)
                 .put(nested::update_redemption)
-                .patch(nested::patch_redemption)
+                .patch(nested::update_redemption)
                 .delete(nested::delete_redemption),
         )
         .route(
             &r("/{id}/products/"),
             get(linked::products::list)
                 .post(linked::products::create)
-                .patch(linked::products::patch_list),
+                .patch(linked::products::create),
         )
         .route(
             &r("/{id}/products/{pk}/"),
             get(linked::products::one)
                 .put(linked::products::put)
-                .patch(linked::products::patch)
+                .patch(linked::products::put)
                 .delete(linked::products::remove),
         )
         .route(
             &r("/{id}/assignees/"),
             get(linked::assignees::list)
                 .post(linked::assignees::create)
-                .patch(linked::assignees::patch_list),
+                .patch(linked::assignees::create),
         )
         .route(
             &r("/{id}/assignees/{pk}/"),
             get(linked::assignees::one)
                 .put(linked::assignees::put)
-                .patch(linked::assignees::patch)
+                .patch(linked::assignees::put)
                 .delete(linked::assignees::remove),
         )
         .route(&r("/{id}/tiers/"), get(tiers::tiers).post(tiers::create_tier))
@@ -97,7 +97,7 @@ fn discount_routes(base: &str) -> Router<AppState> {
             &r("/{id}/tiers/{pk}/"),
             get(tiers::tier)
                 .put(tiers::update_tier)
-                .patch(tiers::patch_tier)
+                .patch(tiers::update_tier)
                 .delete(tiers::delete_tier),
         )
 }

@@ -205,34 +205,11 @@ pub async fn redemption(
 /// PUT/PATCH `/{id}/redemptions/{redemption_id}/`: every field of a redemption is read-only
 /// (as the original's serializer), so the redemption is answered unchanged; a body that tries
 /// to change one is refused, naming the field.
-#[utoipa::path(put, path = "/api/v0/discounts/{id}/redemptions/{pk}/", tag = "discounts", operation_id = "discounts_redemptions_update",
+#[utoipa::path(method(put, patch), path = "/api/v0/discounts/{id}/redemptions/{pk}/", tag = "discounts", operation_id = "discounts_redemptions_update",
     params(("id" = i64, Path, description = "The discount"), ("pk" = i64, Path, description = "The redemption")),
     request_body(content = Object, description = "Fields of the redemption, each as it is (all are read-only)"),
     responses((status = 200, description = "The redemption, unchanged", body = Redemption), Refusals))]
 pub async fn update_redemption(
-    state: State<AppState>,
-    s: StaffAccess,
-    path: Path<(i64, i64)>,
-    body: ApiJson<serde_json::Map<String, Value>>,
-) -> Result<Json<Redemption>, AppError> {
-    keep_redemption(state, s, path, body).await
-}
-
-/// PATCH `/{id}/redemptions/{redemption_id}/`: as PUT.
-#[utoipa::path(patch, path = "/api/v0/discounts/{id}/redemptions/{pk}/", tag = "discounts", operation_id = "discounts_redemptions_partial_update",
-    params(("id" = i64, Path, description = "The discount"), ("pk" = i64, Path, description = "The redemption")),
-    request_body(content = Object, description = "Fields of the redemption, each as it is (all are read-only)"),
-    responses((status = 200, description = "The redemption, unchanged", body = Redemption), Refusals))]
-pub async fn patch_redemption(
-    state: State<AppState>,
-    s: StaffAccess,
-    path: Path<(i64, i64)>,
-    body: ApiJson<serde_json::Map<String, Value>>,
-) -> Result<Json<Redemption>, AppError> {
-    keep_redemption(state, s, path, body).await
-}
-
-async fn keep_redemption(
     State(state): State<AppState>,
     _s: StaffAccess,
     Path((id, rid)): Path<(i64, i64)>,

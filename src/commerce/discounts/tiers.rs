@@ -129,32 +129,10 @@ pub struct TierPatch {
 
 /// PATCH (or PUT) `/{id}/tiers/{tier_id}/` {current?, income_threshold_usd?} (audited): the
 /// discount and courseware of a tier are its identity, so only these two change.
-#[utoipa::path(put, path = "/api/v0/discounts/{id}/tiers/{pk}/", tag = "discounts", operation_id = "discounts_tiers_update",
+#[utoipa::path(method(put, patch), path = "/api/v0/discounts/{id}/tiers/{pk}/", tag = "discounts", operation_id = "discounts_tiers_update",
     params(("id" = i64, Path, description = "The discount"), ("pk" = i64, Path, description = "The tier")), request_body = TierPatch,
     responses((status = 200, description = "The tier as changed", body = TierShape), Refusals))]
 pub async fn update_tier(
-    state: State<AppState>,
-    s: StaffAccess,
-    path: Path<(i64, i64)>,
-    body: ApiJson<TierPatch>,
-) -> Result<Json<TierShape>, AppError> {
-    change_tier(state, s, path, body).await
-}
-
-/// PATCH `/{id}/tiers/{tier_id}/`: as PUT.
-#[utoipa::path(patch, path = "/api/v0/discounts/{id}/tiers/{pk}/", tag = "discounts", operation_id = "discounts_tiers_partial_update",
-    params(("id" = i64, Path, description = "The discount"), ("pk" = i64, Path, description = "The tier")), request_body = TierPatch,
-    responses((status = 200, description = "The tier as changed", body = TierShape), Refusals))]
-pub async fn patch_tier(
-    state: State<AppState>,
-    s: StaffAccess,
-    path: Path<(i64, i64)>,
-    body: ApiJson<TierPatch>,
-) -> Result<Json<TierShape>, AppError> {
-    change_tier(state, s, path, body).await
-}
-
-async fn change_tier(
     State(state): State<AppState>,
     s: StaffAccess,
     Path((id, tier)): Path<(i64, i64)>,
