@@ -78,6 +78,30 @@ pub struct PageNumber {
     page_size: Option<u32>,
 }
 
+/// A contract of a managed organization, in the path.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code, reason = "documents the path OnContract reads")]
+pub struct ContractPath {
+    /// The organization.
+    org: i64,
+    /// The contract.
+    id: i64,
+}
+
+/// A code of a contract of a managed organization, in the path.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code, reason = "documents the path OnContract reads")]
+pub struct CodePath {
+    /// The organization.
+    org: i64,
+    /// The contract.
+    id: i64,
+    /// The code.
+    code: String,
+}
+
 /// `GET manager/organizations/` (`?sso_organization_id=` narrows).
 #[utoipa::path(get, path = "/api/v0/b2b/manager/organizations/", tag = "b2b", operation_id = "b2b_manager_organizations_list",
     params(PageNumber, ("sso_organization_id" = Option<String>, Query, description = "Only the organization with this Keycloak id")),
@@ -181,7 +205,7 @@ impl OnContract {
 
 /// `GET manager/organizations/{org}/contracts/{id}/`.
 #[utoipa::path(get, path = "/api/v0/b2b/manager/organizations/{org}/contracts/{id}/", tag = "b2b", operation_id = "b2b_manager_organizations_contracts_retrieve",
-    params(("org" = i64, Path, description = "The organization"), ("id" = i64, Path, description = "The contract")),
+    params(ContractPath),
     responses((status = 200, description = "The contract with its statistics", body = ManagerContract), Refusals))]
 pub async fn contract(on: OnContract) -> Result<Json<ManagerContract>, AppError> {
     Ok(Json(reads::contract(&on.state, on.user, on.org, on.id).await?))
@@ -190,7 +214,7 @@ pub async fn contract(on: OnContract) -> Result<Json<ManagerContract>, AppError>
 /// `…/contracts/{id}/course_runs/`: `ManagerCourseRun`s.
 #[utoipa::path(get, path = "/api/v0/b2b/manager/organizations/{org}/contracts/{id}/course_runs/", tag = "b2b",
     operation_id = "b2b_manager_organizations_contracts_course_runs_list",
-    params(("org" = i64, Path, description = "The organization"), ("id" = i64, Path, description = "The contract"), PageNumber),
+    params(ContractPath, PageNumber),
     responses((status = 200, description = "The contract's runs", body = Page<ManagerRun>), Refusals))]
 pub async fn course_runs(
     on: OnContract,
@@ -225,7 +249,7 @@ pub async fn run_enrollments(
 /// `…/contracts/{id}/codes/?search_term=&status=assigned|redeemed|failed`.
 #[utoipa::path(get, path = "/api/v0/b2b/manager/organizations/{org}/contracts/{id}/codes/", tag = "b2b",
     operation_id = "b2b_manager_organizations_contracts_codes_list",
-    params(("org" = i64, Path, description = "The organization"), ("id" = i64, Path, description = "The contract"), PageNumber,
+    params(ContractPath, PageNumber,
         ("search_term" = Option<String>, Query, description = "In the assigned email or name, or who redeemed it"),
         ("status" = Option<String>, Query, description = "`assigned`, `redeemed` or `failed`")),
     responses((status = 200, description = "The assigned and claimed codes", body = Page<ManagerCode>), Refusals))]
@@ -264,7 +288,7 @@ async fn invite(on: OnContract, body: &[u8], how: Invite) -> Result<Json<Manager
 /// `…/codes/{code}/assign/` {email, name}: the code is sent.
 #[utoipa::path(post, path = "/api/v0/b2b/manager/organizations/{org}/contracts/{id}/codes/{code}/assign/", tag = "b2b",
     operation_id = "b2b_manager_organizations_contracts_codes_assign_create",
-    params(("org" = i64, Path, description = "The organization"), ("id" = i64, Path, description = "The contract"), ("code" = String, Path, description = "The code")),
+    params(CodePath),
     request_body = Assignee,
     responses((status = 200, description = "The code as assigned", body = ManagerCode), Refusals, Conflict))]
 pub async fn assign(on: OnContract, body: Bytes) -> Result<Json<ManagerCode>, AppError> {
@@ -274,7 +298,7 @@ pub async fn assign(on: OnContract, body: Bytes) -> Result<Json<ManagerCode>, Ap
 /// `…/codes/{code}/reassign/` {email, name}: to someone else.
 #[utoipa::path(put, path = "/api/v0/b2b/manager/organizations/{org}/contracts/{id}/codes/{code}/reassign/", tag = "b2b",
     operation_id = "b2b_manager_organizations_contracts_codes_reassign_update",
-    params(("org" = i64, Path, description = "The organization"), ("id" = i64, Path, description = "The contract"), ("code" = String, Path, description = "The code")),
+    params(CodePath),
     request_body = Assignee,
     responses((status = 200, description = "The code as reassigned", body = ManagerCode), Refusals, Conflict))]
 pub async fn reassign(on: OnContract, body: Bytes) -> Result<Json<ManagerCode>, AppError> {
@@ -284,7 +308,7 @@ pub async fn reassign(on: OnContract, body: Bytes) -> Result<Json<ManagerCode>, 
 /// `…/codes/{code}/revoke/`: the assignment goes and the code rotates.
 #[utoipa::path(delete, path = "/api/v0/b2b/manager/organizations/{org}/contracts/{id}/codes/{code}/revoke/", tag = "b2b",
     operation_id = "b2b_manager_organizations_contracts_codes_revoke_destroy",
-    params(("org" = i64, Path, description = "The organization"), ("id" = i64, Path, description = "The contract"), ("code" = String, Path, description = "The code")),
+    params(CodePath),
     responses((status = 200, description = "The new, unassigned code", body = ManagerCode), Refusals, Conflict))]
 pub async fn revoke(on: OnContract) -> Result<Json<ManagerCode>, AppError> {
     on.run(manager::revoke_in).await
@@ -293,7 +317,7 @@ pub async fn revoke(on: OnContract) -> Result<Json<ManagerCode>, AppError> {
 /// `…/codes/{code}/remind/`: the invite again.
 #[utoipa::path(post, path = "/api/v0/b2b/manager/organizations/{org}/contracts/{id}/codes/{code}/remind/", tag = "b2b",
     operation_id = "b2b_manager_organizations_contracts_codes_remind_create",
-    params(("org" = i64, Path, description = "The organization"), ("id" = i64, Path, description = "The contract"), ("code" = String, Path, description = "The code")),
+    params(CodePath),
     responses((status = 200, description = "The code, reminded", body = ManagerCode), Refusals, Conflict))]
 pub async fn remind(on: OnContract) -> Result<Json<ManagerCode>, AppError> {
     on.run(manager::remind_in).await
@@ -302,7 +326,7 @@ pub async fn remind(on: OnContract) -> Result<Json<ManagerCode>, AppError> {
 /// `…/codes/bulk_assign/` [{email, name}…]: one free code each.
 #[utoipa::path(post, path = "/api/v0/b2b/manager/organizations/{org}/contracts/{id}/codes/bulk_assign/", tag = "b2b",
     operation_id = "b2b_manager_organizations_contracts_codes_bulk_assign_create",
-    params(("org" = i64, Path, description = "The organization"), ("id" = i64, Path, description = "The contract")),
+    params(ContractPath),
     request_body = Vec<Assignee>,
     responses((status = 200, description = "The codes sent and the records refused", body = BulkAssigned), Refusals, Conflict))]
 pub async fn bulk_assign(on: OnContract, body: Bytes) -> Result<Json<BulkAssigned>, AppError> {
@@ -323,7 +347,7 @@ pub async fn bulk_assign(on: OnContract, body: Bytes) -> Result<Json<BulkAssigne
 /// `…/codes/send_test_email/` {email}: a sample invite.
 #[utoipa::path(post, path = "/api/v0/b2b/manager/organizations/{org}/contracts/{id}/codes/send_test_email/", tag = "b2b",
     operation_id = "b2b_manager_organizations_contracts_codes_send_test_email_create",
-    params(("org" = i64, Path, description = "The organization"), ("id" = i64, Path, description = "The contract")),
+    params(ContractPath),
     request_body = Assignee,
     responses((status = 200, description = "Sent (an empty body)"), Refusals))]
 pub async fn send_test_email(on: OnContract, body: Bytes) -> Result<Response, AppError> {
