@@ -107,11 +107,12 @@ struct Root;
 /// `openapi::Doc` here.
 pub fn document() -> oa::OpenApi {
     let mut doc = Root::openapi();
-    #[allow(
-        clippy::single_element_loop,
-        reason = "the other modules join this list as they are documented"
-    )]
-    for part in [crate::catalog::openapi::document()] {
+    for part in [
+        crate::catalog::openapi::document(),
+        crate::commerce::openapi::Doc::openapi(),
+        crate::b2b::openapi::Doc::openapi(),
+        crate::pricing::openapi::Doc::openapi(),
+    ] {
         refuse_name_clashes(&doc, &part);
         doc.merge(part);
     }

@@ -26,21 +26,8 @@ use schema::Contract;
 /// Path prefixes whose operations are not documented yet: their answers are not checked. Only
 /// shrinks; empty when every module under `/api/` is documented.
 pub const NOT_YET_DOCUMENTED: &[&str] = &[
-    // commerce
-    "/api/v0/baskets",
-    "/api/checkout",
-    "/api/v0/orders",
-    "/api/orders",
-    "/api/v0/discounts",
-    "/api/discounts",
-    "/api/v0/products",
-    "/api/products",
-    // b2b
-    "/api/v0/b2b",
+    // b2b's variant runs answer the catalog's run shape (documented with the catalog)
     "/api/v3/courses/variant_runs",
-    // pricing
-    "/api/v0/flexible_pricing",
-    "/api/flexible_pricing",
     // ours, while they are being documented
     "/api/v1/",
     "/api/v2/courses",
@@ -78,9 +65,14 @@ pub fn ours() -> &'static Contract {
     OURS.get_or_init(|| Contract::ours(mitxonline::http::openapi::document_json().clone()))
 }
 
-/// Whether `path` is under a prefix not documented yet.
+/// Path endings whose operations are not documented yet (as [`NOT_YET_DOCUMENTED`]): a B2B
+/// contract's variant runs, in the catalog's run shape.
+pub const NOT_YET_DOCUMENTED_ENDINGS: &[&str] = &["/all_variant_runs/"];
+
+/// Whether `path` is under a prefix (or has an ending) not documented yet.
 pub fn not_yet_documented(path: &str) -> bool {
     NOT_YET_DOCUMENTED.iter().any(|p| path.starts_with(p))
+        || NOT_YET_DOCUMENTED_ENDINGS.iter().any(|e| path.ends_with(e))
 }
 
 /// The documented path template `path` (no query) is an instance of, for `method`; the one with
