@@ -43,7 +43,7 @@ impl Maintenance {
             .ok()
             .and_then(|p| p.last().map(|f| f.max_txid))
             .unwrap_or(0);
-        let shipped = shared.status.lock().expect("lock").replicated_txid;
+        let shipped = shared.status().replicated_txid;
         if restorable < shipped {
             return shared.restart_history(on_replica);
         }
@@ -58,7 +58,7 @@ impl Maintenance {
             }
         }
         let due = {
-            let st = shared.status.lock().expect("lock");
+            let st = shared.status();
             match st.last_snapshot {
                 None => true,
                 Some((_, at)) => {
@@ -68,7 +68,7 @@ impl Maintenance {
             }
         };
         if due && let Some(txid) = service::snapshot(replica, &work).await? {
-            shared.status.lock().expect("lock").last_snapshot = Some((txid, chrono::Utc::now()));
+            shared.status().last_snapshot = Some((txid, chrono::Utc::now()));
             state.metrics.set_gauge(
                 "mitxonline_backup_last_snapshot_txid",
                 "Transaction id of the newest level-9 snapshot.",

@@ -76,7 +76,7 @@ impl Replicator {
             return Ok(None);
         };
         let core = decide_start(&shared).await?;
-        *shared.core.lock().expect("lock") = core;
+        *shared.core() = core;
         state.db.set_checkpoint_hook(Arc::new(Hook(shared.clone())));
         state.add_health_contributor(Arc::new(status::BackupHealth(shared.clone())));
         let (stop, stop_rx) = watch::channel(false);
@@ -115,7 +115,7 @@ impl Replicator {
             }
             // Ship when the oldest uncaptured commit is 90% of an interval old (so it reaches
             // the replica within the interval), but at most two syncs per interval.
-            let oldest = *self.shared.pending_since.lock().expect("lock");
+            let oldest = *self.shared.pending_since();
             let due = oldest
                 .map(|t| t + interval.mul_f64(0.9))
                 .unwrap_or_else(Instant::now);
@@ -132,7 +132,7 @@ impl Replicator {
             let shipped = self.sync_once().await;
             if shipped && let Err(e) = maint.run(&self.shared, &self.state).await {
                 tracing::warn!(error = %format!("{e:#}"), "backup maintenance failed");
-                let mut st = self.shared.status.lock().expect("lock");
+                let mut st = self.shared.status();
                 st.last_error = Some(format!("{e:#}"));
                 st.errors += 1;
             }
@@ -162,13 +162,13 @@ impl Replicator {
             "Failed backup captures or uploads.",
             &[],
         );
-        let mut st = self.shared.status.lock().expect("lock");
+        let mut st = self.shared.status();
         st.last_error = Some(msg);
         st.errors += 1;
     }
 
     async fn capture(&self) -> anyhow::Result<()> {
-        let base_needed = self.shared.core.lock().expect("lock").base_needed;
+        let base_needed = self.shared.core().base_needed;
         if base_needed {
             self.state.db.checkpoint().await?;
         }
@@ -178,13 +178,13 @@ impl Replicator {
                 Ok(b) => b.is_some(),
                 Err(e) => {
                     // Checkpoints resume; the next cycle checkpoints and copies again.
-                    let mut core = shared.core.lock().expect("lock");
+                    let mut core = shared.core();
                     core.base_ready = None;
                     core.base_needed = true;
                     return Err(e.context("writing a full copy"));
                 }
             };
-            let mut core = shared.core.lock().expect("lock");
+            let mut core = shared.core();
             shared.capture(&mut core)?;
             Ok(base)
         })
@@ -210,7 +210,7 @@ impl Replicator {
                 .await
                 .with_context(|| format!("uploading ltx/9/{}", ltx::file_name(1, max)))?;
             tokio::fs::remove_file(&path).await?;
-            self.shared.status.lock().expect("lock").last_snapshot = Some((max, chrono::Utc::now()));
+            self.shared.status().last_snapshot = Some((max, chrono::Utc::now()));
         }
         let shared = self.shared.clone();
         let staged = tokio::task::spawn_blocking(move || shared.staged()).await??;
@@ -222,7 +222,7 @@ impl Replicator {
                 .await
                 .with_context(|| format!("uploading ltx/0/{}", ltx::file_name(header.min_txid, max)))?;
             tokio::fs::remove_file(&path).await?;
-            let mut st = self.shared.status.lock().expect("lock");
+            let mut st = self.shared.status();
             st.replicated_txid = st.replicated_txid.max(max);
             st.last_sync = Some(chrono::Utc::now());
             st.last_error = None;
@@ -264,7 +264,7 @@ impl Replicator {
         let work = self.shared.dir.join("work");
         let txid = service::snapshot(&self.shared.replica, &work).await?;
         if let Some(t) = txid {
-            self.shared.status.lock().expect("lock").last_snapshot = Some((t, chrono::Utc::now()));
+            self.shared.status().last_snapshot = Some((t, chrono::Utc::now()));
         }
         Ok(txid)
     }
@@ -330,7 +330,7 @@ async fn decide_start(shared: &Arc<Shared>) -> anyhow::Result<Core> {
                 .max_by_key(|f| f.max_txid)
             {
                 let at = chrono::DateTime::from_timestamp_millis(snap.timestamp_ms).unwrap_or_default();
-                shared.status.lock().expect("lock").last_snapshot = Some((snap.max_txid, at));
+                shared.status().last_snapshot = Some((snap.max_txid, at));
             }
             if max > core.txid {
                 base = true;
@@ -351,7 +351,7 @@ async fn decide_start(shared: &Arc<Shared>) -> anyhow::Result<Core> {
         }
         Err(e) => {
             tracing::warn!(error = %format!("{e:#}"), "cannot list the backup replica at start; resuming from local state");
-            shared.status.lock().expect("lock").last_error = Some(format!("{e:#}"));
+            shared.status().last_error = Some(format!("{e:#}"));
         }
     }
     let hdr = wal::read_header(&shared.wal_path)?;
@@ -396,7 +396,7 @@ async fn decide_start(shared: &Arc<Shared>) -> anyhow::Result<Core> {
             "backup: starting with a full copy of the database"
         );
     }
-    let mut st = shared.status.lock().expect("lock");
+    let mut st = shared.status();
     st.captured_txid = core.txid;
     st.replicated_txid = replica_max.unwrap_or(0);
     for (_, max, _) in shared.staged()? {

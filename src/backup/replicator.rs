@@ -104,11 +104,41 @@ pub(super) struct Shared {
     pub pending_since: Mutex<Option<Instant>>,
 }
 
+/// A lock whose holder panicked is taken anyway: the data is plain state, re-checked by the next
+/// cycle. Without this, one panic (say, in a sync while the disk was full) poisoned the lock and
+/// every later commit's hook on the writer thread failed with it.
+fn relock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| {
+        m.clear_poison();
+        poisoned.into_inner()
+    })
+}
+
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
 impl Shared {
+    /// The replication position. Taken from a holder that panicked, it is no longer trusted:
+    /// the next cycle starts a new history from a full copy.
+    pub fn core(&self) -> std::sync::MutexGuard<'_, Core> {
+        let poisoned = self.core.is_poisoned();
+        let mut core = relock(&self.core);
+        if poisoned {
+            tracing::error!("backup: a sync panicked; the next cycle makes a full copy");
+            core.base_needed = true;
+        }
+        core
+    }
+
+    pub fn status(&self) -> std::sync::MutexGuard<'_, Status> {
+        relock(&self.status)
+    }
+
+    pub fn pending_since(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
+        relock(&self.pending_since)
+    }
+
     pub fn new(db_path: &Path, replica: Replica) -> anyhow::Result<Shared> {
         let name = db_path
             .file_name()
@@ -207,7 +237,7 @@ impl Shared {
                 return Ok(None);
             }
         };
-        let captured_since = self.pending_since.lock().expect("lock").take();
+        let captured_since = self.pending_since().take();
         let scan = wal::scan(&self.wal_path, &hdr, from)?;
         if scan.end == from {
             if core.pos != Some(from) {
@@ -238,7 +268,7 @@ impl Shared {
         core.expect_reset = false;
         core.page_size = hdr.page_size;
         self.persist(core)?;
-        let mut st = self.status.lock().expect("lock");
+        let mut st = self.status();
         st.captured_txid = txid;
         st.capture_times
             .insert(txid, captured_since.unwrap_or_else(Instant::now));
@@ -268,7 +298,7 @@ impl Shared {
     /// The replica lost files we shipped (emptied, or restored from an older copy): start a new
     /// history after what it still has, with a full copy.
     pub fn restart_history(&self, replica_max: u64) -> anyhow::Result<()> {
-        let mut core = self.core.lock().expect("lock");
+        let mut core = self.core();
         for (_, _, path) in self.staged()?.into_iter().chain(self.staged_snapshots()?) {
             let _ = std::fs::remove_file(path);
         }
@@ -277,7 +307,7 @@ impl Shared {
         core.pos = None;
         core.expect_reset = false;
         self.persist(&core)?;
-        let mut st = self.status.lock().expect("lock");
+        let mut st = self.status();
         st.captured_txid = replica_max;
         st.replicated_txid = replica_max;
         st.capture_times.clear();
@@ -299,7 +329,7 @@ impl Shared {
         let pages: u32 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
         let page_size: u32 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
         tracing::debug!(pages, ?core, "backup: base prepared");
-        *self.pending_since.lock().expect("lock") = None;
+        *self.pending_since() = None;
         core.base_needed = false;
         core.base_ready = Some((pages, page_size));
         core.pos = None;
@@ -309,11 +339,11 @@ impl Shared {
 
     /// Blocking part of a base: every page of the (frozen) database file into one LTX file.
     pub fn write_base(&self) -> anyhow::Result<Option<u64>> {
-        let (pages, page_size) = match self.core.lock().expect("lock").base_ready {
+        let (pages, page_size) = match self.core().base_ready {
             Some(b) => b,
             None => return Ok(None),
         };
-        let txid = self.core.lock().expect("lock").txid + 1;
+        let txid = self.core().txid + 1;
         let f = File::open(&self.db_path)?;
         let started = Instant::now();
         let now = now_ms();
@@ -339,12 +369,12 @@ impl Shared {
             copy(&self.snapshot_staging(), 1)?;
         }
         copy(&self.staging, txid)?;
-        let mut core = self.core.lock().expect("lock");
+        let mut core = self.core();
         core.txid = txid;
         core.page_size = page_size;
         core.base_ready = None;
         self.persist(&core)?;
-        let mut st = self.status.lock().expect("lock");
+        let mut st = self.status();
         st.captured_txid = txid;
         st.capture_times.insert(txid, Instant::now());
         tracing::info!(txid, pages, elapsed = ?started.elapsed(), "backup: full copy staged");
@@ -366,7 +396,7 @@ pub(super) struct Hook(pub Arc<Shared>);
 
 impl CheckpointHook for Hook {
     fn before_checkpoint(&self, conn: &Connection) -> anyhow::Result<()> {
-        let mut core = self.0.core.lock().expect("lock");
+        let mut core = self.0.core();
         if core.base_ready.is_some() {
             anyhow::bail!("a full backup copy is being read from the database file");
         }
@@ -390,7 +420,7 @@ impl CheckpointHook for Hook {
     }
 
     fn after_checkpoint(&self) {
-        let mut core = self.0.core.lock().expect("lock");
+        let mut core = self.0.core();
         if core.base_needed || core.base_ready.is_some() {
             return;
         }
@@ -401,7 +431,7 @@ impl CheckpointHook for Hook {
     }
 
     fn after_commit(&self) {
-        let mut p = self.0.pending_since.lock().expect("lock");
+        let mut p = self.0.pending_since();
         if p.is_none() {
             *p = Some(Instant::now());
         }

@@ -48,7 +48,7 @@ pub struct Summary {
 impl Shared {
     /// When the oldest commit that is not yet on the replica happened.
     pub fn oldest_unshipped(&self) -> Option<Instant> {
-        let pending = *self.pending_since.lock().expect("lock");
+        let pending = *self.pending_since();
         let staged = self
             .status
             .lock()
@@ -65,7 +65,7 @@ impl Shared {
 
     pub fn summary(&self) -> Summary {
         let lag = self.oldest_unshipped().map(|t| t.elapsed()).unwrap_or_default();
-        let st = self.status.lock().expect("lock");
+        let st = self.status();
         let degraded = lag > STALL_AFTER || st.last_error.is_some();
         Summary {
             replica: self.replica.describe(),
@@ -109,7 +109,7 @@ impl Shared {
             i64::from(s.status == "ok"),
         );
         {
-            let mut st = self.status.lock().expect("lock");
+            let mut st = self.status();
             if s.lag_seconds > STALL_AFTER.as_secs_f64() {
                 if !st.stalled_alerted {
                     st.stalled_alerted = true;

@@ -177,3 +177,39 @@ fn statements_are_counted() {
     // Other tests run statements at the same time: at least these three were counted.
     assert!(super::statements_run() - before >= 3);
 }
+
+/// A backup hook that panics at every call.
+struct PanickingHook;
+
+impl CheckpointHook for PanickingHook {
+    fn before_checkpoint(&self, _: &Connection) -> anyhow::Result<()> {
+        panic!("before_checkpoint");
+    }
+    fn after_commit(&self) {
+        panic!("after_commit");
+    }
+}
+
+#[test]
+fn a_panicking_checkpoint_hook_does_not_end_the_writer() {
+    with_db(|db| async move {
+        db.set_checkpoint_hook(Arc::new(PanickingHook));
+        for i in 0..3 {
+            db.write(move |c| c.execute("INSERT INTO settings VALUES (?1, '1', 'now')", [format!("k{i}")]))
+                .await
+                .expect("writes go on after the hook panicked");
+        }
+        // The checkpoint is postponed (the hook failed), not fatal.
+        db.checkpoint().await.expect("checkpoint answered");
+        let n: i64 = db
+            .write(|c| {
+                c.query_row("SELECT count(*) FROM settings WHERE key LIKE 'k%'", [], |r| {
+                    r.get(0)
+                })
+            })
+            .await
+            .unwrap();
+        assert_eq!(n, 3);
+        db.shutdown().await;
+    });
+}

@@ -195,7 +195,22 @@ struct WriterThread {
     next_checkpoint_at: std::cell::Cell<u64>,
 }
 
+/// Runs a hook call on the writer thread, a panic in it logged and contained (`None`): the
+/// writer thread is every write's only way in, so nothing the backup does may end it.
+fn hook_call<T>(what: &str, f: impl FnOnce() -> T) -> Option<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .map_err(|p| tracing::error!(hook = what, panic = %panic_text(&p), "checkpoint hook panicked"))
+        .ok()
+}
+
 impl WriterThread {
+    fn hook(&self) -> Option<Arc<dyn CheckpointHook>> {
+        self.hook
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     fn run(self, rx: mpsc::Receiver<Msg>) {
         let mut pending: Option<Msg> = None;
         loop {
@@ -277,9 +292,9 @@ impl WriterThread {
         }
         self.metrics.batch.observe(started.elapsed());
         if err.is_none()
-            && let Some(h) = self.hook.lock().expect("hook lock").as_ref()
+            && let Some(h) = self.hook()
         {
-            h.after_commit();
+            hook_call("after_commit", || h.after_commit());
         }
         for c in completions {
             c(err.as_deref());
@@ -297,13 +312,14 @@ impl WriterThread {
 
     /// Lets the hook ship pending frames, then checkpoints; `truncate` also empties the WAL file.
     fn checkpoint(&self, truncate: bool) -> Result<(), DbError> {
-        let hook = self.hook.lock().expect("hook lock").clone();
+        let hook = self.hook();
         if hook.is_none() && self.held.load(Ordering::SeqCst) {
             tracing::debug!("checkpoint postponed: the backup replicator is not running yet");
             return Ok(());
         }
         if let Some(h) = &hook
-            && let Err(e) = h.before_checkpoint(&self.conn)
+            && let Err(e) = hook_call("before_checkpoint", || h.before_checkpoint(&self.conn))
+                .unwrap_or_else(|| Err(anyhow::anyhow!("the hook panicked")))
         {
             tracing::warn!(error = %e, "checkpoint postponed: backup hook failed");
             return Ok(());
@@ -321,7 +337,7 @@ impl WriterThread {
                 .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
         }
         if let Some(h) = &hook {
-            h.after_checkpoint();
+            hook_call("after_checkpoint", || h.after_checkpoint());
         }
         self.metrics.checkpoint.observe(started.elapsed());
         Ok(())
