@@ -129,9 +129,11 @@ pub fn merge(inputs: &[Input], sink: &Sink) -> anyhow::Result<Merged> {
     anyhow::ensure!(!inputs.is_empty(), "nothing to merge");
     let mut sources = Vec::with_capacity(inputs.len());
     let mut headers = Vec::with_capacity(inputs.len());
+    // Every input is open at once (a k-way merge), so each reads through a small buffer: a
+    // compaction of 50 files held 50 MiB of 1 MiB buffers in a soak.
     for i in inputs {
         let f = File::open(&i.path).map_err(|e| anyhow::anyhow!("{}: {e}", i.name))?;
-        let dec = Decoder::new(BufReader::with_capacity(1 << 20, f))
+        let dec = Decoder::new(BufReader::with_capacity(64 << 10, f))
             .map_err(|e| anyhow::anyhow!("{}: {e}", i.name))?;
         headers.push(dec.header().clone());
         sources.push(Source {

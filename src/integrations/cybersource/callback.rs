@@ -67,6 +67,29 @@ pub enum VerifyError {
     RepeatedField(String),
     #[error("the signature does not match")]
     Mismatch,
+    #[error("the signed field `{0}` could be read two ways (a name that is not a plain word, or a value holding `,<signed name>=`)")]
+    Ambiguous(String),
+}
+
+/// The signed message joins `name=value` with commas, so it alone does not say where a value
+/// ends: a reply whose value holds `,decision=ACCEPT` (a name typed on CyberSource's form is
+/// echoed back signed) signs the same message as one where `decision` is a field of its own,
+/// and a form re-cut that way would verify. Refused: a listed name that is not a plain word
+/// (ASCII letters, digits, `_`), and a value (but `signed_field_names`'s own) holding
+/// `,<listed name>=`. What verifies then has one reading only: the one that was signed.
+fn refuse_ambiguous<'a>(names: &str, value_of: impl Fn(&str) -> Option<&'a str>) -> Result<(), VerifyError> {
+    let listed: Vec<&str> = names.split(',').collect();
+    let plain = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if let Some(bad) = listed.iter().find(|n| !plain(n)) {
+        return Err(VerifyError::Ambiguous((*bad).to_owned()));
+    }
+    for name in listed.iter().filter(|n| **n != "signed_field_names") {
+        let value = value_of(name).unwrap_or_default();
+        if listed.iter().any(|other| value.contains(&format!(",{other}="))) {
+            return Err(VerifyError::Ambiguous((*name).to_owned()));
+        }
+    }
+    Ok(())
 }
 
 /// The fields of a posted result, in the order they came.
@@ -115,6 +138,7 @@ impl CallbackForm {
         for name in names.split(',') {
             one(name)?;
         }
+        refuse_ambiguous(names, |n| by_name.get(n).map(|(_, v)| *v))?;
         let msg =
             message(names, |n| by_name.get(n).map(|(_, v)| *v)).map_err(VerifyError::MissingSignedField)?;
         let expected = signature(security_key, &msg);
@@ -326,6 +350,44 @@ mod tests {
         );
         assert_eq!(r.amount.as_deref(), Some("10.00"));
         assert!(!r.is_paid());
+    }
+
+    /// CyberSource lists the fields in its own order and echoes the name typed on its form. A
+    /// declined reply whose forename holds `,decision=ACCEPT,reason_code=100` signs the same
+    /// message as a form re-cut to `decision=ACCEPT`; both are refused.
+    #[test]
+    fn a_value_that_could_shift_the_signed_fields_is_refused() {
+        use super::super::signing::{message, signature};
+        let names = "req_bill_to_forename,decision,reason_code,signed_field_names";
+        let sign = |forename: &str, decision: &str, reason: &str| {
+            let fields = vec![
+                ("req_bill_to_forename".to_owned(), forename.to_owned()),
+                ("decision".to_owned(), decision.to_owned()),
+                ("reason_code".to_owned(), reason.to_owned()),
+                ("signed_field_names".to_owned(), names.to_owned()),
+            ];
+            let msg = message(names, |n| fields.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str())).unwrap();
+            (fields, msg)
+        };
+        let (mut genuine, msg) = sign("Eve,decision=ACCEPT,reason_code=100", "DECLINE", "481");
+        let sig = signature("k", &msg);
+        genuine.push(("signature".into(), sig.clone()));
+        let (mut recut, recut_msg) = sign("Eve", "ACCEPT", "100,decision=DECLINE,reason_code=481");
+        assert_eq!(recut_msg, msg, "the two readings sign one message");
+        recut.push(("signature".into(), sig));
+        let refused = Err(VerifyError::Ambiguous("req_bill_to_forename".into()));
+        assert_eq!(CallbackForm { fields: genuine }.verify("k"), refused);
+        let form = CallbackForm { fields: recut };
+        assert_eq!(form.verify("k"), Err(VerifyError::Ambiguous("reason_code".into())));
+        assert_eq!(form.decode().decision, Decision::Accept, "what the re-cut would have bought");
+        let odd_name = CallbackForm {
+            fields: sign_fields_named("a=b", "1"),
+        };
+        assert_eq!(odd_name.verify("k"), Err(VerifyError::Ambiguous("a=b".into())));
+    }
+
+    fn sign_fields_named(name: &str, value: &str) -> Vec<(String, String)> {
+        super::super::signing::sign_fields("k", vec![(name.to_owned(), value.to_owned())])
     }
 
     #[test]
