@@ -47,19 +47,22 @@ pub fn language_label(code: &str) -> &'static str {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CatalogName)]
 pub struct Named<'a> {
     pub name: &'a str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = EnrollmentModeShape)]
 pub struct ModeShape<'a> {
     pub mode_slug: &'a str,
     pub mode_display_name: &'a str,
     pub requires_payment: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CatalogProduct)]
 pub struct ProductShape<'a> {
     pub id: i64,
     pub price: String,
@@ -81,7 +84,8 @@ fn product<'a>(p: &'a Product, v1: bool, cx: &Ctx<'_>) -> ProductShape<'a> {
 }
 
 /// BaseCourseRun plus products; `v2` adds `b2b_contract`.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CourseRunShape)]
 pub struct RunShape<'a> {
     pub title: &'a str,
     pub start_date: Option<&'a str>,
@@ -112,7 +116,9 @@ pub struct RunShape<'a> {
     pub approved_flexible_price_exists: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub b2b_contract: Option<Option<i64>>,
+    /// v1's runs name their course (whose runs do not: the schema stops there).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(no_recursion)]
     pub course: Option<V1CourseShape<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_enrolled: Option<bool>,
@@ -188,13 +194,14 @@ pub fn next_run(cat: &Catalog, co: &Course, now: Time) -> Option<i64> {
         .map(|r| r.id)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct InstructorShape<'a> {
     pub name: &'a str,
     pub description: &'a str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CoursePageShape)]
 pub struct V1PageShape<'a> {
     pub feature_image_src: Option<String>,
     pub page_url: String,
@@ -249,7 +256,8 @@ fn course_page<'a>(
     })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CourseProgramRef)]
 pub struct ProgramRef<'a> {
     pub title: &'a str,
     pub readable_id: &'a str,
@@ -276,7 +284,8 @@ fn program_refs<'a>(cat: &'a Catalog, co: &Course) -> Vec<ProgramRef<'a>> {
         .collect()
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CourseV1)]
 pub struct V1CourseShape<'a> {
     pub id: i64,
     pub title: &'a str,
@@ -289,10 +298,22 @@ pub struct V1CourseShape<'a> {
     pub courseruns: Option<Vec<RunShape<'a>>>,
     /// The v1 program serializer repeats the page's fields at the course's top level.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = flat_page_schema)]
     pub flat_page: Option<FlatPage<'a>>,
 }
 
-#[derive(Serialize)]
+/// [`FlatPage`]'s fields, none of them required: only the v1 program's courses have them.
+fn flat_page_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::{RefOr, schema::Schema};
+    let mut s = <FlatPage as utoipa::PartialSchema>::schema();
+    if let RefOr::T(Schema::Object(o)) = &mut s {
+        o.required.clear();
+    }
+    s
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CoursePageFlat)]
 pub struct FlatPage<'a> {
     pub feature_image_src: Option<String>,
     pub page_url: Option<String>,
@@ -373,7 +394,8 @@ pub fn v1_course<'a>(
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CourseVariantShape)]
 pub struct VariantShape<'a> {
     pub language: &'a str,
     pub variant_length: &'a str,
@@ -383,7 +405,8 @@ pub struct VariantShape<'a> {
     pub default_variant: bool,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CourseV2)]
 pub struct V2CourseShape<'a> {
     pub id: i64,
     pub title: &'a str,

@@ -5,7 +5,8 @@ use serde::Serialize;
 
 use super::*;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = RequirementNodeData)]
 pub struct NodeData<'a> {
     pub node_type: &'static str,
     pub operator: Option<&'a str>,
@@ -17,12 +18,54 @@ pub struct NodeData<'a> {
     pub elective_flag: bool,
 }
 
+/// A node of a program's requirement tree (its schema is written by hand: see below).
 #[derive(Serialize)]
 pub struct NodeShape<'a> {
     pub data: NodeData<'a>,
     pub id: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<NodeShape<'a>>>,
+}
+
+/// `RequirementNode`'s schema refers to itself by name for `children`: a derived schema would
+/// inline its children's schema, and theirs, without end (the document build overflowed).
+impl utoipa::PartialSchema for NodeShape<'_> {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::ToSchema;
+        use utoipa::openapi::Ref;
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+        let node = Ref::from_schema_name(Self::name());
+        ObjectBuilder::new()
+            .description(Some(
+                "A node of a program's requirement tree: an operator (`all_of`, `min_number_of`) \
+                 over its children, or a course or program leaf (children only when it has any).",
+            ))
+            .property("data", Ref::from_schema_name(NodeData::name()))
+            .required("data")
+            .property(
+                "id",
+                ObjectBuilder::new().schema_type(Type::Integer).format(Some(
+                    utoipa::openapi::schema::SchemaFormat::KnownFormat(
+                        utoipa::openapi::schema::KnownFormat::Int64,
+                    ),
+                )),
+            )
+            .required("id")
+            .property("children", ArrayBuilder::new().items(node))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for NodeShape<'_> {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "RequirementNode".into()
+    }
+
+    fn schemas(out: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        use utoipa::PartialSchema;
+        out.push((NodeData::name().into(), NodeData::schema()));
+        NodeData::schemas(out);
+    }
 }
 
 pub fn node(n: &ReqNode) -> NodeShape<'_> {
@@ -43,7 +86,7 @@ pub fn node(n: &ReqNode) -> NodeShape<'_> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ProgramPageShape<'a> {
     pub feature_image_src: Option<String>,
     pub page_url: String,
@@ -74,25 +117,28 @@ fn program_page<'a>(cat: &'a Catalog, p: &'a Program, cx: &Ctx<'_>) -> Option<Pr
     })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = RequirementRef)]
 pub struct IdRef<'a> {
     pub id: i64,
     pub readable_id: &'a str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = RequirementGroup)]
 pub struct ReqGroup<'a> {
     pub required: Vec<IdRef<'a>>,
     pub electives: Vec<IdRef<'a>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ProgramRequirementsV2)]
 pub struct V2Requirements<'a> {
     pub courses: ReqGroup<'a>,
     pub programs: ReqGroup<'a>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct RelatedProgram<'a> {
     pub id: i64,
     pub title: &'a str,
@@ -104,7 +150,8 @@ pub struct RelatedProgram<'a> {
     pub display_mode: Option<&'a str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ProgramV2)]
 pub struct V2ProgramShape<'a> {
     pub title: &'a str,
     pub readable_id: &'a str,
@@ -249,13 +296,15 @@ pub fn v2_program<'a>(cat: &'a Catalog, p: &'a Program, cx: &Ctx<'_>) -> V2Progr
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ProgramRequirementsV1)]
 pub struct V1Requirements {
     pub required: Vec<i64>,
     pub electives: Vec<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ProgramV1)]
 pub struct V1ProgramShape<'a> {
     pub title: &'a str,
     pub readable_id: &'a str,

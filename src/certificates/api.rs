@@ -2,19 +2,20 @@
 //! `GET /api/v2/program_certificates/{uuid}/` (anonymous; a revoked certificate is a 404) and
 //! the verifiable credential downloads.
 
-use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::model::Kind;
+use super::openapi::{CourseRunCertificateShape, ProgramCertificateShape};
 use super::views::{self, CertificateView};
 use crate::catalog::api::{Cache, Req};
 use crate::catalog::shapes::{self, Ctx, fmt_time};
 use crate::catalog::snapshot::Catalog;
 use crate::clock::from_db;
 use crate::http::AppError;
+use crate::http::openapi::NotFound;
 use crate::state::AppState;
 
 /// A path uuid, or 404 (the original's `<uuid:…>` converter).
@@ -85,22 +86,68 @@ pub async fn visible(
     Ok((req, v))
 }
 
-/// GET `/api/v2/course_certificates/{uuid}/` and `/api/v2/program_certificates/{uuid}/` (the
-/// route says the kind).
-pub async fn certificate(
-    State(state): State<AppState>,
-    cache: Cache,
-    Extension(kind): Extension<Kind>,
-    Path(uuid): Path<String>,
-) -> Result<Response, AppError> {
-    let (req, v) = visible(&state, &cache, kind, &uuid).await?;
+/// The visible certificate of `kind` with the path's uuid, in the original's v2 shape.
+async fn certificate(state: AppState, cache: Cache, kind: Kind, uuid: &str) -> Result<Response, AppError> {
+    let (req, v) = visible(&state, &cache, kind, uuid).await?;
     let body = shape(&req.cat, &req.cx(), &v).ok_or_else(AppError::not_found)?;
     Ok(axum::Json(body).into_response())
 }
 
+/// GET `/api/v2/course_certificates/{uuid}/`.
+#[utoipa::path(get, path = "/api/v2/course_certificates/{uuid}/", tag = "certificates",
+    operation_id = "course_certificates_retrieve",
+    description = "A course-run certificate (anonymous); a revoked one is not found.",
+    params(("uuid" = String, Path, description = "The certificate's uuid")),
+    responses((status = 200, description = "The certificate", body = CourseRunCertificateShape), NotFound))]
+pub async fn course_certificate(
+    State(state): State<AppState>,
+    cache: Cache,
+    Path(uuid): Path<String>,
+) -> Result<Response, AppError> {
+    certificate(state, cache, Kind::CourseRun, &uuid).await
+}
+
+/// GET `/api/v2/program_certificates/{uuid}/`.
+#[utoipa::path(get, path = "/api/v2/program_certificates/{uuid}/", tag = "certificates",
+    operation_id = "program_certificates_retrieve",
+    description = "A program certificate (anonymous); a revoked one is not found.",
+    params(("uuid" = String, Path, description = "The certificate's uuid")),
+    responses((status = 200, description = "The certificate", body = ProgramCertificateShape), NotFound))]
+pub async fn program_certificate(
+    State(state): State<AppState>,
+    cache: Cache,
+    Path(uuid): Path<String>,
+) -> Result<Response, AppError> {
+    certificate(state, cache, Kind::Program, &uuid).await
+}
+
+/// GET `/api/v2/verifiable_course_credential/{id}/download/`.
+#[utoipa::path(get, path = "/api/v2/verifiable_course_credential/{id}/download/", tag = "certificates",
+    operation_id = "verifiable_course_credential_download_list",
+    params(("id" = String, Path, description = "The credential's uuid")),
+    responses((status = 200, description = "The signed credential, as an attachment", body = std::collections::BTreeMap<String, Value>), NotFound))]
+pub async fn download_course_credential(
+    state: State<AppState>,
+    id: Path<String>,
+) -> Result<Response, AppError> {
+    download_credential(state, id).await
+}
+
+/// GET `/api/v2/verifiable_program_credential/{id}/download/`.
+#[utoipa::path(get, path = "/api/v2/verifiable_program_credential/{id}/download/", tag = "certificates",
+    operation_id = "verifiable_program_credential_download_list",
+    params(("id" = String, Path, description = "The credential's uuid")),
+    responses((status = 200, description = "The signed credential, as an attachment", body = std::collections::BTreeMap<String, Value>), NotFound))]
+pub async fn download_program_credential(
+    state: State<AppState>,
+    id: Path<String>,
+) -> Result<Response, AppError> {
+    download_credential(state, id).await
+}
+
 /// GET `/api/v2/verifiable_{course,program}_credential/{id}/download/`: the signed JSON as an
-/// attachment.
-pub async fn download_credential(
+/// attachment (any credential by its uuid, as the original).
+async fn download_credential(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {

@@ -18,6 +18,7 @@ pub mod credentials;
 pub mod jobs;
 pub mod manage;
 pub mod model;
+pub mod openapi;
 pub mod pages;
 pub mod progress;
 pub mod records;
@@ -47,19 +48,19 @@ pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
         .route("/certificate/program/{uuid}/", get(pages::show).layer(program))
         .route(
             "/api/v2/course_certificates/{uuid}/",
-            get(api::certificate).layer(course),
+            get(api::course_certificate),
         )
         .route(
             "/api/v2/program_certificates/{uuid}/",
-            get(api::certificate).layer(program),
+            get(api::program_certificate),
         )
         .route(
             "/api/v2/verifiable_course_credential/{id}/download/",
-            get(api::download_credential),
+            get(api::download_course_credential),
         )
         .route(
             "/api/v2/verifiable_program_credential/{id}/download/",
-            get(api::download_credential),
+            get(api::download_program_credential),
         )
         .route("/api/records/program/{id}/", get(records_api::get_record))
         .route("/api/records/program/{id}/share/", post(records_api::share))

@@ -12,11 +12,13 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::api::parse_uuid;
+use super::openapi::{LearnerRecord, PartnerSchool, PartnerSchoolFilter, ShareRequest};
 use super::records::{self, Record};
 use crate::catalog::api::{Cache, Req};
 use crate::catalog::model::ReqNode;
 use crate::enrollment::shapes::grade_percent;
 use crate::http::layout::{Meta, page};
+use crate::http::openapi::{BadRequest, Forbidden, NotFound, Unauthorized};
 use crate::http::page_req::SignedInPage;
 use crate::http::session::CurrentUser;
 use crate::http::{AppError, PageCtx};
@@ -97,6 +99,10 @@ impl OwnRecord {
 }
 
 /// GET `/api/records/program/{id}/`.
+#[utoipa::path(get, path = "/api/records/program/{id}/", tag = "records", operation_id = "learner_record_retrieve_by_id",
+    description = "The signed-in learner's record of the program.",
+    params(("id" = i64, Path, description = "The program")),
+    responses((status = 200, description = "The record", body = LearnerRecord), Unauthorized, Forbidden, NotFound))]
 pub async fn get_record(State(state): State<AppState>, r: OwnRecord) -> Result<Json<Value>, AppError> {
     r.answer(&state).await
 }
@@ -108,6 +114,12 @@ pub struct ShareBody {
 }
 
 /// POST `/api/records/program/{id}/share/` `{partnerSchool: id|null}`.
+#[utoipa::path(post, path = "/api/records/program/{id}/share/", tag = "records", operation_id = "api_records_program_share_create",
+    description = "Shares the record: sends it to a partner school, or (no school) makes a public link.",
+    params(("id" = i64, Path, description = "The program")),
+    request_body = ShareRequest,
+    responses((status = 200, description = "The record with its shares", body = LearnerRecord),
+        BadRequest, Unauthorized, Forbidden, NotFound))]
 pub async fn share(
     State(state): State<AppState>,
     r: OwnRecord,
@@ -118,12 +130,19 @@ pub async fn share(
 }
 
 /// POST `/api/records/program/{id}/revoke/`: deactivates the public links.
+#[utoipa::path(post, path = "/api/records/program/{id}/revoke/", tag = "records", operation_id = "api_records_program_revoke_create",
+    params(("id" = i64, Path, description = "The program")),
+    responses((status = 200, description = "The record with its shares", body = LearnerRecord),
+        Unauthorized, Forbidden, NotFound))]
 pub async fn revoke(State(state): State<AppState>, r: OwnRecord) -> Result<Json<Value>, AppError> {
     records::revoke_public(&state, r.user_id, r.program).await?;
     r.answer(&state).await
 }
 
 /// GET `/api/records/shared/{uuid}/` (anonymous; 404 when the share is inactive).
+#[utoipa::path(get, path = "/api/records/shared/{uuid}/", tag = "records", operation_id = "learner_record_retrieve_by_uuid",
+    params(("uuid" = String, Path, description = "The share's uuid")),
+    responses((status = 200, description = "The shared record", body = LearnerRecord), NotFound))]
 pub async fn get_shared(
     State(state): State<AppState>,
     cache: Cache,
@@ -142,6 +161,10 @@ pub struct SchoolFilter {
 
 /// GET `/api/v1/partnerschools/` (`program` filter accepted: every active school is offered
 /// for every program, as the original with program-specific schools off).
+#[utoipa::path(get, path = "/api/v1/partnerschools/", tag = "records", operation_id = "partnerschools_list",
+    params(PartnerSchoolFilter),
+    responses((status = 200, description = "The active partner schools", body = Vec<PartnerSchool>),
+        BadRequest, Unauthorized, Forbidden))]
 pub async fn partner_schools(
     State(state): State<AppState>,
     CurrentUser(_): CurrentUser,

@@ -27,8 +27,14 @@ use crate::http::error::AppError;
 use crate::http::extract::PathId;
 use crate::http::json::ApiJson;
 use crate::http::learner_api::LearnerApi;
+use crate::http::openapi::{BadRequest, Forbidden, NotFound, Unauthorized};
 use crate::http::session::CurrentUser;
 use crate::state::AppState;
+
+use super::openapi::{
+    CourseRunEnrollmentV1, CourseRunEnrollmentV2, CourseRunEnrollmentV3, EnrollRequest,
+    EnrollmentEmailsRequest, EnrollmentFilter, EnrollmentUpdateRequest,
+};
 
 pub use crate::catalog::api::Cache;
 
@@ -190,14 +196,28 @@ async fn list(
     Ok(Json(Value::Array(out)))
 }
 
-async fn list_v1(r: LearnerApi, RawQuery(q): RawQuery) -> Result<Json<Value>, AppError> {
+/// GET the learner's course-run enrollments (v1).
+#[utoipa::path(get, path = "/api/v1/enrollments/", tag = "enrollments", operation_id = "enrollments_list",
+    params(EnrollmentFilter),
+    responses((status = 200, description = "The learner's active enrollments", body = Vec<CourseRunEnrollmentV1>),
+        BadRequest, Unauthorized, Forbidden))]
+pub async fn list_v1(r: LearnerApi, RawQuery(q): RawQuery) -> Result<Json<Value>, AppError> {
     list(r.state, &r.cache, r.user.id, Version::V1, q).await
 }
-async fn list_v2(r: LearnerApi, RawQuery(q): RawQuery) -> Result<Json<Value>, AppError> {
+/// GET the learner's course-run enrollments (v2).
+#[utoipa::path(get, path = "/api/v2/enrollments/", tag = "enrollments", operation_id = "user_enrollments_list_v2",
+    params(EnrollmentFilter),
+    responses((status = 200, description = "The learner's active enrollments", body = Vec<CourseRunEnrollmentV2>),
+        BadRequest, Unauthorized, Forbidden))]
+pub async fn list_v2(r: LearnerApi, RawQuery(q): RawQuery) -> Result<Json<Value>, AppError> {
     list(r.state, &r.cache, r.user.id, Version::V2, q).await
 }
 /// v3 list: written straight to bytes from cached run fragments (see [`super::fragments`]).
-async fn list_v3(
+#[utoipa::path(get, path = "/api/v3/enrollments/", tag = "enrollments", operation_id = "user_enrollments_list_v3",
+    params(EnrollmentFilter),
+    responses((status = 200, description = "The learner's active enrollments", body = Vec<CourseRunEnrollmentV3>),
+        BadRequest, Unauthorized, Forbidden))]
+pub async fn list_v3(
     State(s): State<AppState>,
     Extension(c): Cache,
     Extension(fragments): Extension<Arc<RunFragments>>,
@@ -223,13 +243,28 @@ async fn detail(
     Ok(Json(l.one(id, v)?))
 }
 
-async fn detail_v1(r: LearnerApi, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
+/// GET one of the learner's active enrollments (v1).
+#[utoipa::path(get, path = "/api/v1/enrollments/{id}/", tag = "enrollments", operation_id = "enrollments_retrieve_v1",
+    params(("id" = i64, Path, description = "The enrollment")),
+    responses((status = 200, description = "The enrollment", body = CourseRunEnrollmentV1),
+        Unauthorized, Forbidden, NotFound))]
+pub async fn detail_v1(r: LearnerApi, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
     detail(r.state, &r.cache, r.user.id, &id, Version::V1).await
 }
-async fn detail_v2(r: LearnerApi, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
+/// GET one of the learner's active enrollments (v2).
+#[utoipa::path(get, path = "/api/v2/enrollments/{id}/", tag = "enrollments", operation_id = "user_enrollments_retrieve_v2",
+    params(("id" = i64, Path, description = "The enrollment")),
+    responses((status = 200, description = "The enrollment", body = CourseRunEnrollmentV2),
+        Unauthorized, Forbidden, NotFound))]
+pub async fn detail_v2(r: LearnerApi, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
     detail(r.state, &r.cache, r.user.id, &id, Version::V2).await
 }
-async fn detail_v3(r: LearnerApi, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
+/// GET one of the learner's active enrollments (v3).
+#[utoipa::path(get, path = "/api/v3/enrollments/{id}/", tag = "enrollments", operation_id = "enrollments_retrieve",
+    params(("id" = i64, Path, description = "The enrollment")),
+    responses((status = 200, description = "The enrollment", body = CourseRunEnrollmentV3),
+        Unauthorized, Forbidden, NotFound))]
+pub async fn detail_v3(r: LearnerApi, Path(id): Path<String>) -> Result<Json<Value>, AppError> {
     detail(r.state, &r.cache, r.user.id, &id, Version::V3).await
 }
 
@@ -265,13 +300,28 @@ async fn create(
     Ok((StatusCode::CREATED, Json(l.one(e.id, v)?)).into_response())
 }
 
-async fn create_v1(r: LearnerApi, ApiJson(b): ApiJson<CreateBody>) -> Result<Response, AppError> {
+/// POST `{run_id}`: enrolls the learner in the run (audit), or re-activates their enrollment.
+#[utoipa::path(post, path = "/api/v1/enrollments/", tag = "enrollments", operation_id = "enrollments_create",
+    request_body = EnrollRequest,
+    responses((status = 201, description = "The enrollment", body = CourseRunEnrollmentV1),
+        BadRequest, Unauthorized, Forbidden, NotFound))]
+pub async fn create_v1(r: LearnerApi, ApiJson(b): ApiJson<CreateBody>) -> Result<Response, AppError> {
     create(r.state, &r.cache, r.user.id, b, Version::V1).await
 }
-async fn create_v2(r: LearnerApi, ApiJson(b): ApiJson<CreateBody>) -> Result<Response, AppError> {
+/// POST `{run_id}`: enrolls the learner in the run (audit), or re-activates their enrollment.
+#[utoipa::path(post, path = "/api/v2/enrollments/", tag = "enrollments", operation_id = "user_enrollments_create_v2",
+    request_body = EnrollRequest,
+    responses((status = 201, description = "The enrollment", body = CourseRunEnrollmentV2),
+        BadRequest, Unauthorized, Forbidden, NotFound))]
+pub async fn create_v2(r: LearnerApi, ApiJson(b): ApiJson<CreateBody>) -> Result<Response, AppError> {
     create(r.state, &r.cache, r.user.id, b, Version::V2).await
 }
-async fn create_v3(r: LearnerApi, ApiJson(b): ApiJson<CreateBody>) -> Result<Response, AppError> {
+/// POST `{run_id}`: enrolls the learner in the run (audit), or re-activates their enrollment.
+#[utoipa::path(post, path = "/api/v3/enrollments/", tag = "enrollments", operation_id = "user_enrollments_create_v3",
+    request_body = EnrollRequest,
+    responses((status = 201, description = "The enrollment", body = CourseRunEnrollmentV3),
+        BadRequest, Unauthorized, Forbidden, NotFound))]
+pub async fn create_v3(r: LearnerApi, ApiJson(b): ApiJson<CreateBody>) -> Result<Response, AppError> {
     create(r.state, &r.cache, r.user.id, b, Version::V3).await
 }
 
@@ -310,7 +360,12 @@ async fn subscribe_and_show(
 }
 
 /// PATCH `{receive_emails}`: subscribe or unsubscribe from the course's emails.
-async fn patch_v1(
+#[utoipa::path(patch, path = "/api/v1/enrollments/{id}/", tag = "enrollments", operation_id = "enrollments_partial_update",
+    params(("id" = i64, Path, description = "The enrollment")),
+    request_body = EnrollmentEmailsRequest,
+    responses((status = 200, description = "The enrollment", body = CourseRunEnrollmentV1),
+        BadRequest, Unauthorized, Forbidden, NotFound))]
+pub async fn patch_v1(
     r: LearnerApi,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<PatchBody>,
@@ -324,7 +379,12 @@ async fn patch_v1(
 /// PUT `{run_id, edx_emails_subscription?}` (the contract's `CourseRunEnrollmentRequest`):
 /// `run_id` must name the enrollment's own run (an enrollment never moves to another run,
 /// unlike the original's default update); the subscription is set when given.
-async fn put_v1(
+#[utoipa::path(put, path = "/api/v1/enrollments/{id}/", tag = "enrollments", operation_id = "enrollments_update",
+    params(("id" = i64, Path, description = "The enrollment")),
+    request_body = EnrollmentUpdateRequest,
+    responses((status = 200, description = "The enrollment", body = CourseRunEnrollmentV1),
+        BadRequest, Unauthorized, Forbidden, NotFound))]
+pub async fn put_v1(
     r: LearnerApi,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<Value>,
@@ -343,7 +403,10 @@ async fn put_v1(
 }
 
 /// DELETE: unenroll locally at once; edX follows through the outbox. 204.
-async fn destroy(
+#[utoipa::path(delete, path = "/api/v1/enrollments/{id}/", tag = "enrollments", operation_id = "enrollments_destroy",
+    params(("id" = i64, Path, description = "The enrollment")),
+    responses((status = 204, description = "Unenrolled"), BadRequest, Unauthorized, Forbidden, NotFound))]
+pub async fn destroy(
     State(state): State<AppState>,
     CurrentUser(u): CurrentUser,
     PathId(id): PathId,

@@ -21,22 +21,27 @@ use crate::http::learner_api::LearnerApi;
 use crate::http::session::CurrentUser;
 use crate::state::AppState;
 
+use super::openapi::{
+    ProgramEnrollAnswers, ProgramEnrollRequest, ProgramEnrollmentV1, ProgramEnrollmentV2, ProgramEnrollmentV3,
+};
+use crate::http::openapi::{BadRequest, Forbidden, NotFound, Unauthorized};
+
 /// Program-enrollment routes (merged into [`super::api::routes`], under its catalog layer).
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/program_enrollments/", get(programs_at::<1>))
+        .route("/api/v1/program_enrollments/", get(programs_v1))
         .route(
             "/api/v1/program_enrollments/{id}/",
-            get(programs_at::<1>).delete(program_delete_at::<1>),
+            get(program_v1).delete(program_delete_v1),
         )
-        .route("/api/v2/program_enrollments/", get(programs_at::<2>))
+        .route("/api/v2/program_enrollments/", get(programs_v2))
         .route(
             "/api/v2/program_enrollments/{id}/",
-            get(programs_at::<2>).delete(program_delete_at::<2>),
+            get(program_v2).delete(program_delete_v2),
         )
         .route(
             "/api/v3/program_enrollments/",
-            get(programs_at::<3>).post(program_create_v3),
+            get(programs_v3).post(program_create_v3),
         )
         .route(
             "/api/v3/program_enrollments/{id}/",
@@ -85,6 +90,53 @@ async fn programs_at<const V: u8>(
     programs_list(s, &c, u.id, Version::from_number(V)).await
 }
 
+/// GET the learner's active program enrollments (v1).
+#[utoipa::path(get, path = "/api/v1/program_enrollments/", tag = "program_enrollments",
+    operation_id = "program_enrollments_list",
+    responses((status = 200, description = "The learner's program enrollments", body = Vec<ProgramEnrollmentV1>),
+        Unauthorized, Forbidden))]
+pub async fn programs_v1(s: State<AppState>, c: Cache, u: CurrentUser) -> Result<Json<Value>, AppError> {
+    programs_at::<1>(s, c, u).await
+}
+
+/// GET `{id}` (v1): the learner's program enrollments, all of them (as the list).
+#[utoipa::path(get, path = "/api/v1/program_enrollments/{id}/", tag = "program_enrollments",
+    operation_id = "program_enrollments_retrieve",
+    params(("id" = i64, Path, description = "A program (not used: the answer is the whole list)")),
+    responses((status = 200, description = "The learner's program enrollments", body = Vec<ProgramEnrollmentV1>),
+        Unauthorized, Forbidden))]
+pub async fn program_v1(s: State<AppState>, c: Cache, u: CurrentUser) -> Result<Json<Value>, AppError> {
+    programs_at::<1>(s, c, u).await
+}
+
+/// GET the learner's active program enrollments (v2).
+#[utoipa::path(get, path = "/api/v2/program_enrollments/", tag = "program_enrollments",
+    operation_id = "v2_program_enrollments_list",
+    responses((status = 200, description = "The learner's program enrollments", body = Vec<ProgramEnrollmentV2>),
+        Unauthorized, Forbidden))]
+pub async fn programs_v2(s: State<AppState>, c: Cache, u: CurrentUser) -> Result<Json<Value>, AppError> {
+    programs_at::<2>(s, c, u).await
+}
+
+/// GET `{id}` (v2): the learner's program enrollments, all of them (as the list).
+#[utoipa::path(get, path = "/api/v2/program_enrollments/{id}/", tag = "program_enrollments",
+    operation_id = "v2_program_enrollments_retrieve",
+    params(("id" = i64, Path, description = "A program (not used: the answer is the whole list)")),
+    responses((status = 200, description = "The learner's program enrollments", body = Vec<ProgramEnrollmentV2>),
+        Unauthorized, Forbidden))]
+pub async fn program_v2(s: State<AppState>, c: Cache, u: CurrentUser) -> Result<Json<Value>, AppError> {
+    programs_at::<2>(s, c, u).await
+}
+
+/// GET the learner's active program enrollments (v3).
+#[utoipa::path(get, path = "/api/v3/program_enrollments/", tag = "program_enrollments",
+    operation_id = "v3_program_enrollments_list",
+    responses((status = 200, description = "The learner's program enrollments", body = Vec<ProgramEnrollmentV3>),
+        Unauthorized, Forbidden))]
+pub async fn programs_v3(s: State<AppState>, c: Cache, u: CurrentUser) -> Result<Json<Value>, AppError> {
+    programs_at::<3>(s, c, u).await
+}
+
 async fn program_unenroll(state: &AppState, user: i64, id: &str) -> Result<(), AppError> {
     let program: i64 = id
         .parse()
@@ -103,7 +155,42 @@ async fn program_delete_at<const V: u8>(
     program_unenroll(&s, u.id, &id).await?;
     programs_list(s, &c, u.id, Version::from_number(V)).await
 }
-async fn program_delete_v3(
+/// DELETE (v1): unenrolls from the program, answers the remaining program enrollments.
+#[utoipa::path(delete, path = "/api/v1/program_enrollments/{id}/", tag = "program_enrollments",
+    operation_id = "program_enrollments_destroy",
+    params(("id" = i64, Path, description = "The program")),
+    responses((status = 200, description = "The learner's remaining program enrollments", body = Vec<ProgramEnrollmentV1>),
+        BadRequest, Unauthorized, Forbidden, NotFound))]
+pub async fn program_delete_v1(
+    s: State<AppState>,
+    c: Cache,
+    u: CurrentUser,
+    id: Path<String>,
+) -> Result<Json<Value>, AppError> {
+    program_delete_at::<1>(s, c, u, id).await
+}
+
+/// DELETE (v2): unenrolls from the program, answers the remaining program enrollments.
+#[utoipa::path(delete, path = "/api/v2/program_enrollments/{id}/", tag = "program_enrollments",
+    operation_id = "v2_program_enrollments_destroy",
+    params(("id" = i64, Path, description = "The program")),
+    responses((status = 200, description = "The learner's remaining program enrollments", body = Vec<ProgramEnrollmentV2>),
+        BadRequest, Unauthorized, Forbidden, NotFound))]
+pub async fn program_delete_v2(
+    s: State<AppState>,
+    c: Cache,
+    u: CurrentUser,
+    id: Path<String>,
+) -> Result<Json<Value>, AppError> {
+    program_delete_at::<2>(s, c, u, id).await
+}
+
+/// DELETE (v3): unenrolls from the program. 204.
+#[utoipa::path(delete, path = "/api/v3/program_enrollments/{program_id}/", tag = "program_enrollments",
+    operation_id = "v3_program_enrollments_destroy",
+    params(("program_id" = i64, Path, description = "The program")),
+    responses((status = 204, description = "Unenrolled"), BadRequest, Unauthorized, Forbidden, NotFound))]
+pub async fn program_delete_v3(
     State(s): State<AppState>,
     CurrentUser(u): CurrentUser,
     Path(id): Path<String>,
@@ -117,7 +204,15 @@ pub struct ProgramBody {
     program_id: Option<Value>,
 }
 
-async fn program_create_v3(r: LearnerApi, ApiJson(body): ApiJson<ProgramBody>) -> Result<Response, AppError> {
+/// POST `{program_id}`: enrolls the learner in the live program.
+#[utoipa::path(post, path = "/api/v3/program_enrollments/", tag = "program_enrollments",
+    operation_id = "v3_program_enrollments_create",
+    request_body = ProgramEnrollRequest,
+    responses(ProgramEnrollAnswers, BadRequest, Unauthorized, Forbidden, NotFound))]
+pub async fn program_create_v3(
+    r: LearnerApi,
+    ApiJson(body): ApiJson<ProgramBody>,
+) -> Result<Response, AppError> {
     let program = int_field(body.program_id.as_ref(), "program_id")?;
     let (cat, _) = r
         .cache
@@ -141,7 +236,13 @@ async fn program_create_v3(r: LearnerApi, ApiJson(body): ApiJson<ProgramBody>) -
     Ok((status, Json(body)).into_response())
 }
 
-async fn program_detail_v3(r: LearnerApi, PathId(program): PathId) -> Result<Json<Value>, AppError> {
+/// GET the learner's active enrollment in the program.
+#[utoipa::path(get, path = "/api/v3/program_enrollments/{program_id}/", tag = "program_enrollments",
+    operation_id = "v3_program_enrollments_retrieve",
+    params(("program_id" = i64, Path, description = "The program")),
+    responses((status = 200, description = "The program enrollment", body = ProgramEnrollmentV3),
+        Unauthorized, Forbidden, NotFound))]
+pub async fn program_detail_v3(r: LearnerApi, PathId(program): PathId) -> Result<Json<Value>, AppError> {
     let (cat, _) = r
         .cache
         .get(&r.state.db)

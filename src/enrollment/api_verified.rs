@@ -14,12 +14,14 @@ use axum::{Extension, Json, Router};
 use serde_json::Value;
 
 use super::api::Loaded;
+use super::openapi::VerifiedAnswers;
 use super::program_verified::{self, MAX_PROGRAMS, Outcome, Request, VerifiedError};
 use super::shapes::Version;
 use crate::catalog::CatalogCache;
 use crate::http::error::AppError;
 use crate::http::json::ApiJson;
 use crate::http::learner_api::LearnerApi;
+use crate::http::openapi::{BadRequest, Forbidden, NotFound, Unauthorized};
 use crate::state::AppState;
 
 impl From<VerifiedError> for AppError {
@@ -66,7 +68,14 @@ fn program_ids(body: &Value) -> Result<Vec<String>, AppError> {
         .collect()
 }
 
-async fn create(
+/// POST a JSON list of 1–2 program readable ids: enrolls the learner as verified in the run
+/// (`run_key`: its id or courseware id) through the programs they are enrolled in.
+#[utoipa::path(post, path = "/api/v2/verified_program_enrollments/{run_key}/", tag = "program_enrollments",
+    operation_id = "verified_program_enrollments_create",
+    params(("run_key" = String, Path, description = "The course run")),
+    request_body(content = Vec<String>, description = "One or two program readable ids"),
+    responses(VerifiedAnswers, BadRequest, Unauthorized, Forbidden, NotFound))]
+pub async fn create(
     r: LearnerApi,
     Path(run_key): Path<String>,
     ApiJson(body): ApiJson<Value>,

@@ -25,6 +25,7 @@ pub mod facts;
 pub mod fragments;
 pub mod jobs;
 pub mod model;
+pub mod openapi;
 pub mod pages;
 pub mod program_verified;
 pub mod queries;

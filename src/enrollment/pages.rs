@@ -13,6 +13,7 @@ use axum::{Form, Router};
 use maud::{Markup, html};
 
 use super::model::{Actor, EnrollError};
+use super::openapi::{EnrollForm, EnrollFormAnswers};
 use super::{queries, service};
 use crate::http::error::AppError;
 use crate::http::extract::PathId;
@@ -65,7 +66,12 @@ fn back(state: &AppState, ctx: &PageCtx, headers: &HeaderMap) -> String {
 }
 
 /// POST /enrollments/ `run=<id>`.
-async fn enroll_form(
+#[utoipa::path(post, path = "/enrollments/", tag = "enrollments", operation_id = "api_enrollments_create",
+    description = "The product page's enroll form (signed in, with the CSRF token): enrolls in the \
+        run and redirects; never answers JSON.",
+    request_body(content = EnrollForm, content_type = "application/x-www-form-urlencoded"),
+    responses(EnrollFormAnswers))]
+pub async fn enroll_form(
     sip: SignedInPage,
     headers: HeaderMap,
     Form(f): Form<HashMap<String, String>>,

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::openapi::{WebhookEnrollment, WebhookGrade, WebhookRefusals, WebhookRequest};
 use super::webhook_service::{self, WebhookError};
 use crate::http::session::{Identity, Via};
 use crate::state::AppState;
@@ -79,6 +80,17 @@ fn refusal(e: WebhookError) -> Fail {
 }
 
 /// POST /api/openedx_webhook/enrollment/ {email, course_id, role}: 201 new, 200 existing.
+#[utoipa::path(post, path = "/api/openedx_webhook/enrollment/", tag = "openedx_webhook",
+    operation_id = "openedx_webhook_enrollment_create",
+    description = "An enrollment Open edX made: recorded here (no push back to edX). Called with \
+        `Authorization: Bearer <token>` of a staff service account (an API key is not accepted).",
+    security(("bearer" = [])),
+    request_body = WebhookRequest,
+    responses(
+        (status = 200, description = "The learner was already enrolled", body = WebhookEnrollment),
+        (status = 201, description = "Enrolled", body = WebhookEnrollment),
+        WebhookRefusals,
+    ))]
 pub async fn enrollment(State(state): State<AppState>, id: Identity, body: axum::body::Bytes) -> Response {
     respond(enroll_inner(state, id, body).await)
 }
@@ -103,6 +115,14 @@ async fn enroll_inner(state: AppState, id: Identity, body: axum::body::Bytes) ->
 
 /// POST /api/openedx_webhook/certificate/ {email, course_id}: pulls the learner's current grade
 /// from edX, stores it and forces the certificate.
+#[utoipa::path(post, path = "/api/openedx_webhook/certificate/", tag = "openedx_webhook",
+    operation_id = "openedx_webhook_certificate_create",
+    description = "Open edX says a learner's certificate changed: the grade is pulled from edX, \
+        stored, and the certificate issued when passed. Called with `Authorization: Bearer \
+        <token>` of a staff service account (an API key is not accepted).",
+    security(("bearer" = [])),
+    request_body = WebhookRequest,
+    responses((status = 200, description = "The grade stored", body = WebhookGrade), WebhookRefusals))]
 pub async fn certificate(State(state): State<AppState>, id: Identity, body: axum::body::Bytes) -> Response {
     respond(certificate_inner(state, id, body).await)
 }

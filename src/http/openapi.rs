@@ -103,8 +103,8 @@ pub use responses::*;
 )]
 struct Root;
 
-/// Every module's document merged into one. The commerce, B2B and pricing modules add their
-/// `openapi::Doc` here.
+/// Every module's document merged into one: the catalog, commerce, B2B, pricing, enrollment
+/// and certificates modules add their `openapi::Doc` (or `document()`) here.
 pub fn document() -> oa::OpenApi {
     let mut doc = Root::openapi();
     for part in [
@@ -112,6 +112,8 @@ pub fn document() -> oa::OpenApi {
         crate::commerce::openapi::Doc::openapi(),
         crate::b2b::openapi::Doc::openapi(),
         crate::pricing::openapi::Doc::openapi(),
+        crate::enrollment::openapi::document(),
+        crate::certificates::openapi::Doc::openapi(),
     ] {
         refuse_name_clashes(&doc, &part);
         doc.merge(part);
