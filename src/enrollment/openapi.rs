@@ -3,9 +3,9 @@
 //! `/api/v{1,2,3}/program_enrollments/`, the verified-program enrollment, the Open edX webhooks
 //! and the product page's enroll form (`POST /enrollments/`, a form post answering a redirect).
 //!
-//! The handlers build their answers with `serde_json::json!` around the catalog's run, course
-//! and program shapes ([`crate::catalog::shapes`]); the shapes below describe exactly what they
-//! build (the integration tests validate every answer they read against them).
+//! The answers are the typed shapes of [`super::shapes`] (around the catalog's run, course and
+//! program shapes); the request bodies, the webhooks' answers and the responses sets are
+//! described here (the integration tests validate every answer they read against them).
 
 #![allow(
     dead_code,
@@ -13,153 +13,18 @@
     reason = "shapes for the document only (never built); the handlers build the same JSON"
 )]
 
-use std::collections::BTreeMap;
-
+use serde::Serialize;
 use serde_json::Value;
 use utoipa::{IntoParams, IntoResponses, OpenApi, ToSchema};
 
+pub use super::shapes::{
+    CourseRunEnrollmentV1, CourseRunEnrollmentV2, CourseRunEnrollmentV3, EnrollmentCertificate,
+    EnrollmentCourseV3, EnrollmentGrade, EnrollmentProgramV3, EnrollmentRunV3, ProgramEnrollmentV1,
+    ProgramEnrollmentV2, ProgramEnrollmentV3,
+};
 use super::{api, api_programs, api_verified, pages, webhooks};
-use crate::catalog::shapes::{RunShape, V1CourseShape, V1ProgramShape, V2ProgramShape};
+use crate::catalog::shapes::V1CourseShape;
 use crate::http::openapi::alias_methods;
-
-/// A certificate as an enrollment embeds it: its uuid and its public page.
-#[derive(ToSchema)]
-pub struct EnrollmentCertificate {
-    pub uuid: String,
-    /// `/certificate/{uuid}/` (course runs) or `/certificate/program/{uuid}/` (programs).
-    pub link: String,
-}
-
-/// The learner's grade in the run (at most one).
-#[derive(ToSchema)]
-pub struct EnrollmentGrade {
-    /// 0 to 1.
-    pub grade: Option<f64>,
-    pub letter_grade: Option<String>,
-    pub passed: bool,
-    pub set_by_admin: bool,
-    /// The grade × 100, rounded half to even.
-    pub grade_percent: Option<f64>,
-}
-
-/// A course-run enrollment (v1): the run with its course, the mode, grade and certificate.
-#[derive(ToSchema)]
-pub struct CourseRunEnrollmentV1 {
-    /// The run (with `course`, the course without its runs and programs).
-    pub run: RunShape<'static>,
-    pub id: i64,
-    pub edx_emails_subscription: bool,
-    pub certificate: Option<EnrollmentCertificate>,
-    /// `audit` or `verified`.
-    pub enrollment_mode: String,
-    pub approved_flexible_price_exists: bool,
-    pub grades: Vec<EnrollmentGrade>,
-}
-
-/// A course-run enrollment (v2): v1's fields (the run with its `b2b_contract`) and the B2B
-/// organization and contract it came through.
-#[derive(ToSchema)]
-pub struct CourseRunEnrollmentV2 {
-    pub run: RunShape<'static>,
-    pub id: i64,
-    pub edx_emails_subscription: bool,
-    pub certificate: Option<EnrollmentCertificate>,
-    pub enrollment_mode: String,
-    pub approved_flexible_price_exists: bool,
-    pub grades: Vec<EnrollmentGrade>,
-    pub b2b_organization_id: Option<i64>,
-    pub b2b_contract_id: Option<i64>,
-}
-
-/// A course-run enrollment (v3): v2's fields around the lighter v3 run.
-#[derive(ToSchema)]
-pub struct CourseRunEnrollmentV3 {
-    pub run: EnrollmentRunV3,
-    pub id: i64,
-    pub edx_emails_subscription: bool,
-    pub certificate: Option<EnrollmentCertificate>,
-    pub enrollment_mode: String,
-    pub approved_flexible_price_exists: bool,
-    pub grades: Vec<EnrollmentGrade>,
-    pub b2b_organization_id: Option<i64>,
-    pub b2b_contract_id: Option<i64>,
-}
-
-/// The run of a v3 enrollment, with its upgrade product (while the run is upgradable and the
-/// product active) and a short course.
-#[derive(ToSchema)]
-pub struct EnrollmentRunV3 {
-    pub title: String,
-    pub start_date: Option<String>,
-    pub end_date: Option<String>,
-    pub enrollment_start: Option<String>,
-    pub enrollment_end: Option<String>,
-    pub expiration_date: Option<String>,
-    pub courseware_url: Option<String>,
-    pub courseware_id: String,
-    pub certificate_available_date: Option<String>,
-    pub upgrade_deadline: Option<String>,
-    pub is_upgradable: bool,
-    pub is_enrollable: bool,
-    pub is_archived: bool,
-    pub is_self_paced: bool,
-    pub run_tag: String,
-    pub id: i64,
-    pub live: bool,
-    pub course_number: String,
-    pub upgrade_product_id: Option<i64>,
-    /// The price with two decimals.
-    pub upgrade_product_price: Option<String>,
-    pub upgrade_product_is_active: Option<bool>,
-    pub course: EnrollmentCourseV3,
-}
-
-/// The course of a v3 enrollment's run.
-#[derive(ToSchema)]
-pub struct EnrollmentCourseV3 {
-    pub id: i64,
-    pub title: String,
-    pub readable_id: String,
-    /// Always `course`.
-    pub r#type: String,
-    pub include_in_learn_catalog: bool,
-}
-
-/// A program enrollment (v1): the program, the learner's enrollments in its courses, the
-/// program certificate.
-#[derive(ToSchema)]
-pub struct ProgramEnrollmentV1 {
-    pub program: V1ProgramShape<'static>,
-    pub enrollments: Vec<CourseRunEnrollmentV1>,
-    pub certificate: Option<EnrollmentCertificate>,
-}
-
-/// A program enrollment (v2): as v1 with the v2 program and v2 enrollments.
-#[derive(ToSchema)]
-pub struct ProgramEnrollmentV2 {
-    pub program: V2ProgramShape<'static>,
-    pub enrollments: Vec<CourseRunEnrollmentV2>,
-    pub certificate: Option<EnrollmentCertificate>,
-}
-
-/// A program enrollment (v3): a short program, the certificate and the mode.
-#[derive(ToSchema)]
-pub struct ProgramEnrollmentV3 {
-    pub program: EnrollmentProgramV3,
-    pub certificate: Option<EnrollmentCertificate>,
-    pub enrollment_mode: String,
-}
-
-/// The program of a v3 program enrollment.
-#[derive(ToSchema)]
-pub struct EnrollmentProgramV3 {
-    pub title: String,
-    pub readable_id: String,
-    pub id: i64,
-    pub program_type: String,
-    pub live: bool,
-    pub display_mode: Option<String>,
-}
 
 /// `POST …/enrollments/`: the run to enroll in (a number or a numeric string).
 #[derive(ToSchema)]
@@ -206,7 +71,7 @@ pub struct EnrollmentFilter {
 pub enum VerifiedAnswers {
     /// Enrolled in the run as verified, at no cost: the v2 enrollment.
     #[response(status = 201)]
-    Enrolled(CourseRunEnrollmentV2),
+    Enrolled(CourseRunEnrollmentV2<'static>),
     /// The learner already has what the programs entitle them to.
     #[response(status = 204)]
     NothingToDo,
@@ -217,10 +82,10 @@ pub enum VerifiedAnswers {
 pub enum ProgramEnrollAnswers {
     /// Already enrolled: the enrollment.
     #[response(status = 200)]
-    Existing(ProgramEnrollmentV3),
+    Existing(ProgramEnrollmentV3<'static>),
     /// Enrolled now.
     #[response(status = 201)]
-    Created(ProgramEnrollmentV3),
+    Created(ProgramEnrollmentV3<'static>),
 }
 
 /// An Open edX webhook's body: the learner's email and the run's courseware id.
@@ -234,25 +99,25 @@ pub struct WebhookRequest {
 }
 
 /// A webhook's refusal: the original's `{"error": "…"}`.
-#[derive(ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct WebhookError {
     pub error: String,
 }
 
 /// An enrollment the edX webhook recorded.
-#[derive(ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct WebhookEnrollment {
     /// `Enrollment successful`.
-    pub message: String,
+    pub message: &'static str,
     pub enrollment_id: i64,
     pub active: bool,
 }
 
 /// The grade the certificate webhook pulled from edX and stored.
-#[derive(ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct WebhookGrade {
     /// `Grade stored`.
-    pub message: String,
+    pub message: &'static str,
     /// The grade as a percentage (a decimal string).
     pub grade: String,
     pub passed: bool,
@@ -299,9 +164,6 @@ pub enum EnrollFormAnswers {
     #[response(status = 302, headers(("Location" = String, description = "Where to go next")))]
     Redirect,
 }
-
-/// A free-form JSON object.
-pub type Object = BTreeMap<String, Value>;
 
 /// The enrollment operations.
 #[derive(OpenApi)]

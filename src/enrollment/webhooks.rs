@@ -8,9 +8,12 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::openapi::{WebhookEnrollment, WebhookGrade, WebhookRefusals, WebhookRequest};
+use super::openapi::{
+    EnrollmentCertificate, WebhookEnrollment, WebhookError as ErrorAnswer, WebhookGrade, WebhookRefusals,
+    WebhookRequest,
+};
 use super::webhook_service::{self, WebhookError};
 use crate::http::session::{Identity, Via};
 use crate::state::AppState;
@@ -23,7 +26,7 @@ fn err(status: StatusCode, msg: impl Into<String>) -> Fail {
 }
 
 fn respond(r: Result<Response, Fail>) -> Response {
-    r.unwrap_or_else(|(status, msg)| (status, Json(json!({ "error": msg }))).into_response())
+    r.unwrap_or_else(|(status, error)| (status, Json(ErrorAnswer { error })).into_response())
 }
 
 fn authorize(id: &Identity) -> Result<i64, Fail> {
@@ -108,7 +111,11 @@ async fn enroll_inner(state: AppState, id: Identity, body: axum::body::Bytes) ->
     };
     Ok((
         status,
-        Json(json!({ "message": "Enrollment successful", "enrollment_id": e.id, "active": e.active })),
+        Json(WebhookEnrollment {
+            message: "Enrollment successful",
+            enrollment_id: e.id,
+            active: e.active,
+        }),
     )
         .into_response())
 }
@@ -133,12 +140,15 @@ async fn certificate_inner(state: AppState, id: Identity, body: axum::body::Byte
     let grade = webhook_service::pull_edx_grade(&state, email, course_id)
         .await
         .map_err(refusal)?;
-    Ok(Json(json!({
-        "message": "Grade stored",
-        "grade": grade.percent.to_string(),
-        "passed": grade.passed,
-        "changed": grade.changed,
-        "certificate": grade.certificate.map(|c| json!({ "uuid": c.uuid, "link": c.link() })),
-    }))
+    Ok(Json(WebhookGrade {
+        message: "Grade stored",
+        grade: grade.percent.to_string(),
+        passed: grade.passed,
+        changed: grade.changed,
+        certificate: grade.certificate.map(|c| EnrollmentCertificate {
+            link: c.link(),
+            uuid: c.uuid,
+        }),
+    })
     .into_response())
 }
