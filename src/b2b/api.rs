@@ -61,6 +61,16 @@ pub struct EnrollOutcome {
     pub price: Option<String>,
 }
 
+/// What a 400 from enroll holds: why the learner was not enrolled, or a body that could not
+/// be read (`{"detail": "JSON parse error."}`).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code, reason = "the document's shape of a 400; never built")]
+#[serde(untagged)]
+pub enum EnrollRefusal {
+    NotEnrolled(EnrollOutcome),
+    Invalid(crate::commerce::openapi::ErrorBody),
+}
+
 /// An enrollment's optional body.
 #[derive(serde::Deserialize, ToSchema)]
 pub struct EnrollBody {
@@ -74,7 +84,7 @@ pub struct EnrollBody {
     params(("run_key" = String, Path, description = "The course run's courseware id")),
     request_body(content = Option<EnrollBody>, description = "Optional; may be empty"),
     responses((status = 201, description = "Enrolled", body = EnrollOutcome),
-        (status = 400, description = "Not enrolled: `result` says why", body = EnrollOutcome),
+        (status = 400, description = "Not enrolled: `result` says why; or the body is not JSON", body = EnrollRefusal),
         (status = 403, description = "Not signed in", body = crate::commerce::openapi::ErrorBody),
         (status = 404, description = "No such run", body = crate::commerce::openapi::ErrorBody)))]
 pub async fn enroll(

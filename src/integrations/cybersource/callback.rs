@@ -67,7 +67,9 @@ pub enum VerifyError {
     RepeatedField(String),
     #[error("the signature does not match")]
     Mismatch,
-    #[error("the signed field `{0}` could be read two ways (a name that is not a plain word, or a value holding `,<signed name>=`)")]
+    #[error(
+        "the signed field `{0}` could be read two ways (a name that is not a plain word, or a value holding `,<signed name>=`)"
+    )]
     Ambiguous(String),
 }
 
@@ -366,7 +368,10 @@ mod tests {
                 ("reason_code".to_owned(), reason.to_owned()),
                 ("signed_field_names".to_owned(), names.to_owned()),
             ];
-            let msg = message(names, |n| fields.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str())).unwrap();
+            let msg = message(names, |n| {
+                fields.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str())
+            })
+            .unwrap();
             (fields, msg)
         };
         let (mut genuine, msg) = sign("Eve,decision=ACCEPT,reason_code=100", "DECLINE", "481");
@@ -378,8 +383,15 @@ mod tests {
         let refused = Err(VerifyError::Ambiguous("req_bill_to_forename".into()));
         assert_eq!(CallbackForm { fields: genuine }.verify("k"), refused);
         let form = CallbackForm { fields: recut };
-        assert_eq!(form.verify("k"), Err(VerifyError::Ambiguous("reason_code".into())));
-        assert_eq!(form.decode().decision, Decision::Accept, "what the re-cut would have bought");
+        assert_eq!(
+            form.verify("k"),
+            Err(VerifyError::Ambiguous("reason_code".into()))
+        );
+        assert_eq!(
+            form.decode().decision,
+            Decision::Accept,
+            "what the re-cut would have bought"
+        );
         let odd_name = CallbackForm {
             fields: sign_fields_named("a=b", "1"),
         };
