@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::model::Kind;
-use super::openapi::{CourseRunCertificateShape, ProgramCertificateShape};
+use super::openapi::{CertificateLearner, CourseRunCertificateShape, ProgramCertificateShape};
 use super::views::{self, CertificateView};
 use crate::catalog::api::{Cache, Req};
 use crate::catalog::shapes::{self, Ctx, fmt_time};
@@ -25,51 +25,73 @@ pub fn parse_uuid(s: &str) -> Result<String, AppError> {
         .map_err(|_| AppError::not_found())
 }
 
-fn api_time(s: &str) -> Value {
-    json!(fmt_time(from_db(s)))
+fn api_time(s: &str) -> Option<String> {
+    fmt_time(from_db(s))
 }
 
 /// The `PublicUser` shape.
-pub fn public_user(v: &CertificateView) -> Value {
+pub fn public_user(v: &CertificateView) -> CertificateLearner {
     let u = &v.learner;
-    json!({ "id": u.id, "username": u.username, "name": u.name,
-            "created_on": api_time(&u.created_on), "updated_on": api_time(&u.updated_on) })
+    CertificateLearner {
+        id: u.id,
+        username: u.username.clone(),
+        name: u.name.clone(),
+        created_on: api_time(&u.created_on),
+        updated_on: api_time(&u.updated_on),
+    }
 }
 
 /// The certificate page (`CertificatePageModel`) as pinned by the certificate.
-fn certificate_page(cat: &Catalog, cx: &Ctx<'_>, v: &CertificateView) -> Value {
-    let Some(p) = &v.page else { return Value::Null };
+fn certificate_page(cat: &Catalog, cx: &Ctx<'_>, v: &CertificateView) -> Option<Value> {
+    let p = v.page.as_ref()?;
     let mut page = crate::cms::api::certificate(cat, cx, p);
     page["meta"]["live"] = json!(true);
     page["meta"]["last_published_at"] = json!(p.last_published_at);
-    page
+    Some(page)
 }
 
 /// The certificate in the original's v2 shape.
 pub fn shape(cat: &Catalog, cx: &Ctx<'_>, v: &CertificateView) -> Option<Value> {
-    let mut out = json!({
-        "user": public_user(v),
-        "uuid": v.cert.uuid,
-        "is_revoked": v.cert.is_revoked,
-        "issue_date": fmt_time(Some(v.cert.issue_date)),
-        "certificate_page": certificate_page(cat, cx, v),
-        "verifiable_credential_json": v.credential,
-        "certificate_page_revision": v.cert.revision_id,
-    });
+    let (user, uuid, issue_date) = (
+        public_user(v),
+        v.cert.uuid.clone(),
+        fmt_time(Some(v.cert.issue_date)),
+    );
+    let (certificate_page, credential) = (certificate_page(cat, cx, v), v.credential.clone());
+    let (is_revoked, revision) = (v.cert.is_revoked, v.cert.revision_id);
     match v.cert.kind {
         Kind::CourseRun => {
             let run = cat.runs.get(*cat.run_by_id.get(&v.cert.object_id)?)?;
             let course = cat.course(run.course_id)?;
             let mut shape = shapes::run(cat, run, cx, true);
             shape.course = Some(shapes::v1_course(cat, course, cx, false, false, false));
-            out["course_run"] = serde_json::to_value(shape).ok()?;
+            serde_json::to_value(CourseRunCertificateShape {
+                user,
+                uuid,
+                is_revoked,
+                issue_date,
+                certificate_page,
+                verifiable_credential_json: credential,
+                certificate_page_revision: revision,
+                course_run: shape,
+            })
+            .ok()
         }
         Kind::Program => {
             let p = cat.program(v.cert.object_id)?;
-            out["program"] = serde_json::to_value(shapes::v2_program(cat, p, cx)).ok()?;
+            serde_json::to_value(ProgramCertificateShape {
+                user,
+                uuid,
+                is_revoked,
+                issue_date,
+                certificate_page,
+                verifiable_credential_json: credential,
+                certificate_page_revision: revision,
+                program: shapes::v2_program(cat, p, cx),
+            })
+            .ok()
         }
     }
-    Some(out)
 }
 
 /// The visible certificate with the path's uuid, and the request's catalog: 404 when the uuid

@@ -4,9 +4,9 @@
 //! downloads, learner program records with their sharing (`/api/records/`) and the partner
 //! schools records are sent to (`/api/v1/partnerschools/`).
 //!
-//! The handlers build their answers with `serde_json::json!` around the catalog's shapes; the
-//! shapes below describe exactly what they build (the integration tests validate every answer
-//! they read against them).
+//! The answers are the typed shapes below (around the catalog's run and program shapes; the
+//! embedded certificate page is the CMS module's JSON); the integration tests validate every
+//! answer they read against them.
 
 #![allow(
     dead_code,
@@ -15,6 +15,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::Serialize;
 use serde_json::Value;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -26,7 +27,7 @@ use crate::enrollment::openapi::{EnrollmentCertificate, EnrollmentGrade};
 pub type Object = BTreeMap<String, Value>;
 
 /// The learner a certificate was issued to (the original's `PublicUser`).
-#[derive(ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct CertificateLearner {
     pub id: i64,
     pub username: String,
@@ -37,36 +38,40 @@ pub struct CertificateLearner {
 
 /// A course-run certificate: the learner, the run (with its course), the certificate page
 /// revision it was issued under and its verifiable credential.
-#[derive(ToSchema)]
-pub struct CourseRunCertificateShape {
+#[derive(Serialize, ToSchema)]
+pub struct CourseRunCertificateShape<'a> {
     pub user: CertificateLearner,
     pub uuid: String,
     pub is_revoked: bool,
     pub issue_date: Option<String>,
     /// The certificate page (the CMS pages API's shape of a certificate page) as pinned.
-    pub certificate_page: Option<Object>,
+    #[schema(value_type = Option<Object>)]
+    pub certificate_page: Option<Value>,
     /// The signed verifiable credential, once issued.
-    pub verifiable_credential_json: Option<Object>,
+    #[schema(value_type = Option<Object>)]
+    pub verifiable_credential_json: Option<Value>,
     pub certificate_page_revision: Option<i64>,
     /// The run in the v2 shape, with `course`.
-    pub course_run: RunShape<'static>,
+    pub course_run: RunShape<'a>,
 }
 
 /// A program certificate: as a course-run certificate, with the program (v2 shape).
-#[derive(ToSchema)]
-pub struct ProgramCertificateShape {
+#[derive(Serialize, ToSchema)]
+pub struct ProgramCertificateShape<'a> {
     pub user: CertificateLearner,
     pub uuid: String,
     pub is_revoked: bool,
     pub issue_date: Option<String>,
-    pub certificate_page: Option<Object>,
-    pub verifiable_credential_json: Option<Object>,
+    #[schema(value_type = Option<Object>)]
+    pub certificate_page: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub verifiable_credential_json: Option<Value>,
     pub certificate_page_revision: Option<i64>,
-    pub program: V2ProgramShape<'static>,
+    pub program: V2ProgramShape<'a>,
 }
 
 /// The learner a record belongs to.
-#[derive(ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct RecordLearner {
     pub name: String,
     pub email: String,
@@ -75,7 +80,7 @@ pub struct RecordLearner {
 }
 
 /// One course of the program with the learner's grade and certificate.
-#[derive(ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct RecordCourse {
     pub title: String,
     pub id: i64,
@@ -87,10 +92,10 @@ pub struct RecordCourse {
 }
 
 /// What a requirement node says.
-#[derive(ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct RecordNodeData {
     /// `program_root`, `operator`, `course` or `program`.
-    pub node_type: String,
+    pub node_type: &'static str,
     /// `all_of` or `min_number_of` (operators).
     pub operator: Option<String>,
     pub operator_value: Option<String>,
@@ -101,7 +106,7 @@ pub struct RecordNodeData {
 }
 
 /// A node of the program's requirement tree.
-#[derive(ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct RecordNode {
     pub id: i64,
     pub data: RecordNodeData,
@@ -110,7 +115,7 @@ pub struct RecordNode {
 }
 
 /// The program of a record.
-#[derive(ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct RecordProgram {
     pub title: String,
     pub readable_id: String,
@@ -120,7 +125,7 @@ pub struct RecordProgram {
 }
 
 /// A share of the record: a public link (no school) or sent to a partner school.
-#[derive(ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct RecordShare {
     pub share_uuid: String,
     pub partner_school: Option<i64>,
@@ -128,14 +133,14 @@ pub struct RecordShare {
 }
 
 /// A partner school a record can be sent to.
-#[derive(ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct PartnerSchool {
     pub id: i64,
     pub name: String,
 }
 
 /// A learner's program record.
-#[derive(ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct LearnerRecord {
     pub user: RecordLearner,
     pub program: RecordProgram,

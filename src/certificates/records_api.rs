@@ -9,14 +9,17 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::api::parse_uuid;
-use super::openapi::{LearnerRecord, PartnerSchool, PartnerSchoolFilter, ShareRequest};
+use super::openapi::{
+    LearnerRecord, PartnerSchool, PartnerSchoolFilter, RecordCourse, RecordLearner, RecordNode,
+    RecordNodeData, RecordProgram, RecordShare, ShareRequest,
+};
 use super::records::{self, Record};
 use crate::catalog::api::{Cache, Req};
 use crate::catalog::model::ReqNode;
 use crate::enrollment::shapes::grade_percent;
+use crate::enrollment::{self, shapes::EnrollmentGrade};
 use crate::http::layout::{Meta, page};
 use crate::http::openapi::{BadRequest, Forbidden, NotFound, Unauthorized};
 use crate::http::page_req::SignedInPage;
@@ -24,39 +27,66 @@ use crate::http::session::CurrentUser;
 use crate::http::{AppError, PageCtx};
 use crate::state::AppState;
 
-fn tree(n: &ReqNode) -> Value {
-    json!({
-        "id": n.id,
-        "data": { "node_type": n.node_type.as_str(), "operator": n.operator, "operator_value": n.operator_value,
-                  "course": n.course_id, "program": n.required_program_id, "title": n.title,
-                  "elective_flag": n.elective_flag },
-        "children": n.children.iter().map(tree).collect::<Vec<_>>(),
-    })
+fn tree(n: &ReqNode) -> RecordNode {
+    RecordNode {
+        id: n.id,
+        data: RecordNodeData {
+            node_type: n.node_type.as_str(),
+            operator: n.operator.clone(),
+            operator_value: n.operator_value.clone(),
+            course: n.course_id,
+            program: n.required_program_id,
+            title: n.title.clone(),
+            elective_flag: n.elective_flag,
+        },
+        children: n.children.iter().map(tree).collect(),
+    }
+}
+
+fn school((id, name): &(i64, String)) -> PartnerSchool {
+    PartnerSchool {
+        id: *id,
+        name: name.clone(),
+    }
 }
 
 /// The record in the original's shape.
-pub fn shape(r: &Record) -> Value {
-    let courses: Vec<Value> = r
+pub fn shape(r: &Record) -> LearnerRecord {
+    let courses = r
         .courses
         .iter()
-        .map(|c| {
-            json!({
-                "title": c.title, "id": c.id, "readable_id": c.readable_id, "reqtype": c.reqtype,
-                "grade": c.grade.as_ref().map(|(g, l, p, a)| json!({
-                    "grade": rust_decimal::prelude::ToPrimitive::to_f64(g), "letter_grade": l, "passed": p,
-                    "set_by_admin": a, "grade_percent": rust_decimal::prelude::ToPrimitive::to_f64(&grade_percent(*g)) })),
-                "certificate": c.certificate.as_ref().map(|u| json!({ "uuid": u, "link": format!("/certificate/{u}/") })),
-            })
+        .map(|c| RecordCourse {
+            title: c.title.clone(),
+            id: c.id,
+            readable_id: c.readable_id.clone(),
+            reqtype: c.reqtype.clone(),
+            grade: c.grade.as_ref().map(EnrollmentGrade::of),
+            certificate: enrollment::shapes::certificate(c.certificate.as_deref(), false),
         })
         .collect();
-    json!({
-        "user": { "name": r.learner.name, "email": r.learner.email, "username": r.edx_username },
-        "program": { "title": r.title, "readable_id": r.readable_id, "courses": courses,
-                     "requirements": r.root.as_ref().map(tree) },
-        "sharing": r.shares.iter().map(|(uuid, school, active)| json!({
-            "share_uuid": uuid, "partner_school": school, "is_active": active })).collect::<Vec<_>>(),
-        "partner_schools": r.partner_schools.iter().map(|(id, name)| json!({ "id": id, "name": name })).collect::<Vec<_>>(),
-    })
+    LearnerRecord {
+        user: RecordLearner {
+            name: r.learner.name.clone(),
+            email: r.learner.email.clone(),
+            username: r.edx_username.clone(),
+        },
+        program: RecordProgram {
+            title: r.title.clone(),
+            readable_id: r.readable_id.clone(),
+            courses,
+            requirements: r.root.as_ref().map(tree),
+        },
+        sharing: r
+            .shares
+            .iter()
+            .map(|(uuid, school, active)| RecordShare {
+                share_uuid: uuid.clone(),
+                partner_school: *school,
+                is_active: *active,
+            })
+            .collect(),
+        partner_schools: r.partner_schools.iter().map(school).collect(),
+    }
 }
 
 fn program_id(s: &str) -> Result<i64, AppError> {
@@ -92,7 +122,7 @@ impl FromRequestParts<AppState> for OwnRecord {
 
 impl OwnRecord {
     /// The record as every record endpoint answers it.
-    async fn answer(&self, state: &AppState) -> Result<Json<Value>, AppError> {
+    async fn answer(&self, state: &AppState) -> Result<Json<LearnerRecord>, AppError> {
         let r = records::record(&state.db, &self.req.cat, self.user_id, self.program, self.req.now).await?;
         Ok(Json(shape(&r)))
     }
@@ -103,7 +133,10 @@ impl OwnRecord {
     description = "The signed-in learner's record of the program.",
     params(("id" = i64, Path, description = "The program")),
     responses((status = 200, description = "The record", body = LearnerRecord), Unauthorized, Forbidden, NotFound))]
-pub async fn get_record(State(state): State<AppState>, r: OwnRecord) -> Result<Json<Value>, AppError> {
+pub async fn get_record(
+    State(state): State<AppState>,
+    r: OwnRecord,
+) -> Result<Json<LearnerRecord>, AppError> {
     r.answer(&state).await
 }
 
@@ -124,7 +157,7 @@ pub async fn share(
     State(state): State<AppState>,
     r: OwnRecord,
     crate::http::json::ApiJson(body): crate::http::json::ApiJson<ShareBody>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<LearnerRecord>, AppError> {
     records::share(&state, &r.req.cat, r.user_id, r.program, body.partner_school).await?;
     r.answer(&state).await
 }
@@ -134,7 +167,7 @@ pub async fn share(
     params(("id" = i64, Path, description = "The program")),
     responses((status = 200, description = "The record with its shares", body = LearnerRecord),
         Unauthorized, Forbidden, NotFound))]
-pub async fn revoke(State(state): State<AppState>, r: OwnRecord) -> Result<Json<Value>, AppError> {
+pub async fn revoke(State(state): State<AppState>, r: OwnRecord) -> Result<Json<LearnerRecord>, AppError> {
     records::revoke_public(&state, r.user_id, r.program).await?;
     r.answer(&state).await
 }
@@ -147,7 +180,7 @@ pub async fn get_shared(
     State(state): State<AppState>,
     cache: Cache,
     Path(uuid): Path<String>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<LearnerRecord>, AppError> {
     let req = Req::load(&state, &cache).await?;
     let r = records::shared(&state.db, &req.cat, parse_uuid(&uuid)?, req.now).await?;
     Ok(Json(shape(&r)))
@@ -169,18 +202,13 @@ pub async fn partner_schools(
     State(state): State<AppState>,
     CurrentUser(_): CurrentUser,
     Query(f): Query<SchoolFilter>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Vec<PartnerSchool>>, AppError> {
     if let Some(p) = f.program.as_deref().filter(|p| !p.is_empty()) {
         p.parse::<i64>()
             .map_err(|_| AppError::field("program", "Enter a program id."))?;
     }
     let schools = records::partner_schools(&state.db).await?;
-    Ok(Json(Value::Array(
-        schools
-            .into_iter()
-            .map(|(id, name)| json!({ "id": id, "name": name }))
-            .collect(),
-    )))
+    Ok(Json(schools.iter().map(school).collect()))
 }
 
 fn record_body(ctx: &PageCtx, r: &Record, own: bool) -> Markup {
