@@ -24,7 +24,7 @@ pub mod redirect;
 pub mod scopes;
 pub mod security;
 pub mod session;
-mod staff_ops;
+pub(crate) mod staff_ops;
 pub mod staff_page;
 pub mod ui;
 

@@ -8,7 +8,9 @@ use super::Trigger;
 use crate::clock::to_db;
 use crate::db::from_row;
 
-#[derive(Debug, Clone, Serialize)]
+/// One run of a job: `trigger` is `schedule`, `staff`, `cli` (or `test`); `status` goes `queued`,
+/// `running`, then `succeeded` or `failed` (`detail` says what it did or why it failed).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct JobRun {
     pub id: i64,
     pub job: String,

@@ -20,7 +20,8 @@ pub struct NewMessage {
 }
 
 /// A stored message.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = OutboxMessage)]
 pub struct Message {
     pub id: i64,
     pub destination: String,

@@ -1,13 +1,14 @@
 //! The staff console for operating the appliance: the staff home at `/staff/` linking every
 //! console page (other modules' pages use [`pages::staff_page`] for the shared navigation), jobs
 //! (schedules, last runs, run now) and the outbox (backlog per destination, dead letters, retry).
-//! The live data-flow map is [`flows`]; one learner's page is [`learner`]. The JSON side lives in `http::staff_ops`; both call [`service`].
+//! The live data-flow map is [`flows`]; one learner's page is [`learner`]. The JSON side lives in `http::staff_ops` (documented by [`openapi`]); both call [`service`].
 //!
 //! Owns no tables: job runs and outbox rows are read through `jobs` and `outbox`.
 
 pub mod check;
 pub mod flows;
 pub mod learner;
+pub mod openapi;
 pub mod pages;
 pub mod service;
 

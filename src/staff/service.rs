@@ -7,11 +7,12 @@ use crate::jobs::store::{self as runs, JobRun};
 use crate::state::AppState;
 
 /// One job as the console shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct JobOverview {
     pub name: &'static str,
     pub schedule: &'static str,
     pub description: &'static str,
+    /// A run of it is executing now.
     pub running: bool,
     pub last_run: Option<JobRun>,
 }

@@ -13,8 +13,9 @@ use crate::db::from_row;
 use crate::state::AppState;
 
 /// What a key may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = ApiKeyScope)]
 pub enum Scope {
     /// Read the catalog, including `/api/internal/` (MIT Learn's ETL).
     Catalog,
@@ -39,7 +40,7 @@ impl Scope {
 }
 
 /// A stored key, without its secret.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct ApiKey {
     pub id: i64,
     pub name: String,

@@ -72,20 +72,14 @@ async fn a_staff_api_key_cannot_change_roles_or_mint_staff_keys() {
     let r = keyed()
         .post(app.url("/api/v0/staff/api_keys/"))
         .header("authorization", format!("Api-Key {key}"))
-        .json(&json!({"name": "escalate", "scope": "staff"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+        .json(&json!({"name": "escalate", "scope": "staff"}));
+    assert_eq!(app.send_json(r).await.0, 403);
     // A catalog key is still fine for the key; a staff key from plain staff is not.
     let r = keyed()
         .post(app.url("/api/v0/staff/api_keys/"))
         .header("authorization", format!("Api-Key {key}"))
-        .json(&json!({"name": "etl", "scope": "catalog"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+        .json(&json!({"name": "etl", "scope": "catalog"}));
+    assert_eq!(app.send_json(r).await.0, 201);
     let staff = signed_in(&app, "staff@example.com", true).await;
     let r = post_form(
         &app,
@@ -217,26 +211,20 @@ async fn staff_who_are_not_superusers_see_no_reset_links_in_the_mailbox_or_dead_
         })
         .await
         .unwrap();
-    let dead = staff
-        .get(app.url("/api/v0/staff/outbox/dead/"))
-        .send()
+    let dead = app
+        .send_json(staff.get(app.url("/api/v0/staff/outbox/dead/")))
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .1
+        .to_string();
     assert!(
         !dead.contains("SECRETSECRET") && dead.contains("hidden"),
         "{dead}"
     );
-    let dead = root
-        .get(app.url("/api/v0/staff/outbox/dead/"))
-        .send()
+    let dead = app
+        .send_json(root.get(app.url("/api/v0/staff/outbox/dead/")))
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .1
+        .to_string();
     assert!(dead.contains("SECRETSECRET"), "{dead}");
     app.shutdown().await;
 }

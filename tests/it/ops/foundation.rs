@@ -184,32 +184,30 @@ async fn malformed_json_is_a_400_naming_the_problem_and_changes_nothing() {
     let app = TestApp::spawn().await;
     let key = app.api_key(Scope::Staff).await;
     let send = |body: &'static str| {
-        app.client
-            .post(app.url("/api/v0/staff/api_keys/"))
-            .header("authorization", format!("Api-Key {key}"))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
+        app.send_json(
+            app.client
+                .post(app.url("/api/v0/staff/api_keys/"))
+                .header("authorization", format!("Api-Key {key}"))
+                .header("content-type", "application/json")
+                .body(body),
+        )
     };
-    let r = send("{\"name\": ").await.unwrap();
-    assert_eq!(r.status(), 400);
-    let body: serde_json::Value = r.json().await.unwrap();
+    let (status, body) = send("{\"name\": ").await;
+    assert_eq!(status, 400);
     assert!(
         body["detail"].as_str().unwrap().starts_with("Malformed JSON"),
         "{body}"
     );
 
-    let r = send("{\"scope\": \"staff\"}").await.unwrap();
-    assert_eq!(r.status(), 400);
-    let body: serde_json::Value = r.json().await.unwrap();
+    let (status, body) = send("{\"scope\": \"staff\"}").await;
+    assert_eq!(status, 400);
     assert!(
         body["detail"].as_str().unwrap().contains("missing field `name`"),
         "{body}"
     );
 
-    let r = send("{\"name\": \"x\", \"scope\": \"root\"}").await.unwrap();
-    assert_eq!(r.status(), 400);
-    let body: serde_json::Value = r.json().await.unwrap();
+    let (status, body) = send("{\"name\": \"x\", \"scope\": \"root\"}").await;
+    assert_eq!(status, 400);
     assert!(body["scope"][0].as_str().unwrap().contains("root"), "{body}");
 
     assert_eq!(app.scalar_i64("SELECT count(*) FROM api_keys").await, 1);
@@ -220,24 +218,61 @@ async fn malformed_json_is_a_400_naming_the_problem_and_changes_nothing() {
 async fn staff_apis_refuse_missing_wrong_and_catalog_scoped_keys() {
     let app = TestApp::spawn().await;
     let catalog = app.api_key(Scope::Catalog).await;
-    let r = app.get("/api/v0/staff/jobs/").await;
-    assert_eq!(r.status(), 401);
-    let r = app
-        .client
-        .get(app.url("/api/v0/staff/jobs/"))
-        .header("authorization", "Api-Key nope.nope")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
-    let r = app
-        .client
-        .get(app.url("/api/v0/staff/jobs/"))
-        .header("authorization", format!("Api-Key {catalog}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+    assert_eq!(app.get_json("/api/v0/staff/jobs/").await.0, 401);
+    let jobs_with = |key: String| {
+        app.send_json(
+            app.client
+                .get(app.url("/api/v0/staff/jobs/"))
+                .header("authorization", key),
+        )
+    };
+    assert_eq!(jobs_with("Api-Key nope.nope".into()).await.0, 401);
+    assert_eq!(jobs_with(format!("Api-Key {catalog}")).await.0, 403);
+    app.shutdown().await;
+}
+
+/// The JSON API for API keys: a new key is shown once (its prefix listed, never its secret), and
+/// revoking it twice is a 404 the second time.
+#[tokio::test]
+async fn staff_create_list_and_revoke_api_keys_over_the_json_api() {
+    let app = TestApp::spawn().await;
+    let key = app.api_key(Scope::Staff).await;
+    let keyed =
+        |req: reqwest::RequestBuilder| app.send_json(req.header("authorization", format!("Api-Key {key}")));
+    let (status, created) = keyed(
+        app.client
+            .post(app.url("/api/v0/staff/api_keys/"))
+            .json(&json!({"name": "learn-etl"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(
+        (&created["name"], &created["scope"]),
+        (&json!("learn-etl"), &json!("catalog"))
+    );
+    assert!(created["key"].as_str().unwrap().len() > created["prefix"].as_str().unwrap().len());
+    let id = created["id"].as_i64().unwrap();
+    let listed = || async {
+        let (_, list) = keyed(app.client.get(app.url("/api/v0/staff/api_keys/"))).await;
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    let row = listed().await;
+    assert_eq!(row["prefix"], created["prefix"]);
+    assert!(row.get("key").is_none() && row["revoked_on"].is_null(), "{row}");
+    let revoke = || {
+        keyed(
+            app.client
+                .delete(app.url(&format!("/api/v0/staff/api_keys/{id}/"))),
+        )
+    };
+    assert_eq!(revoke().await, (204, serde_json::Value::Null));
+    assert_eq!(revoke().await.0, 404);
+    assert!(listed().await["revoked_on"].is_string());
     app.shutdown().await;
 }
 
@@ -245,26 +280,20 @@ async fn staff_apis_refuse_missing_wrong_and_catalog_scoped_keys() {
 async fn staff_can_run_a_job_now_and_the_run_is_recorded() {
     let app = TestApp::spawn().await;
     let key = app.api_key(Scope::Staff).await;
-    let r = app
-        .client
-        .post(app.url("/api/v0/staff/jobs/prune-job-runs/runs/"))
-        .header("authorization", format!("Api-Key {key}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 202);
-    let body: serde_json::Value = r.json().await.unwrap();
+    let keyed =
+        |req: reqwest::RequestBuilder| app.send_json(req.header("authorization", format!("Api-Key {key}")));
+    let (code, body) = keyed(
+        app.client
+            .post(app.url("/api/v0/staff/jobs/prune-job-runs/runs/")),
+    )
+    .await;
+    assert_eq!(code, 202);
+    assert_eq!(body["job"], "prune-job-runs");
+    assert_eq!(body["status"], "queued");
     let id = body["id"].as_i64().unwrap();
     let mut status = String::new();
     for _ in 0..100 {
-        let r = app
-            .client
-            .get(app.url(&format!("/api/v0/staff/job_runs/{id}/")))
-            .header("authorization", format!("Api-Key {key}"))
-            .send()
-            .await
-            .unwrap();
-        let run: serde_json::Value = r.json().await.unwrap();
+        let (_, run) = keyed(app.client.get(app.url(&format!("/api/v0/staff/job_runs/{id}/")))).await;
         status = run["status"].as_str().unwrap().to_owned();
         if status == "succeeded" {
             assert_eq!(run["trigger"], "staff");
@@ -274,14 +303,16 @@ async fn staff_can_run_a_job_now_and_the_run_is_recorded() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(status, "succeeded");
-    let r = app
-        .client
-        .post(app.url("/api/v0/staff/jobs/no-such-job/runs/"))
-        .header("authorization", format!("Api-Key {key}"))
-        .send()
-        .await
+    let (_, jobs) = keyed(app.client.get(app.url("/api/v0/staff/jobs/"))).await;
+    let prune = jobs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["name"] == "prune-job-runs")
         .unwrap();
-    assert_eq!(r.status(), 404);
+    assert_eq!(prune["last_run"]["id"], id);
+    let (code, _) = keyed(app.client.post(app.url("/api/v0/staff/jobs/no-such-job/runs/"))).await;
+    assert_eq!(code, 404);
     app.shutdown().await;
 }
 

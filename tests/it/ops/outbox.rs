@@ -132,27 +132,22 @@ async fn permanent_failures_become_a_dead_letter_that_staff_can_retry() {
     assert_eq!(health["status"], "degraded");
 
     let key = app.api_key(Scope::Staff).await;
-    let list: serde_json::Value = app
-        .client
-        .get(app.url("/api/v0/staff/outbox/dead/"))
-        .header("authorization", format!("Api-Key {key}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let keyed =
+        |req: reqwest::RequestBuilder| app.send_json(req.header("authorization", format!("Api-Key {key}")));
+    let (_, list) = keyed(app.client.get(app.url("/api/v0/staff/outbox/dead/"))).await;
     assert_eq!(list[0]["id"], id);
 
     fake.set_default(Reply::status(204));
-    let r = app
-        .client
-        .post(app.url(&format!("/api/v0/staff/outbox/{id}/retry/")))
-        .header("authorization", format!("Api-Key {key}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 202);
+    let retry = || {
+        keyed(
+            app.client
+                .post(app.url(&format!("/api/v0/staff/outbox/{id}/retry/"))),
+        )
+    };
+    assert_eq!(
+        retry().await,
+        (202, serde_json::json!({"id": id, "status": "pending"}))
+    );
     assert_eq!(app.drain_outbox().await.delivered, 1);
     assert_eq!(status_of(&app, id).await.0, "delivered");
     assert_eq!(
@@ -161,14 +156,7 @@ async fn permanent_failures_become_a_dead_letter_that_staff_can_retry() {
         1
     );
     // Retrying something that is not dead is a 404 and changes nothing.
-    let r = app
-        .client
-        .post(app.url(&format!("/api/v0/staff/outbox/{id}/retry/")))
-        .header("authorization", format!("Api-Key {key}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
+    assert_eq!(retry().await.0, 404);
     app.shutdown().await;
 }
 
