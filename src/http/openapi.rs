@@ -104,7 +104,7 @@ pub use responses::*;
 struct Root;
 
 /// Every module's document merged into one: the catalog, commerce, B2B, pricing, enrollment,
-/// certificates and staff modules add their `openapi::Doc` (or `document()`) here.
+/// certificates, users and staff modules add their `openapi::Doc` (or `document()`) here.
 pub fn document() -> oa::OpenApi {
     let mut doc = Root::openapi();
     for part in [
@@ -114,6 +114,7 @@ pub fn document() -> oa::OpenApi {
         crate::pricing::openapi::Doc::openapi(),
         crate::enrollment::openapi::document(),
         crate::certificates::openapi::Doc::openapi(),
+        crate::users::openapi::document(),
         crate::staff::openapi::Doc::openapi(),
     ] {
         refuse_name_clashes(&doc, &part);

@@ -10,13 +10,19 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::openapi::{ProfileDetailsRequest, ProfileErrors, ProfileExtraRequest, UserPatch};
 use super::profile_service::{self as profile, FullUser};
+use super::shapes::{
+    ChangeEmailBody, ChangeEmailConfirmBody, ChangeEmailConfirmed, ChangeEmailStarted, Empty, NoEdxUsername,
+    PublicUser, StaffUser, StaffUserPage, UserJson,
+};
 use super::{staff_service, store};
 use crate::http::AppError;
 use crate::http::auth::StaffAccess;
 use crate::http::cookies::Cookie;
 use crate::http::extract::PathId;
 use crate::http::json::ApiJson;
+use crate::http::openapi::{BadRequest, Forbidden, NotFound, TooManyRequests, Unauthorized};
 use crate::http::scopes::{ReadUser, Scoped};
 use crate::http::session::{CurrentUser, Identity, MaybeUser};
 use crate::state::AppState;
@@ -48,16 +54,12 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-#[derive(Deserialize)]
-struct ChangeEmailBody {
-    #[serde(default)]
-    new_email: String,
-    #[serde(default)]
-    password: String,
-}
-
 /// The original's legacy email change: mails a confirmation link to the new address.
-async fn change_email_request(
+#[utoipa::path(post, path = "/api/change-emails/", tag = "users", operation_id = "change_emails_create",
+    request_body = ChangeEmailBody,
+    responses((status = 201, description = "The confirmation link is mailed to the new address", body = ChangeEmailStarted),
+        BadRequest, Unauthorized, Forbidden, TooManyRequests))]
+pub async fn change_email_request(
     State(state): State<AppState>,
     id: Identity,
     CurrentUser(u): CurrentUser,
@@ -66,23 +68,25 @@ async fn change_email_request(
     super::service::request_email_change(&state, &u, &body.new_email, &body.password, id.peer).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"new_email": body.new_email.trim()})),
+        Json(ChangeEmailStarted {
+            new_email: body.new_email.trim().to_owned(),
+        }),
     )
         .into_response())
 }
 
-#[derive(Deserialize)]
-struct ConfirmBody {
-    confirmed: Option<bool>,
-}
-
 /// `{"confirmed": true}` applies a pending change (anonymous, as the original; the code is the
 /// secret).
-async fn change_email_confirm(
+#[utoipa::path(method(put, patch), path = "/api/change-emails/{code}/", tag = "users", operation_id = "change_emails_update",
+    params(("code" = String, Path, description = "The code of the confirmation link")),
+    request_body = ChangeEmailConfirmBody,
+    responses((status = 200, description = "The new address is the account's", body = ChangeEmailConfirmed),
+        BadRequest, Forbidden, NotFound))]
+pub async fn change_email_confirm(
     State(state): State<AppState>,
     Path(code): Path<String>,
-    ApiJson(body): ApiJson<ConfirmBody>,
-) -> Result<Json<Value>, AppError> {
+    ApiJson(body): ApiJson<ChangeEmailConfirmBody>,
+) -> Result<Json<ChangeEmailConfirmed>, AppError> {
     if body.confirmed != Some(true) {
         return Err(AppError::field(
             "confirmed",
@@ -92,7 +96,7 @@ async fn change_email_confirm(
     if !super::service::confirm_email_change(&state, &code).await? {
         return Err(AppError::not_found());
     }
-    Ok(Json(json!({"confirmed": true})))
+    Ok(Json(ChangeEmailConfirmed { confirmed: true }))
 }
 
 /// DRF renders nested serializer errors as nested objects: `legal_address.state` becomes
@@ -131,24 +135,32 @@ async fn edit(state: &AppState, id: i64, body: &Value, e: profile::Edit) -> Resu
 }
 
 /// `UserSerializer` with `b2b_organizations` filled in by the B2B module.
-async fn user_with_orgs(state: &AppState, f: &FullUser) -> Result<Value, AppError> {
-    let mut v = profile::user_json(f);
-    v["b2b_organizations"] = json!(crate::b2b::service::user_organizations_now(state, f.user.id).await?);
-    Ok(v)
+async fn user_with_orgs(state: &AppState, f: &FullUser) -> Result<UserJson, AppError> {
+    let orgs = crate::b2b::service::user_organizations_now(state, f.user.id).await?;
+    Ok(UserJson::signed_in(f, orgs))
 }
 
-async fn me(
+/// The caller (an anonymous caller too, with nulls).
+#[utoipa::path(get, path = "/api/users/me", tag = "users", operation_id = "users_me_retrieve",
+    responses((status = 200, description = "The caller", body = UserJson), Unauthorized, Forbidden))]
+pub async fn me(
     State(state): State<AppState>,
     _: Scoped<ReadUser>,
     MaybeUser(user): MaybeUser,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<UserJson>, AppError> {
     match user {
-        None => Ok(Json(profile::anonymous_json())),
+        None => Ok(Json(UserJson::anonymous())),
         Some(u) => Ok(Json(user_with_orgs(&state, &full(&state, u.id).await?).await?)),
     }
 }
 
-async fn patch_me(
+/// Changes the caller's name, legal address or profile.
+#[utoipa::path(patch, path = "/api/users/me", tag = "users", operation_id = "users_me_partial_update",
+    request_body = UserPatch,
+    responses((status = 200, description = "The caller as changed", body = UserJson),
+        (status = 400, description = "Each invalid field with its messages", body = ProfileErrors),
+        Unauthorized, Forbidden, NotFound))]
+pub async fn patch_me(
     State(state): State<AppState>,
     CurrentUser(u): CurrentUser,
     ApiJson(body): ApiJson<Value>,
@@ -163,7 +175,11 @@ async fn patch_me(
 }
 
 /// Consumed by Open edX's SSO: the user, or 409 when there is no (edX) username.
-async fn userinfo(
+#[utoipa::path(get, path = "/api/v0/userinfo/", tag = "users", operation_id = "userinfo_retrieve",
+    responses((status = 200, description = "The caller", body = UserJson),
+        (status = 409, description = "Anonymous, or no Open edX username", body = NoEdxUsername),
+        Unauthorized, Forbidden))]
+pub async fn userinfo(
     State(state): State<AppState>,
     _: Scoped<ReadUser>,
     MaybeUser(user): MaybeUser,
@@ -172,17 +188,23 @@ async fn userinfo(
         Some(u) => Ok(Json(user_with_orgs(&state, &full(&state, u.id).await?).await?).into_response()),
         None => Ok((
             StatusCode::CONFLICT,
-            Json(json!({"error": "User has no edx_username."})),
+            Json(NoEdxUsername {
+                error: "User has no edx_username.".into(),
+            }),
         )
             .into_response()),
     }
 }
 
-async fn public_user(
+/// A user by id: only oneself.
+#[utoipa::path(get, path = "/api/users/{id}/", tag = "users", operation_id = "users_retrieve",
+    params(("id" = i64, Path, description = "The user")),
+    responses((status = 200, description = "The user", body = PublicUser), Unauthorized, Forbidden, NotFound))]
+pub async fn public_user(
     State(state): State<AppState>,
     CurrentUser(u): CurrentUser,
     PathId(id): PathId,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<PublicUser>, AppError> {
     let found = super::service::load_user(&state, id)
         .await?
         .ok_or_else(AppError::not_found)?;
@@ -191,13 +213,17 @@ async fn public_user(
             "You do not have permission to perform this action.".into(),
         ));
     }
-    Ok(Json(json!({
-        "id": found.id, "username": found.username, "name": found.name,
-        "created_on": found.created_on, "updated_on": found.updated_on,
-    })))
+    Ok(Json(PublicUser::from(&found)))
 }
 
-async fn details(
+/// Onboarding: saves name, username, legal address and profile (all required); sets the
+/// `user-message` cookie that shows "profile created".
+#[utoipa::path(post, path = "/api/profile/details/", tag = "users", operation_id = "profile_details_create",
+    request_body = ProfileDetailsRequest,
+    responses((status = 200, description = "Saved (the fields are write-only)", body = Empty),
+        (status = 400, description = "Each invalid field with its messages", body = ProfileErrors),
+        Unauthorized, Forbidden, NotFound))]
+pub async fn details(
     State(state): State<AppState>,
     CurrentUser(u): CurrentUser,
     ApiJson(body): ApiJson<Value>,
@@ -211,20 +237,26 @@ async fn details(
                 Cookie::new("user-message", "%7B%22type%22%3A%20%22profile-created%22%7D", 60)
                     .header(&state.config),
             )],
-            Json(json!({})),
+            Json(Empty {}),
         )
             .into_response(),
         Err(r) => r,
     }
 }
 
-async fn extra(
+/// Onboarding's optional extras (gender, birth year, company, job title required).
+#[utoipa::path(post, path = "/api/profile/extra/", tag = "users", operation_id = "profile_extra_create",
+    request_body = ProfileExtraRequest,
+    responses((status = 200, description = "Saved (the fields are write-only)", body = Empty),
+        (status = 400, description = "Each invalid field with its messages", body = ProfileErrors),
+        Unauthorized, Forbidden, NotFound))]
+pub async fn extra(
     State(state): State<AppState>,
     CurrentUser(u): CurrentUser,
     ApiJson(body): ApiJson<Value>,
 ) -> Response {
     match edit(&state, u.id, &body, profile::Edit::Extra).await {
-        Ok(_) => Json(json!({})).into_response(),
+        Ok(_) => Json(Empty {}).into_response(),
         Err(r) => r,
     }
 }
@@ -243,26 +275,30 @@ async fn require_staff(
     }
 }
 
-#[derive(Deserialize)]
-struct SearchQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// A search term (name, username or email).
     search: Option<String>,
+    /// How many to show (1–50, 10 by default).
+    #[param(value_type = Option<u32>)]
     l: Option<String>,
+    /// How many to skip.
+    #[param(value_type = Option<u32>)]
     o: Option<String>,
 }
 
-fn staff_user_json(u: &store::User, address: Option<super::model::LegalAddress>) -> Value {
-    json!({
-        "id": u.id, "username": u.username, "name": u.name, "email": u.email,
-        "legal_address": address, "is_staff": u.is_staff, "is_superuser": u.is_superuser,
-    })
-}
-
-async fn user_search(
+/// Staff search users (`IsAdminUser`: staff, or a staff-scope API key).
+#[utoipa::path(get, path = "/api/user_search/", tag = "users", operation_id = "user_search_list",
+    params(SearchQuery),
+    responses((status = 200, description = "A page of the users found", body = StaffUserPage),
+        BadRequest, Unauthorized, Forbidden))]
+pub async fn user_search(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     staff: Result<StaffAccess, AppError>,
     Query(q): Query<SearchQuery>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<StaffUserPage>, AppError> {
     require_staff(&user, staff).await?;
     let parse = |v: &Option<String>, name: &str, default: i64| -> Result<i64, AppError> {
         match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -278,7 +314,7 @@ async fn user_search(
     let offset = parse(&q.o, "o", 0)?;
     let term = q.search.unwrap_or_default();
     let (found, count) = staff_service::search_with_addresses(&state, term.clone(), limit, offset).await?;
-    let rows: Vec<Value> = found.into_iter().map(|(u, a)| staff_user_json(&u, a)).collect();
+    let results: Vec<StaffUser> = found.into_iter().map(|(u, a)| StaffUser::new(&u, a)).collect();
     let page = |o: i64| {
         let mut qs = url::form_urlencoded::Serializer::new(String::new());
         qs.append_pair("l", &limit.to_string());
@@ -294,19 +330,26 @@ async fn user_search(
     };
     let next = (offset + limit < count).then(|| page(offset + limit));
     let previous = (offset > 0).then(|| page((offset - limit).max(0)));
-    Ok(Json(
-        json!({"count": count, "next": next, "previous": previous, "results": rows}),
-    ))
+    Ok(Json(StaffUserPage {
+        count,
+        next,
+        previous,
+        results,
+    }))
 }
 
-async fn user_search_one(
+/// One user, for staff.
+#[utoipa::path(get, path = "/api/user_search/{id}/", tag = "users", operation_id = "user_search_retrieve",
+    params(("id" = i64, Path, description = "The user")),
+    responses((status = 200, description = "The user", body = StaffUser), Unauthorized, Forbidden, NotFound))]
+pub async fn user_search_one(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     staff: Result<StaffAccess, AppError>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<StaffUser>, AppError> {
     require_staff(&user, staff).await?;
     let id = crate::http::extract::path_id(&id)?;
     let (u, a) = staff_service::with_address(&state, id).await?;
-    Ok(Json(staff_user_json(&u, a)))
+    Ok(Json(StaffUser::new(&u, a)))
 }

@@ -22,6 +22,7 @@ pub mod geo;
 pub mod login;
 pub mod model;
 pub mod oidc;
+pub mod openapi;
 mod pages_account;
 mod pages_auth;
 mod pages_oidc;
@@ -39,6 +40,7 @@ mod scim_api;
 pub mod scim_service;
 pub mod service;
 pub mod sessions;
+pub mod shapes;
 pub mod staff_service;
 pub mod store;
 

@@ -3,7 +3,7 @@
 //! Input is JSON in the original's shapes; every field is validated before anything is written.
 
 use chrono::Datelike as _;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::error::UserError;
 use super::model::{self, Errors, FieldErrors, LegalAddress, UserProfile};
@@ -36,41 +36,6 @@ fn load_with(c: &rusqlite::Connection, user_id: i64) -> rusqlite::Result<Option<
         profile: profile.map(|p| p.0),
         user,
     }))
-}
-
-/// The original's `UserSerializer` output for a signed-in user.
-pub fn user_json(f: &FullUser) -> Value {
-    let u = &f.user;
-    json!({
-        "id": u.id,
-        "username": u.username,
-        "name": u.name,
-        "email": u.email,
-        "legal_address": f.address,
-        "user_profile": f.profile,
-        "is_anonymous": false,
-        "is_authenticated": true,
-        "is_editor": u.is_editor,
-        "is_staff": u.is_staff,
-        "is_superuser": u.is_superuser,
-        "created_on": u.created_on,
-        "updated_on": u.updated_on,
-        "grants": [],
-        "is_active": u.is_active,
-        "b2b_organizations": [],
-        "global_id": u.global_id,
-        "compliance_missing_fields": rules::compliance_missing_fields(&u.email, f.address.as_ref()),
-    })
-}
-
-/// What the original answers for an anonymous caller (see the `api_users_me` sample).
-pub fn anonymous_json() -> Value {
-    json!({
-        "id": null, "username": null, "email": null, "legal_address": null, "user_profile": null,
-        "is_anonymous": true, "is_authenticated": false, "is_staff": false, "is_superuser": false,
-        "grants": [], "is_active": false, "b2b_organizations": [], "global_id": null,
-        "compliance_missing_fields": []
-    })
 }
 
 fn current_year(state: &AppState) -> i64 {

@@ -153,26 +153,12 @@ async fn attaching_with_a_code_answers_201_then_200_and_shows_the_organization_o
     // A one-time code claimed by Jane is not Joe's to use.
     assert_eq!(post(&joe, &all[0]).await.unwrap().status(), 404);
 
-    let me: Value = jane
-        .get(app.url("/api/users/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, me) = app.send_json(jane.get(app.url("/api/users/me"))).await;
     let orgs = me["b2b_organizations"].as_array().unwrap();
     assert_eq!(orgs.len(), 1);
     assert_eq!(orgs[0]["id"], org);
     assert_eq!(orgs[0]["contracts"][0]["id"], k);
-    let joe_me: Value = joe
-        .get(app.url("/api/users/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, joe_me) = app.send_json(joe.get(app.url("/api/users/me"))).await;
     assert_eq!(joe_me["b2b_organizations"], serde_json::json!([]));
 
     // Two seats: Joe takes the second, a third learner finds the contract full (409).

@@ -25,14 +25,9 @@ fn header(orgs: &[&str]) -> String {
 }
 
 async fn me(app: &TestApp, c: &reqwest::Client, orgs: &[&str]) -> Value {
-    c.get(app.url("/api/users/me"))
-        .header("x-userinfo", header(orgs))
-        .send()
+    app.send_json(c.get(app.url("/api/users/me")).header("x-userinfo", header(orgs)))
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+        .1
 }
 
 /// The CSRF token of a page seen through the gateway (the header on the request).

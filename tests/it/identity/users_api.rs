@@ -47,14 +47,7 @@ async fn patch(app: &TestApp, c: &reqwest::Client, body: Value) -> (u16, Value) 
 async fn a_signed_in_user_sees_every_field_and_can_patch_name_address_and_profile() {
     let app = TestApp::spawn().await;
     let c = signed_in(&app, "me@example.com", false).await;
-    let me: Value = c
-        .get(app.url("/api/users/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, me) = app.send_json(c.get(app.url("/api/users/me"))).await;
     for key in [
         "id",
         "username",
@@ -157,24 +150,14 @@ async fn invalid_profile_input_is_a_400_naming_each_nested_field_and_changes_not
     assert!(err["legal_address"]["postal_code"].is_array());
     let (status, _) = patch(&app, &c, json!("not an object")).await;
     assert_eq!(status, 400);
-    let me: Value = c
-        .get(app.url("/api/users/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, me) = app.send_json(c.get(app.url("/api/users/me"))).await;
     assert_eq!(me["name"], "Test Person");
     assert_eq!(me["legal_address"]["country"], "");
     assert_eq!(me["user_profile"]["year_of_birth"], Value::Null);
     let anon = reqwest::Client::new()
         .patch(app.url("/api/users/me"))
-        .json(&json!({"name": "x"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(anon.status(), 403);
+        .json(&json!({"name": "x"}));
+    assert_eq!(app.send_json(anon).await.0, 403);
     app.shutdown().await;
 }
 
@@ -189,9 +172,14 @@ async fn onboarding_details_and_extra_details_save_the_profile() {
             .json(&body)
             .send()
     };
-    let r = post("/api/profile/details/", json!({"name": "A"})).await.unwrap();
-    assert_eq!(r.status(), 400);
-    let err: Value = r.json().await.unwrap();
+    let (status, err) = app
+        .send_json(
+            c.post(app.url("/api/profile/details/"))
+                .header("x-csrftoken", token.clone())
+                .json(&json!({"name": "A"})),
+        )
+        .await;
+    assert_eq!(status, 400);
     assert!(
         err["name"].is_array()
             && err["username"].is_array()
@@ -216,20 +204,23 @@ async fn onboarding_details_and_extra_details_save_the_profile() {
             .unwrap()
             .starts_with("user-message=")
     );
-    let r = post("/api/profile/extra/", json!({"gender": "f"})).await.unwrap();
-    assert_eq!(r.status(), 400);
-    let err: Value = r.json().await.unwrap();
+    assert_eq!(
+        crate::support::openapi::read(&reqwest::Method::POST, r).await,
+        (200, json!({}))
+    );
+    let extra = |body: Value| {
+        app.send_json(
+            c.post(app.url("/api/profile/extra/"))
+                .header("x-csrftoken", token.clone())
+                .json(&body),
+        )
+    };
+    let (status, err) = extra(json!({"gender": "f"})).await;
+    assert_eq!(status, 400);
     assert_eq!(err["birth_year"], json!(["This field is required."]));
-    let r = post("/api/profile/extra/", json!({"gender": "o", "birth_year": "1984", "company": "MIT", "job_title": "Engineer", "years_experience": "5"})).await.unwrap();
-    assert_eq!(r.status(), 200);
-    let me: Value = c
-        .get(app.url("/api/users/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, saved) = extra(json!({"gender": "o", "birth_year": "1984", "company": "MIT", "job_title": "Engineer", "years_experience": "5"})).await;
+    assert_eq!((status, saved), (200, json!({})));
+    let (_, me) = app.send_json(c.get(app.url("/api/users/me"))).await;
     assert_eq!(me["username"], "onboarded_1");
     assert_eq!(me["name"], "Onboarded Learner");
     assert_eq!(me["legal_address"]["country"], "FR");
@@ -248,44 +239,22 @@ async fn a_user_record_is_visible_to_its_owner_only() {
     let app = TestApp::spawn().await;
     let a = signed_in(&app, "owner@example.com", false).await;
     signed_in(&app, "someone@example.com", false).await;
-    let me: Value = a
-        .get(app.url("/api/users/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, me) = app.send_json(a.get(app.url("/api/users/me"))).await;
     let id = me["id"].as_i64().unwrap();
-    let own: Value = a
-        .get(app.url(&format!("/api/users/{id}/")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, own) = app.send_json(a.get(app.url(&format!("/api/users/{id}/")))).await;
     assert_eq!(
         own.as_object().unwrap().keys().cloned().collect::<Vec<_>>(),
         vec!["created_on", "id", "name", "updated_on", "username"]
     );
     assert_eq!(
-        a.get(app.url(&format!("/api/v0/users/{}/", id + 1)))
-            .send()
+        app.send_json(a.get(app.url(&format!("/api/v0/users/{}/", id + 1))))
             .await
-            .unwrap()
-            .status(),
+            .0,
         403
     );
-    assert_eq!(
-        a.get(app.url("/api/users/99999/")).send().await.unwrap().status(),
-        404
-    );
-    assert_eq!(
-        a.get(app.url("/api/users/abc/")).send().await.unwrap().status(),
-        404
-    );
-    assert_eq!(app.get(&format!("/api/users/{id}/")).await.status(), 403);
+    assert_eq!(app.send_json(a.get(app.url("/api/users/99999/"))).await.0, 404);
+    assert_eq!(app.send_json(a.get(app.url("/api/users/abc/"))).await.0, 404);
+    assert_eq!(app.get_json(&format!("/api/users/{id}/")).await.0, 403);
     app.shutdown().await;
 }
 
@@ -304,23 +273,15 @@ async fn user_search_is_for_staff_and_pages_with_l_and_o() {
         .await;
     }
     assert_eq!(
-        learner
-            .get(app.url("/api/v0/user_search/"))
-            .send()
+        app.send_json(learner.get(app.url("/api/v0/user_search/")))
             .await
-            .unwrap()
-            .status(),
+            .0,
         403
     );
-    assert_eq!(app.get("/api/v0/user_search/").await.status(), 401);
-    let page: Value = staff
-        .get(app.url("/api/v0/user_search/?search=findme&l=5&o=5"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(app.get_json("/api/v0/user_search/").await.0, 401);
+    let (_, page) = app
+        .send_json(staff.get(app.url("/api/v0/user_search/?search=findme&l=5&o=5")))
+        .await;
     assert_eq!(page["count"], 12);
     assert_eq!(page["results"].as_array().unwrap().len(), 5);
     assert!(page["next"].as_str().unwrap().contains("o=10"));
@@ -328,20 +289,17 @@ async fn user_search_is_for_staff_and_pages_with_l_and_o() {
     let first = &page["results"][0];
     assert_eq!(first.as_object().unwrap().len(), 7, "{first}");
     let key = app.api_key(Scope::Staff).await;
-    let r = reqwest::Client::new()
-        .get(app.url("/api/user_search/?l=abc"))
-        .header("authorization", format!("Api-Key {key}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let one = reqwest::Client::new()
-        .get(app.url(&format!("/api/v0/user_search/{}/", first["id"])))
-        .header("authorization", format!("Api-Key {key}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(one.status(), 200);
+    let with_key = |path: String| {
+        app.send_json(
+            reqwest::Client::new()
+                .get(app.url(&path))
+                .header("authorization", format!("Api-Key {key}")),
+        )
+    };
+    assert_eq!(with_key("/api/user_search/?l=abc".into()).await.0, 400);
+    let (status, one) = with_key(format!("/api/v0/user_search/{}/", first["id"])).await;
+    assert_eq!(status, 200);
+    assert_eq!(&one, first);
     app.shutdown().await;
 }
 
@@ -359,25 +317,17 @@ async fn change_email_flow(base: &str) {
     let app = TestApp::spawn().await;
     let c = signed_in(&app, "legacy@example.com", false).await;
     let token = header_token(&app, &c).await;
-    let r = c
-        .post(app.url(base))
-        .header("x-csrftoken", &token)
-        .json(&json!({"new_email": "moved@example.com", "password": "wrong"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let r = c
-        .post(app.url(base))
-        .header("x-csrftoken", &token)
-        .json(&json!({"new_email": "moved@example.com", "password": "a good password"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    let start = |password: &str| {
+        app.send_json(
+            c.post(app.url(base))
+                .header("x-csrftoken", &token)
+                .json(&json!({"new_email": "moved@example.com", "password": password})),
+        )
+    };
+    assert_eq!(start("wrong").await.0, 400);
     assert_eq!(
-        r.json::<Value>().await.unwrap(),
-        json!({"new_email": "moved@example.com"})
+        start("a good password").await,
+        (201, json!({"new_email": "moved@example.com"}))
     );
     let mail = crate::support::identity::last_mail(&app, "moved@example.com").await;
     let code = mail
@@ -389,35 +339,16 @@ async fn change_email_flow(base: &str) {
         .unwrap()
         .to_owned();
     let anon = reqwest::Client::new();
-    let r = anon
-        .patch(app.url(&format!("{base}{code}/")))
-        .json(&json!({"confirmed": false}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let r = anon
-        .patch(app.url(&format!("{base}{code}/")))
-        .json(&json!({"confirmed": true}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let r = anon
-        .patch(app.url(&format!("{base}{code}/")))
-        .json(&json!({"confirmed": true}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 404, "a code works once");
-    let me: Value = c
-        .get(app.url("/api/users/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let confirm = |confirmed: bool| {
+        app.send_json(
+            anon.patch(app.url(&format!("{base}{code}/")))
+                .json(&json!({ "confirmed": confirmed })),
+        )
+    };
+    assert_eq!(confirm(false).await.0, 400);
+    assert_eq!(confirm(true).await, (200, json!({"confirmed": true})));
+    assert_eq!(confirm(true).await.0, 404, "a code works once");
+    let (_, me) = app.send_json(c.get(app.url("/api/users/me"))).await;
     assert_eq!(me["email"], "moved@example.com");
     app.shutdown().await;
 }
