@@ -9,16 +9,18 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::error::B2bError;
 use super::shapes::{ContractShape, OrganizationShape};
 use super::{enroll, reads, service};
 use crate::catalog::CatalogCache;
+use crate::catalog::openapi::BaseCourseRun;
 use crate::catalog::service::Params;
 use crate::commerce::openapi::{Conflict, Refusals};
 use crate::http::AppError;
+use crate::http::openapi::ErrorBody;
 use crate::http::session::CurrentUser;
 use crate::state::AppState;
 
@@ -178,6 +180,10 @@ pub async fn contract(
 }
 
 /// `GET /api/v0/b2b/contracts/{slug or id}/all_variant_runs/` (members and superusers).
+#[utoipa::path(get, path = "/api/v0/b2b/contracts/{slug}/all_variant_runs/", tag = "b2b",
+    operation_id = "b2b_contracts_all_variant_runs_list",
+    params(("slug" = String, Path, description = "The contract's slug or id")),
+    responses((status = 200, description = "The contract's runs of the variants it offers", body = Vec<BaseCourseRun>), Refusals))]
 pub async fn all_variant_runs(
     State(state): State<AppState>,
     axum::Extension(cache): Cache,
@@ -198,7 +204,50 @@ pub async fn all_variant_runs(
     Ok(Json(reads::run_shapes(&state, &cat, &matching)).into_response())
 }
 
+/// A course's enrollable runs of one contract and variant.
+#[derive(Serialize, ToSchema)]
+pub struct CourseVariantRuns {
+    /// The course's id.
+    id: i64,
+    #[schema(value_type = Vec<BaseCourseRun>)]
+    courseruns: Vec<Value>,
+}
+
+/// The 404 of `variant_runs/`: none of the courses asked for exists.
+#[derive(Serialize, ToSchema)]
+pub struct NoCourses {
+    /// `No courses found.`
+    detail: &'static str,
+    /// The course ids asked for.
+    course_ids: Vec<i64>,
+}
+
+/// The query of `variant_runs/`.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code, reason = "parameters for the document only; never constructed")]
+pub struct VariantRunsQuery {
+    /// A course's id (repeatable; at least one).
+    course_id: Vec<i64>,
+    /// The contract's id (one the caller may see).
+    contract: i64,
+    /// The variant's language (`en` unless given).
+    language: Option<String>,
+    /// The variant's length (none unless given).
+    length: Option<String>,
+    /// The variant's industry (none unless given).
+    industry: Option<String>,
+}
+
 /// `GET /api/v3/courses/variant_runs/?course_id=…&contract=…&language=&length=&industry=`.
+#[utoipa::path(get, path = "/api/v3/courses/variant_runs/", tag = "b2b", operation_id = "course_variant_runs_v3",
+    params(VariantRunsQuery),
+    responses(
+        (status = 200, description = "Each course found with its runs of the contract and variant", body = Vec<CourseVariantRuns>),
+        (status = 400, description = "No course, no contract, or one the caller may not see", body = ErrorBody),
+        (status = 403, description = "Not signed in", body = ErrorBody),
+        (status = 404, description = "None of the courses exists", body = NoCourses)
+    ))]
 pub async fn course_variant_runs(
     State(state): State<AppState>,
     axum::Extension(cache): Cache,
@@ -236,13 +285,13 @@ pub async fn course_variant_runs(
     let courses: Vec<&crate::catalog::model::Course> =
         course_ids.iter().filter_map(|id| cat.course(*id)).collect();
     if courses.is_empty() {
-        return Ok((
-            StatusCode::NOT_FOUND,
-            Json(json!({ "detail": "No courses found.", "course_ids": course_ids })),
-        )
-            .into_response());
+        let none = NoCourses {
+            detail: "No courses found.",
+            course_ids,
+        };
+        return Ok((StatusCode::NOT_FOUND, Json(none)).into_response());
     }
-    let out: Vec<Value> = courses
+    let out: Vec<CourseVariantRuns> = courses
         .iter()
         .map(|co| {
             let runs: Vec<i64> = cat
@@ -256,7 +305,10 @@ pub async fn course_variant_runs(
                 })
                 .map(|r| r.id)
                 .collect();
-            json!({ "id": co.id, "courseruns": reads::run_shapes(&state, &cat, &runs) })
+            CourseVariantRuns {
+                id: co.id,
+                courseruns: reads::run_shapes(&state, &cat, &runs),
+            }
         })
         .collect();
     Ok(Json(out).into_response())

@@ -1,8 +1,6 @@
 //! B2B's part of our OpenAPI document (issue 18): attaching and enrolling, organizations and
-//! contracts, the manager API, the Mailgun webhook and the service manager check.
-//!
-//! Not yet documented: a contract's `all_variant_runs/` and `/api/v3/courses/variant_runs/`,
-//! which answer the catalog's run shape without a few fields.
+//! contracts, a contract's variant runs and `/api/v3/courses/variant_runs/` (in the catalog's
+//! `BaseCourseRun` shape), the manager API, the Mailgun webhook and the service manager check.
 
 use utoipa::OpenApi;
 
@@ -17,6 +15,8 @@ use crate::b2b::{api, manager_api};
     api::organization,
     api::contracts,
     api::contract,
+    api::all_variant_runs,
+    api::course_variant_runs,
     manager_api::organizations,
     manager_api::organization,
     manager_api::contracts,

@@ -12,12 +12,16 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::cache::CatalogCache;
+use super::openapi::{
+    B2bView, CourseFilters, CourseKey, IdPath, LiveFilter, Paging, ProgramFilters, ProgramKey,
+};
 use super::service::{self, Audience, PageReq, Params};
 use super::shapes::{self, Ctx};
+use super::shapes::{V2CourseShape, V2ProgramShape};
 use super::snapshot::Catalog;
 use crate::http::AppError;
 use crate::http::auth::ServiceKey;
-use crate::http::openapi::NotFound;
+use crate::http::openapi::{BadRequest, ErrorBody, Forbidden, NotFound, Unauthorized};
 use crate::http::session::MaybeUser;
 use crate::state::AppState;
 use crate::users::store::User;
@@ -106,7 +110,8 @@ async fn learner(
 }
 
 /// DRF's `{count, next, previous, results}`.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CatalogPage)]
 pub struct Envelope<T> {
     pub count: usize,
     pub next: Option<String>,
@@ -329,6 +334,20 @@ async fn course_detail(api: &Api, key: &str, internal: bool) -> Result<Response,
     .await
 }
 
+/// Courses with their runs (not B2B-only courses; with `org_id`/`contract_id`, the courses
+/// of the caller's visible contracts with only those contracts' runs).
+#[utoipa::path(
+    get,
+    path = "/api/v2/courses/",
+    tag = "catalog",
+    operation_id = "api_v2_courses_list",
+    params(CourseFilters, LiveFilter, B2bView, Paging),
+    responses(
+        (status = 200, description = "A page of courses", body = Envelope<V2CourseShape>),
+        BadRequest,
+        (status = 404, description = "`Invalid page.`", body = ErrorBody)
+    )
+)]
 pub async fn v2_courses(api: Api, MaybeUser(user): MaybeUser) -> Result<Response, AppError> {
     if service::is_b2b_view(&api.params) {
         return b2b_course_list(&api, user.as_ref()).await;
@@ -336,6 +355,15 @@ pub async fn v2_courses(api: Api, MaybeUser(user): MaybeUser) -> Result<Response
     course_list(&api, false).await
 }
 
+/// One course (not B2B-only), by id or readable id.
+#[utoipa::path(
+    get,
+    path = "/api/v2/courses/{key}/",
+    tag = "catalog",
+    operation_id = "api_v2_courses_retrieve",
+    params(CourseKey),
+    responses((status = 200, description = "The course", body = V2CourseShape), NotFound)
+)]
 pub async fn v2_course(Path(key): Path<String>, api: Api) -> Result<Response, AppError> {
     course_detail(&api, &key, false).await
 }
@@ -353,6 +381,23 @@ fn require_key(key: &ServiceKey, user: Option<&crate::users::store::User>) -> Re
     }
 }
 
+/// Every course with every run, B2B-only ones too, for MIT Learn's ETL (an API key, or a
+/// signed-in `is_etl` user or superuser).
+#[utoipa::path(
+    get,
+    path = "/api/internal/courses/",
+    tag = "catalog",
+    operation_id = "api_internal_courses_list",
+    params(CourseFilters, Paging),
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "A page of courses", body = Envelope<V2CourseShape>),
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        (status = 404, description = "`Invalid page.`", body = ErrorBody)
+    )
+)]
 pub async fn internal_courses(
     key: ServiceKey,
     MaybeUser(user): MaybeUser,
@@ -362,6 +407,21 @@ pub async fn internal_courses(
     course_list(&api, true).await
 }
 
+/// One course with every run (as [`internal_courses`]), by id or readable id.
+#[utoipa::path(
+    get,
+    path = "/api/internal/courses/{key}/",
+    tag = "catalog",
+    operation_id = "api_internal_courses_retrieve",
+    params(CourseKey),
+    security(("api_key" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The course", body = V2CourseShape),
+        Unauthorized,
+        Forbidden,
+        NotFound
+    )
+)]
 pub async fn internal_course(
     key: ServiceKey,
     MaybeUser(user): MaybeUser,
@@ -372,6 +432,20 @@ pub async fn internal_course(
     course_detail(&api, &id, true).await
 }
 
+/// Programs (not B2B-only ones; with `org_id`/`contract_id`, the programs of the caller's
+/// visible contracts).
+#[utoipa::path(
+    get,
+    path = "/api/v2/programs/",
+    tag = "catalog",
+    operation_id = "programs_list_v2",
+    params(ProgramFilters, B2bView, Paging),
+    responses(
+        (status = 200, description = "A page of programs", body = Envelope<V2ProgramShape>),
+        BadRequest,
+        (status = 404, description = "`Invalid page.`", body = ErrorBody)
+    )
+)]
 pub async fn v2_programs(api: Api, MaybeUser(user): MaybeUser) -> Result<Response, AppError> {
     if service::is_b2b_view(&api.params) {
         let view = b2b_view(&api, user.as_ref()).await?;
@@ -389,6 +463,15 @@ pub async fn v2_programs(api: Api, MaybeUser(user): MaybeUser) -> Result<Respons
     .await
 }
 
+/// One program (not B2B-only), by id or readable id.
+#[utoipa::path(
+    get,
+    path = "/api/v2/programs/{key}/",
+    tag = "catalog",
+    operation_id = "programs_retrieve_v2",
+    params(ProgramKey),
+    responses((status = 200, description = "The program", body = V2ProgramShape), NotFound)
+)]
 pub async fn v2_program(Path(key): Path<String>, api: Api) -> Result<Response, AppError> {
     api.answer(|r| {
         let p = service::lookup_program(&r.cat, &key).filter(|p| !p.b2b_only);
@@ -456,15 +539,19 @@ pub async fn v2_department(Path(id): Path<String>, api: Api) -> Result<Response,
     .await
 }
 
-#[derive(Serialize)]
-struct CollectionProgram<'a> {
+/// A program of a collection, in the collection's order.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ProgramCollectionItem)]
+pub struct CollectionProgram<'a> {
     id: i64,
     title: &'a str,
     order: usize,
 }
 
-#[derive(Serialize)]
-struct CollectionShape<'a> {
+/// A program collection with its (non-B2B) programs.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ProgramCollection)]
+pub struct CollectionShape<'a> {
     id: i64,
     title: &'a str,
     description: &'a str,
@@ -491,12 +578,32 @@ fn collection<'a>(r: &'a Req, c: &'a super::model::Collection) -> CollectionShap
     }
 }
 
+/// The program collections.
+#[utoipa::path(
+    get,
+    path = "/api/v2/program-collections/",
+    tag = "catalog",
+    operation_id = "program_collections_list",
+    params(Paging),
+    responses(
+        (status = 200, description = "A page of collections", body = Envelope<CollectionShape>),
+        (status = 404, description = "`Invalid page.`", body = ErrorBody)
+    )
+)]
 pub async fn v2_program_collections(api: Api) -> Result<Response, AppError> {
     api.answer(|r| api.page(&r.cat.collections, |c| collection(r, c)))
         .await
 }
 
-/// `/api/v2/program-collections/{id}/`.
+/// One program collection.
+#[utoipa::path(
+    get,
+    path = "/api/v2/program-collections/{id}/",
+    tag = "catalog",
+    operation_id = "program_collections_retrieve",
+    params(IdPath),
+    responses((status = 200, description = "The collection", body = CollectionShape), NotFound)
+)]
 pub async fn v2_program_collection(Path(id): Path<String>, api: Api) -> Result<Response, AppError> {
     api.answer(|r| {
         let c = id

@@ -6,9 +6,12 @@ use axum::response::Response;
 use serde::Serialize;
 
 use super::api::{Api, Req, found, json};
+use super::openapi::{CourseFilters, IdPath, LiveFilter, PlainOrPage, ProgramFilters, RunFilters, V1Paging};
 use super::service::{self, Audience};
 use super::shapes;
+use super::shapes::{RunShape, V1CourseShape, V1ProgramShape};
 use crate::http::AppError;
+use crate::http::openapi::{BadRequest, ErrorBody, NotFound};
 
 /// A plain list, or the paginated envelope when `page` is in the query (as the original).
 fn list_or_page<'a, T, U: Serialize>(
@@ -34,6 +37,19 @@ async fn detail(
         .await
 }
 
+/// Courses with their runs (not B2B-only ones); with `readable_id`, each with its programs.
+#[utoipa::path(
+    get,
+    path = "/api/v1/courses/",
+    tag = "catalog",
+    operation_id = "api_v1_courses_list",
+    params(CourseFilters, LiveFilter, V1Paging),
+    responses(
+        (status = 200, description = "The courses (a page when `page` is given)", body = PlainOrPage<V1CourseShape>),
+        BadRequest,
+        (status = 404, description = "`Invalid page.`", body = ErrorBody)
+    )
+)]
 pub async fn courses(api: Api) -> Result<Response, AppError> {
     api.answer(|r| {
         let idx = service::filter_courses(&r.cat, &api.params, r.now, Audience::default())?;
@@ -46,6 +62,15 @@ pub async fn courses(api: Api) -> Result<Response, AppError> {
     .await
 }
 
+/// One course (not B2B-only) with its runs.
+#[utoipa::path(
+    get,
+    path = "/api/v1/courses/{id}/",
+    tag = "catalog",
+    operation_id = "api_v1_courses_retrieve",
+    params(IdPath),
+    responses((status = 200, description = "The course", body = V1CourseShape), NotFound)
+)]
 pub async fn course(Path(id): Path<String>, api: Api) -> Result<Response, AppError> {
     detail(&api, &id, "Course", |r, id| {
         let co = r.cat.course(id).filter(|co| !service::is_b2b_only(&r.cat, co))?;
@@ -71,6 +96,20 @@ fn run_with_course<'a>(
     shape
 }
 
+/// Course runs (not B2B ones), each with its course; or with `relevant_to` a course's or
+/// program's enrollable runs with the caller's enrollment in each.
+#[utoipa::path(
+    get,
+    path = "/api/v1/course_runs/",
+    tag = "catalog",
+    operation_id = "course_runs_list",
+    params(RunFilters, V1Paging),
+    responses(
+        (status = 200, description = "The runs (a page when `page` is given)", body = PlainOrPage<RunShape>),
+        BadRequest,
+        (status = 404, description = "`Invalid page.`", body = ErrorBody)
+    )
+)]
 pub async fn course_runs(api: Api) -> Result<Response, AppError> {
     let params = &api.params;
     let relevant = params.text("relevant_to");
@@ -116,6 +155,15 @@ pub async fn course_runs(api: Api) -> Result<Response, AppError> {
     .await
 }
 
+/// One course run (not a B2B one) with its course.
+#[utoipa::path(
+    get,
+    path = "/api/v1/course_runs/{id}/",
+    tag = "catalog",
+    operation_id = "course_runs_retrieve",
+    params(IdPath),
+    responses((status = 200, description = "The run", body = RunShape), NotFound)
+)]
 pub async fn course_run(Path(id): Path<String>, api: Api) -> Result<Response, AppError> {
     detail(&api, &id, "CourseRun", |r, id| {
         let run = r.cat.run_by_id.get(&id).map(|&i| &r.cat.runs[i]);
@@ -125,6 +173,19 @@ pub async fn course_run(Path(id): Path<String>, api: Api) -> Result<Response, Ap
     .await
 }
 
+/// Programs (not B2B-only ones) with their courses and requirements.
+#[utoipa::path(
+    get,
+    path = "/api/v1/programs/",
+    tag = "catalog",
+    operation_id = "programs_list_v1",
+    params(ProgramFilters, V1Paging),
+    responses(
+        (status = 200, description = "The programs (a page when `page` is given)", body = PlainOrPage<V1ProgramShape>),
+        BadRequest,
+        (status = 404, description = "`Invalid page.`", body = ErrorBody)
+    )
+)]
 pub async fn programs(api: Api) -> Result<Response, AppError> {
     api.answer(|r| {
         let idx = service::filter_programs(&r.cat, &api.params, None)?;
@@ -136,6 +197,15 @@ pub async fn programs(api: Api) -> Result<Response, AppError> {
     .await
 }
 
+/// One program (not B2B-only).
+#[utoipa::path(
+    get,
+    path = "/api/v1/programs/{id}/",
+    tag = "catalog",
+    operation_id = "programs_retrieve_v1",
+    params(IdPath),
+    responses((status = 200, description = "The program", body = V1ProgramShape), NotFound)
+)]
 pub async fn program(Path(id): Path<String>, api: Api) -> Result<Response, AppError> {
     detail(&api, &id, "Program", |r, id| {
         let p = r.cat.program(id).filter(|p| !p.b2b_only)?;
@@ -144,8 +214,9 @@ pub async fn program(Path(id): Path<String>, api: Api) -> Result<Response, AppEr
     .await
 }
 
-#[derive(Serialize)]
-struct DepartmentV1<'a> {
+/// A department with how many courses and programs it shows.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DepartmentV1<'a> {
     id: i64,
     name: &'a str,
     courses: usize,
@@ -163,6 +234,17 @@ fn department_v1(r: &Req, i: usize) -> DepartmentV1<'_> {
 
 /// `/api/v1/departments/`: name with course and program counts (the original answers 500 here
 /// at the captured commit; this returns the documented shape).
+#[utoipa::path(
+    get,
+    path = "/api/v1/departments/",
+    tag = "catalog",
+    operation_id = "departments_list_v1",
+    params(V1Paging),
+    responses(
+        (status = 200, description = "The departments (a page when `page` is given)", body = PlainOrPage<DepartmentV1>),
+        (status = 404, description = "`Invalid page.`", body = ErrorBody)
+    )
+)]
 pub async fn departments(api: Api) -> Result<Response, AppError> {
     api.answer(|r| {
         let items: Vec<usize> = (0..r.cat.departments.len()).collect();
@@ -171,7 +253,15 @@ pub async fn departments(api: Api) -> Result<Response, AppError> {
     .await
 }
 
-/// `/api/v1/departments/{id}/`.
+/// One department with its counts.
+#[utoipa::path(
+    get,
+    path = "/api/v1/departments/{id}/",
+    tag = "catalog",
+    operation_id = "departments_retrieve_v1",
+    params(IdPath),
+    responses((status = 200, description = "The department", body = DepartmentV1), NotFound)
+)]
 pub async fn department(Path(id): Path<String>, api: Api) -> Result<Response, AppError> {
     detail(&api, &id, "Department", |r, id| {
         let i = r.cat.departments.iter().position(|d| d.id == id)?;

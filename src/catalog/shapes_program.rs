@@ -184,7 +184,9 @@ pub struct V2ProgramShape<'a> {
     pub min_weekly_hours: Option<&'a str>,
     pub max_weekly_hours: Option<&'a str>,
     pub enrollment_modes: Vec<ModeShape<'a>>,
-    pub products: Vec<ProductShape<'a>>,
+    /// Not in the CMS's `program_details`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub products: Option<Vec<ProductShape<'a>>>,
 }
 
 /// `{id, readable_id}` of each of `ids` that `find` finds (a course or a program).
@@ -292,7 +294,7 @@ pub fn v2_program<'a>(cat: &'a Catalog, p: &'a Program, cx: &Ctx<'_>) -> V2Progr
         min_weekly_hours: content.and_then(|c| nonempty(&c.min_weekly_hours)),
         max_weekly_hours: content.and_then(|c| nonempty(&c.max_weekly_hours)),
         enrollment_modes: modes(cat, &p.modes),
-        products: p.product.iter().map(|pr| product(pr, false, cx)).collect(),
+        products: Some(p.product.iter().map(|pr| product(pr, false, cx)).collect()),
     }
 }
 

@@ -5,8 +5,9 @@ use axum::Extension;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use super::api_shapes::*;
 use super::model::{PageContent, PageType, PublishedPage};
 use crate::catalog::api::{Cache, Req, json as json_bytes};
 use crate::catalog::service::Params;
@@ -16,7 +17,7 @@ use crate::http::AppError;
 use crate::state::AppState;
 
 fn wagtail_error(status: StatusCode, message: &str) -> Response {
-    (status, axum::Json(json!({ "message": message }))).into_response()
+    (status, axum::Json(WagtailError { message })).into_response()
 }
 
 /// Which page types anonymous callers may list.
@@ -29,178 +30,180 @@ fn parse_type(s: &str) -> Option<PageType> {
     }
 }
 
-fn html_url(cat: &Catalog, cx: &Ctx<'_>, p: &PublishedPage) -> String {
-    match p.page_type {
-        PageType::Course => cat
-            .course(p.course_id.unwrap_or_default())
-            .map(|c| cx.abs(&format!("/courses/{}/", c.readable_id))),
-        PageType::Program => cat
-            .program(p.program_id.unwrap_or_default())
-            .map(|c| cx.abs(&format!("/programs/{}/", c.readable_id))),
-        PageType::Certificate => p
-            .parent_id
-            .and_then(|id| cat.page_by_id(id))
-            .map(|parent| format!("{}{}/", html_url(cat, cx, parent), p.slug)),
-        PageType::Resource => Some(cx.abs(&format!("/{}/", p.slug))),
-        _ => None,
-    }
-    .unwrap_or_else(|| cx.abs("/"))
+fn money(d: Option<rust_decimal::Decimal>) -> Option<String> {
+    d.map(|d| format!("{:.2}", d.round_dp(2)))
 }
 
-fn meta(cat: &Catalog, cx: &Ctx<'_>, p: &PublishedPage, all: bool) -> Value {
-    let mut m = json!({
-        "type": p.page_type.wagtail_type(),
-        "detail_url": cx.abs(&format!("/api/v2/pages/{}/", p.id)),
-        "html_url": html_url(cat, cx, p),
-        "slug": p.slug,
-        "first_published_at": p.first_published_at,
-        "live": true,
-        "last_published_at": p.last_published_at,
-    });
-    if all {
-        m["show_in_menus"] = json!(false);
-        m["seo_title"] = json!(p.content.seo_title);
-        m["search_description"] = json!(p.content.search_description);
-        m["alias_of"] = Value::Null;
-        m["locale"] = json!("en");
-    }
-    m
+fn text(s: &str) -> Option<&str> {
+    (!s.is_empty()).then_some(s)
 }
 
-fn money(d: Option<rust_decimal::Decimal>) -> Value {
-    d.map_or(Value::Null, |d| json!(format!("{:.2}", d.round_dp(2))))
-}
-
-fn text(s: &str) -> Value {
-    if s.is_empty() { Value::Null } else { json!(s) }
-}
-
-fn image(cat_media: Option<i64>, cx: &Ctx<'_>, title: &str) -> Value {
-    cat_media.map_or(Value::Null, |id| {
-        json!({ "title": title, "image_url": cx.media_url(id), "height": Value::Null, "width": Value::Null })
+fn image<'a>(media: Option<i64>, cx: &Ctx<'_>, title: &'a str) -> Option<Image<'a>> {
+    media.map(|id| Image {
+        title,
+        image_url: cx.media_url(id),
+        height: None,
+        width: None,
     })
 }
 
 /// A certificate page's CEU overrides as Wagtail stream blocks.
-pub fn overrides(c: &PageContent) -> Value {
+fn overrides(c: &PageContent) -> Vec<OverrideBlock<'_>> {
     c.ceu_overrides
         .iter()
         .enumerate()
-        .map(|(i, o)| {
-            json!({ "type": "course_run", "value": { "readable_id": o.readable_id, "CEUs": o.ceus },
-                    "id": format!("override-{i}") })
+        .map(|(i, o)| OverrideBlock {
+            kind: "course_run",
+            value: OverrideValue {
+                readable_id: &o.readable_id,
+                ceus: &o.ceus,
+            },
+            id: format!("override-{i}"),
         })
         .collect()
 }
 
-/// A certificate page in the pages API's shape (also embedded in certificate API answers).
-pub fn certificate(cat: &Catalog, cx: &Ctx<'_>, p: &PublishedPage) -> Value {
+/// A certificate page in the pages API's shape.
+pub fn certificate_page<'a>(cat: &'a Catalog, cx: &Ctx<'_>, p: &'a PublishedPage) -> CertificatePage<'a> {
     let mut m = meta(cat, cx, p, true);
-    if let Some(o) = m.as_object_mut() {
-        // Embedded certificate pages carry no live/last-published flags (as the original).
-        o.remove("live");
-        o.remove("last_published_at");
-    }
-    if let Some(parent) = p.parent_id.and_then(|id| cat.page_by_id(id)) {
-        m["parent"] = json!({
-            "id": parent.id,
-            "meta": { "type": parent.page_type.wagtail_type(),
-                      "detail_url": cx.abs(&format!("/api/v2/pages/{}/", parent.id)),
-                      "html_url": html_url(cat, cx, parent) },
-            "title": parent.content.title,
+    // Embedded certificate pages carry no live/last-published flags (as the original).
+    m.live = None;
+    m.last_published_at = None;
+    m.parent = p
+        .parent_id
+        .and_then(|id| cat.page_by_id(id))
+        .map(|parent| ParentPage {
+            id: parent.id,
+            meta: ParentMeta {
+                kind: parent.page_type.wagtail_type(),
+                detail_url: cx.abs(&format!("/api/v2/pages/{}/", parent.id)),
+                html_url: html_url(cat, cx, parent),
+            },
+            title: &parent.content.title,
         });
-    }
-    let signatories: Vec<Value> = p
+    let signatories = p
         .content
         .signatory_ids
         .iter()
         .filter_map(|id| cat.page_by_id(*id))
-        .map(|s| {
-            json!({ "name": s.content.name, "title_1": s.content.title_1, "title_2": s.content.title_2,
-                    "title_3": s.content.title_3, "organization": s.content.organization,
-                    "signature_image": image(s.content.signature_image_id, cx, "Signature") })
+        .map(|s| Signatory {
+            name: &s.content.name,
+            title_1: &s.content.title_1,
+            title_2: &s.content.title_2,
+            title_3: &s.content.title_3,
+            organization: &s.content.organization,
+            signature_image: image(s.content.signature_image_id, cx, "Signature"),
         })
         .collect();
-    json!({
-        "id": p.id,
-        "meta": m,
-        "title": p.content.title,
-        "product_name": p.content.product_name,
-        "CEUs": p.content.ceus,
-        "overrides": overrides(&p.content),
-        "signatory_items": signatories,
-    })
+    CertificatePage {
+        id: p.id,
+        meta: m,
+        title: &p.content.title,
+        product_name: &p.content.product_name,
+        ceus: &p.content.ceus,
+        overrides: overrides(&p.content),
+        signatory_items: signatories,
+    }
 }
 
-fn full(cat: &Catalog, cx: &Ctx<'_>, p: &PublishedPage) -> Value {
+/// [`certificate_page`] as JSON (embedded in certificate API answers).
+pub fn certificate(cat: &Catalog, cx: &Ctx<'_>, p: &PublishedPage) -> Value {
+    serde_json::to_value(certificate_page(cat, cx, p)).unwrap_or(Value::Null)
+}
+
+fn full<'a>(cat: &'a Catalog, cx: &Ctx<'_>, p: &'a PublishedPage) -> PageDetail<'a> {
     if p.page_type == PageType::Certificate {
-        return certificate(cat, cx, p);
+        return PageDetail::Certificate(Box::new(certificate_page(cat, cx, p)));
     }
     let c = &p.content;
-    let faculty: Vec<Value> = c
+    let faculty = c
         .instructor_ids
         .iter()
         .filter_map(|id| cat.page_by_id(*id))
-        .map(|i| {
-            json!({ "id": i.id, "instructor_name": i.content.name, "instructor_title": i.content.title_1,
-                    "instructor_bio_short": i.content.bio_short, "instructor_bio_long": i.content.bio_long,
-                    "feature_image_src": i.content.feature_image_id.map(|m| cx.media_url(m)) })
+        .map(|i| Faculty {
+            id: i.id,
+            instructor_name: &i.content.name,
+            instructor_title: &i.content.title_1,
+            instructor_bio_short: &i.content.bio_short,
+            instructor_bio_long: &i.content.bio_long,
+            feature_image_src: i.content.feature_image_id.map(|m| cx.media_url(m)),
         })
         .collect();
     let cert = cat
         .pages
         .iter()
         .find(|x| x.parent_id == Some(p.id) && x.page_type == PageType::Certificate)
-        .map_or(Value::Null, |x| certificate(cat, cx, x));
-    let mut v = json!({
-        "id": p.id,
-        "meta": meta(cat, cx, p, true),
-        "title": c.title,
-        "description": c.description,
-        "length": c.length,
-        "effort": text(&c.effort),
-        "min_weekly_hours": text(&c.min_weekly_hours),
-        "max_weekly_hours": text(&c.max_weekly_hours),
-        "min_weeks": c.min_weeks,
-        "max_weeks": c.max_weeks,
-        "price": if c.price_text.is_empty() { json!([]) } else {
-            json!([{ "type": "price_details", "value": { "text": c.price_text, "link": c.price_link },
-                     "id": block_id(p.id, "price") }]) },
-        "min_price": money(c.min_price),
-        "max_price": money(c.max_price),
-        "prerequisites": text(&c.prerequisites),
-        "faq_url": text(&c.faq_url),
-        "about": text(&c.about),
-        "what_you_learn": text(&c.what_you_learn),
-        "feature_image": image(c.feature_image_id, cx, &c.title),
-        "video_url": text(&c.video_url),
-        "faculty_section_title": if c.faculty_section_title.is_empty() { "Meet your instructors" } else { &c.faculty_section_title },
-        "faculty": faculty,
-        "certificate_page": cert,
-        "how_youll_learn": [],
-        "include_in_learn_catalog": c.include_in_learn_catalog,
-        "show_stay_updated": c.show_stay_updated,
-    });
+        .map(|x| certificate_page(cat, cx, x));
+    let price = if c.price_text.is_empty() {
+        vec![]
+    } else {
+        vec![PriceBlock {
+            kind: "price_details",
+            value: PriceValue {
+                text: &c.price_text,
+                link: &c.price_link,
+            },
+            id: block_id(p.id, "price"),
+        }]
+    };
+    let mut page = ProductPage {
+        id: p.id,
+        meta: meta(cat, cx, p, true),
+        title: &c.title,
+        description: &c.description,
+        length: &c.length,
+        effort: text(&c.effort),
+        min_weekly_hours: text(&c.min_weekly_hours),
+        max_weekly_hours: text(&c.max_weekly_hours),
+        min_weeks: c.min_weeks,
+        max_weeks: c.max_weeks,
+        price,
+        min_price: money(c.min_price),
+        max_price: money(c.max_price),
+        prerequisites: text(&c.prerequisites),
+        faq_url: text(&c.faq_url),
+        about: text(&c.about),
+        what_you_learn: text(&c.what_you_learn),
+        feature_image: image(c.feature_image_id, cx, &c.title),
+        video_url: text(&c.video_url),
+        faculty_section_title: if c.faculty_section_title.is_empty() {
+            "Meet your instructors"
+        } else {
+            &c.faculty_section_title
+        },
+        faculty,
+        certificate_page: cert,
+        how_youll_learn: vec![],
+        include_in_learn_catalog: c.include_in_learn_catalog,
+        show_stay_updated: c.show_stay_updated,
+        course_details: None,
+        topic_list: None,
+        ingest_content_files_for_ai: None,
+        program_details: None,
+        list_price: None,
+    };
     if let Some(co) = p.course_id.and_then(|id| cat.course(id)) {
         let mut details = shapes::v2_course(cat, co, cx, false);
         details.courseruns = None;
-        v["course_details"] = serde_json::to_value(details).unwrap_or(Value::Null);
-        v["topic_list"] = co
-            .topics
-            .iter()
-            .map(|&t| json!({ "name": cat.topics[t].name, "parent": cat.topics[t].parent }))
-            .collect();
-        v["ingest_content_files_for_ai"] = json!(c.ingest_content_files_for_ai);
+        page.course_details = Some(details);
+        page.topic_list = Some(
+            co.topics
+                .iter()
+                .map(|&t| Topic {
+                    name: &cat.topics[t].name,
+                    parent: cat.topics[t].parent.as_deref(),
+                })
+                .collect(),
+        );
+        page.ingest_content_files_for_ai = Some(c.ingest_content_files_for_ai);
     }
     if let Some(pr) = p.program_id.and_then(|id| cat.program(id)) {
-        let mut details = serde_json::to_value(shapes::v2_program(cat, pr, cx)).unwrap_or(Value::Null);
-        if let Some(o) = details.as_object_mut() {
-            o.remove("products");
-        }
-        v["program_details"] = details;
-        v["list_price"] = c.list_price.map_or(Value::Null, |d| json!(d.to_string()));
+        let mut details = shapes::v2_program(cat, pr, cx);
+        details.products = None;
+        page.program_details = Some(details);
+        page.list_price = Some(c.list_price.map(|d| d.to_string()));
     }
-    v
+    PageDetail::Product(Box::new(page))
 }
 
 /// Anonymous callers see only pages included in Learn's catalog (programs also non-B2B).
@@ -231,6 +234,38 @@ fn readable_of(cat: &Catalog, p: &PublishedPage) -> Option<String> {
         })
 }
 
+/// The query of the pages listing.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code, reason = "parameters for the document only; never constructed")]
+pub struct PagesQuery {
+    /// `cms.coursepage`, `cms.programpage` or `cms.certificatepage` (required: anything else
+    /// is a 400).
+    #[serde(rename = "type")]
+    kind: String,
+    /// `*` for every field of each page.
+    fields: Option<String>,
+    /// How many pages (20 unless given, at most 100).
+    limit: Option<u32>,
+    /// How many to skip.
+    offset: Option<u32>,
+    /// The page of the course or program with this readable id.
+    readable_id: Option<String>,
+}
+
+/// Course, program or certificate pages (Wagtail's pages API; course and program pages only
+/// when included in Learn's catalog, program pages only of non-B2B programs).
+#[utoipa::path(
+    get,
+    path = "/api/v2/pages/",
+    tag = "cms",
+    operation_id = "pages_list",
+    params(PagesQuery),
+    responses(
+        (status = 200, description = "The matching pages", body = PageListing),
+        (status = 400, description = "No valid `type`, `limit` or `offset`", body = WagtailError)
+    )
+)]
 pub async fn pages(
     State(state): State<AppState>,
     Extension(cache): Cache,
@@ -276,23 +311,42 @@ pub async fn pages(
         .filter(|p| visible(&r.cat, p, ty))
         .filter(|p| readable.is_none_or(|rid| readable_of(&r.cat, p).as_deref() == Some(rid)))
         .collect();
-    let items: Vec<Value> = matching
+    let items = matching
         .iter()
         .skip(offset)
         .take(limit)
         .map(|p| {
             if all {
-                full(&r.cat, &cx, p)
+                PageItem::Full(full(&r.cat, &cx, p))
             } else {
-                json!({ "id": p.id, "meta": meta(&r.cat, &cx, p, false), "title": p.content.title })
+                PageItem::Summary(Box::new(PageSummary {
+                    id: p.id,
+                    meta: meta(&r.cat, &cx, p, false),
+                    title: &p.content.title,
+                }))
             }
         })
         .collect();
-    Ok(json_bytes(
-        &json!({ "meta": { "total_count": matching.len() }, "items": items }),
-    ))
+    Ok(json_bytes(&PageListing {
+        meta: ListingMeta {
+            total_count: matching.len(),
+        },
+        items,
+    }))
 }
 
+/// One course, program or certificate page with every field (as the listing shows them).
+#[utoipa::path(
+    get,
+    path = "/api/v2/pages/{id}/",
+    tag = "cms",
+    operation_id = "pages_retrieve",
+    params(("id" = String, Path, description = "The page's id")),
+    responses(
+        (status = 200, description = "The page", body = PageDetail),
+        (status = 404, description = "No such page shown", body = WagtailError)
+    )
+)]
 pub async fn page_detail(
     State(state): State<AppState>,
     Extension(cache): Cache,

@@ -8,6 +8,7 @@
 //! routes are mounted by `http`.
 
 pub mod api;
+pub mod api_shapes;
 pub mod certificate_rules;
 pub mod check;
 pub mod featured;
@@ -15,6 +16,7 @@ pub mod form;
 pub mod links;
 pub mod media;
 pub mod model;
+pub mod openapi;
 pub mod pages;
 pub mod queries;
 pub mod service;

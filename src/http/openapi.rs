@@ -103,12 +103,14 @@ pub use responses::*;
 )]
 struct Root;
 
-/// Every module's document merged into one: the catalog, commerce, B2B, pricing, enrollment,
-/// certificates, users and staff modules add their `openapi::Doc` (or `document()`) here.
+/// Every module's document merged into one: the catalog, CMS, commerce, B2B, pricing,
+/// enrollment, certificates, users and staff modules add their `openapi::Doc` (or
+/// `document()`) here.
 pub fn document() -> oa::OpenApi {
     let mut doc = Root::openapi();
     for part in [
         crate::catalog::openapi::document(),
+        crate::cms::openapi::Doc::openapi(),
         crate::commerce::openapi::Doc::openapi(),
         crate::b2b::openapi::Doc::openapi(),
         crate::pricing::openapi::Doc::openapi(),

@@ -30,7 +30,19 @@ pub fn routes() -> Router<AppState> {
 /// GET `/api/v3/courses/{course_id}/ol_openedx_outline/` (anyone, as the original): edX's
 /// course outline plugin answer for a run key, passed through. A key that is not a run key is
 /// a 400; edX failing or answering something else is a 502 (nothing is stored).
-async fn course_outline(
+#[utoipa::path(
+    get,
+    path = "/api/v3/courses/{course_id}/ol_openedx_outline/",
+    tag = "catalog",
+    operation_id = "course_outline_retrieve_v3",
+    params(("course_id" = String, Path, description = "A run's courseware id (`course-v1:ORG+NUMBER+RUN`)")),
+    responses(
+        (status = 200, description = "edX's outline of the run, as edX answers it", body = crate::catalog::openapi::CourseOutline),
+        (status = 400, description = "Not a run key", body = crate::http::openapi::ErrorBody),
+        (status = 502, description = "edX failed or answered something else", body = crate::http::openapi::ErrorBody)
+    )
+)]
+pub async fn course_outline(
     State(state): State<AppState>,
     Path(course_id): Path<String>,
 ) -> axum::response::Response {

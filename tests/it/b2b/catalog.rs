@@ -1,8 +1,6 @@
 //! B2B runs and `b2b_only` programs stay out of every public list; `org_id` / `contract_id`
 //! views show them to members and superusers only.
 
-use serde_json::Value;
-
 use super::{codes, contract, program_with_sources};
 use crate::support::TestApp;
 use crate::support::commerce::learner;
@@ -82,7 +80,7 @@ async fn org_and_contract_views_show_contract_runs_to_members_and_superusers_onl
         let get = |c: &reqwest::Client, path: &str| {
             let url = app.url(&format!("{path}?{q}"));
             let c = c.clone();
-            async move { c.get(url).send().await.unwrap().json::<Value>().await.unwrap() }
+            async move { crate::support::openapi::send_json(c.get(url)).await.1 }
         };
         for c in [&member, &root] {
             let courses = get(c, "/api/v2/courses/").await;
@@ -99,13 +97,10 @@ async fn org_and_contract_views_show_contract_runs_to_members_and_superusers_onl
             assert_eq!(get(c, "/api/v2/programs/").await["count"], 0, "{q}");
         }
     }
-    let r = member
-        .get(app.url("/api/v2/courses/?org_id=abc"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let body: Value = r.json().await.unwrap();
+    let (status, body) = app
+        .send_json(member.get(app.url("/api/v2/courses/?org_id=abc")))
+        .await;
+    assert_eq!(status, 400);
     assert!(body.get("org_id").is_some(), "{body}");
     app.shutdown().await;
 }

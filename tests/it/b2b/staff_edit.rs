@@ -276,27 +276,19 @@ async fn manager_course_runs_carry_end_and_certificate_dates_and_variant_runs_ar
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    let all: Value = jane
-        .get(app.url(&format!("/api/v0/b2b/contracts/{k}/all_variant_runs/")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, all) = app
+        .send_json(jane.get(app.url(&format!("/api/v0/b2b/contracts/{k}/all_variant_runs/"))))
+        .await;
+    assert_eq!(status, 200, "{all}");
     let first = &all[0];
     assert_eq!(first["language"], "en", "{all}");
     let course = first["course_id"].as_i64().unwrap();
-    let by_course: Value = jane
-        .get(app.url(&format!(
+    let (status, by_course) = app
+        .send_json(jane.get(app.url(&format!(
             "/api/v3/courses/variant_runs/?course_id={course}&contract={k}"
-        )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        ))))
+        .await;
+    assert_eq!(status, 200, "{by_course}");
     let listed = &by_course[0]["courseruns"][0];
     for shape in [first, listed] {
         let mut keys: Vec<&str> = shape.as_object().unwrap().keys().map(String::as_str).collect();

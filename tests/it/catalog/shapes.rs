@@ -182,29 +182,22 @@ async fn v1_lists_are_plain_arrays_with_the_original_shape_unless_a_page_is_aske
 async fn the_internal_course_list_needs_an_api_key_and_returns_every_run() {
     let app = demo().await;
     app.expect_undrained(&["openedx"]);
-    let r = app.get("/api/internal/courses/").await;
-    assert_eq!(r.status(), 403);
-    let bad = app
-        .client
-        .get(app.url("/api/internal/courses/"))
-        .header("Authorization", "Api-Key nope.nope")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bad.status(), 401);
+    assert_eq!(app.get_json("/api/internal/courses/").await.0, 403);
+    let bad = app.client.get(app.url("/api/internal/courses/"));
+    let (status, _) = app
+        .send_json(bad.header("Authorization", "Api-Key nope.nope"))
+        .await;
+    assert_eq!(status, 401);
     let key = app.api_key(Scope::Catalog).await;
-    let get = |path: &str| {
-        app.client
-            .get(app.url(path))
-            .header("Authorization", format!("Api-Key {key}"))
-            .send()
+    let get = async |path: &str| {
+        let req = app.client.get(app.url(path));
+        let (status, body) = app
+            .send_json(req.header("Authorization", format!("Api-Key {key}")))
+            .await;
+        assert_eq!(status, 200, "{path}: {body}");
+        body
     };
-    let body: Value = get("/api/internal/courses/?page_size=100")
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = get("/api/internal/courses/?page_size=100").await;
     assert_same_shape(&body, &sample("api_internal_courses.json"), "internal courses");
     // The internal list has every course and every run, B2B included, and ignores `live`.
     let runs: usize = body["results"]
@@ -232,20 +225,10 @@ async fn the_internal_course_list_needs_an_api_key_and_returns_every_run() {
             .flat_map(|c| c["courseruns"].as_array().unwrap())
             .any(|r| !r["b2b_contract"].is_null())
     );
-    let live_ignored: Value = get("/api/internal/courses/?page_size=100&live=false")
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let live_ignored: Value = get("/api/internal/courses/?page_size=100&live=false").await;
     assert_eq!(live_ignored["count"], body["count"]);
     let id = body["results"][0]["id"].as_i64().unwrap();
-    let one: Value = get(&format!("/api/internal/courses/{id}/?live=True"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let one: Value = get(&format!("/api/internal/courses/{id}/?live=True")).await;
     assert_eq!(one["id"], id);
     app.shutdown().await;
 }

@@ -262,10 +262,7 @@ async fn relevant_runs_say_whether_the_signed_in_learner_is_enrolled_and_verifie
     let url = app.url(path);
     let get = |c: reqwest::Client| {
         let url = url.clone();
-        async move {
-            let v: serde_json::Value = c.get(url).send().await.unwrap().json().await.unwrap();
-            v
-        }
+        async move { crate::support::openapi::send_json(c.get(url)).await.1 }
     };
     assert_eq!(flags(&get(jane.clone()).await), (false.into(), false.into()));
     let r = jane
@@ -291,7 +288,7 @@ async fn relevant_runs_say_whether_the_signed_in_learner_is_enrolled_and_verifie
     assert_eq!(flags(&get(jane.clone()).await), (true.into(), true.into()));
     for _ in 0..2 {
         assert_eq!(flags(&get(other.clone()).await), (false.into(), false.into()));
-        let anonymous: serde_json::Value = app.get(path).await.json().await.unwrap();
+        let anonymous: serde_json::Value = app.get_json(path).await.1;
         assert_eq!(flags(&anonymous), (false.into(), false.into()));
     }
 }
@@ -303,8 +300,7 @@ async fn an_etl_user_reads_the_internal_catalog_signed_in_and_other_learners_can
     let etl = crate::support::identity::signed_in(&app, "etl@example.com", false).await;
     let learner = crate::support::identity::signed_in(&app, "plain@example.com", false).await;
     let internal = app.url("/api/internal/courses/");
-    let r = etl.get(&internal).send().await.unwrap();
-    assert_eq!(r.status(), 403, "not flagged yet");
+    assert_eq!(app.send_json(etl.get(&internal)).await.0, 403, "not flagged yet");
     // The operator flags the account with the CLI, the server running.
     let out = crate::support::process::run_cli(
         app.dir.path(),
@@ -312,15 +308,11 @@ async fn an_etl_user_reads_the_internal_catalog_signed_in_and_other_learners_can
         &["user", "create", "etl@example.com", "--etl"],
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let r = etl.get(&internal).send().await.unwrap();
-    assert_eq!(r.status(), 200);
-    let body: serde_json::Value = r.json().await.unwrap();
+    let (status, body) = app.send_json(etl.get(&internal)).await;
+    assert_eq!(status, 200);
     assert!(body["count"].as_i64().unwrap() > 0, "{body}");
-    let r = learner.get(&internal).send().await.unwrap();
-    assert_eq!(r.status(), 403);
-    assert_eq!(
-        r.json::<serde_json::Value>().await.unwrap()["detail"],
-        "Invalid user."
-    );
+    let (status, body) = app.send_json(learner.get(&internal)).await;
+    assert_eq!(status, 403);
+    assert_eq!(body["detail"], "Invalid user.");
     app.shutdown().await;
 }

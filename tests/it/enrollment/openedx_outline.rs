@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use crate::support::TestApp;
 use crate::support::commerce::{send, staff};
 use crate::support::fake::{FakeServer, Reply};
+use crate::support::openapi::send_json;
 
 const RUN: &str = "course-v1:MITx+OUT.1x+1T2026";
 const ENCODED: &str = "course-v1%3AMITx%2BOUT.1x%2B1T2026";
@@ -22,7 +23,7 @@ async fn the_sandbox_edx_answers_the_outline_of_a_run_it_knows_and_a_bad_key_is_
     assert_eq!(st, 200);
     let anon = reqwest::Client::new();
     let get = |key: &str| anon.get(app.url(&format!("/api/v3/courses/{key}/ol_openedx_outline/")));
-    let (st, outline) = send(get(ENCODED)).await;
+    let (st, outline) = send_json(get(ENCODED)).await;
     assert_eq!(st, 200, "{outline}");
     assert_eq!(outline["course_id"], RUN);
     assert!(outline["generated_at"].is_string());
@@ -39,20 +40,20 @@ async fn the_sandbox_edx_answers_the_outline_of_a_run_it_knows_and_a_bad_key_is_
             assert!(m["counts"][k].is_u64(), "{k} in {m}");
         }
     }
-    let (_, again) = send(get(RUN)).await;
+    let (_, again) = send_json(get(RUN)).await;
     assert_eq!(
         again["modules"], outline["modules"],
         "the raw key is the same run"
     );
 
-    let (st, body) = send(get("course-v1%3AMITx%2BNOPE%2B1T2026")).await;
+    let (st, body) = send_json(get("course-v1%3AMITx%2BNOPE%2B1T2026")).await;
     assert_eq!(st, 502, "{body}");
     assert_eq!(
         body,
         json!({"detail": "Unable to fetch course outline from Open edX."})
     );
     for bad in ["notakey", "course-v1%3AMITx%2BOUT.1x", "course-v1%3A%2B%2B"] {
-        let (st, body) = send(get(bad)).await;
+        let (st, body) = send_json(get(bad)).await;
         assert_eq!(st, 400, "{bad}: {body}");
         assert_eq!(
             body["detail"],
@@ -77,13 +78,13 @@ async fn a_real_edx_is_asked_as_the_service_worker_and_its_failure_is_a_502() {
         .spawn()
         .await;
     let url = app.url(&format!("/api/v3/courses/{ENCODED}/ol_openedx_outline/"));
-    let (st, body): (u16, Value) = send(reqwest::Client::new().get(&url)).await;
+    let (st, body): (u16, Value) = send_json(reqwest::Client::new().get(&url)).await;
     assert_eq!((st, &body), (200, &answer));
     let asked = &edx.requests()[0];
     assert_eq!(asked.method, "GET");
     assert_eq!(asked.path, format!("/api/ol-course-outline/v0/{ENCODED}/"));
     assert_eq!(asked.header("authorization").as_deref(), Some("Bearer svc-token"));
-    let (st, body) = send(reqwest::Client::new().get(&url)).await;
+    let (st, body) = send_json(reqwest::Client::new().get(&url)).await;
     assert_eq!(st, 502, "{body}");
     assert_eq!(edx.count(), 2);
     app.shutdown().await;
