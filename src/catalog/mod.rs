@@ -17,6 +17,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod api_groups;
 pub mod api_v1;
 pub mod cache;
 pub mod check;
@@ -49,12 +50,15 @@ pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
         .route("/api/v2/courses/{key}/", get(api::v2_course))
         .route("/api/v2/programs/", get(api::v2_programs))
         .route("/api/v2/programs/{key}/", get(api::v2_program))
-        .route("/api/v2/departments/", get(api::v2_departments))
-        .route("/api/v2/departments/{id}/", get(api::v2_department))
-        .route("/api/v2/program-collections/", get(api::v2_program_collections))
+        .route("/api/v2/departments/", get(api_groups::v2_departments))
+        .route("/api/v2/departments/{id}/", get(api_groups::v2_department))
+        .route(
+            "/api/v2/program-collections/",
+            get(api_groups::v2_program_collections),
+        )
         .route(
             "/api/v2/program-collections/{id}/",
-            get(api::v2_program_collection),
+            get(api_groups::v2_program_collection),
         )
         .route("/api/internal/courses/", get(api::internal_courses))
         .route("/api/internal/courses/{key}/", get(api::internal_course))
@@ -66,8 +70,8 @@ pub fn routes(cache: Arc<CatalogCache>) -> Router<AppState> {
         .route("/api/v1/programs/{id}/", get(api_v1::program))
         .route("/api/v1/departments/", get(api_v1::departments))
         .route("/api/v1/departments/{id}/", get(api_v1::department))
-        .route("/api/countries/", get(api::countries))
-        .route("/api/v0/countries/", get(api::countries))
+        .route("/api/countries/", get(api_groups::countries))
+        .route("/api/v0/countries/", get(api_groups::countries))
         .merge(pages::routes())
         .merge(program_admin::routes())
         .merge(admin::routes())

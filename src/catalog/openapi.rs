@@ -9,7 +9,7 @@ use utoipa::openapi::schema::Schema;
 use utoipa::{OpenApi, PartialSchema, ToSchema};
 
 use super::shapes::RunShape;
-use super::{api, api_v1};
+use super::{api, api_groups, api_v1};
 use crate::http::openapi::alias;
 
 pub use params::*;
@@ -204,10 +204,10 @@ pub struct CourseOutline(crate::http::openapi::Object);
         api::v2_course,
         api::v2_programs,
         api::v2_program,
-        api::v2_departments,
-        api::v2_department,
-        api::v2_program_collections,
-        api::v2_program_collection,
+        api_groups::v2_departments,
+        api_groups::v2_department,
+        api_groups::v2_program_collections,
+        api_groups::v2_program_collection,
         api::internal_courses,
         api::internal_course,
         api_v1::courses,
@@ -218,7 +218,7 @@ pub struct CourseOutline(crate::http::openapi::Object);
         api_v1::program,
         api_v1::departments,
         api_v1::department,
-        api::countries,
+        api_groups::countries,
         crate::integrations::openedx::api::course_outline,
     ),
     tags((name = "catalog", description = "Courses, runs, programs, departments and collections"))
