@@ -38,11 +38,15 @@ fn token_in_built_bodies(u: &mut Unstructured<'_>) -> Result<()> {
         .finish();
     assert_eq!(form_token(URLENCODED, body.as_bytes()), Some(token.clone()));
 
-    let needle = format!("name=\"{FORM_FIELD}\"");
+    // The parser takes the first `name="csrfmiddlewaretoken"` in a multipart body, so the token
+    // placed below is the one found only when no other name or value spells that field (or the
+    // boundary): the harness's old filter missed one that did once its quotes were stripped
+    // (CI input fuzz/corpus/forms/two-token-parts: an empty token found first). The check that
+    // matters holds either way: the token the server reads is one the body really carries.
     if token.contains("\r\n")
         || pairs
             .iter()
-            .any(|(k, v)| k.contains(&needle) || v.contains(&needle))
+            .any(|(k, v)| k.contains(FORM_FIELD) || v.contains(FORM_FIELD) || v.contains("--XyZ"))
     {
         return Ok(());
     }
