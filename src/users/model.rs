@@ -54,30 +54,41 @@ pub const HIGHEST_EDUCATION: &[&str] = &[
 
 /// Mailing/billing address; `country` is ISO 3166-1 alpha-2, `state` ISO 3166-2 (`US-MA`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(not(fuzzing), derive(utoipa::ToSchema))]
 pub struct LegalAddress {
+    /// ISO 3166-1 alpha-2 (required when writing).
     pub country: String,
     pub first_name: String,
     pub last_name: String,
     pub street_address_1: String,
     pub street_address_2: String,
     pub city: String,
+    /// ISO 3166-2 (`US-MA`); required to be a real subdivision for the US and Canada.
     pub state: Option<String>,
+    /// A US ZIP or a Canadian postal code for those countries.
     pub postal_code: String,
 }
 
 /// Demographics asked for during onboarding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(not(fuzzing), derive(utoipa::ToSchema))]
 pub struct UserProfile {
+    /// `m`, `f`, `t`, `nb` or `o`.
     pub gender: Option<String>,
+    /// At least 13 years ago.
     pub year_of_birth: Option<i64>,
+    /// Set once the highest education and a learner type are known.
     pub addl_field_flag: bool,
     pub company: Option<String>,
     pub job_title: Option<String>,
     pub industry: Option<String>,
     pub job_function: Option<String>,
+    /// `1`, `9`, `99`, `999`, `9999`, `10000` or `0` (other).
     pub company_size: Option<i64>,
+    /// `2`, `5`, `10`, `15`, `20`, `21` or `0` (prefer not to say).
     pub years_experience: Option<i64>,
     pub leadership_level: Option<String>,
+    /// One of the original's education levels (`Doctorate`, `Bachelor's degree`, …).
     pub highest_education: Option<String>,
     pub type_is_student: Option<bool>,
     pub type_is_professional: Option<bool>,

@@ -19,51 +19,6 @@ use super::api;
 use crate::commerce::openapi::PartialUpdates;
 use crate::http::openapi::alias;
 
-/// A legal address (`model::LegalAddress`, the original's `LegalAddressSerializer`).
-#[derive(ToSchema)]
-#[schema(as = LegalAddress)]
-pub struct LegalAddressDoc {
-    /// ISO 3166-1 alpha-2 (required when writing).
-    pub country: String,
-    pub first_name: String,
-    pub last_name: String,
-    pub street_address_1: String,
-    pub street_address_2: String,
-    pub city: String,
-    /// ISO 3166-2 (`US-MA`); required to be a real subdivision for the US and Canada.
-    pub state: Option<String>,
-    /// A US ZIP or a Canadian postal code for those countries.
-    pub postal_code: String,
-}
-
-/// The demographics asked for during onboarding (`model::UserProfile`, the original's
-/// `UserProfileSerializer`).
-#[derive(ToSchema)]
-#[schema(as = UserProfile)]
-pub struct UserProfileDoc {
-    /// `m`, `f`, `t`, `nb` or `o`.
-    pub gender: Option<String>,
-    /// At least 13 years ago.
-    pub year_of_birth: Option<i64>,
-    /// Set once the highest education and a learner type are known.
-    pub addl_field_flag: bool,
-    pub company: Option<String>,
-    pub job_title: Option<String>,
-    pub industry: Option<String>,
-    pub job_function: Option<String>,
-    /// `1`, `9`, `99`, `999`, `9999`, `10000` or `0` (other).
-    pub company_size: Option<i64>,
-    /// `2`, `5`, `10`, `15`, `20`, `21` or `0` (prefer not to say).
-    pub years_experience: Option<i64>,
-    pub leadership_level: Option<String>,
-    /// One of the original's education levels (`Doctorate`, `Bachelor's degree`, …).
-    pub highest_education: Option<String>,
-    pub type_is_student: Option<bool>,
-    pub type_is_professional: Option<bool>,
-    pub type_is_educator: Option<bool>,
-    pub type_is_other: Option<bool>,
-}
-
 /// `PATCH /api/users/me`: the fields a learner may change; a field not sent is kept, and the
 /// address and profile are merged field by field. Email, username, password, roles and
 /// `is_active` are not writable here.
@@ -71,8 +26,8 @@ pub struct UserProfileDoc {
 #[schema(as = PatchedUserRequest)]
 pub struct UserPatch {
     pub name: Option<String>,
-    pub legal_address: Option<LegalAddressDoc>,
-    pub user_profile: Option<UserProfileDoc>,
+    pub legal_address: Option<super::model::LegalAddress>,
+    pub user_profile: Option<super::model::UserProfile>,
 }
 
 /// `POST /api/profile/details/` (onboarding): every field required; `name` 2–254 characters.
@@ -80,8 +35,8 @@ pub struct UserPatch {
 pub struct ProfileDetailsRequest {
     pub name: String,
     pub username: String,
-    pub legal_address: LegalAddressDoc,
-    pub user_profile: UserProfileDoc,
+    pub legal_address: super::model::LegalAddress,
+    pub user_profile: super::model::UserProfile,
 }
 
 /// `POST /api/profile/extra/`: gender, birth year, company and job title required, the rest

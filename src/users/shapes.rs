@@ -3,15 +3,13 @@
 //! each documented in our OpenAPI document (`super::openapi`).
 //!
 //! [`LegalAddress`] and [`UserProfile`] live in `model`, a leaf the fuzz suite compiles without
-//! utoipa: `openapi::LegalAddressDoc` and `openapi::UserProfileDoc` describe them for the
-//! document (the harness validates every answer against it, so a field that drifts fails the
-//! tests).
+//! utoipa (with `--cfg fuzzing`): they derive `ToSchema` only outside it, so the document
+//! describes the very types that serialize.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::model::{LegalAddress, UserProfile};
-use super::openapi::{LegalAddressDoc, UserProfileDoc};
 use super::profile_service::FullUser;
 use super::{rules, store};
 use crate::b2b::shapes::OrganizationShape;
@@ -27,9 +25,7 @@ pub struct UserJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub email: Option<String>,
-    #[schema(value_type = Option<LegalAddressDoc>)]
     pub legal_address: Option<LegalAddress>,
-    #[schema(value_type = Option<UserProfileDoc>)]
     pub user_profile: Option<UserProfile>,
     pub is_anonymous: bool,
     pub is_authenticated: bool,
@@ -134,7 +130,6 @@ pub struct StaffUser {
     pub username: String,
     pub name: String,
     pub email: String,
-    #[schema(value_type = Option<LegalAddressDoc>)]
     pub legal_address: Option<LegalAddress>,
     pub is_staff: bool,
     pub is_superuser: bool,
